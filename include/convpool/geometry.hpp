@@ -1,0 +1,53 @@
+#pragma once
+/// \file geometry.hpp
+/// Window geometry along one axis and the output-size arithmetic of pooling and convolution.
+
+#include <string>
+#include <vector>
+
+namespace convpool {
+
+/// A window sliding along one axis: kernel taps `dilation` apart, moved by `stride`,
+/// over the input padded with `pad_begin` cells before and `pad_end` cells after.
+struct Axis {
+    int kernel = 1;
+    int stride = 1;
+    int pad_begin = 0;
+    int pad_end = 0;
+    int dilation = 1;
+    bool ceil = false;
+
+    /// Span of the dilated kernel, dilation*(kernel-1)+1.
+    [[nodiscard]] int effective_kernel() const noexcept { return dilation * (kernel - 1) + 1; }
+    friend bool operator==(const Axis&, const Axis&) = default;
+};
+
+/// A 2-D window: one Axis for rows, one for columns.
+struct Window {
+    Axis rows;
+    Axis cols;
+};
+
+/// Number of window positions along an axis of `in` cells, PyTorch's rule:
+/// out = floor_or_ceil((in + pad_begin + pad_end - effective_kernel) / stride) + 1, and in ceil
+/// mode a last window that would start inside the end padding (or past it) is dropped.
+/// Returns a value <= 0 when the window does not fit; integers only, no overflow for
+/// extents below 2^30.
+[[nodiscard]] int output_extent(int in, const Axis& axis) noexcept;
+
+/// What a window walk does to one axis, for the `shape` notes.
+struct AxisCoverage {
+    int out = 0;              ///< output extent
+    int uncovered_end = 0;    ///< input cells at the end that no window reads (floor mode)
+    bool ceil_added = false;  ///< ceil mode added a partial last window
+    bool ceil_dropped = false;  ///< the ceil rule dropped a window that would start in padding
+};
+
+/// Coverage facts of `axis` over `in` cells.
+[[nodiscard]] AxisCoverage axis_coverage(int in, const Axis& axis) noexcept;
+
+/// Padding needed by TensorFlow's SAME rule: out = ceil(in/stride) and total padding
+/// max((out-1)*stride + effective_kernel - in, 0), the extra cell at the end.
+[[nodiscard]] Axis same_padding(int in, Axis axis) noexcept;
+
+}  // namespace convpool

@@ -1,0 +1,41 @@
+#pragma once
+/// \file image_io.hpp
+/// Reading images into tensors and writing files safely. OpenCV is used only behind this
+/// header (and visualize.hpp). Values: 8-bit and 16-bit images become [0, 1]; float images and
+/// .npy arrays are taken as they are. Colour images become RGB (alpha is dropped).
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+#include "convpool/tensor.hpp"
+
+namespace convpool {
+
+/// Limits applied while loading untrusted files.
+struct LoadOptions {
+    std::size_t max_bytes = std::size_t{1} << 30;  ///< largest file read
+    std::size_t max_pixels = 128'000'000;          ///< largest H*W accepted
+    bool npy_chw = false;                          ///< 3-D .npy arrays are (C, H, W), not (H, W, C)
+};
+
+/// True when `path` has an extension convpool reads (png, jpg, tif, bmp, webp, pnm, npy, ...).
+[[nodiscard]] bool is_image_path(const std::string& path);
+
+/// Reads and decodes `path` (a regular file). Throws InputError ("cannot open", "not an
+/// image", "too large", ...) without the path; the caller adds it.
+[[nodiscard]] Tensor load_image(const std::string& path, const LoadOptions& options);
+
+/// Decodes an image or .npy held in memory. Throws InputError.
+[[nodiscard]] Tensor decode_image(std::span<const unsigned char> bytes, const LoadOptions& options);
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, fsync and rename:
+/// the file is either complete or absent. Throws OutputError naming the path.
+void write_file_atomic(const std::string& path, std::span<const char> bytes);
+
+}  // namespace convpool
+
+namespace convpool {
+/// Silences OpenCV's own log output unless `verbose`.
+void configure_library_logging(bool verbose);
+}  // namespace convpool

@@ -1,0 +1,79 @@
+#pragma once
+/// \file report.hpp
+/// Statistics of feature maps and the run report (table, JSON, CSV, Markdown).
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "convpool/tensor.hpp"
+
+namespace convpool {
+
+/// Statistics of a set of values. Non-finite values (NaN, +-inf) are counted in `nonfinite` and
+/// left out of everything else; with no finite value the numbers are NaN (null in JSON).
+struct ChannelStats {
+    std::size_t count = 0;      ///< values
+    std::size_t nonfinite = 0;  ///< NaN or infinite values
+    double min = 0;
+    double max = 0;
+    double mean = 0;
+    double std = 0;  ///< population standard deviation
+    double zero_fraction = 0;      ///< share of finite values equal to 0
+    double negative_fraction = 0;  ///< share of finite values below 0
+    double entropy = 0;  ///< bits, of a 256-bin histogram over [min, max]
+    double p1 = 0;       ///< percentiles, linear interpolation (numpy's default)
+    double p50 = 0;
+    double p99 = 0;
+};
+
+/// Statistics of `values`.
+[[nodiscard]] ChannelStats channel_stats(std::span<const float> values);
+
+/// One stage of one image.
+struct StageReport {
+    int index = 0;
+    std::string op;     ///< `input` for stage 0
+    std::string stage;  ///< every parameter with defaults filled in
+    Shape shape;
+    double ratio_previous = 1.0;  ///< elements / elements of the previous stage
+    double ratio_input = 1.0;     ///< elements / elements of the input
+    double milliseconds = 0.0;
+    ChannelStats overall;
+    std::vector<ChannelStats> channels;
+    std::vector<std::string> notes;
+    std::vector<std::string> files;  ///< written files, relative to the image's output folder
+
+    [[nodiscard]] std::size_t elements() const { return shape.elements(); }
+    [[nodiscard]] std::size_t bytes() const { return shape.elements() * sizeof(float); }
+};
+
+/// One input.
+struct ImageReport {
+    std::string input;
+    std::string output_dir;  ///< empty when nothing was written
+    bool ok = false;
+    std::string error;  ///< why it failed
+    std::vector<StageReport> stages;
+    std::vector<std::string> files;  ///< image-level files (sheet.png)
+};
+
+/// The whole run.
+struct RunReport {
+    std::string pipeline;             ///< as given
+    std::vector<std::string> stages;  ///< every stage with defaults filled in
+    std::vector<ImageReport> images;
+};
+
+/// Report formats printed to stdout.
+enum class ReportFormat { table, json, csv, md, none };
+
+[[nodiscard]] std::string report_json(const RunReport& report);
+[[nodiscard]] std::string report_csv(const RunReport& report);
+[[nodiscard]] std::string report_table(const RunReport& report);
+[[nodiscard]] std::string report_markdown(const RunReport& report);
+/// The report in `format` ("" for none).
+[[nodiscard]] std::string format_report(const RunReport& report, ReportFormat format);
+
+}  // namespace convpool

@@ -1,0 +1,268 @@
+// convpool command line: CLI11 set-up, subcommands, exit codes, and nothing else.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "convpool/error.hpp"
+#include "convpool/format.hpp"
+#include "convpool/image_io.hpp"
+#include "convpool/params.hpp"
+#include "convpool/pipeline.hpp"
+#include "convpool/registry.hpp"
+#include "convpool/report.hpp"
+#include "convpool/run.hpp"
+
+namespace {
+
+using convpool::ExitCode;
+
+constexpr const char* kPipelineHelp =
+    "Pipeline: stages separated by '|', run left to right.\n"
+    "  stage := NAME[:arg,arg,...]   arg := key=value | value (a bare value is the first parameter)\n"
+    "  -p @FILE reads the pipeline from FILE (one stage per line, # comments).\n"
+    "  Sizes are N or HxW (height first); shapes print as CxHxW.\n"
+    "  Example: -p \"conv:sobel-x | relu | pool:max,k=2,s=2\"    List stages: convpool ops\n";
+
+/// `convpool ops [NAME]`: stages and their parameters, from the same declarations the parser uses.
+std::string ops_text(const std::string& name) {
+    std::string out;
+    if (name.empty() || name.find(':') == std::string::npos) {
+        std::vector<const convpool::OpInfo*> shown;
+        for (const auto* info : convpool::all_ops()) {
+            if (name.empty() || info->name == name || info->name.rfind(name + ":", 0) == 0) {
+                shown.push_back(info);
+            }
+        }
+        if (shown.size() > 1 || (shown.size() == 1 && shown.front()->name != name)) {
+            for (const auto* info : shown) {
+                std::string params;
+                for (const auto& p : info->params) {
+                    params += (params.empty() ? "" : ",") + p.name;
+                }
+                out += fmt::format("{:<20} {}\n", info->name, info->summary);
+                if (!params.empty()) {
+                    out += fmt::format("{:<20}   params: {}\n", "", params);
+                }
+            }
+            out += "\nconvpool ops NAME shows one stage in full.\n";
+            return out;
+        }
+    }
+    const convpool::OpInfo& info = convpool::find_op(name);
+    out += fmt::format("{} - {}\n", info.name, info.summary);
+    if (!info.details.empty()) {
+        out += fmt::format("\n{}\n", info.details);
+    }
+    if (info.params.empty()) {
+        out += "\nNo parameters.\n";
+        return out;
+    }
+    out += "\nParameters:\n";
+    for (const auto& p : info.params) {
+        std::string def = p.default_value.empty()
+                              ? (p.default_from.empty() ? std::string("-") : "= " + p.default_from)
+                              : p.default_value;
+        std::string names = p.name;
+        for (const auto& a : p.aliases) {
+            names += "|" + a;
+        }
+        const bool listed = p.type == convpool::ParamType::choice || p.type == convpool::ParamType::list;
+        out += fmt::format("  {:<22} {:<18} default {:<10} {}\n", names,
+                           listed ? std::string("see below") : convpool::type_name(p), def, p.help);
+        if (p.type == convpool::ParamType::choice || p.type == convpool::ParamType::list) {
+            std::string choices;
+            for (const auto& c : p.choices) {
+                choices += (choices.empty() ? "" : ", ") + c;
+            }
+            out += fmt::format("  {:<22} one of: {}\n", "", choices);
+        }
+    }
+    return out;
+}
+
+/// `convpool shape`: the plan as a table, with notes.
+std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape& in, bool json) {
+    const auto plan = pipeline.plan(in);
+    std::string out;
+    if (json) {
+        out = "{\"input\": [" + fmt::format("{}, {}, {}", in.channels, in.height, in.width) + "], \"stages\": [\n";
+        for (std::size_t i = 0; i < plan.size(); ++i) {
+            const auto& s = plan[i].shape;
+            const std::string stage = i == 0 ? "input" : pipeline.stages()[i - 1].describe();
+            std::string notes;
+            for (const auto& n : plan[i].notes) {
+                notes += (notes.empty() ? "\"" : ", \"") + n + "\"";
+            }
+            out += fmt::format("  {{\"index\": {}, \"stage\": \"{}\", \"shape\": [{}, {}, {}], \"elements\": {}, \"notes\": [{}]}}{}\n",
+                               i, stage, s.channels, s.height, s.width, s.elements(), notes,
+                               i + 1 < plan.size() ? "," : "");
+        }
+        return out + "]}\n";
+    }
+    std::size_t width = 5;
+    for (const auto& stage : pipeline.stages()) {
+        width = std::max(width, stage.describe().size());
+    }
+    out += fmt::format("{:>3}  {:<{}} {:>13} {:>11} {:>8}\n", "#", "stage", width, "shape",
+                       "elements", "vs prev");
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        const auto& s = plan[i].shape;
+        const double ratio = i == 0 ? 1.0
+                                    : static_cast<double>(s.elements()) /
+                                          static_cast<double>(plan[i - 1].shape.elements());
+        const std::string stage = i == 0 ? "input" : pipeline.stages()[i - 1].describe();
+        out += fmt::format("{:>3}  {:<{}} {:>13} {:>11} {:>8.4f}\n", fmt::format("{:02}", i),
+                           stage, width, convpool::to_string(s), s.elements(), ratio);
+        for (const auto& n : plan[i].notes) {
+            out += fmt::format("     note: {}\n", n);
+        }
+    }
+    return out;
+}
+
+convpool::Shape parse_shape(const std::string& text) {
+    std::vector<std::string> parts;
+    std::string cur;
+    for (const char c : text) {
+        if (c == 'x' || c == 'X') {
+            parts.push_back(cur);
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    parts.push_back(cur);
+    if (parts.size() != 2 && parts.size() != 3) {
+        throw convpool::UsageError(fmt::format("--size: expected HxW or CxHxW, got '{}'", text));
+    }
+    std::vector<int> v;
+    for (const auto& p : parts) {
+        const double d = convpool::parse_number(p, "--size");
+        if (d < 1 || d > (1 << 30) || d != static_cast<int>(d)) {
+            throw convpool::UsageError(fmt::format("--size: '{}' is not a positive whole number", p));
+        }
+        v.push_back(static_cast<int>(d));
+    }
+    return v.size() == 2 ? convpool::Shape{1, v[0], v[1]} : convpool::Shape{v[0], v[1], v[2]};
+}
+
+void print_stdout(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"convpool: see and measure what convolution and pooling do to images"};
+    app.set_version_flag("--version", std::string("convpool ") + CONVPOOL_VERSION);
+    app.require_subcommand(1);
+    app.footer(std::string("\n") + kPipelineHelp +
+               "\nExit codes: 0 all good, 1 some inputs failed, 2 usage or pipeline error, "
+               "3 no input could be processed, 4 an output could not be written.");
+
+    convpool::RunOptions run_opts;
+    std::string run_pipeline;
+    std::string report_format = "table";
+    std::string raw;
+    std::string npy_layout = "hwc";
+    bool quiet = false;
+    bool verbose = false;
+    auto* run = app.add_subcommand("run", "Run a pipeline on images; write pictures, a contact sheet and reports");
+    run->add_option("inputs", run_opts.inputs, "Image files or directories (PNG, JPEG, TIFF, BMP, WebP, PNM, .npy)")
+        ->required();
+    run->add_option("-p,--pipeline", run_pipeline, "Pipeline text, or @FILE")->required();
+    run->add_option("-o,--out", run_opts.out_dir, "Output directory (OUT/<stem>/ per image)")
+        ->capture_default_str();
+    run->add_option("--report", report_format, "Report printed to stdout")
+        ->check(CLI::IsMember({"table", "json", "csv", "md", "none"}))
+        ->capture_default_str();
+    run->add_option("--raw", raw, "Also write every stage as NN_<stage>.npy (float32, C x H x W)")
+        ->check(CLI::IsMember({"npy"}));
+    run->add_option("--sheet-height", run_opts.sheet_height, "Display height of each stage in sheet.png")
+        ->check(CLI::Range(16, 4096))
+        ->capture_default_str();
+    run->add_option("--max-pixels", run_opts.load.max_pixels, "Refuse images with more pixels")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 34))
+        ->capture_default_str();
+    run->add_option("--npy-layout", npy_layout, "Axis order of 3-D .npy inputs")
+        ->check(CLI::IsMember({"hwc", "chw"}))
+        ->capture_default_str();
+    run->add_flag("-q,--quiet", quiet, "Print nothing on stderr but errors");
+    run->add_flag("-v,--verbose", verbose, "Let library warnings through");
+    run->footer(std::string("\n") + kPipelineHelp);
+
+    std::string shape_pipeline;
+    std::string shape_size;
+    bool shape_json = false;
+    auto* shape = app.add_subcommand("shape", "Print every stage's output shape for an input size, without any image");
+    shape->add_option("-p,--pipeline", shape_pipeline, "Pipeline text, or @FILE")->required();
+    shape->add_option("--size", shape_size, "Input size HxW (1 channel) or CxHxW")->required();
+    shape->add_flag("--json", shape_json, "Print JSON instead of a table");
+    shape->footer(std::string("\n") + kPipelineHelp);
+
+    std::string op_name;
+    auto* ops = app.add_subcommand("ops", "List stages and their parameters");
+    ops->add_option("name", op_name, "A stage (pool:max), or a family (pool)");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    }
+
+    try {
+        convpool::configure_library_logging(verbose);
+        if (*ops) {
+            print_stdout(ops_text(op_name));
+            return 0;
+        }
+        if (*shape) {
+            const convpool::Pipeline pipeline(convpool::pipeline_argument(shape_pipeline));
+            try {
+                print_stdout(shape_text(pipeline, parse_shape(shape_size), shape_json));
+            } catch (const convpool::ShapeError& e) {
+                fmt::print(stderr, "convpool: error: {}\n", e.what());
+                return static_cast<int>(ExitCode::usage);
+            }
+            return 0;
+        }
+        // run
+        run_opts.raw_npy = raw == "npy";
+        run_opts.load.npy_chw = npy_layout == "chw";
+        const std::string text = convpool::pipeline_argument(run_pipeline);
+        const convpool::Pipeline pipeline(text);
+        const auto outcome = convpool::run_batch(
+            pipeline, text, run_opts, [](const std::string& input, const std::string& message) {
+                fmt::print(stderr, "convpool: error: {}: {}\n", input, message);
+            });
+        const auto format = report_format == "json"   ? convpool::ReportFormat::json
+                            : report_format == "csv"  ? convpool::ReportFormat::csv
+                            : report_format == "md"   ? convpool::ReportFormat::md
+                            : report_format == "none" ? convpool::ReportFormat::none
+                                                      : convpool::ReportFormat::table;
+        print_stdout(convpool::format_report(outcome.report, format));
+        if (!quiet) {
+            fmt::print(stderr, "convpool: {} of {} images done; pictures in {}/<image>/, report in {}/report.json and report.csv\n",
+                       outcome.ok, outcome.ok + outcome.failed, run_opts.out_dir, run_opts.out_dir);
+        }
+        if (outcome.output_failed) {
+            return static_cast<int>(ExitCode::output);
+        }
+        if (outcome.ok == 0) {
+            return static_cast<int>(ExitCode::no_input);
+        }
+        return static_cast<int>(outcome.failed > 0 ? ExitCode::some_failed : ExitCode::ok);
+    } catch (const convpool::Error& e) {
+        fmt::print(stderr, "convpool: error: {}\n", e.what());
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "convpool: internal error: {}\n", e.what());
+        return 1;
+    }
+}

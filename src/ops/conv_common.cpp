@@ -1,0 +1,212 @@
+#include "conv_common.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "convpool/error.hpp"
+#include "convpool/kernels.hpp"
+
+namespace convpool::ops {
+namespace {
+
+Border parse_border(const std::string& name) {
+    if (name == "zero") {
+        return Border::zero;
+    }
+    if (name == "reflect") {
+        return Border::reflect;
+    }
+    if (name == "replicate") {
+        return Border::replicate;
+    }
+    if (name == "wrap") {
+        return Border::wrap;
+    }
+    return Border::reflect101;
+}
+
+/// Input index that padded coordinate `i` reads, or -1 for a zero cell.
+int border_index(int i, int n, Border border) {
+    if (i >= 0 && i < n) {
+        return i;
+    }
+    switch (border) {
+        case Border::zero:
+            return -1;
+        case Border::replicate:
+            return std::clamp(i, 0, n - 1);
+        case Border::wrap:
+            return ((i % n) + n) % n;
+        case Border::reflect: {  // fedcba|abcdef|fedcba
+            const int period = 2 * n;
+            const int m = ((i % period) + period) % period;
+            return m < n ? m : period - 1 - m;
+        }
+        case Border::reflect101: {  // fedcb|abcdef|edcba
+            if (n == 1) {
+                return 0;
+            }
+            const int period = 2 * n - 2;
+            const int m = ((i % period) + period) % period;
+            return m < n ? m : period - m;
+        }
+    }
+    return -1;
+}
+
+}  // namespace
+
+std::vector<ParamSpec> conv_param_specs() {
+    return {
+        {.name = "k",
+         .type = ParamType::size,
+         .help = "kernel size of box, gaussian, identity and log, N or HxW",
+         .min = 1,
+         .max = 63,
+         .aliases = {"size"}},
+        {.name = "sigma",
+         .type = ParamType::number,
+         .help = "standard deviation of gaussian and log (default: from k, as OpenCV)",
+         .min = 0.01,
+         .max = 100},
+        {.name = "stride",
+         .type = ParamType::size,
+         .default_value = "1",
+         .help = "step between output positions, N or HxW",
+         .min = 1,
+         .max = 4096,
+         .aliases = {"s"}},
+        {.name = "pad",
+         .type = ParamType::pad,
+         .default_value = "same",
+         .help = "padding: N or HxW cells each side, same (output = ceil(input/stride)) or "
+                 "valid (none)",
+         .min = 0,
+         .max = 4096,
+         .aliases = {"padding"}},
+        {.name = "dilation",
+         .type = ParamType::size,
+         .default_value = "1",
+         .help = "spacing between kernel taps, N or HxW",
+         .min = 1,
+         .max = 1024},
+        {.name = "border",
+         .type = ParamType::choice,
+         .default_value = "reflect101",
+         .help = "values of padding cells: zero (as CNN layers), reflect (abc|cba), reflect101 "
+                 "(abc|ba, OpenCV's default and PyTorch's 'reflect'), replicate, wrap",
+         .choices = {"zero", "reflect", "reflect101", "replicate", "wrap"}},
+        {.name = "scale",
+         .type = ParamType::number,
+         .default_value = "1",
+         .help = "multiplies every output",
+         .min = -1e6,
+         .max = 1e6},
+        {.name = "bias",
+         .type = ParamType::number,
+         .default_value = "0",
+         .help = "added to every output after scaling",
+         .min = -1e6,
+         .max = 1e6},
+    };
+}
+
+Matrix filter_kernel(const Params& params, const std::string& filter, bool strict) {
+    if (strict && params.given("k") && !kernel_has_size(filter)) {
+        throw UsageError(fmt::format("{}: filter '{}' has a fixed size; k applies to box, "
+                                     "gaussian, identity and log",
+                                     params.op(), filter));
+    }
+    if (strict && params.given("sigma") && filter != "gaussian" && filter != "log") {
+        throw UsageError(fmt::format("{}: sigma applies to gaussian and log, not '{}'",
+                                     params.op(), filter));
+    }
+    const Size2 k = params.has("k") && kernel_has_size(filter) ? params.size("k") : Size2{0, 0};
+    const double sigma = params.has("sigma") ? params.number("sigma") : 0.0;
+    return named_kernel(filter, k, sigma);
+}
+
+ConvSettings::ConvSettings(const Params& params)
+    : m_op(params.op()),
+      m_stride(params.size("stride")),
+      m_pad(params.pad("pad")),
+      m_dilation(params.size("dilation")),
+      m_border(parse_border(params.text("border"))),
+      m_scale(static_cast<float>(params.number("scale"))),
+      m_bias(static_cast<float>(params.number("bias"))) {}
+
+Window ConvSettings::window(int h, int w, int kernel_h, int kernel_w) const {
+    Window win;
+    win.rows = {kernel_h, m_stride.h, m_pad.cells.h, m_pad.cells.h, m_dilation.h, false};
+    win.cols = {kernel_w, m_stride.w, m_pad.cells.w, m_pad.cells.w, m_dilation.w, false};
+    if (m_pad.mode == Pad::Mode::same) {
+        win.rows = same_padding(h, win.rows);
+        win.cols = same_padding(w, win.cols);
+    } else if (m_pad.mode == Pad::Mode::valid) {
+        win.rows.pad_begin = win.rows.pad_end = 0;
+        win.cols.pad_begin = win.cols.pad_end = 0;
+    }
+    return win;
+}
+
+Size2 ConvSettings::output_size(int h, int w, int kernel_h, int kernel_w) const {
+    const Window win = window(h, w, kernel_h, kernel_w);
+    const int oh = output_extent(h, win.rows);
+    const int ow = output_extent(w, win.cols);
+    if (oh <= 0 || ow <= 0) {
+        throw ShapeError(fmt::format(
+            "{}: kernel {}x{} (dilation {}x{}) does not fit the padded input {}x{} (pad {}x{})",
+            m_op, kernel_h, kernel_w, m_dilation.h, m_dilation.w,
+            h + win.rows.pad_begin + win.rows.pad_end, w + win.cols.pad_begin + win.cols.pad_end,
+            win.rows.pad_begin, win.cols.pad_begin));
+    }
+    return {oh, ow};
+}
+
+void ConvSettings::correlate(std::span<const float> plane, int h, int w, const Matrix& kernel,
+                             std::span<float> out) const {
+    const Window win = window(h, w, kernel.rows, kernel.cols);
+    const Size2 o = output_size(h, w, kernel.rows, kernel.cols);
+    // Materialise the padded plane once; the loop below then needs no bounds checks.
+    const int ph = h + win.rows.pad_begin + win.rows.pad_end;
+    const int pw = w + win.cols.pad_begin + win.cols.pad_end;
+    std::vector<int> col_src(static_cast<std::size_t>(pw));
+    for (int x = 0; x < pw; ++x) {
+        col_src[static_cast<std::size_t>(x)] = border_index(x - win.cols.pad_begin, w, m_border);
+    }
+    std::vector<float> padded(static_cast<std::size_t>(ph) * static_cast<std::size_t>(pw), 0.0F);
+    for (int y = 0; y < ph; ++y) {
+        const int sy = border_index(y - win.rows.pad_begin, h, m_border);
+        if (sy < 0) {
+            continue;
+        }
+        const float* src = plane.data() + static_cast<std::ptrdiff_t>(sy) * w;
+        float* dst = padded.data() + static_cast<std::ptrdiff_t>(y) * pw;
+        for (int x = 0; x < pw; ++x) {
+            const int sx = col_src[static_cast<std::size_t>(x)];
+            dst[x] = sx < 0 ? 0.0F : src[sx];
+        }
+    }
+    std::fill(out.begin(), out.end(), 0.0F);
+    for (int oy = 0; oy < o.h; ++oy) {
+        float* dst = out.data() + static_cast<std::ptrdiff_t>(oy) * o.w;
+        for (int ky = 0; ky < kernel.rows; ++ky) {
+            const int py = oy * win.rows.stride + ky * win.rows.dilation;
+            const float* src = padded.data() + static_cast<std::ptrdiff_t>(py) * pw;
+            for (int kx = 0; kx < kernel.cols; ++kx) {
+                const float wgt = kernel.values[static_cast<std::size_t>(ky * kernel.cols + kx)];
+                const float* s = src + static_cast<std::ptrdiff_t>(kx) * win.cols.dilation;
+                const int step = win.cols.stride;
+                for (int ox = 0; ox < o.w; ++ox) {
+                    dst[ox] += wgt * s[static_cast<std::ptrdiff_t>(ox) * step];
+                }
+            }
+        }
+        for (int ox = 0; ox < o.w; ++ox) {
+            dst[ox] = dst[ox] * m_scale + m_bias;
+        }
+    }
+}
+
+}  // namespace convpool::ops

@@ -1,0 +1,47 @@
+#pragma once
+// Cross-correlation machinery shared by `conv` and `bank`: border modes, padding, and the
+// plain correlation loop.
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "convpool/geometry.hpp"
+#include "convpool/params.hpp"
+#include "convpool/tensor.hpp"
+
+namespace convpool::ops {
+
+/// How cells outside the input are filled.
+enum class Border { zero, reflect, reflect101, replicate, wrap };
+
+/// Parameters shared by conv and bank: k, sigma, stride, pad, dilation, border, scale, bias.
+[[nodiscard]] std::vector<ParamSpec> conv_param_specs();
+
+/// Geometry and arithmetic of one correlation, from validated parameters.
+class ConvSettings {
+public:
+    explicit ConvSettings(const Params& params);
+    /// The window of `kernel` over an input of h x w (resolves same/valid padding).
+    [[nodiscard]] Window window(int h, int w, int kernel_h, int kernel_w) const;
+    /// Output height and width for a kernel over h x w; throws ShapeError when it does not fit.
+    [[nodiscard]] Size2 output_size(int h, int w, int kernel_h, int kernel_w) const;
+    /// Correlates one plane (h x w) with `kernel`; writes output_size() values to `out`.
+    void correlate(std::span<const float> plane, int h, int w, const Matrix& kernel,
+                   std::span<float> out) const;
+
+private:
+    std::string m_op;
+    Size2 m_stride;
+    Pad m_pad;
+    Size2 m_dilation;
+    Border m_border = Border::reflect101;
+    float m_scale = 1.0F;
+    float m_bias = 0.0F;
+};
+
+/// The kernel named by `filter` with the k and sigma parameters applied. With `strict`, k or
+/// sigma given for a filter that does not take them is a UsageError; otherwise it is ignored.
+[[nodiscard]] Matrix filter_kernel(const Params& params, const std::string& filter, bool strict);
+
+}  // namespace convpool::ops

@@ -1,0 +1,41 @@
+// pool:avg - mean of each window (PyTorch avg_pool2d).
+#include "pool_common.hpp"
+
+namespace convpool::ops {
+namespace {
+std::vector<ParamSpec> specs() {
+    auto specs = pool_param_specs();
+    specs.push_back({.name = "count-pad",
+                     .type = ParamType::flag,
+                     .default_value = "true",
+                     .help = "divide by the window size including zero padding (PyTorch's "
+                             "count_include_pad); the ceil-mode overhang is never counted",
+                     .aliases = {"count-include-pad"}});
+    specs.push_back({.name = "divisor",
+                     .type = ParamType::integer,
+                     .default_value = "0",
+                     .help = "divide every window sum by this instead (divisor_override); 0 = off",
+                     .min = 0,
+                     .max = 1 << 24});
+    return specs;
+}
+
+std::unique_ptr<Op> make(const Params& params) {
+    return std::make_unique<SlidingPool<AvgReducer>>(
+        params, AvgReducer{params.flag("count-pad"), params.integer("divisor")});
+}
+}  // namespace
+
+const OpInfo& pool_avg_info() {
+    static const OpInfo info{
+        .name = "pool:avg",
+        .summary = "mean of each window (count-pad, divisor as in PyTorch)",
+        .details = "Matches torch.nn.functional.avg_pool2d, including count_include_pad and "
+                   "divisor_override. Dilation is a convpool extension (PyTorch's avg pool has "
+                   "none): padding taps are counted one by one.",
+        .params = specs(),
+        .make = &make};
+    return info;
+}
+
+}  // namespace convpool::ops

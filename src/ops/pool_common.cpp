@@ -1,0 +1,172 @@
+#include "pool_common.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "convpool/error.hpp"
+
+namespace convpool::ops {
+
+AxisPlan sliding_plan(int in, const Axis& axis) {
+    AxisPlan plan;
+    plan.step = axis.dilation;
+    const int out = output_extent(in, axis);
+    plan.taps.reserve(static_cast<std::size_t>(std::max(out, 0)));
+    for (int o = 0; o < out; ++o) {
+        const int start = o * axis.stride - axis.pad_begin;
+        AxisTaps t;
+        t.count = 0;
+        t.counted = 0;
+        for (int k = 0; k < axis.kernel; ++k) {
+            const int pos = start + k * axis.dilation;
+            if (pos < in + axis.pad_end) {
+                ++t.counted;  // PyTorch counts padding but not the ceil-mode overhang
+            }
+            if (pos >= 0 && pos < in) {
+                if (t.count == 0) {
+                    t.first = pos;
+                }
+                ++t.count;
+            }
+        }
+        plan.taps.push_back(t);
+    }
+    return plan;
+}
+
+AxisPlan adaptive_plan(int in, int out) {
+    AxisPlan plan;
+    plan.step = 1;
+    plan.taps.reserve(static_cast<std::size_t>(out));
+    for (int i = 0; i < out; ++i) {
+        const long long begin = static_cast<long long>(i) * in / out;
+        const long long end = (static_cast<long long>(i + 1) * in + out - 1) / out;
+        const int count = static_cast<int>(end - begin);
+        plan.taps.push_back({static_cast<int>(begin), count, count});
+    }
+    return plan;
+}
+
+std::vector<ParamSpec> pool_param_specs() {
+    return {
+        {.name = "k",
+         .type = ParamType::size,
+         .default_value = "2",
+         .help = "kernel size, N or HxW",
+         .min = 1,
+         .max = 4096,
+         .aliases = {"kernel"}},
+        {.name = "s",
+         .type = ParamType::size,
+         .help = "stride, N or HxW (default: the kernel)",
+         .min = 1,
+         .max = 4096,
+         .aliases = {"stride"},
+         .default_from = "k"},
+        {.name = "pad",
+         .type = ParamType::pad,
+         .default_value = "0",
+         .help = "zero padding on each side, N or HxW, at most half the kernel; or same/valid "
+                 "(TensorFlow's rule, the extra cell at the bottom/right)",
+         .min = 0,
+         .max = 2048,
+         .aliases = {"padding"}},
+        {.name = "dilation",
+         .type = ParamType::size,
+         .default_value = "1",
+         .help = "spacing between kernel taps, N or HxW",
+         .min = 1,
+         .max = 4096},
+        {.name = "ceil",
+         .type = ParamType::flag,
+         .default_value = "false",
+         .help = "ceil mode: keep a partial last window, unless it would start in the padding",
+         .aliases = {"ceil-mode"}},
+    };
+}
+
+PoolGeometry::PoolGeometry(const Params& params)
+    : m_op(params.op()),
+      m_kernel(params.size("k")),
+      m_stride(params.size("s")),
+      m_pad(params.pad("pad")),
+      m_dilation(params.size("dilation")),
+      m_ceil(params.flag("ceil")) {
+    if (m_pad.mode == Pad::Mode::cells &&
+        (m_pad.cells.h > m_kernel.h / 2 || m_pad.cells.w > m_kernel.w / 2)) {
+        throw UsageError(fmt::format(
+            "{}: pad {}x{} is more than half the kernel {}x{} (at most {}x{})", m_op,
+            m_pad.cells.h, m_pad.cells.w, m_kernel.h, m_kernel.w, m_kernel.h / 2, m_kernel.w / 2));
+    }
+}
+
+Window PoolGeometry::window(int h, int w) const {
+    Window win;
+    win.rows = {m_kernel.h, m_stride.h, m_pad.cells.h, m_pad.cells.h, m_dilation.h, m_ceil};
+    win.cols = {m_kernel.w, m_stride.w, m_pad.cells.w, m_pad.cells.w, m_dilation.w, m_ceil};
+    if (m_pad.mode == Pad::Mode::same) {
+        win.rows = same_padding(h, win.rows);
+        win.cols = same_padding(w, win.cols);
+    } else if (m_pad.mode == Pad::Mode::valid) {
+        win.rows.pad_begin = win.rows.pad_end = 0;
+        win.cols.pad_begin = win.cols.pad_end = 0;
+    }
+    return win;
+}
+
+Shape PoolGeometry::output_shape(const Shape& in) const {
+    const Window win = window(in.height, in.width);
+    const int oh = output_extent(in.height, win.rows);
+    const int ow = output_extent(in.width, win.cols);
+    if (oh <= 0 || ow <= 0) {
+        throw ShapeError(fmt::format(
+            "{}: kernel {}x{} (dilation {}x{}) does not fit the padded input {}x{} (pad {}x{})",
+            m_op, m_kernel.h, m_kernel.w, m_dilation.h, m_dilation.w,
+            in.height + win.rows.pad_begin + win.rows.pad_end,
+            in.width + win.cols.pad_begin + win.cols.pad_end, win.rows.pad_begin,
+            win.cols.pad_begin));
+    }
+    return {in.channels, oh, ow};
+}
+
+std::vector<std::string> PoolGeometry::notes(const Shape& in) const {
+    std::vector<std::string> notes;
+    const Window win = window(in.height, in.width);
+    const auto describe = [&notes](const char* what, int in_extent, const Axis& axis) {
+        const AxisCoverage cov = axis_coverage(in_extent, axis);
+        if (cov.out <= 0) {
+            return;
+        }
+        if (cov.ceil_added) {
+            notes.push_back(fmt::format("ceil mode kept a partial last window along {}", what));
+        }
+        if (cov.ceil_dropped) {
+            notes.push_back(fmt::format(
+                "ceil rule dropped a last window along {} that would start in the padding", what));
+        }
+        if (cov.uncovered_end > 0) {
+            notes.push_back(fmt::format("last {} input {} not read by any window",
+                                        cov.uncovered_end, what));
+        }
+    };
+    describe("rows", in.height, win.rows);
+    describe("columns", in.width, win.cols);
+    return notes;
+}
+
+}  // namespace convpool::ops
+
+namespace convpool::ops {
+
+ParamSpec adaptive_out_spec() {
+    return {.name = "out",
+            .type = ParamType::size,
+            .default_value = "1",
+            .help = "output size, N or HxW; windows [floor(i*in/out), ceil((i+1)*in/out))",
+            .min = 1,
+            .max = 1 << 20,
+            .aliases = {"size", "output"}};
+}
+
+}  // namespace convpool::ops

@@ -1,0 +1,170 @@
+#pragma once
+// Window walking shared by every pooling op. A pooling mode supplies only what is its own: a
+// reducer (max, mean, norm, ...) and, for adaptive or fractional pooling, the window sequence.
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "convpool/geometry.hpp"
+#include "convpool/op.hpp"
+#include "convpool/params.hpp"
+#include "convpool/tensor.hpp"
+
+namespace convpool::ops {
+
+/// The input cells one output position reads along one axis.
+struct AxisTaps {
+    int first = 0;    ///< input coordinate of the first tap inside the input
+    int count = 0;    ///< taps inside the input
+    int counted = 0;  ///< taps inside input + padding, clipped to the ceil-mode overhang
+};
+
+/// Window sequence along one axis: one AxisTaps per output position, taps `step` apart.
+struct AxisPlan {
+    int step = 1;
+    std::vector<AxisTaps> taps;
+};
+
+/// Sliding windows of `axis` over `in` cells (`output_extent` positions).
+[[nodiscard]] AxisPlan sliding_plan(int in, const Axis& axis);
+
+/// PyTorch's adaptive windows: output i reads [floor(i*in/out), ceil((i+1)*in/out)).
+[[nodiscard]] AxisPlan adaptive_plan(int in, int out);
+
+/// The parameters every sliding-window pool takes: k, s, pad, dilation, ceil.
+[[nodiscard]] std::vector<ParamSpec> pool_param_specs();
+
+/// Sliding-window geometry from validated parameters. Explicit padding is checked against
+/// half the kernel (PyTorch's rule); `same`/`valid` padding is resolved per input later.
+class PoolGeometry {
+public:
+    explicit PoolGeometry(const Params& params);
+    /// The window for an input of height h and width w (resolves same/valid padding).
+    [[nodiscard]] Window window(int h, int w) const;
+    /// Output shape for `in`; throws ShapeError when no window fits.
+    [[nodiscard]] Shape output_shape(const Shape& in) const;
+    /// Notes on ceil-mode and uncovered borders.
+    [[nodiscard]] std::vector<std::string> notes(const Shape& in) const;
+
+private:
+    std::string m_op;
+    Size2 m_kernel;
+    Size2 m_stride;
+    Pad m_pad;
+    Size2 m_dilation;
+    bool m_ceil = false;
+};
+
+/// Applies `reducer` to every window given by `rows` x `cols` of every channel.
+/// Reducer: `State start() const`, `void add(State&, float value, int index) const` with index
+/// y*W+x, called in row-major order, and `float finish(const State&, int real, int counted) const`.
+template <typename Reducer>
+[[nodiscard]] Tensor reduce_windows(const Tensor& in, const AxisPlan& rows, const AxisPlan& cols,
+                                    const Reducer& reducer) {
+    const Shape& s = in.shape();
+    const Shape out_shape{s.channels, static_cast<int>(rows.taps.size()),
+                          static_cast<int>(cols.taps.size())};
+    Tensor out(out_shape);
+    for (int c = 0; c < s.channels; ++c) {
+        const float* plane = in.channel(c).data();
+        float* dst = out.channel(c).data();
+        for (const AxisTaps& ry : rows.taps) {
+            for (const AxisTaps& rx : cols.taps) {
+                auto state = reducer.start();
+                for (int ty = 0; ty < ry.count; ++ty) {
+                    const int y = ry.first + ty * rows.step;
+                    const float* row = plane + static_cast<std::ptrdiff_t>(y) * s.width;
+                    for (int tx = 0; tx < rx.count; ++tx) {
+                        const int x = rx.first + tx * cols.step;
+                        reducer.add(state, row[x], y * s.width + x);
+                    }
+                }
+                *dst++ = reducer.finish(state, ry.count * rx.count, ry.counted * rx.counted);
+            }
+        }
+    }
+    return out;
+}
+
+/// Largest value; padding never wins; NaN propagates; the first maximum in row-major order wins.
+struct MaxReducer {
+    struct State {
+        float value = -std::numeric_limits<float>::infinity();
+        int index = -1;
+    };
+    [[nodiscard]] State start() const { return {}; }
+    void add(State& s, float v, int index) const {
+        if (v > s.value || std::isnan(v)) {
+            s.value = v;
+            s.index = index;
+        }
+    }
+    [[nodiscard]] float finish(const State& s, int /*real*/, int /*counted*/) const {
+        return s.value;
+    }
+};
+
+/// Mean of each window: divides by `divisor` when set, else by the counted cells (padding
+/// included) or the real cells.
+struct AvgReducer {
+    bool count_pad = true;
+    int divisor = 0;
+    [[nodiscard]] double start() const { return 0.0; }
+    void add(double& sum, float v, int /*index*/) const { sum += static_cast<double>(v); }
+    [[nodiscard]] float finish(const double& sum, int real, int counted) const {
+        const int n = divisor > 0 ? divisor : (count_pad ? counted : real);
+        return static_cast<float>(sum / static_cast<double>(n));
+    }
+};
+
+}  // namespace convpool::ops
+
+namespace convpool::ops {
+
+/// A sliding-window pool: the geometry is shared, the reduction is the mode's own.
+template <typename Reducer>
+class SlidingPool final : public Op {
+public:
+    SlidingPool(const Params& params, Reducer reducer)
+        : m_geometry(params), m_reducer(std::move(reducer)) {}
+    [[nodiscard]] Shape output_shape(const Shape& in) const override {
+        return m_geometry.output_shape(in);
+    }
+    [[nodiscard]] Tensor apply(const Tensor& in) const override {
+        const Window win = m_geometry.window(in.shape().height, in.shape().width);
+        return reduce_windows(in, sliding_plan(in.shape().height, win.rows),
+                              sliding_plan(in.shape().width, win.cols), m_reducer);
+    }
+    [[nodiscard]] std::vector<std::string> notes(const Shape& in) const override {
+        return m_geometry.notes(in);
+    }
+
+private:
+    PoolGeometry m_geometry;
+    Reducer m_reducer;
+};
+
+/// Adaptive pooling to a fixed output size (global pooling is the 1x1 case).
+template <typename Reducer>
+class AdaptivePool final : public Op {
+public:
+    AdaptivePool(Size2 out, Reducer reducer) : m_out(out), m_reducer(std::move(reducer)) {}
+    [[nodiscard]] Shape output_shape(const Shape& in) const override {
+        return {in.channels, m_out.h, m_out.w};
+    }
+    [[nodiscard]] Tensor apply(const Tensor& in) const override {
+        return reduce_windows(in, adaptive_plan(in.shape().height, m_out.h),
+                              adaptive_plan(in.shape().width, m_out.w), m_reducer);
+    }
+
+private:
+    Size2 m_out;
+    Reducer m_reducer;
+};
+
+/// The `out` parameter of adaptive pools.
+[[nodiscard]] ParamSpec adaptive_out_spec();
+
+}  // namespace convpool::ops

@@ -1,0 +1,37 @@
+// pool:min - minimum of each window (max pooling of the negated map).
+#include "pool_common.hpp"
+
+namespace convpool::ops {
+namespace {
+/// Smallest value; padding never wins; NaN propagates; the first minimum wins ties.
+struct MinReducer {
+    struct State {
+        float value = std::numeric_limits<float>::infinity();
+    };
+    [[nodiscard]] State start() const { return {}; }
+    void add(State& s, float v, int /*index*/) const {
+        if (v < s.value || std::isnan(v)) {
+            s.value = v;
+        }
+    }
+    [[nodiscard]] float finish(const State& s, int /*real*/, int /*counted*/) const {
+        return s.value;
+    }
+};
+
+std::unique_ptr<Op> make(const Params& params) {
+    return std::make_unique<SlidingPool<MinReducer>>(params, MinReducer{});
+}
+}  // namespace
+
+const OpInfo& pool_min_info() {
+    static const OpInfo info{
+        .name = "pool:min",
+        .summary = "minimum of each window (-max_pool2d(-x); padding never wins)",
+        .details = "",
+        .params = pool_param_specs(),
+        .make = &make};
+    return info;
+}
+
+}  // namespace convpool::ops

@@ -1,0 +1,17 @@
+// relu - max(x, 0); NaN stays NaN, as in PyTorch.
+#include "elementwise.hpp"
+
+namespace convpool::ops {
+namespace {
+std::unique_ptr<Op> make(const Params& /*params*/) {
+    return make_elementwise([](float x) { return x < 0.0F ? 0.0F : x; });
+}
+}  // namespace
+
+const OpInfo& relu_info() {
+    static const OpInfo info{
+        .name = "relu", .summary = "max(x, 0)", .details = "", .params = {}, .make = &make};
+    return info;
+}
+
+}  // namespace convpool::ops

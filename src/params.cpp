@@ -1,0 +1,442 @@
+#include "convpool/params.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "convpool/error.hpp"
+
+namespace convpool {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    const auto last = s.find_last_not_of(" \t\r\n");
+    return s.substr(first, last - first + 1);
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string range_text(const ParamSpec& spec) {
+    const bool has_min = spec.min > std::numeric_limits<double>::lowest();
+    const bool has_max = spec.max < std::numeric_limits<double>::max();
+    if (has_min && has_max) {
+        return fmt::format("from {:g} to {:g}", spec.min, spec.max);
+    }
+    if (has_min) {
+        return fmt::format(">= {:g}", spec.min);
+    }
+    if (has_max) {
+        return fmt::format("<= {:g}", spec.max);
+    }
+    return "any value";
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i != 0) {
+            out += sep;
+        }
+        out += items[i];
+    }
+    return out;
+}
+
+long long parse_integer(std::string_view text, std::string_view what) {
+    const std::string_view t = trim(text);
+    long long value = 0;
+    const char* begin = t.data();
+    const char* end = t.data() + t.size();
+    if (!t.empty() && *begin == '+') {
+        ++begin;
+    }
+    const auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (t.empty() || ec == std::errc::result_out_of_range) {
+        throw UsageError(fmt::format("{}: expected a whole number, got '{}'", what, text));
+    }
+    if (ec != std::errc() || ptr != end) {
+        throw UsageError(fmt::format("{}: expected a whole number, got '{}'", what, text));
+    }
+    return value;
+}
+
+void check_range(double v, const ParamSpec& spec, std::string_view what, std::string_view text) {
+    if (v < spec.min || v > spec.max) {
+        throw UsageError(
+            fmt::format("{}: {} is out of range ({})", what, text, range_text(spec)));
+    }
+}
+
+Matrix parse_matrix(std::string_view text, std::string_view what) {
+    std::string_view t = trim(text);
+    if (t.size() < 2 || t.front() != '[' || t.back() != ']') {
+        throw UsageError(
+            fmt::format("{}: expected a matrix like [1 0 -1; 2 0 -2; 1 0 -1], got '{}'", what,
+                        text));
+    }
+    t = t.substr(1, t.size() - 2);
+    Matrix m;
+    std::size_t start = 0;
+    while (start <= t.size()) {
+        const auto stop = std::min(t.find(';', start), t.size());
+        const std::string_view row = trim(t.substr(start, stop - start));
+        int cols = 0;
+        std::size_t pos = 0;
+        while (pos < row.size()) {
+            const auto tok_end = std::min(row.find_first_of(" \t", pos), row.size());
+            const std::string_view tok = row.substr(pos, tok_end - pos);
+            if (!tok.empty()) {
+                m.values.push_back(static_cast<float>(parse_number(tok, what)));
+                ++cols;
+            }
+            pos = tok_end + 1;
+        }
+        if (cols == 0) {
+            throw UsageError(fmt::format("{}: matrix row {} is empty in '{}'", what, m.rows + 1,
+                                         text));
+        }
+        if (m.rows > 0 && cols != m.cols) {
+            throw UsageError(fmt::format(
+                "{}: matrix rows differ in length ({} and {} values) in '{}'", what, m.cols, cols,
+                text));
+        }
+        m.cols = cols;
+        ++m.rows;
+        start = stop + 1;
+    }
+    constexpr int kMaxMatrixExtent = 63;
+    if (m.rows > kMaxMatrixExtent || m.cols > kMaxMatrixExtent) {
+        throw UsageError(fmt::format("{}: matrix {}x{} is larger than {}x{}", what, m.rows, m.cols,
+                                     kMaxMatrixExtent, kMaxMatrixExtent));
+    }
+    return m;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1);
+    std::vector<std::size_t> cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        prev[j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0U : 1U);
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+        }
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+const ParamSpec* find_spec(const std::vector<ParamSpec>& specs, std::string_view key) {
+    for (const auto& spec : specs) {
+        if (spec.name == key ||
+            std::find(spec.aliases.begin(), spec.aliases.end(), key) != spec.aliases.end()) {
+            return &spec;
+        }
+    }
+    return nullptr;
+}
+
+Params::Value parse_value(const ParamSpec& spec, std::string_view text, std::string_view what) {
+    switch (spec.type) {
+        case ParamType::integer: {
+            const long long v = parse_integer(text, what);
+            check_range(static_cast<double>(v), spec, what, trim(text));
+            return v;
+        }
+        case ParamType::number: {
+            if (spec.allow_infinity && lower(trim(text)) == "inf") {
+                return std::numeric_limits<double>::infinity();
+            }
+            const double v = parse_number(text, what);
+            check_range(v, spec, what, trim(text));
+            return v;
+        }
+        case ParamType::flag: {
+            const std::string t = lower(trim(text));
+            if (t == "true" || t == "1" || t == "yes" || t == "on") {
+                return true;
+            }
+            if (t == "false" || t == "0" || t == "no" || t == "off") {
+                return false;
+            }
+            throw UsageError(fmt::format("{}: expected true or false, got '{}'", what, text));
+        }
+        case ParamType::size: {
+            const Size2 s = parse_size(text, what);
+            check_range(s.h, spec, what, trim(text));
+            check_range(s.w, spec, what, trim(text));
+            return s;
+        }
+        case ParamType::pad: {
+            const std::string t = lower(trim(text));
+            if (t == "same") {
+                return Pad{Pad::Mode::same, {}};
+            }
+            if (t == "valid") {
+                return Pad{Pad::Mode::valid, {}};
+            }
+            const Size2 s = parse_size(text, what);
+            check_range(s.h, spec, what, trim(text));
+            check_range(s.w, spec, what, trim(text));
+            return Pad{Pad::Mode::cells, s};
+        }
+        case ParamType::choice: {
+            const std::string t = lower(trim(text));
+            if (std::find(spec.choices.begin(), spec.choices.end(), t) == spec.choices.end()) {
+                const std::string near = closest_match(t, spec.choices);
+                throw UsageError(fmt::format("{}: unknown value '{}'{} (choose from {})", what,
+                                             text,
+                                             near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
+                                             join(spec.choices, ", ")));
+            }
+            return t;
+        }
+        case ParamType::matrix:
+            return parse_matrix(text, what);
+        case ParamType::list: {
+            const std::string t = lower(trim(text));
+            if (std::find(spec.choices.begin(), spec.choices.end(), t) == spec.choices.end()) {
+                const std::string near = closest_match(t, spec.choices);
+                throw UsageError(fmt::format("{}: unknown value '{}'{} (choose from {})", what,
+                                             text,
+                                             near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
+                                             join(spec.choices, ", ")));
+            }
+            return std::vector<std::string>{t};
+        }
+    }
+    throw UsageError(fmt::format("{}: unsupported parameter type", what));
+}
+
+}  // namespace
+
+double parse_number(std::string_view text, std::string_view what) {
+    const std::string_view t = trim(text);
+    double value = 0.0;
+    const char* begin = t.data();
+    const char* end = t.data() + t.size();
+    if (!t.empty() && *begin == '+') {
+        ++begin;
+    }
+    const auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (t.empty() || ec != std::errc() || ptr != end || !std::isfinite(value)) {
+        throw UsageError(fmt::format("{}: expected a finite number, got '{}'", what, text));
+    }
+    return value;
+}
+
+Size2 parse_size(std::string_view text, std::string_view what) {
+    const std::string_view t = trim(text);
+    const auto x = t.find_first_of("xX");
+    if (x == std::string_view::npos) {
+        const long long v = parse_integer(t, what);
+        if (v < 0 || v > (1LL << 30)) {
+            throw UsageError(fmt::format("{}: size '{}' is out of range", what, text));
+        }
+        return {static_cast<int>(v), static_cast<int>(v)};
+    }
+    const long long h = parse_integer(t.substr(0, x), what);
+    const long long w = parse_integer(t.substr(x + 1), what);
+    if (h < 0 || w < 0 || h > (1LL << 30) || w > (1LL << 30)) {
+        throw UsageError(fmt::format("{}: size '{}' is out of range", what, text));
+    }
+    return {static_cast<int>(h), static_cast<int>(w)};
+}
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_d = std::numeric_limits<std::size_t>::max();
+    for (const auto& c : candidates) {
+        const std::size_t d = edit_distance(word, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    // Close means at most a third of the word wrong (at least one edit allowed).
+    const std::size_t limit = std::max<std::size_t>(1, (word.size() + 2) / 3);
+    return best_d <= limit ? best : std::string();
+}
+
+std::string type_name(const ParamSpec& spec) {
+    switch (spec.type) {
+        case ParamType::integer:
+            return "integer";
+        case ParamType::number:
+            return "number";
+        case ParamType::flag:
+            return "flag";
+        case ParamType::size:
+            return "N|HxW";
+        case ParamType::pad:
+            return "N|HxW|same|valid";
+        case ParamType::choice:
+            return join(spec.choices, "|");
+        case ParamType::matrix:
+            return "[a b; c d]";
+        case ParamType::list:
+            return join(spec.choices, "|") + ",...";
+    }
+    return "value";
+}
+
+std::string format_value(const Params::Value& value) {
+    struct Visitor {
+        std::string operator()(long long v) const { return fmt::format("{}", v); }
+        std::string operator()(double v) const { return fmt::format("{:g}", v); }
+        std::string operator()(bool v) const { return v ? "true" : "false"; }
+        std::string operator()(const Size2& s) const {
+            return s.h == s.w ? fmt::format("{}", s.h) : fmt::format("{}x{}", s.h, s.w);
+        }
+        std::string operator()(const Pad& p) const {
+            if (p.mode == Pad::Mode::same) {
+                return "same";
+            }
+            if (p.mode == Pad::Mode::valid) {
+                return "valid";
+            }
+            return (*this)(p.cells);
+        }
+        std::string operator()(const std::string& s) const { return s; }
+        std::string operator()(const Matrix& m) const {
+            std::string out = "[";
+            for (int r = 0; r < m.rows; ++r) {
+                if (r != 0) {
+                    out += "; ";
+                }
+                for (int c = 0; c < m.cols; ++c) {
+                    out += fmt::format("{}{:g}", c != 0 ? " " : "",
+                                       m.values[static_cast<std::size_t>(r * m.cols + c)]);
+                }
+            }
+            return out + "]";
+        }
+        std::string operator()(const std::vector<std::string>& v) const { return join(v, "+"); }
+    };
+    return std::visit(Visitor{}, value);
+}
+
+Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::vector<Arg>& args)
+    : m_op(std::move(op)), m_specs(specs) {
+    std::vector<std::string> names;
+    for (const auto& spec : specs) {
+        names.push_back(spec.name);
+    }
+    bool last_was_bare_list = false;
+    for (const auto& arg : args) {
+        const ParamSpec* spec = nullptr;
+        std::string_view value = arg.value;
+        if (arg.key.empty()) {
+            const std::string word = lower(trim(arg.value));
+            const ParamSpec* named = find_spec(specs, word);
+            if (named != nullptr && named->type == ParamType::flag) {
+                spec = named;
+                value = "true";
+            } else if (!specs.empty() && (!given(specs.front().name) ||
+                                          (specs.front().type == ParamType::list &&
+                                           last_was_bare_list))) {
+                spec = &specs.front();
+            } else {
+                throw UsageError(fmt::format(
+                    "{}: unexpected value '{}' (write key=value; keys: {})", m_op, arg.value,
+                    names.empty() ? std::string("none") : join(names, ", ")));
+            }
+        } else {
+            spec = find_spec(specs, lower(trim(arg.key)));
+            if (spec == nullptr) {
+                const std::string near = closest_match(lower(trim(arg.key)), names);
+                throw UsageError(fmt::format(
+                    "{}: unknown parameter '{}'{} (valid: {})", m_op, arg.key,
+                    near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
+                    names.empty() ? std::string("none") : join(names, ", ")));
+            }
+            if (trim(arg.value).empty()) {
+                throw UsageError(fmt::format("{}: {}: empty value", m_op, spec->name));
+            }
+        }
+        const std::string what = fmt::format("{}: {}", m_op, spec->name);
+        Value parsed = parse_value(*spec, value, what);
+        const bool continues_list = spec->type == ParamType::list && arg.key.empty() &&
+                                    last_was_bare_list && given(spec->name);
+        if (continues_list) {
+            auto& items = std::get<std::vector<std::string>>(m_values[spec->name]);
+            items.push_back(std::get<std::vector<std::string>>(parsed).front());
+        } else {
+            if (given(spec->name)) {
+                throw UsageError(fmt::format("{}: {} is given twice", m_op, spec->name));
+            }
+            m_values[spec->name] = std::move(parsed);
+            m_given.push_back(spec->name);
+        }
+        last_was_bare_list = spec->type == ParamType::list && arg.key.empty();
+    }
+    for (const auto& spec : specs) {
+        if (!given(spec.name) && !spec.default_value.empty()) {
+            m_values[spec.name] =
+                parse_value(spec, spec.default_value, fmt::format("{}: {}", m_op, spec.name));
+        }
+    }
+    for (const auto& spec : specs) {
+        if (!given(spec.name) && !spec.default_from.empty() && has(spec.default_from)) {
+            m_values[spec.name] = m_values.at(spec.default_from);
+        }
+    }
+}
+
+bool Params::given(std::string_view name) const {
+    return std::find(m_given.begin(), m_given.end(), name) != m_given.end();
+}
+
+bool Params::has(std::string_view name) const { return m_values.find(name) != m_values.end(); }
+
+const Params::Value& Params::value(std::string_view name) const {
+    const auto it = m_values.find(name);
+    if (it == m_values.end()) {
+        throw UsageError(fmt::format("{}: {} is required", m_op, name));
+    }
+    return it->second;
+}
+
+int Params::integer(std::string_view name) const {
+    return static_cast<int>(std::get<long long>(value(name)));
+}
+double Params::number(std::string_view name) const { return std::get<double>(value(name)); }
+bool Params::flag(std::string_view name) const { return std::get<bool>(value(name)); }
+Size2 Params::size(std::string_view name) const { return std::get<Size2>(value(name)); }
+Pad Params::pad(std::string_view name) const { return std::get<Pad>(value(name)); }
+const std::string& Params::text(std::string_view name) const {
+    return std::get<std::string>(value(name));
+}
+const Matrix& Params::matrix(std::string_view name) const {
+    return std::get<Matrix>(value(name));
+}
+const std::vector<std::string>& Params::list(std::string_view name) const {
+    return std::get<std::vector<std::string>>(value(name));
+}
+
+std::string Params::describe() const {
+    std::vector<std::string> parts;
+    for (const auto& spec : m_specs) {
+        const auto it = m_values.find(spec.name);
+        if (it != m_values.end()) {
+            parts.push_back(fmt::format("{}={}", spec.name, format_value(it->second)));
+        }
+    }
+    return join(parts, ",");
+}
+
+}  // namespace convpool

@@ -1,0 +1,286 @@
+#include "convpool/pipeline.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "convpool/error.hpp"
+#include "convpool/format.hpp"
+#include "convpool/registry.hpp"
+
+namespace convpool {
+namespace {
+
+constexpr std::size_t kMaxPipelineBytes = 64 * 1024;
+constexpr std::size_t kMaxStages = 256;
+
+std::string trimmed(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    const auto last = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(first, last - first + 1));
+}
+
+/// Splits `text` at top-level occurrences of any of `seps` (outside [ ]).
+std::vector<std::string> split_top(std::string_view text, std::string_view seps,
+                                   std::string_view context) {
+    std::vector<std::string> parts;
+    int depth = 0;
+    std::string cur;
+    for (const char c : text) {
+        if (c == '[') {
+            ++depth;
+        } else if (c == ']') {
+            if (--depth < 0) {
+                throw UsageError(fmt::format("{}: ']' without '['", context));
+            }
+        }
+        if (depth == 0 && seps.find(c) != std::string_view::npos) {
+            parts.push_back(cur);
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    if (depth != 0) {
+        throw UsageError(fmt::format("{}: '[' without ']'", context));
+    }
+    parts.push_back(cur);
+    return parts;
+}
+
+StageText parse_stage(const std::string& text, std::size_t number) {
+    const std::string context = fmt::format("stage {} '{}'", number, text);
+    StageText st;
+    st.text = text;
+    const auto colon = text.find(':');
+    const auto bracket = text.find('[');
+    const bool has_args = colon != std::string::npos && (bracket == std::string::npos || colon < bracket);
+    st.name = trimmed(has_args ? std::string_view(text).substr(0, colon) : std::string_view(text));
+    if (st.name.empty()) {
+        throw UsageError(fmt::format("{}: missing op name", context));
+    }
+    for (const char c : st.name) {
+        if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_') {
+            throw UsageError(fmt::format("{}: bad op name '{}'", context, st.name));
+        }
+    }
+    if (!has_args) {
+        return st;
+    }
+    const std::string rest = text.substr(colon + 1);
+    for (const auto& raw : split_top(rest, ",", context)) {
+        const std::string arg = trimmed(raw);
+        if (arg.empty()) {
+            throw UsageError(fmt::format("{}: empty argument", context));
+        }
+        const auto eq = arg.find('=');
+        const auto br = arg.find('[');
+        if (eq != std::string::npos && (br == std::string::npos || eq < br)) {
+            const std::string key = trimmed(std::string_view(arg).substr(0, eq));
+            if (key.empty()) {
+                throw UsageError(fmt::format("{}: missing key before '=' in '{}'", context, arg));
+            }
+            st.args.push_back({key, trimmed(std::string_view(arg).substr(eq + 1))});
+        } else {
+            st.args.push_back({"", arg});
+        }
+    }
+    return st;
+}
+
+/// Resolves `pool` + bare `max` to the op `pool:max`; plain names to themselves.
+const OpInfo& resolve(StageText& st) {
+    const std::string family = st.name + ":";
+    std::vector<std::string> modes;
+    for (const auto* info : all_ops()) {
+        if (info->name.rfind(family, 0) == 0) {
+            modes.push_back(info->name.substr(family.size()));
+        }
+    }
+    if (modes.empty()) {
+        return find_op(st.name);
+    }
+    if (st.args.empty() || !st.args.front().key.empty()) {
+        std::string list;
+        for (const auto& m : modes) {
+            list += (list.empty() ? "" : ", ") + m;
+        }
+        throw UsageError(fmt::format("{} needs a mode: {}:MODE with MODE one of {}", st.name,
+                                     st.name, list));
+    }
+    const std::string mode = st.args.front().value;
+    const std::string full = family + mode;
+    for (const auto* info : all_ops()) {
+        if (info->name == full) {
+            st.args.erase(st.args.begin());
+            return *info;
+        }
+    }
+    const std::string near = closest_match(mode, modes);
+    std::string list;
+    for (const auto& m : modes) {
+        list += (list.empty() ? "" : ", ") + m;
+    }
+    throw UsageError(fmt::format("unknown {} mode '{}'{} (modes: {})", st.name, mode,
+                                 near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
+                                 list));
+}
+
+}  // namespace
+
+std::vector<StageText> split_pipeline(std::string_view text) {
+    if (text.size() > kMaxPipelineBytes) {
+        throw UsageError(fmt::format("pipeline is {} bytes, more than the {} allowed", text.size(),
+                                     kMaxPipelineBytes));
+    }
+    // Drop comments, then split at top-level '|' and newlines.
+    std::string clean;
+    bool in_comment = false;
+    for (const char c : text) {
+        if (c == '\n') {
+            in_comment = false;
+        } else if (c == '#') {
+            in_comment = true;
+        }
+        if (!in_comment) {
+            clean += c;
+        }
+        if (c == '\0') {
+            throw UsageError("pipeline contains a NUL byte");
+        }
+    }
+    std::vector<StageText> stages;
+    const auto lines = split_top(clean, "\n", "pipeline");
+    std::vector<std::string> parts;
+    for (const auto& line : lines) {
+        if (trimmed(line).empty()) {
+            continue;  // blank lines separate nothing
+        }
+        for (const auto& part : split_top(line, "|", "pipeline")) {
+            parts.push_back(trimmed(part));
+        }
+    }
+    if (parts.empty()) {
+        throw UsageError("pipeline is empty (write stages like \"conv:sobel-x | pool:max,k=2\")");
+    }
+    if (parts.size() > kMaxStages) {
+        throw UsageError(
+            fmt::format("pipeline has {} stages, more than the {} allowed", parts.size(), kMaxStages));
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (parts[i].empty()) {
+            throw UsageError(fmt::format("stage {} is empty (two '|' in a row, or '|' at an end)", i + 1));
+        }
+        stages.push_back(parse_stage(parts[i], i + 1));
+    }
+    return stages;
+}
+
+std::string pipeline_argument(std::string_view value) {
+    if (value.empty() || value.front() != '@') {
+        return std::string(value);
+    }
+    const std::string path(value.substr(1));
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw UsageError(fmt::format("cannot read pipeline file '{}'", path));
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    if (in.bad()) {
+        throw UsageError(fmt::format("cannot read pipeline file '{}'", path));
+    }
+    return buf.str();
+}
+
+std::string Stage::describe() const {
+    // The first parameter, when it names a filter or mode, is written bare (conv:sobel-x,...),
+    // so the description parses back to the same stage.
+    std::string params_text = params.describe();
+    if (!info->params.empty()) {
+        const ParamSpec& first = info->params.front();
+        const std::string prefix = first.name + "=";
+        if ((first.type == ParamType::choice || first.type == ParamType::list) &&
+            params.has(first.name) && params_text.rfind(prefix, 0) == 0) {
+            params_text = params_text.substr(prefix.size());
+            if (first.type == ParamType::list) {
+                const auto end = params_text.find(',');
+                std::replace(params_text.begin(),
+                             end == std::string::npos ? params_text.end()
+                                                      : params_text.begin() + static_cast<std::ptrdiff_t>(end),
+                             '+', ',');
+            }
+        }
+    }
+    if (params_text.empty()) {
+        return info->name;
+    }
+    const bool has_mode = info->name.find(':') != std::string::npos;
+    return fmt::format("{}{}{}", info->name, has_mode ? "," : ":", params_text);
+}
+
+Pipeline::Pipeline(std::string_view text) {
+    auto stage_texts = split_pipeline(text);
+    std::size_t number = 0;
+    for (auto& st : stage_texts) {
+        ++number;
+        try {
+            const OpInfo& info = resolve(st);
+            Params params(info.name, info.params, st.args);
+            auto op = info.make(params);
+            m_stages.push_back(Stage{&info, std::move(params), std::move(op), st.text});
+        } catch (const UsageError& e) {
+            throw UsageError(fmt::format("stage {} '{}': {}", number, st.text, e.what()));
+        }
+    }
+}
+
+std::vector<PlanStep> Pipeline::plan(const Shape& in, std::size_t max_elements) const {
+    std::vector<PlanStep> steps;
+    steps.push_back({in, {}});
+    Shape cur = in;
+    int number = 0;
+    for (const auto& stage : m_stages) {
+        ++number;
+        try {
+            PlanStep step{stage.op->output_shape(cur), stage.op->notes(cur)};
+            if (step.shape.elements() > max_elements) {
+                throw ShapeError(fmt::format("output {} has {} values, more than the {} allowed",
+                                             step.shape, step.shape.elements(), max_elements));
+            }
+            cur = step.shape;
+            steps.push_back(std::move(step));
+        } catch (const ShapeError& e) {
+            throw ShapeError(fmt::format("stage {} '{}': {}", number, stage.text, e.what()));
+        }
+    }
+    return steps;
+}
+
+Tensor Pipeline::run(Tensor input, const std::function<void(const StageResult&)>& observer) const {
+    if (observer) {
+        observer(StageResult{0, nullptr, &input, 0.0});
+    }
+    Tensor cur = std::move(input);
+    int index = 0;
+    for (const auto& stage : m_stages) {
+        ++index;
+        const auto start = std::chrono::steady_clock::now();
+        Tensor next = stage.op->apply(cur);
+        const auto stop = std::chrono::steady_clock::now();
+        cur = std::move(next);
+        if (observer) {
+            const double ms = std::chrono::duration<double, std::milli>(stop - start).count();
+            observer(StageResult{index, &stage, &cur, ms});
+        }
+    }
+    return cur;
+}
+
+}  // namespace convpool

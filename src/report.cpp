@@ -1,0 +1,286 @@
+#include "convpool/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "convpool/format.hpp"
+
+namespace convpool {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// q-th quantile of `v` (modified: partially sorted), linear interpolation between order stats.
+double quantile(std::vector<float>& v, double q) {
+    const double pos = q * static_cast<double>(v.size() - 1);
+    const auto k = static_cast<std::size_t>(std::floor(pos));
+    const double frac = pos - static_cast<double>(k);
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    const double a = v[k];
+    if (frac == 0.0 || k + 1 >= v.size()) {
+        return a;
+    }
+    const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(k) + 1, v.end());
+    return a + (b - a) * frac;
+}
+
+std::string num(double v) {
+    if (std::isnan(v)) {
+        return "nan";
+    }
+    return fmt::format("{:.6g}", v);
+}
+
+nlohmann::json json_number(double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json stats_json(const ChannelStats& s) {
+    return {{"count", s.count},
+            {"nonfinite", s.nonfinite},
+            {"min", json_number(s.min)},
+            {"max", json_number(s.max)},
+            {"mean", json_number(s.mean)},
+            {"std", json_number(s.std)},
+            {"zero_fraction", json_number(s.zero_fraction)},
+            {"negative_fraction", json_number(s.negative_fraction)},
+            {"entropy", json_number(s.entropy)},
+            {"p1", json_number(s.p1)},
+            {"p50", json_number(s.p50)},
+            {"p99", json_number(s.p99)}};
+}
+
+std::string human_bytes(std::size_t b) {
+    if (b < 1024) {
+        return fmt::format("{} B", b);
+    }
+    if (b < 1024 * 1024) {
+        return fmt::format("{:.1f} KiB", static_cast<double>(b) / 1024.0);
+    }
+    return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1024.0 * 1024.0));
+}
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) {
+        return s;
+    }
+    std::string out = "\"";
+    for (const char c : s) {
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+}  // namespace
+
+ChannelStats channel_stats(std::span<const float> values) {
+    ChannelStats s;
+    s.count = values.size();
+    std::vector<float> finite;
+    finite.reserve(values.size());
+    for (const float v : values) {
+        if (std::isfinite(v)) {
+            finite.push_back(v);
+        }
+    }
+    s.nonfinite = values.size() - finite.size();
+    if (finite.empty()) {
+        s.min = s.max = s.mean = s.std = s.zero_fraction = s.negative_fraction = s.entropy = kNaN;
+        s.p1 = s.p50 = s.p99 = kNaN;
+        return s;
+    }
+    const auto n = static_cast<double>(finite.size());
+    double lo = finite.front();
+    double hi = finite.front();
+    double sum = 0.0;
+    std::size_t zeros = 0;
+    std::size_t negatives = 0;
+    for (const float v : finite) {
+        lo = std::min(lo, static_cast<double>(v));
+        hi = std::max(hi, static_cast<double>(v));
+        sum += static_cast<double>(v);
+        zeros += v == 0.0F ? 1U : 0U;
+        negatives += v < 0.0F ? 1U : 0U;
+    }
+    s.min = lo;
+    s.max = hi;
+    s.mean = sum / n;
+    double sq = 0.0;
+    for (const float v : finite) {
+        const double d = static_cast<double>(v) - s.mean;
+        sq += d * d;
+    }
+    s.std = std::sqrt(sq / n);
+    s.zero_fraction = static_cast<double>(zeros) / n;
+    s.negative_fraction = static_cast<double>(negatives) / n;
+    s.entropy = 0.0;
+    if (hi > lo) {
+        std::array<std::size_t, 256> hist{};
+        for (const float v : finite) {
+            const auto bin = static_cast<std::size_t>(
+                std::min(255.0, std::floor((static_cast<double>(v) - lo) / (hi - lo) * 256.0)));
+            ++hist[bin];
+        }
+        for (const std::size_t c : hist) {
+            if (c != 0) {
+                const double p = static_cast<double>(c) / n;
+                s.entropy -= p * std::log2(p);
+            }
+        }
+    }
+    s.p1 = quantile(finite, 0.01);
+    s.p50 = quantile(finite, 0.50);
+    s.p99 = quantile(finite, 0.99);
+    return s;
+}
+
+std::string report_json(const RunReport& report) {
+    nlohmann::json images = nlohmann::json::array();
+    std::size_t ok = 0;
+    for (const auto& img : report.images) {
+        ok += img.ok ? 1U : 0U;
+        nlohmann::json stages = nlohmann::json::array();
+        for (const auto& st : img.stages) {
+            nlohmann::json channels = nlohmann::json::array();
+            for (const auto& c : st.channels) {
+                channels.push_back(stats_json(c));
+            }
+            stages.push_back({{"index", st.index},
+                              {"op", st.op},
+                              {"stage", st.stage},
+                              {"shape", {st.shape.channels, st.shape.height, st.shape.width}},
+                              {"elements", st.elements()},
+                              {"bytes", st.bytes()},
+                              {"ratio_previous", st.ratio_previous},
+                              {"ratio_input", st.ratio_input},
+                              {"ms", st.milliseconds},
+                              {"stats", stats_json(st.overall)},
+                              {"channels", channels},
+                              {"notes", st.notes},
+                              {"files", st.files}});
+        }
+        images.push_back({{"input", img.input},
+                          {"status", img.ok ? "ok" : "failed"},
+                          {"error", img.ok ? nlohmann::json(nullptr) : nlohmann::json(img.error)},
+                          {"output_dir", img.output_dir.empty() ? nlohmann::json(nullptr)
+                                                                : nlohmann::json(img.output_dir)},
+                          {"files", img.files},
+                          {"stages", stages}});
+    }
+    const nlohmann::json doc{{"convpool_version", CONVPOOL_VERSION},
+                             {"pipeline", report.pipeline},
+                             {"stages", report.stages},
+                             {"summary",
+                              {{"inputs", report.images.size()},
+                               {"ok", ok},
+                               {"failed", report.images.size() - ok}}},
+                             {"images", images}};
+    return doc.dump(2) + "\n";
+}
+
+std::string report_csv(const RunReport& report) {
+    std::string out =
+        "input,status,stage_index,op,stage,channel,channels,height,width,elements,bytes,"
+        "ratio_previous,ratio_input,ms,count,nonfinite,min,max,mean,std,zero_fraction,"
+        "negative_fraction,entropy,p1,p50,p99,error\n";
+    for (const auto& img : report.images) {
+        if (!img.ok) {
+            out += fmt::format("{},failed,,,,,,,,,,,,,,,,,,,,,,,,,{}\n", csv_field(img.input),
+                               csv_field(img.error));
+            continue;
+        }
+        for (const auto& st : img.stages) {
+            const auto row = [&](const std::string& channel, const ChannelStats& s) {
+                out += fmt::format(
+                    "{},ok,{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.3f},{},{},{},{},{},{},{},{},{},{},"
+                    "{},{},\n",
+                    csv_field(img.input), st.index, csv_field(st.op), csv_field(st.stage), channel,
+                    st.shape.channels, st.shape.height, st.shape.width, st.elements(), st.bytes(),
+                    st.ratio_previous, st.ratio_input, st.milliseconds, s.count, s.nonfinite,
+                    num(s.min), num(s.max), num(s.mean), num(s.std), num(s.zero_fraction),
+                    num(s.negative_fraction), num(s.entropy), num(s.p1), num(s.p50), num(s.p99));
+            };
+            row("all", st.overall);
+            for (std::size_t c = 0; c < st.channels.size(); ++c) {
+                row(std::to_string(c), st.channels[c]);
+            }
+        }
+    }
+    return out;
+}
+
+std::string report_table(const RunReport& report) {
+    std::string out;
+    for (const auto& img : report.images) {
+        if (!img.ok) {
+            out += fmt::format("{}: failed: {}\n\n", img.input, img.error);
+            continue;
+        }
+        std::size_t width = 5;
+        for (const auto& st : img.stages) {
+            width = std::max(width, st.stage.size());
+        }
+        out += fmt::format("{}\n", img.input);
+        out += fmt::format("{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>6}\n",
+                           "#", "stage", width, "shape", "elements", "bytes", "vs prev", "ms", "min",
+                           "max", "mean", "std", "zero");
+        for (const auto& st : img.stages) {
+            out += fmt::format("{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8.4f} {:>8.2f} {:>10} {:>10} {:>10} {:>10} {:>6.3f}\n",
+                               fmt::format("{:02}", st.index), st.stage, width, to_string(st.shape),
+                               st.elements(), human_bytes(st.bytes()), st.ratio_previous,
+                               st.milliseconds, num(st.overall.min), num(st.overall.max),
+                               num(st.overall.mean), num(st.overall.std), st.overall.zero_fraction);
+            for (const auto& note : st.notes) {
+                out += fmt::format("     note: {}\n", note);
+            }
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+std::string report_markdown(const RunReport& report) {
+    std::string out = fmt::format("# convpool report\n\nPipeline: `{}`\n\n", report.pipeline);
+    for (const auto& img : report.images) {
+        out += fmt::format("## {}\n\n", img.input);
+        if (!img.ok) {
+            out += fmt::format("Failed: {}\n\n", img.error);
+            continue;
+        }
+        out += "| # | stage | shape | elements | bytes | vs prev | vs input | ms | min | max | mean | std | zero | neg | entropy | p1 | p50 | p99 |\n";
+        out += "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
+        for (const auto& st : img.stages) {
+            const auto& s = st.overall;
+            out += fmt::format("| {:02} | `{}` | {} | {} | {} | {:.4f} | {:.4f} | {:.2f} | {} | {} | {} | {} | {:.3f} | {:.3f} | {} | {} | {} | {} |\n",
+                               st.index, st.stage, to_string(st.shape), st.elements(), st.bytes(),
+                               st.ratio_previous, st.ratio_input, st.milliseconds, num(s.min),
+                               num(s.max), num(s.mean), num(s.std), s.zero_fraction,
+                               s.negative_fraction, num(s.entropy), num(s.p1), num(s.p50), num(s.p99));
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+std::string format_report(const RunReport& report, ReportFormat format) {
+    switch (format) {
+        case ReportFormat::table:
+            return report_table(report);
+        case ReportFormat::json:
+            return report_json(report);
+        case ReportFormat::csv:
+            return report_csv(report);
+        case ReportFormat::md:
+            return report_markdown(report);
+        case ReportFormat::none:
+            return {};
+    }
+    return {};
+}
+
+}  // namespace convpool
