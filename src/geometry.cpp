@@ -12,17 +12,17 @@ long long floor_div(long long num, long long den) {
 }  // namespace
 
 int output_extent(int in, const Axis& axis) noexcept {
+    // In ceil mode PyTorch accepts a window longer than the padded input as long as the rounded
+    // count is positive, so a negative span is not rejected up front.
     const long long span = static_cast<long long>(in) + axis.pad_begin + axis.pad_end -
                            axis.effective_kernel();
-    if (span < 0) {
-        return 0;
-    }
     long long out = floor_div(span + (axis.ceil ? axis.stride - 1 : 0), axis.stride) + 1;
     // Ceil mode: the last window must start inside the input or the begin padding.
-    if (axis.ceil && (out - 1) * axis.stride >= static_cast<long long>(in) + axis.pad_begin) {
+    if (axis.ceil && out > 0 &&
+        (out - 1) * axis.stride >= static_cast<long long>(in) + axis.pad_begin) {
         --out;
     }
-    return static_cast<int>(std::min<long long>(out, 1LL << 30));
+    return static_cast<int>(std::clamp<long long>(out, 0, 1LL << 30));
 }
 
 AxisCoverage axis_coverage(int in, const Axis& axis) noexcept {

@@ -297,7 +297,8 @@ std::string type_name(const ParamSpec& spec) {
 std::string format_value(const Params::Value& value) {
     struct Visitor {
         std::string operator()(long long v) const { return fmt::format("{}", v); }
-        std::string operator()(double v) const { return fmt::format("{:g}", v); }
+        // Shortest text that parses back to the same value, so describe() round-trips.
+        std::string operator()(double v) const { return fmt::format("{}", v); }
         std::string operator()(bool v) const { return v ? "true" : "false"; }
         std::string operator()(const Size2& s) const {
             return s.h == s.w ? fmt::format("{}", s.h) : fmt::format("{}x{}", s.h, s.w);
@@ -319,7 +320,7 @@ std::string format_value(const Params::Value& value) {
                     out += "; ";
                 }
                 for (int c = 0; c < m.cols; ++c) {
-                    out += fmt::format("{}{:g}", c != 0 ? " " : "",
+                    out += fmt::format("{}{}", c != 0 ? " " : "",
                                        m.values[static_cast<std::size_t>(r * m.cols + c)]);
                 }
             }

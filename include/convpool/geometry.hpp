@@ -31,8 +31,9 @@ struct Window {
 /// Number of window positions along an axis of `in` cells, PyTorch's rule:
 /// out = floor_or_ceil((in + pad_begin + pad_end - effective_kernel) / stride) + 1, and in ceil
 /// mode a last window that would start inside the end padding (or past it) is dropped.
-/// Returns a value <= 0 when the window does not fit; integers only, no overflow for
-/// extents below 2^30.
+/// In ceil mode a window longer than the padded input still counts when the rounded-up count is
+/// positive (as PyTorch). Returns 0 when no window fits; integers only, no overflow for extents
+/// below 2^30.
 [[nodiscard]] int output_extent(int in, const Axis& axis) noexcept;
 
 /// What a window walk does to one axis, for the `shape` notes.
