@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages convpool needs to build and test (as root; skips apt when
+# everything is already there). Usage: scripts/install-deps.sh [extra packages...]
+set -euo pipefail
+packages=(cmake ninja-build g++ pkg-config libopencv-dev libcli11-dev libfmt-dev doctest-dev
+          nlohmann-json3-dev python3 "$@")
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,17 @@
+#include "convpool/tensor.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace convpool {
+
+Tensor::Tensor(Shape shape, std::vector<float> data) : m_shape(shape), m_data(std::move(data)) {
+    if (m_data.size() != shape.elements()) {
+        throw std::invalid_argument(fmt::format("tensor of {}x{}x{} needs {} values, got {}",
+                                                shape.channels, shape.height, shape.width,
+                                                shape.elements(), m_data.size()));
+    }
+}
+
+}  // namespace convpool

@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""CLI tests: run the real convpool binary and check outputs, reports, error text and exit codes.
+
+Usage: test_cli.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library only.
+"""
+import csv
+import io
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+import zlib
+
+BIN = None
+ROOT = None
+
+
+def run(*args, cwd=None, stdin=None):
+    """Runs convpool; returns (exit code, stdout, stderr)."""
+    p = subprocess.run([BIN, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+                       timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def read_text(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def write_text(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def load_json(path):
+    return json.loads(read_text(path))
+
+
+def write_npy(path, rows, dtype="<f4"):
+    """Writes a 2-D float32 array (list of rows) as .npy version 1.0."""
+    h, w = len(rows), len(rows[0])
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d), }" % (dtype, h, w)
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    data = b"".join(struct.pack("<%df" % w, *r) for r in rows)
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + data)
+
+
+def read_npy(path):
+    """Reads a little-endian float32 .npy: returns (shape tuple, flat list)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    assert raw[:6] == b"\x93NUMPY", "not npy"
+    hlen = struct.unpack("<H", raw[8:10])[0]
+    header = raw[10:10 + hlen].decode()
+    assert "'descr': '<f4'" in header, header
+    shape = tuple(int(x) for x in header.split("'shape': (")[1].split(")")[0].split(",") if x.strip())
+    n = 1
+    for d in shape:
+        n *= d
+    vals = struct.unpack("<%df" % n, raw[10 + hlen:10 + hlen + 4 * n])
+    return shape, list(vals)
+
+
+def png_size(path):
+    """Width and height from a PNG's IHDR, after checking the signature and IHDR CRC."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n", path
+    length, kind = struct.unpack(">I4s", raw[8:16])
+    assert kind == b"IHDR"
+    crc = struct.unpack(">I", raw[16 + length:20 + length])[0]
+    assert zlib.crc32(raw[12:16 + length]) == crc
+    assert raw.endswith(b"IEND\xaeB`\x82"), "PNG not complete"
+    return struct.unpack(">II", raw[16:24])
+
+
+class Help(unittest.TestCase):
+    def test_help_lists_subcommands(self):
+        code, out, _ = run("--help")
+        self.assertEqual(code, 0)
+        for word in ("run", "shape", "ops", "Exit codes"):
+            self.assertIn(word, out)
+
+    def test_version(self):
+        code, out, _ = run("--version")
+        self.assertEqual(code, 0)
+        self.assertRegex(out.strip(), r"^convpool \d+\.\d+\.\d+$")
+
+    def test_subcommand_help(self):
+        for sub in ("run", "shape", "ops"):
+            code, out, _ = run(sub, "--help")
+            self.assertEqual(code, 0, sub)
+            self.assertIn("--help", out)
+
+    def test_no_subcommand_is_a_usage_error(self):
+        code, _, err = run()
+        self.assertEqual(code, 2)
+        self.assertIn("subcommand", err.lower())
+
+    def test_unknown_flag_is_a_usage_error(self):
+        code, _, err = run("run", "--bogus", "x.png", "-p", "relu")
+        self.assertEqual(code, 2)
+        self.assertIn("--bogus", err)
+
+
+class Ops(unittest.TestCase):
+    def test_lists_every_stage(self):
+        code, out, _ = run("ops")
+        self.assertEqual(code, 0)
+        for name in ("gray", "conv", "bank", "relu", "leaky-relu", "abs", "sigmoid", "tanh",
+                     "norm", "pool:max", "pool:avg", "pool:min", "pool:lp", "pool:global-max",
+                     "pool:global-avg", "pool:adaptive-max", "pool:adaptive-avg"):
+            self.assertRegex(out, r"(?m)^%s\s" % name)
+
+    def test_family(self):
+        code, out, _ = run("ops", "pool")
+        self.assertEqual(code, 0)
+        self.assertIn("pool:adaptive-avg", out)
+        self.assertNotIn("leaky-relu", out)
+
+    def test_one_stage_in_full(self):
+        code, out, _ = run("ops", "pool:avg")
+        self.assertEqual(code, 0)
+        self.assertIn("count-pad|count-include-pad", out)
+        self.assertIn("divisor_override", out)
+        code, out, _ = run("ops", "conv")
+        self.assertIn("not flipped", out)
+        self.assertIn("sobel-x", out)
+
+    def test_unknown(self):
+        code, out, err = run("ops", "pool:mux")
+        self.assertEqual(code, 2)
+        self.assertEqual(out, "")
+        self.assertTrue(err.startswith("convpool: error: unknown op 'pool:mux' (did you mean 'pool:max'?)"), err)
+
+
+class Shape(unittest.TestCase):
+    def golden(self, name, text):
+        path = os.path.join(ROOT, "tests", "golden", name)
+        if os.environ.get("CONVPOOL_UPDATE_GOLDEN"):
+            with open(path, "w") as f:
+                f.write(text)
+        with open(path) as f:
+            self.assertEqual(text, f.read())
+
+    def test_issue_example(self):
+        code, out, err = run("shape", "-p", "conv:gaussian,k=5 | pool:max,k=3,s=2,pad=1,ceil",
+                             "--size", "3x224x224")
+        self.assertEqual(code, 0, err)
+        self.golden("shape_gaussian_maxpool.txt", out)
+
+    def test_ceil_rule_and_uncovered_notes(self):
+        code, out, err = run("shape", "-p", "pool:max,k=2,s=2,pad=1,ceil | pool:avg,k=2",
+                             "--size", "5x7")
+        self.assertEqual(code, 0, err)
+        self.golden("shape_ceil_notes.txt", out)
+        self.assertIn("ceil rule dropped a last window along rows", out)
+
+    def test_json(self):
+        code, out, _ = run("shape", "-p", "pool:max,k=2", "--size", "2x8x6", "--json")
+        self.assertEqual(code, 0)
+        doc = json.loads(out)
+        self.assertEqual(doc["stages"][1]["shape"], [2, 4, 3])
+
+    def test_shape_error_is_a_pipeline_error(self):
+        code, out, err = run("shape", "-p", "pool:max,k=5", "--size", "4x4")
+        self.assertEqual(code, 2)
+        self.assertEqual(err, "convpool: error: stage 1 'pool:max,k=5': pool:max: kernel 5x5 "
+                              "(dilation 1x1) does not fit the padded input 4x4 (pad 0x0)\n")
+
+    def test_bad_size(self):
+        code, _, err = run("shape", "-p", "relu", "--size", "0x4")
+        self.assertEqual(code, 2)
+        self.assertIn("--size", err)
+
+
+class RunJob(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def sample(self, name):
+        return os.path.join(ROOT, "samples", name)
+
+    def test_writes_pictures_sheet_and_reports(self):
+        out = os.path.join(self.dir, "out")
+        code, stdout, err = run("run", self.sample("camera.png"), self.sample("chelsea.png"), "-p",
+                                "conv:sobel-x | relu | pool:max,k=2,s=2", "-o", out)
+        self.assertEqual(code, 0, err)
+        for stem, channels in (("camera", 1), ("chelsea", 3)):
+            files = sorted(os.listdir(os.path.join(out, stem)))
+            self.assertEqual(files, ["00_input.png", "01_conv-sobel-x.png", "02_relu.png",
+                                     "03_pool-max.png", "sheet.png"])
+            for f in files:
+                w, h = png_size(os.path.join(out, stem, f))
+                self.assertGreater(w, 0)
+                self.assertGreater(h, 0)
+        report = load_json(os.path.join(out, "report.json"))
+        self.assertEqual(report["summary"], {"inputs": 2, "ok": 2, "failed": 0})
+        self.assertEqual(report["stages"][0], "conv:sobel-x,stride=1,pad=same,dilation=1,"
+                                              "border=reflect101,scale=1,bias=0")
+        cam = report["images"][0]
+        self.assertEqual(cam["status"], "ok")
+        self.assertEqual([s["shape"] for s in cam["stages"]],
+                         [[1, 512, 512], [1, 512, 512], [1, 512, 512], [1, 256, 256]])
+        pool = cam["stages"][3]
+        self.assertEqual(pool["stage"], "pool:max,k=2,s=2,pad=0,dilation=1,ceil=false")
+        self.assertEqual(pool["elements"], 65536)
+        self.assertEqual(pool["bytes"], 262144)
+        self.assertAlmostEqual(pool["ratio_previous"], 0.25)
+        self.assertAlmostEqual(pool["ratio_input"], 0.25)
+        self.assertEqual(cam["stages"][2]["stats"]["negative_fraction"], 0.0)
+        self.assertGreater(cam["stages"][1]["stats"]["negative_fraction"], 0.0)
+        for key in ("count", "nonfinite", "min", "max", "mean", "std", "zero_fraction",
+                    "negative_fraction", "entropy", "p1", "p50", "p99"):
+            self.assertIn(key, pool["stats"])
+        self.assertEqual(len(report["images"][1]["stages"][3]["channels"]), 3)
+        # The max pool of relu output is at least the mean of the relu output.
+        self.assertGreaterEqual(pool["stats"]["mean"], cam["stages"][2]["stats"]["mean"])
+        rows = list(csv.DictReader(io.StringIO(read_text(os.path.join(out, "report.csv")))))
+        self.assertEqual(len(rows), 4 * 2 + 4 * 4)  # camera: all+1 channel; chelsea: all+3
+        self.assertEqual(rows[0]["input"], self.sample("camera.png"))
+        # stdout carries the table; stderr says where the outputs are.
+        self.assertIn("pool:max,k=2,s=2,pad=0,dilation=1,ceil=false", stdout)
+        self.assertIn(out, err)
+
+    def test_raw_npy_round_trip_with_hand_checked_values(self):
+        src = os.path.join(self.dir, "ramp.npy")
+        write_npy(src, [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]])
+        out = os.path.join(self.dir, "out")
+        code, _, err = run("run", src, "-p", "pool:max,k=2 | pool:global-avg", "-o", out,
+                           "--raw", "npy", "--report", "none")
+        self.assertEqual(code, 0, err)
+        shape, vals = read_npy(os.path.join(out, "ramp", "00_input.npy"))
+        self.assertEqual(shape, (1, 4, 4))
+        self.assertEqual(vals, list(range(1, 17)))
+        shape, vals = read_npy(os.path.join(out, "ramp", "01_pool-max.npy"))
+        self.assertEqual(shape, (1, 2, 2))
+        self.assertEqual(vals, [6, 8, 14, 16])
+        shape, vals = read_npy(os.path.join(out, "ramp", "02_pool-global-avg.npy"))
+        self.assertEqual(shape, (1, 1, 1))
+        self.assertEqual(vals, [11])
+
+    def test_report_formats_on_stdout(self):
+        src = os.path.join(self.dir, "tiny.npy")
+        write_npy(src, [[0, 1], [2, 3]])
+        out = os.path.join(self.dir, "out")
+        code, stdout, _ = run("run", src, "-p", "relu", "-o", out, "--report", "json", "-q")
+        self.assertEqual(code, 0)
+        self.assertEqual(json.loads(stdout), load_json(os.path.join(out, "report.json")))
+        code, stdout, err = run("run", src, "-p", "relu", "-o", out, "--report", "csv", "-q")
+        self.assertEqual(err, "")
+        self.assertEqual(stdout, read_text(os.path.join(out, "report.csv")))
+        code, stdout, _ = run("run", src, "-p", "relu", "-o", out, "--report", "md", "-q")
+        self.assertIn("| 01 | `relu` | 1x2x2 |", stdout)
+        code, stdout, _ = run("run", src, "-p", "relu", "-o", out, "--report", "none", "-q")
+        self.assertEqual(stdout, "")
+
+    def test_directory_input_is_sorted_and_filtered(self):
+        d = os.path.join(self.dir, "in")
+        os.mkdir(d)
+        write_npy(os.path.join(d, "b.npy"), [[1]])
+        write_npy(os.path.join(d, "a.npy"), [[2]])
+        write_text(os.path.join(d, "notes.txt"), "not an image")
+        out = os.path.join(self.dir, "out")
+        code, _, err = run("run", d, "-p", "relu", "-o", out, "--report", "none")
+        self.assertEqual(code, 0, err)
+        report = load_json(os.path.join(out, "report.json"))
+        self.assertEqual([os.path.basename(i["input"]) for i in report["images"]], ["a.npy", "b.npy"])
+
+    def test_pipeline_file_with_comments(self):
+        pipe = os.path.join(self.dir, "edges.pipe")
+        write_text(pipe, "# edges\nconv:sobel-y  # vertical gradient\nabs\n\npool:avg,k=2\n")
+        out = os.path.join(self.dir, "out")
+        code, _, err = run("run", self.sample("brick.png"), "-p", "@" + pipe, "-o", out,
+                           "--report", "none")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(sorted(os.listdir(os.path.join(out, "brick"))),
+                         ["00_input.png", "01_conv-sobel-y.png", "02_abs.png", "03_pool-avg.png",
+                          "sheet.png"])
+
+    def test_bank_makes_one_channel_per_input_channel_and_filter(self):
+        out = os.path.join(self.dir, "out")
+        code, stdout, err = run("run", self.sample("coffee.png"), "-p", "bank:sobel-x,sobel-y",
+                                "-o", out, "--report", "json")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(stdout)["images"][0]["stages"][1]["shape"], [6, 400, 600])
+
+
+class Errors(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.good = os.path.join(self.dir, "good.npy")
+        write_npy(self.good, [[1, 2, 3, 4]] * 4)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_unknown_op_exits_2_and_writes_nothing(self):
+        out = os.path.join(self.dir, "out")
+        code, stdout, err = run("run", self.good, "-p", "conv:sobel-x | pool:mx,k=2", "-o", out)
+        self.assertEqual(code, 2)
+        self.assertEqual(stdout, "")
+        self.assertEqual(err, "convpool: error: stage 2 'pool:mx,k=2': unknown pool mode 'mx' "
+                              "(did you mean 'max'?) (modes: max, avg, min, lp, global-max, "
+                              "global-avg, adaptive-max, adaptive-avg)\n")
+        self.assertFalse(os.path.exists(out))
+
+    def test_bad_parameter_value_exits_2(self):
+        code, _, err = run("run", self.good, "-p", "pool:max,k=0", "-o", os.path.join(self.dir, "o"))
+        self.assertEqual(code, 2)
+        self.assertEqual(err, "convpool: error: stage 1 'pool:max,k=0': pool:max: k: 0 is out of "
+                              "range (from 1 to 4096)\n")
+
+    def test_pipeline_that_does_not_fit_the_only_image_exits_3(self):
+        out = os.path.join(self.dir, "out")
+        code, _, err = run("run", self.good, "-p", "pool:max,k=5", "-o", out, "--report", "none")
+        self.assertEqual(code, 3)
+        self.assertEqual(err.splitlines()[0],
+                         "convpool: error: %s: stage 1 'pool:max,k=5': pool:max: kernel 5x5 "
+                         "(dilation 1x1) does not fit the padded input 4x4 (pad 0x0)" % self.good)
+        self.assertFalse(os.path.exists(os.path.join(out, "good")))
+        report = load_json(os.path.join(out, "report.json"))
+        self.assertEqual(report["images"][0]["status"], "failed")
+
+    def test_some_inputs_failing_exits_1_and_the_rest_is_done(self):
+        bad = os.path.join(self.dir, "bad.png")
+        write_text(bad, "this is not a PNG")
+        missing = os.path.join(self.dir, "missing.png")
+        out = os.path.join(self.dir, "out")
+        code, _, err = run("run", bad, self.good, missing, "-p", "pool:max,k=2", "-o", out,
+                           "--report", "none", "-q")
+        self.assertEqual(code, 1)
+        self.assertEqual(err.splitlines(), [
+            "convpool: error: %s: not an image (unknown format; convpool reads PNG, JPEG, TIFF, "
+            "BMP, WebP, PNM and .npy)" % bad,
+            "convpool: error: %s: no such file" % missing,
+        ])
+        self.assertTrue(os.path.exists(os.path.join(out, "good", "sheet.png")))
+        report = load_json(os.path.join(out, "report.json"))
+        self.assertEqual([i["status"] for i in report["images"]], ["failed", "ok", "failed"])
+        self.assertEqual(report["images"][2]["error"], "no such file")
+
+    def test_truncated_png_fails_cleanly(self):
+        src = os.path.join(ROOT, "samples", "camera.png")
+        cut = os.path.join(self.dir, "cut.png")
+        with open(src, "rb") as f, open(cut, "wb") as g:
+            g.write(f.read()[:60])
+        code, _, err = run("run", cut, "-p", "relu", "-o", os.path.join(self.dir, "o"), "-q",
+                           "--report", "none")
+        self.assertEqual(code, 3)
+        self.assertEqual(len(err.splitlines()), 1)
+        self.assertIn("cut.png: cannot decode png data", err)
+
+    def test_same_output_name_is_refused_before_writing(self):
+        other = os.path.join(self.dir, "sub")
+        os.mkdir(other)
+        twin = os.path.join(other, "good.npy")
+        write_npy(twin, [[1]])
+        out = os.path.join(self.dir, "out")
+        code, _, err = run("run", self.good, twin, "-p", "relu", "-o", out)
+        self.assertEqual(code, 2)
+        self.assertIn("would both write to 'good/'", err)
+        self.assertFalse(os.path.exists(out))
+
+    def test_unwritable_output_exits_4(self):
+        blocker = os.path.join(self.dir, "file")
+        write_text(blocker, "x")
+        code, _, err = run("run", self.good, "-p", "relu", "-o", os.path.join(blocker, "out"))
+        self.assertEqual(code, 4)
+        self.assertTrue(err.startswith("convpool: error: "), err)
+        self.assertIn("cannot create directory", err)
+
+    def test_no_images_in_directory(self):
+        empty = os.path.join(self.dir, "empty")
+        os.mkdir(empty)
+        code, _, err = run("run", empty, "-p", "relu", "-o", os.path.join(self.dir, "o"))
+        self.assertEqual(code, 2)
+        self.assertIn("no input images", err)
+
+
+if __name__ == "__main__":
+    BIN = os.path.abspath(sys.argv[1])
+    ROOT = os.path.abspath(sys.argv[2])
+    del sys.argv[1:3]
+    unittest.main(verbosity=2)

@@ -1,0 +1,29 @@
+#pragma once
+// Small helpers shared by the unit tests.
+
+#include <string>
+#include <vector>
+
+#include "convpool/pipeline.hpp"
+#include "convpool/tensor.hpp"
+
+namespace test {
+
+/// A C×H×W tensor from values listed channel by channel, row by row.
+inline convpool::Tensor tensor(int c, int h, int w, std::vector<float> values) {
+    return convpool::Tensor(convpool::Shape{c, h, w}, std::move(values));
+}
+
+/// Output of the pipeline `text` on `in` (planned first, as the CLI does).
+inline convpool::Tensor run(const std::string& text, const convpool::Tensor& in) {
+    const convpool::Pipeline p(text);
+    (void)p.plan(in.shape());
+    return p.run(in, {});
+}
+
+/// The values of `t` as a vector, for CHECK(values(t) == std::vector<float>{...}).
+inline std::vector<float> values(const convpool::Tensor& t) {
+    return {t.data().begin(), t.data().end()};
+}
+
+}  // namespace test

@@ -1,0 +1,152 @@
+// Pipeline text -> stages -> plan: grammar, name resolution, stage prefixes in errors.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "convpool/error.hpp"
+#include "convpool/pipeline.hpp"
+#include "convpool/registry.hpp"
+
+using convpool::Pipeline;
+using convpool::Shape;
+using convpool::ShapeError;
+using convpool::UsageError;
+
+TEST_CASE("pipeline: stages, bare first values and brackets") {
+    const auto st = convpool::split_pipeline("conv:kernel=[1, 0 | 2] | pool:max,k=2,ceil\n relu");
+    REQUIRE(st.size() == 3);
+    CHECK(st[0].name == "conv");
+    REQUIRE(st[0].args.size() == 1);
+    CHECK(st[0].args[0].key == "kernel");
+    CHECK(st[0].args[0].value == "[1, 0 | 2]");
+    CHECK(st[1].name == "pool");
+    CHECK(st[1].args[0].key.empty());
+    CHECK(st[1].args[0].value == "max");
+    CHECK(st[2].name == "relu");
+}
+
+TEST_CASE("pipeline: comments and one stage per line") {
+    const Pipeline p("# edges\nconv:sobel-x   # horizontal gradient\n\nrelu\npool:max,k=2\n");
+    REQUIRE(p.stages().size() == 3);
+    CHECK(p.stages()[2].info->name == "pool:max");
+}
+
+TEST_CASE("pipeline: describe records every parameter and parses back") {
+    const Pipeline p("conv:gaussian,k=5 | pool:max,k=3,s=2,pad=1,ceil | bank:sobel-x,sobel-y");
+    CHECK(p.stages()[0].describe() ==
+          "conv:gaussian,k=5,stride=1,pad=same,dilation=1,border=reflect101,scale=1,bias=0");
+    CHECK(p.stages()[1].describe() == "pool:max,k=3,s=2,pad=1,dilation=1,ceil=true");
+    CHECK(p.stages()[2].describe() ==
+          "bank:sobel-x,sobel-y,stride=1,pad=same,dilation=1,border=reflect101,scale=1,bias=0");
+    for (const auto& stage : p.stages()) {
+        const Pipeline again(stage.describe());
+        CHECK(again.stages()[0].describe() == stage.describe());
+    }
+}
+
+TEST_CASE("pipeline: syntax errors") {
+    CHECK_THROWS_WITH_AS(Pipeline(""),
+                         "pipeline is empty (write stages like \"conv:sobel-x | pool:max,k=2\")",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline(" # only a comment\n"),
+                         "pipeline is empty (write stages like \"conv:sobel-x | pool:max,k=2\")",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("relu || relu"),
+                         "stage 2 is empty (two '|' in a row, or '|' at an end)", UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("relu |"), "stage 2 is empty (two '|' in a row, or '|' at an end)",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("pool:max,,k=2"), "stage 1 'pool:max,,k=2': empty argument",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("conv:kernel=[1 2"), "pipeline: '[' without ']'",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline(":max"), "stage 1 ':max': missing op name", UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("pool:max,=3"), "stage 1 'pool:max,=3': missing key before '=' in '=3'",
+                         UsageError);
+    CHECK_THROWS_AS(Pipeline(std::string(70000, 'x')), UsageError);
+}
+
+TEST_CASE("pipeline: unknown ops and modes are rejected with the closest name") {
+    CHECK_THROWS_WITH_AS(Pipeline("relu | pool:mx"),
+                         "stage 2 'pool:mx': unknown pool mode 'mx' (did you mean 'max'?) (modes: "
+                         "max, avg, min, lp, global-max, global-avg, adaptive-max, adaptive-avg)",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("pool:k=2"),
+                         "stage 1 'pool:k=2': pool needs a mode: pool:MODE with MODE one of max, "
+                         "avg, min, lp, global-max, global-avg, adaptive-max, adaptive-avg",
+                         UsageError);
+    try {
+        Pipeline("conb:sobel-x");
+        FAIL("no error");
+    } catch (const UsageError& e) {
+        const std::string what = e.what();
+        CHECK(what.rfind("stage 1 'conb:sobel-x': unknown op 'conb' (did you mean 'conv'?) (ops: gray, conv,", 0) == 0);
+    }
+}
+
+TEST_CASE("pipeline: parameter errors get the stage prefix") {
+    CHECK_THROWS_WITH_AS(Pipeline("pool:max,k=3,pad=2"),
+                         "stage 1 'pool:max,k=3,pad=2': pool:max: pad 2x2 is more than half the "
+                         "kernel 3x3 (at most 1x1)",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("conv"),
+                         "stage 1 'conv': conv: give a filter name (conv:sobel-x) or a kernel "
+                         "(conv:kernel=[1 0 -1])",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("conv:sobel-x,k=5"),
+                         "stage 1 'conv:sobel-x,k=5': conv: filter 'sobel-x' has a fixed size; k "
+                         "applies to box, gaussian, identity and log",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("conv:sobel-x,kernel=[1]"),
+                         "stage 1 'conv:sobel-x,kernel=[1]': conv: give a filter name or "
+                         "kernel=[...], not both",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("bank"), "stage 1 'bank': bank: filters is required", UsageError);
+}
+
+TEST_CASE("plan: shapes of every stage, and shape errors name the stage") {
+    const Pipeline p("conv:gaussian,k=5 | pool:max,k=3,s=2,pad=1,ceil | pool:global-avg");
+    const auto plan = p.plan(Shape{3, 224, 224});
+    REQUIRE(plan.size() == 4);
+    CHECK(plan[1].shape == Shape{3, 224, 224});
+    CHECK(plan[2].shape == Shape{3, 113, 113});
+    CHECK(plan[3].shape == Shape{3, 1, 1});
+    CHECK_THROWS_WITH_AS((void)Pipeline("relu | pool:max,k=5").plan(Shape{1, 4, 4}),
+                         "stage 2 'pool:max,k=5': pool:max: kernel 5x5 (dilation 1x1) does not fit "
+                         "the padded input 4x4 (pad 0x0)",
+                         ShapeError);
+    CHECK_THROWS_WITH_AS((void)Pipeline("conv:box,k=7,pad=valid").plan(Shape{1, 5, 9}),
+                         "stage 1 'conv:box,k=7,pad=valid': conv: kernel 7x7 (dilation 1x1) does "
+                         "not fit the padded input 5x9 (pad 0x0)",
+                         ShapeError);
+}
+
+TEST_CASE("plan: intermediates over the element limit are refused before any pixel moves") {
+    const Pipeline p("bank:identity,box,gaussian,sobel-x");
+    CHECK_NOTHROW((void)p.plan(Shape{3, 100, 100}, 120000));
+    CHECK_THROWS_AS((void)p.plan(Shape{3, 100, 100}, 119999), ShapeError);
+}
+
+TEST_CASE("plan: notes tell about the ceil rule and uncovered borders") {
+    const auto plan = Pipeline("pool:max,k=2,s=2,pad=1,ceil | pool:max,k=2").plan(Shape{1, 5, 7});
+    REQUIRE(plan.size() == 3);
+    const auto& n1 = plan[1].notes;
+    CHECK(std::find(n1.begin(), n1.end(),
+                    "ceil rule dropped a last window along rows that would start in the padding") !=
+          n1.end());
+    const auto& n2 = plan[2].notes;
+    CHECK(std::find(n2.begin(), n2.end(), "last 1 input rows not read by any window") != n2.end());
+}
+
+TEST_CASE("pipeline_argument reads @FILE") {
+    const std::string path = "convpool_test_pipeline.pipe";
+    {
+        std::ofstream f(path);
+        f << "conv:sobel-x\nrelu\n";
+    }
+    CHECK(convpool::pipeline_argument("@" + path) == "conv:sobel-x\nrelu\n");
+    CHECK(convpool::pipeline_argument("relu") == "relu");
+    std::remove(path.c_str());
+    CHECK_THROWS_WITH_AS(convpool::pipeline_argument("@/nonexistent/x.pipe"),
+                         "cannot read pipeline file '/nonexistent/x.pipe'", UsageError);
+}

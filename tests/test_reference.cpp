@@ -1,0 +1,1054 @@
+// Sweeps comparing convpool's pooling and convolution with the naive reference in
+// tests/reference, and property tests of the ops.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <array>
+#include <cfloat>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "convpool/error.hpp"
+#include "convpool/pipeline.hpp"
+#include "convpool/tensor.hpp"
+#include "reference/reference.hpp"
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// Deterministic random numbers. The mapping to ranges is our own (std distributions differ
+/// between standard libraries, mt19937 does not).
+class Random {
+public:
+    explicit Random(std::uint32_t seed) : m_engine(seed) {}
+    /// Integer in [lo, hi].
+    int integer(int lo, int hi) {
+        const auto span = static_cast<std::uint32_t>(hi - lo + 1);
+        return lo + static_cast<int>(static_cast<std::uint32_t>(m_engine()) % span);
+    }
+    /// Float in [0, 1) with 24 random bits.
+    float unit() {
+        return static_cast<float>(static_cast<std::uint32_t>(m_engine()) >> 8U) / 16777216.0F;
+    }
+    /// Float in [-1, 1).
+    float signed_unit() { return unit() * 2.0F - 1.0F; }
+    /// True with probability percent/100.
+    bool chance(int percent) { return integer(0, 99) < percent; }
+
+private:
+    std::mt19937 m_engine;
+};
+
+/// What the values of a random input look like.
+enum class Values {
+    signed_ties,      ///< [-1, 1), about a third drawn from a few repeated values
+    signed_ties_nan,  ///< as signed_ties, with one or two NaNs
+    non_negative,     ///< [0, 1), with ties
+};
+
+ref::Image random_image(Random& rng, int channels, int height, int width, Values kind) {
+    static constexpr std::array<float, 5> kTies{-1.0F, -0.5F, 0.0F, 0.5F, 1.0F};
+    ref::Image img(channels, height, width);
+    for (float& v : img.values) {
+        v = rng.chance(33) ? kTies[static_cast<std::size_t>(rng.integer(0, 4))]
+                           : rng.signed_unit();
+        if (kind == Values::non_negative) {
+            v = std::fabs(v);
+        }
+    }
+    if (kind == Values::signed_ties_nan) {
+        const int nans = rng.integer(1, 2);
+        const int last = static_cast<int>(img.values.size()) - 1;
+        for (int i = 0; i < nans; ++i) {
+            img.values[static_cast<std::size_t>(rng.integer(0, last))] =
+                std::numeric_limits<float>::quiet_NaN();
+        }
+    }
+    return img;
+}
+
+convpool::Tensor to_tensor(const ref::Image& img) {
+    return convpool::Tensor(convpool::Shape{img.channels, img.height, img.width}, img.values);
+}
+
+std::string shape_text(int c, int h, int w) { return fmt::format("{}x{}x{}", c, h, w); }
+std::string shape_text(const convpool::Shape& s) {
+    return shape_text(s.channels, s.height, s.width);
+}
+
+/// True when `got` may stand for `expected`: both NaN, equal, or (tolerance > 0, both finite)
+/// within tolerance * (1 + |expected|) + slack.
+bool close(float expected, float got, double tolerance, double slack) {
+    if (std::isnan(expected) || std::isnan(got)) {
+        return std::isnan(expected) && std::isnan(got);
+    }
+    if (expected == got) {
+        return true;
+    }
+    if (tolerance <= 0.0 || std::isinf(expected) || std::isinf(got)) {
+        return false;
+    }
+    const double e = static_cast<double>(expected);
+    return std::fabs(e - static_cast<double>(got)) <= tolerance * (1.0 + std::fabs(e)) + slack;
+}
+
+/// "" when `got` has the shape of `expected` and every value is close() to it (NaN exactly
+/// where expected has NaN); else a description of the first difference.
+std::string difference(const ref::Image& expected, const convpool::Tensor& got,
+                       double tolerance, double slack = 0.0) {
+    const convpool::Shape& s = got.shape();
+    if (s.channels != expected.channels || s.height != expected.height ||
+        s.width != expected.width) {
+        return fmt::format("shape {} instead of {}", shape_text(s),
+                           shape_text(expected.channels, expected.height, expected.width));
+    }
+    for (int c = 0; c < s.channels; ++c) {
+        for (int y = 0; y < s.height; ++y) {
+            for (int x = 0; x < s.width; ++x) {
+                const float e = expected.at(c, y, x);
+                const float g = got.at(c, y, x);
+                if (!close(e, g, tolerance, slack)) {
+                    return fmt::format("at c={} y={} x={}: expected {} got {}", c, y, x, e, g);
+                }
+            }
+        }
+    }
+    return "";
+}
+
+/// "" when both tensors hold the same shape and the same values (NaN where the other has NaN).
+std::string difference(const convpool::Tensor& expected, const convpool::Tensor& got) {
+    const convpool::Shape& s = expected.shape();
+    ref::Image img(s.channels, s.height, s.width);
+    img.values.assign(expected.data().begin(), expected.data().end());
+    return difference(img, got, 0.0);
+}
+
+/// Runs `stage` on `input` through the public Pipeline API. Returns false (after a failed
+/// check) when planning throws or plans another shape than `expected_shape`.
+bool run_stage(const std::string& stage, const ref::Image& input,
+               const std::string& expected_shape, convpool::Tensor& out) {
+    const convpool::Pipeline pipeline(stage);
+    const convpool::Shape shape{input.channels, input.height, input.width};
+    std::vector<convpool::PlanStep> plan;
+    try {
+        plan = pipeline.plan(shape);
+    } catch (const convpool::Error& e) {
+        FAIL_CHECK("plan threw: " << std::string(e.what()));
+        return false;
+    }
+    CHECK(shape_text(plan.back().shape) == expected_shape);
+    if (shape_text(plan.back().shape) != expected_shape) {
+        return false;
+    }
+    out = pipeline.run(to_tensor(input), {});
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sliding-window pool sweeps
+
+/// One sliding-window configuration and input extent.
+struct PoolCase {
+    int channels = 1;
+    int height = 1;
+    int width = 1;
+    int kh = 1;
+    int kw = 1;
+    int sh = 1;
+    int sw = 1;
+    int ph = 0;
+    int pw = 0;
+    int dh = 1;
+    int dw = 1;
+    bool ceil = false;
+    int divisor = 1;  ///< used by the avg divisor variant
+};
+
+constexpr std::array<int, 5> kSizes{1, 2, 7, 9, 13};
+constexpr int kRepeats = 8;
+
+/// Every pair of sizes with every kernel shape 1..5 x 1..5, kRepeats times, each time with a
+/// random stride (1..3), pad (0..k/2), dilation (1..2), ceil flag and channel count (1..4).
+const std::vector<PoolCase>& pool_cases() {
+    static const std::vector<PoolCase> cases = [] {
+        Random rng(20240611U);
+        std::vector<PoolCase> out;
+        for (const int h : kSizes) {
+            for (const int w : kSizes) {
+                for (int kh = 1; kh <= 5; ++kh) {
+                    for (int kw = 1; kw <= 5; ++kw) {
+                        for (int repeat = 0; repeat < kRepeats; ++repeat) {
+                            PoolCase pc;
+                            pc.channels = rng.integer(1, 4);
+                            pc.height = h;
+                            pc.width = w;
+                            pc.kh = kh;
+                            pc.kw = kw;
+                            pc.sh = rng.integer(1, 3);
+                            pc.sw = rng.integer(1, 3);
+                            pc.ph = rng.integer(0, kh / 2);
+                            pc.pw = rng.integer(0, kw / 2);
+                            pc.dh = rng.integer(1, 2);
+                            pc.dw = rng.integer(1, 2);
+                            pc.ceil = rng.chance(50);
+                            pc.divisor = rng.integer(1, 9);
+                            out.push_back(pc);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }();
+    return cases;
+}
+
+ref::SlidingAxis axis_of(int kernel, int stride, int pad, int dilation, bool ceil) {
+    ref::SlidingAxis a;
+    a.kernel = kernel;
+    a.stride = stride;
+    a.pad_begin = pad;
+    a.pad_end = pad;
+    a.dilation = dilation;
+    a.ceil = ceil;
+    return a;
+}
+
+ref::PoolSpec pool_spec(const PoolCase& pc, ref::PoolMode mode) {
+    ref::PoolSpec spec;
+    spec.mode = mode;
+    spec.rows = axis_of(pc.kh, pc.sh, pc.ph, pc.dh, pc.ceil);
+    spec.cols = axis_of(pc.kw, pc.sw, pc.pw, pc.dw, pc.ceil);
+    return spec;
+}
+
+/// `k=KHxKW,s=..,pad=..,dilation=..[,ceil]`
+std::string window_text(const PoolCase& pc) {
+    return fmt::format("k={}x{},s={}x{},pad={}x{},dilation={}x{}{}", pc.kh, pc.kw, pc.sh, pc.sw,
+                       pc.ph, pc.pw, pc.dh, pc.dw, pc.ceil ? ",ceil" : "");
+}
+
+/// True when, along some axis, the dilated kernel is longer than the padded input. Only ceil
+/// mode can accept such a case (PyTorch does when the rounded-up division is positive); it is
+/// checked on its own in "pool ceil mode keeps a window that overhangs ..." below.
+bool kernel_overhangs_padded_input(const PoolCase& pc) {
+    return pc.dh * (pc.kh - 1) + 1 > pc.height + 2 * pc.ph ||
+           pc.dw * (pc.kw - 1) + 1 > pc.width + 2 * pc.pw;
+}
+
+/// A stage text with the reference spec it must match.
+struct PoolVariant {
+    std::string stage;
+    ref::PoolSpec spec;
+    double tolerance = 0.0;
+};
+
+/// Counts of one sweep, so a sweep that silently compares nothing fails.
+struct SweepCount {
+    int compared = 0;
+    int invalid = 0;
+    int overhang = 0;
+};
+
+/// Compares every pool case under every variant `make(case)` with the reference. Every fourth
+/// case has NaNs in its input. Invalid cases (reference output < 1) must throw ShapeError from
+/// plan(). Cases whose kernel overhangs the whole padded input are left to their own test.
+template <typename MakeVariants>
+SweepCount sweep_pools(std::uint32_t seed, MakeVariants make) {
+    Random rng(seed);
+    SweepCount count;
+    const auto& cases = pool_cases();
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const PoolCase& pc = cases[i];
+        const Values kind = i % 4 == 3 ? Values::signed_ties_nan : Values::signed_ties;
+        const ref::Image input = random_image(rng, pc.channels, pc.height, pc.width, kind);
+        for (const PoolVariant& v : make(pc)) {
+            CAPTURE(v.stage);
+            CAPTURE(pc.channels);
+            CAPTURE(pc.height);
+            CAPTURE(pc.width);
+            const int oh = ref::pool_output_height(pc.height, v.spec);
+            const int ow = ref::pool_output_width(pc.width, v.spec);
+            CAPTURE(oh);
+            CAPTURE(ow);
+            if (oh < 1 || ow < 1) {
+                const convpool::Pipeline pipeline(v.stage);
+                CHECK_THROWS_AS(
+                    (void)pipeline.plan(convpool::Shape{pc.channels, pc.height, pc.width}),
+                    convpool::ShapeError);
+                ++count.invalid;
+                continue;
+            }
+            if (kernel_overhangs_padded_input(pc)) {
+                ++count.overhang;
+                continue;
+            }
+            convpool::Tensor got;
+            if (!run_stage(v.stage, input, shape_text(pc.channels, oh, ow), got)) {
+                continue;
+            }
+            const ref::Image expected = ref::pool(input, v.spec);
+            CHECK(difference(expected, got, v.tolerance) == "");
+            ++count.compared;
+        }
+    }
+    return count;
+}
+
+void check_sweep_count(const SweepCount& count) {
+    CAPTURE(count.overhang);
+    CHECK(count.compared > 1000);
+    CHECK(count.invalid > 50);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv sweep
+
+/// A value with at most three decimals, so its text is exact and parses to the same float.
+struct Decimal {
+    std::string text;
+    float value = 0.0F;
+    double exact = 0.0;
+};
+
+Decimal random_decimal(Random& rng, int lo_thousandths, int hi_thousandths) {
+    const double v = static_cast<double>(rng.integer(lo_thousandths, hi_thousandths)) / 1000.0;
+    return {fmt::format("{}", v), static_cast<float>(v), v};
+}
+
+const char* border_name(ref::Border b) {
+    switch (b) {
+        case ref::Border::zero:
+            return "zero";
+        case ref::Border::reflect:
+            return "reflect";
+        case ref::Border::reflect101:
+            return "reflect101";
+        case ref::Border::replicate:
+            return "replicate";
+        case ref::Border::wrap:
+            return "wrap";
+    }
+    return "?";
+}
+
+constexpr std::array<ref::Border, 5> kBorders{ref::Border::zero, ref::Border::reflect,
+                                              ref::Border::reflect101, ref::Border::replicate,
+                                              ref::Border::wrap};
+
+}  // namespace
+
+// =============================================================================================
+// The reference itself
+
+TEST_CASE("the naive reference reproduces known PyTorch pooling output sizes") {
+    struct Known {
+        int n, k, s, p, d;
+        bool ceil;
+        int out;
+    };
+    // Values from torch's pooling_output_shape and from PyTorch issues #45357, #57178, #88464.
+    const std::vector<Known> known{
+        {5, 2, 2, 1, 1, true, 3},     {4, 3, 2, 0, 1, true, 2},    {6, 3, 3, 1, 1, true, 3},
+        {6, 3, 3, 1, 1, false, 2},    {1, 1, 1, 0, 1, false, 1},   {1, 1, 1, 0, 1, true, 1},
+        {6, 1, 2, 0, 1, true, 3},     {7, 1, 2, 0, 1, true, 4},    {32, 1, 2, 0, 1, true, 16},
+        {54, 3, 2, 0, 1, true, 27},   {54, 3, 2, 0, 1, false, 26}, {80, 3, 2, 0, 1, true, 40},
+        {200, 3, 2, 0, 1, false, 99}, {5, 3, 1, 1, 2, false, 3},   {1, 4, 1, 0, 1, true, 0},
+        {7, 2, 2, 1, 1, true, 4},     {7, 2, 2, 1, 1, false, 4},   {8, 3, 3, 1, 1, true, 3},
+        {2, 3, 1, 0, 1, false, 0},    {2, 2, 2, 1, 1, true, 2},    {9, 3, 2, 1, 2, true, 4},
+    };
+    for (const Known& kv : known) {
+        CAPTURE(kv.n);
+        CAPTURE(kv.k);
+        CAPTURE(kv.s);
+        CAPTURE(kv.p);
+        CAPTURE(kv.d);
+        CAPTURE(kv.ceil);
+        CHECK(ref::window_starts(kv.n, axis_of(kv.k, kv.s, kv.p, kv.d, kv.ceil)).size() ==
+              static_cast<std::size_t>(kv.out));
+        const std::string stage =
+            fmt::format("pool:max,k={}x1,s={}x1,pad={}x0,dilation={}x1{}", kv.k, kv.s, kv.p,
+                        kv.d, kv.ceil ? ",ceil" : "");
+        CAPTURE(stage);
+        const convpool::Pipeline pipeline(stage);
+        if (kv.out < 1) {
+            CHECK_THROWS_AS((void)pipeline.plan(convpool::Shape{1, kv.n, 3}),
+                            convpool::ShapeError);
+        } else {
+            CHECK(pipeline.plan(convpool::Shape{1, kv.n, 3}).back().shape.height == kv.out);
+        }
+    }
+    // Window starts themselves: n=5, k=2, s=2, p=1, ceil reads [-1,0], [1,2], [3,4].
+    CHECK(ref::window_starts(5, axis_of(2, 2, 1, 1, true)) == std::vector<int>{-1, 1, 3});
+}
+
+TEST_CASE("the naive reference border modes follow OpenCV's border patterns") {
+    // abcdefgh with 6 cells before and 7 after, as in cv::BorderTypes' documentation.
+    const auto pattern = [](ref::Border b) {
+        std::string s;
+        for (int i = -6; i < 8 + 7; ++i) {
+            if (i == 0 || i == 8) {
+                s += '|';
+            }
+            const int src = ref::border_source(i, 8, b);
+            s += src < 0 ? '0' : static_cast<char>('a' + src);
+        }
+        return s;
+    };
+    CHECK(pattern(ref::Border::reflect) == "fedcba|abcdefgh|hgfedcb");
+    CHECK(pattern(ref::Border::reflect101) == "gfedcb|abcdefgh|gfedcba");
+    CHECK(pattern(ref::Border::replicate) == "aaaaaa|abcdefgh|hhhhhhh");
+    CHECK(pattern(ref::Border::wrap) == "cdefgh|abcdefgh|abcdefg");
+    CHECK(pattern(ref::Border::zero) == "000000|abcdefgh|0000000");
+    // Paddings wider than the input keep bouncing.
+    CHECK(ref::border_source(-3, 2, ref::Border::reflect) == 1);     // ab|ab|ba|ab: -3 -> b
+    CHECK(ref::border_source(-3, 2, ref::Border::reflect101) == 1);  // ...babab|ab|aba...
+    CHECK(ref::border_source(5, 1, ref::Border::reflect101) == 0);
+    CHECK(ref::border_source(-7, 3, ref::Border::wrap) == 2);
+}
+
+TEST_CASE("the pool sweep covers every size, kernel, stride, pad, dilation, ceil and channel "
+          "value with valid and invalid cases") {
+    // seen[dimension][value] over the cases whose output is valid.
+    std::array<std::array<bool, 14>, 12> seen{};
+    int invalid = 0;
+    int ceil_added = 0;
+    int empty_windows = 0;
+    for (const PoolCase& pc : pool_cases()) {
+        const ref::PoolSpec spec = pool_spec(pc, ref::PoolMode::max);
+        const int oh = ref::pool_output_height(pc.height, spec);
+        const int ow = ref::pool_output_width(pc.width, spec);
+        if (oh < 1 || ow < 1) {
+            ++invalid;
+            continue;
+        }
+        const std::array<int, 12> values{pc.height, pc.width, pc.kh, pc.kw, pc.sh, pc.sw, pc.ph,
+                                         pc.pw, pc.dh, pc.dw, pc.ceil ? 1 : 0, pc.channels};
+        for (std::size_t d = 0; d < values.size(); ++d) {
+            seen[d][static_cast<std::size_t>(values[d])] = true;
+        }
+        ref::PoolSpec floor_spec = spec;
+        floor_spec.rows.ceil = floor_spec.cols.ceil = false;
+        if (pc.ceil && ref::pool_output_height(pc.height, floor_spec) < oh) {
+            ++ceil_added;
+        }
+        ref::Image ones(1, pc.height, pc.width, 1.0F);
+        ref::PoolSpec lp = spec;
+        lp.mode = ref::PoolMode::lp;
+        lp.norm = 1.0;
+        for (const float v : ref::pool(ones, lp).values) {
+            empty_windows += v == 0.0F ? 1 : 0;
+        }
+    }
+    const auto covered = [&seen](std::size_t d, std::vector<int> values) {
+        for (const int v : values) {
+            CAPTURE(d);
+            CAPTURE(v);
+            CHECK(seen[d][static_cast<std::size_t>(v)]);
+        }
+    };
+    covered(0, {1, 2, 7, 9, 13});
+    covered(1, {1, 2, 7, 9, 13});
+    covered(2, {1, 2, 3, 4, 5});
+    covered(3, {1, 2, 3, 4, 5});
+    covered(4, {1, 2, 3});
+    covered(5, {1, 2, 3});
+    covered(6, {0, 1, 2});
+    covered(7, {0, 1, 2});
+    covered(8, {1, 2});
+    covered(9, {1, 2});
+    covered(10, {0, 1});
+    covered(11, {1, 2, 3, 4});
+    CHECK(invalid > 50);
+    CHECK(ceil_added > 50);
+    CHECK(empty_windows > 0);  // dilated windows that read only padding
+}
+
+// =============================================================================================
+// Sliding-window pools against the reference
+
+TEST_CASE("pool:max matches the naive reference over sweeps of sizes, kernels, strides, pads, "
+          "dilation and ceil") {
+    const SweepCount count = sweep_pools(1U, [](const PoolCase& pc) {
+        return std::vector<PoolVariant>{
+            {"pool:max," + window_text(pc), pool_spec(pc, ref::PoolMode::max), 0.0}};
+    });
+    check_sweep_count(count);
+}
+
+TEST_CASE("pool:min matches the naive reference over sweeps of sizes, kernels, strides, pads, "
+          "dilation and ceil") {
+    const SweepCount count = sweep_pools(2U, [](const PoolCase& pc) {
+        return std::vector<PoolVariant>{
+            {"pool:min," + window_text(pc), pool_spec(pc, ref::PoolMode::min), 0.0}};
+    });
+    check_sweep_count(count);
+}
+
+TEST_CASE("pool:avg matches the naive reference with count-pad on and off and with a divisor "
+          "over sweeps of sizes, kernels, strides, pads, dilation and ceil") {
+    const SweepCount count = sweep_pools(3U, [](const PoolCase& pc) {
+        std::vector<PoolVariant> variants;
+        ref::PoolSpec with_pad = pool_spec(pc, ref::PoolMode::avg);
+        with_pad.count_pad = true;
+        ref::PoolSpec without_pad = with_pad;
+        without_pad.count_pad = false;
+        ref::PoolSpec divided = with_pad;
+        divided.divisor = pc.divisor;
+        // The default is count-pad=true: write it out only half of the time.
+        const bool explicit_default = pc.divisor % 2 == 0;
+        variants.push_back({"pool:avg," + window_text(pc) +
+                                (explicit_default ? ",count-pad=true" : ""),
+                            with_pad, 1e-5});
+        variants.push_back(
+            {"pool:avg," + window_text(pc) + ",count-pad=false", without_pad, 1e-5});
+        variants.push_back(
+            {fmt::format("pool:avg,{},divisor={}", window_text(pc), pc.divisor), divided, 1e-5});
+        return variants;
+    });
+    check_sweep_count(count);
+}
+
+TEST_CASE("pool:lp matches the naive reference for p = 1, 2, 3 and inf over sweeps of sizes, "
+          "kernels, strides, pads, dilation and ceil") {
+    const SweepCount count = sweep_pools(4U, [](const PoolCase& pc) {
+        std::vector<PoolVariant> variants;
+        for (const double p : {1.0, 2.0, 3.0, std::numeric_limits<double>::infinity()}) {
+            ref::PoolSpec spec = pool_spec(pc, ref::PoolMode::lp);
+            spec.norm = p;
+            const std::string norm = std::isinf(p) ? "inf" : fmt::format("{}", p);
+            variants.push_back({"pool:lp," + window_text(pc) + ",norm=" + norm, spec, 1e-5});
+        }
+        return variants;
+    });
+    check_sweep_count(count);
+}
+
+TEST_CASE("pool ceil mode keeps a window that overhangs the whole padded input, as PyTorch and "
+          "the naive reference do") {
+    // PyTorch: out = ceil((n + 2p - d(k-1) - 1) / s) + 1 (then the start-in-padding rule); the
+    // kernel may be longer than the padded input as long as that is >= 1, e.g.
+    // max_pool2d(2x2 input, kernel 3, stride 2, ceil_mode=True) is 1x1. Reports the first few
+    // disagreements and their number.
+    CHECK(ref::window_starts(2, axis_of(3, 2, 0, 1, true)).size() == 1U);
+    CHECK(ref::window_starts(1, axis_of(5, 5, 0, 1, true)).size() == 1U);
+    CHECK(ref::window_starts(1, axis_of(5, 4, 0, 1, true)).empty());  // torch: size 0
+    {
+        const convpool::Pipeline pipeline("pool:max,k=3,s=2,ceil");
+        std::string planned;
+        CHECK_NOTHROW(planned = shape_text(pipeline.plan(convpool::Shape{1, 2, 2}).back().shape));
+        CHECK(planned == "1x1x1");
+    }
+    Random rng(5U);
+    int compared = 0;
+    int disagreements = 0;
+    for (const PoolCase& pc : pool_cases()) {
+        const ref::PoolSpec spec = pool_spec(pc, ref::PoolMode::max);
+        const int oh = ref::pool_output_height(pc.height, spec);
+        const int ow = ref::pool_output_width(pc.width, spec);
+        if (oh < 1 || ow < 1 || !kernel_overhangs_padded_input(pc)) {
+            continue;
+        }
+        const ref::Image input = random_image(rng, pc.channels, pc.height, pc.width,
+                                              Values::signed_ties);
+        for (const ref::PoolMode mode : {ref::PoolMode::max, ref::PoolMode::avg}) {
+            ref::PoolSpec mode_spec = spec;
+            mode_spec.mode = mode;
+            const std::string stage = fmt::format(
+                "pool:{},{}", mode == ref::PoolMode::max ? "max" : "avg", window_text(pc));
+            const std::string expected_shape = shape_text(pc.channels, oh, ow);
+            ++compared;
+            std::string problem;
+            try {
+                const convpool::Pipeline pipeline(stage);
+                const convpool::Shape got_shape =
+                    pipeline.plan(convpool::Shape{pc.channels, pc.height, pc.width})
+                        .back()
+                        .shape;
+                if (shape_text(got_shape) != expected_shape) {
+                    problem = "planned " + shape_text(got_shape);
+                } else {
+                    problem = difference(ref::pool(input, mode_spec),
+                                         pipeline.run(to_tensor(input), {}), 1e-5);
+                }
+            } catch (const convpool::Error& e) {
+                problem = std::string("threw: ") + e.what();
+            }
+            if (!problem.empty() && ++disagreements <= 5) {
+                FAIL_CHECK(stage << " on " << shape_text(pc.channels, pc.height, pc.width)
+                                 << ": expected " << expected_shape << ", " << problem);
+            }
+        }
+    }
+    CHECK(disagreements == 0);
+    CHECK(compared > 10);
+}
+
+// =============================================================================================
+// Adaptive and global pools against the reference
+
+TEST_CASE("pool:adaptive-max and pool:adaptive-avg match the naive reference for input sizes "
+          "1..13 and output sizes 1..15") {
+    Random rng(6U);
+    int compared = 0;
+    for (int in = 1; in <= 13; ++in) {
+        for (int out = 1; out <= 15; ++out) {
+            // Sweep the height with a random width, then the width with a random height.
+            for (int transposed = 0; transposed < 2; ++transposed) {
+                const int other_in = rng.integer(1, 13);
+                const int other_out = rng.integer(1, 15);
+                const int h = transposed != 0 ? other_in : in;
+                const int w = transposed != 0 ? in : other_in;
+                const int oh = transposed != 0 ? other_out : out;
+                const int ow = transposed != 0 ? out : other_out;
+                const int channels = rng.integer(1, 3);
+                const Values kind = rng.chance(25) ? Values::signed_ties_nan : Values::signed_ties;
+                const ref::Image input = random_image(rng, channels, h, w, kind);
+                for (const ref::AdaptiveMode mode :
+                     {ref::AdaptiveMode::max, ref::AdaptiveMode::avg}) {
+                    const bool is_max = mode == ref::AdaptiveMode::max;
+                    const std::string stage = fmt::format(
+                        "pool:adaptive-{},out={}x{}", is_max ? "max" : "avg", oh, ow);
+                    CAPTURE(stage);
+                    CAPTURE(channels);
+                    CAPTURE(h);
+                    CAPTURE(w);
+                    convpool::Tensor got;
+                    if (!run_stage(stage, input, shape_text(channels, oh, ow), got)) {
+                        continue;
+                    }
+                    CHECK(difference(ref::adaptive_pool(input, oh, ow, mode), got,
+                                     is_max ? 0.0 : 1e-5) == "");
+                    ++compared;
+                }
+            }
+        }
+    }
+    CHECK(compared == 13 * 15 * 2 * 2);
+}
+
+TEST_CASE("pool:global-max and pool:global-avg match the naive reference (adaptive to 1x1)") {
+    Random rng(7U);
+    for (const int h : kSizes) {
+        for (const int w : kSizes) {
+            const int channels = rng.integer(1, 4);
+            const Values kind = rng.chance(25) ? Values::signed_ties_nan : Values::signed_ties;
+            const ref::Image input = random_image(rng, channels, h, w, kind);
+            for (const ref::AdaptiveMode mode :
+                 {ref::AdaptiveMode::max, ref::AdaptiveMode::avg}) {
+                const bool is_max = mode == ref::AdaptiveMode::max;
+                const std::string stage = is_max ? "pool:global-max" : "pool:global-avg";
+                CAPTURE(stage);
+                CAPTURE(channels);
+                CAPTURE(h);
+                CAPTURE(w);
+                convpool::Tensor got;
+                if (run_stage(stage, input, shape_text(channels, 1, 1), got)) {
+                    CHECK(difference(ref::adaptive_pool(input, 1, 1, mode), got,
+                                     is_max ? 0.0 : 1e-5) == "");
+                }
+            }
+        }
+    }
+}
+
+// =============================================================================================
+// Convolution against the reference
+
+TEST_CASE("conv matches the naive reference over kernels 1x1..5x5, strides, dilation, every "
+          "border mode, explicit/same/valid padding, scale and bias") {
+    Random rng(8U);
+    int compared = 0;
+    int invalid = 0;
+    for (int kh = 1; kh <= 5; ++kh) {
+        for (int kw = 1; kw <= 5; ++kw) {
+            for (const ref::Border border : kBorders) {
+                // pad 0..3 cells (square or not), same, valid
+                for (int pad_choice = 0; pad_choice < 6; ++pad_choice) {
+                    for (int repeat = 0; repeat < 4; ++repeat) {
+                        ref::ConvSpec spec;
+                        spec.kernel_rows = kh;
+                        spec.kernel_cols = kw;
+                        spec.kernel.clear();
+                        std::string kernel_text;
+                        double weight_sum = 0.0;
+                        for (int r = 0; r < kh; ++r) {
+                            kernel_text += r == 0 ? "" : "; ";
+                            for (int c = 0; c < kw; ++c) {
+                                const Decimal d = random_decimal(rng, -1000, 1000);
+                                kernel_text += (c == 0 ? "" : " ") + d.text;
+                                spec.kernel.push_back(d.value);
+                                weight_sum += std::fabs(d.exact);
+                            }
+                        }
+                        spec.stride_rows = rng.integer(1, 3);
+                        spec.stride_cols = rng.integer(1, 3);
+                        spec.dilation_rows = rng.integer(1, 2);
+                        spec.dilation_cols = rng.integer(1, 2);
+                        spec.border = border;
+                        std::string pad_text;
+                        if (pad_choice < 4) {
+                            spec.pad.kind = ref::ConvPad::Kind::cells;
+                            spec.pad.rows = pad_choice;
+                            spec.pad.cols = rng.chance(50) ? pad_choice : rng.integer(0, 3);
+                            pad_text = fmt::format("{}x{}", spec.pad.rows, spec.pad.cols);
+                        } else if (pad_choice == 4) {
+                            spec.pad.kind = ref::ConvPad::Kind::same;
+                            pad_text = "same";
+                        } else {
+                            spec.pad.kind = ref::ConvPad::Kind::valid;
+                            pad_text = "valid";
+                        }
+                        std::string stage = fmt::format(
+                            "conv:kernel=[{}],stride={}x{},pad={},dilation={}x{},border={}",
+                            kernel_text, spec.stride_rows, spec.stride_cols, pad_text,
+                            spec.dilation_rows, spec.dilation_cols, border_name(border));
+                        if (rng.chance(50)) {
+                            const Decimal scale = random_decimal(rng, -2000, 2000);
+                            const Decimal bias = random_decimal(rng, -1000, 1000);
+                            spec.scale = scale.exact;
+                            spec.bias = bias.exact;
+                            stage += ",scale=" + scale.text + ",bias=" + bias.text;
+                        }
+                        const int h = kSizes[static_cast<std::size_t>(rng.integer(0, 4))];
+                        const int w = kSizes[static_cast<std::size_t>(rng.integer(0, 4))];
+                        const int channels = rng.integer(1, 3);
+                        const Values kind =
+                            repeat % 2 == 1 && rng.chance(30) ? Values::signed_ties_nan
+                                                          : Values::signed_ties;
+                        const ref::Image input = random_image(rng, channels, h, w, kind);
+                        CAPTURE(stage);
+                        CAPTURE(channels);
+                        CAPTURE(h);
+                        CAPTURE(w);
+                        const int oh = ref::conv_output_height(h, spec);
+                        const int ow = ref::conv_output_width(w, spec);
+                        CAPTURE(oh);
+                        CAPTURE(ow);
+                        if (oh < 1 || ow < 1) {
+                            const convpool::Pipeline pipeline(stage);
+                            CHECK_THROWS_AS((void)pipeline.plan(convpool::Shape{channels, h, w}),
+                                            convpool::ShapeError);
+                            ++invalid;
+                            continue;
+                        }
+                        convpool::Tensor got;
+                        if (!run_stage(stage, input, shape_text(channels, oh, ow), got)) {
+                            continue;
+                        }
+                        // convpool accumulates in float: allow the rounding of kh*kw products
+                        // of magnitude up to |w| (inputs lie in [-1, 1]).
+                        const double slack = static_cast<double>(kh * kw + 2) *
+                                              static_cast<double>(FLT_EPSILON) *
+                                              (std::fabs(spec.scale) * weight_sum +
+                                               std::fabs(spec.bias));
+                        CHECK(difference(ref::conv(input, spec), got, 1e-5, slack) == "");
+                        ++compared;
+                    }
+                }
+            }
+        }
+    }
+    CHECK(compared > 1000);
+    CHECK(invalid > 20);
+}
+
+// =============================================================================================
+// Properties
+
+TEST_CASE("property: every op's apply gives the shape its output_shape promised") {
+    const std::vector<std::string> stages{
+        "pool:max",
+        "pool:max,k=3x2,s=2,pad=1x0,dilation=2,ceil",
+        "pool:min,k=3,s=1,pad=same",
+        "pool:avg,k=2x3,s=3x1,pad=valid,ceil",
+        "pool:avg,k=5,s=2,pad=2,count-pad=false",
+        "pool:lp,k=3,s=2,pad=1,norm=3,ceil",
+        "pool:adaptive-max,out=4x3",
+        "pool:adaptive-avg,out=15",
+        "pool:global-max",
+        "pool:global-avg",
+        "conv:sobel-x",
+        "conv:gaussian,k=5,sigma=1.5,stride=2,pad=valid",
+        "conv:kernel=[1 2; 3 4],stride=3x2,pad=3,dilation=2,border=wrap",
+        "conv:box,k=3x5,pad=same,stride=2,border=zero",
+        "bank:sobel-x,sobel-y,pad=same",
+        "relu",
+        "abs",
+        "sigmoid",
+        "tanh",
+        "leaky-relu:slope=0.2",
+        "norm:per=tensor",
+        "gray",
+    };
+    const std::vector<convpool::Shape> shapes{{1, 1, 1}, {3, 7, 9},  {2, 13, 5},
+                                              {4, 2, 2}, {1, 9, 13}, {3, 1, 12}};
+    Random rng(9U);
+    int applied = 0;
+    for (const std::string& stage : stages) {
+        const convpool::Pipeline pipeline(stage);
+        const convpool::Op& op = *pipeline.stages().front().op;
+        for (const convpool::Shape& shape : shapes) {
+            CAPTURE(stage);
+            const std::string in_shape = shape_text(shape);
+            CAPTURE(in_shape);
+            convpool::Shape promised;
+            try {
+                promised = op.output_shape(shape);
+            } catch (const convpool::ShapeError&) {
+                continue;
+            }
+            const ref::Image input =
+                random_image(rng, shape.channels, shape.height, shape.width, Values::signed_ties);
+            const convpool::Tensor out = op.apply(to_tensor(input));
+            CHECK(shape_text(out.shape()) == shape_text(promised));
+            CHECK(out.data().size() == promised.elements());
+            ++applied;
+        }
+    }
+    CHECK(applied > 100);
+}
+
+TEST_CASE("property: with identical window parameters max >= avg(count-pad=false) >= min "
+          "everywhere on finite input") {
+    Random rng(10U);
+    int compared = 0;
+    const auto& cases = pool_cases();
+    for (std::size_t i = 0; i < cases.size(); i += 2) {
+        const PoolCase& pc = cases[i];
+        const ref::PoolSpec spec = pool_spec(pc, ref::PoolMode::max);
+        if (ref::pool_output_height(pc.height, spec) < 1 ||
+            ref::pool_output_width(pc.width, spec) < 1 || kernel_overhangs_padded_input(pc)) {
+            continue;
+        }
+        const ref::Image img =
+            random_image(rng, pc.channels, pc.height, pc.width, Values::signed_ties);
+        const convpool::Tensor input = to_tensor(img);
+        const std::string window = window_text(pc);
+        CAPTURE(window);
+        CAPTURE(pc.height);
+        CAPTURE(pc.width);
+        const convpool::Tensor mx = convpool::Pipeline("pool:max," + window).run(input, {});
+        const convpool::Tensor avg =
+            convpool::Pipeline("pool:avg,count-pad=false," + window).run(input, {});
+        const convpool::Tensor mn = convpool::Pipeline("pool:min," + window).run(input, {});
+        REQUIRE(mx.data().size() == avg.data().size());
+        REQUIRE(mn.data().size() == avg.data().size());
+        bool ordered = true;
+        for (std::size_t j = 0; j < avg.data().size(); ++j) {
+            if (std::isinf(mx.data()[j])) {
+                continue;  // a dilated window that reads only padding: no values to order
+            }
+            const bool ok = mx.data()[j] >= avg.data()[j] && avg.data()[j] >= mn.data()[j];
+            if (!ok && ordered) {
+                FAIL_CHECK("at " << j << ": max " << mx.data()[j] << ", avg " << avg.data()[j]
+                                 << ", min " << mn.data()[j]);
+            }
+            ordered = ordered && ok;
+        }
+        ++compared;
+    }
+    CHECK(compared > 300);
+}
+
+TEST_CASE("property: on non-negative input the Lp pool lies between max and N^(1/p) * max for "
+          "a window of N cells, falls as p grows and is within 10% of max at p = 64") {
+    Random rng(11U);
+    const std::vector<double> norms{1.0, 2.0, 4.0, 8.0, 16.0, 64.0};
+    int compared = 0;
+    const auto& cases = pool_cases();
+    for (std::size_t i = 1; i < cases.size(); i += 3) {
+        const PoolCase& pc = cases[i];
+        const ref::PoolSpec spec = pool_spec(pc, ref::PoolMode::max);
+        if (ref::pool_output_height(pc.height, spec) < 1 ||
+            ref::pool_output_width(pc.width, spec) < 1 || kernel_overhangs_padded_input(pc)) {
+            continue;
+        }
+        const convpool::Tensor input = to_tensor(
+            random_image(rng, pc.channels, pc.height, pc.width, Values::non_negative));
+        const std::string window = window_text(pc);
+        CAPTURE(window);
+        CAPTURE(pc.height);
+        CAPTURE(pc.width);
+        const convpool::Tensor mx = convpool::Pipeline("pool:max," + window).run(input, {});
+        const double cells = static_cast<double>(pc.kh * pc.kw);  // >= cells read
+        std::vector<float> previous;
+        for (const double p : norms) {
+            CAPTURE(p);
+            const convpool::Tensor lp =
+                convpool::Pipeline(fmt::format("pool:lp,norm={},{}", p, window)).run(input, {});
+            REQUIRE(lp.data().size() == mx.data().size());
+            const double bound = std::pow(cells, 1.0 / p);
+            for (std::size_t j = 0; j < lp.data().size(); ++j) {
+                const double m = static_cast<double>(mx.data()[j]);
+                const double l = static_cast<double>(lp.data()[j]);
+                if (std::isinf(m)) {
+                    continue;  // a window that reads only padding
+                }
+                const bool ok = l >= m * (1.0 - 1e-6) && l <= bound * m * (1.0 + 1e-6) &&
+                                (p < 64.0 || l <= 1.1 * m) &&
+                                (previous.empty() ||
+                                 l <= static_cast<double>(previous[j]) * (1.0 + 1e-6));
+                if (!ok) {
+                    FAIL_CHECK("at " << j << ": max " << m << ", Lp " << l << ", bound "
+                                     << bound * m);
+                    break;
+                }
+            }
+            previous.assign(lp.data().begin(), lp.data().end());
+        }
+        ++compared;
+    }
+    CHECK(compared > 200);
+}
+
+TEST_CASE("property: conv with kernel=[1] is the identity for every border and padding") {
+    Random rng(12U);
+    for (const int h : kSizes) {
+        for (const int w : kSizes) {
+            const ref::Image img = random_image(rng, rng.integer(1, 4), h, w,
+                                                rng.chance(30) ? Values::signed_ties_nan
+                                                               : Values::signed_ties);
+            const convpool::Tensor input = to_tensor(img);
+            for (const ref::Border border : kBorders) {
+                for (const char* pad : {"same", "valid", "0"}) {
+                    const std::string stage =
+                        fmt::format("conv:kernel=[1],pad={},border={}", pad, border_name(border));
+                    CAPTURE(stage);
+                    CAPTURE(h);
+                    CAPTURE(w);
+                    CHECK(difference(input, convpool::Pipeline(stage).run(input, {})) == "");
+                }
+            }
+            CHECK(difference(input, convpool::Pipeline("conv:kernel=[1]").run(input, {})) == "");
+        }
+    }
+}
+
+TEST_CASE("property: pooling with k=1, s=1 (and adaptive pooling to the input size) is the "
+          "identity") {
+    Random rng(13U);
+    for (const int h : kSizes) {
+        for (const int w : kSizes) {
+            const int channels = rng.integer(1, 4);
+            const convpool::Tensor signed_input = to_tensor(random_image(
+                rng, channels, h, w,
+                rng.chance(30) ? Values::signed_ties_nan : Values::signed_ties));
+            const convpool::Tensor positive_input =
+                to_tensor(random_image(rng, channels, h, w, Values::non_negative));
+            const std::vector<std::string> signed_stages{
+                "pool:max,k=1,s=1",
+                "pool:min,k=1,s=1",
+                "pool:avg,k=1,s=1",
+                "pool:avg,k=1,s=1,count-pad=false",
+                "pool:max,k=1,s=1,dilation=2,ceil",
+                "pool:avg,k=1x1,s=1x1,pad=0,ceil",
+                fmt::format("pool:adaptive-max,out={}x{}", h, w),
+                fmt::format("pool:adaptive-avg,out={}x{}", h, w),
+            };
+            const std::vector<std::string> positive_stages{
+                "pool:lp,k=1,s=1,norm=1",
+                "pool:lp,k=1,s=1,norm=2",
+                "pool:lp,k=1,s=1,norm=inf",
+            };
+            CAPTURE(h);
+            CAPTURE(w);
+            for (const std::string& stage : signed_stages) {
+                CAPTURE(stage);
+                CHECK(difference(signed_input, convpool::Pipeline(stage).run(signed_input, {})) ==
+                      "");
+            }
+            for (const std::string& stage : positive_stages) {
+                CAPTURE(stage);
+                CHECK(difference(positive_input,
+                                 convpool::Pipeline(stage).run(positive_input, {})) == "");
+            }
+        }
+    }
+}
+
+TEST_CASE("property: describe() of every stage parses back to a pipeline with identical output") {
+    const std::vector<std::string> pipelines{
+        "pool:max,k=3x2,s=2,pad=1x0,dilation=2,ceil",
+        "pool:min,kernel=3,stride=1x2,padding=same",
+        "pool:avg,k=3,s=2,pad=1,count-pad=false,ceil | pool:avg,k=2,divisor=3",
+        "pool:lp,k=2x3,s=1,norm=3 | pool:lp,k=2,norm=inf,pad=valid",
+        "pool:adaptive-max,out=4x3 | pool:adaptive-avg,out=2",
+        "pool:global-max",
+        "pool:global-avg",
+        "conv:sobel-x | relu | pool:max,k=2",
+        "conv:gaussian,k=5,sigma=1.5,stride=2,border=replicate",
+        "conv:box,k=3x5,pad=valid",
+        "conv:kernel=[1 0 -1; 2 0 -2],stride=2x1,pad=2x1,dilation=2,border=wrap,scale=0.5,"
+        "bias=-0.25",
+        "conv:kernel=[0.125 -0.375 0.5],pad=same,border=zero,scale=-2,bias=0.75",
+        "conv:identity,k=3,border=reflect | abs | sigmoid",
+        "bank:sobel-x,sobel-y,pad=same | tanh",
+        "gray | leaky-relu:slope=0.2 | norm:per=tensor",
+        "norm | pool:max,k=2,ceil",
+    };
+    Random rng(14U);
+    for (const std::string& text : pipelines) {
+        CAPTURE(text);
+        const convpool::Pipeline original(text);
+        std::string described;
+        for (const convpool::Stage& stage : original.stages()) {
+            described += (described.empty() ? "" : " | ") + stage.describe();
+        }
+        CAPTURE(described);
+        const convpool::Pipeline again(described);
+        REQUIRE(again.stages().size() == original.stages().size());
+        for (std::size_t i = 0; i < again.stages().size(); ++i) {
+            CHECK(again.stages()[i].describe() == original.stages()[i].describe());
+        }
+        for (const convpool::Shape& shape :
+             std::vector<convpool::Shape>{{3, 13, 9}, {3, 7, 7}, {3, 2, 5}}) {
+            const std::string in_shape = shape_text(shape);
+            CAPTURE(in_shape);
+            bool fits = true;
+            try {
+                (void)original.plan(shape);
+            } catch (const convpool::ShapeError&) {
+                fits = false;
+            }
+            if (!fits) {
+                CHECK_THROWS_AS((void)again.plan(shape), convpool::ShapeError);
+                continue;
+            }
+            CHECK(shape_text(again.plan(shape).back().shape) ==
+                  shape_text(original.plan(shape).back().shape));
+            const convpool::Tensor input = to_tensor(random_image(
+                rng, shape.channels, shape.height, shape.width, Values::signed_ties_nan));
+            CHECK(difference(original.run(input, {}), again.run(input, {})) == "");
+        }
+    }
+}
+
+TEST_CASE("property: describe() keeps enough digits that numbers parse back to the same "
+          "values") {
+    // Kernel values, scale and bias given with more than six significant digits.
+    const std::vector<std::string> pipelines{
+        "conv:kernel=[0.1234567 -0.7654321; 1.000001 0.3333333],border=zero",
+        "conv:kernel=[1 2; 3 4],scale=1.0000001,bias=0.33333334",
+        "leaky-relu:slope=0.012345678",
+    };
+    Random rng(15U);
+    for (const std::string& text : pipelines) {
+        CAPTURE(text);
+        const convpool::Pipeline original(text);
+        const std::string described = original.stages().front().describe();
+        CAPTURE(described);
+        const convpool::Pipeline again(described);
+        const convpool::Tensor input =
+            to_tensor(random_image(rng, 2, 9, 7, Values::signed_ties));
+        CHECK(difference(original.run(input, {}), again.run(input, {})) == "");
+    }
+}
