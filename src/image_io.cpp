@@ -2,13 +2,16 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <opencv2/core.hpp>
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "convpool/error.hpp"
+#include "convpool/image_probe.hpp"
 #include "convpool/npy.hpp"
 
 namespace convpool {
@@ -57,32 +61,6 @@ public:
 private:
     int m_saved = -1;
 };
-
-/// Formats OpenCV decodes for us, identified by their magic bytes.
-const char* image_format(std::span<const unsigned char> b) {
-    const auto starts = [&b](std::initializer_list<unsigned char> m) {
-        return b.size() >= m.size() && std::equal(m.begin(), m.end(), b.begin());
-    };
-    if (starts({0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A})) {
-        return "png";
-    }
-    if (starts({0xFF, 0xD8, 0xFF})) {
-        return "jpeg";
-    }
-    if (starts({'I', 'I', 0x2A, 0x00}) || starts({'M', 'M', 0x00, 0x2A})) {
-        return "tiff";
-    }
-    if (starts({'B', 'M'})) {
-        return "bmp";
-    }
-    if (b.size() >= 12 && starts({'R', 'I', 'F', 'F'}) && std::memcmp(b.data() + 8, "WEBP", 4) == 0) {
-        return "webp";
-    }
-    if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') {
-        return "pnm";
-    }
-    return nullptr;
-}
 
 std::string errno_text(int err) {
     if (err == ENOENT) {
@@ -137,6 +115,122 @@ Tensor mat_to_tensor(const cv::Mat& mat) {
     return t;
 }
 
+
+void check_pixels(long long h, long long w, const LoadOptions& options) {
+    if (h <= 0 || w <= 0) {
+        throw InputError(fmt::format("image is empty ({}x{})", h, w));
+    }
+    if (static_cast<unsigned long long>(h) * static_cast<unsigned long long>(w) >
+        options.max_pixels) {
+        throw InputError(fmt::format("image is too large: {}x{} is more than {} pixels", h, w,
+                                     options.max_pixels));
+    }
+}
+
+/// Decodes in this process. A decoder that aborts takes the process with it.
+cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& header) {
+    cv::setNumThreads(0);
+    cv::Mat mat;
+    try {
+        const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
+                          const_cast<unsigned char*>(bytes.data()));  // NOLINT: read only
+        const QuietStderr quiet;
+        mat = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
+    } catch (const cv::Exception& e) {
+        throw InputError(fmt::format("cannot decode {} data: {}", format_name(header.format), e.msg));
+    }
+    if (mat.empty()) {
+        throw InputError(fmt::format("cannot decode {} data (corrupt or truncated)",
+                                     format_name(header.format)));
+    }
+    return mat;
+}
+
+/// Layout of the shared block a decoding child fills: a small header, then the pixels.
+struct ChildResult {
+    int status;  ///< 0 ok, 1 decoder failed, 2 decoder threw, 3 result larger than the header said
+    int rows;
+    int cols;
+    int type;
+    char message[256];
+};
+constexpr std::size_t kChildHeader = 512;  // >= sizeof(ChildResult), keeps the pixels aligned
+constexpr unsigned kDecodeSeconds = 120;
+
+/// Decodes in a forked child with a time limit, so that a decoder that aborts, crashes or hangs
+/// on a crafted file fails this input only. Pixels come back through shared memory sized from
+/// the header (at most 4 channels of 8 bytes per pixel).
+cv::Mat decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header) {
+    const std::size_t capacity =
+        static_cast<std::size_t>(header.width) * static_cast<std::size_t>(header.height) * 32;
+    const std::size_t size = kChildHeader + capacity;
+    void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
+    if (mem == MAP_FAILED) {
+        throw InputError(fmt::format("cannot reserve memory to decode: {}", std::strerror(errno)));
+    }
+    struct Unmap {
+        void* p;
+        std::size_t n;
+        ~Unmap() { ::munmap(p, n); }
+    } const unmap{mem, size};
+    auto* result = static_cast<ChildResult*>(mem);
+    result->status = -1;
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        throw InputError(fmt::format("cannot start decoder: {}", std::strerror(errno)));
+    }
+    if (pid == 0) {
+        ::alarm(kDecodeSeconds);
+        int status = 0;
+        try {
+            const cv::Mat mat = decode_here(bytes, header);
+            const std::size_t n = mat.total() * mat.elemSize();
+            if (n > capacity || !mat.isContinuous()) {
+                status = 3;
+            } else {
+                result->rows = mat.rows;
+                result->cols = mat.cols;
+                result->type = mat.type();
+                std::memcpy(static_cast<unsigned char*>(mem) + kChildHeader, mat.data, n);
+            }
+        } catch (const std::exception& e) {
+            status = 2;
+            std::snprintf(result->message, sizeof(result->message), "%s", e.what());
+        }
+        result->status = status;
+        ::_exit(0);
+    }
+    int wstatus = 0;
+    while (::waitpid(pid, &wstatus, 0) < 0) {
+        if (errno != EINTR) {
+            throw InputError(fmt::format("decoder lost: {}", std::strerror(errno)));
+        }
+    }
+    if (WIFSIGNALED(wstatus)) {
+        const int sig = WTERMSIG(wstatus);
+        if (sig == SIGALRM) {
+            throw InputError(fmt::format("{} decoder took more than {} s; gave up",
+                                         format_name(header.format), kDecodeSeconds));
+        }
+        throw InputError(fmt::format("{} decoder crashed on this file ({})", format_name(header.format),
+                                     strsignal(sig)));
+    }
+    if (result->status == 2) {
+        result->message[sizeof(result->message) - 1] = '\0';
+        throw InputError(result->message);
+    }
+    if (result->status != 0) {
+        throw InputError(fmt::format("{} data decodes to more pixels than its header says",
+                                     format_name(header.format)));
+    }
+    const cv::Mat shared(result->rows, result->cols, result->type,
+                         static_cast<unsigned char*>(mem) + kChildHeader);
+    return shared.clone();
+}
+
 }  // namespace
 
 bool is_image_path(const std::string& path) {
@@ -149,45 +243,34 @@ bool is_image_path(const std::string& path) {
     return std::find(known.begin(), known.end(), ext) != known.end();
 }
 
-Tensor decode_image(std::span<const unsigned char> bytes, const LoadOptions& options) {
+LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions& options) {
     if (bytes.empty()) {
         throw InputError("empty file");
     }
-    if (is_npy(bytes)) {
+    const ImageHeader header = probe_image(bytes);
+    if (header.format == ImageFormat::npy) {
         Tensor t = decode_npy(bytes, options.npy_chw);
-        if (t.shape().plane() > options.max_pixels) {
-            throw InputError(fmt::format("image is too large: {}x{} is more than {} pixels",
-                                         t.shape().height, t.shape().width, options.max_pixels));
+        check_pixels(t.shape().height, t.shape().width, options);
+        return {std::move(t), {}};
+    }
+    // Refuse absurd sizes before a decoder allocates anything.
+    check_pixels(header.height, header.width, options);
+    LoadedImage loaded;
+    if (header.truncated) {
+        const std::string what = fmt::format("{} data is truncated", format_name(header.format));
+        if (options.strict) {
+            throw InputError(what);
         }
-        return t;
+        loaded.warnings.push_back(what + "; decoded what is there");
     }
-    if (image_format(bytes) == nullptr) {
-        throw InputError("not an image (unknown format; convpool reads PNG, JPEG, TIFF, BMP, "
-                         "WebP, PNM and .npy)");
-    }
-    cv::setNumThreads(0);
-    cv::Mat mat;
-    try {
-        const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
-                          const_cast<unsigned char*>(bytes.data()));  // NOLINT: read only
-        const QuietStderr quiet;
-        mat = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
-    } catch (const cv::Exception& e) {
-        throw InputError(fmt::format("cannot decode {} data: {}", image_format(bytes), e.msg));
-    }
-    if (mat.empty()) {
-        throw InputError(fmt::format("cannot decode {} data (corrupt or truncated)",
-                                     image_format(bytes)));
-    }
-    if (static_cast<std::size_t>(mat.rows) * static_cast<std::size_t>(mat.cols) >
-        options.max_pixels) {
-        throw InputError(fmt::format("image is too large: {}x{} is more than {} pixels", mat.rows,
-                                     mat.cols, options.max_pixels));
-    }
-    return mat_to_tensor(mat);
+    const cv::Mat mat = options.isolate_decoder ? decode_in_child(bytes, header)
+                                                : decode_here(bytes, header);
+    check_pixels(mat.rows, mat.cols, options);
+    loaded.tensor = mat_to_tensor(mat);
+    return loaded;
 }
 
-Tensor load_image(const std::string& path, const LoadOptions& options) {
+LoadedImage load_image(const std::string& path, const LoadOptions& options) {
     // Only regular files: opening a FIFO or a device could block forever.
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {

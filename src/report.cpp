@@ -167,6 +167,7 @@ std::string report_json(const RunReport& report) {
         images.push_back({{"input", img.input},
                           {"status", img.ok ? "ok" : "failed"},
                           {"error", img.ok ? nlohmann::json(nullptr) : nlohmann::json(img.error)},
+                          {"warnings", img.warnings},
                           {"output_dir", img.output_dir.empty() ? nlohmann::json(nullptr)
                                                                 : nlohmann::json(img.output_dir)},
                           {"files", img.files},

@@ -53,7 +53,9 @@ ImageReport process_image(const Pipeline& pipeline, const std::string& input,
                           const RunOptions& options) {
     ImageReport img;
     img.input = input;
-    const Tensor tensor = load_image(input, options.load);
+    LoadedImage loaded = load_image(input, options.load);
+    img.warnings = std::move(loaded.warnings);
+    const Tensor tensor = std::move(loaded.tensor);
     const auto plan = pipeline.plan(tensor.shape());
     const fs::path dir = fs::path(options.out_dir) / output_stem(input);
     create_dir(dir);
@@ -139,7 +141,8 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& paths) {
 
 RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
                      const RunOptions& options,
-                     const std::function<void(const std::string&, const std::string&)>& on_error) {
+                     const std::function<void(const std::string&, const std::string&)>& on_error,
+                     const std::function<void(const std::string&, const std::string&)>& on_warning) {
     const auto inputs = expand_inputs(options.inputs);
     if (inputs.empty()) {
         throw UsageError("no input images (directories are searched for image files by extension)");
@@ -154,6 +157,9 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
         try {
             outcome.report.images.push_back(process_image(pipeline, input, options));
             ++outcome.ok;
+            for (const auto& warning : outcome.report.images.back().warnings) {
+                on_warning(input, warning);
+            }
         } catch (const Error& e) {
             ImageReport failed;
             failed.input = input;

@@ -83,7 +83,7 @@ TEST_CASE("decode_image: PNG round trip through our encoder, unknown bytes refus
     convpool::Picture p{2, 1, {255, 0, 0, 0, 0, 255}};
     const std::string png = convpool::encode_png(p);
     const std::vector<unsigned char> b(png.begin(), png.end());
-    const auto t = convpool::decode_image(b, {});
+    const auto t = convpool::decode_image(b, {}).tensor;
     CHECK(t.shape() == convpool::Shape{3, 1, 2});
     CHECK(t.at(0, 0, 0) == 1.0F);  // red, in RGB order
     CHECK(t.at(2, 0, 0) == 0.0F);

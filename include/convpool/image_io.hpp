@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "convpool/tensor.hpp"
 
@@ -17,17 +18,27 @@ struct LoadOptions {
     std::size_t max_bytes = std::size_t{1} << 30;  ///< largest file read
     std::size_t max_pixels = 128'000'000;          ///< largest H*W accepted
     bool npy_chw = false;                          ///< 3-D .npy arrays are (C, H, W), not (H, W, C)
+    bool strict = false;           ///< truncated data is an error, not a warning
+    bool isolate_decoder = true;   ///< decode in a forked child (a crashing decoder fails one input)
+};
+
+/// A decoded input and what was odd about it (e.g. truncated data that still decoded).
+struct LoadedImage {
+    Tensor tensor;
+    std::vector<std::string> warnings;
 };
 
 /// True when `path` has an extension convpool reads (png, jpg, tif, bmp, webp, pnm, npy, ...).
 [[nodiscard]] bool is_image_path(const std::string& path);
 
-/// Reads and decodes `path` (a regular file). Throws InputError ("cannot open", "not an
-/// image", "too large", ...) without the path; the caller adds it.
-[[nodiscard]] Tensor load_image(const std::string& path, const LoadOptions& options);
+/// Reads and decodes `path` (a regular file). Throws InputError ("no such file", "not an
+/// image", "too large", "truncated" with `strict`, ...) without the path; the caller adds it.
+[[nodiscard]] LoadedImage load_image(const std::string& path, const LoadOptions& options);
 
-/// Decodes an image or .npy held in memory. Throws InputError.
-[[nodiscard]] Tensor decode_image(std::span<const unsigned char> bytes, const LoadOptions& options);
+/// Decodes an image or .npy held in memory: the header is checked first (format allowlist by
+/// magic bytes, size against max_pixels), then the decoder runs. Throws InputError.
+[[nodiscard]] LoadedImage decode_image(std::span<const unsigned char> bytes,
+                                       const LoadOptions& options);
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, fsync and rename:
 /// the file is either complete or absent. Throws OutputError naming the path.

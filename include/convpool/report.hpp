@@ -55,6 +55,7 @@ struct ImageReport {
     std::string output_dir;  ///< empty when nothing was written
     bool ok = false;
     std::string error;  ///< why it failed
+    std::vector<std::string> warnings;  ///< e.g. truncated data that still decoded
     std::vector<StageReport> stages;
     std::vector<std::string> files;  ///< image-level files (sheet.png)
 };

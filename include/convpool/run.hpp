@@ -42,10 +42,11 @@ struct RunOutcome {
 [[nodiscard]] std::string stage_file_label(const Stage& stage);
 
 /// Runs every input; a failing input is reported through `on_error(input, message)` and in the
-/// report, and the batch goes on. Throws OutputError when OUT cannot be created and
+/// report, and the batch goes on. Odd but usable inputs (truncated data) go to `on_warning`. Throws OutputError when OUT cannot be created and
 /// UsageError for colliding inputs, before anything is written.
 [[nodiscard]] RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
                                    const RunOptions& options,
-                                   const std::function<void(const std::string&, const std::string&)>& on_error);
+                                   const std::function<void(const std::string&, const std::string&)>& on_error,
+                                   const std::function<void(const std::string&, const std::string&)>& on_warning);
 
 }  // namespace convpool

@@ -192,6 +192,10 @@ int main(int argc, char** argv) {
     run->add_option("--npy-layout", npy_layout, "Axis order of 3-D .npy inputs")
         ->check(CLI::IsMember({"hwc", "chw"}))
         ->capture_default_str();
+    run->add_flag("--strict", run_opts.load.strict, "Treat truncated image data as an error, not a warning");
+    bool in_process = false;
+    run->add_flag("--decode-in-process", in_process,
+                  "Decode in this process (faster; a decoder crash on a crafted file then ends the run)");
     run->add_flag("-q,--quiet", quiet, "Print nothing on stderr but errors");
     run->add_flag("-v,--verbose", verbose, "Let library warnings through");
     run->footer(std::string("\n") + kPipelineHelp);
@@ -234,12 +238,19 @@ int main(int argc, char** argv) {
         }
         // run
         run_opts.raw_npy = raw == "npy";
+        run_opts.load.isolate_decoder = !in_process;
         run_opts.load.npy_chw = npy_layout == "chw";
         const std::string text = convpool::pipeline_argument(run_pipeline);
         const convpool::Pipeline pipeline(text);
         const auto outcome = convpool::run_batch(
-            pipeline, text, run_opts, [](const std::string& input, const std::string& message) {
+            pipeline, text, run_opts,
+            [](const std::string& input, const std::string& message) {
                 fmt::print(stderr, "convpool: error: {}: {}\n", input, message);
+            },
+            [quiet](const std::string& input, const std::string& message) {
+                if (!quiet) {
+                    fmt::print(stderr, "convpool: warning: {}: {}\n", input, message);
+                }
             });
         const auto format = report_format == "json"   ? convpool::ReportFormat::json
                             : report_format == "csv"  ? convpool::ReportFormat::csv

@@ -1,0 +1,293 @@
+#include "convpool/image_probe.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+#include "convpool/error.hpp"
+
+namespace convpool {
+namespace {
+
+using Bytes = std::span<const unsigned char>;
+
+bool starts_with(Bytes b, std::initializer_list<unsigned char> magic) {
+    return b.size() >= magic.size() && std::equal(magic.begin(), magic.end(), b.begin());
+}
+
+/// Bounds-checked big/little-endian reads; throw a "cut short" InputError past the end.
+std::uint32_t be(Bytes b, std::size_t at, std::size_t n, const char* what) {
+    if (at > b.size() || b.size() - at < n) {
+        throw InputError(fmt::format("{} header is cut short", what));
+    }
+    std::uint32_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        v = (v << 8U) | b[at + i];
+    }
+    return v;
+}
+
+std::uint32_t le(Bytes b, std::size_t at, std::size_t n, const char* what) {
+    if (at > b.size() || b.size() - at < n) {
+        throw InputError(fmt::format("{} header is cut short", what));
+    }
+    std::uint32_t v = 0;
+    for (std::size_t i = n; i-- > 0;) {
+        v = (v << 8U) | b[at + i];
+    }
+    return v;
+}
+
+ImageHeader probe_png(Bytes b) {
+    ImageHeader h{ImageFormat::png, 0, 0, false};
+    if (be(b, 12, 4, "png") != 0x49484452U) {  // "IHDR"
+        throw InputError("png header is malformed (no IHDR chunk)");
+    }
+    h.width = be(b, 16, 4, "png");
+    h.height = be(b, 20, 4, "png");
+    // Walk the chunks; a file that ends before IEND is truncated.
+    std::size_t at = 8;
+    h.truncated = true;
+    while (at + 8 <= b.size()) {
+        const std::uint64_t len = be(b, at, 4, "png");
+        const std::uint32_t type = be(b, at + 4, 4, "png");
+        if (type == 0x49454E44U) {  // "IEND"
+            h.truncated = false;
+            break;
+        }
+        at += 12 + len;
+    }
+    return h;
+}
+
+ImageHeader probe_jpeg(Bytes b) {
+    ImageHeader h{ImageFormat::jpeg, 0, 0, false};
+    std::size_t at = 2;
+    while (at + 4 <= b.size()) {
+        if (b[at] != 0xFF) {
+            throw InputError("jpeg header is malformed (bad marker)");
+        }
+        const unsigned marker = b[at + 1];
+        if (marker == 0xFF) {  // fill byte
+            ++at;
+            continue;
+        }
+        if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+            at += 2;
+            continue;
+        }
+        const std::uint32_t len = be(b, at + 2, 2, "jpeg");
+        if (len < 2) {
+            throw InputError("jpeg header is malformed (bad segment length)");
+        }
+        const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
+                         marker != 0xCC;
+        if (sof) {
+            h.height = be(b, at + 5, 2, "jpeg");
+            h.width = be(b, at + 7, 2, "jpeg");
+            break;
+        }
+        if (marker == 0xDA) {
+            break;  // start of scan before any frame header
+        }
+        at += 2 + len;
+    }
+    if (h.width == 0 || h.height == 0) {
+        throw InputError("jpeg header is malformed or cut short (no frame size)");
+    }
+    // A complete JPEG ends with EOI (FF D9), possibly followed by padding.
+    std::size_t end = b.size();
+    while (end > 0 && b[end - 1] == 0x00) {
+        --end;
+    }
+    h.truncated = !(end >= 2 && b[end - 2] == 0xFF && b[end - 1] == 0xD9);
+    return h;
+}
+
+ImageHeader probe_bmp(Bytes b) {
+    ImageHeader h{ImageFormat::bmp, 0, 0, false};
+    const std::uint32_t header_size = le(b, 14, 4, "bmp");
+    if (header_size == 12) {
+        h.width = le(b, 18, 2, "bmp");
+        h.height = le(b, 20, 2, "bmp");
+    } else {
+        h.width = static_cast<std::int32_t>(le(b, 18, 4, "bmp"));
+        h.height = static_cast<std::int32_t>(le(b, 22, 4, "bmp"));
+    }
+    h.width = h.width < 0 ? -h.width : h.width;
+    h.height = h.height < 0 ? -h.height : h.height;
+    const std::uint32_t data_offset = le(b, 10, 4, "bmp");
+    h.truncated = data_offset >= b.size();
+    return h;
+}
+
+ImageHeader probe_tiff(Bytes b) {
+    ImageHeader h{ImageFormat::tiff, 0, 0, false};
+    const bool little = b[0] == 'I';
+    const auto rd = [&](std::size_t at, std::size_t n) {
+        return little ? le(b, at, n, "tiff") : be(b, at, n, "tiff");
+    };
+    const std::uint32_t ifd = rd(4, 4);
+    const std::uint32_t entries = rd(ifd, 2);
+    if (entries > 4096) {
+        throw InputError("tiff header is malformed (too many tags)");
+    }
+    for (std::uint32_t i = 0; i < entries; ++i) {
+        const std::size_t e = ifd + 2 + static_cast<std::size_t>(i) * 12;
+        const std::uint32_t tag = rd(e, 2);
+        const std::uint32_t type = rd(e + 2, 2);
+        const std::uint32_t value = type == 3 ? rd(e + 8, 2) : rd(e + 8, 4);
+        if (tag == 256) {
+            h.width = value;
+        } else if (tag == 257) {
+            h.height = value;
+        }
+    }
+    if (h.width == 0 || h.height == 0) {
+        throw InputError("tiff header is malformed (no image size)");
+    }
+    return h;
+}
+
+ImageHeader probe_webp(Bytes b) {
+    ImageHeader h{ImageFormat::webp, 0, 0, false};
+    const std::uint32_t riff_size = le(b, 4, 4, "webp");
+    h.truncated = static_cast<std::uint64_t>(riff_size) + 8 > b.size();
+    const std::uint32_t chunk = be(b, 12, 4, "webp");
+    if (chunk == 0x56503820U) {  // "VP8 " lossy: 14-bit sizes after the start code
+        h.width = le(b, 26, 2, "webp") & 0x3FFFU;
+        h.height = le(b, 28, 2, "webp") & 0x3FFFU;
+    } else if (chunk == 0x5650384CU) {  // "VP8L" lossless: 14-bit sizes minus one
+        const std::uint32_t bits = le(b, 21, 4, "webp");
+        h.width = (bits & 0x3FFFU) + 1;
+        h.height = ((bits >> 14U) & 0x3FFFU) + 1;
+    } else if (chunk == 0x56503858U) {  // "VP8X" extended: 24-bit sizes minus one
+        h.width = static_cast<long long>(le(b, 24, 3, "webp")) + 1;
+        h.height = static_cast<long long>(le(b, 27, 3, "webp")) + 1;
+    } else {
+        throw InputError("webp header is malformed (unknown chunk)");
+    }
+    return h;
+}
+
+ImageHeader probe_pnm(Bytes b) {
+    ImageHeader h{ImageFormat::pnm, 0, 0, false};
+    // P1..P6: magic, then width and height as ASCII numbers, with '#' comments between tokens.
+    std::size_t at = 2;
+    long long numbers[2] = {0, 0};
+    for (long long& n : numbers) {
+        while (at < b.size() && (std::isspace(b[at]) != 0 || b[at] == '#')) {
+            if (b[at] == '#') {
+                while (at < b.size() && b[at] != '\n') {
+                    ++at;
+                }
+            } else {
+                ++at;
+            }
+        }
+        if (at >= b.size() || std::isdigit(b[at]) == 0) {
+            throw InputError("pnm header is malformed or cut short");
+        }
+        while (at < b.size() && std::isdigit(b[at]) != 0) {
+            n = n * 10 + (b[at] - '0');
+            if (n > (1LL << 32)) {
+                throw InputError("pnm header is malformed (size too large)");
+            }
+            ++at;
+        }
+    }
+    h.width = numbers[0];
+    h.height = numbers[1];
+    return h;
+}
+
+}  // namespace
+
+const char* format_name(ImageFormat format) noexcept {
+    switch (format) {
+        case ImageFormat::png:
+            return "png";
+        case ImageFormat::jpeg:
+            return "jpeg";
+        case ImageFormat::tiff:
+            return "tiff";
+        case ImageFormat::bmp:
+            return "bmp";
+        case ImageFormat::webp:
+            return "webp";
+        case ImageFormat::pnm:
+            return "pnm";
+        case ImageFormat::npy:
+            return "npy";
+    }
+    return "unknown";
+}
+
+std::optional<ImageFormat> sniff_format(Bytes b) noexcept {
+    if (starts_with(b, {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A})) {
+        return ImageFormat::png;
+    }
+    if (starts_with(b, {0xFF, 0xD8, 0xFF})) {
+        return ImageFormat::jpeg;
+    }
+    if (starts_with(b, {'I', 'I', 0x2A, 0x00}) || starts_with(b, {'M', 'M', 0x00, 0x2A})) {
+        return ImageFormat::tiff;
+    }
+    if (starts_with(b, {'B', 'M'})) {
+        return ImageFormat::bmp;
+    }
+    if (b.size() >= 12 && starts_with(b, {'R', 'I', 'F', 'F'}) &&
+        std::memcmp(b.data() + 8, "WEBP", 4) == 0) {
+        return ImageFormat::webp;
+    }
+    if (b.size() >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' && std::isspace(b[2]) != 0) {
+        return ImageFormat::pnm;
+    }
+    if (starts_with(b, {0x93, 'N', 'U', 'M', 'P', 'Y'})) {
+        return ImageFormat::npy;
+    }
+    return std::nullopt;
+}
+
+ImageHeader probe_image(Bytes bytes) {
+    const auto format = sniff_format(bytes);
+    if (!format) {
+        throw InputError(
+            "not an image (unknown format; convpool reads PNG, JPEG, TIFF, BMP, WebP, PNM and "
+            ".npy)");
+    }
+    ImageHeader h;
+    switch (*format) {
+        case ImageFormat::png:
+            h = probe_png(bytes);
+            break;
+        case ImageFormat::jpeg:
+            h = probe_jpeg(bytes);
+            break;
+        case ImageFormat::tiff:
+            h = probe_tiff(bytes);
+            break;
+        case ImageFormat::bmp:
+            h = probe_bmp(bytes);
+            break;
+        case ImageFormat::webp:
+            h = probe_webp(bytes);
+            break;
+        case ImageFormat::pnm:
+            h = probe_pnm(bytes);
+            break;
+        case ImageFormat::npy:
+            h.format = ImageFormat::npy;  // decode_npy checks its own header
+            return h;
+    }
+    if (h.width <= 0 || h.height <= 0) {
+        throw InputError(fmt::format("{} header gives an empty image ({}x{})", format_name(*format),
+                                     h.width, h.height));
+    }
+    return h;
+}
+
+}  // namespace convpool
