@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "convpool/bench.hpp"
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
 #include "convpool/image_io.hpp"
+#include "convpool/parallel.hpp"
 #include "convpool/params.hpp"
 #include "convpool/pipeline.hpp"
 #include "convpool/registry.hpp"
@@ -209,6 +211,24 @@ int main(int argc, char** argv) {
     shape->add_flag("--json", shape_json, "Print JSON instead of a table");
     shape->footer(std::string("\n") + kPipelineHelp);
 
+    int threads = 0;
+    run->add_option("--threads", threads, "Threads for the kernels (0: one per core)")->check(CLI::Range(0, 256));
+    convpool::BenchOptions bench_opts;
+    std::string bench_pipeline;
+    std::string bench_size = "1024x1024";
+    std::string bench_type = "f32";
+    auto* bench = app.add_subcommand("bench", "Time every stage in-process against the memory-bandwidth floor");
+    bench->add_option("input", bench_opts.input, "Image to run on (default: synthetic data of --size)");
+    bench->add_option("-p,--pipeline", bench_pipeline, "Pipeline text, or @FILE")->required();
+    bench->add_option("--size", bench_size, "Synthetic input size HxW or CxHxW")->capture_default_str();
+    bench->add_option("--type", bench_type, "Element type of the input")
+        ->check(CLI::IsMember({"f32", "u8"}))->capture_default_str();
+    bench->add_option("--threads", threads, "Threads for the kernels and the floor (0: one per core)")
+        ->check(CLI::Range(0, 256));
+    bench->add_option("--repeat", bench_opts.repeat, "Timed runs per stage")->check(CLI::Range(1, 10000))
+        ->capture_default_str();
+    bench->add_flag("--json", bench_opts.json, "Print JSON instead of a table");
+
     std::string op_name;
     auto* ops = app.add_subcommand("ops", "List stages and their parameters");
     ops->add_option("name", op_name, "A stage (pool:max), or a family (pool)");
@@ -222,6 +242,17 @@ int main(int argc, char** argv) {
 
     try {
         convpool::configure_library_logging(verbose);
+        convpool::set_thread_count(threads);
+        if (*bench) {
+            if (bench_type == "u8") {
+                throw convpool::UsageError("--type u8: convpool has no 8-bit tensor yet; every stage "
+                                           "runs on float32 (see docs/BENCHMARKS.md)");
+            }
+            bench_opts.size = parse_shape(bench_size);
+            const std::string text = convpool::pipeline_argument(bench_pipeline);
+            print_stdout(convpool::bench_command(convpool::Pipeline(text), text, bench_opts));
+            return 0;
+        }
         if (*ops) {
             print_stdout(ops_text(op_name));
             return 0;

@@ -1,0 +1,84 @@
+#pragma once
+/// \file bench.hpp
+/// `convpool bench`: times every stage of a pipeline in-process and, in the same run, the
+/// memory-bandwidth floor of each stage.
+///
+/// The floor of a stage is a streaming copy with the same threads: its input bytes are read
+/// once and its output bytes written once (memcpy of the overlapping part, the rest of the
+/// input read into a small reused buffer, or the rest of the output set), into a destination
+/// allocated and touched before timing. No pooling, arithmetic or allocation: the least any
+/// stage that reads its input and writes its output must cost. Stage times include the output
+/// allocation, as in `convpool run`.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "convpool/pipeline.hpp"
+#include "convpool/tensor.hpp"
+
+namespace convpool {
+
+/// What `convpool bench` was asked to do.
+struct BenchOptions {
+    std::string input;          ///< image to load; empty for synthetic data of `size`
+    Shape size{1, 1024, 1024};  ///< shape of the synthetic input
+    int repeat = 10;            ///< timed runs per stage (after the warm-up), at least 1
+    int warmup = 1;             ///< untimed runs per stage before timing
+    bool json = false;          ///< bench_command prints JSON instead of a table
+};
+
+/// Timings of one stage, in milliseconds.
+struct BenchStage {
+    int index = 0;        ///< 1 is the first stage
+    std::string stage;    ///< every parameter with defaults filled in
+    Shape in;
+    Shape out;
+    std::size_t in_bytes = 0;
+    std::size_t out_bytes = 0;
+    double median_ms = 0.0;
+    double min_ms = 0.0;
+    double floor_median_ms = 0.0;  ///< streaming copy of in_bytes + out_bytes
+    double floor_min_ms = 0.0;
+
+    /// median / floor median: how many floors the stage costs.
+    [[nodiscard]] double ratio() const { return median_ms / floor_median_ms; }
+};
+
+/// A whole bench run.
+struct BenchResult {
+    std::string pipeline;
+    std::string source;  ///< `synthetic` or the input path
+    Shape input;
+    int threads = 1;
+    int repeat = 0;
+    std::string cpu;  ///< model name from /proc/cpuinfo, or empty
+    int hardware_threads = 0;
+    std::vector<BenchStage> stages;
+};
+
+/// A tensor of `shape` with values in [0, 1) from a fixed generator (splitmix64 of `seed`).
+[[nodiscard]] Tensor synthetic_tensor(const Shape& shape, std::uint64_t seed = 1);
+
+/// Times every stage of `pipeline` on `input` (plan first; throws ShapeError as plan does).
+/// Stage i runs on the output of stage i-1, computed once. Each repeat times the stage, then
+/// the floor, so both see the same machine state.
+[[nodiscard]] BenchResult run_bench(const Pipeline& pipeline, const Tensor& input,
+                                    const BenchOptions& options);
+
+/// Seconds of one streaming copy of `in` to `out` with thread_count() threads (the floor).
+/// Reads every byte of `in` and writes every byte of `out` once.
+[[nodiscard]] double streaming_copy_seconds(std::span<const float> in, std::span<float> out);
+
+/// The `convpool bench` command: loads `options.input` (or makes synthetic data), runs
+/// run_bench and returns the table or JSON. Throws InputError / ShapeError.
+[[nodiscard]] std::string bench_command(const Pipeline& pipeline, const std::string& pipeline_text,
+                                        const BenchOptions& options);
+
+/// The result as a table (one row per stage) or as JSON.
+[[nodiscard]] std::string bench_table(const BenchResult& result);
+[[nodiscard]] std::string bench_json(const BenchResult& result);
+
+}  // namespace convpool

@@ -1,0 +1,31 @@
+#pragma once
+/// \file parallel.hpp
+/// How many threads the fast kernels use, and the one loop that splits work between them.
+///
+/// The thread count is a single process-wide setting, read-only after the CLI sets it from
+/// `--threads` (default: the machine's hardware concurrency). It is a setting rather than an
+/// argument because `Op::apply` is pure and takes only a tensor: passing an execution context
+/// through every op would change every op's signature for one integer. Results never depend on
+/// it: parallel_for hands each index to exactly one call of the same body, so every output is
+/// computed by the same code in the same order whatever the split.
+
+#include <cstddef>
+#include <functional>
+
+namespace convpool {
+
+/// Sets the number of threads of parallel_for; 0 means std::thread::hardware_concurrency().
+/// Call it before any work starts (the CLI does, from `--threads`).
+void set_thread_count(int threads);
+
+/// The number of threads parallel_for uses (at least 1).
+[[nodiscard]] int thread_count() noexcept;
+
+/// Calls `body(begin, end)` on consecutive ranges covering [0, n), at most thread_count() of
+/// them at a time, one per thread (the calling thread takes the first). Ranges hold at least
+/// `min_grain` indices, so small jobs stay on the calling thread. The first exception thrown
+/// by a body is rethrown after every thread has finished.
+void parallel_for(std::size_t n, std::size_t min_grain,
+                  const std::function<void(std::size_t begin, std::size_t end)>& body);
+
+}  // namespace convpool

@@ -1,0 +1,219 @@
+#include "convpool/bench.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "convpool/format.hpp"
+#include "convpool/image_io.hpp"
+#include "convpool/parallel.hpp"
+
+namespace convpool {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Below this many bytes per thread, starting a thread costs more than it saves (the kernels
+/// split their work by the same rule).
+constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 20;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string cpu_model() {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("model name", 0) == 0) {
+            const auto colon = line.find(':');
+            return colon == std::string::npos ? std::string() : line.substr(colon + 2);
+        }
+    }
+    return {};
+}
+
+/// Reads `bytes` bytes at `src` by copying them, a cache-sized piece at a time, into a small
+/// buffer that stays in L1 (a streaming read that the compiler cannot drop).
+void stream_read(const unsigned char* src, std::size_t bytes) {
+    constexpr std::size_t kPiece = 16 * 1024;
+    std::array<unsigned char, kPiece> sink{};
+    for (std::size_t done = 0; done < bytes; done += kPiece) {
+        std::memcpy(sink.data(), src + done, std::min(kPiece, bytes - done));
+    }
+    // Keep the copies observable.
+    asm volatile("" : : "r"(sink.data()) : "memory");
+}
+
+}  // namespace
+
+Tensor synthetic_tensor(const Shape& shape, std::uint64_t seed) {
+    Tensor t(shape);
+    std::uint64_t state = seed;
+    for (float& v : t.data()) {
+        // splitmix64, top 24 bits as a float in [0, 1)
+        state += 0x9E3779B97F4A7C15ULL;
+        std::uint64_t z = state;
+        z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31U;
+        v = static_cast<float>(z >> 40U) / 16777216.0F;
+    }
+    return t;
+}
+
+double streaming_copy_seconds(std::span<const float> in, std::span<float> out) {
+    const auto* src = reinterpret_cast<const unsigned char*>(in.data());  // NOLINT: bytes view
+    auto* dst = reinterpret_cast<unsigned char*>(out.data());  // NOLINT: bytes view
+    const std::size_t in_bytes = in.size_bytes();
+    const std::size_t out_bytes = out.size_bytes();
+    // Split both buffers into the same number of proportional pieces, one per thread; each
+    // piece copies what its input and output slices share and reads (or writes) the rest.
+    constexpr std::size_t kPieces = 1024;
+    const std::size_t grain = kPieces * kMinBytesPerThread / std::max<std::size_t>(in_bytes + out_bytes, 1);
+    const auto start = Clock::now();
+    parallel_for(kPieces, grain, [&](std::size_t begin, std::size_t end) {
+        const std::size_t a = in_bytes * begin / kPieces;
+        const std::size_t b = in_bytes * end / kPieces;
+        const std::size_t c = out_bytes * begin / kPieces;
+        const std::size_t d = out_bytes * end / kPieces;
+        const std::size_t shared = std::min(b - a, d - c);
+        std::memcpy(dst + c, src + a, shared);
+        if (b - a > shared) {
+            stream_read(src + a + shared, b - a - shared);
+        }
+        if (d - c > shared) {
+            std::memset(dst + c + shared, 0, d - c - shared);
+        }
+    });
+    return seconds_since(start);
+}
+
+BenchResult run_bench(const Pipeline& pipeline, const Tensor& input, const BenchOptions& options) {
+    const auto plan = pipeline.plan(input.shape());
+    BenchResult result;
+    result.input = input.shape();
+    result.threads = thread_count();
+    result.repeat = std::max(options.repeat, 1);
+    result.cpu = cpu_model();
+    result.hardware_threads = static_cast<int>(std::thread::hardware_concurrency());
+    Tensor cur = input;
+    int index = 0;
+    for (const auto& stage : pipeline.stages()) {
+        ++index;
+        BenchStage b;
+        b.index = index;
+        b.stage = stage.describe();
+        b.in = cur.shape();
+        b.out = plan[static_cast<std::size_t>(index)].shape;
+        b.in_bytes = b.in.elements() * sizeof(float);
+        b.out_bytes = b.out.elements() * sizeof(float);
+        // The floor's destination is allocated and written once before timing, so the floor
+        // never pays for page faults.
+        std::vector<float> floor_out(b.out.elements(), 1.0F);
+        Tensor next;
+        for (int i = 0; i < options.warmup; ++i) {
+            next = stage.op->apply(cur);
+            (void)streaming_copy_seconds(cur.data(), floor_out);
+        }
+        std::vector<double> times;
+        std::vector<double> floors;
+        for (int i = 0; i < result.repeat; ++i) {
+            next = Tensor();  // free the previous output first, as a pipeline run would have
+            const auto start = Clock::now();
+            next = stage.op->apply(cur);
+            times.push_back(seconds_since(start) * 1e3);
+            floors.push_back(streaming_copy_seconds(cur.data(), floor_out) * 1e3);
+        }
+        b.median_ms = median(times);
+        b.min_ms = *std::min_element(times.begin(), times.end());
+        b.floor_median_ms = median(floors);
+        b.floor_min_ms = *std::min_element(floors.begin(), floors.end());
+        result.stages.push_back(std::move(b));
+        cur = std::move(next);
+    }
+    return result;
+}
+
+std::string bench_command(const Pipeline& pipeline, const std::string& pipeline_text,
+                          const BenchOptions& options) {
+    Tensor input;
+    if (options.input.empty()) {
+        input = synthetic_tensor(options.size);
+    } else {
+        input = load_image(options.input, LoadOptions{}).tensor;  // warnings do not matter here
+    }
+    BenchResult result = run_bench(pipeline, input, options);
+    result.pipeline = pipeline_text;
+    result.source = options.input.empty() ? std::string("synthetic") : options.input;
+    return options.json ? bench_json(result) : bench_table(result);
+}
+
+std::string bench_table(const BenchResult& r) {
+    std::string out = fmt::format(
+        "input {} ({}), {} thread(s), median and min of {} runs after warm-up\n"
+        "floor = streaming copy with the same threads: read the stage's input bytes once, "
+        "write its output bytes once\n",
+        r.input, r.source, r.threads, r.repeat);
+    std::size_t width = 5;
+    for (const auto& s : r.stages) {
+        width = std::max(width, s.stage.size());
+    }
+    out += fmt::format("{:>3}  {:<{}} {:>13} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8}\n", "#",
+                       "stage", width, "out shape", "MB in+out", "median ms", "min ms",
+                       "floor ms", "x floor", "GB/s");
+    for (const auto& s : r.stages) {
+        const double mb = static_cast<double>(s.in_bytes + s.out_bytes) / 1e6;
+        out += fmt::format("{:>3}  {:<{}} {:>13} {:>10.1f} {:>10.3f} {:>10.3f} {:>8.3f} {:>8.2f} "
+                           "{:>8.2f}\n",
+                           fmt::format("{:02}", s.index), s.stage, width, to_string(s.out), mb,
+                           s.median_ms, s.min_ms, s.floor_median_ms, s.ratio(),
+                           mb / s.median_ms);
+    }
+    return out;
+}
+
+std::string bench_json(const BenchResult& r) {
+    nlohmann::json stages = nlohmann::json::array();
+    for (const auto& s : r.stages) {
+        stages.push_back({{"index", s.index},
+                          {"stage", s.stage},
+                          {"in_shape", {s.in.channels, s.in.height, s.in.width}},
+                          {"out_shape", {s.out.channels, s.out.height, s.out.width}},
+                          {"in_bytes", s.in_bytes},
+                          {"out_bytes", s.out_bytes},
+                          {"median_ms", s.median_ms},
+                          {"min_ms", s.min_ms},
+                          {"floor_median_ms", s.floor_median_ms},
+                          {"floor_min_ms", s.floor_min_ms},
+                          {"ratio_median", s.ratio()},
+                          {"ratio_min", s.min_ms / s.floor_min_ms}});
+    }
+    const nlohmann::json j = {
+        {"pipeline", r.pipeline},
+        {"source", r.source},
+        {"input", {r.input.channels, r.input.height, r.input.width}},
+        {"threads", r.threads},
+        {"repeat", r.repeat},
+        {"cpu", r.cpu},
+        {"hardware_threads", r.hardware_threads},
+        {"floor", "streaming copy with the same threads: memcpy of the shared part of input and "
+                  "output, the rest of the input read into a small reused buffer, the rest of the "
+                  "output set; destination allocated and written before timing"},
+        {"stages", stages}};
+    return j.dump(2) + "\n";
+}
+
+}  // namespace convpool
