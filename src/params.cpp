@@ -207,6 +207,15 @@ Params::Value parse_value(const ParamSpec& spec, std::string_view text, std::str
         }
         case ParamType::matrix:
             return parse_matrix(text, what);
+        case ParamType::numbers: {
+            const std::string_view t = trim(text);
+            const auto x = t.find_first_of("xX");
+            const double h = parse_number(x == std::string_view::npos ? t : t.substr(0, x), what);
+            const double w = x == std::string_view::npos ? h : parse_number(t.substr(x + 1), what);
+            check_range(h, spec, what, t);
+            check_range(w, spec, what, t);
+            return Real2{h, w};
+        }
         case ParamType::list: {
             const std::string t = lower(trim(text));
             if (std::find(spec.choices.begin(), spec.choices.end(), t) == spec.choices.end()) {
@@ -290,6 +299,8 @@ std::string type_name(const ParamSpec& spec) {
             return "[a b; c d]";
         case ParamType::list:
             return join(spec.choices, "|") + ",...";
+        case ParamType::numbers:
+            return "R|RHxRW";
     }
     return "value";
 }
@@ -327,6 +338,9 @@ std::string format_value(const Params::Value& value) {
             return out + "]";
         }
         std::string operator()(const std::vector<std::string>& v) const { return join(v, "+"); }
+        std::string operator()(const Real2& r) const {
+            return r.h == r.w ? fmt::format("{}", r.h) : fmt::format("{}x{}", r.h, r.w);
+        }
     };
     return std::visit(Visitor{}, value);
 }
@@ -429,12 +443,18 @@ const std::vector<std::string>& Params::list(std::string_view name) const {
     return std::get<std::vector<std::string>>(value(name));
 }
 
+Real2 Params::numbers(std::string_view name) const { return std::get<Real2>(value(name)); }
+
 std::string Params::describe() const {
     std::vector<std::string> parts;
     for (const auto& spec : m_specs) {
         const auto it = m_values.find(spec.name);
-        if (it != m_values.end()) {
-            parts.push_back(fmt::format("{}={}", spec.name, format_value(it->second)));
+        if (it == m_values.end()) {
+            continue;
+        }
+        const std::string text = format_value(it->second);
+        if (!(spec.omit_default && text == spec.default_value)) {
+            parts.push_back(fmt::format("{}={}", spec.name, text));
         }
     }
     return join(parts, ",");

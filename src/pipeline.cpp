@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
@@ -132,7 +134,45 @@ const OpInfo& resolve(StageText& st) {
                                  list));
 }
 
+/// The op's parameters with the defaults `semantics` changes. Only pooling ops are touched,
+/// and only through the parameters they declare (ceil, count-pad).
+std::vector<ParamSpec> semantic_specs(const OpInfo& info, Semantics semantics) {
+    std::vector<ParamSpec> specs = info.params;
+    if (info.name.rfind("pool:", 0) != 0) {
+        return specs;
+    }
+    for (ParamSpec& spec : specs) {
+        if (spec.name == "ceil" && semantics == Semantics::caffe) {
+            spec.default_value = "true";
+        } else if (spec.name == "count-pad") {
+            spec.default_value = semantics == Semantics::tf ? "false" : "true";
+        }
+    }
+    return specs;
+}
+
 }  // namespace
+
+const char* semantics_name(Semantics s) noexcept {
+    switch (s) {
+        case Semantics::torch:
+            return "torch";
+        case Semantics::tf:
+            return "tf";
+        case Semantics::caffe:
+            return "caffe";
+    }
+    return "torch";
+}
+
+Semantics parse_semantics(std::string_view name) {
+    for (const Semantics s : kAllSemantics) {
+        if (name == semantics_name(s)) {
+            return s;
+        }
+    }
+    throw UsageError(fmt::format("unknown semantics '{}' (choose from torch, tf, caffe)", name));
+}
 
 std::vector<StageText> split_pipeline(std::string_view text) {
     if (text.size() > kMaxPipelineBytes) {
@@ -225,15 +265,23 @@ std::string Stage::describe() const {
     return fmt::format("{}{}{}", info->name, has_mode ? "," : ":", params_text);
 }
 
-Pipeline::Pipeline(std::string_view text) {
+Pipeline::Pipeline(std::string_view text, Semantics semantics) : m_semantics(semantics) {
     auto stage_texts = split_pipeline(text);
     std::size_t number = 0;
+    bool switches_recorded = false;
     for (auto& st : stage_texts) {
         ++number;
         try {
             const OpInfo& info = resolve(st);
-            Params params(info.name, info.params, st.args);
+            Params params(info.name, semantic_specs(info, semantics), st.args);
             auto op = info.make(params);
+            if (op->switch_role() == Op::SwitchRole::consumes && !switches_recorded) {
+                throw UsageError(fmt::format(
+                    "{} needs the switches of an earlier max pool: write 'pool:max,...,switches' "
+                    "before it",
+                    info.name));
+            }
+            switches_recorded = switches_recorded || op->switch_role() == Op::SwitchRole::records;
             m_stages.push_back(Stage{&info, std::move(params), std::move(op), st.text});
         } catch (const UsageError& e) {
             throw UsageError(fmt::format("stage {} '{}': {}", number, st.text, e.what()));
@@ -246,10 +294,20 @@ std::vector<PlanStep> Pipeline::plan(const Shape& in, std::size_t max_elements) 
     steps.push_back({in, {}});
     Shape cur = in;
     int number = 0;
+    // Input and output shapes of the last stage that recorded switches.
+    std::optional<std::pair<Shape, Shape>> switched;
     for (const auto& stage : m_stages) {
         ++number;
         try {
-            PlanStep step{stage.op->output_shape(cur), stage.op->notes(cur)};
+            const Op::SwitchRole role = stage.op->switch_role();
+            const Shape out =
+                role == Op::SwitchRole::consumes
+                    ? stage.op->switched_output_shape(cur, switched->first, switched->second)
+                    : stage.op->output_shape(cur);
+            if (role == Op::SwitchRole::records) {
+                switched = std::pair{cur, out};
+            }
+            PlanStep step{out, stage.op->notes(cur), stage.op->regions(cur)};
             if (step.shape.elements() > max_elements) {
                 throw ShapeError(fmt::format("output {} has {} values, more than the {} allowed",
                                              step.shape, step.shape.elements(), max_elements));
@@ -269,15 +327,25 @@ Tensor Pipeline::run(Tensor input, const std::function<void(const StageResult&)>
     }
     Tensor cur = std::move(input);
     int index = 0;
+    Switches switches;  // the last ones recorded (the constructor checked the order)
     for (const auto& stage : m_stages) {
         ++index;
+        const Op::SwitchRole role = stage.op->switch_role();
         const auto start = std::chrono::steady_clock::now();
-        Tensor next = stage.op->apply(cur);
+        Tensor next;
+        try {
+            next = role == Op::SwitchRole::records    ? stage.op->apply_recording(cur, switches)
+                   : role == Op::SwitchRole::consumes ? stage.op->apply_switched(cur, switches)
+                                                      : stage.op->apply(cur);
+        } catch (const ShapeError& e) {
+            throw ShapeError(fmt::format("stage {} '{}': {}", index, stage.text, e.what()));
+        }
         const auto stop = std::chrono::steady_clock::now();
         cur = std::move(next);
         if (observer) {
             const double ms = std::chrono::duration<double, std::milli>(stop - start).count();
-            observer(StageResult{index, &stage, &cur, ms});
+            observer(StageResult{index, &stage, &cur, ms,
+                                 role == Op::SwitchRole::records ? &switches : nullptr});
         }
     }
     return cur;

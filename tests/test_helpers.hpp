@@ -14,6 +14,11 @@ inline convpool::Tensor tensor(int c, int h, int w, std::vector<float> values) {
     return convpool::Tensor(convpool::Shape{c, h, w}, std::move(values));
 }
 
+/// 1x4x4 holding 1..16 row by row: 2x2 max pooling gives 6 8 14 16.
+inline convpool::Tensor ramp4x4() {
+    return tensor(1, 4, 4, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+}
+
 /// Output of the pipeline `text` on `in` (planned first, as the CLI does).
 inline convpool::Tensor run(const std::string& text, const convpool::Tensor& in) {
     const convpool::Pipeline p(text);

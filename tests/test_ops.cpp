@@ -8,14 +8,12 @@
 #include "convpool/kernels.hpp"
 #include "test_helpers.hpp"
 
+using test::ramp4x4;
 using test::run;
 using test::tensor;
 using test::values;
 
 namespace {
-convpool::Tensor ramp4x4() {
-    return tensor(1, 4, 4, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
-}
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 }  // namespace
 

@@ -2,7 +2,9 @@
 /// \file op.hpp
 /// Op (one pipeline stage), OpInfo (its declaration) and make_op (the factory).
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,36 @@
 #include "convpool/tensor.hpp"
 
 namespace convpool {
+
+/// Where each value of a max pool came from: PyTorch's `return_indices`, Zeiler & Fergus's
+/// "switches". Recorded by `pool:max,switches` (and `pool:fractional,switches`), read by `unpool`.
+struct Switches {
+    Shape input;   ///< shape of the pooling stage's input
+    Shape output;  ///< shape of its output
+    /// Per output value (C x H x W order): flat index y*W+x of the winner within its input
+    /// channel, as torch; -1 when the window held no input cell.
+    std::vector<std::int64_t> index;
+    /// Per output value: which tap of its window won, ty*window.w + tx (taps counted from the
+    /// window's first tap, padding included, `dilation` apart); -1 when none.
+    std::vector<int> offset;
+    Size2 window;  ///< taps per window (the largest window for fractional regions)
+    /// Input height x width values: how many windows read each input cell (the same for every
+    /// channel). 0 marks cells no window reads; above 1, overlap.
+    std::vector<int> coverage;
+};
+
+/// Pooling regions along each axis, for pools whose regions are not a plain sliding window
+/// (fractional pooling). Recorded in the report.
+struct RegionSequences {
+    std::string variant;          ///< e.g. `pseudo`, `random`, `torch`
+    double u_rows = 0.0;          ///< the sample u used for rows (pseudo, torch)
+    double u_cols = 0.0;          ///< and for columns
+    std::uint64_t seed = 0;       ///< the seed that drew u or shuffled the increments
+    std::vector<int> row_starts;  ///< first input row of each output row
+    std::vector<int> row_sizes;   ///< rows read by each output row
+    std::vector<int> col_starts;
+    std::vector<int> col_sizes;
+};
 
 /// One pipeline stage. Ops are immutable after construction and pure: `apply` has no effects.
 class Op {
@@ -27,6 +59,22 @@ public:
     [[nodiscard]] virtual Tensor apply(const Tensor& in) const = 0;
     /// Facts worth telling about this stage on this input (ceil rule, uncovered borders).
     [[nodiscard]] virtual std::vector<std::string> notes(const Shape& /*in*/) const { return {}; }
+    /// Pooling regions, for ops whose regions are not a plain sliding window.
+    [[nodiscard]] virtual std::optional<RegionSequences> regions(const Shape& /*in*/) const {
+        return std::nullopt;
+    }
+
+    /// How a stage takes part in switches: most stages do not; a max pool asked for them
+    /// records them; `unpool` consumes the last ones recorded.
+    enum class SwitchRole { none, records, consumes };
+    [[nodiscard]] virtual SwitchRole switch_role() const { return SwitchRole::none; }
+    /// `records`: the same as apply(in), and fills `switches`.
+    [[nodiscard]] virtual Tensor apply_recording(const Tensor& in, Switches& switches) const;
+    /// `consumes`: output shape given the recorded switches' shapes; throws ShapeError.
+    [[nodiscard]] virtual Shape switched_output_shape(const Shape& in, const Shape& pooled_input,
+                                                      const Shape& pooled_output) const;
+    /// `consumes`: runs the stage with the switches recorded earlier.
+    [[nodiscard]] virtual Tensor apply_switched(const Tensor& in, const Switches& switches) const;
 };
 
 /// Declaration of an op: its CLI name, help and parameters. One per op, read-only.

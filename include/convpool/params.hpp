@@ -22,6 +22,7 @@ enum class ParamType {
     choice,   ///< one of `choices`
     matrix,   ///< `[a b c; d e f]`, rows separated by `;`
     list,     ///< one or more of `choices`, as consecutive bare values
+    numbers,  ///< `R` or `RHxRW`: one real number for both axes, or height x width
 };
 
 /// Height and width (height first, as in PyTorch).
@@ -29,6 +30,13 @@ struct Size2 {
     int h = 0;
     int w = 0;
     friend bool operator==(const Size2&, const Size2&) = default;
+};
+
+/// Two real numbers, height first (e.g. fractional pooling's `u=0.3x0.7`).
+struct Real2 {
+    double h = 0.0;
+    double w = 0.0;
+    friend bool operator==(const Real2&, const Real2&) = default;
 };
 
 /// A padding value: explicit cells, or TensorFlow's `same` / `valid` rule.
@@ -57,6 +65,7 @@ struct ParamSpec {
     std::vector<std::string> aliases;  ///< other accepted keys
     bool allow_infinity = false;       ///< number: also accept `inf`
     std::string default_from;          ///< when not given, take this other parameter's value
+    bool omit_default = false;         ///< describe() leaves it out while it has its default
 };
 
 /// One `key=value` or bare `value` argument as written in a stage.
@@ -70,7 +79,7 @@ struct Arg {
 class Params {
 public:
     using Value = std::variant<long long, double, bool, Size2, Pad, std::string, Matrix,
-                               std::vector<std::string>>;
+                               std::vector<std::string>, Real2>;
 
     /// Parses `args` against `specs`; throws UsageError naming `op`, the key and what is allowed.
     Params(std::string op, const std::vector<ParamSpec>& specs, const std::vector<Arg>& args);
@@ -89,6 +98,7 @@ public:
     [[nodiscard]] const std::string& text(std::string_view name) const;
     [[nodiscard]] const Matrix& matrix(std::string_view name) const;
     [[nodiscard]] const std::vector<std::string>& list(std::string_view name) const;
+    [[nodiscard]] Real2 numbers(std::string_view name) const;
 
     /// Every parameter with a value, in declaration order: `k=2,s=2,pad=0,ceil=false`.
     [[nodiscard]] std::string describe() const;

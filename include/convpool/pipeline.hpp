@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,22 @@ struct StageText {
 /// Throws UsageError when the file cannot be read.
 [[nodiscard]] std::string pipeline_argument(std::string_view value);
 
+/// Whose pooling conventions fill in the parameters a stage does not give (`--semantics`).
+///  - torch: PyTorch's defaults (ceil off, count-pad on).
+///  - tf: TensorFlow: avg pools divide by the real cells only (count-pad off); write pad=same
+///    or pad=valid for TensorFlow's padding (SAME puts the odd extra cell at the bottom/right).
+///  - caffe: Caffe and OpenCV's dnn: ceil mode on, count-pad on.
+enum class Semantics { torch, tf, caffe };
+
+/// Every semantics, in `--semantics` order.
+inline constexpr Semantics kAllSemantics[] = {Semantics::torch, Semantics::tf, Semantics::caffe};
+
+/// `torch`, `tf` or `caffe`.
+[[nodiscard]] const char* semantics_name(Semantics s) noexcept;
+
+/// The semantics called `name`; throws UsageError listing the valid names.
+[[nodiscard]] Semantics parse_semantics(std::string_view name);
+
 /// A built stage.
 struct Stage {
     const OpInfo* info = nullptr;
@@ -43,6 +60,7 @@ struct Stage {
 struct PlanStep {
     Shape shape;
     std::vector<std::string> notes;
+    std::optional<RegionSequences> regions;  ///< fractional pooling's regions
 };
 
 /// Result of one stage of a run, given to the observer.
@@ -51,13 +69,18 @@ struct StageResult {
     const Stage* stage = nullptr;  ///< null for the input
     const Tensor* tensor = nullptr;
     double milliseconds = 0.0;
+    const Switches* switches = nullptr;  ///< recorded by this stage (`pool:max,switches`)
 };
 
 /// A parsed pipeline.
 class Pipeline {
 public:
-    /// Parses and builds every stage; throws UsageError (with `stage N 'text': ` in front).
-    explicit Pipeline(std::string_view text);
+    /// Parses and builds every stage, with pooling defaults from `semantics`; throws
+    /// UsageError (with `stage N 'text': ` in front), also for an `unpool` that no earlier
+    /// stage records switches for.
+    explicit Pipeline(std::string_view text, Semantics semantics = Semantics::torch);
+
+    [[nodiscard]] Semantics semantics() const noexcept { return m_semantics; }
 
     [[nodiscard]] const std::vector<Stage>& stages() const noexcept { return m_stages; }
 
@@ -67,7 +90,8 @@ public:
                                              std::size_t max_elements = kDefaultMaxElements) const;
 
     /// Runs every stage on `input`, calling `observer` with the input and each stage's output.
-    /// Returns the final tensor. Call plan() first.
+    /// Returns the final tensor. Call plan() first. A ShapeError an op raises on the data
+    /// (e.g. pool:stochastic on negative input) gets the stage in front.
     Tensor run(Tensor input, const std::function<void(const StageResult&)>& observer) const;
 
     /// 4 * 128 megapixels: the largest intermediate accepted by default.
@@ -75,6 +99,7 @@ public:
 
 private:
     std::vector<Stage> m_stages;
+    Semantics m_semantics = Semantics::torch;
 };
 
 }  // namespace convpool

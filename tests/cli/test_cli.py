@@ -311,7 +311,7 @@ class Errors(unittest.TestCase):
         self.assertEqual(stdout, "")
         self.assertEqual(err, "convpool: error: stage 2 'pool:mx,k=2': unknown pool mode 'mx' "
                               "(did you mean 'max'?) (modes: max, avg, min, lp, global-max, "
-                              "global-avg, adaptive-max, adaptive-avg)\n")
+                              "global-avg, adaptive-max, adaptive-avg, stochastic, fractional)\n")
         self.assertFalse(os.path.exists(out))
 
     def test_bad_parameter_value_exits_2(self):

@@ -1,0 +1,25 @@
+#include "convpool/op.hpp"
+
+#include <stdexcept>
+
+#include "convpool/error.hpp"
+
+namespace convpool {
+
+// The pipeline calls these only for ops that declare the matching
+// switch_role(); reaching a default is a bug in convpool, not a user error.
+
+Tensor Op::apply_recording(const Tensor& /*in*/, Switches& /*switches*/) const {
+    throw std::logic_error("apply_recording called on a stage that records no switches");
+}
+
+Shape Op::switched_output_shape(const Shape& /*in*/, const Shape& /*pooled_input*/,
+                                const Shape& /*pooled_output*/) const {
+    throw std::logic_error("switched_output_shape called on a stage that reads no switches");
+}
+
+Tensor Op::apply_switched(const Tensor& /*in*/, const Switches& /*switches*/) const {
+    throw std::logic_error("apply_switched called on a stage that reads no switches");
+}
+
+}  // namespace convpool

@@ -1,0 +1,83 @@
+// --semantics torch|tf|caffe: the documented TensorFlow examples, Caffe's ceil and count-pad, and
+// that torch stays the default.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "convpool/error.hpp"
+#include "convpool/pipeline.hpp"
+#include "test_helpers.hpp"
+
+using convpool::Pipeline;
+using convpool::Semantics;
+using test::tensor;
+using test::values;
+
+namespace {
+std::vector<float> run_with(Semantics s, const std::string& text, const convpool::Tensor& in) {
+    const Pipeline p(text, s);
+    (void)p.plan(in.shape());
+    return values(p.run(in, {}));
+}
+const convpool::Tensor kRamp6 = tensor(1, 1, 6, {0, 1, 2, 3, 4, 5});
+}  // namespace
+
+TEST_CASE("semantics tf: SAME pads the extra cell at the end and avg divides by real cells") {
+    // TensorFlow: 1-D input 0..5, k=3, s=2, SAME: pad total max((3-1)*2 + 3 - 6,
+    // 0) = 1, at the end. max [2, 4, 5], avg [1, 3, 4.5].
+    CHECK(run_with(Semantics::tf, "pool:max,k=1x3,s=1x2,pad=same", kRamp6) ==
+          std::vector<float>{2, 4, 5});
+    CHECK(run_with(Semantics::tf, "pool:avg,k=1x3,s=1x2,pad=same", kRamp6) ==
+          std::vector<float>{1, 3, 4.5});
+    // torch semantics counts the padded cell: (4 + 5 + 0) / 3.
+    CHECK(run_with(Semantics::torch, "pool:avg,k=1x3,s=1x2,pad=same", kRamp6) ==
+          std::vector<float>{1, 3, 3});
+    // VALID: no padding, the last cell is dropped.
+    CHECK(run_with(Semantics::tf, "pool:avg,k=1x3,s=1x2,pad=valid", kRamp6) ==
+          std::vector<float>{1, 3});
+}
+
+TEST_CASE("semantics tf: more TensorFlow SAME examples, 2-D and even kernels") {
+    // 2x2 input, k=2, s=1 SAME: out 2x2, pad one row and one column at the end.
+    const auto in = tensor(1, 2, 2, {1, 2, 3, 4});
+    CHECK(run_with(Semantics::tf, "pool:avg,k=2,s=1,pad=same", in) ==
+          std::vector<float>{2.5, 3, 3.5, 4});
+    CHECK(run_with(Semantics::tf, "pool:max,k=2,s=1,pad=same", in) ==
+          std::vector<float>{4, 4, 4, 4});
+    // 1x5, k=2, s=2 SAME: out 3, pad 1 at the end: [0 1] [2 3] [4].
+    CHECK(run_with(Semantics::tf, "pool:avg,k=1x2,s=1x2,pad=same",
+                   tensor(1, 1, 5, {0, 1, 2, 3, 4})) == std::vector<float>{0.5, 2.5, 4});
+}
+
+TEST_CASE("semantics caffe: ceil mode on and padding counted") {
+    // Caffe: out = ceil((5 - 2)/2) + 1 = 3, the last window [4] alone.
+    const auto in = tensor(1, 1, 5, {1, 2, 3, 4, 5});
+    CHECK(run_with(Semantics::caffe, "pool:max,k=1x2", in) == std::vector<float>{2, 4, 5});
+    CHECK(run_with(Semantics::torch, "pool:max,k=1x2", in) == std::vector<float>{2, 4});
+    // count-pad: k 3, s 2, pad 1 on 1..5: [p 1 2]/3, [2 3 4]/3, [4 5 p]/3.
+    CHECK(run_with(Semantics::caffe, "pool:avg,k=1x3,s=1x2,pad=0x1", in) ==
+          std::vector<float>{1, 3, 3});
+    // An explicit parameter still wins.
+    CHECK(run_with(Semantics::caffe, "pool:max,k=1x2,ceil=false", in) == std::vector<float>{2, 4});
+}
+
+TEST_CASE("semantics are visible in the stage description") {
+    CHECK(Pipeline("pool:avg,k=2", Semantics::tf).stages()[0].describe() ==
+          "pool:avg,k=2,s=2,pad=0,dilation=1,ceil=false,count-pad=false,divisor=0");
+    CHECK(Pipeline("pool:avg,k=2", Semantics::caffe).stages()[0].describe() ==
+          "pool:avg,k=2,s=2,pad=0,dilation=1,ceil=true,count-pad=true,divisor=0");
+    CHECK(Pipeline("pool:avg,k=2").stages()[0].describe() ==
+          "pool:avg,k=2,s=2,pad=0,dilation=1,ceil=false,count-pad=true,divisor=0");
+    // Non-pool stages are untouched.
+    CHECK(Pipeline("conv:box", Semantics::caffe).stages()[0].describe() ==
+          Pipeline("conv:box").stages()[0].describe());
+}
+
+TEST_CASE("semantics names") {
+    CHECK(convpool::parse_semantics("tf") == Semantics::tf);
+    CHECK(std::string(convpool::semantics_name(Semantics::caffe)) == "caffe");
+    CHECK_THROWS_WITH_AS((void)convpool::parse_semantics("keras"),
+                         "unknown semantics 'keras' (choose from torch, tf, caffe)",
+                         convpool::UsageError);
+}
