@@ -3,8 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <limits>
 #include <thread>
 #include <vector>
+
+#if __has_include(<malloc.h>)
+#include <malloc.h>
+#endif
 
 namespace convpool {
 namespace {
@@ -66,6 +71,13 @@ void parallel_for(std::size_t n, std::size_t min_grain,
             std::rethrow_exception(e);
         }
     }
+}
+
+void keep_freed_memory() {
+#if defined(M_MMAP_MAX) && defined(M_TRIM_THRESHOLD)
+    (void)mallopt(M_MMAP_MAX, 0);
+    (void)mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+#endif
 }
 
 }  // namespace convpool

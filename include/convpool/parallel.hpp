@@ -28,4 +28,11 @@ void set_thread_count(int threads);
 void parallel_for(std::size_t n, std::size_t min_grain,
                   const std::function<void(std::size_t begin, std::size_t end)>& body);
 
+/// Makes freed memory reusable without new page faults: glibc serves large blocks (over 32 MB)
+/// with fresh mmap calls, so every new tensor of that size would fault in and zero each page
+/// again, on one thread, before a kernel writes it. This turns mmap off for malloc and keeps
+/// freed memory in the heap (glibc's M_MMAP_MAX and M_TRIM_THRESHOLD); the peak resident size
+/// stays that of the live tensors. Called once by the CLI before any work; a no-op elsewhere.
+void keep_freed_memory();
+
 }  // namespace convpool

@@ -243,6 +243,7 @@ int main(int argc, char** argv) {
     try {
         convpool::configure_library_logging(verbose);
         convpool::set_thread_count(threads);
+        convpool::keep_freed_memory();
         if (*bench) {
             if (bench_type == "u8") {
                 throw convpool::UsageError("--type u8: convpool has no 8-bit tensor yet; every stage "

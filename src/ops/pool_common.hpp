@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,18 @@ struct AvgReducer {
     }
 };
 
+/// Fast path of a sliding-window pool (fast_pool.cpp): the same tensor as reduce_windows, bit
+/// for bit, or nullopt when the reducer has none.
+template <typename Reducer>
+[[nodiscard]] std::optional<Tensor> fast_pool(const Tensor& /*in*/, const Window& /*win*/,
+                                              const Reducer& /*reducer*/) {
+    return std::nullopt;
+}
+[[nodiscard]] std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
+                                              const MaxReducer& reducer);
+[[nodiscard]] std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
+                                              const AvgReducer& reducer);
+
 }  // namespace convpool::ops
 
 namespace convpool::ops {
@@ -134,6 +147,9 @@ public:
     }
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         const Window win = m_geometry.window(in.shape().height, in.shape().width);
+        if (auto fast = fast_pool(in, win, m_reducer)) {
+            return std::move(*fast);
+        }
         return reduce_windows(in, sliding_plan(in.shape().height, win.rows),
                               sliding_plan(in.shape().width, win.cols), m_reducer);
     }

@@ -1,4 +1,5 @@
 // pool:min - minimum of each window (max pooling of the negated map).
+#include "fast_pool.hpp"
 #include "pool_common.hpp"
 
 namespace convpool::ops {
@@ -18,6 +19,12 @@ struct MinReducer {
         return s.value;
     }
 };
+
+/// The fast path of min pooling (found by SlidingPool through argument-dependent lookup).
+[[maybe_unused]] std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
+                                                 const MinReducer& /*reducer*/) {
+    return fast_extremum_pool(in, win, Extremum::min);
+}
 
 std::unique_ptr<Op> make(const Params& params) {
     return std::make_unique<SlidingPool<MinReducer>>(params, MinReducer{});
