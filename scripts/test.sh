@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Quick start, part 2: install dependencies, build, and run every test: the optimised build with
-# warnings as errors, then the whole suite again under AddressSanitizer + UBSan.
+# Quick start, part 2: install dependencies, build, and run every test: the libFuzzer targets
+# (corpus replay and a short fuzzing run each; FUZZ_SECONDS, default 20), the optimised build
+# with warnings as errors, then the whole suite again under AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh clang libclang-rt-14-dev
+echo "== fuzz ==" >&2
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+tests/fuzz/run_fuzzers.sh build/fuzz "${FUZZ_SECONDS:-20}"
 for preset in ci asan; do
   echo "== $preset ==" >&2
   cmake --preset "$preset" >/dev/null

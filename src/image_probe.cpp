@@ -285,7 +285,7 @@ ImageHeader probe_image(Bytes bytes) {
     }
     if (h.width <= 0 || h.height <= 0) {
         throw InputError(fmt::format("{} header gives an empty image ({}x{})", format_name(*format),
-                                     h.width, h.height));
+                                     h.height, h.width));
     }
     return h;
 }

@@ -21,11 +21,12 @@ double quantile(std::vector<float>& v, double q) {
     const auto k = static_cast<std::size_t>(std::floor(pos));
     const double frac = pos - static_cast<double>(k);
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-    const double a = v[k];
+    const auto a = static_cast<double>(v[k]);
     if (frac == 0.0 || k + 1 >= v.size()) {
         return a;
     }
-    const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(k) + 1, v.end());
+    const auto b = static_cast<double>(
+        *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(k) + 1, v.end()));
     return a + (b - a) * frac;
 }
 
@@ -95,8 +96,8 @@ ChannelStats channel_stats(std::span<const float> values) {
         return s;
     }
     const auto n = static_cast<double>(finite.size());
-    double lo = finite.front();
-    double hi = finite.front();
+    auto lo = static_cast<double>(finite.front());
+    auto hi = static_cast<double>(finite.front());
     double sum = 0.0;
     std::size_t zeros = 0;
     std::size_t negatives = 0;

@@ -56,7 +56,8 @@ ImageReport process_image(const Pipeline& pipeline, const std::string& input,
     LoadedImage loaded = load_image(input, options.load);
     img.warnings = std::move(loaded.warnings);
     const Tensor tensor = std::move(loaded.tensor);
-    const auto plan = pipeline.plan(tensor.shape());
+    // Intermediates may hold up to 4 values per allowed input pixel (e.g. RGBA), no more.
+    const auto plan = pipeline.plan(tensor.shape(), 4 * options.load.max_pixels);
     const fs::path dir = fs::path(options.out_dir) / output_stem(input);
     create_dir(dir);
     img.output_dir = dir.string();

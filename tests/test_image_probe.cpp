@@ -96,7 +96,7 @@ TEST_CASE("probe_image refuses malformed or cut-short headers without reading pa
                          "pnm header is malformed or cut short", convpool::InputError);
     Bytes zero = png;
     put_be32(zero, 16, 0);
-    CHECK_THROWS_WITH_AS((void)probe_image(zero), "png header gives an empty image (0x2)",
+    CHECK_THROWS_WITH_AS((void)probe_image(zero), "png header gives an empty image (2x0)",
                          convpool::InputError);
 }
 
