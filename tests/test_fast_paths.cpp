@@ -4,6 +4,7 @@
 // dilation and ceil mode, and the same result whatever the thread count.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -12,8 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "convpool/error.hpp"
 #include "convpool/geometry.hpp"
 #include "convpool/parallel.hpp"
+#include "convpool/params.hpp"
+#include "convpool/registry.hpp"
 #include "convpool/tensor.hpp"
 #include "ops/conv_common.hpp"
 #include "ops/fast_pool.hpp"
@@ -229,6 +233,89 @@ TEST_CASE("fast pooling gives the same bits with 1, 2 and 3 threads") {
             convpool::set_thread_count(threads);
             CHECK(same_bits(convpool::ops::fast_extremum_pool(in, w, Extremum::max), max1));
             CHECK(same_bits(convpool::ops::fast_avg_pool(in, w, false, 0), avg1));
+        }
+    }
+    convpool::set_thread_count(0);
+}
+
+namespace {
+
+/// ConvSettings of `conv` with these arguments (written as on the command line).
+convpool::ops::ConvSettings conv_settings(const std::vector<convpool::Arg>& args) {
+    const convpool::OpInfo& info = convpool::find_op("conv");
+    std::vector<convpool::Arg> all = args;
+    all.push_back({"filter", "box"});
+    return convpool::ops::ConvSettings(convpool::Params(info.name, info.params, all));
+}
+
+}  // namespace
+
+TEST_CASE("fast correlation equals the plain loop bit for bit over kernels, pads and borders") {
+    Random rng(31337);
+    const char* borders[] = {"zero", "reflect", "reflect101", "replicate", "wrap"};
+    int checked = 0;
+    for (int i = 0; i < 600; ++i) {
+        const int h = rng.integer(1, 37);
+        const int w = rng.integer(1, 37);
+        convpool::Matrix kernel{rng.integer(1, 5), rng.integer(1, 5), {}};
+        if (rng.chance(40)) {
+            kernel.rows = kernel.cols = 3;  // the 3x3 kernel of its own
+        }
+        for (int k = 0; k < kernel.rows * kernel.cols; ++k) {
+            kernel.values.push_back(static_cast<float>(rng.integer(-40, 40)) / 7.0F);
+        }
+        const std::string pad = rng.chance(50) ? std::string("same")
+                                               : std::to_string(rng.integer(0, 3));
+        const std::string border = borders[rng.integer(0, 4)];
+        const std::string scale = rng.chance(30) ? "0.37" : "1";
+        const std::string bias = rng.chance(30) ? "-1.5" : "0";
+        const auto settings = conv_settings({{"pad", pad}, {"border", border}, {"scale", scale},
+                                             {"bias", bias}});
+        CAPTURE(h);
+        CAPTURE(w);
+        CAPTURE(kernel.rows);
+        CAPTURE(kernel.cols);
+        CAPTURE(pad);
+        CAPTURE(border);
+        convpool::Size2 o{};
+        try {
+            o = settings.output_size(h, w, kernel.rows, kernel.cols);
+        } catch (const convpool::Error&) {
+            continue;  // the kernel does not fit this padded input
+        }
+        if ((border == "reflect101" || border == "reflect" || border == "wrap") && pad != "same" &&
+            std::stoi(pad) >= std::min(h, w)) {
+            continue;  // the plain loop's reflections assume pads smaller than the input
+        }
+        Random values(static_cast<std::uint32_t>(i));
+        const Tensor in = tricky_tensor({1, h, w}, values, rng.chance(30) ? 5 : 0);
+        const auto size = static_cast<std::size_t>(o.h) * static_cast<std::size_t>(o.w);
+        Tensor fast(Shape{1, o.h, o.w});
+        Tensor plain(Shape{1, o.h, o.w});
+        settings.correlate(in.channel(0), h, w, kernel, fast.data());
+        settings.correlate_plain(in.channel(0), h, w, kernel, plain.data());
+        REQUIRE(fast.data().size() == size);
+        REQUIRE(same_sums(fast, plain));
+        ++checked;
+    }
+    CHECK(checked > 300);
+}
+
+TEST_CASE("fast correlation gives the same bits with 1, 2 and 3 threads") {
+    Random rng(5);
+    const Tensor in = tricky_tensor({1, 523, 611}, rng, 1);
+    const convpool::Matrix sobel{3, 3, {-1, 0, 1, -2, 0, 2, -1, 0, 1}};
+    const convpool::Matrix wide{5, 4, std::vector<float>(20, 0.3F)};
+    const auto settings = conv_settings({});
+    for (const auto* kernel : {&sobel, &wide}) {
+        const convpool::Size2 o = settings.output_size(523, 611, kernel->rows, kernel->cols);
+        Tensor plain(Shape{1, o.h, o.w});
+        settings.correlate_plain(in.channel(0), 523, 611, *kernel, plain.data());
+        for (const int threads : {1, 2, 3}) {
+            convpool::set_thread_count(threads);
+            Tensor fast(Shape{1, o.h, o.w});
+            settings.correlate(in.channel(0), 523, 611, *kernel, fast.data());
+            CHECK(same_sums(fast, plain));
         }
     }
     convpool::set_thread_count(0);

@@ -3,7 +3,11 @@
 /// Shape and Tensor: an owning C×H×W float32 feature map, channels stored one after another.
 
 #include <cstddef>
+#include <memory>
+#include <new>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace convpool {
@@ -25,6 +29,31 @@ struct Shape {
     friend bool operator==(const Shape&, const Shape&) = default;
 };
 
+/// std::allocator, except that elements constructed without a value are left uninitialised
+/// (default-initialised), so that Tensor(shape, uninitialized) skips zeroing memory that a
+/// kernel is about to overwrite.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+    template <typename U>
+    struct rebind {
+        using other = DefaultInitAllocator<U>;
+    };
+    using std::allocator<T>::allocator;
+    template <typename U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <typename U, typename... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+
+/// Tag of the constructor that leaves values uninitialised.
+struct Uninitialized {};
+/// Tensor(shape, uninitialized): every value is written by the caller before it is read.
+inline constexpr Uninitialized uninitialized{};
+
 /// Owning C×H×W float32 tensor. A value type: cheap to move, copied on purpose.
 class Tensor {
 public:
@@ -32,8 +61,11 @@ public:
     /// A tensor of `shape` filled with `value`.
     explicit Tensor(Shape shape, float value = 0.0F)
         : m_shape(shape), m_data(shape.elements(), value) {}
-    /// A tensor that takes `data` (size must equal shape.elements()).
-    Tensor(Shape shape, std::vector<float> data);
+    /// A tensor of `shape` whose values the caller writes before reading any (for kernels that
+    /// write every output: no zeroing pass first).
+    Tensor(Shape shape, Uninitialized /*tag*/) : m_shape(shape), m_data(shape.elements()) {}
+    /// A tensor holding a copy of `data` (size must equal shape.elements()).
+    Tensor(Shape shape, const std::vector<float>& data);
 
     [[nodiscard]] const Shape& shape() const noexcept { return m_shape; }
     [[nodiscard]] std::span<const float> data() const noexcept { return m_data; }
@@ -57,7 +89,7 @@ private:
     }
 
     Shape m_shape;
-    std::vector<float> m_data;
+    std::vector<float, DefaultInitAllocator<float>> m_data;
 };
 
 }  // namespace convpool

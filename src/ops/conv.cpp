@@ -18,7 +18,7 @@ public:
         return {in.channels, o.h, o.w};
     }
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
-        Tensor out(output_shape(in.shape()));
+        Tensor out(output_shape(in.shape()), uninitialized);  // correlate writes every value
         for (int c = 0; c < in.shape().channels; ++c) {
             m_settings.correlate(in.channel(c), in.shape().height, in.shape().width, m_kernel,
                                  out.channel(c));

@@ -6,6 +6,7 @@
 
 #include "convpool/error.hpp"
 #include "convpool/kernels.hpp"
+#include "fast_conv.hpp"
 
 namespace convpool::ops {
 namespace {
@@ -53,6 +54,15 @@ int border_index(int i, int n, Border border) {
         }
     }
     return -1;
+}
+
+/// Input index of every padded cell along an axis of n cells (-1 for a zero cell).
+std::vector<int> border_map(int n, const Axis& axis, Border border) {
+    std::vector<int> map(static_cast<std::size_t>(n + axis.pad_begin + axis.pad_end));
+    for (std::size_t i = 0; i < map.size(); ++i) {
+        map[i] = border_index(static_cast<int>(i) - axis.pad_begin, n, border);
+    }
+    return map;
 }
 
 }  // namespace
@@ -168,13 +178,21 @@ void ConvSettings::correlate(std::span<const float> plane, int h, int w, const M
                              std::span<float> out) const {
     const Window win = window(h, w, kernel.rows, kernel.cols);
     const Size2 o = output_size(h, w, kernel.rows, kernel.cols);
+    const auto row_src = border_map(h, win.rows, m_border);
+    const auto col_src = border_map(w, win.cols, m_border);
+    if (!fast_correlate({plane, w, row_src, col_src}, kernel, win, o, m_scale, m_bias, out)) {
+        correlate_plain(plane, h, w, kernel, out);
+    }
+}
+
+void ConvSettings::correlate_plain(std::span<const float> plane, int h, int w,
+                                   const Matrix& kernel, std::span<float> out) const {
+    const Window win = window(h, w, kernel.rows, kernel.cols);
+    const Size2 o = output_size(h, w, kernel.rows, kernel.cols);
     // Materialise the padded plane once; the loop below then needs no bounds checks.
     const int ph = h + win.rows.pad_begin + win.rows.pad_end;
     const int pw = w + win.cols.pad_begin + win.cols.pad_end;
-    std::vector<int> col_src(static_cast<std::size_t>(pw));
-    for (int x = 0; x < pw; ++x) {
-        col_src[static_cast<std::size_t>(x)] = border_index(x - win.cols.pad_begin, w, m_border);
-    }
+    const auto col_src = border_map(w, win.cols, m_border);
     std::vector<float> padded(static_cast<std::size_t>(ph) * static_cast<std::size_t>(pw), 0.0F);
     for (int y = 0; y < ph; ++y) {
         const int sy = border_index(y - win.rows.pad_begin, h, m_border);

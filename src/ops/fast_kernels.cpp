@@ -1,6 +1,11 @@
 #include "fast_kernels.hpp"
 
+#include <cstdint>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 // Two builds of each kernel on x86-64 GCC: AVX2 and the baseline, chosen at load time.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -65,6 +70,28 @@ inline void pick_sampled_any(float* out, const float* src, int n, int stride, in
     }
 }
 
+template <bool IsMax, int Stride>
+inline void pick_three_t(float* __restrict out, const float* __restrict src, int n, int stride,
+                         int d) {
+    const int s = Stride > 0 ? Stride : stride;
+    const float* __restrict second = src + d;
+    const float* __restrict third = src + 2 * d;
+    for (int o = 0; o < n; ++o) {
+        out[o] = pick<IsMax>(pick<IsMax>(src[o * s], second[o * s]), third[o * s]);
+    }
+}
+
+template <bool IsMax>
+inline void pick_three_any(float* out, const float* src, int n, int stride, int d) {
+    if (stride == 1) {
+        pick_three_t<IsMax, 1>(out, src, n, 1, d);
+    } else if (stride == 2) {
+        pick_three_t<IsMax, 2>(out, src, n, 2, d);
+    } else {
+        pick_three_t<IsMax, 0>(out, src, n, stride, d);
+    }
+}
+
 template <int Stride>
 inline void add_sampled_t(double* __restrict acc, const float* __restrict src, int n, int stride) {
     const int s = Stride > 0 ? Stride : stride;
@@ -117,6 +144,41 @@ CONVPOOL_KERNEL void pick_sampled(float* out, const float* src, int n, int strid
     }
 }
 
+CONVPOOL_KERNEL void pick_three(float* out, const float* src, int n, int stride, int d,
+                                bool is_max) {
+    if (is_max) {
+        pick_three_any<true>(out, src, n, stride, d);
+    } else {
+        pick_three_any<false>(out, src, n, stride, d);
+    }
+}
+
+void store_row(float* dst, const float* src, int n, bool stream) {
+#if defined(__SSE2__)
+    if (stream) {
+        int i = 0;
+        for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) {  // NOLINT
+            dst[i] = src[i];
+        }
+        for (; i + 4 <= n; i += 4) {
+            _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
+        }
+        for (; i < n; ++i) {
+            dst[i] = src[i];
+        }
+        return;
+    }
+#endif
+    (void)stream;
+    std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(float));
+}
+
+void store_fence() {
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
+}
+
 CONVPOOL_KERNEL void add_sampled(double* acc, const float* src, int n, int stride) {
     if (stride == 1) {
         add_sampled_t<1>(acc, src, n, 1);
@@ -124,6 +186,49 @@ CONVPOOL_KERNEL void add_sampled(double* acc, const float* src, int n, int strid
         add_sampled_t<2>(acc, src, n, 2);
     } else {
         add_sampled_t<0>(acc, src, n, stride);
+    }
+}
+
+CONVPOOL_KERNEL void correlate_row_3x3(const float* const* rows, const float* w, int n,
+                                       float scale, float bias, float* out) {
+    const float* __restrict r0 = rows[0];
+    const float* __restrict r1 = rows[1];
+    const float* __restrict r2 = rows[2];
+    float* __restrict dst = out;
+    const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];  // NOLINT: one per tap
+    const float w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];           // NOLINT: one per tap
+    for (int x = 0; x < n; ++x) {
+        float acc = 0.0F;
+        acc += w0 * r0[x];
+        acc += w1 * r0[x + 1];
+        acc += w2 * r0[x + 2];
+        acc += w3 * r1[x];
+        acc += w4 * r1[x + 1];
+        acc += w5 * r1[x + 2];
+        acc += w6 * r2[x];
+        acc += w7 * r2[x + 1];
+        acc += w8 * r2[x + 2];
+        dst[x] = acc * scale + bias;
+    }
+}
+
+CONVPOOL_KERNEL void correlate_row(const float* const* rows, int kh, int kw, const float* w, int n,
+                                   float scale, float bias, float* out) {
+    float* __restrict dst = out;
+    for (int x = 0; x < n; ++x) {
+        dst[x] = 0.0F;
+    }
+    for (int ky = 0; ky < kh; ++ky) {
+        for (int kx = 0; kx < kw; ++kx) {
+            const float wgt = w[ky * kw + kx];
+            const float* __restrict src = rows[ky] + kx;
+            for (int x = 0; x < n; ++x) {
+                dst[x] += wgt * src[x];
+            }
+        }
+    }
+    for (int x = 0; x < n; ++x) {
+        dst[x] = dst[x] * scale + bias;
     }
 }
 

@@ -22,7 +22,27 @@ void pick_rows(float* dst, const float* earlier, const float* later, int n, bool
 void pick_shifted(float* dst, const float* src, int n, int offset, bool is_max);
 /// out[o] = pick(src[o*stride], src[o*stride + offset]) for o < n; offset 0 copies.
 void pick_sampled(float* out, const float* src, int n, int stride, int offset, bool is_max);
+/// out[o] = pick(pick(src[o*stride], src[o*stride + d]), src[o*stride + 2*d]) for o < n.
+void pick_three(float* out, const float* src, int n, int stride, int d, bool is_max);
+/// dst[i] = src[i] for i < n; with `stream`, by non-temporal stores that bypass the cache (no
+/// read of the destination first), for outputs too large to stay cached anyway.
+void store_row(float* dst, const float* src, int n, bool stream);
+/// Orders the non-temporal stores of this thread before what follows (call once per thread
+/// after its last store_row).
+void store_fence();
 /// acc[o] += double(src[o*stride]) for o < n.
 void add_sampled(double* acc, const float* src, int n, int stride);
+
+}  // namespace convpool::ops::kernels
+
+namespace convpool::ops::kernels {
+
+/// One output row of a 3x3 correlation: out[x] = scale * (sum over ky, kx in order, from 0, of
+/// w[ky*3+kx] * rows[ky][x+kx]) + bias, for x < n.
+void correlate_row_3x3(const float* const* rows, const float* w, int n, float scale, float bias,
+                       float* out);
+/// The same for any kernel of kh x kw taps (rows[ky] for ky < kh).
+void correlate_row(const float* const* rows, int kh, int kw, const float* w, int n, float scale,
+                   float bias, float* out);
 
 }  // namespace convpool::ops::kernels

@@ -20,6 +20,9 @@ using kernels::pick_shifted;
 
 /// Below this many bytes of input and output per thread, one thread does the job.
 constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 20;
+/// Outputs of at least this many bytes are written with non-temporal stores: they cannot stay
+/// in the cache anyway, and streaming them saves reading every destination line first.
+constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
 /// Windows of at least this many rows (dilation 1) are folded with van Herk/Gil-Werman blocks.
 constexpr int kVanHerkRows = 5;
 
@@ -47,8 +50,10 @@ std::size_t bytes_per_output_row(const Shape& in, const Shape& out) {
            sizeof(float);
 }
 
-/// Horizontal windows of one input row: every output column's fold of its taps, computed on
-/// the row padded with the identity (-inf for max, +inf for min) by doubling.
+/// Horizontal windows of one input row, by doubling over their taps (log2(k) vectorised passes;
+/// three taps in one). Windows inside the row read it in place; the few that reach into the
+/// padding read a short copy of the row's end padded with the identity (-inf for max, +inf for
+/// min), which never wins a pick, so they fold exactly the real taps as the plain loop does.
 class RowWindows {
 public:
     RowWindows(int width, const Axis& axis, int out, bool is_max)
@@ -57,51 +62,84 @@ public:
           m_out(out),
           m_is_max(is_max),
           m_identity(is_max ? -std::numeric_limits<float>::infinity()
-                            : std::numeric_limits<float>::infinity()),
-          m_len((out - 1) * axis.stride + axis.effective_kernel()),
-          m_direct(axis.pad_begin == 0 && m_len <= width),
-          m_padded(m_direct ? 0U : static_cast<std::size_t>(m_len), m_identity),
-          m_level_a(static_cast<std::size_t>(m_len)),
-          m_level_b(static_cast<std::size_t>(m_len)) {}
+                            : std::numeric_limits<float>::infinity()) {
+        const int span = axis.effective_kernel();
+        // Inner windows: o*s - pad >= 0 and o*s - pad + span - 1 <= width - 1.
+        m_inner_begin = (axis.pad_begin + axis.stride - 1) / axis.stride;
+        const int last_start = width - span + axis.pad_begin;
+        m_inner_end = last_start < 0 ? 0 : std::min(out, last_start / axis.stride + 1);
+        if (m_inner_end <= m_inner_begin) {
+            m_inner_begin = m_inner_end = 0;
+        }
+        const auto cells = [&](int n) { return n > 0 ? (n - 1) * axis.stride + span : 0; };
+        const int edge = std::max(cells(m_inner_begin), cells(out - m_inner_end));
+        m_edge.resize(static_cast<std::size_t>(edge));
+        const auto level = static_cast<std::size_t>(std::max(edge, cells(m_inner_end - m_inner_begin)));
+        m_level_a.resize(level);
+        m_level_b.resize(level);
+    }
 
     [[nodiscard]] float identity() const noexcept { return m_identity; }
 
-    /// Writes the m_out window results of input row `row` to `dst`.
+    /// Writes the window results of input row `row` to dst[0, out).
     void apply(const float* row, float* dst) {
-        const float* cur = row;
-        if (!m_direct) {
-            // Only the cells that hold input change from row to row; the padding stays.
-            const int copy = std::max(0, std::min(m_width, m_len - m_axis.pad_begin));
-            std::copy(row, row + copy, m_padded.begin() + m_axis.pad_begin);
-            cur = m_padded.data();
+        if (m_inner_end > m_inner_begin) {
+            inner(row + m_inner_begin * m_axis.stride - m_axis.pad_begin, dst + m_inner_begin,
+                  m_inner_end - m_inner_begin);
         }
+        edge(row, 0, m_inner_begin, dst);
+        edge(row, m_inner_end, m_out, dst);
+    }
+
+private:
+    /// Windows [o_begin, o_end) from a copy of the cells they read, padded with the identity.
+    void edge(const float* row, int o_begin, int o_end, float* dst) {
+        if (o_begin >= o_end) {
+            return;
+        }
+        const int first = o_begin * m_axis.stride - m_axis.pad_begin;
+        const int len = (o_end - 1 - o_begin) * m_axis.stride + m_axis.effective_kernel();
+        for (int i = 0; i < len; ++i) {
+            const int x = first + i;
+            m_edge[static_cast<std::size_t>(i)] = x >= 0 && x < m_width ? row[x] : m_identity;
+        }
+        inner(m_edge.data(), dst + o_begin, o_end - o_begin);
+    }
+
+    /// n windows starting at src[0], src[s], ...; every tap inside the row.
+    void inner(const float* src, float* dst, int n) {
         const int d = m_axis.dilation;
+        const int s = m_axis.stride;
+        if (m_axis.kernel == 3) {
+            kernels::pick_three(dst, src, n, s, d, m_is_max);
+            return;
+        }
+        const float* cur = src;
         int taps = 1;  // cur[x] folds taps x, x+d, ..., x+(taps-1)*d
-        int valid = m_len;  // cur[x] is defined for x < valid
+        int valid = (n - 1) * s + m_axis.effective_kernel();  // cur[x] is defined for x < valid
         float* next = m_level_a.data();
         float* spare = m_level_b.data();
         while (2 * taps < m_axis.kernel) {
-            const int n = valid - taps * d;
-            pick_shifted(next, cur, n, taps * d, m_is_max);
+            const int len = valid - taps * d;
+            pick_shifted(next, cur, len, taps * d, m_is_max);
             cur = next;
             std::swap(next, spare);
-            valid = n;
+            valid = len;
             taps *= 2;
         }
         // The last step may overlap the two halves: pick is idempotent, so the earlier half
         // still wins ties and the later one still brings the last NaN.
-        pick_sampled(dst, cur, m_out, m_axis.stride, (m_axis.kernel - taps) * d, m_is_max);
+        pick_sampled(dst, cur, n, s, (m_axis.kernel - taps) * d, m_is_max);
     }
 
-private:
     int m_width;
     Axis m_axis;
     int m_out;
     bool m_is_max;
     float m_identity;
-    int m_len;      ///< padded cells the windows read: (out-1)*stride + effective kernel
-    bool m_direct;  ///< no padding needed: read the input row itself
-    std::vector<float> m_padded;
+    int m_inner_begin = 0;  ///< windows [m_inner_begin, m_inner_end) have every tap in the row
+    int m_inner_end = 0;
+    std::vector<float> m_edge;
     std::vector<float> m_level_a;
     std::vector<float> m_level_b;
 };
@@ -109,7 +147,7 @@ private:
 /// Rows [o0, o1) of one channel, folding short windows of rows directly from a ring of
 /// horizontally reduced rows (each input row reduced once).
 void extremum_rows_direct(const float* plane, int width, const AxisPlan& rows, RowWindows& hw,
-                          int out_w, float* out_plane, int o0, int o1, bool is_max) {
+                          int out_w, float* out_plane, int o0, int o1, bool is_max, bool stream) {
     // Largest row span of any window: step * (count - 1) + 1.
     int ring_rows = 1;
     for (int o = o0; o < o1; ++o) {
@@ -128,17 +166,21 @@ void extremum_rows_direct(const float* plane, int width, const AxisPlan& rows, R
         }
         return dst;
     };
+    std::vector<float> line(row_len);
     for (int o = o0; o < o1; ++o) {
         const AxisTaps& t = rows.taps[static_cast<std::size_t>(o)];
-        float* dst = out_plane + static_cast<std::ptrdiff_t>(o) * out_w;
+        const float* result = line.data();
         if (t.count == 0) {
-            std::fill(dst, dst + out_w, hw.identity());
-            continue;
+            std::fill(line.begin(), line.end(), hw.identity());
+        } else if (t.count == 1) {
+            result = reduced(t.first);
+        } else {
+            pick_rows(line.data(), reduced(t.first), reduced(t.first + rows.step), out_w, is_max);
+            for (int k = 2; k < t.count; ++k) {
+                pick_into(line.data(), reduced(t.first + k * rows.step), out_w, is_max);
+            }
         }
-        pick_rows(dst, reduced(t.first), reduced(t.first), out_w, is_max);
-        for (int k = 1; k < t.count; ++k) {
-            pick_into(dst, reduced(t.first + k * rows.step), out_w, is_max);
-        }
+        kernels::store_row(out_plane + static_cast<std::ptrdiff_t>(o) * out_w, result, out_w, stream);
     }
 }
 
@@ -149,13 +191,14 @@ void extremum_rows_direct(const float* plane, int width, const AxisPlan& rows, R
 /// P alone when it starts on a block boundary: three picks per output, whatever the kernel.
 void extremum_rows_van_herk(const float* plane, int height, int width, const Axis& axis,
                             RowWindows& hw, int out_w, float* out_plane, int o0, int o1,
-                            bool is_max) {
+                            bool is_max, bool stream) {
     const int k = axis.kernel;
     const int s = axis.stride;
     const auto row_len = static_cast<std::size_t>(out_w);
     std::vector<float> cur(static_cast<std::size_t>(k) * row_len);
     std::vector<float> prev(static_cast<std::size_t>(k) * row_len);
     std::vector<float> prefix(row_len);
+    std::vector<float> line(row_len);
     const int first_block = o0 * s / k;
     const int last_block = ((o1 - 1) * s + k - 1) / k;
     const int last_row = (o1 - 1) * s + k - 1;  // padded rows past it are never read
@@ -182,11 +225,12 @@ void extremum_rows_van_herk(const float* plane, int height, int width, const Axi
             }
             float* dst = out_plane + static_cast<std::ptrdiff_t>(start / s) * out_w;
             if (j == k - 1) {
-                std::copy(prefix.begin(), prefix.end(), dst);
+                kernels::store_row(dst, prefix.data(), out_w, stream);
             } else {
                 const float* suffix =
                     prev.data() + static_cast<std::size_t>(start - (b - 1) * k) * row_len;
-                pick_rows(dst, suffix, prefix.data(), out_w, is_max);
+                pick_rows(line.data(), suffix, prefix.data(), out_w, is_max);
+                kernels::store_row(dst, line.data(), out_w, stream);
             }
         }
         for (int j = k - 2; j >= 0; --j) {
@@ -204,19 +248,22 @@ Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which) {
     const AxisPlan rows = sliding_plan(s.height, win.rows);
     const int out_w = output_extent(s.width, win.cols);
     const Shape out_shape{s.channels, static_cast<int>(rows.taps.size()), out_w};
-    Tensor out(out_shape);
+    Tensor out(out_shape, uninitialized);  // every value is written below
     const bool is_max = which == Extremum::max;
     const bool van_herk = win.rows.dilation == 1 && win.rows.kernel >= kVanHerkRows;
+    const bool stream = out_shape.elements() * sizeof(float) >= kStreamBytes;
     for_output_rows(out_shape, bytes_per_output_row(s, out_shape), [&](int c, int o0, int o1) {
         RowWindows hw(s.width, win.cols, out_w, is_max);
         const float* plane = in.channel(c).data();
         float* out_plane = out.channel(c).data();
         if (van_herk) {
             extremum_rows_van_herk(plane, s.height, s.width, win.rows, hw, out_w, out_plane, o0,
-                                   o1, is_max);
+                                   o1, is_max, stream);
         } else {
-            extremum_rows_direct(plane, s.width, rows, hw, out_w, out_plane, o0, o1, is_max);
+            extremum_rows_direct(plane, s.width, rows, hw, out_w, out_plane, o0, o1, is_max,
+                                 stream);
         }
+        kernels::store_fence();
     });
     return out;
 }
@@ -227,7 +274,7 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
     const AxisPlan cols = sliding_plan(s.width, win.cols);
     const Shape out_shape{s.channels, static_cast<int>(rows.taps.size()),
                           static_cast<int>(cols.taps.size())};
-    Tensor out(out_shape);
+    Tensor out(out_shape, uninitialized);  // every value is written below
     const int out_w = out_shape.width;
     // Columns whose windows hold every tap form one run [full_begin, full_end): those are summed
     // by vectorised passes, one per tap; the others tap by tap.
@@ -242,8 +289,10 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
     if (full_begin == out_w) {
         full_end = out_w;
     }
+    const bool stream = out_shape.elements() * sizeof(float) >= kStreamBytes;
     for_output_rows(out_shape, bytes_per_output_row(s, out_shape), [&](int c, int o0, int o1) {
         std::vector<double> acc(static_cast<std::size_t>(out_w));
+        std::vector<float> line(static_cast<std::size_t>(out_w));
         const float* plane = in.channel(c).data();
         float* out_plane = out.channel(c).data();
         for (int o = o0; o < o1; ++o) {
@@ -275,14 +324,17 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
                     }
                 }
             }
-            float* dst = out_plane + static_cast<std::ptrdiff_t>(o) * out_w;
             for (int o2 = 0; o2 < out_w; ++o2) {
                 const AxisTaps& rx = cols.taps[static_cast<std::size_t>(o2)];
                 const int n = divisor > 0 ? divisor
                                           : (count_pad ? ry.counted * rx.counted : ry.count * rx.count);
-                dst[o2] = static_cast<float>(acc[static_cast<std::size_t>(o2)] / static_cast<double>(n));
+                line[static_cast<std::size_t>(o2)] =
+                    static_cast<float>(acc[static_cast<std::size_t>(o2)] / static_cast<double>(n));
             }
+            kernels::store_row(out_plane + static_cast<std::ptrdiff_t>(o) * out_w, line.data(),
+                               out_w, stream);
         }
+        kernels::store_fence();
     });
     return out;
 }

@@ -1,0 +1,31 @@
+#pragma once
+// Fast path of ConvSettings::correlate for stride 1 and dilation 1 (the common case: every named
+// filter at its defaults). It sits beside the plain loop and returns the same values bit for
+// bit: each output is summed in float in the same order (kernel rows, then columns, starting
+// from 0), then scaled and biased, with no FMA contraction. Instead of materialising the whole
+// padded plane it keeps a ring of kernel-height padded rows per thread; output rows are split
+// over parallel_for threads. Tested against the plain loop in tests/test_fast_paths.cpp.
+
+#include <span>
+
+#include "convpool/geometry.hpp"
+#include "convpool/params.hpp"
+
+namespace convpool::ops {
+
+/// Where the padded plane's cells come from: padded row y is input row rows[y] and padded
+/// column x is input column cols[x], or a zero cell when either is -1.
+struct PaddedPlane {
+    std::span<const float> plane;  ///< the input, h x w
+    int width = 0;                 ///< w
+    std::span<const int> rows;     ///< one entry per padded row
+    std::span<const int> cols;     ///< one entry per padded column
+};
+
+/// Correlates `src` with `kernel` over the windows of `win` into `out` (out_size values, row
+/// major), out = scale * sum + bias. Returns false, writing nothing, unless stride and
+/// dilation are 1 on both axes.
+[[nodiscard]] bool fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& win,
+                                  Size2 out_size, float scale, float bias, std::span<float> out);
+
+}  // namespace convpool::ops
