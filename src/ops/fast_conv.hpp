@@ -3,8 +3,8 @@
 // filter at its defaults). It sits beside the plain loop and returns the same values bit for
 // bit: each output is summed in float in the same order (kernel rows, then columns, starting
 // from 0), then scaled and biased, with no FMA contraction. Instead of materialising the whole
-// padded plane it keeps a ring of kernel-height padded rows per thread; output rows are split
-// over parallel_for threads. Tested against the plain loop in tests/test_fast_paths.cpp.
+// padded plane, windows inside the input read it in place and the few border windows read short
+// padded copies; output rows are split over parallel_for threads. Tested against the plain loop in tests/test_fast_paths.cpp.
 
 #include <span>
 

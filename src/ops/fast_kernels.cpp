@@ -100,7 +100,42 @@ inline void add_sampled_t(double* __restrict acc, const float* __restrict src, i
     }
 }
 
+template <int Stride>
+inline void add_two_t(double* __restrict acc, const float* __restrict src, int n, int stride,
+                      int step) {
+    const int s = Stride > 0 ? Stride : stride;
+    const float* __restrict second = src + step;
+    for (int o = 0; o < n; ++o) {
+        acc[o] = (acc[o] + static_cast<double>(src[o * s])) + static_cast<double>(second[o * s]);
+    }
+}
+
 }  // namespace
+
+CONVPOOL_KERNEL void add_taps(double* acc, const float* src, int n, int stride, int taps,
+                              int step) {
+    int t = 0;
+    for (; t + 2 <= taps; t += 2) {
+        const float* from = src + static_cast<std::ptrdiff_t>(t) * step;
+        if (stride == 1) {
+            add_two_t<1>(acc, from, n, 1, step);
+        } else if (stride == 2) {
+            add_two_t<2>(acc, from, n, 2, step);
+        } else {
+            add_two_t<0>(acc, from, n, stride, step);
+        }
+    }
+    if (t < taps) {
+        add_sampled(acc, src + static_cast<std::ptrdiff_t>(t) * step, n, stride);
+    }
+}
+
+CONVPOOL_KERNEL void divide_row(float* out, const double* acc, const double* divisor, int n) {
+    float* __restrict dst = out;
+    for (int o = 0; o < n; ++o) {
+        dst[o] = static_cast<float>(acc[o] / divisor[o]);
+    }
+}
 
 CONVPOOL_KERNEL void pick_into(float* acc, const float* later, int n, bool is_max) {
     if (is_max) {

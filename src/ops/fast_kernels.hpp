@@ -30,6 +30,11 @@ void store_row(float* dst, const float* src, int n, bool stream);
 /// Orders the non-temporal stores of this thread before what follows (call once per thread
 /// after its last store_row).
 void store_fence();
+/// acc[o] = (...(acc[o] + double(src[o*stride])) + double(src[o*stride + step])...) over
+/// `taps` taps, added one after another, for o < n.
+void add_taps(double* acc, const float* src, int n, int stride, int taps, int step);
+/// out[o] = float(acc[o] / divisor[o]) for o < n.
+void divide_row(float* out, const double* acc, const double* divisor, int n);
 /// acc[o] += double(src[o*stride]) for o < n.
 void add_sampled(double* acc, const float* src, int n, int stride);
 

@@ -293,6 +293,8 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
     for_output_rows(out_shape, bytes_per_output_row(s, out_shape), [&](int c, int o0, int o1) {
         std::vector<double> acc(static_cast<std::size_t>(out_w));
         std::vector<float> line(static_cast<std::size_t>(out_w));
+        std::vector<double> denominator(static_cast<std::size_t>(out_w));
+        int denominator_cells = -1;  // the row cell count `denominator` was computed for
         const float* plane = in.channel(c).data();
         float* out_plane = out.channel(c).data();
         for (int o = o0; o < o1; ++o) {
@@ -318,19 +320,21 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
                 }
                 if (full_begin < full_end) {
                     const int first = cols.taps[static_cast<std::size_t>(full_begin)].first;
-                    for (int tx = 0; tx < win.cols.kernel; ++tx) {
-                        kernels::add_sampled(acc.data() + full_begin, row + first + tx * cols.step,
-                                             full_end - full_begin, win.cols.stride);
-                    }
+                    kernels::add_taps(acc.data() + full_begin, row + first, full_end - full_begin,
+                                      win.cols.stride, win.cols.kernel, cols.step);
                 }
             }
-            for (int o2 = 0; o2 < out_w; ++o2) {
-                const AxisTaps& rx = cols.taps[static_cast<std::size_t>(o2)];
-                const int n = divisor > 0 ? divisor
-                                          : (count_pad ? ry.counted * rx.counted : ry.count * rx.count);
-                line[static_cast<std::size_t>(o2)] =
-                    static_cast<float>(acc[static_cast<std::size_t>(o2)] / static_cast<double>(n));
+            // The divisors depend on the row only through its cell count: most rows share them.
+            const int row_cells = count_pad ? ry.counted : ry.count;
+            if (row_cells != denominator_cells) {
+                for (int o2 = 0; o2 < out_w; ++o2) {
+                    const AxisTaps& rx = cols.taps[static_cast<std::size_t>(o2)];
+                    const int n = divisor > 0 ? divisor : row_cells * (count_pad ? rx.counted : rx.count);
+                    denominator[static_cast<std::size_t>(o2)] = static_cast<double>(n);
+                }
+                denominator_cells = row_cells;
             }
+            kernels::divide_row(line.data(), acc.data(), denominator.data(), out_w);
             kernels::store_row(out_plane + static_cast<std::ptrdiff_t>(o) * out_w, line.data(),
                                out_w, stream);
         }
