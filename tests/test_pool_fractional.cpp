@@ -204,6 +204,11 @@ TEST_CASE("pool:fractional parameter and shape errors") {
         "stage 1 'pool:fractional,out=3,u=1': pool:fractional: u must be in [0, 1), got 1",
         UsageError);
     CHECK_THROWS_AS(Pipeline("pool:fractional,out=3,k=3"), UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("pool:fractional,out=3,variant=random,u=0.5"),
+                         "stage 1 'pool:fractional,out=3,variant=random,u=0.5': pool:fractional: "
+                         "u is for the pseudo and torch variants; the random variant shuffles its "
+                         "increments with seed",
+                         UsageError);
     CHECK_THROWS_AS(Pipeline("pool:fractional,out=3,variant=torch,overlap"), UsageError);
     CHECK_THROWS_WITH_AS((void)Pipeline("pool:fractional,out=5").plan({1, 4, 4}),
                          "stage 1 'pool:fractional,out=5': pool:fractional: rows output 5 is "

@@ -171,6 +171,10 @@ public:
         } else {
             m_out = params.size("out");
         }
+        if (params.has("u") && m_variant == Variant::random) {
+            throw UsageError("pool:fractional: u is for the pseudo and torch variants; the random "
+                             "variant shuffles its increments with seed");
+        }
         if (params.has("u")) {
             const Real2 u = params.numbers("u");
             if (u.h >= 1.0 || u.w >= 1.0) {
