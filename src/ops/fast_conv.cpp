@@ -77,6 +77,14 @@ bool fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
             for (std::size_t ky = 0; ky < ukh; ++ky) {
                 source_rows[ky] = src.rows[static_cast<std::size_t>(oy) + ky];
             }
+            // Start reading the input row the next output row adds, while this one is computed.
+            const std::size_t ahead = static_cast<std::size_t>(oy) + ukh;
+            if (ahead < src.rows.size() && src.rows[ahead] >= 0) {
+                const float* next = src.plane.data() + static_cast<std::ptrdiff_t>(src.rows[ahead]) * src.width;
+                for (int x = 0; x < src.width; x += 16) {
+                    __builtin_prefetch(next + x, 0, 2);
+                }
+            }
             if (inner_end > inner_begin) {
                 for (std::size_t ky = 0; ky < ukh; ++ky) {
                     const int sy = source_rows[ky];

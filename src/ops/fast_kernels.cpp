@@ -208,6 +208,82 @@ void store_row(float* dst, const float* src, int n, bool stream) {
     std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(float));
 }
 
+namespace {
+#if defined(__SSE2__)
+/// pick on four lanes: `later` wins where it is larger (smaller) or NaN.
+template <bool IsMax>
+inline __m128 pick4(__m128 earlier, __m128 later) {
+    const __m128 wins = _mm_or_ps(IsMax ? _mm_cmpgt_ps(later, earlier) : _mm_cmplt_ps(later, earlier),
+                                  _mm_cmpunord_ps(later, later));
+    return _mm_or_ps(_mm_and_ps(wins, later), _mm_andnot_ps(wins, earlier));
+}
+
+/// pick_rows_store with streaming stores; Count > 0 fixes the number of rows at compile time.
+template <bool IsMax, int Count>
+void pick_rows_stream(float* dst, const float* const* rows, int count, int n) {
+    const int c = Count > 0 ? Count : count;
+    const auto scalar = [&](int at) {
+        float v = rows[0][at];
+        for (int t = 1; t < c; ++t) {
+            v = pick<IsMax>(v, rows[t][at]);
+        }
+        dst[at] = v;
+    };
+    int i = 0;
+    for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) {  // NOLINT
+        scalar(i);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m128 a = _mm_loadu_ps(rows[0] + i);
+        __m128 b = _mm_loadu_ps(rows[0] + i + 4);
+        for (int t = 1; t < c; ++t) {
+            a = pick4<IsMax>(a, _mm_loadu_ps(rows[t] + i));
+            b = pick4<IsMax>(b, _mm_loadu_ps(rows[t] + i + 4));
+        }
+        _mm_stream_ps(dst + i, a);
+        _mm_stream_ps(dst + i + 4, b);
+    }
+    for (; i < n; ++i) {
+        scalar(i);
+    }
+}
+
+template <bool IsMax>
+void pick_rows_stream_any(float* dst, const float* const* rows, int count, int n) {
+    if (count == 2) {
+        pick_rows_stream<IsMax, 2>(dst, rows, count, n);
+    } else if (count == 3) {
+        pick_rows_stream<IsMax, 3>(dst, rows, count, n);
+    } else {
+        pick_rows_stream<IsMax, 0>(dst, rows, count, n);
+    }
+}
+#endif
+}  // namespace
+
+CONVPOOL_KERNEL void pick_rows_store(float* dst, const float* const* rows, int count, int n,
+                                     bool is_max, bool stream) {
+#if defined(__SSE2__)
+    if (stream) {
+        if (is_max) {
+            pick_rows_stream_any<true>(dst, rows, count, n);
+        } else {
+            pick_rows_stream_any<false>(dst, rows, count, n);
+        }
+        return;
+    }
+#endif
+    (void)stream;
+    if (count == 1) {
+        std::memcpy(dst, rows[0], static_cast<std::size_t>(n) * sizeof(float));
+        return;
+    }
+    pick_rows(dst, rows[0], rows[1], n, is_max);
+    for (int t = 2; t < count; ++t) {
+        pick_into(dst, rows[t], n, is_max);
+    }
+}
+
 void store_fence() {
 #if defined(__SSE2__)
     _mm_sfence();

@@ -27,6 +27,10 @@ void pick_three(float* out, const float* src, int n, int stride, int d, bool is_
 /// dst[i] = src[i] for i < n; with `stream`, by non-temporal stores that bypass the cache (no
 /// read of the destination first), for outputs too large to stay cached anyway.
 void store_row(float* dst, const float* src, int n, bool stream);
+/// dst[i] = the fold with pick of rows[0][i], rows[1][i], ... rows[count-1][i] (count >= 1),
+/// for i < n; with `stream`, written by non-temporal stores as store_row.
+void pick_rows_store(float* dst, const float* const* rows, int count, int n, bool is_max,
+                     bool stream);
 /// Orders the non-temporal stores of this thread before what follows (call once per thread
 /// after its last store_row).
 void store_fence();

@@ -146,7 +146,7 @@ private:
 
 /// Rows [o0, o1) of one channel, folding short windows of rows directly from a ring of
 /// horizontally reduced rows (each input row reduced once).
-void extremum_rows_direct(const float* plane, int width, const AxisPlan& rows, RowWindows& hw,
+void extremum_rows_direct(const float* plane, int rows_in, int width, const AxisPlan& rows, RowWindows& hw,
                           int out_w, float* out_plane, int o0, int o1, bool is_max, bool stream) {
     // Largest row span of any window: step * (count - 1) + 1.
     int ring_rows = 1;
@@ -163,24 +163,29 @@ void extremum_rows_direct(const float* plane, int width, const AxisPlan& rows, R
         if (ring_row[slot] != y) {
             hw.apply(plane + static_cast<std::ptrdiff_t>(y) * width, dst);
             ring_row[slot] = y;
+            // Start reading the next input row while this one's outputs are written.
+            const float* next = plane + static_cast<std::ptrdiff_t>(y + 1) * width;
+            if (y + 1 < rows_in) {
+                for (int x = 0; x < width; x += 16) {
+                    __builtin_prefetch(next + x, 0, 2);
+                }
+            }
         }
         return dst;
     };
-    std::vector<float> line(row_len);
+    const std::vector<float> identity_row(row_len, hw.identity());
+    std::vector<const float*> taps(static_cast<std::size_t>(ring_rows));
     for (int o = o0; o < o1; ++o) {
         const AxisTaps& t = rows.taps[static_cast<std::size_t>(o)];
-        const float* result = line.data();
+        int count = 0;
         if (t.count == 0) {
-            std::fill(line.begin(), line.end(), hw.identity());
-        } else if (t.count == 1) {
-            result = reduced(t.first);
-        } else {
-            pick_rows(line.data(), reduced(t.first), reduced(t.first + rows.step), out_w, is_max);
-            for (int k = 2; k < t.count; ++k) {
-                pick_into(line.data(), reduced(t.first + k * rows.step), out_w, is_max);
-            }
+            taps[static_cast<std::size_t>(count++)] = identity_row.data();
         }
-        kernels::store_row(out_plane + static_cast<std::ptrdiff_t>(o) * out_w, result, out_w, stream);
+        for (int k = 0; k < t.count; ++k) {
+            taps[static_cast<std::size_t>(count++)] = reduced(t.first + k * rows.step);
+        }
+        kernels::pick_rows_store(out_plane + static_cast<std::ptrdiff_t>(o) * out_w, taps.data(),
+                                 count, out_w, is_max, stream);
     }
 }
 
@@ -260,7 +265,7 @@ Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which) {
             extremum_rows_van_herk(plane, s.height, s.width, win.rows, hw, out_w, out_plane, o0,
                                    o1, is_max, stream);
         } else {
-            extremum_rows_direct(plane, s.width, rows, hw, out_w, out_plane, o0, o1, is_max,
+            extremum_rows_direct(plane, s.height, s.width, rows, hw, out_w, out_plane, o0, o1, is_max,
                                  stream);
         }
         kernels::store_fence();
