@@ -14,6 +14,8 @@ namespace {
 constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 20;
 /// Outputs of at least this many bytes are written with non-temporal stores (see fast_pool).
 constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
+/// How much of the next input row to prefetch: enough to start the hardware's stream early.
+constexpr int kPrefetchFloats = 1024;
 
 /// One output row's worth of correlation: n outputs from `rows` (kh pointers, each to the
 /// first cell of the first window in that kernel row).
@@ -77,11 +79,11 @@ bool fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
             for (std::size_t ky = 0; ky < ukh; ++ky) {
                 source_rows[ky] = src.rows[static_cast<std::size_t>(oy) + ky];
             }
-            // Start reading the input row the next output row adds, while this one is computed.
+            // Start reading the input row the next output row adds while this one is computed.
             const std::size_t ahead = static_cast<std::size_t>(oy) + ukh;
             if (ahead < src.rows.size() && src.rows[ahead] >= 0) {
                 const float* next = src.plane.data() + static_cast<std::ptrdiff_t>(src.rows[ahead]) * src.width;
-                for (int x = 0; x < src.width; x += 16) {
+                for (int x = 0; x < std::min(src.width, kPrefetchFloats); x += 16) {
                     __builtin_prefetch(next + x, 0, 2);
                 }
             }

@@ -23,6 +23,8 @@ constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 20;
 /// Outputs of at least this many bytes are written with non-temporal stores: they cannot stay
 /// in the cache anyway, and streaming them saves reading every destination line first.
 constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
+/// How much of the next input row to prefetch: enough to start the hardware's stream early.
+constexpr int kPrefetchFloats = 1024;
 /// Windows of at least this many rows (dilation 1) are folded with van Herk/Gil-Werman blocks.
 constexpr int kVanHerkRows = 5;
 
@@ -166,7 +168,7 @@ void extremum_rows_direct(const float* plane, int rows_in, int width, const Axis
             // Start reading the next input row while this one's outputs are written.
             const float* next = plane + static_cast<std::ptrdiff_t>(y + 1) * width;
             if (y + 1 < rows_in) {
-                for (int x = 0; x < width; x += 16) {
+                for (int x = 0; x < std::min(width, kPrefetchFloats); x += 16) {
                     __builtin_prefetch(next + x, 0, 2);
                 }
             }
