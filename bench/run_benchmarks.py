@@ -1,0 +1,329 @@
+#!/usr/bin/python3
+"""Runs the performance workloads and writes docs/BENCHMARKS.md.
+
+Usage (from the repository root, with Debian's interpreter so that python3-torch,
+python3-opencv and python3-numpy are found when installed):
+
+    /usr/bin/python3 bench/run_benchmarks.py --convpool build/release/convpool [--repeat 15]
+
+For every workload it runs `convpool bench --json` (which times the stage and, in the same run,
+the floor: a streaming copy of the stage's input and output bytes with the same threads), then
+times the same operation in PyTorch, OpenCV and numpy where they import, in this process, with
+the same thread count, and compares their medians with convpool's floor and median. It also
+times the whole-process job (decode a 4000x3000 JPEG, gray | sobel-x | relu | 2x2 max pool,
+write an 8-bit PNG) against a plain C++ OpenCV program when `convpool run` can write the final
+stage alone and `g++` and `pkg-config opencv4` are there. Nothing here tunes the floor: it is
+whatever `convpool bench` measured in the same run as the stage.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DENSE_3X3 = [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]
+
+# id, what, convpool pipeline, size (CxHxW), target ratio to the floor
+WORKLOADS = [
+    ("W1", "max pool k=2 s=2, 4096x4096 f32", "pool:max,k=2,s=2", (1, 4096, 4096), 1.3),
+    ("W2", "max pool k=3 s=1 pad=1, 4096x4096 f32", "pool:max,k=3,s=1,pad=1", (1, 4096, 4096), 2.0),
+    ("W3", "avg pool k=2 s=2, 4096x4096 f32", "pool:avg,k=2,s=2", (1, 4096, 4096), 1.5),
+    ("W4a", "max pool k=15 s=1 pad=7, 2048x2048 f32", "pool:max,k=15,s=1,pad=7", (1, 2048, 2048), 3.5),
+    ("W4b", "max pool k=63 s=1 pad=31, 2048x2048 f32", "pool:max,k=63,s=1,pad=31", (1, 2048, 2048), None),
+    ("W5", "max pool k=2 s=2, 3x3000x4000 (convpool: f32 planes; the target asks for u8 HWC)",
+     "pool:max,k=2,s=2", (3, 3000, 4000), 2.0),
+    ("W6", "3x3 dense correlation, 4096x4096 f32",
+     "conv:kernel=[" + "; ".join(" ".join(str(v) for v in row) for row in DENSE_3X3) + "]",
+     (1, 4096, 4096), 2.0),
+]
+
+
+def median_ms(fn, repeat, warmup=1):
+    start = time.perf_counter()
+    for _ in range(warmup):
+        fn()
+    if time.perf_counter() - start > 2.0:
+        repeat = 1  # a peer that takes seconds per call: one timed run is enough to compare
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def run_convpool_bench(binary, pipeline, size, threads, repeat):
+    cmd = [binary, "bench", "-p", pipeline, "--size", "x".join(str(v) for v in size),
+           "--threads", str(threads), "--repeat", str(repeat), "--json"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return cmd, json.loads(out)["stages"][0]
+
+
+def peer_functions(wid, size, threads):
+    """{peer name: (callable, note)} for the workloads each peer can run."""
+    peers = {}
+    c, h, w = size
+    try:
+        import numpy as np
+    except ImportError:
+        return peers
+    rng = np.random.default_rng(1)
+    x = rng.random((h, w), dtype=np.float32) if c == 1 else None
+    img_u8 = rng.integers(0, 256, (h, w, 3), dtype=np.uint8) if c == 3 else None
+    kernel = np.array(DENSE_3X3, dtype=np.float32)
+
+    def np_max_sliding(a, k):
+        pad = k // 2
+        p = np.pad(a, pad, constant_values=-np.inf)
+        rows = np.lib.stride_tricks.sliding_window_view(p, k, axis=0).max(axis=-1)
+        return np.lib.stride_tricks.sliding_window_view(rows, k, axis=1).max(axis=-1)
+
+    def np_conv3(a):
+        p = np.pad(a, 1, mode="reflect")  # numpy's reflect is OpenCV's reflect101
+        out = np.zeros_like(a)
+        for ky in range(3):
+            for kx in range(3):
+                out += kernel[ky, kx] * p[ky:ky + h, kx:kx + w]
+        return out
+
+    numpy_fns = {
+        "W1": lambda: x.reshape(h // 2, 2, w // 2, 2).max(axis=(1, 3)),
+        "W2": lambda: np_max_sliding(x, 3),
+        "W3": lambda: x.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)),
+        "W4a": lambda: np_max_sliding(x, 15),
+        "W4b": lambda: np_max_sliding(x, 63),
+        "W5": lambda: img_u8.reshape(h // 2, 2, w // 2, 2, 3).max(axis=(1, 3)),
+        "W6": lambda: np_conv3(x),
+    }
+    peers["numpy"] = (numpy_fns[wid], "u8 HWC" if wid == "W5" else "f32")
+
+    try:
+        import cv2
+        cv2.setNumThreads(threads)
+        cv_fns = {
+            "W1": lambda: cv2.dilate(x, np.ones((2, 2), np.uint8))[1::2, 1::2].copy(),
+            "W2": lambda: cv2.dilate(x, np.ones((3, 3), np.uint8)),
+            "W3": lambda: cv2.resize(x, (w // 2, h // 2), interpolation=cv2.INTER_AREA),
+            "W4a": lambda: cv2.dilate(x, np.ones((15, 15), np.uint8)),
+            "W4b": lambda: cv2.dilate(x, np.ones((63, 63), np.uint8)),
+            "W5": lambda: cv2.dilate(img_u8, np.ones((2, 2), np.uint8))[1::2, 1::2].copy(),
+            "W6": lambda: cv2.filter2D(x, -1, kernel),
+        }
+        peers["opencv"] = (cv_fns[wid], "u8 HWC" if wid == "W5" else "f32")
+    except ImportError:
+        pass
+
+    try:
+        import torch
+        import torch.nn.functional as F
+        torch.set_num_threads(threads)
+        t = torch.from_numpy(x)[None, None] if x is not None else None
+        tk = torch.from_numpy(kernel)[None, None]
+        t_u8 = torch.from_numpy(img_u8).permute(2, 0, 1)[None] if img_u8 is not None else None
+
+        def torch_u8_max():
+            # max_pool2d has no uint8 kernel on the CPU in 1.13: convert, as a user would.
+            return F.max_pool2d(t_u8.float(), 2, 2)
+
+        with torch.no_grad():
+            torch_fns = {
+                "W1": lambda: F.max_pool2d(t, 2, 2),
+                "W2": lambda: F.max_pool2d(t, 3, 1, 1),
+                "W3": lambda: F.avg_pool2d(t, 2, 2),
+                "W4a": lambda: F.max_pool2d(t, 15, 1, 7),
+                "W4b": lambda: F.max_pool2d(t, 63, 1, 31),
+                "W5": torch_u8_max,
+                "W6": lambda: F.conv2d(t, tk, padding=1),
+            }
+        peers["pytorch"] = (torch_fns[wid], "u8 HWC view, converted to f32" if wid == "W5" else "f32")
+    except ImportError:
+        pass
+    return peers
+
+
+def machine():
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "memory": mem,
+            "kernel": platform.release(), "python": sys.version.split()[0]}
+
+
+def whole_process(binary, threads, repeat, workdir):
+    """Times convpool and a plain OpenCV C++ program on the same JPEG, side by side."""
+    help_text = subprocess.run([binary, "run", "--help"], capture_output=True, text=True).stdout
+    if "--emit" not in help_text:
+        return {"skipped": "convpool run cannot write the final stage alone yet (no --emit)"}
+    if not shutil.which("g++") or subprocess.run(["pkg-config", "--exists", "opencv4"]).returncode:
+        return {"skipped": "g++ or pkg-config opencv4 missing"}
+    import numpy as np
+    import cv2
+    jpeg = workdir / "photo.jpg"
+    yy, xx = np.mgrid[0:3000, 0:4000].astype(np.float32)
+    rng = np.random.default_rng(3)
+    img = np.stack([(np.sin(xx / 97.0) + np.cos(yy / 53.0)) * 60 + 128,
+                    (xx / 4000.0) * 255, (yy / 3000.0) * 255], axis=-1)
+    img = np.clip(img + rng.normal(0, 12, img.shape), 0, 255).astype(np.uint8)
+    cv2.imwrite(str(jpeg), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    exe = workdir / "opencv_baseline"
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "opencv4"], capture_output=True,
+                           text=True, check=True).stdout.split()
+    subprocess.run(["g++", "-O2", "-std=c++17", str(ROOT / "bench" / "opencv_baseline.cpp"), "-o",
+                    str(exe)] + flags, check=True)
+    out_dir = workdir / "out"
+    convpool_cmd = [binary, "run", str(jpeg), "-p", "gray | conv:sobel-x | relu | pool:max,k=2,s=2",
+                    "--emit", "final", "-o", str(out_dir), "--report", "none", "-q",
+                    "--threads", str(threads)]
+    if "--decode-in-process" in help_text:
+        convpool_cmd.append("--decode-in-process")  # as the OpenCV program decodes in-process
+    if "--force" in help_text:
+        convpool_cmd.append("--force")  # every repeat writes the same output again
+    opencv_cmd = [str(exe), str(jpeg), str(workdir / "opencv.png"), str(threads)]
+
+    def timed(cmd):
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
+        elapsed = (time.perf_counter() - start) * 1e3
+        if proc.returncode != 0:
+            raise RuntimeError(f"{cmd[0]} failed: {proc.stderr.strip()}")
+        return elapsed, int(proc.stderr.strip().splitlines()[-1])
+
+    runs = {"convpool": [], "opencv": []}
+    rss = {"convpool": 0, "opencv": 0}
+    for _ in range(repeat):  # alternate, so both see the same machine state
+        for name, cmd in (("convpool", convpool_cmd), ("opencv", opencv_cmd)):
+            ms, kb = timed(cmd)
+            runs[name].append(ms)
+            rss[name] = max(rss[name], kb)
+    return {"convpool_ms": statistics.median(runs["convpool"]),
+            "opencv_ms": statistics.median(runs["opencv"]),
+            "convpool_peak_mib": rss["convpool"] / 1024, "opencv_peak_mib": rss["opencv"] / 1024,
+            "decoded_float_mib": 4000 * 3000 * 3 * 4 / 2**20,
+            "commands": [" ".join(convpool_cmd), " ".join(opencv_cmd)]}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--convpool", default=str(ROOT / "build" / "release" / "convpool"))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    ap.add_argument("--no-peers", action="store_true")
+    args = ap.parse_args()
+
+    load_before = os.getloadavg()
+    rows = []
+    for wid, what, pipeline, size, target in WORKLOADS:
+        cmd, stage = run_convpool_bench(args.convpool, pipeline, size, args.threads, args.repeat)
+        shown = ["convpool"] + cmd[1:]
+        row = {"id": wid, "what": what, "target": target, "command": " ".join(
+            f"'{c}'" if " " in c or "[" in c else c for c in shown), "stage": stage, "peers": {}}
+        if not args.no_peers:
+            for name, (fn, note) in peer_functions(wid, size, args.threads).items():
+                row["peers"][name] = {"median_ms": median_ms(fn, max(3, args.repeat // 3)),
+                                      "note": note}
+        rows.append(row)
+        print(f"{wid}: {stage['median_ms']:.2f} ms, floor {stage['floor_median_ms']:.2f} ms, "
+              f"x{stage['ratio_median']:.2f}", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            whole = whole_process(args.convpool, args.threads, 5, Path(tmp))
+        except (RuntimeError, subprocess.CalledProcessError, ImportError) as e:
+            whole = {"skipped": str(e)}
+    load_after = os.getloadavg()
+    Path(args.out).write_text(report(rows, whole, args, load_before, load_after))
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+def report(rows, whole, args, load_before, load_after):
+    m = machine()
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    peers = sorted({p for r in rows for p in r["peers"]})
+    out = ["# convpool benchmarks", "",
+           "Generated by `/usr/bin/python3 bench/run_benchmarks.py` "
+           f"(`--threads {args.threads} --repeat {args.repeat}`); do not edit by hand.", "",
+           f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory']}, Linux {m['kernel']}",
+           f"- commit: {commit}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+           f"- load average (1/5/15 min) before: {load_before[0]:.2f} / {load_before[1]:.2f} / "
+           f"{load_before[2]:.2f}; after: {load_after[0]:.2f} / {load_after[1]:.2f} / "
+           f"{load_after[2]:.2f}", "",
+           "**The floor** is measured by `convpool bench` in the same run as each stage, "
+           "alternating with it: a streaming copy with the same threads that reads the stage's "
+           "input bytes once and writes its output bytes once (memcpy of the part they share, "
+           "the rest of the input read into a small reused buffer, the rest of the output set), "
+           "into a destination allocated and written before timing. The stage's time includes "
+           "allocating its output, as in `convpool run`. Ratios are medians over the repeats.", "",
+           "## convpool against the floor", "",
+           "| workload | convpool median ms | floor median ms | ratio (target) | min ratio |",
+           "| --- | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        s = r["stage"]
+        target = f"≤ {r['target']}" if r["target"] else "—"
+        met = "" if not r["target"] else (" ✓" if s["ratio_median"] <= r["target"] else " ✗")
+        out.append(f"| {r['id']} {r['what']} | {s['median_ms']:.2f} | {s['floor_median_ms']:.2f} | "
+                   f"{s['ratio_median']:.2f} ({target}){met} | {s['ratio_min']:.2f} |")
+    w4 = {r["id"]: r["stage"]["median_ms"] for r in rows}
+    if "W4a" in w4 and "W4b" in w4:
+        out += ["", f"W4: k=63 takes {w4['W4b'] / w4['W4a']:.2f}x the k=15 time (target ≤ 2)."]
+    if peers:
+        out += ["", "## Peers in the same run", "",
+                "Each peer's median over the repeats, its ratio to the floor convpool measured for "
+                "the same workload, and how many times convpool's median it takes (> 1: convpool is "
+                "faster). Same thread count (`torch.set_num_threads`, `cv2.setNumThreads`; numpy "
+                "is single-threaded).", "",
+                "| workload | " + " | ".join(f"{p} ms (x floor, x convpool)" for p in peers) + " |",
+                "| --- |" + " ---: |" * len(peers)]
+        for r in rows:
+            cells = []
+            for p in peers:
+                if p not in r["peers"]:
+                    cells.append("—")
+                    continue
+                ms = r["peers"][p]["median_ms"]
+                cells.append(f"{ms:.1f} ({ms / r['stage']['floor_median_ms']:.1f}, "
+                             f"{ms / r['stage']['median_ms']:.1f})")
+            out.append(f"| {r['id']} | " + " | ".join(cells) + " |")
+        out += ["", "Peer recipes: PyTorch `F.max_pool2d` / `F.avg_pool2d` / `F.conv2d` (W5: the "
+                "uint8 image converted to float, as max_pool2d has no uint8 CPU kernel in 1.13); "
+                "OpenCV `cv2.dilate` + subsampling, `cv2.resize(INTER_AREA)`, `cv2.filter2D`; numpy "
+                "reshape-max/mean, sliding_window_view maxima, shifted sums."]
+    out += ["", "## Whole process", ""]
+    if "skipped" in whole:
+        out.append(f"Not measured: {whole['skipped']}.")
+    else:
+        ratio = whole["convpool_ms"] / whole["opencv_ms"]
+        out += [f"Decode a 4000x3000 JPEG, `gray | conv:sobel-x | relu | pool:max,k=2,s=2`, write "
+                f"the final stage as an 8-bit PNG; medians of 5 alternating runs:", "",
+                f"- convpool: {whole['convpool_ms']:.0f} ms, peak RSS {whole['convpool_peak_mib']:.0f} MiB",
+                f"- plain OpenCV program (bench/opencv_baseline.cpp): {whole['opencv_ms']:.0f} ms, "
+                f"peak RSS {whole['opencv_peak_mib']:.0f} MiB",
+                f"- ratio {ratio:.2f} (target ≤ 0.75); peak memory "
+                f"{whole['convpool_peak_mib'] / whole['decoded_float_mib']:.2f}x the decoded float "
+                f"image (target < 3)", "", "```"] + whole["commands"] + ["```"]
+    out += ["", "## Commands", "", "```"] + [r["command"] for r in rows] + ["```", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    main()
