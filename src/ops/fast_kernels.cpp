@@ -49,6 +49,16 @@ inline void pick_shifted_t(float* __restrict dst, const float* __restrict src, i
     }
 }
 
+template <bool IsMax>
+inline void pick_four_t(float* __restrict dst, const float* __restrict src, int n, int d) {
+    const float* __restrict s1 = src + d;
+    const float* __restrict s2 = src + 2 * d;
+    const float* __restrict s3 = src + 3 * d;
+    for (int x = 0; x < n; ++x) {
+        dst[x] = pick<IsMax>(pick<IsMax>(pick<IsMax>(src[x], s1[x]), s2[x]), s3[x]);
+    }
+}
+
 template <bool IsMax, int Stride>
 inline void pick_sampled_t(float* __restrict out, const float* __restrict src, int n, int stride,
                            int offset) {
@@ -159,6 +169,14 @@ CONVPOOL_KERNEL void pick_shifted(float* dst, const float* src, int n, int offse
         pick_shifted_t<true>(dst, src, n, offset);
     } else {
         pick_shifted_t<false>(dst, src, n, offset);
+    }
+}
+
+CONVPOOL_KERNEL void pick_four(float* dst, const float* src, int n, int d, bool is_max) {
+    if (is_max) {
+        pick_four_t<true>(dst, src, n, d);
+    } else {
+        pick_four_t<false>(dst, src, n, d);
     }
 }
 

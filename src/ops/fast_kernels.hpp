@@ -20,6 +20,9 @@ void pick_into(float* acc, const float* later, int n, bool is_max);
 void pick_rows(float* dst, const float* earlier, const float* later, int n, bool is_max);
 /// dst[x] = pick(src[x], src[x + offset]) for x < n (one doubling level).
 void pick_shifted(float* dst, const float* src, int n, int offset, bool is_max);
+/// dst[x] = the fold of src[x], src[x+d], src[x+2d], src[x+3d] for x < n (two doubling levels
+/// in one pass).
+void pick_four(float* dst, const float* src, int n, int d, bool is_max);
 /// out[o] = pick(src[o*stride], src[o*stride + offset]) for o < n; offset 0 copies.
 void pick_sampled(float* out, const float* src, int n, int stride, int offset, bool is_max);
 /// out[o] = pick(pick(src[o*stride], src[o*stride + d]), src[o*stride + 2*d]) for o < n.

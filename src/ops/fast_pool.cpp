@@ -1,6 +1,7 @@
 #include "fast_pool.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <limits>
 #include <utility>
@@ -14,7 +15,6 @@ namespace convpool::ops {
 namespace {
 
 using kernels::pick_into;
-using kernels::pick_rows;
 using kernels::pick_sampled;
 using kernels::pick_shifted;
 
@@ -122,12 +122,19 @@ private:
         float* next = m_level_a.data();
         float* spare = m_level_b.data();
         while (2 * taps < m_axis.kernel) {
-            const int len = valid - taps * d;
-            pick_shifted(next, cur, len, taps * d, m_is_max);
+            if (taps == 1 && 4 < m_axis.kernel) {  // the first two levels in one pass
+                const int len = valid - 3 * d;
+                kernels::pick_four(next, cur, len, d, m_is_max);
+                valid = len;
+                taps = 4;
+            } else {
+                const int len = valid - taps * d;
+                pick_shifted(next, cur, len, taps * d, m_is_max);
+                valid = len;
+                taps *= 2;
+            }
             cur = next;
             std::swap(next, spare);
-            valid = len;
-            taps *= 2;
         }
         // The last step may overlap the two halves: pick is idempotent, so the earlier half
         // still wins ties and the later one still brings the last NaN.
@@ -205,7 +212,6 @@ void extremum_rows_van_herk(const float* plane, int height, int width, const Axi
     std::vector<float> cur(static_cast<std::size_t>(k) * row_len);
     std::vector<float> prev(static_cast<std::size_t>(k) * row_len);
     std::vector<float> prefix(row_len);
-    std::vector<float> line(row_len);
     const int first_block = o0 * s / k;
     const int last_block = ((o1 - 1) * s + k - 1) / k;
     const int last_row = (o1 - 1) * s + k - 1;  // padded rows past it are never read
@@ -234,10 +240,10 @@ void extremum_rows_van_herk(const float* plane, int height, int width, const Axi
             if (j == k - 1) {
                 kernels::store_row(dst, prefix.data(), out_w, stream);
             } else {
-                const float* suffix =
-                    prev.data() + static_cast<std::size_t>(start - (b - 1) * k) * row_len;
-                pick_rows(line.data(), suffix, prefix.data(), out_w, is_max);
-                kernels::store_row(dst, line.data(), out_w, stream);
+                const std::array<const float*, 2> halves{
+                    prev.data() + static_cast<std::size_t>(start - (b - 1) * k) * row_len,
+                    prefix.data()};
+                kernels::pick_rows_store(dst, halves.data(), 2, out_w, is_max, stream);
             }
         }
         for (int j = k - 2; j >= 0; --j) {
