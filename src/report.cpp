@@ -77,6 +77,32 @@ std::string csv_field(const std::string& s) {
     return out + "\"";
 }
 
+/// The optional fields of a stage: `regions` (fractional pooling) and `switches`.
+void add_stage_extras(nlohmann::json& stage, const StageReport& st) {
+    if (st.regions) {
+        const RegionSequences& r = *st.regions;
+        stage["regions"] = {{"variant", r.variant},
+                            {"u", {r.u_rows, r.u_cols}},
+                            {"seed", r.seed},
+                            {"row_starts", r.row_starts},
+                            {"row_sizes", r.row_sizes},
+                            {"col_starts", r.col_starts},
+                            {"col_sizes", r.col_sizes}};
+    }
+    if (st.switches) {
+        const SwitchSummary& sw = *st.switches;
+        nlohmann::json rows = nlohmann::json::array();
+        for (int y = 0; y < sw.window.h; ++y) {
+            const auto first = sw.offset_histogram.begin() + static_cast<std::ptrdiff_t>(y) * sw.window.w;
+            rows.push_back(std::vector<long long>(first, first + sw.window.w));
+        }
+        stage["switches"] = {{"window", {sw.window.h, sw.window.w}},
+                             {"offset_histogram", rows},
+                             {"uncovered_cells", sw.uncovered},
+                             {"max_coverage", sw.max_coverage}};
+    }
+}
+
 }  // namespace
 
 ChannelStats channel_stats(std::span<const float> values) {
@@ -164,6 +190,7 @@ std::string report_json(const RunReport& report) {
                               {"channels", channels},
                               {"notes", st.notes},
                               {"files", st.files}});
+            add_stage_extras(stages.back(), st);
         }
         images.push_back({{"input", img.input},
                           {"status", img.ok ? "ok" : "failed"},
@@ -176,6 +203,7 @@ std::string report_json(const RunReport& report) {
     }
     const nlohmann::json doc{{"convpool_version", CONVPOOL_VERSION},
                              {"pipeline", report.pipeline},
+                             {"semantics", report.semantics},
                              {"stages", report.stages},
                              {"summary",
                               {{"inputs", report.images.size()},

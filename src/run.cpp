@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <system_error>
 
@@ -49,6 +50,58 @@ StageReport stage_report(const StageResult& r, const StageReport* previous, cons
     return st;
 }
 
+/// The report's summary of recorded switches: winning-offset histogram and coverage.
+SwitchSummary switch_summary(const Switches& sw) {
+    SwitchSummary sum;
+    sum.window = sw.window;
+    sum.offset_histogram.assign(static_cast<std::size_t>(sw.window.h) * static_cast<std::size_t>(sw.window.w), 0);
+    for (const int o : sw.offset) {
+        if (o >= 0) {
+            ++sum.offset_histogram[static_cast<std::size_t>(o)];
+        }
+    }
+    for (const int c : sw.coverage) {
+        sum.uncovered += c == 0 ? 1 : 0;
+        sum.max_coverage = std::max(sum.max_coverage, c);
+    }
+    return sum;
+}
+
+/// "winning taps of the 2x2 window (rows top to bottom): 10 5 / 3 20" for the table.
+std::string offset_histogram_note(const SwitchSummary& sum) {
+    std::string rows;
+    for (int y = 0; y < sum.window.h; ++y) {
+        rows += y == 0 ? "" : " /";
+        for (int x = 0; x < sum.window.w; ++x) {
+            rows += fmt::format(" {}", sum.offset_histogram[static_cast<std::size_t>(y * sum.window.w + x)]);
+        }
+    }
+    return fmt::format("winning taps of the {}x{} window (rows top to bottom):{}", sum.window.h,
+                       sum.window.w, rows);
+}
+
+/// The pictures of a stage with switches, as (file suffix, PNG bytes): `_switches.png`, which
+/// tap of each window won (ty*w + tx, magenta where none), and `_coverage.png`, how many windows
+/// read each input cell (0 = a dropped border, above 1 = overlap).
+std::vector<std::pair<std::string, std::string>> switch_map_pngs(const Switches& sw,
+                                                                 const std::string& title) {
+    std::vector<float> offsets;
+    offsets.reserve(sw.offset.size());
+    for (const int o : sw.offset) {
+        offsets.push_back(o < 0 ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(o));
+    }
+    const Tensor switch_map(sw.output, std::move(offsets));
+    const Tensor coverage(Shape{1, sw.input.height, sw.input.width},
+                          std::vector<float>(sw.coverage.begin(), sw.coverage.end()));
+    const auto png = [&title](const std::string& what, const Tensor& t) {
+        const Picture body = render_tensor(t, PictureKind::feature_maps);
+        return encode_png(titled_picture(body, fmt::format("{}  {}", title, what), t,
+                                         PictureKind::feature_maps));
+    };
+    return {{"_switches.png", png(fmt::format("switches: winning tap ty*{}+tx", sw.window.w), switch_map)},
+            {"_coverage.png", png("coverage: windows reading each input cell", coverage)}};
+}
+
 ImageReport process_image(const Pipeline& pipeline, const std::string& input,
                           const RunOptions& options) {
     ImageReport img;
@@ -66,6 +119,11 @@ ImageReport process_image(const Pipeline& pipeline, const std::string& input,
         const StageReport* prev = img.stages.empty() ? nullptr : &img.stages.back();
         const StageReport* first = img.stages.empty() ? nullptr : &img.stages.front();
         StageReport st = stage_report(r, prev, first, plan[static_cast<std::size_t>(r.index)].notes);
+        st.regions = plan[static_cast<std::size_t>(r.index)].regions;
+        if (r.switches != nullptr) {
+            st.switches = switch_summary(*r.switches);
+            st.notes.push_back(offset_histogram_note(*st.switches));
+        }
         const std::string label = r.stage == nullptr ? "input" : stage_file_label(*r.stage);
         const std::string base = fmt::format("{:02}_{}", r.index, label);
         const PictureKind kind = r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
@@ -76,6 +134,12 @@ ImageReport process_image(const Pipeline& pipeline, const std::string& input,
         if (options.raw_npy) {
             write_text(dir / (base + ".npy"), encode_npy(*r.tensor));
             st.files.push_back(base + ".npy");
+        }
+        if (r.switches != nullptr) {
+            for (const auto& [suffix, png] : switch_map_pngs(*r.switches, title)) {
+                write_text(dir / (base + suffix), png);
+                st.files.push_back(base + suffix);
+            }
         }
         sheet.push_back({std::move(body), fmt::format("{:02} {}", r.index, r.stage == nullptr ? std::string("input") : r.stage->info->name),
                          to_string(st.shape)});
@@ -151,6 +215,7 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     create_dir(options.out_dir);
     RunOutcome outcome;
     outcome.report.pipeline = pipeline_text;
+    outcome.report.semantics = semantics_name(pipeline.semantics());
     for (const auto& stage : pipeline.stages()) {
         outcome.report.stages.push_back(stage.describe());
     }

@@ -3,10 +3,12 @@
 /// Statistics of feature maps and the run report (table, JSON, CSV, Markdown).
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "convpool/op.hpp"
 #include "convpool/tensor.hpp"
 
 namespace convpool {
@@ -31,6 +33,16 @@ struct ChannelStats {
 /// Statistics of `values`.
 [[nodiscard]] ChannelStats channel_stats(std::span<const float> values);
 
+/// What a stage that recorded switches (`pool:max,switches`) did, for the report.
+struct SwitchSummary {
+    Size2 window;  ///< taps per window (rows x cols)
+    /// How often each tap of the window held the maximum, row-major (window.h x window.w),
+    /// over every output value of every channel.
+    std::vector<long long> offset_histogram;
+    long long uncovered = 0;  ///< input cells (per channel) that no window reads
+    int max_coverage = 0;     ///< the most windows reading one input cell (> 1: overlap)
+};
+
 /// One stage of one image.
 struct StageReport {
     int index = 0;
@@ -44,6 +56,8 @@ struct StageReport {
     std::vector<ChannelStats> channels;
     std::vector<std::string> notes;
     std::vector<std::string> files;  ///< written files, relative to the image's output folder
+    std::optional<RegionSequences> regions;  ///< fractional pooling: sequences, u and seed
+    std::optional<SwitchSummary> switches;   ///< a stage that recorded switches
 
     [[nodiscard]] std::size_t elements() const { return shape.elements(); }
     [[nodiscard]] std::size_t bytes() const { return shape.elements() * sizeof(float); }
@@ -63,6 +77,7 @@ struct ImageReport {
 /// The whole run.
 struct RunReport {
     std::string pipeline;             ///< as given
+    std::string semantics = "torch";  ///< pooling conventions (--semantics)
     std::vector<std::string> stages;  ///< every stage with defaults filled in
     std::vector<ImageReport> images;
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "convpool/bench.hpp"
@@ -126,6 +127,74 @@ std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape
     return out;
 }
 
+/// `convpool shape --semantics all`: every stage's output shape under torch, tf and caffe
+/// conventions side by side, flagging stages where they disagree. Where a semantics cannot fit
+/// a stage the cell says `error` (later cells `-`) and the message follows the table. Throws
+/// ShapeError when no semantics fits the whole pipeline.
+std::string semantics_comparison_text(std::string_view text, const convpool::Shape& in) {
+    std::vector<std::string> written;
+    const convpool::Pipeline parsed(text);
+    for (const auto& st : parsed.stages()) {
+        written.push_back(st.text);
+    }
+    // cells[s][i]: output of stage i+1 under semantics s, planned on the pipeline's first i+1
+    // stages so that a failing stage still shows the ones before it.
+    std::vector<std::vector<std::string>> cells;
+    std::vector<std::string> errors;
+    for (const convpool::Semantics s : convpool::kAllSemantics) {
+        std::vector<std::string> column;
+        std::string prefix;
+        bool failed = false;
+        for (const auto& stage : written) {
+            prefix += (prefix.empty() ? "" : " | ") + stage;
+            if (failed) {
+                column.emplace_back("-");
+                continue;
+            }
+            try {
+                const convpool::Pipeline pipeline(prefix, s);
+                column.push_back(convpool::to_string(pipeline.plan(in).back().shape));
+            } catch (const convpool::ShapeError& e) {
+                column.emplace_back("error");
+                errors.push_back(fmt::format("{}: error: {}", convpool::semantics_name(s), e.what()));
+                failed = true;
+            }
+        }
+        cells.push_back(std::move(column));
+    }
+    if (errors.size() == std::size(convpool::kAllSemantics)) {
+        throw convpool::ShapeError(errors.front());
+    }
+    std::size_t width = 18;  // "stage (as written)"
+    for (const auto& w : written) {
+        width = std::max(width, w.size());
+    }
+    std::string out = fmt::format("{:>3}  {:<{}}", "#", "stage (as written)", width);
+    for (const convpool::Semantics s : convpool::kAllSemantics) {
+        out += fmt::format(" {:>13}", convpool::semantics_name(s));
+    }
+    out += fmt::format("\n{:>3}  {:<{}}", "00", "input", width);
+    for (std::size_t s = 0; s < cells.size(); ++s) {
+        out += fmt::format(" {:>13}", convpool::to_string(in));
+    }
+    out += "\n";
+    for (std::size_t i = 0; i < written.size(); ++i) {
+        out += fmt::format("{:>3}  {:<{}}", fmt::format("{:02}", i + 1), written[i], width);
+        bool differs = false;
+        for (const auto& column : cells) {
+            out += fmt::format(" {:>13}", column[i]);
+            differs = differs || column[i] != cells.front()[i];
+        }
+        out += differs ? "  <- differs\n" : "\n";
+    }
+    out += "torch: ceil off, count-pad on; tf: count-pad off (pad=same|valid as TensorFlow); "
+           "caffe (and OpenCV dnn): ceil on, count-pad on\n";
+    for (const auto& e : errors) {
+        out += e + "\n";
+    }
+    return out;
+}
+
 convpool::Shape parse_shape(const std::string& text) {
     std::vector<std::string> parts;
     std::string cur;
@@ -185,6 +254,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run->add_option("--raw", raw, "Also write every stage as NN_<stage>.npy (float32, C x H x W)")
         ->check(CLI::IsMember({"npy"}));
+    std::string run_semantics = "torch";
+    run->add_option("--semantics", run_semantics,
+                    "Pooling conventions filling in what a stage does not say: torch (ceil off, "
+                    "count-pad on), tf (count-pad off; write pad=same|valid), caffe (ceil on)")
+        ->check(CLI::IsMember({"torch", "tf", "caffe"}))
+        ->capture_default_str();
     run->add_option("--sheet-height", run_opts.sheet_height, "Display height of each stage in sheet.png")
         ->check(CLI::Range(16, 4096))
         ->capture_default_str();
@@ -209,6 +284,11 @@ int main(int argc, char** argv) {
     shape->add_option("-p,--pipeline", shape_pipeline, "Pipeline text, or @FILE")->required();
     shape->add_option("--size", shape_size, "Input size HxW (1 channel) or CxHxW")->required();
     shape->add_flag("--json", shape_json, "Print JSON instead of a table");
+    std::string shape_semantics = "torch";
+    shape->add_option("--semantics", shape_semantics,
+                      "Pooling conventions: torch, tf, caffe, or all (a table comparing them)")
+        ->check(CLI::IsMember({"torch", "tf", "caffe", "all"}))
+        ->capture_default_str();
     shape->footer(std::string("\n") + kPipelineHelp);
 
     int threads = 0;
@@ -259,8 +339,16 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*shape) {
-            const convpool::Pipeline pipeline(convpool::pipeline_argument(shape_pipeline));
+            const std::string text = convpool::pipeline_argument(shape_pipeline);
+            if (shape_semantics == "all" && shape_json) {
+                throw convpool::UsageError("--semantics all prints a table; --json needs one of torch, tf, caffe");
+            }
             try {
+                if (shape_semantics == "all") {
+                    print_stdout(semantics_comparison_text(text, parse_shape(shape_size)));
+                    return 0;
+                }
+                const convpool::Pipeline pipeline(text, convpool::parse_semantics(shape_semantics));
                 print_stdout(shape_text(pipeline, parse_shape(shape_size), shape_json));
             } catch (const convpool::ShapeError& e) {
                 fmt::print(stderr, "convpool: error: {}\n", e.what());
@@ -273,7 +361,7 @@ int main(int argc, char** argv) {
         run_opts.load.isolate_decoder = !in_process;
         run_opts.load.npy_chw = npy_layout == "chw";
         const std::string text = convpool::pipeline_argument(run_pipeline);
-        const convpool::Pipeline pipeline(text);
+        const convpool::Pipeline pipeline(text, convpool::parse_semantics(run_semantics));
         const auto outcome = convpool::run_batch(
             pipeline, text, run_opts,
             [](const std::string& input, const std::string& message) {

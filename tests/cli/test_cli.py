@@ -387,6 +387,93 @@ class Errors(unittest.TestCase):
         self.assertIn("no input images", err)
 
 
+class PoolingModes(unittest.TestCase):
+    """Stochastic and fractional pooling, switches and unpool, --semantics."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.ramp = os.path.join(self.dir, "ramp.npy")
+        write_npy(self.ramp, [[(7 * y + 3 * x) % 11 for x in range(12)] for y in range(12)])
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_json(self, *args):
+        out = tempfile.mkdtemp(dir=self.dir)
+        code, stdout, err = run("run", self.ramp, "-o", out, "--report", "json", "-q", *args)
+        self.assertEqual(code, 0, err)
+        return json.loads(stdout), os.path.join(out, "ramp")
+
+    def test_switches_write_maps_and_the_offset_histogram(self):
+        report, folder = self.run_json("-p", "pool:max,k=3,s=2,switches | unpool")
+        pool = report["images"][0]["stages"][1]
+        self.assertEqual(pool["files"], ["01_pool-max.png", "01_pool-max_switches.png",
+                                         "01_pool-max_coverage.png"])
+        for f in pool["files"]:
+            self.assertGreater(png_size(os.path.join(folder, f))[0], 0)
+        sw = pool["switches"]
+        self.assertEqual(sw["window"], [3, 3])
+        self.assertEqual(sum(map(sum, sw["offset_histogram"])), 25)  # one winner per output
+        self.assertEqual(sw["uncovered_cells"], 12 + 12 - 1)  # last row and column dropped
+        self.assertEqual(sw["max_coverage"], 4)
+        self.assertTrue(any(n.startswith("winning taps of the 3x3 window") for n in pool["notes"]))
+        self.assertEqual(report["images"][0]["stages"][2]["shape"], [1, 12, 12])
+
+    def test_fractional_report_records_sequences_u_seed_and_integer_alpha(self):
+        report, _ = self.run_json("-p", "pool:fractional,out=8x6,u=0.25,seed=4")
+        st = report["images"][0]["stages"][1]
+        regions = st["regions"]
+        self.assertEqual(regions["variant"], "pseudo")
+        self.assertEqual(regions["u"], [0.25, 0.25])
+        self.assertEqual(regions["seed"], 4)
+        # a_i = ceil(1.5*(i + 0.25)) - ceil(1.5*0.25)
+        self.assertEqual(regions["row_starts"], [0, 1, 3, 4, 6, 7, 9, 10])
+        self.assertEqual(sum(regions["col_sizes"]), 12)
+        self.assertEqual(st["notes"], ["warning: alpha = 12/6 = 2 along columns is an integer: "
+                                       "fractional pooling is ordinary max pooling there (k=2, s=2)"])
+
+    def test_stochastic_refuses_negative_input(self):
+        neg = os.path.join(self.dir, "neg.npy")
+        write_npy(neg, [[1, -1], [2, 3]])
+        code, _, err = run("run", neg, "-p", "pool:stochastic,k=2", "-o",
+                           os.path.join(self.dir, "o"), "--report", "none")
+        self.assertEqual(code, 3)
+        self.assertIn("stage 1 'pool:stochastic,k=2': pool:stochastic: input has negative values "
+                      "(smallest -1 in channel 0)", err)
+        self.assertIn("put 'relu' before this stage", err)
+
+    def test_unpool_without_switches_is_a_usage_error(self):
+        code, _, err = run("shape", "-p", "pool:max,k=2 | unpool", "--size", "4x4")
+        self.assertEqual(code, 2)
+        self.assertEqual(err, "convpool: error: stage 2 'unpool': unpool needs the switches of an "
+                              "earlier max pool: write 'pool:max,...,switches' before it\n")
+
+    def test_semantics_change_defaults_and_are_reported(self):
+        report, _ = self.run_json("-p", "pool:avg,k=5", "--semantics", "caffe")
+        self.assertEqual(report["semantics"], "caffe")
+        self.assertEqual(report["stages"][0],
+                         "pool:avg,k=5,s=5,pad=0,dilation=1,ceil=true,count-pad=true,divisor=0")
+        self.assertEqual(report["images"][0]["stages"][1]["shape"], [1, 3, 3])
+        report, _ = self.run_json("-p", "pool:avg,k=5")
+        self.assertEqual(report["semantics"], "torch")
+        self.assertEqual(report["images"][0]["stages"][1]["shape"], [1, 2, 2])
+
+    def test_shape_semantics_all(self):
+        code, out, err = run("shape", "-p", "pool:max,k=2 | pool:avg,k=3,s=2,pad=same", "--size",
+                             "5x7", "--semantics", "all")
+        self.assertEqual(code, 0, err)
+        path = os.path.join(ROOT, "tests", "golden", "shape_semantics_all.txt")
+        if os.environ.get("CONVPOOL_UPDATE_GOLDEN"):
+            write_text(path, out)
+        self.assertEqual(out, read_text(path))
+        self.assertIn("<- differs", out)
+        code, _, err = run("shape", "-p", "pool:fractional,out=9", "--size", "5x7", "--semantics",
+                           "all")
+        self.assertEqual(code, 2)
+        self.assertIn("rows output 9 is larger than the input 5", err)
+
+
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     ROOT = os.path.abspath(sys.argv[2])
