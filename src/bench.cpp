@@ -141,6 +141,11 @@ BenchResult run_bench(const Pipeline& pipeline, const Tensor& input, const Bench
         b.min_ms = *std::min_element(times.begin(), times.end());
         b.floor_median_ms = median(floors);
         b.floor_min_ms = *std::min_element(floors.begin(), floors.end());
+        std::vector<double> paired;
+        for (std::size_t i = 0; i < times.size(); ++i) {
+            paired.push_back(times[i] / floors[i]);
+        }
+        b.paired_ratio = median(paired);
         result.stages.push_back(std::move(b));
         cur = std::move(next);
     }
@@ -199,7 +204,8 @@ std::string bench_json(const BenchResult& r) {
                           {"floor_median_ms", s.floor_median_ms},
                           {"floor_min_ms", s.floor_min_ms},
                           {"ratio_median", s.ratio()},
-                          {"ratio_min", s.min_ms / s.floor_min_ms}});
+                          {"ratio_min", s.min_ms / s.floor_min_ms},
+                          {"ratio_paired_median", s.paired_ratio}});
     }
     const nlohmann::json j = {
         {"pipeline", r.pipeline},

@@ -42,6 +42,8 @@ struct BenchStage {
     double min_ms = 0.0;
     double floor_median_ms = 0.0;  ///< streaming copy of in_bytes + out_bytes
     double floor_min_ms = 0.0;
+    /// Median over the repeats of (stage time / time of the floor run right after it).
+    double paired_ratio = 0.0;
 
     /// median / floor median: how many floors the stage costs.
     [[nodiscard]] double ratio() const { return median_ms / floor_median_ms; }
