@@ -19,10 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Below this many bytes per thread, starting a thread costs more than it saves (the kernels
-/// split their work by the same rule).
-constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 20;
-
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }

@@ -14,6 +14,10 @@
 
 namespace convpool {
 
+/// Work below this many bytes (read + written) per thread stays on fewer threads: starting a
+/// thread costs more than it saves. The kernels and the bench floor split work by this rule.
+inline constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 20;
+
 /// Sets the number of threads of parallel_for; 0 means std::thread::hardware_concurrency().
 /// Call it before any work starts (the CLI does, from `--threads`).
 void set_thread_count(int threads);

@@ -10,13 +10,6 @@
 namespace convpool::ops {
 namespace {
 
-/// Below this many bytes of input and output per thread, one thread does the job.
-constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 20;
-/// Outputs of at least this many bytes are written with non-temporal stores (see fast_pool).
-constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
-/// How much of the next input row to prefetch: enough to start the hardware's stream early.
-constexpr int kPrefetchFloats = 1024;
-
 /// One output row's worth of correlation: n outputs from `rows` (kh pointers, each to the
 /// first cell of the first window in that kernel row).
 void correlate_span(const float* const* rows, const Matrix& kernel, int n, float scale,
@@ -47,7 +40,7 @@ bool fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
     const std::size_t row_bytes =
         (static_cast<std::size_t>(src.width) + static_cast<std::size_t>(out_size.w)) * sizeof(float);
     const std::size_t grain = std::max<std::size_t>(1, kMinBytesPerThread / row_bytes);
-    const bool stream = out.size_bytes() >= kStreamBytes;
+    const bool stream = out.size_bytes() >= kernels::kStreamBytes;
     parallel_for(static_cast<std::size_t>(out_size.h), grain, [&](std::size_t begin, std::size_t end) {
         const auto ukh = static_cast<std::size_t>(kh);
         std::vector<const float*> rows(ukh);
@@ -83,7 +76,7 @@ bool fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
             const std::size_t ahead = static_cast<std::size_t>(oy) + ukh;
             if (ahead < src.rows.size() && src.rows[ahead] >= 0) {
                 const float* next = src.plane.data() + static_cast<std::ptrdiff_t>(src.rows[ahead]) * src.width;
-                for (int x = 0; x < std::min(src.width, kPrefetchFloats); x += 16) {
+                for (int x = 0; x < std::min(src.width, kernels::kPrefetchFloats); x += 16) {
                     __builtin_prefetch(next + x, 0, 2);
                 }
             }

@@ -6,8 +6,15 @@
 // -ffp-contract=off), so both give the plain loops' results bit for bit.
 
 #include <cmath>
+#include <cstddef>
 
 namespace convpool::ops::kernels {
+
+/// Outputs of at least this many bytes are written with non-temporal stores: they cannot stay
+/// in the cache anyway, and streaming them saves reading every destination line first.
+inline constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
+/// How much of the next input row to prefetch: enough to start the hardware's stream early.
+inline constexpr int kPrefetchFloats = 1024;
 
 /// The plain max reducer's rule: `b` (later in row-major order) wins when larger or NaN.
 [[nodiscard]] inline float pick_max(float a, float b) { return (b > a || std::isnan(b)) ? b : a; }

@@ -18,13 +18,6 @@ using kernels::pick_into;
 using kernels::pick_sampled;
 using kernels::pick_shifted;
 
-/// Below this many bytes of input and output per thread, one thread does the job.
-constexpr std::size_t kMinBytesPerThread = std::size_t{1} << 20;
-/// Outputs of at least this many bytes are written with non-temporal stores: they cannot stay
-/// in the cache anyway, and streaming them saves reading every destination line first.
-constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
-/// How much of the next input row to prefetch: enough to start the hardware's stream early.
-constexpr int kPrefetchFloats = 1024;
 /// Windows of at least this many rows (dilation 1) are folded with van Herk/Gil-Werman blocks.
 constexpr int kVanHerkRows = 5;
 
@@ -175,7 +168,7 @@ void extremum_rows_direct(const float* plane, int rows_in, int width, const Axis
             // Start reading the next input row while this one's outputs are written.
             const float* next = plane + static_cast<std::ptrdiff_t>(y + 1) * width;
             if (y + 1 < rows_in) {
-                for (int x = 0; x < std::min(width, kPrefetchFloats); x += 16) {
+                for (int x = 0; x < std::min(width, kernels::kPrefetchFloats); x += 16) {
                     __builtin_prefetch(next + x, 0, 2);
                 }
             }
@@ -264,7 +257,7 @@ Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which) {
     Tensor out(out_shape, uninitialized);  // every value is written below
     const bool is_max = which == Extremum::max;
     const bool van_herk = win.rows.dilation == 1 && win.rows.kernel >= kVanHerkRows;
-    const bool stream = out_shape.elements() * sizeof(float) >= kStreamBytes;
+    const bool stream = out_shape.elements() * sizeof(float) >= kernels::kStreamBytes;
     for_output_rows(out_shape, bytes_per_output_row(s, out_shape), [&](int c, int o0, int o1) {
         RowWindows hw(s.width, win.cols, out_w, is_max);
         const float* plane = in.channel(c).data();
@@ -302,7 +295,7 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
     if (full_begin == out_w) {
         full_end = out_w;
     }
-    const bool stream = out_shape.elements() * sizeof(float) >= kStreamBytes;
+    const bool stream = out_shape.elements() * sizeof(float) >= kernels::kStreamBytes;
     for_output_rows(out_shape, bytes_per_output_row(s, out_shape), [&](int c, int o0, int o1) {
         std::vector<double> acc(static_cast<std::size_t>(out_w));
         std::vector<float> line(static_cast<std::size_t>(out_w));
