@@ -92,6 +92,69 @@ TEST_CASE("pool:stochastic train phase picks cells with probability a_i / sum(a)
     }
 }
 
+TEST_CASE("pool:stochastic: every train output is a value of its window, test lies within it") {
+    // Sweep of sizes, kernels, strides, padding and ceil mode; windows from the naive reference.
+    std::mt19937 gen(11);  // test data only
+    int cases = 0;
+    for (const int n : {1, 2, 7, 9, 13}) {
+        for (int k = 1; k <= 4; ++k) {
+            for (int s = 1; s <= 3; ++s) {
+                for (int pad = 0; pad <= k / 2; ++pad) {
+                    for (const bool ceil : {false, true}) {
+                        ref::SlidingAxis axis{k, s, pad, pad, 1, ceil};
+                        const std::vector<int> starts = ref::window_starts(n, axis);
+                        if (starts.empty()) {
+                            continue;
+                        }
+                        std::vector<float> v(static_cast<std::size_t>(2 * n * n));
+                        for (float& x : v) {
+                            x = static_cast<float>(gen() % 5);  // zeros and ties included
+                        }
+                        const std::string stage =
+                            "pool:stochastic,k=" + std::to_string(k) + ",s=" + std::to_string(s) +
+                            ",pad=" + std::to_string(pad) + (ceil ? ",ceil" : "") +
+                            ",seed=" + std::to_string(cases);
+                        CAPTURE(stage);
+                        const auto in = tensor(2, n, n, v);
+                        const auto train = run(stage, in);
+                        const auto test = run(stage + ",phase=test", in);
+                        const int out = static_cast<int>(starts.size());
+                        REQUIRE(train.shape() == convpool::Shape{2, out, out});
+                        for (int c = 0; c < 2; ++c) {
+                            for (int oy = 0; oy < out; ++oy) {
+                                for (int ox = 0; ox < out; ++ox) {
+                                    std::vector<float> window;
+                                    for (int y = starts[static_cast<std::size_t>(oy)];
+                                         y < starts[static_cast<std::size_t>(oy)] + k; ++y) {
+                                        for (int x = starts[static_cast<std::size_t>(ox)];
+                                             x < starts[static_cast<std::size_t>(ox)] + k; ++x) {
+                                            if (y >= 0 && y < n && x >= 0 && x < n) {
+                                                window.push_back(in.at(c, y, x));
+                                            }
+                                        }
+                                    }
+                                    const float t = train.at(c, oy, ox);
+                                    const bool all_zero =
+                                        std::all_of(window.begin(), window.end(),
+                                                    [](float a) { return a == 0; });
+                                    CHECK((std::find(window.begin(), window.end(), t) !=
+                                               window.end() ||
+                                           (all_zero && t == 0)));
+                                    CHECK((all_zero || t > 0));  // a zero cell is never drawn
+                                    CHECK(test.at(c, oy, ox) ==
+                                          ref::stochastic_expectation(window));
+                                }
+                            }
+                        }
+                        ++cases;
+                    }
+                }
+            }
+        }
+    }
+    CHECK(cases > 100);
+}
+
 TEST_CASE("pool:stochastic zero cells are never picked; an all-zero window gives 0") {
     const auto out = values(run("pool:stochastic,k=1x3", repeated({0, 5, 0}, 200)));
     CHECK(std::all_of(out.begin(), out.end(), [](float v) { return v == 5; }));

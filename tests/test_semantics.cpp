@@ -38,6 +38,12 @@ TEST_CASE("semantics tf: SAME pads the extra cell at the end and avg divides by 
           std::vector<float>{1, 3});
 }
 
+TEST_CASE("pad=same: the resolved padding is a note of the stage") {
+    const auto plan = Pipeline("pool:avg,k=3,s=2,pad=same", Semantics::tf).plan({1, 6, 5});
+    REQUIRE(!plan[1].notes.empty());
+    CHECK(plan[1].notes[0] == "pad=same: rows 0+1, columns 1+1 (TensorFlow's rule)");
+}
+
 TEST_CASE("semantics tf: more TensorFlow SAME examples, 2-D and even kernels") {
     // 2x2 input, k=2, s=1 SAME: out 2x2, pad one row and one column at the end.
     const auto in = tensor(1, 2, 2, {1, 2, 3, 4});

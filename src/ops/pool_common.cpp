@@ -133,6 +133,12 @@ Shape PoolGeometry::output_shape(const Shape& in) const {
 std::vector<std::string> PoolGeometry::notes(const Shape& in) const {
     std::vector<std::string> notes;
     const Window win = window(in.height, in.width);
+    if (m_pad.mode == Pad::Mode::same) {
+        // The resolved padding, so that the report shows what SAME meant for this input.
+        notes.push_back(fmt::format("pad=same: rows {}+{}, columns {}+{} (TensorFlow's rule)",
+                                    win.rows.pad_begin, win.rows.pad_end, win.cols.pad_begin,
+                                    win.cols.pad_end));
+    }
     const auto describe = [&notes](const char* what, int in_extent, const Axis& axis) {
         const AxisCoverage cov = axis_coverage(in_extent, axis);
         if (cov.out <= 0) {
