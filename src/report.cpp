@@ -166,6 +166,31 @@ ChannelStats channel_stats(std::span<const float> values) {
     return s;
 }
 
+Histogram value_histogram(std::span<const float> values, int bins) {
+    Histogram h;
+    h.lo = std::numeric_limits<double>::infinity();
+    h.hi = -std::numeric_limits<double>::infinity();
+    for (const float v : values) {
+        if (std::isfinite(v)) {
+            h.lo = std::min(h.lo, static_cast<double>(v));
+            h.hi = std::max(h.hi, static_cast<double>(v));
+        }
+    }
+    if (!(h.hi >= h.lo) || bins < 1) {
+        h.lo = h.hi = 0.0;
+        return h;
+    }
+    h.counts.assign(static_cast<std::size_t>(bins), 0);
+    const double scale = h.hi > h.lo ? static_cast<double>(bins) / (h.hi - h.lo) : 0.0;
+    for (const float v : values) {
+        if (std::isfinite(v)) {
+            const double pos = std::floor((static_cast<double>(v) - h.lo) * scale);
+            ++h.counts[static_cast<std::size_t>(std::min(static_cast<double>(bins - 1), pos))];
+        }
+    }
+    return h;
+}
+
 std::string report_json(const RunReport& report) {
     nlohmann::json images = nlohmann::json::array();
     std::size_t ok = 0;

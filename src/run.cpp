@@ -10,6 +10,7 @@
 
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
+#include "convpool/html.hpp"
 #include "convpool/npy.hpp"
 #include "convpool/visualize.hpp"
 
@@ -46,6 +47,7 @@ StageReport stage_report(const StageResult& r, const StageReport* previous, cons
     for (int c = 0; c < st.shape.channels; ++c) {
         st.channels.push_back(channel_stats(r.tensor->channel(c)));
     }
+    st.histogram = value_histogram(r.tensor->data());
     st.notes = notes;
     return st;
 }
@@ -239,6 +241,9 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     const fs::path out(options.out_dir);
     write_text(out / "report.json", report_json(outcome.report));
     write_text(out / "report.csv", report_csv(outcome.report));
+    if (options.html) {
+        write_html_report(outcome.report, options.out_dir);
+    }
     return outcome;
 }
 

@@ -33,6 +33,17 @@ struct ChannelStats {
 /// Statistics of `values`.
 [[nodiscard]] ChannelStats channel_stats(std::span<const float> values);
 
+/// Counts of the finite values in `counts.size()` equal bins over [lo, hi] (the last bin holds
+/// hi; all values in bin 0 when lo == hi). Empty `counts` when no value is finite.
+struct Histogram {
+    double lo = 0;
+    double hi = 0;
+    std::vector<std::size_t> counts;
+};
+
+/// Histogram of the finite `values` in `bins` bins over their own [min, max].
+[[nodiscard]] Histogram value_histogram(std::span<const float> values, int bins = 64);
+
 /// What a stage that recorded switches (`pool:max,switches`) did, for the report.
 struct SwitchSummary {
     Size2 window;  ///< taps per window (rows x cols)
@@ -54,6 +65,7 @@ struct StageReport {
     double milliseconds = 0.0;
     ChannelStats overall;
     std::vector<ChannelStats> channels;
+    Histogram histogram;  ///< every finite value of the stage, 64 bins (the HTML report)
     std::vector<std::string> notes;
     std::vector<std::string> files;  ///< written files, relative to the image's output folder
     std::optional<RegionSequences> regions;  ///< fractional pooling: sequences, u and seed

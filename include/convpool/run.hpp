@@ -18,6 +18,7 @@ struct RunOptions {
     std::string out_dir = "convpool-out";
     bool raw_npy = false;   ///< also write NN_<stage>.npy
     int sheet_height = 256;  ///< display height of every stage in sheet.png
+    bool html = false;       ///< also write OUT/index.html (html.hpp)
     LoadOptions load;
 };
 

@@ -260,6 +260,7 @@ int main(int argc, char** argv) {
                     "count-pad on), tf (count-pad off; write pad=same|valid), caffe (ceil on)")
         ->check(CLI::IsMember({"torch", "tf", "caffe"}))
         ->capture_default_str();
+    run->add_flag("--html", run_opts.html, "Also write OUT/index.html: one self-contained page with every picture, histogram and table");
     run->add_option("--sheet-height", run_opts.sheet_height, "Display height of each stage in sheet.png")
         ->check(CLI::Range(16, 4096))
         ->capture_default_str();

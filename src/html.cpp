@@ -1,0 +1,372 @@
+#include "convpool/html.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <span>
+
+#include "convpool/format.hpp"
+#include "convpool/image_io.hpp"
+
+namespace convpool {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Readable on a laptop, printable: one column, pixelated pictures, no external resources.
+constexpr const char* kStyle = R"(
+:root { color-scheme: light; --ink: #222; --muted: #666; --line: #ddd; --accent: #2a6f97; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1200px; padding: 16px 24px 48px; color: var(--ink);
+       font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+       background: #fff; }
+h1 { font-size: 22px; margin: 8px 0 4px; }
+h2 { font-size: 18px; margin: 32px 0 8px; padding-top: 8px; border-top: 2px solid var(--line); }
+h3 { font-size: 15px; margin: 20px 0 6px; }
+code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
+              font-size: 13px; }
+.muted { color: var(--muted); }
+a { color: var(--accent); }
+img { max-width: 100%; height: auto; image-rendering: pixelated; image-rendering: crisp-edges; }
+.sheet { display: block; border: 1px solid var(--line); margin: 8px 0; }
+.flow { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; margin: 8px 0; }
+.flow .box { border: 1px solid var(--line); border-radius: 4px; padding: 2px 8px;
+             background: #f6f8fa; }
+.flow .op { font-weight: 600; }
+.flow .arrow { color: var(--muted); }
+.stage { display: grid; grid-template-columns: minmax(0, 1fr) 340px; gap: 16px;
+         border-top: 1px solid var(--line); padding: 12px 0; break-inside: avoid; }
+.stage figure { margin: 0; }
+.stage figcaption { color: var(--muted); font-size: 12px; }
+.pics { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
+.pics img { border: 1px solid var(--line); max-height: 520px; }
+table { border-collapse: collapse; margin: 6px 0; font-size: 12px; }
+th, td { border: 1px solid var(--line); padding: 2px 6px; text-align: right; white-space: nowrap; }
+th { background: #f6f8fa; }
+td.l, th.l { text-align: left; }
+.scroll { overflow-x: auto; }
+.error { color: #b00020; font-weight: 600; }
+.warning { color: #8a5300; }
+.index { display: flex; flex-wrap: wrap; gap: 12px; }
+.index a { display: block; width: 180px; text-decoration: none; color: var(--ink);
+           border: 1px solid var(--line); padding: 6px; border-radius: 4px; }
+.index img { display: block; width: 100%; height: 90px; object-fit: contain; background: #f6f8fa; }
+.index .name { font-size: 12px; overflow-wrap: anywhere; }
+svg.hist { display: block; }
+svg.hist text { font: 10px system-ui, sans-serif; fill: #444; }
+@media (max-width: 800px) { .stage { grid-template-columns: 1fr; } }
+@media print {
+  body { max-width: none; padding: 0; }
+  section.image { break-before: page; }
+  section.image:first-of-type { break-before: auto; }
+  .pics img { max-height: 360px; }
+  a { color: inherit; text-decoration: none; }
+}
+)";
+
+std::string num(double v) {
+    if (std::isnan(v)) {
+        return "nan";
+    }
+    return fmt::format("{:.4g}", v);
+}
+
+std::string percent(double v) { return std::isnan(v) ? "nan" : fmt::format("{:.1f}%", 100.0 * v); }
+
+/// URL of `file` (relative to the image's folder) relative to OUT.
+std::string image_url(const ImageReport& img, const std::string& out_dir, const std::string& file) {
+    const fs::path rel = fs::path(img.output_dir).lexically_relative(fs::path(out_dir));
+    const fs::path full = rel.empty() || rel == "." ? fs::path(file) : rel / file;
+    return url_path(full.generic_string());
+}
+
+bool is_picture(const std::string& file) {
+    return file.size() > 4 && file.compare(file.size() - 4, 4, ".png") == 0;
+}
+
+/// An inline SVG bar chart of `h` with a value axis (lo, 0 when inside, hi) and a log count axis.
+std::string histogram_svg(const Histogram& h) {
+    if (h.counts.empty()) {
+        return "<p class=\"muted\">no finite values</p>";
+    }
+    constexpr double kW = 320;
+    constexpr double kH = 150;
+    constexpr double kLeft = 44;
+    constexpr double kRight = 8;
+    constexpr double kTop = 8;
+    constexpr double kBottom = 30;
+    const double pw = kW - kLeft - kRight;
+    const double ph = kH - kTop - kBottom;
+    const std::size_t top = *std::max_element(h.counts.begin(), h.counts.end());
+    // log10(1 + count): spikes (ReLU zeros, padding) stay readable beside the rest.
+    const double ymax = std::max(1.0, std::ceil(std::log10(static_cast<double>(top) + 1.0)));
+    const auto y_of = [&](double count) { return kTop + ph - ph * std::log10(count + 1.0) / ymax; };
+    std::string svg = fmt::format(
+        "<svg class=\"hist\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
+        "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"histogram of values\">",
+        kW, kH);
+    const double bw = pw / static_cast<double>(h.counts.size());
+    for (std::size_t i = 0; i < h.counts.size(); ++i) {
+        if (h.counts[i] == 0) {
+            continue;
+        }
+        const double y = y_of(static_cast<double>(h.counts[i]));
+        svg += fmt::format(
+            "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"#2a6f97\">"
+            "<title>{}</title></rect>",
+            kLeft + bw * static_cast<double>(i), y, std::max(0.5, bw - 0.5), kTop + ph - y,
+            h.counts[i]);
+    }
+    // Axes and ticks.
+    svg += fmt::format("<path d=\"M{0} {1} V{2} H{3}\" stroke=\"#444\" fill=\"none\"/>", kLeft, kTop,
+                       kTop + ph, kLeft + pw);
+    for (int e = 0; e <= static_cast<int>(ymax); ++e) {
+        const double y = y_of(std::pow(10.0, e) - (e == 0 ? 1.0 : 0.0));
+        svg += fmt::format(
+            "<line x1=\"{0}\" y1=\"{1:.2f}\" x2=\"{2}\" y2=\"{1:.2f}\" stroke=\"#444\"/>"
+            "<text x=\"{3}\" y=\"{4:.2f}\" text-anchor=\"end\">{5}</text>",
+            kLeft - 3, y, kLeft, kLeft - 5, y + 3.5,
+            e == 0 ? std::string("0") : (e < 4 ? fmt::format("{}", std::lround(std::pow(10.0, e)))
+                                               : fmt::format("1e{}", e)));
+    }
+    const auto x_tick = [&](double value, const char* anchor) {
+        const double span = h.hi - h.lo;
+        const double x = kLeft + (span > 0 ? (value - h.lo) / span * pw : 0.0);
+        return fmt::format(
+            "<line x1=\"{0:.2f}\" y1=\"{1}\" x2=\"{0:.2f}\" y2=\"{2}\" stroke=\"#444\"/>"
+            "<text x=\"{0:.2f}\" y=\"{3}\" text-anchor=\"{4}\">{5}</text>",
+            x, kTop + ph, kTop + ph + 4, kTop + ph + 14, anchor, num(value));
+    };
+    svg += x_tick(h.lo, "start");
+    if (h.hi > h.lo) {
+        svg += x_tick(h.hi, "end");
+        if (h.lo < 0 && h.hi > 0 && -h.lo > 0.15 * (h.hi - h.lo) && h.hi > 0.15 * (h.hi - h.lo)) {
+            svg += x_tick(0.0, "middle");
+        }
+    }
+    svg += fmt::format(
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">value ({} bins)</text>"
+        "<text x=\"10\" y=\"{}\" transform=\"rotate(-90 10 {})\" text-anchor=\"middle\">count "
+        "(log)</text></svg>",
+        kLeft + pw / 2, kH - 3, h.counts.size(), kTop + ph / 2, kTop + ph / 2);
+    return svg;
+}
+
+const char* kStatsHeader =
+    "<th>min</th><th>max</th><th>mean</th><th>std</th><th>zero</th><th>neg</th>"
+    "<th>entropy</th><th>p1</th><th>p50</th><th>p99</th><th>non-finite</th>";
+
+std::string stats_cells(const ChannelStats& s) {
+    return fmt::format(
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td>",
+        num(s.min), num(s.max), num(s.mean), num(s.std), percent(s.zero_fraction),
+        percent(s.negative_fraction), num(s.entropy), num(s.p1), num(s.p50), num(s.p99),
+        s.nonfinite);
+}
+
+/// input 3x512x512 -> conv 3x512x512 -> pool:max 3x256x256
+std::string flow_html(const ImageReport& img) {
+    std::string out = "<div class=\"flow\" aria-label=\"shapes through the pipeline\">";
+    for (const auto& st : img.stages) {
+        if (st.index > 0) {
+            out += "<span class=\"arrow\">&rarr;</span>";
+        }
+        out += fmt::format("<span class=\"box\"><span class=\"op\">{}</span> <code>{}</code></span>",
+                           html_escape(st.op), html_escape(to_string(st.shape)));
+    }
+    return out + "</div>";
+}
+
+/// The overview table: one row per stage.
+std::string summary_table(const ImageReport& img, std::size_t pos) {
+    std::string out = fmt::format(
+        "<div class=\"scroll\"><table><thead><tr><th>#</th><th class=\"l\">stage</th><th>shape</th>"
+        "<th>elements</th><th>vs prev</th><th>vs input</th><th>ms</th>{}</tr></thead><tbody>",
+        kStatsHeader);
+    for (const auto& st : img.stages) {
+        out += fmt::format(
+            "<tr><td>{:02}</td><td class=\"l\"><a href=\"#{}\"><code>{}</code></a></td><td>{}</td>"
+            "<td>{}</td><td>{:.4f}</td><td>{:.4f}</td><td>{:.2f}</td>{}</tr>",
+            st.index, fmt::format("img{}-s{}", pos, st.index), html_escape(st.stage),
+            html_escape(to_string(st.shape)), st.elements(), st.ratio_previous, st.ratio_input,
+            st.milliseconds, stats_cells(st.overall));
+    }
+    return out + "</tbody></table></div>";
+}
+
+std::string stage_html(const ImageReport& img, std::size_t pos, const StageReport& st,
+                       const std::string& out_dir, bool lazy) {
+    std::string pics;
+    for (const auto& f : st.files) {
+        if (!is_picture(f)) {
+            continue;
+        }
+        pics += fmt::format(
+            "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"{2}></a><figcaption><code>{1}"
+            "</code></figcaption></figure>",
+            html_escape(image_url(img, out_dir, f)), html_escape(f),
+            lazy ? " loading=\"lazy\"" : "");
+    }
+    std::string links;
+    for (const auto& f : st.files) {
+        if (!is_picture(f)) {
+            links += fmt::format(" <a href=\"{}\"><code>{}</code></a>",
+                                 html_escape(image_url(img, out_dir, f)), html_escape(f));
+        }
+    }
+    std::string notes;
+    for (const auto& n : st.notes) {
+        notes += fmt::format("<li>{}</li>", html_escape(n));
+    }
+    std::string channels;
+    if (st.channels.size() > 1) {
+        channels = fmt::format(
+            "<details{}><summary>{} channels</summary><div class=\"scroll\"><table><thead><tr>"
+            "<th>c</th>{}</tr></thead><tbody>",
+            st.channels.size() <= 8 ? " open" : "", st.channels.size(), kStatsHeader);
+        for (std::size_t c = 0; c < st.channels.size(); ++c) {
+            channels += fmt::format("<tr><td>{}</td>{}</tr>", c, stats_cells(st.channels[c]));
+        }
+        channels += "</tbody></table></div></details>";
+    }
+    return fmt::format(
+        "<div class=\"stage\" id=\"img{}-s{}\"><div><h3>{:02} <code>{}</code> <span "
+        "class=\"muted\">{}</span></h3><div class=\"pics\">{}</div>{}{}</div><div>{}"
+        "<div class=\"muted\">{:.2f} ms, {} elements, {:.4g}&times; the previous stage</div>{}"
+        "</div></div>",
+        pos, st.index, st.index, html_escape(st.stage), html_escape(to_string(st.shape)),
+        pics, links.empty() ? std::string() : "<p>files:" + links + "</p>",
+        notes.empty() ? std::string() : "<ul class=\"muted\">" + notes + "</ul>",
+        histogram_svg(st.histogram), st.milliseconds, st.elements(), st.ratio_previous, channels);
+}
+
+std::string image_html(const ImageReport& img, std::size_t pos, const std::string& out_dir,
+                       bool lazy) {
+    const std::string status = img.ok ? "ok" : "failed";
+    std::string out = fmt::format(
+        "<section class=\"image\" id=\"img{}\"><h2><code>{}</code> <span class=\"muted\">{}</span>"
+        "</h2>",
+        pos, html_escape(img.input), html_escape(status));
+    if (!img.ok) {
+        out += fmt::format("<p class=\"error\">{}</p>", html_escape(img.error));
+    }
+    for (const auto& w : img.warnings) {
+        out += fmt::format("<p class=\"warning\">warning: {}</p>", html_escape(w));
+    }
+    for (const auto& f : img.files) {
+        if (is_picture(f)) {
+            out += fmt::format("<a href=\"{0}\"><img class=\"sheet\" src=\"{0}\" alt=\"{1}\"{2}></a>",
+                               html_escape(image_url(img, out_dir, f)),
+                               html_escape(f == "sheet.png" ? "contact sheet of " + img.input : f),
+                               lazy ? " loading=\"lazy\"" : "");
+        }
+    }
+    if (!img.stages.empty()) {
+        out += flow_html(img);
+        out += summary_table(img, pos);
+        for (const auto& st : img.stages) {
+            out += stage_html(img, pos, st, out_dir, lazy);
+        }
+    }
+    return out + "</section>\n";
+}
+
+/// Thumbnails linking to each image's section.
+std::string index_html(const RunReport& report, const std::string& out_dir) {
+    std::string out = "<nav><h2>Images</h2><div class=\"index\">";
+    for (std::size_t pos = 0; pos < report.images.size(); ++pos) {
+        const ImageReport& img = report.images[pos];
+        std::string thumb;
+        for (const auto& f : img.files) {
+            if (is_picture(f)) {
+                thumb = fmt::format("<img src=\"{}\" alt=\"\" loading=\"lazy\">",
+                                    html_escape(image_url(img, out_dir, f)));
+                break;
+            }
+        }
+        if (thumb.empty()) {
+            thumb = "<img alt=\"\" src=\"data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==\">";
+        }
+        out += fmt::format("<a href=\"#img{}\">{}<span class=\"name\">{}{}</span></a>", pos,
+                           thumb, html_escape(fs::path(img.input).filename().string()),
+                           img.ok ? "" : " <span class=\"error\">failed</span>");
+    }
+    return out + "</div></nav>\n";
+}
+
+}  // namespace
+
+std::string html_escape(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string url_path(const std::string& path) {
+    std::string out;
+    for (const char c : path) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+            out += c;
+        } else {
+            out += fmt::format("%{:02X}", u);
+        }
+    }
+    return out;
+}
+
+std::string report_html(const RunReport& report, const std::string& out_dir) {
+    std::size_t ok = 0;
+    for (const auto& img : report.images) {
+        ok += img.ok ? 1U : 0U;
+    }
+    std::string out = fmt::format(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<meta name=\"generator\" content=\"convpool {}\">"
+        "<title>convpool report: {}</title><style>{}</style></head><body>\n"
+        "<header><h1>convpool report</h1><p>Pipeline <code>{}</code> "
+        "&middot; semantics {} &middot; {} image{}, {} ok, {} failed &middot; <a href=\"report.json\">report.json</a> "
+        "&middot; <a href=\"report.csv\">report.csv</a></p>",
+        CONVPOOL_VERSION, html_escape(report.pipeline), kStyle, html_escape(report.pipeline),
+        html_escape(report.semantics), report.images.size(), report.images.size() == 1 ? "" : "s",
+        ok, report.images.size() - ok);
+    if (!report.stages.empty()) {
+        out += "<ol class=\"mono\">";
+        for (const auto& s : report.stages) {
+            out += fmt::format("<li>{}</li>", html_escape(s));
+        }
+        out += "</ol>";
+    }
+    out += "</header>\n";
+    if (report.images.size() > 1) {
+        out += index_html(report, out_dir);
+    }
+    for (std::size_t pos = 0; pos < report.images.size(); ++pos) {
+        // The first image loads at once; later ones when scrolled to (large batches).
+        out += image_html(report.images[pos], pos, out_dir, pos > 0);
+    }
+    return out + "</body></html>\n";
+}
+
+void write_html_report(const RunReport& report, const std::string& out_dir) {
+    const std::string page = report_html(report, out_dir);
+    write_file_atomic((fs::path(out_dir) / "index.html").string(),
+                      std::span<const char>(page.data(), page.size()));
+}
+
+}  // namespace convpool

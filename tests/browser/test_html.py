@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Browser test of the HTML report: convpool run --html, then headless Chromium.
+
+Usage: test_html.py PATH/TO/convpool REPO_ROOT [--save-screenshot PNG]
+
+Checks, on a run over two samples:
+  * the page is self-contained: no <script>, nothing loaded from http(s), every <img> file exists;
+  * in Chromium (--dump-dom on a test-only copy with one inline script): the load event fired and
+    every <img> decoded (complete, naturalWidth > 0);
+  * no console errors (Chromium's log on stderr: "Uncaught", "Failed to load resource", ...);
+  * the screenshot is a real picture: many distinct colours, not one blank colour.
+A control page with a broken image and a throwing script must fail the same checks, so the test
+cannot pass by not looking. Without Chromium it prints 'SKIPPED: ...' and exits 77 (ctest: skip).
+--save-screenshot writes a half-size crop of the screenshot (the README's picture).
+Standard library only.
+"""
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+SKIP = 77
+
+
+def chromium_binary():
+    for name in (os.environ.get("CONVPOOL_CHROMIUM", ""), "chromium", "chromium-browser",
+                 "google-chrome"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def chromium(binary, profile, *args, timeout=90):
+    """Runs headless Chromium with a fresh profile and no network services; returns the process."""
+    cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", "--disable-extensions", "--hide-scrollbars",
+           "--enable-logging=stderr", "--v=0", f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+CONSOLE_ERROR = re.compile(r"Uncaught|ERROR:CONSOLE|Failed to load resource|net::ERR_", re.I)
+
+
+def console_errors(stderr):
+    return [line for line in stderr.splitlines()
+            if "CONSOLE" in line and CONSOLE_ERROR.search(line)
+            or "Failed to load resource" in line]
+
+
+# An inline script added to a test-only copy of the page: after `load`, the title says whether
+# every image decoded. Chromium's --dump-dom prints the DOM after the load event.
+PROBE = """<script>
+window.addEventListener('load', function () {
+  var bad = [], imgs = document.images;
+  for (var i = 0; i < imgs.length; ++i) {
+    if (!imgs[i].complete || imgs[i].naturalWidth === 0) bad.push(imgs[i].getAttribute('src'));
+  }
+  document.title = 'PROBE images=' + imgs.length + ' bad=' + bad.length + ' ' + bad.join(' ');
+});
+</script>"""
+
+
+def probe_page(binary, profile, html_path):
+    """(title written by PROBE, chromium stderr) for a copy of html_path with the probe added."""
+    with open(html_path, encoding="utf-8") as f:
+        page = f.read()
+    # Every image is checked, including those the page loads lazily.
+    page = page.replace(' loading="lazy"', "").replace("</body>", PROBE + "</body>")
+    probe_path = os.path.join(os.path.dirname(html_path), "_probe.html")
+    with open(probe_path, "w", encoding="utf-8") as f:
+        f.write(page)
+    p = chromium(binary, profile, "--virtual-time-budget=10000", "--dump-dom",
+                 "file://" + probe_path)
+    os.remove(probe_path)
+    m = re.search(r"<title>(PROBE[^<]*)</title>", p.stdout)
+    return (m.group(1) if m else None), p.stderr
+
+
+def read_png(path):
+    """(width, height, rows of RGB tuples) of an 8-bit RGB or RGBA PNG."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and ctype in (2, 6) and interlace == 0, (depth, ctype, interlace)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    bpp = 3 if ctype == 2 else 4
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        ftype = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if ftype == 1:
+                line[i] = (line[i] + a) & 255
+            elif ftype == 2:
+                line[i] = (line[i] + b) & 255
+            elif ftype == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ftype == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append([tuple(line[x * bpp:x * bpp + 3]) for x in range(width)])
+        prev = line
+    return width, height, rows
+
+
+def write_png(path, rows):
+    """Writes RGB rows as an 8-bit PNG (filter 0 on every row; zlib level 9)."""
+    height, width = len(rows), len(rows[0])
+    raw = b"".join(b"\x00" + bytes(v for px in row for v in px) for row in rows)
+
+    def chunk(kind, body):
+        return (struct.pack(">I", len(body)) + kind + body +
+                struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" +
+                chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def half_size_crop(rows, height):
+    """The top `height` rows, halved in both directions (2x2 box average)."""
+    out = []
+    for y in range(0, min(height, len(rows)) - 1, 2):
+        r0, r1 = rows[y], rows[y + 1]
+        out.append([tuple((r0[x][k] + r0[x + 1][k] + r1[x][k] + r1[x + 1][k] + 2) // 4
+                          for k in range(3)) for x in range(0, len(r0) - 1, 2)])
+    return out
+
+
+def static_checks(out, html):
+    """Problems with the page as a file: scripts, network references, missing pictures."""
+    problems = []
+    if re.search(r"<script", html, re.I):
+        problems.append("the page has a <script>")
+    for attr, url in re.findall(r'\b(src|href)="([^"]*)"', html):
+        if re.match(r"(https?:)?//", url):
+            problems.append(f"{attr} from the network: {url}")
+    srcs = re.findall(r'<img[^>]*\bsrc="([^"]*)"', html)
+    for src in srcs:
+        if src.startswith("data:"):
+            continue
+        path = os.path.join(out, re.sub(r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), src))
+        if not os.path.isfile(path):
+            problems.append(f"<img src> names a missing file: {src}")
+    if re.search(r"<link[^>]*stylesheet|@import|url\(", html, re.I):
+        problems.append("the page loads a style sheet or url() resource")
+    return problems, len(srcs)
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 2
+    binary_convpool, root = sys.argv[1], sys.argv[2]
+    save = sys.argv[sys.argv.index("--save-screenshot") + 1] if "--save-screenshot" in sys.argv else None
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="convpool-html-") as tmp:
+        out = os.path.join(tmp, "out dir")  # a space: URLs must be encoded
+        p = subprocess.run([binary_convpool, "run", os.path.join(root, "samples", "chelsea.png"),
+                            os.path.join(root, "samples", "camera.png"),
+                            "-p", "conv:sobel-x | relu | pool:max,k=2,s=2 | pool:avg,k=2",
+                            "-o", out, "--html", "--report", "none", "-q"],
+                           capture_output=True, text=True, timeout=120)
+        if p.returncode != 0:
+            print(f"FAIL: convpool run --html exited {p.returncode}: {p.stderr}")
+            return 1
+        html_path = os.path.join(out, "index.html")
+        with open(html_path, encoding="utf-8") as f:
+            html = f.read()
+        problems, n_img = static_checks(out, html)
+        failures += problems
+        for needed in ("<svg", "&rarr;", "chelsea", "camera", 'href="#img'):
+            if needed not in html:
+                failures.append(f"the page lacks {needed!r}")
+        print(f"static: {n_img} <img> elements, {len(problems)} problems")
+
+        binary = chromium_binary()
+        if binary is None:
+            for f in failures:
+                print("FAIL:", f)
+            print("SKIPPED: chromium is not installed (apt-get install chromium); "
+                  "only the static checks ran")
+            return 1 if failures else SKIP
+
+        profile = os.path.join(tmp, "profile")
+        title, stderr = probe_page(binary, profile, html_path)
+        print(f"browser: {title}")
+        if title is None:
+            failures.append("the probe did not run (no load event?)")
+        elif not re.match(rf"PROBE images={n_img} bad=0 ", title + " "):
+            failures.append(f"images not decoded: {title}")
+        errors = console_errors(stderr)
+        failures += [f"console: {e}" for e in errors]
+
+        shot = os.path.join(tmp, "shot.png")
+        s = chromium(binary, profile, f"--screenshot={shot}", "--window-size=1280,2000",
+                     "--virtual-time-budget=10000", "file://" + html_path)
+        failures += [f"console: {e}" for e in console_errors(s.stderr)]
+        if not os.path.isfile(shot):
+            failures.append(f"no screenshot: {s.stderr[-2000:]}")
+        else:
+            width, height, rows = read_png(shot)
+            colours = {px for row in rows[::4] for px in row[::4]}
+            background = max(colours, key=lambda c: sum(1 for row in rows[::4] for px in row[::4] if px == c))
+            share = sum(1 for row in rows[::4] for px in row[::4] if px == background) / \
+                (len(rows[::4]) * len(rows[0][::4]))
+            print(f"screenshot: {width}x{height}, {len(colours)} colours (sampled), "
+                  f"background share {share:.2f}")
+            if len(colours) < 200 or share > 0.95:
+                failures.append(f"the screenshot looks blank ({len(colours)} colours, "
+                                f"{share:.2f} one colour)")
+            if save:
+                write_png(save, half_size_crop(rows, 1400))
+                print(f"saved {save}")
+
+        # Control: a broken page must trip the same checks.
+        bad = os.path.join(out, "bad.html")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write("<!DOCTYPE html><html><head><title>x</title></head><body>"
+                    "<img src=\"missing.png\"><script>undefined_function();</script></body></html>")
+        title, stderr = probe_page(binary, profile, bad)
+        if title is None or "bad=1" not in title or not console_errors(stderr):
+            failures.append(f"the control page was not caught (title {title!r}, "
+                            f"console {console_errors(stderr)!r})")
+        else:
+            print("control: broken image and script error detected")
+
+    for f in failures:
+        print("FAIL:", f)
+    print("OK" if not failures else f"{len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

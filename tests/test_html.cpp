@@ -1,0 +1,64 @@
+#include "convpool/html.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "convpool/report.hpp"
+
+using convpool::value_histogram;
+
+TEST_CASE("value_histogram: counts finite values in equal bins, the maximum in the last") {
+    const std::vector<float> v{0.0F, 0.1F, 0.5F, 0.99F, 1.0F, std::numeric_limits<float>::quiet_NaN()};
+    const auto h = value_histogram(v, 4);
+    CHECK(h.lo == 0.0);
+    CHECK(h.hi == doctest::Approx(1.0));
+    CHECK(h.counts == std::vector<std::size_t>{2, 0, 1, 2});
+}
+
+TEST_CASE("value_histogram: a constant puts everything in bin 0; no finite value gives no bins") {
+    const std::vector<float> c{3.0F, 3.0F, 3.0F};
+    CHECK(value_histogram(c, 8).counts == std::vector<std::size_t>{3, 0, 0, 0, 0, 0, 0, 0});
+    const std::vector<float> none{std::numeric_limits<float>::infinity()};
+    CHECK(value_histogram(none).counts.empty());
+}
+
+TEST_CASE("html_escape and url_path: text and file names cannot break the page") {
+    CHECK(convpool::html_escape("<a href=\"x\">&'") == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    CHECK(convpool::url_path("my dir/a#1?.png") == "my%20dir/a%231%3F.png");
+    CHECK(convpool::url_path("caf\xc3\xa9/x.png") == "caf%C3%A9/x.png");
+}
+
+TEST_CASE("report_html: pictures relative to OUT, escaped text, a histogram, no script") {
+    convpool::RunReport report;
+    report.pipeline = "relu | pool:max,k=2 <b>";
+    convpool::ImageReport img;
+    img.input = "in/a&b.png";
+    img.output_dir = "out/a&b";
+    img.ok = true;
+    img.files = {"sheet.png"};
+    convpool::StageReport st;
+    st.op = "input";
+    st.stage = "input";
+    st.shape = {1, 2, 2};
+    st.files = {"00_input.png"};
+    const std::vector<float> values{0.0F, 1.0F, 2.0F, 3.0F};
+    st.histogram = value_histogram(values);
+    img.stages.push_back(st);
+    report.images.push_back(img);
+    const std::string page = convpool::report_html(report, "out");
+    CHECK(page.find("src=\"a%26b/sheet.png\"") != std::string::npos);
+    CHECK(page.find("src=\"a%26b/00_input.png\"") != std::string::npos);
+    CHECK(page.find("pool:max,k=2 &lt;b&gt;") != std::string::npos);
+    CHECK(page.find("<b>") == std::string::npos);
+    CHECK(page.find("<svg") != std::string::npos);
+    CHECK(page.find("<script") == std::string::npos);
+    CHECK(page.find("http://") == page.find("http://www.w3.org/2000/svg"));  // only the SVG namespace
+    CHECK(page.find("https://") == std::string::npos);
+    // One image: no index of thumbnails.
+    CHECK(page.find("<nav>") == std::string::npos);
+    report.images.push_back(img);
+    CHECK(convpool::report_html(report, "out").find("<nav>") != std::string::npos);
+}
