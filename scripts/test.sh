@@ -4,7 +4,7 @@
 # with warnings as errors, then the whole suite again under AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh clang libclang-rt-14-dev chromium
+scripts/install-deps.sh clang libclang-rt-14-dev parallel chromium
 echo "== fuzz ==" >&2
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz

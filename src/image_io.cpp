@@ -11,9 +11,11 @@
 #include <atomic>
 #include <cstdio>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -306,6 +308,93 @@ LoadedImage load_image(const std::string& path, const LoadOptions& options) {
     }
     ::close(fd);
     return decode_image(bytes, options);
+}
+
+std::string encoding_extension(ImageEncoding encoding, int channels) {
+    switch (encoding) {
+        case ImageEncoding::png:
+            return ".png";
+        case ImageEncoding::pgm:
+            return channels == 3 ? ".ppm" : ".pgm";
+        case ImageEncoding::npy:
+            return ".npy";
+    }
+    return "";
+}
+
+std::string encode_image(const Tensor& t, ImageEncoding encoding) {
+    if (encoding == ImageEncoding::npy) {
+        return encode_npy(t);
+    }
+    const Shape& s = t.shape();
+    if (s.channels != 1 && s.channels != 3) {
+        throw ShapeError(fmt::format("an 8-bit {} holds 1 or 3 channels, the final stage has {} "
+                                     "(use --format npy)",
+                                     encoding == ImageEncoding::png ? "PNG" : "PGM/PPM", s.channels));
+    }
+    float lo = std::numeric_limits<float>::infinity();
+    float hi = -std::numeric_limits<float>::infinity();
+    for (const float v : t.data()) {
+        if (std::isfinite(v)) {
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+    }
+    const bool unit = lo >= 0.0F && hi <= 1.0F;
+    const float offset = unit ? 0.0F : lo;
+    const float span = unit ? 1.0F : (hi > lo ? hi - lo : 1.0F);
+    // Interleaved 8-bit pixels, RGB for 3 channels.
+    std::vector<unsigned char> px(s.elements());
+    const std::size_t plane = s.plane();
+    for (int c = 0; c < s.channels; ++c) {
+        const auto src = t.channel(c);
+        for (std::size_t i = 0; i < plane; ++i) {
+            const float v = src[i];
+            const float x = std::isfinite(v) ? (v - offset) / span : (v > 0 ? 1.0F : 0.0F);
+            px[i * static_cast<std::size_t>(s.channels) + static_cast<std::size_t>(c)] =
+                static_cast<unsigned char>(std::lround(std::clamp(x, 0.0F, 1.0F) * 255.0F));
+        }
+    }
+    if (encoding == ImageEncoding::pgm) {
+        std::string out = fmt::format("P{}\n{} {}\n255\n", s.channels == 3 ? 6 : 5, s.width, s.height);
+        out.append(reinterpret_cast<const char*>(px.data()), px.size());
+        return out;
+    }
+    try {
+        cv::Mat mat(s.height, s.width, s.channels == 3 ? CV_8UC3 : CV_8UC1, px.data());
+        if (s.channels == 3) {
+            cv::cvtColor(mat, mat, cv::COLOR_RGB2BGR);
+        }
+        std::vector<unsigned char> buf;
+        if (!cv::imencode(".png", mat, buf)) {
+            throw OutputError("cannot encode PNG");
+        }
+        return {buf.begin(), buf.end()};
+    } catch (const cv::Exception& e) {
+        throw OutputError(fmt::format("cannot encode PNG: {}", e.msg));
+    }
+}
+
+std::vector<unsigned char> read_stdin(std::size_t max_bytes) {
+    std::vector<unsigned char> bytes;
+    unsigned char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(0, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            throw InputError(fmt::format("cannot read standard input: {}", std::strerror(errno)));
+        }
+        if (n == 0) {
+            break;
+        }
+        bytes.insert(bytes.end(), buf, buf + n);
+        if (bytes.size() > max_bytes) {
+            throw InputError(fmt::format("standard input is larger than {} bytes", max_bytes));
+        }
+    }
+    return bytes;
 }
 
 void write_file_atomic(const std::string& path, std::span<const char> bytes) {

@@ -6,8 +6,10 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "convpool/error.hpp"
 #include "convpool/format.hpp"
 
 namespace convpool {
@@ -75,32 +77,6 @@ std::string csv_field(const std::string& s) {
         out += c == '"' ? std::string("\"\"") : std::string(1, c);
     }
     return out + "\"";
-}
-
-/// The optional fields of a stage: `regions` (fractional pooling) and `switches`.
-void add_stage_extras(nlohmann::json& stage, const StageReport& st) {
-    if (st.regions) {
-        const RegionSequences& r = *st.regions;
-        stage["regions"] = {{"variant", r.variant},
-                            {"u", {r.u_rows, r.u_cols}},
-                            {"seed", r.seed},
-                            {"row_starts", r.row_starts},
-                            {"row_sizes", r.row_sizes},
-                            {"col_starts", r.col_starts},
-                            {"col_sizes", r.col_sizes}};
-    }
-    if (st.switches) {
-        const SwitchSummary& sw = *st.switches;
-        nlohmann::json rows = nlohmann::json::array();
-        for (int y = 0; y < sw.window.h; ++y) {
-            const auto first = sw.offset_histogram.begin() + static_cast<std::ptrdiff_t>(y) * sw.window.w;
-            rows.push_back(std::vector<long long>(first, first + sw.window.w));
-        }
-        stage["switches"] = {{"window", {sw.window.h, sw.window.w}},
-                             {"offset_histogram", rows},
-                             {"uncovered_cells", sw.uncovered},
-                             {"max_coverage", sw.max_coverage}};
-    }
 }
 
 }  // namespace
@@ -191,49 +167,93 @@ Histogram value_histogram(std::span<const float> values, int bins) {
     return h;
 }
 
+namespace {
+
+const char* status_of(const ImageReport& img) {
+    return img.skipped ? "skipped" : (img.ok ? "ok" : "failed");
+}
+
+/// The optional fields of a stage: `regions` (fractional pooling) and `switches`.
+void add_stage_extras(nlohmann::json& stage, const StageReport& st) {
+    if (st.regions) {
+        const RegionSequences& r = *st.regions;
+        stage["regions"] = {{"variant", r.variant},
+                            {"u", {r.u_rows, r.u_cols}},
+                            {"seed", r.seed},
+                            {"row_starts", r.row_starts},
+                            {"row_sizes", r.row_sizes},
+                            {"col_starts", r.col_starts},
+                            {"col_sizes", r.col_sizes}};
+    }
+    if (st.switches) {
+        const SwitchSummary& sw = *st.switches;
+        nlohmann::json rows = nlohmann::json::array();
+        for (int y = 0; y < sw.window.h; ++y) {
+            const auto first = sw.offset_histogram.begin() + static_cast<std::ptrdiff_t>(y) * sw.window.w;
+            rows.push_back(std::vector<long long>(first, first + sw.window.w));
+        }
+        stage["switches"] = {{"window", {sw.window.h, sw.window.w}},
+                             {"offset_histogram", rows},
+                             {"uncovered_cells", sw.uncovered},
+                             {"max_coverage", sw.max_coverage}};
+    }
+}
+
+nlohmann::json image_json(const ImageReport& img) {
+    nlohmann::json stages = nlohmann::json::array();
+    for (const auto& st : img.stages) {
+        nlohmann::json channels = nlohmann::json::array();
+        for (const auto& c : st.channels) {
+            channels.push_back(stats_json(c));
+        }
+        stages.push_back({{"index", st.index},
+                          {"op", st.op},
+                          {"stage", st.stage},
+                          {"shape", {st.shape.channels, st.shape.height, st.shape.width}},
+                          {"elements", st.elements()},
+                          {"bytes", st.bytes()},
+                          {"ratio_previous", st.ratio_previous},
+                          {"ratio_input", st.ratio_input},
+                          {"ms", st.milliseconds},
+                          {"stats", stats_json(st.overall)},
+                          {"channels", channels},
+                          {"notes", st.notes},
+                          {"files", st.files}});
+        add_stage_extras(stages.back(), st);
+    }
+    return {{"index", img.index},
+            {"input", img.input},
+            {"status", status_of(img)},
+            {"error", img.ok ? nlohmann::json(nullptr) : nlohmann::json(img.error)},
+            {"warnings", img.warnings},
+            {"output_dir", img.output_dir.empty() ? nlohmann::json(nullptr)
+                                                  : nlohmann::json(img.output_dir)},
+            {"files", img.files},
+            {"stages", stages}};
+}
+
+nlohmann::json summary_json(std::size_t inputs, std::size_t ok, std::size_t skipped) {
+    return {{"inputs", inputs}, {"ok", ok}, {"failed", inputs - ok}, {"skipped", skipped}};
+}
+
+}  // namespace
+
+std::string image_json_line(const ImageReport& image) { return image_json(image).dump() + "\n"; }
+
 std::string report_json(const RunReport& report) {
     nlohmann::json images = nlohmann::json::array();
     std::size_t ok = 0;
+    std::size_t skipped = 0;
     for (const auto& img : report.images) {
         ok += img.ok ? 1U : 0U;
-        nlohmann::json stages = nlohmann::json::array();
-        for (const auto& st : img.stages) {
-            nlohmann::json channels = nlohmann::json::array();
-            for (const auto& c : st.channels) {
-                channels.push_back(stats_json(c));
-            }
-            stages.push_back({{"index", st.index},
-                              {"op", st.op},
-                              {"stage", st.stage},
-                              {"shape", {st.shape.channels, st.shape.height, st.shape.width}},
-                              {"elements", st.elements()},
-                              {"bytes", st.bytes()},
-                              {"ratio_previous", st.ratio_previous},
-                              {"ratio_input", st.ratio_input},
-                              {"ms", st.milliseconds},
-                              {"stats", stats_json(st.overall)},
-                              {"channels", channels},
-                              {"notes", st.notes},
-                              {"files", st.files}});
-            add_stage_extras(stages.back(), st);
-        }
-        images.push_back({{"input", img.input},
-                          {"status", img.ok ? "ok" : "failed"},
-                          {"error", img.ok ? nlohmann::json(nullptr) : nlohmann::json(img.error)},
-                          {"warnings", img.warnings},
-                          {"output_dir", img.output_dir.empty() ? nlohmann::json(nullptr)
-                                                                : nlohmann::json(img.output_dir)},
-                          {"files", img.files},
-                          {"stages", stages}});
+        skipped += img.skipped ? 1U : 0U;
+        images.push_back(image_json(img));
     }
     const nlohmann::json doc{{"convpool_version", CONVPOOL_VERSION},
                              {"pipeline", report.pipeline},
                              {"semantics", report.semantics},
                              {"stages", report.stages},
-                             {"summary",
-                              {{"inputs", report.images.size()},
-                               {"ok", ok},
-                               {"failed", report.images.size() - ok}}},
+                             {"summary", summary_json(report.images.size(), ok, skipped)},
                              {"images", images}};
     return doc.dump(2) + "\n";
 }
@@ -244,9 +264,9 @@ std::string report_csv(const RunReport& report) {
         "ratio_previous,ratio_input,ms,count,nonfinite,min,max,mean,std,zero_fraction,"
         "negative_fraction,entropy,p1,p50,p99,error\n";
     for (const auto& img : report.images) {
-        if (!img.ok) {
-            out += fmt::format("{},failed,,,,,,,,,,,,,,,,,,,,,,,,,{}\n", csv_field(img.input),
-                               csv_field(img.error));
+        if (!img.ok || img.skipped) {
+            out += fmt::format("{},{},,,,,,,,,,,,,,,,,,,,,,,,,{}\n", csv_field(img.input),
+                               status_of(img), csv_field(img.error));
             continue;
         }
         for (const auto& st : img.stages) {
@@ -272,8 +292,9 @@ std::string report_csv(const RunReport& report) {
 std::string report_table(const RunReport& report) {
     std::string out;
     for (const auto& img : report.images) {
-        if (!img.ok) {
-            out += fmt::format("{}: failed: {}\n\n", img.input, img.error);
+        if (!img.ok || img.skipped) {
+            out += img.skipped ? fmt::format("{}: skipped (outputs exist)\n\n", img.input)
+                               : fmt::format("{}: failed: {}\n\n", img.input, img.error);
             continue;
         }
         std::size_t width = 5;
@@ -322,6 +343,123 @@ std::string report_markdown(const RunReport& report) {
     return out;
 }
 
+namespace {
+
+/// The first field of a CSV line (RFC 4180 quoting), and whether the line is complete (quotes
+/// balanced): a quoted field may hold newlines, so a record can span lines.
+std::string first_csv_field(const std::string& record) {
+    if (record.empty() || record.front() != '"') {
+        return record.substr(0, record.find(','));
+    }
+    std::string field;
+    for (std::size_t i = 1; i < record.size(); ++i) {
+        if (record[i] == '"') {
+            if (i + 1 < record.size() && record[i + 1] == '"') {
+                field += '"';
+                ++i;
+            } else {
+                break;
+            }
+        } else {
+            field += record[i];
+        }
+    }
+    return field;
+}
+
+/// Splits CSV text into records (header first), keeping quoted newlines inside a record.
+std::vector<std::string> csv_records(const std::string& text) {
+    std::vector<std::string> records;
+    std::string cur;
+    bool quoted = false;
+    for (const char c : text) {
+        if (c == '"') {
+            quoted = !quoted;
+        }
+        if (c == '\n' && !quoted) {
+            records.push_back(cur);
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    if (!cur.empty()) {
+        records.push_back(cur);
+    }
+    return records;
+}
+
+}  // namespace
+
+MergedReport merge_reports(const std::vector<std::string>& json_texts,
+                           const std::vector<std::string>& csv_texts) {
+    nlohmann::json merged;
+    nlohmann::json images = nlohmann::json::array();
+    for (std::size_t i = 0; i < json_texts.size(); ++i) {
+        nlohmann::json doc;
+        try {
+            doc = nlohmann::json::parse(json_texts[i]);
+        } catch (const nlohmann::json::exception& e) {
+            throw UsageError(fmt::format("report {} is not valid JSON: {}", i + 1, e.what()));
+        }
+        if (!doc.is_object() || !doc.contains("images") || !doc.contains("pipeline") ||
+            !doc["images"].is_array()) {
+            throw UsageError(fmt::format("report {} is not a convpool report", i + 1));
+        }
+        if (merged.is_null()) {
+            merged = doc;
+        } else if (doc["stages"] != merged["stages"]) {
+            throw UsageError(fmt::format(
+                "report {} ran a different pipeline ('{}', not '{}')", i + 1,
+                doc["pipeline"].get<std::string>(), merged["pipeline"].get<std::string>()));
+        }
+        for (auto& img : doc["images"]) {
+            images.push_back(std::move(img));
+        }
+    }
+    if (merged.is_null()) {
+        throw UsageError("no reports to merge");
+    }
+    std::stable_sort(images.begin(), images.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+        return a.value("index", std::size_t{0}) < b.value("index", std::size_t{0});
+    });
+    MergedReport out;
+    std::size_t ok = 0;
+    std::size_t skipped = 0;
+    for (const auto& img : images) {
+        const std::string status = img.value("status", "");
+        ok += status != "failed" ? 1U : 0U;
+        skipped += status == "skipped" ? 1U : 0U;
+    }
+    out.inputs = images.size();
+    out.failed = images.size() - ok;
+    merged["summary"] = summary_json(images.size(), ok, skipped);
+    merged["images"] = images;
+    out.json = merged.dump(2) + "\n";
+
+    // CSV: the header once, then each image's rows in the merged image order.
+    std::map<std::string, std::string> rows_of;
+    std::string header;
+    for (const auto& text : csv_texts) {
+        const auto records = csv_records(text);
+        for (std::size_t r = 0; r < records.size(); ++r) {
+            if (r == 0) {
+                header = records[0];
+                continue;
+            }
+            rows_of[first_csv_field(records[r])] += records[r] + "\n";
+        }
+    }
+    out.csv = header + "\n";
+    for (const auto& img : images) {
+        const auto it = rows_of.find(img.value("input", ""));
+        if (it != rows_of.end()) {
+            out.csv += it->second;
+        }
+    }
+    return out;
+}
+
 std::string format_report(const RunReport& report, ReportFormat format) {
     switch (format) {
         case ReportFormat::table:
@@ -332,6 +470,13 @@ std::string format_report(const RunReport& report, ReportFormat format) {
             return report_csv(report);
         case ReportFormat::md:
             return report_markdown(report);
+        case ReportFormat::jsonl: {
+            std::string out;
+            for (const auto& img : report.images) {
+                out += image_json_line(img);
+            }
+            return out;
+        }
         case ReportFormat::none:
             return {};
     }

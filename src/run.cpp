@@ -3,13 +3,22 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
 #include <system_error>
+#include <thread>
 
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
+#include "convpool/geometry.hpp"
 #include "convpool/html.hpp"
 #include "convpool/npy.hpp"
 #include "convpool/visualize.hpp"
@@ -50,6 +59,39 @@ StageReport stage_report(const StageResult& r, const StageReport* previous, cons
     st.histogram = value_histogram(r.tensor->data());
     st.notes = notes;
     return st;
+}
+
+/// Shared, read-only facts of one batch that every image needs.
+struct BatchContext {
+    const Pipeline& pipeline;
+    const RunOptions& options;
+    const RunEvents& events;
+    std::set<fs::path> inputs;  ///< canonical paths of every input: never overwritten
+    std::vector<unsigned char> stdin_bytes;  ///< the image given as `-`
+};
+
+/// Thrown between stages when the batch was asked to stop.
+struct Stopped {};
+
+/// Writes one output file, refusing to replace an input.
+void write_output(const BatchContext& ctx, const fs::path& path, const std::string& bytes) {
+    std::error_code ec;
+    const fs::path canonical = fs::weakly_canonical(path, ec);
+    if (!ec && ctx.inputs.count(canonical) != 0) {
+        throw OutputError(fmt::format("{}: refusing to overwrite an input", path.string()));
+    }
+    write_text(path, bytes);
+}
+
+/// Files convpool writes into an image's folder (and nothing else there is touched).
+bool is_convpool_output(const std::string& name) {
+    return name == "sheet.png" || (name.size() > 3 && std::isdigit(static_cast<unsigned char>(name[0])) != 0 &&
+                                   std::isdigit(static_cast<unsigned char>(name[1])) != 0 && name[2] == '_');
+}
+
+/// Where the final image of `input` goes (Emit::final with a directory).
+fs::path final_path(const RunOptions& options, const std::string& input, int channels) {
+    return fs::path(options.out_dir) / (output_stem(input) + encoding_extension(options.format, channels));
 }
 
 /// The report's summary of recorded switches: winning-offset histogram and coverage.
@@ -104,20 +146,82 @@ std::vector<std::pair<std::string, std::string>> switch_map_pngs(const Switches&
             {"_coverage.png", png("coverage: windows reading each input cell", coverage)}};
 }
 
-ImageReport process_image(const Pipeline& pipeline, const std::string& input,
-                          const RunOptions& options) {
+/// The picture options of one image. With --scale global, a first run of the pipeline finds the
+/// range of every stage drawn as feature maps (the input, drawn as an image, is left out).
+RenderOptions image_render_options(const Pipeline& pipeline, const RunOptions& options,
+                                   const Tensor& input) {
+    RenderOptions render = options.render;
+    render.display_height = options.sheet_height;
+    if (render.scale == ColorScale::global) {
+        std::optional<ValueRange> all;
+        (void)pipeline.run(input, [&all](const StageResult& r) {
+            const int channels = r.tensor->shape().channels;
+            const auto range = finite_value_range(r.tensor->data());
+            if ((r.index == 0 && (channels == 1 || channels == 3)) || !range) {
+                return;
+            }
+            all = all ? ValueRange{std::min(all->lo, range->lo), std::max(all->hi, range->hi)} : *range;
+        });
+        render.range = all;
+    }
+    return render;
+}
+
+/// The windows of a sliding-window pooling stage on an input of `in` (tf's pad=same
+/// resolved); none for other stages and for dilated windows.
+std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
+    const Params& p = stage.params;
+    if (stage.info->name.rfind("pool:", 0) != 0 || !p.has("k") || !p.has("s") || !p.has("pad") ||
+        (p.has("dilation") && p.size("dilation") != Size2{1, 1})) {
+        return std::nullopt;
+    }
+    PoolGrid grid{p.size("k"), p.size("s"), {}};
+    const Pad pad = p.pad("pad");
+    if (pad.mode == Pad::Mode::cells) {
+        grid.pad = pad.cells;
+    } else if (pad.mode == Pad::Mode::same) {
+        grid.pad = {same_padding(in.height, {grid.kernel.h, grid.stride.h, 0, 0, 1, false}).pad_begin,
+                    same_padding(in.width, {grid.kernel.w, grid.stride.w, 0, 0, 1, false}).pad_begin};
+    }
+    return grid;
+}
+
+ImageReport process_image(const BatchContext& ctx, const std::string& input) {
+    const Pipeline& pipeline = ctx.pipeline;
+    const RunOptions& options = ctx.options;
     ImageReport img;
     img.input = input;
-    LoadedImage loaded = load_image(input, options.load);
+    LoadedImage loaded = input == "-" ? decode_image(ctx.stdin_bytes, options.load)
+                                      : load_image(input, options.load);
     img.warnings = std::move(loaded.warnings);
     const Tensor tensor = std::move(loaded.tensor);
     // Intermediates may hold up to 4 values per allowed input pixel (e.g. RGBA), no more.
     const auto plan = pipeline.plan(tensor.shape(), 4 * options.load.max_pixels);
+    const bool to_stdout = options.out_dir == "-";
+    const bool all = options.emit == Emit::all;
     const fs::path dir = fs::path(options.out_dir) / output_stem(input);
-    create_dir(dir);
-    img.output_dir = dir.string();
+    if (all) {
+        create_dir(dir);
+        if (options.force) {
+            std::error_code ec;
+            for (const auto& entry : fs::directory_iterator(dir, ec)) {
+                std::error_code cec;
+                if (is_convpool_output(entry.path().filename().string()) &&
+                    ctx.inputs.count(fs::weakly_canonical(entry.path(), cec)) == 0) {
+                    fs::remove(entry.path(), ec);
+                }
+            }
+        }
+        img.output_dir = dir.string();
+    } else if (!to_stdout) {
+        img.output_dir = options.out_dir;
+    }
     std::vector<SheetItem> sheet;
-    (void)pipeline.run(tensor, [&](const StageResult& r) {
+    const RenderOptions render = all ? image_render_options(pipeline, options, tensor) : RenderOptions{};
+    Tensor final_tensor = pipeline.run(tensor, [&](const StageResult& r) {
+        if (ctx.events.stop_requested && ctx.events.stop_requested()) {
+            throw Stopped{};
+        }
         const StageReport* prev = img.stages.empty() ? nullptr : &img.stages.back();
         const StageReport* first = img.stages.empty() ? nullptr : &img.stages.front();
         StageReport st = stage_report(r, prev, first, plan[static_cast<std::size_t>(r.index)].notes);
@@ -126,36 +230,152 @@ ImageReport process_image(const Pipeline& pipeline, const std::string& input,
             st.switches = switch_summary(*r.switches);
             st.notes.push_back(offset_histogram_note(*st.switches));
         }
-        const std::string label = r.stage == nullptr ? "input" : stage_file_label(*r.stage);
-        const std::string base = fmt::format("{:02}_{}", r.index, label);
-        const PictureKind kind = r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
-        Picture body = render_tensor(*r.tensor, kind);
-        const std::string title = fmt::format("{:02} {}  {}", r.index, st.stage, to_string(st.shape));
-        write_text(dir / (base + ".png"), encode_png(titled_picture(body, title, *r.tensor, kind)));
-        st.files.push_back(base + ".png");
-        if (options.raw_npy) {
-            write_text(dir / (base + ".npy"), encode_npy(*r.tensor));
-            st.files.push_back(base + ".npy");
-        }
-        if (r.switches != nullptr) {
-            for (const auto& [suffix, png] : switch_map_pngs(*r.switches, title)) {
-                write_text(dir / (base + suffix), png);
-                st.files.push_back(base + suffix);
+        if (all) {
+            const std::string label = r.stage == nullptr ? "input" : stage_file_label(*r.stage);
+            const std::string base = fmt::format("{:02}_{}", r.index, label);
+            const PictureKind kind = r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
+            Picture body = render_tensor(*r.tensor, kind, render);
+            const std::string title = fmt::format("{:02} {}  {}", r.index, st.stage, to_string(st.shape));
+            write_output(ctx, dir / (base + ".png"), encode_png(titled_picture(body, title, *r.tensor, kind, render)));
+            st.files.push_back(base + ".png");
+            const auto next = static_cast<std::size_t>(r.index);  // stages()[index] runs next
+            const auto grid = options.grid_overlay && next < pipeline.stages().size() && !plan[next + 1].regions
+                                  ? pool_grid(pipeline.stages()[next], r.tensor->shape())
+                                  : std::nullopt;
+            if (grid) {
+                const std::string what = fmt::format("{:02} windows of {}", r.index, pipeline.stages()[next].describe());
+                write_output(ctx, dir / (base + "_windows.png"),
+                             encode_png(pool_grid_picture(*r.tensor, kind, *grid, what, render)));
+                st.files.push_back(base + "_windows.png");
             }
+            if (options.raw_npy) {
+                write_output(ctx, dir / (base + ".npy"), encode_npy(*r.tensor));
+                st.files.push_back(base + ".npy");
+            }
+            if (r.switches != nullptr) {
+                for (const auto& [suffix, png] : switch_map_pngs(*r.switches, title)) {
+                    write_output(ctx, dir / (base + suffix), png);
+                    st.files.push_back(base + suffix);
+                }
+            }
+            sheet.push_back({std::move(body),
+                             fmt::format("{:02} {}", r.index, r.stage == nullptr ? std::string("input") : r.stage->info->name),
+                             fmt::format("{}  {}", to_string(st.shape), range_label(*r.tensor, kind, render))});
         }
-        sheet.push_back({std::move(body), fmt::format("{:02} {}", r.index, r.stage == nullptr ? std::string("input") : r.stage->info->name),
-                         to_string(st.shape)});
         img.stages.push_back(std::move(st));
     });
-    write_text(dir / "sheet.png", encode_png(contact_sheet(sheet, options.sheet_height)));
-    img.files.push_back("sheet.png");
+    if (all) {
+        // sheet.png is written last: its presence marks the image's outputs complete.
+        write_output(ctx, dir / "sheet.png", encode_png(contact_sheet(sheet, render)));
+        img.files.push_back("sheet.png");
+    } else {
+        const std::string bytes = encode_image(final_tensor, options.format);
+        if (to_stdout) {
+            ctx.events.write_stdout(bytes);
+            img.files.emplace_back("-");
+        } else {
+            const fs::path path = final_path(options, input, final_tensor.shape().channels);
+            write_output(ctx, path, bytes);
+            img.files.push_back(path.filename().string());
+        }
+    }
     img.ok = true;
     return img;
+}
+
+/// True when the outputs of `input` from an earlier run are complete.
+bool outputs_complete(const RunOptions& options, const std::string& input) {
+    std::error_code ec;
+    if (options.emit == Emit::all) {
+        return fs::exists(fs::path(options.out_dir) / output_stem(input) / "sheet.png", ec);
+    }
+    return fs::exists(final_path(options, input, 1), ec) || fs::exists(final_path(options, input, 3), ec);
+}
+
+/// True when an earlier run left any output of `input`.
+bool outputs_exist(const RunOptions& options, const std::string& input) {
+    std::error_code ec;
+    if (options.emit == Emit::all) {
+        for (const auto& entry : fs::directory_iterator(fs::path(options.out_dir) / output_stem(input), ec)) {
+            if (is_convpool_output(entry.path().filename().string())) {
+                return true;
+            }
+        }
+        return false;
+    }
+    return outputs_complete(options, input);
+}
+
+/// Reads paths from a --files-from list: one per line, or NUL-separated.
+std::vector<std::string> read_path_list(const std::string& source, bool nul) {
+    std::string text;
+    if (source == "-") {
+        const auto bytes = read_stdin(std::size_t{1} << 30);
+        text.assign(bytes.begin(), bytes.end());
+    } else {
+        std::ifstream in(source, std::ios::binary);
+        if (!in) {
+            throw UsageError(fmt::format("--files-from: cannot read '{}'", source));
+        }
+        std::ostringstream buf;
+        buf << in.rdbuf();
+        text = buf.str();
+    }
+    std::vector<std::string> paths;
+    std::string cur;
+    const char sep = nul ? '\0' : '\n';
+    for (const char c : text) {
+        if (c == sep) {
+            if (!nul && !cur.empty() && cur.back() == '\r') {
+                cur.pop_back();
+            }
+            if (!cur.empty()) {
+                paths.push_back(cur);
+            }
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    if (!cur.empty()) {
+        paths.push_back(cur);
+    }
+    return paths;
+}
+
+/// Image files below `dir` (all levels when `recursive`), sorted.
+std::vector<std::string> images_in(const std::string& dir, bool recursive) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    const auto take = [&found](const fs::directory_entry& entry) {
+        std::error_code fec;
+        if (entry.is_regular_file(fec) && is_image_path(entry.path().string())) {
+            found.push_back(entry.path().string());
+        }
+    };
+    if (recursive) {
+        for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            take(*it);
+        }
+    } else {
+        for (const auto& entry : fs::directory_iterator(dir, ec)) {
+            take(entry);
+        }
+    }
+    if (ec) {
+        return {dir};  // unreadable directory: fails like a bad file
+    }
+    std::sort(found.begin(), found.end());
+    return found;
 }
 
 }  // namespace
 
 std::string output_stem(const std::string& input) {
+    if (input == "-") {
+        return "stdin";
+    }
     const std::string stem = fs::path(input).stem().string();
     return stem.empty() ? std::string("image") : stem;
 }
@@ -172,27 +392,27 @@ std::string stage_file_label(const Stage& stage) {
     return label;
 }
 
-std::vector<std::string> expand_inputs(const std::vector<std::string>& paths) {
+std::vector<std::string> list_inputs(const RunOptions& options) {
+    std::vector<std::string> given = options.inputs;
+    if (!options.files_from.empty()) {
+        const auto listed = read_path_list(options.files_from, options.files_nul);
+        given.insert(given.end(), listed.begin(), listed.end());
+    }
     std::vector<std::string> inputs;
-    for (const auto& p : paths) {
+    for (const auto& p : given) {
         std::error_code ec;
-        if (fs::is_directory(p, ec)) {
-            std::vector<std::string> found;
-            for (const auto& entry : fs::directory_iterator(p, ec)) {
-                std::error_code fec;
-                if (entry.is_regular_file(fec) && is_image_path(entry.path().string())) {
-                    found.push_back(entry.path().string());
-                }
-            }
-            if (ec) {
-                inputs.push_back(p);  // unreadable directory: fails like a bad file
-                continue;
-            }
-            std::sort(found.begin(), found.end());
+        if (p != "-" && fs::is_directory(p, ec)) {
+            const auto found = images_in(p, options.recursive);
             inputs.insert(inputs.end(), found.begin(), found.end());
         } else {
             inputs.push_back(p);
         }
+    }
+    if (std::count(inputs.begin(), inputs.end(), "-") > 1) {
+        throw UsageError("'-' (standard input) can be given only once");
+    }
+    if (options.files_from == "-" && std::count(inputs.begin(), inputs.end(), "-") > 0) {
+        throw UsageError("standard input cannot hold both --files-from - and an image '-'");
     }
     std::map<std::string, std::string> seen;
     for (const auto& in : inputs) {
@@ -203,46 +423,168 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& paths) {
                                          it->second, in, it->first));
         }
     }
+    if (inputs.empty()) {
+        throw UsageError("no input images (directories are searched for image files by extension)");
+    }
     return inputs;
 }
 
 RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
-                     const RunOptions& options,
-                     const std::function<void(const std::string&, const std::string&)>& on_error,
-                     const std::function<void(const std::string&, const std::string&)>& on_warning) {
-    const auto inputs = expand_inputs(options.inputs);
-    if (inputs.empty()) {
-        throw UsageError("no input images (directories are searched for image files by extension)");
+                     const RunOptions& options, const RunEvents& events) {
+    const auto all_inputs = list_inputs(options);
+    // The shard keeps every N-th input of the whole list; `index` keeps each one's place in it.
+    std::vector<std::size_t> chosen;
+    for (std::size_t i = 0; i < all_inputs.size(); ++i) {
+        if (options.shard.count <= 0 ||
+            i % static_cast<std::size_t>(options.shard.count) ==
+                static_cast<std::size_t>(options.shard.index - 1)) {
+            chosen.push_back(i);
+        }
     }
-    create_dir(options.out_dir);
+    const bool to_stdout = options.out_dir == "-";
+    if (to_stdout && (chosen.size() != 1 || options.emit != Emit::final)) {
+        throw UsageError(fmt::format("-o - writes one final image to stdout: it needs --emit final "
+                                     "and exactly one input (got {})",
+                                     chosen.size()));
+    }
+    if (options.skip_existing && options.force) {
+        throw UsageError("--skip-existing and --force contradict each other");
+    }
+    if (!to_stdout && !options.skip_existing && !options.force) {
+        std::size_t existing = 0;
+        std::string first;
+        for (const std::size_t i : chosen) {
+            if (outputs_exist(options, all_inputs[i])) {
+                first = first.empty() ? all_inputs[i] : first;
+                ++existing;
+            }
+        }
+        if (existing > 0) {
+            throw UsageError(fmt::format("outputs of {} input{} (first: '{}') already exist in '{}'; "
+                                         "use --force to overwrite them or --skip-existing to resume",
+                                         existing, existing == 1 ? "" : "s", first, options.out_dir));
+        }
+    }
+    BatchContext ctx{pipeline, options, events, {}, {}};
+    for (const auto& in : all_inputs) {
+        std::error_code ec;
+        if (in != "-") {
+            ctx.inputs.insert(fs::weakly_canonical(in, ec));
+        }
+    }
+    if (std::find(all_inputs.begin(), all_inputs.end(), "-") != all_inputs.end()) {
+        ctx.stdin_bytes = read_stdin(options.load.max_bytes);
+    }
+    if (!to_stdout) {
+        create_dir(options.out_dir);
+    }
+
     RunOutcome outcome;
     outcome.report.pipeline = pipeline_text;
     outcome.report.semantics = semantics_name(pipeline.semantics());
     for (const auto& stage : pipeline.stages()) {
         outcome.report.stages.push_back(stage.describe());
     }
-    for (const auto& input : inputs) {
-        try {
-            outcome.report.images.push_back(process_image(pipeline, input, options));
-            ++outcome.ok;
-            for (const auto& warning : outcome.report.images.back().warnings) {
-                on_warning(input, warning);
+    std::vector<std::optional<ImageReport>> results(chosen.size());
+    std::mutex mutex;  // guards outcome, events and the stop flag below
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::size_t done = 0;
+    const auto should_stop = [&] {
+        return stop.load() || (events.stop_requested && events.stop_requested());
+    };
+    RunEvents worker_events = events;
+    worker_events.stop_requested = should_stop;
+    const BatchContext wctx{pipeline, options, worker_events, ctx.inputs, std::move(ctx.stdin_bytes)};
+    const auto worker = [&] {
+        for (;;) {
+            if (should_stop()) {
+                return;
             }
-        } catch (const Error& e) {
-            ImageReport failed;
-            failed.input = input;
-            failed.error = e.what();
-            outcome.report.images.push_back(std::move(failed));
-            ++outcome.failed;
-            outcome.output_failed = outcome.output_failed || e.code() == ExitCode::output;
-            on_error(input, e.what());
+            const std::size_t slot = next.fetch_add(1);
+            if (slot >= chosen.size()) {
+                return;
+            }
+            const std::string& input = all_inputs[chosen[slot]];
+            ImageReport img;
+            bool failed = false;
+            bool output_error = false;
+            if (options.skip_existing && outputs_complete(options, input)) {
+                img.input = input;
+                img.ok = true;
+                img.skipped = true;
+            } else {
+                try {
+                    img = process_image(wctx, input);
+                } catch (const Stopped&) {
+                    return;
+                } catch (const Error& e) {
+                    img = ImageReport{};
+                    img.input = input;
+                    img.error = e.what();
+                    failed = true;
+                    output_error = e.code() == ExitCode::output;
+                } catch (const std::exception& e) {
+                    img = ImageReport{};
+                    img.input = input;
+                    img.error = fmt::format("internal error: {}", e.what());
+                    failed = true;
+                }
+            }
+            img.index = chosen[slot];
+            const std::lock_guard<std::mutex> lock(mutex);
+            if (failed) {
+                ++outcome.failed;
+                outcome.output_failed = outcome.output_failed || output_error;
+                if (events.error) {
+                    events.error(input, img.error);
+                }
+                if (options.fail_fast) {
+                    stop = true;
+                }
+            } else {
+                ++outcome.ok;
+                outcome.skipped += img.skipped ? 1U : 0U;
+                for (const auto& w : img.warnings) {
+                    if (events.warning) {
+                        events.warning(input, w);
+                    }
+                }
+            }
+            ++done;
+            if (events.finished) {
+                events.finished(img, done, chosen.size());
+            }
+            results[slot] = std::move(img);
+        }
+    };
+    const int hardware = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const std::size_t jobs = std::min<std::size_t>(
+        chosen.size(), static_cast<std::size_t>(options.jobs > 0 ? options.jobs : hardware));
+    if (jobs <= 1) {
+        worker();
+    } else {
+        std::vector<std::thread> threads;
+        for (std::size_t j = 0; j < jobs; ++j) {
+            threads.emplace_back(worker);
+        }
+        for (auto& t : threads) {
+            t.join();
         }
     }
-    const fs::path out(options.out_dir);
-    write_text(out / "report.json", report_json(outcome.report));
-    write_text(out / "report.csv", report_csv(outcome.report));
-    if (options.html) {
-        write_html_report(outcome.report, options.out_dir);
+    for (auto& r : results) {
+        if (r) {
+            outcome.report.images.push_back(std::move(*r));
+        }
+    }
+    outcome.stopped = outcome.report.images.size() < chosen.size();
+    if (!to_stdout) {
+        const fs::path out(options.out_dir);
+        write_text(out / "report.json", report_json(outcome.report));
+        write_text(out / "report.csv", report_csv(outcome.report));
+        if (options.html) {
+            write_html_report(outcome.report, options.out_dir);
+        }
     }
     return outcome;
 }

@@ -40,6 +40,24 @@ struct LoadedImage {
 [[nodiscard]] LoadedImage decode_image(std::span<const unsigned char> bytes,
                                        const LoadOptions& options);
 
+/// File formats for a final image.
+enum class ImageEncoding {
+    png,  ///< 8-bit gray or RGB PNG
+    pgm,  ///< 8-bit binary PGM (1 channel) or PPM (3 channels)
+    npy,  ///< float32 (C, H, W), any channel count
+};
+
+/// Encodes `t` as a file. For png and pgm, values in [0, 1] map to 0..255 and any other range is
+/// stretched from its finite min and max; NaN becomes 0; only 1 or 3 channels are allowed
+/// (ShapeError otherwise).
+[[nodiscard]] std::string encode_image(const Tensor& t, ImageEncoding encoding);
+
+/// File name extension of an encoding, with the dot (`.png`, `.pgm`/`.ppm`, `.npy`).
+[[nodiscard]] std::string encoding_extension(ImageEncoding encoding, int channels);
+
+/// Reads all of standard input (at most `max_bytes`); throws InputError.
+[[nodiscard]] std::vector<unsigned char> read_stdin(std::size_t max_bytes);
+
 /// Writes `bytes` to `path` through a temporary file in the same directory, fsync and rename:
 /// the file is either complete or absent. Throws OutputError naming the path.
 void write_file_atomic(const std::string& path, std::span<const char> bytes);

@@ -77,9 +77,11 @@ struct StageReport {
 
 /// One input.
 struct ImageReport {
+    std::size_t index = 0;  ///< position in the whole (unsharded) input list
     std::string input;
     std::string output_dir;  ///< empty when nothing was written
     bool ok = false;
+    bool skipped = false;  ///< outputs already complete (--skip-existing); counts as ok
     std::string error;  ///< why it failed
     std::vector<std::string> warnings;  ///< e.g. truncated data that still decoded
     std::vector<StageReport> stages;
@@ -95,12 +97,28 @@ struct RunReport {
 };
 
 /// Report formats printed to stdout.
-enum class ReportFormat { table, json, csv, md, none };
+enum class ReportFormat { table, json, csv, md, jsonl, none };
 
 [[nodiscard]] std::string report_json(const RunReport& report);
+/// One image as a single-line JSON object (the `images[]` entry; `--report jsonl`).
+[[nodiscard]] std::string image_json_line(const ImageReport& image);
 [[nodiscard]] std::string report_csv(const RunReport& report);
 [[nodiscard]] std::string report_table(const RunReport& report);
 [[nodiscard]] std::string report_markdown(const RunReport& report);
+/// report.json and report.csv of several shard runs merged into one run's.
+struct MergedReport {
+    std::string json;
+    std::string csv;
+    std::size_t inputs = 0;
+    std::size_t failed = 0;
+};
+
+/// Merges shard reports: images in input-list order (their `index`), summary recomputed, CSV
+/// rows regrouped in the same order. Throws UsageError when the reports ran different pipelines
+/// or are not convpool reports.
+[[nodiscard]] MergedReport merge_reports(const std::vector<std::string>& json_texts,
+                                         const std::vector<std::string>& csv_texts);
+
 /// The report in `format` ("" for none).
 [[nodiscard]] std::string format_report(const RunReport& report, ReportFormat format);
 

@@ -1,25 +1,66 @@
 #pragma once
 /// \file run.hpp
-/// The `run` job: every input through the pipeline, pictures, sheet, raw arrays and report.
+/// The `run` job: every input through the pipeline; pictures, sheet, raw arrays, final images
+/// and the report; batches in parallel, sharded, resumable and interruptible.
 
+#include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "convpool/image_io.hpp"
 #include "convpool/pipeline.hpp"
 #include "convpool/report.hpp"
+#include "convpool/visualize.hpp"
 
 namespace convpool {
 
+/// What is written per input.
+enum class Emit {
+    all,    ///< OUT/<stem>/NN_<stage>.png for every stage and sheet.png (and .npy with raw_npy)
+    final,  ///< only the final stage, as OUT/<stem>.<format> (or to stdout with `-o -`)
+};
+
+/// A deterministic share of the input list: index K of N (1-based); count 0 = everything.
+struct Shard {
+    int index = 0;
+    int count = 0;
+};
+
 /// What `convpool run` was asked to do.
 struct RunOptions {
-    std::vector<std::string> inputs;  ///< files and directories, as given
-    std::string out_dir = "convpool-out";
-    bool raw_npy = false;   ///< also write NN_<stage>.npy
+    std::vector<std::string> inputs;  ///< files, directories and `-` (stdin), as given
+    std::string files_from;           ///< also read input paths from this file (`-`: stdin)
+    bool files_nul = false;           ///< files_from is NUL-separated (find -print0)
+    bool recursive = false;           ///< descend into subdirectories
+    Shard shard;
+    std::string out_dir = "convpool-out";  ///< `-`: the final image goes to stdout
+    Emit emit = Emit::all;
+    ImageEncoding format = ImageEncoding::png;  ///< for Emit::final
+    bool raw_npy = false;    ///< also write NN_<stage>.npy
     int sheet_height = 256;  ///< display height of every stage in sheet.png
     bool html = false;       ///< also write OUT/index.html (html.hpp)
+    RenderOptions render;    ///< colour map, scale, grid columns, sheet resampling
+    bool grid_overlay = false;  ///< NN_<stage>_windows.png: the next pool's windows over this map
+    int jobs = 0;            ///< images processed at once; 0 = one per core
+    bool fail_fast = false;  ///< stop starting new images after the first failure
+    bool skip_existing = false;  ///< skip inputs whose outputs are complete (resume)
+    bool force = false;          ///< overwrite earlier outputs
     LoadOptions load;
+};
+
+/// Hooks through which a batch talks to the terminal; all are optional and are called from one
+/// thread at a time.
+struct RunEvents {
+    std::function<void(const std::string& input, const std::string& message)> error;
+    std::function<void(const std::string& input, const std::string& message)> warning;
+    /// After every input, whatever its status, with the number done so far and the total.
+    std::function<void(const ImageReport& image, std::size_t done, std::size_t total)> finished;
+    /// Polled between images and stages; true stops the batch (Ctrl-C, a closed stdout).
+    std::function<bool()> stop_requested;
+    /// Receives the final image when the output is `-`.
+    std::function<void(std::string_view bytes)> write_stdout;
 };
 
 /// Result of a run: the report and counts for the exit code.
@@ -27,27 +68,31 @@ struct RunOutcome {
     RunReport report;
     std::size_t ok = 0;
     std::size_t failed = 0;
+    std::size_t skipped = 0;
     bool output_failed = false;  ///< some output file could not be written
+    bool stopped = false;        ///< stop_requested or fail_fast ended the batch early
 };
 
-/// Files and directories expanded to the list of inputs: a directory gives its image files
-/// (by extension, not recursive) sorted by name; other paths are kept as given.
-/// Throws UsageError when two inputs would write the same output folder.
-[[nodiscard]] std::vector<std::string> expand_inputs(const std::vector<std::string>& paths);
+/// The inputs of a run: directories give their image files (by extension; all levels with
+/// `recursive`) sorted by path, `files_from` adds one path per line (or NUL-separated), and the
+/// shard keeps every N-th. Throws UsageError for two inputs that would write the same output,
+/// for `-` given twice, and when nothing is left.
+[[nodiscard]] std::vector<std::string> list_inputs(const RunOptions& options);
 
-/// Name of the output folder of `input` below OUT: the file name without its extension.
+/// Name of the output folder (or file) of `input` below OUT: the file name without its
+/// extension; `stdin` for `-`.
 [[nodiscard]] std::string output_stem(const std::string& input);
 
 /// File label of a stage: op name with ':' as '-', plus its named filter or mode
 /// (`conv-sobel-x`, `pool-max`).
 [[nodiscard]] std::string stage_file_label(const Stage& stage);
 
-/// Runs every input; a failing input is reported through `on_error(input, message)` and in the
-/// report, and the batch goes on. Odd but usable inputs (truncated data) go to `on_warning`. Throws OutputError when OUT cannot be created and
-/// UsageError for colliding inputs, before anything is written.
+/// Runs every input. A failing input is reported through `events.error` and in the report, and
+/// the batch goes on. Every file is written to a temporary name and renamed when complete; an
+/// input is never overwritten. Throws UsageError (bad combination, existing outputs without
+/// --force or --skip-existing) and OutputError (OUT cannot be created) before anything is
+/// written.
 [[nodiscard]] RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
-                                   const RunOptions& options,
-                                   const std::function<void(const std::string&, const std::string&)>& on_error,
-                                   const std::function<void(const std::string&, const std::string&)>& on_warning);
+                                   const RunOptions& options, const RunEvents& events);
 
 }  // namespace convpool

@@ -2,7 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -18,6 +23,7 @@
 #include "convpool/registry.hpp"
 #include "convpool/report.hpp"
 #include "convpool/run.hpp"
+#include "convpool/terminal.hpp"
 
 namespace {
 
@@ -221,9 +227,59 @@ convpool::Shape parse_shape(const std::string& text) {
     return v.size() == 2 ? convpool::Shape{1, v[0], v[1]} : convpool::Shape{v[0], v[1], v[2]};
 }
 
-void print_stdout(const std::string& text) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
+void print_stdout(const std::string& text) { convpool::write_stdout(text); }
+
+/// `convpool merge-reports`: shard reports combined into one report.json and report.csv.
+int merge_reports_command(const std::vector<std::string>& dirs, const std::string& out, bool quiet) {
+    std::vector<std::string> jsons;
+    std::vector<std::string> csvs;
+    for (const auto& dir : dirs) {
+        for (const char* name : {"report.json", "report.csv"}) {
+            const std::string path = dir + "/" + name;
+            std::ifstream in(path, std::ios::binary);
+            if (!in) {
+                throw convpool::UsageError(fmt::format("{}: cannot read", path));
+            }
+            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            (std::string(name) == "report.json" ? jsons : csvs).push_back(std::move(text));
+        }
+    }
+    const auto merged = convpool::merge_reports(jsons, csvs);
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec) {
+        throw convpool::OutputError(fmt::format("{}: cannot create directory: {}", out, ec.message()));
+    }
+    convpool::write_file_atomic(out + "/report.json", merged.json);
+    convpool::write_file_atomic(out + "/report.csv", merged.csv);
+    if (!quiet) {
+        fmt::print(stderr, "convpool: merged {} reports: {} inputs, {} failed -> {}/report.json, report.csv\n",
+                   dirs.size(), merged.inputs, merged.failed, out);
+    }
+    return static_cast<int>(merged.failed > 0 ? ExitCode::some_failed : ExitCode::ok);
+}
+
+/// "K/N" with 1 <= K <= N.
+convpool::Shard parse_shard(const std::string& text) {
+    const auto slash = text.find('/');
+    const auto bad = [&text] {
+        return convpool::UsageError(fmt::format("--shard: expected K/N with 1 <= K <= N, got '{}'", text));
+    };
+    if (slash == std::string::npos) {
+        throw bad();
+    }
+    double k = 0;
+    double n = 0;
+    try {
+        k = convpool::parse_number(text.substr(0, slash), "--shard");
+        n = convpool::parse_number(text.substr(slash + 1), "--shard");
+    } catch (const convpool::UsageError&) {
+        throw bad();
+    }
+    if (k != static_cast<int>(k) || n != static_cast<int>(n) || k < 1 || n < 1 || k > n || n > 1e6) {
+        throw bad();
+    }
+    return {static_cast<int>(k), static_cast<int>(n)};
 }
 
 }  // namespace
@@ -244,13 +300,13 @@ int main(int argc, char** argv) {
     bool quiet = false;
     bool verbose = false;
     auto* run = app.add_subcommand("run", "Run a pipeline on images; write pictures, a contact sheet and reports");
-    run->add_option("inputs", run_opts.inputs, "Image files or directories (PNG, JPEG, TIFF, BMP, WebP, PNM, .npy)")
-        ->required();
+    run->add_option("inputs", run_opts.inputs,
+                    "Image files or directories (PNG, JPEG, TIFF, BMP, WebP, PNM, .npy); - reads one image from stdin");
     run->add_option("-p,--pipeline", run_pipeline, "Pipeline text, or @FILE")->required();
     run->add_option("-o,--out", run_opts.out_dir, "Output directory (OUT/<stem>/ per image)")
         ->capture_default_str();
-    run->add_option("--report", report_format, "Report printed to stdout")
-        ->check(CLI::IsMember({"table", "json", "csv", "md", "none"}))
+    run->add_option("--report", report_format, "Report printed to stdout (jsonl: one line per image as it finishes)")
+        ->check(CLI::IsMember({"table", "json", "csv", "md", "jsonl", "none"}))
         ->capture_default_str();
     run->add_option("--raw", raw, "Also write every stage as NN_<stage>.npy (float32, C x H x W)")
         ->check(CLI::IsMember({"npy"}));
@@ -274,6 +330,27 @@ int main(int argc, char** argv) {
     bool in_process = false;
     run->add_flag("--decode-in-process", in_process,
                   "Decode in this process (faster; a decoder crash on a crafted file then ends the run)");
+    run->add_flag("-r,--recursive", run_opts.recursive, "Descend into subdirectories of directory inputs");
+    run->add_option("--files-from", run_opts.files_from, "Also read input paths from FILE, one per line ('-': stdin)");
+    run->add_flag("-0,--null", run_opts.files_nul, "--files-from is NUL-separated (find -print0)");
+    std::string shard_text;
+    run->add_option("--shard", shard_text, "Process only share K of N of the sorted input list (K/N, 1-based)");
+    std::string emit = "all";
+    run->add_option("--emit", emit, "all: pictures of every stage and a sheet; final: only the final stage image")
+        ->check(CLI::IsMember({"all", "final"}))
+        ->capture_default_str();
+    std::string final_format = "png";
+    run->add_option("--format", final_format, "File format of --emit final (png, pgm: 8-bit; npy: float32)")
+        ->check(CLI::IsMember({"png", "pgm", "npy"}))
+        ->capture_default_str();
+    run->add_option("-j,--jobs", run_opts.jobs, "Images processed at once (0: one per core)")
+        ->check(CLI::Range(0, 1024))
+        ->capture_default_str();
+    run->add_flag("--fail-fast", run_opts.fail_fast, "Stop at the first failed input");
+    run->add_flag("--skip-existing", run_opts.skip_existing, "Skip inputs whose outputs are complete (resume a batch)");
+    run->add_flag("--force", run_opts.force, "Overwrite outputs of an earlier run");
+    bool no_progress = false;
+    run->add_flag("--no-progress", no_progress, "No progress bar (it shows only when stderr is a terminal)");
     run->add_flag("-q,--quiet", quiet, "Print nothing on stderr but errors");
     run->add_flag("-v,--verbose", verbose, "Let library warnings through");
     run->footer(std::string("\n") + kPipelineHelp);
@@ -310,6 +387,14 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     bench->add_flag("--json", bench_opts.json, "Print JSON instead of a table");
 
+    std::vector<std::string> merge_dirs;
+    std::string merge_out;
+    bool merge_quiet = false;
+    auto* merge = app.add_subcommand("merge-reports", "Combine the reports of shard runs into one report.json and report.csv");
+    merge->add_option("dirs", merge_dirs, "Output directories of the shard runs")->required();
+    merge->add_option("-o,--out", merge_out, "Directory for the merged report")->required();
+    merge->add_flag("-q,--quiet", merge_quiet, "Print nothing on stderr but errors");
+
     std::string op_name;
     auto* ops = app.add_subcommand("ops", "List stages and their parameters");
     ops->add_option("name", op_name, "A stage (pool:max), or a family (pool)");
@@ -339,6 +424,9 @@ int main(int argc, char** argv) {
             print_stdout(ops_text(op_name));
             return 0;
         }
+        if (*merge) {
+            return merge_reports_command(merge_dirs, merge_out, merge_quiet);
+        }
         if (*shape) {
             const std::string text = convpool::pipeline_argument(shape_pipeline);
             if (shape_semantics == "all" && shape_json) {
@@ -359,29 +447,84 @@ int main(int argc, char** argv) {
         }
         // run
         run_opts.raw_npy = raw == "npy";
+        run_opts.render.colormap = convpool::parse_colormap(colormap);
+        run_opts.render.diverging = signed_map == "diverging";
+        run_opts.render.scale = scale == "global"    ? convpool::ColorScale::global
+                                : scale == "channel" ? convpool::ColorScale::channel
+                                                     : convpool::ColorScale::stage;
+        run_opts.render.smooth = upscale == "smooth";
         run_opts.load.isolate_decoder = !in_process;
         run_opts.load.npy_chw = npy_layout == "chw";
+        run_opts.emit = emit == "final" ? convpool::Emit::final : convpool::Emit::all;
+        run_opts.format = final_format == "npy"   ? convpool::ImageEncoding::npy
+                          : final_format == "pgm" ? convpool::ImageEncoding::pgm
+                                                  : convpool::ImageEncoding::png;
+        if (!shard_text.empty()) {
+            run_opts.shard = parse_shard(shard_text);
+        }
+        if (run_opts.out_dir == "-" && run_opts.html) {
+            throw convpool::UsageError("--html writes OUT/index.html; it needs an output directory, not -o -");
+        }
+        if (run_opts.out_dir == "-") {
+            run_opts.emit = convpool::Emit::final;
+            if (report_format != "none" && run->count("--report") > 0) {
+                throw convpool::UsageError("-o - puts the image on stdout; a --report there would mix with it");
+            }
+            report_format = "none";
+        }
+        const auto format = report_format == "json"    ? convpool::ReportFormat::json
+                            : report_format == "csv"   ? convpool::ReportFormat::csv
+                            : report_format == "md"    ? convpool::ReportFormat::md
+                            : report_format == "jsonl" ? convpool::ReportFormat::jsonl
+                            : report_format == "none"  ? convpool::ReportFormat::none
+                                                       : convpool::ReportFormat::table;
         const std::string text = convpool::pipeline_argument(run_pipeline);
         const convpool::Pipeline pipeline(text, convpool::parse_semantics(run_semantics));
-        const auto outcome = convpool::run_batch(
-            pipeline, text, run_opts,
-            [](const std::string& input, const std::string& message) {
-                fmt::print(stderr, "convpool: error: {}: {}\n", input, message);
-            },
-            [quiet](const std::string& input, const std::string& message) {
-                if (!quiet) {
-                    fmt::print(stderr, "convpool: warning: {}: {}\n", input, message);
-                }
-            });
-        const auto format = report_format == "json"   ? convpool::ReportFormat::json
-                            : report_format == "csv"  ? convpool::ReportFormat::csv
-                            : report_format == "md"   ? convpool::ReportFormat::md
-                            : report_format == "none" ? convpool::ReportFormat::none
-                                                      : convpool::ReportFormat::table;
-        print_stdout(convpool::format_report(outcome.report, format));
-        if (!quiet) {
-            fmt::print(stderr, "convpool: {} of {} images done; pictures in {}/<image>/, report in {}/report.json and report.csv\n",
-                       outcome.ok, outcome.ok + outcome.failed, run_opts.out_dir, run_opts.out_dir);
+        convpool::install_stop_signals();
+        convpool::Progress progress(!quiet && !no_progress && ::isatty(STDERR_FILENO) != 0);
+        convpool::RunEvents events;
+        events.error = [&progress](const std::string& input, const std::string& message) {
+            progress.clear();
+            fmt::print(stderr, "convpool: error: {}: {}\n", input, message);
+        };
+        events.warning = [&progress, quiet](const std::string& input, const std::string& message) {
+            if (!quiet) {
+                progress.clear();
+                fmt::print(stderr, "convpool: warning: {}: {}\n", input, message);
+            }
+        };
+        events.finished = [&progress, format](const convpool::ImageReport& image, std::size_t done,
+                                              std::size_t total) {
+            if (format == convpool::ReportFormat::jsonl) {
+                convpool::write_stdout(convpool::image_json_line(image));
+            }
+            progress.update(done, total);
+        };
+        events.stop_requested = [] { return convpool::interrupted() || convpool::stdout_closed(); };
+        events.write_stdout = [](std::string_view bytes) { convpool::write_stdout(bytes); };
+        const auto outcome = convpool::run_batch(pipeline, text, run_opts, events);
+        progress.clear();
+        if (format != convpool::ReportFormat::jsonl) {
+            print_stdout(convpool::format_report(outcome.report, format));
+        }
+        if (convpool::stdout_closed()) {
+            return 141;  // the reader went away (| head): stop quietly, as SIGPIPE would
+        }
+        const std::size_t finished = outcome.ok + outcome.failed;
+        if (convpool::interrupted()) {
+            fmt::print(stderr, "convpool: interrupted; {} images finished{}\n", finished,
+                       run_opts.out_dir == "-" ? std::string()
+                                               : fmt::format(", listed in {}/report.json", run_opts.out_dir));
+            return 130;
+        }
+        if (!quiet && run_opts.out_dir != "-") {
+            fmt::print(stderr, "convpool: {} of {} images done{}{}; {} in {}/, report in {}/report.json and report.csv\n",
+                       outcome.ok, finished,
+                       outcome.skipped > 0 ? fmt::format(" ({} skipped, outputs existed)", outcome.skipped) : std::string(),
+                       outcome.stopped ? " (stopped early: --fail-fast)" : "",
+                       run_opts.emit == convpool::Emit::all ? "pictures" : "final images",
+                       run_opts.emit == convpool::Emit::all ? run_opts.out_dir + "/<image>" : run_opts.out_dir,
+                       run_opts.out_dir);
         }
         if (outcome.output_failed) {
             return static_cast<int>(ExitCode::output);

@@ -131,19 +131,8 @@ std::vector<ParamSpec> specs() {
          .min = 0,
          .max = 1,
          .aliases = {"sample"}},
-        {.name = "seed",
-         .type = ParamType::integer,
-         .default_value = "0",
-         .help = "seed (std::mt19937_64) that draws u when not given, and shuffles the random "
-                 "variant's increments",
-         .min = 0,
-         .max = 2147483647},
-        {.name = "switches",
-         .type = ParamType::flag,
-         .default_value = "false",
-         .help = "record where each maximum came from, for a later unpool stage and the maps",
-         .aliases = {"return-indices"},
-         .omit_default = true},
+        seed_spec("draws u when not given, and shuffles the random variant's increments"),
+        switches_spec(),
     };
 }
 
@@ -155,7 +144,7 @@ public:
                     : params.text("variant") == "torch" ? Variant::torch
                                                         : Variant::pseudo),
           m_overlap(params.flag("overlap")),
-          m_seed(static_cast<std::uint64_t>(params.integer("seed"))),
+          m_seed(seed_of(params)),
           m_switches(params.flag("switches")) {
         if (params.has("ratio") == params.has("out")) {
             throw UsageError(

@@ -6,13 +6,7 @@ namespace convpool::ops {
 namespace {
 std::vector<ParamSpec> specs() {
     auto specs = pool_param_specs();
-    specs.push_back({.name = "switches",
-                     .type = ParamType::flag,
-                     .default_value = "false",
-                     .help = "record where each maximum came from (torch's return_indices), for a "
-                             "later unpool stage, a switch map and a coverage map",
-                     .aliases = {"return-indices"},
-                     .omit_default = true});
+    specs.push_back(switches_spec());
     return specs;
 }
 

@@ -76,14 +76,7 @@ std::vector<ParamSpec> specs() {
                      .help = "train: sample one cell with probability a_i/sum(a); test: the "
                              "probability-weighted average sum(a_i^2)/sum(a)",
                      .choices = {"train", "test"}});
-    specs.push_back(
-        {.name = "seed",
-         .type = ParamType::integer,
-         .default_value = "0",
-         .help =
-             "seed of the train-phase draws (std::mt19937_64; the same output on every machine)",
-         .min = 0,
-         .max = 2147483647});
+    specs.push_back(seed_spec("the train-phase draws"));
     specs.push_back({.name = "negative",
                      .type = ParamType::choice,
                      .default_value = "error",
@@ -99,7 +92,7 @@ public:
     explicit StochasticPool(const Params& params)
         : m_geometry(params),
           m_train(params.text("phase") == "train"),
-          m_seed(static_cast<std::uint64_t>(params.integer("seed"))),
+          m_seed(seed_of(params)),
           m_clip(params.text("negative") == "clip") {}
     [[nodiscard]] Shape output_shape(const Shape& in) const override {
         return m_geometry.output_shape(in);

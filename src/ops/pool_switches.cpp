@@ -17,6 +17,16 @@ struct RecordingMaxReducer {
 };
 }  // namespace
 
+ParamSpec switches_spec() {
+    return {.name = "switches",
+            .type = ParamType::flag,
+            .default_value = "false",
+            .help = "record where each maximum came from (torch's return_indices), for a later "
+                    "unpool stage, a switch map and a coverage map",
+            .aliases = {"return-indices"},
+            .omit_default = true};
+}
+
 std::vector<int> axis_coverage_counts(int in, const AxisPlan& plan) {
     std::vector<int> counts(static_cast<std::size_t>(in), 0);
     for (const AxisTaps& t : plan.taps) {

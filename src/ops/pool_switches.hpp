@@ -9,6 +9,9 @@
 
 namespace convpool::ops {
 
+/// The `switches` flag of max pools (left out of descriptions while off).
+[[nodiscard]] ParamSpec switches_spec();
+
 /// Where each window's first tap lies (padding included), per output row and column.
 struct WindowStarts {
     std::vector<int> rows;

@@ -203,7 +203,7 @@ class RunJob(unittest.TestCase):
                 self.assertGreater(w, 0)
                 self.assertGreater(h, 0)
         report = load_json(os.path.join(out, "report.json"))
-        self.assertEqual(report["summary"], {"inputs": 2, "ok": 2, "failed": 0})
+        self.assertEqual(report["summary"], {"inputs": 2, "ok": 2, "failed": 0, "skipped": 0})
         self.assertEqual(report["stages"][0], "conv:sobel-x,stride=1,pad=same,dilation=1,"
                                               "border=reflect101,scale=1,bias=0")
         cam = report["images"][0]
@@ -255,12 +255,12 @@ class RunJob(unittest.TestCase):
         code, stdout, _ = run("run", src, "-p", "relu", "-o", out, "--report", "json", "-q")
         self.assertEqual(code, 0)
         self.assertEqual(json.loads(stdout), load_json(os.path.join(out, "report.json")))
-        code, stdout, err = run("run", src, "-p", "relu", "-o", out, "--report", "csv", "-q")
+        code, stdout, err = run("run", src, "-p", "relu", "-o", out, "--report", "csv", "-q", "--force")
         self.assertEqual(err, "")
         self.assertEqual(stdout, read_text(os.path.join(out, "report.csv")))
-        code, stdout, _ = run("run", src, "-p", "relu", "-o", out, "--report", "md", "-q")
+        code, stdout, _ = run("run", src, "-p", "relu", "-o", out, "--report", "md", "-q", "--force")
         self.assertIn("| 01 | `relu` | 1x2x2 |", stdout)
-        code, stdout, _ = run("run", src, "-p", "relu", "-o", out, "--report", "none", "-q")
+        code, stdout, _ = run("run", src, "-p", "relu", "-o", out, "--report", "none", "-q", "--force")
         self.assertEqual(stdout, "")
 
     def test_directory_input_is_sorted_and_filtered(self):
