@@ -6,6 +6,8 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string_view>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -46,23 +48,48 @@ Range finite_range(std::span<const float> v) {
 
 bool is_signed(const Range& r) { return r.lo < 0.0F && r.hi > 0.0F; }
 
-/// 256-entry viridis table taken from OpenCV's colour map.
-const std::array<Rgb, 256>& viridis() {
-    static const std::array<Rgb, 256> lut = [] {
+/// Command-line name and OpenCV code of every ColorMap, in enum order; -1: a gray ramp.
+struct ColorMapEntry {
+    const char* name;
+    int code;
+};
+constexpr std::array<ColorMapEntry, 12> kColorMaps{{{"viridis", cv::COLORMAP_VIRIDIS},
+                                                    {"inferno", cv::COLORMAP_INFERNO},
+                                                    {"magma", cv::COLORMAP_MAGMA},
+                                                    {"plasma", cv::COLORMAP_PLASMA},
+                                                    {"cividis", cv::COLORMAP_CIVIDIS},
+                                                    {"turbo", cv::COLORMAP_TURBO},
+                                                    {"jet", cv::COLORMAP_JET},
+                                                    {"hot", cv::COLORMAP_HOT},
+                                                    {"bone", cv::COLORMAP_BONE},
+                                                    {"parula", cv::COLORMAP_PARULA},
+                                                    {"twilight", cv::COLORMAP_TWILIGHT},
+                                                    {"gray", -1}}};
+
+/// 256-entry table of colour map `m`, taken from OpenCV's cv::applyColorMap.
+const std::array<Rgb, 256>& colormap_lut(ColorMap m) {
+    using Lut = std::array<Rgb, 256>;
+    static const std::array<Lut, kColorMaps.size()> luts = [] {
+        std::array<Lut, kColorMaps.size()> all{};
         cv::Mat ramp(1, 256, CV_8UC1);
         for (int i = 0; i < 256; ++i) {
             ramp.at<std::uint8_t>(0, i) = static_cast<std::uint8_t>(i);
         }
-        cv::Mat colored;
-        cv::applyColorMap(ramp, colored, cv::COLORMAP_VIRIDIS);
-        std::array<Rgb, 256> t{};
-        for (int i = 0; i < 256; ++i) {
-            const auto bgr = colored.at<cv::Vec3b>(0, i);
-            t[static_cast<std::size_t>(i)] = {bgr[2], bgr[1], bgr[0]};
+        for (std::size_t k = 0; k < kColorMaps.size(); ++k) {
+            cv::Mat colored;
+            if (kColorMaps[k].code < 0) {
+                cv::cvtColor(ramp, colored, cv::COLOR_GRAY2BGR);
+            } else {
+                cv::applyColorMap(ramp, colored, kColorMaps[k].code);
+            }
+            for (int i = 0; i < 256; ++i) {
+                const auto bgr = colored.at<cv::Vec3b>(0, i);
+                all[k][static_cast<std::size_t>(i)] = {bgr[2], bgr[1], bgr[0]};
+            }
         }
-        return t;
+        return all;
     }();
-    return lut;
+    return luts[static_cast<std::size_t>(m)];
 }
 
 /// 256-entry diverging table (blue - white - red, after ColorBrewer's RdBu), 128 = zero.
@@ -95,17 +122,17 @@ std::uint8_t to_byte(double t) {
 }
 
 /// Colour of value `v` under range `r`.
-Rgb map_value(float v, const Range& r) {
+Rgb map_value(float v, const Range& r, const RenderOptions& o) {
     if (!std::isfinite(v)) {
         return kNonFinite;
     }
-    if (is_signed(r)) {
+    if (o.diverging && is_signed(r)) {
         const double m = std::max(-static_cast<double>(r.lo), static_cast<double>(r.hi));
         return diverging()[to_byte((static_cast<double>(v) / m + 1.0) / 2.0)];
     }
     const double span = static_cast<double>(r.hi) - static_cast<double>(r.lo);
     const double t = span > 0 ? (static_cast<double>(v) - static_cast<double>(r.lo)) / span : 0.5;
-    return viridis()[to_byte(t)];
+    return colormap_lut(o.colormap)[to_byte(t)];
 }
 
 Picture blank(int w, int h) {
@@ -160,6 +187,15 @@ Picture resize_nearest(const Picture& p, int w, int h) {
     return out;
 }
 
+/// `p` resampled to w x h: area averaging when shrinking, bilinear when enlarging.
+Picture resize_smooth(const Picture& p, int w, int h) {
+    Picture out{w, h, std::vector<std::uint8_t>(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3)};
+    const cv::Mat src(p.height, p.width, CV_8UC3, const_cast<std::uint8_t*>(p.rgb.data()));  // NOLINT(cppcoreguidelines-pro-type-const-cast): read only
+    cv::Mat dst(h, w, CV_8UC3, out.rgb.data());
+    cv::resize(src, dst, dst.size(), 0, 0, w < p.width ? cv::INTER_AREA : cv::INTER_LINEAR);
+    return out;
+}
+
 /// Integer enlargement so that small maps are at least ~160 px on their longer side.
 int enlargement(int h, int w) {
     const int longer = std::max(h, w);
@@ -168,9 +204,62 @@ int enlargement(int h, int w) {
 
 std::string number(float v) { return fmt::format("{:.4g}", v); }
 
+/// The range feature maps of `t` are coloured over (stage and global scales).
+Range picture_range(const Tensor& t, const RenderOptions& o) {
+    if (o.scale == ColorScale::global && o.range) {
+        return {o.range->lo, o.range->hi, true};
+    }
+    return finite_range(t.data());
+}
+
+bool is_natural(const Tensor& t, PictureKind kind) {
+    return kind == PictureKind::natural && (t.shape().channels == 1 || t.shape().channels == 3);
+}
+
 }  // namespace
 
+const std::vector<std::string>& colormap_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+        for (const auto& m : kColorMaps) {
+            v.emplace_back(m.name);
+        }
+        return v;
+    }();
+    return names;
+}
+
+ColorMap parse_colormap(std::string_view name) {
+    const auto& names = colormap_names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == name) {
+            return static_cast<ColorMap>(i);
+        }
+    }
+    std::string valid;
+    for (const auto& n : names) {
+        valid += (valid.empty() ? "" : ", ") + n;
+    }
+    throw UsageError(fmt::format("unknown colour map '{}' (valid: {})", name, valid));
+}
+
+std::optional<ValueRange> finite_value_range(std::span<const float> values) {
+    const Range r = finite_range(values);
+    return r.any ? std::optional<ValueRange>(ValueRange{r.lo, r.hi}) : std::nullopt;
+}
+
 Picture render_tensor(const Tensor& t, PictureKind kind) {
+    return render_tensor(t, kind, RenderOptions{});
+}
+
+Picture render_tensor(const Tensor& t, PictureKind kind, const ValueRange& range) {
+    RenderOptions o;
+    o.scale = ColorScale::global;
+    o.range = range;
+    return render_tensor(t, kind, o);
+}
+
+Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& options) {
     const Shape& s = t.shape();
     const int f = enlargement(s.height, s.width);
     const int tw = s.width * f;
@@ -195,8 +284,11 @@ Picture render_tensor(const Tensor& t, PictureKind kind) {
         }
         return p;
     }
-    const Range r = finite_range(t.data());
-    const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(s.channels))));
+    const Range stage_range = picture_range(t, options);
+    const bool per_channel = options.scale == ColorScale::channel;
+    const int cols = options.columns > 0
+                         ? std::min(options.columns, s.channels)
+                         : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(s.channels))));
     const int rows = (s.channels + cols - 1) / cols;
     const bool labels = s.channels > 1;
     const int label_h = labels ? 14 : 0;
@@ -208,14 +300,17 @@ Picture render_tensor(const Tensor& t, PictureKind kind) {
         const int x0 = (c % cols) * cell_w;
         const int y0 = (c / cols) * cell_h + label_h;
         const auto plane = t.channel(c);
+        const Range r = per_channel ? finite_range(plane) : stage_range;
         for (int y = 0; y < th; ++y) {
             for (int x = 0; x < tw; ++x) {
                 const float v = plane[static_cast<std::size_t>((y / f) * s.width + x / f)];
-                put(p, x0 + x, y0 + y, map_value(v, r));
+                put(p, x0 + x, y0 + y, map_value(v, r, options));
             }
         }
         if (labels) {
-            text(p, fmt::format("c{}", c), x0 + 1, y0 - 3);
+            text(p, per_channel ? fmt::format("c{} {}..{}", c, number(r.lo), number(r.hi))
+                                : fmt::format("c{}", c),
+                 x0 + 1, y0 - 3);
         }
     }
     return p;
@@ -223,6 +318,11 @@ Picture render_tensor(const Tensor& t, PictureKind kind) {
 
 Picture titled_picture(const Picture& body, const std::string& title, const Tensor& t,
                        PictureKind kind) {
+    return titled_picture(body, title, t, kind, RenderOptions{});
+}
+
+Picture titled_picture(const Picture& body, const std::string& title, const Tensor& t,
+                       PictureKind kind, const RenderOptions& options) {
     constexpr int kTitle = 22;
     constexpr int kBar = 10;
     constexpr int kBarText = 16;
@@ -232,19 +332,20 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
     Picture p = blank(width, height);
     text(p, title, kMargin, 15);
     paste(p, body, (width - body.width) / 2, kTitle);
-    const Range r = finite_range(t.data());
+    const bool natural = is_natural(t, kind);
+    const bool per_channel = !natural && options.scale == ColorScale::channel;
+    const Range r = natural || per_channel ? finite_range(t.data()) : picture_range(t, options);
     const int bar_y = kTitle + body.height + kMargin;
     const int bar_w = width - 2 * kMargin;
-    const bool natural = kind == PictureKind::natural && (t.shape().channels == 1 || t.shape().channels == 3);
     for (int x = 0; x < bar_w; ++x) {
         const double pos = bar_w > 1 ? static_cast<double>(x) / (bar_w - 1) : 0.0;
         Rgb c{};
         if (natural) {
             c = {to_byte(pos), to_byte(pos), to_byte(pos)};
-        } else if (is_signed(r)) {
+        } else if (options.diverging && is_signed(r) && !per_channel) {
             c = diverging()[to_byte(pos)];
         } else {
-            c = viridis()[to_byte(pos)];
+            c = colormap_lut(options.colormap)[to_byte(pos)];
         }
         for (int y = 0; y < kBar; ++y) {
             put(p, kMargin + x, bar_y + y, c);
@@ -252,7 +353,10 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
     }
     std::string left = number(r.lo);
     std::string right = number(r.hi);
-    if (!natural && is_signed(r)) {
+    if (per_channel) {
+        left = "each channel: its own min";
+        right = "max (see labels)";
+    } else if (!natural && options.diverging && is_signed(r)) {
         const float m = std::max(-r.lo, r.hi);
         left = number(-m);
         right = number(m);
@@ -270,6 +374,13 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
 }
 
 Picture contact_sheet(const std::vector<SheetItem>& items, int display_height) {
+    RenderOptions o;
+    o.display_height = display_height;
+    return contact_sheet(items, o);
+}
+
+Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& options) {
+    const int display_height = options.display_height;
     constexpr int kLabel = 36;
     constexpr int kSpace = 10;
     std::vector<Picture> scaled;
@@ -277,7 +388,8 @@ Picture contact_sheet(const std::vector<SheetItem>& items, int display_height) {
     for (const auto& item : items) {
         const int w = std::max(1, static_cast<int>(std::lround(static_cast<double>(item.body.width) *
                                                                display_height / item.body.height)));
-        scaled.push_back(resize_nearest(item.body, w, display_height));
+        scaled.push_back(options.smooth ? resize_smooth(item.body, w, display_height)
+                                        : resize_nearest(item.body, w, display_height));
         width += std::max(w, std::max(text_width(item.label), text_width(item.sublabel))) + kSpace;
     }
     Picture sheet = blank(width, kSpace + display_height + kLabel);
@@ -290,6 +402,113 @@ Picture contact_sheet(const std::vector<SheetItem>& items, int display_height) {
                       std::max(text_width(items[i].label), text_width(items[i].sublabel))) + kSpace;
     }
     return sheet;
+}
+
+std::string range_label(const Tensor& t, PictureKind kind, const RenderOptions& options) {
+    if (is_natural(t, kind)) {
+        const Range r = finite_range(t.data());
+        return r.lo >= 0.0F && r.hi <= 1.0F ? "0..1" : fmt::format("{}..{}", number(r.lo), number(r.hi));
+    }
+    if (options.scale == ColorScale::channel) {
+        return "per channel";
+    }
+    const Range r = picture_range(t, options);
+    if (options.diverging && is_signed(r)) {
+        const float m = std::max(-r.lo, r.hi);
+        return fmt::format("{}..{}", number(-m), number(m));
+    }
+    return fmt::format("{}..{}{}", number(r.lo), number(r.hi),
+                       options.scale == ColorScale::global && options.range ? " (global)" : "");
+}
+
+Picture pool_grid_picture(const Tensor& t, PictureKind kind, const PoolGrid& grid,
+                          const std::string& title, const RenderOptions& options) {
+    constexpr int kWindows = 8;
+    const Shape& s = t.shape();
+    const bool natural = is_natural(t, kind);
+    const Size2 stride{std::max(1, grid.stride.h), std::max(1, grid.stride.w)};
+    const int ch = std::clamp((kWindows - 1) * stride.h + grid.kernel.h - grid.pad.h, 1, s.height);
+    const int cw = std::clamp((kWindows - 1) * stride.w + grid.kernel.w - grid.pad.w, 1, s.width);
+    // The close-up sits in the middle of the map, starting where a window starts if it can.
+    const auto origin = [](int extent, int crop, int step, int pad) {
+        const int centred = (extent - crop) / 2;
+        return std::clamp((centred + pad) / step * step - pad, 0, extent - crop);
+    };
+    const int oy = origin(s.height, ch, stride.h, grid.pad.h);
+    const int ox = origin(s.width, cw, stride.w, grid.pad.w);
+    // First window starting inside the close-up, per axis.
+    const int ky = (oy + grid.pad.h + stride.h - 1) / stride.h;
+    const int kx = (ox + grid.pad.w + stride.w - 1) / stride.w;
+    const int channels = natural ? s.channels : 1;
+    std::vector<float> values;
+    values.reserve(static_cast<std::size_t>(channels) * static_cast<std::size_t>(ch) * static_cast<std::size_t>(cw));
+    for (int c = 0; c < channels; ++c) {
+        for (int y = 0; y < ch; ++y) {
+            for (int x = 0; x < cw; ++x) {
+                values.push_back(t.at(c, oy + y, ox + x));
+            }
+        }
+    }
+    const Tensor crop(Shape{channels, ch, cw}, std::move(values));
+    RenderOptions o = options;
+    if (!natural) {
+        // The colours of the stage picture, not of the corner alone.
+        const Range r = options.scale == ColorScale::channel ? finite_range(t.channel(0))
+                                                             : picture_range(t, options);
+        o.scale = ColorScale::global;
+        o.range = ValueRange{r.lo, r.hi};
+    }
+    Picture body = render_tensor(crop, kind, o);
+    const int f = std::max(1, body.width / cw);
+    // Fills the rectangle [x0, x1) x [y0, y1), clipped to the picture.
+    const auto fill = [&body](int x0, int y0, int x1, int y1, const Rgb& c) {
+        for (int y = std::max(0, y0); y < std::min(body.height, y1); ++y) {
+            for (int x = std::max(0, x0); x < std::min(body.width, x1); ++x) {
+                put(body, x, y, c);
+            }
+        }
+    };
+    const auto hline = [&fill](int y, int x0, int x1, const Rgb& c) { fill(x0, y, x1, y + 1, c); };
+    const auto vline = [&fill](int x, int y0, int y1, const Rgb& c) { fill(x, y0, x + 1, y1, c); };
+    constexpr Rgb kGrid{255, 255, 255};
+    constexpr Rgb kGridShadow{0, 0, 0};
+    // Window starts: a light line with a dark neighbour, visible on any colour.
+    for (int k = 0;; ++k) {
+        const int y = (k * stride.h - grid.pad.h - oy) * f;
+        if (y >= body.height) {
+            break;
+        }
+        hline(y, 0, body.width, kGrid);
+        hline(y + 1, 0, body.width, kGridShadow);
+    }
+    for (int k = 0;; ++k) {
+        const int x = (k * stride.w - grid.pad.w - ox) * f;
+        if (x >= body.width) {
+            break;
+        }
+        vline(x, 0, body.height, kGrid);
+        vline(x + 1, 0, body.height, kGridShadow);
+    }
+    if (grid.kernel.h != stride.h || grid.kernel.w != stride.w) {
+        // Two neighbouring windows, outlined: their overlap or gap shows.
+        const std::array<Rgb, 2> colours{{{255, 140, 0}, {0, 200, 255}}};
+        for (int w = 0; w < 2; ++w) {
+            const int y0 = (ky * stride.h - grid.pad.h - oy) * f;
+            const int x0 = ((kx + w) * stride.w - grid.pad.w - ox) * f + w;  // 1 px apart: both visible
+            const int y1 = y0 + grid.kernel.h * f - 1;
+            const int x1 = x0 + grid.kernel.w * f - 1;
+            for (int d = 0; d < 2; ++d) {
+                hline(y0 + d + w, x0, x1 + 1, colours[static_cast<std::size_t>(w)]);
+                hline(y1 - d, x0, x1 + 1, colours[static_cast<std::size_t>(w)]);
+                vline(x0 + d, y0, y1 + 1, colours[static_cast<std::size_t>(w)]);
+                vline(x1 - d, y0, y1 + 1, colours[static_cast<std::size_t>(w)]);
+            }
+        }
+    }
+    return titled_picture(body,
+                          fmt::format("{}  (rows {}-{}, cols {}-{}{})", title, oy, oy + ch - 1, ox,
+                                      ox + cw - 1, natural ? "" : " of c0"),
+                          crop, kind, o);
 }
 
 std::string encode_png(const Picture& p) {

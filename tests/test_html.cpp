@@ -6,7 +6,9 @@
 #include <limits>
 #include <vector>
 
+#include "convpool/error.hpp"
 #include "convpool/report.hpp"
+#include "convpool/visualize.hpp"
 
 using convpool::value_histogram;
 
@@ -61,4 +63,37 @@ TEST_CASE("report_html: pictures relative to OUT, escaped text, a histogram, no 
     CHECK(page.find("<nav>") == std::string::npos);
     report.images.push_back(img);
     CHECK(convpool::report_html(report, "out").find("<nav>") != std::string::npos);
+}
+
+TEST_CASE("parse_colormap: OpenCV's names and gray; an unknown name lists the valid ones") {
+    CHECK(convpool::parse_colormap("turbo") == convpool::ColorMap::turbo);
+    CHECK(convpool::parse_colormap("gray") == convpool::ColorMap::gray);
+    CHECK_THROWS_WITH_AS((void)convpool::parse_colormap("viridus"),
+                         doctest::Contains("unknown colour map 'viridus' (valid: viridis, inferno"),
+                         convpool::UsageError);
+}
+
+TEST_CASE("render_tensor: columns set the grid; global scale colours every map over one range") {
+    std::vector<float> v(4 * 10 * 10, 0.5F);
+    const convpool::Tensor t(convpool::Shape{4, 10, 10}, v);
+    convpool::RenderOptions one_row;
+    one_row.columns = 4;
+    const auto wide = convpool::render_tensor(t, convpool::PictureKind::feature_maps, one_row);
+    const auto square = convpool::render_tensor(t, convpool::PictureKind::feature_maps);
+    CHECK(wide.width > 2 * wide.height);
+    CHECK(square.width < 2 * square.height);
+    // 0.5 over 0..1 (global) is mid-colour; over its own constant range it is drawn the same,
+    // but against 0..10 it takes the low end of the map.
+    convpool::RenderOptions global;
+    global.scale = convpool::ColorScale::global;
+    global.range = convpool::ValueRange{0.0F, 10.0F};
+    global.colormap = convpool::ColorMap::gray;
+    const auto low = convpool::render_tensor(t, convpool::PictureKind::feature_maps, global);
+    global.range = convpool::ValueRange{0.0F, 1.0F};
+    const auto mid = convpool::render_tensor(t, convpool::PictureKind::feature_maps, global);
+    // A pixel inside channel 0's cell, below its 14-pixel label.
+    const std::size_t centre = (20 * static_cast<std::size_t>(low.width) + 5) * 3;
+    CHECK(low.rgb[centre] < 20);
+    CHECK(mid.rgb[centre] == doctest::Approx(128).epsilon(0.02));
+    CHECK(convpool::range_label(t, convpool::PictureKind::feature_maps, global) == "0..1 (global)");
 }

@@ -4,9 +4,13 @@
 /// centred on 0; non-negative maps use viridis; non-finite values are drawn magenta.
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "convpool/params.hpp"
 #include "convpool/tensor.hpp"
 
 namespace convpool {
@@ -28,6 +32,73 @@ enum class PictureKind {
 /// Small maps are enlarged by an integer factor with nearest neighbour.
 [[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind);
 
+/// A value range for colour mapping: feature maps drawn over one range share their colours.
+struct ValueRange {
+    float lo = 0.0F;
+    float hi = 0.0F;
+};
+
+/// As render_tensor, but feature maps are coloured over `range` instead of their own finite
+/// range (values outside it take the end colours), so that maps can be compared colour for
+/// colour (`convpool compare`). Natural pictures ignore `range`.
+[[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind, const ValueRange& range);
+
+/// Colour maps for feature maps: OpenCV's (cv::applyColorMap) and a plain gray ramp.
+enum class ColorMap { viridis, inferno, magma, plasma, cividis, turbo, jet, hot, bone, parula, twilight, gray };
+
+/// Names of the colour maps, in enum order (as on the command line: `--colormap`).
+[[nodiscard]] const std::vector<std::string>& colormap_names();
+
+/// The colour map called `name`; throws UsageError listing the valid names.
+[[nodiscard]] ColorMap parse_colormap(std::string_view name);
+
+/// Which values share one colour range (`--scale`).
+enum class ColorScale {
+    stage,    ///< each picture over its own finite [min, max]
+    channel,  ///< each channel of a picture over its own range (labelled per channel)
+    global,   ///< every picture over RenderOptions::range (the caller's range of all stages)
+};
+
+/// Pooling windows drawn over a map (`--grid-overlay`): which input cells feed which output.
+struct PoolGrid {
+    Size2 kernel;
+    Size2 stride;
+    Size2 pad;  ///< top and left padding, in cells
+};
+
+/// How pictures are drawn; the defaults give convpool's usual pictures.
+struct RenderOptions {
+    ColorMap colormap = ColorMap::viridis;  ///< non-negative (or all) feature maps
+    bool diverging = true;  ///< signed maps (min < 0 < max) use blue-white-red centred on 0
+    ColorScale scale = ColorScale::stage;
+    std::optional<ValueRange> range;  ///< the range of ColorScale::global (unset: per stage)
+    int columns = 0;                  ///< channels per row of the grid; 0: ceil(sqrt(C))
+    int display_height = 256;         ///< height of every item in the contact sheet
+    bool smooth = false;  ///< sheet resampling: area/linear instead of nearest neighbour
+};
+
+/// The finite [min, max] of `values`; unset when none is finite.
+[[nodiscard]] std::optional<ValueRange> finite_value_range(std::span<const float> values);
+
+/// As render_tensor, drawn as `options` say.
+[[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& options);
+
+/// As titled_picture; the colour bar shows `options`' colour map and range.
+[[nodiscard]] Picture titled_picture(const Picture& body, const std::string& title,
+                                     const Tensor& t, PictureKind kind,
+                                     const RenderOptions& options);
+
+/// The value range a picture of `t` is drawn over, as a short label (`0..2.41`, `per channel`).
+[[nodiscard]] std::string range_label(const Tensor& t, PictureKind kind,
+                                      const RenderOptions& options);
+
+/// A titled close-up of the middle of `t` (up to 8 windows each way; feature maps:
+/// channel 0) with the pooling windows of `grid` drawn over it: a grid line before every window
+/// start (every `stride` cells, shifted by `pad`), and when windows overlap or leave gaps
+/// (kernel != stride) the first two windows outlined. Colours as the stage picture of `t`.
+[[nodiscard]] Picture pool_grid_picture(const Tensor& t, PictureKind kind, const PoolGrid& grid,
+                                        const std::string& title, const RenderOptions& options);
+
 /// A stage picture: `body` with `title` above it and a colour bar for the value range below.
 [[nodiscard]] Picture titled_picture(const Picture& body, const std::string& title,
                                      const Tensor& t, PictureKind kind);
@@ -41,6 +112,9 @@ struct SheetItem {
 
 /// All items side by side at one display height (nearest neighbour), each labelled.
 [[nodiscard]] Picture contact_sheet(const std::vector<SheetItem>& items, int display_height);
+
+/// As contact_sheet, at `options.display_height`, resampled smoothly with `options.smooth`.
+[[nodiscard]] Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& options);
 
 /// PNG bytes of `p`; throws OutputError when encoding fails.
 [[nodiscard]] std::string encode_png(const Picture& p);

@@ -14,12 +14,14 @@
 #include <vector>
 
 #include "convpool/bench.hpp"
+#include "convpool/compare.hpp"
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
 #include "convpool/image_io.hpp"
 #include "convpool/parallel.hpp"
 #include "convpool/params.hpp"
 #include "convpool/pipeline.hpp"
+#include "convpool/probe.hpp"
 #include "convpool/registry.hpp"
 #include "convpool/report.hpp"
 #include "convpool/run.hpp"
@@ -35,6 +37,129 @@ constexpr const char* kPipelineHelp =
     "  -p @FILE reads the pipeline from FILE (one stage per line, # comments).\n"
     "  Sizes are N or HxW (height first); shapes print as CxHxW.\n"
     "  Example: -p \"conv:sobel-x | relu | pool:max,k=2,s=2\"    List stages: convpool ops\n";
+
+/// Options `compare` and `probe` share.
+struct MeasureArgs {
+    std::string input;
+    std::string pipeline;
+    std::string modes;
+    std::string kernel = "2";
+    std::string stride;
+    std::string out;
+    std::string report = "table";
+    std::string noise;
+    std::string semantics = "torch";
+    convpool::ProbeOptions probe;
+    int sheet_height = 256;
+    bool quiet = false;
+};
+
+/// Adds the options of `compare` and `probe` to `sub`.
+void add_measure_options(CLI::App* sub, MeasureArgs& a) {
+    sub->add_option("input", a.input, "Image file (PNG, JPEG, TIFF, BMP, WebP, PNM, .npy)")->required();
+    sub->add_option("-k,--kernel", a.kernel, "Kernel of every --modes pool, N or HxW")->capture_default_str();
+    sub->add_option("-s,--stride", a.stride, "Stride of every --modes pool, N or HxW (default: the kernel)");
+    sub->add_option("-o,--out", a.out, "Output directory")->capture_default_str();
+    sub->add_option("--report", a.report, "Printed to stdout")
+        ->check(CLI::IsMember({"table", "json", "csv", "none"}))
+        ->capture_default_str();
+    sub->add_option("--shifts", a.probe.shifts, "Shift the input by 1..N pixels in 8 directions (0: no shift test)")
+        ->check(CLI::Range(0, 64))
+        ->capture_default_str();
+    sub->add_option("--noise", a.noise, "Gaussian noise sigmas, comma-separated, in input units ([0, 1] for 8-bit)")
+        ->capture_default_str();
+    sub->add_option("--salt-pepper", a.probe.salt_pepper, "Salt-and-pepper density (0: none)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    sub->add_option("--seed", a.probe.seed, "Seed of every noise field and of stochastic/fractional pools")
+        ->capture_default_str();
+    sub->add_option("--semantics", a.semantics, "Pooling conventions: torch, tf, caffe")
+        ->check(CLI::IsMember({"torch", "tf", "caffe"}))
+        ->capture_default_str();
+    sub->add_flag("-q,--quiet", a.quiet, "Print nothing on stderr but errors");
+}
+
+/// "0.01,0.05" as numbers.
+std::vector<double> parse_number_list(const std::string& text, const char* what) {
+    std::vector<double> values;
+    std::string cur;
+    for (const char c : text + ",") {
+        if (c != ',') {
+            cur += c;
+        } else if (!cur.empty()) {
+            values.push_back(convpool::parse_number(cur, what));
+            cur.clear();
+        }
+    }
+    return values;
+}
+
+/// The image of `compare` and `probe`, with the path in front of any error.
+convpool::Tensor load_measure_input(const std::string& path) {
+    try {
+        return convpool::load_image(path, convpool::LoadOptions{}).tensor;
+    } catch (const convpool::InputError& e) {
+        throw convpool::InputError(fmt::format("{}: {}", path, e.what()));
+    }
+}
+
+/// `convpool compare` and `convpool probe`: load, measure, write files, print the report.
+int measure_command(MeasureArgs& a, bool is_compare) {
+    a.probe.noise = parse_number_list(a.noise, "--noise");
+    a.probe.semantics = convpool::parse_semantics(a.semantics);
+    const std::string text = a.pipeline.empty() ? std::string() : convpool::pipeline_argument(a.pipeline);
+    const convpool::Tensor input = load_measure_input(a.input);
+    std::string table;
+    std::string json;
+    std::string csv;
+    std::vector<std::string> files;
+    if (is_compare) {
+        convpool::CompareOptions o;
+        o.input_name = a.input;
+        o.prefix = text;
+        o.modes = convpool::parse_modes(a.modes);
+        o.kernel = a.kernel;
+        o.stride = a.stride;
+        o.sheet_height = a.sheet_height;
+        o.probe = a.probe;
+        const auto result = convpool::compare(input, o);
+        files = convpool::write_compare_outputs(result, a.out);
+        table = convpool::compare_table(result.report);
+        json = convpool::probe_json(result.report);
+        csv = convpool::compare_csv(result.report);
+    } else {
+        std::vector<convpool::ProbeTarget> targets;
+        if (!a.modes.empty()) {
+            const auto modes = convpool::parse_modes(a.modes);
+            convpool::Shape pre = input.shape();
+            if (!text.empty()) {
+                pre = convpool::Pipeline(text, a.probe.semantics).plan(input.shape()).back().shape;
+            }
+            targets = convpool::mode_targets(text, modes, a.kernel, a.stride, a.probe.seed, pre, a.probe.semantics);
+        } else if (text.empty()) {
+            throw convpool::UsageError("probe: give -p with a pooling stage, or --modes");
+        } else {
+            targets = convpool::pipeline_targets(convpool::Pipeline(text, a.probe.semantics));
+        }
+        auto report = convpool::probe(input, targets, a.probe);
+        report.input = a.input;
+        report.pipeline = text;
+        files = convpool::write_probe_outputs(report, a.out);
+        table = convpool::probe_table(report);
+        json = convpool::probe_json(report);
+        csv = convpool::probe_csv(report);
+    }
+    fmt::print("{}", a.report == "json" ? json : a.report == "csv" ? csv : a.report == "table" ? table : std::string());
+    std::fflush(stdout);
+    if (!a.quiet) {
+        std::string names;
+        for (const auto& f : files) {
+            names += (names.empty() ? "" : ", ") + f;
+        }
+        fmt::print(stderr, "convpool: wrote {} in {}/\n", names, a.out);
+    }
+    return 0;
+}
 
 /// `convpool ops [NAME]`: stages and their parameters, from the same declarations the parser uses.
 std::string ops_text(const std::string& name) {
@@ -310,14 +435,32 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run->add_option("--raw", raw, "Also write every stage as NN_<stage>.npy (float32, C x H x W)")
         ->check(CLI::IsMember({"npy"}));
-    std::string run_semantics = "torch";
-    run->add_option("--semantics", run_semantics,
-                    "Pooling conventions filling in what a stage does not say: torch (ceil off, "
-                    "count-pad on), tf (count-pad off; write pad=same|valid), caffe (ceil on)")
-        ->check(CLI::IsMember({"torch", "tf", "caffe"}))
-        ->capture_default_str();
     run->add_flag("--html", run_opts.html, "Also write OUT/index.html: one self-contained page with every picture, histogram and table");
-    run->add_option("--sheet-height", run_opts.sheet_height, "Display height of each stage in sheet.png")
+    std::string colormap = "viridis";
+    run->add_option("--colormap", colormap, "Colour map of feature maps (OpenCV's; gray: a plain ramp)")
+        ->check(CLI::IsMember(convpool::colormap_names()))
+        ->capture_default_str();
+    std::string signed_map = "diverging";
+    run->add_option("--signed", signed_map,
+                    "Maps with negative and positive values: diverging (blue-white-red, 0 is white) or colormap")
+        ->check(CLI::IsMember({"diverging", "colormap"}))
+        ->capture_default_str();
+    std::string scale = "stage";
+    run->add_option("--scale", scale,
+                    "Colour range: stage (each picture its own), channel (each channel its own), global "
+                    "(one range over all stages of an image; the input picture keeps its own)")
+        ->check(CLI::IsMember({"stage", "channel", "global"}))
+        ->capture_default_str();
+    run->add_option("--columns", run_opts.render.columns, "Channels per row in stage pictures (0: square grid)")
+        ->check(CLI::Range(0, 4096))
+        ->capture_default_str();
+    std::string upscale = "nearest";
+    run->add_option("--upscale", upscale, "Resampling of sheet.png: nearest (pooled cells stay visible) or smooth")
+        ->check(CLI::IsMember({"nearest", "smooth"}))
+        ->capture_default_str();
+    run->add_flag("--grid-overlay", run_opts.grid_overlay,
+                  "Before each pooling stage also write NN_<stage>_windows.png: its windows (kernel, stride, pad) over a corner of the map");
+    run->add_option("--sheet-height,--display-size", run_opts.sheet_height, "Display height of each stage in sheet.png")
         ->check(CLI::Range(16, 4096))
         ->capture_default_str();
     run->add_option("--max-pixels", run_opts.load.max_pixels, "Refuse images with more pixels")
@@ -325,6 +468,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run->add_option("--npy-layout", npy_layout, "Axis order of 3-D .npy inputs")
         ->check(CLI::IsMember({"hwc", "chw"}))
+        ->capture_default_str();
+    std::string run_semantics = "torch";
+    run->add_option("--semantics", run_semantics,
+                    "Pooling conventions filling in what a stage does not say: torch (ceil off, "
+                    "count-pad on), tf (count-pad off; write pad=same|valid), caffe (ceil on)")
+        ->check(CLI::IsMember({"torch", "tf", "caffe"}))
         ->capture_default_str();
     run->add_flag("--strict", run_opts.load.strict, "Treat truncated image data as an error, not a warning");
     bool in_process = false;
@@ -399,6 +548,31 @@ int main(int argc, char** argv) {
     auto* ops = app.add_subcommand("ops", "List stages and their parameters");
     ops->add_option("name", op_name, "A stage (pool:max), or a family (pool)");
 
+    MeasureArgs compare_args;
+    compare_args.modes = "max,avg,min,lp,stochastic,fractional";
+    compare_args.out = "convpool-compare";
+    compare_args.noise = "0.05";
+    auto* compare = app.add_subcommand(
+        "compare", "Every pooling mode after the same stages, side by side: one sheet, one table of measurements");
+    compare->add_option("-p,--pipeline", compare_args.pipeline, "Stages before the pools (text or @FILE); none: the input");
+    compare->add_option("--modes", compare_args.modes, "Pooling modes, comma-separated")->capture_default_str();
+    compare->add_option("--sheet-height", compare_args.sheet_height, "Display height of every picture in sheet.png")
+        ->check(CLI::Range(16, 4096))
+        ->capture_default_str();
+    add_measure_options(compare, compare_args);
+    compare->footer(std::string("\n") + kPipelineHelp);
+
+    MeasureArgs probe_args;
+    probe_args.out = "convpool-probe";
+    probe_args.noise = "0.01,0.05,0.1";
+    auto* probe = app.add_subcommand(
+        "probe", "Measure shift invariance, noise tolerance, information loss and compression of pooling stages");
+    probe->add_option("-p,--pipeline", probe_args.pipeline,
+                      "Pipeline whose pooling stages are probed (text or @FILE); with --modes, the stages before them");
+    probe->add_option("--modes", probe_args.modes, "Probe these pooling modes (-k, -s) after -p instead");
+    add_measure_options(probe, probe_args);
+    probe->footer(std::string("\n") + kPipelineHelp);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -419,6 +593,10 @@ int main(int argc, char** argv) {
             const std::string text = convpool::pipeline_argument(bench_pipeline);
             print_stdout(convpool::bench_command(convpool::Pipeline(text), text, bench_opts));
             return 0;
+        }
+        if (*compare || *probe) {
+            const bool is_compare = compare->parsed();
+            return measure_command(is_compare ? compare_args : probe_args, is_compare);
         }
         if (*ops) {
             print_stdout(ops_text(op_name));

@@ -1,0 +1,44 @@
+#pragma once
+/// \file chart.hpp
+/// Line charts (metric against shift, against noise level) as pictures. Like visualize.cpp,
+/// chart.cpp is an OpenCV edge file: it draws lines and text with OpenCV's imgproc; nothing
+/// else about OpenCV leaves it.
+
+#include <string>
+#include <vector>
+
+#include "convpool/visualize.hpp"
+
+namespace convpool {
+
+/// One line of a chart. Points with a non-finite x or y are left out (the line breaks there).
+struct ChartSeries {
+    std::string label;  ///< legend text
+    std::vector<double> x;
+    std::vector<double> y;
+    bool dashed = false;  ///< e.g. the pre-pool reference next to a pool's solid line
+    int colour = -1;      ///< palette index; -1 = the series' position
+};
+
+/// A line chart: title, axis labels, one line per series, a legend.
+struct LineChart {
+    std::string title;
+    std::string x_label;
+    std::string y_label;
+    std::vector<ChartSeries> series;
+    /// Fixed y range when lo < hi (e.g. 0..1 for fractions); otherwise fitted to the data.
+    double y_lo = 0.0;
+    double y_hi = 0.0;
+    bool x_integer = false;  ///< x ticks only at whole numbers (e.g. shifts in pixels)
+};
+
+/// The chart drawn on a white `width` x `height` picture: axes with ticks at round numbers
+/// (1, 2 or 5 times a power of ten), grid lines, markers at every point and the legend on the
+/// right. A chart with no finite point shows its axes and "no finite values".
+[[nodiscard]] Picture render_line_chart(const LineChart& chart, int width = 720, int height = 420);
+
+/// Round tick positions covering [lo, hi], about `target` of them (for the axes; exposed for
+/// tests).
+[[nodiscard]] std::vector<double> nice_ticks(double lo, double hi, int target);
+
+}  // namespace convpool

@@ -1,0 +1,229 @@
+// OpenCV edge file (as visualize.cpp): lines and text are drawn with imgproc.
+#include "convpool/chart.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace convpool {
+namespace {
+
+constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
+constexpr double kSmall = 0.4;
+constexpr double kTitle = 0.5;
+const cv::Scalar kInk(40, 40, 40);
+const cv::Scalar kGrid(225, 225, 225);
+
+/// Tableau 10 (RGB; the picture is RGB, so Scalars are written R, G, B).
+constexpr std::array<std::array<int, 3>, 10> kPalette{{{31, 119, 180},
+                                                       {255, 127, 14},
+                                                       {44, 160, 44},
+                                                       {214, 39, 40},
+                                                       {148, 103, 189},
+                                                       {140, 86, 75},
+                                                       {227, 119, 194},
+                                                       {127, 127, 127},
+                                                       {188, 189, 34},
+                                                       {23, 190, 207}}};
+
+cv::Scalar palette(int i) {
+    const auto& c = kPalette[static_cast<std::size_t>(i) % kPalette.size()];
+    return {static_cast<double>(c[0]), static_cast<double>(c[1]), static_cast<double>(c[2])};
+}
+
+int text_width(const std::string& s, double scale) {
+    int base = 0;
+    return cv::getTextSize(s, kFont, scale, 1, &base).width;
+}
+
+void put_text(cv::Mat& m, const std::string& s, int x, int y, double scale = kSmall) {
+    cv::putText(m, s, {x, y}, kFont, scale, kInk, 1, cv::LINE_AA);
+}
+
+std::string tick_text(double v, double step) {
+    if (v == 0.0) {
+        return "0";
+    }
+    const int decimals = step >= 1.0 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
+    return fmt::format("{:.{}f}", v, std::clamp(decimals, 0, 6));
+}
+
+/// A dashed or solid segment.
+void segment(cv::Mat& m, cv::Point a, cv::Point b, const cv::Scalar& colour, bool dashed) {
+    if (!dashed) {
+        cv::line(m, a, b, colour, 2, cv::LINE_AA);
+        return;
+    }
+    const double len = std::hypot(b.x - a.x, b.y - a.y);
+    constexpr double kDash = 7.0;
+    for (double t = 0.0; t < len; t += 2 * kDash) {
+        const double t1 = std::min(len, t + kDash);
+        const auto at = [&](double s) {
+            return cv::Point(static_cast<int>(std::lround(a.x + (b.x - a.x) * s / len)),
+                             static_cast<int>(std::lround(a.y + (b.y - a.y) * s / len)));
+        };
+        cv::line(m, at(t), at(t1), colour, 2, cv::LINE_AA);
+    }
+}
+
+struct Extent {
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -std::numeric_limits<double>::infinity();
+    void add(double v) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    [[nodiscard]] bool any() const { return lo <= hi; }
+};
+
+}  // namespace
+
+std::vector<double> nice_ticks(double lo, double hi, int target) {
+    if (!(hi > lo) || target < 1) {
+        return {lo};
+    }
+    const double raw = (hi - lo) / target;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = mag;
+    for (const double f : {1.0, 2.0, 5.0, 10.0}) {
+        step = f * mag;
+        if (step >= raw) {
+            break;
+        }
+    }
+    std::vector<double> ticks;
+    for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+        ticks.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+    }
+    return ticks;
+}
+
+Picture render_line_chart(const LineChart& chart, int width, int height) {
+    Picture p{width, height,
+              std::vector<std::uint8_t>(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3, 255)};
+    cv::Mat m(height, width, CV_8UC3, p.rgb.data());
+    Extent xs;
+    Extent ys;
+    int legend_w = 0;
+    for (const auto& s : chart.series) {
+        for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+            if (std::isfinite(s.x[i]) && std::isfinite(s.y[i])) {
+                xs.add(s.x[i]);
+                ys.add(s.y[i]);
+            }
+        }
+        legend_w = std::max(legend_w, text_width(s.label, kSmall));
+    }
+    if (chart.y_lo < chart.y_hi) {
+        ys.lo = chart.y_lo;
+        ys.hi = chart.y_hi;
+    }
+    if (!xs.any()) {
+        xs = {0.0, 1.0};
+        ys = {0.0, 1.0};
+    }
+    if (!(xs.hi > xs.lo)) {
+        xs.lo -= 0.5;
+        xs.hi += 0.5;
+    }
+    if (!(ys.hi > ys.lo)) {
+        const double pad = std::max(1e-6, std::abs(ys.lo) * 0.05);
+        ys.lo -= pad;
+        ys.hi += pad;
+    } else if (!(chart.y_lo < chart.y_hi)) {
+        const double pad = (ys.hi - ys.lo) * 0.05;
+        ys.lo -= pad;
+        ys.hi += pad;
+    }
+    const auto yticks = nice_ticks(ys.lo, ys.hi, 6);
+    auto xticks = nice_ticks(xs.lo, xs.hi, 8);
+    if (chart.x_integer && xticks.size() > 1 && xticks[1] - xticks[0] < 1.0) {
+        xticks.clear();
+        for (double v = std::ceil(xs.lo); v <= xs.hi; v += 1.0) {
+            xticks.push_back(v);
+        }
+    }
+    const double ystep = yticks.size() > 1 ? yticks[1] - yticks[0] : 1.0;
+    const double xstep = xticks.size() > 1 ? xticks[1] - xticks[0] : 1.0;
+    int ytick_w = 0;
+    for (const double t : yticks) {
+        ytick_w = std::max(ytick_w, text_width(tick_text(t, ystep), kSmall));
+    }
+    const int left = 30 + ytick_w;
+    const int right = width - std::max(120, legend_w + 44);
+    const int top = 36;
+    const int bottom = height - 46;
+    const auto px = [&](double x) {
+        return static_cast<int>(std::lround(left + (x - xs.lo) / (xs.hi - xs.lo) * (right - left)));
+    };
+    const auto py = [&](double y) {
+        return static_cast<int>(std::lround(bottom - (y - ys.lo) / (ys.hi - ys.lo) * (bottom - top)));
+    };
+    put_text(m, chart.title, std::max(4, (width - text_width(chart.title, kTitle)) / 2), 22, kTitle);
+    for (const double t : yticks) {
+        if (t < ys.lo - 1e-12 || t > ys.hi + 1e-12) {
+            continue;
+        }
+        cv::line(m, {left, py(t)}, {right, py(t)}, kGrid, 1);
+        const std::string s = tick_text(t, ystep);
+        put_text(m, s, left - 6 - text_width(s, kSmall), py(t) + 4);
+    }
+    for (const double t : xticks) {
+        if (t < xs.lo - 1e-12 || t > xs.hi + 1e-12) {
+            continue;
+        }
+        cv::line(m, {px(t), top}, {px(t), bottom}, kGrid, 1);
+        cv::line(m, {px(t), bottom}, {px(t), bottom + 4}, kInk, 1);
+        const std::string s = tick_text(t, xstep);
+        put_text(m, s, px(t) - text_width(s, kSmall) / 2, bottom + 17);
+    }
+    cv::rectangle(m, {left, top}, {right, bottom}, kInk, 1);
+    put_text(m, chart.x_label, (left + right - text_width(chart.x_label, kSmall)) / 2, height - 10);
+    // The y label runs upwards: drawn on a strip and rotated.
+    {
+        const int tw = text_width(chart.y_label, kSmall) + 4;
+        cv::Mat strip(16, tw, CV_8UC3, cv::Scalar(255, 255, 255));
+        put_text(strip, chart.y_label, 2, 12);
+        cv::Mat rotated;
+        cv::rotate(strip, rotated, cv::ROTATE_90_COUNTERCLOCKWISE);
+        const int y0 = std::clamp((top + bottom - rotated.rows) / 2, 0, height - rotated.rows);
+        if (rotated.rows <= height) {
+            rotated.copyTo(m(cv::Rect(2, y0, rotated.cols, rotated.rows)));
+        }
+    }
+    bool any_point = false;
+    for (std::size_t k = 0; k < chart.series.size(); ++k) {
+        const auto& s = chart.series[k];
+        const cv::Scalar colour = palette(s.colour >= 0 ? s.colour : static_cast<int>(k));
+        bool have_prev = false;
+        cv::Point prev;
+        for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+            if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) {
+                have_prev = false;
+                continue;
+            }
+            const cv::Point pt(px(s.x[i]), py(std::clamp(s.y[i], ys.lo, ys.hi)));
+            if (have_prev) {
+                segment(m, prev, pt, colour, s.dashed);
+            }
+            cv::circle(m, pt, 3, colour, cv::FILLED, cv::LINE_AA);
+            prev = pt;
+            have_prev = true;
+            any_point = true;
+        }
+        const int ly = top + 10 + static_cast<int>(k) * 18;
+        segment(m, {right + 10, ly}, {right + 34, ly}, colour, s.dashed);
+        put_text(m, s.label, right + 40, ly + 4);
+    }
+    if (!any_point) {
+        put_text(m, "no finite values", left + 10, top + 20);
+    }
+    return p;
+}
+
+}  // namespace convpool

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""CLI tests of `convpool compare` and `convpool probe`: files, reports, known answers, errors.
+
+Usage: test_compare_probe.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library only.
+"""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_cli import png_size, write_npy  # noqa: E402  (shared helpers; test_cli runs nothing on import)
+
+BIN = None
+ROOT = None
+
+
+def run(*args, cwd=None):
+    """Runs convpool; returns (exit code, stdout, stderr)."""
+    p = subprocess.run([BIN, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def sample(name):
+    return os.path.join(ROOT, "samples", name)
+
+
+def without_times(doc):
+    """The probe JSON with every `ms` removed (times differ between runs)."""
+    for p in doc["pools"]:
+        p.pop("ms")
+    return doc
+
+
+class Compare(unittest.TestCase):
+    def test_sheet_table_json_csv(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "cmp")
+            code, stdout, err = run("compare", sample("camera.png"), "-p", "conv:sobel-x | relu",
+                                    "--modes", "max,avg,stochastic,fractional", "-k", "2", "-s", "2",
+                                    "--shifts", "1", "-o", out, "--sheet-height", "64")
+            self.assertEqual(code, 0, err)
+            self.assertEqual(sorted(os.listdir(out)), ["compare.csv", "compare.json", "sheet.png"])
+            w, h = png_size(os.path.join(out, "sheet.png"))
+            self.assertGreater(w, 7 * 64)  # input, 2 prefix stages, 4 modes
+            for stage in ("pool:max,k=2,s=2", "pool:avg,k=2,s=2", "pool:fractional,out=256x256,seed=0"):
+                self.assertIn(stage, stdout)
+            self.assertIn("1x256x256", stdout)
+            doc = load_json(os.path.join(out, "compare.json"))
+            self.assertEqual([p["label"] for p in doc["pools"]], ["max", "avg", "stochastic", "fractional"])
+            self.assertEqual(doc["seed"], 0)
+            for p in doc["pools"]:
+                self.assertEqual(p["shape"], [1, 256, 256])
+                self.assertEqual(p["compression"]["elements_pre"], 512 * 512)
+                self.assertEqual(p["compression"]["bytes_pool"], 256 * 256 * 4)
+                self.assertGreaterEqual(p["shift"][0]["identical"], 0.0)
+                self.assertLessEqual(p["shift"][0]["identical"], 1.0)
+            # Max pooling keeps the largest value, so its mean is at least the average's.
+            stats = {p["label"]: p["stats"] for p in doc["pools"]}
+            self.assertGreaterEqual(stats["max"]["mean"], stats["avg"]["mean"])
+            self.assertIsNotNone(doc["pools"][0]["information_loss"]["unpool_psnr_db"])
+            self.assertIsNone(doc["pools"][1]["information_loss"]["unpool_psnr_db"])
+            with open(os.path.join(out, "compare.csv"), encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+            self.assertEqual([r["mode"] for r in rows], ["max", "avg", "stochastic", "fractional"])
+            self.assertEqual(rows[0]["height"], "256")
+            self.assertEqual(float(rows[0]["ms"]) >= 0, True)
+
+    def test_json_report_on_stdout(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            code, stdout, _ = run("compare", sample("camera.png"), "--modes", "max,min", "-k", "4",
+                                  "--shifts", "1", "--report", "json", "-o", tmp, "-q")
+            self.assertEqual(code, 0)
+            doc = json.loads(stdout)
+            self.assertEqual([p["stage"] for p in doc["pools"]],
+                             ["pool:max,k=4,s=4,pad=0,dilation=1,ceil=false",
+                              "pool:min,k=4,s=4,pad=0,dilation=1,ceil=false"])
+
+    def test_unknown_mode_lists_the_valid_ones(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            code, stdout, err = run("compare", sample("camera.png"), "--modes", "max,mx", "-o", tmp)
+            self.assertEqual(code, 2)
+            self.assertEqual(stdout, "")
+            self.assertEqual(err.strip(), "convpool: error: --modes: unknown pooling mode 'mx' (did you mean "
+                                          "'max'?) (valid: max, avg, min, lp, stochastic, fractional, "
+                                          "adaptive-max, adaptive-avg)")
+            self.assertEqual(os.listdir(tmp), [])
+
+    def test_missing_input(self):
+        code, _, err = run("compare", "no-such.png", "--modes", "max")
+        self.assertEqual(code, 3)
+        self.assertIn("no-such.png", err)
+
+
+class Probe(unittest.TestCase):
+    def test_pipeline_pools_files_and_charts(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            code, stdout, err = run("probe", sample("chelsea.png"), "-p",
+                                    "gray | conv:sobel-x | relu | pool:max,k=2 | pool:avg,k=2",
+                                    "--shifts", "2", "--noise", "0.01,0.1", "--salt-pepper", "0.05",
+                                    "--seed", "9", "-o", tmp)
+            self.assertEqual(code, 0, err)
+            for name in ("probe.json", "probe.csv", "shift-identical.png", "shift-correlation.png",
+                         "noise-psnr.png", "noise-ssim.png"):
+                self.assertTrue(os.path.isfile(os.path.join(tmp, name)), name)
+            self.assertEqual(png_size(os.path.join(tmp, "noise-psnr.png")), (720, 420))
+            for section in ("shift invariance", "noise tolerance", "information loss"):
+                self.assertIn(section, stdout)
+            doc = load_json(os.path.join(tmp, "probe.json"))
+            self.assertEqual(doc["seed"], 9)
+            self.assertEqual([p["label"] for p in doc["pools"]], ["04 pool:max", "05 pool:avg"])
+            self.assertEqual(doc["pools"][0]["prefix"], "gray | conv:sobel-x | relu")
+            self.assertEqual(doc["pools"][0]["pre_shape"], [1, 300, 451])
+            self.assertEqual(doc["pools"][1]["pre_shape"], [1, 150, 225])
+            p = doc["pools"][0]
+            self.assertEqual([s["shift"] for s in p["shift"]], [1, 2])
+            self.assertEqual([(n["kind"], n["level"]) for n in p["noise"]],
+                             [("gaussian", 0.01), ("gaussian", 0.1), ("salt-pepper", 0.05)])
+            # More noise, lower PSNR, for the pool and for the map feeding it.
+            self.assertGreater(p["noise"][0]["psnr_db"], p["noise"][1]["psnr_db"])
+            self.assertGreater(p["noise"][0]["pre_psnr_db"], p["noise"][1]["pre_psnr_db"])
+            with open(os.path.join(tmp, "probe.csv"), encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+            self.assertIn({"pool": "04 pool:max", "section": "compression", "metric": "elements",
+                           "value": str(150 * 225), "pre_value": str(300 * 451)},
+                          [{k: r[k] for k in ("pool", "section", "metric", "value", "pre_value")} for r in rows])
+
+    def test_same_seed_same_numbers(self):
+        docs = []
+        for _ in range(2):
+            code, stdout, _ = run("probe", sample("camera.png"), "-p", "relu", "--modes", "stochastic,fractional",
+                                  "--shifts", "1", "--noise", "0.05", "--seed", "4", "--report", "json",
+                                  "-o", tempfile.mkdtemp(), "-q")
+            self.assertEqual(code, 0)
+            docs.append(without_times(json.loads(stdout)))
+        self.assertEqual(docs[0], docs[1])
+
+    def test_constant_image_is_shift_invariant_in_every_mode(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "flat.npy")
+            write_npy(path, [[0.25] * 20 for _ in range(18)])
+            code, stdout, err = run("probe", path, "--modes",
+                                    "max,avg,min,lp,stochastic,fractional,adaptive-max,adaptive-avg",
+                                    "--shifts", "3", "--noise", "0", "--report", "json", "-o", tmp, "-q")
+            self.assertEqual(code, 0, err)
+            doc = json.loads(stdout)
+            self.assertEqual(len(doc["pools"]), 8)
+            for p in doc["pools"]:
+                for s in p["shift"]:
+                    self.assertEqual(s["identical"], 1.0, p["label"])
+                    self.assertEqual(s["correlation"], 1.0, p["label"])
+                # Zero noise: infinite PSNR, reported as such.
+                self.assertEqual(p["noise"][0]["psnr_db"], "inf")
+                self.assertEqual(p["noise"][0]["ssim"], 1.0)
+
+    def test_kernel_one_stride_one_loses_nothing(self):
+        code, stdout, err = run("probe", sample("camera.png"), "-p", "pool:max,k=1,s=1 | pool:avg,k=1",
+                                "--shifts", "1", "--report", "csv", "-o", tempfile.mkdtemp(), "-q")
+        self.assertEqual(code, 0, err)
+        rows = list(csv.DictReader(io.StringIO(stdout)))
+        loss = {(r["pool"], r["metric"]): r["value"] for r in rows if r["section"] == "loss"}
+        for pool in ("01 pool:max", "02 pool:avg"):
+            self.assertEqual(loss[(pool, "nearest_psnr_db")], "inf")
+            self.assertEqual(loss[(pool, "nearest_ssim")], "1")
+            self.assertEqual(loss[(pool, "discarded_fraction")], "0")
+        self.assertEqual(loss[("01 pool:max", "unpool_psnr_db")], "inf")
+
+    def test_errors(self):
+        code, _, err = run("probe", sample("camera.png"), "-p", "conv:box | relu")
+        self.assertEqual(code, 2)
+        self.assertIn("no pooling stage", err)
+        code, _, err = run("probe", sample("camera.png"), "-p", "pool:max", "--noise", "0.1,x")
+        self.assertEqual(code, 2)
+        self.assertIn("--noise", err)
+        code, _, err = run("probe", sample("camera.png"))
+        self.assertEqual(code, 2)
+        self.assertIn("give -p", err)
+
+
+if __name__ == "__main__":
+    BIN = os.path.abspath(sys.argv[1])
+    ROOT = os.path.abspath(sys.argv[2])
+    unittest.main(argv=sys.argv[:1], verbosity=1)
