@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""CLI tests of the picture options and --html: the real binary on samples/, files and exit codes.
+
+Usage: test_pictures.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library only.
+"""
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BIN = None
+ROOT = None
+PIPE = "conv:sobel-x | relu | pool:max,k=3,s=2,pad=1 | pool:avg,k=2"
+
+
+def run(*args):
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def png_size(path):
+    """(width, height) from a PNG's IHDR."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
+    return struct.unpack(">II", head[16:24])
+
+
+class PictureOptions(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="convpool-pictures-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def sample(self, name="camera.png"):
+        return os.path.join(ROOT, "samples", name)
+
+    def test_grid_overlay_writes_windows_before_each_pool_only(self):
+        out = os.path.join(self.tmp, "o")
+        code, _, err = run("run", self.sample(), "-p", PIPE, "-o", out, "--grid-overlay", "-q",
+                           "--report", "none")
+        self.assertEqual(code, 0, err)
+        files = sorted(os.listdir(os.path.join(out, "camera")))
+        windows = [f for f in files if f.endswith("_windows.png")]
+        # Stage 02 (relu) feeds pool:max, stage 03 (pool:max) feeds pool:avg.
+        self.assertEqual(windows, ["02_relu_windows.png", "03_pool-max_windows.png"])
+        w, h = png_size(os.path.join(out, "camera", windows[0]))
+        self.assertGreater(w, 100)
+        self.assertGreater(h, 100)
+
+    def test_columns_lay_channels_out_in_one_row(self):
+        square = os.path.join(self.tmp, "square")
+        row = os.path.join(self.tmp, "row")
+        for out, extra in ((square, []), (row, ["--columns", "3"])):
+            code, _, err = run("run", self.sample("chelsea.png"), "-p", "relu", "-o", out, "-q",
+                               "--report", "none", *extra)
+            self.assertEqual(code, 0, err)
+        ws, hs = png_size(os.path.join(square, "chelsea", "01_relu.png"))
+        wr, hr = png_size(os.path.join(row, "chelsea", "01_relu.png"))
+        self.assertGreater(wr, ws)
+        self.assertLess(hr, hs)
+
+    def test_every_colormap_and_scale_runs(self):
+        for i, (cmap, scale) in enumerate((("turbo", "global"), ("gray", "channel"),
+                                           ("magma", "stage"))):
+            out = os.path.join(self.tmp, f"o{i}")
+            code, _, err = run("run", self.sample(), "-p", PIPE, "-o", out, "--colormap", cmap,
+                               "--scale", scale, "--signed", "colormap", "--upscale", "smooth",
+                               "--display-size", "64", "-q", "--report", "none")
+            self.assertEqual(code, 0, f"{cmap} {scale}: {err}")
+            self.assertEqual(png_size(os.path.join(out, "camera", "sheet.png"))[1], 10 + 64 + 36)
+
+    def test_bad_colormap_is_a_usage_error_listing_the_names(self):
+        code, _, err = run("run", self.sample(), "-p", "relu", "-o", self.tmp, "--colormap",
+                           "viridus")
+        self.assertEqual(code, 2)
+        self.assertIn("viridis", err)
+        self.assertIn("turbo", err)
+
+    def test_html_needs_an_output_directory(self):
+        code, _, err = run("run", self.sample(), "-p", "relu", "-o", "-", "--emit", "final",
+                           "--html")
+        self.assertEqual(code, 2)
+        self.assertIn("--html", err)
+
+    def test_html_escapes_file_names_and_encodes_their_urls(self):
+        odd = os.path.join(self.tmp, "in", "a&b <c> #1.png")
+        os.makedirs(os.path.dirname(odd))
+        shutil.copy(self.sample(), odd)
+        out = os.path.join(self.tmp, "out")
+        code, _, err = run("run", odd, "-p", "relu", "-o", out, "--html", "-q", "--report", "none")
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("a&amp;b &lt;c&gt; #1.png", page)
+        self.assertNotIn("<c>", page)
+        self.assertIn('src="a%26b%20%3Cc%3E%20%231/sheet.png"', page)
+        self.assertNotIn("<script", page)
+        for src in re.findall(r'<img[^>]*\bsrc="([^"]*)"', page):
+            path = re.sub(r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), src)
+            self.assertTrue(os.path.isfile(os.path.join(out, path)), src)
+
+
+if __name__ == "__main__":
+    BIN, ROOT = sys.argv[1], sys.argv[2]
+    unittest.main(argv=sys.argv[:1], verbosity=2)
