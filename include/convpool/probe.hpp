@@ -74,8 +74,10 @@ struct InfoLoss {
     double entropy_pre = 0.0;   ///< bits (256-bin histogram, as the report)
     double entropy_pool = 0.0;
     /// Share of pre-pool values that reach no output: for selecting pools (max, min,
-    /// fractional, adaptive/global max, stochastic train) the values no window picked; for
-    /// mixing pools (avg, lp, stochastic test, adaptive/global avg) the values no window reads.
+    /// fractional, adaptive/global max, stochastic train) the values no window picked (a
+    /// window's pick is the first of its cells, row-major, equal to its output, so of tied
+    /// cells one counts); for mixing pools (avg, lp, stochastic test, adaptive/global avg) the
+    /// values no window reads. NaN for a pool whose windows convpool does not know.
     double discarded = 0.0;
     bool selecting = false;  ///< which of the two rules gave `discarded`
 };
