@@ -7,9 +7,12 @@
 #include <cmath>
 #include <filesystem>
 #include <span>
+#include <system_error>
+#include <vector>
 
 #include "convpool/format.hpp"
 #include "convpool/image_io.hpp"
+#include "convpool/run.hpp"
 
 namespace convpool {
 namespace fs = std::filesystem;
@@ -244,9 +247,28 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
         histogram_svg(st.histogram), st.milliseconds, st.elements(), st.ratio_previous, channels);
 }
 
+/// URLs of the image-level pictures of `img` (sheet.png): the run's, or for an image skipped
+/// with --skip-existing the sheet its earlier run left in OUT/<stem>/.
+std::vector<std::string> sheet_urls(const ImageReport& img, const std::string& out_dir) {
+    std::vector<std::string> urls;
+    for (const auto& f : img.files) {
+        if (is_picture(f)) {
+            urls.push_back(image_url(img, out_dir, f));
+        }
+    }
+    const fs::path earlier = fs::path(output_stem(img.input)) / "sheet.png";
+    std::error_code ec;
+    if (urls.empty() && img.skipped && fs::is_regular_file(fs::path(out_dir) / earlier, ec)) {
+        urls.push_back(url_path(earlier.generic_string()));
+    }
+    return urls;
+}
+
 std::string image_html(const ImageReport& img, std::size_t pos, const std::string& out_dir,
                        bool lazy) {
-    const std::string status = img.ok ? "ok" : "failed";
+    const std::string status = img.skipped ? "skipped: outputs of an earlier run"
+                               : img.ok    ? "ok"
+                                           : "failed";
     std::string out = fmt::format(
         "<section class=\"image\" id=\"img{}\"><h2><code>{}</code> <span class=\"muted\">{}</span>"
         "</h2>",
@@ -257,13 +279,10 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
     for (const auto& w : img.warnings) {
         out += fmt::format("<p class=\"warning\">warning: {}</p>", html_escape(w));
     }
-    for (const auto& f : img.files) {
-        if (is_picture(f)) {
-            out += fmt::format("<a href=\"{0}\"><img class=\"sheet\" src=\"{0}\" alt=\"{1}\"{2}></a>",
-                               html_escape(image_url(img, out_dir, f)),
-                               html_escape(f == "sheet.png" ? "contact sheet of " + img.input : f),
-                               lazy ? " loading=\"lazy\"" : "");
-        }
+    for (const auto& url : sheet_urls(img, out_dir)) {
+        out += fmt::format("<a href=\"{0}\"><img class=\"sheet\" src=\"{0}\" alt=\"{1}\"{2}></a>",
+                           html_escape(url), html_escape("pictures of " + img.input),
+                           lazy ? " loading=\"lazy\"" : "");
     }
     if (!img.stages.empty()) {
         out += flow_html(img);
@@ -280,14 +299,10 @@ std::string index_html(const RunReport& report, const std::string& out_dir) {
     std::string out = "<nav><h2>Images</h2><div class=\"index\">";
     for (std::size_t pos = 0; pos < report.images.size(); ++pos) {
         const ImageReport& img = report.images[pos];
-        std::string thumb;
-        for (const auto& f : img.files) {
-            if (is_picture(f)) {
-                thumb = fmt::format("<img src=\"{}\" alt=\"\" loading=\"lazy\">",
-                                    html_escape(image_url(img, out_dir, f)));
-                break;
-            }
-        }
+        const auto urls = sheet_urls(img, out_dir);
+        std::string thumb = urls.empty() ? std::string()
+                                         : fmt::format("<img src=\"{}\" alt=\"\" loading=\"lazy\">",
+                                                       html_escape(urls.front()));
         if (thumb.empty()) {
             thumb = "<img alt=\"\" src=\"data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==\">";
         }

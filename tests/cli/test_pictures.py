@@ -22,6 +22,11 @@ def run(*args):
     return p.returncode, p.stdout, p.stderr
 
 
+def read_page(out):
+    with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+        return f.read()
+
+
 def png_size(path):
     """(width, height) from a PNG's IHDR."""
     with open(path, "rb") as f:
@@ -95,8 +100,7 @@ class PictureOptions(unittest.TestCase):
         out = os.path.join(self.tmp, "out")
         code, _, err = run("run", odd, "-p", "relu", "-o", out, "--html", "-q", "--report", "none")
         self.assertEqual(code, 0, err)
-        with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
-            page = f.read()
+        page = read_page(out)
         self.assertIn("a&amp;b &lt;c&gt; #1.png", page)
         self.assertNotIn("<c>", page)
         self.assertIn('src="a%26b%20%3Cc%3E%20%231/sheet.png"', page)
@@ -104,6 +108,17 @@ class PictureOptions(unittest.TestCase):
         for src in re.findall(r'<img[^>]*\bsrc="([^"]*)"', page):
             path = re.sub(r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), src)
             self.assertTrue(os.path.isfile(os.path.join(out, path)), src)
+
+    def test_html_of_a_resumed_batch_shows_the_earlier_pictures(self):
+        out = os.path.join(self.tmp, "out")
+        args = ["-p", "relu", "-o", out, "--html", "-q", "--report", "none"]
+        self.assertEqual(run("run", self.sample(), *args)[0], 0)
+        code, _, err = run("run", self.sample(), self.sample("coffee.png"), "--skip-existing", *args)
+        self.assertEqual(code, 0, err)
+        page = read_page(out)
+        self.assertIn("skipped: outputs of an earlier run", page)
+        self.assertIn('class="sheet" src="camera/sheet.png"', page)
+        self.assertIn('class="sheet" src="coffee/sheet.png"', page)
 
 
 if __name__ == "__main__":
