@@ -696,13 +696,14 @@ int main(int argc, char** argv) {
             return 130;
         }
         if (!quiet && run_opts.out_dir != "-") {
-            fmt::print(stderr, "convpool: {} of {} images done{}{}; {} in {}/, report in {}/report.json and report.csv\n",
+            fmt::print(stderr, "convpool: {} of {} images done{}{}; {} in {}/, report in {}/report.json and report.csv{}\n",
                        outcome.ok, finished,
                        outcome.skipped > 0 ? fmt::format(" ({} skipped, outputs existed)", outcome.skipped) : std::string(),
                        outcome.stopped ? " (stopped early: --fail-fast)" : "",
                        run_opts.emit == convpool::Emit::all ? "pictures" : "final images",
                        run_opts.emit == convpool::Emit::all ? run_opts.out_dir + "/<image>" : run_opts.out_dir,
-                       run_opts.out_dir);
+                       run_opts.out_dir,
+                       run_opts.html ? fmt::format(", page {}/index.html", run_opts.out_dir) : std::string());
         }
         if (outcome.output_failed) {
             return static_cast<int>(ExitCode::output);
