@@ -190,6 +190,8 @@ std::vector<std::string> write_compare_outputs(const CompareResult& result, cons
     write("sheet.png", encode_png(result.sheet));
     write("compare.json", probe_json(result.report));
     write("compare.csv", compare_csv(result.report));
+    const auto charts = write_probe_charts(result.report, dir);
+    files.insert(files.end(), charts.begin(), charts.end());
     return files;
 }
 

@@ -675,13 +675,21 @@ void write_output_file(const std::string& dir, const std::string& name, const st
 
 std::vector<std::string> write_probe_outputs(const ProbeReport& report, const std::string& dir) {
     create_output_dir(dir);
+    write_output_file(dir, "probe.json", probe_json(report));
+    write_output_file(dir, "probe.csv", probe_csv(report));
+    std::vector<std::string> files{"probe.json", "probe.csv"};
+    const auto charts = write_probe_charts(report, dir);
+    files.insert(files.end(), charts.begin(), charts.end());
+    return files;
+}
+
+std::vector<std::string> write_probe_charts(const ProbeReport& report, const std::string& dir) {
+    create_output_dir(dir);
     std::vector<std::string> files;
     const auto write = [&](const std::string& name, const std::string& bytes) {
         write_output_file(dir, name, bytes);
         files.push_back(name);
     };
-    write("probe.json", probe_json(report));
-    write("probe.csv", probe_csv(report));
     // Pre-pool lines: one per distinct prefix, dashed, in the colour of its first pool.
     const auto chart = [&](const std::string& title, const std::string& x_label, const std::string& y_label,
                            double y_lo, double y_hi, bool x_integer, auto&& points) {

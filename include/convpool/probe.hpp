@@ -170,4 +170,8 @@ void write_output_file(const std::string& dir, const std::string& name, const st
 /// noise-psnr.png, noise-ssim.png. Returns the file names written. Throws OutputError.
 std::vector<std::string> write_probe_outputs(const ProbeReport& report, const std::string& dir);
 
+/// Only the charts (the shift charts when shifts were measured, the noise charts when Gaussian
+/// noise was): one line per pool, a dashed line per distinct pre-pool map. Returns the names.
+std::vector<std::string> write_probe_charts(const ProbeReport& report, const std::string& dir);
+
 }  // namespace convpool

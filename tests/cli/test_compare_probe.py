@@ -49,7 +49,9 @@ class Compare(unittest.TestCase):
                                     "--modes", "max,avg,stochastic,fractional", "-k", "2", "-s", "2",
                                     "--shifts", "1", "-o", out, "--sheet-height", "64")
             self.assertEqual(code, 0, err)
-            self.assertEqual(sorted(os.listdir(out)), ["compare.csv", "compare.json", "sheet.png"])
+            self.assertEqual(sorted(os.listdir(out)),
+                             ["compare.csv", "compare.json", "noise-psnr.png", "noise-ssim.png",
+                              "sheet.png", "shift-correlation.png", "shift-identical.png"])
             w, h = png_size(os.path.join(out, "sheet.png"))
             self.assertGreater(w, 7 * 64)  # input, 2 prefix stages, 4 modes
             for stage in ("pool:max,k=2,s=2", "pool:avg,k=2,s=2", "pool:fractional,out=256x256,seed=0"):
