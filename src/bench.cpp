@@ -72,13 +72,14 @@ Tensor synthetic_tensor(const Shape& shape, std::uint64_t seed) {
 
 double streaming_copy_seconds(std::span<const float> in, std::span<float> out) {
     const auto* src = reinterpret_cast<const unsigned char*>(in.data());  // NOLINT: bytes view
-    auto* dst = reinterpret_cast<unsigned char*>(out.data());  // NOLINT: bytes view
+    auto* dst = reinterpret_cast<unsigned char*>(out.data());             // NOLINT: bytes view
     const std::size_t in_bytes = in.size_bytes();
     const std::size_t out_bytes = out.size_bytes();
     // Split both buffers into the same number of proportional pieces, one per thread; each
     // piece copies what its input and output slices share and reads (or writes) the rest.
     constexpr std::size_t kPieces = 1024;
-    const std::size_t grain = kPieces * kMinBytesPerThread / std::max<std::size_t>(in_bytes + out_bytes, 1);
+    const std::size_t grain =
+        kPieces * kMinBytesPerThread / std::max<std::size_t>(in_bytes + out_bytes, 1);
     const auto start = Clock::now();
     parallel_for(kPieces, grain, [&](std::size_t begin, std::size_t end) {
         const std::size_t a = in_bytes * begin / kPieces;
@@ -173,15 +174,15 @@ std::string bench_table(const BenchResult& r) {
         width = std::max(width, s.stage.size());
     }
     out += fmt::format("{:>3}  {:<{}} {:>13} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8}\n", "#",
-                       "stage", width, "out shape", "MB in+out", "median ms", "min ms",
-                       "floor ms", "x floor", "GB/s");
+                       "stage", width, "out shape", "MB in+out", "median ms", "min ms", "floor ms",
+                       "x floor", "GB/s");
     for (const auto& s : r.stages) {
         const double mb = static_cast<double>(s.in_bytes + s.out_bytes) / 1e6;
-        out += fmt::format("{:>3}  {:<{}} {:>13} {:>10.1f} {:>10.3f} {:>10.3f} {:>8.3f} {:>8.2f} "
-                           "{:>8.2f}\n",
-                           fmt::format("{:02}", s.index), s.stage, width, to_string(s.out), mb,
-                           s.median_ms, s.min_ms, s.floor_median_ms, s.ratio(),
-                           mb / s.median_ms);
+        out += fmt::format(
+            "{:>3}  {:<{}} {:>13} {:>10.1f} {:>10.3f} {:>10.3f} {:>8.3f} {:>8.2f} "
+            "{:>8.2f}\n",
+            fmt::format("{:02}", s.index), s.stage, width, to_string(s.out), mb, s.median_ms,
+            s.min_ms, s.floor_median_ms, s.ratio(), mb / s.median_ms);
     }
     return out;
 }
@@ -211,9 +212,10 @@ std::string bench_json(const BenchResult& r) {
         {"repeat", r.repeat},
         {"cpu", r.cpu},
         {"hardware_threads", r.hardware_threads},
-        {"floor", "streaming copy with the same threads: memcpy of the shared part of input and "
-                  "output, the rest of the input read into a small reused buffer, the rest of the "
-                  "output set; destination allocated and written before timing"},
+        {"floor",
+         "streaming copy with the same threads: memcpy of the shared part of input and "
+         "output, the rest of the input read into a small reused buffer, the rest of the "
+         "output set; destination allocated and written before timing"},
         {"stages", stages}};
     return j.dump(2) + "\n";
 }

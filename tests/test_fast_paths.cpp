@@ -110,8 +110,8 @@ Axis random_axis(Random& rng, int in, int max_kernel) {
 
 /// `k=3 s=1 pad=1+1 dilation=1 ceil=0`, for failure messages.
 std::string describe(const Axis& a) {
-    return "k=" + std::to_string(a.kernel) + " s=" + std::to_string(a.stride) + " pad=" +
-           std::to_string(a.pad_begin) + "+" + std::to_string(a.pad_end) +
+    return "k=" + std::to_string(a.kernel) + " s=" + std::to_string(a.stride) +
+           " pad=" + std::to_string(a.pad_begin) + "+" + std::to_string(a.pad_end) +
            " dilation=" + std::to_string(a.dilation) + " ceil=" + std::to_string(int{a.ceil});
 }
 
@@ -150,7 +150,8 @@ TEST_CASE("fast max, min and avg pooling equal the plain loops bit for bit on ra
         const std::string cols = describe(w.cols);
         CAPTURE(rows);
         CAPTURE(cols);
-        REQUIRE(same_bits(convpool::ops::fast_extremum_pool(in, w, Extremum::max), plain_max(in, w)));
+        REQUIRE(
+            same_bits(convpool::ops::fast_extremum_pool(in, w, Extremum::max), plain_max(in, w)));
         // min(x) = -max(-x) holds bit for bit for the plain reducers (negation is exact and
         // flips NaN's sign too), so the plain max of the negated input checks the fast min.
         REQUIRE(same_bits(convpool::ops::fast_extremum_pool(in, w, Extremum::min),
@@ -169,8 +170,10 @@ TEST_CASE("fast max, min and avg pooling equal the plain loops bit for bit on ra
 TEST_CASE("fast pooling: every odd size 1..37 with 2x2/2, 3x3/1 pad 1 and 15x15/1 pad 7") {
     using convpool::ops::Extremum;
     Random rng(7);
-    const Axis shapes[][1] = {{{2, 2, 0, 0, 1, false}}, {{3, 1, 1, 1, 1, false}},
-                              {{15, 1, 7, 7, 1, false}}, {{2, 2, 0, 0, 1, true}}};
+    const Axis shapes[][1] = {{{2, 2, 0, 0, 1, false}},
+                              {{3, 1, 1, 1, 1, false}},
+                              {{15, 1, 7, 7, 1, false}},
+                              {{2, 2, 0, 0, 1, true}}};
     for (int h = 1; h <= 37; h += 2) {
         for (int wd = 1; wd <= 37; wd += 3) {
             const Tensor in = tricky_tensor({1, h, wd}, rng, 10);
@@ -264,13 +267,13 @@ TEST_CASE("fast correlation equals the plain loop bit for bit over kernels, pads
         for (int k = 0; k < kernel.rows * kernel.cols; ++k) {
             kernel.values.push_back(static_cast<float>(rng.integer(-40, 40)) / 7.0F);
         }
-        const std::string pad = rng.chance(50) ? std::string("same")
-                                               : std::to_string(rng.integer(0, 3));
+        const std::string pad =
+            rng.chance(50) ? std::string("same") : std::to_string(rng.integer(0, 3));
         const std::string border = borders[rng.integer(0, 4)];
         const std::string scale = rng.chance(30) ? "0.37" : "1";
         const std::string bias = rng.chance(30) ? "-1.5" : "0";
-        const auto settings = conv_settings({{"pad", pad}, {"border", border}, {"scale", scale},
-                                             {"bias", bias}});
+        const auto settings =
+            conv_settings({{"pad", pad}, {"border", border}, {"scale", scale}, {"bias", bias}});
         CAPTURE(h);
         CAPTURE(w);
         CAPTURE(kernel.rows);

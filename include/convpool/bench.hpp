@@ -32,8 +32,8 @@ struct BenchOptions {
 
 /// Timings of one stage, in milliseconds.
 struct BenchStage {
-    int index = 0;        ///< 1 is the first stage
-    std::string stage;    ///< every parameter with defaults filled in
+    int index = 0;      ///< 1 is the first stage
+    std::string stage;  ///< every parameter with defaults filled in
     Shape in;
     Shape out;
     std::size_t in_bytes = 0;

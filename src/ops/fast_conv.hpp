@@ -4,7 +4,8 @@
 // bit: each output is summed in float in the same order (kernel rows, then columns, starting
 // from 0), then scaled and biased, with no FMA contraction. Instead of materialising the whole
 // padded plane, windows inside the input read it in place and the few border windows read short
-// padded copies; output rows are split over parallel_for threads. Tested against the plain loop in tests/test_fast_paths.cpp.
+// padded copies; output rows are split over parallel_for threads. Tested against the plain loop in
+// tests/test_fast_paths.cpp.
 
 #include <span>
 

@@ -231,8 +231,9 @@ namespace {
 /// pick on four lanes: `later` wins where it is larger (smaller) or NaN.
 template <bool IsMax>
 inline __m128 pick4(__m128 earlier, __m128 later) {
-    const __m128 wins = _mm_or_ps(IsMax ? _mm_cmpgt_ps(later, earlier) : _mm_cmplt_ps(later, earlier),
-                                  _mm_cmpunord_ps(later, later));
+    const __m128 wins =
+        _mm_or_ps(IsMax ? _mm_cmpgt_ps(later, earlier) : _mm_cmplt_ps(later, earlier),
+                  _mm_cmpunord_ps(later, later));
     return _mm_or_ps(_mm_and_ps(wins, later), _mm_andnot_ps(wins, earlier));
 }
 
@@ -318,14 +319,14 @@ CONVPOOL_KERNEL void add_sampled(double* acc, const float* src, int n, int strid
     }
 }
 
-CONVPOOL_KERNEL void correlate_row_3x3(const float* const* rows, const float* w, int n,
-                                       float scale, float bias, float* out) {
+CONVPOOL_KERNEL void correlate_row_3x3(const float* const* rows, const float* w, int n, float scale,
+                                       float bias, float* out) {
     const float* __restrict r0 = rows[0];
     const float* __restrict r1 = rows[1];
     const float* __restrict r2 = rows[2];
     float* __restrict dst = out;
     const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];  // NOLINT: one per tap
-    const float w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];           // NOLINT: one per tap
+    const float w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];             // NOLINT: one per tap
     for (int x = 0; x < n; ++x) {
         float acc = 0.0F;
         acc += w0 * r0[x];

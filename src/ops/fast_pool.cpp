@@ -26,7 +26,8 @@ constexpr int kVanHerkRows = 5;
 template <typename Body>
 void for_output_rows(const Shape& out, std::size_t row_bytes, const Body& body) {
     const auto rows = static_cast<std::size_t>(out.channels) * static_cast<std::size_t>(out.height);
-    const std::size_t grain = std::max<std::size_t>(1, kMinBytesPerThread / std::max<std::size_t>(row_bytes, 1));
+    const std::size_t grain =
+        std::max<std::size_t>(1, kMinBytesPerThread / std::max<std::size_t>(row_bytes, 1));
     parallel_for(rows, grain, [&](std::size_t begin, std::size_t end) {
         const auto h = static_cast<std::size_t>(out.height);
         for (std::size_t r = begin; r < end;) {
@@ -40,7 +41,8 @@ void for_output_rows(const Shape& out, std::size_t row_bytes, const Body& body) 
 
 std::size_t bytes_per_output_row(const Shape& in, const Shape& out) {
     const std::size_t in_rows = static_cast<std::size_t>(in.channels) * in.plane();
-    const std::size_t out_rows = static_cast<std::size_t>(out.channels) * static_cast<std::size_t>(out.height);
+    const std::size_t out_rows =
+        static_cast<std::size_t>(out.channels) * static_cast<std::size_t>(out.height);
     return (in_rows / std::max<std::size_t>(out_rows, 1) + static_cast<std::size_t>(out.width)) *
            sizeof(float);
 }
@@ -69,7 +71,8 @@ public:
         const auto cells = [&](int n) { return n > 0 ? (n - 1) * axis.stride + span : 0; };
         const int edge = std::max(cells(m_inner_begin), cells(out - m_inner_end));
         m_edge.resize(static_cast<std::size_t>(edge));
-        const auto level = static_cast<std::size_t>(std::max(edge, cells(m_inner_end - m_inner_begin)));
+        const auto level =
+            static_cast<std::size_t>(std::max(edge, cells(m_inner_end - m_inner_begin)));
         m_level_a.resize(level);
         m_level_b.resize(level);
     }
@@ -148,8 +151,9 @@ private:
 
 /// Rows [o0, o1) of one channel, folding short windows of rows directly from a ring of
 /// horizontally reduced rows (each input row reduced once).
-void extremum_rows_direct(const float* plane, int rows_in, int width, const AxisPlan& rows, RowWindows& hw,
-                          int out_w, float* out_plane, int o0, int o1, bool is_max, bool stream) {
+void extremum_rows_direct(const float* plane, int rows_in, int width, const AxisPlan& rows,
+                          RowWindows& hw, int out_w, float* out_plane, int o0, int o1, bool is_max,
+                          bool stream) {
     // Largest row span of any window: step * (count - 1) + 1.
     int ring_rows = 1;
     for (int o = o0; o < o1; ++o) {
@@ -263,11 +267,11 @@ Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which) {
         const float* plane = in.channel(c).data();
         float* out_plane = out.channel(c).data();
         if (van_herk) {
-            extremum_rows_van_herk(plane, s.height, s.width, win.rows, hw, out_w, out_plane, o0,
-                                   o1, is_max, stream);
+            extremum_rows_van_herk(plane, s.height, s.width, win.rows, hw, out_w, out_plane, o0, o1,
+                                   is_max, stream);
         } else {
-            extremum_rows_direct(plane, s.height, s.width, rows, hw, out_w, out_plane, o0, o1, is_max,
-                                 stream);
+            extremum_rows_direct(plane, s.height, s.width, rows, hw, out_w, out_plane, o0, o1,
+                                 is_max, stream);
         }
         kernels::store_fence();
     });
@@ -335,7 +339,8 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
             if (row_cells != denominator_cells) {
                 for (int o2 = 0; o2 < out_w; ++o2) {
                     const AxisTaps& rx = cols.taps[static_cast<std::size_t>(o2)];
-                    const int n = divisor > 0 ? divisor : row_cells * (count_pad ? rx.counted : rx.count);
+                    const int n =
+                        divisor > 0 ? divisor : row_cells * (count_pad ? rx.counted : rx.count);
                     denominator[static_cast<std::size_t>(o2)] = static_cast<double>(n);
                 }
                 denominator_cells = row_cells;
@@ -349,7 +354,8 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
     return out;
 }
 
-std::optional<Tensor> fast_pool(const Tensor& in, const Window& win, const MaxReducer& /*reducer*/) {
+std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
+                                const MaxReducer& /*reducer*/) {
     return fast_extremum_pool(in, win, Extremum::max);
 }
 
