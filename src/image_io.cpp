@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <spawn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +26,8 @@
 #include "convpool/error.hpp"
 #include "convpool/image_probe.hpp"
 #include "convpool/npy.hpp"
+
+extern char** environ;  // NOLINT: POSIX
 
 namespace convpool {
 namespace {
@@ -158,52 +161,91 @@ struct ChildResult {
 };
 constexpr std::size_t kChildHeader = 512;  // >= sizeof(ChildResult), keeps the pixels aligned
 constexpr unsigned kDecodeSeconds = 120;
+constexpr int kChildResultFd = 3;  // where the decoding child finds the result memfd
 
-/// Decodes in a forked child with a time limit, so that a decoder that aborts, crashes or hangs
-/// on a crafted file fails this input only. Pixels come back through shared memory sized from
-/// the header (at most 4 channels of 8 bytes per pixel).
+/// Writes all of `bytes` to `fd`; false on error.
+bool write_all(int fd, std::span<const unsigned char> bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+/// Closes a file descriptor when it goes out of scope.
+struct FdCloser {
+    int fd;
+    explicit FdCloser(int f) : fd(f) {}
+    FdCloser(const FdCloser&) = delete;
+    FdCloser& operator=(const FdCloser&) = delete;
+    FdCloser(FdCloser&&) = delete;
+    FdCloser& operator=(FdCloser&&) = delete;
+    ~FdCloser() {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+};
+
+/// Unmaps a mapping when it goes out of scope.
+struct Unmapper {
+    void* p;
+    std::size_t n;
+    Unmapper(void* ptr, std::size_t size) : p(ptr), n(size) {}
+    Unmapper(const Unmapper&) = delete;
+    Unmapper& operator=(const Unmapper&) = delete;
+    Unmapper(Unmapper&&) = delete;
+    Unmapper& operator=(Unmapper&&) = delete;
+    ~Unmapper() { ::munmap(p, n); }
+};
+
+/// Decodes in a child process with a time limit, so that a decoder that aborts, crashes or hangs
+/// on a crafted file fails this input only. The child is this program started afresh
+/// (posix_spawn of /proc/self/exe with kDecodeChildArgument), not a fork: a fork of a process
+/// whose other threads hold locks (stdio, OpenCV) could deadlock. The encoded bytes go in as
+/// its stdin (a memfd); the pixels come back in a second memfd, sized from the header (at most
+/// 4 channels of 8 bytes per pixel), mapped by both processes.
 cv::Mat decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header) {
     const std::size_t capacity =
         static_cast<std::size_t>(header.width) * static_cast<std::size_t>(header.height) * 32;
     const std::size_t size = kChildHeader + capacity;
-    void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
+    const FdCloser in{::memfd_create("convpool-decode-in", MFD_CLOEXEC)};
+    const FdCloser out{::memfd_create("convpool-decode-out", MFD_CLOEXEC)};
+    if (in.fd < 0 || out.fd < 0 || !write_all(in.fd, bytes) || ::lseek(in.fd, 0, SEEK_SET) != 0 ||
+        ::ftruncate(out.fd, static_cast<off_t>(size)) != 0) {
+        throw InputError(fmt::format("cannot prepare the decoder: {}", std::strerror(errno)));
+    }
+    void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, out.fd, 0);
     if (mem == MAP_FAILED) {
         throw InputError(fmt::format("cannot reserve memory to decode: {}", std::strerror(errno)));
     }
-    struct Unmap {
-        void* p;
-        std::size_t n;
-        ~Unmap() { ::munmap(p, n); }
-    } const unmap{mem, size};
+    const Unmapper unmap{mem, size};
     auto* result = static_cast<ChildResult*>(mem);
     result->status = -1;
-    std::fflush(stdout);
-    std::fflush(stderr);
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        throw InputError(fmt::format("cannot start decoder: {}", std::strerror(errno)));
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in.fd, 0);
+    posix_spawn_file_actions_adddup2(&actions, out.fd, kChildResultFd);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    if (!g_library_output.load()) {
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     }
-    if (pid == 0) {
-        ::alarm(kDecodeSeconds);
-        int status = 0;
-        try {
-            const cv::Mat mat = decode_here(bytes, header);
-            const std::size_t n = mat.total() * mat.elemSize();
-            if (n > capacity || !mat.isContinuous()) {
-                status = 3;
-            } else {
-                result->rows = mat.rows;
-                result->cols = mat.cols;
-                result->type = mat.type();
-                std::memcpy(static_cast<unsigned char*>(mem) + kChildHeader, mat.data, n);
-            }
-        } catch (const std::exception& e) {
-            status = 2;
-            std::snprintf(result->message, sizeof(result->message), "%s", e.what());
-        }
-        result->status = status;
-        ::_exit(0);
+    std::string arg0 = "convpool";
+    std::string arg1 = kDecodeChildArgument;
+    char* argv[] = {arg0.data(), arg1.data(), nullptr};
+    pid_t pid = -1;
+    const int spawned = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) {
+        throw InputError(fmt::format("cannot start decoder: {}", std::strerror(spawned)));
     }
     int wstatus = 0;
     while (::waitpid(pid, &wstatus, 0) < 0) {
@@ -224,9 +266,14 @@ cv::Mat decode_in_child(std::span<const unsigned char> bytes, const ImageHeader&
         result->message[sizeof(result->message) - 1] = '\0';
         throw InputError(result->message);
     }
-    if (result->status != 0) {
+    if (result->status == 3) {
         throw InputError(fmt::format("{} data decodes to more pixels than its header says",
                                      format_name(header.format)));
+    }
+    if (result->status != 0) {
+        throw InputError(fmt::format("{} decoder ended without a result (exit {})",
+                                     format_name(header.format),
+                                     WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1));
     }
     const cv::Mat shared(result->rows, result->cols, result->type,
                          static_cast<unsigned char*>(mem) + kChildHeader);
@@ -444,4 +491,55 @@ void configure_library_logging(bool verbose) {
     cv::utils::logging::setLogLevel(verbose ? cv::utils::logging::LOG_LEVEL_WARNING
                                             : cv::utils::logging::LOG_LEVEL_SILENT);
 }
+}  // namespace convpool
+
+namespace convpool {
+
+int decode_child_main() noexcept {
+    ::alarm(kDecodeSeconds);
+    struct stat in_stat {};
+    struct stat out_stat {};
+    if (::fstat(0, &in_stat) != 0 || ::fstat(kChildResultFd, &out_stat) != 0) {
+        return 3;
+    }
+    const auto out_size = static_cast<std::size_t>(out_stat.st_size);
+    void* mem = ::mmap(nullptr, out_size, PROT_READ | PROT_WRITE, MAP_SHARED, kChildResultFd, 0);
+    if (mem == MAP_FAILED || out_size < kChildHeader) {
+        return 3;
+    }
+    auto* result = static_cast<ChildResult*>(mem);
+    std::vector<unsigned char> bytes(static_cast<std::size_t>(in_stat.st_size));
+    std::size_t got = 0;
+    while (got < bytes.size()) {
+        const ssize_t n = ::read(0, bytes.data() + got, bytes.size() - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return 3;
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    int status = 0;
+    try {
+        const ImageHeader header = probe_image(bytes);
+        const cv::Mat mat = decode_here(bytes, header);
+        const std::size_t n = mat.total() * mat.elemSize();
+        if (n > out_size - kChildHeader || !mat.isContinuous()) {
+            status = 3;
+        } else {
+            result->rows = mat.rows;
+            result->cols = mat.cols;
+            result->type = mat.type();
+            std::memcpy(static_cast<unsigned char*>(mem) + kChildHeader, mat.data, n);
+        }
+    } catch (const std::exception& e) {
+        status = 2;
+        std::snprintf(result->message, sizeof(result->message), "%s", e.what());
+    }
+    result->status = status;
+    ::munmap(mem, out_size);
+    return 0;
+}
+
 }  // namespace convpool

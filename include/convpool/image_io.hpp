@@ -65,6 +65,14 @@ void write_file_atomic(const std::string& path, std::span<const char> bytes);
 }  // namespace convpool
 
 namespace convpool {
+/// First argument that makes a convpool program (the CLI or the test runner) act as the decoding
+/// child of decode_image: `main` must call decode_child_main() when it sees it.
+inline constexpr const char* kDecodeChildArgument = "__decode-child";
+
+/// The decoding child: reads encoded bytes from stdin, decodes them, puts the pixels in the
+/// shared result file (fd 3) and returns the exit code. Only for `main`.
+int decode_child_main() noexcept;
+
 /// Silences OpenCV's own log output unless `verbose`.
 void configure_library_logging(bool verbose);
 }  // namespace convpool

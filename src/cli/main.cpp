@@ -410,6 +410,9 @@ convpool::Shard parse_shard(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 2 && std::string_view(argv[1]) == convpool::kDecodeChildArgument) {
+        return convpool::decode_child_main();
+    }
     CLI::App app{"convpool: see and measure what convolution and pooling do to images"};
     app.set_version_flag("--version", std::string("convpool ") + CONVPOOL_VERSION);
     app.require_subcommand(1);

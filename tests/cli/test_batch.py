@@ -244,7 +244,8 @@ class Batch(unittest.TestCase):
         self.assertEqual(code, 0, err)
         shards = [self.out("shard%d" % k) for k in range(1, 5)]
         if shutil.which("parallel"):
-            p = subprocess.run(["parallel", "--halt", "now,fail=1", BIN, "run", self.images, "-r", "-p", pipeline,
+            # -q quotes every argument: the pipeline's '|' must not reach a shell.
+            p = subprocess.run(["parallel", "-q", "--halt", "now,fail=1", BIN, "run", self.images, "-r", "-p", pipeline,
                                 "-o", self.out("shard{}"), "--shard", "{}/4", "-q", "--report", "none",
                                 "--raw", "npy", ":::", "1", "2", "3", "4"], capture_output=True, text=True, timeout=300)
             self.assertEqual(p.returncode, 0, p.stderr)
