@@ -21,6 +21,7 @@
 #include "convpool/geometry.hpp"
 #include "convpool/html.hpp"
 #include "convpool/npy.hpp"
+#include "convpool/parallel.hpp"
 #include "convpool/visualize.hpp"
 
 namespace convpool {
@@ -561,6 +562,10 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     const int hardware = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     const std::size_t jobs = std::min<std::size_t>(
         chosen.size(), static_cast<std::size_t>(options.jobs > 0 ? options.jobs : hardware));
+    if (options.share_cores && jobs > 1) {
+        // Each job's kernels get their share of the cores, so jobs x threads stays one per core.
+        set_thread_count(std::max(1, hardware / static_cast<int>(jobs)));
+    }
     if (jobs <= 1) {
         worker();
     } else {

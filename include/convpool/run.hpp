@@ -44,6 +44,7 @@ struct RunOptions {
     RenderOptions render;    ///< colour map, scale, grid columns, sheet resampling
     bool grid_overlay = false;  ///< NN_<stage>_windows.png: the next pool's windows over this map
     int jobs = 0;            ///< images processed at once; 0 = one per core
+    bool share_cores = true;  ///< split the kernel threads between the jobs (no --threads given)
     bool fail_fast = false;  ///< stop starting new images after the first failure
     bool skip_existing = false;  ///< skip inputs whose outputs are complete (resume)
     bool force = false;          ///< overwrite earlier outputs

@@ -586,6 +586,7 @@ int main(int argc, char** argv) {
     try {
         convpool::configure_library_logging(verbose);
         convpool::set_thread_count(threads);
+        run_opts.share_cores = threads == 0;
         convpool::keep_freed_memory();
         if (*bench) {
             if (bench_type == "u8") {
