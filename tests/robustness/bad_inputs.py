@@ -207,6 +207,22 @@ os.chmod(os.path.join(ro, "good"), stat.S_IRUSR | stat.S_IXUSR)
 if os.geteuid() != 0:  # root writes anyway
     case("unwritable output directory", ["run", good, "-p", "relu", "-o", ro], 4, ERR + r".*cannot write")
 
+# A full disk: a 300 KiB tmpfs (root only; skipped, and said so, where mounting is not allowed).
+FULL = path("full-disk")
+os.mkdir(FULL)
+MOUNTED = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", FULL],
+                                               capture_output=True).returncode == 0
+if MOUNTED:
+    def no_partial_files():
+        left = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(FULL, "out")) for f in fs
+                if not f.startswith("report.")]
+        return not left, "files left on the full disk: %s" % left
+    case("output on a full disk", ["run", camera, "-p", "relu | abs", "-o", os.path.join(FULL, "out"), "-q",
+                                   "--report", "none"], 4, ERR + r".*cannot write: No space left on device",
+         no_partial_files)
+else:
+    print("skipped: full-disk case (cannot mount a tmpfs here)")
+
 # --- numeric traps -------------------------------------------------------------------------------
 nan_inf = write("naninf.npy", npy("<f4", "(2, 3)", struct.pack("<6f", float("nan"), 1, float("inf"), -float("inf"), 2, 3)))
 const = write("constant.npy", npy("<f4", "(5, 5)", struct.pack("<25f", *([0.5] * 25))))
@@ -262,6 +278,8 @@ def main():
         else:
             passed += 1
             print("ok   %s" % name)
+    if MOUNTED:
+        subprocess.run(["umount", FULL], capture_output=True)
     shutil.rmtree(TMP, ignore_errors=True)
     print("%d cases" % len(CASES))
     print("%d passed, %d failed" % (passed, failed))
