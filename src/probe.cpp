@@ -262,16 +262,6 @@ PoolProbe probe_target(const ProbeTarget& target, const PreMaps& pre, std::size_
     return r;
 }
 
-std::string quote_csv(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) {
-        return s;
-    }
-    std::string out = "\"";
-    for (const char c : s) {
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    }
-    return out + "\"";
-}
 
 /// Numbers in tables and CSV: 6 significant digits, `inf`, `nan`.
 std::string num(double v) { return format_metric(v, 6); }
@@ -630,7 +620,7 @@ std::string probe_csv(const ProbeReport& report) {
     const auto row = [&out](const PoolProbe& p, const char* section, const std::string& metric,
                             const std::string& kind, const std::string& level, const std::string& value,
                             const std::string& pre) {
-        out += fmt::format("{},{},{},{},{},{},{},{}\n", quote_csv(p.target.label), quote_csv(p.stage), section, metric,
+        out += fmt::format("{},{},{},{},{},{},{},{}\n", csv_field(p.target.label), csv_field(p.stage), section, metric,
                            kind, level, value, pre);
     };
     for (const auto& p : report.pools) {

@@ -68,16 +68,6 @@ std::string human_bytes(std::size_t b) {
     return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1024.0 * 1024.0));
 }
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) {
-        return s;
-    }
-    std::string out = "\"";
-    for (const char c : s) {
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    }
-    return out + "\"";
-}
 
 }  // namespace
 
@@ -237,6 +227,17 @@ nlohmann::json summary_json(std::size_t inputs, std::size_t ok, std::size_t skip
 }
 
 }  // namespace
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) {
+        return s;
+    }
+    std::string out = "\"";
+    for (const char c : s) {
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return out + "\"";
+}
 
 std::string image_json_line(const ImageReport& image) { return image_json(image).dump() + "\n"; }
 

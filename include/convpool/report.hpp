@@ -100,6 +100,8 @@ struct RunReport {
 enum class ReportFormat { table, json, csv, md, jsonl, none };
 
 [[nodiscard]] std::string report_json(const RunReport& report);
+/// `s` as one CSV field (RFC 4180: quoted when it holds a comma, quote or newline).
+[[nodiscard]] std::string csv_field(const std::string& s);
 /// One image as a single-line JSON object (the `images[]` entry; `--report jsonl`).
 [[nodiscard]] std::string image_json_line(const ImageReport& image);
 [[nodiscard]] std::string report_csv(const RunReport& report);
