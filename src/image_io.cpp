@@ -26,6 +26,7 @@
 #include "convpool/error.hpp"
 #include "convpool/image_probe.hpp"
 #include "convpool/npy.hpp"
+#include "convpool/parallel.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -77,8 +78,36 @@ std::string errno_text(int err) {
     return std::strerror(err);
 }
 
+/// Converts an 8-bit Mat (1-4 channels, BGR(A) order) to a C×H×W tensor in RGB order with
+/// values v / 255 (as convertTo computes them: v times the float 1/255), in one pass.
+Tensor u8_mat_to_tensor(const cv::Mat& mat) {
+    const int step = mat.channels();
+    const int channels = step <= 2 ? 1 : 3;  // gray (+ alpha, dropped) or BGR(A) -> RGB
+    Tensor t(Shape{channels, mat.rows, mat.cols}, uninitialized);
+    const auto cols = static_cast<std::size_t>(mat.cols);
+    const auto scale = static_cast<float>(1.0 / 255.0);
+    parallel_for(static_cast<std::size_t>(mat.rows), kMinBytesPerThread / (cols * 5 + 1) + 1,
+                 [&](std::size_t first, std::size_t last) {
+                     for (std::size_t y = first; y < last; ++y) {
+                         const unsigned char* row = mat.ptr<unsigned char>(static_cast<int>(y));
+                         for (int c = 0; c < channels; ++c) {
+                             const int src = channels == 1 ? 0 : 2 - c;
+                             float* dst = t.channel(c).data() + y * cols;
+                             for (std::size_t x = 0; x < cols; ++x) {
+                                 dst[x] = static_cast<float>(row[x * static_cast<std::size_t>(step) +
+                                                                 static_cast<std::size_t>(src)]) * scale;
+                             }
+                         }
+                     }
+                 });
+    return t;
+}
+
 /// Converts a decoded Mat (any depth, 1-4 channels) to a C×H×W tensor in RGB order.
 Tensor mat_to_tensor(const cv::Mat& mat) {
+    if (mat.depth() == CV_8U && mat.channels() <= 4) {
+        return u8_mat_to_tensor(mat);
+    }
     double scale = 1.0;
     switch (mat.depth()) {
         case CV_8U:
@@ -132,15 +161,21 @@ void check_pixels(long long h, long long w, const LoadOptions& options) {
     }
 }
 
+/// Whether a JPEG is decoded to its luminance only (see LoadOptions::luminance).
+bool luminance_only(const ImageHeader& header, bool luminance) {
+    return luminance && header.format == ImageFormat::jpeg;
+}
+
 /// Decodes in this process. A decoder that aborts takes the process with it.
-cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& header) {
+cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance) {
     cv::setNumThreads(0);
     cv::Mat mat;
     try {
         const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
                           const_cast<unsigned char*>(bytes.data()));  // NOLINT: read only
         const QuietStderr quiet;
-        mat = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
+        mat = cv::imdecode(buf, luminance_only(header, luminance) ? cv::IMREAD_GRAYSCALE
+                                                                  : cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
         throw InputError(fmt::format("cannot decode {} data: {}", format_name(header.format), e.msg));
     }
@@ -157,6 +192,7 @@ struct ChildResult {
     int rows;
     int cols;
     int type;
+    int luminance;  ///< set by the parent: decode a JPEG to its luminance only
     char message[256];
 };
 constexpr std::size_t kChildHeader = 512;  // >= sizeof(ChildResult), keeps the pixels aligned
@@ -212,7 +248,7 @@ struct Unmapper {
 /// whose other threads hold locks (stdio, OpenCV) could deadlock. The encoded bytes go in as
 /// its stdin (a memfd); the pixels come back in a second memfd, sized from the header (at most
 /// 4 channels of 8 bytes per pixel), mapped by both processes.
-cv::Mat decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header) {
+Tensor decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance) {
     const std::size_t capacity =
         static_cast<std::size_t>(header.width) * static_cast<std::size_t>(header.height) * 32;
     const std::size_t size = kChildHeader + capacity;
@@ -229,6 +265,7 @@ cv::Mat decode_in_child(std::span<const unsigned char> bytes, const ImageHeader&
     const Unmapper unmap{mem, size};
     auto* result = static_cast<ChildResult*>(mem);
     result->status = -1;
+    result->luminance = luminance ? 1 : 0;
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -277,7 +314,7 @@ cv::Mat decode_in_child(std::span<const unsigned char> bytes, const ImageHeader&
     }
     const cv::Mat shared(result->rows, result->cols, result->type,
                          static_cast<unsigned char*>(mem) + kChildHeader);
-    return shared.clone();
+    return mat_to_tensor(shared);
 }
 
 }  // namespace
@@ -312,10 +349,11 @@ LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions
         }
         loaded.warnings.push_back(what + "; decoded what is there");
     }
-    const cv::Mat mat = options.isolate_decoder ? decode_in_child(bytes, header)
-                                                : decode_here(bytes, header);
-    check_pixels(mat.rows, mat.cols, options);
-    loaded.tensor = mat_to_tensor(mat);
+    loaded.tensor = options.isolate_decoder
+                        ? decode_in_child(bytes, header, options.luminance)
+                        : mat_to_tensor(decode_here(bytes, header, options.luminance));
+    check_pixels(loaded.tensor.shape().height, loaded.tensor.shape().width, options);
+    loaded.luminance_only = luminance_only(header, options.luminance);
     return loaded;
 }
 
@@ -390,18 +428,22 @@ std::string encode_image(const Tensor& t, ImageEncoding encoding) {
     const bool unit = lo >= 0.0F && hi <= 1.0F;
     const float offset = unit ? 0.0F : lo;
     const float span = unit ? 1.0F : (hi > lo ? hi - lo : 1.0F);
-    // Interleaved 8-bit pixels, RGB for 3 channels.
+    // Interleaved 8-bit pixels, RGB for 3 channels; x * 255 rounded half away from zero (as
+    // lround; exact in double), in a loop the compiler vectorises.
     std::vector<unsigned char> px(s.elements());
     const std::size_t plane = s.plane();
-    for (int c = 0; c < s.channels; ++c) {
-        const auto src = t.channel(c);
-        for (std::size_t i = 0; i < plane; ++i) {
-            const float v = src[i];
-            const float x = std::isfinite(v) ? (v - offset) / span : (v > 0 ? 1.0F : 0.0F);
-            px[i * static_cast<std::size_t>(s.channels) + static_cast<std::size_t>(c)] =
-                static_cast<unsigned char>(std::lround(std::clamp(x, 0.0F, 1.0F) * 255.0F));
+    const auto channels = static_cast<std::size_t>(s.channels);
+    parallel_for(plane, kMinBytesPerThread / (channels * 5), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t c = 0; c < channels; ++c) {
+            const float* src = t.channel(static_cast<int>(c)).data();
+            for (std::size_t i = begin; i < end; ++i) {
+                const float v = src[i];
+                const float x = std::isfinite(v) ? (v - offset) / span : (v > 0 ? 1.0F : 0.0F);
+                const float level = std::clamp(x, 0.0F, 1.0F) * 255.0F;
+                px[i * channels + c] = static_cast<unsigned char>(static_cast<int>(static_cast<double>(level) + 0.5));
+            }
         }
-    }
+    });
     if (encoding == ImageEncoding::pgm) {
         std::string out = fmt::format("P{}\n{} {}\n255\n", s.channels == 3 ? 6 : 5, s.width, s.height);
         out.append(reinterpret_cast<const char*>(px.data()), px.size());
@@ -523,7 +565,7 @@ int decode_child_main() noexcept {
     int status = 0;
     try {
         const ImageHeader header = probe_image(bytes);
-        const cv::Mat mat = decode_here(bytes, header);
+        const cv::Mat mat = decode_here(bytes, header, result->luminance != 0);
         const std::size_t n = mat.total() * mat.elemSize();
         if (n > out_size - kChildHeader || !mat.isContinuous()) {
             status = 3;

@@ -336,7 +336,7 @@ Tensor Pipeline::run(Tensor input, const std::function<void(const StageResult&)>
         try {
             next = role == Op::SwitchRole::records    ? stage.op->apply_recording(cur, switches)
                    : role == Op::SwitchRole::consumes ? stage.op->apply_switched(cur, switches)
-                                                      : stage.op->apply(cur);
+                                                      : stage.op->apply_owned(std::move(cur));
         } catch (const ShapeError& e) {
             throw ShapeError(fmt::format("stage {} '{}': {}", index, stage.text, e.what()));
         }

@@ -4,39 +4,36 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
+#include "convpool/parallel.hpp"
 
 namespace convpool {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-/// q-th quantile of `v` (modified: partially sorted), linear interpolation between order stats.
-double quantile(std::vector<float>& v, double q) {
-    const double pos = q * static_cast<double>(v.size() - 1);
-    const auto k = static_cast<std::size_t>(std::floor(pos));
-    const double frac = pos - static_cast<double>(k);
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-    const auto a = static_cast<double>(v[k]);
-    if (frac == 0.0 || k + 1 >= v.size()) {
-        return a;
-    }
-    const auto b = static_cast<double>(
-        *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(k) + 1, v.end()));
-    return a + (b - a) * frac;
-}
-
 std::string num(double v) {
     if (std::isnan(v)) {
         return "nan";
     }
     return fmt::format("{:.6g}", v);
+}
+
+/// A statistic of a stage in the text reports: `-` when the run computed none (--stats none).
+std::string stage_num(const StageReport& st, double v) { return st.channels.empty() ? std::string("-") : num(v); }
+
+/// A share (0..1) of a stage in the text reports, 3 decimals; `-` as stage_num.
+std::string stage_share(const StageReport& st, double v) {
+    return st.channels.empty() ? std::string("-") : fmt::format("{:.3f}", v);
 }
 
 nlohmann::json json_number(double v) {
@@ -71,54 +68,214 @@ std::string human_bytes(std::size_t b) {
 
 }  // namespace
 
-ChannelStats channel_stats(std::span<const float> values) {
-    ChannelStats s;
-    s.count = values.size();
-    std::vector<float> finite;
-    finite.reserve(values.size());
-    for (const float v : values) {
-        if (std::isfinite(v)) {
-            finite.push_back(v);
+const char* stats_level_name(StatsLevel level) noexcept {
+    switch (level) {
+        case StatsLevel::full:
+            return "full";
+        case StatsLevel::basic:
+            return "basic";
+        case StatsLevel::none:
+            return "none";
+    }
+    return "full";
+}
+
+namespace {
+
+/// Values per piece of the statistics passes. The pieces, not the threads, fix the order in
+/// which partial sums are added, so the results do not depend on the thread count.
+constexpr std::size_t kStatsPiece = std::size_t{1} << 16;
+
+/// Calls body(begin, end, piece) for every piece of [0, n), pieces spread over the threads.
+template <typename F>
+void for_each_piece(std::size_t n, const F& body) {
+    const std::size_t pieces = (n + kStatsPiece - 1) / kStatsPiece;
+    parallel_for(pieces, kMinBytesPerThread / (kStatsPiece * sizeof(float)) + 1,
+                 [&](std::size_t first, std::size_t last) {
+                     for (std::size_t p = first; p < last; ++p) {
+                         body(p * kStatsPiece, std::min(n, (p + 1) * kStatsPiece), p);
+                     }
+                 });
+}
+
+/// Calls body(begin, end, counts) once per thread over its share of [0, n), with a zeroed
+/// `bins`-long count array of its own, and adds every thread's counts into the result.
+template <typename F>
+std::vector<std::size_t> count_in_parallel(std::size_t n, std::size_t bins, const F& body) {
+    std::vector<std::size_t> total(bins, 0);
+    std::mutex lock;
+    parallel_for(n, kMinBytesPerThread / sizeof(float), [&](std::size_t begin, std::size_t end) {
+        std::vector<std::size_t> counts(bins, 0);
+        body(begin, end, counts);
+        const std::lock_guard<std::mutex> guard(lock);
+        for (std::size_t i = 0; i < bins; ++i) {
+            total[i] += counts[i];
         }
+    });
+    return total;
+}
+
+/// A key whose unsigned order is the order of the finite floats (-0 sorts before +0).
+std::uint32_t order_key(float v) {
+    const auto bits = std::bit_cast<std::uint32_t>(v);
+    return (bits & 0x80000000U) != 0 ? ~bits : bits | 0x80000000U;
+}
+
+float key_value(std::uint32_t key) {
+    return std::bit_cast<float>((key & 0x80000000U) != 0 ? key & 0x7FFFFFFFU : ~key);
+}
+
+/// The finite values of the given ranks (0-based, in ascending order of value), found exactly
+/// by a most-significant-digit radix selection on order keys: three counting passes (11, 11
+/// and 10 bits), each narrowing every rank to the values that share its known leading bits.
+std::vector<float> values_of_ranks(std::span<const float> values, const std::vector<std::size_t>& ranks) {
+    struct Target {
+        std::uint32_t prefix = 0;  // known leading bits of the key
+        std::size_t rank = 0;      // rank among the values with that prefix
+    };
+    std::vector<Target> targets;
+    for (const std::size_t r : ranks) {
+        targets.push_back({0, r});
     }
-    s.nonfinite = values.size() - finite.size();
-    if (finite.empty()) {
-        s.min = s.max = s.mean = s.std = s.zero_fraction = s.negative_fraction = s.entropy = kNaN;
-        s.p1 = s.p50 = s.p99 = kNaN;
-        return s;
+    constexpr std::array<int, 3> kDigits{11, 11, 10};
+    int known = 0;  // leading bits known so far
+    for (const int digits : kDigits) {
+        const int shift = 32 - known - digits;
+        const std::size_t bins = std::size_t{1} << static_cast<unsigned>(digits);
+        // The distinct prefixes still being narrowed; one count array each.
+        std::vector<std::uint32_t> prefixes;
+        for (const Target& t : targets) {
+            if (std::find(prefixes.begin(), prefixes.end(), t.prefix) == prefixes.end()) {
+                prefixes.push_back(t.prefix);
+            }
+        }
+        const std::size_t groups = prefixes.size();
+        const auto counts = count_in_parallel(
+            values.size(), groups * bins,
+            [&](std::size_t begin, std::size_t end, std::vector<std::size_t>& c) {
+                for (std::size_t i = begin; i < end; ++i) {
+                    const float v = values[i];
+                    if (!std::isfinite(v)) {
+                        continue;
+                    }
+                    const std::uint32_t key = order_key(v);
+                    const std::uint32_t lead = known == 0 ? 0U : key >> static_cast<unsigned>(32 - known);
+                    const std::size_t digit = (key >> static_cast<unsigned>(shift)) & (bins - 1);
+                    for (std::size_t g = 0; g < groups; ++g) {
+                        if (prefixes[g] == lead) {
+                            ++c[g * bins + digit];
+                            break;
+                        }
+                    }
+                }
+            });
+        for (Target& t : targets) {
+            const auto g = static_cast<std::size_t>(
+                std::find(prefixes.begin(), prefixes.end(), t.prefix) - prefixes.begin());
+            std::size_t d = 0;
+            while (t.rank >= counts[g * bins + d]) {
+                t.rank -= counts[g * bins + d];
+                ++d;
+            }
+            t.prefix = (t.prefix << static_cast<unsigned>(digits)) | static_cast<std::uint32_t>(d);
+        }
+        known += digits;
     }
-    const auto n = static_cast<double>(finite.size());
-    auto lo = static_cast<double>(finite.front());
-    auto hi = static_cast<double>(finite.front());
-    double sum = 0.0;
+    std::vector<float> out;
+    for (const Target& t : targets) {
+        out.push_back(key_value(t.prefix));
+    }
+    return out;
+}
+
+/// Sums of one piece of the first statistics pass.
+struct PieceSums {
+    std::size_t finite = 0;
     std::size_t zeros = 0;
     std::size_t negatives = 0;
-    for (const float v : finite) {
-        lo = std::min(lo, static_cast<double>(v));
-        hi = std::max(hi, static_cast<double>(v));
-        sum += static_cast<double>(v);
-        zeros += v == 0.0F ? 1U : 0U;
-        negatives += v < 0.0F ? 1U : 0U;
+    double sum = 0.0;
+    float lo = std::numeric_limits<float>::infinity();
+    float hi = -std::numeric_limits<float>::infinity();
+};
+
+}  // namespace
+
+ChannelStats channel_stats(std::span<const float> values, StatsLevel level) {
+    ChannelStats s;
+    s.count = values.size();
+    const std::size_t n_values = values.size();
+    const std::size_t pieces = (n_values + kStatsPiece - 1) / kStatsPiece;
+    std::vector<PieceSums> first(pieces);
+    for_each_piece(n_values, [&](std::size_t begin, std::size_t end, std::size_t p) {
+        PieceSums& ps = first[p];
+        for (std::size_t i = begin; i < end; ++i) {
+            const float v = values[i];
+            if (!std::isfinite(v)) {
+                continue;
+            }
+            ++ps.finite;
+            ps.lo = std::min(ps.lo, v);
+            ps.hi = std::max(ps.hi, v);
+            ps.sum += static_cast<double>(v);
+            ps.zeros += v == 0.0F ? 1U : 0U;
+            ps.negatives += v < 0.0F ? 1U : 0U;
+        }
+    });
+    PieceSums all;
+    for (const PieceSums& ps : first) {
+        all.finite += ps.finite;
+        all.zeros += ps.zeros;
+        all.negatives += ps.negatives;
+        all.sum += ps.sum;
+        all.lo = std::min(all.lo, ps.lo);
+        all.hi = std::max(all.hi, ps.hi);
     }
+    s.nonfinite = n_values - all.finite;
+    s.entropy = s.p1 = s.p50 = s.p99 = kNaN;
+    if (all.finite == 0) {
+        s.min = s.max = s.mean = s.std = s.zero_fraction = s.negative_fraction = kNaN;
+        return s;
+    }
+    const auto n = static_cast<double>(all.finite);
+    const auto lo = static_cast<double>(all.lo);
+    const auto hi = static_cast<double>(all.hi);
     s.min = lo;
     s.max = hi;
-    s.mean = sum / n;
+    s.mean = all.sum / n;
+    s.zero_fraction = static_cast<double>(all.zeros) / n;
+    s.negative_fraction = static_cast<double>(all.negatives) / n;
+    std::vector<double> squares(pieces, 0.0);
+    for_each_piece(n_values, [&](std::size_t begin, std::size_t end, std::size_t p) {
+        double sq = 0.0;
+        for (std::size_t i = begin; i < end; ++i) {
+            const float v = values[i];
+            if (std::isfinite(v)) {
+                const double d = static_cast<double>(v) - s.mean;
+                sq += d * d;
+            }
+        }
+        squares[p] = sq;
+    });
     double sq = 0.0;
-    for (const float v : finite) {
-        const double d = static_cast<double>(v) - s.mean;
-        sq += d * d;
+    for (const double x : squares) {
+        sq += x;
     }
     s.std = std::sqrt(sq / n);
-    s.zero_fraction = static_cast<double>(zeros) / n;
-    s.negative_fraction = static_cast<double>(negatives) / n;
+    if (level != StatsLevel::full) {
+        return s;
+    }
     s.entropy = 0.0;
     if (hi > lo) {
-        std::array<std::size_t, 256> hist{};
-        for (const float v : finite) {
-            const auto bin = static_cast<std::size_t>(
-                std::min(255.0, std::floor((static_cast<double>(v) - lo) / (hi - lo) * 256.0)));
-            ++hist[bin];
-        }
+        const auto hist = count_in_parallel(
+            n_values, 256, [&](std::size_t begin, std::size_t end, std::vector<std::size_t>& c) {
+                for (std::size_t i = begin; i < end; ++i) {
+                    const float v = values[i];
+                    if (std::isfinite(v)) {
+                        ++c[static_cast<std::size_t>(std::min(
+                            255.0, std::floor((static_cast<double>(v) - lo) / (hi - lo) * 256.0)))];
+                    }
+                }
+            });
         for (const std::size_t c : hist) {
             if (c != 0) {
                 const double p = static_cast<double>(c) / n;
@@ -126,9 +283,26 @@ ChannelStats channel_stats(std::span<const float> values) {
             }
         }
     }
-    s.p1 = quantile(finite, 0.01);
-    s.p50 = quantile(finite, 0.50);
-    s.p99 = quantile(finite, 0.99);
+    // Percentiles with linear interpolation between the order statistics around q (n - 1).
+    const std::array<double, 3> qs{0.01, 0.50, 0.99};
+    std::vector<std::size_t> ranks;
+    for (const double q : qs) {
+        const auto k = static_cast<std::size_t>(std::floor(q * (n - 1.0)));
+        ranks.push_back(k);
+        ranks.push_back(std::min(k + 1, all.finite - 1));
+    }
+    const std::vector<float> order = values_of_ranks(values, ranks);
+    std::array<double, 3> result{};
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+        const double pos = qs[i] * (n - 1.0);
+        const double frac = pos - std::floor(pos);
+        const auto a = static_cast<double>(order[2 * i]);
+        const auto b = static_cast<double>(order[2 * i + 1]);
+        result[i] = frac == 0.0 ? a : a + (b - a) * frac;
+    }
+    s.p1 = result[0];
+    s.p50 = result[1];
+    s.p99 = result[2];
     return s;
 }
 
@@ -205,7 +379,7 @@ nlohmann::json image_json(const ImageReport& img) {
                           {"ratio_previous", st.ratio_previous},
                           {"ratio_input", st.ratio_input},
                           {"ms", st.milliseconds},
-                          {"stats", stats_json(st.overall)},
+                          {"stats", st.channels.empty() ? nlohmann::json(nullptr) : stats_json(st.overall)},
                           {"channels", channels},
                           {"notes", st.notes},
                           {"files", st.files}});
@@ -253,6 +427,7 @@ std::string report_json(const RunReport& report) {
     const nlohmann::json doc{{"convpool_version", CONVPOOL_VERSION},
                              {"pipeline", report.pipeline},
                              {"semantics", report.semantics},
+                             {"stats", stats_level_name(report.stats)},
                              {"stages", report.stages},
                              {"summary", summary_json(report.images.size(), ok, skipped)},
                              {"images", images}};
@@ -281,6 +456,13 @@ std::string report_csv(const RunReport& report) {
                     num(s.min), num(s.max), num(s.mean), num(s.std), num(s.zero_fraction),
                     num(s.negative_fraction), num(s.entropy), num(s.p1), num(s.p50), num(s.p99));
             };
+            if (st.channels.empty()) {  // --stats none: shape, sizes and time only
+                out += fmt::format("{},ok,{},{},{},all,{},{},{},{},{},{:.6g},{:.6g},{:.3f},,,,,,,,,,,,,\n",
+                                   csv_field(img.input), st.index, csv_field(st.op), csv_field(st.stage),
+                                   st.shape.channels, st.shape.height, st.shape.width, st.elements(),
+                                   st.bytes(), st.ratio_previous, st.ratio_input, st.milliseconds);
+                continue;
+            }
             row("all", st.overall);
             for (std::size_t c = 0; c < st.channels.size(); ++c) {
                 row(std::to_string(c), st.channels[c]);
@@ -307,11 +489,13 @@ std::string report_table(const RunReport& report) {
                            "#", "stage", width, "shape", "elements", "bytes", "vs prev", "ms", "min",
                            "max", "mean", "std", "zero");
         for (const auto& st : img.stages) {
-            out += fmt::format("{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8.4f} {:>8.2f} {:>10} {:>10} {:>10} {:>10} {:>6.3f}\n",
+            const auto stat = [&st](double v) { return stage_num(st, v); };
+            out += fmt::format("{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8.4f} {:>8.2f} {:>10} {:>10} {:>10} {:>10} {:>6}\n",
                                fmt::format("{:02}", st.index), st.stage, width, to_string(st.shape),
                                st.elements(), human_bytes(st.bytes()), st.ratio_previous,
-                               st.milliseconds, num(st.overall.min), num(st.overall.max),
-                               num(st.overall.mean), num(st.overall.std), st.overall.zero_fraction);
+                               st.milliseconds, stat(st.overall.min), stat(st.overall.max),
+                               stat(st.overall.mean), stat(st.overall.std),
+                               stage_share(st, st.overall.zero_fraction));
             for (const auto& note : st.notes) {
                 out += fmt::format("     note: {}\n", note);
             }
@@ -333,11 +517,13 @@ std::string report_markdown(const RunReport& report) {
         out += "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
         for (const auto& st : img.stages) {
             const auto& s = st.overall;
-            out += fmt::format("| {:02} | `{}` | {} | {} | {} | {:.4f} | {:.4f} | {:.2f} | {} | {} | {} | {} | {:.3f} | {:.3f} | {} | {} | {} | {} |\n",
+            const auto stat = [&st](double v) { return stage_num(st, v); };
+            const auto share = [&st](double v) { return stage_share(st, v); };
+            out += fmt::format("| {:02} | `{}` | {} | {} | {} | {:.4f} | {:.4f} | {:.2f} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                                st.index, st.stage, to_string(st.shape), st.elements(), st.bytes(),
-                               st.ratio_previous, st.ratio_input, st.milliseconds, num(s.min),
-                               num(s.max), num(s.mean), num(s.std), s.zero_fraction,
-                               s.negative_fraction, num(s.entropy), num(s.p1), num(s.p50), num(s.p99));
+                               st.ratio_previous, st.ratio_input, st.milliseconds, stat(s.min),
+                               stat(s.max), stat(s.mean), stat(s.std), share(s.zero_fraction),
+                               share(s.negative_fraction), stat(s.entropy), stat(s.p1), stat(s.p50), stat(s.p99));
         }
         out += "\n";
     }

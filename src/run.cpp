@@ -43,7 +43,7 @@ void write_text(const fs::path& path, const std::string& text) {
 }
 
 StageReport stage_report(const StageResult& r, const StageReport* previous, const StageReport* input,
-                         const std::vector<std::string>& notes) {
+                         const std::vector<std::string>& notes, StatsLevel level) {
     StageReport st;
     st.index = r.index;
     st.op = r.stage == nullptr ? "input" : r.stage->info->name;
@@ -53,12 +53,21 @@ StageReport stage_report(const StageResult& r, const StageReport* previous, cons
     const auto elements = static_cast<double>(st.shape.elements());
     st.ratio_previous = previous == nullptr ? 1.0 : elements / static_cast<double>(previous->elements());
     st.ratio_input = input == nullptr ? 1.0 : elements / static_cast<double>(input->elements());
-    st.overall = channel_stats(r.tensor->data());
-    for (int c = 0; c < st.shape.channels; ++c) {
-        st.channels.push_back(channel_stats(r.tensor->channel(c)));
-    }
-    st.histogram = value_histogram(r.tensor->data());
     st.notes = notes;
+    if (level == StatsLevel::none) {
+        return st;
+    }
+    st.overall = channel_stats(r.tensor->data(), level);
+    if (st.shape.channels == 1) {
+        st.channels.push_back(st.overall);
+    } else {
+        for (int c = 0; c < st.shape.channels; ++c) {
+            st.channels.push_back(channel_stats(r.tensor->channel(c), level));
+        }
+    }
+    if (level == StatsLevel::full) {
+        st.histogram = value_histogram(r.tensor->data());
+    }
     return st;
 }
 
@@ -192,10 +201,14 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
     const RunOptions& options = ctx.options;
     ImageReport img;
     img.input = input;
-    LoadedImage loaded = input == "-" ? decode_image(ctx.stdin_bytes, options.load)
-                                      : load_image(input, options.load);
+    LoadOptions load = options.load;
+    // No picture of the input and a leading gray: a JPEG's luminance is all that is needed.
+    load.luminance = options.emit == Emit::final && !pipeline.stages().empty() &&
+                     pipeline.stages().front().info->name == std::string_view("gray");
+    LoadedImage loaded = input == "-" ? decode_image(ctx.stdin_bytes, load) : load_image(input, load);
     img.warnings = std::move(loaded.warnings);
-    const Tensor tensor = std::move(loaded.tensor);
+    const bool luminance_only = loaded.luminance_only;
+    Tensor tensor = std::move(loaded.tensor);
     // Intermediates may hold up to 4 values per allowed input pixel (e.g. RGBA), no more.
     const auto plan = pipeline.plan(tensor.shape(), 4 * options.load.max_pixels);
     const bool to_stdout = options.out_dir == "-";
@@ -219,14 +232,18 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
     }
     std::vector<SheetItem> sheet;
     const RenderOptions render = all ? image_render_options(pipeline, options, tensor) : RenderOptions{};
-    Tensor final_tensor = pipeline.run(tensor, [&](const StageResult& r) {
+    Tensor final_tensor = pipeline.run(std::move(tensor), [&](const StageResult& r) {
         if (ctx.events.stop_requested && ctx.events.stop_requested()) {
             throw Stopped{};
         }
         const StageReport* prev = img.stages.empty() ? nullptr : &img.stages.back();
         const StageReport* first = img.stages.empty() ? nullptr : &img.stages.front();
-        StageReport st = stage_report(r, prev, first, plan[static_cast<std::size_t>(r.index)].notes);
+        StageReport st = stage_report(r, prev, first, plan[static_cast<std::size_t>(r.index)].notes,
+                                      options.stats);
         st.regions = plan[static_cast<std::size_t>(r.index)].regions;
+        if (r.index == 0 && luminance_only) {
+            st.notes.emplace_back("decoded as luminance only (the JPEG's Y), as the pipeline starts with gray");
+        }
         if (r.switches != nullptr) {
             st.switches = switch_summary(*r.switches);
             st.notes.push_back(offset_histogram_note(*st.switches));
@@ -451,6 +468,9 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     if (options.skip_existing && options.force) {
         throw UsageError("--skip-existing and --force contradict each other");
     }
+    if (options.html && options.stats == StatsLevel::none) {
+        throw UsageError("--html shows every stage's statistics: it needs --stats full or basic");
+    }
     if (!to_stdout && !options.skip_existing && !options.force) {
         std::size_t existing = 0;
         std::string first;
@@ -483,6 +503,7 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     RunOutcome outcome;
     outcome.report.pipeline = pipeline_text;
     outcome.report.semantics = semantics_name(pipeline.semantics());
+    outcome.report.stats = options.stats;
     for (const auto& stage : pipeline.stages()) {
         outcome.report.stages.push_back(stage.describe());
     }

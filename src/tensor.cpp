@@ -1,10 +1,44 @@
 #include "convpool/tensor.hpp"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 
+#include <cstdlib>
+#include <new>
 #include <stdexcept>
 
 namespace convpool {
+
+namespace detail {
+
+namespace {
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+}  // namespace
+
+void* allocate_values(std::size_t bytes) {
+    if (bytes < kHugeBlock) {
+        return ::operator new(bytes);
+    }
+    const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    void* p = std::aligned_alloc(kHugePage, rounded);
+    if (p == nullptr) {
+        throw std::bad_alloc();
+    }
+#ifdef MADV_HUGEPAGE
+    (void)::madvise(p, rounded, MADV_HUGEPAGE);  // a hint: without huge pages all still works
+#endif
+    return p;
+}
+
+void free_values(void* p, std::size_t bytes) noexcept {
+    if (bytes < kHugeBlock) {
+        ::operator delete(p);
+    } else {
+        std::free(p);  // NOLINT(cppcoreguidelines-no-malloc): pairs with aligned_alloc
+    }
+}
+
+}  // namespace detail
 
 Tensor::Tensor(Shape shape, const std::vector<float>& data)
     : m_shape(shape), m_data(data.begin(), data.end()) {

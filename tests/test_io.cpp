@@ -119,3 +119,29 @@ TEST_CASE("write_file_atomic writes whole files and leaves nothing behind on fai
                                                 std::span<const char>(data.data(), data.size())),
                     convpool::OutputError);
 }
+
+TEST_CASE("decode_image: 8-bit PNG levels become v * float(1/255), RGB order, every level") {
+    convpool::Picture p{256, 1, {}};
+    for (int v = 0; v < 256; ++v) {
+        p.rgb.push_back(static_cast<unsigned char>(v));
+        p.rgb.push_back(static_cast<unsigned char>(255 - v));
+        p.rgb.push_back(static_cast<unsigned char>(v / 2));
+    }
+    const std::string png = convpool::encode_png(p);
+    const std::vector<unsigned char> b(png.begin(), png.end());
+    for (const bool isolate : {true, false}) {
+        convpool::LoadOptions options;
+        options.isolate_decoder = isolate;
+        options.luminance = true;  // only JPEGs are decoded to luminance: a PNG keeps its colour
+        const auto loaded = convpool::decode_image(b, options);
+        CHECK_FALSE(loaded.luminance_only);
+        const auto& t = loaded.tensor;
+        REQUIRE(t.shape() == convpool::Shape{3, 1, 256});
+        const auto scale = static_cast<float>(1.0 / 255.0);
+        for (int v = 0; v < 256; ++v) {
+            CHECK(t.at(0, 0, v) == static_cast<float>(v) * scale);
+            CHECK(t.at(1, 0, v) == static_cast<float>(255 - v) * scale);
+            CHECK(t.at(2, 0, v) == static_cast<float>(v / 2) * scale);
+        }
+    }
+}

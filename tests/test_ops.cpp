@@ -2,10 +2,13 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "convpool/error.hpp"
 #include "convpool/kernels.hpp"
+#include "convpool/op.hpp"
+#include "convpool/parallel.hpp"
 #include "test_helpers.hpp"
 
 using test::ramp4x4;
@@ -15,6 +18,7 @@ using test::values;
 
 namespace {
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kInf = std::numeric_limits<float>::infinity();
 }  // namespace
 
 TEST_CASE("pool:max picks the largest value in each 2x2 block") {
@@ -219,4 +223,31 @@ TEST_CASE("gray uses BT.601 luminance and keeps one channel as it is") {
     CHECK_THROWS_WITH_AS(test::run("gray", tensor(2, 1, 1, {0, 0})),
                          "stage 1 'gray': gray: needs 1 or 3 (RGB) channels, got 2",
                          convpool::ShapeError);
+}
+
+TEST_CASE("elementwise stages and gray: apply and apply_owned (in place) agree, on every thread count") {
+    // Big enough to be split between threads; NaN, infinities and signed zeros included.
+    convpool::Tensor in(convpool::Shape{3, 301, 997}, convpool::uninitialized);
+    auto d = in.data();
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        d[i] = i % 97 == 0 ? kNaN : (i % 89 == 0 ? -kInf : static_cast<float>(std::sin(static_cast<double>(i)) * 4.0));
+    }
+    d[5] = -0.0F;
+    for (const char* text : {"relu", "leaky-relu:slope=0.3", "abs", "sigmoid", "tanh", "gray"}) {
+        CAPTURE(text);
+        const convpool::Pipeline p(text);
+        const convpool::Op& op = *p.stages().front().op;
+        for (const int threads : {1, 2, 3}) {
+            convpool::set_thread_count(threads);
+            const auto copied = op.apply(in);
+            const auto owned = op.apply_owned(in);  // a copy of `in`, changed in place
+            REQUIRE(copied.shape() == owned.shape());
+            CHECK(std::memcmp(copied.data().data(), owned.data().data(), copied.data().size_bytes()) == 0);
+        }
+        convpool::set_thread_count(0);
+    }
+    // gray of one channel passes the values on unchanged.
+    const auto one = test::tensor(1, 1, 3, {0.5F, kNaN, -1.0F});
+    const auto out = convpool::Pipeline("gray").stages().front().op->apply_owned(one);
+    CHECK(std::memcmp(out.data().data(), one.data().data(), one.data().size_bytes()) == 0);
 }

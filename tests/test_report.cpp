@@ -1,10 +1,14 @@
 // Statistics and report writers.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "convpool/parallel.hpp"
 #include "convpool/report.hpp"
 
 using convpool::channel_stats;
@@ -83,4 +87,104 @@ TEST_CASE("report_json: documented fields, NaN as null") {
     const std::string csv = convpool::report_csv(r);
     CHECK(csv.find("b.png,failed,") != std::string::npos);
     CHECK(csv.rfind("input,status,stage_index,op,stage,channel,", 0) == 0);
+}
+
+namespace {
+/// numpy.percentile's default (linear) from a full sort: the reference for channel_stats.
+double sorted_percentile(std::vector<float> finite, double q) {
+    std::sort(finite.begin(), finite.end());
+    const double pos = q * static_cast<double>(finite.size() - 1);
+    const auto k = static_cast<std::size_t>(std::floor(pos));
+    const double frac = pos - std::floor(pos);
+    const auto a = static_cast<double>(finite[k]);
+    if (frac == 0.0 || k + 1 >= finite.size()) {
+        return a;
+    }
+    return a + (static_cast<double>(finite[k + 1]) - a) * frac;
+}
+}  // namespace
+
+TEST_CASE("channel_stats: percentiles equal a full sort's on many distributions") {
+    std::uint64_t state = 7;
+    const auto next = [&state] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<double>(state >> 11U) / 9007199254740992.0;  // [0, 1)
+    };
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    for (const std::size_t n : {1U, 2U, 3U, 99U, 100U, 101U, 4097U, 200003U}) {
+        for (int kind = 0; kind < 6; ++kind) {
+            std::vector<float> v(n);
+            for (auto& x : v) {
+                const double u = next();
+                switch (kind) {
+                    case 0: x = static_cast<float>(u); break;                        // uniform
+                    case 1: x = static_cast<float>(u * 2.0 - 1.0); break;            // signed
+                    case 2: x = u < 0.6 ? 0.0F : static_cast<float>(u); break;       // relu-like ties
+                    case 3: x = static_cast<float>(std::floor(u * 5.0) - 2.0); break;  // 5 levels
+                    case 4: x = u < 0.5 ? -0.0F : 0.0F; break;                       // signed zeros
+                    default: x = u < 0.1 ? nan : (u < 0.15 ? -inf : static_cast<float>(1e30 * (u - 0.5)));
+                }
+            }
+            std::vector<float> finite;
+            std::copy_if(v.begin(), v.end(), std::back_inserter(finite), [](float x) { return std::isfinite(x); });
+            CAPTURE(n);
+            CAPTURE(kind);
+            const auto s = channel_stats(v);
+            if (finite.empty()) {
+                CHECK(std::isnan(s.p50));
+                continue;
+            }
+            CHECK(s.p1 == sorted_percentile(finite, 0.01));
+            CHECK(s.p50 == sorted_percentile(finite, 0.50));
+            CHECK(s.p99 == sorted_percentile(finite, 0.99));
+            CHECK(s.min == static_cast<double>(*std::min_element(finite.begin(), finite.end())));
+        }
+    }
+}
+
+TEST_CASE("channel_stats: the same numbers with 1 and 2 threads; basic leaves out the extra passes") {
+    std::vector<float> v(300001);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        v[i] = static_cast<float>(std::sin(static_cast<double>(i) * 0.001) * 3.0 + 1e-3 * static_cast<double>(i % 7));
+    }
+    convpool::set_thread_count(1);
+    const auto one = channel_stats(v);
+    convpool::set_thread_count(2);
+    const auto two = channel_stats(v);
+    const auto basic = channel_stats(v, convpool::StatsLevel::basic);
+    convpool::set_thread_count(0);
+    CHECK(one.mean == two.mean);  // exactly: the pieces, not the threads, fix the sum order
+    CHECK(one.std == two.std);
+    CHECK(one.entropy == two.entropy);
+    CHECK(one.p1 == two.p1);
+    CHECK(one.p99 == two.p99);
+    CHECK(basic.mean == one.mean);
+    CHECK(basic.std == one.std);
+    CHECK(basic.min == one.min);
+    CHECK(std::isnan(basic.p50));
+    CHECK(std::isnan(basic.entropy));
+}
+
+TEST_CASE("report: --stats none leaves stats null in JSON, empty in CSV and '-' in the table") {
+    convpool::RunReport r;
+    r.pipeline = "relu";
+    r.stats = convpool::StatsLevel::none;
+    convpool::ImageReport img;
+    img.input = "a.png";
+    img.ok = true;
+    convpool::StageReport st;
+    st.op = "input";
+    st.stage = "input";
+    st.shape = {1, 2, 3};
+    img.stages = {st};
+    r.images = {img};
+    const auto j = nlohmann::json::parse(convpool::report_json(r));
+    CHECK(j["stats"] == "none");
+    CHECK(j["images"][0]["stages"][0]["stats"].is_null());
+    CHECK(j["images"][0]["stages"][0]["channels"].empty());
+    const std::string csv = convpool::report_csv(r);
+    CHECK(csv.find("\na.png,ok,0,input,input,all,1,2,3,6,24,1,1,0.000,,,,,,,,,,,,,\n") != std::string::npos);
+    const std::string table = convpool::report_table(r);
+    CHECK(table.find("     -          -          -          -      -\n") != std::string::npos);
 }

@@ -19,13 +19,19 @@ struct LoadOptions {
     std::size_t max_pixels = 128'000'000;          ///< largest H*W accepted
     bool npy_chw = false;                          ///< 3-D .npy arrays are (C, H, W), not (H, W, C)
     bool strict = false;           ///< truncated data is an error, not a warning
-    bool isolate_decoder = true;   ///< decode in a forked child (a crashing decoder fails one input)
+    bool isolate_decoder = true;   ///< decode in a child process (a crashing decoder fails one input)
+    /// Decode a JPEG to its luminance only (one channel: the JPEG's own Y, as
+    /// imread(IMREAD_GRAYSCALE)), skipping the colour planes. For a pipeline that starts with
+    /// `gray` and shows no input picture; Y can differ from `gray` of the decoded RGB by a
+    /// level or two in 255 (chroma upsampling and rounding). Other formats decode as usual.
+    bool luminance = false;
 };
 
 /// A decoded input and what was odd about it (e.g. truncated data that still decoded).
 struct LoadedImage {
     Tensor tensor;
     std::vector<std::string> warnings;
+    bool luminance_only = false;  ///< a JPEG decoded to its luminance (LoadOptions::luminance)
 };
 
 /// True when `path` has an extension convpool reads (png, jpg, tif, bmp, webp, pnm, npy, ...).

@@ -57,6 +57,10 @@ public:
     [[nodiscard]] virtual Shape output_shape(const Shape& in) const = 0;
     /// Runs the stage. Assumes `output_shape(in.shape())` succeeded.
     [[nodiscard]] virtual Tensor apply(const Tensor& in) const = 0;
+    /// The same result as apply(in), for a caller that no longer needs `in`: a stage whose
+    /// output has the input's shape may write it in place (elementwise stages) or pass the
+    /// input on (gray of one channel), saving an allocation and a pass over memory.
+    [[nodiscard]] virtual Tensor apply_owned(Tensor in) const { return apply(in); }
     /// Facts worth telling about this stage on this input (ceil rule, uncovered borders).
     [[nodiscard]] virtual std::vector<std::string> notes(const Shape& /*in*/) const { return {}; }
     /// Pooling regions, for ops whose regions are not a plain sliding window.

@@ -30,8 +30,20 @@ struct ChannelStats {
     double p99 = 0;
 };
 
-/// Statistics of `values`.
-[[nodiscard]] ChannelStats channel_stats(std::span<const float> values);
+/// How much of ChannelStats a run computes (`convpool run --stats`).
+///  - full: everything (percentiles, entropy and the stage histogram need extra passes);
+///  - basic: one pass: count, nonfinite, min, max, mean, std, zero and negative fractions; the
+///    entropy and percentiles are NaN (null in JSON) and the stage has no histogram;
+///  - none: no statistics at all (shapes, sizes and timings only).
+enum class StatsLevel { full, basic, none };
+
+/// `full`, `basic` or `none`.
+[[nodiscard]] const char* stats_level_name(StatsLevel level) noexcept;
+
+/// Statistics of `values` (`level` full or basic; none gives the same as basic). Exact, and the
+/// same whatever the thread count: the work is split into fixed pieces combined in order.
+[[nodiscard]] ChannelStats channel_stats(std::span<const float> values,
+                                         StatsLevel level = StatsLevel::full);
 
 /// Counts of the finite values in `counts.size()` equal bins over [lo, hi] (the last bin holds
 /// hi; all values in bin 0 when lo == hi). Empty `counts` when no value is finite.
@@ -63,8 +75,8 @@ struct StageReport {
     double ratio_previous = 1.0;  ///< elements / elements of the previous stage
     double ratio_input = 1.0;     ///< elements / elements of the input
     double milliseconds = 0.0;
-    ChannelStats overall;
-    std::vector<ChannelStats> channels;
+    ChannelStats overall;                ///< unset with StatsLevel::none
+    std::vector<ChannelStats> channels;  ///< per channel; empty with StatsLevel::none
     Histogram histogram;  ///< every finite value of the stage, 64 bins (the HTML report)
     std::vector<std::string> notes;
     std::vector<std::string> files;  ///< written files, relative to the image's output folder
@@ -92,6 +104,7 @@ struct ImageReport {
 struct RunReport {
     std::string pipeline;             ///< as given
     std::string semantics = "torch";  ///< pooling conventions (--semantics)
+    StatsLevel stats = StatsLevel::full;  ///< what the stages' statistics hold (--stats)
     std::vector<std::string> stages;  ///< every stage with defaults filled in
     std::vector<ImageReport> images;
 };

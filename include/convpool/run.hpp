@@ -41,6 +41,7 @@ struct RunOptions {
     bool raw_npy = false;    ///< also write NN_<stage>.npy
     int sheet_height = 256;  ///< display height of every stage in sheet.png
     bool html = false;       ///< also write OUT/index.html (html.hpp)
+    StatsLevel stats = StatsLevel::full;  ///< statistics of every stage in the report
     RenderOptions render;    ///< colour map, scale, grid columns, sheet resampling
     bool grid_overlay = false;  ///< NN_<stage>_windows.png: the next pool's windows over this map
     int jobs = 0;            ///< images processed at once; 0 = one per core

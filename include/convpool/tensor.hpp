@@ -29,9 +29,19 @@ struct Shape {
     friend bool operator==(const Shape&, const Shape&) = default;
 };
 
-/// std::allocator, except that elements constructed without a value are left uninitialised
-/// (default-initialised), so that Tensor(shape, uninitialized) skips zeroing memory that a
-/// kernel is about to overwrite.
+namespace detail {
+/// Memory for tensor values. Blocks of kHugeBlock bytes or more are aligned to 2 MiB and
+/// marked for transparent huge pages (madvise), so that a new 48 MB feature map faults in
+/// about 24 pages rather than 12,000; smaller blocks come from operator new.
+[[nodiscard]] void* allocate_values(std::size_t bytes);
+void free_values(void* p, std::size_t bytes) noexcept;
+inline constexpr std::size_t kHugeBlock = std::size_t{8} << 20;
+}  // namespace detail
+
+/// An allocator for tensor values: elements constructed without a value are left
+/// uninitialised (default-initialised), so that Tensor(shape, uninitialized) skips zeroing
+/// memory that a kernel is about to overwrite, and large blocks use huge pages
+/// (detail::allocate_values).
 template <typename T>
 struct DefaultInitAllocator : std::allocator<T> {
     template <typename U>
@@ -39,6 +49,10 @@ struct DefaultInitAllocator : std::allocator<T> {
         using other = DefaultInitAllocator<U>;
     };
     using std::allocator<T>::allocator;
+    [[nodiscard]] T* allocate(std::size_t n) {
+        return static_cast<T*>(detail::allocate_values(n * sizeof(T)));
+    }
+    void deallocate(T* p, std::size_t n) noexcept { detail::free_values(p, n * sizeof(T)); }
     template <typename U>
     void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
         ::new (static_cast<void*>(p)) U;

@@ -438,6 +438,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run->add_option("--raw", raw, "Also write every stage as NN_<stage>.npy (float32, C x H x W)")
         ->check(CLI::IsMember({"npy"}));
+    std::string stats = "full";
+    run->add_option("--stats", stats,
+                    "Statistics of every stage in the report: full (percentiles, entropy, histogram), "
+                    "basic (count, min, max, mean, std, zero and negative shares; one pass) or none")
+        ->check(CLI::IsMember({"full", "basic", "none"}))
+        ->capture_default_str();
     run->add_flag("--html", run_opts.html, "Also write OUT/index.html: one self-contained page with every picture, histogram and table");
     std::string colormap = "viridis";
     run->add_option("--colormap", colormap, "Colour map of feature maps (OpenCV's; gray: a plain ramp)")
@@ -638,6 +644,9 @@ int main(int argc, char** argv) {
         run_opts.load.isolate_decoder = !in_process;
         run_opts.load.npy_chw = npy_layout == "chw";
         run_opts.emit = emit == "final" ? convpool::Emit::final : convpool::Emit::all;
+        run_opts.stats = stats == "none"    ? convpool::StatsLevel::none
+                         : stats == "basic" ? convpool::StatsLevel::basic
+                                            : convpool::StatsLevel::full;
         run_opts.format = final_format == "npy"   ? convpool::ImageEncoding::npy
                           : final_format == "pgm" ? convpool::ImageEncoding::pgm
                                                   : convpool::ImageEncoding::png;

@@ -1,7 +1,10 @@
 #pragma once
 // Stages that map every value on its own (relu, sigmoid, ...): shape in = shape out.
 
+#include <span>
+
 #include "convpool/op.hpp"
+#include "convpool/parallel.hpp"
 
 namespace convpool::ops {
 
@@ -12,16 +15,27 @@ public:
     explicit Elementwise(F f) : m_f(std::move(f)) {}
     [[nodiscard]] Shape output_shape(const Shape& in) const override { return in; }
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
-        Tensor out(in.shape());
-        const auto src = in.data();
-        auto dst = out.data();
-        for (std::size_t i = 0; i < src.size(); ++i) {
-            dst[i] = m_f(src[i]);
-        }
+        Tensor out(in.shape(), uninitialized);
+        map(in.data(), out.data());
         return out;
+    }
+    [[nodiscard]] Tensor apply_owned(Tensor in) const override {
+        map(in.data(), in.data());
+        return in;
     }
 
 private:
+    /// dst[i] = f(src[i]); src and dst may be the same values.
+    void map(std::span<const float> src, std::span<float> dst) const {
+        parallel_for(src.size(), kMinBytesPerThread / (2 * sizeof(float)),
+                     [&](std::size_t begin, std::size_t end) {
+                         for (std::size_t i = begin; i < end; ++i) {
+                             dst[i] = m_f(src[i]);
+                         }
+                     });
+    }
+
+
     F m_f;
 };
 

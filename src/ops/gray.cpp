@@ -3,6 +3,7 @@
 
 #include "convpool/error.hpp"
 #include "convpool/op.hpp"
+#include "convpool/parallel.hpp"
 
 namespace convpool::ops {
 namespace {
@@ -16,19 +17,26 @@ public:
         }
         return {1, in.height, in.width};
     }
-    [[nodiscard]] Tensor apply(const Tensor& in) const override {
-        Tensor out(output_shape(in.shape()));
+    [[nodiscard]] Tensor apply_owned(Tensor in) const override {
         if (in.shape().channels == 1) {
-            std::copy(in.data().begin(), in.data().end(), out.data().begin());
-            return out;
+            return in;  // already luminance
         }
+        return apply(in);
+    }
+    [[nodiscard]] Tensor apply(const Tensor& in) const override {
+        if (in.shape().channels == 1) {
+            return in;
+        }
+        Tensor out(output_shape(in.shape()), uninitialized);
         const auto r = in.channel(0);
         const auto g = in.channel(1);
         const auto b = in.channel(2);
         auto y = out.channel(0);
-        for (std::size_t i = 0; i < y.size(); ++i) {
-            y[i] = 0.299F * r[i] + 0.587F * g[i] + 0.114F * b[i];
-        }
+        parallel_for(y.size(), kMinBytesPerThread / (4 * sizeof(float)), [&](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) {
+                y[i] = 0.299F * r[i] + 0.587F * g[i] + 0.114F * b[i];
+            }
+        });
         return out;
     }
 };

@@ -178,7 +178,9 @@ class Shape(unittest.TestCase):
         self.assertIn("--size", err)
 
 
-class RunJob(unittest.TestCase):
+class InTempDir(unittest.TestCase):
+    """A test with a fresh temporary directory (self.dir) and the bundled samples."""
+
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.dir = self.tmp.name
@@ -189,6 +191,8 @@ class RunJob(unittest.TestCase):
     def sample(self, name):
         return os.path.join(ROOT, "samples", name)
 
+
+class RunJob(InTempDir):
     def test_writes_pictures_sheet_and_reports(self):
         out = os.path.join(self.dir, "out")
         code, stdout, err = run("run", self.sample("camera.png"), self.sample("chelsea.png"), "-p",
@@ -292,6 +296,72 @@ class RunJob(unittest.TestCase):
                                 "-o", out, "--report", "json")
         self.assertEqual(code, 0, err)
         self.assertEqual(json.loads(stdout)["images"][0]["stages"][1]["shape"], [6, 400, 600])
+
+
+class StatsAndDecoding(InTempDir):
+    """--stats full|basic|none, and a leading gray decoding a JPEG to luminance only."""
+
+    def test_stats_levels_in_json_csv_and_table(self):
+        results = {}
+        for level in ("full", "basic", "none"):
+            out = os.path.join(self.dir, level)
+            code, stdout, err = run("run", self.sample("camera.png"), "-p", "conv:sobel-x | relu",
+                                    "-o", out, "--stats", level)
+            self.assertEqual(code, 0, err)
+            results[level] = (load_json(os.path.join(out, "report.json")), stdout,
+                              read_text(os.path.join(out, "report.csv")))
+        full, basic, none = (results[k][0] for k in ("full", "basic", "none"))
+        self.assertEqual([full["stats"], basic["stats"], none["stats"]], ["full", "basic", "none"])
+        f = full["images"][0]["stages"][2]["stats"]
+        b = basic["images"][0]["stages"][2]["stats"]
+        for key in ("count", "nonfinite", "min", "max", "mean", "std", "zero_fraction",
+                    "negative_fraction"):
+            self.assertEqual(b[key], f[key], key)
+        for key in ("entropy", "p1", "p50", "p99"):
+            self.assertIsNotNone(f[key], key)
+            self.assertIsNone(b[key], key)
+        self.assertGreater(f["zero_fraction"], 0.2)  # relu of a derivative: many zeros
+        for st in none["images"][0]["stages"]:
+            self.assertIsNone(st["stats"])
+            self.assertEqual(st["channels"], [])
+            self.assertEqual(st["shape"], full["images"][0]["stages"][st["index"]]["shape"])
+        rows = list(csv.DictReader(io.StringIO(results["none"][2])))
+        self.assertEqual(len(rows), 3)
+        self.assertEqual([r["mean"] for r in rows], ["", "", ""])
+        self.assertEqual(rows[2]["elements"], "262144")
+        self.assertIn(" - ", results["none"][1])
+
+    def test_html_needs_statistics(self):
+        code, _, err = run("run", self.sample("camera.png"), "-p", "relu", "-o",
+                           os.path.join(self.dir, "o"), "--stats", "none", "--html")
+        self.assertEqual(code, 2)
+        self.assertEqual(err.strip().splitlines(),
+                         ["convpool: error: --html shows every stage's statistics: it needs --stats full or basic"])
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "o")))
+
+    def test_leading_gray_decodes_a_jpeg_to_luminance(self):
+        pipe = "gray | pool:max,k=4,s=4"
+        final = os.path.join(self.dir, "final")
+        code, _, err = run("run", self.sample("rocket.jpg"), "-p", pipe, "-o", final,
+                           "--emit", "final", "--format", "npy")
+        self.assertEqual(code, 0, err)
+        report = load_json(os.path.join(final, "report.json"))
+        stages = report["images"][0]["stages"]
+        self.assertEqual(stages[0]["shape"][0], 1)  # the input itself is one channel
+        self.assertIn("decoded as luminance only (the JPEG's Y), as the pipeline starts with gray",
+                      stages[0]["notes"])
+        full = os.path.join(self.dir, "all")
+        code, _, err = run("run", self.sample("rocket.jpg"), "-p", pipe, "-o", full, "--raw", "npy")
+        self.assertEqual(code, 0, err)
+        all_stages = load_json(os.path.join(full, "report.json"))["images"][0]["stages"]
+        self.assertEqual(all_stages[0]["shape"][0], 3)  # the input picture is shown in colour
+        self.assertEqual(all_stages[0]["notes"], [])
+        shape_y, y = read_npy(os.path.join(final, "rocket.npy"))
+        shape_g, g = read_npy(os.path.join(full, "rocket", "02_pool-max.npy"))
+        self.assertEqual(shape_y, shape_g)
+        # The JPEG's Y against gray of its decoded RGB: within a few levels in 255.
+        worst = max(abs(a - b) for a, b in zip(y, g))
+        self.assertLessEqual(worst, 4 / 255, worst)
 
 
 class Errors(unittest.TestCase):
