@@ -27,6 +27,7 @@
 #include "convpool/image_probe.hpp"
 #include "convpool/npy.hpp"
 #include "convpool/parallel.hpp"
+#include "convpool/png.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -449,19 +450,7 @@ std::string encode_image(const Tensor& t, ImageEncoding encoding) {
         out.append(reinterpret_cast<const char*>(px.data()), px.size());
         return out;
     }
-    try {
-        cv::Mat mat(s.height, s.width, s.channels == 3 ? CV_8UC3 : CV_8UC1, px.data());
-        if (s.channels == 3) {
-            cv::cvtColor(mat, mat, cv::COLOR_RGB2BGR);
-        }
-        std::vector<unsigned char> buf;
-        if (!cv::imencode(".png", mat, buf)) {
-            throw OutputError("cannot encode PNG");
-        }
-        return {buf.begin(), buf.end()};
-    } catch (const cv::Exception& e) {
-        throw OutputError(fmt::format("cannot encode PNG: {}", e.msg));
-    }
+    return encode_png8(px, s.width, s.height, s.channels);
 }
 
 std::vector<unsigned char> read_stdin(std::size_t max_bytes) {

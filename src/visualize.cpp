@@ -9,10 +9,10 @@
 #include <optional>
 #include <string_view>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "convpool/error.hpp"
+#include "convpool/png.hpp"
 
 namespace convpool {
 namespace {
@@ -512,18 +512,7 @@ Picture pool_grid_picture(const Tensor& t, PictureKind kind, const PoolGrid& gri
 }
 
 std::string encode_png(const Picture& p) {
-    try {
-        cv::Mat rgb(p.height, p.width, CV_8UC3, const_cast<std::uint8_t*>(p.rgb.data()));  // NOLINT: read only
-        cv::Mat bgr;
-        cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-        std::vector<std::uint8_t> buf;
-        if (!cv::imencode(".png", bgr, buf)) {
-            throw OutputError("cannot encode PNG");
-        }
-        return {buf.begin(), buf.end()};
-    } catch (const cv::Exception& e) {
-        throw OutputError(fmt::format("cannot encode PNG: {}", e.msg));
-    }
+    return encode_png8(p.rgb, p.width, p.height, 3);
 }
 
 }  // namespace convpool

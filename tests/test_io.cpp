@@ -6,10 +6,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <utility>
 
 #include "convpool/error.hpp"
 #include "convpool/image_io.hpp"
 #include "convpool/npy.hpp"
+#include "convpool/parallel.hpp"
+#include "convpool/png.hpp"
 #include "convpool/visualize.hpp"
 
 namespace {
@@ -144,4 +148,57 @@ TEST_CASE("decode_image: 8-bit PNG levels become v * float(1/255), RGB order, ev
             CHECK(t.at(2, 0, v) == static_cast<float>(v / 2) * scale);
         }
     }
+}
+
+TEST_CASE("encode_png8: gray, gray+alpha, RGB and RGBA decode to the same bytes; bad sizes refused") {
+    for (const int channels : {1, 2, 3, 4}) {
+        for (const auto& [w, h] : {std::pair{1, 1}, std::pair{7, 3}, std::pair{613, 411}}) {
+            CAPTURE(channels);
+            CAPTURE(w);
+            std::vector<std::uint8_t> px(static_cast<std::size_t>(w * h * channels));
+            for (std::size_t i = 0; i < px.size(); ++i) {
+                px[i] = static_cast<std::uint8_t>((i * 37U + i / 5U) & 0xFFU);
+            }
+            const std::string png = convpool::encode_png8(px, w, h, channels);
+            convpool::LoadOptions options;
+            options.isolate_decoder = false;
+            const auto t = convpool::decode_image(bytes_of(png), options).tensor;
+            // Alpha is dropped on loading; OpenCV loads gray + alpha as three equal planes.
+            const int colour = channels == 1 ? 1 : 3;
+            REQUIRE(t.shape() == convpool::Shape{colour, h, w});
+            bool same = true;
+            for (int y = 0; y < h; ++y) {
+                for (int x = 0; x < w; ++x) {
+                    for (int c = 0; c < colour; ++c) {
+                        const int source = channels == 2 ? 0 : c;
+                        const auto v = px[static_cast<std::size_t>((y * w + x) * channels + source)];
+                        same = same && t.at(c, y, x) == static_cast<float>(v) * static_cast<float>(1.0 / 255.0);
+                    }
+                }
+            }
+            CHECK(same);
+        }
+    }
+    const std::vector<std::uint8_t> three(3);
+    CHECK_THROWS_AS((void)convpool::encode_png8(three, 2, 1, 1), std::invalid_argument);
+    CHECK_THROWS_AS((void)convpool::encode_png8(three, 1, 1, 5), std::invalid_argument);
+    CHECK_THROWS_AS((void)convpool::encode_png8({}, 0, 0, 1), std::invalid_argument);
+}
+
+TEST_CASE("encode_png8: the same bytes on 1, 2 and 3 threads (pieces of fixed size)") {
+    std::vector<std::uint8_t> px(std::size_t{900} * 700 * 3);
+    std::uint32_t state = 1;
+    for (auto& v : px) {
+        state = state * 1664525U + 1013904223U;
+        v = static_cast<std::uint8_t>(state >> 29U);  // a few levels: compressible, not trivial
+    }
+    std::vector<std::string> files;
+    for (const int threads : {1, 2, 3}) {
+        convpool::set_thread_count(threads);
+        files.push_back(convpool::encode_png8(px, 900, 700, 3));
+    }
+    convpool::set_thread_count(0);
+    CHECK(files[0] == files[1]);
+    CHECK(files[0] == files[2]);
+    CHECK(files[0].size() < px.size() / 2);
 }

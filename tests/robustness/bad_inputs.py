@@ -213,10 +213,30 @@ os.mkdir(FULL)
 MOUNTED = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", FULL],
                                                capture_output=True).returncode == 0
 if MOUNTED:
+    def complete_png(file):
+        """True when every chunk of the PNG is whole, its CRC right, and it ends with IEND."""
+        raw = read(file)
+        if raw[:8] != b"\x89PNG\r\n\x1a\n":
+            return False
+        at = 8
+        while at + 12 <= len(raw):
+            length, kind = struct.unpack(">I4s", raw[at:at + 8])
+            end = at + 8 + length
+            if end + 4 > len(raw) or zlib.crc32(raw[at + 4:end]) != struct.unpack(">I", raw[end:end + 4])[0]:
+                return False
+            if kind == b"IEND":
+                return end + 4 == len(raw)
+            at = end + 4
+        return False
+
     def no_partial_files():
+        # Files written before the disk filled up may stay, whole; nothing may be cut short,
+        # no temporary file may be left, and the image is not marked complete (no sheet.png).
         left = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(FULL, "out")) for f in fs
                 if not f.startswith("report.")]
-        return not left, "files left on the full disk: %s" % left
+        bad = [f for f in left if os.path.basename(f).startswith(".") or os.path.basename(f) == "sheet.png"
+               or not complete_png(f)]
+        return not bad, "partial, temporary or sheet files left on the full disk: %s" % bad
     case("output on a full disk", ["run", camera, "-p", "relu | abs", "-o", os.path.join(FULL, "out"), "-q",
                                    "--report", "none"], 4, ERR + r".*cannot write: No space left on device",
          no_partial_files)
