@@ -199,6 +199,8 @@ def whole_process(binary, threads, repeat, workdir):
         convpool_cmd.append("--decode-in-process")  # as the OpenCV program decodes in-process
     if "--force" in help_text:
         convpool_cmd.append("--force")  # every repeat writes the same output again
+    if "--stats" in help_text:
+        convpool_cmd += ["--stats", "none"]  # the OpenCV program computes no statistics either
     opencv_cmd = [str(exe), str(jpeg), str(workdir / "opencv.png"), str(threads)]
 
     def timed(cmd):
