@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <spawn.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cerrno>
@@ -198,7 +200,7 @@ struct ChildResult {
 };
 constexpr std::size_t kChildHeader = 512;  // >= sizeof(ChildResult), keeps the pixels aligned
 constexpr unsigned kDecodeSeconds = 120;
-constexpr int kChildResultFd = 3;  // where the decoding child finds the result memfd
+constexpr int kChildSocketFd = 3;  // where the decoding child finds its socket
 
 /// Writes all of `bytes` to `fd`; false on error.
 bool write_all(int fd, std::span<const unsigned char> bytes) {
@@ -243,79 +245,200 @@ struct Unmapper {
     ~Unmapper() { ::munmap(p, n); }
 };
 
-/// Decodes in a child process with a time limit, so that a decoder that aborts, crashes or hangs
-/// on a crafted file fails this input only. The child is this program started afresh
-/// (posix_spawn of /proc/self/exe with kDecodeChildArgument), not a fork: a fork of a process
-/// whose other threads hold locks (stdio, OpenCV) could deadlock. The encoded bytes go in as
-/// its stdin (a memfd); the pixels come back in a second memfd, sized from the header (at most
-/// 4 channels of 8 bytes per pixel), mapped by both processes.
-Tensor decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance) {
-    const std::size_t capacity =
-        static_cast<std::size_t>(header.width) * static_cast<std::size_t>(header.height) * 32;
-    const std::size_t size = kChildHeader + capacity;
-    const FdCloser in{::memfd_create("convpool-decode-in", MFD_CLOEXEC)};
-    const FdCloser out{::memfd_create("convpool-decode-out", MFD_CLOEXEC)};
-    if (in.fd < 0 || out.fd < 0 || !write_all(in.fd, bytes) || ::lseek(in.fd, 0, SEEK_SET) != 0 ||
-        ::ftruncate(out.fd, static_cast<off_t>(size)) != 0) {
-        throw InputError(fmt::format("cannot prepare the decoder: {}", std::strerror(errno)));
+/// A one-byte socket message with room for two file descriptors (SCM_RIGHTS).
+struct FdMessage {
+    char byte = 'd';
+    iovec iov{};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(2 * sizeof(int))> control{};
+    msghdr msg{};
+    FdMessage() {
+        iov.iov_base = &byte;
+        iov.iov_len = 1;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.data();
+        msg.msg_controllen = control.size();
     }
-    void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, out.fd, 0);
-    if (mem == MAP_FAILED) {
-        throw InputError(fmt::format("cannot reserve memory to decode: {}", std::strerror(errno)));
-    }
-    const Unmapper unmap{mem, size};
-    auto* result = static_cast<ChildResult*>(mem);
-    result->status = -1;
-    result->luminance = luminance ? 1 : 0;
+    FdMessage(const FdMessage&) = delete;  // points into itself
+    FdMessage& operator=(const FdMessage&) = delete;
+    FdMessage(FdMessage&&) = delete;
+    FdMessage& operator=(FdMessage&&) = delete;
+    ~FdMessage() = default;
+};
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in.fd, 0);
-    posix_spawn_file_actions_adddup2(&actions, out.fd, kChildResultFd);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    if (!g_library_output.load()) {
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+/// Sends the two memfds of a request to the decoding child over its socket.
+bool send_request(int sock, int in_fd, int out_fd) {
+    FdMessage m;
+    cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+    const std::array<int, 2> fds{in_fd, out_fd};
+    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(fds));
+    ssize_t n = -1;
+    do {
+        n = ::sendmsg(sock, &m.msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n == 1;
+}
+
+/// Receives a request's two fds; false at the end of the stream (the parent is gone).
+bool receive_request(int sock, int& in_fd, int& out_fd) {
+    FdMessage m;
+    ssize_t n = -1;
+    do {
+        n = ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    const cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
+    if (n != 1 || c == nullptr || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
+        return false;
     }
-    std::string arg0 = "convpool";
-    std::string arg1 = kDecodeChildArgument;
-    char* argv[] = {arg0.data(), arg1.data(), nullptr};
-    pid_t pid = -1;
-    const int spawned = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0) {
-        throw InputError(fmt::format("cannot start decoder: {}", std::strerror(spawned)));
-    }
-    int wstatus = 0;
-    while (::waitpid(pid, &wstatus, 0) < 0) {
-        if (errno != EINTR) {
-            throw InputError(fmt::format("decoder lost: {}", std::strerror(errno)));
+    std::array<int, 2> fds{};
+    std::memcpy(fds.data(), CMSG_DATA(c), sizeof(fds));
+    in_fd = fds[0];
+    out_fd = fds[1];
+    return true;
+}
+
+/// A decoding child process that serves one image after another, so that a decoder that
+/// aborts, crashes or hangs on a crafted file fails that input only, without paying a process
+/// start per image. The child is this program started afresh (posix_spawn of /proc/self/exe
+/// with kDecodeChildArgument), not a fork: a fork of a process whose other threads hold locks
+/// (stdio, OpenCV) could deadlock. Each request passes two memfds over a Unix socket: the
+/// encoded bytes, and a block sized from the header (at most 4 channels of 8 bytes per pixel)
+/// that the child fills with a ChildResult and the pixels, mapped by both processes. The child
+/// answers with one byte; a child that died is waited for, its signal reported, and a new one
+/// started for the next image. One per thread that decodes.
+class DecoderProcess {
+public:
+    DecoderProcess() = default;
+    DecoderProcess(const DecoderProcess&) = delete;
+    DecoderProcess& operator=(const DecoderProcess&) = delete;
+    DecoderProcess(DecoderProcess&&) = delete;
+    DecoderProcess& operator=(DecoderProcess&&) = delete;
+    ~DecoderProcess() { stop(); }
+
+    Tensor decode(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance) {
+        const std::size_t capacity =
+            static_cast<std::size_t>(header.width) * static_cast<std::size_t>(header.height) * 32;
+        const std::size_t size = kChildHeader + capacity;
+        const FdCloser in{::memfd_create("convpool-decode-in", MFD_CLOEXEC)};
+        const FdCloser out{::memfd_create("convpool-decode-out", MFD_CLOEXEC)};
+        if (in.fd < 0 || out.fd < 0 || !write_all(in.fd, bytes) ||
+            ::ftruncate(out.fd, static_cast<off_t>(size)) != 0) {
+            throw InputError(fmt::format("cannot prepare the decoder: {}", std::strerror(errno)));
         }
-    }
-    if (WIFSIGNALED(wstatus)) {
-        const int sig = WTERMSIG(wstatus);
-        if (sig == SIGALRM) {
-            throw InputError(fmt::format("{} decoder took more than {} s; gave up",
-                                         format_name(header.format), kDecodeSeconds));
+        void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, out.fd, 0);
+        if (mem == MAP_FAILED) {
+            throw InputError(fmt::format("cannot reserve memory to decode: {}", std::strerror(errno)));
         }
-        throw InputError(fmt::format("{} decoder crashed on this file ({})", format_name(header.format),
-                                     strsignal(sig)));
+        const Unmapper unmap{mem, size};
+        auto* result = static_cast<ChildResult*>(mem);
+        result->status = -1;
+        result->luminance = luminance ? 1 : 0;
+        if (m_pid < 0) {
+            start();
+        }
+        bool sent = send_request(m_sock, in.fd, out.fd);
+        if (!sent) {  // the child died while idle (killed from outside): not this file's doing
+            (void)stop();
+            start();
+            sent = send_request(m_sock, in.fd, out.fd);
+        }
+        char answer = 0;
+        ssize_t n = -1;
+        if (sent) {
+            do {
+                n = ::read(m_sock, &answer, 1);
+            } while (n < 0 && errno == EINTR);
+        }
+        if (n != 1) {
+            throw InputError(ended(header));
+        }
+        if (result->status == 2) {
+            result->message[sizeof(result->message) - 1] = '\0';
+            throw InputError(result->message);
+        }
+        if (result->status == 3) {
+            throw InputError(fmt::format("{} data decodes to more pixels than its header says",
+                                         format_name(header.format)));
+        }
+        if (result->status != 0) {
+            throw InputError(fmt::format("{} decoder gave no result", format_name(header.format)));
+        }
+        const cv::Mat shared(result->rows, result->cols, result->type,
+                             static_cast<unsigned char*>(mem) + kChildHeader);
+        return mat_to_tensor(shared);
     }
-    if (result->status == 2) {
-        result->message[sizeof(result->message) - 1] = '\0';
-        throw InputError(result->message);
+
+private:
+    void start() {
+        std::array<int, 2> pair{-1, -1};
+        if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair.data()) != 0) {
+            throw InputError(fmt::format("cannot start decoder: {}", std::strerror(errno)));
+        }
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, pair[1], kChildSocketFd);
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+        if (!g_library_output.load()) {
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+        }
+        std::string arg0 = "convpool";
+        std::string arg1 = kDecodeChildArgument;
+        char* argv[] = {arg0.data(), arg1.data(), nullptr};
+        pid_t pid = -1;
+        const int spawned = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv, environ);
+        posix_spawn_file_actions_destroy(&actions);
+        ::close(pair[1]);
+        if (spawned != 0) {
+            ::close(pair[0]);
+            throw InputError(fmt::format("cannot start decoder: {}", std::strerror(spawned)));
+        }
+        m_pid = pid;
+        m_sock = pair[0];
     }
-    if (result->status == 3) {
-        throw InputError(fmt::format("{} data decodes to more pixels than its header says",
-                                     format_name(header.format)));
+
+    /// Closes the socket (the child then ends) and waits for the child; its wait status.
+    int stop() noexcept {
+        int wstatus = 0;
+        if (m_sock >= 0) {
+            ::close(m_sock);
+            m_sock = -1;
+        }
+        if (m_pid > 0) {
+            while (::waitpid(m_pid, &wstatus, 0) < 0 && errno == EINTR) {
+            }
+            m_pid = -1;
+        }
+        return wstatus;
     }
-    if (result->status != 0) {
-        throw InputError(fmt::format("{} decoder ended without a result (exit {})",
-                                     format_name(header.format),
-                                     WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1));
+
+    /// Why the child ended without answering; a new one starts for the next image.
+    std::string ended(const ImageHeader& header) noexcept {
+        const int wstatus = stop();
+        if (WIFSIGNALED(wstatus)) {
+            const int sig = WTERMSIG(wstatus);
+            if (sig == SIGALRM) {
+                return fmt::format("{} decoder took more than {} s; gave up", format_name(header.format),
+                                   kDecodeSeconds);
+            }
+            return fmt::format("{} decoder crashed on this file ({})", format_name(header.format),
+                               strsignal(sig));
+        }
+        return fmt::format("{} decoder ended without a result (exit {})", format_name(header.format),
+                           WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
     }
-    const cv::Mat shared(result->rows, result->cols, result->type,
-                         static_cast<unsigned char*>(mem) + kChildHeader);
-    return mat_to_tensor(shared);
+
+    pid_t m_pid = -1;
+    int m_sock = -1;
+};
+
+/// Decodes in this thread's decoding child (started on first use).
+Tensor decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance) {
+    thread_local DecoderProcess decoder;
+    return decoder.decode(bytes, header, luminance);
 }
 
 }  // namespace
@@ -527,49 +650,61 @@ void configure_library_logging(bool verbose) {
 namespace convpool {
 
 int decode_child_main() noexcept {
-    ::alarm(kDecodeSeconds);
-    struct stat in_stat {};
-    struct stat out_stat {};
-    if (::fstat(0, &in_stat) != 0 || ::fstat(kChildResultFd, &out_stat) != 0) {
-        return 3;
-    }
-    const auto out_size = static_cast<std::size_t>(out_stat.st_size);
-    void* mem = ::mmap(nullptr, out_size, PROT_READ | PROT_WRITE, MAP_SHARED, kChildResultFd, 0);
-    if (mem == MAP_FAILED || out_size < kChildHeader) {
-        return 3;
-    }
-    auto* result = static_cast<ChildResult*>(mem);
-    std::vector<unsigned char> bytes(static_cast<std::size_t>(in_stat.st_size));
-    std::size_t got = 0;
-    while (got < bytes.size()) {
-        const ssize_t n = ::read(0, bytes.data() + got, bytes.size() - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
+    // One request after another until the parent closes the socket.
+    int in_fd = -1;
+    int out_fd = -1;
+    while (receive_request(kChildSocketFd, in_fd, out_fd)) {
+        const FdCloser in{in_fd};
+        const FdCloser out{out_fd};
+        struct stat in_stat {};
+        struct stat out_stat {};
+        if (::fstat(in.fd, &in_stat) != 0 || ::fstat(out.fd, &out_stat) != 0) {
             return 3;
         }
-        got += static_cast<std::size_t>(n);
-    }
-    int status = 0;
-    try {
-        const ImageHeader header = probe_image(bytes);
-        const cv::Mat mat = decode_here(bytes, header, result->luminance != 0);
-        const std::size_t n = mat.total() * mat.elemSize();
-        if (n > out_size - kChildHeader || !mat.isContinuous()) {
-            status = 3;
-        } else {
-            result->rows = mat.rows;
-            result->cols = mat.cols;
-            result->type = mat.type();
-            std::memcpy(static_cast<unsigned char*>(mem) + kChildHeader, mat.data, n);
+        const auto out_size = static_cast<std::size_t>(out_stat.st_size);
+        void* mem = ::mmap(nullptr, out_size, PROT_READ | PROT_WRITE, MAP_SHARED, out.fd, 0);
+        if (mem == MAP_FAILED || out_size < kChildHeader) {
+            return 3;
         }
-    } catch (const std::exception& e) {
-        status = 2;
-        std::snprintf(result->message, sizeof(result->message), "%s", e.what());
+        const Unmapper unmap{mem, out_size};
+        auto* result = static_cast<ChildResult*>(mem);
+        std::vector<unsigned char> bytes(static_cast<std::size_t>(in_stat.st_size));
+        std::size_t got = 0;
+        while (got < bytes.size()) {
+            const ssize_t n = ::pread(in.fd, bytes.data() + got, bytes.size() - got, static_cast<off_t>(got));
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                return 3;
+            }
+            got += static_cast<std::size_t>(n);
+        }
+        int status = 0;
+        ::alarm(kDecodeSeconds);
+        try {
+            const ImageHeader header = probe_image(bytes);
+            const cv::Mat mat = decode_here(bytes, header, result->luminance != 0);
+            const std::size_t n = mat.total() * mat.elemSize();
+            if (n > out_size - kChildHeader || !mat.isContinuous()) {
+                status = 3;
+            } else {
+                result->rows = mat.rows;
+                result->cols = mat.cols;
+                result->type = mat.type();
+                std::memcpy(static_cast<unsigned char*>(mem) + kChildHeader, mat.data, n);
+            }
+        } catch (const std::exception& e) {
+            status = 2;
+            std::snprintf(result->message, sizeof(result->message), "%s", e.what());
+        }
+        ::alarm(0);
+        result->status = status;
+        const char done = 'r';
+        if (::send(kChildSocketFd, &done, 1, MSG_NOSIGNAL) != 1) {
+            return 3;
+        }
     }
-    result->status = status;
-    ::munmap(mem, out_size);
     return 0;
 }
 

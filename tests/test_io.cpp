@@ -1,11 +1,15 @@
 // Image and .npy decoding, atomic writes.
 #include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -201,4 +205,61 @@ TEST_CASE("encode_png8: the same bytes on 1, 2 and 3 threads (pieces of fixed si
     CHECK(files[0] == files[1]);
     CHECK(files[0] == files[2]);
     CHECK(files[0].size() < px.size() / 2);
+}
+
+namespace {
+/// Pids of this process's decoding children (ppid = us, argv[1] = the child argument).
+std::vector<int> decoder_children() {
+    std::vector<int> pids;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        std::ifstream stat_file(entry.path() / "stat");
+        std::string stat_line;
+        std::getline(stat_file, stat_line);
+        const auto close = stat_line.rfind(')');
+        if (close == std::string::npos) {
+            continue;
+        }
+        std::istringstream rest(stat_line.substr(close + 2));
+        std::string state;
+        int ppid = 0;
+        rest >> state >> ppid;
+        std::ifstream cmd(entry.path() / "cmdline");
+        std::string args;
+        for (std::string arg; std::getline(cmd, arg, '\0');) {
+            args += arg + ' ';
+        }
+        if (ppid == ::getpid() && args.find(convpool::kDecodeChildArgument) != std::string::npos) {
+            pids.push_back(std::stoi(name));
+        }
+    }
+    return pids;
+}
+}  // namespace
+
+TEST_CASE("decode_image: one decoding child serves many images; one killed while idle is replaced") {
+    convpool::Picture p{3, 2, std::vector<std::uint8_t>(18, 77)};
+    const std::string png = convpool::encode_png(p);
+    for (int i = 0; i < 5; ++i) {
+        CHECK(convpool::decode_image(bytes_of(png), {}).tensor.shape() == convpool::Shape{3, 2, 3});
+    }
+    auto children = decoder_children();
+    REQUIRE(children.size() == 1);  // this thread's decoder, started once for five images
+    ::kill(children[0], SIGKILL);
+    while (::waitpid(children[0], nullptr, WNOHANG) == 0 && ::kill(children[0], 0) == 0) {
+        // the parent's waitpid reaps it later; wait until it is gone or a zombie
+        std::ifstream stat_file("/proc/" + std::to_string(children[0]) + "/stat");
+        std::string line;
+        std::getline(stat_file, line);
+        if (line.find(") Z") != std::string::npos) {
+            break;
+        }
+    }
+    // The next image is decoded by a new child, not failed as "crashed on this file".
+    CHECK(convpool::decode_image(bytes_of(png), {}).tensor.at(0, 0, 0) == 77.0F / 255.0F);
+    children = decoder_children();
+    CHECK(children.size() == 1);
 }
