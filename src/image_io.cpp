@@ -120,6 +120,21 @@ Tensor mat_to_tensor(const cv::Mat& mat) {
     return t;
 }
 
+/// Copies a decoded 8-bit Mat (1-4 channels) into an interleaved image in RGB order, with the
+/// channels mat_to_tensor keeps.
+ImageU8 mat_to_u8(const cv::Mat& mat) {
+    cv::Mat kept;
+    if (mat.channels() <= 2) {
+        cv::extractChannel(mat, kept, 0);  // gray (+ alpha, dropped)
+    } else {
+        cv::cvtColor(mat, kept, mat.channels() == 3 ? cv::COLOR_BGR2RGB : cv::COLOR_BGRA2RGB);
+    }
+    ImageU8 image(Shape{kept.channels(), kept.rows, kept.cols}, uninitialized);
+    for (int y = 0; y < kept.rows; ++y) {
+        std::memcpy(image.row(y).data(), kept.ptr<unsigned char>(y), image.row_bytes());
+    }
+    return image;
+}
 
 void check_pixels(long long h, long long w, const LoadOptions& options) {
     if (h <= 0 || w <= 0) {
@@ -280,46 +295,26 @@ cv::Mat decode_in_child(std::span<const unsigned char> bytes, const ImageHeader&
     return shared.clone();
 }
 
-}  // namespace
-
-bool is_image_path(const std::string& path) {
-    std::string ext = std::filesystem::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    static const std::vector<std::string> known{".png", ".jpg",  ".jpeg", ".jpe", ".tif",
-                                                ".tiff", ".bmp", ".dib",  ".webp", ".pnm",
-                                                ".pgm", ".ppm",  ".pbm",  ".pam", ".npy"};
-    return std::find(known.begin(), known.end(), ext) != known.end();
-}
-
-LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions& options) {
-    if (bytes.empty()) {
-        throw InputError("empty file");
-    }
-    const ImageHeader header = probe_image(bytes);
-    if (header.format == ImageFormat::npy) {
-        Tensor t = decode_npy(bytes, options.npy_chw);
-        check_pixels(t.shape().height, t.shape().width, options);
-        return {std::move(t), {}};
-    }
-    // Refuse absurd sizes before a decoder allocates anything.
+/// Decodes image bytes whose header is `header` (not .npy): refuses absurd sizes before a
+/// decoder allocates anything; a truncated file is a warning, or an error with `strict`.
+cv::Mat decode_mat(std::span<const unsigned char> bytes, const ImageHeader& header,
+                   const LoadOptions& options, std::vector<std::string>& warnings) {
     check_pixels(header.height, header.width, options);
-    LoadedImage loaded;
     if (header.truncated) {
         const std::string what = fmt::format("{} data is truncated", format_name(header.format));
         if (options.strict) {
             throw InputError(what);
         }
-        loaded.warnings.push_back(what + "; decoded what is there");
+        warnings.push_back(what + "; decoded what is there");
     }
-    const cv::Mat mat = options.isolate_decoder ? decode_in_child(bytes, header)
-                                                : decode_here(bytes, header);
+    const cv::Mat mat =
+        options.isolate_decoder ? decode_in_child(bytes, header) : decode_here(bytes, header);
     check_pixels(mat.rows, mat.cols, options);
-    loaded.tensor = mat_to_tensor(mat);
-    return loaded;
+    return mat;
 }
 
-LoadedImage load_image(const std::string& path, const LoadOptions& options) {
+/// The bytes of `path`, a regular file of at most options.max_bytes.
+std::vector<unsigned char> read_image_file(const std::string& path, const LoadOptions& options) {
     // Only regular files: opening a FIFO or a device could block forever.
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -354,8 +349,58 @@ LoadedImage load_image(const std::string& path, const LoadOptions& options) {
         got += static_cast<std::size_t>(n);
     }
     ::close(fd);
-    return decode_image(bytes, options);
+    return bytes;
 }
+
+}  // namespace
+
+bool is_image_path(const std::string& path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    static const std::vector<std::string> known{".png", ".jpg",  ".jpeg", ".jpe", ".tif",
+                                                ".tiff", ".bmp", ".dib",  ".webp", ".pnm",
+                                                ".pgm", ".ppm",  ".pbm",  ".pam", ".npy"};
+    return std::find(known.begin(), known.end(), ext) != known.end();
+}
+
+LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions& options) {
+    if (bytes.empty()) {
+        throw InputError("empty file");
+    }
+    const ImageHeader header = probe_image(bytes);
+    if (header.format == ImageFormat::npy) {
+        Tensor t = decode_npy(bytes, options.npy_chw);
+        check_pixels(t.shape().height, t.shape().width, options);
+        return {std::move(t), {}};
+    }
+    LoadedImage loaded;
+    loaded.tensor = mat_to_tensor(decode_mat(bytes, header, options, loaded.warnings));
+    return loaded;
+}
+
+LoadedImage load_image(const std::string& path, const LoadOptions& options) {
+    return decode_image(read_image_file(path, options), options);
+}
+
+ImageU8 load_image_u8(const std::string& path, const LoadOptions& options) {
+    const std::vector<unsigned char> bytes = read_image_file(path, options);
+    if (bytes.empty()) {
+        throw InputError("empty file");
+    }
+    const ImageHeader header = probe_image(bytes);
+    if (header.format == ImageFormat::npy) {
+        throw InputError(".npy arrays have no 8-bit decoding; give an 8-bit image");
+    }
+    std::vector<std::string> warnings;  // as for bench's float input: they do not matter here
+    const cv::Mat mat = decode_mat(bytes, header, options, warnings);
+    if (mat.depth() != CV_8U) {
+        throw InputError(fmt::format("{} data is not 8-bit ({} bytes per value)",
+                                     format_name(header.format), mat.elemSize1()));
+    }
+    return mat_to_u8(mat);
+}
+
 
 std::string encoding_extension(ImageEncoding encoding, int channels) {
     switch (encoding) {
