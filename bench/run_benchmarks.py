@@ -5,6 +5,7 @@ Usage (from the repository root, with Debian's interpreter so that python3-torch
 python3-opencv and python3-numpy are found when installed):
 
     /usr/bin/python3 bench/run_benchmarks.py --convpool build/release/convpool [--repeat 15]
+    /usr/bin/python3 bench/run_benchmarks.py --only W5 --out /tmp/w5.md   # some workloads only
 
 For every workload it runs `convpool bench --json` (which times the stage and, in the same run,
 the floor: a streaming copy of the stage's input and output bytes with the same threads), then
@@ -32,18 +33,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DENSE_3X3 = [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]
 
-# id, what, convpool pipeline, size (CxHxW), target ratio to the floor
+# id, what, convpool pipeline, size (CxHxW), element type (`convpool bench --type`), target
+# ratio to the floor
 WORKLOADS = [
-    ("W1", "max pool k=2 s=2, 4096x4096 f32", "pool:max,k=2,s=2", (1, 4096, 4096), 1.3),
-    ("W2", "max pool k=3 s=1 pad=1, 4096x4096 f32", "pool:max,k=3,s=1,pad=1", (1, 4096, 4096), 2.0),
-    ("W3", "avg pool k=2 s=2, 4096x4096 f32", "pool:avg,k=2,s=2", (1, 4096, 4096), 1.5),
-    ("W4a", "max pool k=15 s=1 pad=7, 2048x2048 f32", "pool:max,k=15,s=1,pad=7", (1, 2048, 2048), 3.5),
-    ("W4b", "max pool k=63 s=1 pad=31, 2048x2048 f32", "pool:max,k=63,s=1,pad=31", (1, 2048, 2048), None),
-    ("W5", "max pool k=2 s=2, 3x3000x4000 (convpool: f32 planes; the target asks for u8 HWC)",
-     "pool:max,k=2,s=2", (3, 3000, 4000), 2.0),
+    ("W1", "max pool k=2 s=2, 4096x4096 f32", "pool:max,k=2,s=2", (1, 4096, 4096), "f32", 1.3),
+    ("W2", "max pool k=3 s=1 pad=1, 4096x4096 f32", "pool:max,k=3,s=1,pad=1", (1, 4096, 4096),
+     "f32", 2.0),
+    ("W3", "avg pool k=2 s=2, 4096x4096 f32", "pool:avg,k=2,s=2", (1, 4096, 4096), "f32", 1.5),
+    ("W4a", "max pool k=15 s=1 pad=7, 2048x2048 f32", "pool:max,k=15,s=1,pad=7", (1, 2048, 2048),
+     "f32", 3.5),
+    ("W4b", "max pool k=63 s=1 pad=31, 2048x2048 f32", "pool:max,k=63,s=1,pad=31",
+     (1, 2048, 2048), "f32", None),
+    ("W5", "max pool k=2 s=2, 3x3000x4000 u8 interleaved (HWC)", "pool:max,k=2,s=2",
+     (3, 3000, 4000), "u8", 2.0),
     ("W6", "3x3 dense correlation, 4096x4096 f32",
      "conv:kernel=[" + "; ".join(" ".join(str(v) for v in row) for row in DENSE_3X3) + "]",
-     (1, 4096, 4096), 2.0),
+     (1, 4096, 4096), "f32", 2.0),
 ]
 
 
@@ -61,9 +66,9 @@ def median_ms(fn, repeat, warmup=1):
     return statistics.median(times)
 
 
-def run_convpool_bench(binary, pipeline, size, threads, repeat):
+def run_convpool_bench(binary, pipeline, size, dtype, threads, repeat):
     cmd = [binary, "bench", "-p", pipeline, "--size", "x".join(str(v) for v in size),
-           "--threads", str(threads), "--repeat", str(repeat), "--json"]
+           "--type", dtype, "--threads", str(threads), "--repeat", str(repeat), "--json"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return cmd, json.loads(out)["stages"][0]
 
@@ -231,15 +236,28 @@ def main():
     ap.add_argument("--convpool", default=str(ROOT / "build" / "release" / "convpool"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=15)
-    ap.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    ap.add_argument("--out", help="report to write (default: docs/BENCHMARKS.md; needed with "
+                    "--only)")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--only", help="comma-separated workload ids (W1, ..., W6, whole for the "
+                    "whole-process job) to run instead of all; needs --out, as the report is partial")
     ap.add_argument("--commit", help="commit the convpool binary was built from (default: HEAD)")
     args = ap.parse_args()
+    ids = [w[0] for w in WORKLOADS] + ["whole"]
+    only = set(args.only.split(",")) if args.only else set(ids)
+    if not only <= set(ids):
+        ap.error(f"--only: unknown workloads {sorted(only - set(ids))} (known: {', '.join(ids)})")
+    if args.only and not args.out:
+        ap.error("--only writes a partial report: give --out")
+    args.out = args.out or str(ROOT / "docs" / "BENCHMARKS.md")
 
     load_before = os.getloadavg()
     rows = []
-    for wid, what, pipeline, size, target in WORKLOADS:
-        cmd, stage = run_convpool_bench(args.convpool, pipeline, size, args.threads, args.repeat)
+    for wid, what, pipeline, size, dtype, target in WORKLOADS:
+        if wid not in only:
+            continue
+        cmd, stage = run_convpool_bench(args.convpool, pipeline, size, dtype, args.threads,
+                                        args.repeat)
         row = {"id": wid, "what": what, "target": target,
                "command": shlex.join(["convpool"] + cmd[1:]), "stage": stage, "peers": {}}
         if not args.no_peers:
@@ -251,7 +269,8 @@ def main():
               f"x{stage['ratio_median']:.2f}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            whole = whole_process(args.convpool, args.threads, 5, Path(tmp))
+            whole = (whole_process(args.convpool, args.threads, 5, Path(tmp)) if "whole" in only
+                     else {"skipped": "not asked for (--only)"})
         except (RuntimeError, subprocess.CalledProcessError, ImportError) as e:
             whole = {"skipped": str(e)}
     load_after = os.getloadavg()
@@ -347,14 +366,11 @@ def report(rows, whole, args, load_before, load_after):
             "run after convpool's runs of the same workload, so their ratio to the floor is "
             "taken minutes apart and is only indicative.", "",
             "## What is missing", "",
-            "- **W5 in uint8.** convpool has only a float32 tensor: images are converted to float "
-            "planes at load time, and W5 above runs the float path on 3x3000x4000 planes (its "
-            "floor counts float bytes). The target asks for max pooling of the interleaved 8-bit "
-            "image without conversion; that needs an 8-bit tensor carried through the pipeline "
-            "(image I/O, Tensor, the planner) and a u8 kernel. `convpool bench --type u8` is "
-            "refused until then. Its ratio above is to the floor of the float bytes; the 8-bit "
-            "image is a quarter of those bytes, so against the floor the target means, the "
-            "float path costs about four times the ratio shown.",
+            "- **uint8 outside the bench.** W5 runs convpool's 8-bit max pooling (`convpool bench "
+            "--type u8`: interleaved bytes in and out, the floor counting those bytes), which "
+            "only pool:max and pool:min have (no switches, and not for a window of padding "
+            "only). `convpool run` still converts every decoded image to float planes: keeping "
+            "a leading run of max/min pools in 8 bits there is not done yet.",
             "- **Luminance-only decoding and fused element-wise stages.** `gray` runs on a "
             "decoded RGB float image, and `relu` is its own pass; the whole-process target "
             "depends on both.",

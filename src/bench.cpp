@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "convpool/error.hpp"
 #include "convpool/format.hpp"
 #include "convpool/image_io.hpp"
 #include "convpool/parallel.hpp"
@@ -53,24 +54,96 @@ void stream_read(const unsigned char* src, std::size_t bytes) {
     asm volatile("" : : "r"(sink.data()) : "memory");
 }
 
+/// The next number of splitmix64 from `state`.
+std::uint64_t splitmix64(std::uint64_t& state) {
+    state += 0x9E3779B97F4A7C15ULL;
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31U);
+}
+
+/// Times every stage of `pipeline` on `input` with `apply(op, image)`: the body of both
+/// run_bench overloads (Image is Tensor or ImageU8).
+template <typename Image, typename Apply>
+BenchResult bench_stages(const Pipeline& pipeline, const Image& input, const BenchOptions& options,
+                         const std::vector<PlanStep>& plan, const Apply& apply) {
+    using Element = typename decltype(input.data())::element_type;
+    BenchResult result;
+    result.input = input.shape();
+    result.type = options.type;
+    result.threads = thread_count();
+    result.repeat = std::max(options.repeat, 1);
+    result.cpu = cpu_model();
+    result.hardware_threads = static_cast<int>(std::thread::hardware_concurrency());
+    Image cur = input;
+    int index = 0;
+    for (const auto& stage : pipeline.stages()) {
+        ++index;
+        BenchStage b;
+        b.index = index;
+        b.stage = stage.describe();
+        b.in = cur.shape();
+        b.out = plan[static_cast<std::size_t>(index)].shape;
+        b.in_bytes = b.in.elements() * sizeof(Element);
+        b.out_bytes = b.out.elements() * sizeof(Element);
+        // The floor's destination is allocated and written once before timing, so the floor
+        // never pays for page faults.
+        std::vector<std::byte> floor_out(b.out_bytes, std::byte{1});
+        Image next;
+        for (int i = 0; i < options.warmup; ++i) {
+            next = apply(*stage.op, cur);
+            (void)streaming_copy_seconds(std::as_bytes(cur.data()), floor_out);
+        }
+        std::vector<double> times;
+        std::vector<double> floors;
+        for (int i = 0; i < result.repeat; ++i) {
+            next = Image();  // free the previous output first, as a pipeline run would have
+            const auto start = Clock::now();
+            next = apply(*stage.op, cur);
+            times.push_back(seconds_since(start) * 1e3);
+            floors.push_back(streaming_copy_seconds(std::as_bytes(cur.data()), floor_out) * 1e3);
+        }
+        b.median_ms = median(times);
+        b.min_ms = *std::min_element(times.begin(), times.end());
+        b.floor_median_ms = median(floors);
+        b.floor_min_ms = *std::min_element(floors.begin(), floors.end());
+        std::vector<double> paired;
+        for (std::size_t i = 0; i < times.size(); ++i) {
+            paired.push_back(times[i] / floors[i]);
+        }
+        b.paired_ratio = median(paired);
+        result.stages.push_back(std::move(b));
+        cur = std::move(next);
+    }
+    return result;
+}
+
 }  // namespace
+
+const char* bench_type_name(BenchType type) noexcept {
+    return type == BenchType::u8 ? "u8" : "f32";
+}
 
 Tensor synthetic_tensor(const Shape& shape, std::uint64_t seed) {
     Tensor t(shape);
     std::uint64_t state = seed;
     for (float& v : t.data()) {
-        // splitmix64, top 24 bits as a float in [0, 1)
-        state += 0x9E3779B97F4A7C15ULL;
-        std::uint64_t z = state;
-        z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
-        z ^= z >> 31U;
-        v = static_cast<float>(z >> 40U) / 16777216.0F;
+        v = static_cast<float>(splitmix64(state) >> 40U) / 16777216.0F;  // top 24 bits, [0, 1)
     }
     return t;
 }
 
-double streaming_copy_seconds(std::span<const float> in, std::span<float> out) {
+ImageU8 synthetic_image_u8(const Shape& shape, std::uint64_t seed) {
+    ImageU8 image(shape);
+    std::uint64_t state = seed;
+    for (std::uint8_t& v : image.data()) {
+        v = static_cast<std::uint8_t>(splitmix64(state) >> 56U);  // top 8 bits
+    }
+    return image;
+}
+
+double streaming_copy_seconds(std::span<const std::byte> in, std::span<std::byte> out) {
     const auto* src = reinterpret_cast<const unsigned char*>(in.data());  // NOLINT: bytes view
     auto* dst = reinterpret_cast<unsigned char*>(out.data());             // NOLINT: bytes view
     const std::size_t in_bytes = in.size_bytes();
@@ -99,65 +172,39 @@ double streaming_copy_seconds(std::span<const float> in, std::span<float> out) {
 }
 
 BenchResult run_bench(const Pipeline& pipeline, const Tensor& input, const BenchOptions& options) {
+    return bench_stages(pipeline, input, options, pipeline.plan(input.shape()),
+                        [](const Op& op, const Tensor& in) { return op.apply(in); });
+}
+
+BenchResult run_bench(const Pipeline& pipeline, const ImageU8& input, const BenchOptions& options) {
     const auto plan = pipeline.plan(input.shape());
-    BenchResult result;
-    result.input = input.shape();
-    result.threads = thread_count();
-    result.repeat = std::max(options.repeat, 1);
-    result.cpu = cpu_model();
-    result.hardware_threads = static_cast<int>(std::thread::hardware_concurrency());
-    Tensor cur = input;
-    int index = 0;
-    for (const auto& stage : pipeline.stages()) {
-        ++index;
-        BenchStage b;
-        b.index = index;
-        b.stage = stage.describe();
-        b.in = cur.shape();
-        b.out = plan[static_cast<std::size_t>(index)].shape;
-        b.in_bytes = b.in.elements() * sizeof(float);
-        b.out_bytes = b.out.elements() * sizeof(float);
-        // The floor's destination is allocated and written once before timing, so the floor
-        // never pays for page faults.
-        std::vector<float> floor_out(b.out.elements(), 1.0F);
-        Tensor next;
-        for (int i = 0; i < options.warmup; ++i) {
-            next = stage.op->apply(cur);
-            (void)streaming_copy_seconds(cur.data(), floor_out);
+    for (std::size_t i = 0; i < pipeline.stages().size(); ++i) {
+        const Stage& stage = pipeline.stages()[i];
+        if (!stage.op->runs_u8(plan[i].shape)) {
+            throw UsageError(fmt::format(
+                "stage {} '{}': --type u8: this stage has no 8-bit kernel (8-bit images run "
+                "through pool:max without switches and pool:min, when every window reads an "
+                "input cell)",
+                i + 1, stage.text));
         }
-        std::vector<double> times;
-        std::vector<double> floors;
-        for (int i = 0; i < result.repeat; ++i) {
-            next = Tensor();  // free the previous output first, as a pipeline run would have
-            const auto start = Clock::now();
-            next = stage.op->apply(cur);
-            times.push_back(seconds_since(start) * 1e3);
-            floors.push_back(streaming_copy_seconds(cur.data(), floor_out) * 1e3);
-        }
-        b.median_ms = median(times);
-        b.min_ms = *std::min_element(times.begin(), times.end());
-        b.floor_median_ms = median(floors);
-        b.floor_min_ms = *std::min_element(floors.begin(), floors.end());
-        std::vector<double> paired;
-        for (std::size_t i = 0; i < times.size(); ++i) {
-            paired.push_back(times[i] / floors[i]);
-        }
-        b.paired_ratio = median(paired);
-        result.stages.push_back(std::move(b));
-        cur = std::move(next);
     }
-    return result;
+    return bench_stages(pipeline, input, options, plan,
+                        [](const Op& op, const ImageU8& in) { return op.apply_u8(in); });
 }
 
 std::string bench_command(const Pipeline& pipeline, const std::string& pipeline_text,
                           const BenchOptions& options) {
-    Tensor input;
-    if (options.input.empty()) {
-        input = synthetic_tensor(options.size);
+    BenchResult result;
+    if (options.type == BenchType::u8) {
+        const ImageU8 input = options.input.empty() ? synthetic_image_u8(options.size)
+                                                    : load_image_u8(options.input, LoadOptions{});
+        result = run_bench(pipeline, input, options);
     } else {
-        input = load_image(options.input, LoadOptions{}).tensor;  // warnings do not matter here
+        const Tensor input = options.input.empty()
+                                 ? synthetic_tensor(options.size)
+                                 : load_image(options.input, LoadOptions{}).tensor;  // no warnings
+        result = run_bench(pipeline, input, options);
     }
-    BenchResult result = run_bench(pipeline, input, options);
     result.pipeline = pipeline_text;
     result.source = options.input.empty() ? std::string("synthetic") : options.input;
     return options.json ? bench_json(result) : bench_table(result);
@@ -165,10 +212,11 @@ std::string bench_command(const Pipeline& pipeline, const std::string& pipeline_
 
 std::string bench_table(const BenchResult& r) {
     std::string out = fmt::format(
-        "input {} ({}), {} thread(s), median and min of {} runs after warm-up\n"
+        "input {} {} ({}), {} thread(s), median and min of {} runs after warm-up\n"
         "floor = streaming copy with the same threads: read the stage's input bytes once, "
         "write its output bytes once\n",
-        r.input, r.source, r.threads, r.repeat);
+        r.input, r.type == BenchType::u8 ? "u8 interleaved (HWC)" : "f32 planes (CHW)", r.source,
+        r.threads, r.repeat);
     std::size_t width = 5;
     for (const auto& s : r.stages) {
         width = std::max(width, s.stage.size());
@@ -208,6 +256,7 @@ std::string bench_json(const BenchResult& r) {
         {"pipeline", r.pipeline},
         {"source", r.source},
         {"input", {r.input.channels, r.input.height, r.input.width}},
+        {"type", bench_type_name(r.type)},
         {"threads", r.threads},
         {"repeat", r.repeat},
         {"cpu", r.cpu},

@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
@@ -152,6 +153,21 @@ Tensor mat_to_tensor(const cv::Mat& mat) {
     return t;
 }
 
+/// Copies a decoded 8-bit Mat (1-4 channels) into an interleaved image in RGB order, with the
+/// channels mat_to_tensor keeps.
+ImageU8 mat_to_u8(const cv::Mat& mat) {
+    cv::Mat kept;
+    if (mat.channels() <= 2) {
+        cv::extractChannel(mat, kept, 0);  // gray (+ alpha, dropped)
+    } else {
+        cv::cvtColor(mat, kept, mat.channels() == 3 ? cv::COLOR_BGR2RGB : cv::COLOR_BGRA2RGB);
+    }
+    ImageU8 image(Shape{kept.channels(), kept.rows, kept.cols}, uninitialized);
+    for (int y = 0; y < kept.rows; ++y) {
+        std::memcpy(image.row(y).data(), kept.ptr<unsigned char>(y), image.row_bytes());
+    }
+    return image;
+}
 
 void check_pixels(long long h, long long w, const LoadOptions& options) {
     if (h <= 0 || w <= 0) {
@@ -318,7 +334,10 @@ public:
     DecoderProcess& operator=(DecoderProcess&&) = delete;
     ~DecoderProcess() { stop(); }
 
-    Tensor decode(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance) {
+    /// Decodes `bytes` and calls use(mat) with the pixels, which live in memory shared with
+    /// the child: valid during the call only.
+    void decode(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance,
+                const std::function<void(const cv::Mat&)>& use) {
         const std::size_t capacity =
             static_cast<std::size_t>(header.width) * static_cast<std::size_t>(header.height) * 32;
         const std::size_t size = kChildHeader + capacity;
@@ -368,7 +387,7 @@ public:
         }
         const cv::Mat shared(result->rows, result->cols, result->type,
                              static_cast<unsigned char*>(mem) + kChildHeader);
-        return mat_to_tensor(shared);
+        use(shared);
     }
 
 private:
@@ -435,53 +454,40 @@ private:
     int m_sock = -1;
 };
 
-/// Decodes in this thread's decoding child (started on first use).
-Tensor decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance) {
+/// Decodes in this thread's decoding child (started on first use); see DecoderProcess::decode.
+void decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance,
+                     const std::function<void(const cv::Mat&)>& use) {
     thread_local DecoderProcess decoder;
-    return decoder.decode(bytes, header, luminance);
+    decoder.decode(bytes, header, luminance, use);
 }
 
-}  // namespace
-
-bool is_image_path(const std::string& path) {
-    std::string ext = std::filesystem::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    static const std::vector<std::string> known{".png", ".jpg",  ".jpeg", ".jpe", ".tif",
-                                                ".tiff", ".bmp", ".dib",  ".webp", ".pnm",
-                                                ".pgm", ".ppm",  ".pbm",  ".pam", ".npy"};
-    return std::find(known.begin(), known.end(), ext) != known.end();
-}
-
-LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions& options) {
-    if (bytes.empty()) {
-        throw InputError("empty file");
-    }
-    const ImageHeader header = probe_image(bytes);
-    if (header.format == ImageFormat::npy) {
-        Tensor t = decode_npy(bytes, options.npy_chw);
-        check_pixels(t.shape().height, t.shape().width, options);
-        return {std::move(t), {}};
-    }
-    // Refuse absurd sizes before a decoder allocates anything.
+/// Decodes image bytes whose header is `header` (not .npy) and calls use(mat) with the pixels
+/// (valid during the call only): refuses absurd sizes before a decoder allocates anything; a
+/// truncated file is a warning, or an error with `strict`.
+void decode_mat(std::span<const unsigned char> bytes, const ImageHeader& header,
+                const LoadOptions& options, std::vector<std::string>& warnings,
+                const std::function<void(const cv::Mat&)>& use) {
     check_pixels(header.height, header.width, options);
-    LoadedImage loaded;
     if (header.truncated) {
         const std::string what = fmt::format("{} data is truncated", format_name(header.format));
         if (options.strict) {
             throw InputError(what);
         }
-        loaded.warnings.push_back(what + "; decoded what is there");
+        warnings.push_back(what + "; decoded what is there");
     }
-    loaded.tensor = options.isolate_decoder
-                        ? decode_in_child(bytes, header, options.luminance)
-                        : mat_to_tensor(decode_here(bytes, header, options.luminance));
-    check_pixels(loaded.tensor.shape().height, loaded.tensor.shape().width, options);
-    loaded.luminance_only = luminance_only(header, options.luminance);
-    return loaded;
+    const auto checked = [&](const cv::Mat& mat) {
+        check_pixels(mat.rows, mat.cols, options);
+        use(mat);
+    };
+    if (options.isolate_decoder) {
+        decode_in_child(bytes, header, options.luminance, checked);
+    } else {
+        checked(decode_here(bytes, header, options.luminance));
+    }
 }
 
-LoadedImage load_image(const std::string& path, const LoadOptions& options) {
+/// The bytes of `path`, a regular file of at most options.max_bytes.
+std::vector<unsigned char> read_image_file(const std::string& path, const LoadOptions& options) {
     // Only regular files: opening a FIFO or a device could block forever.
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -516,8 +522,63 @@ LoadedImage load_image(const std::string& path, const LoadOptions& options) {
         got += static_cast<std::size_t>(n);
     }
     ::close(fd);
-    return decode_image(bytes, options);
+    return bytes;
 }
+
+}  // namespace
+
+bool is_image_path(const std::string& path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    static const std::vector<std::string> known{".png", ".jpg",  ".jpeg", ".jpe", ".tif",
+                                                ".tiff", ".bmp", ".dib",  ".webp", ".pnm",
+                                                ".pgm", ".ppm",  ".pbm",  ".pam", ".npy"};
+    return std::find(known.begin(), known.end(), ext) != known.end();
+}
+
+LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions& options) {
+    if (bytes.empty()) {
+        throw InputError("empty file");
+    }
+    const ImageHeader header = probe_image(bytes);
+    if (header.format == ImageFormat::npy) {
+        Tensor t = decode_npy(bytes, options.npy_chw);
+        check_pixels(t.shape().height, t.shape().width, options);
+        return {std::move(t), {}};
+    }
+    LoadedImage loaded;
+    decode_mat(bytes, header, options, loaded.warnings,
+               [&](const cv::Mat& mat) { loaded.tensor = mat_to_tensor(mat); });
+    loaded.luminance_only = luminance_only(header, options.luminance);
+    return loaded;
+}
+
+LoadedImage load_image(const std::string& path, const LoadOptions& options) {
+    return decode_image(read_image_file(path, options), options);
+}
+
+ImageU8 load_image_u8(const std::string& path, const LoadOptions& options) {
+    const std::vector<unsigned char> bytes = read_image_file(path, options);
+    if (bytes.empty()) {
+        throw InputError("empty file");
+    }
+    const ImageHeader header = probe_image(bytes);
+    if (header.format == ImageFormat::npy) {
+        throw InputError(".npy arrays have no 8-bit decoding; give an 8-bit image");
+    }
+    std::vector<std::string> warnings;  // as for bench's float input: they do not matter here
+    ImageU8 image;
+    decode_mat(bytes, header, options, warnings, [&](const cv::Mat& mat) {
+        if (mat.depth() != CV_8U) {
+            throw InputError(fmt::format("{} data is not 8-bit ({} bytes per value)",
+                                         format_name(header.format), mat.elemSize1()));
+        }
+        image = mat_to_u8(mat);
+    });
+    return image;
+}
+
 
 std::string encoding_extension(ImageEncoding encoding, int channels) {
     switch (encoding) {

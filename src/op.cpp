@@ -7,7 +7,11 @@
 namespace convpool {
 
 // The pipeline calls these only for ops that declare the matching
-// switch_role(); reaching a default is a bug in convpool, not a user error.
+// switch_role() (or runs_u8()); reaching a default is a bug in convpool, not a user error.
+
+ImageU8 Op::apply_u8(const ImageU8& /*in*/) const {
+    throw std::logic_error("apply_u8 called on a stage that has no 8-bit kernel");
+}
 
 Tensor Op::apply_recording(const Tensor& /*in*/, Switches& /*switches*/) const {
     throw std::logic_error("apply_recording called on a stage that records no switches");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -112,6 +113,49 @@ TEST_CASE("load_image: missing files, directories") {
     CHECK_THROWS_WITH_AS(convpool::load_image("no_such_file.png", {}), "no such file",
                          convpool::InputError);
     CHECK_THROWS_WITH_AS(convpool::load_image(".", {}), "is a directory", convpool::InputError);
+}
+
+TEST_CASE("load_image_u8: the bytes load_image scales, interleaved, in RGB order") {
+    for (const char* name : {"chelsea.png", "camera.png", "rocket.jpg"}) {
+        CAPTURE(name);
+        const std::string path = std::string(CONVPOOL_SAMPLES_DIR) + "/" + name;
+        convpool::LoadOptions options;
+        options.isolate_decoder = false;  // the same decoder either way; in-process is quicker
+        const convpool::ImageU8 bytes = convpool::load_image_u8(path, options);
+        const convpool::Tensor t = convpool::load_image(path, options).tensor;
+        REQUIRE(bytes.shape() == t.shape());
+        bool same = true;
+        for (int c = 0; c < t.shape().channels; ++c) {
+            for (int y = 0; y < t.shape().height; ++y) {
+                for (int x = 0; x < t.shape().width; ++x) {
+                    same = same && std::lround(t.at(c, y, x) * 255.0F) == bytes.at(c, y, x);
+                }
+            }
+        }
+        CHECK(same);
+    }
+    // Red, then blue: channel 0 is red in both.
+    convpool::Picture p{2, 1, {255, 0, 0, 0, 0, 255}};
+    const std::string png = convpool::encode_png(p);
+    const std::string path = "convpool_test_u8.png";
+    convpool::write_file_atomic(path, std::span<const char>(png.data(), png.size()));
+    const convpool::ImageU8 rgb = convpool::load_image_u8(path, {});
+    CHECK(rgb.shape() == convpool::Shape{3, 1, 2});
+    CHECK(std::vector<std::uint8_t>(rgb.data().begin(), rgb.data().end()) ==
+          std::vector<std::uint8_t>{255, 0, 0, 0, 0, 255});
+    std::filesystem::remove(path);
+}
+
+TEST_CASE("load_image_u8: .npy arrays and missing files are refused") {
+    const std::string path = "convpool_test_u8.npy";
+    const std::string npy = npy_file("|u1", "(1, 2)", raw<std::uint8_t>({1, 2}));
+    convpool::write_file_atomic(path, std::span<const char>(npy.data(), npy.size()));
+    CHECK_THROWS_WITH_AS(convpool::load_image_u8(path, {}),
+                         ".npy arrays have no 8-bit decoding; give an 8-bit image",
+                         convpool::InputError);
+    std::filesystem::remove(path);
+    CHECK_THROWS_WITH_AS(convpool::load_image_u8("no_such_file.png", {}), "no such file",
+                         convpool::InputError);
 }
 
 TEST_CASE("write_file_atomic writes whole files and leaves nothing behind on failure") {

@@ -1,7 +1,8 @@
 #pragma once
 /// \file bench.hpp
 /// `convpool bench`: times every stage of a pipeline in-process and, in the same run, the
-/// memory-bandwidth floor of each stage.
+/// memory-bandwidth floor of each stage, on float32 tensors or (`--type u8`) on 8-bit
+/// interleaved images through the stages' 8-bit kernels.
 ///
 /// The floor of a stage is a streaming copy with the same threads: its input bytes are read
 /// once and its output bytes written once (memcpy of the overlapping part, the rest of the
@@ -21,13 +22,20 @@
 
 namespace convpool {
 
+/// The element type a bench runs on: float32 C×H×W tensors, or 8-bit H×W×C images.
+enum class BenchType { f32, u8 };
+
+/// `f32` or `u8`, as on the command line.
+[[nodiscard]] const char* bench_type_name(BenchType type) noexcept;
+
 /// What `convpool bench` was asked to do.
 struct BenchOptions {
-    std::string input;          ///< image to load; empty for synthetic data of `size`
-    Shape size{1, 1024, 1024};  ///< shape of the synthetic input
-    int repeat = 10;            ///< timed runs per stage (after the warm-up), at least 1
-    int warmup = 1;             ///< untimed runs per stage before timing
-    bool json = false;          ///< bench_command prints JSON instead of a table
+    std::string input;                ///< image to load; empty for synthetic data of `size`
+    Shape size{1, 1024, 1024};        ///< shape of the synthetic input
+    BenchType type = BenchType::f32;  ///< element type of the input (`--type`)
+    int repeat = 10;                  ///< timed runs per stage (after the warm-up), at least 1
+    int warmup = 1;                   ///< untimed runs per stage before timing
+    bool json = false;                ///< bench_command prints JSON instead of a table
 };
 
 /// Timings of one stage, in milliseconds.
@@ -54,6 +62,7 @@ struct BenchResult {
     std::string pipeline;
     std::string source;  ///< `synthetic` or the input path
     Shape input;
+    BenchType type = BenchType::f32;
     int threads = 1;
     int repeat = 0;
     std::string cpu;  ///< model name from /proc/cpuinfo, or empty
@@ -64,18 +73,29 @@ struct BenchResult {
 /// A tensor of `shape` with values in [0, 1) from a fixed generator (splitmix64 of `seed`).
 [[nodiscard]] Tensor synthetic_tensor(const Shape& shape, std::uint64_t seed = 1);
 
+/// An 8-bit image of `shape` (interleaved) with values 0..255 from the same generator.
+[[nodiscard]] ImageU8 synthetic_image_u8(const Shape& shape, std::uint64_t seed = 1);
+
 /// Times every stage of `pipeline` on `input` (plan first; throws ShapeError as plan does).
 /// Stage i runs on the output of stage i-1, computed once. Each repeat times the stage, then
 /// the floor, so both see the same machine state.
 [[nodiscard]] BenchResult run_bench(const Pipeline& pipeline, const Tensor& input,
                                     const BenchOptions& options);
 
+/// The same on an 8-bit image through every stage's 8-bit kernel (Op::apply_u8); the floor
+/// counts the 8-bit bytes. Throws UsageError, naming the stage, when a stage has no 8-bit
+/// kernel for its input (Op::runs_u8), before any stage runs.
+[[nodiscard]] BenchResult run_bench(const Pipeline& pipeline, const ImageU8& input,
+                                    const BenchOptions& options);
+
 /// Seconds of one streaming copy of `in` to `out` with thread_count() threads (the floor).
 /// Reads every byte of `in` and writes every byte of `out` once.
-[[nodiscard]] double streaming_copy_seconds(std::span<const float> in, std::span<float> out);
+[[nodiscard]] double streaming_copy_seconds(std::span<const std::byte> in,
+                                            std::span<std::byte> out);
 
-/// The `convpool bench` command: loads `options.input` (or makes synthetic data), runs
-/// run_bench and returns the table or JSON. Throws InputError / ShapeError.
+/// The `convpool bench` command: loads `options.input` (or makes synthetic data) as
+/// `options.type`, runs run_bench and returns the table or JSON. Throws InputError /
+/// ShapeError, and UsageError for a stage without an 8-bit kernel.
 [[nodiscard]] std::string bench_command(const Pipeline& pipeline, const std::string& pipeline_text,
                                         const BenchOptions& options);
 

@@ -41,6 +41,12 @@ struct LoadedImage {
 /// image", "too large", "truncated" with `strict`, ...) without the path; the caller adds it.
 [[nodiscard]] LoadedImage load_image(const std::string& path, const LoadOptions& options);
 
+/// Reads and decodes `path` as an 8-bit image without converting to float: interleaved
+/// (H×W×C) as decoded, in RGB order like load_image (gray stays one channel, alpha is dropped).
+/// Throws InputError as load_image does, and for data that is not 8-bit (16-bit or float
+/// images, .npy arrays).
+[[nodiscard]] ImageU8 load_image_u8(const std::string& path, const LoadOptions& options);
+
 /// Decodes an image or .npy held in memory: the header is checked first (format allowlist by
 /// magic bytes, size against max_pixels), then the decoder runs. Throws InputError.
 [[nodiscard]] LoadedImage decode_image(std::span<const unsigned char> bytes,

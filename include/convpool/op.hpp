@@ -68,6 +68,15 @@ public:
         return std::nullopt;
     }
 
+    /// True when apply_u8 runs this stage on an 8-bit interleaved image of shape `in`: for the
+    /// stages that only pick input values (max and min pooling, not with `switches`) whose
+    /// every window reads at least one input cell (8 bits have no -inf for a window of padding).
+    [[nodiscard]] virtual bool runs_u8(const Shape& /*in*/) const { return false; }
+    /// The stage on an 8-bit interleaved image, without converting it to float: the values
+    /// apply() gives on the same image as float, kept in 8 bits and interleaved. Call only when
+    /// runs_u8(in.shape()).
+    [[nodiscard]] virtual ImageU8 apply_u8(const ImageU8& in) const;
+
     /// How a stage takes part in switches: most stages do not; a max pool asked for them
     /// records them; `unpool` consumes the last ones recorded.
     enum class SwitchRole { none, records, consumes };

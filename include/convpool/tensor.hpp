@@ -1,8 +1,10 @@
 #pragma once
 /// \file tensor.hpp
-/// Shape and Tensor: an owning C×H×W float32 feature map, channels stored one after another.
+/// Shape and Tensor: an owning C×H×W float32 feature map, channels stored one after another;
+/// ImageU8: an owning 8-bit image, channels interleaved per pixel (H×W×C) as decoders give it.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <span>
@@ -104,6 +106,52 @@ private:
 
     Shape m_shape;
     std::vector<float, DefaultInitAllocator<float>> m_data;
+};
+
+/// Owning 8-bit image, interleaved as decoded: row y holds pixels x = 0..W-1, each with its C
+/// channel values side by side (H×W×C, "HWC"). Its shape() still gives C, H and W (printed as
+/// CxHxW like a tensor's). The stages that only pick values (max and min pooling) run on it
+/// without converting to float (Op::apply_u8). A value type, like Tensor.
+class ImageU8 {
+public:
+    ImageU8() = default;
+    /// An image of `shape` filled with `value`.
+    explicit ImageU8(Shape shape, std::uint8_t value = 0)
+        : m_shape(shape), m_data(shape.elements(), value) {}
+    /// An image of `shape` whose values the caller writes before reading any.
+    ImageU8(Shape shape, Uninitialized /*tag*/) : m_shape(shape), m_data(shape.elements()) {}
+
+    [[nodiscard]] const Shape& shape() const noexcept { return m_shape; }
+    [[nodiscard]] std::span<const std::uint8_t> data() const noexcept { return m_data; }
+    [[nodiscard]] std::span<std::uint8_t> data() noexcept { return m_data; }
+    /// Bytes of one row, W*C.
+    [[nodiscard]] std::size_t row_bytes() const noexcept {
+        return static_cast<std::size_t>(m_shape.width) * static_cast<std::size_t>(m_shape.channels);
+    }
+    /// The W*C values of row `y`, pixel after pixel.
+    [[nodiscard]] std::span<const std::uint8_t> row(int y) const noexcept {
+        return std::span<const std::uint8_t>(m_data).subspan(
+            static_cast<std::size_t>(y) * row_bytes(), row_bytes());
+    }
+    [[nodiscard]] std::span<std::uint8_t> row(int y) noexcept {
+        return std::span<std::uint8_t>(m_data).subspan(static_cast<std::size_t>(y) * row_bytes(),
+                                                       row_bytes());
+    }
+    /// Channel `c` of pixel (y, x).
+    [[nodiscard]] std::uint8_t at(int c, int y, int x) const noexcept {
+        return m_data[offset(c, y, x)];
+    }
+    [[nodiscard]] std::uint8_t& at(int c, int y, int x) noexcept { return m_data[offset(c, y, x)]; }
+
+private:
+    [[nodiscard]] std::size_t offset(int c, int y, int x) const noexcept {
+        return static_cast<std::size_t>(y) * row_bytes() +
+               static_cast<std::size_t>(x) * static_cast<std::size_t>(m_shape.channels) +
+               static_cast<std::size_t>(c);
+    }
+
+    Shape m_shape;
+    std::vector<std::uint8_t, DefaultInitAllocator<std::uint8_t>> m_data;
 };
 
 }  // namespace convpool

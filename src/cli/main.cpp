@@ -537,7 +537,8 @@ int main(int argc, char** argv) {
     bench->add_option("input", bench_opts.input, "Image to run on (default: synthetic data of --size)");
     bench->add_option("-p,--pipeline", bench_pipeline, "Pipeline text, or @FILE")->required();
     bench->add_option("--size", bench_size, "Synthetic input size HxW or CxHxW")->capture_default_str();
-    bench->add_option("--type", bench_type, "Element type of the input")
+    bench->add_option("--type", bench_type,
+                      "Element type: f32 planes, or u8 interleaved as decoded (max/min pools only)")
         ->check(CLI::IsMember({"f32", "u8"}))->capture_default_str();
     bench->add_option("--threads", threads, "Threads for the kernels and the floor (0: one per core)")
         ->check(CLI::Range(0, 256));
@@ -595,10 +596,7 @@ int main(int argc, char** argv) {
         run_opts.share_cores = threads == 0;
         convpool::keep_freed_memory();
         if (*bench) {
-            if (bench_type == "u8") {
-                throw convpool::UsageError("--type u8: convpool has no 8-bit tensor yet; every stage "
-                                           "runs on float32 (see docs/BENCHMARKS.md)");
-            }
+            bench_opts.type = bench_type == "u8" ? convpool::BenchType::u8 : convpool::BenchType::f32;
             bench_opts.size = parse_shape(bench_size);
             const std::string text = convpool::pipeline_argument(bench_pipeline);
             print_stdout(convpool::bench_command(convpool::Pipeline(text), text, bench_opts));

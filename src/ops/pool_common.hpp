@@ -12,6 +12,7 @@
 #include "convpool/op.hpp"
 #include "convpool/params.hpp"
 #include "convpool/tensor.hpp"
+#include "fast_pool_u8.hpp"
 
 namespace convpool::ops {
 
@@ -132,6 +133,16 @@ template <typename Reducer>
 [[nodiscard]] std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
                                               const AvgReducer& reducer);
 
+/// The extremum a pool keeps when its reducer only picks input values (max, min): those pools
+/// have an 8-bit kernel (fast_pool_u8.hpp); nullopt for the others.
+template <typename Reducer>
+[[nodiscard]] std::optional<Extremum> picked_extremum(const Reducer& /*reducer*/) {
+    return std::nullopt;
+}
+[[nodiscard]] inline std::optional<Extremum> picked_extremum(const MaxReducer& /*reducer*/) {
+    return Extremum::max;
+}
+
 }  // namespace convpool::ops
 
 namespace convpool::ops {
@@ -155,6 +166,14 @@ public:
     }
     [[nodiscard]] std::vector<std::string> notes(const Shape& in) const override {
         return m_geometry.notes(in);
+    }
+    [[nodiscard]] bool runs_u8(const Shape& in) const override {
+        return picked_extremum(m_reducer).has_value() &&
+               windows_read_input(in, m_geometry.window(in.height, in.width));
+    }
+    [[nodiscard]] ImageU8 apply_u8(const ImageU8& in) const override {
+        const Window win = m_geometry.window(in.shape().height, in.shape().width);
+        return extremum_pool_u8(in, win, picked_extremum(m_reducer).value());
     }
 
 private:

@@ -26,6 +26,12 @@ struct MinReducer {
     return fast_extremum_pool(in, win, Extremum::min);
 }
 
+/// Min pooling only picks input values: it has an 8-bit kernel (found by SlidingPool through
+/// argument-dependent lookup).
+[[maybe_unused]] std::optional<Extremum> picked_extremum(const MinReducer& /*reducer*/) {
+    return Extremum::min;
+}
+
 std::unique_ptr<Op> make(const Params& params) {
     return std::make_unique<SlidingPool<MinReducer>>(params, MinReducer{});
 }

@@ -178,6 +178,41 @@ class Shape(unittest.TestCase):
         self.assertIn("--size", err)
 
 
+class Bench(unittest.TestCase):
+    """`convpool bench`: what it prints and refuses (never its timings)."""
+
+    def test_u8_on_an_image_counts_its_bytes(self):
+        code, out, err = run("bench", os.path.join(ROOT, "samples", "chelsea.png"), "-p",
+                             "pool:max,k=2,s=2 | pool:min,k=3,s=1,pad=1", "--type", "u8",
+                             "--repeat", "1", "--json")
+        self.assertEqual(code, 0, err)
+        doc = json.loads(out)
+        self.assertEqual(doc["type"], "u8")
+        self.assertEqual(doc["input"], [3, 300, 451])
+        first, second = doc["stages"]
+        self.assertEqual(first["in_bytes"], 3 * 300 * 451)  # one byte per value
+        self.assertEqual(first["out_shape"], [3, 150, 225])
+        self.assertEqual(first["out_bytes"], 3 * 150 * 225)
+        self.assertEqual(second["in_bytes"], first["out_bytes"])
+        code, out, err = run("bench", "-p", "pool:max,k=2", "--size", "2x8x6", "--repeat", "1",
+                             "--json")
+        self.assertEqual(code, 0, err)
+        doc = json.loads(out)
+        self.assertEqual(doc["type"], "f32")
+        self.assertEqual(doc["stages"][0]["in_bytes"], 2 * 8 * 6 * 4)
+
+    def test_u8_refuses_a_stage_without_an_8_bit_kernel(self):
+        for stage in ("pool:avg,k=2", "pool:max,k=2,switches", "relu"):
+            code, out, err = run("bench", "-p", "pool:max,k=2 | " + stage, "--size", "3x8x8",
+                                 "--type", "u8", "--repeat", "1")
+            self.assertEqual(code, 2)
+            self.assertEqual(out, "")
+            self.assertEqual(err, f"convpool: error: stage 2 '{stage}': --type u8: this stage has "
+                                  "no 8-bit kernel (8-bit images run through pool:max without "
+                                  "switches and pool:min, when every window reads an input "
+                                  "cell)\n")
+
+
 class InTempDir(unittest.TestCase):
     """A test with a fresh temporary directory (self.dir) and the bundled samples."""
 
