@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <limits>
 #include <optional>
 #include <string_view>
 #include <opencv2/core.hpp>
@@ -31,19 +30,10 @@ struct Range {
     bool any = false;
 };
 
+/// The finite [min, max] of `v`; 0..0 when no value is finite.
 Range finite_range(std::span<const float> v) {
-    Range r{std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(), false};
-    for (const float x : v) {
-        if (std::isfinite(x)) {
-            r.lo = std::min(r.lo, x);
-            r.hi = std::max(r.hi, x);
-            r.any = true;
-        }
-    }
-    if (!r.any) {
-        r.lo = r.hi = 0.0F;
-    }
-    return r;
+    const auto r = finite_value_range(v);
+    return r ? Range{r->lo, r->hi, true} : Range{};
 }
 
 bool is_signed(const Range& r) { return r.lo < 0.0F && r.hi > 0.0F; }
@@ -241,11 +231,6 @@ ColorMap parse_colormap(std::string_view name) {
         valid += (valid.empty() ? "" : ", ") + n;
     }
     throw UsageError(fmt::format("unknown colour map '{}' (valid: {})", name, valid));
-}
-
-std::optional<ValueRange> finite_value_range(std::span<const float> values) {
-    const Range r = finite_range(values);
-    return r.any ? std::optional<ValueRange>(ValueRange{r.lo, r.hi}) : std::nullopt;
 }
 
 Picture render_tensor(const Tensor& t, PictureKind kind) {

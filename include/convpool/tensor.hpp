@@ -1,10 +1,12 @@
 #pragma once
 /// \file tensor.hpp
-/// Shape and Tensor: an owning C×H×W float32 feature map, channels stored one after another.
+/// Shape and Tensor: an owning C×H×W float32 feature map, channels stored one after another;
+/// ValueRange and finite_value_range(), the finite [min, max] of a span of values.
 
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -105,5 +107,15 @@ private:
     Shape m_shape;
     std::vector<float, DefaultInitAllocator<float>> m_data;
 };
+
+/// A closed range of values [lo, hi], e.g. the values a colour map spans.
+struct ValueRange {
+    float lo = 0.0F;
+    float hi = 0.0F;
+};
+
+/// The smallest and largest finite value of `values`; NaN and +-inf are left out. Unset when no
+/// value is finite (all NaN or infinite, or `values` empty).
+[[nodiscard]] std::optional<ValueRange> finite_value_range(std::span<const float> values);
 
 }  // namespace convpool

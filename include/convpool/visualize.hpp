@@ -32,13 +32,8 @@ enum class PictureKind {
 /// Small maps are enlarged by an integer factor with nearest neighbour.
 [[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind);
 
-/// A value range for colour mapping: feature maps drawn over one range share their colours.
-struct ValueRange {
-    float lo = 0.0F;
-    float hi = 0.0F;
-};
-
-/// As render_tensor, but feature maps are coloured over `range` instead of their own finite
+/// As render_tensor, but feature maps are coloured over `range` (a ValueRange, tensor.hpp: maps
+/// drawn over one range share their colours) instead of their own finite
 /// range (values outside it take the end colours), so that maps can be compared colour for
 /// colour (`convpool compare`). Natural pictures ignore `range`.
 [[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind, const ValueRange& range);
@@ -76,9 +71,6 @@ struct RenderOptions {
     int display_height = 256;         ///< height of every item in the contact sheet
     bool smooth = false;  ///< sheet resampling: area/linear instead of nearest neighbour
 };
-
-/// The finite [min, max] of `values`; unset when none is finite.
-[[nodiscard]] std::optional<ValueRange> finite_value_range(std::span<const float> values);
 
 /// As render_tensor, drawn as `options` say.
 [[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& options);
