@@ -602,17 +602,11 @@ std::string encode_image(const Tensor& t, ImageEncoding encoding) {
                                      "(use --format npy)",
                                      encoding == ImageEncoding::png ? "PNG" : "PGM/PPM", s.channels));
     }
-    float lo = std::numeric_limits<float>::infinity();
-    float hi = -std::numeric_limits<float>::infinity();
-    for (const float v : t.data()) {
-        if (std::isfinite(v)) {
-            lo = std::min(lo, v);
-            hi = std::max(hi, v);
-        }
-    }
-    const bool unit = lo >= 0.0F && hi <= 1.0F;
-    const float offset = unit ? 0.0F : lo;
-    const float span = unit ? 1.0F : (hi > lo ? hi - lo : 1.0F);
+    // No finite value at all counts as [0, 1]: +inf is drawn white, the rest black.
+    const auto finite = finite_value_range(t.data());
+    const bool unit = !finite || (finite->lo >= 0.0F && finite->hi <= 1.0F);
+    const float offset = unit ? 0.0F : finite->lo;
+    const float span = unit ? 1.0F : (finite->hi > finite->lo ? finite->hi - finite->lo : 1.0F);
     // Interleaved 8-bit pixels, RGB for 3 channels; x * 255 rounded half away from zero (as
     // lround; exact in double), in a loop the compiler vectorises.
     std::vector<unsigned char> px(s.elements());

@@ -438,25 +438,18 @@ Tensor add_gaussian_noise(const Tensor& t, double sigma, std::uint64_t seed) {
 }
 
 Tensor add_salt_pepper(const Tensor& t, double density, std::uint64_t seed) {
-    float lo = std::numeric_limits<float>::infinity();
-    float hi = -std::numeric_limits<float>::infinity();
-    for (const float v : t.data()) {
-        if (std::isfinite(v)) {
-            lo = std::min(lo, v);
-            hi = std::max(hi, v);
-        }
-    }
+    const auto range = finite_value_range(t.data());
     std::mt19937_64 engine(seed);
     Tensor out = t;
-    if (!(lo <= hi)) {
+    if (!range) {
         return out;
     }
     for (float& v : out.data()) {
         const double u = ops::unit_interval(engine);
         if (u < density / 2.0) {
-            v = lo;
+            v = range->lo;
         } else if (u < density) {
-            v = hi;
+            v = range->hi;
         }
     }
     return out;

@@ -188,6 +188,30 @@ std::vector<float> values_of_ranks(std::span<const float> values, const std::vec
     return out;
 }
 
+/// The percentiles `qs` (fractions, 0..1) of the `finite` finite values of `values` (finite >
+/// 0), interpolated linearly between the order statistics around q (finite - 1), as numpy does
+/// by default.
+std::vector<double> percentiles(std::span<const float> values, std::size_t finite,
+                                std::span<const double> qs) {
+    const auto n = static_cast<double>(finite);
+    std::vector<std::size_t> ranks;
+    for (const double q : qs) {
+        const auto k = static_cast<std::size_t>(std::floor(q * (n - 1.0)));
+        ranks.push_back(k);
+        ranks.push_back(std::min(k + 1, finite - 1));
+    }
+    const std::vector<float> order = values_of_ranks(values, ranks);
+    std::vector<double> result;
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+        const double pos = qs[i] * (n - 1.0);
+        const double frac = pos - std::floor(pos);
+        const auto a = static_cast<double>(order[2 * i]);
+        const auto b = static_cast<double>(order[2 * i + 1]);
+        result.push_back(frac == 0.0 ? a : a + (b - a) * frac);
+    }
+    return result;
+}
+
 /// Sums of one piece of the first statistics pass.
 struct PieceSums {
     std::size_t finite = 0;
@@ -283,27 +307,24 @@ ChannelStats channel_stats(std::span<const float> values, StatsLevel level) {
             }
         }
     }
-    // Percentiles with linear interpolation between the order statistics around q (n - 1).
     const std::array<double, 3> qs{0.01, 0.50, 0.99};
-    std::vector<std::size_t> ranks;
-    for (const double q : qs) {
-        const auto k = static_cast<std::size_t>(std::floor(q * (n - 1.0)));
-        ranks.push_back(k);
-        ranks.push_back(std::min(k + 1, all.finite - 1));
-    }
-    const std::vector<float> order = values_of_ranks(values, ranks);
-    std::array<double, 3> result{};
-    for (std::size_t i = 0; i < qs.size(); ++i) {
-        const double pos = qs[i] * (n - 1.0);
-        const double frac = pos - std::floor(pos);
-        const auto a = static_cast<double>(order[2 * i]);
-        const auto b = static_cast<double>(order[2 * i + 1]);
-        result[i] = frac == 0.0 ? a : a + (b - a) * frac;
-    }
+    const std::vector<double> result = percentiles(values, all.finite, qs);
     s.p1 = result[0];
     s.p50 = result[1];
     s.p99 = result[2];
     return s;
+}
+
+std::optional<ValueRange> percentile_range(std::span<const float> values, double percent) {
+    const auto finite = static_cast<std::size_t>(
+        std::count_if(values.begin(), values.end(), [](float v) { return std::isfinite(v); }));
+    if (finite == 0) {
+        return std::nullopt;
+    }
+    // (100 - percent) / 100 rather than 1 - q: p99 is then the same double as channel_stats'.
+    const std::array<double, 2> qs{percent / 100.0, (100.0 - percent) / 100.0};
+    const std::vector<double> p = percentiles(values, finite, qs);
+    return ValueRange{static_cast<float>(p[0]), static_cast<float>(p[1])};
 }
 
 Histogram value_histogram(std::span<const float> values, int bins) {

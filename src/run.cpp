@@ -157,22 +157,31 @@ std::vector<std::pair<std::string, std::string>> switch_map_pngs(const Switches&
 }
 
 /// The picture options of one image. With --scale global, a first run of the pipeline finds the
-/// range of every stage drawn as feature maps (the input, drawn as an image, is left out).
+/// range of every stage drawn as feature maps (the input, drawn as an image, is left out); a
+/// percentile --range is taken over the values of all those stages together.
 RenderOptions image_render_options(const Pipeline& pipeline, const RunOptions& options,
                                    const Tensor& input) {
     RenderOptions render = options.render;
     render.display_height = options.sheet_height;
     if (render.scale == ColorScale::global) {
+        const bool percentiles = render.range_rule.percent > 0.0;
         std::optional<ValueRange> all;
-        (void)pipeline.run(input, [&all](const StageResult& r) {
+        std::vector<float> values;  // percentiles: every value of every feature-map stage
+        (void)pipeline.run(input, [&](const StageResult& r) {
             const int channels = r.tensor->shape().channels;
-            const auto range = finite_value_range(r.tensor->data());
-            if ((r.index == 0 && (channels == 1 || channels == 3)) || !range) {
+            if (r.index == 0 && (channels == 1 || channels == 3)) {
                 return;
             }
-            all = all ? ValueRange{std::min(all->lo, range->lo), std::max(all->hi, range->hi)} : *range;
+            if (percentiles) {
+                values.insert(values.end(), r.tensor->data().begin(), r.tensor->data().end());
+                return;
+            }
+            const auto range = finite_value_range(r.tensor->data());
+            if (range) {
+                all = all ? ValueRange{std::min(all->lo, range->lo), std::max(all->hi, range->hi)} : *range;
+            }
         });
-        render.range = all;
+        render.range = percentiles ? value_range(values, render.range_rule) : all;
     }
     return render;
 }

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <sys/mman.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <new>
 #include <stdexcept>
 
@@ -47,6 +50,18 @@ Tensor::Tensor(Shape shape, const std::vector<float>& data)
                                                 shape.channels, shape.height, shape.width,
                                                 shape.elements(), m_data.size()));
     }
+}
+
+std::optional<ValueRange> finite_value_range(std::span<const float> values) {
+    float lo = std::numeric_limits<float>::infinity();
+    float hi = -std::numeric_limits<float>::infinity();
+    for (const float v : values) {
+        if (std::isfinite(v)) {
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+    }
+    return lo <= hi ? std::optional<ValueRange>(ValueRange{lo, hi}) : std::nullopt;
 }
 
 }  // namespace convpool

@@ -4,15 +4,17 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
-#include <limits>
 #include <optional>
 #include <string_view>
+#include <system_error>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "convpool/error.hpp"
 #include "convpool/png.hpp"
+#include "convpool/report.hpp"
 
 namespace convpool {
 namespace {
@@ -31,22 +33,59 @@ struct Range {
     bool any = false;
 };
 
+/// The finite [min, max] of `v`; 0..0 when no value is finite.
 Range finite_range(std::span<const float> v) {
-    Range r{std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(), false};
-    for (const float x : v) {
-        if (std::isfinite(x)) {
-            r.lo = std::min(r.lo, x);
-            r.hi = std::max(r.hi, x);
-            r.any = true;
-        }
-    }
-    if (!r.any) {
-        r.lo = r.hi = 0.0F;
+    const auto r = finite_value_range(v);
+    return r ? Range{r->lo, r->hi, true} : Range{};
+}
+
+/// The range `rule` gives `v`; 0..0 when no value is finite.
+Range rule_range(std::span<const float> v, const RangeRule& rule) {
+    const auto r = value_range(v, rule);
+    return r ? Range{r->lo, r->hi, true} : Range{};
+}
+
+bool is_signed(const Range& r) { return r.lo < 0.0F && r.hi > 0.0F; }
+
+/// The range a feature map is drawn over under `r`: symmetric about 0 for the diverging map.
+Range drawn_range(const Range& r, const RenderOptions& o) {
+    if (o.diverging && is_signed(r)) {
+        const float m = std::max(-r.lo, r.hi);
+        return {-m, m, r.any};
     }
     return r;
 }
 
-bool is_signed(const Range& r) { return r.lo < 0.0F && r.hi > 0.0F; }
+/// How many finite values of `v` lie outside `r` (drawn in an end colour), and how many are finite.
+struct Clipped {
+    std::size_t outside = 0;
+    std::size_t finite = 0;
+};
+
+void count_clipped(std::span<const float> v, const Range& r, Clipped& c) {
+    for (const float x : v) {
+        if (std::isfinite(x)) {
+            ++c.finite;
+            c.outside += x < r.lo || x > r.hi ? 1U : 0U;
+        }
+    }
+}
+
+/// `p1..p99` for percent 1.
+std::string rule_name(const RangeRule& rule) {
+    return fmt::format("p{:g}..p{:g}", rule.percent, 100.0 - rule.percent);
+}
+
+std::string number(float v) { return fmt::format("{:.4g}", v); }
+
+/// Percentile range `r` as drawn: `p1..p99: [0.01, 2.3]`, with `, symmetric +-2.3` when the
+/// diverging map widens it to be symmetric about 0.
+std::string percentile_label(const Range& r, const RenderOptions& o) {
+    const Range shown = drawn_range(r, o);
+    const bool widened = shown.lo != r.lo || shown.hi != r.hi;
+    return fmt::format("{}: [{}, {}]{}", rule_name(o.range_rule), number(r.lo), number(r.hi),
+                       widened ? fmt::format(", symmetric +-{}", number(shown.hi)) : "");
+}
 
 /// Command-line name and OpenCV code of every ColorMap, in enum order; -1: a gray ramp.
 struct ColorMapEntry {
@@ -131,7 +170,14 @@ Rgb map_value(float v, const Range& r, const RenderOptions& o) {
         return diverging()[to_byte((static_cast<double>(v) / m + 1.0) / 2.0)];
     }
     const double span = static_cast<double>(r.hi) - static_cast<double>(r.lo);
-    const double t = span > 0 ? (static_cast<double>(v) - static_cast<double>(r.lo)) / span : 0.5;
+    // A range of one value (a constant map, or percentiles that coincide): that value in the
+    // middle of the colour map, values below or above it at the ends.
+    double t = 0.5;
+    if (span > 0) {
+        t = (static_cast<double>(v) - static_cast<double>(r.lo)) / span;
+    } else if (v != r.lo) {
+        t = v < r.lo ? 0.0 : 1.0;
+    }
     return colormap_lut(o.colormap)[to_byte(t)];
 }
 
@@ -202,14 +248,12 @@ int enlargement(int h, int w) {
     return longer >= 160 ? 1 : std::min(64, (160 + longer - 1) / longer);
 }
 
-std::string number(float v) { return fmt::format("{:.4g}", v); }
-
 /// The range feature maps of `t` are coloured over (stage and global scales).
 Range picture_range(const Tensor& t, const RenderOptions& o) {
     if (o.scale == ColorScale::global && o.range) {
         return {o.range->lo, o.range->hi, true};
     }
-    return finite_range(t.data());
+    return rule_range(t.data(), o.range_rule);
 }
 
 bool is_natural(const Tensor& t, PictureKind kind) {
@@ -243,9 +287,25 @@ ColorMap parse_colormap(std::string_view name) {
     throw UsageError(fmt::format("unknown colour map '{}' (valid: {})", name, valid));
 }
 
-std::optional<ValueRange> finite_value_range(std::span<const float> values) {
-    const Range r = finite_range(values);
-    return r.any ? std::optional<ValueRange>(ValueRange{r.lo, r.hi}) : std::nullopt;
+RangeRule parse_range_rule(std::string_view text) {
+    if (text == "minmax") {
+        return {};
+    }
+    double percent = 0.0;
+    if (text.size() > 1 && text.front() == 'p') {
+        const char* const end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data() + 1, end, percent);
+        if (ec == std::errc() && ptr == end && percent > 0.0 && percent < 50.0) {
+            return RangeRule{percent};
+        }
+    }
+    throw UsageError(fmt::format("--range: expected minmax or pP with 0 < P < 50 (p1: the 1st to "
+                                 "99th percentile, values outside clipped), got '{}'",
+                                 text));
+}
+
+std::optional<ValueRange> value_range(std::span<const float> values, const RangeRule& rule) {
+    return rule.percent > 0.0 ? percentile_range(values, rule.percent) : finite_value_range(values);
 }
 
 Picture render_tensor(const Tensor& t, PictureKind kind) {
@@ -300,7 +360,7 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
         const int x0 = (c % cols) * cell_w;
         const int y0 = (c / cols) * cell_h + label_h;
         const auto plane = t.channel(c);
-        const Range r = per_channel ? finite_range(plane) : stage_range;
+        const Range r = per_channel ? rule_range(plane, options.range_rule) : stage_range;
         for (int y = 0; y < th; ++y) {
             for (int x = 0; x < tw; ++x) {
                 const float v = plane[static_cast<std::size_t>((y / f) * s.width + x / f)];
@@ -327,14 +387,37 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
     constexpr int kBar = 10;
     constexpr int kBarText = 16;
     constexpr int kMargin = 6;
-    const int width = std::max({body.width + 2 * kMargin, 360, text_width(title) + 2 * kMargin});
-    const int height = kTitle + body.height + kMargin + kBar + kBarText + kMargin;
-    Picture p = blank(width, height);
-    text(p, title, kMargin, 15);
-    paste(p, body, (width - body.width) / 2, kTitle);
     const bool natural = is_natural(t, kind);
     const bool per_channel = !natural && options.scale == ColorScale::channel;
     const Range r = natural || per_channel ? finite_range(t.data()) : picture_range(t, options);
+    // Percentile ranges clip: a line under the bar says which range and how much fell outside.
+    const bool clipping = !natural && options.range_rule.percent > 0.0;
+    Clipped clipped;
+    std::string clip_line;
+    if (clipping) {
+        if (per_channel) {
+            for (int c = 0; c < t.shape().channels; ++c) {
+                const Range channel = rule_range(t.channel(c), options.range_rule);
+                count_clipped(t.channel(c), drawn_range(channel, options), clipped);
+            }
+        } else {
+            count_clipped(t.data(), drawn_range(r, options), clipped);
+        }
+        const double share = clipped.finite > 0 ? 100.0 * static_cast<double>(clipped.outside) /
+                                                       static_cast<double>(clipped.finite)
+                                                 : 0.0;
+        const std::string which = per_channel
+                                      ? fmt::format("each channel: its own {}", rule_name(options.range_rule))
+                                      : percentile_label(r, options);
+        clip_line = fmt::format("{}; {:.3g}% of values clipped", which, share);
+    }
+    const int width = std::max({body.width + 2 * kMargin, 360, text_width(title) + 2 * kMargin,
+                                clipping ? text_width(clip_line) + 2 * kMargin : 0});
+    const int height =
+        kTitle + body.height + kMargin + kBar + kBarText + (clipping ? kBarText : 0) + kMargin;
+    Picture p = blank(width, height);
+    text(p, title, kMargin, 15);
+    paste(p, body, (width - body.width) / 2, kTitle);
     const int bar_y = kTitle + body.height + kMargin;
     const int bar_w = width - 2 * kMargin;
     for (int x = 0; x < bar_w; ++x) {
@@ -354,8 +437,10 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
     std::string left = number(r.lo);
     std::string right = number(r.hi);
     if (per_channel) {
-        left = "each channel: its own min";
-        right = "max (see labels)";
+        left = clipping ? fmt::format("each channel: its own p{:g}", options.range_rule.percent)
+                        : "each channel: its own min";
+        right = clipping ? fmt::format("p{:g} (see labels)", 100.0 - options.range_rule.percent)
+                         : "max (see labels)";
     } else if (!natural && options.diverging && is_signed(r)) {
         const float m = std::max(-r.lo, r.hi);
         left = number(-m);
@@ -364,12 +449,15 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
     } else if (natural && r.lo >= 0.0F && r.hi <= 1.0F) {
         left = "0";
         right = "1";
-    } else if (!natural && !(r.hi > r.lo)) {
+    } else if (!natural && !(r.hi > r.lo) && clipped.outside == 0) {
         left = fmt::format("constant {}", number(r.lo));
         right.clear();
     }
     text(p, left, kMargin, bar_y + kBar + 12);
     text(p, right, width - kMargin - text_width(right), bar_y + kBar + 12);
+    if (clipping) {
+        text(p, clip_line, kMargin, bar_y + kBar + 12 + kBarText);
+    }
     return p;
 }
 
@@ -409,16 +497,21 @@ std::string range_label(const Tensor& t, PictureKind kind, const RenderOptions& 
         const Range r = finite_range(t.data());
         return r.lo >= 0.0F && r.hi <= 1.0F ? "0..1" : fmt::format("{}..{}", number(r.lo), number(r.hi));
     }
+    const bool clipping = options.range_rule.percent > 0.0;
     if (options.scale == ColorScale::channel) {
-        return "per channel";
+        return clipping ? fmt::format("per channel, {} clipped", rule_name(options.range_rule))
+                        : "per channel";
     }
     const Range r = picture_range(t, options);
+    const std::string global = options.scale == ColorScale::global && options.range ? " (global)" : "";
+    if (clipping) {
+        return fmt::format("{}, clipped{}", percentile_label(r, options), global);
+    }
     if (options.diverging && is_signed(r)) {
         const float m = std::max(-r.lo, r.hi);
         return fmt::format("{}..{}", number(-m), number(m));
     }
-    return fmt::format("{}..{}{}", number(r.lo), number(r.hi),
-                       options.scale == ColorScale::global && options.range ? " (global)" : "");
+    return fmt::format("{}..{}{}", number(r.lo), number(r.hi), global);
 }
 
 Picture pool_grid_picture(const Tensor& t, PictureKind kind, const PoolGrid& grid,
@@ -453,8 +546,9 @@ Picture pool_grid_picture(const Tensor& t, PictureKind kind, const PoolGrid& gri
     RenderOptions o = options;
     if (!natural) {
         // The colours of the stage picture, not of the corner alone.
-        const Range r = options.scale == ColorScale::channel ? finite_range(t.channel(0))
-                                                             : picture_range(t, options);
+        const Range r = options.scale == ColorScale::channel
+                            ? rule_range(t.channel(0), options.range_rule)
+                            : picture_range(t, options);
         o.scale = ColorScale::global;
         o.range = ValueRange{r.lo, r.hi};
     }

@@ -52,6 +52,62 @@ TEST_CASE("channel_stats: non-finite values are counted and left out") {
     CHECK(std::isnan(none.mean));
 }
 
+TEST_CASE("percentile_range: 100 values 0..99 and two outliers give [0.01, 98.99]") {
+    // Sorted: -1000, 0, 1, ..., 99, 5000 (102 values, numpy's linear interpolation).
+    // p1: position 0.01 * 101 = 1.01, between 0 and 1: 0.01.
+    // p99: position 0.99 * 101 = 99.99, between 98 and 99: 98.99. The outliers fall outside.
+    std::vector<float> v{5000.0F};
+    for (int i = 99; i >= 0; --i) {
+        v.push_back(static_cast<float>(i));
+    }
+    v.push_back(-1000.0F);
+    const auto r = convpool::percentile_range(v, 1.0);
+    REQUIRE(r);
+    CHECK(r->lo == doctest::Approx(0.01));
+    CHECK(r->hi == doctest::Approx(98.99));
+    // Non-finite values are left out, wherever they stand.
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    std::vector<float> dirty{nan, inf};
+    dirty.insert(dirty.end(), v.begin(), v.end());
+    dirty.insert(dirty.end(), {-inf, nan});
+    const auto d = convpool::percentile_range(dirty, 1.0);
+    REQUIRE(d);
+    CHECK(d->lo == doctest::Approx(0.01));
+    CHECK(d->hi == doctest::Approx(98.99));
+    // The input is left as it was (the selection only counts).
+    CHECK(v.front() == 5000.0F);
+    CHECK(v.back() == -1000.0F);
+}
+
+TEST_CASE("percentile_range: the same percentiles as channel_stats, the median at 50") {
+    const std::vector<float> v{4, -1, 2, 0, 1, 0};
+    const auto s = channel_stats(v);
+    const auto r = convpool::percentile_range(v, 1.0);
+    REQUIRE(r);
+    CHECK(r->lo == doctest::Approx(s.p1));
+    CHECK(r->hi == doctest::Approx(s.p99));
+    const auto median = convpool::percentile_range(v, 50.0);
+    REQUIRE(median);
+    CHECK(median->lo == doctest::Approx(0.5));
+    CHECK(median->hi == doctest::Approx(0.5));
+    const auto all = convpool::percentile_range(v, 0.0);
+    REQUIRE(all);
+    CHECK(all->lo == -1.0F);
+    CHECK(all->hi == 4.0F);
+}
+
+TEST_CASE("percentile_range: unset when no value is finite or there is none") {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    CHECK_FALSE(convpool::percentile_range(std::vector<float>{nan, inf, -inf}, 1.0));
+    CHECK_FALSE(convpool::percentile_range(std::vector<float>{}, 1.0));
+    const auto one = convpool::percentile_range(std::vector<float>{nan, 7, inf}, 1.0);
+    REQUIRE(one);
+    CHECK(one->lo == 7.0F);
+    CHECK(one->hi == 7.0F);
+}
+
 TEST_CASE("report_json: documented fields, NaN as null") {
     convpool::RunReport r;
     r.pipeline = "relu";

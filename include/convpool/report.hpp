@@ -45,6 +45,13 @@ enum class StatsLevel { full, basic, none };
 [[nodiscard]] ChannelStats channel_stats(std::span<const float> values,
                                          StatsLevel level = StatsLevel::full);
 
+/// The `percent`-th and (100 - `percent`)-th percentiles of the finite values (0 <= percent
+/// <= 50), interpolated linearly as channel_stats' p1 and p99 (numpy's default); NaN and +-inf
+/// are left out. Unset when no value is finite. Exact, by the radix selection of channel_stats
+/// (counting passes over `values`: no copy, no sort).
+[[nodiscard]] std::optional<ValueRange> percentile_range(std::span<const float> values,
+                                                         double percent);
+
 /// Counts of the finite values in `counts.size()` equal bins over [lo, hi] (the last bin holds
 /// hi; all values in bin 0 when lo == hi). Empty `counts` when no value is finite.
 struct Histogram {

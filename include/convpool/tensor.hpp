@@ -2,11 +2,13 @@
 /// \file tensor.hpp
 /// Shape and Tensor: an owning C×H×W float32 feature map, channels stored one after another;
 /// ImageU8: an owning 8-bit image, channels interleaved per pixel (H×W×C) as decoders give it.
+/// ValueRange and finite_value_range(), the finite [min, max] of a span of values.
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -153,5 +155,15 @@ private:
     Shape m_shape;
     std::vector<std::uint8_t, DefaultInitAllocator<std::uint8_t>> m_data;
 };
+
+/// A closed range of values [lo, hi], e.g. the values a colour map spans.
+struct ValueRange {
+    float lo = 0.0F;
+    float hi = 0.0F;
+};
+
+/// The smallest and largest finite value of `values`; NaN and +-inf are left out. Unset when no
+/// value is finite (all NaN or infinite, or `values` empty).
+[[nodiscard]] std::optional<ValueRange> finite_value_range(std::span<const float> values);
 
 }  // namespace convpool

@@ -32,13 +32,8 @@ enum class PictureKind {
 /// Small maps are enlarged by an integer factor with nearest neighbour.
 [[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind);
 
-/// A value range for colour mapping: feature maps drawn over one range share their colours.
-struct ValueRange {
-    float lo = 0.0F;
-    float hi = 0.0F;
-};
-
-/// As render_tensor, but feature maps are coloured over `range` instead of their own finite
+/// As render_tensor, but feature maps are coloured over `range` (a ValueRange, tensor.hpp: maps
+/// drawn over one range share their colours) instead of their own finite
 /// range (values outside it take the end colours), so that maps can be compared colour for
 /// colour (`convpool compare`). Natural pictures ignore `range`.
 [[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind, const ValueRange& range);
@@ -54,10 +49,27 @@ enum class ColorMap { viridis, inferno, magma, plasma, cividis, turbo, jet, hot,
 
 /// Which values share one colour range (`--scale`).
 enum class ColorScale {
-    stage,    ///< each picture over its own finite [min, max]
+    stage,    ///< each picture over its own range (finite [min, max] unless RangeRule says)
     channel,  ///< each channel of a picture over its own range (labelled per channel)
     global,   ///< every picture over RenderOptions::range (the caller's range of all stages)
 };
+
+/// How the colour range of feature maps is found from their values (`--range`), for each
+/// range ColorScale asks for (a picture, a channel, or all stages of an image).
+struct RangeRule {
+    /// 0: the finite [min, max] (`--range minmax`). 0 < percent < 50: the percent-th to the
+    /// (100 - percent)-th percentile of the finite values (`--range pP`, percentile_range());
+    /// values outside are clipped (drawn in the end colours) and the pictures say so.
+    double percent = 0.0;
+};
+
+/// The rule spelled `text` on the command line: `minmax`, or `pP` with 0 < P < 50 (`p1`: the
+/// 1st to the 99th percentile, `p0.5`: 0.5th to 99.5th). Throws UsageError naming `--range`.
+[[nodiscard]] RangeRule parse_range_rule(std::string_view text);
+
+/// The range `rule` gives `values` (non-finite values left out); unset when none is finite.
+[[nodiscard]] std::optional<ValueRange> value_range(std::span<const float> values,
+                                                    const RangeRule& rule);
 
 /// Pooling windows drawn over a map (`--grid-overlay`): which input cells feed which output.
 struct PoolGrid {
@@ -72,13 +84,11 @@ struct RenderOptions {
     bool diverging = true;  ///< signed maps (min < 0 < max) use blue-white-red centred on 0
     ColorScale scale = ColorScale::stage;
     std::optional<ValueRange> range;  ///< the range of ColorScale::global (unset: per stage)
+    RangeRule range_rule;             ///< min..max or percentiles (`--range`), for every scale
     int columns = 0;                  ///< channels per row of the grid; 0: ceil(sqrt(C))
     int display_height = 256;         ///< height of every item in the contact sheet
     bool smooth = false;  ///< sheet resampling: area/linear instead of nearest neighbour
 };
-
-/// The finite [min, max] of `values`; unset when none is finite.
-[[nodiscard]] std::optional<ValueRange> finite_value_range(std::span<const float> values);
 
 /// As render_tensor, drawn as `options` say.
 [[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& options);
@@ -88,7 +98,8 @@ struct RenderOptions {
                                      const Tensor& t, PictureKind kind,
                                      const RenderOptions& options);
 
-/// The value range a picture of `t` is drawn over, as a short label (`0..2.41`, `per channel`).
+/// The value range a picture of `t` is drawn over, as a short label (`0..2.41`, `per channel`;
+/// with percentiles `p1..p99: [0.01, 2.3], clipped`).
 [[nodiscard]] std::string range_label(const Tensor& t, PictureKind kind,
                                       const RenderOptions& options);
 

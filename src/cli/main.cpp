@@ -460,6 +460,11 @@ int main(int argc, char** argv) {
                     "(one range over all stages of an image; the input picture keeps its own)")
         ->check(CLI::IsMember({"stage", "channel", "global"}))
         ->capture_default_str();
+    std::string range_rule = "minmax";
+    run->add_option("--range", range_rule,
+                    "Colour range of feature maps: minmax (finite min to max), or pP with 0 < P < 50: the P-th "
+                    "to (100-P)-th percentile, values outside clipped (p1: 1st to 99th)")
+        ->capture_default_str();
     run->add_option("--columns", run_opts.render.columns, "Channels per row in stage pictures (0: square grid)")
         ->check(CLI::Range(0, 4096))
         ->capture_default_str();
@@ -639,6 +644,7 @@ int main(int argc, char** argv) {
                                 : scale == "channel" ? convpool::ColorScale::channel
                                                      : convpool::ColorScale::stage;
         run_opts.render.smooth = upscale == "smooth";
+        run_opts.render.range_rule = convpool::parse_range_rule(range_rule);
         run_opts.load.isolate_decoder = !in_process;
         run_opts.load.npy_chw = npy_layout == "chw";
         run_opts.emit = emit == "final" ? convpool::Emit::final : convpool::Emit::all;

@@ -1,7 +1,6 @@
 // norm - min-max normalisation to [0, 1], per channel or over the whole tensor.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "convpool/op.hpp"
 
@@ -10,15 +9,9 @@ namespace {
 
 /// Maps [min, max] of the finite values to [0, 1]; a constant map becomes 0; NaN stays NaN.
 void normalise(std::span<const float> src, std::span<float> dst) {
-    float lo = std::numeric_limits<float>::infinity();
-    float hi = -std::numeric_limits<float>::infinity();
-    for (const float v : src) {
-        if (std::isfinite(v)) {
-            lo = std::min(lo, v);
-            hi = std::max(hi, v);
-        }
-    }
-    const float range = hi - lo;
+    const auto finite = finite_value_range(src);
+    const float lo = finite ? finite->lo : 0.0F;
+    const float range = finite ? finite->hi - lo : 0.0F;
     for (std::size_t i = 0; i < src.size(); ++i) {
         const float v = src[i];
         if (!(range > 0.0F) || std::isnan(v)) {

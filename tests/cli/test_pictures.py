@@ -87,6 +87,55 @@ class PictureOptions(unittest.TestCase):
         self.assertIn("viridis", err)
         self.assertIn("turbo", err)
 
+    def test_range_percentiles_change_feature_pictures_and_minmax_is_the_default(self):
+        outs = {}
+        for name, extra in (("default", []), ("minmax", ["--range", "minmax"]),
+                            ("p1", ["--range", "p1"])):
+            outs[name] = os.path.join(self.tmp, name)
+            code, _, err = run("run", self.sample(), "-p", PIPE, "-o", outs[name], "-q",
+                               "--report", "none", *extra)
+            self.assertEqual(code, 0, f"{name}: {err}")
+
+        def read(name, f):
+            with open(os.path.join(outs[name], "camera", f), "rb") as fh:
+                return fh.read()
+
+        files = sorted(os.listdir(os.path.join(outs["default"], "camera")))
+        self.assertEqual(files, sorted(os.listdir(os.path.join(outs["p1"], "camera"))))
+        for f in files:
+            self.assertEqual(read("default", f), read("minmax", f), f)
+        # The input is drawn as the image itself; every feature-map picture and the sheet change,
+        # and the stage pictures gain a line under the colour bar (the clipped range).
+        self.assertEqual(read("default", "00_input.png"), read("p1", "00_input.png"))
+        for f in files:
+            if f != "00_input.png":
+                self.assertNotEqual(read("default", f), read("p1", f), f)
+        w0, h0 = png_size(os.path.join(outs["default"], "camera", "01_conv-sobel-x.png"))
+        w1, h1 = png_size(os.path.join(outs["p1"], "camera", "01_conv-sobel-x.png"))
+        self.assertEqual(h1, h0 + 16)
+        self.assertGreaterEqual(w1, w0)
+
+    def test_range_percentiles_work_with_every_scale_and_signed_mode(self):
+        for i, (scale, signed) in enumerate((("stage", "diverging"), ("channel", "colormap"),
+                                             ("global", "diverging"), ("global", "colormap"))):
+            out = os.path.join(self.tmp, f"o{i}")
+            code, _, err = run("run", self.sample("chelsea.png"), "-p", PIPE, "-o", out,
+                               "--range", "p0.5", "--scale", scale, "--signed", signed,
+                               "--grid-overlay", "-q", "--report", "none")
+            self.assertEqual(code, 0, f"{scale} {signed}: {err}")
+            self.assertTrue(os.path.isfile(os.path.join(out, "chelsea", "sheet.png")))
+
+    def test_bad_range_is_a_usage_error_in_one_line(self):
+        for bad in ("p50", "p0", "p", "1", "max", "p1%"):
+            out = os.path.join(self.tmp, "never")
+            code, stdout, err = run("run", self.sample(), "-p", "relu", "-o", out, "--range", bad)
+            self.assertEqual(code, 2, bad)
+            self.assertEqual(stdout, "", bad)
+            self.assertEqual(err.splitlines(), [
+                "convpool: error: --range: expected minmax or pP with 0 < P < 50 (p1: the 1st "
+                f"to 99th percentile, values outside clipped), got '{bad}'"])
+            self.assertFalse(os.path.exists(out), bad)
+
     def test_html_needs_an_output_directory(self):
         code, _, err = run("run", self.sample(), "-p", "relu", "-o", "-", "--emit", "final",
                            "--html")

@@ -1,0 +1,42 @@
+// Tensor helpers: the finite range of a span of values.
+#include <doctest/doctest.h>
+
+#include <limits>
+#include <vector>
+
+#include "convpool/tensor.hpp"
+
+using convpool::finite_value_range;
+
+namespace {
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kInf = std::numeric_limits<float>::infinity();
+}  // namespace
+
+TEST_CASE("finite_value_range: smallest and largest value, NaN and +-inf left out") {
+    const auto plain = finite_value_range(std::vector<float>{3, -2, 7, 0});
+    REQUIRE(plain);
+    CHECK(plain->lo == -2.0F);
+    CHECK(plain->hi == 7.0F);
+    // NaN first, so that a comparison-based scan that starts from element 0 would go wrong.
+    const auto mixed = finite_value_range(std::vector<float>{kNaN, 1, -kInf, 4, kInf, kNaN, -3});
+    REQUIRE(mixed);
+    CHECK(mixed->lo == -3.0F);
+    CHECK(mixed->hi == 4.0F);
+    const auto one = finite_value_range(std::vector<float>{kInf, 5, kNaN});
+    REQUIRE(one);
+    CHECK(one->lo == 5.0F);
+    CHECK(one->hi == 5.0F);
+    // The largest finite floats are values like any other.
+    const float big = std::numeric_limits<float>::max();
+    const auto extremes = finite_value_range(std::vector<float>{big, -big});
+    REQUIRE(extremes);
+    CHECK(extremes->lo == -big);
+    CHECK(extremes->hi == big);
+}
+
+TEST_CASE("finite_value_range: unset when no value is finite or there is none") {
+    CHECK_FALSE(finite_value_range(std::vector<float>{kNaN, kNaN}));
+    CHECK_FALSE(finite_value_range(std::vector<float>{kInf, -kInf, kNaN}));
+    CHECK_FALSE(finite_value_range(std::vector<float>{}));
+}
