@@ -1,19 +1,19 @@
 #include "convpool/bench.hpp"
 
+#include "convpool/error.hpp"
+#include "convpool/format.hpp"
+#include "convpool/image_io.hpp"
+#include "convpool/parallel.hpp"
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <thread>
-
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/parallel.hpp"
 
 namespace convpool {
 namespace {

@@ -2,13 +2,13 @@
 #include "convpool/chart.hpp"
 
 #include <fmt/format.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 
 namespace convpool {
 namespace {
@@ -105,7 +105,8 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
 
 Picture render_line_chart(const LineChart& chart, int width, int height) {
     Picture p{width, height,
-              std::vector<std::uint8_t>(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3, 255)};
+              std::vector<std::uint8_t>(
+                  static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3, 255)};
     cv::Mat m(height, width, CV_8UC3, p.rgb.data());
     Extent xs;
     Extent ys;
@@ -162,9 +163,11 @@ Picture render_line_chart(const LineChart& chart, int width, int height) {
         return static_cast<int>(std::lround(left + (x - xs.lo) / (xs.hi - xs.lo) * (right - left)));
     };
     const auto py = [&](double y) {
-        return static_cast<int>(std::lround(bottom - (y - ys.lo) / (ys.hi - ys.lo) * (bottom - top)));
+        return static_cast<int>(
+            std::lround(bottom - (y - ys.lo) / (ys.hi - ys.lo) * (bottom - top)));
     };
-    put_text(m, chart.title, std::max(4, (width - text_width(chart.title, kTitle)) / 2), 22, kTitle);
+    put_text(m, chart.title, std::max(4, (width - text_width(chart.title, kTitle)) / 2), 22,
+             kTitle);
     for (const double t : yticks) {
         if (t < ys.lo - 1e-12 || t > ys.hi + 1e-12) {
             continue;

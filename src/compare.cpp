@@ -1,16 +1,16 @@
 #include "convpool/compare.hpp"
 
+#include "convpool/error.hpp"
+#include "convpool/format.hpp"
+#include "convpool/image_io.hpp"
+#include "convpool/pipeline.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
-
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/pipeline.hpp"
 
 namespace convpool {
 namespace {
@@ -100,8 +100,9 @@ CompareResult compare(const Tensor& input, const CompareOptions& options) {
         const bool natural = i == 0;
         const bool is_pre = i + 1 == stages.size() && !natural;
         const PictureKind kind = natural ? PictureKind::natural : PictureKind::feature_maps;
-        items.push_back({is_pre ? render_tensor(stages[i], kind, range) : render_tensor(stages[i], kind),
-                         labels[i] + (is_pre ? " (pool input)" : ""), to_string(stages[i].shape())});
+        items.push_back(
+            {is_pre ? render_tensor(stages[i], kind, range) : render_tensor(stages[i], kind),
+             labels[i] + (is_pre ? " (pool input)" : ""), to_string(stages[i].shape())});
     }
     for (const auto& p : result.report.pools) {
         items.push_back({render_tensor(p.pooled, PictureKind::feature_maps, range), p.target.pool,
@@ -110,11 +111,13 @@ CompareResult compare(const Tensor& input, const CompareOptions& options) {
     const Picture body = contact_sheet(items, options.sheet_height);
     const Tensor bar(Shape{1, 1, 2}, std::vector<float>{range.lo, range.hi});
     const std::string stride = options.stride.empty() ? options.kernel : options.stride;
-    result.sheet = titled_picture(
-        body,
-        fmt::format("convpool compare: {}  k={} s={}  (pool input and pooled maps: one colour range, bar below)",
-                    std::filesystem::path(options.input_name).filename().string(), options.kernel, stride),
-        bar, PictureKind::feature_maps);
+    result.sheet =
+        titled_picture(body,
+                       fmt::format("convpool compare: {}  k={} s={}  (pool input and pooled maps: "
+                                   "one colour range, bar below)",
+                                   std::filesystem::path(options.input_name).filename().string(),
+                                   options.kernel, stride),
+                       bar, PictureKind::feature_maps);
     return result;
 }
 
@@ -125,62 +128,76 @@ std::string compare_table(const ProbeReport& report) {
         sw = std::max(sw, p.target.pool.size());
     }
     std::string out = fmt::format(
-        "compare: {} {} | prefix '{}' | seed {} | shift: 1 px (mean of 8 directions) | noise: gaussian sigma {}\n",
+        "compare: {} {} | prefix '{}' | seed {} | shift: 1 px (mean of 8 directions) | noise: "
+        "gaussian sigma {}\n",
         report.input, to_string(report.input_shape), report.pipeline, o.seed,
         o.noise.empty() ? std::string("-") : num(o.noise.front()));
-    out += fmt::format("{:<{}} {:>11} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} "
-                       "{:>6} {:>7} {:>6}\n",
-                       "stage", sw, "shape", "min", "max", "mean", "std", "H", "ms", "ident", "pre", "corr", "pre",
-                       "nPSNR", "nSSIM", "rPSNR", "rSSIM", "uPSNR", "disc");
+    out += fmt::format(
+        "{:<{}} {:>11} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} "
+        "{:>7} "
+        "{:>6} {:>7} {:>6}\n",
+        "stage", sw, "shape", "min", "max", "mean", "std", "H", "ms", "ident", "pre", "corr", "pre",
+        "nPSNR", "nSSIM", "rPSNR", "rSSIM", "uPSNR", "disc");
     for (const auto& p : report.pools) {
         const Summary s = summarize(p);
         const auto& l = p.loss;
-        out += fmt::format("{:<{}} {:>11} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} "
-                           "{:>7} {:>6} {:>7} {:>6}\n",
-                           p.target.pool, sw, to_string(p.pool_shape), num(p.stats.min), num(p.stats.max),
-                           num(p.stats.mean), num(p.stats.std), num(p.stats.entropy), num(p.milliseconds),
-                           s.identical, s.pre_identical, s.correlation, s.pre_correlation, s.noise_psnr,
-                           s.noise_ssim, num(l.psnr_nearest), num(l.ssim_nearest),
-                           l.psnr_unpool ? num(*l.psnr_unpool) : "-", num(l.discarded));
+        out += fmt::format(
+            "{:<{}} {:>11} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} "
+            "{:>7} {:>6} {:>7} {:>6}\n",
+            p.target.pool, sw, to_string(p.pool_shape), num(p.stats.min), num(p.stats.max),
+            num(p.stats.mean), num(p.stats.std), num(p.stats.entropy), num(p.milliseconds),
+            s.identical, s.pre_identical, s.correlation, s.pre_correlation, s.noise_psnr,
+            s.noise_ssim, num(l.psnr_nearest), num(l.ssim_nearest),
+            l.psnr_unpool ? num(*l.psnr_unpool) : "-", num(l.discarded));
     }
     if (!report.pools.empty()) {
         const auto& p = report.pools.front();
         out += fmt::format(
-            "pool input {} ({} bytes as float32), entropy {} bits; noise PSNR of the pool input {} dB\n",
+            "pool input {} ({} bytes as float32), entropy {} bits; noise PSNR of the pool input {} "
+            "dB\n",
             to_string(p.pre_shape), p.pre_shape.elements() * sizeof(float), num(p.loss.entropy_pre),
             summarize(p).pre_noise_psnr);
     }
-    out += "H: entropy (bits); ident/corr: output unchanged by a 1 px shift (share identical, correlation), pre: the "
-           "pool input; nPSNR/nSSIM: pooled(noisy) vs pooled(clean); rPSNR/rSSIM: pool input rebuilt by "
-           "nearest upsampling; uPSNR: by unpooling max switches; disc: share of the pool input that reaches no "
-           "output\n";
+    out +=
+        "H: entropy (bits); ident/corr: output unchanged by a 1 px shift (share identical, "
+        "correlation), pre: the "
+        "pool input; nPSNR/nSSIM: pooled(noisy) vs pooled(clean); rPSNR/rSSIM: pool input rebuilt "
+        "by "
+        "nearest upsampling; uPSNR: by unpooling max switches; disc: share of the pool input that "
+        "reaches no "
+        "output\n";
     return out;
 }
 
 std::string compare_csv(const ProbeReport& report) {
     std::string out =
-        "mode,stage,channels,height,width,elements,bytes,min,max,mean,std,entropy,ms,shift1_identical,"
-        "shift1_correlation,pre_shift1_identical,pre_shift1_correlation,noise_sigma,noise_psnr_db,noise_ssim,"
-        "pre_noise_psnr_db,nearest_psnr_db,nearest_ssim,unpool_psnr_db,unpool_ssim,discarded_fraction\n";
+        "mode,stage,channels,height,width,elements,bytes,min,max,mean,std,entropy,ms,shift1_"
+        "identical,"
+        "shift1_correlation,pre_shift1_identical,pre_shift1_correlation,noise_sigma,noise_psnr_db,"
+        "noise_ssim,"
+        "pre_noise_psnr_db,nearest_psnr_db,nearest_ssim,unpool_psnr_db,unpool_ssim,discarded_"
+        "fraction\n";
     const std::string sigma = report.options.noise.empty() ? "" : num(report.options.noise.front());
     for (const auto& p : report.pools) {
         const Summary s = summarize(p);
         const auto& l = p.loss;
         const auto blank = [](const std::string& v) { return v == "-" ? std::string() : v; };
-        out += fmt::format("{},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                           p.target.label, p.stage, p.pool_shape.channels, p.pool_shape.height, p.pool_shape.width,
-                           p.pool_shape.elements(), p.pool_shape.elements() * sizeof(float), num(p.stats.min),
-                           num(p.stats.max), num(p.stats.mean), num(p.stats.std), num(p.stats.entropy),
-                           num(p.milliseconds), blank(s.identical), blank(s.correlation), blank(s.pre_identical),
-                           blank(s.pre_correlation), sigma, blank(s.noise_psnr), blank(s.noise_ssim),
-                           blank(s.pre_noise_psnr), num(l.psnr_nearest), num(l.ssim_nearest),
-                           l.psnr_unpool ? num(*l.psnr_unpool) : "", l.ssim_unpool ? num(*l.ssim_unpool) : "",
-                           num(l.discarded));
+        out += fmt::format(
+            "{},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            p.target.label, p.stage, p.pool_shape.channels, p.pool_shape.height, p.pool_shape.width,
+            p.pool_shape.elements(), p.pool_shape.elements() * sizeof(float), num(p.stats.min),
+            num(p.stats.max), num(p.stats.mean), num(p.stats.std), num(p.stats.entropy),
+            num(p.milliseconds), blank(s.identical), blank(s.correlation), blank(s.pre_identical),
+            blank(s.pre_correlation), sigma, blank(s.noise_psnr), blank(s.noise_ssim),
+            blank(s.pre_noise_psnr), num(l.psnr_nearest), num(l.ssim_nearest),
+            l.psnr_unpool ? num(*l.psnr_unpool) : "", l.ssim_unpool ? num(*l.ssim_unpool) : "",
+            num(l.discarded));
     }
     return out;
 }
 
-std::vector<std::string> write_compare_outputs(const CompareResult& result, const std::string& dir) {
+std::vector<std::string> write_compare_outputs(const CompareResult& result,
+                                               const std::string& dir) {
     create_output_dir(dir);
     std::vector<std::string> files;
     const auto write = [&](const std::string& name, const std::string& bytes) {

@@ -14,8 +14,8 @@ long long floor_div(long long num, long long den) {
 int output_extent(int in, const Axis& axis) noexcept {
     // In ceil mode PyTorch accepts a window longer than the padded input as long as the rounded
     // count is positive, so a negative span is not rejected up front.
-    const long long span = static_cast<long long>(in) + axis.pad_begin + axis.pad_end -
-                           axis.effective_kernel();
+    const long long span =
+        static_cast<long long>(in) + axis.pad_begin + axis.pad_end - axis.effective_kernel();
     long long out = floor_div(span + (axis.ceil ? axis.stride - 1 : 0), axis.stride) + 1;
     // Ceil mode: the last window must start inside the input or the begin padding.
     if (axis.ceil && out > 0 &&
@@ -35,15 +35,15 @@ AxisCoverage axis_coverage(int in, const Axis& axis) noexcept {
     floor_axis.ceil = false;
     const int floor_out = output_extent(in, floor_axis);
     if (axis.ceil) {
-        const long long span = static_cast<long long>(in) + axis.pad_begin + axis.pad_end -
-                               axis.effective_kernel();
+        const long long span =
+            static_cast<long long>(in) + axis.pad_begin + axis.pad_end - axis.effective_kernel();
         const long long raw = floor_div(span + axis.stride - 1, axis.stride) + 1;
         cov.ceil_added = cov.out > floor_out;
         cov.ceil_dropped = raw > cov.out;
     }
     // Last input cell read by the last window (exclusive end), in input coordinates.
-    const long long last_end = static_cast<long long>(cov.out - 1) * axis.stride -
-                               axis.pad_begin + axis.effective_kernel();
+    const long long last_end = static_cast<long long>(cov.out - 1) * axis.stride - axis.pad_begin +
+                               axis.effective_kernel();
     cov.uncovered_end = static_cast<int>(std::max<long long>(0, in - last_end));
     return cov;
 }

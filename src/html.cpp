@@ -1,5 +1,9 @@
 #include "convpool/html.hpp"
 
+#include "convpool/format.hpp"
+#include "convpool/image_io.hpp"
+#include "convpool/run.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,10 +13,6 @@
 #include <span>
 #include <system_error>
 #include <vector>
-
-#include "convpool/format.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/run.hpp"
 
 namespace convpool {
 namespace fs = std::filesystem;
@@ -124,16 +124,17 @@ std::string histogram_svg(const Histogram& h) {
             h.counts[i]);
     }
     // Axes and ticks.
-    svg += fmt::format("<path d=\"M{0} {1} V{2} H{3}\" stroke=\"#444\" fill=\"none\"/>", kLeft, kTop,
-                       kTop + ph, kLeft + pw);
+    svg += fmt::format("<path d=\"M{0} {1} V{2} H{3}\" stroke=\"#444\" fill=\"none\"/>", kLeft,
+                       kTop, kTop + ph, kLeft + pw);
     for (int e = 0; e <= static_cast<int>(ymax); ++e) {
         const double y = y_of(std::pow(10.0, e) - (e == 0 ? 1.0 : 0.0));
         svg += fmt::format(
             "<line x1=\"{0}\" y1=\"{1:.2f}\" x2=\"{2}\" y2=\"{1:.2f}\" stroke=\"#444\"/>"
             "<text x=\"{3}\" y=\"{4:.2f}\" text-anchor=\"end\">{5}</text>",
             kLeft - 3, y, kLeft, kLeft - 5, y + 3.5,
-            e == 0 ? std::string("0") : (e < 4 ? fmt::format("{}", std::lround(std::pow(10.0, e)))
-                                               : fmt::format("1e{}", e)));
+            e == 0 ? std::string("0")
+                   : (e < 4 ? fmt::format("{}", std::lround(std::pow(10.0, e)))
+                            : fmt::format("1e{}", e)));
     }
     const auto x_tick = [&](double value, const char* anchor) {
         const double span = h.hi - h.lo;
@@ -178,8 +179,9 @@ std::string flow_html(const ImageReport& img) {
         if (st.index > 0) {
             out += "<span class=\"arrow\">&rarr;</span>";
         }
-        out += fmt::format("<span class=\"box\"><span class=\"op\">{}</span> <code>{}</code></span>",
-                           html_escape(st.op), html_escape(to_string(st.shape)));
+        out +=
+            fmt::format("<span class=\"box\"><span class=\"op\">{}</span> <code>{}</code></span>",
+                        html_escape(st.op), html_escape(to_string(st.shape)));
     }
     return out + "</div>";
 }
@@ -241,8 +243,8 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
         "class=\"muted\">{}</span></h3><div class=\"pics\">{}</div>{}{}</div><div>{}"
         "<div class=\"muted\">{:.2f} ms, {} elements, {:.4g}&times; the previous stage</div>{}"
         "</div></div>",
-        pos, st.index, st.index, html_escape(st.stage), html_escape(to_string(st.shape)),
-        pics, links.empty() ? std::string() : "<p>files:" + links + "</p>",
+        pos, st.index, st.index, html_escape(st.stage), html_escape(to_string(st.shape)), pics,
+        links.empty() ? std::string() : "<p>files:" + links + "</p>",
         notes.empty() ? std::string() : "<ul class=\"muted\">" + notes + "</ul>",
         histogram_svg(st.histogram), st.milliseconds, st.elements(), st.ratio_previous, channels);
 }
@@ -304,10 +306,13 @@ std::string index_html(const RunReport& report, const std::string& out_dir) {
                                          : fmt::format("<img src=\"{}\" alt=\"\" loading=\"lazy\">",
                                                        html_escape(urls.front()));
         if (thumb.empty()) {
-            thumb = "<img alt=\"\" src=\"data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==\">";
+            thumb =
+                "<img alt=\"\" "
+                "src=\"data:image/gif;base64,R0lGODlhAQABAIAAAP///"
+                "wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==\">";
         }
-        out += fmt::format("<a href=\"#img{}\">{}<span class=\"name\">{}{}</span></a>", pos,
-                           thumb, html_escape(fs::path(img.input).filename().string()),
+        out += fmt::format("<a href=\"#img{}\">{}<span class=\"name\">{}{}</span></a>", pos, thumb,
+                           html_escape(fs::path(img.input).filename().string()),
                            img.ok ? "" : " <span class=\"error\">failed</span>");
     }
     return out + "</div></nav>\n";
@@ -320,12 +325,23 @@ std::string html_escape(const std::string& text) {
     out.reserve(text.size());
     for (const char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -355,7 +371,8 @@ std::string report_html(const RunReport& report, const std::string& out_dir) {
         "<meta name=\"generator\" content=\"convpool {}\">"
         "<title>convpool report: {}</title><style>{}</style></head><body>\n"
         "<header><h1>convpool report</h1><p>Pipeline <code>{}</code> "
-        "&middot; semantics {} &middot; {} image{}, {} ok, {} failed &middot; <a href=\"report.json\">report.json</a> "
+        "&middot; semantics {} &middot; {} image{}, {} ok, {} failed &middot; <a "
+        "href=\"report.json\">report.json</a> "
         "&middot; <a href=\"report.csv\">report.csv</a></p>",
         CONVPOOL_VERSION, html_escape(report.pipeline), kStyle, html_escape(report.pipeline),
         html_escape(report.semantics), report.images.size(), report.images.size() == 1 ? "" : "s",

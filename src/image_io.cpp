@@ -1,36 +1,36 @@
 #include "convpool/image_io.hpp"
 
-#include <fcntl.h>
-#include <fmt/format.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <spawn.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <array>
-#include <atomic>
-#include <cstdio>
-#include <cerrno>
-#include <cmath>
-#include <csignal>
-#include <cstring>
-#include <filesystem>
-#include <functional>
-#include <limits>
-#include <opencv2/core.hpp>
-#include <opencv2/core/utils/logger.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-#include <vector>
-
 #include "convpool/error.hpp"
 #include "convpool/image_probe.hpp"
 #include "convpool/npy.hpp"
 #include "convpool/parallel.hpp"
 #include "convpool/png.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <vector>
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -98,8 +98,10 @@ Tensor u8_mat_to_tensor(const cv::Mat& mat) {
                              const int src = channels == 1 ? 0 : 2 - c;
                              float* dst = t.channel(c).data() + y * cols;
                              for (std::size_t x = 0; x < cols; ++x) {
-                                 dst[x] = static_cast<float>(row[x * static_cast<std::size_t>(step) +
-                                                                 static_cast<std::size_t>(src)]) * scale;
+                                 dst[x] =
+                                     static_cast<float>(row[x * static_cast<std::size_t>(step) +
+                                                            static_cast<std::size_t>(src)]) *
+                                     scale;
                              }
                          }
                      }
@@ -146,8 +148,7 @@ Tensor mat_to_tensor(const cv::Mat& mat) {
         auto dst = t.channel(static_cast<int>(c));
         for (int y = 0; y < mat.rows; ++y) {
             const float* row = p.ptr<float>(y);
-            std::copy(row, row + mat.cols,
-                      dst.begin() + static_cast<std::ptrdiff_t>(y) * mat.cols);
+            std::copy(row, row + mat.cols, dst.begin() + static_cast<std::ptrdiff_t>(y) * mat.cols);
         }
     }
     return t;
@@ -186,17 +187,19 @@ bool luminance_only(const ImageHeader& header, bool luminance) {
 }
 
 /// Decodes in this process. A decoder that aborts takes the process with it.
-cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance) {
+cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& header,
+                    bool luminance) {
     cv::setNumThreads(0);
     cv::Mat mat;
     try {
         const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
                           const_cast<unsigned char*>(bytes.data()));  // NOLINT: read only
         const QuietStderr quiet;
-        mat = cv::imdecode(buf, luminance_only(header, luminance) ? cv::IMREAD_GRAYSCALE
-                                                                  : cv::IMREAD_UNCHANGED);
+        mat = cv::imdecode(
+            buf, luminance_only(header, luminance) ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
-        throw InputError(fmt::format("cannot decode {} data: {}", format_name(header.format), e.msg));
+        throw InputError(
+            fmt::format("cannot decode {} data: {}", format_name(header.format), e.msg));
     }
     if (mat.empty()) {
         throw InputError(fmt::format("cannot decode {} data (corrupt or truncated)",
@@ -306,7 +309,8 @@ bool receive_request(int sock, int& in_fd, int& out_fd) {
         n = ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
     const cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
-    if (n != 1 || c == nullptr || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
+    if (n != 1 || c == nullptr || c->cmsg_type != SCM_RIGHTS ||
+        c->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
         return false;
     }
     std::array<int, 2> fds{};
@@ -347,9 +351,11 @@ public:
             ::ftruncate(out.fd, static_cast<off_t>(size)) != 0) {
             throw InputError(fmt::format("cannot prepare the decoder: {}", std::strerror(errno)));
         }
-        void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, out.fd, 0);
+        void* mem =
+            ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, out.fd, 0);
         if (mem == MAP_FAILED) {
-            throw InputError(fmt::format("cannot reserve memory to decode: {}", std::strerror(errno)));
+            throw InputError(
+                fmt::format("cannot reserve memory to decode: {}", std::strerror(errno)));
         }
         const Unmapper unmap{mem, size};
         auto* result = static_cast<ChildResult*>(mem);
@@ -440,13 +446,14 @@ private:
         if (WIFSIGNALED(wstatus)) {
             const int sig = WTERMSIG(wstatus);
             if (sig == SIGALRM) {
-                return fmt::format("{} decoder took more than {} s; gave up", format_name(header.format),
-                                   kDecodeSeconds);
+                return fmt::format("{} decoder took more than {} s; gave up",
+                                   format_name(header.format), kDecodeSeconds);
             }
             return fmt::format("{} decoder crashed on this file ({})", format_name(header.format),
                                strsignal(sig));
         }
-        return fmt::format("{} decoder ended without a result (exit {})", format_name(header.format),
+        return fmt::format("{} decoder ended without a result (exit {})",
+                           format_name(header.format),
                            WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
     }
 
@@ -455,8 +462,8 @@ private:
 };
 
 /// Decodes in this thread's decoding child (started on first use); see DecoderProcess::decode.
-void decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance,
-                     const std::function<void(const cv::Mat&)>& use) {
+void decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header,
+                     bool luminance, const std::function<void(const cv::Mat&)>& use) {
     thread_local DecoderProcess decoder;
     decoder.decode(bytes, header, luminance, use);
 }
@@ -500,8 +507,8 @@ std::vector<unsigned char> read_image_file(const std::string& path, const LoadOp
         throw InputError("not a regular file");
     }
     if (static_cast<std::size_t>(st.st_size) > options.max_bytes) {
-        throw InputError(fmt::format("file is too large ({} bytes, at most {})", st.st_size,
-                                     options.max_bytes));
+        throw InputError(
+            fmt::format("file is too large ({} bytes, at most {})", st.st_size, options.max_bytes));
     }
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
@@ -531,9 +538,9 @@ bool is_image_path(const std::string& path) {
     std::string ext = std::filesystem::path(path).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    static const std::vector<std::string> known{".png", ".jpg",  ".jpeg", ".jpe", ".tif",
+    static const std::vector<std::string> known{".png",  ".jpg", ".jpeg", ".jpe",  ".tif",
                                                 ".tiff", ".bmp", ".dib",  ".webp", ".pnm",
-                                                ".pgm", ".ppm",  ".pbm",  ".pam", ".npy"};
+                                                ".pgm",  ".ppm", ".pbm",  ".pam",  ".npy"};
     return std::find(known.begin(), known.end(), ext) != known.end();
 }
 
@@ -579,7 +586,6 @@ ImageU8 load_image_u8(const std::string& path, const LoadOptions& options) {
     return image;
 }
 
-
 std::string encoding_extension(ImageEncoding encoding, int channels) {
     switch (encoding) {
         case ImageEncoding::png:
@@ -598,9 +604,10 @@ std::string encode_image(const Tensor& t, ImageEncoding encoding) {
     }
     const Shape& s = t.shape();
     if (s.channels != 1 && s.channels != 3) {
-        throw ShapeError(fmt::format("an 8-bit {} holds 1 or 3 channels, the final stage has {} "
-                                     "(use --format npy)",
-                                     encoding == ImageEncoding::png ? "PNG" : "PGM/PPM", s.channels));
+        throw ShapeError(
+            fmt::format("an 8-bit {} holds 1 or 3 channels, the final stage has {} "
+                        "(use --format npy)",
+                        encoding == ImageEncoding::png ? "PNG" : "PGM/PPM", s.channels));
     }
     // No finite value at all counts as [0, 1]: +inf is drawn white, the rest black.
     const auto finite = finite_value_range(t.data());
@@ -612,19 +619,22 @@ std::string encode_image(const Tensor& t, ImageEncoding encoding) {
     std::vector<unsigned char> px(s.elements());
     const std::size_t plane = s.plane();
     const auto channels = static_cast<std::size_t>(s.channels);
-    parallel_for(plane, kMinBytesPerThread / (channels * 5), [&](std::size_t begin, std::size_t end) {
-        for (std::size_t c = 0; c < channels; ++c) {
-            const float* src = t.channel(static_cast<int>(c)).data();
-            for (std::size_t i = begin; i < end; ++i) {
-                const float v = src[i];
-                const float x = std::isfinite(v) ? (v - offset) / span : (v > 0 ? 1.0F : 0.0F);
-                const float level = std::clamp(x, 0.0F, 1.0F) * 255.0F;
-                px[i * channels + c] = static_cast<unsigned char>(static_cast<int>(static_cast<double>(level) + 0.5));
+    parallel_for(
+        plane, kMinBytesPerThread / (channels * 5), [&](std::size_t begin, std::size_t end) {
+            for (std::size_t c = 0; c < channels; ++c) {
+                const float* src = t.channel(static_cast<int>(c)).data();
+                for (std::size_t i = begin; i < end; ++i) {
+                    const float v = src[i];
+                    const float x = std::isfinite(v) ? (v - offset) / span : (v > 0 ? 1.0F : 0.0F);
+                    const float level = std::clamp(x, 0.0F, 1.0F) * 255.0F;
+                    px[i * channels + c] = static_cast<unsigned char>(
+                        static_cast<int>(static_cast<double>(level) + 0.5));
+                }
             }
-        }
-    });
+        });
     if (encoding == ImageEncoding::pgm) {
-        std::string out = fmt::format("P{}\n{} {}\n255\n", s.channels == 3 ? 6 : 5, s.width, s.height);
+        std::string out =
+            fmt::format("P{}\n{} {}\n255\n", s.channels == 3 ? 6 : 5, s.width, s.height);
         out.append(reinterpret_cast<const char*>(px.data()), px.size());
         return out;
     }
@@ -656,7 +666,8 @@ std::vector<unsigned char> read_stdin(std::size_t max_bytes) {
 void write_file_atomic(const std::string& path, std::span<const char> bytes) {
     const std::filesystem::path target(path);
     const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
-    std::string tmpl = (std::filesystem::path(dir) / ("." + target.filename().string() + ".XXXXXX")).string();
+    std::string tmpl =
+        (std::filesystem::path(dir) / ("." + target.filename().string() + ".XXXXXX")).string();
     const int fd = ::mkstemp(tmpl.data());
     if (fd < 0) {
         throw OutputError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
@@ -726,7 +737,8 @@ int decode_child_main() noexcept {
         std::vector<unsigned char> bytes(static_cast<std::size_t>(in_stat.st_size));
         std::size_t got = 0;
         while (got < bytes.size()) {
-            const ssize_t n = ::pread(in.fd, bytes.data() + got, bytes.size() - got, static_cast<off_t>(got));
+            const ssize_t n =
+                ::pread(in.fd, bytes.data() + got, bytes.size() - got, static_cast<off_t>(got));
             if (n < 0 && errno == EINTR) {
                 continue;
             }

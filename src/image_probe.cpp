@@ -1,13 +1,13 @@
 #include "convpool/image_probe.hpp"
 
+#include "convpool/error.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
-
-#include "convpool/error.hpp"
 
 namespace convpool {
 namespace {
@@ -83,8 +83,8 @@ ImageHeader probe_jpeg(Bytes b) {
         if (len < 2) {
             throw InputError("jpeg header is malformed (bad segment length)");
         }
-        const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                         marker != 0xCC;
+        const bool sof =
+            marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
         if (sof) {
             h.height = be(b, at + 5, 2, "jpeg");
             h.width = be(b, at + 7, 2, "jpeg");

@@ -1,19 +1,17 @@
 #include "convpool/kernels.hpp"
 
+#include "convpool/error.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
-#include "convpool/error.hpp"
-
 namespace convpool {
 namespace {
 
-Matrix fixed3(std::initializer_list<float> v) {
-    return Matrix{3, 3, std::vector<float>(v)};
-}
+Matrix fixed3(std::initializer_list<float> v) { return Matrix{3, 3, std::vector<float>(v)}; }
 
 /// OpenCV's sigma for a Gaussian of k taps when none is given.
 double sigma_for_size(int k) { return 0.3 * ((k - 1) * 0.5 - 1.0) + 0.8; }

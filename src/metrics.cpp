@@ -1,5 +1,9 @@
 #include "convpool/metrics.hpp"
 
+#include "convpool/error.hpp"
+#include "convpool/format.hpp"
+#include "convpool/report.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,10 +11,6 @@
 #include <cmath>
 #include <limits>
 #include <vector>
-
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/report.hpp"
 
 namespace convpool {
 namespace {
@@ -49,9 +49,11 @@ std::vector<double> blur_axis(const std::vector<double>& v, std::size_t step, in
         const int pos = static_cast<int>((i / step) % static_cast<std::size_t>(count));
         double sum = 0.0;
         double weight = 0.0;
-        for (int d = std::max(-kSsimRadius, -pos); d <= std::min(kSsimRadius, count - 1 - pos); ++d) {
+        for (int d = std::max(-kSsimRadius, -pos); d <= std::min(kSsimRadius, count - 1 - pos);
+             ++d) {
             const double k = g[static_cast<std::size_t>(d + kSsimRadius)];
-            sum += k * v[static_cast<std::size_t>(static_cast<std::ptrdiff_t>(i) + d * static_cast<std::ptrdiff_t>(step))];
+            sum += k * v[static_cast<std::size_t>(static_cast<std::ptrdiff_t>(i) +
+                                                  d * static_cast<std::ptrdiff_t>(step))];
             weight += k;
         }
         out[i] = sum / weight;
@@ -145,7 +147,8 @@ double ssim(const Tensor& clean, const Tensor& test) {
 
 double normalized_correlation(std::span<const float> a, std::span<const float> b) {
     if (a.size() != b.size()) {
-        throw ShapeError(fmt::format("normalized_correlation: {} and {} values", a.size(), b.size()));
+        throw ShapeError(
+            fmt::format("normalized_correlation: {} and {} values", a.size(), b.size()));
     }
     double sa = 0.0;
     double sb = 0.0;

@@ -1,5 +1,7 @@
 #include "convpool/npy.hpp"
 
+#include "convpool/error.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,8 +10,6 @@
 #include <cstring>
 #include <limits>
 #include <vector>
-
-#include "convpool/error.hpp"
 
 namespace convpool {
 namespace {
@@ -61,7 +61,8 @@ T read_value(const unsigned char* p, bool swap) {
 }  // namespace
 
 bool is_npy(std::span<const unsigned char> bytes) noexcept {
-    return bytes.size() >= sizeof(kMagic) && std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin());
+    return bytes.size() >= sizeof(kMagic) &&
+           std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin());
 }
 
 Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
@@ -72,13 +73,15 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
     std::size_t header_len = 0;
     std::size_t offset = 0;
     if (major == 1) {
-        header_len = static_cast<std::size_t>(bytes[8]) | (static_cast<std::size_t>(bytes[9]) << 8U);
+        header_len =
+            static_cast<std::size_t>(bytes[8]) | (static_cast<std::size_t>(bytes[9]) << 8U);
         offset = 10;
     } else if (major == 2 || major == 3) {
         if (bytes.size() < 12) {
             throw InputError("truncated .npy header");
         }
-        header_len = static_cast<std::size_t>(bytes[8]) | (static_cast<std::size_t>(bytes[9]) << 8U) |
+        header_len = static_cast<std::size_t>(bytes[8]) |
+                     (static_cast<std::size_t>(bytes[9]) << 8U) |
                      (static_cast<std::size_t>(bytes[10]) << 16U) |
                      (static_cast<std::size_t>(bytes[11]) << 24U);
         offset = 12;
@@ -108,7 +111,8 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
         }
     }
     if (dims.size() != 2 && dims.size() != 3) {
-        throw InputError(fmt::format("npy array has shape {}; expected (H, W) or (H, W, C)", shape_text));
+        throw InputError(
+            fmt::format("npy array has shape {}; expected (H, W) or (H, W, C)", shape_text));
     }
     if (descr.size() < 3) {
         throw InputError(fmt::format("unsupported npy dtype '{}'", descr));
@@ -128,7 +132,8 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
         item = 2;
     }
     if (item == 0 || kind == "i4" || kind == "u4") {
-        throw InputError(fmt::format("unsupported npy dtype '{}' (float32, float64, uint8, uint16)", descr));
+        throw InputError(
+            fmt::format("unsupported npy dtype '{}' (float32, float64, uint8, uint16)", descr));
     }
     long long h = dims[0];
     long long w = dims[1];
@@ -191,8 +196,9 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
 
 std::string encode_npy(const Tensor& t) {
     const Shape& s = t.shape();
-    std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}, {}), }}",
-                                     s.channels, s.height, s.width);
+    std::string header =
+        fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}, {}), }}",
+                    s.channels, s.height, s.width);
     // Pad so that the data starts on a 64-byte boundary; the header ends with '\n'.
     const std::size_t base = 10 + header.size() + 1;
     header.append((64 - base % 64) % 64, ' ');

@@ -1,8 +1,8 @@
 #include "convpool/op.hpp"
 
-#include <stdexcept>
-
 #include "convpool/error.hpp"
+
+#include <stdexcept>
 
 namespace convpool {
 

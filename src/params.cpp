@@ -1,12 +1,12 @@
 #include "convpool/params.hpp"
 
+#include "convpool/error.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-
-#include "convpool/error.hpp"
 
 namespace convpool {
 namespace {
@@ -73,17 +73,15 @@ long long parse_integer(std::string_view text, std::string_view what) {
 
 void check_range(double v, const ParamSpec& spec, std::string_view what, std::string_view text) {
     if (v < spec.min || v > spec.max) {
-        throw UsageError(
-            fmt::format("{}: {} is out of range ({})", what, text, range_text(spec)));
+        throw UsageError(fmt::format("{}: {} is out of range ({})", what, text, range_text(spec)));
     }
 }
 
 Matrix parse_matrix(std::string_view text, std::string_view what) {
     std::string_view t = trim(text);
     if (t.size() < 2 || t.front() != '[' || t.back() != ']') {
-        throw UsageError(
-            fmt::format("{}: expected a matrix like [1 0 -1; 2 0 -2; 1 0 -1], got '{}'", what,
-                        text));
+        throw UsageError(fmt::format(
+            "{}: expected a matrix like [1 0 -1; 2 0 -2; 1 0 -1], got '{}'", what, text));
     }
     t = t.substr(1, t.size() - 2);
     Matrix m;
@@ -103,13 +101,13 @@ Matrix parse_matrix(std::string_view text, std::string_view what) {
             pos = tok_end + 1;
         }
         if (cols == 0) {
-            throw UsageError(fmt::format("{}: matrix row {} is empty in '{}'", what, m.rows + 1,
-                                         text));
+            throw UsageError(
+                fmt::format("{}: matrix row {} is empty in '{}'", what, m.rows + 1, text));
         }
         if (m.rows > 0 && cols != m.cols) {
-            throw UsageError(fmt::format(
-                "{}: matrix rows differ in length ({} and {} values) in '{}'", what, m.cols, cols,
-                text));
+            throw UsageError(
+                fmt::format("{}: matrix rows differ in length ({} and {} values) in '{}'", what,
+                            m.cols, cols, text));
         }
         m.cols = cols;
         ++m.rows;
@@ -198,10 +196,10 @@ Params::Value parse_value(const ParamSpec& spec, std::string_view text, std::str
             const std::string t = lower(trim(text));
             if (std::find(spec.choices.begin(), spec.choices.end(), t) == spec.choices.end()) {
                 const std::string near = closest_match(t, spec.choices);
-                throw UsageError(fmt::format("{}: unknown value '{}'{} (choose from {})", what,
-                                             text,
-                                             near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
-                                             join(spec.choices, ", ")));
+                throw UsageError(
+                    fmt::format("{}: unknown value '{}'{} (choose from {})", what, text,
+                                near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
+                                join(spec.choices, ", ")));
             }
             return t;
         }
@@ -220,10 +218,10 @@ Params::Value parse_value(const ParamSpec& spec, std::string_view text, std::str
             const std::string t = lower(trim(text));
             if (std::find(spec.choices.begin(), spec.choices.end(), t) == spec.choices.end()) {
                 const std::string near = closest_match(t, spec.choices);
-                throw UsageError(fmt::format("{}: unknown value '{}'{} (choose from {})", what,
-                                             text,
-                                             near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
-                                             join(spec.choices, ", ")));
+                throw UsageError(
+                    fmt::format("{}: unknown value '{}'{} (choose from {})", what, text,
+                                near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
+                                join(spec.choices, ", ")));
             }
             return std::vector<std::string>{t};
         }
@@ -361,9 +359,9 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
             if (named != nullptr && named->type == ParamType::flag) {
                 spec = named;
                 value = "true";
-            } else if (!specs.empty() && (!given(specs.front().name) ||
-                                          (specs.front().type == ParamType::list &&
-                                           last_was_bare_list))) {
+            } else if (!specs.empty() &&
+                       (!given(specs.front().name) ||
+                        (specs.front().type == ParamType::list && last_was_bare_list))) {
                 spec = &specs.front();
             } else {
                 throw UsageError(fmt::format(
@@ -374,10 +372,10 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
             spec = find_spec(specs, lower(trim(arg.key)));
             if (spec == nullptr) {
                 const std::string near = closest_match(lower(trim(arg.key)), names);
-                throw UsageError(fmt::format(
-                    "{}: unknown parameter '{}'{} (valid: {})", m_op, arg.key,
-                    near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
-                    names.empty() ? std::string("none") : join(names, ", ")));
+                throw UsageError(
+                    fmt::format("{}: unknown parameter '{}'{} (valid: {})", m_op, arg.key,
+                                near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),
+                                names.empty() ? std::string("none") : join(names, ", ")));
             }
             if (trim(arg.value).empty()) {
                 throw UsageError(fmt::format("{}: {}: empty value", m_op, spec->name));
@@ -436,9 +434,7 @@ Pad Params::pad(std::string_view name) const { return std::get<Pad>(value(name))
 const std::string& Params::text(std::string_view name) const {
     return std::get<std::string>(value(name));
 }
-const Matrix& Params::matrix(std::string_view name) const {
-    return std::get<Matrix>(value(name));
-}
+const Matrix& Params::matrix(std::string_view name) const { return std::get<Matrix>(value(name)); }
 const std::vector<std::string>& Params::list(std::string_view name) const {
     return std::get<std::vector<std::string>>(value(name));
 }

@@ -1,5 +1,9 @@
 #include "convpool/pipeline.hpp"
 
+#include "convpool/error.hpp"
+#include "convpool/format.hpp"
+#include "convpool/registry.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,10 +12,6 @@
 #include <optional>
 #include <sstream>
 #include <utility>
-
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/registry.hpp"
 
 namespace convpool {
 namespace {
@@ -62,7 +62,8 @@ StageText parse_stage(const std::string& text, std::size_t number) {
     st.text = text;
     const auto colon = text.find(':');
     const auto bracket = text.find('[');
-    const bool has_args = colon != std::string::npos && (bracket == std::string::npos || colon < bracket);
+    const bool has_args =
+        colon != std::string::npos && (bracket == std::string::npos || colon < bracket);
     st.name = trimmed(has_args ? std::string_view(text).substr(0, colon) : std::string_view(text));
     if (st.name.empty()) {
         throw UsageError(fmt::format("{}: missing op name", context));
@@ -113,8 +114,8 @@ const OpInfo& resolve(StageText& st) {
         for (const auto& m : modes) {
             list += (list.empty() ? "" : ", ") + m;
         }
-        throw UsageError(fmt::format("{} needs a mode: {}:MODE with MODE one of {}", st.name,
-                                     st.name, list));
+        throw UsageError(
+            fmt::format("{} needs a mode: {}:MODE with MODE one of {}", st.name, st.name, list));
     }
     const std::string mode = st.args.front().value;
     const std::string full = family + mode;
@@ -210,12 +211,13 @@ std::vector<StageText> split_pipeline(std::string_view text) {
         throw UsageError("pipeline is empty (write stages like \"conv:sobel-x | pool:max,k=2\")");
     }
     if (parts.size() > kMaxStages) {
-        throw UsageError(
-            fmt::format("pipeline has {} stages, more than the {} allowed", parts.size(), kMaxStages));
+        throw UsageError(fmt::format("pipeline has {} stages, more than the {} allowed",
+                                     parts.size(), kMaxStages));
     }
     for (std::size_t i = 0; i < parts.size(); ++i) {
         if (parts[i].empty()) {
-            throw UsageError(fmt::format("stage {} is empty (two '|' in a row, or '|' at an end)", i + 1));
+            throw UsageError(
+                fmt::format("stage {} is empty (two '|' in a row, or '|' at an end)", i + 1));
         }
         stages.push_back(parse_stage(parts[i], i + 1));
     }
@@ -252,8 +254,9 @@ std::string Stage::describe() const {
             if (first.type == ParamType::list) {
                 const auto end = params_text.find(',');
                 std::replace(params_text.begin(),
-                             end == std::string::npos ? params_text.end()
-                                                      : params_text.begin() + static_cast<std::ptrdiff_t>(end),
+                             end == std::string::npos
+                                 ? params_text.end()
+                                 : params_text.begin() + static_cast<std::ptrdiff_t>(end),
                              '+', ',');
             }
         }

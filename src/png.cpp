@@ -1,5 +1,7 @@
 #include "convpool/png.hpp"
 
+#include "convpool/parallel.hpp"
+
 #include <fmt/format.h>
 #include <zlib.h>
 
@@ -7,8 +9,6 @@
 #include <array>
 #include <stdexcept>
 #include <vector>
-
-#include "convpool/parallel.hpp"
 
 namespace convpool {
 namespace {
@@ -25,7 +25,7 @@ void put_chunk(std::string& out, const char (&type)[5], std::span<const std::uin
     put_u32(out, static_cast<std::uint32_t>(data.size()));
     const std::size_t start = out.size();
     out.append(type, 4);
-    out.append(reinterpret_cast<const char*>(data.data()), data.size());  // NOLINT: bytes
+    out.append(reinterpret_cast<const char*>(data.data()), data.size());     // NOLINT: bytes
     const auto* typed = reinterpret_cast<const Bytef*>(out.data() + start);  // NOLINT: bytes
     put_u32(out, static_cast<std::uint32_t>(crc32(0, typed, static_cast<uInt>(4 + data.size()))));
 }
@@ -102,8 +102,9 @@ std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int hei
     for (std::size_t p = 0; p < pieces; ++p) {
         z.insert(z.end(), packed[p].begin(), packed[p].end());
         if (p > 0) {
-            check = adler32_combine(check, adler[p], static_cast<z_off_t>(
-                                                         std::min(kPiece, filtered.size() - p * kPiece)));
+            check = adler32_combine(
+                check, adler[p],
+                static_cast<z_off_t>(std::min(kPiece, filtered.size() - p * kPiece)));
         }
     }
     for (const unsigned shift : {24U, 16U, 8U, 0U}) {
@@ -118,11 +119,15 @@ std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int hei
     ihdr += static_cast<char>(8);  // bits per sample
     ihdr += static_cast<char>(kColourType[c - 1]);
     ihdr.append(3, '\0');  // deflate, adaptive filtering, no interlace
-    put_chunk(out, "IHDR", std::span(reinterpret_cast<const std::uint8_t*>(ihdr.data()), ihdr.size()));  // NOLINT: bytes
+    put_chunk(out, "IHDR",
+              std::span(reinterpret_cast<const std::uint8_t*>(ihdr.data()),
+                        ihdr.size()));  // NOLINT: bytes
     // IDAT chunks of at most 1 GiB (a chunk's length must stay below 2^31).
     constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
     for (std::size_t done = 0; done < z.size(); done += kMaxChunk) {
-        put_chunk(out, "IDAT", std::span<const std::uint8_t>(z.data() + done, std::min(kMaxChunk, z.size() - done)));
+        put_chunk(
+            out, "IDAT",
+            std::span<const std::uint8_t>(z.data() + done, std::min(kMaxChunk, z.size() - done)));
     }
     put_chunk(out, "IEND", {});
     return out;

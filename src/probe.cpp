@@ -1,18 +1,5 @@
 #include "convpool/probe.hpp"
 
-#include <fmt/format.h>
-
-#include <algorithm>
-#include <array>
-#include <cmath>
-#include <filesystem>
-#include <limits>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <numbers>
-#include <optional>
-#include <set>
-
 #include "convpool/chart.hpp"
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
@@ -20,6 +7,20 @@
 #include "convpool/image_io.hpp"
 #include "convpool/metrics.hpp"
 #include "convpool/params.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <numbers>
+#include <optional>
+#include <set>
+
 #include "ops/pool_common.hpp"
 #include "ops/random.hpp"
 
@@ -57,9 +58,9 @@ private:
 
 /// Input perturbations shared by every target: the shift crops and the noisy inputs.
 struct Perturbed {
-    Tensor reference;              ///< the input cropped by N on every side
-    std::vector<Tensor> shifted;   ///< [(d-1)*8 + direction]
-    std::vector<Tensor> noisy;     ///< one per NoisePoint, in order
+    Tensor reference;                      ///< the input cropped by N on every side
+    std::vector<Tensor> shifted;           ///< [(d-1)*8 + direction]
+    std::vector<Tensor> noisy;             ///< one per NoisePoint, in order
     std::vector<NoisePoint> noise_points;  ///< kind and level filled in
 };
 
@@ -69,8 +70,9 @@ Perturbed perturb(const Tensor& input, const ProbeOptions& o) {
     const int n = o.shifts;
     if (n > 0) {
         if (s.height <= 2 * n || s.width <= 2 * n) {
-            throw ShapeError(fmt::format("probe: --shifts {} needs an input larger than {}x{}, got {}",
-                                         n, 2 * n, 2 * n, to_string(s)));
+            throw ShapeError(
+                fmt::format("probe: --shifts {} needs an input larger than {}x{}, got {}", n, 2 * n,
+                            2 * n, to_string(s)));
         }
         const int h = s.height - 2 * n;
         const int w = s.width - 2 * n;
@@ -117,16 +119,19 @@ PreMaps pre_maps(const Runner& prefix, const Tensor& input, const Perturbed& p) 
 
 /// Windows of a pooling stage on input `in`, as pool_common plans them; nullopt for a stage
 /// that is not a pool convpool knows the windows of.
-std::optional<std::pair<ops::AxisPlan, ops::AxisPlan>> window_plans(const Stage& stage, const Shape& in) {
+std::optional<std::pair<ops::AxisPlan, ops::AxisPlan>> window_plans(const Stage& stage,
+                                                                    const Shape& in) {
     const std::string& name = stage.info->name;
     if (name == "pool:max" || name == "pool:avg" || name == "pool:min" || name == "pool:lp" ||
         name == "pool:stochastic") {
         const Window w = ops::PoolGeometry(stage.params).window(in.height, in.width);
-        return std::make_pair(ops::sliding_plan(in.height, w.rows), ops::sliding_plan(in.width, w.cols));
+        return std::make_pair(ops::sliding_plan(in.height, w.rows),
+                              ops::sliding_plan(in.width, w.cols));
     }
     if (name == "pool:adaptive-max" || name == "pool:adaptive-avg") {
         const Shape out = stage.op->output_shape(in);
-        return std::make_pair(ops::adaptive_plan(in.height, out.height), ops::adaptive_plan(in.width, out.width));
+        return std::make_pair(ops::adaptive_plan(in.height, out.height),
+                              ops::adaptive_plan(in.width, out.width));
     }
     if (name == "pool:global-max" || name == "pool:global-avg") {
         return std::make_pair(ops::AxisPlan{1, {ops::AxisTaps{0, in.height, in.height}}},
@@ -156,7 +161,8 @@ bool is_selecting(const Stage& stage) {
 }
 
 /// InfoLoss::discarded: see its documentation.
-double discarded_fraction(const Stage& stage, const Tensor& pre, const Tensor& pooled, bool selecting) {
+double discarded_fraction(const Stage& stage, const Tensor& pre, const Tensor& pooled,
+                          bool selecting) {
     const auto plans = window_plans(stage, pre.shape());
     if (!plans) {
         return std::numeric_limits<double>::quiet_NaN();
@@ -176,7 +182,8 @@ double discarded_fraction(const Stage& stage, const Tensor& pre, const Tensor& p
                 bool picked = false;
                 for (int ty = 0; ty < ry.count && !picked; ++ty) {
                     for (int tx = 0; tx < rx.count && !picked; ++tx) {
-                        const auto i = static_cast<std::size_t>(ry.first + ty * plans->first.step) * static_cast<std::size_t>(s.width) +
+                        const auto i = static_cast<std::size_t>(ry.first + ty * plans->first.step) *
+                                           static_cast<std::size_t>(s.width) +
                                        static_cast<std::size_t>(rx.first + tx * plans->second.step);
                         if (!selecting) {
                             mark[i] = 1;
@@ -190,7 +197,9 @@ double discarded_fraction(const Stage& stage, const Tensor& pre, const Tensor& p
         }
         reached += static_cast<std::size_t>(std::count(mark.begin(), mark.end(), 1));
     }
-    return s.elements() == 0 ? 0.0 : 1.0 - static_cast<double>(reached) / static_cast<double>(s.elements());
+    return s.elements() == 0
+               ? 0.0
+               : 1.0 - static_cast<double>(reached) / static_cast<double>(s.elements());
 }
 
 /// The pool text with switches on, followed by unpool; nullopt when the pool cannot record them.
@@ -228,7 +237,8 @@ PoolProbe probe_target(const ProbeTarget& target, const PreMaps& pre, std::size_
                 sp.identical_pool += fraction_identical(ref.data(), shifted.data());
                 sp.correlation_pool += normalized_correlation(ref.data(), shifted.data());
                 sp.identical_pre += fraction_identical(pre.reference.data(), pre_shifted.data());
-                sp.correlation_pre += normalized_correlation(pre.reference.data(), pre_shifted.data());
+                sp.correlation_pre +=
+                    normalized_correlation(pre.reference.data(), pre_shifted.data());
             }
             const auto n = static_cast<double>(kDirections.size());
             sp.identical_pool /= n;
@@ -262,7 +272,6 @@ PoolProbe probe_target(const ProbeTarget& target, const PreMaps& pre, std::size_
     return r;
 }
 
-
 /// Numbers in tables and CSV: 6 significant digits, `inf`, `nan`.
 std::string num(double v) { return format_metric(v, 6); }
 
@@ -276,7 +285,9 @@ nlohmann::json jnum(double v) {
     return v;
 }
 
-nlohmann::json jshape(const Shape& s) { return nlohmann::json::array({s.channels, s.height, s.width}); }
+nlohmann::json jshape(const Shape& s) {
+    return nlohmann::json::array({s.channels, s.height, s.width});
+}
 
 }  // namespace
 
@@ -302,14 +313,15 @@ std::vector<ProbeTarget> pipeline_targets(const Pipeline& pipeline) {
         prefix += (prefix.empty() ? "" : " | ") + st.text;
     }
     if (targets.empty()) {
-        throw UsageError("probe: the pipeline has no pooling stage (pool:...); add one or give --modes");
+        throw UsageError(
+            "probe: the pipeline has no pooling stage (pool:...); add one or give --modes");
     }
     return targets;
 }
 
 const std::vector<std::string>& probe_modes() {
-    static const std::vector<std::string> modes{"max", "avg", "min", "lp", "stochastic", "fractional",
-                                                "adaptive-max", "adaptive-avg"};
+    static const std::vector<std::string> modes{
+        "max", "avg", "min", "lp", "stochastic", "fractional", "adaptive-max", "adaptive-avg"};
     return modes;
 }
 
@@ -330,9 +342,9 @@ std::vector<std::string> parse_modes(std::string_view text) {
         }
         if (std::find(probe_modes().begin(), probe_modes().end(), m) == probe_modes().end()) {
             const std::string near = closest_match(m, probe_modes());
-            throw UsageError(fmt::format("--modes: unknown pooling mode '{}'{} (valid: {})", m,
-                                         near.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", near),
-                                         valid));
+            throw UsageError(fmt::format(
+                "--modes: unknown pooling mode '{}'{} (valid: {})", m,
+                near.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", near), valid));
         }
         if (std::find(modes.begin(), modes.end(), m) != modes.end()) {
             throw UsageError(fmt::format("--modes: mode '{}' given twice", m));
@@ -350,7 +362,8 @@ std::vector<std::string> parse_modes(std::string_view text) {
     return modes;
 }
 
-std::vector<ProbeTarget> mode_targets(const std::string& prefix, const std::vector<std::string>& modes,
+std::vector<ProbeTarget> mode_targets(const std::string& prefix,
+                                      const std::vector<std::string>& modes,
                                       const std::string& kernel, const std::string& stride,
                                       std::uint64_t seed, const Shape& pre, Semantics semantics) {
     const std::string window = fmt::format("k={},s={}", kernel, stride.empty() ? kernel : stride);
@@ -376,7 +389,8 @@ std::vector<ProbeTarget> mode_targets(const std::string& prefix, const std::vect
     return targets;
 }
 
-ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets, const ProbeOptions& options) {
+ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets,
+                  const ProbeOptions& options) {
     if (options.shifts < 0 || options.shifts > 64) {
         throw UsageError(fmt::format("--shifts: expected 0..64, got {}", options.shifts));
     }
@@ -386,7 +400,8 @@ ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets, 
         }
     }
     if (!(options.salt_pepper >= 0.0 && options.salt_pepper <= 1.0)) {
-        throw UsageError(fmt::format("--salt-pepper: density must be in [0, 1], got {}", options.salt_pepper));
+        throw UsageError(
+            fmt::format("--salt-pepper: density must be in [0, 1], got {}", options.salt_pepper));
     }
     ProbeReport report;
     report.input_shape = input.shape();
@@ -396,9 +411,13 @@ ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets, 
     for (const auto& target : targets) {
         auto it = cache.find(target.prefix);
         if (it == cache.end()) {
-            it = cache.emplace(target.prefix, pre_maps(Runner(target.prefix, options.semantics), input, perturbed)).first;
+            it = cache
+                     .emplace(target.prefix,
+                              pre_maps(Runner(target.prefix, options.semantics), input, perturbed))
+                     .first;
         }
-        report.pools.push_back(probe_target(target, it->second, static_cast<std::size_t>(options.shifts),
+        report.pools.push_back(probe_target(target, it->second,
+                                            static_cast<std::size_t>(options.shifts),
                                             perturbed.noise_points, options.semantics));
     }
     return report;
@@ -407,8 +426,8 @@ ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets, 
 Tensor crop(const Tensor& t, int y, int x, int h, int w) {
     const Shape& s = t.shape();
     if (y < 0 || x < 0 || h < 0 || w < 0 || y + h > s.height || x + w > s.width) {
-        throw ShapeError(fmt::format("crop: rows {}..{} and columns {}..{} do not lie inside {}", y, y + h, x,
-                                     x + w, to_string(s)));
+        throw ShapeError(fmt::format("crop: rows {}..{} and columns {}..{} do not lie inside {}", y,
+                                     y + h, x, x + w, to_string(s)));
     }
     Tensor out(Shape{s.channels, h, w}, uninitialized);
     for (int c = 0; c < s.channels; ++c) {
@@ -458,7 +477,8 @@ Tensor add_salt_pepper(const Tensor& t, double density, std::uint64_t seed) {
 Tensor upsample_nearest(const Tensor& pooled, const Shape& target) {
     const Shape& s = pooled.shape();
     if (s.channels != target.channels || s.height < 1 || s.width < 1) {
-        throw ShapeError(fmt::format("upsample: cannot enlarge {} to {}", to_string(s), to_string(target)));
+        throw ShapeError(
+            fmt::format("upsample: cannot enlarge {} to {}", to_string(s), to_string(target)));
     }
     Tensor out(target, uninitialized);
     for (int c = 0; c < target.channels; ++c) {
@@ -482,54 +502,68 @@ std::string probe_table(const ProbeReport& report) {
         sw = std::max(sw, p.stage.size());
     }
     std::string out = fmt::format(
-        "probe: {} {} | seed {} | shifts 1..{} px, mean of 8 directions, crops (no fill) | PSNR peak and SSIM L: "
+        "probe: {} {} | seed {} | shifts 1..{} px, mean of 8 directions, crops (no fill) | PSNR "
+        "peak and SSIM L: "
         "the clean map's range\n",
         report.input, to_string(report.input_shape), o.seed, o.shifts);
-    out += fmt::format("\n{:<{}}  {:<{}} {:>12} {:>12} {:>10} {:>10} {:>9}\n", "pool", lw, "stage", sw, "pre shape",
-                       "pool shape", "elements", "vs pre", "ms");
+    out += fmt::format("\n{:<{}}  {:<{}} {:>12} {:>12} {:>10} {:>10} {:>9}\n", "pool", lw, "stage",
+                       sw, "pre shape", "pool shape", "elements", "vs pre", "ms");
     for (const auto& p : report.pools) {
-        out += fmt::format("{:<{}}  {:<{}} {:>12} {:>12} {:>10} {:>10.4f} {:>9.3f}\n", p.target.label, lw, p.stage, sw,
-                           to_string(p.pre_shape), to_string(p.pool_shape), p.pool_shape.elements(),
-                           static_cast<double>(p.pool_shape.elements()) / static_cast<double>(p.pre_shape.elements()),
+        out += fmt::format("{:<{}}  {:<{}} {:>12} {:>12} {:>10} {:>10.4f} {:>9.3f}\n",
+                           p.target.label, lw, p.stage, sw, to_string(p.pre_shape),
+                           to_string(p.pool_shape), p.pool_shape.elements(),
+                           static_cast<double>(p.pool_shape.elements()) /
+                               static_cast<double>(p.pre_shape.elements()),
                            p.milliseconds);
     }
     if (o.shifts > 0) {
-        out += "\nshift invariance: output(shift x) vs output(x), same positions (pre = the map feeding the pool)\n";
-        out += fmt::format("{:<{}}  {:>5} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw, "shift", "identical",
-                           "pre ident", "corr", "pre corr");
+        out +=
+            "\nshift invariance: output(shift x) vs output(x), same positions (pre = the map "
+            "feeding the pool)\n";
+        out += fmt::format("{:<{}}  {:>5} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw, "shift",
+                           "identical", "pre ident", "corr", "pre corr");
         for (const auto& p : report.pools) {
             for (const auto& s : p.shift) {
-                out += fmt::format("{:<{}}  {:>5} {:>11.4f} {:>11.4f} {:>11.4f} {:>11.4f}\n", p.target.label, lw,
-                                   s.shift, s.identical_pool, s.identical_pre, s.correlation_pool, s.correlation_pre);
+                out += fmt::format("{:<{}}  {:>5} {:>11.4f} {:>11.4f} {:>11.4f} {:>11.4f}\n",
+                                   p.target.label, lw, s.shift, s.identical_pool, s.identical_pre,
+                                   s.correlation_pool, s.correlation_pre);
             }
         }
     }
     if (!o.noise.empty() || o.salt_pepper > 0.0) {
-        out += "\nnoise tolerance: pooled(noisy) vs pooled(clean); pre: prepool(noisy) vs prepool(clean)\n";
-        out += fmt::format("{:<{}}  {:<12} {:>7} {:>10} {:>10} {:>8} {:>8}\n", "pool", lw, "noise", "level",
-                           "PSNR dB", "pre PSNR", "SSIM", "pre SSIM");
+        out +=
+            "\nnoise tolerance: pooled(noisy) vs pooled(clean); pre: prepool(noisy) vs "
+            "prepool(clean)\n";
+        out += fmt::format("{:<{}}  {:<12} {:>7} {:>10} {:>10} {:>8} {:>8}\n", "pool", lw, "noise",
+                           "level", "PSNR dB", "pre PSNR", "SSIM", "pre SSIM");
         for (const auto& p : report.pools) {
             for (const auto& n : p.noise) {
-                out += fmt::format("{:<{}}  {:<12} {:>7} {:>10} {:>10} {:>8.4f} {:>8.4f}\n", p.target.label, lw,
-                                   n.kind, num(n.level), num(n.psnr_pool), num(n.psnr_pre), n.ssim_pool, n.ssim_pre);
+                out += fmt::format("{:<{}}  {:<12} {:>7} {:>10} {:>10} {:>8.4f} {:>8.4f}\n",
+                                   p.target.label, lw, n.kind, num(n.level), num(n.psnr_pool),
+                                   num(n.psnr_pre), n.ssim_pool, n.ssim_pre);
             }
         }
     }
-    out += "\ninformation loss: pre-pool map rebuilt from the pooled map (nearest: upsampling; unpool: max "
-           "switches)\n";
-    out += fmt::format("{:<{}}  {:>10} {:>8} {:>10} {:>8} {:>9} {:>9} {:>10} {:>12} {:>12}\n", "pool", lw,
-                       "near PSNR", "SSIM", "unpl PSNR", "SSIM", "H pre", "H pool", "discarded", "bytes pre",
-                       "bytes pool");
+    out +=
+        "\ninformation loss: pre-pool map rebuilt from the pooled map (nearest: upsampling; "
+        "unpool: max "
+        "switches)\n";
+    out += fmt::format("{:<{}}  {:>10} {:>8} {:>10} {:>8} {:>9} {:>9} {:>10} {:>12} {:>12}\n",
+                       "pool", lw, "near PSNR", "SSIM", "unpl PSNR", "SSIM", "H pre", "H pool",
+                       "discarded", "bytes pre", "bytes pool");
     for (const auto& p : report.pools) {
         const auto& l = p.loss;
-        out += fmt::format("{:<{}}  {:>10} {:>8.4f} {:>10} {:>8} {:>9.4f} {:>9.4f} {:>10} {:>12} {:>12}\n",
-                           p.target.label, lw, num(l.psnr_nearest), l.ssim_nearest,
-                           l.psnr_unpool ? num(*l.psnr_unpool) : "-",
-                           l.ssim_unpool ? fmt::format("{:.4f}", *l.ssim_unpool) : "-", l.entropy_pre,
-                           l.entropy_pool, num(l.discarded) + (l.selecting ? "" : "*"),
-                           p.pre_shape.elements() * sizeof(float), p.pool_shape.elements() * sizeof(float));
+        out += fmt::format(
+            "{:<{}}  {:>10} {:>8.4f} {:>10} {:>8} {:>9.4f} {:>9.4f} {:>10} {:>12} {:>12}\n",
+            p.target.label, lw, num(l.psnr_nearest), l.ssim_nearest,
+            l.psnr_unpool ? num(*l.psnr_unpool) : "-",
+            l.ssim_unpool ? fmt::format("{:.4f}", *l.ssim_unpool) : "-", l.entropy_pre,
+            l.entropy_pool, num(l.discarded) + (l.selecting ? "" : "*"),
+            p.pre_shape.elements() * sizeof(float), p.pool_shape.elements() * sizeof(float));
     }
-    out += "H: entropy in bits (256 bins). discarded: values no window picked; * mixing pools: values no window reads\n";
+    out +=
+        "H: entropy in bits (256 bins). discarded: values no window picked; * mixing pools: values "
+        "no window reads\n";
     return out;
 }
 
@@ -563,13 +597,15 @@ std::string probe_json(const ProbeReport& report) {
                   {"entropy_pre", jnum(l.entropy_pre)},
                   {"entropy_pool", jnum(l.entropy_pool)},
                   {"discarded_fraction", jnum(l.discarded)},
-                  {"discarded_rule", l.selecting ? "not picked by any window" : "not read by any window"}};
-        json compression{{"elements_pre", p.pre_shape.elements()},
-                         {"elements_pool", p.pool_shape.elements()},
-                         {"bytes_pre", p.pre_shape.elements() * sizeof(float)},
-                         {"bytes_pool", p.pool_shape.elements() * sizeof(float)},
-                         {"ratio", static_cast<double>(p.pool_shape.elements()) /
-                                       static_cast<double>(std::max<std::size_t>(1, p.pre_shape.elements()))}};
+                  {"discarded_rule",
+                   l.selecting ? "not picked by any window" : "not read by any window"}};
+        json compression{
+            {"elements_pre", p.pre_shape.elements()},
+            {"elements_pool", p.pool_shape.elements()},
+            {"bytes_pre", p.pre_shape.elements() * sizeof(float)},
+            {"bytes_pool", p.pool_shape.elements() * sizeof(float)},
+            {"ratio", static_cast<double>(p.pool_shape.elements()) /
+                          static_cast<double>(std::max<std::size_t>(1, p.pre_shape.elements()))}};
         pools.push_back({{"label", p.target.label},
                          {"prefix", p.target.prefix},
                          {"pool", p.target.pool},
@@ -588,38 +624,45 @@ std::string probe_json(const ProbeReport& report) {
                          {"information_loss", loss},
                          {"compression", compression}});
     }
-    json doc{{"convpool_version", CONVPOOL_VERSION},
-             {"input", report.input},
-             {"input_shape", jshape(report.input_shape)},
-             {"pipeline", report.pipeline},
-             {"semantics", semantics_name(o.semantics)},
-             {"seed", o.seed},
-             {"shifts", o.shifts},
-             {"noise_sigmas", o.noise},
-             {"salt_pepper", o.salt_pepper},
-             {"conventions",
-              {{"shift", "crops of the input moved by d pixels in 8 directions, no fill; outputs compared at the "
-                         "same positions; means over the directions"},
-               {"psnr", "10 log10(L^2 / MSE), L = clean map's max - min (1 if constant); \"inf\" when identical"},
-               {"ssim", "Wang et al. 2004, 11x11 Gaussian sigma 1.5, K1 0.01, K2 0.03, L as PSNR, window cut "
-                        "at the border"},
-               {"noise", "std::mt19937_64 seeded with seed, Box-Muller; not clipped"}}},
-             {"pools", pools}};
+    json doc{
+        {"convpool_version", CONVPOOL_VERSION},
+        {"input", report.input},
+        {"input_shape", jshape(report.input_shape)},
+        {"pipeline", report.pipeline},
+        {"semantics", semantics_name(o.semantics)},
+        {"seed", o.seed},
+        {"shifts", o.shifts},
+        {"noise_sigmas", o.noise},
+        {"salt_pepper", o.salt_pepper},
+        {"conventions",
+         {{"shift",
+           "crops of the input moved by d pixels in 8 directions, no fill; outputs compared at the "
+           "same positions; means over the directions"},
+          {"psnr",
+           "10 log10(L^2 / MSE), L = clean map's max - min (1 if constant); \"inf\" when "
+           "identical"},
+          {"ssim",
+           "Wang et al. 2004, 11x11 Gaussian sigma 1.5, K1 0.01, K2 0.03, L as PSNR, window cut "
+           "at the border"},
+          {"noise", "std::mt19937_64 seeded with seed, Box-Muller; not clipped"}}},
+        {"pools", pools}};
     return doc.dump(2) + "\n";
 }
 
 std::string probe_csv(const ProbeReport& report) {
     std::string out = "pool,stage,section,metric,kind,level,value,pre_value\n";
     const auto row = [&out](const PoolProbe& p, const char* section, const std::string& metric,
-                            const std::string& kind, const std::string& level, const std::string& value,
-                            const std::string& pre) {
-        out += fmt::format("{},{},{},{},{},{},{},{}\n", csv_field(p.target.label), csv_field(p.stage), section, metric,
-                           kind, level, value, pre);
+                            const std::string& kind, const std::string& level,
+                            const std::string& value, const std::string& pre) {
+        out += fmt::format("{},{},{},{},{},{},{},{}\n", csv_field(p.target.label),
+                           csv_field(p.stage), section, metric, kind, level, value, pre);
     };
     for (const auto& p : report.pools) {
         for (const auto& s : p.shift) {
-            row(p, "shift", "identical", "", std::to_string(s.shift), num(s.identical_pool), num(s.identical_pre));
-            row(p, "shift", "correlation", "", std::to_string(s.shift), num(s.correlation_pool), num(s.correlation_pre));
+            row(p, "shift", "identical", "", std::to_string(s.shift), num(s.identical_pool),
+                num(s.identical_pre));
+            row(p, "shift", "correlation", "", std::to_string(s.shift), num(s.correlation_pool),
+                num(s.correlation_pre));
         }
         for (const auto& n : p.noise) {
             row(p, "noise", "psnr_db", n.kind, num(n.level), num(n.psnr_pool), num(n.psnr_pre));
@@ -633,10 +676,12 @@ std::string probe_csv(const ProbeReport& report) {
             row(p, "loss", "unpool_ssim", "", "", num(*l.ssim_unpool), "");
         }
         row(p, "loss", "entropy_bits", "", "", num(l.entropy_pool), num(l.entropy_pre));
-        row(p, "loss", "discarded_fraction", l.selecting ? "not-picked" : "not-read", "", num(l.discarded), "");
+        row(p, "loss", "discarded_fraction", l.selecting ? "not-picked" : "not-read", "",
+            num(l.discarded), "");
         row(p, "compression", "elements", "", "", std::to_string(p.pool_shape.elements()),
             std::to_string(p.pre_shape.elements()));
-        row(p, "compression", "bytes", "", "", std::to_string(p.pool_shape.elements() * sizeof(float)),
+        row(p, "compression", "bytes", "", "",
+            std::to_string(p.pool_shape.elements() * sizeof(float)),
             std::to_string(p.pre_shape.elements() * sizeof(float)));
         row(p, "time", "ms", "", "", num(p.milliseconds), "");
     }
@@ -653,7 +698,8 @@ void create_output_dir(const std::string& dir) {
 }
 
 void write_output_file(const std::string& dir, const std::string& name, const std::string& bytes) {
-    write_file_atomic((std::filesystem::path(dir) / name).string(), std::span<const char>(bytes.data(), bytes.size()));
+    write_file_atomic((std::filesystem::path(dir) / name).string(),
+                      std::span<const char>(bytes.data(), bytes.size()));
 }
 
 std::vector<std::string> write_probe_outputs(const ProbeReport& report, const std::string& dir) {
@@ -674,8 +720,9 @@ std::vector<std::string> write_probe_charts(const ProbeReport& report, const std
         files.push_back(name);
     };
     // Pre-pool lines: one per distinct prefix, dashed, in the colour of its first pool.
-    const auto chart = [&](const std::string& title, const std::string& x_label, const std::string& y_label,
-                           double y_lo, double y_hi, bool x_integer, auto&& points) {
+    const auto chart = [&](const std::string& title, const std::string& x_label,
+                           const std::string& y_label, double y_lo, double y_hi, bool x_integer,
+                           auto&& points) {
         LineChart c{.title = title,
                     .x_label = x_label,
                     .y_label = y_label,
@@ -691,8 +738,13 @@ std::vector<std::string> write_probe_charts(const ProbeReport& report, const std
         prefixes.clear();
         for (std::size_t i = 0; i < report.pools.size(); ++i) {
             const auto& p = report.pools[i];
-            ChartSeries pool{.label = p.target.label, .x = {}, .y = {}, .dashed = false, .colour = static_cast<int>(i)};
-            ChartSeries pre{.label = shared ? std::string("pre-pool map") : fmt::format("pre-pool of {}", p.target.label),
+            ChartSeries pool{.label = p.target.label,
+                             .x = {},
+                             .y = {},
+                             .dashed = false,
+                             .colour = static_cast<int>(i)};
+            ChartSeries pre{.label = shared ? std::string("pre-pool map")
+                                            : fmt::format("pre-pool of {}", p.target.label),
                             .x = {},
                             .y = {},
                             .dashed = true,
@@ -705,39 +757,45 @@ std::vector<std::string> write_probe_charts(const ProbeReport& report, const std
         }
         return encode_png(render_line_chart(c));
     };
-    const std::string subject = fmt::format("{} {}", std::filesystem::path(report.input).filename().string(),
-                                            to_string(report.input_shape));
+    const std::string subject =
+        fmt::format("{} {}", std::filesystem::path(report.input).filename().string(),
+                    to_string(report.input_shape));
     if (report.options.shifts > 0) {
-        const auto shift_chart = [&](const std::string& name, const std::string& what, bool identical) {
-            write(name, chart(fmt::format("shift invariance: {} ({})", what, subject),
-                              "input shift (pixels, mean of 8 directions)", what, 0.0, identical ? 1.0 : 0.0, true,
-                              [identical](const PoolProbe& p, ChartSeries& pool, ChartSeries& pre) {
-                                  for (const auto& s : p.shift) {
-                                      pool.x.push_back(s.shift);
-                                      pool.y.push_back(identical ? s.identical_pool : s.correlation_pool);
-                                      pre.x.push_back(s.shift);
-                                      pre.y.push_back(identical ? s.identical_pre : s.correlation_pre);
-                                  }
-                              }));
+        const auto shift_chart = [&](const std::string& name, const std::string& what,
+                                     bool identical) {
+            write(name,
+                  chart(fmt::format("shift invariance: {} ({})", what, subject),
+                        "input shift (pixels, mean of 8 directions)", what, 0.0,
+                        identical ? 1.0 : 0.0, true,
+                        [identical](const PoolProbe& p, ChartSeries& pool, ChartSeries& pre) {
+                            for (const auto& s : p.shift) {
+                                pool.x.push_back(s.shift);
+                                pool.y.push_back(identical ? s.identical_pool : s.correlation_pool);
+                                pre.x.push_back(s.shift);
+                                pre.y.push_back(identical ? s.identical_pre : s.correlation_pre);
+                            }
+                        }));
         };
         shift_chart("shift-identical.png", "fraction of outputs identical", true);
         shift_chart("shift-correlation.png", "normalised correlation", false);
     }
     if (!report.options.noise.empty()) {
-        const auto noise_chart = [&](const std::string& name, const std::string& what, bool use_psnr) {
-            write(name, chart(fmt::format("noise tolerance: {} vs clean ({})", what, subject),
-                              "Gaussian noise sigma (input units)", what, 0.0, use_psnr ? 0.0 : 1.0, false,
-                              [use_psnr](const PoolProbe& p, ChartSeries& pool, ChartSeries& pre) {
-                                  for (const auto& n : p.noise) {
-                                      if (n.kind != "gaussian") {
-                                          continue;
-                                      }
-                                      pool.x.push_back(n.level);
-                                      pool.y.push_back(use_psnr ? n.psnr_pool : n.ssim_pool);
-                                      pre.x.push_back(n.level);
-                                      pre.y.push_back(use_psnr ? n.psnr_pre : n.ssim_pre);
-                                  }
-                              }));
+        const auto noise_chart = [&](const std::string& name, const std::string& what,
+                                     bool use_psnr) {
+            write(name,
+                  chart(fmt::format("noise tolerance: {} vs clean ({})", what, subject),
+                        "Gaussian noise sigma (input units)", what, 0.0, use_psnr ? 0.0 : 1.0,
+                        false, [use_psnr](const PoolProbe& p, ChartSeries& pool, ChartSeries& pre) {
+                            for (const auto& n : p.noise) {
+                                if (n.kind != "gaussian") {
+                                    continue;
+                                }
+                                pool.x.push_back(n.level);
+                                pool.y.push_back(use_psnr ? n.psnr_pool : n.ssim_pool);
+                                pre.x.push_back(n.level);
+                                pre.y.push_back(use_psnr ? n.psnr_pre : n.ssim_pre);
+                            }
+                        }));
         };
         noise_chart("noise-psnr.png", "PSNR (dB)", true);
         noise_chart("noise-ssim.png", "SSIM", false);

@@ -1,8 +1,8 @@
 #include "convpool/registry.hpp"
 
-#include <fmt/format.h>
-
 #include "convpool/error.hpp"
+
+#include <fmt/format.h>
 
 namespace convpool {
 

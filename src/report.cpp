@@ -1,6 +1,11 @@
 #include "convpool/report.hpp"
 
+#include "convpool/error.hpp"
+#include "convpool/format.hpp"
+#include "convpool/parallel.hpp"
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -10,11 +15,6 @@
 #include <limits>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
-
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/parallel.hpp"
 
 namespace convpool {
 namespace {
@@ -29,7 +29,9 @@ std::string num(double v) {
 }
 
 /// A statistic of a stage in the text reports: `-` when the run computed none (--stats none).
-std::string stage_num(const StageReport& st, double v) { return st.channels.empty() ? std::string("-") : num(v); }
+std::string stage_num(const StageReport& st, double v) {
+    return st.channels.empty() ? std::string("-") : num(v);
+}
 
 /// A share (0..1) of a stage in the text reports, 3 decimals; `-` as stage_num.
 std::string stage_share(const StageReport& st, double v) {
@@ -64,7 +66,6 @@ std::string human_bytes(std::size_t b) {
     }
     return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1024.0 * 1024.0));
 }
-
 
 }  // namespace
 
@@ -128,7 +129,8 @@ float key_value(std::uint32_t key) {
 /// The finite values of the given ranks (0-based, in ascending order of value), found exactly
 /// by a most-significant-digit radix selection on order keys: three counting passes (11, 11
 /// and 10 bits), each narrowing every rank to the values that share its known leading bits.
-std::vector<float> values_of_ranks(std::span<const float> values, const std::vector<std::size_t>& ranks) {
+std::vector<float> values_of_ranks(std::span<const float> values,
+                                   const std::vector<std::size_t>& ranks) {
     struct Target {
         std::uint32_t prefix = 0;  // known leading bits of the key
         std::size_t rank = 0;      // rank among the values with that prefix
@@ -159,7 +161,8 @@ std::vector<float> values_of_ranks(std::span<const float> values, const std::vec
                         continue;
                     }
                     const std::uint32_t key = order_key(v);
-                    const std::uint32_t lead = known == 0 ? 0U : key >> static_cast<unsigned>(32 - known);
+                    const std::uint32_t lead =
+                        known == 0 ? 0U : key >> static_cast<unsigned>(32 - known);
                     const std::size_t digit = (key >> static_cast<unsigned>(shift)) & (bins - 1);
                     for (std::size_t g = 0; g < groups; ++g) {
                         if (prefixes[g] == lead) {
@@ -362,19 +365,17 @@ const char* status_of(const ImageReport& img) {
 void add_stage_extras(nlohmann::json& stage, const StageReport& st) {
     if (st.regions) {
         const RegionSequences& r = *st.regions;
-        stage["regions"] = {{"variant", r.variant},
-                            {"u", {r.u_rows, r.u_cols}},
-                            {"seed", r.seed},
-                            {"row_starts", r.row_starts},
-                            {"row_sizes", r.row_sizes},
-                            {"col_starts", r.col_starts},
+        stage["regions"] = {{"variant", r.variant},     {"u", {r.u_rows, r.u_cols}},
+                            {"seed", r.seed},           {"row_starts", r.row_starts},
+                            {"row_sizes", r.row_sizes}, {"col_starts", r.col_starts},
                             {"col_sizes", r.col_sizes}};
     }
     if (st.switches) {
         const SwitchSummary& sw = *st.switches;
         nlohmann::json rows = nlohmann::json::array();
         for (int y = 0; y < sw.window.h; ++y) {
-            const auto first = sw.offset_histogram.begin() + static_cast<std::ptrdiff_t>(y) * sw.window.w;
+            const auto first =
+                sw.offset_histogram.begin() + static_cast<std::ptrdiff_t>(y) * sw.window.w;
             rows.push_back(std::vector<long long>(first, first + sw.window.w));
         }
         stage["switches"] = {{"window", {sw.window.h, sw.window.w}},
@@ -391,19 +392,20 @@ nlohmann::json image_json(const ImageReport& img) {
         for (const auto& c : st.channels) {
             channels.push_back(stats_json(c));
         }
-        stages.push_back({{"index", st.index},
-                          {"op", st.op},
-                          {"stage", st.stage},
-                          {"shape", {st.shape.channels, st.shape.height, st.shape.width}},
-                          {"elements", st.elements()},
-                          {"bytes", st.bytes()},
-                          {"ratio_previous", st.ratio_previous},
-                          {"ratio_input", st.ratio_input},
-                          {"ms", st.milliseconds},
-                          {"stats", st.channels.empty() ? nlohmann::json(nullptr) : stats_json(st.overall)},
-                          {"channels", channels},
-                          {"notes", st.notes},
-                          {"files", st.files}});
+        stages.push_back(
+            {{"index", st.index},
+             {"op", st.op},
+             {"stage", st.stage},
+             {"shape", {st.shape.channels, st.shape.height, st.shape.width}},
+             {"elements", st.elements()},
+             {"bytes", st.bytes()},
+             {"ratio_previous", st.ratio_previous},
+             {"ratio_input", st.ratio_input},
+             {"ms", st.milliseconds},
+             {"stats", st.channels.empty() ? nlohmann::json(nullptr) : stats_json(st.overall)},
+             {"channels", channels},
+             {"notes", st.notes},
+             {"files", st.files}});
         add_stage_extras(stages.back(), st);
     }
     return {{"index", img.index},
@@ -411,8 +413,8 @@ nlohmann::json image_json(const ImageReport& img) {
             {"status", status_of(img)},
             {"error", img.ok ? nlohmann::json(nullptr) : nlohmann::json(img.error)},
             {"warnings", img.warnings},
-            {"output_dir", img.output_dir.empty() ? nlohmann::json(nullptr)
-                                                  : nlohmann::json(img.output_dir)},
+            {"output_dir",
+             img.output_dir.empty() ? nlohmann::json(nullptr) : nlohmann::json(img.output_dir)},
             {"files", img.files},
             {"stages", stages}};
 }
@@ -469,7 +471,8 @@ std::string report_csv(const RunReport& report) {
         for (const auto& st : img.stages) {
             const auto row = [&](const std::string& channel, const ChannelStats& s) {
                 out += fmt::format(
-                    "{},ok,{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.3f},{},{},{},{},{},{},{},{},{},{},"
+                    "{},ok,{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.3f},{},{},{},{},{},{},{},{},"
+                    "{},{},"
                     "{},{},\n",
                     csv_field(img.input), st.index, csv_field(st.op), csv_field(st.stage), channel,
                     st.shape.channels, st.shape.height, st.shape.width, st.elements(), st.bytes(),
@@ -478,10 +481,11 @@ std::string report_csv(const RunReport& report) {
                     num(s.negative_fraction), num(s.entropy), num(s.p1), num(s.p50), num(s.p99));
             };
             if (st.channels.empty()) {  // --stats none: shape, sizes and time only
-                out += fmt::format("{},ok,{},{},{},all,{},{},{},{},{},{:.6g},{:.6g},{:.3f},,,,,,,,,,,,,\n",
-                                   csv_field(img.input), st.index, csv_field(st.op), csv_field(st.stage),
-                                   st.shape.channels, st.shape.height, st.shape.width, st.elements(),
-                                   st.bytes(), st.ratio_previous, st.ratio_input, st.milliseconds);
+                out += fmt::format(
+                    "{},ok,{},{},{},all,{},{},{},{},{},{:.6g},{:.6g},{:.3f},,,,,,,,,,,,,\n",
+                    csv_field(img.input), st.index, csv_field(st.op), csv_field(st.stage),
+                    st.shape.channels, st.shape.height, st.shape.width, st.elements(), st.bytes(),
+                    st.ratio_previous, st.ratio_input, st.milliseconds);
                 continue;
             }
             row("all", st.overall);
@@ -506,17 +510,19 @@ std::string report_table(const RunReport& report) {
             width = std::max(width, st.stage.size());
         }
         out += fmt::format("{}\n", img.input);
-        out += fmt::format("{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>6}\n",
-                           "#", "stage", width, "shape", "elements", "bytes", "vs prev", "ms", "min",
-                           "max", "mean", "std", "zero");
+        out += fmt::format(
+            "{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>6}\n",
+            "#", "stage", width, "shape", "elements", "bytes", "vs prev", "ms", "min", "max",
+            "mean", "std", "zero");
         for (const auto& st : img.stages) {
             const auto stat = [&st](double v) { return stage_num(st, v); };
-            out += fmt::format("{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8.4f} {:>8.2f} {:>10} {:>10} {:>10} {:>10} {:>6}\n",
-                               fmt::format("{:02}", st.index), st.stage, width, to_string(st.shape),
-                               st.elements(), human_bytes(st.bytes()), st.ratio_previous,
-                               st.milliseconds, stat(st.overall.min), stat(st.overall.max),
-                               stat(st.overall.mean), stat(st.overall.std),
-                               stage_share(st, st.overall.zero_fraction));
+            out += fmt::format(
+                "{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8.4f} {:>8.2f} {:>10} {:>10} {:>10} {:>10} "
+                "{:>6}\n",
+                fmt::format("{:02}", st.index), st.stage, width, to_string(st.shape), st.elements(),
+                human_bytes(st.bytes()), st.ratio_previous, st.milliseconds, stat(st.overall.min),
+                stat(st.overall.max), stat(st.overall.mean), stat(st.overall.std),
+                stage_share(st, st.overall.zero_fraction));
             for (const auto& note : st.notes) {
                 out += fmt::format("     note: {}\n", note);
             }
@@ -534,17 +540,21 @@ std::string report_markdown(const RunReport& report) {
             out += fmt::format("Failed: {}\n\n", img.error);
             continue;
         }
-        out += "| # | stage | shape | elements | bytes | vs prev | vs input | ms | min | max | mean | std | zero | neg | entropy | p1 | p50 | p99 |\n";
+        out +=
+            "| # | stage | shape | elements | bytes | vs prev | vs input | ms | min | max | mean | "
+            "std | zero | neg | entropy | p1 | p50 | p99 |\n";
         out += "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
         for (const auto& st : img.stages) {
             const auto& s = st.overall;
             const auto stat = [&st](double v) { return stage_num(st, v); };
             const auto share = [&st](double v) { return stage_share(st, v); };
-            out += fmt::format("| {:02} | `{}` | {} | {} | {} | {:.4f} | {:.4f} | {:.2f} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                               st.index, st.stage, to_string(st.shape), st.elements(), st.bytes(),
-                               st.ratio_previous, st.ratio_input, st.milliseconds, stat(s.min),
-                               stat(s.max), stat(s.mean), stat(s.std), share(s.zero_fraction),
-                               share(s.negative_fraction), stat(s.entropy), stat(s.p1), stat(s.p50), stat(s.p99));
+            out += fmt::format(
+                "| {:02} | `{}` | {} | {} | {} | {:.4f} | {:.4f} | {:.2f} | {} | {} | {} | {} | {} "
+                "| {} | {} | {} | {} | {} |\n",
+                st.index, st.stage, to_string(st.shape), st.elements(), st.bytes(),
+                st.ratio_previous, st.ratio_input, st.milliseconds, stat(s.min), stat(s.max),
+                stat(s.mean), stat(s.std), share(s.zero_fraction), share(s.negative_fraction),
+                stat(s.entropy), stat(s.p1), stat(s.p50), stat(s.p99));
         }
         out += "\n";
     }
@@ -617,9 +627,9 @@ MergedReport merge_reports(const std::vector<std::string>& json_texts,
         if (merged.is_null()) {
             merged = doc;
         } else if (doc["stages"] != merged["stages"]) {
-            throw UsageError(fmt::format(
-                "report {} ran a different pipeline ('{}', not '{}')", i + 1,
-                doc["pipeline"].get<std::string>(), merged["pipeline"].get<std::string>()));
+            throw UsageError(fmt::format("report {} ran a different pipeline ('{}', not '{}')",
+                                         i + 1, doc["pipeline"].get<std::string>(),
+                                         merged["pipeline"].get<std::string>()));
         }
         for (auto& img : doc["images"]) {
             images.push_back(std::move(img));
@@ -628,9 +638,10 @@ MergedReport merge_reports(const std::vector<std::string>& json_texts,
     if (merged.is_null()) {
         throw UsageError("no reports to merge");
     }
-    std::stable_sort(images.begin(), images.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-        return a.value("index", std::size_t{0}) < b.value("index", std::size_t{0});
-    });
+    std::stable_sort(images.begin(), images.end(),
+                     [](const nlohmann::json& a, const nlohmann::json& b) {
+                         return a.value("index", std::size_t{0}) < b.value("index", std::size_t{0});
+                     });
     MergedReport out;
     std::size_t ok = 0;
     std::size_t skipped = 0;

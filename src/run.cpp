@@ -1,5 +1,13 @@
 #include "convpool/run.hpp"
 
+#include "convpool/error.hpp"
+#include "convpool/format.hpp"
+#include "convpool/geometry.hpp"
+#include "convpool/html.hpp"
+#include "convpool/npy.hpp"
+#include "convpool/parallel.hpp"
+#include "convpool/visualize.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,14 +23,6 @@
 #include <sstream>
 #include <system_error>
 #include <thread>
-
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/geometry.hpp"
-#include "convpool/html.hpp"
-#include "convpool/npy.hpp"
-#include "convpool/parallel.hpp"
-#include "convpool/visualize.hpp"
 
 namespace convpool {
 namespace fs = std::filesystem;
@@ -42,8 +42,9 @@ void write_text(const fs::path& path, const std::string& text) {
     write_file_atomic(path.string(), std::span<const char>(text.data(), text.size()));
 }
 
-StageReport stage_report(const StageResult& r, const StageReport* previous, const StageReport* input,
-                         const std::vector<std::string>& notes, StatsLevel level) {
+StageReport stage_report(const StageResult& r, const StageReport* previous,
+                         const StageReport* input, const std::vector<std::string>& notes,
+                         StatsLevel level) {
     StageReport st;
     st.index = r.index;
     st.op = r.stage == nullptr ? "input" : r.stage->info->name;
@@ -51,7 +52,8 @@ StageReport stage_report(const StageResult& r, const StageReport* previous, cons
     st.shape = r.tensor->shape();
     st.milliseconds = r.milliseconds;
     const auto elements = static_cast<double>(st.shape.elements());
-    st.ratio_previous = previous == nullptr ? 1.0 : elements / static_cast<double>(previous->elements());
+    st.ratio_previous =
+        previous == nullptr ? 1.0 : elements / static_cast<double>(previous->elements());
     st.ratio_input = input == nullptr ? 1.0 : elements / static_cast<double>(input->elements());
     st.notes = notes;
     if (level == StatsLevel::none) {
@@ -76,7 +78,7 @@ struct BatchContext {
     const Pipeline& pipeline;
     const RunOptions& options;
     const RunEvents& events;
-    std::set<fs::path> inputs;  ///< canonical paths of every input: never overwritten
+    std::set<fs::path> inputs;               ///< canonical paths of every input: never overwritten
     std::vector<unsigned char> stdin_bytes;  ///< the image given as `-`
 };
 
@@ -95,20 +97,23 @@ void write_output(const BatchContext& ctx, const fs::path& path, const std::stri
 
 /// Files convpool writes into an image's folder (and nothing else there is touched).
 bool is_convpool_output(const std::string& name) {
-    return name == "sheet.png" || (name.size() > 3 && std::isdigit(static_cast<unsigned char>(name[0])) != 0 &&
-                                   std::isdigit(static_cast<unsigned char>(name[1])) != 0 && name[2] == '_');
+    return name == "sheet.png" ||
+           (name.size() > 3 && std::isdigit(static_cast<unsigned char>(name[0])) != 0 &&
+            std::isdigit(static_cast<unsigned char>(name[1])) != 0 && name[2] == '_');
 }
 
 /// Where the final image of `input` goes (Emit::final with a directory).
 fs::path final_path(const RunOptions& options, const std::string& input, int channels) {
-    return fs::path(options.out_dir) / (output_stem(input) + encoding_extension(options.format, channels));
+    return fs::path(options.out_dir) /
+           (output_stem(input) + encoding_extension(options.format, channels));
 }
 
 /// The report's summary of recorded switches: winning-offset histogram and coverage.
 SwitchSummary switch_summary(const Switches& sw) {
     SwitchSummary sum;
     sum.window = sw.window;
-    sum.offset_histogram.assign(static_cast<std::size_t>(sw.window.h) * static_cast<std::size_t>(sw.window.w), 0);
+    sum.offset_histogram.assign(
+        static_cast<std::size_t>(sw.window.h) * static_cast<std::size_t>(sw.window.w), 0);
     for (const int o : sw.offset) {
         if (o >= 0) {
             ++sum.offset_histogram[static_cast<std::size_t>(o)];
@@ -127,7 +132,8 @@ std::string offset_histogram_note(const SwitchSummary& sum) {
     for (int y = 0; y < sum.window.h; ++y) {
         rows += y == 0 ? "" : " /";
         for (int x = 0; x < sum.window.w; ++x) {
-            rows += fmt::format(" {}", sum.offset_histogram[static_cast<std::size_t>(y * sum.window.w + x)]);
+            rows += fmt::format(
+                " {}", sum.offset_histogram[static_cast<std::size_t>(y * sum.window.w + x)]);
         }
     }
     return fmt::format("winning taps of the {}x{} window (rows top to bottom):{}", sum.window.h,
@@ -149,10 +155,11 @@ std::vector<std::pair<std::string, std::string>> switch_map_pngs(const Switches&
                           std::vector<float>(sw.coverage.begin(), sw.coverage.end()));
     const auto png = [&title](const std::string& what, const Tensor& t) {
         const Picture body = render_tensor(t, PictureKind::feature_maps);
-        return encode_png(titled_picture(body, fmt::format("{}  {}", title, what), t,
-                                         PictureKind::feature_maps));
+        return encode_png(
+            titled_picture(body, fmt::format("{}  {}", title, what), t, PictureKind::feature_maps));
     };
-    return {{"_switches.png", png(fmt::format("switches: winning tap ty*{}+tx", sw.window.w), switch_map)},
+    return {{"_switches.png",
+             png(fmt::format("switches: winning tap ty*{}+tx", sw.window.w), switch_map)},
             {"_coverage.png", png("coverage: windows reading each input cell", coverage)}};
 }
 
@@ -178,7 +185,8 @@ RenderOptions image_render_options(const Pipeline& pipeline, const RunOptions& o
             }
             const auto range = finite_value_range(r.tensor->data());
             if (range) {
-                all = all ? ValueRange{std::min(all->lo, range->lo), std::max(all->hi, range->hi)} : *range;
+                all = all ? ValueRange{std::min(all->lo, range->lo), std::max(all->hi, range->hi)}
+                          : *range;
             }
         });
         render.range = percentiles ? value_range(values, render.range_rule) : all;
@@ -199,8 +207,9 @@ std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
     if (pad.mode == Pad::Mode::cells) {
         grid.pad = pad.cells;
     } else if (pad.mode == Pad::Mode::same) {
-        grid.pad = {same_padding(in.height, {grid.kernel.h, grid.stride.h, 0, 0, 1, false}).pad_begin,
-                    same_padding(in.width, {grid.kernel.w, grid.stride.w, 0, 0, 1, false}).pad_begin};
+        grid.pad = {
+            same_padding(in.height, {grid.kernel.h, grid.stride.h, 0, 0, 1, false}).pad_begin,
+            same_padding(in.width, {grid.kernel.w, grid.stride.w, 0, 0, 1, false}).pad_begin};
     }
     return grid;
 }
@@ -214,7 +223,8 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
     // No picture of the input and a leading gray: a JPEG's luminance is all that is needed.
     load.luminance = options.emit == Emit::final && !pipeline.stages().empty() &&
                      pipeline.stages().front().info->name == std::string_view("gray");
-    LoadedImage loaded = input == "-" ? decode_image(ctx.stdin_bytes, load) : load_image(input, load);
+    LoadedImage loaded =
+        input == "-" ? decode_image(ctx.stdin_bytes, load) : load_image(input, load);
     img.warnings = std::move(loaded.warnings);
     const bool luminance_only = loaded.luminance_only;
     Tensor tensor = std::move(loaded.tensor);
@@ -240,7 +250,8 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
         img.output_dir = options.out_dir;
     }
     std::vector<SheetItem> sheet;
-    const RenderOptions render = all ? image_render_options(pipeline, options, tensor) : RenderOptions{};
+    const RenderOptions render =
+        all ? image_render_options(pipeline, options, tensor) : RenderOptions{};
     Tensor final_tensor = pipeline.run(std::move(tensor), [&](const StageResult& r) {
         if (ctx.events.stop_requested && ctx.events.stop_requested()) {
             throw Stopped{};
@@ -251,7 +262,8 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
                                       options.stats);
         st.regions = plan[static_cast<std::size_t>(r.index)].regions;
         if (r.index == 0 && luminance_only) {
-            st.notes.emplace_back("decoded as luminance only (the JPEG's Y), as the pipeline starts with gray");
+            st.notes.emplace_back(
+                "decoded as luminance only (the JPEG's Y), as the pipeline starts with gray");
         }
         if (r.switches != nullptr) {
             st.switches = switch_summary(*r.switches);
@@ -260,17 +272,22 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
         if (all) {
             const std::string label = r.stage == nullptr ? "input" : stage_file_label(*r.stage);
             const std::string base = fmt::format("{:02}_{}", r.index, label);
-            const PictureKind kind = r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
+            const PictureKind kind =
+                r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
             Picture body = render_tensor(*r.tensor, kind, render);
-            const std::string title = fmt::format("{:02} {}  {}", r.index, st.stage, to_string(st.shape));
-            write_output(ctx, dir / (base + ".png"), encode_png(titled_picture(body, title, *r.tensor, kind, render)));
+            const std::string title =
+                fmt::format("{:02} {}  {}", r.index, st.stage, to_string(st.shape));
+            write_output(ctx, dir / (base + ".png"),
+                         encode_png(titled_picture(body, title, *r.tensor, kind, render)));
             st.files.push_back(base + ".png");
             const auto next = static_cast<std::size_t>(r.index);  // stages()[index] runs next
-            const auto grid = options.grid_overlay && next < pipeline.stages().size() && !plan[next + 1].regions
-                                  ? pool_grid(pipeline.stages()[next], r.tensor->shape())
-                                  : std::nullopt;
+            const auto grid =
+                options.grid_overlay && next < pipeline.stages().size() && !plan[next + 1].regions
+                    ? pool_grid(pipeline.stages()[next], r.tensor->shape())
+                    : std::nullopt;
             if (grid) {
-                const std::string what = fmt::format("{:02} windows of {}", r.index, pipeline.stages()[next].describe());
+                const std::string what =
+                    fmt::format("{:02} windows of {}", r.index, pipeline.stages()[next].describe());
                 write_output(ctx, dir / (base + "_windows.png"),
                              encode_png(pool_grid_picture(*r.tensor, kind, *grid, what, render)));
                 st.files.push_back(base + "_windows.png");
@@ -285,9 +302,11 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
                     st.files.push_back(base + suffix);
                 }
             }
-            sheet.push_back({std::move(body),
-                             fmt::format("{:02} {}", r.index, r.stage == nullptr ? std::string("input") : r.stage->info->name),
-                             fmt::format("{}  {}", to_string(st.shape), range_label(*r.tensor, kind, render))});
+            sheet.push_back(
+                {std::move(body),
+                 fmt::format("{:02} {}", r.index,
+                             r.stage == nullptr ? std::string("input") : r.stage->info->name),
+                 fmt::format("{}  {}", to_string(st.shape), range_label(*r.tensor, kind, render))});
         }
         img.stages.push_back(std::move(st));
     });
@@ -316,14 +335,16 @@ bool outputs_complete(const RunOptions& options, const std::string& input) {
     if (options.emit == Emit::all) {
         return fs::exists(fs::path(options.out_dir) / output_stem(input) / "sheet.png", ec);
     }
-    return fs::exists(final_path(options, input, 1), ec) || fs::exists(final_path(options, input, 3), ec);
+    return fs::exists(final_path(options, input, 1), ec) ||
+           fs::exists(final_path(options, input, 3), ec);
 }
 
 /// True when an earlier run left any output of `input`.
 bool outputs_exist(const RunOptions& options, const std::string& input) {
     std::error_code ec;
     if (options.emit == Emit::all) {
-        for (const auto& entry : fs::directory_iterator(fs::path(options.out_dir) / output_stem(input), ec)) {
+        for (const auto& entry :
+             fs::directory_iterator(fs::path(options.out_dir) / output_stem(input), ec)) {
             if (is_convpool_output(entry.path().filename().string())) {
                 return true;
             }
@@ -381,7 +402,8 @@ std::vector<std::string> images_in(const std::string& dir, bool recursive) {
         }
     };
     if (recursive) {
-        for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+        for (auto it = fs::recursive_directory_iterator(
+                 dir, fs::directory_options::skip_permission_denied, ec);
              !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
             take(*it);
         }
@@ -445,9 +467,10 @@ std::vector<std::string> list_inputs(const RunOptions& options) {
     for (const auto& in : inputs) {
         const auto [it, fresh] = seen.emplace(output_stem(in), in);
         if (!fresh) {
-            throw UsageError(fmt::format("inputs '{}' and '{}' would both write to '{}/'; rename "
-                                         "one or run them separately",
-                                         it->second, in, it->first));
+            throw UsageError(
+                fmt::format("inputs '{}' and '{}' would both write to '{}/'; rename "
+                            "one or run them separately",
+                            it->second, in, it->first));
         }
     }
     if (inputs.empty()) {
@@ -462,17 +485,17 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     // The shard keeps every N-th input of the whole list; `index` keeps each one's place in it.
     std::vector<std::size_t> chosen;
     for (std::size_t i = 0; i < all_inputs.size(); ++i) {
-        if (options.shard.count <= 0 ||
-            i % static_cast<std::size_t>(options.shard.count) ==
-                static_cast<std::size_t>(options.shard.index - 1)) {
+        if (options.shard.count <= 0 || i % static_cast<std::size_t>(options.shard.count) ==
+                                            static_cast<std::size_t>(options.shard.index - 1)) {
             chosen.push_back(i);
         }
     }
     const bool to_stdout = options.out_dir == "-";
     if (to_stdout && (chosen.size() != 1 || options.emit != Emit::final)) {
-        throw UsageError(fmt::format("-o - writes one final image to stdout: it needs --emit final "
-                                     "and exactly one input (got {})",
-                                     chosen.size()));
+        throw UsageError(
+            fmt::format("-o - writes one final image to stdout: it needs --emit final "
+                        "and exactly one input (got {})",
+                        chosen.size()));
     }
     if (options.skip_existing && options.force) {
         throw UsageError("--skip-existing and --force contradict each other");
@@ -490,9 +513,10 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
             }
         }
         if (existing > 0) {
-            throw UsageError(fmt::format("outputs of {} input{} (first: '{}') already exist in '{}'; "
-                                         "use --force to overwrite them or --skip-existing to resume",
-                                         existing, existing == 1 ? "" : "s", first, options.out_dir));
+            throw UsageError(
+                fmt::format("outputs of {} input{} (first: '{}') already exist in '{}'; "
+                            "use --force to overwrite them or --skip-existing to resume",
+                            existing, existing == 1 ? "" : "s", first, options.out_dir));
         }
     }
     BatchContext ctx{pipeline, options, events, {}, {}};
@@ -526,7 +550,8 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     };
     RunEvents worker_events = events;
     worker_events.stop_requested = should_stop;
-    const BatchContext wctx{pipeline, options, worker_events, ctx.inputs, std::move(ctx.stdin_bytes)};
+    const BatchContext wctx{pipeline, options, worker_events, ctx.inputs,
+                            std::move(ctx.stdin_bytes)};
     const auto worker = [&] {
         for (;;) {
             if (should_stop()) {

@@ -1,6 +1,12 @@
 #include "convpool/visualize.hpp"
 
+#include "convpool/error.hpp"
+#include "convpool/png.hpp"
+#include "convpool/report.hpp"
+
 #include <fmt/format.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <array>
@@ -9,12 +15,6 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
-
-#include "convpool/error.hpp"
-#include "convpool/png.hpp"
-#include "convpool/report.hpp"
 
 namespace convpool {
 namespace {
@@ -134,11 +134,8 @@ const std::array<Rgb, 256>& colormap_lut(ColorMap m) {
 /// 256-entry diverging table (blue - white - red, after ColorBrewer's RdBu), 128 = zero.
 const std::array<Rgb, 256>& diverging() {
     static const std::array<Rgb, 256> lut = [] {
-        constexpr std::array<std::array<double, 3>, 5> anchors{{{33, 102, 172},
-                                                                {103, 169, 207},
-                                                                {247, 247, 247},
-                                                                {239, 138, 98},
-                                                                {178, 24, 43}}};
+        constexpr std::array<std::array<double, 3>, 5> anchors{
+            {{33, 102, 172}, {103, 169, 207}, {247, 247, 247}, {239, 138, 98}, {178, 24, 43}}};
         std::array<Rgb, 256> t{};
         for (int i = 0; i < 256; ++i) {
             const double pos = i / 255.0 * 4.0;
@@ -194,7 +191,8 @@ Picture blank(int w, int h) {
 
 void put(Picture& p, int x, int y, const Rgb& c) {
     const auto i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(p.width) +
-                    static_cast<std::size_t>(x)) * 3;
+                    static_cast<std::size_t>(x)) *
+                   3;
     p.rgb[i] = c[0];
     p.rgb[i + 1] = c[1];
     p.rgb[i + 2] = c[2];
@@ -204,8 +202,10 @@ void paste(Picture& dst, const Picture& src, int x0, int y0) {
     for (int y = 0; y < src.height; ++y) {
         const auto s = static_cast<std::size_t>(y) * static_cast<std::size_t>(src.width) * 3;
         const auto d = (static_cast<std::size_t>(y0 + y) * static_cast<std::size_t>(dst.width) +
-                        static_cast<std::size_t>(x0)) * 3;
-        std::copy_n(src.rgb.begin() + static_cast<std::ptrdiff_t>(s), static_cast<std::size_t>(src.width) * 3,
+                        static_cast<std::size_t>(x0)) *
+                       3;
+        std::copy_n(src.rgb.begin() + static_cast<std::ptrdiff_t>(s),
+                    static_cast<std::size_t>(src.width) * 3,
                     dst.rgb.begin() + static_cast<std::ptrdiff_t>(d));
     }
 }
@@ -221,12 +221,18 @@ int text_width(const std::string& s) {
 }
 
 Picture resize_nearest(const Picture& p, int w, int h) {
-    Picture out{w, h, std::vector<std::uint8_t>(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3)};
+    Picture out{
+        w, h,
+        std::vector<std::uint8_t>(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3)};
     for (int y = 0; y < h; ++y) {
-        const int sy = std::min(p.height - 1, static_cast<int>(static_cast<long long>(y) * p.height / h));
+        const int sy =
+            std::min(p.height - 1, static_cast<int>(static_cast<long long>(y) * p.height / h));
         for (int x = 0; x < w; ++x) {
-            const int sx = std::min(p.width - 1, static_cast<int>(static_cast<long long>(x) * p.width / w));
-            const auto s = (static_cast<std::size_t>(sy) * static_cast<std::size_t>(p.width) + static_cast<std::size_t>(sx)) * 3;
+            const int sx =
+                std::min(p.width - 1, static_cast<int>(static_cast<long long>(x) * p.width / w));
+            const auto s = (static_cast<std::size_t>(sy) * static_cast<std::size_t>(p.width) +
+                            static_cast<std::size_t>(sx)) *
+                           3;
             put(out, x, y, {p.rgb[s], p.rgb[s + 1], p.rgb[s + 2]});
         }
     }
@@ -235,8 +241,13 @@ Picture resize_nearest(const Picture& p, int w, int h) {
 
 /// `p` resampled to w x h: area averaging when shrinking, bilinear when enlarging.
 Picture resize_smooth(const Picture& p, int w, int h) {
-    Picture out{w, h, std::vector<std::uint8_t>(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3)};
-    const cv::Mat src(p.height, p.width, CV_8UC3, const_cast<std::uint8_t*>(p.rgb.data()));  // NOLINT(cppcoreguidelines-pro-type-const-cast): read only
+    Picture out{
+        w, h,
+        std::vector<std::uint8_t>(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3)};
+    const cv::Mat src(
+        p.height, p.width, CV_8UC3,
+        const_cast<std::uint8_t*>(
+            p.rgb.data()));  // NOLINT(cppcoreguidelines-pro-type-const-cast): read only
     cv::Mat dst(h, w, CV_8UC3, out.rgb.data());
     cv::resize(src, dst, dst.size(), 0, 0, w < p.width ? cv::INTER_AREA : cv::INTER_LINEAR);
     return out;
@@ -299,9 +310,10 @@ RangeRule parse_range_rule(std::string_view text) {
             return RangeRule{percent};
         }
     }
-    throw UsageError(fmt::format("--range: expected minmax or pP with 0 < P < 50 (p1: the 1st to "
-                                 "99th percentile, values outside clipped), got '{}'",
-                                 text));
+    throw UsageError(
+        fmt::format("--range: expected minmax or pP with 0 < P < 50 (p1: the 1st to "
+                    "99th percentile, values outside clipped), got '{}'",
+                    text));
 }
 
 std::optional<ValueRange> value_range(std::span<const float> values, const RangeRule& rule) {
@@ -328,7 +340,8 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
         const Range r = finite_range(t.data());
         const bool unit = r.lo >= 0.0F && r.hi <= 1.0F;
         const double lo = unit ? 0.0 : static_cast<double>(r.lo);
-        const double span = unit ? 1.0 : std::max(1e-30, static_cast<double>(r.hi) - static_cast<double>(r.lo));
+        const double span =
+            unit ? 1.0 : std::max(1e-30, static_cast<double>(r.hi) - static_cast<double>(r.lo));
         Picture p = blank(tw, th);
         for (int y = 0; y < th; ++y) {
             for (int x = 0; x < tw; ++x) {
@@ -368,8 +381,9 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
             }
         }
         if (labels) {
-            text(p, per_channel ? fmt::format("c{} {}..{}", c, number(r.lo), number(r.hi))
-                                : fmt::format("c{}", c),
+            text(p,
+                 per_channel ? fmt::format("c{} {}..{}", c, number(r.lo), number(r.hi))
+                             : fmt::format("c{}", c),
                  x0 + 1, y0 - 3);
         }
     }
@@ -404,11 +418,11 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
             count_clipped(t.data(), drawn_range(r, options), clipped);
         }
         const double share = clipped.finite > 0 ? 100.0 * static_cast<double>(clipped.outside) /
-                                                       static_cast<double>(clipped.finite)
-                                                 : 0.0;
-        const std::string which = per_channel
-                                      ? fmt::format("each channel: its own {}", rule_name(options.range_rule))
-                                      : percentile_label(r, options);
+                                                      static_cast<double>(clipped.finite)
+                                                : 0.0;
+        const std::string which =
+            per_channel ? fmt::format("each channel: its own {}", rule_name(options.range_rule))
+                        : percentile_label(r, options);
         clip_line = fmt::format("{}; {:.3g}% of values clipped", which, share);
     }
     const int width = std::max({body.width + 2 * kMargin, 360, text_width(title) + 2 * kMargin,
@@ -474,8 +488,9 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
     std::vector<Picture> scaled;
     int width = kSpace;
     for (const auto& item : items) {
-        const int w = std::max(1, static_cast<int>(std::lround(static_cast<double>(item.body.width) *
-                                                               display_height / item.body.height)));
+        const int w =
+            std::max(1, static_cast<int>(std::lround(static_cast<double>(item.body.width) *
+                                                     display_height / item.body.height)));
         scaled.push_back(options.smooth ? resize_smooth(item.body, w, display_height)
                                         : resize_nearest(item.body, w, display_height));
         width += std::max(w, std::max(text_width(item.label), text_width(item.sublabel))) + kSpace;
@@ -487,7 +502,8 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
         text(sheet, items[i].label, x, kSpace + display_height + 15);
         text(sheet, items[i].sublabel, x, kSpace + display_height + 30);
         x += std::max(scaled[i].width,
-                      std::max(text_width(items[i].label), text_width(items[i].sublabel))) + kSpace;
+                      std::max(text_width(items[i].label), text_width(items[i].sublabel))) +
+             kSpace;
     }
     return sheet;
 }
@@ -495,7 +511,8 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
 std::string range_label(const Tensor& t, PictureKind kind, const RenderOptions& options) {
     if (is_natural(t, kind)) {
         const Range r = finite_range(t.data());
-        return r.lo >= 0.0F && r.hi <= 1.0F ? "0..1" : fmt::format("{}..{}", number(r.lo), number(r.hi));
+        return r.lo >= 0.0F && r.hi <= 1.0F ? "0..1"
+                                            : fmt::format("{}..{}", number(r.lo), number(r.hi));
     }
     const bool clipping = options.range_rule.percent > 0.0;
     if (options.scale == ColorScale::channel) {
@@ -503,7 +520,8 @@ std::string range_label(const Tensor& t, PictureKind kind, const RenderOptions& 
                         : "per channel";
     }
     const Range r = picture_range(t, options);
-    const std::string global = options.scale == ColorScale::global && options.range ? " (global)" : "";
+    const std::string global =
+        options.scale == ColorScale::global && options.range ? " (global)" : "";
     if (clipping) {
         return fmt::format("{}, clipped{}", percentile_label(r, options), global);
     }
@@ -534,7 +552,8 @@ Picture pool_grid_picture(const Tensor& t, PictureKind kind, const PoolGrid& gri
     const int kx = (ox + grid.pad.w + stride.w - 1) / stride.w;
     const int channels = natural ? s.channels : 1;
     std::vector<float> values;
-    values.reserve(static_cast<std::size_t>(channels) * static_cast<std::size_t>(ch) * static_cast<std::size_t>(cw));
+    values.reserve(static_cast<std::size_t>(channels) * static_cast<std::size_t>(ch) *
+                   static_cast<std::size_t>(cw));
     for (int c = 0; c < channels; ++c) {
         for (int y = 0; y < ch; ++y) {
             for (int x = 0; x < cw; ++x) {
@@ -588,7 +607,8 @@ Picture pool_grid_picture(const Tensor& t, PictureKind kind, const PoolGrid& gri
         const std::array<Rgb, 2> colours{{{255, 140, 0}, {0, 200, 255}}};
         for (int w = 0; w < 2; ++w) {
             const int y0 = (ky * stride.h - grid.pad.h - oy) * f;
-            const int x0 = ((kx + w) * stride.w - grid.pad.w - ox) * f + w;  // 1 px apart: both visible
+            const int x0 =
+                ((kx + w) * stride.w - grid.pad.w - ox) * f + w;  // 1 px apart: both visible
             const int y1 = y0 + grid.kernel.h * f - 1;
             const int x1 = x0 + grid.kernel.w * f - 1;
             for (int d = 0; d < 2; ++d) {
@@ -605,8 +625,6 @@ Picture pool_grid_picture(const Tensor& t, PictureKind kind, const PoolGrid& gri
                           crop, kind, o);
 }
 
-std::string encode_png(const Picture& p) {
-    return encode_png8(p.rgb, p.width, p.height, 3);
-}
+std::string encode_png(const Picture& p) { return encode_png8(p.rgb, p.width, p.height, 3); }
 
 }  // namespace convpool

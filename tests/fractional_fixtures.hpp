@@ -3,16 +3,17 @@
 // (scripts/make_torch_fixtures_fractional.py): pool:fractional,variant=torch and pool:max,switches
 // | unpool against PyTorch.
 
+#include "convpool/tensor.hpp"
+
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "convpool/tensor.hpp"
 #include "test_helpers.hpp"
 
 namespace test {

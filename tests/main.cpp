@@ -1,11 +1,11 @@
 // doctest main: every test case is in a test_<module>.cpp file. Like the CLI, the test runner
 // can be the decoding child of decode_image (it starts /proc/self/exe).
 #define DOCTEST_CONFIG_IMPLEMENT
+#include "convpool/image_io.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string_view>
-
-#include "convpool/image_io.hpp"
 
 int main(int argc, char** argv) {
     if (argc == 2 && std::string_view(argv[1]) == convpool::kDecodeChildArgument) {

@@ -1,7 +1,7 @@
 // Output-size arithmetic, checked against values worked out from PyTorch's formula by hand.
-#include <doctest/doctest.h>
-
 #include "convpool/geometry.hpp"
+
+#include <doctest/doctest.h>
 
 using convpool::Axis;
 using convpool::output_extent;

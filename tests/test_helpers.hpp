@@ -1,11 +1,11 @@
 #pragma once
 // Small helpers shared by the unit tests.
 
-#include <string>
-#include <vector>
-
 #include "convpool/pipeline.hpp"
 #include "convpool/tensor.hpp"
+
+#include <string>
+#include <vector>
 
 namespace test {
 

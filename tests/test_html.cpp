@@ -1,4 +1,7 @@
+#include "convpool/error.hpp"
 #include "convpool/html.hpp"
+#include "convpool/report.hpp"
+#include "convpool/visualize.hpp"
 
 #include <doctest/doctest.h>
 
@@ -6,14 +9,11 @@
 #include <limits>
 #include <vector>
 
-#include "convpool/error.hpp"
-#include "convpool/report.hpp"
-#include "convpool/visualize.hpp"
-
 using convpool::value_histogram;
 
 TEST_CASE("value_histogram: counts finite values in equal bins, the maximum in the last") {
-    const std::vector<float> v{0.0F, 0.1F, 0.5F, 0.99F, 1.0F, std::numeric_limits<float>::quiet_NaN()};
+    const std::vector<float> v{0.0F,  0.1F, 0.5F,
+                               0.99F, 1.0F, std::numeric_limits<float>::quiet_NaN()};
     const auto h = value_histogram(v, 4);
     CHECK(h.lo == 0.0);
     CHECK(h.hi == doctest::Approx(1.0));
@@ -57,7 +57,8 @@ TEST_CASE("report_html: pictures relative to OUT, escaped text, a histogram, no 
     CHECK(page.find("<b>") == std::string::npos);
     CHECK(page.find("<svg") != std::string::npos);
     CHECK(page.find("<script") == std::string::npos);
-    CHECK(page.find("http://") == page.find("http://www.w3.org/2000/svg"));  // only the SVG namespace
+    CHECK(page.find("http://") ==
+          page.find("http://www.w3.org/2000/svg"));  // only the SVG namespace
     CHECK(page.find("https://") == std::string::npos);
     // One image: no index of thumbnails.
     CHECK(page.find("<nav>") == std::string::npos);

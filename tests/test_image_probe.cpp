@@ -1,15 +1,15 @@
 // Header probing of untrusted images: formats by magic bytes, sizes before decoding, truncation.
+#include "convpool/error.hpp"
+#include "convpool/image_io.hpp"
+#include "convpool/image_probe.hpp"
+#include "convpool/visualize.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
-
-#include "convpool/error.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/image_probe.hpp"
-#include "convpool/visualize.hpp"
 
 using convpool::ImageFormat;
 using convpool::probe_image;
@@ -33,10 +33,26 @@ Bytes small_png(int w, int h) {
 
 /// A 200-byte JPEG-like file whose frame header claims width x height.
 Bytes jpeg_claiming(unsigned w, unsigned h) {
-    Bytes b{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00,              // SOI, APP0 (len 4)
-            0xFF, 0xC0, 0x00, 0x0B, 0x08,                                // SOF0, len 11, 8 bit
-            static_cast<unsigned char>(h >> 8U), static_cast<unsigned char>(h),
-            static_cast<unsigned char>(w >> 8U), static_cast<unsigned char>(w), 0x01, 0x01, 0x11,
+    Bytes b{0xFF,
+            0xD8,
+            0xFF,
+            0xE0,
+            0x00,
+            0x04,
+            0x00,
+            0x00,  // SOI, APP0 (len 4)
+            0xFF,
+            0xC0,
+            0x00,
+            0x0B,
+            0x08,  // SOF0, len 11, 8 bit
+            static_cast<unsigned char>(h >> 8U),
+            static_cast<unsigned char>(h),
+            static_cast<unsigned char>(w >> 8U),
+            static_cast<unsigned char>(w),
+            0x01,
+            0x01,
+            0x11,
             0x00};
     b.resize(200, 0x00);
     return b;
@@ -68,8 +84,8 @@ TEST_CASE("probe_image reads BMP, PNM and WebP headers") {
     bmp[1] = 'M';
     bmp[10] = 54;
     bmp[14] = 40;
-    bmp[18] = 7;                          // width 7
-    bmp[22] = 0xFD;                       // height -3 (top-down), little endian
+    bmp[18] = 7;     // width 7
+    bmp[22] = 0xFD;  // height -3 (top-down), little endian
     bmp[23] = bmp[24] = bmp[25] = 0xFF;
     const auto h = probe_image(bmp);
     CHECK(h.width == 7);
@@ -78,8 +94,8 @@ TEST_CASE("probe_image reads BMP, PNM and WebP headers") {
     const auto p = probe_image(Bytes(pgm.begin(), pgm.end()));
     CHECK(p.width == 640);
     CHECK(p.height == 480);
-    Bytes webp{'R', 'I', 'F', 'F', 30, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'X',
-               10, 0, 0, 0, 0, 0, 0, 0, 99, 0, 0, 49, 0, 0};
+    Bytes webp{'R', 'I', 'F', 'F', 30, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8',
+               'X', 10,  0,   0,   0,  0, 0, 0, 0,   99,  0,   0,   49,  0,   0};
     const auto w = probe_image(webp);
     CHECK(w.width == 100);
     CHECK(w.height == 50);

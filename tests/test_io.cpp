@@ -1,4 +1,11 @@
 // Image and .npy decoding, atomic writes.
+#include "convpool/error.hpp"
+#include "convpool/image_io.hpp"
+#include "convpool/npy.hpp"
+#include "convpool/parallel.hpp"
+#include "convpool/png.hpp"
+#include "convpool/visualize.hpp"
+
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,20 +21,14 @@
 #include <stdexcept>
 #include <utility>
 
-#include "convpool/error.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/npy.hpp"
-#include "convpool/parallel.hpp"
-#include "convpool/png.hpp"
-#include "convpool/visualize.hpp"
-
 namespace {
 std::vector<unsigned char> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
 
 std::string npy_file(const std::string& descr, const std::string& shape, const std::string& data,
                      bool fortran = false) {
-    std::string header = "{'descr': '" + descr + "', 'fortran_order': " +
-                         (fortran ? "True" : "False") + ", 'shape': " + shape + ", }";
+    std::string header = "{'descr': '" + descr +
+                         "', 'fortran_order': " + (fortran ? "True" : "False") +
+                         ", 'shape': " + shape + ", }";
     while ((10 + header.size() + 1) % 16 != 0) {
         header += ' ';
     }
@@ -47,7 +48,8 @@ std::string raw(std::initializer_list<T> v) {
 }  // namespace
 
 TEST_CASE("npy: encode then decode gives the same tensor (C, H, W)") {
-    const convpool::Tensor t(convpool::Shape{2, 2, 3}, {1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, 0.5F});
+    const convpool::Tensor t(convpool::Shape{2, 2, 3},
+                             {1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, 0.5F});
     const std::string enc = convpool::encode_npy(t);
     CHECK(enc.find("'shape': (2, 2, 3)") != std::string::npos);
     const auto b = bytes_of(enc);
@@ -59,21 +61,26 @@ TEST_CASE("npy: encode then decode gives the same tensor (C, H, W)") {
 
 TEST_CASE("npy: H x W x C, dtypes, Fortran order and big-endian") {
     // (1, 2, 3) H x W x C float32: pixel (0,0) = 1,2,3; (0,1) = 4,5,6.
-    const auto hwc = convpool::decode_npy(bytes_of(npy_file("<f4", "(1, 2, 3)", raw<float>({1, 2, 3, 4, 5, 6}))), false);
+    const auto hwc = convpool::decode_npy(
+        bytes_of(npy_file("<f4", "(1, 2, 3)", raw<float>({1, 2, 3, 4, 5, 6}))), false);
     CHECK(hwc.shape() == convpool::Shape{3, 1, 2});
     CHECK(hwc.at(0, 0, 1) == 4);
     CHECK(hwc.at(2, 0, 0) == 3);
-    const auto u8 = convpool::decode_npy(bytes_of(npy_file("|u1", "(1, 2)", std::string("\x00\xff", 2))), false);
+    const auto u8 = convpool::decode_npy(
+        bytes_of(npy_file("|u1", "(1, 2)", std::string("\x00\xff", 2))), false);
     CHECK(u8.at(0, 0, 1) == 1.0F);
-    const auto f8 = convpool::decode_npy(bytes_of(npy_file("<f8", "(1, 2)", raw<double>({1.5, 2.5}))), false);
+    const auto f8 =
+        convpool::decode_npy(bytes_of(npy_file("<f8", "(1, 2)", raw<double>({1.5, 2.5}))), false);
     CHECK(f8.at(0, 0, 1) == 2.5F);
-    const auto u16 = convpool::decode_npy(bytes_of(npy_file("<u2", "(1, 1)", raw<std::uint16_t>({65535}))), false);
+    const auto u16 = convpool::decode_npy(
+        bytes_of(npy_file("<u2", "(1, 1)", raw<std::uint16_t>({65535}))), false);
     CHECK(u16.at(0, 0, 0) == 1.0F);
 }
 
 TEST_CASE("npy: 1-D arrays, bad dtypes and truncated data are refused") {
-    CHECK_THROWS_AS(convpool::decode_npy(bytes_of(npy_file("<f8", "(2,)", raw<double>({1.5, 2.5}))), false),
-                    convpool::InputError);
+    CHECK_THROWS_AS(
+        convpool::decode_npy(bytes_of(npy_file("<f8", "(2,)", raw<double>({1.5, 2.5}))), false),
+        convpool::InputError);
     CHECK_THROWS_WITH_AS(
         convpool::decode_npy(bytes_of(npy_file("<i8", "(1, 1)", raw<long long>({1}))), false),
         "unsupported npy dtype '<i8' (float32, float64, uint8, uint16)", convpool::InputError);
@@ -198,7 +205,8 @@ TEST_CASE("decode_image: 8-bit PNG levels become v * float(1/255), RGB order, ev
     }
 }
 
-TEST_CASE("encode_png8: gray, gray+alpha, RGB and RGBA decode to the same bytes; bad sizes refused") {
+TEST_CASE(
+    "encode_png8: gray, gray+alpha, RGB and RGBA decode to the same bytes; bad sizes refused") {
     for (const int channels : {1, 2, 3, 4}) {
         for (const auto& [w, h] : {std::pair{1, 1}, std::pair{7, 3}, std::pair{613, 411}}) {
             CAPTURE(channels);
@@ -219,8 +227,10 @@ TEST_CASE("encode_png8: gray, gray+alpha, RGB and RGBA decode to the same bytes;
                 for (int x = 0; x < w; ++x) {
                     for (int c = 0; c < colour; ++c) {
                         const int source = channels == 2 ? 0 : c;
-                        const auto v = px[static_cast<std::size_t>((y * w + x) * channels + source)];
-                        same = same && t.at(c, y, x) == static_cast<float>(v) * static_cast<float>(1.0 / 255.0);
+                        const auto v =
+                            px[static_cast<std::size_t>((y * w + x) * channels + source)];
+                        same = same && t.at(c, y, x) ==
+                                           static_cast<float>(v) * static_cast<float>(1.0 / 255.0);
                     }
                 }
             }
@@ -284,7 +294,8 @@ std::vector<int> decoder_children() {
 }
 }  // namespace
 
-TEST_CASE("decode_image: one decoding child serves many images; one killed while idle is replaced") {
+TEST_CASE(
+    "decode_image: one decoding child serves many images; one killed while idle is replaced") {
     convpool::Picture p{3, 2, std::vector<std::uint8_t>(18, 77)};
     const std::string png = convpool::encode_png(p);
     for (int i = 0; i < 5; ++i) {

@@ -1,14 +1,15 @@
 // metrics.hpp: PSNR, SSIM, normalised correlation, identical share and entropy on tiny maps with
 // values worked out by hand; chart.hpp's tick rule.
+#include "convpool/chart.hpp"
+#include "convpool/error.hpp"
+#include "convpool/metrics.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "convpool/chart.hpp"
-#include "convpool/error.hpp"
-#include "convpool/metrics.hpp"
 #include "test_helpers.hpp"
 
 using test::tensor;
@@ -32,15 +33,18 @@ TEST_CASE("psnr: identical maps give +infinity, not an error") {
 
 TEST_CASE("psnr: a constant clean map uses L = 1") {
     // Every cell off by 0.1: MSE 0.01, PSNR 20 dB.
-    CHECK(convpool::psnr(tensor(1, 1, 3, {0.5F, 0.5F, 0.5F}), tensor(1, 1, 3, {0.6F, 0.4F, 0.6F})) ==
-          doctest::Approx(20.0).epsilon(1e-5));
+    CHECK(
+        convpool::psnr(tensor(1, 1, 3, {0.5F, 0.5F, 0.5F}), tensor(1, 1, 3, {0.6F, 0.4F, 0.6F})) ==
+        doctest::Approx(20.0).epsilon(1e-5));
     CHECK(convpool::data_range(tensor(1, 1, 2, {3, 3})) == 1.0);
     CHECK(convpool::data_range(tensor(1, 1, 2, {-1, 3})) == 4.0);
 }
 
 TEST_CASE("psnr and ssim: maps of different shapes are refused") {
-    CHECK_THROWS_AS((void)convpool::psnr(tensor(1, 1, 2, {0, 1}), tensor(1, 2, 1, {0, 1})), convpool::ShapeError);
-    CHECK_THROWS_AS((void)convpool::ssim(tensor(1, 1, 2, {0, 1}), tensor(1, 2, 1, {0, 1})), convpool::ShapeError);
+    CHECK_THROWS_AS((void)convpool::psnr(tensor(1, 1, 2, {0, 1}), tensor(1, 2, 1, {0, 1})),
+                    convpool::ShapeError);
+    CHECK_THROWS_AS((void)convpool::ssim(tensor(1, 1, 2, {0, 1}), tensor(1, 2, 1, {0, 1})),
+                    convpool::ShapeError);
 }
 
 TEST_CASE("ssim: 1 for identical maps, any size") {
@@ -58,7 +62,8 @@ TEST_CASE("ssim: two constant maps reduce to the luminance term") {
     // Zero variances: SSIM = (2 mx my + C1) / (mx^2 + my^2 + C1), C1 = (0.01 L)^2, L = 1 (constant
     // clean map) -> (0.25 + 1e-4) / (0.3125 + 1e-4) = 0.80006398.
     CHECK(convpool::ssim(tensor(1, 2, 2, {0.5F, 0.5F, 0.5F, 0.5F}),
-                         tensor(1, 2, 2, {0.25F, 0.25F, 0.25F, 0.25F})) == doctest::Approx(0.80006398).epsilon(1e-6));
+                         tensor(1, 2, 2, {0.25F, 0.25F, 0.25F, 0.25F})) ==
+          doctest::Approx(0.80006398).epsilon(1e-6));
 }
 
 TEST_CASE("ssim: the cut Gaussian window on a 1x2 map") {
@@ -93,7 +98,8 @@ TEST_CASE("normalized_correlation: Pearson, with constant sides defined") {
     CHECK(convpool::normalized_correlation(a, twice) == doctest::Approx(1.0));
     CHECK(convpool::normalized_correlation(a, reversed) == doctest::Approx(-1.0));
     // {1,2,3,4} vs {1,3,2,4}: covariance 4, variances 5 and 5 (sums of squares about the mean).
-    CHECK(convpool::normalized_correlation(a, std::vector<float>{1, 3, 2, 4}) == doctest::Approx(0.8));
+    CHECK(convpool::normalized_correlation(a, std::vector<float>{1, 3, 2, 4}) ==
+          doctest::Approx(0.8));
     const std::vector<float> c{2, 2, 2};
     CHECK(convpool::normalized_correlation(c, c) == 1.0);
     CHECK(convpool::normalized_correlation(c, std::vector<float>{2, 2, 3}) == 0.0);
@@ -102,9 +108,12 @@ TEST_CASE("normalized_correlation: Pearson, with constant sides defined") {
 
 TEST_CASE("fraction_identical: exact equality, NaN matches NaN") {
     const float nan = std::numeric_limits<float>::quiet_NaN();
-    CHECK(convpool::fraction_identical(std::vector<float>{1, 2, 3, 4}, std::vector<float>{1, 2, 0, 4}) == 0.75);
-    CHECK(convpool::fraction_identical(std::vector<float>{nan, 0.0F}, std::vector<float>{nan, -0.0F}) == 1.0);
-    CHECK(convpool::fraction_identical(std::vector<float>{1.0F}, std::vector<float>{1.0F + 1e-7F}) == 0.0);
+    CHECK(convpool::fraction_identical(std::vector<float>{1, 2, 3, 4},
+                                       std::vector<float>{1, 2, 0, 4}) == 0.75);
+    CHECK(convpool::fraction_identical(std::vector<float>{nan, 0.0F},
+                                       std::vector<float>{nan, -0.0F}) == 1.0);
+    CHECK(convpool::fraction_identical(std::vector<float>{1.0F},
+                                       std::vector<float>{1.0F + 1e-7F}) == 0.0);
     CHECK(convpool::fraction_identical(std::vector<float>{}, std::vector<float>{}) == 1.0);
 }
 
@@ -122,7 +131,8 @@ TEST_CASE("chart: ticks at 1, 2 or 5 times a power of ten, and a picture of the 
     CHECK(convpool::nice_ticks(12.0, 47.0, 6) == std::vector<double>{20, 30, 40});
     convpool::LineChart c;
     c.title = "t";
-    c.series.push_back({"a", {1, 2, 3}, {0.5, std::numeric_limits<double>::infinity(), 0.7}, false, -1});
+    c.series.push_back(
+        {"a", {1, 2, 3}, {0.5, std::numeric_limits<double>::infinity(), 0.7}, false, -1});
     const auto p = convpool::render_line_chart(c, 320, 200);
     CHECK(p.width == 320);
     CHECK(p.height == 200);

@@ -1,14 +1,15 @@
 // Hand-checked examples for every stage: tiny inputs, expected values worked out by hand.
+#include "convpool/error.hpp"
+#include "convpool/kernels.hpp"
+#include "convpool/op.hpp"
+#include "convpool/parallel.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstring>
 #include <limits>
 
-#include "convpool/error.hpp"
-#include "convpool/kernels.hpp"
-#include "convpool/op.hpp"
-#include "convpool/parallel.hpp"
 #include "test_helpers.hpp"
 
 using test::ramp4x4;
@@ -148,8 +149,7 @@ TEST_CASE("conv border modes fill the padding as documented") {
 
 TEST_CASE("conv stride, dilation, same padding of an even kernel, scale and bias") {
     const auto in = tensor(1, 1, 5, {1, 2, 3, 4, 5});
-    CHECK(values(run("conv:kernel=[1 1],pad=valid,dilation=2", in)) ==
-          std::vector<float>{4, 6, 8});
+    CHECK(values(run("conv:kernel=[1 1],pad=valid,dilation=2", in)) == std::vector<float>{4, 6, 8});
     CHECK(values(run("conv:kernel=[1 1],pad=valid,dilation=2,stride=2", in)) ==
           std::vector<float>{4, 8});
     // same with k=2: total padding 1, at the end (as TensorFlow and PyTorch).
@@ -209,8 +209,7 @@ TEST_CASE("activations: relu, leaky-relu, abs, sigmoid, tanh") {
 TEST_CASE("norm maps each channel's range to [0, 1]; constant maps become 0") {
     const auto in = tensor(2, 1, 3, {2, 4, 6, 5, 5, 5});
     CHECK(values(run("norm", in)) == std::vector<float>{0, 0.5, 1, 0, 0, 0});
-    CHECK(values(run("norm:per=tensor", in)) ==
-          std::vector<float>{0, 0.5, 1, 0.75, 0.75, 0.75});
+    CHECK(values(run("norm:per=tensor", in)) == std::vector<float>{0, 0.5, 1, 0.75, 0.75, 0.75});
 }
 
 TEST_CASE("gray uses BT.601 luminance and keeps one channel as it is") {
@@ -225,12 +224,16 @@ TEST_CASE("gray uses BT.601 luminance and keeps one channel as it is") {
                          convpool::ShapeError);
 }
 
-TEST_CASE("elementwise stages and gray: apply and apply_owned (in place) agree, on every thread count") {
+TEST_CASE(
+    "elementwise stages and gray: apply and apply_owned (in place) agree, on every thread count") {
     // Big enough to be split between threads; NaN, infinities and signed zeros included.
     convpool::Tensor in(convpool::Shape{3, 301, 997}, convpool::uninitialized);
     auto d = in.data();
     for (std::size_t i = 0; i < d.size(); ++i) {
-        d[i] = i % 97 == 0 ? kNaN : (i % 89 == 0 ? -kInf : static_cast<float>(std::sin(static_cast<double>(i)) * 4.0));
+        d[i] = i % 97 == 0
+                   ? kNaN
+                   : (i % 89 == 0 ? -kInf
+                                  : static_cast<float>(std::sin(static_cast<double>(i)) * 4.0));
     }
     d[5] = -0.0F;
     for (const char* text : {"relu", "leaky-relu:slope=0.3", "abs", "sigmoid", "tanh", "gray"}) {
@@ -242,7 +245,8 @@ TEST_CASE("elementwise stages and gray: apply and apply_owned (in place) agree, 
             const auto copied = op.apply(in);
             const auto owned = op.apply_owned(in);  // a copy of `in`, changed in place
             REQUIRE(copied.shape() == owned.shape());
-            CHECK(std::memcmp(copied.data().data(), owned.data().data(), copied.data().size_bytes()) == 0);
+            CHECK(std::memcmp(copied.data().data(), owned.data().data(),
+                              copied.data().size_bytes()) == 0);
         }
         convpool::set_thread_count(0);
     }

@@ -1,11 +1,11 @@
 // Parameter parsing: every type, defaults, aliases, and the exact error text users see.
-#include <doctest/doctest.h>
-
-#include <cmath>
-
 #include "convpool/error.hpp"
 #include "convpool/params.hpp"
 #include "convpool/registry.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
 
 using convpool::Arg;
 using convpool::Params;
@@ -28,8 +28,8 @@ TEST_CASE("params: defaults are filled in and stride defaults to the kernel") {
 }
 
 TEST_CASE("params: aliases, bare flags and flag spellings") {
-    const Params p = pool_params({{"kernel", "4"}, {"stride", "2"}, {"", "ceil"},
-                                  {"count-pad", "off"}});
+    const Params p =
+        pool_params({{"kernel", "4"}, {"stride", "2"}, {"", "ceil"}, {"count-pad", "off"}});
     CHECK(p.size("k") == convpool::Size2{4, 4});
     CHECK(p.size("s") == convpool::Size2{2, 2});
     CHECK(p.flag("ceil"));
@@ -43,12 +43,12 @@ TEST_CASE("params: pad takes N, HxW, same and valid") {
 }
 
 TEST_CASE("params: errors name the op, the key, the value and what is allowed") {
-    CHECK_THROWS_WITH_AS(pool_params({{"k", "0"}}), "pool:avg: k: 0 is out of range (from 1 to 4096)",
-                         UsageError);
-    CHECK_THROWS_WITH_AS(pool_params({{"k", "two"}}), "pool:avg: k: expected a whole number, got 'two'",
-                         UsageError);
-    CHECK_THROWS_WITH_AS(pool_params({{"k", "2.5"}}), "pool:avg: k: expected a whole number, got '2.5'",
-                         UsageError);
+    CHECK_THROWS_WITH_AS(pool_params({{"k", "0"}}),
+                         "pool:avg: k: 0 is out of range (from 1 to 4096)", UsageError);
+    CHECK_THROWS_WITH_AS(pool_params({{"k", "two"}}),
+                         "pool:avg: k: expected a whole number, got 'two'", UsageError);
+    CHECK_THROWS_WITH_AS(pool_params({{"k", "2.5"}}),
+                         "pool:avg: k: expected a whole number, got '2.5'", UsageError);
     CHECK_THROWS_WITH_AS(pool_params({{"k", "-3"}}), "pool:avg: k: size '-3' is out of range",
                          UsageError);
     CHECK_THROWS_WITH_AS(pool_params({{"k", "99999999999999999999"}}),
@@ -89,9 +89,9 @@ TEST_CASE("params: matrices") {
     CHECK(p.matrix("kernel").cols == 3);
     CHECK(p.matrix("kernel").values == std::vector<float>{1, 0, -1, 2, 0, -2});
     CHECK(p.describe().rfind("kernel=[1 0 -1; 2 0 -2],", 0) == 0);
-    CHECK_THROWS_WITH_AS(Params(conv.name, conv.params, {{"kernel", "[1 2; 3]"}}),
-                         "conv: kernel: matrix rows differ in length (2 and 1 values) in '[1 2; 3]'",
-                         UsageError);
+    CHECK_THROWS_WITH_AS(
+        Params(conv.name, conv.params, {{"kernel", "[1 2; 3]"}}),
+        "conv: kernel: matrix rows differ in length (2 and 1 values) in '[1 2; 3]'", UsageError);
     CHECK_THROWS_WITH_AS(Params(conv.name, conv.params, {{"kernel", "1 2"}}),
                          "conv: kernel: expected a matrix like [1 0 -1; 2 0 -2; 1 0 -1], got '1 2'",
                          UsageError);

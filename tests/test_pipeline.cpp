@@ -1,12 +1,12 @@
 // Pipeline text -> stages -> plan: grammar, name resolution, stage prefixes in errors.
+#include "convpool/error.hpp"
+#include "convpool/pipeline.hpp"
+#include "convpool/registry.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
 #include <fstream>
-
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
-#include "convpool/registry.hpp"
 
 using convpool::Pipeline;
 using convpool::Shape;
@@ -54,33 +54,36 @@ TEST_CASE("pipeline: syntax errors") {
                          UsageError);
     CHECK_THROWS_WITH_AS(Pipeline("relu || relu"),
                          "stage 2 is empty (two '|' in a row, or '|' at an end)", UsageError);
-    CHECK_THROWS_WITH_AS(Pipeline("relu |"), "stage 2 is empty (two '|' in a row, or '|' at an end)",
-                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("relu |"),
+                         "stage 2 is empty (two '|' in a row, or '|' at an end)", UsageError);
     CHECK_THROWS_WITH_AS(Pipeline("pool:max,,k=2"), "stage 1 'pool:max,,k=2': empty argument",
                          UsageError);
-    CHECK_THROWS_WITH_AS(Pipeline("conv:kernel=[1 2"), "pipeline: '[' without ']'",
-                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("conv:kernel=[1 2"), "pipeline: '[' without ']'", UsageError);
     CHECK_THROWS_WITH_AS(Pipeline(":max"), "stage 1 ':max': missing op name", UsageError);
-    CHECK_THROWS_WITH_AS(Pipeline("pool:max,=3"), "stage 1 'pool:max,=3': missing key before '=' in '=3'",
-                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("pool:max,=3"),
+                         "stage 1 'pool:max,=3': missing key before '=' in '=3'", UsageError);
     CHECK_THROWS_AS(Pipeline(std::string(70000, 'x')), UsageError);
 }
 
 TEST_CASE("pipeline: unknown ops and modes are rejected with the closest name") {
     CHECK_THROWS_WITH_AS(Pipeline("relu | pool:mx"),
                          "stage 2 'pool:mx': unknown pool mode 'mx' (did you mean 'max'?) (modes: "
-                         "max, avg, min, lp, global-max, global-avg, adaptive-max, adaptive-avg, stochastic, fractional)",
+                         "max, avg, min, lp, global-max, global-avg, adaptive-max, adaptive-avg, "
+                         "stochastic, fractional)",
                          UsageError);
-    CHECK_THROWS_WITH_AS(Pipeline("pool:k=2"),
-                         "stage 1 'pool:k=2': pool needs a mode: pool:MODE with MODE one of max, "
-                         "avg, min, lp, global-max, global-avg, adaptive-max, adaptive-avg, stochastic, fractional",
-                         UsageError);
+    CHECK_THROWS_WITH_AS(
+        Pipeline("pool:k=2"),
+        "stage 1 'pool:k=2': pool needs a mode: pool:MODE with MODE one of max, "
+        "avg, min, lp, global-max, global-avg, adaptive-max, adaptive-avg, stochastic, fractional",
+        UsageError);
     try {
         Pipeline("conb:sobel-x");
         FAIL("no error");
     } catch (const UsageError& e) {
         const std::string what = e.what();
-        CHECK(what.rfind("stage 1 'conb:sobel-x': unknown op 'conb' (did you mean 'conv'?) (ops: gray, conv,", 0) == 0);
+        CHECK(what.rfind("stage 1 'conb:sobel-x': unknown op 'conb' (did you mean 'conv'?) (ops: "
+                         "gray, conv,",
+                         0) == 0);
     }
 }
 

@@ -1,5 +1,8 @@
 // pool:fractional: torch's variant against F.fractional_max_pool2d fixtures, the paper's variants
 // against naive references, and the properties of their regions.
+#include "convpool/error.hpp"
+#include "convpool/pipeline.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -7,8 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
 #include "fractional_fixtures.hpp"
 #include "reference/reference_fractional.hpp"
 #include "test_helpers.hpp"

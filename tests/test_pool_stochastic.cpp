@@ -1,5 +1,8 @@
 // pool:stochastic: hand-checked values, the test phase against its reference (exactly), and the
 // train phase's pick frequencies against the probabilities a_i/sum(a) on many seeded draws.
+#include "convpool/error.hpp"
+#include "convpool/pipeline.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,8 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
 #include "reference/reference_fractional.hpp"
 #include "test_helpers.hpp"
 

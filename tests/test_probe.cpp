@@ -2,6 +2,11 @@
 // invariant in every mode, a bright pixel moved inside its window leaves max pooling unchanged,
 // zero noise gives infinite PSNR, a 1x1 pool with stride 1 loses nothing; plus the seeded noise,
 // crops, nearest upsampling and mode parsing.
+#include "convpool/compare.hpp"
+#include "convpool/error.hpp"
+#include "convpool/metrics.hpp"
+#include "convpool/probe.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,10 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "convpool/compare.hpp"
-#include "convpool/error.hpp"
-#include "convpool/metrics.hpp"
-#include "convpool/probe.hpp"
 #include "test_helpers.hpp"
 
 using test::run;
@@ -22,9 +23,12 @@ using test::values;
 namespace {
 
 /// Every mode after `prefix` with k=2, s=2 on `in`.
-std::vector<convpool::ProbeTarget> every_mode(const convpool::Tensor& in, const std::string& prefix = "") {
-    const auto modes = convpool::parse_modes("max,avg,min,lp,stochastic,fractional,adaptive-max,adaptive-avg");
-    const convpool::Shape pre = prefix.empty() ? in.shape() : convpool::Pipeline(prefix).plan(in.shape()).back().shape;
+std::vector<convpool::ProbeTarget> every_mode(const convpool::Tensor& in,
+                                              const std::string& prefix = "") {
+    const auto modes =
+        convpool::parse_modes("max,avg,min,lp,stochastic,fractional,adaptive-max,adaptive-avg");
+    const convpool::Shape pre =
+        prefix.empty() ? in.shape() : convpool::Pipeline(prefix).plan(in.shape()).back().shape;
     return convpool::mode_targets(prefix, modes, "2", "", 7, pre, convpool::Semantics::torch);
 }
 
@@ -75,7 +79,8 @@ TEST_CASE("probe: a bright pixel moved inside one 2x2 window leaves max pooling 
     const auto avg_b = run("pool:avg,k=2,s=1", b);
     CHECK(convpool::fraction_identical(avg_a.data(), avg_b.data()) < 1.0);
     // ...as does max pooling once the pixel leaves its window: (4,4) -> (4,6).
-    CHECK(convpool::fraction_identical(max_a.data(), run("pool:max,k=2,s=2", dot(4, 6)).data()) < 1.0);
+    CHECK(convpool::fraction_identical(max_a.data(), run("pool:max,k=2,s=2", dot(4, 6)).data()) <
+          1.0);
     // The non-overlapping average keeps its sum (the window's mean is order-free), so it is
     // unchanged too: only where windows overlap does the average see a move inside one window.
     CHECK(values(run("pool:avg,k=2,s=2", a)) == values(run("pool:avg,k=2,s=2", b)));
@@ -137,7 +142,8 @@ TEST_CASE("probe: information loss of 2x2 max pooling on a hand-checked map") {
     o.shifts = 0;
     o.noise = {};
     o.salt_pepper = 0.0;
-    const auto report = convpool::probe(in, {{"max", "", "pool:max,k=2"}, {"avg", "", "pool:avg,k=2"}}, o);
+    const auto report =
+        convpool::probe(in, {{"max", "", "pool:max,k=2"}, {"avg", "", "pool:avg,k=2"}}, o);
     const auto& max = report.pools[0];
     // MSE of nearest: (25+16+25+64+1+0+64+0)/8 = 195/8; L = 8 -> 10 log10(64 / 24.375).
     CHECK(max.loss.psnr_nearest == doctest::Approx(10.0 * std::log10(64.0 / (195.0 / 8.0))));
@@ -159,17 +165,20 @@ TEST_CASE("probe: every pooling stage of a pipeline, with the stages before it")
     CHECK(targets[0].prefix == "conv:box | relu");
     CHECK(targets[0].pool == "pool:max,k=2");
     CHECK(targets[1].prefix == "conv:box | relu | pool:max,k=2 | abs");
-    CHECK_THROWS_WITH_AS((void)convpool::pipeline_targets(convpool::Pipeline("conv:box | relu")),
-                         "probe: the pipeline has no pooling stage (pool:...); add one or give --modes",
-                         convpool::UsageError);
+    CHECK_THROWS_WITH_AS(
+        (void)convpool::pipeline_targets(convpool::Pipeline("conv:box | relu")),
+        "probe: the pipeline has no pooling stage (pool:...); add one or give --modes",
+        convpool::UsageError);
 }
 
 TEST_CASE("probe: --modes are checked and given one kernel, stride and output size") {
-    CHECK(convpool::parse_modes("max, pool:avg,fractional") == std::vector<std::string>{"max", "avg", "fractional"});
-    CHECK_THROWS_WITH_AS((void)convpool::parse_modes("max,mx"),
-                         "--modes: unknown pooling mode 'mx' (did you mean 'max'?) (valid: max, avg, min, lp, "
-                         "stochastic, fractional, adaptive-max, adaptive-avg)",
-                         convpool::UsageError);
+    CHECK(convpool::parse_modes("max, pool:avg,fractional") ==
+          std::vector<std::string>{"max", "avg", "fractional"});
+    CHECK_THROWS_WITH_AS(
+        (void)convpool::parse_modes("max,mx"),
+        "--modes: unknown pooling mode 'mx' (did you mean 'max'?) (valid: max, avg, min, lp, "
+        "stochastic, fractional, adaptive-max, adaptive-avg)",
+        convpool::UsageError);
     CHECK_THROWS_AS((void)convpool::parse_modes("max,max"), convpool::UsageError);
     const auto t = convpool::mode_targets("relu", {"max", "stochastic", "fractional"}, "3", "2", 5,
                                           convpool::Shape{1, 11, 20}, convpool::Semantics::torch);
@@ -184,7 +193,8 @@ TEST_CASE("probe: shifts need an input larger than twice the shift") {
     convpool::ProbeOptions o;
     o.shifts = 2;
     const convpool::Tensor small(convpool::Shape{1, 4, 8}, 0.0F);
-    CHECK_THROWS_AS((void)convpool::probe(small, {{"max", "", "pool:max,k=1"}}, o), convpool::ShapeError);
+    CHECK_THROWS_AS((void)convpool::probe(small, {{"max", "", "pool:max,k=1"}}, o),
+                    convpool::ShapeError);
 }
 
 TEST_CASE("noise: seeded, Box-Muller normals with mean 0 and the asked sigma") {
@@ -208,7 +218,8 @@ TEST_CASE("noise: seeded, Box-Muller normals with mean 0 and the asked sigma") {
     const double u1 = 1.0 - static_cast<double>(e() >> 11U) * 0x1.0p-53;
     const double u2 = static_cast<double>(e() >> 11U) * 0x1.0p-53;
     std::mt19937_64 f(0);
-    CHECK(convpool::standard_normal(f) == std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2));
+    CHECK(convpool::standard_normal(f) ==
+          std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2));
 }
 
 TEST_CASE("noise: salt and pepper sets about the asked share to the extremes") {
@@ -235,9 +246,11 @@ TEST_CASE("crop and upsample_nearest: hand-checked") {
     const auto r = test::ramp4x4();
     CHECK(values(convpool::crop(r, 1, 2, 2, 2)) == std::vector<float>{7, 8, 11, 12});
     CHECK_THROWS_AS((void)convpool::crop(r, 3, 0, 2, 1), convpool::ShapeError);
-    const auto up = convpool::upsample_nearest(tensor(1, 2, 2, {1, 2, 3, 4}), convpool::Shape{1, 4, 5});
+    const auto up =
+        convpool::upsample_nearest(tensor(1, 2, 2, {1, 2, 3, 4}), convpool::Shape{1, 4, 5});
     // Column x reads floor(x * 2 / 5): 0 0 0 1 1; row y reads floor(y * 2 / 4): 0 0 1 1.
-    CHECK(values(up) == std::vector<float>{1, 1, 1, 2, 2, 1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 3, 3, 3, 4, 4});
+    CHECK(values(up) ==
+          std::vector<float>{1, 1, 1, 2, 2, 1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 3, 3, 3, 4, 4});
 }
 
 TEST_CASE("compare: one sheet and one report row per mode") {
@@ -259,5 +272,6 @@ TEST_CASE("compare: one sheet and one report row per mode") {
     CHECK(r.sheet.width > 5 * 64);
     const auto csv = convpool::compare_csv(r.report);
     CHECK(std::count(csv.begin(), csv.end(), '\n') == 4);
-    CHECK(convpool::compare_table(r.report).find("pool:stochastic,k=2,s=2,seed=0,negative=clip") != std::string::npos);
+    CHECK(convpool::compare_table(r.report).find("pool:stochastic,k=2,s=2,seed=0,negative=clip") !=
+          std::string::npos);
 }

@@ -1,5 +1,9 @@
 // Sweeps comparing convpool's pooling and convolution with the naive reference in
 // tests/reference, and property tests of the ops.
+#include "convpool/error.hpp"
+#include "convpool/pipeline.hpp"
+#include "convpool/tensor.hpp"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -13,9 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
-#include "convpool/tensor.hpp"
 #include "reference/reference.hpp"
 
 namespace {
@@ -57,8 +58,7 @@ ref::Image random_image(Random& rng, int channels, int height, int width, Values
     static constexpr std::array<float, 5> kTies{-1.0F, -0.5F, 0.0F, 0.5F, 1.0F};
     ref::Image img(channels, height, width);
     for (float& v : img.values) {
-        v = rng.chance(33) ? kTies[static_cast<std::size_t>(rng.integer(0, 4))]
-                           : rng.signed_unit();
+        v = rng.chance(33) ? kTies[static_cast<std::size_t>(rng.integer(0, 4))] : rng.signed_unit();
         if (kind == Values::non_negative) {
             v = std::fabs(v);
         }
@@ -101,8 +101,8 @@ bool close(float expected, float got, double tolerance, double slack) {
 
 /// "" when `got` has the shape of `expected` and every value is close() to it (NaN exactly
 /// where expected has NaN); else a description of the first difference.
-std::string difference(const ref::Image& expected, const convpool::Tensor& got,
-                       double tolerance, double slack = 0.0) {
+std::string difference(const ref::Image& expected, const convpool::Tensor& got, double tolerance,
+                       double slack = 0.0) {
     const convpool::Shape& s = got.shape();
     if (s.channels != expected.channels || s.height != expected.height ||
         s.width != expected.width) {
@@ -133,8 +133,8 @@ std::string difference(const convpool::Tensor& expected, const convpool::Tensor&
 
 /// Runs `stage` on `input` through the public Pipeline API. Returns false (after a failed
 /// check) when planning throws or plans another shape than `expected_shape`.
-bool run_stage(const std::string& stage, const ref::Image& input,
-               const std::string& expected_shape, convpool::Tensor& out) {
+bool run_stage(const std::string& stage, const ref::Image& input, const std::string& expected_shape,
+               convpool::Tensor& out) {
     const convpool::Pipeline pipeline(stage);
     const convpool::Shape shape{input.channels, input.height, input.width};
     std::vector<convpool::PlanStep> plan;
@@ -374,14 +374,12 @@ TEST_CASE("the naive reference reproduces known PyTorch pooling output sizes") {
         CAPTURE(kv.ceil);
         CHECK(ref::window_starts(kv.n, axis_of(kv.k, kv.s, kv.p, kv.d, kv.ceil)).size() ==
               static_cast<std::size_t>(kv.out));
-        const std::string stage =
-            fmt::format("pool:max,k={}x1,s={}x1,pad={}x0,dilation={}x1{}", kv.k, kv.s, kv.p,
-                        kv.d, kv.ceil ? ",ceil" : "");
+        const std::string stage = fmt::format("pool:max,k={}x1,s={}x1,pad={}x0,dilation={}x1{}",
+                                              kv.k, kv.s, kv.p, kv.d, kv.ceil ? ",ceil" : "");
         CAPTURE(stage);
         const convpool::Pipeline pipeline(stage);
         if (kv.out < 1) {
-            CHECK_THROWS_AS((void)pipeline.plan(convpool::Shape{1, kv.n, 3}),
-                            convpool::ShapeError);
+            CHECK_THROWS_AS((void)pipeline.plan(convpool::Shape{1, kv.n, 3}), convpool::ShapeError);
         } else {
             CHECK(pipeline.plan(convpool::Shape{1, kv.n, 3}).back().shape.height == kv.out);
         }
@@ -415,8 +413,9 @@ TEST_CASE("the naive reference border modes follow OpenCV's border patterns") {
     CHECK(ref::border_source(-7, 3, ref::Border::wrap) == 2);
 }
 
-TEST_CASE("the pool sweep covers every size, kernel, stride, pad, dilation, ceil and channel "
-          "value with valid and invalid cases") {
+TEST_CASE(
+    "the pool sweep covers every size, kernel, stride, pad, dilation, ceil and channel "
+    "value with valid and invalid cases") {
     // seen[dimension][value] over the cases whose output is valid.
     std::array<std::array<bool, 14>, 12> seen{};
     int invalid = 0;
@@ -430,8 +429,9 @@ TEST_CASE("the pool sweep covers every size, kernel, stride, pad, dilation, ceil
             ++invalid;
             continue;
         }
-        const std::array<int, 12> values{pc.height, pc.width, pc.kh, pc.kw, pc.sh, pc.sw, pc.ph,
-                                         pc.pw, pc.dh, pc.dw, pc.ceil ? 1 : 0, pc.channels};
+        const std::array<int, 12> values{pc.height, pc.width, pc.kh,           pc.kw,
+                                         pc.sh,     pc.sw,    pc.ph,           pc.pw,
+                                         pc.dh,     pc.dw,    pc.ceil ? 1 : 0, pc.channels};
         for (std::size_t d = 0; d < values.size(); ++d) {
             seen[d][static_cast<std::size_t>(values[d])] = true;
         }
@@ -475,8 +475,9 @@ TEST_CASE("the pool sweep covers every size, kernel, stride, pad, dilation, ceil
 // =============================================================================================
 // Sliding-window pools against the reference
 
-TEST_CASE("pool:max matches the naive reference over sweeps of sizes, kernels, strides, pads, "
-          "dilation and ceil") {
+TEST_CASE(
+    "pool:max matches the naive reference over sweeps of sizes, kernels, strides, pads, "
+    "dilation and ceil") {
     const SweepCount count = sweep_pools(1U, [](const PoolCase& pc) {
         return std::vector<PoolVariant>{
             {"pool:max," + window_text(pc), pool_spec(pc, ref::PoolMode::max), 0.0}};
@@ -484,8 +485,9 @@ TEST_CASE("pool:max matches the naive reference over sweeps of sizes, kernels, s
     check_sweep_count(count);
 }
 
-TEST_CASE("pool:min matches the naive reference over sweeps of sizes, kernels, strides, pads, "
-          "dilation and ceil") {
+TEST_CASE(
+    "pool:min matches the naive reference over sweeps of sizes, kernels, strides, pads, "
+    "dilation and ceil") {
     const SweepCount count = sweep_pools(2U, [](const PoolCase& pc) {
         return std::vector<PoolVariant>{
             {"pool:min," + window_text(pc), pool_spec(pc, ref::PoolMode::min), 0.0}};
@@ -493,8 +495,9 @@ TEST_CASE("pool:min matches the naive reference over sweeps of sizes, kernels, s
     check_sweep_count(count);
 }
 
-TEST_CASE("pool:avg matches the naive reference with count-pad on and off and with a divisor "
-          "over sweeps of sizes, kernels, strides, pads, dilation and ceil") {
+TEST_CASE(
+    "pool:avg matches the naive reference with count-pad on and off and with a divisor "
+    "over sweeps of sizes, kernels, strides, pads, dilation and ceil") {
     const SweepCount count = sweep_pools(3U, [](const PoolCase& pc) {
         std::vector<PoolVariant> variants;
         ref::PoolSpec with_pad = pool_spec(pc, ref::PoolMode::avg);
@@ -505,11 +508,10 @@ TEST_CASE("pool:avg matches the naive reference with count-pad on and off and wi
         divided.divisor = pc.divisor;
         // The default is count-pad=true: write it out only half of the time.
         const bool explicit_default = pc.divisor % 2 == 0;
-        variants.push_back({"pool:avg," + window_text(pc) +
-                                (explicit_default ? ",count-pad=true" : ""),
-                            with_pad, 1e-5});
         variants.push_back(
-            {"pool:avg," + window_text(pc) + ",count-pad=false", without_pad, 1e-5});
+            {"pool:avg," + window_text(pc) + (explicit_default ? ",count-pad=true" : ""), with_pad,
+             1e-5});
+        variants.push_back({"pool:avg," + window_text(pc) + ",count-pad=false", without_pad, 1e-5});
         variants.push_back(
             {fmt::format("pool:avg,{},divisor={}", window_text(pc), pc.divisor), divided, 1e-5});
         return variants;
@@ -517,8 +519,9 @@ TEST_CASE("pool:avg matches the naive reference with count-pad on and off and wi
     check_sweep_count(count);
 }
 
-TEST_CASE("pool:lp matches the naive reference for p = 1, 2, 3 and inf over sweeps of sizes, "
-          "kernels, strides, pads, dilation and ceil") {
+TEST_CASE(
+    "pool:lp matches the naive reference for p = 1, 2, 3 and inf over sweeps of sizes, "
+    "kernels, strides, pads, dilation and ceil") {
     const SweepCount count = sweep_pools(4U, [](const PoolCase& pc) {
         std::vector<PoolVariant> variants;
         for (const double p : {1.0, 2.0, 3.0, std::numeric_limits<double>::infinity()}) {
@@ -532,8 +535,9 @@ TEST_CASE("pool:lp matches the naive reference for p = 1, 2, 3 and inf over swee
     check_sweep_count(count);
 }
 
-TEST_CASE("pool ceil mode keeps a window that overhangs the whole padded input, as PyTorch and "
-          "the naive reference do") {
+TEST_CASE(
+    "pool ceil mode keeps a window that overhangs the whole padded input, as PyTorch and "
+    "the naive reference do") {
     // PyTorch: out = ceil((n + 2p - d(k-1) - 1) / s) + 1 (then the start-in-padding rule); the
     // kernel may be longer than the padded input as long as that is >= 1, e.g.
     // max_pool2d(2x2 input, kernel 3, stride 2, ceil_mode=True) is 1x1. Reports the first few
@@ -557,8 +561,8 @@ TEST_CASE("pool ceil mode keeps a window that overhangs the whole padded input, 
         if (oh < 1 || ow < 1 || !kernel_overhangs_padded_input(pc)) {
             continue;
         }
-        const ref::Image input = random_image(rng, pc.channels, pc.height, pc.width,
-                                              Values::signed_ties);
+        const ref::Image input =
+            random_image(rng, pc.channels, pc.height, pc.width, Values::signed_ties);
         for (const ref::PoolMode mode : {ref::PoolMode::max, ref::PoolMode::avg}) {
             ref::PoolSpec mode_spec = spec;
             mode_spec.mode = mode;
@@ -570,9 +574,7 @@ TEST_CASE("pool ceil mode keeps a window that overhangs the whole padded input, 
             try {
                 const convpool::Pipeline pipeline(stage);
                 const convpool::Shape got_shape =
-                    pipeline.plan(convpool::Shape{pc.channels, pc.height, pc.width})
-                        .back()
-                        .shape;
+                    pipeline.plan(convpool::Shape{pc.channels, pc.height, pc.width}).back().shape;
                 if (shape_text(got_shape) != expected_shape) {
                     problem = "planned " + shape_text(got_shape);
                 } else {
@@ -595,8 +597,9 @@ TEST_CASE("pool ceil mode keeps a window that overhangs the whole padded input, 
 // =============================================================================================
 // Adaptive and global pools against the reference
 
-TEST_CASE("pool:adaptive-max and pool:adaptive-avg match the naive reference for input sizes "
-          "1..13 and output sizes 1..15") {
+TEST_CASE(
+    "pool:adaptive-max and pool:adaptive-avg match the naive reference for input sizes "
+    "1..13 and output sizes 1..15") {
     Random rng(6U);
     int compared = 0;
     for (int in = 1; in <= 13; ++in) {
@@ -615,8 +618,8 @@ TEST_CASE("pool:adaptive-max and pool:adaptive-avg match the naive reference for
                 for (const ref::AdaptiveMode mode :
                      {ref::AdaptiveMode::max, ref::AdaptiveMode::avg}) {
                     const bool is_max = mode == ref::AdaptiveMode::max;
-                    const std::string stage = fmt::format(
-                        "pool:adaptive-{},out={}x{}", is_max ? "max" : "avg", oh, ow);
+                    const std::string stage =
+                        fmt::format("pool:adaptive-{},out={}x{}", is_max ? "max" : "avg", oh, ow);
                     CAPTURE(stage);
                     CAPTURE(channels);
                     CAPTURE(h);
@@ -642,8 +645,7 @@ TEST_CASE("pool:global-max and pool:global-avg match the naive reference (adapti
             const int channels = rng.integer(1, 4);
             const Values kind = rng.chance(25) ? Values::signed_ties_nan : Values::signed_ties;
             const ref::Image input = random_image(rng, channels, h, w, kind);
-            for (const ref::AdaptiveMode mode :
-                 {ref::AdaptiveMode::max, ref::AdaptiveMode::avg}) {
+            for (const ref::AdaptiveMode mode : {ref::AdaptiveMode::max, ref::AdaptiveMode::avg}) {
                 const bool is_max = mode == ref::AdaptiveMode::max;
                 const std::string stage = is_max ? "pool:global-max" : "pool:global-avg";
                 CAPTURE(stage);
@@ -663,8 +665,9 @@ TEST_CASE("pool:global-max and pool:global-avg match the naive reference (adapti
 // =============================================================================================
 // Convolution against the reference
 
-TEST_CASE("conv matches the naive reference over kernels 1x1..5x5, strides, dilation, every "
-          "border mode, explicit/same/valid padding, scale and bias") {
+TEST_CASE(
+    "conv matches the naive reference over kernels 1x1..5x5, strides, dilation, every "
+    "border mode, explicit/same/valid padding, scale and bias") {
     Random rng(8U);
     int compared = 0;
     int invalid = 0;
@@ -721,9 +724,9 @@ TEST_CASE("conv matches the naive reference over kernels 1x1..5x5, strides, dila
                         const int h = kSizes[static_cast<std::size_t>(rng.integer(0, 4))];
                         const int w = kSizes[static_cast<std::size_t>(rng.integer(0, 4))];
                         const int channels = rng.integer(1, 3);
-                        const Values kind =
-                            repeat % 2 == 1 && rng.chance(30) ? Values::signed_ties_nan
-                                                          : Values::signed_ties;
+                        const Values kind = repeat % 2 == 1 && rng.chance(30)
+                                                ? Values::signed_ties_nan
+                                                : Values::signed_ties;
                         const ref::Image input = random_image(rng, channels, h, w, kind);
                         CAPTURE(stage);
                         CAPTURE(channels);
@@ -746,10 +749,9 @@ TEST_CASE("conv matches the naive reference over kernels 1x1..5x5, strides, dila
                         }
                         // convpool accumulates in float: allow the rounding of kh*kw products
                         // of magnitude up to |w| (inputs lie in [-1, 1]).
-                        const double slack = static_cast<double>(kh * kw + 2) *
-                                              static_cast<double>(FLT_EPSILON) *
-                                              (std::fabs(spec.scale) * weight_sum +
-                                               std::fabs(spec.bias));
+                        const double slack =
+                            static_cast<double>(kh * kw + 2) * static_cast<double>(FLT_EPSILON) *
+                            (std::fabs(spec.scale) * weight_sum + std::fabs(spec.bias));
                         CHECK(difference(ref::conv(input, spec), got, 1e-5, slack) == "");
                         ++compared;
                     }
@@ -817,8 +819,9 @@ TEST_CASE("property: every op's apply gives the shape its output_shape promised"
     CHECK(applied > 100);
 }
 
-TEST_CASE("property: with identical window parameters max >= avg(count-pad=false) >= min "
-          "everywhere on finite input") {
+TEST_CASE(
+    "property: with identical window parameters max >= avg(count-pad=false) >= min "
+    "everywhere on finite input") {
     Random rng(10U);
     int compared = 0;
     const auto& cases = pool_cases();
@@ -859,8 +862,9 @@ TEST_CASE("property: with identical window parameters max >= avg(count-pad=false
     CHECK(compared > 300);
 }
 
-TEST_CASE("property: on non-negative input the Lp pool lies between max and N^(1/p) * max for "
-          "a window of N cells, falls as p grows and is within 10% of max at p = 64") {
+TEST_CASE(
+    "property: on non-negative input the Lp pool lies between max and N^(1/p) * max for "
+    "a window of N cells, falls as p grows and is within 10% of max at p = 64") {
     Random rng(11U);
     const std::vector<double> norms{1.0, 2.0, 4.0, 8.0, 16.0, 64.0};
     int compared = 0;
@@ -872,8 +876,8 @@ TEST_CASE("property: on non-negative input the Lp pool lies between max and N^(1
             ref::pool_output_width(pc.width, spec) < 1 || kernel_overhangs_padded_input(pc)) {
             continue;
         }
-        const convpool::Tensor input = to_tensor(
-            random_image(rng, pc.channels, pc.height, pc.width, Values::non_negative));
+        const convpool::Tensor input =
+            to_tensor(random_image(rng, pc.channels, pc.height, pc.width, Values::non_negative));
         const std::string window = window_text(pc);
         CAPTURE(window);
         CAPTURE(pc.height);
@@ -893,10 +897,10 @@ TEST_CASE("property: on non-negative input the Lp pool lies between max and N^(1
                 if (std::isinf(m)) {
                     continue;  // a window that reads only padding
                 }
-                const bool ok = l >= m * (1.0 - 1e-6) && l <= bound * m * (1.0 + 1e-6) &&
-                                (p < 64.0 || l <= 1.1 * m) &&
-                                (previous.empty() ||
-                                 l <= static_cast<double>(previous[j]) * (1.0 + 1e-6));
+                const bool ok =
+                    l >= m * (1.0 - 1e-6) && l <= bound * m * (1.0 + 1e-6) &&
+                    (p < 64.0 || l <= 1.1 * m) &&
+                    (previous.empty() || l <= static_cast<double>(previous[j]) * (1.0 + 1e-6));
                 if (!ok) {
                     FAIL_CHECK("at " << j << ": max " << m << ", Lp " << l << ", bound "
                                      << bound * m);
@@ -914,9 +918,9 @@ TEST_CASE("property: conv with kernel=[1] is the identity for every border and p
     Random rng(12U);
     for (const int h : kSizes) {
         for (const int w : kSizes) {
-            const ref::Image img = random_image(rng, rng.integer(1, 4), h, w,
-                                                rng.chance(30) ? Values::signed_ties_nan
-                                                               : Values::signed_ties);
+            const ref::Image img =
+                random_image(rng, rng.integer(1, 4), h, w,
+                             rng.chance(30) ? Values::signed_ties_nan : Values::signed_ties);
             const convpool::Tensor input = to_tensor(img);
             for (const ref::Border border : kBorders) {
                 for (const char* pad : {"same", "valid", "0"}) {
@@ -933,15 +937,16 @@ TEST_CASE("property: conv with kernel=[1] is the identity for every border and p
     }
 }
 
-TEST_CASE("property: pooling with k=1, s=1 (and adaptive pooling to the input size) is the "
-          "identity") {
+TEST_CASE(
+    "property: pooling with k=1, s=1 (and adaptive pooling to the input size) is the "
+    "identity") {
     Random rng(13U);
     for (const int h : kSizes) {
         for (const int w : kSizes) {
             const int channels = rng.integer(1, 4);
-            const convpool::Tensor signed_input = to_tensor(random_image(
-                rng, channels, h, w,
-                rng.chance(30) ? Values::signed_ties_nan : Values::signed_ties));
+            const convpool::Tensor signed_input = to_tensor(
+                random_image(rng, channels, h, w,
+                             rng.chance(30) ? Values::signed_ties_nan : Values::signed_ties));
             const convpool::Tensor positive_input =
                 to_tensor(random_image(rng, channels, h, w, Values::non_negative));
             const std::vector<std::string> signed_stages{
@@ -1032,8 +1037,9 @@ TEST_CASE("property: describe() of every stage parses back to a pipeline with id
     }
 }
 
-TEST_CASE("property: describe() keeps enough digits that numbers parse back to the same "
-          "values") {
+TEST_CASE(
+    "property: describe() keeps enough digits that numbers parse back to the same "
+    "values") {
     // Kernel values, scale and bias given with more than six significant digits.
     const std::vector<std::string> pipelines{
         "conv:kernel=[0.1234567 -0.7654321; 1.000001 0.3333333],border=zero",
@@ -1047,8 +1053,7 @@ TEST_CASE("property: describe() keeps enough digits that numbers parse back to t
         const std::string described = original.stages().front().describe();
         CAPTURE(described);
         const convpool::Pipeline again(described);
-        const convpool::Tensor input =
-            to_tensor(random_image(rng, 2, 9, 7, Values::signed_ties));
+        const convpool::Tensor input = to_tensor(random_image(rng, 2, 9, 7, Values::signed_ties));
         CHECK(difference(original.run(input, {}), again.run(input, {})) == "");
     }
 }

@@ -1,15 +1,15 @@
 // Statistics and report writers.
+#include "convpool/parallel.hpp"
+#include "convpool/report.hpp"
+
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <iterator>
 #include <limits>
-#include <nlohmann/json.hpp>
-
-#include "convpool/parallel.hpp"
-#include "convpool/report.hpp"
 
 using convpool::channel_stats;
 
@@ -174,16 +174,29 @@ TEST_CASE("channel_stats: percentiles equal a full sort's on many distributions"
             for (auto& x : v) {
                 const double u = next();
                 switch (kind) {
-                    case 0: x = static_cast<float>(u); break;                        // uniform
-                    case 1: x = static_cast<float>(u * 2.0 - 1.0); break;            // signed
-                    case 2: x = u < 0.6 ? 0.0F : static_cast<float>(u); break;       // relu-like ties
-                    case 3: x = static_cast<float>(std::floor(u * 5.0) - 2.0); break;  // 5 levels
-                    case 4: x = u < 0.5 ? -0.0F : 0.0F; break;                       // signed zeros
-                    default: x = u < 0.1 ? nan : (u < 0.15 ? -inf : static_cast<float>(1e30 * (u - 0.5)));
+                    case 0:
+                        x = static_cast<float>(u);
+                        break;  // uniform
+                    case 1:
+                        x = static_cast<float>(u * 2.0 - 1.0);
+                        break;  // signed
+                    case 2:
+                        x = u < 0.6 ? 0.0F : static_cast<float>(u);
+                        break;  // relu-like ties
+                    case 3:
+                        x = static_cast<float>(std::floor(u * 5.0) - 2.0);
+                        break;  // 5 levels
+                    case 4:
+                        x = u < 0.5 ? -0.0F : 0.0F;
+                        break;  // signed zeros
+                    default:
+                        x = u < 0.1 ? nan
+                                    : (u < 0.15 ? -inf : static_cast<float>(1e30 * (u - 0.5)));
                 }
             }
             std::vector<float> finite;
-            std::copy_if(v.begin(), v.end(), std::back_inserter(finite), [](float x) { return std::isfinite(x); });
+            std::copy_if(v.begin(), v.end(), std::back_inserter(finite),
+                         [](float x) { return std::isfinite(x); });
             CAPTURE(n);
             CAPTURE(kind);
             const auto s = channel_stats(v);
@@ -199,10 +212,12 @@ TEST_CASE("channel_stats: percentiles equal a full sort's on many distributions"
     }
 }
 
-TEST_CASE("channel_stats: the same numbers with 1 and 2 threads; basic leaves out the extra passes") {
+TEST_CASE(
+    "channel_stats: the same numbers with 1 and 2 threads; basic leaves out the extra passes") {
     std::vector<float> v(300001);
     for (std::size_t i = 0; i < v.size(); ++i) {
-        v[i] = static_cast<float>(std::sin(static_cast<double>(i) * 0.001) * 3.0 + 1e-3 * static_cast<double>(i % 7));
+        v[i] = static_cast<float>(std::sin(static_cast<double>(i) * 0.001) * 3.0 +
+                                  1e-3 * static_cast<double>(i % 7));
     }
     convpool::set_thread_count(1);
     const auto one = channel_stats(v);
@@ -240,7 +255,8 @@ TEST_CASE("report: --stats none leaves stats null in JSON, empty in CSV and '-' 
     CHECK(j["images"][0]["stages"][0]["stats"].is_null());
     CHECK(j["images"][0]["stages"][0]["channels"].empty());
     const std::string csv = convpool::report_csv(r);
-    CHECK(csv.find("\na.png,ok,0,input,input,all,1,2,3,6,24,1,1,0.000,,,,,,,,,,,,,\n") != std::string::npos);
+    CHECK(csv.find("\na.png,ok,0,input,input,all,1,2,3,6,24,1,1,0.000,,,,,,,,,,,,,\n") !=
+          std::string::npos);
     const std::string table = convpool::report_table(r);
     CHECK(table.find("     -          -          -          -      -\n") != std::string::npos);
 }

@@ -1,12 +1,13 @@
 // --semantics torch|tf|caffe: the documented TensorFlow examples, Caffe's ceil and count-pad, and
 // that torch stays the default.
+#include "convpool/error.hpp"
+#include "convpool/pipeline.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
 #include "test_helpers.hpp"
 
 using convpool::Pipeline;

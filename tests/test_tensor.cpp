@@ -1,10 +1,10 @@
 // Tensor helpers: the finite range of a span of values.
+#include "convpool/tensor.hpp"
+
 #include <doctest/doctest.h>
 
 #include <limits>
 #include <vector>
-
-#include "convpool/tensor.hpp"
 
 using convpool::finite_value_range;
 

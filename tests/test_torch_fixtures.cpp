@@ -2,14 +2,17 @@
 // small input, with the output torch.nn.functional produced (scripts/make_torch_fixtures.py).
 // Max-like families must agree exactly (NaN where torch has NaN); the others within
 // 1e-5 absolute + 1e-5 relative of torch's float64 result.
+#include "convpool/pipeline.hpp"
+#include "convpool/tensor.hpp"
+
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstddef>
 #include <fstream>
 #include <functional>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <span>
 #include <sstream>
 #include <stdexcept>
@@ -17,9 +20,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "convpool/pipeline.hpp"
-#include "convpool/tensor.hpp"
 
 namespace {
 

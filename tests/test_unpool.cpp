@@ -1,13 +1,14 @@
 // pool:max,switches and unpool: hand-checked switches, torch max_unpool2d fixtures (values and
 // indices), the coverage map and plan-time errors.
+#include "convpool/error.hpp"
+#include "convpool/pipeline.hpp"
+
 #include <doctest/doctest.h>
 
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
 #include "fractional_fixtures.hpp"
 #include "reference/reference_fractional.hpp"
 #include "test_helpers.hpp"

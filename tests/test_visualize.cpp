@@ -1,12 +1,12 @@
 // Picture colour ranges: --range minmax and percentile ranges (pP), their colours and labels.
+#include "convpool/error.hpp"
+#include "convpool/visualize.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstddef>
 #include <string>
 #include <vector>
-
-#include "convpool/error.hpp"
-#include "convpool/visualize.hpp"
 
 using convpool::ColorMap;
 using convpool::ColorScale;
@@ -78,7 +78,8 @@ TEST_CASE("value_range: min..max, or the percentiles of the finite values") {
     CHECK(p1->hi == doctest::Approx(98.99));
 }
 
-TEST_CASE("render_tensor: a percentile range spreads the bulk over the colour map, clipping outliers") {
+TEST_CASE(
+    "render_tensor: a percentile range spreads the bulk over the colour map, clipping outliers") {
     const Tensor t = ramp_with_outliers();
     const Picture minmax = convpool::render_tensor(t, PictureKind::feature_maps, gray(0.0));
     const Picture p1 = convpool::render_tensor(t, PictureKind::feature_maps, gray(1.0));
@@ -95,7 +96,8 @@ TEST_CASE("render_tensor: a percentile range spreads the bulk over the colour ma
     CHECK(red_of(minmax, 100) < 60);
 }
 
-TEST_CASE("render_tensor: percentiles that coincide draw that value mid-map, the rest at the ends") {
+TEST_CASE(
+    "render_tensor: percentiles that coincide draw that value mid-map, the rest at the ends") {
     // 399 zeros and one 5: p1 = p99 = 0 (p99 lies between the 396th and 397th value).
     std::vector<float> v(400, 0.0F);
     v[42] = 5.0F;
@@ -108,7 +110,8 @@ TEST_CASE("render_tensor: percentiles that coincide draw that value mid-map, the
     };
     CHECK(red(5, 5) == 128);
     CHECK(red(2 * 8 + 4, 2 * 8 + 4) == 255);  // value 5, row 2 col 2, enlarged 8x
-    CHECK(convpool::range_label(t, PictureKind::feature_maps, gray(1.0)) == "p1..p99: [0, 0], clipped");
+    CHECK(convpool::range_label(t, PictureKind::feature_maps, gray(1.0)) ==
+          "p1..p99: [0, 0], clipped");
 }
 
 TEST_CASE("range_label: percentile ranges say which percentiles, the values and that they clip") {
@@ -131,7 +134,8 @@ TEST_CASE("range_label: percentile ranges say which percentiles, the values and 
           "p1..p99: [-49.99, 48.99], clipped");
     RenderOptions channel = gray(1.0);
     channel.scale = ColorScale::channel;
-    CHECK(convpool::range_label(t, PictureKind::feature_maps, channel) == "per channel, p1..p99 clipped");
+    CHECK(convpool::range_label(t, PictureKind::feature_maps, channel) ==
+          "per channel, p1..p99 clipped");
     RenderOptions global = gray(1.0);
     global.diverging = true;
     global.scale = ColorScale::global;
@@ -143,7 +147,8 @@ TEST_CASE("range_label: percentile ranges say which percentiles, the values and 
     CHECK(convpool::range_label(unit, PictureKind::natural, gray(1.0)) == "0..1");
 }
 
-TEST_CASE("titled_picture: a percentile range adds a line under the colour bar, min..max does not") {
+TEST_CASE(
+    "titled_picture: a percentile range adds a line under the colour bar, min..max does not") {
     const Tensor t = ramp_with_outliers();
     for (const ColorScale scale : {ColorScale::stage, ColorScale::channel}) {
         CAPTURE(static_cast<int>(scale));
@@ -152,8 +157,10 @@ TEST_CASE("titled_picture: a percentile range adds a line under the colour bar, 
         RenderOptions p1 = gray(1.0);
         p1.scale = scale;
         const Picture body = convpool::render_tensor(t, PictureKind::feature_maps, p1);
-        const Picture plain = convpool::titled_picture(body, "t", t, PictureKind::feature_maps, minmax);
-        const Picture clipped = convpool::titled_picture(body, "t", t, PictureKind::feature_maps, p1);
+        const Picture plain =
+            convpool::titled_picture(body, "t", t, PictureKind::feature_maps, minmax);
+        const Picture clipped =
+            convpool::titled_picture(body, "t", t, PictureKind::feature_maps, p1);
         CHECK(clipped.height == plain.height + 16);
         CHECK(clipped.width >= plain.width);
     }

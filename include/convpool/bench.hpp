@@ -11,14 +11,14 @@
 /// stage that reads its input and writes its output must cost. Stage times include the output
 /// allocation, as in `convpool run`.
 
+#include "convpool/pipeline.hpp"
+#include "convpool/tensor.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
-
-#include "convpool/pipeline.hpp"
-#include "convpool/tensor.hpp"
 
 namespace convpool {
 

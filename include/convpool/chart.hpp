@@ -4,10 +4,10 @@
 /// chart.cpp is an OpenCV edge file: it draws lines and text with OpenCV's imgproc; nothing
 /// else about OpenCV leaves it.
 
+#include "convpool/visualize.hpp"
+
 #include <string>
 #include <vector>
-
-#include "convpool/visualize.hpp"
 
 namespace convpool {
 

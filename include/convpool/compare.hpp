@@ -4,12 +4,12 @@
 /// side by side on one sheet (one display height, one colour range for the pooled maps and the
 /// map feeding them) and in one table with the probe's measurements per mode.
 
-#include <string>
-#include <vector>
-
 #include "convpool/probe.hpp"
 #include "convpool/tensor.hpp"
 #include "convpool/visualize.hpp"
+
+#include <string>
+#include <vector>
 
 namespace convpool {
 

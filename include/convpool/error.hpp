@@ -9,11 +9,11 @@ namespace convpool {
 
 /// Process exit codes (documented in the README).
 enum class ExitCode : int {
-    ok = 0,            ///< every input processed, every output written
-    some_failed = 1,   ///< at least one input failed, at least one succeeded (also internal errors)
-    usage = 2,         ///< bad command line, pipeline text or parameter; nothing written
-    no_input = 3,      ///< no input could be processed
-    output = 4,        ///< an output could not be written
+    ok = 0,           ///< every input processed, every output written
+    some_failed = 1,  ///< at least one input failed, at least one succeeded (also internal errors)
+    usage = 2,        ///< bad command line, pipeline text or parameter; nothing written
+    no_input = 3,     ///< no input could be processed
+    output = 4,       ///< an output could not be written
 };
 
 /// Base class of every error convpool reports to the user.

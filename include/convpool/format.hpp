@@ -2,11 +2,11 @@
 /// \file format.hpp
 /// fmt support for convpool types, so a shape prints the same everywhere (`3x64x64`).
 
+#include "convpool/tensor.hpp"
+
 #include <fmt/format.h>
 
 #include <string>
-
-#include "convpool/tensor.hpp"
 
 namespace convpool {
 

@@ -38,9 +38,9 @@ struct Window {
 
 /// What a window walk does to one axis, for the `shape` notes.
 struct AxisCoverage {
-    int out = 0;              ///< output extent
-    int uncovered_end = 0;    ///< input cells at the end that no window reads (floor mode)
-    bool ceil_added = false;  ///< ceil mode added a partial last window
+    int out = 0;                ///< output extent
+    int uncovered_end = 0;      ///< input cells at the end that no window reads (floor mode)
+    bool ceil_added = false;    ///< ceil mode added a partial last window
     bool ceil_dropped = false;  ///< the ceil rule dropped a window that would start in padding
 };
 

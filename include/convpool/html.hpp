@@ -4,9 +4,9 @@
 /// No script, font or style sheet comes from the network; pictures are referenced relative to
 /// OUT (they are the files the run wrote), histograms are inline SVG.
 
-#include <string>
-
 #include "convpool/report.hpp"
+
+#include <string>
 
 namespace convpool {
 

@@ -4,12 +4,12 @@
 /// header (and visualize.hpp). Values: 8-bit and 16-bit images become [0, 1]; float images and
 /// .npy arrays are taken as they are. Colour images become RGB (alpha is dropped).
 
+#include "convpool/tensor.hpp"
+
 #include <cstddef>
 #include <span>
 #include <string>
 #include <vector>
-
-#include "convpool/tensor.hpp"
 
 namespace convpool {
 
@@ -18,8 +18,9 @@ struct LoadOptions {
     std::size_t max_bytes = std::size_t{1} << 30;  ///< largest file read
     std::size_t max_pixels = 128'000'000;          ///< largest H*W accepted
     bool npy_chw = false;                          ///< 3-D .npy arrays are (C, H, W), not (H, W, C)
-    bool strict = false;           ///< truncated data is an error, not a warning
-    bool isolate_decoder = true;   ///< decode in a child process (a crashing decoder fails one input)
+    bool strict = false;                           ///< truncated data is an error, not a warning
+    bool isolate_decoder =
+        true;  ///< decode in a child process (a crashing decoder fails one input)
     /// Decode a JPEG to its luminance only (one channel: the JPEG's own Y, as
     /// imread(IMREAD_GRAYSCALE)), skipping the colour planes. For a pipeline that starts with
     /// `gray` and shows no input picture; Y can differ from `gray` of the decoded RGB by a

@@ -18,12 +18,13 @@ enum class ImageFormat { png, jpeg, tiff, bmp, webp, pnm, npy };
 [[nodiscard]] const char* format_name(ImageFormat format) noexcept;
 
 /// The format of `bytes` from its magic bytes, or nothing for anything else.
-[[nodiscard]] std::optional<ImageFormat> sniff_format(std::span<const unsigned char> bytes) noexcept;
+[[nodiscard]] std::optional<ImageFormat> sniff_format(
+    std::span<const unsigned char> bytes) noexcept;
 
 /// What the header says.
 struct ImageHeader {
     ImageFormat format = ImageFormat::png;
-    long long width = 0;   ///< 0 when the header does not say (then the decoder's size is checked)
+    long long width = 0;  ///< 0 when the header does not say (then the decoder's size is checked)
     long long height = 0;
     bool truncated = false;  ///< the data visibly ends early (no PNG IEND, no JPEG EOI, ...)
 };

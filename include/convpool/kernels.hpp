@@ -3,11 +3,11 @@
 /// Named convolution kernels. All are applied as cross-correlation (not flipped), as in CNN
 /// layers and cv::filter2D: sobel-x responds positively where values grow to the right.
 
+#include "convpool/params.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "convpool/params.hpp"
 
 namespace convpool {
 

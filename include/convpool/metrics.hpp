@@ -11,9 +11,9 @@
 ///    with values from 0 to 1 this is the usual peak of 1 (255 in 8-bit units).
 ///  - Non-finite values are left out (a pair counts only when both values are finite).
 
-#include <span>
-
 #include "convpool/tensor.hpp"
+
+#include <span>
 
 namespace convpool {
 

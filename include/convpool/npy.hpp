@@ -2,10 +2,10 @@
 /// \file npy.hpp
 /// NumPy .npy (format 1.0-3.0) reading and writing, without OpenCV or Python.
 
+#include "convpool/tensor.hpp"
+
 #include <span>
 #include <string>
-
-#include "convpool/tensor.hpp"
 
 namespace convpool {
 

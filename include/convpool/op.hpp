@@ -2,14 +2,14 @@
 /// \file op.hpp
 /// Op (one pipeline stage), OpInfo (its declaration) and make_op (the factory).
 
+#include "convpool/params.hpp"
+#include "convpool/tensor.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "convpool/params.hpp"
-#include "convpool/tensor.hpp"
 
 namespace convpool {
 

@@ -3,14 +3,14 @@
 /// Parse -> plan -> run. The pipeline text becomes op instances (parameters checked), the plan
 /// computes every stage's output shape (shape errors raised), and only then do pixels move.
 
+#include "convpool/op.hpp"
+
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "convpool/op.hpp"
 
 namespace convpool {
 
@@ -65,7 +65,7 @@ struct PlanStep {
 
 /// Result of one stage of a run, given to the observer.
 struct StageResult {
-    int index = 0;  ///< 0 is the input, 1.. are stages
+    int index = 0;                 ///< 0 is the input, 1.. are stages
     const Stage* stage = nullptr;  ///< null for the input
     const Tensor* tensor = nullptr;
     double milliseconds = 0.0;

@@ -17,6 +17,10 @@
 ///    the same, scaled), mapped to numbers by convpool itself (Box-Muller for normals).
 ///  - PSNR and SSIM are those of metrics.hpp, against the clean map, with its data range.
 
+#include "convpool/pipeline.hpp"
+#include "convpool/report.hpp"
+#include "convpool/tensor.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -24,18 +28,14 @@
 #include <string_view>
 #include <vector>
 
-#include "convpool/pipeline.hpp"
-#include "convpool/report.hpp"
-#include "convpool/tensor.hpp"
-
 namespace convpool {
 
 /// What to measure.
 struct ProbeOptions {
-    int shifts = 2;                                   ///< shifts 1..N pixels, 8 directions each
-    std::vector<double> noise{0.01, 0.05, 0.1};       ///< Gaussian sigmas (>= 0)
-    double salt_pepper = 0.02;                        ///< salt-and-pepper density; 0 = none
-    std::uint64_t seed = 0;                           ///< seed of every noise field
+    int shifts = 2;                              ///< shifts 1..N pixels, 8 directions each
+    std::vector<double> noise{0.01, 0.05, 0.1};  ///< Gaussian sigmas (>= 0)
+    double salt_pepper = 0.02;                   ///< salt-and-pepper density; 0 = none
+    std::uint64_t seed = 0;                      ///< seed of every noise field
     Semantics semantics = Semantics::torch;
 };
 
@@ -71,7 +71,7 @@ struct InfoLoss {
     double ssim_nearest = 0.0;
     std::optional<double> psnr_unpool;  ///< max pools: unpooling with switches vs pre-pool
     std::optional<double> ssim_unpool;
-    double entropy_pre = 0.0;   ///< bits (256-bin histogram, as the report)
+    double entropy_pre = 0.0;  ///< bits (256-bin histogram, as the report)
     double entropy_pool = 0.0;
     /// Share of pre-pool values that reach no output: for selecting pools (max, min,
     /// fractional, adaptive/global max, stochastic train) the values no window picked (a

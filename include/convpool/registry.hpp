@@ -2,10 +2,10 @@
 /// \file registry.hpp
 /// The read-only table of every op, in `convpool ops` order.
 
+#include "convpool/op.hpp"
+
 #include <string_view>
 #include <vector>
-
-#include "convpool/op.hpp"
 
 namespace convpool {
 

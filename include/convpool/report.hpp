@@ -2,14 +2,14 @@
 /// \file report.hpp
 /// Statistics of feature maps and the run report (table, JSON, CSV, Markdown).
 
+#include "convpool/op.hpp"
+#include "convpool/tensor.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include "convpool/op.hpp"
-#include "convpool/tensor.hpp"
 
 namespace convpool {
 
@@ -21,11 +21,11 @@ struct ChannelStats {
     double min = 0;
     double max = 0;
     double mean = 0;
-    double std = 0;  ///< population standard deviation
+    double std = 0;                ///< population standard deviation
     double zero_fraction = 0;      ///< share of finite values equal to 0
     double negative_fraction = 0;  ///< share of finite values below 0
-    double entropy = 0;  ///< bits, of a 256-bin histogram over [min, max]
-    double p1 = 0;       ///< percentiles, linear interpolation (numpy's default)
+    double entropy = 0;            ///< bits, of a 256-bin histogram over [min, max]
+    double p1 = 0;                 ///< percentiles, linear interpolation (numpy's default)
     double p50 = 0;
     double p99 = 0;
 };
@@ -101,7 +101,7 @@ struct ImageReport {
     std::string output_dir;  ///< empty when nothing was written
     bool ok = false;
     bool skipped = false;  ///< outputs already complete (--skip-existing); counts as ok
-    std::string error;  ///< why it failed
+    std::string error;     ///< why it failed
     std::vector<std::string> warnings;  ///< e.g. truncated data that still decoded
     std::vector<StageReport> stages;
     std::vector<std::string> files;  ///< image-level files (sheet.png)
@@ -109,10 +109,10 @@ struct ImageReport {
 
 /// The whole run.
 struct RunReport {
-    std::string pipeline;             ///< as given
-    std::string semantics = "torch";  ///< pooling conventions (--semantics)
+    std::string pipeline;                 ///< as given
+    std::string semantics = "torch";      ///< pooling conventions (--semantics)
     StatsLevel stats = StatsLevel::full;  ///< what the stages' statistics hold (--stats)
-    std::vector<std::string> stages;  ///< every stage with defaults filled in
+    std::vector<std::string> stages;      ///< every stage with defaults filled in
     std::vector<ImageReport> images;
 };
 

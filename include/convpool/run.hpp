@@ -3,16 +3,16 @@
 /// The `run` job: every input through the pipeline; pictures, sheet, raw arrays, final images
 /// and the report; batches in parallel, sharded, resumable and interruptible.
 
+#include "convpool/image_io.hpp"
+#include "convpool/pipeline.hpp"
+#include "convpool/report.hpp"
+#include "convpool/visualize.hpp"
+
 #include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "convpool/image_io.hpp"
-#include "convpool/pipeline.hpp"
-#include "convpool/report.hpp"
-#include "convpool/visualize.hpp"
 
 namespace convpool {
 
@@ -38,15 +38,15 @@ struct RunOptions {
     std::string out_dir = "convpool-out";  ///< `-`: the final image goes to stdout
     Emit emit = Emit::all;
     ImageEncoding format = ImageEncoding::png;  ///< for Emit::final
-    bool raw_npy = false;    ///< also write NN_<stage>.npy
-    int sheet_height = 256;  ///< display height of every stage in sheet.png
-    bool html = false;       ///< also write OUT/index.html (html.hpp)
-    StatsLevel stats = StatsLevel::full;  ///< statistics of every stage in the report
-    RenderOptions render;    ///< colour map, scale, grid columns, sheet resampling
-    bool grid_overlay = false;  ///< NN_<stage>_windows.png: the next pool's windows over this map
-    int jobs = 0;            ///< images processed at once; 0 = one per core
-    bool share_cores = true;  ///< split the kernel threads between the jobs (no --threads given)
-    bool fail_fast = false;  ///< stop starting new images after the first failure
+    bool raw_npy = false;                       ///< also write NN_<stage>.npy
+    int sheet_height = 256;                     ///< display height of every stage in sheet.png
+    bool html = false;                          ///< also write OUT/index.html (html.hpp)
+    StatsLevel stats = StatsLevel::full;        ///< statistics of every stage in the report
+    RenderOptions render;        ///< colour map, scale, grid columns, sheet resampling
+    bool grid_overlay = false;   ///< NN_<stage>_windows.png: the next pool's windows over this map
+    int jobs = 0;                ///< images processed at once; 0 = one per core
+    bool share_cores = true;     ///< split the kernel threads between the jobs (no --threads given)
+    bool fail_fast = false;      ///< stop starting new images after the first failure
     bool skip_existing = false;  ///< skip inputs whose outputs are complete (resume)
     bool force = false;          ///< overwrite earlier outputs
     LoadOptions load;

@@ -3,15 +3,15 @@
 /// Pictures of feature maps and the contact sheet. Signed maps use a diverging colour map
 /// centred on 0; non-negative maps use viridis; non-finite values are drawn magenta.
 
+#include "convpool/params.hpp"
+#include "convpool/tensor.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "convpool/params.hpp"
-#include "convpool/tensor.hpp"
 
 namespace convpool {
 
@@ -39,7 +39,20 @@ enum class PictureKind {
 [[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind, const ValueRange& range);
 
 /// Colour maps for feature maps: OpenCV's (cv::applyColorMap) and a plain gray ramp.
-enum class ColorMap { viridis, inferno, magma, plasma, cividis, turbo, jet, hot, bone, parula, twilight, gray };
+enum class ColorMap {
+    viridis,
+    inferno,
+    magma,
+    plasma,
+    cividis,
+    turbo,
+    jet,
+    hot,
+    bone,
+    parula,
+    twilight,
+    gray
+};
 
 /// Names of the colour maps, in enum order (as on the command line: `--colormap`).
 [[nodiscard]] const std::vector<std::string>& colormap_names();
@@ -91,12 +104,12 @@ struct RenderOptions {
 };
 
 /// As render_tensor, drawn as `options` say.
-[[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& options);
+[[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind,
+                                    const RenderOptions& options);
 
 /// As titled_picture; the colour bar shows `options`' colour map and range.
-[[nodiscard]] Picture titled_picture(const Picture& body, const std::string& title,
-                                     const Tensor& t, PictureKind kind,
-                                     const RenderOptions& options);
+[[nodiscard]] Picture titled_picture(const Picture& body, const std::string& title, const Tensor& t,
+                                     PictureKind kind, const RenderOptions& options);
 
 /// The value range a picture of `t` is drawn over, as a short label (`0..2.41`, `per channel`;
 /// with percentiles `p1..p99: [0.01, 2.3], clipped`).
@@ -111,8 +124,8 @@ struct RenderOptions {
                                         const std::string& title, const RenderOptions& options);
 
 /// A stage picture: `body` with `title` above it and a colour bar for the value range below.
-[[nodiscard]] Picture titled_picture(const Picture& body, const std::string& title,
-                                     const Tensor& t, PictureKind kind);
+[[nodiscard]] Picture titled_picture(const Picture& body, const std::string& title, const Tensor& t,
+                                     PictureKind kind);
 
 /// One column of the contact sheet.
 struct SheetItem {
@@ -125,7 +138,8 @@ struct SheetItem {
 [[nodiscard]] Picture contact_sheet(const std::vector<SheetItem>& items, int display_height);
 
 /// As contact_sheet, at `options.display_height`, resampled smoothly with `options.smooth`.
-[[nodiscard]] Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& options);
+[[nodiscard]] Picture contact_sheet(const std::vector<SheetItem>& items,
+                                    const RenderOptions& options);
 
 /// PNG bytes of `p`; throws OutputError when encoding fails.
 [[nodiscard]] std::string encode_png(const Picture& p);

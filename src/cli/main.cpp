@@ -1,18 +1,4 @@
 // convpool command line: CLI11 set-up, subcommands, exit codes, and nothing else.
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
-#include <unistd.h>
-
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <cstdio>
-#include <string>
-#include <string_view>
-#include <vector>
-
 #include "convpool/bench.hpp"
 #include "convpool/compare.hpp"
 #include "convpool/error.hpp"
@@ -27,13 +13,27 @@
 #include "convpool/run.hpp"
 #include "convpool/terminal.hpp"
 
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <vector>
+
 namespace {
 
 using convpool::ExitCode;
 
 constexpr const char* kPipelineHelp =
     "Pipeline: stages separated by '|', run left to right.\n"
-    "  stage := NAME[:arg,arg,...]   arg := key=value | value (a bare value is the first parameter)\n"
+    "  stage := NAME[:arg,arg,...]   arg := key=value | value (a bare value is the first "
+    "parameter)\n"
     "  -p @FILE reads the pipeline from FILE (one stage per line, # comments).\n"
     "  Sizes are N or HxW (height first); shapes print as CxHxW.\n"
     "  Example: -p \"conv:sobel-x | relu | pool:max,k=2,s=2\"    List stages: convpool ops\n";
@@ -56,22 +56,28 @@ struct MeasureArgs {
 
 /// Adds the options of `compare` and `probe` to `sub`.
 void add_measure_options(CLI::App* sub, MeasureArgs& a) {
-    sub->add_option("input", a.input, "Image file (PNG, JPEG, TIFF, BMP, WebP, PNM, .npy)")->required();
-    sub->add_option("-k,--kernel", a.kernel, "Kernel of every --modes pool, N or HxW")->capture_default_str();
-    sub->add_option("-s,--stride", a.stride, "Stride of every --modes pool, N or HxW (default: the kernel)");
+    sub->add_option("input", a.input, "Image file (PNG, JPEG, TIFF, BMP, WebP, PNM, .npy)")
+        ->required();
+    sub->add_option("-k,--kernel", a.kernel, "Kernel of every --modes pool, N or HxW")
+        ->capture_default_str();
+    sub->add_option("-s,--stride", a.stride,
+                    "Stride of every --modes pool, N or HxW (default: the kernel)");
     sub->add_option("-o,--out", a.out, "Output directory")->capture_default_str();
     sub->add_option("--report", a.report, "Printed to stdout")
         ->check(CLI::IsMember({"table", "json", "csv", "none"}))
         ->capture_default_str();
-    sub->add_option("--shifts", a.probe.shifts, "Shift the input by 1..N pixels in 8 directions (0: no shift test)")
+    sub->add_option("--shifts", a.probe.shifts,
+                    "Shift the input by 1..N pixels in 8 directions (0: no shift test)")
         ->check(CLI::Range(0, 64))
         ->capture_default_str();
-    sub->add_option("--noise", a.noise, "Gaussian noise sigmas, comma-separated, in input units ([0, 1] for 8-bit)")
+    sub->add_option("--noise", a.noise,
+                    "Gaussian noise sigmas, comma-separated, in input units ([0, 1] for 8-bit)")
         ->capture_default_str();
     sub->add_option("--salt-pepper", a.probe.salt_pepper, "Salt-and-pepper density (0: none)")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
-    sub->add_option("--seed", a.probe.seed, "Seed of every noise field and of stochastic/fractional pools")
+    sub->add_option("--seed", a.probe.seed,
+                    "Seed of every noise field and of stochastic/fractional pools")
         ->capture_default_str();
     sub->add_option("--semantics", a.semantics, "Pooling conventions: torch, tf, caffe")
         ->check(CLI::IsMember({"torch", "tf", "caffe"}))
@@ -107,7 +113,8 @@ convpool::Tensor load_measure_input(const std::string& path) {
 int measure_command(MeasureArgs& a, bool is_compare) {
     a.probe.noise = parse_number_list(a.noise, "--noise");
     a.probe.semantics = convpool::parse_semantics(a.semantics);
-    const std::string text = a.pipeline.empty() ? std::string() : convpool::pipeline_argument(a.pipeline);
+    const std::string text =
+        a.pipeline.empty() ? std::string() : convpool::pipeline_argument(a.pipeline);
     const convpool::Tensor input = load_measure_input(a.input);
     std::string table;
     std::string json;
@@ -135,7 +142,8 @@ int measure_command(MeasureArgs& a, bool is_compare) {
             if (!text.empty()) {
                 pre = convpool::Pipeline(text, a.probe.semantics).plan(input.shape()).back().shape;
             }
-            targets = convpool::mode_targets(text, modes, a.kernel, a.stride, a.probe.seed, pre, a.probe.semantics);
+            targets = convpool::mode_targets(text, modes, a.kernel, a.stride, a.probe.seed, pre,
+                                             a.probe.semantics);
         } else if (text.empty()) {
             throw convpool::UsageError("probe: give -p with a pooling stage, or --modes");
         } else {
@@ -149,7 +157,10 @@ int measure_command(MeasureArgs& a, bool is_compare) {
         json = convpool::probe_json(report);
         csv = convpool::probe_csv(report);
     }
-    fmt::print("{}", a.report == "json" ? json : a.report == "csv" ? csv : a.report == "table" ? table : std::string());
+    fmt::print("{}", a.report == "json"    ? json
+                     : a.report == "csv"   ? csv
+                     : a.report == "table" ? table
+                                           : std::string());
     std::fflush(stdout);
     if (!a.quiet) {
         std::string names;
@@ -204,7 +215,8 @@ std::string ops_text(const std::string& name) {
         for (const auto& a : p.aliases) {
             names += "|" + a;
         }
-        const bool listed = p.type == convpool::ParamType::choice || p.type == convpool::ParamType::list;
+        const bool listed =
+            p.type == convpool::ParamType::choice || p.type == convpool::ParamType::list;
         out += fmt::format("  {:<22} {:<18} default {:<10} {}\n", names,
                            listed ? std::string("see below") : convpool::type_name(p), def, p.help);
         if (p.type == convpool::ParamType::choice || p.type == convpool::ParamType::list) {
@@ -223,7 +235,8 @@ std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape
     const auto plan = pipeline.plan(in);
     std::string out;
     if (json) {
-        out = "{\"input\": [" + fmt::format("{}, {}, {}", in.channels, in.height, in.width) + "], \"stages\": [\n";
+        out = "{\"input\": [" + fmt::format("{}, {}, {}", in.channels, in.height, in.width) +
+              "], \"stages\": [\n";
         for (std::size_t i = 0; i < plan.size(); ++i) {
             const auto& s = plan[i].shape;
             const std::string stage = i == 0 ? "input" : pipeline.stages()[i - 1].describe();
@@ -231,9 +244,11 @@ std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape
             for (const auto& n : plan[i].notes) {
                 notes += (notes.empty() ? "\"" : ", \"") + n + "\"";
             }
-            out += fmt::format("  {{\"index\": {}, \"stage\": \"{}\", \"shape\": [{}, {}, {}], \"elements\": {}, \"notes\": [{}]}}{}\n",
-                               i, stage, s.channels, s.height, s.width, s.elements(), notes,
-                               i + 1 < plan.size() ? "," : "");
+            out += fmt::format(
+                "  {{\"index\": {}, \"stage\": \"{}\", \"shape\": [{}, {}, {}], \"elements\": {}, "
+                "\"notes\": [{}]}}{}\n",
+                i, stage, s.channels, s.height, s.width, s.elements(), notes,
+                i + 1 < plan.size() ? "," : "");
         }
         return out + "]}\n";
     }
@@ -249,8 +264,8 @@ std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape
                                     : static_cast<double>(s.elements()) /
                                           static_cast<double>(plan[i - 1].shape.elements());
         const std::string stage = i == 0 ? "input" : pipeline.stages()[i - 1].describe();
-        out += fmt::format("{:>3}  {:<{}} {:>13} {:>11} {:>8.4f}\n", fmt::format("{:02}", i),
-                           stage, width, convpool::to_string(s), s.elements(), ratio);
+        out += fmt::format("{:>3}  {:<{}} {:>13} {:>11} {:>8.4f}\n", fmt::format("{:02}", i), stage,
+                           width, convpool::to_string(s), s.elements(), ratio);
         for (const auto& n : plan[i].notes) {
             out += fmt::format("     note: {}\n", n);
         }
@@ -287,7 +302,8 @@ std::string semantics_comparison_text(std::string_view text, const convpool::Sha
                 column.push_back(convpool::to_string(pipeline.plan(in).back().shape));
             } catch (const convpool::ShapeError& e) {
                 column.emplace_back("error");
-                errors.push_back(fmt::format("{}: error: {}", convpool::semantics_name(s), e.what()));
+                errors.push_back(
+                    fmt::format("{}: error: {}", convpool::semantics_name(s), e.what()));
                 failed = true;
             }
         }
@@ -318,8 +334,9 @@ std::string semantics_comparison_text(std::string_view text, const convpool::Sha
         }
         out += differs ? "  <- differs\n" : "\n";
     }
-    out += "torch: ceil off, count-pad on; tf: count-pad off (pad=same|valid as TensorFlow); "
-           "caffe (and OpenCV dnn): ceil on, count-pad on\n";
+    out +=
+        "torch: ceil off, count-pad on; tf: count-pad off (pad=same|valid as TensorFlow); "
+        "caffe (and OpenCV dnn): ceil on, count-pad on\n";
     for (const auto& e : errors) {
         out += e + "\n";
     }
@@ -345,7 +362,8 @@ convpool::Shape parse_shape(const std::string& text) {
     for (const auto& p : parts) {
         const double d = convpool::parse_number(p, "--size");
         if (d < 1 || d > (1 << 30) || d != static_cast<int>(d)) {
-            throw convpool::UsageError(fmt::format("--size: '{}' is not a positive whole number", p));
+            throw convpool::UsageError(
+                fmt::format("--size: '{}' is not a positive whole number", p));
         }
         v.push_back(static_cast<int>(d));
     }
@@ -355,7 +373,8 @@ convpool::Shape parse_shape(const std::string& text) {
 void print_stdout(const std::string& text) { convpool::write_stdout(text); }
 
 /// `convpool merge-reports`: shard reports combined into one report.json and report.csv.
-int merge_reports_command(const std::vector<std::string>& dirs, const std::string& out, bool quiet) {
+int merge_reports_command(const std::vector<std::string>& dirs, const std::string& out,
+                          bool quiet) {
     std::vector<std::string> jsons;
     std::vector<std::string> csvs;
     for (const auto& dir : dirs) {
@@ -365,7 +384,8 @@ int merge_reports_command(const std::vector<std::string>& dirs, const std::strin
             if (!in) {
                 throw convpool::UsageError(fmt::format("{}: cannot read", path));
             }
-            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
             (std::string(name) == "report.json" ? jsons : csvs).push_back(std::move(text));
         }
     }
@@ -373,13 +393,16 @@ int merge_reports_command(const std::vector<std::string>& dirs, const std::strin
     std::error_code ec;
     std::filesystem::create_directories(out, ec);
     if (ec) {
-        throw convpool::OutputError(fmt::format("{}: cannot create directory: {}", out, ec.message()));
+        throw convpool::OutputError(
+            fmt::format("{}: cannot create directory: {}", out, ec.message()));
     }
     convpool::write_file_atomic(out + "/report.json", merged.json);
     convpool::write_file_atomic(out + "/report.csv", merged.csv);
     if (!quiet) {
-        fmt::print(stderr, "convpool: merged {} reports: {} inputs, {} failed -> {}/report.json, report.csv\n",
-                   dirs.size(), merged.inputs, merged.failed, out);
+        fmt::print(
+            stderr,
+            "convpool: merged {} reports: {} inputs, {} failed -> {}/report.json, report.csv\n",
+            dirs.size(), merged.inputs, merged.failed, out);
     }
     return static_cast<int>(merged.failed > 0 ? ExitCode::some_failed : ExitCode::ok);
 }
@@ -388,7 +411,8 @@ int merge_reports_command(const std::vector<std::string>& dirs, const std::strin
 convpool::Shard parse_shard(const std::string& text) {
     const auto slash = text.find('/');
     const auto bad = [&text] {
-        return convpool::UsageError(fmt::format("--shard: expected K/N with 1 <= K <= N, got '{}'", text));
+        return convpool::UsageError(
+            fmt::format("--shard: expected K/N with 1 <= K <= N, got '{}'", text));
     };
     if (slash == std::string::npos) {
         throw bad();
@@ -401,7 +425,8 @@ convpool::Shard parse_shard(const std::string& text) {
     } catch (const convpool::UsageError&) {
         throw bad();
     }
-    if (k != static_cast<int>(k) || n != static_cast<int>(n) || k < 1 || n < 1 || k > n || n > 1e6) {
+    if (k != static_cast<int>(k) || n != static_cast<int>(n) || k < 1 || n < 1 || k > n ||
+        n > 1e6) {
         throw bad();
     }
     return {static_cast<int>(k), static_cast<int>(n)};
@@ -427,54 +452,68 @@ int main(int argc, char** argv) {
     std::string npy_layout = "hwc";
     bool quiet = false;
     bool verbose = false;
-    auto* run = app.add_subcommand("run", "Run a pipeline on images; write pictures, a contact sheet and reports");
+    auto* run = app.add_subcommand(
+        "run", "Run a pipeline on images; write pictures, a contact sheet and reports");
     run->add_option("inputs", run_opts.inputs,
-                    "Image files or directories (PNG, JPEG, TIFF, BMP, WebP, PNM, .npy); - reads one image from stdin");
+                    "Image files or directories (PNG, JPEG, TIFF, BMP, WebP, PNM, .npy); - reads "
+                    "one image from stdin");
     run->add_option("-p,--pipeline", run_pipeline, "Pipeline text, or @FILE")->required();
     run->add_option("-o,--out", run_opts.out_dir, "Output directory (OUT/<stem>/ per image)")
         ->capture_default_str();
-    run->add_option("--report", report_format, "Report printed to stdout (jsonl: one line per image as it finishes)")
+    run->add_option("--report", report_format,
+                    "Report printed to stdout (jsonl: one line per image as it finishes)")
         ->check(CLI::IsMember({"table", "json", "csv", "md", "jsonl", "none"}))
         ->capture_default_str();
     run->add_option("--raw", raw, "Also write every stage as NN_<stage>.npy (float32, C x H x W)")
         ->check(CLI::IsMember({"npy"}));
     std::string stats = "full";
-    run->add_option("--stats", stats,
-                    "Statistics of every stage in the report: full (percentiles, entropy, histogram), "
-                    "basic (count, min, max, mean, std, zero and negative shares; one pass) or none")
+    run->add_option(
+           "--stats", stats,
+           "Statistics of every stage in the report: full (percentiles, entropy, histogram), "
+           "basic (count, min, max, mean, std, zero and negative shares; one pass) or none")
         ->check(CLI::IsMember({"full", "basic", "none"}))
         ->capture_default_str();
-    run->add_flag("--html", run_opts.html, "Also write OUT/index.html: one self-contained page with every picture, histogram and table");
+    run->add_flag("--html", run_opts.html,
+                  "Also write OUT/index.html: one self-contained page with every picture, "
+                  "histogram and table");
     std::string colormap = "viridis";
-    run->add_option("--colormap", colormap, "Colour map of feature maps (OpenCV's; gray: a plain ramp)")
+    run->add_option("--colormap", colormap,
+                    "Colour map of feature maps (OpenCV's; gray: a plain ramp)")
         ->check(CLI::IsMember(convpool::colormap_names()))
         ->capture_default_str();
     std::string signed_map = "diverging";
     run->add_option("--signed", signed_map,
-                    "Maps with negative and positive values: diverging (blue-white-red, 0 is white) or colormap")
+                    "Maps with negative and positive values: diverging (blue-white-red, 0 is "
+                    "white) or colormap")
         ->check(CLI::IsMember({"diverging", "colormap"}))
         ->capture_default_str();
     std::string scale = "stage";
-    run->add_option("--scale", scale,
-                    "Colour range: stage (each picture its own), channel (each channel its own), global "
-                    "(one range over all stages of an image; the input picture keeps its own)")
+    run->add_option(
+           "--scale", scale,
+           "Colour range: stage (each picture its own), channel (each channel its own), global "
+           "(one range over all stages of an image; the input picture keeps its own)")
         ->check(CLI::IsMember({"stage", "channel", "global"}))
         ->capture_default_str();
     std::string range_rule = "minmax";
     run->add_option("--range", range_rule,
-                    "Colour range of feature maps: minmax (finite min to max), or pP with 0 < P < 50: the P-th "
+                    "Colour range of feature maps: minmax (finite min to max), or pP with 0 < P < "
+                    "50: the P-th "
                     "to (100-P)-th percentile, values outside clipped (p1: 1st to 99th)")
         ->capture_default_str();
-    run->add_option("--columns", run_opts.render.columns, "Channels per row in stage pictures (0: square grid)")
+    run->add_option("--columns", run_opts.render.columns,
+                    "Channels per row in stage pictures (0: square grid)")
         ->check(CLI::Range(0, 4096))
         ->capture_default_str();
     std::string upscale = "nearest";
-    run->add_option("--upscale", upscale, "Resampling of sheet.png: nearest (pooled cells stay visible) or smooth")
+    run->add_option("--upscale", upscale,
+                    "Resampling of sheet.png: nearest (pooled cells stay visible) or smooth")
         ->check(CLI::IsMember({"nearest", "smooth"}))
         ->capture_default_str();
     run->add_flag("--grid-overlay", run_opts.grid_overlay,
-                  "Before each pooling stage also write NN_<stage>_windows.png: its windows (kernel, stride, pad) over a corner of the map");
-    run->add_option("--sheet-height,--display-size", run_opts.sheet_height, "Display height of each stage in sheet.png")
+                  "Before each pooling stage also write NN_<stage>_windows.png: its windows "
+                  "(kernel, stride, pad) over a corner of the map");
+    run->add_option("--sheet-height,--display-size", run_opts.sheet_height,
+                    "Display height of each stage in sheet.png")
         ->check(CLI::Range(16, 4096))
         ->capture_default_str();
     run->add_option("--max-pixels", run_opts.load.max_pixels, "Refuse images with more pixels")
@@ -489,31 +528,40 @@ int main(int argc, char** argv) {
                     "count-pad on), tf (count-pad off; write pad=same|valid), caffe (ceil on)")
         ->check(CLI::IsMember({"torch", "tf", "caffe"}))
         ->capture_default_str();
-    run->add_flag("--strict", run_opts.load.strict, "Treat truncated image data as an error, not a warning");
+    run->add_flag("--strict", run_opts.load.strict,
+                  "Treat truncated image data as an error, not a warning");
     bool in_process = false;
-    run->add_flag("--decode-in-process", in_process,
-                  "Decode in this process (faster; a decoder crash on a crafted file then ends the run)");
-    run->add_flag("-r,--recursive", run_opts.recursive, "Descend into subdirectories of directory inputs");
-    run->add_option("--files-from", run_opts.files_from, "Also read input paths from FILE, one per line ('-': stdin)");
+    run->add_flag(
+        "--decode-in-process", in_process,
+        "Decode in this process (faster; a decoder crash on a crafted file then ends the run)");
+    run->add_flag("-r,--recursive", run_opts.recursive,
+                  "Descend into subdirectories of directory inputs");
+    run->add_option("--files-from", run_opts.files_from,
+                    "Also read input paths from FILE, one per line ('-': stdin)");
     run->add_flag("-0,--null", run_opts.files_nul, "--files-from is NUL-separated (find -print0)");
     std::string shard_text;
-    run->add_option("--shard", shard_text, "Process only share K of N of the sorted input list (K/N, 1-based)");
+    run->add_option("--shard", shard_text,
+                    "Process only share K of N of the sorted input list (K/N, 1-based)");
     std::string emit = "all";
-    run->add_option("--emit", emit, "all: pictures of every stage and a sheet; final: only the final stage image")
+    run->add_option("--emit", emit,
+                    "all: pictures of every stage and a sheet; final: only the final stage image")
         ->check(CLI::IsMember({"all", "final"}))
         ->capture_default_str();
     std::string final_format = "png";
-    run->add_option("--format", final_format, "File format of --emit final (png, pgm: 8-bit; npy: float32)")
+    run->add_option("--format", final_format,
+                    "File format of --emit final (png, pgm: 8-bit; npy: float32)")
         ->check(CLI::IsMember({"png", "pgm", "npy"}))
         ->capture_default_str();
     run->add_option("-j,--jobs", run_opts.jobs, "Images processed at once (0: one per core)")
         ->check(CLI::Range(0, 1024))
         ->capture_default_str();
     run->add_flag("--fail-fast", run_opts.fail_fast, "Stop at the first failed input");
-    run->add_flag("--skip-existing", run_opts.skip_existing, "Skip inputs whose outputs are complete (resume a batch)");
+    run->add_flag("--skip-existing", run_opts.skip_existing,
+                  "Skip inputs whose outputs are complete (resume a batch)");
     run->add_flag("--force", run_opts.force, "Overwrite outputs of an earlier run");
     bool no_progress = false;
-    run->add_flag("--no-progress", no_progress, "No progress bar (it shows only when stderr is a terminal)");
+    run->add_flag("--no-progress", no_progress,
+                  "No progress bar (it shows only when stderr is a terminal)");
     run->add_flag("-q,--quiet", quiet, "Print nothing on stderr but errors");
     run->add_flag("-v,--verbose", verbose, "Let library warnings through");
     run->footer(std::string("\n") + kPipelineHelp);
@@ -521,40 +569,52 @@ int main(int argc, char** argv) {
     std::string shape_pipeline;
     std::string shape_size;
     bool shape_json = false;
-    auto* shape = app.add_subcommand("shape", "Print every stage's output shape for an input size, without any image");
+    auto* shape = app.add_subcommand(
+        "shape", "Print every stage's output shape for an input size, without any image");
     shape->add_option("-p,--pipeline", shape_pipeline, "Pipeline text, or @FILE")->required();
     shape->add_option("--size", shape_size, "Input size HxW (1 channel) or CxHxW")->required();
     shape->add_flag("--json", shape_json, "Print JSON instead of a table");
     std::string shape_semantics = "torch";
-    shape->add_option("--semantics", shape_semantics,
-                      "Pooling conventions: torch, tf, caffe, or all (a table comparing them)")
+    shape
+        ->add_option("--semantics", shape_semantics,
+                     "Pooling conventions: torch, tf, caffe, or all (a table comparing them)")
         ->check(CLI::IsMember({"torch", "tf", "caffe", "all"}))
         ->capture_default_str();
     shape->footer(std::string("\n") + kPipelineHelp);
 
     int threads = 0;
-    run->add_option("--threads", threads, "Threads for the kernels (0: one per core)")->check(CLI::Range(0, 256));
+    run->add_option("--threads", threads, "Threads for the kernels (0: one per core)")
+        ->check(CLI::Range(0, 256));
     convpool::BenchOptions bench_opts;
     std::string bench_pipeline;
     std::string bench_size = "1024x1024";
     std::string bench_type = "f32";
-    auto* bench = app.add_subcommand("bench", "Time every stage in-process against the memory-bandwidth floor");
-    bench->add_option("input", bench_opts.input, "Image to run on (default: synthetic data of --size)");
+    auto* bench = app.add_subcommand(
+        "bench", "Time every stage in-process against the memory-bandwidth floor");
+    bench->add_option("input", bench_opts.input,
+                      "Image to run on (default: synthetic data of --size)");
     bench->add_option("-p,--pipeline", bench_pipeline, "Pipeline text, or @FILE")->required();
-    bench->add_option("--size", bench_size, "Synthetic input size HxW or CxHxW")->capture_default_str();
-    bench->add_option("--type", bench_type,
-                      "Element type: f32 planes, or u8 interleaved as decoded (max/min pools only)")
-        ->check(CLI::IsMember({"f32", "u8"}))->capture_default_str();
-    bench->add_option("--threads", threads, "Threads for the kernels and the floor (0: one per core)")
+    bench->add_option("--size", bench_size, "Synthetic input size HxW or CxHxW")
+        ->capture_default_str();
+    bench
+        ->add_option("--type", bench_type,
+                     "Element type: f32 planes, or u8 interleaved as decoded (max/min pools only)")
+        ->check(CLI::IsMember({"f32", "u8"}))
+        ->capture_default_str();
+    bench
+        ->add_option("--threads", threads,
+                     "Threads for the kernels and the floor (0: one per core)")
         ->check(CLI::Range(0, 256));
-    bench->add_option("--repeat", bench_opts.repeat, "Timed runs per stage")->check(CLI::Range(1, 10000))
+    bench->add_option("--repeat", bench_opts.repeat, "Timed runs per stage")
+        ->check(CLI::Range(1, 10000))
         ->capture_default_str();
     bench->add_flag("--json", bench_opts.json, "Print JSON instead of a table");
 
     std::vector<std::string> merge_dirs;
     std::string merge_out;
     bool merge_quiet = false;
-    auto* merge = app.add_subcommand("merge-reports", "Combine the reports of shard runs into one report.json and report.csv");
+    auto* merge = app.add_subcommand(
+        "merge-reports", "Combine the reports of shard runs into one report.json and report.csv");
     merge->add_option("dirs", merge_dirs, "Output directories of the shard runs")->required();
     merge->add_option("-o,--out", merge_out, "Directory for the merged report")->required();
     merge->add_flag("-q,--quiet", merge_quiet, "Print nothing on stderr but errors");
@@ -567,11 +627,16 @@ int main(int argc, char** argv) {
     compare_args.modes = "max,avg,min,lp,stochastic,fractional";
     compare_args.out = "convpool-compare";
     compare_args.noise = "0.05";
-    auto* compare = app.add_subcommand(
-        "compare", "Every pooling mode after the same stages, side by side: one sheet, one table of measurements");
-    compare->add_option("-p,--pipeline", compare_args.pipeline, "Stages before the pools (text or @FILE); none: the input");
-    compare->add_option("--modes", compare_args.modes, "Pooling modes, comma-separated")->capture_default_str();
-    compare->add_option("--sheet-height", compare_args.sheet_height, "Display height of every picture in sheet.png")
+    auto* compare = app.add_subcommand("compare",
+                                       "Every pooling mode after the same stages, side by side: "
+                                       "one sheet, one table of measurements");
+    compare->add_option("-p,--pipeline", compare_args.pipeline,
+                        "Stages before the pools (text or @FILE); none: the input");
+    compare->add_option("--modes", compare_args.modes, "Pooling modes, comma-separated")
+        ->capture_default_str();
+    compare
+        ->add_option("--sheet-height", compare_args.sheet_height,
+                     "Display height of every picture in sheet.png")
         ->check(CLI::Range(16, 4096))
         ->capture_default_str();
     add_measure_options(compare, compare_args);
@@ -580,11 +645,14 @@ int main(int argc, char** argv) {
     MeasureArgs probe_args;
     probe_args.out = "convpool-probe";
     probe_args.noise = "0.01,0.05,0.1";
-    auto* probe = app.add_subcommand(
-        "probe", "Measure shift invariance, noise tolerance, information loss and compression of pooling stages");
+    auto* probe = app.add_subcommand("probe",
+                                     "Measure shift invariance, noise tolerance, information loss "
+                                     "and compression of pooling stages");
     probe->add_option("-p,--pipeline", probe_args.pipeline,
-                      "Pipeline whose pooling stages are probed (text or @FILE); with --modes, the stages before them");
-    probe->add_option("--modes", probe_args.modes, "Probe these pooling modes (-k, -s) after -p instead");
+                      "Pipeline whose pooling stages are probed (text or @FILE); with --modes, the "
+                      "stages before them");
+    probe->add_option("--modes", probe_args.modes,
+                      "Probe these pooling modes (-k, -s) after -p instead");
     add_measure_options(probe, probe_args);
     probe->footer(std::string("\n") + kPipelineHelp);
 
@@ -601,7 +669,8 @@ int main(int argc, char** argv) {
         run_opts.share_cores = threads == 0;
         convpool::keep_freed_memory();
         if (*bench) {
-            bench_opts.type = bench_type == "u8" ? convpool::BenchType::u8 : convpool::BenchType::f32;
+            bench_opts.type =
+                bench_type == "u8" ? convpool::BenchType::u8 : convpool::BenchType::f32;
             bench_opts.size = parse_shape(bench_size);
             const std::string text = convpool::pipeline_argument(bench_pipeline);
             print_stdout(convpool::bench_command(convpool::Pipeline(text), text, bench_opts));
@@ -621,7 +690,8 @@ int main(int argc, char** argv) {
         if (*shape) {
             const std::string text = convpool::pipeline_argument(shape_pipeline);
             if (shape_semantics == "all" && shape_json) {
-                throw convpool::UsageError("--semantics all prints a table; --json needs one of torch, tf, caffe");
+                throw convpool::UsageError(
+                    "--semantics all prints a table; --json needs one of torch, tf, caffe");
             }
             try {
                 if (shape_semantics == "all") {
@@ -658,12 +728,14 @@ int main(int argc, char** argv) {
             run_opts.shard = parse_shard(shard_text);
         }
         if (run_opts.out_dir == "-" && run_opts.html) {
-            throw convpool::UsageError("--html writes OUT/index.html; it needs an output directory, not -o -");
+            throw convpool::UsageError(
+                "--html writes OUT/index.html; it needs an output directory, not -o -");
         }
         if (run_opts.out_dir == "-") {
             run_opts.emit = convpool::Emit::final;
             if (report_format != "none" && run->count("--report") > 0) {
-                throw convpool::UsageError("-o - puts the image on stdout; a --report there would mix with it");
+                throw convpool::UsageError(
+                    "-o - puts the image on stdout; a --report there would mix with it");
             }
             report_format = "none";
         }
@@ -708,19 +780,26 @@ int main(int argc, char** argv) {
         const std::size_t finished = outcome.ok + outcome.failed;
         if (convpool::interrupted()) {
             fmt::print(stderr, "convpool: interrupted; {} images finished{}\n", finished,
-                       run_opts.out_dir == "-" ? std::string()
-                                               : fmt::format(", listed in {}/report.json", run_opts.out_dir));
+                       run_opts.out_dir == "-"
+                           ? std::string()
+                           : fmt::format(", listed in {}/report.json", run_opts.out_dir));
             return 130;
         }
         if (!quiet && run_opts.out_dir != "-") {
-            fmt::print(stderr, "convpool: {} of {} images done{}{}; {} in {}/, report in {}/report.json and report.csv{}\n",
+            fmt::print(stderr,
+                       "convpool: {} of {} images done{}{}; {} in {}/, report in {}/report.json "
+                       "and report.csv{}\n",
                        outcome.ok, finished,
-                       outcome.skipped > 0 ? fmt::format(" ({} skipped, outputs existed)", outcome.skipped) : std::string(),
+                       outcome.skipped > 0
+                           ? fmt::format(" ({} skipped, outputs existed)", outcome.skipped)
+                           : std::string(),
                        outcome.stopped ? " (stopped early: --fail-fast)" : "",
                        run_opts.emit == convpool::Emit::all ? "pictures" : "final images",
-                       run_opts.emit == convpool::Emit::all ? run_opts.out_dir + "/<image>" : run_opts.out_dir,
+                       run_opts.emit == convpool::Emit::all ? run_opts.out_dir + "/<image>"
+                                                            : run_opts.out_dir,
                        run_opts.out_dir,
-                       run_opts.html ? fmt::format(", page {}/index.html", run_opts.out_dir) : std::string());
+                       run_opts.html ? fmt::format(", page {}/index.html", run_opts.out_dir)
+                                     : std::string());
         }
         if (outcome.output_failed) {
             return static_cast<int>(ExitCode::output);

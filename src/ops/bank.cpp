@@ -1,11 +1,12 @@
 // bank - a filter bank: one output channel per input channel and filter.
-#include <fmt/format.h>
-
-#include "conv_common.hpp"
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
 #include "convpool/kernels.hpp"
 #include "convpool/op.hpp"
+
+#include <fmt/format.h>
+
+#include "conv_common.hpp"
 
 namespace convpool::ops {
 namespace {
@@ -21,8 +22,8 @@ public:
     [[nodiscard]] Shape output_shape(const Shape& in) const override {
         Size2 first{};
         for (std::size_t f = 0; f < m_kernels.size(); ++f) {
-            const Size2 o = m_settings.output_size(in.height, in.width, m_kernels[f].rows,
-                                                   m_kernels[f].cols);
+            const Size2 o =
+                m_settings.output_size(in.height, in.width, m_kernels[f].rows, m_kernels[f].cols);
             if (f == 0) {
                 first = o;
             } else if (!(o == first)) {
@@ -70,8 +71,9 @@ const OpInfo& bank_info() {
     static const OpInfo info{
         .name = "bank",
         .summary = "filter bank: channel c*F+f is input channel c correlated with filter f",
-        .details = "Takes the same parameters as conv; k and sigma apply to every filter that "
-                   "has them.",
+        .details =
+            "Takes the same parameters as conv; k and sigma apply to every filter that "
+            "has them.",
         .params = specs(),
         .make = &make_op<Bank>};
     return info;

@@ -1,11 +1,12 @@
 // conv - 2-D cross-correlation of every channel with one kernel (depthwise).
 // The kernel is NOT flipped, as in CNN layers and cv::filter2D.
-#include <fmt/format.h>
-
-#include "conv_common.hpp"
 #include "convpool/error.hpp"
 #include "convpool/kernels.hpp"
 #include "convpool/op.hpp"
+
+#include <fmt/format.h>
+
+#include "conv_common.hpp"
 
 namespace convpool::ops {
 namespace {
@@ -72,9 +73,10 @@ const OpInfo& conv_info() {
     static const OpInfo info{
         .name = "conv",
         .summary = "cross-correlate every channel with a named or custom kernel",
-        .details = "Cross-correlation as in CNN layers and cv::filter2D: the kernel is not "
-                   "flipped, so sobel-x is positive where values grow to the right. Each channel "
-                   "is filtered on its own (depthwise). out = scale * sum(w * x) + bias.",
+        .details =
+            "Cross-correlation as in CNN layers and cv::filter2D: the kernel is not "
+            "flipped, so sobel-x is positive where values grow to the right. Each channel "
+            "is filtered on its own (depthwise). out = scale * sum(w * x) + bias.",
         .params = specs(),
         .make = &make_op<Conv>};
     return info;

@@ -1,10 +1,10 @@
 #pragma once
 // Stages that map every value on its own (relu, sigmoid, ...): shape in = shape out.
 
-#include <span>
-
 #include "convpool/op.hpp"
 #include "convpool/parallel.hpp"
+
+#include <span>
 
 namespace convpool::ops {
 
@@ -34,7 +34,6 @@ private:
                          }
                      });
     }
-
 
     F m_f;
 };

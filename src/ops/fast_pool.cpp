@@ -1,5 +1,7 @@
 #include "fast_pool.hpp"
 
+#include "convpool/parallel.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -7,7 +9,6 @@
 #include <utility>
 #include <vector>
 
-#include "convpool/parallel.hpp"
 #include "fast_kernels.hpp"
 #include "pool_common.hpp"
 

@@ -1,5 +1,7 @@
 #include "fast_pool_u8.hpp"
 
+#include "convpool/parallel.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -8,7 +10,6 @@
 #include <utility>
 #include <vector>
 
-#include "convpool/parallel.hpp"
 #include "pool_common.hpp"
 
 // The byte shuffle of the stride-2 kernel needs SSSE3; it is built for AVX2 (the level the
@@ -250,8 +251,7 @@ public:
 #if defined(CONVPOOL_U8_AVX2)
         const std::size_t out_bytes = n * m_channels;
         if (m_simd && out_bytes >= kStepOut && readable >= offset + kStepIn) {
-            const std::size_t steps =
-                std::min((readable - offset) / kStepIn, out_bytes / kStepOut);
+            const std::size_t steps = std::min((readable - offset) / kStepIn, out_bytes / kStepOut);
             if (count == 1) {
                 pairs_avx2<IsMax, 1>(out, rows, count, steps, offset, readable, m_masks);
             } else if (count == 2) {

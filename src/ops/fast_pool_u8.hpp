@@ -11,6 +11,7 @@
 
 #include "convpool/geometry.hpp"
 #include "convpool/tensor.hpp"
+
 #include "fast_pool.hpp"
 
 namespace convpool::ops {

@@ -1,9 +1,9 @@
 // gray - luminance Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, as cv::cvtColor).
-#include <fmt/format.h>
-
 #include "convpool/error.hpp"
 #include "convpool/op.hpp"
 #include "convpool/parallel.hpp"
+
+#include <fmt/format.h>
 
 namespace convpool::ops {
 namespace {
@@ -32,11 +32,12 @@ public:
         const auto g = in.channel(1);
         const auto b = in.channel(2);
         auto y = out.channel(0);
-        parallel_for(y.size(), kMinBytesPerThread / (4 * sizeof(float)), [&](std::size_t begin, std::size_t end) {
-            for (std::size_t i = begin; i < end; ++i) {
-                y[i] = 0.299F * r[i] + 0.587F * g[i] + 0.114F * b[i];
-            }
-        });
+        parallel_for(y.size(), kMinBytesPerThread / (4 * sizeof(float)),
+                     [&](std::size_t begin, std::size_t end) {
+                         for (std::size_t i = begin; i < end; ++i) {
+                             y[i] = 0.299F * r[i] + 0.587F * g[i] + 0.114F * b[i];
+                         }
+                     });
         return out;
     }
 };

@@ -1,8 +1,8 @@
 // norm - min-max normalisation to [0, 1], per channel or over the whole tensor.
+#include "convpool/op.hpp"
+
 #include <algorithm>
 #include <cmath>
-
-#include "convpool/op.hpp"
 
 namespace convpool::ops {
 namespace {
@@ -48,8 +48,9 @@ const OpInfo& norm_info() {
     static const OpInfo info{
         .name = "norm",
         .summary = "min-max normalise to [0, 1] (constant maps become 0)",
-        .details = "Non-finite values are left out of the range; +-inf clamp to 1 and 0, NaN "
-                   "stays NaN.",
+        .details =
+            "Non-finite values are left out of the range; +-inf clamp to 1 and 0, NaN "
+            "stays NaN.",
         .params = {{.name = "per",
                     .type = ParamType::choice,
                     .default_value = "channel",

@@ -12,8 +12,9 @@ const OpInfo& pool_adaptive_max_info() {
     static const OpInfo info{
         .name = "pool:adaptive-max",
         .summary = "maximum over windows that tile the input into out=HxW cells",
-        .details = "Window i covers [floor(i*in/out), ceil((i+1)*in/out)), as in "
-                   "torch.nn.functional.adaptive_max_pool2d; windows may overlap.",
+        .details =
+            "Window i covers [floor(i*in/out), ceil((i+1)*in/out)), as in "
+            "torch.nn.functional.adaptive_max_pool2d; windows may overlap.",
         .params = {adaptive_out_spec()},
         .make = &make};
     return info;

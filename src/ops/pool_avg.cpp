@@ -30,9 +30,10 @@ const OpInfo& pool_avg_info() {
     static const OpInfo info{
         .name = "pool:avg",
         .summary = "mean of each window (count-pad, divisor as in PyTorch)",
-        .details = "Matches torch.nn.functional.avg_pool2d, including count_include_pad and "
-                   "divisor_override. Dilation is a convpool extension (PyTorch's avg pool has "
-                   "none): padding taps are counted one by one.",
+        .details =
+            "Matches torch.nn.functional.avg_pool2d, including count_include_pad and "
+            "divisor_override. Dilation is a convpool extension (PyTorch's avg pool has "
+            "none): padding taps are counted one by one.",
         .params = specs(),
         .make = &make};
     return info;

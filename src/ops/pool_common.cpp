@@ -1,10 +1,10 @@
 #include "pool_common.hpp"
 
+#include "convpool/error.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-
-#include "convpool/error.hpp"
 
 namespace convpool::ops {
 
@@ -96,8 +96,8 @@ PoolGeometry::PoolGeometry(const Params& params)
     if (m_pad.mode == Pad::Mode::cells &&
         (m_pad.cells.h > m_kernel.h / 2 || m_pad.cells.w > m_kernel.w / 2)) {
         throw UsageError(fmt::format(
-            "{}: pad {}x{} is more than half the kernel {}x{} (at most {}x{})", m_op,
-            m_pad.cells.h, m_pad.cells.w, m_kernel.h, m_kernel.w, m_kernel.h / 2, m_kernel.w / 2));
+            "{}: pad {}x{} is more than half the kernel {}x{} (at most {}x{})", m_op, m_pad.cells.h,
+            m_pad.cells.w, m_kernel.h, m_kernel.w, m_kernel.h / 2, m_kernel.w / 2));
     }
 }
 
@@ -152,8 +152,8 @@ std::vector<std::string> PoolGeometry::notes(const Shape& in) const {
                 "ceil rule dropped a last window along {} that would start in the padding", what));
         }
         if (cov.uncovered_end > 0) {
-            notes.push_back(fmt::format("last {} input {} not read by any window",
-                                        cov.uncovered_end, what));
+            notes.push_back(
+                fmt::format("last {} input {} not read by any window", cov.uncovered_end, what));
         }
     };
     describe("rows", in.height, win.rows);

@@ -2,16 +2,17 @@
 // Window walking shared by every pooling op. A pooling mode supplies only what is its own: a
 // reducer (max, mean, norm, ...) and, for adaptive or fractional pooling, the window sequence.
 
+#include "convpool/geometry.hpp"
+#include "convpool/op.hpp"
+#include "convpool/params.hpp"
+#include "convpool/tensor.hpp"
+
 #include <cmath>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "convpool/geometry.hpp"
-#include "convpool/op.hpp"
-#include "convpool/params.hpp"
-#include "convpool/tensor.hpp"
 #include "fast_pool_u8.hpp"
 
 namespace convpool::ops {

@@ -1,11 +1,12 @@
 // pool:fractional - fractional max pooling (Graham 2014), the paper's variants and torch's.
+#include "convpool/error.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 
-#include "convpool/error.hpp"
 #include "pool_common.hpp"
 #include "pool_switches.hpp"
 #include "random.hpp"
@@ -161,8 +162,9 @@ public:
             m_out = params.size("out");
         }
         if (params.has("u") && m_variant == Variant::random) {
-            throw UsageError("pool:fractional: u is for the pseudo and torch variants; the random "
-                             "variant shuffles its increments with seed");
+            throw UsageError(
+                "pool:fractional: u is for the pseudo and torch variants; the random "
+                "variant shuffles its increments with seed");
         }
         if (params.has("u")) {
             const Real2 u = params.numbers("u");

@@ -54,10 +54,11 @@ const OpInfo& pool_lp_info() {
     static const OpInfo info{
         .name = "pool:lp",
         .summary = "Lp norm of each window, (sum |x|^p)^(1/p)",
-        .details = "The true norm over the real cells. torch's lp_pool2d differs: it sums x^p "
-                   "(not |x|^p, so odd p and negative inputs disagree), takes sign(s)*relu(|s|)^(1/p), "
-                   "has no padding, and in ceil mode scales partial windows by k*k/cells. On "
-                   "non-negative input without ceil mode the two agree.",
+        .details =
+            "The true norm over the real cells. torch's lp_pool2d differs: it sums x^p "
+            "(not |x|^p, so odd p and negative inputs disagree), takes sign(s)*relu(|s|)^(1/p), "
+            "has no padding, and in ceil mode scales partial windows by k*k/cells. On "
+            "non-negative input without ceil mode the two agree.",
         .params = specs(),
         .make = &make};
     return info;

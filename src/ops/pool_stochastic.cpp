@@ -1,4 +1,6 @@
 // pool:stochastic - stochastic pooling (Zeiler & Fergus, ICLR 2013).
+#include "convpool/error.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -6,7 +8,6 @@
 #include <limits>
 #include <random>
 
-#include "convpool/error.hpp"
 #include "pool_common.hpp"
 #include "random.hpp"
 

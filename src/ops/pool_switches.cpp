@@ -21,8 +21,9 @@ ParamSpec switches_spec() {
     return {.name = "switches",
             .type = ParamType::flag,
             .default_value = "false",
-            .help = "record where each maximum came from (torch's return_indices), for a later "
-                    "unpool stage, a switch map and a coverage map",
+            .help =
+                "record where each maximum came from (torch's return_indices), for a later "
+                "unpool stage, a switch map and a coverage map",
             .aliases = {"return-indices"},
             .omit_default = true};
 }

@@ -2,9 +2,10 @@
 // Max pooling that records switches (where each maximum came from), shared by pool:max and
 // pool:fractional. The window walk is pool_common's; this adds only the bookkeeping.
 
+#include "convpool/op.hpp"
+
 #include <vector>
 
-#include "convpool/op.hpp"
 #include "pool_common.hpp"
 
 namespace convpool::ops {

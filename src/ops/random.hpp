@@ -3,11 +3,11 @@
 // by the C++ standard; std::uniform_*_distribution are not (libstdc++, libc++ and MSVC differ), so
 // randomised ops map raw draws to numbers only through these helpers.
 
+#include "convpool/params.hpp"
+
 #include <cstdint>
 #include <random>
 #include <string>
-
-#include "convpool/params.hpp"
 
 namespace convpool::ops {
 

@@ -11,8 +11,11 @@ std::unique_ptr<Op> make(const Params& /*params*/) {
 }  // namespace
 
 const OpInfo& sigmoid_info() {
-    static const OpInfo info{
-        .name = "sigmoid", .summary = "1 / (1 + exp(-x))", .details = "", .params = {}, .make = &make};
+    static const OpInfo info{.name = "sigmoid",
+                             .summary = "1 / (1 + exp(-x))",
+                             .details = "",
+                             .params = {},
+                             .make = &make};
     return info;
 }
 

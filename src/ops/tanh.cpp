@@ -11,8 +11,11 @@ std::unique_ptr<Op> make(const Params& /*params*/) {
 }  // namespace
 
 const OpInfo& tanh_info() {
-    static const OpInfo info{
-        .name = "tanh", .summary = "hyperbolic tangent", .details = "", .params = {}, .make = &make};
+    static const OpInfo info{.name = "tanh",
+                             .summary = "hyperbolic tangent",
+                             .details = "",
+                             .params = {},
+                             .make = &make};
     return info;
 }
 

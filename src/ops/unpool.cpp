@@ -1,10 +1,10 @@
 // unpool - scatters values back to where a max pool found them (torch max_unpool2d, the deconvnet's
 // unpooling of Zeiler & Fergus).
-#include <fmt/format.h>
-
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
 #include "convpool/op.hpp"
+
+#include <fmt/format.h>
 
 namespace convpool::ops {
 namespace {

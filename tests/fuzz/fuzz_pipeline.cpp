@@ -1,11 +1,11 @@
 // libFuzzer target: the pipeline parser and planner on arbitrary text. Any convpool::Error is a
 // correct answer; a crash, a sanitizer report, another exception or a hang is a bug.
+#include "convpool/error.hpp"
+#include "convpool/pipeline.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const convpool::Pipeline again(stage.describe());
             (void)again;
         }
-        for (const convpool::Shape shape : {convpool::Shape{1, 1, 1}, convpool::Shape{3, 7, 5},
-                                            convpool::Shape{2, 64, 33}}) {
+        for (const convpool::Shape shape :
+             {convpool::Shape{1, 1, 1}, convpool::Shape{3, 7, 5}, convpool::Shape{2, 64, 33}}) {
             try {
                 (void)pipeline.plan(shape, std::size_t{1} << 22);
             } catch (const convpool::ShapeError&) {

@@ -27,8 +27,8 @@ bool inside(int pos, int n) { return pos >= 0 && pos < n; }
 /// Largest (or smallest, with `largest` false) of `values`; NaN when any value is NaN;
 /// -inf (+inf) for no values.
 float extreme(const std::vector<float>& values, bool largest) {
-    float best = largest ? -std::numeric_limits<float>::infinity()
-                         : std::numeric_limits<float>::infinity();
+    float best =
+        largest ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
     for (const float v : values) {
         if (std::isnan(v)) {
             return nan_value();
@@ -82,9 +82,9 @@ Image::Image(int c, int h, int w, float fill)
     : channels(c),
       height(h),
       width(w),
-      values(static_cast<std::size_t>(c) * static_cast<std::size_t>(h) *
-                 static_cast<std::size_t>(w),
-             fill) {}
+      values(
+          static_cast<std::size_t>(c) * static_cast<std::size_t>(h) * static_cast<std::size_t>(w),
+          fill) {}
 
 float Image::at(int c, int y, int x) const { return values[index_of(*this, c, y, x)]; }
 
@@ -138,25 +138,25 @@ Image pool(const Image& in, const PoolSpec& spec) {
                 int counted_rows = 0;
                 int counted_cols = 0;
                 for (int ty = 0; ty < spec.rows.kernel; ++ty) {
-                    const int y = row_starts[static_cast<std::size_t>(oy)] +
-                                  ty * spec.rows.dilation;
+                    const int y =
+                        row_starts[static_cast<std::size_t>(oy)] + ty * spec.rows.dilation;
                     if (y < in.height + spec.rows.pad_end) {
                         ++counted_rows;
                     }
                 }
                 for (int tx = 0; tx < spec.cols.kernel; ++tx) {
-                    const int x = col_starts[static_cast<std::size_t>(ox)] +
-                                  tx * spec.cols.dilation;
+                    const int x =
+                        col_starts[static_cast<std::size_t>(ox)] + tx * spec.cols.dilation;
                     if (x < in.width + spec.cols.pad_end) {
                         ++counted_cols;
                     }
                 }
                 for (int ty = 0; ty < spec.rows.kernel; ++ty) {
                     for (int tx = 0; tx < spec.cols.kernel; ++tx) {
-                        const int y = row_starts[static_cast<std::size_t>(oy)] +
-                                      ty * spec.rows.dilation;
-                        const int x = col_starts[static_cast<std::size_t>(ox)] +
-                                      tx * spec.cols.dilation;
+                        const int y =
+                            row_starts[static_cast<std::size_t>(oy)] + ty * spec.rows.dilation;
+                        const int x =
+                            col_starts[static_cast<std::size_t>(ox)] + tx * spec.cols.dilation;
                         if (inside(y, in.height) && inside(x, in.width)) {
                             taps.push_back(in.at(c, y, x));
                         }
@@ -224,8 +224,7 @@ Image adaptive_pool(const Image& in, int out_h, int out_w, AdaptiveMode mode) {
                     for (const float v : cells) {
                         sum += static_cast<double>(v);
                     }
-                    out.at(c, oy, ox) =
-                        static_cast<float>(sum / static_cast<double>(cells.size()));
+                    out.at(c, oy, ox) = static_cast<float>(sum / static_cast<double>(cells.size()));
                 }
             }
         }
@@ -327,8 +326,8 @@ Image conv(const Image& in, const ConvSpec& spec) {
     if (out_h < 1 || out_w < 1) {
         throw std::invalid_argument("ref::conv: the kernel does not fit");
     }
-    if (spec.kernel.size() != static_cast<std::size_t>(spec.kernel_rows) *
-                                  static_cast<std::size_t>(spec.kernel_cols)) {
+    if (spec.kernel.size() !=
+        static_cast<std::size_t>(spec.kernel_rows) * static_cast<std::size_t>(spec.kernel_cols)) {
         throw std::invalid_argument("ref::conv: kernel size mismatch");
     }
     const int top = conv_pad_rows(in.height, spec).begin;
