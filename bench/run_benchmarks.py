@@ -5,7 +5,7 @@ Usage (from the repository root, with Debian's interpreter so that python3-torch
 python3-opencv and python3-numpy are found when installed):
 
     /usr/bin/python3 bench/run_benchmarks.py --convpool build/release/convpool [--repeat 15]
-    /usr/bin/python3 bench/run_benchmarks.py --only W5 --out /tmp/w5.md   # some workloads only
+    /usr/bin/python3 bench/run_benchmarks.py --only W5 --out w5.md   # some workloads only
 
 For every workload it runs `convpool bench --json` (which times the stage and, in the same run,
 the floor: a streaming copy of the stage's input and output bytes with the same threads), then
