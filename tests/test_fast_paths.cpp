@@ -20,6 +20,7 @@
 #include "convpool/registry.hpp"
 #include "convpool/tensor.hpp"
 #include "ops/conv_common.hpp"
+#include "ops/fast_kernels.hpp"
 #include "ops/fast_pool.hpp"
 #include "ops/fast_pool_u8.hpp"
 #include "ops/pool_common.hpp"
@@ -535,4 +536,110 @@ TEST_CASE("fast correlation gives the same bits with 1, 2 and 3 threads") {
         }
     }
     convpool::set_thread_count(0);
+}
+
+namespace {
+
+/// same_sums for n floats.
+bool same_sums(const float* a, const float* b, int n) {
+    const Shape shape{1, 1, n};
+    return same_sums(Tensor(shape, std::vector<float>(a, a + n)),
+                     Tensor(shape, std::vector<float>(b, b + n)));
+}
+
+}  // namespace
+
+TEST_CASE("every SIMD build of the banded 3x3 kernel equals the portable build") {
+    using convpool::ops::kernels::Simd;
+    namespace kernels = convpool::ops::kernels;
+    Random rng(4242);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    int checked = 0;
+    for (const Simd simd : {Simd::avx2, Simd::avx512}) {
+        if (!kernels::simd_available(simd)) {
+            MESSAGE("this machine cannot run SIMD build " << static_cast<int>(simd));
+            continue;
+        }
+        for (int i = 0; i < 1500; ++i) {
+            const int count = rng.integer(1, kernels::kBandRows);
+            // Narrower than one vector, a few vectors, and a few vectors and a tail.
+            const int n = rng.chance(30) ? rng.integer(1, 17) : rng.integer(18, 150);
+            const bool stream = rng.chance(50);
+            // Output rows either equally aligned (one pitch apart, a multiple of 16 floats) or
+            // not, starting anywhere in a cache line.
+            const int pitch = n + 16 + (rng.chance(60) ? (16 - n % 16) % 16 : rng.integer(1, 15));
+            const int offset = rng.integer(0, 15);
+            const float scales[] = {1.0F, 0.37F, -2.0F, 0.0F};
+            const float biases[] = {0.0F, -0.0F, -1.5F, 3.0F};
+            const float scale = scales[rng.integer(0, 3)];
+            const float bias = biases[rng.integer(0, 3)];
+            std::vector<float> w(9);
+            for (float& v : w) {
+                v = rng.chance(20) ? 0.0F : static_cast<float>(rng.integer(-40, 40)) / 7.0F;
+            }
+            // Rows of small integers with some -0, +-inf and NaN; sometimes all -0, whose
+            // products sum to +0 in the plain loop (0 + -0).
+            const int special = rng.chance(50) ? 8 : 0;
+            const bool all_minus_zero = rng.chance(5);
+            std::vector<std::vector<float>> rows(static_cast<std::size_t>(count) + 2);
+            std::vector<const float*> in;
+            for (auto& row : rows) {
+                row.resize(static_cast<std::size_t>(n) + 2);
+                for (float& v : row) {
+                    v = static_cast<float>(rng.integer(-3, 3));
+                    if (rng.chance(special)) {
+                        const float specials[] = {0.0F, -0.0F, kInf, -kInf, nan};
+                        v = specials[rng.integer(0, 4)];
+                    }
+                    if (all_minus_zero) {
+                        v = -0.0F;
+                    }
+                }
+                in.push_back(row.data());
+            }
+            CAPTURE(static_cast<int>(simd));
+            CAPTURE(count);
+            CAPTURE(n);
+            CAPTURE(stream);
+            CAPTURE(pitch);
+            CAPTURE(offset);
+            CAPTURE(scale);
+            CAPTURE(bias);
+            CAPTURE(all_minus_zero);
+            // Room for the 64-byte alignment, the offset, the rows, and a margin after them,
+            // filled with a value no output can take.
+            constexpr float kUnwritten = 1e30F;
+            const auto size = static_cast<std::size_t>(16 + offset + count * pitch + 16);
+            std::vector<float> fast(size, kUnwritten);
+            std::vector<float> portable(size, kUnwritten);
+            const auto rows_of = [&](std::vector<float>& v) {
+                // 64-byte aligned start, then `offset` floats in.
+                const auto misaligned = reinterpret_cast<std::uintptr_t>(v.data()) % 64;  // NOLINT
+                float* first = v.data() + (64 - misaligned) % 64 / sizeof(float) + offset;
+                std::vector<float*> out;
+                for (int r = 0; r < count; ++r) {
+                    out.push_back(first + static_cast<std::ptrdiff_t>(r) * pitch);
+                }
+                return out;
+            };
+            const std::vector<float*> fast_rows = rows_of(fast);
+            const std::vector<float*> portable_rows = rows_of(portable);
+            kernels::correlate_rows_3x3(in.data(), count, w.data(), n, scale, bias,
+                                        fast_rows.data(), stream, simd);
+            kernels::store_fence();
+            kernels::correlate_rows_3x3(in.data(), count, w.data(), n, scale, bias,
+                                        portable_rows.data(), false, Simd::portable);
+            for (int r = 0; r < count; ++r) {
+                CAPTURE(r);
+                REQUIRE(same_sums(fast_rows[static_cast<std::size_t>(r)],
+                                  portable_rows[static_cast<std::size_t>(r)], n));
+            }
+            // Nothing written outside the rows.
+            const auto written = static_cast<std::size_t>(count) * static_cast<std::size_t>(n);
+            REQUIRE(static_cast<std::size_t>(std::count(fast.begin(), fast.end(), kUnwritten)) ==
+                    size - written);
+            ++checked;
+        }
+    }
+    MESSAGE("checked " << checked << " bands");
 }

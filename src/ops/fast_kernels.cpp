@@ -1,10 +1,18 @@
 #include "fast_kernels.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+// The AVX2 and AVX-512 builds of correlate_rows_3x3, chosen at run time by what the machine has.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#define CONVPOOL_SIMD_BUILDS 1
 #endif
 
 // Two builds of each kernel on x86-64 GCC: AVX2 and the baseline, chosen at load time.
@@ -360,6 +368,130 @@ CONVPOOL_KERNEL void correlate_row(const float* const* rows, int kh, int kw, con
     for (int x = 0; x < n; ++x) {
         dst[x] = dst[x] * scale + bias;
     }
+}
+
+namespace {
+
+/// correlate_rows_3x3 one row at a time with correlate_row_3x3, ordinary stores.
+void correlate_rows_3x3_portable(const float* const* in, int count, const float* w, int n,
+                                 float scale, float bias, float* const* out) {
+    for (int r = 0; r < count; ++r) {
+        correlate_row_3x3(in + r, w, n, scale, bias, out[r]);
+    }
+}
+
+#if defined(CONVPOOL_SIMD_BUILDS)
+/// Columns [begin, end) that a SIMD build computes `width` at a time, the others going
+/// through the portable build. With `stream` and every row of `out` aligned alike, the span
+/// covers whole cache lines of output only (a line written partly by ordinary and partly by
+/// non-temporal stores costs a flush of the write-combining buffer), and `stream` stays on.
+struct VectorSpan {
+    int begin = 0;
+    int end = 0;
+    bool stream = false;
+};
+
+VectorSpan vector_span(float* const* out, int count, int n, int width, bool stream) {
+    constexpr std::uintptr_t kLine = 64;
+    constexpr int kLineFloats = static_cast<int>(kLine / sizeof(float));
+    const auto misalignment = [](const float* p) {
+        return reinterpret_cast<std::uintptr_t>(p) % kLine;  // NOLINT: an address, not a value
+    };
+    const std::uintptr_t first = misalignment(out[0]);
+    bool alike = first % sizeof(float) == 0;
+    for (int r = 1; r < count; ++r) {
+        alike = alike && misalignment(out[r]) == first;
+    }
+    if (!stream || !alike) {
+        return {0, n - n % width, false};
+    }
+    const int head = std::min(n, static_cast<int>((kLine - first) % kLine / sizeof(float)));
+    return {head, head + (n - head) / kLineFloats * kLineFloats, true};
+}
+#endif
+
+}  // namespace
+
+#if defined(CONVPOOL_SIMD_BUILDS)
+// The operations fast_rows_3x3.inc needs, for one instruction set: its vector type, width in
+// floats and intrinsics' prefix (_mm256_loadu_ps, _mm512_loadu_ps, ...).
+#define CONVPOOL_SIMD_OPS(VECTOR, WIDTH, PREFIX)                        \
+    struct Ops {                                                        \
+        using V = VECTOR;                                               \
+        static constexpr int kWidth = WIDTH;                            \
+        static V load(const float* p) { return PREFIX##_loadu_ps(p); }  \
+        static void store(float* p, V v) { PREFIX##_storeu_ps(p, v); }  \
+        static void stream(float* p, V v) { PREFIX##_stream_ps(p, v); } \
+        static V add(V a, V b) { return PREFIX##_add_ps(a, b); }        \
+        static V mul(V a, V b) { return PREFIX##_mul_ps(a, b); }        \
+        static V broadcast(float f) { return PREFIX##_set1_ps(f); }     \
+    };
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+namespace avx2 {
+namespace {
+CONVPOOL_SIMD_OPS(__m256, 8, _mm256)
+#include "fast_rows_3x3.inc"
+}  // namespace
+}  // namespace avx2
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+namespace avx512 {
+namespace {
+CONVPOOL_SIMD_OPS(__m512, 16, _mm512)
+#include "fast_rows_3x3.inc"
+}  // namespace
+}  // namespace avx512
+#pragma GCC pop_options
+#undef CONVPOOL_SIMD_OPS
+#endif
+
+bool simd_available(Simd simd) {
+    switch (simd) {
+        case Simd::portable:
+            return true;
+#if defined(CONVPOOL_SIMD_BUILDS)
+        case Simd::avx2:
+            return __builtin_cpu_supports("avx2") != 0;
+        case Simd::avx512:
+            return __builtin_cpu_supports("avx512f") != 0;
+#else
+        case Simd::avx2:
+        case Simd::avx512:
+            return false;
+#endif
+    }
+    return false;
+}
+
+Simd best_simd() {
+    static const Simd best = simd_available(Simd::avx512) ? Simd::avx512
+                             : simd_available(Simd::avx2) ? Simd::avx2
+                                                          : Simd::portable;
+    return best;
+}
+
+void correlate_rows_3x3(const float* const* in, int count, const float* w, int n, float scale,
+                        float bias, float* const* out, bool stream, Simd simd) {
+    // The SIMD builds start each sum from its first product, which needs a bias other than -0.
+    const bool minus_zero_bias = bias == 0.0F && std::signbit(bias);
+#if defined(CONVPOOL_SIMD_BUILDS)
+    if (!minus_zero_bias && simd == Simd::avx512) {
+        avx512::correlate_rows(in, count, w, n, scale, bias, out, stream);
+        return;
+    }
+    if (!minus_zero_bias && simd == Simd::avx2) {
+        avx2::correlate_rows(in, count, w, n, scale, bias, out, stream);
+        return;
+    }
+#endif
+    (void)stream;
+    (void)simd;
+    (void)minus_zero_bias;
+    correlate_rows_3x3_portable(in, count, w, n, scale, bias, out);
 }
 
 }  // namespace convpool::ops::kernels

@@ -3,7 +3,10 @@
 // floats that the compiler vectorises. On x86-64 with GCC each is built twice, for AVX2 and for
 // the baseline (SSE2), and the loader picks one per machine (target_clones); elsewhere they are
 // plain loops. Neither build contracts a*b+c into an FMA (the file is compiled with
-// -ffp-contract=off), so both give the plain loops' results bit for bit.
+// -ffp-contract=off), so both give the plain loops' results bit for bit. The banded 3x3
+// correlation is written with intrinsics instead, once (fast_rows_3x3.inc) for AVX2 and
+// AVX-512F, and picked per call by what the machine has; its intrinsics are plain vector
+// arithmetic to the compiler, so -ffp-contract=off keeps them unfused as well.
 
 #include <cmath>
 #include <cstddef>
@@ -60,6 +63,28 @@ namespace convpool::ops::kernels {
 /// w[ky*3+kx] * rows[ky][x+kx]) + bias, for x < n.
 void correlate_row_3x3(const float* const* rows, const float* w, int n, float scale, float bias,
                        float* out);
+/// Builds of correlate_rows_3x3: AVX-512F (16 columns per step), AVX2 (8), and the portable
+/// one (correlate_row_3x3 row by row). The first two exist on x86-64 GCC builds only.
+enum class Simd { portable, avx2, avx512 };
+/// True when this machine can run `simd`'s build (portable always).
+[[nodiscard]] bool simd_available(Simd simd);
+/// The widest build this machine runs.
+[[nodiscard]] Simd best_simd();
+
+/// Most output rows one call of correlate_rows_3x3 computes.
+inline constexpr int kBandRows = 4;
+/// `count` (1..kBandRows) consecutive output rows of a 3x3 correlation: out[r][x] = scale * (sum
+/// over ky, kx in order, from 0, of w[ky*3+kx] * in[r+ky][x+kx]) + bias for r < count, x < n;
+/// `in` holds count + 2 rows of n + 2 cells. The values are correlate_row_3x3's (NaN payloads
+/// aside): the SIMD builds load each input vector once for every output row that reads it and
+/// add its products in the same order with separate multiplies and adds (no FMA). They start
+/// each sum from its first product instead of 0 + it, which changes nothing once the bias is
+/// added (the sums differ only as -0 against +0, and -0 + b = +0 + b for every b but -0; a bias
+/// of -0 takes the portable build), and skip the multiply when scale is 1. With `stream`,
+/// whole cache lines of output go out by non-temporal stores when every row of `out` is
+/// aligned alike (the SIMD builds; the rest by ordinary stores). `simd` must be available.
+void correlate_rows_3x3(const float* const* in, int count, const float* w, int n, float scale,
+                        float bias, float* const* out, bool stream, Simd simd);
 /// The same for any kernel of kh x kw taps (rows[ky] for ky < kh).
 void correlate_row(const float* const* rows, int kh, int kw, const float* w, int n, float scale,
                    float bias, float* out);
