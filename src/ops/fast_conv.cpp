@@ -1,7 +1,10 @@
 #include "fast_conv.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "convpool/parallel.hpp"
@@ -10,17 +13,81 @@
 namespace convpool::ops {
 namespace {
 
-/// One output row's worth of correlation: n outputs from `rows` (kh pointers, each to the
-/// first cell of the first window in that kernel row).
-void correlate_span(const float* const* rows, const Matrix& kernel, int n, float scale, float bias,
-                    float* dst) {
-    if (kernel.rows == 3 && kernel.cols == 3) {
-        kernels::correlate_row_3x3(rows, kernel.values.data(), n, scale, bias, dst);
-    } else {
-        kernels::correlate_row(rows, kernel.rows, kernel.cols, kernel.values.data(), n, scale, bias,
-                               dst);
+/// The padded rows that one thread's windows read, each copied once from the input with its
+/// border cells filled by the border rule, into a ring of a few rows that stays in the cache.
+/// Every window then reads whole padded rows in place, at the image's edges as inside it, and
+/// the input is read once, one row after another (a single stream for the prefetcher).
+class PaddedRows {
+public:
+    /// Rows of `width` padded columns (from padded column 0; input column c is padded column
+    /// c + pad), `slots` of them held at a time. The ring is placed half a page away (modulo
+    /// 4096 bytes) from `output`: a load whose address matches a pending store's in its low 12
+    /// bits waits for that store, and output rows of power-of-two widths all share those bits.
+    PaddedRows(const PaddedPlane& src, int pad, int width, int slots, const float* output)
+        : m_src(src),
+          m_width(width),
+          m_copy_begin(std::min(pad, width)),
+          m_copy_end(std::max(m_copy_begin, std::min(pad + src.width, width))),
+          m_pad(pad),
+          // Rows one cache line more than a whole number of lines apart: the rows a window
+          // reads at the same column fall in different cache sets.
+          m_pitch((static_cast<std::size_t>(width) + kLineFloats - 1) / kLineFloats * kLineFloats +
+                  kLineFloats),
+          m_storage(m_pitch * static_cast<std::size_t>(slots) + kPageFloats + kLineFloats),
+          m_held(static_cast<std::size_t>(slots), -1) {
+        const auto address = [](const float* p) {
+            return reinterpret_cast<std::uintptr_t>(p);  // NOLINT: an address, not a value
+        };
+        const std::uintptr_t page = kPageFloats * sizeof(float);
+        const std::uintptr_t want = (address(output) + page / 2) % page / 64 * 64;
+        const std::uintptr_t have = address(m_storage.data()) % page;
+        m_base = m_storage.data() + (want + page - have) % page / sizeof(float);
     }
-}
+
+    /// Padded row `py`: `width` cells. Valid until a row `slots` or more rows away is asked for.
+    [[nodiscard]] const float* row(int py) {
+        const std::size_t slot = static_cast<std::size_t>(py) % m_held.size();
+        float* dst = m_base + slot * m_pitch;
+        if (m_held[slot] != py) {
+            fill(dst, py);
+            m_held[slot] = py;
+        }
+        return dst;
+    }
+
+private:
+    static constexpr std::size_t kLineFloats = 16;
+    static constexpr std::size_t kPageFloats = 1024;
+
+    void fill(float* dst, int py) const {
+        const int sy = m_src.rows[static_cast<std::size_t>(py)];
+        if (sy < 0) {
+            std::fill(dst, dst + m_width, 0.0F);
+            return;
+        }
+        const float* src = m_src.plane.data() + static_cast<std::ptrdiff_t>(sy) * m_src.width;
+        const auto border = [&](int begin, int end) {
+            for (int px = begin; px < end; ++px) {
+                const int sx = m_src.cols[static_cast<std::size_t>(px)];
+                dst[px] = sx < 0 ? 0.0F : src[sx];
+            }
+        };
+        border(0, m_copy_begin);
+        std::memcpy(dst + m_copy_begin, src + (m_copy_begin - m_pad),
+                    static_cast<std::size_t>(m_copy_end - m_copy_begin) * sizeof(float));
+        border(m_copy_end, m_width);
+    }
+
+    const PaddedPlane& m_src;
+    int m_width;
+    int m_copy_begin;  ///< padded columns [m_copy_begin, m_copy_end) are copied as one run
+    int m_copy_end;
+    int m_pad;
+    std::size_t m_pitch;
+    std::vector<float> m_storage;
+    float* m_base = nullptr;
+    std::vector<int> m_held;  ///< the padded row in each slot, -1 for none
+};
 
 }  // namespace
 
@@ -31,76 +98,51 @@ bool fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
         return false;
     }
     const int kh = kernel.rows;
-    const int kw = kernel.cols;
-    const int pad = win.cols.pad_begin;
-    // Output columns [inner_begin, inner_end) read only input cells: their windows read the
-    // input rows in place. The few others read short copies padded by the border rule.
-    const int inner_begin = std::min(pad, out_size.w);
-    const int inner_end = std::max(inner_begin, std::min(out_size.w, src.width + pad - kw + 1));
+    const int padded_width = out_size.w + kernel.cols - 1;
     const std::size_t row_bytes =
         (static_cast<std::size_t>(src.width) + static_cast<std::size_t>(out_size.w)) *
         sizeof(float);
     const std::size_t grain = std::max<std::size_t>(1, kMinBytesPerThread / row_bytes);
     const bool stream = out.size_bytes() >= kernels::kStreamBytes;
+    const kernels::Simd simd = kernels::best_simd();
+    const auto out_row = [&](int oy) {
+        return out.data() + static_cast<std::ptrdiff_t>(oy) * out_size.w;
+    };
     parallel_for(
-        static_cast<std::size_t>(out_size.h), grain, [&](std::size_t begin, std::size_t end) {
-            const auto ukh = static_cast<std::size_t>(kh);
-            std::vector<const float*> rows(ukh);
-            std::vector<float> zeros(static_cast<std::size_t>(src.width) + 1, 0.0F);
-            const std::size_t edge_len =
-                static_cast<std::size_t>(std::max(inner_begin, out_size.w - inner_end) + kw);
-            std::vector<float> edges(ukh * edge_len);
-            std::vector<float> line(static_cast<std::size_t>(out_size.w));
-            // Windows [o_begin, o_end) of this output row, from copies of the cells they read.
-            const auto edge = [&](const std::vector<int>& source_rows, int o_begin, int o_end) {
-                if (o_begin >= o_end) {
-                    return;
-                }
-                for (std::size_t ky = 0; ky < ukh; ++ky) {
-                    float* e = edges.data() + ky * edge_len;
-                    const int sy = source_rows[ky];
-                    for (int i = 0; i < o_end - o_begin + kw - 1; ++i) {
-                        const int sx = src.cols[static_cast<std::size_t>(o_begin + i)];
-                        e[i] = sy < 0 || sx < 0
-                                   ? 0.0F
-                                   : src.plane[static_cast<std::size_t>(sy) *
-                                                   static_cast<std::size_t>(src.width) +
-                                               static_cast<std::size_t>(sx)];
+        static_cast<std::size_t>(out_size.h), grain, [&](std::size_t first, std::size_t last) {
+            const auto begin = static_cast<int>(first);
+            const auto end = static_cast<int>(last);
+            if (kh == 3 && kernel.cols == 3) {
+                // Bands of output rows: each padded row is loaded once for the up to three
+                // output rows of the band that read it, and outputs go straight to `out`.
+                PaddedRows padded(src, win.cols.pad_begin, padded_width, kernels::kBandRows + 2,
+                                  out_row(begin));
+                std::array<const float*, kernels::kBandRows + 2> in{};
+                std::array<float*, kernels::kBandRows> dst{};
+                for (int oy = begin; oy < end; oy += kernels::kBandRows) {
+                    const int count = std::min(kernels::kBandRows, end - oy);
+                    for (int j = 0; j < count + 2; ++j) {
+                        in[static_cast<std::size_t>(j)] = padded.row(oy + j);
                     }
-                    rows[ky] = e;
-                }
-                correlate_span(rows.data(), kernel, o_end - o_begin, scale, bias,
-                               line.data() + o_begin);
-            };
-            std::vector<int> source_rows(ukh);
-            for (auto oy = static_cast<int>(begin); oy < static_cast<int>(end); ++oy) {
-                for (std::size_t ky = 0; ky < ukh; ++ky) {
-                    source_rows[ky] = src.rows[static_cast<std::size_t>(oy) + ky];
-                }
-                // Start reading the input row the next output row adds while this one is computed.
-                const std::size_t ahead = static_cast<std::size_t>(oy) + ukh;
-                if (ahead < src.rows.size() && src.rows[ahead] >= 0) {
-                    const float* next =
-                        src.plane.data() + static_cast<std::ptrdiff_t>(src.rows[ahead]) * src.width;
-                    for (int x = 0; x < std::min(src.width, kernels::kPrefetchFloats); x += 16) {
-                        __builtin_prefetch(next + x, 0, 2);
+                    for (int r = 0; r < count; ++r) {
+                        dst[static_cast<std::size_t>(r)] = out_row(oy + r);
                     }
+                    kernels::correlate_rows_3x3(in.data(), count, kernel.values.data(), out_size.w,
+                                                scale, bias, dst.data(), stream, simd);
                 }
-                if (inner_end > inner_begin) {
-                    for (std::size_t ky = 0; ky < ukh; ++ky) {
-                        const int sy = source_rows[ky];
-                        rows[ky] = sy < 0 ? zeros.data()
-                                          : src.plane.data() +
-                                                static_cast<std::ptrdiff_t>(sy) * src.width +
-                                                (inner_begin - pad);
+            } else {
+                // Any other kernel: one output row at a time, through a row buffer.
+                PaddedRows padded(src, win.cols.pad_begin, padded_width, kh, out_row(begin));
+                std::vector<const float*> in(static_cast<std::size_t>(kh));
+                std::vector<float> line(static_cast<std::size_t>(out_size.w));
+                for (int oy = begin; oy < end; ++oy) {
+                    for (int ky = 0; ky < kh; ++ky) {
+                        in[static_cast<std::size_t>(ky)] = padded.row(oy + ky);
                     }
-                    correlate_span(rows.data(), kernel, inner_end - inner_begin, scale, bias,
-                                   line.data() + inner_begin);
+                    kernels::correlate_row(in.data(), kh, kernel.cols, kernel.values.data(),
+                                           out_size.w, scale, bias, line.data());
+                    kernels::store_row(out_row(oy), line.data(), out_size.w, stream);
                 }
-                edge(source_rows, 0, inner_begin);
-                edge(source_rows, inner_end, out_size.w);
-                kernels::store_row(out.data() + static_cast<std::ptrdiff_t>(oy) * out_size.w,
-                                   line.data(), out_size.w, stream);
             }
             kernels::store_fence();
         });

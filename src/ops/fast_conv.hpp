@@ -1,11 +1,13 @@
 #pragma once
 // Fast path of ConvSettings::correlate for stride 1 and dilation 1 (the common case: every named
 // filter at its defaults). It sits beside the plain loop and returns the same values bit for
-// bit: each output is summed in float in the same order (kernel rows, then columns, starting
-// from 0), then scaled and biased, with no FMA contraction. Instead of materialising the whole
-// padded plane, windows inside the input read it in place and the few border windows read short
-// padded copies; output rows are split over parallel_for threads. Tested against the plain loop in
-// tests/test_fast_paths.cpp.
+// bit (NaN payloads aside): each output is summed in float in the same order (kernel rows, then
+// columns), then scaled and biased, with no FMA contraction. Output rows are split over
+// parallel_for threads; each thread copies every padded row it needs once, border cells filled
+// by the border rule, into a small ring of rows that stays in the cache, so windows at the
+// edges read the same way as inside. 3x3 kernels run in bands of output rows on AVX-512 or AVX2
+// when the machine has them (kernels::correlate_rows_3x3), writing large outputs with
+// non-temporal stores. Tested against the plain loop in tests/test_fast_paths.cpp.
 
 #include <span>
 
