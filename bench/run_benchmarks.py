@@ -382,8 +382,10 @@ def report(rows, whole, args, load_before, load_after):
             "no report is wanted is the first step towards the 0.75x target; decoding only "
             "luminance for a leading `gray` (as `imread(IMREAD_GRAYSCALE)` does) the second.",
             "- **Fast paths not taken:** pooling with `switches` (pool:max records them with its "
-            "own loop), lp/adaptive/fractional/stochastic pools, and correlation with a stride or "
-            "dilation above 1 use the plain loops.", ""]
+            "own loop) and lp/adaptive/fractional/stochastic pools use the plain loops. "
+            "Correlation always takes its fast path; only 3x3 kernels with stride and dilation 1 "
+            "run in row bands on AVX-512/AVX2, others (strides, dilations, other sizes) run the "
+            "vectorised row kernel.", ""]
     return "\n".join(out)
 
 

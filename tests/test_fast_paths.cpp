@@ -468,11 +468,13 @@ convpool::ops::ConvSettings conv_settings(const std::vector<convpool::Arg>& args
 
 }  // namespace
 
-TEST_CASE("fast correlation equals the plain loop bit for bit over kernels, pads and borders") {
+TEST_CASE(
+    "fast correlation equals the plain loop bit for bit over kernels, pads, borders, strides and "
+    "dilations") {
     Random rng(31337);
     const char* borders[] = {"zero", "reflect", "reflect101", "replicate", "wrap"};
     int checked = 0;
-    for (int i = 0; i < 600; ++i) {
+    for (int i = 0; i < 900; ++i) {
         const int h = rng.integer(1, 37);
         // Some rows wider than two AVX-512 vectors plus a tail.
         const int w = rng.chance(25) ? rng.integer(38, 90) : rng.integer(1, 37);
@@ -490,8 +492,20 @@ TEST_CASE("fast correlation equals the plain loop bit for bit over kernels, pads
         // A bias of -0 keeps the 0 + first product that the SIMD builds otherwise drop.
         const char* biases[] = {"0", "0", "-1.5", "-0"};
         const std::string bias = biases[rng.integer(0, 3)];
-        const auto settings =
-            conv_settings({{"pad", pad}, {"border", border}, {"scale", scale}, {"bias", bias}});
+        // Strides and dilations, the same or not along both axes.
+        const auto step = [&](int percent) {
+            return rng.chance(percent)
+                       ? std::to_string(rng.integer(1, 3)) + "x" + std::to_string(rng.integer(1, 3))
+                       : std::string("1");
+        };
+        const std::string stride = step(35);
+        const std::string dilation = step(25);
+        const auto settings = conv_settings({{"pad", pad},
+                                             {"border", border},
+                                             {"scale", scale},
+                                             {"bias", bias},
+                                             {"stride", stride},
+                                             {"dilation", dilation}});
         CAPTURE(h);
         CAPTURE(w);
         CAPTURE(kernel.rows);
@@ -500,6 +514,8 @@ TEST_CASE("fast correlation equals the plain loop bit for bit over kernels, pads
         CAPTURE(border);
         CAPTURE(scale);
         CAPTURE(bias);
+        CAPTURE(stride);
+        CAPTURE(dilation);
         convpool::Size2 o{};
         try {
             o = settings.output_size(h, w, kernel.rows, kernel.cols);
@@ -521,7 +537,7 @@ TEST_CASE("fast correlation equals the plain loop bit for bit over kernels, pads
         REQUIRE(same_sums(fast, plain));
         ++checked;
     }
-    CHECK(checked > 400);
+    CHECK(checked > 600);
 }
 
 TEST_CASE("fast correlation gives the same bits with 1, 2 and 3 threads") {
@@ -529,16 +545,20 @@ TEST_CASE("fast correlation gives the same bits with 1, 2 and 3 threads") {
     const Tensor in = tricky_tensor({1, 523, 611}, rng, 1);
     const convpool::Matrix sobel{3, 3, {-1, 0, 1, -2, 0, 2, -1, 0, 1}};
     const convpool::Matrix wide{5, 4, std::vector<float>(20, 0.3F)};
-    const auto settings = conv_settings({});
-    for (const auto* kernel : {&sobel, &wide}) {
-        const convpool::Size2 o = settings.output_size(523, 611, kernel->rows, kernel->cols);
-        Tensor plain(Shape{1, o.h, o.w});
-        settings.correlate_plain(in.channel(0), 523, 611, *kernel, plain.data());
-        for (const int threads : {1, 2, 3}) {
-            convpool::set_thread_count(threads);
-            Tensor fast(Shape{1, o.h, o.w});
-            settings.correlate(in.channel(0), 523, 611, *kernel, fast.data());
-            CHECK(same_sums(fast, plain));
+    for (const auto& settings : {conv_settings({}), conv_settings({{"stride", "2"}}),
+                                 conv_settings({{"dilation", "2x3"}, {"stride", "1x2"}})}) {
+        for (const auto* kernel : {&sobel, &wide}) {
+            const convpool::Size2 o = settings.output_size(523, 611, kernel->rows, kernel->cols);
+            Tensor plain(Shape{1, o.h, o.w});
+            settings.correlate_plain(in.channel(0), 523, 611, *kernel, plain.data());
+            for (const int threads : {1, 2, 3}) {
+                convpool::set_thread_count(threads);
+                Tensor fast(Shape{1, o.h, o.w});
+                settings.correlate(in.channel(0), 523, 611, *kernel, fast.data());
+                CAPTURE(kernel->rows);
+                CAPTURE(threads);
+                CHECK(same_sums(fast, plain));
+            }
         }
     }
     convpool::set_thread_count(0);
@@ -668,7 +688,8 @@ TEST_CASE("fast correlation: the plain loop's -0 handling (0 + -0 = +0) survives
     }
 }
 
-TEST_CASE("fast correlation through conv: several channels, one row, narrow and wide images") {
+TEST_CASE(
+    "fast correlation through conv: several channels, one row, narrow and wide images, strides") {
     Random rng(777);
     const char* borders[] = {"zero", "reflect", "reflect101", "replicate", "wrap"};
     const char* kernels[] = {"sobel-x", "kernel=[0.1 0.2 0.3; 0.4 0.5 0.6; 0.7 0.8 0.9]",
@@ -679,7 +700,11 @@ TEST_CASE("fast correlation through conv: several channels, one row, narrow and 
         const int w = rng.chance(30) ? rng.integer(1, 15) : rng.integer(16, 80);
         const std::string border = borders[rng.integer(0, 4)];
         const std::string filter = kernels[rng.integer(0, 3)];
-        const std::string text = "conv:" + filter + ",border=" + border;
+        const char* strides[] = {"1", "1", "2", "1x3"};
+        const std::string stride = strides[rng.integer(0, 3)];
+        const std::string dilation = rng.chance(20) ? "2" : "1";
+        const std::string text =
+            "conv:" + filter + ",border=" + border + ",stride=" + stride + ",dilation=" + dilation;
         CAPTURE(channels);
         CAPTURE(h);
         CAPTURE(w);
@@ -691,7 +716,8 @@ TEST_CASE("fast correlation through conv: several channels, one row, narrow and 
         const Tensor out = pipeline.run(in, {});
         // The plain loop, channel by channel, with the stage's own settings and kernel.
         const convpool::OpInfo& info = convpool::find_op("conv");
-        std::vector<convpool::Arg> args{{"border", border}};
+        std::vector<convpool::Arg> args{
+            {"border", border}, {"stride", stride}, {"dilation", dilation}};
         if (filter.rfind("kernel=", 0) == 0) {
             args.push_back({"kernel", filter.substr(7)});
         } else if (filter == "gaussian,k=5") {

@@ -180,9 +180,7 @@ void ConvSettings::correlate(std::span<const float> plane, int h, int w, const M
     const Size2 o = output_size(h, w, kernel.rows, kernel.cols);
     const auto row_src = border_map(h, win.rows, m_border);
     const auto col_src = border_map(w, win.cols, m_border);
-    if (!fast_correlate({plane, w, row_src, col_src}, kernel, win, o, m_scale, m_bias, out)) {
-        correlate_plain(plane, h, w, kernel, out);
-    }
+    fast_correlate({plane, w, row_src, col_src}, kernel, win, o, m_scale, m_bias, out);
 }
 
 void ConvSettings::correlate_plain(std::span<const float> plane, int h, int w,

@@ -27,7 +27,7 @@ public:
     /// Output height and width for a kernel over h x w; throws ShapeError when it does not fit.
     [[nodiscard]] Size2 output_size(int h, int w, int kernel_h, int kernel_w) const;
     /// Correlates one plane (h x w) with `kernel`; writes output_size() values to `out`.
-    /// Uses the fast path (fast_conv.hpp) when it applies, else correlate_plain.
+    /// Runs the fast path (fast_conv.hpp), which gives correlate_plain's values.
     void correlate(std::span<const float> plane, int h, int w, const Matrix& kernel,
                    std::span<float> out) const;
     /// The plain loop: the padded plane materialised, then every tap of every output. The fast

@@ -91,20 +91,24 @@ private:
 
 }  // namespace
 
-bool fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& win, Size2 out_size,
+void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& win, Size2 out_size,
                     float scale, float bias, std::span<float> out) {
-    if (win.rows.stride != 1 || win.cols.stride != 1 || win.rows.dilation != 1 ||
-        win.cols.dilation != 1) {
-        return false;
-    }
     const int kh = kernel.rows;
-    const int padded_width = out_size.w + kernel.cols - 1;
+    const int kw = kernel.cols;
+    const Axis& rows = win.rows;
+    const Axis& cols = win.cols;
+    // The padded columns the windows read, and the padded rows one output row's window spans.
+    const int padded_width = (out_size.w - 1) * cols.stride + (kw - 1) * cols.dilation + 1;
+    const int window_rows = (kh - 1) * rows.dilation + 1;
     const std::size_t row_bytes =
-        (static_cast<std::size_t>(src.width) + static_cast<std::size_t>(out_size.w)) *
+        (static_cast<std::size_t>(rows.stride) * static_cast<std::size_t>(src.width) +
+         static_cast<std::size_t>(out_size.w)) *
         sizeof(float);
     const std::size_t grain = std::max<std::size_t>(1, kMinBytesPerThread / row_bytes);
     const bool stream = out.size_bytes() >= kernels::kStreamBytes;
     const kernels::Simd simd = kernels::best_simd();
+    const bool banded = kh == 3 && kw == 3 && rows.stride == 1 && cols.stride == 1 &&
+                        rows.dilation == 1 && cols.dilation == 1;
     const auto out_row = [&](int oy) {
         return out.data() + static_cast<std::ptrdiff_t>(oy) * out_size.w;
     };
@@ -112,10 +116,10 @@ bool fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
         static_cast<std::size_t>(out_size.h), grain, [&](std::size_t first, std::size_t last) {
             const auto begin = static_cast<int>(first);
             const auto end = static_cast<int>(last);
-            if (kh == 3 && kernel.cols == 3) {
+            if (banded) {
                 // Bands of output rows: each padded row is loaded once for the up to three
                 // output rows of the band that read it, and outputs go straight to `out`.
-                PaddedRows padded(src, win.cols.pad_begin, padded_width, kernels::kBandRows + 2,
+                PaddedRows padded(src, cols.pad_begin, padded_width, kernels::kBandRows + 2,
                                   out_row(begin));
                 std::array<const float*, kernels::kBandRows + 2> in{};
                 std::array<float*, kernels::kBandRows> dst{};
@@ -131,22 +135,23 @@ bool fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
                                                 scale, bias, dst.data(), stream, simd);
                 }
             } else {
-                // Any other kernel: one output row at a time, through a row buffer.
-                PaddedRows padded(src, win.cols.pad_begin, padded_width, kh, out_row(begin));
+                // Any other kernel, stride or dilation: one output row at a time, through a
+                // row buffer. Only the padded rows some window reads are ever copied.
+                PaddedRows padded(src, cols.pad_begin, padded_width, window_rows, out_row(begin));
                 std::vector<const float*> in(static_cast<std::size_t>(kh));
                 std::vector<float> line(static_cast<std::size_t>(out_size.w));
                 for (int oy = begin; oy < end; ++oy) {
                     for (int ky = 0; ky < kh; ++ky) {
-                        in[static_cast<std::size_t>(ky)] = padded.row(oy + ky);
+                        in[static_cast<std::size_t>(ky)] =
+                            padded.row(oy * rows.stride + ky * rows.dilation);
                     }
-                    kernels::correlate_row(in.data(), kh, kernel.cols, kernel.values.data(),
-                                           out_size.w, scale, bias, line.data());
+                    kernels::correlate_row(in.data(), kh, kw, kernel.values.data(), out_size.w,
+                                           cols.stride, cols.dilation, scale, bias, line.data());
                     kernels::store_row(out_row(oy), line.data(), out_size.w, stream);
                 }
             }
             kernels::store_fence();
         });
-    return true;
 }
 
 }  // namespace convpool::ops

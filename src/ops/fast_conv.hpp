@@ -1,13 +1,14 @@
 #pragma once
-// Fast path of ConvSettings::correlate for stride 1 and dilation 1 (the common case: every named
-// filter at its defaults). It sits beside the plain loop and returns the same values bit for
-// bit (NaN payloads aside): each output is summed in float in the same order (kernel rows, then
-// columns), then scaled and biased, with no FMA contraction. Output rows are split over
-// parallel_for threads; each thread copies every padded row it needs once, border cells filled
-// by the border rule, into a small ring of rows that stays in the cache, so windows at the
-// edges read the same way as inside. 3x3 kernels run in bands of output rows on AVX-512 or AVX2
-// when the machine has them (kernels::correlate_rows_3x3), writing large outputs with
-// non-temporal stores. Tested against the plain loop in tests/test_fast_paths.cpp.
+// Fast path of ConvSettings::correlate. It sits beside the plain loop and returns the same
+// values bit for bit (NaN payloads aside): each output is summed in float in the same order
+// (kernel rows, then columns), then scaled and biased, with no FMA contraction. Output rows are
+// split over parallel_for threads; each thread copies every padded row that its windows read
+// once, border cells filled by the border rule, into a small ring of rows that stays in the
+// cache, so windows at the edges read the same way as inside. 3x3 kernels with stride and
+// dilation 1 run in bands of output rows on AVX-512 or AVX2 when the machine has them
+// (kernels::correlate_rows_3x3), writing large outputs with non-temporal stores; any other
+// kernel, stride or dilation runs the vectorised row kernel (kernels::correlate_row). Tested
+// against the plain loop in tests/test_fast_paths.cpp.
 
 #include <span>
 
@@ -25,10 +26,9 @@ struct PaddedPlane {
     std::span<const int> cols;     ///< one entry per padded column
 };
 
-/// Correlates `src` with `kernel` over the windows of `win` into `out` (out_size values, row
-/// major), out = scale * sum + bias. Returns false, writing nothing, unless stride and
-/// dilation are 1 on both axes.
-[[nodiscard]] bool fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& win,
-                                  Size2 out_size, float scale, float bias, std::span<float> out);
+/// Correlates `src` with `kernel` over the windows of `win` (any stride and dilation; no ceil
+/// mode) into `out` (out_size values, row major), out = scale * sum + bias.
+void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& win, Size2 out_size,
+                    float scale, float bias, std::span<float> out);
 
 }  // namespace convpool::ops

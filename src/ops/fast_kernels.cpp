@@ -350,8 +350,22 @@ CONVPOOL_KERNEL void correlate_row_3x3(const float* const* rows, const float* w,
     }
 }
 
+namespace {
+
+/// dst[x] += wgt * src[x * stride] for x < n; Stride > 0 fixes the stride at compile time.
+template <int Stride>
+inline void add_tap_t(float* __restrict dst, const float* __restrict src, float wgt, int n,
+                      int stride) {
+    const int s = Stride > 0 ? Stride : stride;
+    for (int x = 0; x < n; ++x) {
+        dst[x] += wgt * src[x * s];
+    }
+}
+
+}  // namespace
+
 CONVPOOL_KERNEL void correlate_row(const float* const* rows, int kh, int kw, const float* w, int n,
-                                   float scale, float bias, float* out) {
+                                   int stride, int dilation, float scale, float bias, float* out) {
     float* __restrict dst = out;
     for (int x = 0; x < n; ++x) {
         dst[x] = 0.0F;
@@ -359,9 +373,13 @@ CONVPOOL_KERNEL void correlate_row(const float* const* rows, int kh, int kw, con
     for (int ky = 0; ky < kh; ++ky) {
         for (int kx = 0; kx < kw; ++kx) {
             const float wgt = w[ky * kw + kx];
-            const float* __restrict src = rows[ky] + kx;
-            for (int x = 0; x < n; ++x) {
-                dst[x] += wgt * src[x];
+            const float* src = rows[ky] + static_cast<std::ptrdiff_t>(kx) * dilation;
+            if (stride == 1) {
+                add_tap_t<1>(dst, src, wgt, n, 1);
+            } else if (stride == 2) {
+                add_tap_t<2>(dst, src, wgt, n, 2);
+            } else {
+                add_tap_t<0>(dst, src, wgt, n, stride);
             }
         }
     }

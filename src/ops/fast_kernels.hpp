@@ -85,8 +85,10 @@ inline constexpr int kBandRows = 4;
 /// aligned alike (the SIMD builds; the rest by ordinary stores). `simd` must be available.
 void correlate_rows_3x3(const float* const* in, int count, const float* w, int n, float scale,
                         float bias, float* const* out, bool stream, Simd simd);
-/// The same for any kernel of kh x kw taps (rows[ky] for ky < kh).
-void correlate_row(const float* const* rows, int kh, int kw, const float* w, int n, float scale,
-                   float bias, float* out);
+/// Any kernel of kh x kw taps, windows `stride` apart and taps `dilation` apart along the row:
+/// out[x] = scale * (sum over ky, kx in order, from 0, of w[ky*kw+kx] *
+/// rows[ky][x*stride + kx*dilation]) + bias, for x < n (rows[ky] for ky < kh).
+void correlate_row(const float* const* rows, int kh, int kw, const float* w, int n, int stride,
+                   int dilation, float scale, float bias, float* out);
 
 }  // namespace convpool::ops::kernels
