@@ -13,6 +13,12 @@
 namespace convpool::ops {
 namespace {
 
+/// The input row that padded row `py` copies, or nullptr for a row of zeros.
+const float* input_row(const PaddedPlane& src, int py) {
+    const int sy = src.rows[static_cast<std::size_t>(py)];
+    return sy < 0 ? nullptr : src.plane.data() + static_cast<std::ptrdiff_t>(sy) * src.width;
+}
+
 /// The padded rows that one thread's windows read, each copied once from the input with its
 /// border cells filled by the border rule, into a ring of a few rows that stays in the cache.
 /// Every window then reads whole padded rows in place, at the image's edges as inside it, and
@@ -60,12 +66,11 @@ private:
     static constexpr std::size_t kPageFloats = 1024;
 
     void fill(float* dst, int py) const {
-        const int sy = m_src.rows[static_cast<std::size_t>(py)];
-        if (sy < 0) {
+        const float* src = input_row(m_src, py);
+        if (src == nullptr) {
             std::fill(dst, dst + m_width, 0.0F);
             return;
         }
-        const float* src = m_src.plane.data() + static_cast<std::ptrdiff_t>(sy) * m_src.width;
         const auto border = [&](int begin, int end) {
             for (int px = begin; px < end; ++px) {
                 const int sx = m_src.cols[static_cast<std::size_t>(px)];
@@ -123,6 +128,7 @@ void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
                                   out_row(begin));
                 std::array<const float*, kernels::kBandRows + 2> in{};
                 std::array<float*, kernels::kBandRows> dst{};
+                std::array<const float*, kernels::kBandRows> next{};
                 for (int oy = begin; oy < end; oy += kernels::kBandRows) {
                     const int count = std::min(kernels::kBandRows, end - oy);
                     for (int j = 0; j < count + 2; ++j) {
@@ -131,8 +137,16 @@ void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
                     for (int r = 0; r < count; ++r) {
                         dst[static_cast<std::size_t>(r)] = out_row(oy + r);
                     }
+                    // The input rows the next band copies start loading during this one.
+                    kernels::RowsAhead ahead{next.data(), 0, src.width};
+                    for (int py = oy + count + 2;
+                         py < std::min(oy + count + 2 + kernels::kBandRows, end + 2); ++py) {
+                        if (const float* row = input_row(src, py)) {
+                            next[static_cast<std::size_t>(ahead.count++)] = row;
+                        }
+                    }
                     kernels::correlate_rows_3x3(in.data(), count, kernel.values.data(), out_size.w,
-                                                scale, bias, dst.data(), stream, simd);
+                                                scale, bias, dst.data(), stream, ahead, simd);
                 }
             } else {
                 // Any other kernel, stride or dilation: one output row at a time, through a

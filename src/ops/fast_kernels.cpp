@@ -493,20 +493,22 @@ Simd best_simd() {
 }
 
 void correlate_rows_3x3(const float* const* in, int count, const float* w, int n, float scale,
-                        float bias, float* const* out, bool stream, Simd simd) {
+                        float bias, float* const* out, bool stream, const RowsAhead& ahead,
+                        Simd simd) {
     // The SIMD builds start each sum from its first product, which needs a bias other than -0.
     const bool minus_zero_bias = bias == 0.0F && std::signbit(bias);
 #if defined(CONVPOOL_SIMD_BUILDS)
     if (!minus_zero_bias && simd == Simd::avx512) {
-        avx512::correlate_rows(in, count, w, n, scale, bias, out, stream);
+        avx512::correlate_rows(in, count, w, n, scale, bias, out, stream, ahead);
         return;
     }
     if (!minus_zero_bias && simd == Simd::avx2) {
-        avx2::correlate_rows(in, count, w, n, scale, bias, out, stream);
+        avx2::correlate_rows(in, count, w, n, scale, bias, out, stream, ahead);
         return;
     }
 #endif
     (void)stream;
+    (void)ahead;
     (void)simd;
     (void)minus_zero_bias;
     correlate_rows_3x3_portable(in, count, w, n, scale, bias, out);

@@ -73,6 +73,13 @@ enum class Simd { portable, avx2, avx512 };
 
 /// Most output rows one call of correlate_rows_3x3 computes.
 inline constexpr int kBandRows = 4;
+/// Rows for correlate_rows_3x3 to start loading into the cache while it computes (the input
+/// rows that the next band will read): `count` rows of `length` floats.
+struct RowsAhead {
+    const float* const* rows = nullptr;
+    int count = 0;
+    int length = 0;
+};
 /// `count` (1..kBandRows) consecutive output rows of a 3x3 correlation: out[r][x] = scale * (sum
 /// over ky, kx in order, from 0, of w[ky*3+kx] * in[r+ky][x+kx]) + bias for r < count, x < n;
 /// `in` holds count + 2 rows of n + 2 cells. The values are correlate_row_3x3's (NaN payloads
@@ -82,9 +89,12 @@ inline constexpr int kBandRows = 4;
 /// added (the sums differ only as -0 against +0, and -0 + b = +0 + b for every b but -0; a bias
 /// of -0 takes the portable build), and skip the multiply when scale is 1. With `stream`,
 /// whole cache lines of output go out by non-temporal stores when every row of `out` is
-/// aligned alike (the SIMD builds; the rest by ordinary stores). `simd` must be available.
+/// aligned alike (the SIMD builds; the rest by ordinary stores). The SIMD builds prefetch the
+/// rows of `ahead`, one cache line of each per 16 columns, so that reading them from memory
+/// overlaps the arithmetic. `simd` must be available.
 void correlate_rows_3x3(const float* const* in, int count, const float* w, int n, float scale,
-                        float bias, float* const* out, bool stream, Simd simd);
+                        float bias, float* const* out, bool stream, const RowsAhead& ahead,
+                        Simd simd);
 /// Any kernel of kh x kw taps, windows `stride` apart and taps `dilation` apart along the row:
 /// out[x] = scale * (sum over ky, kx in order, from 0, of w[ky*kw+kx] *
 /// rows[ky][x*stride + kx*dilation]) + bias, for x < n (rows[ky] for ky < kh).
