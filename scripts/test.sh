@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Quick start, part 2: install dependencies, build, and run every test: the libFuzzer targets
-# (corpus replay and a short fuzzing run each; FUZZ_SECONDS, default 20), the optimised build
-# with warnings as errors, then the whole suite again under AddressSanitizer + UBSan.
+# Quick start, part 2: install dependencies, check formatting, build, and run every test: the
+# libFuzzer targets (corpus replay and a short fuzzing run each; FUZZ_SECONDS, default 20), the
+# optimised build with warnings as errors, then the whole suite again under AddressSanitizer +
+# UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh clang libclang-rt-14-dev parallel chromium
+scripts/install-deps.sh clang clang-format libclang-rt-14-dev parallel chromium
+echo "== format ==" >&2
+# .clang-format is the truth (clang-format 14); reformat with: clang-format -i <files>
+git ls-files 'include/*.hpp' 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' |
+  xargs clang-format --dry-run --Werror
 echo "== fuzz ==" >&2
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz

@@ -2,6 +2,14 @@
 // NaN with its sign, -0 and +0, -inf and ties included; sums: any NaN where the plain loop has
 // one) over sweeps of shapes, kernels, strides, padding,
 // dilation and ceil mode, and the same result whatever the thread count.
+#include "convpool/error.hpp"
+#include "convpool/geometry.hpp"
+#include "convpool/parallel.hpp"
+#include "convpool/params.hpp"
+#include "convpool/pipeline.hpp"
+#include "convpool/registry.hpp"
+#include "convpool/tensor.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -13,13 +21,6 @@
 #include <string>
 #include <vector>
 
-#include "convpool/error.hpp"
-#include "convpool/geometry.hpp"
-#include "convpool/parallel.hpp"
-#include "convpool/params.hpp"
-#include "convpool/pipeline.hpp"
-#include "convpool/registry.hpp"
-#include "convpool/tensor.hpp"
 #include "ops/conv_common.hpp"
 #include "ops/fast_kernels.hpp"
 #include "ops/fast_pool.hpp"

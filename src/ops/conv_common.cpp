@@ -1,11 +1,12 @@
 #include "conv_common.hpp"
 
+#include "convpool/error.hpp"
+#include "convpool/kernels.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "convpool/error.hpp"
-#include "convpool/kernels.hpp"
 #include "fast_conv.hpp"
 
 namespace convpool::ops {
@@ -124,13 +125,14 @@ std::vector<ParamSpec> conv_param_specs() {
 
 Matrix filter_kernel(const Params& params, const std::string& filter, bool strict) {
     if (strict && params.given("k") && !kernel_has_size(filter)) {
-        throw UsageError(fmt::format("{}: filter '{}' has a fixed size; k applies to box, "
-                                     "gaussian, identity and log",
-                                     params.op(), filter));
+        throw UsageError(
+            fmt::format("{}: filter '{}' has a fixed size; k applies to box, "
+                        "gaussian, identity and log",
+                        params.op(), filter));
     }
     if (strict && params.given("sigma") && filter != "gaussian" && filter != "log") {
-        throw UsageError(fmt::format("{}: sigma applies to gaussian and log, not '{}'",
-                                     params.op(), filter));
+        throw UsageError(
+            fmt::format("{}: sigma applies to gaussian and log, not '{}'", params.op(), filter));
     }
     const Size2 k = params.has("k") && kernel_has_size(filter) ? params.size("k") : Size2{0, 0};
     const double sigma = params.has("sigma") ? params.number("sigma") : 0.0;
@@ -183,8 +185,8 @@ void ConvSettings::correlate(std::span<const float> plane, int h, int w, const M
     fast_correlate({plane, w, row_src, col_src}, kernel, win, o, m_scale, m_bias, out);
 }
 
-void ConvSettings::correlate_plain(std::span<const float> plane, int h, int w,
-                                   const Matrix& kernel, std::span<float> out) const {
+void ConvSettings::correlate_plain(std::span<const float> plane, int h, int w, const Matrix& kernel,
+                                   std::span<float> out) const {
     const Window win = window(h, w, kernel.rows, kernel.cols);
     const Size2 o = output_size(h, w, kernel.rows, kernel.cols);
     // Materialise the padded plane once; the loop below then needs no bounds checks.

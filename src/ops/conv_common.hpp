@@ -2,13 +2,13 @@
 // Cross-correlation machinery shared by `conv` and `bank`: border modes, padding, and the
 // plain correlation loop.
 
-#include <span>
-#include <string>
-#include <vector>
-
 #include "convpool/geometry.hpp"
 #include "convpool/params.hpp"
 #include "convpool/tensor.hpp"
+
+#include <span>
+#include <string>
+#include <vector>
 
 namespace convpool::ops {
 

@@ -1,5 +1,7 @@
 #include "fast_conv.hpp"
 
+#include "convpool/parallel.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -7,7 +9,6 @@
 #include <cstring>
 #include <vector>
 
-#include "convpool/parallel.hpp"
 #include "fast_kernels.hpp"
 
 namespace convpool::ops {

@@ -10,10 +10,10 @@
 // kernel, stride or dilation runs the vectorised row kernel (kernels::correlate_row). Tested
 // against the plain loop in tests/test_fast_paths.cpp.
 
-#include <span>
-
 #include "convpool/geometry.hpp"
 #include "convpool/params.hpp"
+
+#include <span>
 
 namespace convpool::ops {
 
