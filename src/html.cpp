@@ -72,7 +72,7 @@ svg.hist text { font: 10px system-ui, sans-serif; fill: #444; }
 
 std::string num(double v) {
     if (std::isnan(v)) {
-        return "nan";
+        return "&ndash;";  // no finite value, or not computed (--stats basic)
     }
     return fmt::format("{:.4g}", v);
 }
@@ -203,6 +203,14 @@ std::string summary_table(const ImageReport& img, std::size_t pos) {
     return out + "</tbody></table></div>";
 }
 
+/// The stage's histogram; with `--stats basic` there is none, though values are finite.
+std::string histogram_html(const StageReport& st) {
+    if (st.histogram.counts.empty() && st.overall.count > st.overall.nonfinite) {
+        return "<p class=\"muted\">no histogram (--stats basic)</p>";
+    }
+    return histogram_svg(st.histogram);
+}
+
 std::string stage_html(const ImageReport& img, std::size_t pos, const StageReport& st,
                        const std::string& out_dir, bool lazy) {
     std::string pics;
@@ -246,7 +254,7 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
         pos, st.index, st.index, html_escape(st.stage), html_escape(to_string(st.shape)), pics,
         links.empty() ? std::string() : "<p>files:" + links + "</p>",
         notes.empty() ? std::string() : "<ul class=\"muted\">" + notes + "</ul>",
-        histogram_svg(st.histogram), st.milliseconds, st.elements(), st.ratio_previous, channels);
+        histogram_html(st), st.milliseconds, st.elements(), st.ratio_previous, channels);
 }
 
 /// URLs of the image-level pictures of `img` (sheet.png): the run's, or for an image skipped

@@ -98,3 +98,32 @@ TEST_CASE("render_tensor: columns set the grid; global scale colours every map o
     CHECK(mid.rgb[centre] == doctest::Approx(128).epsilon(0.02));
     CHECK(convpool::range_label(t, convpool::PictureKind::feature_maps, global) == "0..1 (global)");
 }
+
+TEST_CASE(
+    "report_html: with --stats basic a stage says it has no histogram, not no finite values") {
+    convpool::RunReport report;
+    report.pipeline = "relu";
+    report.stats = convpool::StatsLevel::basic;
+    convpool::ImageReport img;
+    img.input = "a.png";
+    img.output_dir = "out/a";
+    img.ok = true;
+    convpool::StageReport st;
+    st.op = "input";
+    st.stage = "input";
+    st.shape = {1, 2, 2};
+    const std::vector<float> values{0.0F, 1.0F, 2.0F, 3.0F};
+    st.overall = convpool::channel_stats(values, convpool::StatsLevel::basic);
+    st.channels = {st.overall};
+    img.stages.push_back(st);
+    report.images.push_back(img);
+    const std::string page = convpool::report_html(report, "out");
+    CHECK(page.find("no histogram (--stats basic)") != std::string::npos);
+    CHECK(page.find("no finite values") == std::string::npos);
+    CHECK(page.find(">nan<") == std::string::npos);  // entropy and percentiles: not computed
+    CHECK(page.find("<td>&ndash;</td>") != std::string::npos);
+    // A stage with no finite value at all still says so.
+    const std::vector<float> nans{std::numeric_limits<float>::quiet_NaN()};
+    report.images[0].stages[0].overall = convpool::channel_stats(nans);
+    CHECK(convpool::report_html(report, "out").find("no finite values") != std::string::npos);
+}
