@@ -185,7 +185,8 @@ TEST_CASE("fast pooling: every odd size 1..37 with 2x2/2, 3x3/1 pad 1 and 15x15/
     const Axis shapes[][1] = {{{2, 2, 0, 0, 1, false}},
                               {{3, 1, 1, 1, 1, false}},
                               {{15, 1, 7, 7, 1, false}},
-                              {{2, 2, 0, 0, 1, true}}};
+                              {{2, 2, 0, 0, 1, true}},
+                              {{2, 2, 1, 1, 1, true}}};
     for (int h = 1; h <= 37; h += 2) {
         for (int wd = 1; wd <= 37; wd += 3) {
             const Tensor in = tricky_tensor({1, h, wd}, rng, 10);
@@ -200,11 +201,38 @@ TEST_CASE("fast pooling: every odd size 1..37 with 2x2/2, 3x3/1 pad 1 and 15x15/
                 CAPTURE(a[0].kernel);
                 REQUIRE(same_bits(convpool::ops::fast_extremum_pool(in, w, Extremum::max),
                                   plain_max(in, w)));
-                REQUIRE(same_sums(convpool::ops::fast_avg_pool(in, w, true, 0),
-                                  plain_avg(in, w, true, 0)));
+                // The fused 2x2/2 average multiplies by 1/4 for power-of-two divisors and
+                // divides for the others (3): both must give the plain loop's quotient.
+                for (const int divisor : {0, 2, 3}) {
+                    for (const bool count_pad : {true, false}) {
+                        CAPTURE(divisor);
+                        CAPTURE(count_pad);
+                        REQUIRE(same_sums(convpool::ops::fast_avg_pool(in, w, count_pad, divisor),
+                                          plain_avg(in, w, count_pad, divisor)));
+                    }
+                }
             }
         }
     }
+}
+
+TEST_CASE("fast 2x2/2 average: fractional values of any scale, every divisor 1..9") {
+    // Fractional values with exponents far apart (inexact double sums, rounded quotients), and
+    // every divisor: the fused kernel's taps, divisor and rounding against the plain loop's.
+    Random rng(11);
+    Tensor in(Shape{2, 9, 34});
+    for (float& v : in.data()) {
+        v = std::ldexp(static_cast<float>(rng.integer(-(1 << 23), 1 << 23)), rng.integer(-60, 40));
+    }
+    const Window w{Axis{2, 2, 0, 0, 1, true}, Axis{2, 2, 0, 0, 1, true}};
+    for (int divisor = 0; divisor <= 9; ++divisor) {
+        CAPTURE(divisor);
+        REQUIRE(same_bits(convpool::ops::fast_avg_pool(in, w, false, divisor),
+                          plain_avg(in, w, false, divisor)));
+    }
+    // All four cells -0: the plain sum starts at +0, so the average is +0.
+    const Tensor zeros(Shape{1, 2, 2}, std::vector<float>(4, -0.0F));
+    CHECK_FALSE(std::signbit(convpool::ops::fast_avg_pool(zeros, w, true, 0).data()[0]));
 }
 
 TEST_CASE("fast pooling: ties between -0 and +0 go to the first, NaN to the last") {

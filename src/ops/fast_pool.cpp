@@ -301,6 +301,11 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
         full_end = out_w;
     }
     const bool stream = out_shape.elements() * sizeof(float) >= kernels::kStreamBytes;
+    // 2x2 windows at stride 2 (the common downsampling): a full window's two rows are summed
+    // and divided in one fused pass, without the double accumulator rows.
+    const bool pairs = win.rows.kernel == 2 && win.cols.kernel == 2 && win.rows.stride == 2 &&
+                       win.cols.stride == 2 && win.rows.dilation == 1 && win.cols.dilation == 1;
+    const double full_divisor = divisor > 0 ? divisor : 4.0;  // a full 2x2 window's cells
     for_output_rows(out_shape, bytes_per_output_row(s, out_shape), [&](int c, int o0, int o1) {
         std::vector<double> acc(static_cast<std::size_t>(out_w));
         std::vector<float> line(static_cast<std::size_t>(out_w));
@@ -310,6 +315,7 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
         float* out_plane = out.channel(c).data();
         for (int o = o0; o < o1; ++o) {
             const AxisTaps& ry = rows.taps[static_cast<std::size_t>(o)];
+            const bool fused = pairs && ry.count == 2 && full_begin < full_end;
             std::fill(acc.begin(), acc.end(), 0.0);
             // Same order as the plain loop: rows of the window in order, taps within a row in
             // order, each added to the double sum of its output.
@@ -329,7 +335,7 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
                         a += static_cast<double>(row[rx.first + tx * cols.step]);
                     }
                 }
-                if (full_begin < full_end) {
+                if (full_begin < full_end && !fused) {
                     const int first = cols.taps[static_cast<std::size_t>(full_begin)].first;
                     kernels::add_taps(acc.data() + full_begin, row + first, full_end - full_begin,
                                       win.cols.stride, win.cols.kernel, cols.step);
@@ -346,7 +352,17 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
                 }
                 denominator_cells = row_cells;
             }
-            kernels::divide_row(line.data(), acc.data(), denominator.data(), out_w);
+            if (fused) {
+                const int first = cols.taps[static_cast<std::size_t>(full_begin)].first;
+                const float* top = plane + static_cast<std::ptrdiff_t>(ry.first) * s.width;
+                kernels::average_2x2(line.data() + full_begin, top + first, top + s.width + first,
+                                     full_end - full_begin, full_divisor);
+                kernels::divide_row(line.data(), acc.data(), denominator.data(), full_begin);
+                kernels::divide_row(line.data() + full_end, acc.data() + full_end,
+                                    denominator.data() + full_end, out_w - full_end);
+            } else {
+                kernels::divide_row(line.data(), acc.data(), denominator.data(), out_w);
+            }
             kernels::store_row(out_plane + static_cast<std::ptrdiff_t>(o) * out_w, line.data(),
                                out_w, stream);
         }
