@@ -144,29 +144,57 @@ std::vector<float> values_of_ranks(std::span<const float> values,
     for (const int digits : kDigits) {
         const int shift = 32 - known - digits;
         const std::size_t bins = std::size_t{1} << static_cast<unsigned>(digits);
-        // The distinct prefixes still being narrowed; one count array each.
+        // The distinct prefixes still being narrowed (one count array each), in ascending
+        // order, so those that share their top 11 bits are neighbours.
         std::vector<std::uint32_t> prefixes;
         for (const Target& t : targets) {
-            if (std::find(prefixes.begin(), prefixes.end(), t.prefix) == prefixes.end()) {
-                prefixes.push_back(t.prefix);
-            }
+            prefixes.push_back(t.prefix);
         }
+        std::sort(prefixes.begin(), prefixes.end());
+        prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
         const std::size_t groups = prefixes.size();
+        // A key's top 11 bits -> the first group whose prefix starts with them (or none): most
+        // values are turned away by this one lookup, the rest compare against a group or two.
+        const int top_shift = std::max(known - 11, 0);
+        const auto top_of = [&](std::uint32_t prefix) {
+            return static_cast<std::size_t>(prefix >> static_cast<unsigned>(top_shift));
+        };
+        constexpr std::size_t kNoGroup = ~std::size_t{0};
+        std::vector<std::size_t> first_group(std::size_t{1} << 11U, kNoGroup);
+        for (std::size_t g = groups; g-- > 0;) {
+            first_group[top_of(prefixes[g])] = g;
+        }
         const auto counts = count_in_parallel(
             values.size(), groups * bins,
             [&](std::size_t begin, std::size_t end, std::vector<std::size_t>& c) {
+                // Locals, not captures: the count stores could alias captured state, which the
+                // compiler would then reload for every value.
+                const float* const data = values.data();
+                std::size_t* const count = c.data();
+                const std::uint32_t* const group_prefix = prefixes.data();
+                const std::size_t* const first = first_group.data();
+                const std::size_t n_groups = groups;
+                const auto lead_shift = static_cast<unsigned>(32 - known);
+                const auto top = static_cast<unsigned>(top_shift);
+                const auto digit_shift = static_cast<unsigned>(shift);
+                const std::uint32_t digit_mask = static_cast<std::uint32_t>(bins) - 1U;
+                const bool first_pass = known == 0;
                 for (std::size_t i = begin; i < end; ++i) {
-                    const float v = values[i];
-                    if (!std::isfinite(v)) {
+                    const auto bits = std::bit_cast<std::uint32_t>(data[i]);
+                    if ((bits & 0x7F800000U) == 0x7F800000U) {
+                        continue;  // inf or NaN
+                    }
+                    const std::uint32_t key = order_key(data[i]);
+                    const std::size_t digit = (key >> digit_shift) & digit_mask;
+                    if (first_pass) {
+                        ++count[digit];  // one group, every value
                         continue;
                     }
-                    const std::uint32_t key = order_key(v);
-                    const std::uint32_t lead =
-                        known == 0 ? 0U : key >> static_cast<unsigned>(32 - known);
-                    const std::size_t digit = (key >> static_cast<unsigned>(shift)) & (bins - 1);
-                    for (std::size_t g = 0; g < groups; ++g) {
-                        if (prefixes[g] == lead) {
-                            ++c[g * bins + digit];
+                    const std::uint32_t lead = key >> lead_shift;
+                    for (std::size_t g = first[lead >> top];
+                         g < n_groups && (group_prefix[g] >> top) == (lead >> top); ++g) {
+                        if (group_prefix[g] == lead) {
+                            ++count[g * bins + digit];
                             break;
                         }
                     }
