@@ -216,6 +216,37 @@ TEST_CASE("fast pooling: every odd size 1..37 with 2x2/2, 3x3/1 pad 1 and 15x15/
     }
 }
 
+TEST_CASE("fast max/min pooling: a few NaNs among NaN-free rows, folded by either pick") {
+    // Rows without NaN are folded with plain max/min instructions, rows with one by the NaN
+    // rule; windows that mix both kinds of rows must still give the plain loop's bits.
+    using convpool::ops::Extremum;
+    Random rng(5);
+    Tensor in(Shape{2, 70, 45});
+    for (float& v : in.data()) {
+        v = static_cast<float>(rng.integer(-50, 50)) / 8.0F;
+    }
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (int i = 0; i < 6; ++i) {
+        in.data()[static_cast<std::size_t>(rng.integer(0, 2 * 70 * 45 - 1))] = i % 2 ? nan : -nan;
+    }
+    in.data()[3] = -0.0F;  // a signed-zero tie in the first row as well
+    in.data()[4] = 0.0F;
+    const Axis axes[] = {{2, 2, 0, 0, 1, false},
+                         {3, 1, 1, 1, 1, false},
+                         {15, 1, 7, 7, 1, false},
+                         {5, 2, 2, 2, 1, true},
+                         {3, 1, 2, 2, 2, false}};
+    for (const Axis& a : axes) {
+        const Window w{a, a};
+        CAPTURE(a.kernel);
+        CAPTURE(a.stride);
+        REQUIRE(
+            same_bits(convpool::ops::fast_extremum_pool(in, w, Extremum::max), plain_max(in, w)));
+        REQUIRE(same_bits(convpool::ops::fast_extremum_pool(in, w, Extremum::min),
+                          negated(plain_max(negated(in), w))));
+    }
+}
+
 TEST_CASE("fast 2x2/2 average: fractional values of any scale, every divisor 1..9") {
     // Fractional values with exponents far apart (inexact double sums, rounded quotients), and
     // every divisor: the fused kernel's taps, divisor and rounding against the plain loop's.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -30,88 +31,110 @@
 namespace convpool::ops::kernels {
 namespace {
 
-template <bool IsMax>
+template <Pick P>
 [[nodiscard]] inline float pick(float a, float b) {
-    if constexpr (IsMax) {
+    if constexpr (P == Pick::max) {
         return pick_max(a, b);
-    } else {
+    } else if constexpr (P == Pick::min) {
         return pick_min(a, b);
+    } else if constexpr (P == Pick::max_nan_free) {
+        return b > a ? b : a;  // pick_max without NaN: one maxps
+    } else {
+        return b < a ? b : a;
     }
 }
 
-template <bool IsMax>
+/// Calls CALL(P) with the compile-time Pick equal to `rule`: each kernel's loops are built once
+/// per rule, so the NaN-free ones are plain max/min instructions.
+#define CONVPOOL_PICK_DISPATCH(rule, CALL) \
+    switch (rule) {                        \
+        case Pick::max:                    \
+            CALL(Pick::max);               \
+            break;                         \
+        case Pick::min:                    \
+            CALL(Pick::min);               \
+            break;                         \
+        case Pick::max_nan_free:           \
+            CALL(Pick::max_nan_free);      \
+            break;                         \
+        case Pick::min_nan_free:           \
+            CALL(Pick::min_nan_free);      \
+            break;                         \
+    }
+
+template <Pick P>
 inline void pick_into_t(float* __restrict acc, const float* __restrict later, int n) {
     for (int i = 0; i < n; ++i) {
-        acc[i] = pick<IsMax>(acc[i], later[i]);
+        acc[i] = pick<P>(acc[i], later[i]);
     }
 }
 
-template <bool IsMax>
+template <Pick P>
 inline void pick_rows_t(float* __restrict dst, const float* __restrict earlier,
                         const float* __restrict later, int n) {
     for (int i = 0; i < n; ++i) {
-        dst[i] = pick<IsMax>(earlier[i], later[i]);
+        dst[i] = pick<P>(earlier[i], later[i]);
     }
 }
 
-template <bool IsMax>
+template <Pick P>
 inline void pick_shifted_t(float* __restrict dst, const float* __restrict src, int n, int offset) {
     const float* __restrict next = src + offset;
     for (int x = 0; x < n; ++x) {
-        dst[x] = pick<IsMax>(src[x], next[x]);
+        dst[x] = pick<P>(src[x], next[x]);
     }
 }
 
-template <bool IsMax>
+template <Pick P>
 inline void pick_four_t(float* __restrict dst, const float* __restrict src, int n, int d) {
     const float* __restrict s1 = src + d;
     const float* __restrict s2 = src + 2 * d;
     const float* __restrict s3 = src + 3 * d;
     for (int x = 0; x < n; ++x) {
-        dst[x] = pick<IsMax>(pick<IsMax>(pick<IsMax>(src[x], s1[x]), s2[x]), s3[x]);
+        dst[x] = pick<P>(pick<P>(pick<P>(src[x], s1[x]), s2[x]), s3[x]);
     }
 }
 
-template <bool IsMax, int Stride>
+template <Pick P, int Stride>
 inline void pick_sampled_t(float* __restrict out, const float* __restrict src, int n, int stride,
                            int offset) {
     const int s = Stride > 0 ? Stride : stride;
     const float* __restrict next = src + offset;
     for (int o = 0; o < n; ++o) {
-        out[o] = pick<IsMax>(src[o * s], next[o * s]);
+        out[o] = pick<P>(src[o * s], next[o * s]);
     }
 }
 
-template <bool IsMax>
+template <Pick P>
 inline void pick_sampled_any(float* out, const float* src, int n, int stride, int offset) {
     if (stride == 1) {
-        pick_sampled_t<IsMax, 1>(out, src, n, 1, offset);
+        pick_sampled_t<P, 1>(out, src, n, 1, offset);
     } else if (stride == 2) {
-        pick_sampled_t<IsMax, 2>(out, src, n, 2, offset);
+        pick_sampled_t<P, 2>(out, src, n, 2, offset);
     } else {
-        pick_sampled_t<IsMax, 0>(out, src, n, stride, offset);
+        pick_sampled_t<P, 0>(out, src, n, stride, offset);
     }
 }
 
-template <bool IsMax, int Stride>
+template <Pick P, int Stride>
 inline void pick_three_t(float* __restrict out, const float* __restrict src, int n, int stride,
                          int d) {
     const int s = Stride > 0 ? Stride : stride;
     const float* __restrict second = src + d;
     const float* __restrict third = src + 2 * d;
     for (int o = 0; o < n; ++o) {
-        out[o] = pick<IsMax>(pick<IsMax>(src[o * s], second[o * s]), third[o * s]);
+        out[o] = pick<P>(pick<P>(src[o * s], second[o * s]), third[o * s]);
     }
 }
 
-template <bool IsMax>
+template <Pick P>
 inline void pick_three_any(float* out, const float* src, int n, int stride, int d) {
     if (stride == 1) {
-        pick_three_t<IsMax, 1>(out, src, n, 1, d);
+        pick_three_t<P, 1>(out, src, n, 1, d);
     } else if (stride == 2) {
-        pick_three_t<IsMax, 2>(out, src, n, 2, d);
+        pick_three_t<P, 2>(out, src, n, 2, d);
     } else {
-        pick_three_t<IsMax, 0>(out, src, n, stride, d);
+        pick_three_t<P, 0>(out, src, n, stride, d);
     }
 }
 
@@ -184,41 +207,33 @@ CONVPOOL_KERNEL void divide_row(float* out, const double* acc, const double* div
     }
 }
 
-CONVPOOL_KERNEL void pick_into(float* acc, const float* later, int n, bool is_max) {
-    if (is_max) {
-        pick_into_t<true>(acc, later, n);
-    } else {
-        pick_into_t<false>(acc, later, n);
-    }
+CONVPOOL_KERNEL void pick_into(float* acc, const float* later, int n, Pick rule){
+#define CONVPOOL_CALL(P) pick_into_t<P>(acc, later, n)
+    CONVPOOL_PICK_DISPATCH(rule, CONVPOOL_CALL)
+#undef CONVPOOL_CALL
 }
 
-CONVPOOL_KERNEL void pick_rows(float* dst, const float* earlier, const float* later, int n,
-                               bool is_max) {
-    if (is_max) {
-        pick_rows_t<true>(dst, earlier, later, n);
-    } else {
-        pick_rows_t<false>(dst, earlier, later, n);
+CONVPOOL_KERNEL
+    void pick_rows(float* dst, const float* earlier, const float* later, int n, Pick rule){
+#define CONVPOOL_CALL(P) pick_rows_t<P>(dst, earlier, later, n)
+        CONVPOOL_PICK_DISPATCH(rule, CONVPOOL_CALL)
+#undef CONVPOOL_CALL
     }
+
+CONVPOOL_KERNEL void pick_shifted(float* dst, const float* src, int n, int offset, Pick rule){
+#define CONVPOOL_CALL(P) pick_shifted_t<P>(dst, src, n, offset)
+    CONVPOOL_PICK_DISPATCH(rule, CONVPOOL_CALL)
+#undef CONVPOOL_CALL
 }
 
-CONVPOOL_KERNEL void pick_shifted(float* dst, const float* src, int n, int offset, bool is_max) {
-    if (is_max) {
-        pick_shifted_t<true>(dst, src, n, offset);
-    } else {
-        pick_shifted_t<false>(dst, src, n, offset);
-    }
+CONVPOOL_KERNEL void pick_four(float* dst, const float* src, int n, int d, Pick rule){
+#define CONVPOOL_CALL(P) pick_four_t<P>(dst, src, n, d)
+    CONVPOOL_PICK_DISPATCH(rule, CONVPOOL_CALL)
+#undef CONVPOOL_CALL
 }
 
-CONVPOOL_KERNEL void pick_four(float* dst, const float* src, int n, int d, bool is_max) {
-    if (is_max) {
-        pick_four_t<true>(dst, src, n, d);
-    } else {
-        pick_four_t<false>(dst, src, n, d);
-    }
-}
-
-CONVPOOL_KERNEL void pick_sampled(float* out, const float* src, int n, int stride, int offset,
-                                  bool is_max) {
+CONVPOOL_KERNEL
+    void pick_sampled(float* out, const float* src, int n, int stride, int offset, Pick rule) {
     if (offset == 0) {
         if (stride == 1) {
             std::memcpy(out, src, static_cast<std::size_t>(n) * sizeof(float));
@@ -227,20 +242,27 @@ CONVPOOL_KERNEL void pick_sampled(float* out, const float* src, int n, int strid
                 out[o] = src[static_cast<std::ptrdiff_t>(o) * stride];
             }
         }
-    } else if (is_max) {
-        pick_sampled_any<true>(out, src, n, stride, offset);
     } else {
-        pick_sampled_any<false>(out, src, n, stride, offset);
+#define CONVPOOL_CALL(P) pick_sampled_any<P>(out, src, n, stride, offset)
+        CONVPOOL_PICK_DISPATCH(rule, CONVPOOL_CALL)
+#undef CONVPOOL_CALL
     }
 }
 
-CONVPOOL_KERNEL void pick_three(float* out, const float* src, int n, int stride, int d,
-                                bool is_max) {
-    if (is_max) {
-        pick_three_any<true>(out, src, n, stride, d);
-    } else {
-        pick_three_any<false>(out, src, n, stride, d);
+CONVPOOL_KERNEL void pick_three(float* out, const float* src, int n, int stride, int d, Pick rule){
+#define CONVPOOL_CALL(P) pick_three_any<P>(out, src, n, stride, d)
+    CONVPOOL_PICK_DISPATCH(rule, CONVPOOL_CALL)
+#undef CONVPOOL_CALL
+}
+
+CONVPOOL_KERNEL bool has_nan(const float* src, int n) {
+    // The largest magnitude bit pattern (sign cleared) is above +inf's exactly when a NaN is
+    // there: an unsigned max over the row, which vectorises, with no early exit to test.
+    std::uint32_t largest = 0;
+    for (int i = 0; i < n; ++i) {
+        largest = std::max(largest, std::bit_cast<std::uint32_t>(src[i]) & 0x7FFFFFFFU);
     }
+    return largest > 0x7F800000U;
 }
 
 void store_row(float* dst, const float* src, int n, bool stream) {
@@ -266,22 +288,29 @@ void store_row(float* dst, const float* src, int n, bool stream) {
 namespace {
 #if defined(__SSE2__)
 /// pick on four lanes: `later` wins where it is larger (smaller) or NaN.
-template <bool IsMax>
+template <Pick P>
 inline __m128 pick4(__m128 earlier, __m128 later) {
-    const __m128 wins =
-        _mm_or_ps(IsMax ? _mm_cmpgt_ps(later, earlier) : _mm_cmplt_ps(later, earlier),
-                  _mm_cmpunord_ps(later, later));
-    return _mm_or_ps(_mm_and_ps(wins, later), _mm_andnot_ps(wins, earlier));
+    // maxps(later, earlier) is later > earlier ? later : earlier: ties and NaNs keep earlier.
+    if constexpr (P == Pick::max_nan_free) {
+        return _mm_max_ps(later, earlier);
+    } else if constexpr (P == Pick::min_nan_free) {
+        return _mm_min_ps(later, earlier);
+    } else {
+        const __m128 best =
+            P == Pick::max ? _mm_max_ps(later, earlier) : _mm_min_ps(later, earlier);
+        const __m128 nan = _mm_cmpunord_ps(later, later);  // a NaN later wins
+        return _mm_or_ps(_mm_and_ps(nan, later), _mm_andnot_ps(nan, best));
+    }
 }
 
 /// pick_rows_store with streaming stores; Count > 0 fixes the number of rows at compile time.
-template <bool IsMax, int Count>
+template <Pick P, int Count>
 void pick_rows_stream(float* dst, const float* const* rows, int count, int n) {
     const int c = Count > 0 ? Count : count;
     const auto scalar = [&](int at) {
         float v = rows[0][at];
         for (int t = 1; t < c; ++t) {
-            v = pick<IsMax>(v, rows[t][at]);
+            v = pick<P>(v, rows[t][at]);
         }
         dst[at] = v;
     };
@@ -293,8 +322,8 @@ void pick_rows_stream(float* dst, const float* const* rows, int count, int n) {
         __m128 a = _mm_loadu_ps(rows[0] + i);
         __m128 b = _mm_loadu_ps(rows[0] + i + 4);
         for (int t = 1; t < c; ++t) {
-            a = pick4<IsMax>(a, _mm_loadu_ps(rows[t] + i));
-            b = pick4<IsMax>(b, _mm_loadu_ps(rows[t] + i + 4));
+            a = pick4<P>(a, _mm_loadu_ps(rows[t] + i));
+            b = pick4<P>(b, _mm_loadu_ps(rows[t] + i + 4));
         }
         _mm_stream_ps(dst + i, a);
         _mm_stream_ps(dst + i + 4, b);
@@ -304,28 +333,26 @@ void pick_rows_stream(float* dst, const float* const* rows, int count, int n) {
     }
 }
 
-template <bool IsMax>
+template <Pick P>
 void pick_rows_stream_any(float* dst, const float* const* rows, int count, int n) {
     if (count == 2) {
-        pick_rows_stream<IsMax, 2>(dst, rows, count, n);
+        pick_rows_stream<P, 2>(dst, rows, count, n);
     } else if (count == 3) {
-        pick_rows_stream<IsMax, 3>(dst, rows, count, n);
+        pick_rows_stream<P, 3>(dst, rows, count, n);
     } else {
-        pick_rows_stream<IsMax, 0>(dst, rows, count, n);
+        pick_rows_stream<P, 0>(dst, rows, count, n);
     }
 }
 #endif
 }  // namespace
 
 CONVPOOL_KERNEL void pick_rows_store(float* dst, const float* const* rows, int count, int n,
-                                     bool is_max, bool stream) {
+                                     Pick rule, bool stream) {
 #if defined(__SSE2__)
     if (stream) {
-        if (is_max) {
-            pick_rows_stream_any<true>(dst, rows, count, n);
-        } else {
-            pick_rows_stream_any<false>(dst, rows, count, n);
-        }
+#define CONVPOOL_CALL(P) pick_rows_stream_any<P>(dst, rows, count, n)
+        CONVPOOL_PICK_DISPATCH(rule, CONVPOOL_CALL)
+#undef CONVPOOL_CALL
         return;
     }
 #endif
@@ -334,9 +361,9 @@ CONVPOOL_KERNEL void pick_rows_store(float* dst, const float* const* rows, int c
         std::memcpy(dst, rows[0], static_cast<std::size_t>(n) * sizeof(float));
         return;
     }
-    pick_rows(dst, rows[0], rows[1], n, is_max);
+    pick_rows(dst, rows[0], rows[1], n, rule);
     for (int t = 2; t < count; ++t) {
-        pick_into(dst, rows[t], n, is_max);
+        pick_into(dst, rows[t], n, rule);
     }
 }
 

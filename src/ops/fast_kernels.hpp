@@ -32,25 +32,38 @@ inline constexpr int kPrefetchFloats = 1024;
     return std::isnan(b) ? b : smaller;
 }
 
+/// The pick a kernel folds with: that of max or min, for any operands, or for operands known
+/// to hold no NaN (then one max/min instruction, as the NaN rule never applies; same results).
+enum class Pick : unsigned char { max, min, max_nan_free, min_nan_free };
+/// The Pick for max (or else min) over operands that may hold NaN unless `nan_free`.
+[[nodiscard]] constexpr Pick pick_of(bool maximum, bool nan_free) noexcept {
+    if (nan_free) {
+        return maximum ? Pick::max_nan_free : Pick::min_nan_free;
+    }
+    return maximum ? Pick::max : Pick::min;
+}
+/// True when any of src[0, n) is NaN.
+[[nodiscard]] bool has_nan(const float* src, int n);
+
 /// acc[i] = pick(acc[i], later[i]) for i < n.
-void pick_into(float* acc, const float* later, int n, bool is_max);
+void pick_into(float* acc, const float* later, int n, Pick rule);
 /// dst[i] = pick(earlier[i], later[i]) for i < n.
-void pick_rows(float* dst, const float* earlier, const float* later, int n, bool is_max);
+void pick_rows(float* dst, const float* earlier, const float* later, int n, Pick rule);
 /// dst[x] = pick(src[x], src[x + offset]) for x < n (one doubling level).
-void pick_shifted(float* dst, const float* src, int n, int offset, bool is_max);
+void pick_shifted(float* dst, const float* src, int n, int offset, Pick rule);
 /// dst[x] = the fold of src[x], src[x+d], src[x+2d], src[x+3d] for x < n (two doubling levels
 /// in one pass).
-void pick_four(float* dst, const float* src, int n, int d, bool is_max);
+void pick_four(float* dst, const float* src, int n, int d, Pick rule);
 /// out[o] = pick(src[o*stride], src[o*stride + offset]) for o < n; offset 0 copies.
-void pick_sampled(float* out, const float* src, int n, int stride, int offset, bool is_max);
+void pick_sampled(float* out, const float* src, int n, int stride, int offset, Pick rule);
 /// out[o] = pick(pick(src[o*stride], src[o*stride + d]), src[o*stride + 2*d]) for o < n.
-void pick_three(float* out, const float* src, int n, int stride, int d, bool is_max);
+void pick_three(float* out, const float* src, int n, int stride, int d, Pick rule);
 /// dst[i] = src[i] for i < n; with `stream`, by non-temporal stores that bypass the cache (no
 /// read of the destination first), for outputs too large to stay cached anyway.
 void store_row(float* dst, const float* src, int n, bool stream);
 /// dst[i] = the fold with pick of rows[0][i], rows[1][i], ... rows[count-1][i] (count >= 1),
 /// for i < n; with `stream`, written by non-temporal stores as store_row.
-void pick_rows_store(float* dst, const float* const* rows, int count, int n, bool is_max,
+void pick_rows_store(float* dst, const float* const* rows, int count, int n, Pick rule,
                      bool stream);
 /// Orders the non-temporal stores of this thread before what follows (call once per thread
 /// after its last store_row).

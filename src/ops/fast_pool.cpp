@@ -15,7 +15,9 @@
 namespace convpool::ops {
 namespace {
 
+using kernels::Pick;
 using kernels::pick_into;
+using kernels::pick_of;
 using kernels::pick_sampled;
 using kernels::pick_shifted;
 
@@ -80,19 +82,23 @@ public:
 
     [[nodiscard]] float identity() const noexcept { return m_identity; }
 
-    /// Writes the window results of input row `row` to dst[0, out).
-    void apply(const float* row, float* dst) {
+    /// Writes the window results of input row `row` to dst[0, out). Returns whether the row
+    /// holds a NaN: rows without one (nearly all) are folded with plain max/min instructions.
+    bool apply(const float* row, float* dst) {
+        const bool nan = kernels::has_nan(row, m_width);
+        const Pick rule = pick_of(m_is_max, !nan);
         if (m_inner_end > m_inner_begin) {
             inner(row + m_inner_begin * m_axis.stride - m_axis.pad_begin, dst + m_inner_begin,
-                  m_inner_end - m_inner_begin);
+                  m_inner_end - m_inner_begin, rule);
         }
-        edge(row, 0, m_inner_begin, dst);
-        edge(row, m_inner_end, m_out, dst);
+        edge(row, 0, m_inner_begin, dst, rule);
+        edge(row, m_inner_end, m_out, dst, rule);
+        return nan;
     }
 
 private:
     /// Windows [o_begin, o_end) from a copy of the cells they read, padded with the identity.
-    void edge(const float* row, int o_begin, int o_end, float* dst) {
+    void edge(const float* row, int o_begin, int o_end, float* dst, Pick rule) {
         if (o_begin >= o_end) {
             return;
         }
@@ -102,15 +108,15 @@ private:
             const int x = first + i;
             m_edge[static_cast<std::size_t>(i)] = x >= 0 && x < m_width ? row[x] : m_identity;
         }
-        inner(m_edge.data(), dst + o_begin, o_end - o_begin);
+        inner(m_edge.data(), dst + o_begin, o_end - o_begin, rule);
     }
 
     /// n windows starting at src[0], src[s], ...; every tap inside the row.
-    void inner(const float* src, float* dst, int n) {
+    void inner(const float* src, float* dst, int n, Pick rule) {
         const int d = m_axis.dilation;
         const int s = m_axis.stride;
         if (m_axis.kernel == 3) {
-            kernels::pick_three(dst, src, n, s, d, m_is_max);
+            kernels::pick_three(dst, src, n, s, d, rule);
             return;
         }
         const float* cur = src;
@@ -121,12 +127,12 @@ private:
         while (2 * taps < m_axis.kernel) {
             if (taps == 1 && 4 < m_axis.kernel) {  // the first two levels in one pass
                 const int len = valid - 3 * d;
-                kernels::pick_four(next, cur, len, d, m_is_max);
+                kernels::pick_four(next, cur, len, d, rule);
                 valid = len;
                 taps = 4;
             } else {
                 const int len = valid - taps * d;
-                pick_shifted(next, cur, len, taps * d, m_is_max);
+                pick_shifted(next, cur, len, taps * d, rule);
                 valid = len;
                 taps *= 2;
             }
@@ -135,7 +141,7 @@ private:
         }
         // The last step may overlap the two halves: pick is idempotent, so the earlier half
         // still wins ties and the later one still brings the last NaN.
-        pick_sampled(dst, cur, n, s, (m_axis.kernel - taps) * d, m_is_max);
+        pick_sampled(dst, cur, n, s, (m_axis.kernel - taps) * d, rule);
     }
 
     int m_width;
@@ -164,11 +170,12 @@ void extremum_rows_direct(const float* plane, int rows_in, int width, const Axis
     const auto row_len = static_cast<std::size_t>(out_w);
     std::vector<float> ring(static_cast<std::size_t>(ring_rows) * row_len);
     std::vector<int> ring_row(static_cast<std::size_t>(ring_rows), -1);
+    std::vector<char> ring_nan(static_cast<std::size_t>(ring_rows), 0);  // the slot holds a NaN
     const auto reduced = [&](int y) -> const float* {
         const auto slot = static_cast<std::size_t>(y % ring_rows);
         float* dst = ring.data() + slot * row_len;
         if (ring_row[slot] != y) {
-            hw.apply(plane + static_cast<std::ptrdiff_t>(y) * width, dst);
+            ring_nan[slot] = hw.apply(plane + static_cast<std::ptrdiff_t>(y) * width, dst) ? 1 : 0;
             ring_row[slot] = y;
             // Start reading the next input row while this one's outputs are written.
             const float* next = plane + static_cast<std::ptrdiff_t>(y + 1) * width;
@@ -185,14 +192,17 @@ void extremum_rows_direct(const float* plane, int rows_in, int width, const Axis
     for (int o = o0; o < o1; ++o) {
         const AxisTaps& t = rows.taps[static_cast<std::size_t>(o)];
         int count = 0;
+        bool nan = false;
         if (t.count == 0) {
             taps[static_cast<std::size_t>(count++)] = identity_row.data();
         }
         for (int k = 0; k < t.count; ++k) {
-            taps[static_cast<std::size_t>(count++)] = reduced(t.first + k * rows.step);
+            const int y = t.first + k * rows.step;
+            taps[static_cast<std::size_t>(count++)] = reduced(y);
+            nan = nan || ring_nan[static_cast<std::size_t>(y % ring_rows)] != 0;
         }
         kernels::pick_rows_store(out_plane + static_cast<std::ptrdiff_t>(o) * out_w, taps.data(),
-                                 count, out_w, is_max, stream);
+                                 count, out_w, pick_of(is_max, !nan), stream);
     }
 }
 
@@ -213,22 +223,26 @@ void extremum_rows_van_herk(const float* plane, int height, int width, const Axi
     const int first_block = o0 * s / k;
     const int last_block = ((o1 - 1) * s + k - 1) / k;
     const int last_row = (o1 - 1) * s + k - 1;  // padded rows past it are never read
+    bool prev_nan = false;                      // `prev` holds a NaN
     for (int b = first_block; b <= last_block; ++b) {
+        bool cur_nan = false;
         for (int j = 0; j < k; ++j) {
             const int y = b * k + j - axis.pad_begin;
             float* dst = cur.data() + static_cast<std::size_t>(j) * row_len;
             if (y >= 0 && y < height && b * k + j <= last_row) {
-                hw.apply(plane + static_cast<std::ptrdiff_t>(y) * width, dst);
+                cur_nan = hw.apply(plane + static_cast<std::ptrdiff_t>(y) * width, dst) || cur_nan;
             } else {
                 std::fill(dst, dst + out_w, hw.identity());
             }
         }
+        const Pick in_block = pick_of(is_max, !cur_nan);
+        const Pick across = pick_of(is_max, !(cur_nan || prev_nan));
         for (int j = 0; j < k; ++j) {
             const float* row = cur.data() + static_cast<std::size_t>(j) * row_len;
             if (j == 0) {
                 std::copy(row, row + out_w, prefix.begin());
             } else {
-                pick_into(prefix.data(), row, out_w, is_max);
+                pick_into(prefix.data(), row, out_w, in_block);
             }
             const int start = b * k + j - k + 1;  // window ending at this row
             if (start < 0 || start % s != 0 || start / s < o0 || start / s >= o1) {
@@ -241,14 +255,15 @@ void extremum_rows_van_herk(const float* plane, int height, int width, const Axi
                 const std::array<const float*, 2> halves{
                     prev.data() + static_cast<std::size_t>(start - (b - 1) * k) * row_len,
                     prefix.data()};
-                kernels::pick_rows_store(dst, halves.data(), 2, out_w, is_max, stream);
+                kernels::pick_rows_store(dst, halves.data(), 2, out_w, across, stream);
             }
         }
         for (int j = k - 2; j >= 0; --j) {
             float* row = cur.data() + static_cast<std::size_t>(j) * row_len;
-            pick_into(row, row + row_len, out_w, is_max);
+            pick_into(row, row + row_len, out_w, in_block);
         }
         std::swap(cur, prev);
+        prev_nan = cur_nan;
     }
 }
 
