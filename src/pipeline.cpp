@@ -2,6 +2,7 @@
 
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
+#include "convpool/image_io.hpp"
 #include "convpool/registry.hpp"
 
 #include <fmt/format.h>
@@ -328,11 +329,56 @@ Tensor Pipeline::run(Tensor input, const std::function<void(const StageResult&)>
     if (observer) {
         observer(StageResult{0, nullptr, &input, 0.0});
     }
-    Tensor cur = std::move(input);
-    int index = 0;
+    return run_from(0, std::move(input), observer);
+}
+
+std::size_t Pipeline::leading_u8_stages(const Shape& in) const {
+    std::size_t n = 0;
+    Shape cur = in;
+    while (n < m_stages.size() && m_stages[n].op->switch_role() == Op::SwitchRole::none &&
+           m_stages[n].op->runs_u8(cur)) {
+        cur = m_stages[n].op->output_shape(cur);
+        ++n;
+    }
+    return n;
+}
+
+Tensor Pipeline::run(ImageU8 input, const std::function<void(const StageResult&)>& observer) const {
+    const std::size_t u8_stages = leading_u8_stages(input.shape());
+    if (u8_stages == 0) {
+        return run(unit_tensor(input), observer);
+    }
+    if (observer) {
+        observer(StageResult{0, nullptr, nullptr, 0.0, nullptr, &input});
+    }
+    ImageU8 cur = std::move(input);
+    double last_ms = 0.0;
+    for (std::size_t i = 0; i < u8_stages; ++i) {
+        const Stage& stage = m_stages[i];
+        const auto start = std::chrono::steady_clock::now();
+        ImageU8 next = stage.op->apply_u8(cur);
+        const auto stop = std::chrono::steady_clock::now();
+        cur = std::move(next);
+        last_ms = std::chrono::duration<double, std::milli>(stop - start).count();
+        if (observer && i + 1 < u8_stages) {
+            observer(StageResult{static_cast<int>(i) + 1, &stage, nullptr, last_ms, nullptr, &cur});
+        }
+    }
+    Tensor values = unit_tensor(cur);
+    cur = ImageU8{};
+    if (observer) {
+        observer(
+            StageResult{static_cast<int>(u8_stages), &m_stages[u8_stages - 1], &values, last_ms});
+    }
+    return run_from(u8_stages, std::move(values), observer);
+}
+
+Tensor Pipeline::run_from(std::size_t first, Tensor cur,
+                          const std::function<void(const StageResult&)>& observer) const {
     Switches switches;  // the last ones recorded (the constructor checked the order)
-    for (const auto& stage : m_stages) {
-        ++index;
+    for (std::size_t i = first; i < m_stages.size(); ++i) {
+        const Stage& stage = m_stages[i];
+        const int index = static_cast<int>(i) + 1;
         const Op::SwitchRole role = stage.op->switch_role();
         const auto start = std::chrono::steady_clock::now();
         Tensor next;

@@ -65,11 +65,19 @@ struct PlanStep {
 
 /// Result of one stage of a run, given to the observer.
 struct StageResult {
-    int index = 0;                 ///< 0 is the input, 1.. are stages
-    const Stage* stage = nullptr;  ///< null for the input
-    const Tensor* tensor = nullptr;
+    int index = 0;                   ///< 0 is the input, 1.. are stages
+    const Stage* stage = nullptr;    ///< null for the input
+    const Tensor* tensor = nullptr;  ///< the values; null when `image` holds them
     double milliseconds = 0.0;
     const Switches* switches = nullptr;  ///< recorded by this stage (`pool:max,switches`)
+    /// Set instead of `tensor` for the input and stages of an 8-bit run (run(ImageU8, ...)) that
+    /// stay in 8 bits: unit_tensor(*image) (image_io.hpp) is the tensor a float run gives.
+    const ImageU8* image = nullptr;
+
+    /// Shape of the result, whichever of `tensor` and `image` holds it.
+    [[nodiscard]] const Shape& shape() const noexcept {
+        return tensor != nullptr ? tensor->shape() : image->shape();
+    }
 };
 
 /// A parsed pipeline.
@@ -94,10 +102,26 @@ public:
     /// (e.g. pool:stochastic on negative input) gets the stage in front.
     Tensor run(Tensor input, const std::function<void(const StageResult&)>& observer) const;
 
+    /// Number of leading stages that run in 8 bits on an 8-bit image of shape `in`: those whose
+    /// Op::runs_u8 holds on their input, up to the first that needs floats. Call plan() first.
+    [[nodiscard]] std::size_t leading_u8_stages(const Shape& in) const;
+
+    /// The same as run(unit_tensor(input), observer), bit for bit, for an 8-bit image as
+    /// load_image_u8 gives it: the leading_u8_stages() run on the 8 bits (Op::apply_u8, which
+    /// only picks values, and picking commutes with v -> v / 255), and the image becomes float
+    /// after the last of them. The observer sees the input and those stages with `image` set
+    /// and `tensor` null, except the last 8-bit stage, whose float tensor is made anyway. The
+    /// conversion is timed with no stage, as decoding is not.
+    Tensor run(ImageU8 input, const std::function<void(const StageResult&)>& observer) const;
+
     /// 4 * 128 megapixels: the largest intermediate accepted by default.
     static constexpr std::size_t kDefaultMaxElements = std::size_t{4} * 128 * 1000 * 1000;
 
 private:
+    /// Runs the stages from `first` (0-based) on `cur`, the output of the stage before it.
+    Tensor run_from(std::size_t first, Tensor cur,
+                    const std::function<void(const StageResult&)>& observer) const;
+
     std::vector<Stage> m_stages;
     Semantics m_semantics = Semantics::torch;
 };
