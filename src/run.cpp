@@ -266,9 +266,10 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
         if (ctx.events.stop_requested && ctx.events.stop_requested()) {
             throw Stopped{};
         }
-        // A stage run in 8 bits becomes float here only when its values are read.
+        // A stage run in 8 bits becomes float here only when its values are read (a stage
+        // fused with the next has none, but then none are read).
         std::optional<Tensor> converted;
-        if (r.tensor == nullptr && (all || options.stats != StatsLevel::none)) {
+        if (r.image != nullptr && (all || options.stats != StatsLevel::none)) {
             converted = unit_tensor(*r.image);
         }
         const Tensor* values = r.tensor != nullptr ? r.tensor : converted ? &*converted : nullptr;
@@ -326,8 +327,10 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
         }
         img.stages.push_back(std::move(st));
     };
-    Tensor final_tensor = loaded.u8 ? pipeline.run(std::move(*loaded.u8), observer)
-                                    : pipeline.run(std::move(tensor), observer);
+    // Fusing leaves a stage without values: only when no values but the final ones are read.
+    const bool fuse = options.fuse && !all && options.stats == StatsLevel::none;
+    Tensor final_tensor = loaded.u8 ? pipeline.run(std::move(*loaded.u8), observer, fuse)
+                                    : pipeline.run(std::move(tensor), observer, fuse);
     if (all) {
         // sheet.png is written last: its presence marks the image's outputs complete.
         write_output(ctx, dir / "sheet.png", encode_png(contact_sheet(sheet, render)));

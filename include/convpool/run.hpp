@@ -53,6 +53,10 @@ struct RunOptions {
     /// (Pipeline::run(ImageU8)); false (`--float-only`) makes every image float first. The
     /// outputs are the same either way.
     bool u8_stages = true;
+    /// With Emit::final and StatsLevel::none (no values of other stages read), an elementwise
+    /// stage right after a conv is applied by the conv as it writes (Pipeline::run's `fuse`);
+    /// false (`--no-fuse`) runs every stage by itself. The outputs are the same either way.
+    bool fuse = true;
     LoadOptions load;
 };
 

@@ -99,6 +99,31 @@ def write_png(path, width, height, channels, depth=8):
                 chunk(b"IDAT", zlib.compress(bytes(raw))) + chunk(b"IEND", b""))
 
 
+def run_outputs(out):
+    """Every file of a run's output folder, as bytes; the report without times or output folder."""
+    files = {}
+    for name in sorted(os.listdir(out)):
+        path = os.path.join(out, name)
+        if os.path.isdir(path):
+            for sub in sorted(os.listdir(path)):
+                with open(os.path.join(path, sub), "rb") as f:
+                    files[name + "/" + sub] = f.read()
+        elif name == "report.json":
+            report = load_json(path)
+            for img in report["images"]:
+                img["output_dir"] = None
+                for st in img["stages"]:
+                    st["ms"] = 0
+            files[name] = report
+        elif name == "report.csv":
+            files[name] = [{k: v for k, v in row.items() if k != "ms"}
+                           for row in csv.DictReader(io.StringIO(read_text(path)))]
+        else:
+            with open(path, "rb") as f:
+                files[name] = f.read()
+    return files
+
+
 class Help(unittest.TestCase):
     def test_help_lists_subcommands(self):
         code, out, _ = run("--help")
@@ -246,6 +271,25 @@ class InTempDir(unittest.TestCase):
 
     def sample(self, name):
         return os.path.join(ROOT, "samples", name)
+
+    def check_same_outputs(self, flag, inputs, cases, *common):
+        """Runs every (pipeline, stats, format) case on `inputs` with --emit final, with and
+        without `flag`, and checks that every file written is the same (the report: times
+        aside)."""
+        for i, (pipe, stats, fmt) in enumerate(cases):
+            results = []
+            for extra in ([], [flag]):
+                out = os.path.join(self.dir, "out%d%s" % (i, "x" if extra else ""))
+                code, _, err = run("run", *inputs, "-p", pipe, "-o", out, "--emit", "final",
+                                   "--stats", stats, "--format", fmt, "-q", *common, *extra)
+                self.assertEqual(code, 0, err)
+                results.append(run_outputs(out))
+            with self.subTest(pipeline=pipe, stats=stats, format=fmt):
+                self.assertEqual(sorted(results[0]), sorted(results[1]))
+                self.assertEqual(len([k for k in results[0] if not k.startswith("report")]),
+                                 len(inputs))
+                for name in results[0]:
+                    self.assertTrue(results[0][name] == results[1][name], name)
 
 
 class RunJob(InTempDir):
@@ -434,30 +478,6 @@ class EightBitStages(InTempDir):
             made.append(path)
         return [self.sample(n) for n in ("camera.png", "chelsea.png", "rocket.jpg")] + made
 
-    def outputs(self, out):
-        """Every file of a run, bytes; the report with times (and the output folder) left out."""
-        files = {}
-        for name in sorted(os.listdir(out)):
-            path = os.path.join(out, name)
-            if os.path.isdir(path):
-                for sub in sorted(os.listdir(path)):
-                    with open(os.path.join(path, sub), "rb") as f:
-                        files[name + "/" + sub] = f.read()
-            elif name == "report.json":
-                report = load_json(path)
-                for img in report["images"]:
-                    img["output_dir"] = None
-                    for st in img["stages"]:
-                        st["ms"] = 0
-                files[name] = report
-            elif name == "report.csv":
-                files[name] = [{k: v for k, v in row.items() if k != "ms"}
-                               for row in csv.DictReader(io.StringIO(read_text(path)))]
-            else:
-                with open(path, "rb") as f:
-                    files[name] = f.read()
-        return files
-
     def test_outputs_are_the_same_as_with_float_only(self):
         inputs = self.inputs()
         cases = [("pool:max,k=2,s=2", "full", "png"),
@@ -466,21 +486,7 @@ class EightBitStages(InTempDir):
                  ("pool:max,k=2,s=2 | pool:min,k=2,s=1 | conv:sobel-x | relu", "full", "pgm"),
                  ("pool:max,k=2,s=2 | gray", "none", "png"),
                  ("pool:max,k=2,s=2,switches | unpool", "full", "npy")]
-        for i, (pipe, stats, fmt) in enumerate(cases):
-            results = []
-            for extra in ([], ["--float-only"]):
-                out = os.path.join(self.dir, "out%d%s" % (i, "f" if extra else ""))
-                code, stdout, err = run("run", *inputs, "-p", pipe, "-o", out, "--emit", "final",
-                                        "--stats", stats, "--format", fmt, "--report", "md",
-                                        "-q", *extra)
-                self.assertEqual(code, 0, err)
-                results.append(self.outputs(out))
-            with self.subTest(pipeline=pipe, stats=stats, format=fmt):
-                self.assertEqual(sorted(results[0]), sorted(results[1]))
-                self.assertEqual(len([k for k in results[0] if not k.startswith("report")]),
-                                 len(inputs))
-                for name in results[0]:
-                    self.assertTrue(results[0][name] == results[1][name], name)
+        self.check_same_outputs("--float-only", inputs, cases, "--report", "md")
 
     def test_stdout_and_pictures_are_the_same_as_with_float_only(self):
         pipe = "pool:max,k=2,s=2 | pool:min,k=2,s=2"
@@ -499,8 +505,24 @@ class EightBitStages(InTempDir):
             code, _, err = run("run", self.sample("coffee.png"), "-p", pipe, "-o", out, "-q",
                                "--raw", "npy", *extra)
             self.assertEqual(code, 0, err)
-            outs.append(self.outputs(out))
+            outs.append(run_outputs(out))
         self.assertEqual(outs[0], outs[1])
+
+
+class Fusion(InTempDir):
+    """With --emit final and --stats none, an elementwise stage after a conv is applied by the
+    conv as it writes: every output is the same as with --no-fuse."""
+
+    def test_outputs_are_the_same_as_with_no_fuse(self):
+        inputs = [self.sample(n) for n in ("camera.png", "chelsea.png", "rocket.jpg")]
+        cases = [("gray | conv:sobel-x | relu | pool:max,k=2,s=2", "none", "png"),
+                 ("conv:sobel-y,scale=-1 | abs", "none", "npy"),
+                 ("conv:gaussian,k=5,bias=-0.1 | leaky-relu:slope=0.2 | conv:laplacian | relu",
+                  "none", "npy"),
+                 ("pool:max,k=2,s=2 | conv:sobel-x,bias=-0 | relu", "none", "npy"),
+                 ("conv:sobel-x | relu", "full", "npy")]
+        self.check_same_outputs("--no-fuse", inputs, cases, "--report", "none",
+                                "--decode-in-process")
 
 
 class Errors(unittest.TestCase):
