@@ -82,31 +82,43 @@ std::string errno_text(int err) {
     return std::strerror(err);
 }
 
-/// Converts an 8-bit Mat (1-4 channels, BGR(A) order) to a C×H×W tensor in RGB order with
-/// values v / 255 (as convertTo computes them: v times the float 1/255), in one pass.
-Tensor u8_mat_to_tensor(const cv::Mat& mat) {
-    const int step = mat.channels();
-    const int channels = step <= 2 ? 1 : 3;  // gray (+ alpha, dropped) or BGR(A) -> RGB
-    Tensor t(Shape{channels, mat.rows, mat.cols}, uninitialized);
-    const auto cols = static_cast<std::size_t>(mat.cols);
+/// Channels a decoded Mat of 1-4 channels keeps: gray (+ alpha, dropped) is 1, BGR(A) is 3 (RGB).
+int kept_channels(const cv::Mat& mat) { return mat.channels() <= 2 ? 1 : 3; }
+
+/// 8-bit interleaved rows (row_of(y) points at row y, `step` values per pixel) as a C×H×W
+/// tensor of `channels` planes with values v / 255 (as convertTo computes them: v times the
+/// float 1/255), in one pass. Plane c takes value c of each pixel, or value channels-1-c with
+/// `reversed` (BGR to RGB); values past `channels` (alpha) are dropped.
+template <typename RowOf>
+Tensor u8_rows_to_tensor(int rows, int cols, int step, int channels, bool reversed,
+                         const RowOf& row_of) {
+    Tensor t(Shape{channels, rows, cols}, uninitialized);
+    const auto width = static_cast<std::size_t>(cols);
+    const auto stride = static_cast<std::size_t>(step);
     const auto scale = static_cast<float>(1.0 / 255.0);
-    parallel_for(static_cast<std::size_t>(mat.rows), kMinBytesPerThread / (cols * 5 + 1) + 1,
+    parallel_for(static_cast<std::size_t>(rows), kMinBytesPerThread / (width * 5 + 1) + 1,
                  [&](std::size_t first, std::size_t last) {
                      for (std::size_t y = first; y < last; ++y) {
-                         const unsigned char* row = mat.ptr<unsigned char>(static_cast<int>(y));
+                         const unsigned char* row = row_of(static_cast<int>(y));
                          for (int c = 0; c < channels; ++c) {
-                             const int src = channels == 1 ? 0 : 2 - c;
-                             float* dst = t.channel(c).data() + y * cols;
-                             for (std::size_t x = 0; x < cols; ++x) {
-                                 dst[x] =
-                                     static_cast<float>(row[x * static_cast<std::size_t>(step) +
-                                                            static_cast<std::size_t>(src)]) *
-                                     scale;
+                             const auto src =
+                                 static_cast<std::size_t>(reversed ? channels - 1 - c : c);
+                             float* dst = t.channel(c).data() + y * width;
+                             for (std::size_t x = 0; x < width; ++x) {
+                                 dst[x] = static_cast<float>(row[x * stride + src]) * scale;
                              }
                          }
                      }
                  });
     return t;
+}
+
+/// Converts an 8-bit Mat (1-4 channels, BGR(A) order) to a C×H×W tensor in RGB order with
+/// values v / 255, alpha dropped.
+Tensor u8_mat_to_tensor(const cv::Mat& mat) {
+    const int channels = kept_channels(mat);
+    return u8_rows_to_tensor(mat.rows, mat.cols, mat.channels(), channels, channels == 3,
+                             [&mat](int y) { return mat.ptr<unsigned char>(y); });
 }
 
 /// Converts a decoded Mat (any depth, 1-4 channels) to a C×H×W tensor in RGB order.
@@ -155,17 +167,20 @@ Tensor mat_to_tensor(const cv::Mat& mat) {
 }
 
 /// Copies a decoded 8-bit Mat (1-4 channels) into an interleaved image in RGB order, with the
-/// channels mat_to_tensor keeps.
+/// channels mat_to_tensor keeps, in one pass (OpenCV writes straight into the image).
 ImageU8 mat_to_u8(const cv::Mat& mat) {
-    cv::Mat kept;
-    if (mat.channels() <= 2) {
+    const int channels = kept_channels(mat);
+    ImageU8 image(Shape{channels, mat.rows, mat.cols}, uninitialized);
+    cv::Mat kept(mat.rows, mat.cols, CV_8UC(channels), image.data().data());
+    if (channels == 1) {
         cv::extractChannel(mat, kept, 0);  // gray (+ alpha, dropped)
     } else {
         cv::cvtColor(mat, kept, mat.channels() == 3 ? cv::COLOR_BGR2RGB : cv::COLOR_BGRA2RGB);
     }
-    ImageU8 image(Shape{kept.channels(), kept.rows, kept.cols}, uninitialized);
-    for (int y = 0; y < kept.rows; ++y) {
-        std::memcpy(image.row(y).data(), kept.ptr<unsigned char>(y), image.row_bytes());
+    if (kept.data != image.data().data()) {  // OpenCV reallocated: never expected, but copy
+        for (int y = 0; y < kept.rows; ++y) {
+            std::memcpy(image.row(y).data(), kept.ptr<unsigned char>(y), image.row_bytes());
+        }
     }
     return image;
 }
@@ -555,8 +570,14 @@ LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions
         return {std::move(t), {}};
     }
     LoadedImage loaded;
-    decode_mat(bytes, header, options, loaded.warnings,
-               [&](const cv::Mat& mat) { loaded.tensor = mat_to_tensor(mat); });
+    decode_mat(bytes, header, options, loaded.warnings, [&](const cv::Mat& mat) {
+        if (options.keep_u8 && mat.depth() == CV_8U && mat.channels() <= 4 &&
+            options.keep_u8(Shape{kept_channels(mat), mat.rows, mat.cols})) {
+            loaded.u8 = mat_to_u8(mat);
+        } else {
+            loaded.tensor = mat_to_tensor(mat);
+        }
+    });
     loaded.luminance_only = luminance_only(header, options.luminance);
     return loaded;
 }
@@ -584,6 +605,12 @@ ImageU8 load_image_u8(const std::string& path, const LoadOptions& options) {
         image = mat_to_u8(mat);
     });
     return image;
+}
+
+Tensor unit_tensor(const ImageU8& image) {
+    const Shape& s = image.shape();
+    return u8_rows_to_tensor(s.height, s.width, s.channels, s.channels, false,
+                             [&image](int y) { return image.row(y).data(); });
 }
 
 std::string encoding_extension(ImageEncoding encoding, int channels) {

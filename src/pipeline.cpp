@@ -2,6 +2,7 @@
 
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
+#include "convpool/image_io.hpp"
 #include "convpool/registry.hpp"
 
 #include <fmt/format.h>
@@ -324,20 +325,83 @@ std::vector<PlanStep> Pipeline::plan(const Shape& in, std::size_t max_elements) 
     return steps;
 }
 
-Tensor Pipeline::run(Tensor input, const std::function<void(const StageResult&)>& observer) const {
+Tensor Pipeline::run(Tensor input, const std::function<void(const StageResult&)>& observer,
+                     bool fuse) const {
     if (observer) {
         observer(StageResult{0, nullptr, &input, 0.0});
     }
-    Tensor cur = std::move(input);
-    int index = 0;
+    return run_from(0, std::move(input), observer, fuse);
+}
+
+std::size_t Pipeline::leading_u8_stages(const Shape& in) const {
+    std::size_t n = 0;
+    Shape cur = in;
+    while (n < m_stages.size() && m_stages[n].op->switch_role() == Op::SwitchRole::none &&
+           m_stages[n].op->runs_u8(cur)) {
+        cur = m_stages[n].op->output_shape(cur);
+        ++n;
+    }
+    return n;
+}
+
+Tensor Pipeline::run(ImageU8 input, const std::function<void(const StageResult&)>& observer,
+                     bool fuse) const {
+    const std::size_t u8_stages = leading_u8_stages(input.shape());
+    if (u8_stages == 0) {
+        return run(unit_tensor(input), observer, fuse);
+    }
+    if (observer) {
+        observer(StageResult{0, nullptr, nullptr, 0.0, nullptr, &input});
+    }
+    ImageU8 cur = std::move(input);
+    double last_ms = 0.0;
+    for (std::size_t i = 0; i < u8_stages; ++i) {
+        const Stage& stage = m_stages[i];
+        const auto start = std::chrono::steady_clock::now();
+        ImageU8 next = stage.op->apply_u8(cur);
+        const auto stop = std::chrono::steady_clock::now();
+        cur = std::move(next);
+        last_ms = std::chrono::duration<double, std::milli>(stop - start).count();
+        if (observer && i + 1 < u8_stages) {
+            observer(StageResult{static_cast<int>(i) + 1, &stage, nullptr, last_ms, nullptr, &cur});
+        }
+    }
+    Tensor values = unit_tensor(cur);
+    cur = ImageU8{};
+    if (observer) {
+        observer(
+            StageResult{static_cast<int>(u8_stages), &m_stages[u8_stages - 1], &values, last_ms});
+    }
+    return run_from(u8_stages, std::move(values), observer, fuse);
+}
+
+std::optional<Activation> Pipeline::fused_after(std::size_t i, const Shape& in, bool fuse) const {
+    if (!fuse || i + 1 >= m_stages.size()) {
+        return std::nullopt;
+    }
+    const Op& op = *m_stages[i].op;
+    const Op& after = *m_stages[i + 1].op;
+    if (op.switch_role() != Op::SwitchRole::none || after.switch_role() != Op::SwitchRole::none ||
+        !op.fuses_activation(in)) {
+        return std::nullopt;
+    }
+    return after.activation();
+}
+
+Tensor Pipeline::run_from(std::size_t first, Tensor cur,
+                          const std::function<void(const StageResult&)>& observer,
+                          bool fuse) const {
     Switches switches;  // the last ones recorded (the constructor checked the order)
-    for (const auto& stage : m_stages) {
-        ++index;
+    for (std::size_t i = first; i < m_stages.size(); ++i) {
+        const Stage& stage = m_stages[i];
+        const int index = static_cast<int>(i) + 1;
         const Op::SwitchRole role = stage.op->switch_role();
+        const std::optional<Activation> fused = fused_after(i, cur.shape(), fuse);
         const auto start = std::chrono::steady_clock::now();
         Tensor next;
         try {
-            next = role == Op::SwitchRole::records    ? stage.op->apply_recording(cur, switches)
+            next = fused                              ? stage.op->apply_activated(cur, *fused)
+                   : role == Op::SwitchRole::records  ? stage.op->apply_recording(cur, switches)
                    : role == Op::SwitchRole::consumes ? stage.op->apply_switched(cur, switches)
                                                       : stage.op->apply_owned(std::move(cur));
         } catch (const ShapeError& e) {
@@ -345,8 +409,19 @@ Tensor Pipeline::run(Tensor input, const std::function<void(const StageResult&)>
         }
         const auto stop = std::chrono::steady_clock::now();
         cur = std::move(next);
+        const double ms = std::chrono::duration<double, std::milli>(stop - start).count();
+        if (fused) {
+            // The elementwise stage is done: report both, the producer without values.
+            if (observer) {
+                StageResult producer{index, &stage, nullptr, ms};
+                producer.unstored = cur.shape();
+                observer(producer);
+                observer(StageResult{index + 1, &m_stages[i + 1], &cur, 0.0});
+            }
+            ++i;
+            continue;
+        }
         if (observer) {
-            const double ms = std::chrono::duration<double, std::milli>(stop - start).count();
             observer(StageResult{index, &stage, &cur, ms,
                                  role == Op::SwitchRole::records ? &switches : nullptr});
         }

@@ -42,14 +42,16 @@ void write_text(const fs::path& path, const std::string& text) {
     write_file_atomic(path.string(), std::span<const char>(text.data(), text.size()));
 }
 
-StageReport stage_report(const StageResult& r, const StageReport* previous,
+/// The report of stage `r`; `values` are its values (r.tensor, or an 8-bit result converted),
+/// read only for statistics.
+StageReport stage_report(const StageResult& r, const Tensor* values, const StageReport* previous,
                          const StageReport* input, const std::vector<std::string>& notes,
                          StatsLevel level) {
     StageReport st;
     st.index = r.index;
     st.op = r.stage == nullptr ? "input" : r.stage->info->name;
     st.stage = r.stage == nullptr ? "input" : r.stage->describe();
-    st.shape = r.tensor->shape();
+    st.shape = r.shape();
     st.milliseconds = r.milliseconds;
     const auto elements = static_cast<double>(st.shape.elements());
     st.ratio_previous =
@@ -59,16 +61,16 @@ StageReport stage_report(const StageResult& r, const StageReport* previous,
     if (level == StatsLevel::none) {
         return st;
     }
-    st.overall = channel_stats(r.tensor->data(), level);
+    st.overall = channel_stats(values->data(), level);
     if (st.shape.channels == 1) {
         st.channels.push_back(st.overall);
     } else {
         for (int c = 0; c < st.shape.channels; ++c) {
-            st.channels.push_back(channel_stats(r.tensor->channel(c), level));
+            st.channels.push_back(channel_stats(values->channel(c), level));
         }
     }
     if (level == StatsLevel::full) {
-        st.histogram = value_histogram(r.tensor->data());
+        st.histogram = value_histogram(values->data());
     }
     return st;
 }
@@ -223,13 +225,21 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
     // No picture of the input and a leading gray: a JPEG's luminance is all that is needed.
     load.luminance = options.emit == Emit::final && !pipeline.stages().empty() &&
                      pipeline.stages().front().info->name == std::string_view("gray");
+    // Nothing drawn (no picture needs the input as float): an 8-bit image whose pipeline starts
+    // with max/min pools stays in 8 bits through them.
+    if (options.u8_stages && options.emit == Emit::final) {
+        load.keep_u8 = [&pipeline](const Shape& shape) {
+            return pipeline.leading_u8_stages(shape) > 0;
+        };
+    }
     LoadedImage loaded =
         input == "-" ? decode_image(ctx.stdin_bytes, load) : load_image(input, load);
     img.warnings = std::move(loaded.warnings);
     const bool luminance_only = loaded.luminance_only;
     Tensor tensor = std::move(loaded.tensor);
+    const Shape input_shape = loaded.u8 ? loaded.u8->shape() : tensor.shape();
     // Intermediates may hold up to 4 values per allowed input pixel (e.g. RGBA), no more.
-    const auto plan = pipeline.plan(tensor.shape(), 4 * options.load.max_pixels);
+    const auto plan = pipeline.plan(input_shape, 4 * options.load.max_pixels);
     const bool to_stdout = options.out_dir == "-";
     const bool all = options.emit == Emit::all;
     const fs::path dir = fs::path(options.out_dir) / output_stem(input);
@@ -252,14 +262,21 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
     std::vector<SheetItem> sheet;
     const RenderOptions render =
         all ? image_render_options(pipeline, options, tensor) : RenderOptions{};
-    Tensor final_tensor = pipeline.run(std::move(tensor), [&](const StageResult& r) {
+    const auto observer = [&](const StageResult& r) {
         if (ctx.events.stop_requested && ctx.events.stop_requested()) {
             throw Stopped{};
         }
+        // A stage run in 8 bits becomes float here only when its values are read (a stage
+        // fused with the next has none, but then none are read).
+        std::optional<Tensor> converted;
+        if (r.image != nullptr && (all || options.stats != StatsLevel::none)) {
+            converted = unit_tensor(*r.image);
+        }
+        const Tensor* values = r.tensor != nullptr ? r.tensor : converted ? &*converted : nullptr;
         const StageReport* prev = img.stages.empty() ? nullptr : &img.stages.back();
         const StageReport* first = img.stages.empty() ? nullptr : &img.stages.front();
-        StageReport st = stage_report(r, prev, first, plan[static_cast<std::size_t>(r.index)].notes,
-                                      options.stats);
+        StageReport st = stage_report(r, values, prev, first,
+                                      plan[static_cast<std::size_t>(r.index)].notes, options.stats);
         st.regions = plan[static_cast<std::size_t>(r.index)].regions;
         if (r.index == 0 && luminance_only) {
             st.notes.emplace_back(
@@ -274,26 +291,26 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
             const std::string base = fmt::format("{:02}_{}", r.index, label);
             const PictureKind kind =
                 r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
-            Picture body = render_tensor(*r.tensor, kind, render);
+            Picture body = render_tensor(*values, kind, render);
             const std::string title =
                 fmt::format("{:02} {}  {}", r.index, st.stage, to_string(st.shape));
             write_output(ctx, dir / (base + ".png"),
-                         encode_png(titled_picture(body, title, *r.tensor, kind, render)));
+                         encode_png(titled_picture(body, title, *values, kind, render)));
             st.files.push_back(base + ".png");
             const auto next = static_cast<std::size_t>(r.index);  // stages()[index] runs next
             const auto grid =
                 options.grid_overlay && next < pipeline.stages().size() && !plan[next + 1].regions
-                    ? pool_grid(pipeline.stages()[next], r.tensor->shape())
+                    ? pool_grid(pipeline.stages()[next], r.shape())
                     : std::nullopt;
             if (grid) {
                 const std::string what =
                     fmt::format("{:02} windows of {}", r.index, pipeline.stages()[next].describe());
                 write_output(ctx, dir / (base + "_windows.png"),
-                             encode_png(pool_grid_picture(*r.tensor, kind, *grid, what, render)));
+                             encode_png(pool_grid_picture(*values, kind, *grid, what, render)));
                 st.files.push_back(base + "_windows.png");
             }
             if (options.raw_npy) {
-                write_output(ctx, dir / (base + ".npy"), encode_npy(*r.tensor));
+                write_output(ctx, dir / (base + ".npy"), encode_npy(*values));
                 st.files.push_back(base + ".npy");
             }
             if (r.switches != nullptr) {
@@ -306,10 +323,14 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
                 {std::move(body),
                  fmt::format("{:02} {}", r.index,
                              r.stage == nullptr ? std::string("input") : r.stage->info->name),
-                 fmt::format("{}  {}", to_string(st.shape), range_label(*r.tensor, kind, render))});
+                 fmt::format("{}  {}", to_string(st.shape), range_label(*values, kind, render))});
         }
         img.stages.push_back(std::move(st));
-    });
+    };
+    // Fusing leaves a stage without values: only when no values but the final ones are read.
+    const bool fuse = options.fuse && !all && options.stats == StatsLevel::none;
+    Tensor final_tensor = loaded.u8 ? pipeline.run(std::move(*loaded.u8), observer, fuse)
+                                    : pipeline.run(std::move(tensor), observer, fuse);
     if (all) {
         // sheet.png is written last: its presence marks the image's outputs complete.
         write_output(ctx, dir / "sheet.png", encode_png(contact_sheet(sheet, render)));

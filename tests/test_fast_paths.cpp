@@ -2,6 +2,7 @@
 // NaN with its sign, -0 and +0, -inf and ties included; sums: any NaN where the plain loop has
 // one) over sweeps of shapes, kernels, strides, padding,
 // dilation and ceil mode, and the same result whatever the thread count.
+#include "convpool/activation.hpp"
 #include "convpool/error.hpp"
 #include "convpool/geometry.hpp"
 #include "convpool/parallel.hpp"
@@ -633,6 +634,46 @@ bool same_sums(const float* a, const float* b, int n) {
                      Tensor(shape, std::vector<float>(b, b + n)));
 }
 
+/// A random 3x3 kernel: multiples of 1/7 from -40/7 to 40/7, a fifth of them 0.
+std::vector<float> random_kernel_3x3(Random& rng) {
+    std::vector<float> w(9);
+    for (float& v : w) {
+        v = rng.chance(20) ? 0.0F : static_cast<float>(rng.integer(-40, 40)) / 7.0F;
+    }
+    return w;
+}
+
+/// The count + 2 input rows of n + 2 cells of a band: small integers, `special` percent of them
+/// one of `specials`; all -0 with `all_minus_zero`.
+std::vector<std::vector<float>> random_band_rows(Random& rng, int count, int n, int special,
+                                                 const std::vector<float>& specials,
+                                                 bool all_minus_zero) {
+    std::vector<std::vector<float>> rows(static_cast<std::size_t>(count) + 2);
+    for (auto& row : rows) {
+        row.resize(static_cast<std::size_t>(n) + 2);
+        for (float& v : row) {
+            v = static_cast<float>(rng.integer(-3, 3));
+            if (rng.chance(special)) {
+                v = specials[static_cast<std::size_t>(
+                    rng.integer(0, static_cast<int>(specials.size()) - 1))];
+            }
+            if (all_minus_zero) {
+                v = -0.0F;
+            }
+        }
+    }
+    return rows;
+}
+
+/// Pointers to the rows of `rows`.
+std::vector<const float*> row_pointers(const std::vector<std::vector<float>>& rows) {
+    std::vector<const float*> in;
+    for (const auto& row : rows) {
+        in.push_back(row.data());
+    }
+    return in;
+}
+
 }  // namespace
 
 TEST_CASE("every SIMD build of the banded 3x3 kernel equals the portable build") {
@@ -659,30 +700,14 @@ TEST_CASE("every SIMD build of the banded 3x3 kernel equals the portable build")
             const float biases[] = {0.0F, -0.0F, -1.5F, 3.0F};
             const float scale = scales[rng.integer(0, 3)];
             const float bias = biases[rng.integer(0, 3)];
-            std::vector<float> w(9);
-            for (float& v : w) {
-                v = rng.chance(20) ? 0.0F : static_cast<float>(rng.integer(-40, 40)) / 7.0F;
-            }
+            const std::vector<float> w = random_kernel_3x3(rng);
             // Rows of small integers with some -0, +-inf and NaN; sometimes all -0, whose
             // products sum to +0 in the plain loop (0 + -0).
             const int special = rng.chance(50) ? 8 : 0;
             const bool all_minus_zero = rng.chance(5);
-            std::vector<std::vector<float>> rows(static_cast<std::size_t>(count) + 2);
-            std::vector<const float*> in;
-            for (auto& row : rows) {
-                row.resize(static_cast<std::size_t>(n) + 2);
-                for (float& v : row) {
-                    v = static_cast<float>(rng.integer(-3, 3));
-                    if (rng.chance(special)) {
-                        const float specials[] = {0.0F, -0.0F, kInf, -kInf, nan};
-                        v = specials[rng.integer(0, 4)];
-                    }
-                    if (all_minus_zero) {
-                        v = -0.0F;
-                    }
-                }
-                in.push_back(row.data());
-            }
+            const auto rows = random_band_rows(rng, count, n, special,
+                                               {0.0F, -0.0F, kInf, -kInf, nan}, all_minus_zero);
+            const std::vector<const float*> in = row_pointers(rows);
             CAPTURE(static_cast<int>(simd));
             CAPTURE(count);
             CAPTURE(n);
@@ -826,4 +851,176 @@ TEST_CASE("fast correlation streams large outputs and equals the plain loop") {
         }
     }
     convpool::set_thread_count(0);
+}
+
+TEST_CASE("banded 3x3 kernel: an activation applied as it stores gives the activation after") {
+    using convpool::Activation;
+    using convpool::ops::kernels::Simd;
+    namespace kernels = convpool::ops::kernels;
+    Random rng(9091);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const Activation activations[] = {{Activation::Kind::relu, 0.0F},
+                                      {Activation::Kind::abs, 0.0F},
+                                      {Activation::Kind::leaky_relu, 0.01F},
+                                      {Activation::Kind::leaky_relu, -1.5F},
+                                      {Activation::Kind::leaky_relu, 0.0F}};
+    int checked = 0;
+    for (const Simd simd : {Simd::portable, Simd::avx2, Simd::avx512}) {
+        if (!kernels::simd_available(simd)) {
+            MESSAGE("this machine cannot run SIMD build " << static_cast<int>(simd));
+            continue;
+        }
+        for (int i = 0; i < 800; ++i) {
+            const int count = rng.integer(1, kernels::kBandRows);
+            const int n = rng.chance(30) ? rng.integer(1, 17) : rng.integer(18, 150);
+            const bool stream = rng.chance(50);
+            const float scales[] = {1.0F, 0.37F, -2.0F, 0.0F};
+            const float biases[] = {0.0F, -0.0F, -1.5F, 3.0F};
+            const float scale = scales[rng.integer(0, 3)];
+            const float bias = biases[rng.integer(0, 3)];
+            const Activation activation = activations[rng.integer(0, 4)];
+            const std::vector<float> w = random_kernel_3x3(rng);
+            // Small integers with -0, +-inf and NaN of both signs (NaN payloads must survive).
+            const auto rows =
+                random_band_rows(rng, count, n, 8, {0.0F, -0.0F, kInf, -kInf, nan, -nan}, false);
+            const std::vector<const float*> in = row_pointers(rows);
+            CAPTURE(static_cast<int>(simd));
+            CAPTURE(count);
+            CAPTURE(n);
+            CAPTURE(stream);
+            CAPTURE(scale);
+            CAPTURE(bias);
+            CAPTURE(static_cast<int>(activation.kind));
+            CAPTURE(activation.slope);
+            // Rows 64 floats apart from a 64-byte boundary: streaming applies when asked.
+            const std::size_t pitch = (static_cast<std::size_t>(n) + 63) / 64 * 64;
+            std::vector<float> fused(pitch * static_cast<std::size_t>(count) + 16);
+            std::vector<float> after(fused.size());
+            const auto rows_of = [&](std::vector<float>& v) {
+                const auto misaligned = reinterpret_cast<std::uintptr_t>(v.data()) % 64;  // NOLINT
+                float* first = v.data() + (64 - misaligned) % 64 / sizeof(float);
+                std::vector<float*> out;
+                for (int r = 0; r < count; ++r) {
+                    out.push_back(first + static_cast<std::size_t>(r) * pitch);
+                }
+                return out;
+            };
+            const std::vector<float*> fused_rows = rows_of(fused);
+            const std::vector<float*> after_rows = rows_of(after);
+            kernels::correlate_rows_3x3(in.data(), count, w.data(), n, scale, bias,
+                                        fused_rows.data(), stream, {}, simd, activation);
+            kernels::correlate_rows_3x3(in.data(), count, w.data(), n, scale, bias,
+                                        after_rows.data(), stream, {}, simd);
+            kernels::store_fence();
+            for (int r = 0; r < count; ++r) {
+                float* row = after_rows[static_cast<std::size_t>(r)];
+                for (int x = 0; x < n; ++x) {
+                    row[x] = convpool::activate(activation, row[x]);
+                }
+                CAPTURE(r);
+                REQUIRE(std::memcmp(fused_rows[static_cast<std::size_t>(r)], row,
+                                    static_cast<std::size_t>(n) * sizeof(float)) == 0);
+            }
+            ++checked;
+        }
+    }
+    MESSAGE("checked " << checked << " bands");
+}
+
+TEST_CASE("activate: each rule as its stage, NaN payloads and -0 kept") {
+    using convpool::Activation;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const auto bits = [](float v) {
+        std::uint32_t b = 0;
+        std::memcpy(&b, &v, sizeof b);
+        return b;
+    };
+    for (const float x : {-0.0F, 0.0F, -2.5F, 3.0F, kInf, -kInf, nan, -nan}) {
+        CAPTURE(x);
+        const float relu = convpool::activate({Activation::Kind::relu, 0.0F}, x);
+        const float abs = convpool::activate({Activation::Kind::abs, 0.0F}, x);
+        const float leaky = convpool::activate({Activation::Kind::leaky_relu, 0.5F}, x);
+        CHECK(bits(relu) == bits(x < 0.0F ? 0.0F : x));  // -0 and NaN stay as they are
+        CHECK(bits(abs) == (bits(x) & 0x7fffffffU));
+        CHECK(bits(leaky) == bits(x < 0.0F ? 0.5F * x : x));
+        CHECK(bits(convpool::activate({}, x)) == bits(x));
+    }
+    CHECK(std::signbit(convpool::activate({Activation::Kind::relu, 0.0F}, -0.0F)));
+}
+
+TEST_CASE("conv fused with the elementwise stage after it: the stage-by-stage run's bits") {
+    Random rng(2718);
+    const char* filters[] = {"sobel-x", "kernel=[0.1 -0.2 0.3; 0.4 0.5 -0.6; 0.7 0.8 0.9]",
+                             "gaussian,k=5", "kernel=[1 -2 1]", "laplacian"};
+    const char* afters[] = {"relu", "abs", "leaky-relu", "leaky-relu:slope=-2",
+                            "leaky-relu:slope=0"};
+    const char* extras[] = {"",          ",scale=-1",   ",bias=-0",    ",bias=0.5,scale=0.25",
+                            ",stride=2", ",dilation=2", ",border=zero"};
+    for (int i = 0; i < 160; ++i) {
+        const int channels = rng.integer(1, 3);
+        // Mostly small; a few large enough for the streaming stores (8 MiB of output).
+        const bool large = i % 40 == 0;
+        const int h = large ? 1100 : rng.integer(1, 30);
+        const int w = large ? 1950 : (rng.chance(30) ? rng.integer(1, 15) : rng.integer(16, 90));
+        const std::string text = std::string("conv:") + filters[rng.integer(0, 4)] +
+                                 extras[rng.integer(0, 6)] + " | " + afters[rng.integer(0, 4)] +
+                                 (rng.chance(30) ? " | pool:max,k=2,s=1" : "");
+        CAPTURE(text);
+        CAPTURE(h);
+        CAPTURE(w);
+        const convpool::Pipeline pipeline(text);
+        Random values(static_cast<std::uint32_t>(i));
+        const Tensor in = tricky_tensor({large ? 1 : channels, h, w}, values, 6);
+        std::vector<convpool::PlanStep> plan;
+        try {
+            plan = pipeline.plan(in.shape());
+        } catch (const convpool::ShapeError&) {
+            continue;
+        }
+        const Tensor separate = pipeline.run(in, {}, false);
+        std::vector<convpool::Shape> seen;
+        bool conv_stored = true;
+        const Tensor fused = pipeline.run(
+            in,
+            [&](const convpool::StageResult& r) {
+                seen.push_back(r.shape());
+                if (r.index == 1) {
+                    conv_stored = r.tensor != nullptr;
+                }
+            },
+            true);
+        CHECK(same_bits(fused, separate));
+        CHECK_FALSE(conv_stored);
+        REQUIRE(seen.size() == plan.size());
+        for (std::size_t s = 0; s < plan.size(); ++s) {
+            CHECK(seen[s] == plan[s].shape);
+        }
+    }
+}
+
+TEST_CASE("fusion: only an elementwise stage right after a conv, one at a time") {
+    Random rng(5);
+    const Tensor in = tricky_tensor({2, 9, 20}, rng, 10);
+    for (const char* text : {"conv:sobel-x | relu | relu", "conv:sobel-x | pool:max,k=2 | relu",
+                             "pool:max,k=2 | relu", "relu | conv:sobel-y | abs | conv:box | relu",
+                             "conv:sobel-x | sigmoid", "bank:sobel-x,sobel-y | relu"}) {
+        CAPTURE(text);
+        const convpool::Pipeline pipeline(text);
+        (void)pipeline.plan(in.shape());
+        std::vector<int> unstored;
+        const Tensor fused = pipeline.run(
+            in,
+            [&](const convpool::StageResult& r) {
+                if (r.tensor == nullptr) {
+                    unstored.push_back(r.index);
+                }
+            },
+            true);
+        CHECK(same_bits(fused, pipeline.run(in, {}, false)));
+        const std::string t = text;
+        const std::vector<int> expected = t == "conv:sobel-x | relu | relu" ? std::vector<int>{1}
+                                          : t.rfind("relu | conv", 0) == 0  ? std::vector<int>{2, 4}
+                                                                            : std::vector<int>{};
+        CHECK(unstored == expected);
+    }
 }

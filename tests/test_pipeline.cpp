@@ -1,12 +1,20 @@
 // Pipeline text -> stages -> plan: grammar, name resolution, stage prefixes in errors.
 #include "convpool/error.hpp"
+#include "convpool/image_io.hpp"
 #include "convpool/pipeline.hpp"
+#include "convpool/png.hpp"
 #include "convpool/registry.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
 
 using convpool::Pipeline;
 using convpool::Shape;
@@ -152,4 +160,131 @@ TEST_CASE("pipeline_argument reads @FILE") {
     std::remove(path.c_str());
     CHECK_THROWS_WITH_AS(convpool::pipeline_argument("@/nonexistent/x.pipe"),
                          "cannot read pipeline file '/nonexistent/x.pipe'", UsageError);
+}
+
+namespace {
+
+/// True when `a` and `b` have the same shape and the same bits in every value.
+bool same_bits(const convpool::Tensor& a, const convpool::Tensor& b) {
+    return a.shape() == b.shape() &&
+           std::memcmp(a.data().data(), b.data().data(), a.data().size_bytes()) == 0;
+}
+
+/// Every stage's values of a run, the input first; 8-bit results converted as a float run
+/// holds them. `in_u8` counts the results the observer saw in 8 bits.
+struct Observed {
+    std::vector<convpool::Tensor> values;
+    int in_u8 = 0;
+};
+
+template <typename Input>
+Observed observe(const Pipeline& p, Input input, convpool::Tensor& final_tensor) {
+    Observed seen;
+    final_tensor = p.run(std::move(input), [&seen](const convpool::StageResult& r) {
+        CHECK(r.index == static_cast<int>(seen.values.size()));
+        seen.in_u8 += r.tensor == nullptr ? 1 : 0;
+        seen.values.push_back(r.tensor != nullptr ? *r.tensor : convpool::unit_tensor(*r.image));
+        CHECK(seen.values.back().shape() == r.shape());
+    });
+    return seen;
+}
+
+/// The encoded images of the 8-bit test: bundled samples (gray PNG, RGB PNG, RGB JPEG of odd
+/// height) and PNGs made here of every channel count (gray, gray + alpha, RGB, RGBA) at odd
+/// sizes.
+std::vector<std::pair<std::string, std::vector<unsigned char>>> u8_test_images() {
+    std::vector<std::pair<std::string, std::vector<unsigned char>>> images;
+    for (const char* name : {"camera.png", "chelsea.png", "rocket.jpg"}) {
+        std::ifstream f(std::string(CONVPOOL_SAMPLES_DIR) + "/" + name, std::ios::binary);
+        images.emplace_back(name, std::vector<unsigned char>(std::istreambuf_iterator<char>(f),
+                                                             std::istreambuf_iterator<char>()));
+    }
+    for (const int channels : {1, 2, 3, 4}) {
+        for (const auto& [w, h] : {std::pair{37, 23}, std::pair{1, 9}, std::pair{8, 1}}) {
+            std::vector<std::uint8_t> px(static_cast<std::size_t>(w * h * channels));
+            for (std::size_t i = 0; i < px.size(); ++i) {
+                px[i] = static_cast<std::uint8_t>((i * 97 + i / 7 * 13) % 256);
+            }
+            const std::string png = convpool::encode_png8(px, w, h, channels);
+            images.emplace_back(std::to_string(channels) + " channels " + std::to_string(w) + "x" +
+                                    std::to_string(h),
+                                std::vector<unsigned char>(png.begin(), png.end()));
+        }
+    }
+    return images;
+}
+
+}  // namespace
+
+TEST_CASE("leading_u8_stages: max and min pools up to the first stage that needs floats") {
+    const Shape in{3, 40, 30};
+    CHECK(Pipeline("pool:max,k=2,s=2").leading_u8_stages(in) == 1);
+    CHECK(Pipeline("pool:max,k=2,s=2 | pool:min,k=3,s=1,pad=1 | relu | pool:max,k=2")
+              .leading_u8_stages(in) == 2);
+    CHECK(Pipeline("gray | pool:max,k=2").leading_u8_stages(in) == 0);
+    CHECK(Pipeline("pool:avg,k=2 | pool:max,k=2").leading_u8_stages(in) == 0);
+    CHECK(Pipeline("pool:max,k=2,s=2,switches | unpool").leading_u8_stages(in) == 0);
+    // Taps -1 and 4 of a 4-wide row: a window of padding only has no 8-bit value (-inf in
+    // float), so the second pool runs in float.
+    CHECK(Pipeline("pool:max,k=2,s=1 | pool:max,k=2,dilation=5,pad=1")
+              .leading_u8_stages(Shape{1, 5, 5}) == 1);
+}
+
+TEST_CASE("run(ImageU8): 8-bit leading stages give the float run's values bit for bit") {
+    const std::vector<std::string> pipelines{
+        "pool:max,k=2,s=2",
+        "pool:min,k=3,s=1,pad=1",
+        "pool:max,k=2,s=2 | pool:min,k=3,s=2,pad=1,ceil | conv:sobel-x | relu",
+        "pool:max,k=3,s=2,pad=1,dilation=2 | pool:max,k=2,s=2,switches | unpool",
+        "pool:min,k=2,s=1 | gray | pool:max,k=2,s=2",
+        "relu | pool:max,k=2,s=2",
+    };
+    for (const auto& [name, bytes] : u8_test_images()) {
+        CAPTURE(name);
+        convpool::LoadOptions options;
+        options.isolate_decoder = false;  // the same decoder either way; in-process is quicker
+        const convpool::Tensor input = convpool::decode_image(bytes, options).tensor;
+        options.keep_u8 = [](const Shape& /*shape*/) { return true; };
+        convpool::LoadedImage loaded = convpool::decode_image(bytes, options);
+        REQUIRE(loaded.u8.has_value());
+        CHECK(loaded.tensor.shape() == Shape{});
+        CHECK(same_bits(convpool::unit_tensor(*loaded.u8), input));
+        for (const auto& text : pipelines) {
+            CAPTURE(text);
+            const Pipeline p(text);
+            std::optional<std::vector<convpool::PlanStep>> plan;
+            try {
+                plan = p.plan(input.shape());
+            } catch (const ShapeError&) {
+                continue;  // too small for this pipeline: nothing to compare
+            }
+            convpool::Tensor float_out;
+            convpool::Tensor u8_out;
+            const Observed f = observe(p, input, float_out);
+            const Observed u = observe(p, *loaded.u8, u8_out);
+            CHECK(f.in_u8 == 0);
+            // Seen in 8 bits: the input and every 8-bit stage but the last (whose tensor is made
+            // anyway), so as many as there are 8-bit stages.
+            CHECK(u.in_u8 == static_cast<int>(p.leading_u8_stages(input.shape())));
+            CHECK(same_bits(u8_out, float_out));
+            REQUIRE(u.values.size() == f.values.size());
+            for (std::size_t i = 0; i < f.values.size(); ++i) {
+                CAPTURE(i);
+                CHECK(same_bits(u.values[i], f.values[i]));
+            }
+        }
+    }
+}
+
+TEST_CASE("decode_image keep_u8: only 8-bit images whose shape is asked for stay in 8 bits") {
+    const std::string png = convpool::encode_png8(std::vector<std::uint8_t>(12, 7), 2, 2, 3);
+    const std::vector<unsigned char> bytes(png.begin(), png.end());
+    convpool::LoadOptions options;
+    options.isolate_decoder = false;
+    options.keep_u8 = [](const Shape& s) { return s == Shape{3, 2, 2}; };
+    CHECK(convpool::decode_image(bytes, options).u8.has_value());
+    options.keep_u8 = [](const Shape& s) { return s.channels == 1; };
+    const convpool::LoadedImage loaded = convpool::decode_image(bytes, options);
+    CHECK_FALSE(loaded.u8.has_value());
+    CHECK(loaded.tensor.shape() == Shape{3, 2, 2});
 }

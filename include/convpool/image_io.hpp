@@ -7,6 +7,8 @@
 #include "convpool/tensor.hpp"
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +28,11 @@ struct LoadOptions {
     /// `gray` and shows no input picture; Y can differ from `gray` of the decoded RGB by a
     /// level or two in 255 (chroma upsampling and rounding). Other formats decode as usual.
     bool luminance = false;
+    /// When set, an 8-bit image (1 to 4 channels, any format but .npy) for whose shape (C×H×W
+    /// as the tensor would have it) keep_u8 is true stays in 8 bits: LoadedImage::u8 holds it
+    /// as load_image_u8 gives it, and `tensor` stays empty (unit_tensor(*u8) is the tensor it
+    /// would have been). Other data (16-bit, float, .npy) becomes a tensor as usual.
+    std::function<bool(const Shape&)> keep_u8;
 };
 
 /// A decoded input and what was odd about it (e.g. truncated data that still decoded).
@@ -33,6 +40,7 @@ struct LoadedImage {
     Tensor tensor;
     std::vector<std::string> warnings;
     bool luminance_only = false;  ///< a JPEG decoded to its luminance (LoadOptions::luminance)
+    std::optional<ImageU8> u8;    ///< the 8-bit pixels instead of `tensor` (LoadOptions::keep_u8)
 };
 
 /// True when `path` has an extension convpool reads (png, jpg, tif, bmp, webp, pnm, npy, ...).
@@ -47,6 +55,10 @@ struct LoadedImage {
 /// Throws InputError as load_image does, and for data that is not 8-bit (16-bit or float
 /// images, .npy arrays).
 [[nodiscard]] ImageU8 load_image_u8(const std::string& path, const LoadOptions& options);
+
+/// The tensor load_image gives for an 8-bit image that load_image_u8 gives as `image`: C×H×W,
+/// every value v as v / 255 (v times the float 1/255), bit for bit.
+[[nodiscard]] Tensor unit_tensor(const ImageU8& image);
 
 /// Decodes an image or .npy held in memory: the header is checked first (format allowlist by
 /// magic bytes, size against max_pixels), then the decoder runs. Throws InputError.

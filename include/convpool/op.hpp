@@ -2,6 +2,7 @@
 /// \file op.hpp
 /// Op (one pipeline stage), OpInfo (its declaration) and make_op (the factory).
 
+#include "convpool/activation.hpp"
 #include "convpool/params.hpp"
 #include "convpool/tensor.hpp"
 
@@ -76,6 +77,16 @@ public:
     /// apply() gives on the same image as float, kept in 8 bits and interleaved. Call only when
     /// runs_u8(in.shape()).
     [[nodiscard]] virtual ImageU8 apply_u8(const ImageU8& in) const;
+
+    /// The rule of an elementwise stage that the stage before it may apply to its output as it
+    /// writes it (relu, abs, leaky-relu); none for other stages.
+    [[nodiscard]] virtual std::optional<Activation> activation() const { return std::nullopt; }
+    /// True when apply_activated runs this stage on an input of shape `in` (conv).
+    [[nodiscard]] virtual bool fuses_activation(const Shape& /*in*/) const { return false; }
+    /// apply(in) with `a` applied to every output value as it is written, in the same pass:
+    /// bit for bit the values of this stage followed by the elementwise stage `a` stands for.
+    /// Call only when fuses_activation(in.shape()).
+    [[nodiscard]] virtual Tensor apply_activated(const Tensor& in, const Activation& a) const;
 
     /// How a stage takes part in switches: most stages do not; a max pool asked for them
     /// records them; `unpool` consumes the last ones recorded.

@@ -65,11 +65,22 @@ struct PlanStep {
 
 /// Result of one stage of a run, given to the observer.
 struct StageResult {
-    int index = 0;                 ///< 0 is the input, 1.. are stages
-    const Stage* stage = nullptr;  ///< null for the input
-    const Tensor* tensor = nullptr;
+    int index = 0;                   ///< 0 is the input, 1.. are stages
+    const Stage* stage = nullptr;    ///< null for the input
+    const Tensor* tensor = nullptr;  ///< the values; null when `image` holds them, or none do
     double milliseconds = 0.0;
     const Switches* switches = nullptr;  ///< recorded by this stage (`pool:max,switches`)
+    /// Set instead of `tensor` for the input and stages of an 8-bit run (run(ImageU8, ...)) that
+    /// stay in 8 bits: unit_tensor(*image) (image_io.hpp) is the tensor a float run gives.
+    const ImageU8* image = nullptr;
+    /// The shape of a stage whose values were never stored (`tensor` and `image` null): a stage
+    /// fused with the elementwise stage after it (run with `fuse`).
+    Shape unstored;
+
+    /// Shape of the result, whichever of `tensor` and `image` holds it.
+    [[nodiscard]] const Shape& shape() const noexcept {
+        return tensor != nullptr ? tensor->shape() : image != nullptr ? image->shape() : unstored;
+    }
 };
 
 /// A parsed pipeline.
@@ -92,12 +103,41 @@ public:
     /// Runs every stage on `input`, calling `observer` with the input and each stage's output.
     /// Returns the final tensor. Call plan() first. A ShapeError an op raises on the data
     /// (e.g. pool:stochastic on negative input) gets the stage in front.
-    Tensor run(Tensor input, const std::function<void(const StageResult&)>& observer) const;
+    ///
+    /// With `fuse`, for an observer that reads no stage's values but the last one's (shapes and
+    /// times only): an elementwise stage (Op::activation: relu, abs, leaky-relu) right after a
+    /// stage that can apply it as it writes its output (Op::fuses_activation: conv) is done by
+    /// that stage, in one pass over memory, with the same bits. The observer then sees the
+    /// producing stage with no values (`unstored` set) and the time of both, and the
+    /// elementwise stage with its values and 0 ms.
+    Tensor run(Tensor input, const std::function<void(const StageResult&)>& observer,
+               bool fuse = false) const;
+
+    /// Number of leading stages that run in 8 bits on an 8-bit image of shape `in`: those whose
+    /// Op::runs_u8 holds on their input, up to the first that needs floats. Call plan() first.
+    [[nodiscard]] std::size_t leading_u8_stages(const Shape& in) const;
+
+    /// The same as run(unit_tensor(input), observer), bit for bit, for an 8-bit image as
+    /// load_image_u8 gives it: the leading_u8_stages() run on the 8 bits (Op::apply_u8, which
+    /// only picks values, and picking commutes with v -> v / 255), and the image becomes float
+    /// after the last of them. The observer sees the input and those stages with `image` set
+    /// and `tensor` null, except the last 8-bit stage, whose float tensor is made anyway. The
+    /// conversion is timed with no stage, as decoding is not. `fuse` as for run(Tensor, ...).
+    Tensor run(ImageU8 input, const std::function<void(const StageResult&)>& observer,
+               bool fuse = false) const;
 
     /// 4 * 128 megapixels: the largest intermediate accepted by default.
     static constexpr std::size_t kDefaultMaxElements = std::size_t{4} * 128 * 1000 * 1000;
 
 private:
+    /// Runs the stages from `first` (0-based) on `cur`, the output of the stage before it.
+    Tensor run_from(std::size_t first, Tensor cur,
+                    const std::function<void(const StageResult&)>& observer, bool fuse) const;
+    /// With `fuse`, the activation that stage `i` applies for the stage after it on an input
+    /// of shape `in`; none when the two run one after the other.
+    [[nodiscard]] std::optional<Activation> fused_after(std::size_t i, const Shape& in,
+                                                        bool fuse) const;
+
     std::vector<Stage> m_stages;
     Semantics m_semantics = Semantics::torch;
 };

@@ -49,6 +49,14 @@ struct RunOptions {
     bool fail_fast = false;      ///< stop starting new images after the first failure
     bool skip_existing = false;  ///< skip inputs whose outputs are complete (resume)
     bool force = false;          ///< overwrite earlier outputs
+    /// With Emit::final, the leading max/min pools of an 8-bit image run in 8 bits
+    /// (Pipeline::run(ImageU8)); false (`--float-only`) makes every image float first. The
+    /// outputs are the same either way.
+    bool u8_stages = true;
+    /// With Emit::final and StatsLevel::none (no values of other stages read), an elementwise
+    /// stage right after a conv is applied by the conv as it writes (Pipeline::run's `fuse`);
+    /// false (`--no-fuse`) runs every stage by itself. The outputs are the same either way.
+    bool fuse = true;
     LoadOptions load;
 };
 

@@ -534,6 +534,15 @@ int main(int argc, char** argv) {
     run->add_flag(
         "--decode-in-process", in_process,
         "Decode in this process (faster; a decoder crash on a crafted file then ends the run)");
+    bool float_only = false;
+    run->add_flag("--float-only", float_only,
+                  "Make every image float before the first stage (with --emit final, leading "
+                  "max/min pools of an 8-bit image otherwise run in 8 bits; same results)");
+    bool no_fuse = false;
+    run->add_flag("--no-fuse", no_fuse,
+                  "Run every stage by itself (with --emit final and --stats none, an elementwise "
+                  "stage after a conv is otherwise applied by the conv as it writes; same "
+                  "results)");
     run->add_flag("-r,--recursive", run_opts.recursive,
                   "Descend into subdirectories of directory inputs");
     run->add_option("--files-from", run_opts.files_from,
@@ -716,6 +725,8 @@ int main(int argc, char** argv) {
         run_opts.render.smooth = upscale == "smooth";
         run_opts.render.range_rule = convpool::parse_range_rule(range_rule);
         run_opts.load.isolate_decoder = !in_process;
+        run_opts.u8_stages = !float_only;
+        run_opts.fuse = !no_fuse;
         run_opts.load.npy_chw = npy_layout == "chw";
         run_opts.emit = emit == "final" ? convpool::Emit::final : convpool::Emit::all;
         run_opts.stats = stats == "none"    ? convpool::StatsLevel::none

@@ -1,12 +1,11 @@
 // abs - |x|: folds signed responses (e.g. both edge polarities) into magnitudes.
-#include <cmath>
-
 #include "elementwise.hpp"
 
 namespace convpool::ops {
 namespace {
+constexpr Activation kAbs{Activation::Kind::abs};
 std::unique_ptr<Op> make(const Params& /*params*/) {
-    return make_elementwise([](float x) { return std::fabs(x); });
+    return make_elementwise([](float x) { return activate(kAbs, x); }, kAbs);
 }
 }  // namespace
 

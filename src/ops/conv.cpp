@@ -19,10 +19,14 @@ public:
         return {in.channels, o.h, o.w};
     }
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
+        return apply_activated(in, Activation{});
+    }
+    [[nodiscard]] bool fuses_activation(const Shape& /*in*/) const override { return true; }
+    [[nodiscard]] Tensor apply_activated(const Tensor& in, const Activation& a) const override {
         Tensor out(output_shape(in.shape()), uninitialized);  // correlate writes every value
         for (int c = 0; c < in.shape().channels; ++c) {
             m_settings.correlate(in.channel(c), in.shape().height, in.shape().width, m_kernel,
-                                 out.channel(c));
+                                 out.channel(c), a);
         }
         return out;
     }

@@ -177,12 +177,12 @@ Size2 ConvSettings::output_size(int h, int w, int kernel_h, int kernel_w) const 
 }
 
 void ConvSettings::correlate(std::span<const float> plane, int h, int w, const Matrix& kernel,
-                             std::span<float> out) const {
+                             std::span<float> out, const Activation& activation) const {
     const Window win = window(h, w, kernel.rows, kernel.cols);
     const Size2 o = output_size(h, w, kernel.rows, kernel.cols);
     const auto row_src = border_map(h, win.rows, m_border);
     const auto col_src = border_map(w, win.cols, m_border);
-    fast_correlate({plane, w, row_src, col_src}, kernel, win, o, m_scale, m_bias, out);
+    fast_correlate({plane, w, row_src, col_src}, kernel, win, o, m_scale, m_bias, out, activation);
 }
 
 void ConvSettings::correlate_plain(std::span<const float> plane, int h, int w, const Matrix& kernel,

@@ -2,6 +2,7 @@
 // Cross-correlation machinery shared by `conv` and `bank`: border modes, padding, and the
 // plain correlation loop.
 
+#include "convpool/activation.hpp"
 #include "convpool/geometry.hpp"
 #include "convpool/params.hpp"
 #include "convpool/tensor.hpp"
@@ -26,10 +27,11 @@ public:
     [[nodiscard]] Window window(int h, int w, int kernel_h, int kernel_w) const;
     /// Output height and width for a kernel over h x w; throws ShapeError when it does not fit.
     [[nodiscard]] Size2 output_size(int h, int w, int kernel_h, int kernel_w) const;
-    /// Correlates one plane (h x w) with `kernel`; writes output_size() values to `out`.
-    /// Runs the fast path (fast_conv.hpp), which gives correlate_plain's values.
+    /// Correlates one plane (h x w) with `kernel`; writes output_size() values to `out`, each
+    /// with `activation` applied. Runs the fast path (fast_conv.hpp), which gives
+    /// correlate_plain's values.
     void correlate(std::span<const float> plane, int h, int w, const Matrix& kernel,
-                   std::span<float> out) const;
+                   std::span<float> out, const Activation& activation = {}) const;
     /// The plain loop: the padded plane materialised, then every tap of every output. The fast
     /// path is tested against it.
     void correlate_plain(std::span<const float> plane, int h, int w, const Matrix& kernel,

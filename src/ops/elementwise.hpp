@@ -1,19 +1,24 @@
 #pragma once
 // Stages that map every value on its own (relu, sigmoid, ...): shape in = shape out.
 
+#include "convpool/activation.hpp"
 #include "convpool/op.hpp"
 #include "convpool/parallel.hpp"
 
+#include <optional>
 #include <span>
 
 namespace convpool::ops {
 
-/// Applies `F` (float -> float) to every value.
+/// Applies `F` (float -> float) to every value. `fused`, when set, is the same rule as an
+/// Activation, for the stage before to apply as it writes its output.
 template <typename F>
 class Elementwise final : public Op {
 public:
-    explicit Elementwise(F f) : m_f(std::move(f)) {}
+    explicit Elementwise(F f, std::optional<Activation> fused = std::nullopt)
+        : m_f(std::move(f)), m_fused(fused) {}
     [[nodiscard]] Shape output_shape(const Shape& in) const override { return in; }
+    [[nodiscard]] std::optional<Activation> activation() const override { return m_fused; }
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         Tensor out(in.shape(), uninitialized);
         map(in.data(), out.data());
@@ -36,12 +41,14 @@ private:
     }
 
     F m_f;
+    std::optional<Activation> m_fused;
 };
 
-/// Makes an Elementwise op from a function object.
+/// Makes an Elementwise op from a function object; `fused`: see Elementwise.
 template <typename F>
-[[nodiscard]] std::unique_ptr<Op> make_elementwise(F f) {
-    return std::make_unique<Elementwise<F>>(std::move(f));
+[[nodiscard]] std::unique_ptr<Op> make_elementwise(F f,
+                                                   std::optional<Activation> fused = std::nullopt) {
+    return std::make_unique<Elementwise<F>>(std::move(f), fused);
 }
 
 }  // namespace convpool::ops

@@ -98,7 +98,7 @@ private:
 }  // namespace
 
 void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& win, Size2 out_size,
-                    float scale, float bias, std::span<float> out) {
+                    float scale, float bias, std::span<float> out, const Activation& activation) {
     const int kh = kernel.rows;
     const int kw = kernel.cols;
     const Axis& rows = win.rows;
@@ -147,7 +147,8 @@ void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
                         }
                     }
                     kernels::correlate_rows_3x3(in.data(), count, kernel.values.data(), out_size.w,
-                                                scale, bias, dst.data(), stream, ahead, simd);
+                                                scale, bias, dst.data(), stream, ahead, simd,
+                                                activation);
                 }
             } else {
                 // Any other kernel, stride or dilation: one output row at a time, through a
@@ -162,6 +163,7 @@ void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
                     }
                     kernels::correlate_row(in.data(), kh, kw, kernel.values.data(), out_size.w,
                                            cols.stride, cols.dilation, scale, bias, line.data());
+                    kernels::activate_row(line.data(), out_size.w, activation);
                     kernels::store_row(out_row(oy), line.data(), out_size.w, stream);
                 }
             }

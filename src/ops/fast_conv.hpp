@@ -10,6 +10,7 @@
 // kernel, stride or dilation runs the vectorised row kernel (kernels::correlate_row). Tested
 // against the plain loop in tests/test_fast_paths.cpp.
 
+#include "convpool/activation.hpp"
 #include "convpool/geometry.hpp"
 #include "convpool/params.hpp"
 
@@ -27,8 +28,10 @@ struct PaddedPlane {
 };
 
 /// Correlates `src` with `kernel` over the windows of `win` (any stride and dilation; no ceil
-/// mode) into `out` (out_size values, row major), out = scale * sum + bias.
+/// mode) into `out` (out_size values, row major), out = activate(activation, scale * sum +
+/// bias): the activation is applied to each value before it is stored (3x3 bands: in the
+/// vector registers; other kernels: to each row buffer before its store).
 void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& win, Size2 out_size,
-                    float scale, float bias, std::span<float> out);
+                    float scale, float bias, std::span<float> out, const Activation& activation);
 
 }  // namespace convpool::ops

@@ -446,11 +446,43 @@ CONVPOOL_KERNEL void correlate_row(const float* const* rows, int kh, int kw, con
 
 namespace {
 
-/// correlate_rows_3x3 one row at a time with correlate_row_3x3, ordinary stores.
+/// activate_row for one kind of activation, fixed at compile time.
+template <Activation::Kind Kind>
+void activate_row_t(float* __restrict row, int n, float slope) {
+    const Activation a{Kind, slope};
+    for (int x = 0; x < n; ++x) {
+        row[x] = activate(a, row[x]);
+    }
+}
+
+}  // namespace
+
+void activate_row(float* row, int n, const Activation& a) {
+    switch (a.kind) {
+        case Activation::Kind::none:
+            return;
+        case Activation::Kind::relu:
+            activate_row_t<Activation::Kind::relu>(row, n, a.slope);
+            return;
+        case Activation::Kind::abs:
+            activate_row_t<Activation::Kind::abs>(row, n, a.slope);
+            return;
+        case Activation::Kind::leaky_relu:
+            activate_row_t<Activation::Kind::leaky_relu>(row, n, a.slope);
+            return;
+    }
+}
+
+namespace {
+
+/// correlate_rows_3x3 one row at a time with correlate_row_3x3, ordinary stores, each row
+/// activated right after it is written (while it is in the cache).
 void correlate_rows_3x3_portable(const float* const* in, int count, const float* w, int n,
-                                 float scale, float bias, float* const* out) {
+                                 float scale, float bias, float* const* out,
+                                 const Activation& activation) {
     for (int r = 0; r < count; ++r) {
         correlate_row_3x3(in + r, w, n, scale, bias, out[r]);
+        activate_row(out[r], n, activation);
     }
 }
 
@@ -488,23 +520,33 @@ VectorSpan vector_span(float* const* out, int count, int n, int width, bool stre
 
 #if defined(CONVPOOL_SIMD_BUILDS)
 // The operations fast_rows_3x3.inc needs, for one instruction set: its vector type, width in
-// floats and intrinsics' prefix (_mm256_loadu_ps, _mm512_loadu_ps, ...).
-#define CONVPOOL_SIMD_OPS(VECTOR, WIDTH, PREFIX)                        \
-    struct Ops {                                                        \
-        using V = VECTOR;                                               \
-        static constexpr int kWidth = WIDTH;                            \
-        static V load(const float* p) { return PREFIX##_loadu_ps(p); }  \
-        static void store(float* p, V v) { PREFIX##_storeu_ps(p, v); }  \
-        static void stream(float* p, V v) { PREFIX##_stream_ps(p, v); } \
-        static V add(V a, V b) { return PREFIX##_add_ps(a, b); }        \
-        static V mul(V a, V b) { return PREFIX##_mul_ps(a, b); }        \
-        static V broadcast(float f) { return PREFIX##_set1_ps(f); }     \
+// floats and intrinsics' prefix (_mm256_loadu_ps, _mm512_loadu_ps, ...). abs_lanes (the sign
+// bit cleared) and where_negative_lanes (lane by lane v < 0 ? y : v, an ordered compare: false
+// for NaN and -0) differ between the instruction sets and are defined before the macro.
+#define CONVPOOL_SIMD_OPS(VECTOR, WIDTH, PREFIX)                                 \
+    struct Ops {                                                                 \
+        using V = VECTOR;                                                        \
+        static constexpr int kWidth = WIDTH;                                     \
+        static V load(const float* p) { return PREFIX##_loadu_ps(p); }           \
+        static void store(float* p, V v) { PREFIX##_storeu_ps(p, v); }           \
+        static void stream(float* p, V v) { PREFIX##_stream_ps(p, v); }          \
+        static V add(V a, V b) { return PREFIX##_add_ps(a, b); }                 \
+        static V mul(V a, V b) { return PREFIX##_mul_ps(a, b); }                 \
+        static V broadcast(float f) { return PREFIX##_set1_ps(f); }              \
+        static V abs(V v) { return abs_lanes(v); }                               \
+        static V where_negative(V v, V y) { return where_negative_lanes(v, y); } \
     };
 
 #pragma GCC push_options
 #pragma GCC target("avx2")
 namespace avx2 {
 namespace {
+__m256 abs_lanes(__m256 v) {
+    return _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)));
+}
+__m256 where_negative_lanes(__m256 v, __m256 y) {
+    return _mm256_blendv_ps(v, y, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
+}
 CONVPOOL_SIMD_OPS(__m256, 8, _mm256)
 #include "fast_rows_3x3.inc"
 }  // namespace
@@ -515,6 +557,13 @@ CONVPOOL_SIMD_OPS(__m256, 8, _mm256)
 #pragma GCC target("avx512f")
 namespace avx512 {
 namespace {
+__m512 abs_lanes(__m512 v) {
+    return _mm512_castsi512_ps(
+        _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7fffffff)));
+}
+__m512 where_negative_lanes(__m512 v, __m512 y) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), v, y);
+}
 CONVPOOL_SIMD_OPS(__m512, 16, _mm512)
 #include "fast_rows_3x3.inc"
 }  // namespace
@@ -550,16 +599,16 @@ Simd best_simd() {
 
 void correlate_rows_3x3(const float* const* in, int count, const float* w, int n, float scale,
                         float bias, float* const* out, bool stream, const RowsAhead& ahead,
-                        Simd simd) {
+                        Simd simd, const Activation& activation) {
     // The SIMD builds start each sum from its first product, which needs a bias other than -0.
     const bool minus_zero_bias = bias == 0.0F && std::signbit(bias);
 #if defined(CONVPOOL_SIMD_BUILDS)
     if (!minus_zero_bias && simd == Simd::avx512) {
-        avx512::correlate_rows(in, count, w, n, scale, bias, out, stream, ahead);
+        avx512::correlate_rows(in, count, w, n, scale, bias, out, stream, ahead, activation);
         return;
     }
     if (!minus_zero_bias && simd == Simd::avx2) {
-        avx2::correlate_rows(in, count, w, n, scale, bias, out, stream, ahead);
+        avx2::correlate_rows(in, count, w, n, scale, bias, out, stream, ahead, activation);
         return;
     }
 #endif
@@ -567,7 +616,7 @@ void correlate_rows_3x3(const float* const* in, int count, const float* w, int n
     (void)ahead;
     (void)simd;
     (void)minus_zero_bias;
-    correlate_rows_3x3_portable(in, count, w, n, scale, bias, out);
+    correlate_rows_3x3_portable(in, count, w, n, scale, bias, out, activation);
 }
 
 }  // namespace convpool::ops::kernels

@@ -8,6 +8,8 @@
 // AVX-512F, and picked per call by what the machine has; its intrinsics are plain vector
 // arithmetic to the compiler, so -ffp-contract=off keeps them unfused as well.
 
+#include "convpool/activation.hpp"
+
 #include <cmath>
 #include <cstddef>
 
@@ -84,6 +86,9 @@ void add_sampled(double* acc, const float* src, int n, int stride);
 
 namespace convpool::ops::kernels {
 
+/// row[x] = activate(a, row[x]) for x < n (nothing for Activation::Kind::none).
+void activate_row(float* row, int n, const Activation& a);
+
 /// One output row of a 3x3 correlation: out[x] = scale * (sum over ky, kx in order, from 0, of
 /// w[ky*3+kx] * rows[ky][x+kx]) + bias, for x < n.
 void correlate_row_3x3(const float* const* rows, const float* w, int n, float scale, float bias,
@@ -116,10 +121,13 @@ struct RowsAhead {
 /// whole cache lines of output go out by non-temporal stores when every row of `out` is
 /// aligned alike (the SIMD builds; the rest by ordinary stores). The SIMD builds prefetch the
 /// rows of `ahead`, one cache line of each per 16 columns, so that reading them from memory
-/// overlaps the arithmetic. `simd` must be available.
+/// overlaps the arithmetic. `simd` must be available. Each output goes through `activation`
+/// before it is stored: the SIMD builds apply it in the registers with the scalar rule's exact
+/// results (relu and leaky-relu by a select on v < 0, false for NaN and -0; abs by clearing
+/// the sign bit), the portable build to each row as it is written.
 void correlate_rows_3x3(const float* const* in, int count, const float* w, int n, float scale,
                         float bias, float* const* out, bool stream, const RowsAhead& ahead,
-                        Simd simd);
+                        Simd simd, const Activation& activation = {});
 /// Any kernel of kh x kw taps, windows `stride` apart and taps `dilation` apart along the row:
 /// out[x] = scale * (sum over ky, kx in order, from 0, of w[ky*kw+kx] *
 /// rows[ky][x*stride + kx*dilation]) + bias, for x < n (rows[ky] for ky < kh).

@@ -4,8 +4,13 @@
 namespace convpool::ops {
 namespace {
 std::unique_ptr<Op> make(const Params& params) {
-    const auto slope = static_cast<float>(params.number("slope"));
-    return make_elementwise([slope](float x) { return x < 0.0F ? slope * x : x; });
+    const Activation leaky{Activation::Kind::leaky_relu,
+                           static_cast<float>(params.number("slope"))};
+    return make_elementwise(
+        [slope = leaky.slope](float x) {
+            return activate({Activation::Kind::leaky_relu, slope}, x);
+        },
+        leaky);
 }
 }  // namespace
 

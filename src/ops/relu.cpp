@@ -3,8 +3,9 @@
 
 namespace convpool::ops {
 namespace {
+constexpr Activation kRelu{Activation::Kind::relu};
 std::unique_ptr<Op> make(const Params& /*params*/) {
-    return make_elementwise([](float x) { return x < 0.0F ? 0.0F : x; });
+    return make_elementwise([](float x) { return activate(kRelu, x); }, kRelu);
 }
 }  // namespace
 

@@ -78,6 +78,52 @@ def png_size(path):
     return struct.unpack(">II", raw[16:24])
 
 
+def write_png(path, width, height, channels, depth=8):
+    """Writes a PNG of 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA) channels of 8 or 16 bits
+    holding a pattern with every byte value, alpha included."""
+    color_type = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
+    raw = bytearray()
+    for y in range(height):
+        raw.append(0)  # filter: none
+        for x in range(width):
+            for c in range(channels):
+                v = (x * 37 + y * 91 + c * 53 + x * y) % (256 if depth == 8 else 65536)
+                raw += v.to_bytes(depth // 8, "big")
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data)))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" +
+                chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, color_type, 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(bytes(raw))) + chunk(b"IEND", b""))
+
+
+def run_outputs(out):
+    """Every file of a run's output folder, as bytes; the report without times or output folder."""
+    files = {}
+    for name in sorted(os.listdir(out)):
+        path = os.path.join(out, name)
+        if os.path.isdir(path):
+            for sub in sorted(os.listdir(path)):
+                with open(os.path.join(path, sub), "rb") as f:
+                    files[name + "/" + sub] = f.read()
+        elif name == "report.json":
+            report = load_json(path)
+            for img in report["images"]:
+                img["output_dir"] = None
+                for st in img["stages"]:
+                    st["ms"] = 0
+            files[name] = report
+        elif name == "report.csv":
+            files[name] = [{k: v for k, v in row.items() if k != "ms"}
+                           for row in csv.DictReader(io.StringIO(read_text(path)))]
+        else:
+            with open(path, "rb") as f:
+                files[name] = f.read()
+    return files
+
+
 class Help(unittest.TestCase):
     def test_help_lists_subcommands(self):
         code, out, _ = run("--help")
@@ -225,6 +271,25 @@ class InTempDir(unittest.TestCase):
 
     def sample(self, name):
         return os.path.join(ROOT, "samples", name)
+
+    def check_same_outputs(self, flag, inputs, cases, *common):
+        """Runs every (pipeline, stats, format) case on `inputs` with --emit final, with and
+        without `flag`, and checks that every file written is the same (the report: times
+        aside)."""
+        for i, (pipe, stats, fmt) in enumerate(cases):
+            results = []
+            for extra in ([], [flag]):
+                out = os.path.join(self.dir, "out%d%s" % (i, "x" if extra else ""))
+                code, _, err = run("run", *inputs, "-p", pipe, "-o", out, "--emit", "final",
+                                   "--stats", stats, "--format", fmt, "-q", *common, *extra)
+                self.assertEqual(code, 0, err)
+                results.append(run_outputs(out))
+            with self.subTest(pipeline=pipe, stats=stats, format=fmt):
+                self.assertEqual(sorted(results[0]), sorted(results[1]))
+                self.assertEqual(len([k for k in results[0] if not k.startswith("report")]),
+                                 len(inputs))
+                for name in results[0]:
+                    self.assertTrue(results[0][name] == results[1][name], name)
 
 
 class RunJob(InTempDir):
@@ -397,6 +462,67 @@ class StatsAndDecoding(InTempDir):
         # The JPEG's Y against gray of its decoded RGB: within a few levels in 255.
         worst = max(abs(a - b) for a, b in zip(y, g))
         self.assertLessEqual(worst, 4 / 255, worst)
+
+
+class EightBitStages(InTempDir):
+    """With --emit final, leading max/min pools of an 8-bit image run in 8 bits: every output is
+    the same as with --float-only (every image float before the first stage)."""
+
+    def inputs(self):
+        made = []
+        for name, w, h, channels, depth in (("rgba", 37, 23, 4, 8), ("graya", 23, 37, 2, 8),
+                                            ("rgb_odd", 5, 9, 3, 8), ("gray16", 33, 21, 1, 16),
+                                            ("rgb16", 17, 11, 3, 16)):
+            path = os.path.join(self.dir, name + ".png")
+            write_png(path, w, h, channels, depth)
+            made.append(path)
+        return [self.sample(n) for n in ("camera.png", "chelsea.png", "rocket.jpg")] + made
+
+    def test_outputs_are_the_same_as_with_float_only(self):
+        inputs = self.inputs()
+        cases = [("pool:max,k=2,s=2", "full", "png"),
+                 ("pool:max,k=2,s=2", "none", "npy"),
+                 ("pool:min,k=3,s=1,pad=1 | pool:max,k=3,s=2,ceil", "basic", "npy"),
+                 ("pool:max,k=2,s=2 | pool:min,k=2,s=1 | conv:sobel-x | relu", "full", "pgm"),
+                 ("pool:max,k=2,s=2 | gray", "none", "png"),
+                 ("pool:max,k=2,s=2,switches | unpool", "full", "npy")]
+        self.check_same_outputs("--float-only", inputs, cases, "--report", "md")
+
+    def test_stdout_and_pictures_are_the_same_as_with_float_only(self):
+        pipe = "pool:max,k=2,s=2 | pool:min,k=2,s=2"
+        got = []
+        for extra in ([], ["--float-only"]):
+            p = subprocess.run([BIN, "run", self.sample("chelsea.png"), "-p", pipe, "-o", "-",
+                                "--emit", "final", "-q", *extra], capture_output=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            got.append(p.stdout)
+        self.assertEqual(got[0], got[1])
+        self.assertGreater(len(got[0]), 100)
+        # --emit all runs in float anyway; --float-only changes nothing there either.
+        outs = []
+        for extra in ([], ["--float-only"]):
+            out = os.path.join(self.dir, "all" + ("f" if extra else ""))
+            code, _, err = run("run", self.sample("coffee.png"), "-p", pipe, "-o", out, "-q",
+                               "--raw", "npy", *extra)
+            self.assertEqual(code, 0, err)
+            outs.append(run_outputs(out))
+        self.assertEqual(outs[0], outs[1])
+
+
+class Fusion(InTempDir):
+    """With --emit final and --stats none, an elementwise stage after a conv is applied by the
+    conv as it writes: every output is the same as with --no-fuse."""
+
+    def test_outputs_are_the_same_as_with_no_fuse(self):
+        inputs = [self.sample(n) for n in ("camera.png", "chelsea.png", "rocket.jpg")]
+        cases = [("gray | conv:sobel-x | relu | pool:max,k=2,s=2", "none", "png"),
+                 ("conv:sobel-y,scale=-1 | abs", "none", "npy"),
+                 ("conv:gaussian,k=5,bias=-0.1 | leaky-relu:slope=0.2 | conv:laplacian | relu",
+                  "none", "npy"),
+                 ("pool:max,k=2,s=2 | conv:sobel-x,bias=-0 | relu", "none", "npy"),
+                 ("conv:sobel-x | relu", "full", "npy")]
+        self.check_same_outputs("--no-fuse", inputs, cases, "--report", "none",
+                                "--decode-in-process")
 
 
 class Errors(unittest.TestCase):
