@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -398,6 +399,101 @@ private:
     std::vector<Byte> m_level_b;
 };
 
+/// The rows each window of rows folds, for long windows (dilation 1): van Herk/Gil-Werman.
+/// Padded rows are cut into blocks of `kernel`; per block, prefix folds P and suffix folds S
+/// of its rows. A window starting at padded row p = b*k + j is P_b[k-1] when j = 0, else
+/// S_b[j] with P_(b+1)[j-1]: two rows for the row pooler to fold, whatever the kernel, each
+/// input row folded twice. Picking bytes is associative and commutative, so the grouping is
+/// free (the float pools keep the plain loop's order for NaN and -0; bytes have neither).
+template <bool IsMax>
+class BlockFolds {
+public:
+    BlockFolds(const ImageU8& in, const Axis& rows)
+        : m_in(in),
+          m_rows(rows),
+          m_bytes(in.row_bytes()),
+          m_block{Block(static_cast<std::size_t>(rows.kernel) * m_bytes),
+                  Block(static_cast<std::size_t>(rows.kernel) * m_bytes)} {}
+
+    /// Points taps[0..n) at the rows whose fold is output row `o`'s window; returns n (1 or 2).
+    int taps(int o, const Byte** taps) {
+        const int k = m_rows.kernel;
+        const int p = o * m_rows.stride;
+        const int b = p / k;
+        const int j = p % k;
+        const Block& first = load(b);
+        if (j == 0) {
+            taps[0] = first.prefix.data() + static_cast<std::size_t>(k - 1) * m_bytes;
+            return 1;
+        }
+        const Block& second = load(b + 1);
+        taps[0] = first.suffix.data() + static_cast<std::size_t>(j) * m_bytes;
+        taps[1] = second.prefix.data() + static_cast<std::size_t>(j - 1) * m_bytes;
+        return 2;
+    }
+
+private:
+    struct Block {
+        explicit Block(std::size_t size) : prefix(size), suffix(size) {}
+        int index = -1;
+        std::vector<Byte> prefix;
+        std::vector<Byte> suffix;
+    };
+
+    /// Block `b`'s folds, computed on first use (each window reads block b and b + 1, and b
+    /// only grows, so two buffers suffice).
+    const Block& load(int b) {
+        for (const Block& blk : m_block) {
+            if (blk.index == b) {
+                return blk;
+            }
+        }
+        Block& blk = m_block[static_cast<std::size_t>(b & 1)];
+        blk.index = b;
+        const int k = m_rows.kernel;
+        const auto row_at = [&](int j) -> const Byte* {
+            const int y = b * k + j - m_rows.pad_begin;
+            return y >= 0 && y < m_in.shape().height ? m_in.row(y).data() : nullptr;
+        };
+        const auto fold = [&](Byte* dst, const Byte* acc, const Byte* row) {
+            if (row == nullptr) {  // padding: the identity, which never wins
+                std::memmove(dst, acc, m_bytes);
+            } else {
+                pick_bytes<IsMax>(dst, acc, row, m_bytes);
+            }
+        };
+        const auto copy = [&](Byte* dst, const Byte* row) {
+            if (row == nullptr) {
+                std::memset(dst, kIdentity<IsMax>, m_bytes);
+            } else {
+                std::memcpy(dst, row, m_bytes);
+            }
+        };
+        Byte* pre = blk.prefix.data();
+        Byte* suf = blk.suffix.data();
+        copy(pre, row_at(0));
+        for (int j = 1; j < k; ++j) {
+            const auto at = static_cast<std::size_t>(j) * m_bytes;
+            fold(pre + at, pre + at - m_bytes, row_at(j));
+        }
+        const auto last = static_cast<std::size_t>(k - 1) * m_bytes;
+        copy(suf + last, row_at(k - 1));
+        for (int j = k - 2; j >= 0; --j) {
+            const auto at = static_cast<std::size_t>(j) * m_bytes;
+            fold(suf + at, suf + at + m_bytes, row_at(j));
+        }
+        return blk;
+    }
+
+    const ImageU8& m_in;
+    Axis m_rows;
+    std::size_t m_bytes;
+    std::array<Block, 2> m_block;
+};
+
+/// Windows of at least this many rows (dilation 1, overlapping) fold their rows by blocks.
+constexpr int kBlockFoldRows = 5;
+
 template <bool IsMax>
 ImageU8 pool_u8(const ImageU8& in, const Window& win) {
     const Shape& s = in.shape();
@@ -410,15 +506,27 @@ ImageU8 pool_u8(const ImageU8& in, const Window& win) {
                                   out.row_bytes();  // read and written per output row
     const std::size_t grain = std::max<std::size_t>(1, kMinBytesPerThread / row_bytes);
     const bool stream = out.data().size() >= kStreamBytes;
+    const bool by_blocks = win.rows.dilation == 1 && win.rows.kernel >= kBlockFoldRows &&
+                           win.rows.stride < win.rows.kernel;
     parallel_for(out_rows, grain, [&](std::size_t begin, std::size_t end) {
         RowPooler<IsMax> pooler(s, win.cols, out_shape.width, stream);
         std::vector<const Byte*> taps(static_cast<std::size_t>(win.rows.kernel));
+        std::optional<BlockFolds<IsMax>> blocks;
+        if (by_blocks) {
+            blocks.emplace(in, win.rows);
+        }
         for (std::size_t o = begin; o < end; ++o) {
-            const AxisTaps& t = rows.taps[o];
-            for (int k = 0; k < t.count; ++k) {
-                taps[static_cast<std::size_t>(k)] = in.row(t.first + k * rows.step).data();
+            int count = 0;
+            if (blocks) {
+                count = blocks->taps(static_cast<int>(o), taps.data());
+            } else {
+                const AxisTaps& t = rows.taps[o];
+                for (int k = 0; k < t.count; ++k) {
+                    taps[static_cast<std::size_t>(k)] = in.row(t.first + k * rows.step).data();
+                }
+                count = t.count;
             }
-            pooler.apply(taps.data(), t.count, out.row(static_cast<int>(o)).data());
+            pooler.apply(taps.data(), count, out.row(static_cast<int>(o)).data());
         }
 #if defined(__SSE2__)
         _mm_sfence();  // order this thread's non-temporal stores before the join
