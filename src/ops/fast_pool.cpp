@@ -63,6 +63,7 @@ public:
                             : std::numeric_limits<float>::infinity()) {
         const int span = axis.effective_kernel();
         // Inner windows: o*s - pad >= 0 and o*s - pad + span - 1 <= width - 1.
+        // NOLINTNEXTLINE(cppcoreguidelines-prefer-member-initializer): clamped with m_inner_end
         m_inner_begin = (axis.pad_begin + axis.stride - 1) / axis.stride;
         const int last_start = width - span + axis.pad_begin;
         m_inner_end = last_start < 0 ? 0 : std::min(out, last_start / axis.stride + 1);
@@ -83,8 +84,9 @@ public:
     /// Writes the window results of input row `row` to dst[0, out).
     void apply(const float* row, float* dst) {
         if (m_inner_end > m_inner_begin) {
-            inner(row + m_inner_begin * m_axis.stride - m_axis.pad_begin, dst + m_inner_begin,
-                  m_inner_end - m_inner_begin);
+            inner(
+                row + static_cast<std::ptrdiff_t>(m_inner_begin) * m_axis.stride - m_axis.pad_begin,
+                dst + m_inner_begin, m_inner_end - m_inner_begin);
         }
         edge(row, 0, m_inner_begin, dst);
         edge(row, m_inner_end, m_out, dst);
