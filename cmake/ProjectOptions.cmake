@@ -23,3 +23,18 @@ if(CONVPOOL_FUZZ)
   endif()
   target_compile_options(convpool_options INTERFACE -fsanitize=fuzzer-no-link)
 endif()
+
+# CONVPOOL_CLANG_TIDY: clang-tidy (the root .clang-tidy) runs beside the compiler on every source
+# of the targets given to convpool_clang_tidy(); any finding is an error. Not on third-party code
+# or the fuzz targets.
+if(CONVPOOL_CLANG_TIDY)
+  find_program(CONVPOOL_CLANG_TIDY_EXE NAMES clang-tidy-14 clang-tidy REQUIRED)
+  # GCC-only warning flags (-Wlogical-op...) are unknown to clang-tidy's clang.
+  set(CONVPOOL_CLANG_TIDY_COMMAND ${CONVPOOL_CLANG_TIDY_EXE} --quiet --warnings-as-errors=*
+      --extra-arg=-Wno-unknown-warning-option)
+endif()
+function(convpool_clang_tidy)
+  if(CONVPOOL_CLANG_TIDY)
+    set_target_properties(${ARGN} PROPERTIES CXX_CLANG_TIDY "${CONVPOOL_CLANG_TIDY_COMMAND}")
+  endif()
+endfunction()

@@ -5,7 +5,7 @@
 # UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh clang clang-format libclang-rt-14-dev parallel chromium
+scripts/install-deps.sh clang clang-format clang-tidy libclang-rt-14-dev parallel chromium
 echo "== format ==" >&2
 # .clang-format is the truth (clang-format 14); reformat with: clang-format -i <files>
 git ls-files 'include/*.hpp' 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' |

@@ -45,7 +45,7 @@ std::string cpu_model() {
 /// Reads `bytes` bytes at `src` by copying them, a cache-sized piece at a time, into a small
 /// buffer that stays in L1 (a streaming read that the compiler cannot drop).
 void stream_read(const unsigned char* src, std::size_t bytes) {
-    constexpr std::size_t kPiece = 16 * 1024;
+    constexpr std::size_t kPiece = std::size_t{16} * 1024;
     std::array<unsigned char, kPiece> sink{};
     for (std::size_t done = 0; done < bytes; done += kPiece) {
         std::memcpy(sink.data(), src + done, std::min(kPiece, bytes - done));
@@ -144,8 +144,8 @@ ImageU8 synthetic_image_u8(const Shape& shape, std::uint64_t seed) {
 }
 
 double streaming_copy_seconds(std::span<const std::byte> in, std::span<std::byte> out) {
-    const auto* src = reinterpret_cast<const unsigned char*>(in.data());  // NOLINT: bytes view
-    auto* dst = reinterpret_cast<unsigned char*>(out.data());             // NOLINT: bytes view
+    const auto* src = reinterpret_cast<const unsigned char*>(in.data());
+    auto* dst = reinterpret_cast<unsigned char*>(out.data());
     const std::size_t in_bytes = in.size_bytes();
     const std::size_t out_bytes = out.size_bytes();
     // Split both buffers into the same number of proportional pieces, one per thread; each

@@ -61,7 +61,8 @@ void segment(cv::Mat& m, cv::Point a, cv::Point b, const cv::Scalar& colour, boo
     }
     const double len = std::hypot(b.x - a.x, b.y - a.y);
     constexpr double kDash = 7.0;
-    for (double t = 0.0; t < len; t += 2 * kDash) {
+    for (int dash = 0; 2 * kDash * dash < len; ++dash) {
+        const double t = 2 * kDash * dash;
         const double t1 = std::min(len, t + kDash);
         const auto at = [&](double s) {
             return cv::Point(static_cast<int>(std::lround(a.x + (b.x - a.x) * s / len)),
@@ -97,7 +98,9 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
         }
     }
     std::vector<double> ticks;
-    for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+    const double first = std::ceil(lo / step - 1e-9) * step;
+    for (int i = 0; first + step * i <= hi + step * 1e-9; ++i) {
+        const double v = first + step * i;
         ticks.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
     }
     return ticks;
@@ -145,8 +148,9 @@ Picture render_line_chart(const LineChart& chart, int width, int height) {
     auto xticks = nice_ticks(xs.lo, xs.hi, 8);
     if (chart.x_integer && xticks.size() > 1 && xticks[1] - xticks[0] < 1.0) {
         xticks.clear();
-        for (double v = std::ceil(xs.lo); v <= xs.hi; v += 1.0) {
-            xticks.push_back(v);
+        const double first = std::ceil(xs.lo);
+        for (int i = 0; first + i <= xs.hi; ++i) {
+            xticks.push_back(first + i);
         }
     }
     const double ystep = yticks.size() > 1 ? yticks[1] - yticks[0] : 1.0;

@@ -124,8 +124,8 @@ std::string histogram_svg(const Histogram& h) {
             h.counts[i]);
     }
     // Axes and ticks.
-    svg += fmt::format("<path d=\"M{0} {1} V{2} H{3}\" stroke=\"#444\" fill=\"none\"/>", kLeft,
-                       kTop, kTop + ph, kLeft + pw);
+    svg += fmt::format(R"(<path d="M{0} {1} V{2} H{3}" stroke="#444" fill="none"/>)", kLeft, kTop,
+                       kTop + ph, kLeft + pw);
     for (int e = 0; e <= static_cast<int>(ymax); ++e) {
         const double y = y_of(std::pow(10.0, e) - (e == 0 ? 1.0 : 0.0));
         svg += fmt::format(
@@ -159,7 +159,7 @@ std::string histogram_svg(const Histogram& h) {
     return svg;
 }
 
-const char* kStatsHeader =
+const char* const kStatsHeader =
     "<th>min</th><th>max</th><th>mean</th><th>std</th><th>zero</th><th>neg</th>"
     "<th>entropy</th><th>p1</th><th>p50</th><th>p99</th><th>non-finite</th>";
 
@@ -174,14 +174,13 @@ std::string stats_cells(const ChannelStats& s) {
 
 /// input 3x512x512 -> conv 3x512x512 -> pool:max 3x256x256
 std::string flow_html(const ImageReport& img) {
-    std::string out = "<div class=\"flow\" aria-label=\"shapes through the pipeline\">";
+    std::string out = R"(<div class="flow" aria-label="shapes through the pipeline">)";
     for (const auto& st : img.stages) {
         if (st.index > 0) {
             out += "<span class=\"arrow\">&rarr;</span>";
         }
-        out +=
-            fmt::format("<span class=\"box\"><span class=\"op\">{}</span> <code>{}</code></span>",
-                        html_escape(st.op), html_escape(to_string(st.shape)));
+        out += fmt::format(R"(<span class="box"><span class="op">{}</span> <code>{}</code></span>)",
+                           html_escape(st.op), html_escape(to_string(st.shape)));
     }
     return out + "</div>";
 }
@@ -290,7 +289,7 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
         out += fmt::format("<p class=\"warning\">warning: {}</p>", html_escape(w));
     }
     for (const auto& url : sheet_urls(img, out_dir)) {
-        out += fmt::format("<a href=\"{0}\"><img class=\"sheet\" src=\"{0}\" alt=\"{1}\"{2}></a>",
+        out += fmt::format(R"(<a href="{0}"><img class="sheet" src="{0}" alt="{1}"{2}></a>)",
                            html_escape(url), html_escape("pictures of " + img.input),
                            lazy ? " loading=\"lazy\"" : "");
     }
@@ -311,7 +310,7 @@ std::string index_html(const RunReport& report, const std::string& out_dir) {
         const ImageReport& img = report.images[pos];
         const auto urls = sheet_urls(img, out_dir);
         std::string thumb = urls.empty() ? std::string()
-                                         : fmt::format("<img src=\"{}\" alt=\"\" loading=\"lazy\">",
+                                         : fmt::format(R"(<img src="{}" alt="" loading="lazy">)",
                                                        html_escape(urls.front()));
         if (thumb.empty()) {
             thumb =
@@ -319,7 +318,7 @@ std::string index_html(const RunReport& report, const std::string& out_dir) {
                 "src=\"data:image/gif;base64,R0lGODlhAQABAIAAAP///"
                 "wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==\">";
         }
-        out += fmt::format("<a href=\"#img{}\">{}<span class=\"name\">{}{}</span></a>", pos, thumb,
+        out += fmt::format(R"(<a href="#img{}">{}<span class="name">{}{}</span></a>)", pos, thumb,
                            html_escape(fs::path(img.input).filename().string()),
                            img.ok ? "" : " <span class=\"error\">failed</span>");
     }

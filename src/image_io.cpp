@@ -30,14 +30,14 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <string_view>
 #include <vector>
-
-extern char** environ;  // NOLINT: POSIX
 
 namespace convpool {
 namespace {
 
 /// Whether decoder libraries may print to stderr (libpng and libjpeg write there directly).
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): set once by the CLI
 std::atomic<bool> g_library_output{false};
 
 /// Points fd 2 at /dev/null for its lifetime unless library output is wanted.
@@ -49,6 +49,7 @@ public:
         }
         std::fflush(stderr);
         m_saved = ::dup(2);
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2) is variadic
         const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (m_saved >= 0 && null_fd >= 0) {
             ::dup2(null_fd, 2);
@@ -159,7 +160,7 @@ Tensor mat_to_tensor(const cv::Mat& mat) {
         const cv::Mat& p = planes[static_cast<std::size_t>(order[c])];
         auto dst = t.channel(static_cast<int>(c));
         for (int y = 0; y < mat.rows; ++y) {
-            const float* row = p.ptr<float>(y);
+            const auto* row = p.ptr<float>(y);
             std::copy(row, row + mat.cols, dst.begin() + static_cast<std::ptrdiff_t>(y) * mat.cols);
         }
     }
@@ -208,7 +209,8 @@ cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& hea
     cv::Mat mat;
     try {
         const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
-                          const_cast<unsigned char*>(bytes.data()));  // NOLINT: read only
+                          // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): read only
+                          const_cast<unsigned char*>(bytes.data()));
         const QuietStderr quiet;
         mat = cv::imdecode(
             buf, luminance_only(header, luminance) ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED);
@@ -230,7 +232,7 @@ struct ChildResult {
     int cols;
     int type;
     int luminance;  ///< set by the parent: decode a JPEG to its luminance only
-    char message[256];
+    std::array<char, 256> message;
 };
 constexpr std::size_t kChildHeader = 512;  // >= sizeof(ChildResult), keeps the pixels aligned
 constexpr unsigned kDecodeSeconds = 120;
@@ -396,8 +398,8 @@ public:
             throw InputError(ended(header));
         }
         if (result->status == 2) {
-            result->message[sizeof(result->message) - 1] = '\0';
-            throw InputError(result->message);
+            result->message.back() = '\0';
+            throw InputError(result->message.data());
         }
         if (result->status == 3) {
             throw InputError(fmt::format("{} data decodes to more pixels than its header says",
@@ -427,9 +429,10 @@ private:
         }
         std::string arg0 = "convpool";
         std::string arg1 = kDecodeChildArgument;
-        char* argv[] = {arg0.data(), arg1.data(), nullptr};
+        std::array<char*, 3> argv{arg0.data(), arg1.data(), nullptr};
         pid_t pid = -1;
-        const int spawned = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv, environ);
+        const int spawned =
+            ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
         ::close(pair[1]);
         if (spawned != 0) {
@@ -525,6 +528,7 @@ std::vector<unsigned char> read_image_file(const std::string& path, const LoadOp
         throw InputError(
             fmt::format("file is too large ({} bytes, at most {})", st.st_size, options.max_bytes));
     }
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2) is variadic
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         throw InputError(errno_text(errno));
@@ -655,6 +659,7 @@ std::string encode_image(const Tensor& t, ImageEncoding encoding) {
                     const float x = std::isfinite(v) ? (v - offset) / span : (v > 0 ? 1.0F : 0.0F);
                     const float level = std::clamp(x, 0.0F, 1.0F) * 255.0F;
                     px[i * channels + c] = static_cast<unsigned char>(
+                        // NOLINTNEXTLINE(bugprone-incorrect-roundings): level >= 0, vectorises
                         static_cast<int>(static_cast<double>(level) + 0.5));
                 }
             }
@@ -670,9 +675,9 @@ std::string encode_image(const Tensor& t, ImageEncoding encoding) {
 
 std::vector<unsigned char> read_stdin(std::size_t max_bytes) {
     std::vector<unsigned char> bytes;
-    unsigned char buf[65536];
+    std::array<unsigned char, 65536> buf{};
     for (;;) {
-        const ssize_t n = ::read(0, buf, sizeof(buf));
+        const ssize_t n = ::read(0, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -682,7 +687,7 @@ std::vector<unsigned char> read_stdin(std::size_t max_bytes) {
         if (n == 0) {
             break;
         }
-        bytes.insert(bytes.end(), buf, buf + n);
+        bytes.insert(bytes.end(), buf.data(), buf.data() + n);
         if (bytes.size() > max_bytes) {
             throw InputError(fmt::format("standard input is larger than {} bytes", max_bytes));
         }
@@ -790,7 +795,10 @@ int decode_child_main() noexcept {
             }
         } catch (const std::exception& e) {
             status = 2;
-            std::snprintf(result->message, sizeof(result->message), "%s", e.what());
+            const std::string_view what = e.what();
+            const std::size_t length = std::min(what.size(), result->message.size() - 1);
+            std::copy_n(what.data(), length, result->message.data());
+            result->message[length] = '\0';
         }
         ::alarm(0);
         result->status = status;

@@ -177,7 +177,7 @@ ImageHeader probe_pnm(Bytes b) {
     ImageHeader h{ImageFormat::pnm, 0, 0, false};
     // P1..P6: magic, then width and height as ASCII numbers, with '#' comments between tokens.
     std::size_t at = 2;
-    long long numbers[2] = {0, 0};
+    std::array<long long, 2> numbers{0, 0};
     for (long long& n : numbers) {
         while (at < b.size() && (std::isspace(b[at]) != 0 || b[at] == '#')) {
             if (b[at] == '#') {

@@ -82,7 +82,8 @@ Matrix named_kernel(std::string_view name, Size2 size, double sigma) {
         if (name == "box") {
             std::fill(m.values.begin(), m.values.end(), 1.0F / static_cast<float>(k.h * k.w));
         } else {
-            m.values[static_cast<std::size_t>((k.h / 2) * k.w + k.w / 2)] = 1.0F;
+            m.values[static_cast<std::size_t>(k.h / 2) * static_cast<std::size_t>(k.w) +
+                     static_cast<std::size_t>(k.w / 2)] = 1.0F;
         }
         return m;
     }

@@ -31,9 +31,9 @@ constexpr double kK2 = 0.03;
 const std::array<double, 2 * kSsimRadius + 1>& gaussian_taps() {
     static const std::array<double, 2 * kSsimRadius + 1> taps = [] {
         std::array<double, 2 * kSsimRadius + 1> t{};
-        for (int i = -kSsimRadius; i <= kSsimRadius; ++i) {
-            t[static_cast<std::size_t>(i + kSsimRadius)] =
-                std::exp(-static_cast<double>(i * i) / (2.0 * kSsimSigma * kSsimSigma));
+        for (std::size_t j = 0; j < t.size(); ++j) {
+            const int i = static_cast<int>(j) - kSsimRadius;
+            t[j] = std::exp(-static_cast<double>(i * i) / (2.0 * kSsimSigma * kSsimSigma));
         }
         return t;
     }();
@@ -51,7 +51,8 @@ std::vector<double> blur_axis(const std::vector<double>& v, std::size_t step, in
         double weight = 0.0;
         for (int d = std::max(-kSsimRadius, -pos); d <= std::min(kSsimRadius, count - 1 - pos);
              ++d) {
-            const double k = g[static_cast<std::size_t>(d + kSsimRadius)];
+            const int tap = d + kSsimRadius;  // 0..2r
+            const double k = g[static_cast<std::size_t>(tap)];
             sum += k * v[static_cast<std::size_t>(static_cast<std::ptrdiff_t>(i) +
                                                   d * static_cast<std::ptrdiff_t>(step))];
             weight += k;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -14,7 +15,7 @@
 namespace convpool {
 namespace {
 
-constexpr unsigned char kMagic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+constexpr std::array<unsigned char, 6> kMagic{0x93, 'N', 'U', 'M', 'P', 'Y'};
 
 /// Value of `key` in the header dict, as raw text up to the next top-level ',' or '}'.
 std::string dict_value(const std::string& header, const std::string& key) {
@@ -50,10 +51,10 @@ T read_value(const unsigned char* p, bool swap) {
     T v;
     std::memcpy(&v, p, sizeof(T));
     if (swap && sizeof(T) > 1) {
-        unsigned char b[sizeof(T)];
-        std::memcpy(b, &v, sizeof(T));
-        std::reverse(b, b + sizeof(T));
-        std::memcpy(&v, b, sizeof(T));
+        std::array<unsigned char, sizeof(T)> b{};
+        std::memcpy(b.data(), &v, sizeof(T));
+        std::reverse(b.begin(), b.end());
+        std::memcpy(&v, b.data(), sizeof(T));
     }
     return v;
 }
@@ -61,8 +62,7 @@ T read_value(const unsigned char* p, bool swap) {
 }  // namespace
 
 bool is_npy(std::span<const unsigned char> bytes) noexcept {
-    return bytes.size() >= sizeof(kMagic) &&
-           std::equal(std::begin(kMagic), std::end(kMagic), bytes.begin());
+    return bytes.size() >= kMagic.size() && std::equal(kMagic.begin(), kMagic.end(), bytes.begin());
 }
 
 Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
@@ -160,14 +160,15 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
     const auto dims_n = dims.size();
     // Linear index of element (c, y, x) in the file, for C or Fortran order.
     const auto file_index = [&](std::size_t ci, std::size_t y, std::size_t x) -> std::size_t {
-        std::size_t idx[3] = {y, x, ci};
+        std::array<std::size_t, 3> idx{y, x, ci};
         if (dims_n == 3 && chw) {
             idx[0] = ci;
             idx[1] = y;
             idx[2] = x;
         }
-        std::size_t ext[3] = {static_cast<std::size_t>(dims[0]), static_cast<std::size_t>(dims[1]),
-                              dims_n == 3 ? static_cast<std::size_t>(dims[2]) : 1};
+        const std::array<std::size_t, 3> ext{static_cast<std::size_t>(dims[0]),
+                                             static_cast<std::size_t>(dims[1]),
+                                             dims_n == 3 ? static_cast<std::size_t>(dims[2]) : 1};
         if (!fortran) {
             return (idx[0] * ext[1] + idx[1]) * ext[2] + idx[2];
         }

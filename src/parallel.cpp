@@ -20,8 +20,8 @@ int hardware_threads() noexcept {
 }
 
 /// The documented process-wide setting (see parallel.hpp); 0 until set_thread_count is called.
-std::atomic<int> g_threads{
-    0};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables): the one setting
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): the one setting
+std::atomic<int> g_threads{0};
 
 }  // namespace
 

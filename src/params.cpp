@@ -329,8 +329,10 @@ std::string format_value(const Params::Value& value) {
                     out += "; ";
                 }
                 for (int c = 0; c < m.cols; ++c) {
-                    out += fmt::format("{}{}", c != 0 ? " " : "",
-                                       m.values[static_cast<std::size_t>(r * m.cols + c)]);
+                    out += fmt::format(
+                        "{}{}", c != 0 ? " " : "",
+                        m.values[static_cast<std::size_t>(r) * static_cast<std::size_t>(m.cols) +
+                                 static_cast<std::size_t>(c)]);
                 }
             }
             return out + "]";
@@ -346,6 +348,7 @@ std::string format_value(const Params::Value& value) {
 Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::vector<Arg>& args)
     : m_op(std::move(op)), m_specs(specs) {
     std::vector<std::string> names;
+    names.reserve(specs.size());
     for (const auto& spec : specs) {
         names.push_back(spec.name);
     }

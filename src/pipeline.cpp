@@ -17,7 +17,7 @@
 namespace convpool {
 namespace {
 
-constexpr std::size_t kMaxPipelineBytes = 64 * 1024;
+constexpr std::size_t kMaxPipelineBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxStages = 256;
 
 std::string trimmed(std::string_view s) {

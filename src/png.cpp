@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 namespace convpool {
@@ -21,13 +22,14 @@ void put_u32(std::string& out, std::uint32_t v) {
 }
 
 /// Appends a chunk: length, type, data, CRC-32 of type and data.
-void put_chunk(std::string& out, const char (&type)[5], std::span<const std::uint8_t> data) {
+void put_chunk(std::string& out, std::string_view type, std::span<const std::uint8_t> data) {
     put_u32(out, static_cast<std::uint32_t>(data.size()));
     const std::size_t start = out.size();
-    out.append(type, 4);
-    out.append(reinterpret_cast<const char*>(data.data()), data.size());     // NOLINT: bytes
-    const auto* typed = reinterpret_cast<const Bytef*>(out.data() + start);  // NOLINT: bytes
-    put_u32(out, static_cast<std::uint32_t>(crc32(0, typed, static_cast<uInt>(4 + data.size()))));
+    out.append(type);
+    out.append(reinterpret_cast<const char*>(data.data()), data.size());
+    const auto* typed = reinterpret_cast<const Bytef*>(out.data() + start);
+    put_u32(out, static_cast<std::uint32_t>(
+                     crc32(0, typed, static_cast<uInt>(type.size() + data.size()))));
 }
 
 /// Filtered bytes per independently deflated piece. Fixed, so that the file's bytes do not
@@ -42,7 +44,8 @@ std::vector<std::uint8_t> deflate_piece(std::span<const std::uint8_t> in, int le
         throw std::runtime_error("PNG: cannot start deflate");
     }
     std::vector<std::uint8_t> out(deflateBound(&z, static_cast<uLong>(in.size())) + 16);
-    z.next_in = const_cast<Bytef*>(in.data());  // NOLINT: zlib's API is not const-correct
+    z.next_in = const_cast<Bytef*>(in.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast):
+                                                // zlib takes Bytef*, never writes it
     z.avail_in = static_cast<uInt>(in.size());
     z.next_out = out.data();
     z.avail_out = static_cast<uInt>(out.size());
@@ -120,8 +123,7 @@ std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int hei
     ihdr += static_cast<char>(kColourType[c - 1]);
     ihdr.append(3, '\0');  // deflate, adaptive filtering, no interlace
     put_chunk(out, "IHDR",
-              std::span(reinterpret_cast<const std::uint8_t*>(ihdr.data()),
-                        ihdr.size()));  // NOLINT: bytes
+              std::span(reinterpret_cast<const std::uint8_t*>(ihdr.data()), ihdr.size()));
     // IDAT chunks of at most 1 GiB (a chunk's length must stay below 2^31).
     constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
     for (std::size_t done = 0; done < z.size(); done += kMaxChunk) {

@@ -8,6 +8,7 @@ namespace convpool {
 
 namespace ops {
 // op_list.inc is written by CMake from CONVPOOL_OPS: one CONVPOOL_OP(stem) line per op.
+// NOLINTNEXTLINE(cppcoreguidelines-macro-usage): an X-macro over op_list.inc
 #define CONVPOOL_OP(stem) const OpInfo& stem##_info();
 #include "op_list.inc"
 #undef CONVPOOL_OP
@@ -15,6 +16,7 @@ namespace ops {
 
 const std::vector<const OpInfo*>& all_ops() {
     static const std::vector<const OpInfo*> ops{
+// NOLINTNEXTLINE(cppcoreguidelines-macro-usage): as above
 #define CONVPOOL_OP(stem) &ops::stem##_info(),
 #include "op_list.inc"
 #undef CONVPOOL_OP

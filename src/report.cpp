@@ -61,7 +61,7 @@ std::string human_bytes(std::size_t b) {
     if (b < 1024) {
         return fmt::format("{} B", b);
     }
-    if (b < 1024 * 1024) {
+    if (b < std::size_t{1024} * 1024) {
         return fmt::format("{:.1f} KiB", static_cast<double>(b) / 1024.0);
     }
     return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1024.0 * 1024.0));
@@ -136,6 +136,7 @@ std::vector<float> values_of_ranks(std::span<const float> values,
         std::size_t rank = 0;      // rank among the values with that prefix
     };
     std::vector<Target> targets;
+    targets.reserve(ranks.size());
     for (const std::size_t r : ranks) {
         targets.push_back({0, r});
     }
@@ -213,6 +214,7 @@ std::vector<float> values_of_ranks(std::span<const float> values,
         known += digits;
     }
     std::vector<float> out;
+    out.reserve(targets.size());
     for (const Target& t : targets) {
         out.push_back(key_value(t.prefix));
     }

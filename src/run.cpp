@@ -91,7 +91,7 @@ struct Stopped {};
 void write_output(const BatchContext& ctx, const fs::path& path, const std::string& bytes) {
     std::error_code ec;
     const fs::path canonical = fs::weakly_canonical(path, ec);
-    if (!ec && ctx.inputs.count(canonical) != 0) {
+    if (!ec && ctx.inputs.contains(canonical)) {
         throw OutputError(fmt::format("{}: refusing to overwrite an input", path.string()));
     }
     write_text(path, bytes);
@@ -134,8 +134,10 @@ std::string offset_histogram_note(const SwitchSummary& sum) {
     for (int y = 0; y < sum.window.h; ++y) {
         rows += y == 0 ? "" : " /";
         for (int x = 0; x < sum.window.w; ++x) {
-            rows += fmt::format(
-                " {}", sum.offset_histogram[static_cast<std::size_t>(y * sum.window.w + x)]);
+            rows +=
+                fmt::format(" {}", sum.offset_histogram[static_cast<std::size_t>(y) *
+                                                            static_cast<std::size_t>(sum.window.w) +
+                                                        static_cast<std::size_t>(x)]);
         }
     }
     return fmt::format("winning taps of the {}x{} window (rows top to bottom):{}", sum.window.h,
@@ -152,7 +154,7 @@ std::vector<std::pair<std::string, std::string>> switch_map_pngs(const Switches&
     for (const int o : sw.offset) {
         offsets.push_back(o < 0 ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(o));
     }
-    const Tensor switch_map(sw.output, std::move(offsets));
+    const Tensor switch_map(sw.output, offsets);
     const Tensor coverage(Shape{1, sw.input.height, sw.input.width},
                           std::vector<float>(sw.coverage.begin(), sw.coverage.end()));
     const auto png = [&title](const std::string& what, const Tensor& t) {
@@ -250,7 +252,7 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
             for (const auto& entry : fs::directory_iterator(dir, ec)) {
                 std::error_code cec;
                 if (is_convpool_output(entry.path().filename().string()) &&
-                    ctx.inputs.count(fs::weakly_canonical(entry.path(), cec)) == 0) {
+                    !ctx.inputs.contains(fs::weakly_canonical(entry.path(), cec))) {
                     fs::remove(entry.path(), ec);
                 }
             }
@@ -334,7 +336,7 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
     if (all) {
         // sheet.png is written last: its presence marks the image's outputs complete.
         write_output(ctx, dir / "sheet.png", encode_png(contact_sheet(sheet, render)));
-        img.files.push_back("sheet.png");
+        img.files.emplace_back("sheet.png");
     } else {
         const std::string bytes = encode_image(final_tensor, options.format);
         if (to_stdout) {
@@ -364,13 +366,11 @@ bool outputs_complete(const RunOptions& options, const std::string& input) {
 bool outputs_exist(const RunOptions& options, const std::string& input) {
     std::error_code ec;
     if (options.emit == Emit::all) {
-        for (const auto& entry :
-             fs::directory_iterator(fs::path(options.out_dir) / output_stem(input), ec)) {
-            if (is_convpool_output(entry.path().filename().string())) {
-                return true;
-            }
-        }
-        return false;
+        return std::ranges::any_of(
+            fs::directory_iterator(fs::path(options.out_dir) / output_stem(input), ec),
+            [](const fs::directory_entry& entry) {
+                return is_convpool_output(entry.path().filename().string());
+            });
     }
     return outputs_complete(options, input);
 }
@@ -500,6 +500,7 @@ std::vector<std::string> list_inputs(const RunOptions& options) {
     return inputs;
 }
 
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): one loop over inputs, jobs, outputs
 RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
                      const RunOptions& options, const RunEvents& events) {
     const auto all_inputs = list_inputs(options);

@@ -23,6 +23,7 @@ void* allocate_values(std::size_t bytes) {
         return ::operator new(bytes);
     }
     const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): no GSL; free_values() releases it
     void* p = std::aligned_alloc(kHugePage, rounded);
     if (p == nullptr) {
         throw std::bad_alloc();
@@ -37,7 +38,9 @@ void free_values(void* p, std::size_t bytes) noexcept {
     if (bytes < kHugeBlock) {
         ::operator delete(p);
     } else {
-        std::free(p);  // NOLINT(cppcoreguidelines-no-malloc): pairs with aligned_alloc
+        // Blocks this large come from std::aligned_alloc (allocate_values above).
+        // NOLINTNEXTLINE(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory): see above
+        std::free(p);
     }
 }
 

@@ -11,8 +11,10 @@
 namespace convpool {
 namespace {
 
+// NOLINTBEGIN(cppcoreguidelines-avoid-non-const-global-variables): set by the signal handler
 volatile std::sig_atomic_t g_interrupted = 0;
 std::atomic<bool> g_stdout_closed{false};
+// NOLINTEND(cppcoreguidelines-avoid-non-const-global-variables)
 
 extern "C" void on_stop_signal(int sig) {
     if (g_interrupted != 0) {

@@ -134,7 +134,7 @@ const std::array<Rgb, 256>& colormap_lut(ColorMap m) {
 /// 256-entry diverging table (blue - white - red, after ColorBrewer's RdBu), 128 = zero.
 const std::array<Rgb, 256>& diverging() {
     static const std::array<Rgb, 256> lut = [] {
-        constexpr std::array<std::array<double, 3>, 5> anchors{
+        constexpr std::array<std::array<double, 3>, 5> kAnchors{
             {{33, 102, 172}, {103, 169, 207}, {247, 247, 247}, {239, 138, 98}, {178, 24, 43}}};
         std::array<Rgb, 256> t{};
         for (int i = 0; i < 256; ++i) {
@@ -144,7 +144,7 @@ const std::array<Rgb, 256>& diverging() {
             Rgb c{};
             for (std::size_t j = 0; j < 3; ++j) {
                 c[j] = static_cast<std::uint8_t>(
-                    std::lround(anchors[k][j] + (anchors[k + 1][j] - anchors[k][j]) * f));
+                    std::lround(kAnchors[k][j] + (kAnchors[k + 1][j] - kAnchors[k][j]) * f));
             }
             t[static_cast<std::size_t>(i)] = c;
         }
@@ -244,10 +244,9 @@ Picture resize_smooth(const Picture& p, int w, int h) {
     Picture out{
         w, h,
         std::vector<std::uint8_t>(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3)};
-    const cv::Mat src(
-        p.height, p.width, CV_8UC3,
-        const_cast<std::uint8_t*>(
-            p.rgb.data()));  // NOLINT(cppcoreguidelines-pro-type-const-cast): read only
+    const cv::Mat src(p.height, p.width, CV_8UC3,
+                      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): read only
+                      const_cast<std::uint8_t*>(p.rgb.data()));
     cv::Mat dst(h, w, CV_8UC3, out.rgb.data());
     cv::resize(src, dst, dst.size(), 0, 0, w < p.width ? cv::INTER_AREA : cv::INTER_LINEAR);
     return out;
@@ -276,6 +275,7 @@ bool is_natural(const Tensor& t, PictureKind kind) {
 const std::vector<std::string>& colormap_names() {
     static const std::vector<std::string> names = [] {
         std::vector<std::string> v;
+        v.reserve(kColorMaps.size());
         for (const auto& m : kColorMaps) {
             v.emplace_back(m.name);
         }
@@ -376,7 +376,9 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
         const Range r = per_channel ? rule_range(plane, options.range_rule) : stage_range;
         for (int y = 0; y < th; ++y) {
             for (int x = 0; x < tw; ++x) {
-                const float v = plane[static_cast<std::size_t>((y / f) * s.width + x / f)];
+                const float v =
+                    plane[static_cast<std::size_t>(y / f) * static_cast<std::size_t>(s.width) +
+                          static_cast<std::size_t>(x / f)];
                 put(p, x0 + x, y0 + y, map_value(v, r, options));
             }
         }
@@ -561,7 +563,7 @@ Picture pool_grid_picture(const Tensor& t, PictureKind kind, const PoolGrid& gri
             }
         }
     }
-    const Tensor crop(Shape{channels, ch, cw}, std::move(values));
+    const Tensor crop(Shape{channels, ch, cw}, values);
     RenderOptions o = options;
     if (!natural) {
         // The colours of the stage picture, not of the corner alone.

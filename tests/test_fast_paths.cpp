@@ -12,8 +12,11 @@
 #include "convpool/tensor.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -46,6 +49,11 @@ public:
                                      static_cast<std::uint32_t>(hi - lo + 1));
     }
     bool chance(int percent) { return integer(0, 99) < percent; }
+    /// One of `choices`, each as likely, by one draw of integer(0, N - 1).
+    template <typename T, std::size_t N>
+    const T& pick(const std::array<T, N>& choices) {
+        return choices[static_cast<std::size_t>(integer(0, static_cast<int>(N) - 1))];
+    }
 
 private:
     std::mt19937 m_engine;
@@ -58,8 +66,8 @@ Tensor tricky_tensor(const Shape& shape, Random& rng, int special_percent) {
     for (float& v : t.data()) {
         v = static_cast<float>(rng.integer(-3, 3));
         if (rng.chance(special_percent)) {
-            const float specials[] = {0.0F, -0.0F, kInf, -kInf, nan, -nan};
-            v = specials[rng.integer(0, 5)];
+            const std::array specials{0.0F, -0.0F, kInf, -kInf, nan, -nan};
+            v = rng.pick(specials);
         }
     }
     return t;
@@ -80,8 +88,9 @@ bool same_sums(const Tensor& a, const Tensor& b) {
     for (std::size_t i = 0; i < a.data().size(); ++i) {
         const float x = a.data()[i];
         const float y = b.data()[i];
-        if (std::isnan(x) || std::isnan(y) ? !(std::isnan(x) && std::isnan(y))
-                                           : std::memcmp(&x, &y, sizeof x) != 0) {
+        if (std::isnan(x) || std::isnan(y)
+                ? !(std::isnan(x) && std::isnan(y))
+                : std::bit_cast<std::uint32_t>(x) != std::bit_cast<std::uint32_t>(y)) {
             return false;
         }
     }
@@ -117,7 +126,7 @@ Axis random_axis(Random& rng, int in, int max_kernel) {
 std::string describe(const Axis& a) {
     return "k=" + std::to_string(a.kernel) + " s=" + std::to_string(a.stride) +
            " pad=" + std::to_string(a.pad_begin) + "+" + std::to_string(a.pad_end) +
-           " dilation=" + std::to_string(a.dilation) + " ceil=" + std::to_string(int{a.ceil});
+           " dilation=" + std::to_string(a.dilation) + " ceil=" + std::to_string(a.ceil ? 1 : 0);
 }
 
 /// `2x5x7, rows k=3 s=1 ..., columns k=2 ...`: the shape and window of a case.
@@ -127,10 +136,10 @@ std::string describe(const Shape& s, const Window& w) {
 }
 
 /// Windows of the thread-count tests: 2x2/2, 3x3/1 pad 1, and 9x9 with strides 1 and 2.
-const Window kThreadTestWindows[] = {
-    {Axis{2, 2, 0, 0, 1, false}, Axis{2, 2, 0, 0, 1, false}},
-    {Axis{3, 1, 1, 1, 1, false}, Axis{3, 1, 1, 1, 1, false}},
-    {Axis{9, 1, 4, 4, 1, true}, Axis{9, 2, 4, 4, 1, true}},
+const std::array kThreadTestWindows{
+    Window{Axis{2, 2, 0, 0, 1, false}, Axis{2, 2, 0, 0, 1, false}},
+    Window{Axis{3, 1, 1, 1, 1, false}, Axis{3, 1, 1, 1, 1, false}},
+    Window{Axis{9, 1, 4, 4, 1, true}, Axis{9, 2, 4, 4, 1, true}},
 };
 
 /// The plain loops: reduce_windows with the reducers of pool_common.
@@ -183,11 +192,11 @@ TEST_CASE("fast max, min and avg pooling equal the plain loops bit for bit on ra
 TEST_CASE("fast pooling: every odd size 1..37 with 2x2/2, 3x3/1 pad 1 and 15x15/1 pad 7") {
     using convpool::ops::Extremum;
     Random rng(7);
-    const Axis shapes[][1] = {{{2, 2, 0, 0, 1, false}},
-                              {{3, 1, 1, 1, 1, false}},
-                              {{15, 1, 7, 7, 1, false}},
-                              {{2, 2, 0, 0, 1, true}},
-                              {{2, 2, 1, 1, 1, true}}};
+    const auto shapes = std::to_array<std::array<Axis, 1>>({{{{2, 2, 0, 0, 1, false}}},
+                                                            {{{3, 1, 1, 1, 1, false}}},
+                                                            {{{15, 1, 7, 7, 1, false}}},
+                                                            {{{2, 2, 0, 0, 1, true}}},
+                                                            {{{2, 2, 1, 1, 1, true}}}});
     for (int h = 1; h <= 37; h += 2) {
         for (int wd = 1; wd <= 37; wd += 3) {
             const Tensor in = tricky_tensor({1, h, wd}, rng, 10);
@@ -379,9 +388,9 @@ void check_u8_pools(const ImageU8& in, const Window& w) {
 TEST_CASE("8-bit max and min pooling: hand-checked 2x2/2 on a 3-channel 2x4 image") {
     // Pixels (R, G, B), row by row; output pixel 0 reads columns 0-1, pixel 1 columns 2-3.
     ImageU8 in(Shape{3, 2, 4});
-    const std::uint8_t values[] = {1,  200, 3,  4,  5,  6,   70, 8,  9, 10, 11, 12,  //
-                                   13, 14,  15, 16, 17, 255, 19, 20, 0, 22, 23, 24};
-    std::copy(std::begin(values), std::end(values), in.data().begin());
+    const std::array<std::uint8_t, 24> values{1,  200, 3,  4,  5,  6,   70, 8,  9, 10, 11, 12,  //
+                                              13, 14,  15, 16, 17, 255, 19, 20, 0, 22, 23, 24};
+    std::copy(values.begin(), values.end(), in.data().begin());
     const Window w{Axis{2, 2, 0, 0, 1, false}, Axis{2, 2, 0, 0, 1, false}};
     const ImageU8 mx = convpool::ops::extremum_pool_u8(in, w, Extremum::max);
     const ImageU8 mn = convpool::ops::extremum_pool_u8(in, w, Extremum::min);
@@ -428,8 +437,12 @@ TEST_CASE("8-bit max and min pooling equal the plain loop and the float pools on
 
 TEST_CASE("8-bit pooling: widths 1..130 and 1-6 channels with 2x2/2, 3x3/1 pad 1, 3x3/2 pad 1") {
     Random rng(8);
-    const Axis axes[] = {{2, 2, 0, 0, 1, false}, {2, 2, 0, 0, 1, true},  {3, 1, 1, 1, 1, false},
-                         {3, 2, 1, 1, 1, true},  {2, 2, 0, 0, 2, false}, {1, 2, 0, 0, 1, false}};
+    const auto axes = std::to_array<Axis>({{2, 2, 0, 0, 1, false},
+                                           {2, 2, 0, 0, 1, true},
+                                           {3, 1, 1, 1, 1, false},
+                                           {3, 2, 1, 1, 1, true},
+                                           {2, 2, 0, 0, 2, false},
+                                           {1, 2, 0, 0, 1, false}});
     for (int channels = 1; channels <= 6; ++channels) {
         for (int wd = 1; wd <= 130; wd += (wd < 60 ? 1 : 7)) {
             const int h = 1 + (wd * 7 + channels) % 6;
@@ -533,7 +546,7 @@ TEST_CASE(
     "fast correlation equals the plain loop bit for bit over kernels, pads, borders, strides and "
     "dilations") {
     Random rng(31337);
-    const char* borders[] = {"zero", "reflect", "reflect101", "replicate", "wrap"};
+    const std::array<const char*, 5> borders{"zero", "reflect", "reflect101", "replicate", "wrap"};
     int checked = 0;
     for (int i = 0; i < 900; ++i) {
         const int h = rng.integer(1, 37);
@@ -548,11 +561,11 @@ TEST_CASE(
         }
         const std::string pad =
             rng.chance(50) ? std::string("same") : std::to_string(rng.integer(0, 3));
-        const std::string border = borders[rng.integer(0, 4)];
+        const std::string border = rng.pick(borders);
         const std::string scale = rng.chance(30) ? "0.37" : "1";
         // A bias of -0 keeps the 0 + first product that the SIMD builds otherwise drop.
-        const char* biases[] = {"0", "0", "-1.5", "-0"};
-        const std::string bias = biases[rng.integer(0, 3)];
+        const std::array<const char*, 4> biases{"0", "0", "-1.5", "-0"};
+        const std::string bias = rng.pick(biases);
         // Strides and dilations, the same or not along both axes.
         const auto step = [&](int percent) {
             return rng.chance(percent)
@@ -696,10 +709,10 @@ TEST_CASE("every SIMD build of the banded 3x3 kernel equals the portable build")
             // not, starting anywhere in a cache line.
             const int pitch = n + 16 + (rng.chance(60) ? (16 - n % 16) % 16 : rng.integer(1, 15));
             const int offset = rng.integer(0, 15);
-            const float scales[] = {1.0F, 0.37F, -2.0F, 0.0F};
-            const float biases[] = {0.0F, -0.0F, -1.5F, 3.0F};
-            const float scale = scales[rng.integer(0, 3)];
-            const float bias = biases[rng.integer(0, 3)];
+            const std::array scales{1.0F, 0.37F, -2.0F, 0.0F};
+            const std::array biases{0.0F, -0.0F, -1.5F, 3.0F};
+            const float scale = rng.pick(scales);
+            const float bias = rng.pick(biases);
             const std::vector<float> w = random_kernel_3x3(rng);
             // Rows of small integers with some -0, +-inf and NaN; sometimes all -0, whose
             // products sum to +0 in the plain loop (0 + -0).
@@ -720,14 +733,16 @@ TEST_CASE("every SIMD build of the banded 3x3 kernel equals the portable build")
             // Room for the 64-byte alignment, the offset, the rows, and a margin after them,
             // filled with a value no output can take.
             constexpr float kUnwritten = 1e30F;
-            const auto size = static_cast<std::size_t>(16 + offset + count * pitch + 16);
+            const auto size = static_cast<std::size_t>(16 + offset + 16) +
+                              static_cast<std::size_t>(count) * static_cast<std::size_t>(pitch);
             std::vector<float> fast(size, kUnwritten);
             std::vector<float> portable(size, kUnwritten);
             const auto rows_of = [&](std::vector<float>& v) {
                 // 64-byte aligned start, then `offset` floats in.
-                const auto misaligned = reinterpret_cast<std::uintptr_t>(v.data()) % 64;  // NOLINT
+                const auto misaligned = reinterpret_cast<std::uintptr_t>(v.data()) % 64;
                 float* first = v.data() + (64 - misaligned) % 64 / sizeof(float) + offset;
                 std::vector<float*> out;
+                out.reserve(static_cast<std::size_t>(count));
                 for (int r = 0; r < count; ++r) {
                     out.push_back(first + static_cast<std::ptrdiff_t>(r) * pitch);
                 }
@@ -778,20 +793,21 @@ TEST_CASE("fast correlation: the plain loop's -0 handling (0 + -0 = +0) survives
 TEST_CASE(
     "fast correlation through conv: several channels, one row, narrow and wide images, strides") {
     Random rng(777);
-    const char* borders[] = {"zero", "reflect", "reflect101", "replicate", "wrap"};
-    const char* kernels[] = {"sobel-x", "kernel=[0.1 0.2 0.3; 0.4 0.5 0.6; 0.7 0.8 0.9]",
-                             "gaussian,k=5", "kernel=[1 -2 1]"};
+    const std::array<const char*, 5> borders{"zero", "reflect", "reflect101", "replicate", "wrap"};
+    const std::array<const char*, 4> kernels{"sobel-x",
+                                             "kernel=[0.1 0.2 0.3; 0.4 0.5 0.6; 0.7 0.8 0.9]",
+                                             "gaussian,k=5", "kernel=[1 -2 1]"};
     for (int i = 0; i < 150; ++i) {
         const int channels = rng.integer(1, 4);
         const int h = rng.chance(20) ? 1 : rng.integer(1, 20);
         const int w = rng.chance(30) ? rng.integer(1, 15) : rng.integer(16, 80);
-        const std::string border = borders[rng.integer(0, 4)];
-        const std::string filter = kernels[rng.integer(0, 3)];
-        const char* strides[] = {"1", "1", "2", "1x3"};
-        const std::string stride = strides[rng.integer(0, 3)];
+        const std::string border = rng.pick(borders);
+        const std::string filter = rng.pick(kernels);
+        const std::array<const char*, 4> strides{"1", "1", "2", "1x3"};
+        const std::string stride = rng.pick(strides);
         const std::string dilation = rng.chance(20) ? "2" : "1";
-        const std::string text =
-            "conv:" + filter + ",border=" + border + ",stride=" + stride + ",dilation=" + dilation;
+        const std::string text = fmt::format("conv:{},border={},stride={},dilation={}", filter,
+                                             border, stride, dilation);
         CAPTURE(channels);
         CAPTURE(h);
         CAPTURE(w);

@@ -10,8 +10,8 @@
 namespace test {
 
 /// A C×H×W tensor from values listed channel by channel, row by row.
-inline convpool::Tensor tensor(int c, int h, int w, std::vector<float> values) {
-    return convpool::Tensor(convpool::Shape{c, h, w}, std::move(values));
+inline convpool::Tensor tensor(int c, int h, int w, const std::vector<float>& values) {
+    return convpool::Tensor(convpool::Shape{c, h, w}, values);
 }
 
 /// 1x4x4 holding 1..16 row by row: 2x2 max pooling gives 6 8 14 16.

@@ -75,7 +75,7 @@ TEST_CASE("parse_colormap: OpenCV's names and gray; an unknown name lists the va
 }
 
 TEST_CASE("render_tensor: columns set the grid; global scale colours every map over one range") {
-    std::vector<float> v(4 * 10 * 10, 0.5F);
+    std::vector<float> v(std::size_t{4} * 10 * 10, 0.5F);
     const convpool::Tensor t(convpool::Shape{4, 10, 10}, v);
     convpool::RenderOptions one_row;
     one_row.columns = 4;

@@ -51,6 +51,7 @@ TEST_CASE("ssim: 1 for identical maps, any size") {
     const auto small = tensor(1, 1, 1, {0.3F});
     CHECK(convpool::ssim(small, small) == doctest::Approx(1.0));
     std::vector<float> v;
+    v.reserve(std::size_t{2} * 20 * 17);
     for (int i = 0; i < 2 * 20 * 17; ++i) {
         v.push_back(static_cast<float>((i * 37) % 11) / 10.0F);
     }

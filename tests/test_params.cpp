@@ -12,9 +12,9 @@ using convpool::Params;
 using convpool::UsageError;
 
 namespace {
-Params pool_params(std::vector<Arg> args) {
+Params pool_params(const std::vector<Arg>& args) {
     const auto& info = convpool::find_op("pool:avg");
-    return Params(info.name, info.params, args);
+    return {info.name, info.params, args};
 }
 }  // namespace
 

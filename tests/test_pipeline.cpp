@@ -85,7 +85,7 @@ TEST_CASE("pipeline: unknown ops and modes are rejected with the closest name") 
         "avg, min, lp, global-max, global-avg, adaptive-max, adaptive-avg, stochastic, fractional",
         UsageError);
     try {
-        Pipeline("conb:sobel-x");
+        [[maybe_unused]] const Pipeline pipeline("conb:sobel-x");
         FAIL("no error");
     } catch (const UsageError& e) {
         const std::string what = e.what();

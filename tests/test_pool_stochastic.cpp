@@ -54,7 +54,9 @@ TEST_CASE("pool:stochastic test phase equals the reference exactly over random w
                 std::vector<float> window;
                 for (int y = oy * k; y < oy * k + k; ++y) {
                     for (int x = ox * k; x < ox * k + k; ++x) {
-                        window.push_back(v[static_cast<std::size_t>(y * n + x)]);
+                        window.push_back(
+                            v[static_cast<std::size_t>(y) * static_cast<std::size_t>(n) +
+                              static_cast<std::size_t>(x)]);
                     }
                 }
                 CHECK(out.at(0, oy, ox) == ref::stochastic_expectation(window));
@@ -93,6 +95,7 @@ TEST_CASE("pool:stochastic train phase picks cells with probability a_i / sum(a)
     }
 }
 
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): one sweep, a loop per parameter
 TEST_CASE("pool:stochastic: every train output is a value of its window, test lies within it") {
     // Sweep of sizes, kernels, strides, padding and ceil mode; windows from the naive reference.
     std::mt19937 gen(11);  // test data only
@@ -166,7 +169,7 @@ TEST_CASE("pool:stochastic zero cells are never picked; an all-zero window gives
 }
 
 TEST_CASE("pool:stochastic: same seed, same output; another seed, another output") {
-    std::vector<float> v(64 * 64);
+    std::vector<float> v(std::size_t{64} * 64);
     for (std::size_t i = 0; i < v.size(); ++i) {
         v[i] = static_cast<float>((i * 7919) % 97) / 97.0F;
     }

@@ -107,6 +107,7 @@ TEST_CASE("probe: zero noise gives infinite PSNR and SSIM 1, reported as such") 
 
 TEST_CASE("probe: a 1x1 pool with stride 1 loses no information") {
     std::vector<float> v;
+    v.reserve(std::size_t{2} * 9 * 10);
     for (int i = 0; i < 2 * 9 * 10; ++i) {
         v.push_back(static_cast<float>((i * 29) % 17) / 16.0F);
     }
@@ -223,7 +224,7 @@ TEST_CASE("noise: seeded, Box-Muller normals with mean 0 and the asked sigma") {
 }
 
 TEST_CASE("noise: salt and pepper sets about the asked share to the extremes") {
-    std::vector<float> v(100 * 100, 0.5F);
+    std::vector<float> v(std::size_t{100} * 100, 0.5F);
     v[0] = 0.0F;
     v[1] = 1.0F;
     const auto in = tensor(1, 100, 100, v);
@@ -255,6 +256,7 @@ TEST_CASE("crop and upsample_nearest: hand-checked") {
 
 TEST_CASE("compare: one sheet and one report row per mode") {
     std::vector<float> v;
+    v.reserve(std::size_t{24} * 30);
     for (int i = 0; i < 24 * 30; ++i) {
         v.push_back(static_cast<float>((i * 13) % 31) / 30.0F);
     }

@@ -95,7 +95,7 @@ bool close(float expected, float got, double tolerance, double slack) {
     if (tolerance <= 0.0 || std::isinf(expected) || std::isinf(got)) {
         return false;
     }
-    const double e = static_cast<double>(expected);
+    const auto e = static_cast<double>(expected);
     return std::fabs(e - static_cast<double>(got)) <= tolerance * (1.0 + std::fabs(e)) + slack;
 }
 
@@ -448,7 +448,7 @@ TEST_CASE(
             empty_windows += v == 0.0F ? 1 : 0;
         }
     }
-    const auto covered = [&seen](std::size_t d, std::vector<int> values) {
+    const auto covered = [&seen](std::size_t d, const std::vector<int>& values) {
         for (const int v : values) {
             CAPTURE(d);
             CAPTURE(v);
@@ -665,6 +665,7 @@ TEST_CASE("pool:global-max and pool:global-avg match the naive reference (adapti
 // =============================================================================================
 // Convolution against the reference
 
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): one sweep, a loop per parameter
 TEST_CASE(
     "conv matches the naive reference over kernels 1x1..5x5, strides, dilation, every "
     "border mode, explicit/same/valid padding, scale and bias") {
@@ -883,7 +884,7 @@ TEST_CASE(
         CAPTURE(pc.height);
         CAPTURE(pc.width);
         const convpool::Tensor mx = convpool::Pipeline("pool:max," + window).run(input, {});
-        const double cells = static_cast<double>(pc.kh * pc.kw);  // >= cells read
+        const auto cells = static_cast<double>(pc.kh * pc.kw);  // >= cells read
         std::vector<float> previous;
         for (const double p : norms) {
             CAPTURE(p);
@@ -992,6 +993,7 @@ TEST_CASE("property: describe() of every stage parses back to a pipeline with id
         "conv:sobel-x | relu | pool:max,k=2",
         "conv:gaussian,k=5,sigma=1.5,stride=2,border=replicate",
         "conv:box,k=3x5,pad=valid",
+        // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one pipeline over two lines
         "conv:kernel=[1 0 -1; 2 0 -2],stride=2x1,pad=2x1,dilation=2,border=wrap,scale=0.5,"
         "bias=-0.25",
         "conv:kernel=[0.125 -0.375 0.5],pad=same,border=zero,scale=-2,bias=0.75",

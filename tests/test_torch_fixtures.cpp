@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <fstream>
@@ -40,8 +41,8 @@ struct TorchCase {
 enum class Compare { exact, close };
 
 /// Families the test cases below check; a case of any other family is a fixture error.
-constexpr std::string_view kFamilies[] = {"max",          "min",          "avg", "lp",
-                                          "adaptive-max", "adaptive-avg", "conv"};
+constexpr std::array<std::string_view, 7> kFamilies{"max",          "min",          "avg", "lp",
+                                                    "adaptive-max", "adaptive-avg", "conv"};
 
 float to_float(const json& value, const std::string& where) {
     if (value.is_number()) {
@@ -131,15 +132,15 @@ bool agree(float got, float want, Compare mode) {
     if (mode == Compare::exact || std::isinf(want) || std::isinf(got)) {
         return got == want;
     }
-    const double g = static_cast<double>(got);
-    const double w = static_cast<double>(want);
+    const auto g = static_cast<double>(got);
+    const auto w = static_cast<double>(want);
     return std::fabs(g - w) <= 1e-5 + 1e-5 * std::fabs(w);
 }
 
 /// "c,y,x: got G, torch W" for value `i` of a tensor of shape `s`.
 std::string describe_value(std::size_t i, const convpool::Shape& s, float got, float want) {
     const std::size_t plane = s.plane();
-    const std::size_t width = static_cast<std::size_t>(s.width);
+    const auto width = static_cast<std::size_t>(s.width);
     std::ostringstream out;
     out.precision(9);
     out << "at c=" << i / plane << " y=" << (i % plane) / width << " x=" << i % width

@@ -61,7 +61,7 @@ TEST_CASE("pool:max,switches and unpool match torch max_pool2d(return_indices) a
 }
 
 TEST_CASE("unpool agrees with the naive reference after fractional pooling with switches") {
-    std::vector<float> v(2 * 9 * 11);
+    std::vector<float> v(std::size_t{2} * 9 * 11);
     for (std::size_t i = 0; i < v.size(); ++i) {
         v[i] = static_cast<float>((i * 53) % 97);
     }

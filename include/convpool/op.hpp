@@ -61,6 +61,7 @@ public:
     /// The same result as apply(in), for a caller that no longer needs `in`: a stage whose
     /// output has the input's shape may write it in place (elementwise stages) or pass the
     /// input on (gray of one channel), saving an allocation and a pass over memory.
+    // NOLINTNEXTLINE(performance-unnecessary-value-param): by value, for overrides to reuse it
     [[nodiscard]] virtual Tensor apply_owned(Tensor in) const { return apply(in); }
     /// Facts worth telling about this stage on this input (ceil rule, uncovered borders).
     [[nodiscard]] virtual std::vector<std::string> notes(const Shape& /*in*/) const { return {}; }

@@ -5,6 +5,7 @@
 
 #include "convpool/op.hpp"
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,7 +38,7 @@ struct StageText {
 enum class Semantics { torch, tf, caffe };
 
 /// Every semantics, in `--semantics` order.
-inline constexpr Semantics kAllSemantics[] = {Semantics::torch, Semantics::tf, Semantics::caffe};
+inline constexpr std::array kAllSemantics{Semantics::torch, Semantics::tf, Semantics::caffe};
 
 /// `torch`, `tf` or `caffe`.
 [[nodiscard]] const char* semantics_name(Semantics s) noexcept;

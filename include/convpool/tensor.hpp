@@ -48,10 +48,12 @@ inline constexpr std::size_t kHugeBlock = std::size_t{8} << 20;
 /// (detail::allocate_values).
 template <typename T>
 struct DefaultInitAllocator : std::allocator<T> {
+    // NOLINTBEGIN(readability-identifier-naming): names the allocator requirements fix
     template <typename U>
     struct rebind {
         using other = DefaultInitAllocator<U>;
     };
+    // NOLINTEND(readability-identifier-naming)
     using std::allocator<T>::allocator;
     [[nodiscard]] T* allocate(std::size_t n) {
         return static_cast<T*>(detail::allocate_values(n * sizeof(T)));
@@ -70,6 +72,7 @@ struct DefaultInitAllocator : std::allocator<T> {
 /// Tag of the constructor that leaves values uninitialised.
 struct Uninitialized {};
 /// Tensor(shape, uninitialized): every value is written by the caller before it is read.
+// NOLINTNEXTLINE(readability-identifier-naming): a tag object, named like std::in_place
 inline constexpr Uninitialized uninitialized{};
 
 /// Owning C×H×W float32 tensor. A value type: cheap to move, copied on purpose.

@@ -432,9 +432,9 @@ convpool::Shard parse_shard(const std::string& text) {
     return {static_cast<int>(k), static_cast<int>(n)};
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+/// The whole command line: parses it and runs the subcommand. main() adds the last guard.
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): one flat block per subcommand
+int run_cli(int argc, char** argv) {
     if (argc == 2 && std::string_view(argv[1]) == convpool::kDecodeChildArgument) {
         return convpool::decode_child_main();
     }
@@ -824,6 +824,18 @@ int main(int argc, char** argv) {
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
         fmt::print(stderr, "convpool: internal error: {}\n", e.what());
+        return 1;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run_cli(argc, argv);
+    } catch (...) {
+        // Setting up the command line, or printing an error, failed (out of memory).
+        std::fputs("convpool: internal error\n", stderr);
         return 1;
     }
 }

@@ -213,7 +213,9 @@ void ConvSettings::correlate_plain(std::span<const float> plane, int h, int w, c
             const int py = oy * win.rows.stride + ky * win.rows.dilation;
             const float* src = padded.data() + static_cast<std::ptrdiff_t>(py) * pw;
             for (int kx = 0; kx < kernel.cols; ++kx) {
-                const float wgt = kernel.values[static_cast<std::size_t>(ky * kernel.cols + kx)];
+                const float wgt = kernel.values[static_cast<std::size_t>(ky) *
+                                                    static_cast<std::size_t>(kernel.cols) +
+                                                static_cast<std::size_t>(kx)];
                 const float* s = src + static_cast<std::ptrdiff_t>(kx) * win.cols.dilation;
                 const int step = win.cols.stride;
                 for (int ox = 0; ox < o.w; ++ox) {

@@ -43,7 +43,7 @@ public:
           m_storage(m_pitch * static_cast<std::size_t>(slots) + kPageFloats + kLineFloats),
           m_held(static_cast<std::size_t>(slots), -1) {
         const auto address = [](const float* p) {
-            return reinterpret_cast<std::uintptr_t>(p);  // NOLINT: an address, not a value
+            return reinterpret_cast<std::uintptr_t>(p);  // an address, not a value
         };
         const std::uintptr_t page = kPageFloats * sizeof(float);
         const std::uintptr_t want = (address(output) + page / 2) % page / 64 * 64;

@@ -29,6 +29,8 @@
 #endif
 
 namespace convpool::ops::kernels {
+// NOLINTBEGIN(bugprone-implicit-widening-of-multiplication-result): offsets within one row or
+// plane, products of int extents that fit in int; int indexes keep these loops vectorised.
 namespace {
 
 template <Pick P>
@@ -269,7 +271,7 @@ void store_row(float* dst, const float* src, int n, bool stream) {
 #if defined(__SSE2__)
     if (stream) {
         int i = 0;
-        for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) {  // NOLINT
+        for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) {
             dst[i] = src[i];
         }
         for (; i + 4 <= n; i += 4) {
@@ -315,7 +317,7 @@ void pick_rows_stream(float* dst, const float* const* rows, int count, int n) {
         dst[at] = v;
     };
     int i = 0;
-    for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) {  // NOLINT
+    for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) {
         scalar(i);
     }
     for (; i + 8 <= n; i += 8) {
@@ -389,8 +391,10 @@ CONVPOOL_KERNEL void correlate_row_3x3(const float* const* rows, const float* w,
     const float* __restrict r1 = rows[1];
     const float* __restrict r2 = rows[2];
     float* __restrict dst = out;
-    const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];  // NOLINT: one per tap
-    const float w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];             // NOLINT: one per tap
+    // NOLINTBEGIN(readability-isolate-declaration): one register per tap, nine in two lines
+    const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];
+    const float w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
+    // NOLINTEND(readability-isolate-declaration)
     for (int x = 0; x < n; ++x) {
         float acc = 0.0F;
         acc += w0 * r0[x];
@@ -501,7 +505,7 @@ VectorSpan vector_span(float* const* out, int count, int n, int width, bool stre
     constexpr std::uintptr_t kLine = 64;
     constexpr int kLineFloats = static_cast<int>(kLine / sizeof(float));
     const auto misalignment = [](const float* p) {
-        return reinterpret_cast<std::uintptr_t>(p) % kLine;  // NOLINT: an address, not a value
+        return reinterpret_cast<std::uintptr_t>(p) % kLine;  // an address, not a value
     };
     const std::uintptr_t first = misalignment(out[0]);
     bool alike = first % sizeof(float) == 0;
@@ -619,4 +623,5 @@ void correlate_rows_3x3(const float* const* in, int count, const float* w, int n
     correlate_rows_3x3_portable(in, count, w, n, scale, bias, out, activation);
 }
 
+// NOLINTEND(bugprone-implicit-widening-of-multiplication-result)
 }  // namespace convpool::ops::kernels

@@ -65,6 +65,7 @@ public:
                             : std::numeric_limits<float>::infinity()) {
         const int span = axis.effective_kernel();
         // Inner windows: o*s - pad >= 0 and o*s - pad + span - 1 <= width - 1.
+        // NOLINTNEXTLINE(cppcoreguidelines-prefer-member-initializer): clamped with m_inner_end
         m_inner_begin = (axis.pad_begin + axis.stride - 1) / axis.stride;
         const int last_start = width - span + axis.pad_begin;
         m_inner_end = last_start < 0 ? 0 : std::min(out, last_start / axis.stride + 1);
@@ -88,8 +89,9 @@ public:
         const bool nan = kernels::has_nan(row, m_width);
         const Pick rule = pick_of(m_is_max, !nan);
         if (m_inner_end > m_inner_begin) {
-            inner(row + m_inner_begin * m_axis.stride - m_axis.pad_begin, dst + m_inner_begin,
-                  m_inner_end - m_inner_begin, rule);
+            inner(
+                row + static_cast<std::ptrdiff_t>(m_inner_begin) * m_axis.stride - m_axis.pad_begin,
+                dst + m_inner_begin, m_inner_end - m_inner_begin, rule);
         }
         edge(row, 0, m_inner_begin, dst, rule);
         edge(row, m_inner_end, m_out, dst, rule);

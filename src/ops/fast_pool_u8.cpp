@@ -17,7 +17,7 @@
 // other kernels are built for) and chosen at run time when the machine has it.
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define CONVPOOL_U8_AVX2 1
+#define CONVPOOL_U8_AVX2 1  // NOLINT(cppcoreguidelines-macro-usage): tested by #if
 #elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -118,7 +118,7 @@ __attribute__((target("avx2"))) PairMasks pair_masks(std::size_t channels) {
         }
     }
     const auto load = [&m](std::size_t i) {
-        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(m[i].data()));  // NOLINT: SIMD
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(m[i].data()));
     };
     const __m128i lo_from0 = load(0);
     const __m128i lo_from1 = load(1);
@@ -138,11 +138,11 @@ __attribute__((target("avx2"))) inline __m256i pick32(__m256i a, __m256i b) {
 }
 
 __attribute__((target("avx2"))) inline __m256i load32(const Byte* p) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));  // NOLINT: SIMD load
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
 __attribute__((target("avx2"))) inline void store16(Byte* p, __m128i v) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);  // NOLINT: SIMD store
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
 }
 
 /// 32 bytes at `at` of the stride-2 step before the gather: the fold over the rows of the
@@ -197,8 +197,8 @@ __attribute__((target("avx2"))) void pairs_avx2(Byte* out, const Byte* const* ro
         if (at + kPrefetchBytes + kStepIn <= readable) {
             for (int r = 0; r < row_count; ++r) {
                 const Byte* ahead = rows[r] + at + kPrefetchBytes;
-                _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);       // NOLINT
-                _mm_prefetch(reinterpret_cast<const char*>(ahead + 64), _MM_HINT_T0);  // NOLINT
+                _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
+                _mm_prefetch(reinterpret_cast<const char*>(ahead + 64), _MM_HINT_T0);
             }
         }
         pairs_step<IsMax, Count>(out, rows, count, at, offset, m);
@@ -206,7 +206,7 @@ __attribute__((target("avx2"))) void pairs_avx2(Byte* out, const Byte* const* ro
 }
 
 bool has_avx2() {
-    static const bool has = __builtin_cpu_supports("avx2") != 0;
+    static const bool has = static_cast<bool>(__builtin_cpu_supports("avx2"));
     return has;
 }
 #endif
@@ -219,12 +219,12 @@ constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
 void stream_bytes(Byte* dst, const Byte* src, std::size_t n) {
 #if defined(__SSE2__)
     std::size_t i = 0;
-    for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) {  // NOLINT
+    for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) {
         dst[i] = src[i];
     }
     for (; i + 16 <= n; i += 16) {
-        _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i),  // NOLINT: SIMD
-                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));  // NOLINT
+        _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i),
+                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
     }
     std::memcpy(dst + i, src + i, n - i);
 #else
@@ -235,10 +235,11 @@ void stream_bytes(Byte* dst, const Byte* src, std::size_t n) {
 /// The stride-2 column step (see pairs_plain) over whole rows: pairs of pixels folded and the
 /// even ones gathered, 48 output bytes at a time with AVX2, the rest by the plain loop.
 template <bool IsMax>
-class PairStep {
+class PairStep {  // NOLINT(clang-analyzer-optin.performance.Padding): one per call
 public:
     explicit PairStep(std::size_t channels) : m_channels(channels) {
 #if defined(CONVPOOL_U8_AVX2)
+        // NOLINTNEXTLINE(cppcoreguidelines-prefer-member-initializer): AVX2 builds only
         m_simd = has_avx2() && (kStepOut / 2) % channels == 0;
         if (m_simd) {
             m_masks = pair_masks(channels);

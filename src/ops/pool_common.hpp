@@ -97,14 +97,14 @@ struct MaxReducer {
         float value = -std::numeric_limits<float>::infinity();
         int index = -1;
     };
-    [[nodiscard]] State start() const { return {}; }
-    void add(State& s, float v, int index) const {
+    [[nodiscard]] static State start() { return {}; }
+    static void add(State& s, float v, int index) {
         if (v > s.value || std::isnan(v)) {
             s.value = v;
             s.index = index;
         }
     }
-    [[nodiscard]] float finish(const State& s, int /*real*/, int /*counted*/) const {
+    [[nodiscard]] static float finish(const State& s, int /*real*/, int /*counted*/) {
         return s.value;
     }
 };
@@ -114,8 +114,8 @@ struct MaxReducer {
 struct AvgReducer {
     bool count_pad = true;
     int divisor = 0;
-    [[nodiscard]] double start() const { return 0.0; }
-    void add(double& sum, float v, int /*index*/) const { sum += static_cast<double>(v); }
+    [[nodiscard]] static double start() { return 0.0; }
+    static void add(double& sum, float v, int /*index*/) { sum += static_cast<double>(v); }
     [[nodiscard]] float finish(const double& sum, int real, int counted) const {
         const int n = divisor > 0 ? divisor : (count_pad ? counted : real);
         return static_cast<float>(sum / static_cast<double>(n));

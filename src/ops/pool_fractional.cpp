@@ -33,13 +33,14 @@ Regions pseudo_regions(int in, int out, double u, bool overlap) {
     };
     const int shift = at(u);
     std::vector<int> a;
+    a.reserve(static_cast<std::size_t>(out));
     for (int i = 0; i < out; ++i) {
         a.push_back(at(static_cast<double>(i) + u) - shift);
     }
     a.push_back(in);
     Regions r;
     for (int i = 0; i < out; ++i) {
-        const std::size_t k = static_cast<std::size_t>(i);
+        const auto k = static_cast<std::size_t>(i);
         r.starts.push_back(a[k]);
         r.sizes.push_back(std::min(a[k + 1] + (overlap ? 1 : 0), in) - a[k]);
     }

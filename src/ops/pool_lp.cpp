@@ -8,7 +8,7 @@ namespace {
 /// (sum |x|^p)^(1/p); p = inf gives max |x|. Padding cells add nothing.
 struct LpReducer {
     double p = 2.0;
-    [[nodiscard]] double start() const { return 0.0; }
+    [[nodiscard]] static double start() { return 0.0; }
     void add(double& acc, float v, int /*index*/) const {
         const double a = std::fabs(static_cast<double>(v));
         if (std::isinf(p)) {

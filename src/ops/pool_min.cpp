@@ -9,13 +9,13 @@ struct MinReducer {
     struct State {
         float value = std::numeric_limits<float>::infinity();
     };
-    [[nodiscard]] State start() const { return {}; }
-    void add(State& s, float v, int /*index*/) const {
+    [[nodiscard]] static State start() { return {}; }
+    static void add(State& s, float v, int /*index*/) {
         if (v < s.value || std::isnan(v)) {
             s.value = v;
         }
     }
-    [[nodiscard]] float finish(const State& s, int /*real*/, int /*counted*/) const {
+    [[nodiscard]] static float finish(const State& s, int /*real*/, int /*counted*/) {
         return s.value;
     }
 };

@@ -27,7 +27,7 @@ struct SampleReducer {
         float pick = 0.0F;
         bool nan = false;
     };
-    [[nodiscard]] State start() const { return {}; }
+    [[nodiscard]] static State start() { return {}; }
     void add(State& s, float v, int /*index*/) const {
         if (std::isnan(v)) {
             s.nan = true;
@@ -42,7 +42,7 @@ struct SampleReducer {
             s.pick = a;
         }
     }
-    [[nodiscard]] float finish(const State& s, int /*real*/, int /*counted*/) const {
+    [[nodiscard]] static float finish(const State& s, int /*real*/, int /*counted*/) {
         return s.nan ? kNaN : s.pick;
     }
 };
@@ -55,13 +55,13 @@ struct WeightedAverageReducer {
         double sum = 0.0;
         double squares = 0.0;
     };
-    [[nodiscard]] State start() const { return {}; }
+    [[nodiscard]] static State start() { return {}; }
     void add(State& s, float v, int /*index*/) const {
         const double a = static_cast<double>(clip ? std::max(v, 0.0F) : v);
         s.sum += a;
         s.squares += a * a;
     }
-    [[nodiscard]] float finish(const State& s, int /*real*/, int /*counted*/) const {
+    [[nodiscard]] static float finish(const State& s, int /*real*/, int /*counted*/) {
         if (std::isnan(s.sum)) {
             return kNaN;
         }

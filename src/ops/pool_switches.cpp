@@ -7,12 +7,11 @@ namespace {
 /// MaxReducer that also appends each window's winner index, in output order.
 struct RecordingMaxReducer {
     std::vector<std::int64_t>* indices = nullptr;  // owned by the caller, outlives the walk
-    MaxReducer max;
-    [[nodiscard]] MaxReducer::State start() const { return max.start(); }
-    void add(MaxReducer::State& s, float v, int index) const { max.add(s, v, index); }
+    [[nodiscard]] static MaxReducer::State start() { return MaxReducer::start(); }
+    static void add(MaxReducer::State& s, float v, int index) { MaxReducer::add(s, v, index); }
     [[nodiscard]] float finish(const MaxReducer::State& s, int real, int counted) const {
         indices->push_back(s.index);
-        return max.finish(s, real, counted);
+        return MaxReducer::finish(s, real, counted);
     }
 };
 }  // namespace
@@ -32,7 +31,8 @@ std::vector<int> axis_coverage_counts(int in, const AxisPlan& plan) {
     std::vector<int> counts(static_cast<std::size_t>(in), 0);
     for (const AxisTaps& t : plan.taps) {
         for (int k = 0; k < t.count; ++k) {
-            ++counts[static_cast<std::size_t>(t.first + k * plan.step)];
+            ++counts[static_cast<std::size_t>(t.first) +
+                     static_cast<std::size_t>(k) * static_cast<std::size_t>(plan.step)];
         }
     }
     return counts;
@@ -45,7 +45,7 @@ Tensor max_with_switches(const Tensor& in, const AxisPlan& rows, const AxisPlan&
     switches.input = s;
     switches.window = window;
     switches.index.reserve(s.elements());
-    Tensor out = reduce_windows(in, rows, cols, RecordingMaxReducer{&switches.index, {}});
+    Tensor out = reduce_windows(in, rows, cols, RecordingMaxReducer{&switches.index});
     const Shape& o = out.shape();
     switches.output = o;
     switches.offset.reserve(switches.index.size());

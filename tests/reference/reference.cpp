@@ -345,8 +345,10 @@ Image conv(const Image& in, const ConvSpec& spec) {
                         const int sx = border_source(x, in.width, spec.border);
                         const double value =
                             (sy < 0 || sx < 0) ? 0.0 : static_cast<double>(in.at(c, sy, sx));
-                        const double weight = static_cast<double>(
-                            spec.kernel[static_cast<std::size_t>(ky * spec.kernel_cols + kx)]);
+                        const auto weight = static_cast<double>(
+                            spec.kernel[static_cast<std::size_t>(ky) *
+                                            static_cast<std::size_t>(spec.kernel_cols) +
+                                        static_cast<std::size_t>(kx)]);
                         sum += weight * value;
                     }
                 }

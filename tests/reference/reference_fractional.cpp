@@ -15,6 +15,7 @@ std::vector<int> pseudo_boundaries(int n, int out, long long u_num, long long u_
     // n*(i + p/q)/out = n*(i*q + p) / (out*q)
     const long long shift = ceil_div(static_cast<long long>(n) * u_num, out * u_den);
     std::vector<int> a;
+    a.reserve(static_cast<std::size_t>(out));
     for (int i = 0; i < out; ++i) {
         a.push_back(static_cast<int>(
             ceil_div(static_cast<long long>(n) * (i * u_den + u_num), out * u_den) - shift));
