@@ -148,6 +148,7 @@ std::vector<float> values_of_ranks(std::span<const float> values,
         // The distinct prefixes still being narrowed (one count array each), in ascending
         // order, so those that share their top 11 bits are neighbours.
         std::vector<std::uint32_t> prefixes;
+        prefixes.reserve(targets.size());
         for (const Target& t : targets) {
             prefixes.push_back(t.prefix);
         }

@@ -218,6 +218,52 @@ std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
     return grid;
 }
 
+/// Writes the pictures of one stage result (`values` are its values) for --emit all into `dir`:
+/// the stage's picture, its pooling-window overlay, .npy and switch maps as asked, naming them
+/// in `st`, and adds the stage's tile to the contact sheet.
+void write_stage_pictures(const BatchContext& ctx, const fs::path& dir, const StageResult& r,
+                          const Tensor& values, const std::vector<PlanStep>& plan,
+                          const RenderOptions& render, StageReport& st,
+                          std::vector<SheetItem>& sheet) {
+    const Pipeline& pipeline = ctx.pipeline;
+    const RunOptions& options = ctx.options;
+    const std::string label = r.stage == nullptr ? "input" : stage_file_label(*r.stage);
+    const std::string base = fmt::format("{:02}_{}", r.index, label);
+    const PictureKind kind = r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
+    Picture body = render_tensor(values, kind, render);
+    const std::string title = fmt::format("{:02} {}  {}", r.index, st.stage, to_string(st.shape));
+    write_output(ctx, dir / (base + ".png"),
+                 encode_png(titled_picture(body, title, values, kind, render)));
+    st.files.push_back(base + ".png");
+    const auto next = static_cast<std::size_t>(r.index);  // stages()[index] runs next
+    const auto grid =
+        options.grid_overlay && next < pipeline.stages().size() && !plan[next + 1].regions
+            ? pool_grid(pipeline.stages()[next], r.shape())
+            : std::nullopt;
+    if (grid) {
+        const std::string what =
+            fmt::format("{:02} windows of {}", r.index, pipeline.stages()[next].describe());
+        write_output(ctx, dir / (base + "_windows.png"),
+                     encode_png(pool_grid_picture(values, kind, *grid, what, render)));
+        st.files.push_back(base + "_windows.png");
+    }
+    if (options.raw_npy) {
+        write_output(ctx, dir / (base + ".npy"), encode_npy(values));
+        st.files.push_back(base + ".npy");
+    }
+    if (r.switches != nullptr) {
+        for (const auto& [suffix, png] : switch_map_pngs(*r.switches, title)) {
+            write_output(ctx, dir / (base + suffix), png);
+            st.files.push_back(base + suffix);
+        }
+    }
+    sheet.push_back(
+        {std::move(body),
+         fmt::format("{:02} {}", r.index,
+                     r.stage == nullptr ? std::string("input") : r.stage->info->name),
+         fmt::format("{}  {}", to_string(st.shape), range_label(values, kind, render))});
+}
+
 ImageReport process_image(const BatchContext& ctx, const std::string& input) {
     const Pipeline& pipeline = ctx.pipeline;
     const RunOptions& options = ctx.options;
@@ -289,43 +335,7 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
             st.notes.push_back(offset_histogram_note(*st.switches));
         }
         if (all) {
-            const std::string label = r.stage == nullptr ? "input" : stage_file_label(*r.stage);
-            const std::string base = fmt::format("{:02}_{}", r.index, label);
-            const PictureKind kind =
-                r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
-            Picture body = render_tensor(*values, kind, render);
-            const std::string title =
-                fmt::format("{:02} {}  {}", r.index, st.stage, to_string(st.shape));
-            write_output(ctx, dir / (base + ".png"),
-                         encode_png(titled_picture(body, title, *values, kind, render)));
-            st.files.push_back(base + ".png");
-            const auto next = static_cast<std::size_t>(r.index);  // stages()[index] runs next
-            const auto grid =
-                options.grid_overlay && next < pipeline.stages().size() && !plan[next + 1].regions
-                    ? pool_grid(pipeline.stages()[next], r.shape())
-                    : std::nullopt;
-            if (grid) {
-                const std::string what =
-                    fmt::format("{:02} windows of {}", r.index, pipeline.stages()[next].describe());
-                write_output(ctx, dir / (base + "_windows.png"),
-                             encode_png(pool_grid_picture(*values, kind, *grid, what, render)));
-                st.files.push_back(base + "_windows.png");
-            }
-            if (options.raw_npy) {
-                write_output(ctx, dir / (base + ".npy"), encode_npy(*values));
-                st.files.push_back(base + ".npy");
-            }
-            if (r.switches != nullptr) {
-                for (const auto& [suffix, png] : switch_map_pngs(*r.switches, title)) {
-                    write_output(ctx, dir / (base + suffix), png);
-                    st.files.push_back(base + suffix);
-                }
-            }
-            sheet.push_back(
-                {std::move(body),
-                 fmt::format("{:02} {}", r.index,
-                             r.stage == nullptr ? std::string("input") : r.stage->info->name),
-                 fmt::format("{}  {}", to_string(st.shape), range_label(*values, kind, render))});
+            write_stage_pictures(ctx, dir, r, *values, plan, render, st, sheet);
         }
         img.stages.push_back(std::move(st));
     };

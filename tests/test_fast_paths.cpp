@@ -23,6 +23,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ops/conv_common.hpp"
@@ -237,15 +238,16 @@ TEST_CASE("fast max/min pooling: a few NaNs among NaN-free rows, folded by eithe
     }
     const float nan = std::numeric_limits<float>::quiet_NaN();
     for (int i = 0; i < 6; ++i) {
-        in.data()[static_cast<std::size_t>(rng.integer(0, 2 * 70 * 45 - 1))] = i % 2 ? nan : -nan;
+        in.data()[static_cast<std::size_t>(rng.integer(0, 2 * 70 * 45 - 1))] =
+            i % 2 == 1 ? nan : -nan;
     }
     in.data()[3] = -0.0F;  // a signed-zero tie in the first row as well
     in.data()[4] = 0.0F;
-    const Axis axes[] = {{2, 2, 0, 0, 1, false},
-                         {3, 1, 1, 1, 1, false},
-                         {15, 1, 7, 7, 1, false},
-                         {5, 2, 2, 2, 1, true},
-                         {3, 1, 2, 2, 2, false}};
+    const std::array<Axis, 5> axes{{{2, 2, 0, 0, 1, false},
+                                    {3, 1, 1, 1, 1, false},
+                                    {15, 1, 7, 7, 1, false},
+                                    {5, 2, 2, 2, 1, true},
+                                    {3, 1, 2, 2, 2, false}}};
     for (const Axis& a : axes) {
         const Window w{a, a};
         CAPTURE(a.kernel);
@@ -681,6 +683,7 @@ std::vector<std::vector<float>> random_band_rows(Random& rng, int count, int n, 
 /// Pointers to the rows of `rows`.
 std::vector<const float*> row_pointers(const std::vector<std::vector<float>>& rows) {
     std::vector<const float*> in;
+    in.reserve(rows.size());
     for (const auto& row : rows) {
         in.push_back(row.data());
     }
@@ -875,11 +878,11 @@ TEST_CASE("banded 3x3 kernel: an activation applied as it stores gives the activ
     namespace kernels = convpool::ops::kernels;
     Random rng(9091);
     const float nan = std::numeric_limits<float>::quiet_NaN();
-    const Activation activations[] = {{Activation::Kind::relu, 0.0F},
-                                      {Activation::Kind::abs, 0.0F},
-                                      {Activation::Kind::leaky_relu, 0.01F},
-                                      {Activation::Kind::leaky_relu, -1.5F},
-                                      {Activation::Kind::leaky_relu, 0.0F}};
+    const std::array<Activation, 5> activations{{{Activation::Kind::relu, 0.0F},
+                                                 {Activation::Kind::abs, 0.0F},
+                                                 {Activation::Kind::leaky_relu, 0.01F},
+                                                 {Activation::Kind::leaky_relu, -1.5F},
+                                                 {Activation::Kind::leaky_relu, 0.0F}}};
     int checked = 0;
     for (const Simd simd : {Simd::portable, Simd::avx2, Simd::avx512}) {
         if (!kernels::simd_available(simd)) {
@@ -890,11 +893,11 @@ TEST_CASE("banded 3x3 kernel: an activation applied as it stores gives the activ
             const int count = rng.integer(1, kernels::kBandRows);
             const int n = rng.chance(30) ? rng.integer(1, 17) : rng.integer(18, 150);
             const bool stream = rng.chance(50);
-            const float scales[] = {1.0F, 0.37F, -2.0F, 0.0F};
-            const float biases[] = {0.0F, -0.0F, -1.5F, 3.0F};
-            const float scale = scales[rng.integer(0, 3)];
-            const float bias = biases[rng.integer(0, 3)];
-            const Activation activation = activations[rng.integer(0, 4)];
+            const std::array scales{1.0F, 0.37F, -2.0F, 0.0F};
+            const std::array biases{0.0F, -0.0F, -1.5F, 3.0F};
+            const float scale = rng.pick(scales);
+            const float bias = rng.pick(biases);
+            const Activation activation = rng.pick(activations);
             const std::vector<float> w = random_kernel_3x3(rng);
             // Small integers with -0, +-inf and NaN of both signs (NaN payloads must survive).
             const auto rows =
@@ -916,6 +919,7 @@ TEST_CASE("banded 3x3 kernel: an activation applied as it stores gives the activ
                 const auto misaligned = reinterpret_cast<std::uintptr_t>(v.data()) % 64;  // NOLINT
                 float* first = v.data() + (64 - misaligned) % 64 / sizeof(float);
                 std::vector<float*> out;
+                out.reserve(static_cast<std::size_t>(count));
                 for (int r = 0; r < count; ++r) {
                     out.push_back(first + static_cast<std::size_t>(r) * pitch);
                 }
@@ -966,21 +970,23 @@ TEST_CASE("activate: each rule as its stage, NaN payloads and -0 kept") {
 
 TEST_CASE("conv fused with the elementwise stage after it: the stage-by-stage run's bits") {
     Random rng(2718);
-    const char* filters[] = {"sobel-x", "kernel=[0.1 -0.2 0.3; 0.4 0.5 -0.6; 0.7 0.8 0.9]",
-                             "gaussian,k=5", "kernel=[1 -2 1]", "laplacian"};
-    const char* afters[] = {"relu", "abs", "leaky-relu", "leaky-relu:slope=-2",
-                            "leaky-relu:slope=0"};
-    const char* extras[] = {"",          ",scale=-1",   ",bias=-0",    ",bias=0.5,scale=0.25",
-                            ",stride=2", ",dilation=2", ",border=zero"};
+    const std::array<std::string_view, 5> filters{
+        "sobel-x", "kernel=[0.1 -0.2 0.3; 0.4 0.5 -0.6; 0.7 0.8 0.9]", "gaussian,k=5",
+        "kernel=[1 -2 1]", "laplacian"};
+    const std::array<std::string_view, 5> afters{"relu", "abs", "leaky-relu", "leaky-relu:slope=-2",
+                                                 "leaky-relu:slope=0"};
+    const std::array<std::string_view, 7> extras{
+        "",          ",scale=-1",   ",bias=-0",    ",bias=0.5,scale=0.25",
+        ",stride=2", ",dilation=2", ",border=zero"};
     for (int i = 0; i < 160; ++i) {
         const int channels = rng.integer(1, 3);
         // Mostly small; a few large enough for the streaming stores (8 MiB of output).
         const bool large = i % 40 == 0;
         const int h = large ? 1100 : rng.integer(1, 30);
         const int w = large ? 1950 : (rng.chance(30) ? rng.integer(1, 15) : rng.integer(16, 90));
-        const std::string text = std::string("conv:") + filters[rng.integer(0, 4)] +
-                                 extras[rng.integer(0, 6)] + " | " + afters[rng.integer(0, 4)] +
-                                 (rng.chance(30) ? " | pool:max,k=2,s=1" : "");
+        const std::string text =
+            "conv:" + std::string(rng.pick(filters)) + std::string(rng.pick(extras)) + " | " +
+            std::string(rng.pick(afters)) + (rng.chance(30) ? " | pool:max,k=2,s=1" : "");
         CAPTURE(text);
         CAPTURE(h);
         CAPTURE(w);

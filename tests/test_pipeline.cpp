@@ -239,7 +239,9 @@ TEST_CASE("run(ImageU8): 8-bit leading stages give the float run's values bit fo
         "pool:min,k=2,s=1 | gray | pool:max,k=2,s=2",
         "relu | pool:max,k=2,s=2",
     };
-    for (const auto& [name, bytes] : u8_test_images()) {
+    for (const auto& image : u8_test_images()) {
+        const std::string& name = image.first;
+        const auto& bytes = image.second;
         CAPTURE(name);
         convpool::LoadOptions options;
         options.isolate_decoder = false;  // the same decoder either way; in-process is quicker

@@ -46,6 +46,10 @@ template <Pick P>
     }
 }
 
+// NOLINTBEGIN(cppcoreguidelines-macro-usage): the switch over Pick is pasted into each
+// target_clones kernel, so every Pick's loop is built for that clone's instruction set; a
+// template or lambda helper would be a function of its own, built for the baseline unless the
+// compiler chose to inline it.
 /// Calls CALL(P) with the compile-time Pick equal to `rule`: each kernel's loops are built once
 /// per rule, so the NaN-free ones are plain max/min instructions.
 #define CONVPOOL_PICK_DISPATCH(rule, CALL) \
@@ -368,6 +372,7 @@ CONVPOOL_KERNEL void pick_rows_store(float* dst, const float* const* rows, int c
         pick_into(dst, rows[t], n, rule);
     }
 }
+// NOLINTEND(cppcoreguidelines-macro-usage)
 
 void store_fence() {
 #if defined(__SSE2__)

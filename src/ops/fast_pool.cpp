@@ -296,6 +296,22 @@ Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which) {
     return out;
 }
 
+namespace {
+
+/// acc[o] += each tap of `row` that output column o's window reads (cols.taps[o]), in order,
+/// for o in [first_column, stop_column).
+void add_row_taps(double* acc, const float* row, const AxisPlan& cols, int first_column,
+                  int stop_column) {
+    for (int o = first_column; o < stop_column; ++o) {
+        const AxisTaps& rx = cols.taps[static_cast<std::size_t>(o)];
+        for (int tx = 0; tx < rx.count; ++tx) {
+            acc[o] += static_cast<double>(row[rx.first + tx * cols.step]);
+        }
+    }
+}
+
+}  // namespace
+
 Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int divisor) {
     const Shape& s = in.shape();
     const AxisPlan rows = sliding_plan(s.height, win.rows);
@@ -339,19 +355,9 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
             for (int ty = 0; ty < ry.count; ++ty) {
                 const float* row =
                     plane + static_cast<std::ptrdiff_t>(ry.first + ty * rows.step) * s.width;
-                for (int o2 = 0; o2 < out_w; ++o2) {
-                    if (o2 == full_begin) {
-                        o2 = full_end;  // the run of full windows is summed below
-                        if (o2 == out_w) {
-                            break;
-                        }
-                    }
-                    const AxisTaps& rx = cols.taps[static_cast<std::size_t>(o2)];
-                    double& a = acc[static_cast<std::size_t>(o2)];
-                    for (int tx = 0; tx < rx.count; ++tx) {
-                        a += static_cast<double>(row[rx.first + tx * cols.step]);
-                    }
-                }
+                // The run of full windows [full_begin, full_end) is summed below.
+                add_row_taps(acc.data(), row, cols, 0, full_begin);
+                add_row_taps(acc.data(), row, cols, full_end, out_w);
                 if (full_begin < full_end && !fused) {
                     const int first = cols.taps[static_cast<std::size_t>(full_begin)].first;
                     kernels::add_taps(acc.data() + full_begin, row + first, full_end - full_begin,
