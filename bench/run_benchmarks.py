@@ -223,7 +223,10 @@ def whole_process(binary, threads, repeat, workdir):
             ms, kb = timed(cmd)
             runs[name].append(ms)
             rss[name] = max(rss[name], kb)
-    return {"convpool_ms": statistics.median(runs["convpool"]),
+    return {"runs": repeat,
+            "paired_ratio": statistics.median(c / o for c, o in zip(runs["convpool"],
+                                                                     runs["opencv"])),
+            "convpool_ms": statistics.median(runs["convpool"]),
             "opencv_ms": statistics.median(runs["opencv"]),
             "convpool_peak_mib": rss["convpool"] / 1024, "opencv_peak_mib": rss["opencv"] / 1024,
             "decoded_float_mib": 4000 * 3000 * 3 * 4 / 2**20,
@@ -269,7 +272,7 @@ def main():
               f"x{stage['ratio_median']:.2f}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            whole = (whole_process(args.convpool, args.threads, 5, Path(tmp)) if "whole" in only
+            whole = (whole_process(args.convpool, args.threads, 11, Path(tmp)) if "whole" in only
                      else {"skipped": "not asked for (--only)"})
         except (RuntimeError, subprocess.CalledProcessError, ImportError) as e:
             whole = {"skipped": str(e)}
@@ -349,11 +352,12 @@ def report(rows, whole, args, load_before, load_after):
     else:
         ratio = whole["convpool_ms"] / whole["opencv_ms"]
         out += [f"Decode a 4000x3000 JPEG, `gray | conv:sobel-x | relu | pool:max,k=2,s=2`, write "
-                f"the final stage as an 8-bit PNG; medians of 5 alternating runs:", "",
+                f"the final stage as an 8-bit PNG; medians of {whole['runs']} alternating runs:", "",
                 f"- convpool: {whole['convpool_ms']:.0f} ms, peak RSS {whole['convpool_peak_mib']:.0f} MiB",
                 f"- plain OpenCV program (bench/opencv_baseline.cpp): {whole['opencv_ms']:.0f} ms, "
                 f"peak RSS {whole['opencv_peak_mib']:.0f} MiB",
-                f"- ratio {ratio:.2f} (target ≤ 0.75); peak memory "
+                f"- ratio {ratio:.2f} (target ≤ 0.75; the median of each run's ratio to the "
+                f"OpenCV run beside it: {whole['paired_ratio']:.2f}); peak memory "
                 f"{whole['convpool_peak_mib'] / whole['decoded_float_mib']:.2f}x the decoded float "
                 f"image (target < 3)", "", "```"] + whole["commands"] + ["```"]
     out += ["", "## Commands", "", "```"] + [r["command"] for r in rows] + ["```", ""]
@@ -366,27 +370,25 @@ def report(rows, whole, args, load_before, load_after):
             "run after convpool's runs of the same workload, so their ratio to the floor is "
             "taken minutes apart and is only indicative.", "",
             "## What is missing", "",
-            "- **uint8 outside the bench.** W5 runs convpool's 8-bit max pooling (`convpool bench "
-            "--type u8`: interleaved bytes in and out, the floor counting those bytes), which "
-            "only pool:max and pool:min have (no switches, and not for a window of padding "
-            "only). `convpool run` still converts every decoded image to float planes: keeping "
-            "a leading run of max/min pools in 8 bits there is not done yet.",
-            "- **Element-wise stages are not fused.** `relu` runs in place (no new tensor, on "
-            "every thread) as a pass of its own; with `--emit final` a leading `gray` decodes a "
-            "JPEG's luminance only.",
-            "- **Quiet-machine ratios.** On a quiet machine the floor of a 2048x2048 map (16 MB "
-            "in, 16 MB out) runs partly from the last-level cache (about 1.1 ms), and W2 (about "
-            "2.0), W3 (about 1.7) and W4a (3.5 to 5.6) miss their targets; in the previous published "
-            "run (commit a759273, other jobs on the machine, load 6 to 8) the same kernels measured 1.68, "
-            "1.19 and 2.70. Side by side on the quiet machine, the commit before this round of "
-            "work gives the same ratios (W3 1.66 to 1.91 against 1.74 to 1.78 now; W4a 3.15 to "
-            "4.03 against 2.68 to 4.26): those targets were met against a slower floor, not by "
-            "faster kernels, and still need work.",
-            "- **Whole process.** It meets 0.75x only just, and only on a quiet machine (a run a "
-            "few minutes earlier under load gave 0.93); it relies on `--stats none` (full "
-            "statistics cost more than the kernels) and `--decode-in-process` (the default "
-            "decoding child adds its own start, about 50 ms, once per worker). Decoding and PNG "
-            "writing are most of what is left; the kernels take about 25 ms.",
+            "- **uint8 in `convpool run`.** A leading run of max/min pools on an 8-bit image "
+            "stays in 8 bits with `--emit final` (the image becomes float after the last of "
+            "them; `--float-only` turns this off). A leading `gray` has no 8-bit kernel, so the "
+            "whole-process job (which starts with `gray`) is all float after decoding the "
+            "JPEG's luminance.",
+            "- **Fusion.** Only a `conv` followed by `relu`, `abs` or `leaky-relu` is fused (with "
+            "`--emit final --stats none`); chains of element-wise stages, and `bank` followed by "
+            "one, run stage by stage.",
+            "- **Noise.** The ratios move between runs on this VM, in two states: in some "
+            "minutes the arithmetic-heavy kernels (W2, W3, W6) run up to twice as slow while the "
+            "memory-bound floor does not (other VMs on the same host, it seems), and the floor of "
+            "a 2048x2048 map (16 MB in, 16 MB out) runs partly from the last-level cache. Six "
+            "runs of W1-W4a within 20 minutes of this one (10149de, load about 1) gave W1 "
+            "1.08-1.39, W2 1.29-3.11 (1.29-1.40 in four of them), W3 0.99-1.99 (0.99-1.27 in four), "
+            "W4a 1.89-2.41; the whole process gave 0.64-0.89 in five runs.",
+            "- **Whole process.** It relies on `--stats none` (full statistics cost more than "
+            "the kernels) and `--decode-in-process` (the default decoding child adds its own "
+            "start, about 50 ms, once per worker). Decoding and PNG writing are most of what is "
+            "left; the kernels take about 25 ms.",
             "- **Fast paths not taken:** pooling with `switches` (pool:max records them with its "
             "own loop) and lp/adaptive/fractional/stochastic pools use the plain loops. "
             "Correlation always takes its fast path; only 3x3 kernels with stride and dilation 1 "
