@@ -383,8 +383,8 @@ def report(rows, whole, args, load_before, load_after):
             "memory-bound floor does not (other VMs on the same host, it seems), and the floor of "
             "a 2048x2048 map (16 MB in, 16 MB out) runs partly from the last-level cache. Six "
             "runs of W1-W4a within 20 minutes of this one (10149de, load about 1) gave W1 "
-            "1.08-1.39, W2 1.29-3.11 (1.29-1.40 in four of them), W3 0.99-1.99 (0.99-1.27 in four), "
-            "W4a 1.89-2.41; the whole process gave 0.64-0.89 in five runs.",
+            "1.08-1.39, W2 1.22-3.11 (1.22-1.40 in four of them), W3 0.99-1.99 (0.99-1.27 in five), "
+            "W4a 1.83-2.41; the whole process gave 0.64-0.89 in five runs.",
             "- **Whole process.** It relies on `--stats none` (full statistics cost more than "
             "the kernels) and `--decode-in-process` (the default decoding child adds its own "
             "start, about 50 ms, once per worker). Decoding and PNG writing are most of what is "
