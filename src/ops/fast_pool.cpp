@@ -56,11 +56,14 @@ std::size_t bytes_per_output_row(const Shape& in, const Shape& out) {
 /// min), which never wins a pick, so they fold exactly the real taps as the plain loop does.
 class RowWindows {
 public:
-    RowWindows(int width, const Axis& axis, int out, bool is_max)
+    /// With `check_nan`, apply() looks for NaN in each row so that rows without one fold with
+    /// plain max/min; without, every row is folded by the NaN rule.
+    RowWindows(int width, const Axis& axis, int out, bool is_max, bool check_nan)
         : m_width(width),
           m_axis(axis),
           m_out(out),
           m_is_max(is_max),
+          m_check_nan(check_nan),
           m_identity(is_max ? -std::numeric_limits<float>::infinity()
                             : std::numeric_limits<float>::infinity()) {
         const int span = axis.effective_kernel();
@@ -86,7 +89,7 @@ public:
     /// Writes the window results of input row `row` to dst[0, out). Returns whether the row
     /// holds a NaN: rows without one (nearly all) are folded with plain max/min instructions.
     bool apply(const float* row, float* dst) {
-        const bool nan = kernels::has_nan(row, m_width);
+        const bool nan = !m_check_nan || kernels::has_nan(row, m_width);
         const Pick rule = pick_of(m_is_max, !nan);
         if (m_inner_end > m_inner_begin) {
             inner(
@@ -150,6 +153,7 @@ private:
     Axis m_axis;
     int m_out;
     bool m_is_max;
+    bool m_check_nan;
     float m_identity;
     int m_inner_begin = 0;  ///< windows [m_inner_begin, m_inner_end) have every tap in the row
     int m_inner_end = 0;
@@ -279,9 +283,12 @@ Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which) {
     Tensor out(out_shape, uninitialized);  // every value is written below
     const bool is_max = which == Extremum::max;
     const bool van_herk = win.rows.dilation == 1 && win.rows.kernel >= kVanHerkRows;
+    // Windows of at most 2x2 pick once per axis: there the NaN check of each row costs more
+    // than the plain max/min it would allow saves.
+    const bool check_nan = win.rows.kernel > 2 || win.cols.kernel > 2;
     const bool stream = out_shape.elements() * sizeof(float) >= kernels::kStreamBytes;
     for_output_rows(out_shape, bytes_per_output_row(s, out_shape), [&](int c, int o0, int o1) {
-        RowWindows hw(s.width, win.cols, out_w, is_max);
+        RowWindows hw(s.width, win.cols, out_w, is_max, check_nan);
         const float* plane = in.channel(c).data();
         float* out_plane = out.channel(c).data();
         if (van_herk) {
