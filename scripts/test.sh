@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, part 2: install dependencies, check formatting, build, and run every test: the
-# libFuzzer targets (corpus replay and a short fuzzing run each; FUZZ_SECONDS, default 20), the
-# optimised build with warnings as errors, then the whole suite again under AddressSanitizer +
-# UBSan.
+# libFuzzer targets (corpus replay and a reproducible fuzzing run each: fixed seed, FUZZ_RUNS inputs;
+# FUZZ_SECONDS=N fuzzes N seconds from a random seed instead), the optimised build with warnings
+# as errors and clang-tidy, then the whole suite again under AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh clang clang-format clang-tidy libclang-rt-14-dev parallel chromium
@@ -13,7 +13,7 @@ git ls-files 'include/*.hpp' 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp'
 echo "== fuzz ==" >&2
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
-tests/fuzz/run_fuzzers.sh build/fuzz "${FUZZ_SECONDS:-20}"
+tests/fuzz/run_fuzzers.sh build/fuzz ${FUZZ_SECONDS:+"$FUZZ_SECONDS"}
 for preset in ci asan; do
   echo "== $preset ==" >&2
   cmake --preset "$preset" >/dev/null

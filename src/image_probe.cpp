@@ -283,6 +283,14 @@ ImageHeader probe_image(Bytes bytes) {
             h.format = ImageFormat::npy;  // decode_npy checks its own header
             return h;
     }
+    // OpenCV picks its decoder by signature, and DICOM's ("DICM" at byte 128) is the one not at
+    // the start: a file whose own header OpenCV turns down would go to GDCM, which asserts on
+    // malformed data. convpool reads no DICOM, so such a file is refused before decoding.
+    if (bytes.size() >= 132 && std::memcmp(bytes.data() + 128, "DICM", 4) == 0) {
+        throw InputError(fmt::format(
+            "{} data carries a DICOM marker at byte 128; refused (convpool reads no DICOM)",
+            format_name(*format)));
+    }
     if (h.width <= 0 || h.height <= 0) {
         throw InputError(fmt::format("{} header gives an empty image ({}x{})", format_name(*format),
                                      h.height, h.width));

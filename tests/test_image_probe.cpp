@@ -116,6 +116,25 @@ TEST_CASE("probe_image refuses malformed or cut-short headers without reading pa
                          convpool::InputError);
 }
 
+TEST_CASE("a file with a DICOM marker at byte 128 never reaches a decoder") {
+    // Found by fuzz_load: a WebP header OpenCV turns down (VP8L, no valid bitstream) with
+    // "DICM" at byte 128 went to OpenCV's DICOM decoder, whose GDCM asserted and aborted.
+    Bytes b{'R', 'I', 'F', 'F', 0xCC, 0, 0, 0, 'W', 'E', 'B', 'P',
+            'V', 'P', '8', 'L', 0xB3, 0, 0, 0, 0,   0,   0,   0x93};
+    b.resize(128, 0);
+    b.insert(b.end(), {'D', 'I', 'C', 'M', 0xBB, 0x49});
+    for (const bool in_process : {true, false}) {
+        convpool::LoadOptions options;
+        options.isolate_decoder = !in_process;
+        CHECK_THROWS_WITH_AS(
+            convpool::decode_image(b, options),
+            "webp data carries a DICOM marker at byte 128; refused (convpool reads no DICOM)",
+            convpool::InputError);
+    }
+    b[130] = 'X';  // without the marker the same bytes reach the WebP decoder and fail there
+    CHECK_THROWS_AS(convpool::decode_image(b, {}), convpool::InputError);
+}
+
 TEST_CASE("decode_image refuses a huge declared size before any decoder runs") {
     // 200 bytes claiming 30000x30000: refused from the header, no allocation attempted.
     CHECK_THROWS_WITH_AS(convpool::decode_image(jpeg_claiming(30000, 30000), {}),

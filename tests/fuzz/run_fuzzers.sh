@@ -1,21 +1,50 @@
 #!/usr/bin/env bash
-# Replays the committed corpora, then fuzzes each target for SECONDS (default 20) on a scratch
-# copy of its corpus. Usage: tests/fuzz/run_fuzzers.sh BUILD_DIR [SECONDS]
-# A crash leaves crash-* files in the scratch directory and fails the run: minimise it with
+# Replays the committed corpora, then fuzzes each target on a scratch copy of its corpus.
+# Usage: tests/fuzz/run_fuzzers.sh BUILD_DIR [SECONDS]
+# Without SECONDS the run is reproducible: a fixed seed and a fixed number of inputs (FUZZ_RUNS,
+# default 300000), so CI fails only on a change to the code, never on the fuzzer's luck. With
+# SECONDS it fuzzes that long from a random seed, for exploring locally.
+# The decoder silences stderr while OpenCV runs, so sanitizer reports go to files, printed here on
+# failure with the crashing input in base64. Minimise a crash with
 # `BUILD_DIR/fuzz_X -minimize_crash=1 crash-...` and add the result to tests/fuzz/corpus/X/.
 set -euo pipefail
 build=$(cd "$1" && pwd)
-seconds=${2:-20}
+seconds=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+export ASAN_OPTIONS="log_path=$scratch/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="log_path=$scratch/sanitizer${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+if [[ -n "$seconds" ]]; then
+  budget=(-max_total_time="$seconds")
+else
+  budget=(-seed=20261122 -runs="${FUZZ_RUNS:-300000}")
+fi
 for target in pipeline load; do
   bin="$build/fuzz_$target"
   echo "== fuzz_$target: replaying $(ls "$here/corpus/$target" | wc -l) corpus files" >&2
-  "$bin" -runs=0 "$here/corpus/$target" 2>&1 | tail -n 2
-  mkdir -p "$scratch/$target"
-  cp "$here/corpus/$target"/* "$scratch/$target/"
-  echo "== fuzz_$target: fuzzing for ${seconds}s" >&2
-  (cd "$scratch" && "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -max_len=65536 "$scratch/$target" 2>&1 | tail -n 3)
+  mkdir -p "$scratch/$target" "$scratch/$target-work"
+  status=0
+  "$bin" -runs=0 "$here/corpus/$target" >"$scratch/log" 2>&1 || status=$?
+  tail -n 2 "$scratch/log"
+  if [[ $status -eq 0 ]]; then
+    cp "$here/corpus/$target"/* "$scratch/$target/"
+    echo "== fuzz_$target: fuzzing (${budget[*]})" >&2
+    (cd "$scratch/$target-work" && "$bin" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
+        -max_len=65536 "$scratch/$target" >"$scratch/log" 2>&1) || status=$?
+    tail -n 3 "$scratch/log"
+  fi
+  if [[ $status -ne 0 ]]; then
+    echo "== fuzz_$target failed (exit $status); the fuzzer said:" >&2
+    grep -v -E '^#[0-9]+' "$scratch/log" | tail -n 40 >&2 || true
+    for report in "$scratch"/sanitizer*; do
+      [[ -e "$report" ]] && head -n 40 "$report" >&2
+    done
+    for input in "$scratch/$target-work"/{crash,oom,timeout,leak}-*; do
+      [[ -e "$input" ]] || continue
+      echo "== $(basename "$input") (base64):" >&2
+      base64 -w 76 "$input" | head -n 200 >&2
+    done
+    exit "$status"
+  fi
 done
