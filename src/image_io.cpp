@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -32,6 +31,8 @@
 #include <limits>
 #include <string_view>
 #include <vector>
+
+#include "decoders.hpp"
 
 namespace convpool {
 namespace {
@@ -208,12 +209,18 @@ cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& hea
     cv::setNumThreads(0);
     cv::Mat mat;
     try {
-        const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
-                          // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): read only
-                          const_cast<unsigned char*>(bytes.data()));
         const QuietStderr quiet;
-        mat = cv::imdecode(
-            buf, luminance_only(header, luminance) ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED);
+        switch (header.format) {
+            case ImageFormat::jpeg:
+                mat = decoders::decode_jpeg(bytes, luminance_only(header, luminance));
+                break;
+            case ImageFormat::png:
+                mat = decoders::decode_png(bytes);
+                break;
+            default:
+                mat = decoders::decode_with_opencv(bytes);
+                break;
+        }
     } catch (const cv::Exception& e) {
         throw InputError(
             fmt::format("cannot decode {} data: {}", format_name(header.format), e.msg));

@@ -161,7 +161,7 @@ TEST_CASE("decode_image: truncated data is a warning, or an error when strict") 
     png.resize(png.size() - 12);
     CHECK(probe_image(png).truncated);
     CHECK_THROWS_WITH_AS(convpool::decode_image(png, {}),
-                         "cannot decode png data (corrupt or truncated)", convpool::InputError);
+                         "cannot decode png data: the data ends early", convpool::InputError);
 }
 
 TEST_CASE("decode_image gives the same pixels in a child process and in this one") {

@@ -1,0 +1,29 @@
+// The image decoders behind decode_image: JPEG with libjpeg-turbo and PNG with libpng, called
+// directly; TIFF, WebP, BMP and PNM with OpenCV's imgcodecs, loaded on first use. Linking
+// imgcodecs would load its 139 libraries (GDAL, GDCM, ...) at every start of convpool, about
+// 65 ms before main; without it a start takes about 5 ms.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <span>
+
+namespace convpool::decoders {
+
+/// Decodes JPEG data to 8 bits: one channel for a grayscale JPEG, or with `luminance` for any
+/// (the Y plane as libjpeg computes it, no colour conversion); otherwise three in BGR order.
+/// CMYK and YCCK JPEGs (Adobe's inverted values) are converted to BGR. Warnings (corrupt or
+/// missing data, which libjpeg fills) are ignored; errors throw InputError with libjpeg's text.
+cv::Mat decode_jpeg(std::span<const unsigned char> bytes, bool luminance);
+
+/// Decodes PNG data as OpenCV's IMREAD_UNCHANGED does: 8 or 16 bits (host order); gray (also
+/// 1, 2 and 4-bit, tRNS dropped) as one channel; RGB and palette images as three in BGR order,
+/// or four (BGRA) with transparency; gray+alpha as BGRA. Errors (bad CRC, cut-short data)
+/// throw InputError with libpng's text.
+cv::Mat decode_png(std::span<const unsigned char> bytes);
+
+/// Decodes any other format with OpenCV's cv::imdecode (IMREAD_UNCHANGED), loading
+/// libopencv_imgcodecs on first use. An empty Mat when OpenCV cannot decode the data.
+cv::Mat decode_with_opencv(std::span<const unsigned char> bytes);
+
+}  // namespace convpool::decoders

@@ -1,0 +1,272 @@
+// The direct JPEG and PNG decoders against OpenCV's cv::imdecode, which convpool used before and
+// which this test binary links: the same pixels, type and channel order for every PNG colour
+// type, bit depth, transparency and interlacing, and for colour, gray, CMYK and cut-short JPEGs.
+#include "convpool/error.hpp"
+
+#include <doctest/doctest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "decoders.hpp"
+// clang-format off: jpeglib.h needs <cstdio> first
+#include <jpeglib.h>
+
+#include <cstdio>
+// clang-format on
+#include <png.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using Bytes = std::vector<unsigned char>;
+
+Bytes read_sample(const std::string& name) {
+    std::ifstream f(std::string(CONVPOOL_SAMPLES_DIR) + "/" + name, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+cv::Mat opencv_decode(const Bytes& bytes, int flags) {
+    return cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1,
+                                const_cast<unsigned char*>(bytes.data())),  // NOLINT: read only
+                        flags);
+}
+
+bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
+    if (a.type() != b.type() || a.size() != b.size()) {
+        return false;
+    }
+    for (int y = 0; y < a.rows; ++y) {
+        const auto row_bytes = static_cast<std::size_t>(a.cols) * a.elemSize();
+        if (std::memcmp(a.ptr(y), b.ptr(y), row_bytes) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// A PNG written with libpng from raw (already packed) rows: any colour type and bit depth,
+/// an optional palette and tRNS chunk, Adam7 interlacing.
+struct PngSpec {
+    int color;
+    int depth;
+    bool trns;
+    bool interlaced;
+};
+
+void append_to(png_structp png, png_bytep data, png_size_t n) {
+    auto* out = static_cast<Bytes*>(png_get_io_ptr(png));
+    out->insert(out->end(), data, data + n);
+}
+
+void flush_nothing(png_structp /*png*/) {}
+
+Bytes write_png(const PngSpec& spec, int width, int height, std::mt19937& rng) {
+    const int samples = spec.color == PNG_COLOR_TYPE_GRAY         ? 1
+                        : spec.color == PNG_COLOR_TYPE_GRAY_ALPHA ? 2
+                        : spec.color == PNG_COLOR_TYPE_RGB        ? 3
+                        : spec.color == PNG_COLOR_TYPE_PALETTE    ? 1
+                                                                  : 4;
+    const std::size_t row_bytes = (static_cast<std::size_t>(width * samples * spec.depth) + 7) / 8;
+    std::vector<Bytes> rows(static_cast<std::size_t>(height), Bytes(row_bytes));
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (auto& row : rows) {
+        for (auto& v : row) {
+            v = static_cast<unsigned char>(byte(rng));
+        }
+        if (spec.color == PNG_COLOR_TYPE_PALETTE) {  // indices within a 16-entry palette
+            for (auto& v : row) {
+                v &= spec.depth == 8 ? 0x0FU : 0xFFU;
+            }
+        }
+    }
+    Bytes out;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_infop info = png_create_info_struct(png);
+    REQUIRE(info != nullptr);
+    png_set_write_fn(png, &out, append_to, flush_nothing);
+    png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height),
+                 spec.depth, spec.color, spec.interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    std::array<png_color, 16> palette{};
+    std::array<png_byte, 16> alphas{};
+    const int entries = std::min(16, 1 << spec.depth);
+    for (int i = 0; i < 16; ++i) {
+        palette[static_cast<std::size_t>(i)] = {static_cast<png_byte>(i * 16),
+                                                static_cast<png_byte>(255 - i * 7),
+                                                static_cast<png_byte>(i * 3)};
+        alphas[static_cast<std::size_t>(i)] = static_cast<png_byte>(i * 17);
+    }
+    if (spec.color == PNG_COLOR_TYPE_PALETTE) {
+        png_set_PLTE(png, info, palette.data(), entries);
+    }
+    if (spec.trns) {
+        png_color_16 key{};
+        key.gray = 1;
+        key.red = 2;
+        key.green = 3;
+        key.blue = 4;
+        png_set_tRNS(png, info, alphas.data(), spec.color == PNG_COLOR_TYPE_PALETTE ? entries : 0,
+                     &key);
+    }
+    png_write_info(png, info);
+    std::vector<png_bytep> pointers(rows.size());
+    std::transform(rows.begin(), rows.end(), pointers.begin(),
+                   [](Bytes& row) { return row.data(); });
+    png_write_image(png, pointers.data());
+    png_write_end(png, nullptr);
+    png_destroy_write_struct(&png, &info);
+    return out;
+}
+
+/// A 4-component (CMYK) JPEG of random smooth-ish values, written with libjpeg.
+Bytes write_cmyk_jpeg(int width, int height) {
+    jpeg_compress_struct cinfo{};
+    jpeg_error_mgr errors{};
+    cinfo.err = jpeg_std_error(&errors);
+    jpeg_create_compress(&cinfo);
+    unsigned char* buffer = nullptr;
+    unsigned long size = 0;
+    jpeg_mem_dest(&cinfo, &buffer, &size);
+    cinfo.image_width = static_cast<JDIMENSION>(width);
+    cinfo.image_height = static_cast<JDIMENSION>(height);
+    cinfo.input_components = 4;
+    cinfo.in_color_space = JCS_CMYK;
+    jpeg_set_defaults(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    Bytes row(static_cast<std::size_t>(width) * 4);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        for (int x = 0; x < width; ++x) {
+            for (int c = 0; c < 4; ++c) {
+                row[static_cast<std::size_t>(x) * 4 + static_cast<std::size_t>(c)] =
+                    static_cast<unsigned char>(
+                        (x * (c + 1) + static_cast<int>(cinfo.next_scanline) * (4 - c)) % 256);
+            }
+        }
+        JSAMPROW p = row.data();
+        jpeg_write_scanlines(&cinfo, &p, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    Bytes out(buffer, buffer + size);
+    // NOLINTNEXTLINE(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory): libjpeg's
+    std::free(buffer);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("decode_png: every colour type, bit depth, tRNS and interlacing as OpenCV decodes it") {
+    std::mt19937 rng(7);
+    const std::vector<PngSpec> specs = {
+        {PNG_COLOR_TYPE_GRAY, 1, false, false},       {PNG_COLOR_TYPE_GRAY, 2, false, true},
+        {PNG_COLOR_TYPE_GRAY, 4, true, false},        {PNG_COLOR_TYPE_GRAY, 8, false, false},
+        {PNG_COLOR_TYPE_GRAY, 8, true, true},         {PNG_COLOR_TYPE_GRAY, 16, false, false},
+        {PNG_COLOR_TYPE_GRAY, 16, true, true},        {PNG_COLOR_TYPE_GRAY_ALPHA, 8, false, false},
+        {PNG_COLOR_TYPE_GRAY_ALPHA, 16, false, true}, {PNG_COLOR_TYPE_RGB, 8, false, false},
+        {PNG_COLOR_TYPE_RGB, 8, true, false},         {PNG_COLOR_TYPE_RGB, 16, false, true},
+        {PNG_COLOR_TYPE_RGB, 16, true, false},        {PNG_COLOR_TYPE_RGB_ALPHA, 8, false, true},
+        {PNG_COLOR_TYPE_RGB_ALPHA, 16, false, false}, {PNG_COLOR_TYPE_PALETTE, 1, false, false},
+        {PNG_COLOR_TYPE_PALETTE, 2, true, true},      {PNG_COLOR_TYPE_PALETTE, 4, false, false},
+        {PNG_COLOR_TYPE_PALETTE, 8, false, true},     {PNG_COLOR_TYPE_PALETTE, 8, true, false},
+    };
+    for (const auto& spec : specs) {
+        for (const auto& size : {std::pair{1, 1}, std::pair{13, 7}, std::pair{64, 33}}) {
+            const int w = size.first;
+            const int h = size.second;
+            CAPTURE(spec.color);
+            CAPTURE(spec.depth);
+            CAPTURE(spec.trns);
+            CAPTURE(spec.interlaced);
+            CAPTURE(w);
+            const Bytes png = write_png(spec, w, h, rng);
+            const cv::Mat ours = convpool::decoders::decode_png(png);
+            const cv::Mat theirs = opencv_decode(png, cv::IMREAD_UNCHANGED);
+            CHECK(ours.type() == theirs.type());
+            CHECK(same_pixels(ours, theirs));
+        }
+    }
+}
+
+TEST_CASE("decode_png: errors are libpng's text; a cut-short file never reads past the end") {
+    std::mt19937 rng(8);
+    const Bytes png = write_png({PNG_COLOR_TYPE_RGB, 8, false, false}, 20, 20, rng);
+    for (const std::size_t cut :
+         {std::size_t{8}, std::size_t{40}, png.size() / 2, png.size() - 1}) {
+        CAPTURE(cut);
+        const Bytes part(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(cut));
+        CHECK_THROWS_AS((void)convpool::decoders::decode_png(part), convpool::InputError);
+    }
+    Bytes bad_crc = png;
+    bad_crc[33 + 8] ^= 0xFFU;  // first byte of the chunk after IHDR: its CRC no longer matches
+    CHECK_THROWS_AS((void)convpool::decoders::decode_png(bad_crc), convpool::InputError);
+    Bytes bad_ihdr = png;
+    bad_ihdr[24] = 9;  // bit depth 9
+    CHECK_THROWS_WITH_AS((void)convpool::decoders::decode_png(bad_ihdr),
+                         doctest::Contains("cannot decode png data: "), convpool::InputError);
+}
+
+TEST_CASE("decode_jpeg: colour, luminance, gray and cut-short JPEGs as OpenCV decodes them") {
+    for (const char* name : {"rocket.jpg"}) {
+        CAPTURE(name);
+        const Bytes jpg = read_sample(name);
+        REQUIRE(jpg.size() > 1000);
+        CHECK(same_pixels(convpool::decoders::decode_jpeg(jpg, false),
+                          opencv_decode(jpg, cv::IMREAD_UNCHANGED)));
+        CHECK(same_pixels(convpool::decoders::decode_jpeg(jpg, true),
+                          opencv_decode(jpg, cv::IMREAD_GRAYSCALE)));
+        // Cut in half: libjpeg fills what is missing (OpenCV's own data source fills it
+        // differently); the rows that are there are the same.
+        const Bytes half(jpg.begin(), jpg.begin() + static_cast<std::ptrdiff_t>(jpg.size() / 2));
+        const cv::Mat cut = convpool::decoders::decode_jpeg(half, false);
+        const cv::Mat opencv_cut = opencv_decode(half, cv::IMREAD_UNCHANGED);
+        REQUIRE(cut.size() == opencv_cut.size());
+        const cv::Range present(0, cut.rows / 4);
+        CHECK(same_pixels(cut.rowRange(present), opencv_cut.rowRange(present)));
+        std::vector<unsigned char> gray;
+        cv::imencode(".jpg", opencv_decode(jpg, cv::IMREAD_GRAYSCALE), gray);
+        const cv::Mat ours = convpool::decoders::decode_jpeg(gray, false);
+        CHECK(ours.type() == CV_8UC1);
+        CHECK(same_pixels(ours, opencv_decode(gray, cv::IMREAD_UNCHANGED)));
+    }
+}
+
+TEST_CASE("decode_jpeg: CMYK JPEGs become BGR as OpenCV converts them") {
+    const Bytes cmyk = write_cmyk_jpeg(37, 21);
+    const cv::Mat ours = convpool::decoders::decode_jpeg(cmyk, false);
+    CHECK(ours.type() == CV_8UC3);
+    CHECK(same_pixels(ours, opencv_decode(cmyk, cv::IMREAD_UNCHANGED)));
+    const cv::Mat luminance = convpool::decoders::decode_jpeg(cmyk, true);
+    CHECK(luminance.type() == CV_8UC1);
+    const cv::Mat theirs = opencv_decode(cmyk, cv::IMREAD_GRAYSCALE);
+    REQUIRE(theirs.size() == luminance.size());
+    CHECK(cv::norm(luminance, theirs, cv::NORM_INF) <= 1.0);  // gray weights round differently
+}
+
+TEST_CASE("decode_jpeg: not a JPEG, or nothing after the header, is an InputError") {
+    CHECK_THROWS_WITH_AS(
+        (void)convpool::decoders::decode_jpeg(Bytes{0xFF, 0xD8, 0xFF, 0xD9}, false),
+        doctest::Contains("cannot decode jpeg data: "), convpool::InputError);
+    CHECK_THROWS_AS((void)convpool::decoders::decode_jpeg(Bytes{'n', 'o'}, false),
+                    convpool::InputError);
+}
+
+TEST_CASE("decode_with_opencv: the formats left to OpenCV decode as cv::imdecode does") {
+    cv::Mat image(9, 14, CV_8UC3);
+    cv::randu(image, 0, 256);
+    for (const char* ext : {".bmp", ".tiff", ".webp", ".ppm"}) {
+        CAPTURE(ext);
+        std::vector<unsigned char> encoded;
+        REQUIRE(cv::imencode(ext, image, encoded));
+        CHECK(same_pixels(convpool::decoders::decode_with_opencv(encoded),
+                          opencv_decode(encoded, cv::IMREAD_UNCHANGED)));
+    }
+}
