@@ -40,3 +40,28 @@ TEST_CASE("finite_value_range: unset when no value is finite or there is none") 
     CHECK_FALSE(finite_value_range(std::vector<float>{kInf, -kInf, kNaN}));
     CHECK_FALSE(finite_value_range(std::vector<float>{}));
 }
+
+TEST_CASE("large tensors reuse the memory of freed tensors of the same size, never a live one") {
+    const convpool::Shape big{1, 2048, 1100};  // 9 MB: past kHugeBlock
+    const float* first = nullptr;
+    {
+        convpool::Tensor a(big, convpool::uninitialized);
+        first = a.data().data();
+    }
+    convpool::Tensor b(big, convpool::uninitialized);
+    CHECK(b.data().data() == first);  // the block `a` gave back
+    convpool::Tensor c(big, convpool::uninitialized);
+    CHECK(c.data().data() != b.data().data());
+    const float* sevens_block = nullptr;
+    {
+        const convpool::Tensor sevens(big, 7.0F);
+        sevens_block = sevens.data().data();
+    }
+    const convpool::Tensor zeros(big);  // the block of sevens, zeroed as asked
+    CHECK(zeros.data().data() == sevens_block);
+    bool all_zero = true;
+    for (const float v : zeros.data()) {
+        all_zero = all_zero && v == 0.0F;
+    }
+    CHECK(all_zero);
+}

@@ -36,7 +36,8 @@ struct Shape {
 namespace detail {
 /// Memory for tensor values. Blocks of kHugeBlock bytes or more are aligned to 2 MiB and
 /// marked for transparent huge pages (madvise), so that a new 48 MB feature map faults in
-/// about 24 pages rather than 12,000; smaller blocks come from operator new.
+/// about 24 pages rather than 12,000, and freed ones are kept in a small cache for the next
+/// tensor of the same size (see src/tensor.cpp); smaller blocks come from operator new.
 [[nodiscard]] void* allocate_values(std::size_t bytes);
 void free_values(void* p, std::size_t bytes) noexcept;
 inline constexpr std::size_t kHugeBlock = std::size_t{8} << 20;
