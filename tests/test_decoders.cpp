@@ -270,3 +270,23 @@ TEST_CASE("decode_with_opencv: the formats left to OpenCV decode as cv::imdecode
                           opencv_decode(encoded, cv::IMREAD_UNCHANGED)));
     }
 }
+
+TEST_CASE("decode_jpeg: an EXIF orientation is not applied, in colour or luminance alike") {
+    cv::Mat image(10, 30, CV_8UC3);
+    cv::randu(image, 0, 256);
+    std::vector<unsigned char> encoded;
+    REQUIRE(cv::imencode(".jpg", image, encoded));
+    // An APP1 Exif segment right after SOI: one IFD entry, Orientation (0x0112) = 6, "rotate 90".
+    const Bytes payload{'E',  'x',  'i', 'f', 0, 0, 'I', 'I', 0x2A, 0, 8, 0, 0, 0, 1, 0,
+                        0x12, 0x01, 3,   0,   1, 0, 0,   0,   6,    0, 0, 0, 0, 0, 0, 0};
+    Bytes jpg(encoded.begin(), encoded.begin() + 2);
+    const auto length = payload.size() + 2;
+    jpg.insert(jpg.end(), {0xFF, 0xE1, static_cast<unsigned char>(length >> 8U),
+                           static_cast<unsigned char>(length & 0xFFU)});
+    jpg.insert(jpg.end(), payload.begin(), payload.end());
+    jpg.insert(jpg.end(), encoded.begin() + 2, encoded.end());
+    // OpenCV's IMREAD_GRAYSCALE applies the tag (so it is a valid one): 10x30 becomes 30x10.
+    CHECK(opencv_decode(jpg, cv::IMREAD_GRAYSCALE).size() == cv::Size(10, 30));
+    CHECK(convpool::decoders::decode_jpeg(jpg, false).size() == cv::Size(30, 10));
+    CHECK(convpool::decoders::decode_jpeg(jpg, true).size() == cv::Size(30, 10));
+}
