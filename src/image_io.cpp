@@ -212,7 +212,7 @@ cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& hea
         const QuietStderr quiet;
         switch (header.format) {
             case ImageFormat::jpeg:
-                mat = decoders::decode_jpeg(bytes, luminance_only(header, luminance));
+                mat = decoders::decode_jpeg(bytes, luminance);
                 break;
             case ImageFormat::png:
                 mat = decoders::decode_png(bytes);

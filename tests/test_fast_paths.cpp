@@ -34,6 +34,20 @@
 
 namespace {
 
+/// `count` row pointers into `v`, `pitch` floats apart, the first at a 64-byte aligned address
+/// plus `offset` floats (v must have room for the alignment, the offset and the rows).
+std::vector<float*> aligned_rows(std::vector<float>& v, int count, std::size_t pitch,
+                                 std::size_t offset) {
+    const auto misaligned = reinterpret_cast<std::uintptr_t>(v.data()) % 64;
+    float* first = v.data() + (64 - misaligned) % 64 / sizeof(float) + offset;
+    std::vector<float*> out;
+    out.reserve(static_cast<std::size_t>(count));
+    for (int r = 0; r < count; ++r) {
+        out.push_back(first + static_cast<std::size_t>(r) * pitch);
+    }
+    return out;
+}
+
 using convpool::Axis;
 using convpool::Shape;
 using convpool::Tensor;
@@ -740,19 +754,10 @@ TEST_CASE("every SIMD build of the banded 3x3 kernel equals the portable build")
                               static_cast<std::size_t>(count) * static_cast<std::size_t>(pitch);
             std::vector<float> fast(size, kUnwritten);
             std::vector<float> portable(size, kUnwritten);
-            const auto rows_of = [&](std::vector<float>& v) {
-                // 64-byte aligned start, then `offset` floats in.
-                const auto misaligned = reinterpret_cast<std::uintptr_t>(v.data()) % 64;
-                float* first = v.data() + (64 - misaligned) % 64 / sizeof(float) + offset;
-                std::vector<float*> out;
-                out.reserve(static_cast<std::size_t>(count));
-                for (int r = 0; r < count; ++r) {
-                    out.push_back(first + static_cast<std::ptrdiff_t>(r) * pitch);
-                }
-                return out;
-            };
-            const std::vector<float*> fast_rows = rows_of(fast);
-            const std::vector<float*> portable_rows = rows_of(portable);
+            const std::vector<float*> fast_rows = aligned_rows(
+                fast, count, static_cast<std::size_t>(pitch), static_cast<std::size_t>(offset));
+            const std::vector<float*> portable_rows = aligned_rows(
+                portable, count, static_cast<std::size_t>(pitch), static_cast<std::size_t>(offset));
             // Prefetching rows ahead (here the input rows again) changes no value.
             const kernels::RowsAhead ahead{in.data(), rng.integer(0, count), n + 2};
             kernels::correlate_rows_3x3(in.data(), count, w.data(), n, scale, bias,
@@ -915,18 +920,8 @@ TEST_CASE("banded 3x3 kernel: an activation applied as it stores gives the activ
             const std::size_t pitch = (static_cast<std::size_t>(n) + 63) / 64 * 64;
             std::vector<float> fused(pitch * static_cast<std::size_t>(count) + 16);
             std::vector<float> after(fused.size());
-            const auto rows_of = [&](std::vector<float>& v) {
-                const auto misaligned = reinterpret_cast<std::uintptr_t>(v.data()) % 64;  // NOLINT
-                float* first = v.data() + (64 - misaligned) % 64 / sizeof(float);
-                std::vector<float*> out;
-                out.reserve(static_cast<std::size_t>(count));
-                for (int r = 0; r < count; ++r) {
-                    out.push_back(first + static_cast<std::size_t>(r) * pitch);
-                }
-                return out;
-            };
-            const std::vector<float*> fused_rows = rows_of(fused);
-            const std::vector<float*> after_rows = rows_of(after);
+            const std::vector<float*> fused_rows = aligned_rows(fused, count, pitch, 0);
+            const std::vector<float*> after_rows = aligned_rows(after, count, pitch, 0);
             kernels::correlate_rows_3x3(in.data(), count, w.data(), n, scale, bias,
                                         fused_rows.data(), stream, {}, simd, activation);
             kernels::correlate_rows_3x3(in.data(), count, w.data(), n, scale, bias,
