@@ -2,7 +2,6 @@
 
 #include "convpool/format.hpp"
 #include "convpool/image_io.hpp"
-#include "convpool/run.hpp"
 
 #include <fmt/format.h>
 
@@ -257,7 +256,7 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
 }
 
 /// URLs of the image-level pictures of `img` (sheet.png): the run's, or for an image skipped
-/// with --skip-existing the sheet its earlier run left in OUT/<stem>/.
+/// with --skip-existing the sheet its earlier run left in its folder.
 std::vector<std::string> sheet_urls(const ImageReport& img, const std::string& out_dir) {
     std::vector<std::string> urls;
     for (const auto& f : img.files) {
@@ -265,10 +264,10 @@ std::vector<std::string> sheet_urls(const ImageReport& img, const std::string& o
             urls.push_back(image_url(img, out_dir, f));
         }
     }
-    const fs::path earlier = fs::path(output_stem(img.input)) / "sheet.png";
     std::error_code ec;
-    if (urls.empty() && img.skipped && fs::is_regular_file(fs::path(out_dir) / earlier, ec)) {
-        urls.push_back(url_path(earlier.generic_string()));
+    if (urls.empty() && img.skipped && !img.output_dir.empty() &&
+        fs::is_regular_file(fs::path(img.output_dir) / "sheet.png", ec)) {
+        urls.push_back(image_url(img, out_dir, "sheet.png"));
     }
     return urls;
 }
@@ -400,12 +399,6 @@ std::string report_html(const RunReport& report, const std::string& out_dir) {
         out += image_html(report.images[pos], pos, out_dir, pos > 0);
     }
     return out + "</body></html>\n";
-}
-
-void write_html_report(const RunReport& report, const std::string& out_dir) {
-    const std::string page = report_html(report, out_dir);
-    write_file_atomic((fs::path(out_dir) / "index.html").string(),
-                      std::span<const char>(page.data(), page.size()));
 }
 
 }  // namespace convpool

@@ -3,6 +3,7 @@
 #include "convpool/error.hpp"
 #include "convpool/image_probe.hpp"
 #include "convpool/npy.hpp"
+#include "convpool/output_dir.hpp"
 #include "convpool/parallel.hpp"
 #include "convpool/png.hpp"
 
@@ -704,42 +705,8 @@ std::vector<unsigned char> read_stdin(std::size_t max_bytes) {
 
 void write_file_atomic(const std::string& path, std::span<const char> bytes) {
     const std::filesystem::path target(path);
-    const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
-    std::string tmpl =
-        (std::filesystem::path(dir) / ("." + target.filename().string() + ".XXXXXX")).string();
-    const int fd = ::mkstemp(tmpl.data());
-    if (fd < 0) {
-        throw OutputError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
-    }
-    const auto fail = [&](int err) {
-        ::close(fd);
-        ::unlink(tmpl.c_str());
-        throw OutputError(fmt::format("{}: cannot write: {}", path, std::strerror(err)));
-    };
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            fail(errno);
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
-        fail(errno);
-    }
-    if (::close(fd) != 0) {
-        const int err = errno;
-        ::unlink(tmpl.c_str());
-        throw OutputError(fmt::format("{}: cannot write: {}", path, std::strerror(err)));
-    }
-    if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmpl.c_str());
-        throw OutputError(fmt::format("{}: cannot write: {}", path, std::strerror(err)));
-    }
+    OutputDir::open(target.has_parent_path() ? target.parent_path().string() : ".")
+        .write(target.filename().string(), std::string_view(bytes.data(), bytes.size()));
 }
 
 }  // namespace convpool

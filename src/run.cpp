@@ -5,10 +5,13 @@
 #include "convpool/geometry.hpp"
 #include "convpool/html.hpp"
 #include "convpool/npy.hpp"
+#include "convpool/output_dir.hpp"
 #include "convpool/parallel.hpp"
 #include "convpool/visualize.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,23 +26,27 @@
 #include <sstream>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 namespace convpool {
 namespace fs = std::filesystem;
 
 namespace {
 
-void create_dir(const fs::path& dir) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec || !fs::is_directory(dir)) {
-        throw OutputError(fmt::format("{}: cannot create directory: {}", dir.string(),
-                                      ec ? ec.message() : std::string("not a directory")));
-    }
-}
+/// The record of an image's outputs in its folder: what it wrote (the only files --force ever
+/// deletes there). Written last, so its presence marks the image's outputs complete.
+constexpr std::string_view kRecordName = "convpool.json";
+constexpr std::size_t kMaxRecordBytes = std::size_t{64} << 20U;
 
-void write_text(const fs::path& path, const std::string& text) {
-    write_file_atomic(path.string(), std::span<const char>(text.data(), text.size()));
+/// Device and inode of a file, to recognise it whatever path names it.
+using FileId = std::pair<unsigned long long, unsigned long long>;
+
+std::optional<FileId> file_id(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return std::nullopt;
+    }
+    return FileId{st.st_dev, st.st_ino};
 }
 
 /// The report of stage `r`; `values` are its values (r.tensor, or an 8-bit result converted),
@@ -80,34 +87,66 @@ struct BatchContext {
     const Pipeline& pipeline;
     const RunOptions& options;
     const RunEvents& events;
-    std::set<fs::path> inputs;               ///< canonical paths of every input: never overwritten
+    const OutputDir* out;                    ///< OUT, open and locked (null with `-o -`)
+    std::set<FileId> inputs;                 ///< every input file: never overwritten or deleted
     std::vector<unsigned char> stdin_bytes;  ///< the image given as `-`
 };
 
 /// Thrown between stages when the batch was asked to stop.
 struct Stopped {};
 
-/// Writes one output file, refusing to replace an input.
-void write_output(const BatchContext& ctx, const fs::path& path, const std::string& bytes) {
-    std::error_code ec;
-    const fs::path canonical = fs::weakly_canonical(path, ec);
-    if (!ec && ctx.inputs.contains(canonical)) {
-        throw OutputError(fmt::format("{}: refusing to overwrite an input", path.string()));
-    }
-    write_text(path, bytes);
+/// True when `name` in `dir` is one of the run's inputs (by device and inode).
+bool is_input(const BatchContext& ctx, const OutputDir& dir, const std::string& name) {
+    return !ctx.inputs.empty() &&
+           ctx.inputs.contains(file_id(dir.path_of(name)).value_or(FileId{}));
 }
 
-/// Files convpool writes into an image's folder (and nothing else there is touched).
+/// Writes one output file, refusing to replace an input.
+void write_output(const BatchContext& ctx, const OutputDir& dir, const std::string& name,
+                  const std::string& bytes) {
+    if (is_input(ctx, dir, name)) {
+        throw OutputError(fmt::format("{}: refusing to overwrite an input", dir.path_of(name)));
+    }
+    dir.write(name, bytes);
+}
+
+/// Names of the files an image's record says it wrote (empty without a readable record).
+std::vector<std::string> recorded_files(const OutputDir& dir) {
+    const auto text = dir.read(kRecordName, kMaxRecordBytes);
+    std::vector<std::string> files;
+    if (text) {
+        const auto record = nlohmann::json::parse(*text, nullptr, false);
+        if (record.is_object() && record.contains("files") && record["files"].is_array()) {
+            for (const auto& f : record["files"]) {
+                if (f.is_string() && is_safe_name(f.get<std::string>())) {
+                    files.push_back(f.get<std::string>());
+                }
+            }
+        }
+    }
+    return files;
+}
+
+/// Names convpool 0.1 gave the files of an image's folder: used only to see that earlier
+/// outputs exist (never to delete anything).
 bool is_convpool_output(const std::string& name) {
     return name == "sheet.png" ||
            (name.size() > 3 && std::isdigit(static_cast<unsigned char>(name[0])) != 0 &&
             std::isdigit(static_cast<unsigned char>(name[1])) != 0 && name[2] == '_');
 }
 
-/// Where the final image of `input` goes (Emit::final with a directory).
-fs::path final_path(const RunOptions& options, const std::string& input, int channels) {
-    return fs::path(options.out_dir) /
-           (output_stem(input) + encoding_extension(options.format, channels));
+/// The folder part of an output name (`cats` of `cats/001`; empty for `001`).
+std::string parent_of(const std::string& out_name) {
+    const auto slash = out_name.rfind('/');
+    return slash == std::string::npos ? std::string() : out_name.substr(0, slash);
+}
+
+/// The file name of the final image of `item` (Emit::final with a directory).
+std::string final_name(const RunOptions& options, const InputItem& item, int channels) {
+    const auto slash = item.out_name.rfind('/');
+    const std::string base =
+        slash == std::string::npos ? item.out_name : item.out_name.substr(slash + 1);
+    return base + encoding_extension(options.format, channels);
 }
 
 /// The report's summary of recorded switches: winning-offset histogram and coverage.
@@ -221,7 +260,7 @@ std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
 /// Writes the pictures of one stage result (`values` are its values) for --emit all into `dir`:
 /// the stage's picture, its pooling-window overlay, .npy and switch maps as asked, naming them
 /// in `st`, and adds the stage's tile to the contact sheet.
-void write_stage_pictures(const BatchContext& ctx, const fs::path& dir, const StageResult& r,
+void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const StageResult& r,
                           const Tensor& values, const std::vector<PlanStep>& plan,
                           const RenderOptions& render, StageReport& st,
                           std::vector<SheetItem>& sheet) {
@@ -232,7 +271,7 @@ void write_stage_pictures(const BatchContext& ctx, const fs::path& dir, const St
     const PictureKind kind = r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
     Picture body = render_tensor(values, kind, render);
     const std::string title = fmt::format("{:02} {}  {}", r.index, st.stage, to_string(st.shape));
-    write_output(ctx, dir / (base + ".png"),
+    write_output(ctx, dir, base + ".png",
                  encode_png(titled_picture(body, title, values, kind, render)));
     st.files.push_back(base + ".png");
     const auto next = static_cast<std::size_t>(r.index);  // stages()[index] runs next
@@ -243,17 +282,17 @@ void write_stage_pictures(const BatchContext& ctx, const fs::path& dir, const St
     if (grid) {
         const std::string what =
             fmt::format("{:02} windows of {}", r.index, pipeline.stages()[next].describe());
-        write_output(ctx, dir / (base + "_windows.png"),
+        write_output(ctx, dir, base + "_windows.png",
                      encode_png(pool_grid_picture(values, kind, *grid, what, render)));
         st.files.push_back(base + "_windows.png");
     }
     if (options.raw_npy) {
-        write_output(ctx, dir / (base + ".npy"), encode_npy(values));
+        write_output(ctx, dir, base + ".npy", encode_npy(values));
         st.files.push_back(base + ".npy");
     }
     if (r.switches != nullptr) {
         for (const auto& [suffix, png] : switch_map_pngs(*r.switches, title)) {
-            write_output(ctx, dir / (base + suffix), png);
+            write_output(ctx, dir, base + suffix, png);
             st.files.push_back(base + suffix);
         }
     }
@@ -264,9 +303,41 @@ void write_stage_pictures(const BatchContext& ctx, const fs::path& dir, const St
          fmt::format("{}  {}", to_string(st.shape), range_label(values, kind, render))});
 }
 
-ImageReport process_image(const BatchContext& ctx, const std::string& input) {
+/// Opens the folder of one image for writing its outputs: removes temporary files of an earlier
+/// interrupted run and, with --force, the files the earlier run's record lists (never anything
+/// else, never an input). The record goes first, so an interrupted redo is never taken as
+/// complete.
+OutputDir open_image_dir(const BatchContext& ctx, const InputItem& item) {
+    OutputDir dir = ctx.out->subdir(item.out_name, true);
+    dir.remove_stale_temps();
+    if (ctx.options.force) {
+        const auto earlier = recorded_files(dir);
+        dir.remove(kRecordName);
+        for (const auto& name : earlier) {
+            if (!is_input(ctx, dir, name)) {
+                dir.remove(name);
+            }
+        }
+    }
+    return dir;
+}
+
+/// The record of an image: the files it wrote (image-level and per stage).
+std::string image_record(const ImageReport& img) {
+    std::vector<std::string> files;
+    for (const auto& st : img.stages) {
+        files.insert(files.end(), st.files.begin(), st.files.end());
+    }
+    files.insert(files.end(), img.files.begin(), img.files.end());
+    const nlohmann::json record{
+        {"convpool_record", 1}, {"convpool_version", CONVPOOL_VERSION}, {"files", files}};
+    return record.dump(2) + "\n";
+}
+
+ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     const Pipeline& pipeline = ctx.pipeline;
     const RunOptions& options = ctx.options;
+    const std::string& input = item.path;
     ImageReport img;
     img.input = input;
     LoadOptions load = options.load;
@@ -290,22 +361,13 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
     const auto plan = pipeline.plan(input_shape, 4 * options.load.max_pixels);
     const bool to_stdout = options.out_dir == "-";
     const bool all = options.emit == Emit::all;
-    const fs::path dir = fs::path(options.out_dir) / output_stem(input);
+    std::optional<OutputDir> dir;
     if (all) {
-        create_dir(dir);
-        if (options.force) {
-            std::error_code ec;
-            for (const auto& entry : fs::directory_iterator(dir, ec)) {
-                std::error_code cec;
-                if (is_convpool_output(entry.path().filename().string()) &&
-                    !ctx.inputs.contains(fs::weakly_canonical(entry.path(), cec))) {
-                    fs::remove(entry.path(), ec);
-                }
-            }
-        }
-        img.output_dir = dir.string();
+        dir = open_image_dir(ctx, item);
+        img.output_dir = dir->path();
     } else if (!to_stdout) {
-        img.output_dir = options.out_dir;
+        dir = ctx.out->subdir(parent_of(item.out_name), true);
+        img.output_dir = dir->path();
     }
     std::vector<SheetItem> sheet;
     const RenderOptions render =
@@ -335,7 +397,7 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
             st.notes.push_back(offset_histogram_note(*st.switches));
         }
         if (all) {
-            write_stage_pictures(ctx, dir, r, *values, plan, render, st, sheet);
+            write_stage_pictures(ctx, *dir, r, *values, plan, render, st, sheet);
         }
         img.stages.push_back(std::move(st));
     };
@@ -344,45 +406,51 @@ ImageReport process_image(const BatchContext& ctx, const std::string& input) {
     Tensor final_tensor = loaded.u8 ? pipeline.run(std::move(*loaded.u8), observer, fuse)
                                     : pipeline.run(std::move(tensor), observer, fuse);
     if (all) {
-        // sheet.png is written last: its presence marks the image's outputs complete.
-        write_output(ctx, dir / "sheet.png", encode_png(contact_sheet(sheet, render)));
+        write_output(ctx, *dir, "sheet.png", encode_png(contact_sheet(sheet, render)));
         img.files.emplace_back("sheet.png");
+        // The record is written last: its presence marks the image's outputs complete.
+        dir->write(kRecordName, image_record(img));
     } else {
         const std::string bytes = encode_image(final_tensor, options.format);
         if (to_stdout) {
             ctx.events.write_stdout(bytes);
             img.files.emplace_back("-");
         } else {
-            const fs::path path = final_path(options, input, final_tensor.shape().channels);
-            write_output(ctx, path, bytes);
-            img.files.push_back(path.filename().string());
+            const std::string name = final_name(options, item, final_tensor.shape().channels);
+            write_output(ctx, *dir, name, bytes);
+            img.files.push_back(name);
         }
     }
     img.ok = true;
     return img;
 }
 
-/// True when the outputs of `input` from an earlier run are complete.
-bool outputs_complete(const RunOptions& options, const std::string& input) {
-    std::error_code ec;
+/// True when the outputs of `item` from an earlier run are complete.
+bool outputs_complete(const OutputDir& out, const RunOptions& options, const InputItem& item) {
     if (options.emit == Emit::all) {
-        return fs::exists(fs::path(options.out_dir) / output_stem(input) / "sheet.png", ec);
+        const auto dir = out.find_subdir(item.out_name);
+        if (!dir || !dir->has_file(kRecordName)) {
+            return false;
+        }
+        const auto files = recorded_files(*dir);
+        return !files.empty() && std::ranges::all_of(files, [&dir](const std::string& name) {
+            return dir->has_file(name);
+        });
     }
-    return fs::exists(final_path(options, input, 1), ec) ||
-           fs::exists(final_path(options, input, 3), ec);
+    const auto dir = out.find_subdir(parent_of(item.out_name));
+    return dir && (dir->has_file(final_name(options, item, 1)) ||
+                   dir->has_file(final_name(options, item, 3)));
 }
 
-/// True when an earlier run left any output of `input`.
-bool outputs_exist(const RunOptions& options, const std::string& input) {
-    std::error_code ec;
+/// True when an earlier run left any output of `item`.
+bool outputs_exist(const OutputDir& out, const RunOptions& options, const InputItem& item) {
     if (options.emit == Emit::all) {
-        return std::ranges::any_of(
-            fs::directory_iterator(fs::path(options.out_dir) / output_stem(input), ec),
-            [](const fs::directory_entry& entry) {
-                return is_convpool_output(entry.path().filename().string());
-            });
+        const auto dir = out.find_subdir(item.out_name);
+        return dir && std::ranges::any_of(dir->entries(), [](const std::string& name) {
+                   return name == kRecordName || is_convpool_output(name);
+               });
     }
-    return outputs_complete(options, input);
+    return outputs_complete(out, options, item);
 }
 
 /// Reads paths from a --files-from list: one per line, or NUL-separated.
@@ -422,20 +490,53 @@ std::vector<std::string> read_path_list(const std::string& source, bool nul) {
     return paths;
 }
 
-/// Image files below `dir` (all levels when `recursive`), sorted.
-std::vector<std::string> images_in(const std::string& dir, bool recursive) {
-    std::vector<std::string> found;
+/// True when `path` is `out` or lies below it (by device and inode of every folder on its
+/// resolved path, so symlinks into OUT are caught too).
+bool inside(const fs::path& path, const std::optional<FileId>& out) {
+    if (!out) {
+        return false;
+    }
     std::error_code ec;
-    const auto take = [&found](const fs::directory_entry& entry) {
+    fs::path p = fs::weakly_canonical(path, ec);
+    if (ec) {
+        return false;
+    }
+    for (;;) {
+        if (file_id(p.string()) == out) {
+            return true;
+        }
+        if (!p.has_relative_path()) {
+            return false;
+        }
+        p = p.parent_path();
+    }
+}
+
+/// Image files below `dir` (all levels when `recursive`), sorted, each with its path relative
+/// to `dir`. Nothing inside `out` (the output folder) is collected.
+std::vector<std::pair<std::string, fs::path>> images_in(const std::string& dir, bool recursive,
+                                                        const std::optional<FileId>& out) {
+    std::vector<std::pair<std::string, fs::path>> found;
+    if (inside(dir, out)) {
+        return found;
+    }
+    std::error_code ec;
+    const auto take = [&](const fs::directory_entry& entry) {
         std::error_code fec;
-        if (entry.is_regular_file(fec) && is_image_path(entry.path().string())) {
-            found.push_back(entry.path().string());
+        if (entry.is_regular_file(fec) && is_image_path(entry.path().string()) &&
+            !inside(entry.path(), out)) {
+            found.emplace_back(entry.path().string(), entry.path().lexically_relative(dir));
         }
     };
     if (recursive) {
         for (auto it = fs::recursive_directory_iterator(
                  dir, fs::directory_options::skip_permission_denied, ec);
              !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            std::error_code dec;
+            if (it->is_directory(dec) && out && file_id(it->path().string()) == out) {
+                it.disable_recursion_pending();  // never descend into OUT
+                continue;
+            }
             take(*it);
         }
     } else {
@@ -444,10 +545,55 @@ std::vector<std::string> images_in(const std::string& dir, bool recursive) {
         }
     }
     if (ec) {
-        return {dir};  // unreadable directory: fails like a bad file
+        return {{dir, fs::path()}};  // unreadable directory: fails like a bad file
     }
     std::sort(found.begin(), found.end());
     return found;
+}
+
+/// Output name of a file found in a directory argument: its folders below that directory,
+/// mirrored (each made safe), then its stem.
+std::string mirrored_name(const fs::path& relative) {
+    std::string name;
+    for (const auto& part : relative.parent_path()) {
+        name += safe_name(part.string()) + "/";
+    }
+    return name + output_stem(relative.string());
+}
+
+/// Every folder above each name (`cats` for `cats/001`).
+std::set<std::string> ancestors_of(const std::vector<InputItem>& items) {
+    std::set<std::string> dirs;
+    for (const auto& item : items) {
+        for (std::string d = parent_of(item.out_name); !d.empty(); d = parent_of(d)) {
+            dirs.insert(d);
+        }
+    }
+    return dirs;
+}
+
+/// Gives every item a distinct output name. Two files named directly with the same stem are
+/// refused (as before); any other clash (an escaped name, files of one folder differing only in
+/// extension, an image folder named like a mirrored folder) gets a suffix `~2`, `~3`, ...
+void assign_unique_names(std::vector<InputItem>& items) {
+    const std::set<std::string> folders = ancestors_of(items);
+    std::map<std::string, const InputItem*> taken;
+    for (auto& item : items) {
+        const auto it = taken.find(item.out_name);
+        if (it != taken.end() && item.named && it->second->named && !item.renamed &&
+            !it->second->renamed) {
+            throw UsageError(fmt::format(
+                "inputs '{}' and '{}' would both write to '{}/'; rename one or run them "
+                "separately",
+                it->second->path, item.path, item.out_name));
+        }
+        const std::string wanted = item.out_name;
+        for (int n = 2; taken.contains(item.out_name) || folders.contains(item.out_name); ++n) {
+            item.out_name = fmt::format("{}~{}", wanted, n);
+            item.renamed = true;
+        }
+        taken.emplace(item.out_name, &item);
+    }
 }
 
 }  // namespace
@@ -456,8 +602,7 @@ std::string output_stem(const std::string& input) {
     if (input == "-") {
         return "stdin";
     }
-    const std::string stem = fs::path(input).stem().string();
-    return stem.empty() ? std::string("image") : stem;
+    return safe_name(fs::path(input).stem().string());
 }
 
 std::string stage_file_label(const Stage& stage) {
@@ -472,41 +617,41 @@ std::string stage_file_label(const Stage& stage) {
     return label;
 }
 
-std::vector<std::string> list_inputs(const RunOptions& options) {
+std::vector<InputItem> list_inputs(const RunOptions& options) {
     std::vector<std::string> given = options.inputs;
     if (!options.files_from.empty()) {
         const auto listed = read_path_list(options.files_from, options.files_nul);
         given.insert(given.end(), listed.begin(), listed.end());
     }
-    std::vector<std::string> inputs;
+    const auto out = options.out_dir == "-" ? std::nullopt : file_id(options.out_dir);
+    std::vector<InputItem> inputs;
     for (const auto& p : given) {
         std::error_code ec;
         if (p != "-" && fs::is_directory(p, ec)) {
-            const auto found = images_in(p, options.recursive);
-            inputs.insert(inputs.end(), found.begin(), found.end());
+            for (const auto& [path, relative] : images_in(p, options.recursive, out)) {
+                InputItem item{path, mirrored_name(relative), false, false};
+                item.renamed = relative.empty();
+                inputs.push_back(std::move(item));
+            }
         } else {
-            inputs.push_back(p);
+            const std::string raw = p == "-" ? std::string("stdin") : fs::path(p).stem().string();
+            InputItem item{p, output_stem(p), true, false};
+            item.renamed = item.out_name != raw;
+            inputs.push_back(std::move(item));
         }
     }
-    if (std::count(inputs.begin(), inputs.end(), "-") > 1) {
+    const auto stdin_count = std::count_if(inputs.begin(), inputs.end(),
+                                           [](const InputItem& i) { return i.path == "-"; });
+    if (stdin_count > 1) {
         throw UsageError("'-' (standard input) can be given only once");
     }
-    if (options.files_from == "-" && std::count(inputs.begin(), inputs.end(), "-") > 0) {
+    if (options.files_from == "-" && stdin_count > 0) {
         throw UsageError("standard input cannot hold both --files-from - and an image '-'");
-    }
-    std::map<std::string, std::string> seen;
-    for (const auto& in : inputs) {
-        const auto [it, fresh] = seen.emplace(output_stem(in), in);
-        if (!fresh) {
-            throw UsageError(
-                fmt::format("inputs '{}' and '{}' would both write to '{}/'; rename "
-                            "one or run them separately",
-                            it->second, in, it->first));
-        }
     }
     if (inputs.empty()) {
         throw UsageError("no input images (directories are searched for image files by extension)");
     }
+    assign_unique_names(inputs);
     return inputs;
 }
 
@@ -535,12 +680,33 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     if (options.html && options.stats == StatsLevel::none) {
         throw UsageError("--html shows every stage's statistics: it needs --stats full or basic");
     }
+    // OUT is opened and locked before anything in it is read or written.
+    std::optional<OutputDir> out;
+    if (!to_stdout) {
+        out = OutputDir::open(options.out_dir);
+        out->lock();
+        // Temporary files of an interrupted earlier run: in OUT and the folders final images
+        // go to here (shared by several images, so cleaned before any job starts); an image's
+        // own folder is cleaned when the image starts.
+        out->remove_stale_temps();
+        if (options.emit == Emit::final) {
+            std::set<std::string> parents;
+            for (const std::size_t i : chosen) {
+                parents.insert(parent_of(all_inputs[i].out_name));
+            }
+            for (const auto& p : parents) {
+                if (const auto dir = out->find_subdir(p)) {
+                    dir->remove_stale_temps();
+                }
+            }
+        }
+    }
     if (!to_stdout && !options.skip_existing && !options.force) {
         std::size_t existing = 0;
         std::string first;
         for (const std::size_t i : chosen) {
-            if (outputs_exist(options, all_inputs[i])) {
-                first = first.empty() ? all_inputs[i] : first;
+            if (outputs_exist(*out, options, all_inputs[i])) {
+                first = first.empty() ? all_inputs[i].path : first;
                 ++existing;
             }
         }
@@ -551,18 +717,14 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
                             existing, existing == 1 ? "" : "s", first, options.out_dir));
         }
     }
-    BatchContext ctx{pipeline, options, events, {}, {}};
+    BatchContext ctx{pipeline, options, events, out ? &*out : nullptr, {}, {}};
     for (const auto& in : all_inputs) {
-        std::error_code ec;
-        if (in != "-") {
-            ctx.inputs.insert(fs::weakly_canonical(in, ec));
+        if (const auto id = in.path == "-" ? std::nullopt : file_id(in.path)) {
+            ctx.inputs.insert(*id);
         }
     }
-    if (std::find(all_inputs.begin(), all_inputs.end(), "-") != all_inputs.end()) {
+    if (std::ranges::any_of(all_inputs, [](const InputItem& i) { return i.path == "-"; })) {
         ctx.stdin_bytes = read_stdin(options.load.max_bytes);
-    }
-    if (!to_stdout) {
-        create_dir(options.out_dir);
     }
 
     RunOutcome outcome;
@@ -582,8 +744,8 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     };
     RunEvents worker_events = events;
     worker_events.stop_requested = should_stop;
-    const BatchContext wctx{pipeline, options, worker_events, ctx.inputs,
-                            std::move(ctx.stdin_bytes)};
+    const BatchContext wctx{pipeline, options,    worker_events,
+                            ctx.out,  ctx.inputs, std::move(ctx.stdin_bytes)};
     const auto worker = [&] {
         for (;;) {
             if (should_stop()) {
@@ -593,17 +755,21 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
             if (slot >= chosen.size()) {
                 return;
             }
-            const std::string& input = all_inputs[chosen[slot]];
+            const InputItem& item = all_inputs[chosen[slot]];
+            const std::string& input = item.path;
             ImageReport img;
             bool failed = false;
             bool output_error = false;
-            if (options.skip_existing && outputs_complete(options, input)) {
+            if (options.skip_existing && !to_stdout && outputs_complete(*out, options, item)) {
                 img.input = input;
                 img.ok = true;
                 img.skipped = true;
+                if (options.emit == Emit::all) {
+                    img.output_dir = out->path_of(item.out_name);
+                }
             } else {
                 try {
-                    img = process_image(wctx, input);
+                    img = process_image(wctx, item);
                 } catch (const Stopped&) {
                     return;
                 } catch (const Error& e) {
@@ -670,12 +836,11 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
         }
     }
     outcome.stopped = outcome.report.images.size() < chosen.size();
-    if (!to_stdout) {
-        const fs::path out(options.out_dir);
-        write_text(out / "report.json", report_json(outcome.report));
-        write_text(out / "report.csv", report_csv(outcome.report));
+    if (out) {
+        out->write("report.json", report_json(outcome.report));
+        out->write("report.csv", report_csv(outcome.report));
         if (options.html) {
-            write_html_report(outcome.report, options.out_dir);
+            out->write("index.html", report_html(outcome.report, options.out_dir));
         }
     }
     return outcome;

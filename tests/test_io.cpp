@@ -2,6 +2,7 @@
 #include "convpool/error.hpp"
 #include "convpool/image_io.hpp"
 #include "convpool/npy.hpp"
+#include "convpool/output_dir.hpp"
 #include "convpool/parallel.hpp"
 #include "convpool/png.hpp"
 #include "convpool/visualize.hpp"
@@ -324,4 +325,24 @@ TEST_CASE(
     CHECK(convpool::decode_image(bytes_of(png), {}).tensor.at(0, 0, 0) == 77.0F / 255.0F);
     children = decoder_children();
     CHECK(children.size() == 1);
+}
+
+TEST_CASE("safe_name: output names are never hidden, empty, '.' or '..', and never hold a '/'") {
+    CHECK(convpool::safe_name("camera") == "camera");
+    CHECK(convpool::safe_name("") == "image");
+    CHECK(convpool::safe_name(".") == "_.");
+    CHECK(convpool::safe_name("..") == "_..");
+    CHECK(convpool::safe_name(".hidden") == "_.hidden");
+    CHECK(convpool::safe_name("a/b") == "a_b");
+    CHECK(convpool::safe_name(std::string("a\0b", 3)) == "a_b");
+    // Cut at 200 bytes without splitting a UTF-8 character (U+00E9 is two bytes).
+    std::string long_name(199, 'x');
+    long_name += "\xc3\xa9tail";
+    CHECK(convpool::safe_name(long_name) == std::string(199, 'x'));
+    for (const char* name : {"_..", "x~2", "01_relu.png"}) {
+        CHECK(convpool::is_safe_name(name));
+    }
+    for (const char* name : {"", ".", "..", ".x", "a/b"}) {
+        CHECK_FALSE(convpool::is_safe_name(name));
+    }
 }

@@ -22,7 +22,4 @@ namespace convpool {
 /// thumbnails when the run has more than one image.
 [[nodiscard]] std::string report_html(const RunReport& report, const std::string& out_dir);
 
-/// Writes report_html() to OUT/index.html (atomically). Throws OutputError.
-void write_html_report(const RunReport& report, const std::string& out_dir);
-
 }  // namespace convpool

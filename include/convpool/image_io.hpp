@@ -83,8 +83,9 @@ enum class ImageEncoding {
 /// Reads all of standard input (at most `max_bytes`); throws InputError.
 [[nodiscard]] std::vector<unsigned char> read_stdin(std::size_t max_bytes);
 
-/// Writes `bytes` to `path` through a temporary file in the same directory, fsync and rename:
-/// the file is either complete or absent. Throws OutputError naming the path.
+/// Writes `bytes` to `path` through a temporary file in the same directory, fsync and rename
+/// (OutputDir::write of the parent folder, created when missing): the file is either complete
+/// or absent. Throws OutputError naming the path.
 void write_file_atomic(const std::string& path, std::span<const char> bytes);
 
 }  // namespace convpool

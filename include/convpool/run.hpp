@@ -83,14 +83,26 @@ struct RunOutcome {
     bool stopped = false;        ///< stop_requested or fail_fast ended the batch early
 };
 
+/// One input of a run and where its outputs go.
+struct InputItem {
+    std::string path;  ///< as given or found (`-` for stdin)
+    /// Output folder (Emit::all) or file name without extension (Emit::final) below OUT,
+    /// `/`-separated, every component a safe name (output_dir.hpp): the stem for a file named
+    /// directly, the path below the directory argument for a file found in one (`cats/001`).
+    std::string out_name;
+    bool named = false;    ///< named directly (not found in a directory)
+    bool renamed = false;  ///< out_name is not the plain stem (escaped, or suffixed `~N`)
+};
+
 /// The inputs of a run: directories give their image files (by extension; all levels with
-/// `recursive`) sorted by path, `files_from` adds one path per line (or NUL-separated), and the
-/// shard keeps every N-th. Throws UsageError for two inputs that would write the same output,
-/// for `-` given twice, and when nothing is left.
-[[nodiscard]] std::vector<std::string> list_inputs(const RunOptions& options);
+/// `recursive`) sorted by path, mirrored below OUT; nothing inside OUT itself is collected;
+/// `files_from` adds one path per line (or NUL-separated). Throws UsageError for two files
+/// named directly that would write the same output, for `-` given twice, and when nothing is
+/// left. Any other clash of output names is resolved with a suffix `~2`, `~3`, ...
+[[nodiscard]] std::vector<InputItem> list_inputs(const RunOptions& options);
 
 /// Name of the output folder (or file) of `input` below OUT: the file name without its
-/// extension; `stdin` for `-`.
+/// extension, made safe (safe_name: never `.`, `..`, empty or hidden); `stdin` for `-`.
 [[nodiscard]] std::string output_stem(const std::string& input);
 
 /// File label of a stage: op name with ':' as '-', plus its named filter or mode

@@ -104,6 +104,8 @@ def run_outputs(out):
     files = {}
     for name in sorted(os.listdir(out)):
         path = os.path.join(out, name)
+        if name == ".convpool.lock":  # the run's lock file (empty, left in place)
+            continue
         if os.path.isdir(path):
             for sub in sorted(os.listdir(path)):
                 with open(os.path.join(path, sub), "rb") as f:
@@ -301,7 +303,10 @@ class RunJob(InTempDir):
         for stem, channels in (("camera", 1), ("chelsea", 3)):
             files = sorted(os.listdir(os.path.join(out, stem)))
             self.assertEqual(files, ["00_input.png", "01_conv-sobel-x.png", "02_relu.png",
-                                     "03_pool-max.png", "sheet.png"])
+                                     "03_pool-max.png", "convpool.json", "sheet.png"])
+            record = load_json(os.path.join(out, stem, "convpool.json"))
+            self.assertEqual(sorted(record["files"]), [f for f in files if f != "convpool.json"])
+            files.remove("convpool.json")
             for f in files:
                 w, h = png_size(os.path.join(out, stem, f))
                 self.assertGreater(w, 0)
@@ -388,7 +393,7 @@ class RunJob(InTempDir):
         self.assertEqual(code, 0, err)
         self.assertEqual(sorted(os.listdir(os.path.join(out, "brick"))),
                          ["00_input.png", "01_conv-sobel-y.png", "02_abs.png", "03_pool-avg.png",
-                          "sheet.png"])
+                          "convpool.json", "sheet.png"])
 
     def test_bank_makes_one_channel_per_input_channel_and_filter(self):
         out = os.path.join(self.dir, "out")

@@ -138,7 +138,7 @@ def partial_check(name):
     def check():
         out = path("out-" + name)
         ok = os.path.exists(os.path.join(out, "good", "sheet.png"))
-        stray = [f for _, _, fs in os.walk(out) for f in fs if f.startswith(".")]
+        stray = [f for _, _, fs in os.walk(out) for f in fs if f.startswith(".") and f != ".convpool.lock"]
         return ok and not stray, "good image not processed or temporary files left: %s" % stray
     return check
 case("batch: bad files and a good one", ["run", path("text.png"), good, path("missing.png"), "-p", "relu", *out_dir("mixed")],
@@ -231,10 +231,10 @@ if MOUNTED:
 
     def no_partial_files():
         # Files written before the disk filled up may stay, whole; nothing may be cut short,
-        # no temporary file may be left, and the image is not marked complete (no sheet.png).
+        # no temporary file may be left, and the image is not marked complete (no record).
         left = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(FULL, "out")) for f in fs
-                if not f.startswith("report.")]
-        bad = [f for f in left if os.path.basename(f).startswith(".") or os.path.basename(f) == "sheet.png"
+                if not f.startswith("report.") and f != ".convpool.lock"]
+        bad = [f for f in left if os.path.basename(f).startswith(".") or os.path.basename(f) == "convpool.json"
                or not complete_png(f)]
         return not bad, "partial, temporary or sheet files left on the full disk: %s" % bad
     case("output on a full disk", ["run", camera, "-p", "relu | abs", "-o", os.path.join(FULL, "out"), "-q",

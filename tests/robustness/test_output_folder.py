@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""The output folder contract (docs/outputs.md): nothing convpool writes or deletes lies outside
+-o, whatever the input names and whatever symlinks are planted inside OUT; --force deletes only
+the files an image's record lists; one run at a time holds OUT's lock; -r never collects its own
+outputs; folders found with -r are mirrored below OUT.
+
+Usage: test_output_folder.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library
+only.
+"""
+import fcntl
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+import zlib
+
+BIN = None
+
+
+def run(*args):
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def png_gray(path, width=12, height=10, seed=0):
+    rows = b"".join(b"\x00" + bytes((x * 7 + y * 13 + seed * 31) % 256 for x in range(width))
+                    for y in range(height))
+
+    def chunk(kind, payload):
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload)))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n"
+                + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def write(path, data=b"user data"):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def files_below(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root)
+                  for d, _, fs in os.walk(root) for f in fs)
+
+
+class OutputFolder(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def p(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def test_dot_names_stay_inside_out_and_force_deletes_nothing_outside(self):
+        os.makedirs(self.p("in"))
+        os.makedirs(self.p("parent", "out"))
+        for name in ("...png", "..png", ".hidden.png"):
+            png_gray(self.p("in", name))
+        # Files named like convpool's outputs, in the parent of OUT and in OUT itself.
+        write(self.p("parent", "01_thesis-draft.txt"))
+        write(self.p("parent", "00_input.png"))
+        write(self.p("parent", "out", "02_notes.txt"))
+        before = files_below(self.p("parent"))
+        args = ["run", self.p("in", "...png"), self.p("in", "..png"), self.p("in", ".hidden.png"),
+                "-p", "relu", "-o", self.p("parent", "out"), "-q", "--report", "none"]
+        for extra in ([], ["--force"]):
+            code, _, err = run(*args, *extra)
+            self.assertEqual(code, 0, err)
+        self.assertEqual(read(self.p("parent", "01_thesis-draft.txt")), b"user data")
+        self.assertEqual(read(self.p("parent", "out", "02_notes.txt")), b"user data")
+        after = files_below(self.p("parent"))
+        new = sorted(set(after) - set(before))
+        self.assertTrue(all(f.startswith("out" + os.sep) for f in new), new)
+        self.assertEqual(sorted(set(before) - set(after)), [])
+        report = json.loads(read(self.p("parent", "out", "report.json")))
+        dirs = {os.path.basename(i["input"]): os.path.relpath(i["output_dir"], self.p("parent", "out"))
+                for i in report["images"]}
+        self.assertEqual(dirs, {"...png": "_..", "..png": "_.", ".hidden.png": "_.hidden"})
+        for d in dirs.values():
+            self.assertTrue(os.path.isfile(self.p("parent", "out", d, "sheet.png")))
+
+    def test_escaped_names_that_clash_get_a_counter(self):
+        os.makedirs(self.p("in"))
+        png_gray(self.p("in", "...png"))
+        png_gray(self.p("in", "_...png"), seed=1)
+        code, _, err = run("run", self.p("in"), "-p", "relu", "-o", self.p("out"), "-q",
+                           "--report", "none")
+        self.assertEqual(code, 0, err)
+        report = json.loads(read(self.p("out", "report.json")))
+        dirs = sorted(os.path.basename(i["output_dir"]) for i in report["images"])
+        self.assertEqual(dirs, ["_..", "_..~2"])
+
+    def test_force_deletes_only_the_files_the_record_lists(self):
+        png_gray(self.p("camera.png"))
+        out = self.p("out")
+        code, _, err = run("run", self.p("camera.png"), "-p", "relu | abs | relu", "-o", out, "-q",
+                           "--report", "none")
+        self.assertEqual(code, 0, err)
+        write(os.path.join(out, "camera", "01_thesis-draft.txt"))
+        write(os.path.join(out, "camera", "12_family.jpg"))
+        code, _, err = run("run", self.p("camera.png"), "-p", "relu", "-o", out, "-q", "--force",
+                           "--report", "none")
+        self.assertEqual(code, 0, err)
+        # The earlier run's stage files are gone (its record listed them); the user's stay.
+        self.assertEqual(sorted(os.listdir(os.path.join(out, "camera"))),
+                         ["00_input.png", "01_relu.png", "01_thesis-draft.txt", "12_family.jpg",
+                          "convpool.json", "sheet.png"])
+        record = json.loads(read(os.path.join(out, "camera", "convpool.json")))
+        self.assertEqual(sorted(record["files"]), ["00_input.png", "01_relu.png", "sheet.png"])
+
+    def test_a_record_cannot_make_force_delete_outside_the_folder(self):
+        png_gray(self.p("camera.png"))
+        out = self.p("out")
+        write(self.p("victim.txt"))
+        os.makedirs(os.path.join(out, "camera"))
+        write(os.path.join(out, "camera", "convpool.json"),
+              json.dumps({"files": ["../../victim.txt", "..", "/etc/hostname", ".", "sub/x"]}).encode())
+        code, _, err = run("run", self.p("camera.png"), "-p", "relu", "-o", out, "-q", "--force",
+                           "--report", "none")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(read(self.p("victim.txt")), b"user data")
+
+    def test_symlinks_planted_in_out_are_not_followed(self):
+        png_gray(self.p("camera.png"))
+        png_gray(self.p("coffee.png"), seed=3)
+        os.makedirs(self.p("elsewhere"))
+        out = self.p("out")
+        os.makedirs(os.path.join(out, "coffee"))
+        write(self.p("elsewhere", "precious.png"))
+        os.symlink(self.p("elsewhere"), os.path.join(out, "camera"))
+        os.symlink(self.p("elsewhere", "precious.png"), os.path.join(out, "coffee", "00_input.png"))
+        code, _, err = run("run", self.p("camera.png"), self.p("coffee.png"), "-p", "relu", "-o",
+                           out, "-q", "--force", "--report", "none")
+        self.assertEqual(code, 4, err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("camera: refusing to write there: it is a symlink or not a directory", err)
+        self.assertEqual(os.listdir(self.p("elsewhere")), ["precious.png"])
+        self.assertEqual(read(self.p("elsewhere", "precious.png")), b"user data")
+        # The planted link named like an output file was replaced, not written through.
+        self.assertFalse(os.path.islink(os.path.join(out, "coffee", "00_input.png")))
+
+    def test_a_second_run_into_a_busy_folder_exits_4(self):
+        png_gray(self.p("camera.png"))
+        out = self.p("out")
+        os.makedirs(out)
+        with open(os.path.join(out, ".convpool.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            code, _, err = run("run", self.p("camera.png"), "-p", "relu", "-o", out, "-q")
+            self.assertEqual(code, 4, err)
+            self.assertEqual(len(err.splitlines()), 1, err)
+            self.assertIn("another convpool run is writing to this folder", err)
+            self.assertEqual(os.listdir(out), [".convpool.lock"])
+        # Released (as the kernel does when a process dies, even by kill -9): the run goes on.
+        code, _, err = run("run", self.p("camera.png"), "-p", "relu", "-o", out, "-q")
+        self.assertEqual(code, 0, err)
+
+    def test_recursive_run_never_collects_its_own_outputs(self):
+        tree = self.p("data")
+        os.makedirs(os.path.join(tree, "a"))
+        png_gray(os.path.join(tree, "a", "x.png"))
+        png_gray(os.path.join(tree, "y.png"), seed=2)
+        out = os.path.join(tree, "out")
+        os.symlink(out, os.path.join(tree, "a", "link-to-out"))
+        for i in range(3):
+            code, _, err = run("run", tree, "-r", "-p", "relu", "-o", out, "-q", "--skip-existing",
+                               "--report", "none")
+            self.assertEqual(code, 0, (i, err))
+            report = json.loads(read(os.path.join(out, "report.json")))
+            self.assertEqual(sorted(os.path.relpath(im["input"], tree) for im in report["images"]),
+                             [os.path.join("a", "x.png"), "y.png"], i)
+        # The output folder given itself as an input collects nothing.
+        code, _, err = run("run", out, "-p", "relu", "-o", out, "-q", "--report", "none")
+        self.assertEqual(code, 2, err)
+        self.assertIn("no input images", err)
+
+    def test_recursive_class_folders_are_mirrored(self):
+        data = self.p("data")
+        for cls in ("cats", "dogs"):
+            os.makedirs(os.path.join(data, cls))
+            png_gray(os.path.join(data, cls, "001.png"), seed=len(cls))
+        png_gray(os.path.join(data, "cats.png"), seed=5)  # its folder would be the mirrored cats/
+        out = self.p("out")
+        code, _, err = run("run", data, "-r", "-p", "relu", "-o", out, "-q", "--report", "none")
+        self.assertEqual(code, 0, err)
+        report = json.loads(read(os.path.join(out, "report.json")))
+        dirs = {os.path.relpath(i["input"], data): os.path.relpath(i["output_dir"], out)
+                for i in report["images"]}
+        self.assertEqual(dirs, {"cats.png": "cats~2", os.path.join("cats", "001.png"): os.path.join("cats", "001"),
+                                os.path.join("dogs", "001.png"): os.path.join("dogs", "001")})
+        self.assertTrue(os.path.isfile(os.path.join(out, "dogs", "001", "sheet.png")))
+        # --emit final mirrors the same way: OUT/cats/001.png.
+        code, _, err = run("run", data, "-r", "-p", "relu", "-o", self.p("final"), "--emit", "final",
+                           "-q", "--report", "none")
+        self.assertEqual(code, 0, err)
+        self.assertEqual([f for f in files_below(self.p("final")) if f.endswith(".png")],
+                         [os.path.join("cats", "001.png"), "cats~2.png", os.path.join("dogs", "001.png")])
+
+    def test_stale_temporary_files_are_removed_and_user_dot_files_kept(self):
+        png_gray(self.p("camera.png"))
+        out = self.p("out")
+        os.makedirs(os.path.join(out, "camera"))
+        stale = [os.path.join(out, ".report.json.convpool-tmp.a1B2c3"),
+                 os.path.join(out, "camera", ".01_relu.png.convpool-tmp.Zz9900")]
+        for f in stale:
+            write(f)
+        write(os.path.join(out, "camera", ".keep"))
+        code, _, err = run("run", self.p("camera.png"), "-p", "relu", "-o", out, "-q", "--force",
+                           "--report", "none")
+        self.assertEqual(code, 0, err)
+        self.assertEqual([f for f in stale if os.path.exists(f)], [])
+        self.assertTrue(os.path.exists(os.path.join(out, "camera", ".keep")))
+
+
+if __name__ == "__main__":
+    BIN = os.path.abspath(sys.argv[1])
+    del sys.argv[1:3]
+    unittest.main(verbosity=2)
