@@ -705,7 +705,7 @@ std::vector<unsigned char> read_stdin(std::size_t max_bytes) {
 
 void write_file_atomic(const std::string& path, std::span<const char> bytes) {
     const std::filesystem::path target(path);
-    OutputDir::open(target.has_parent_path() ? target.parent_path().string() : ".")
+    OutputDir::open(target.has_parent_path() ? target.parent_path().string() : ".", false)
         .write(target.filename().string(), std::string_view(bytes.data(), bytes.size()));
 }
 

@@ -114,9 +114,11 @@ std::string safe_name(std::string_view name) {
     return out;
 }
 
-OutputDir OutputDir::open(const std::string& path) {
+OutputDir OutputDir::open(const std::string& path, bool create) {
     std::error_code ec;
-    std::filesystem::create_directories(path, ec);
+    if (create) {
+        std::filesystem::create_directories(path, ec);
+    }
     const int fd = open_at(AT_FDCWD, path, O_RDONLY | O_DIRECTORY);
     if (fd < 0) {
         const int err = errno;

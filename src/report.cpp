@@ -450,6 +450,52 @@ nlohmann::json image_json(const ImageReport& img) {
             {"stages", stages}};
 }
 
+double number_or_nan(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : kNaN; }
+
+ChannelStats stats_from_json(const nlohmann::json& j) {
+    ChannelStats s;
+    s.count = j.at("count").get<std::size_t>();
+    s.nonfinite = j.at("nonfinite").get<std::size_t>();
+    s.min = number_or_nan(j.at("min"));
+    s.max = number_or_nan(j.at("max"));
+    s.mean = number_or_nan(j.at("mean"));
+    s.std = number_or_nan(j.at("std"));
+    s.zero_fraction = number_or_nan(j.at("zero_fraction"));
+    s.negative_fraction = number_or_nan(j.at("negative_fraction"));
+    s.entropy = number_or_nan(j.at("entropy"));
+    s.p1 = number_or_nan(j.at("p1"));
+    s.p50 = number_or_nan(j.at("p50"));
+    s.p99 = number_or_nan(j.at("p99"));
+    return s;
+}
+
+/// The optional fields of a stage read back (add_stage_extras' inverse).
+void read_stage_extras(const nlohmann::json& j, StageReport& st) {
+    if (j.contains("regions")) {
+        const auto& r = j.at("regions");
+        st.regions = RegionSequences{r.at("variant").get<std::string>(),
+                                     r.at("u").at(0).get<double>(),
+                                     r.at("u").at(1).get<double>(),
+                                     r.at("seed").get<std::uint64_t>(),
+                                     r.at("row_starts").get<std::vector<int>>(),
+                                     r.at("row_sizes").get<std::vector<int>>(),
+                                     r.at("col_starts").get<std::vector<int>>(),
+                                     r.at("col_sizes").get<std::vector<int>>()};
+    }
+    if (j.contains("switches")) {
+        const auto& w = j.at("switches");
+        SwitchSummary sw;
+        sw.window = {w.at("window").at(0).get<int>(), w.at("window").at(1).get<int>()};
+        for (const auto& row : w.at("offset_histogram")) {
+            const auto values = row.get<std::vector<long long>>();
+            sw.offset_histogram.insert(sw.offset_histogram.end(), values.begin(), values.end());
+        }
+        sw.uncovered = w.at("uncovered_cells").get<long long>();
+        sw.max_coverage = w.at("max_coverage").get<int>();
+        st.switches = sw;
+    }
+}
+
 nlohmann::json summary_json(std::size_t inputs, std::size_t ok, std::size_t skipped) {
     return {{"inputs", inputs}, {"ok", ok}, {"failed", inputs - ok}, {"skipped", skipped}};
 }
@@ -468,6 +514,60 @@ std::string csv_field(const std::string& s) {
 }
 
 std::string image_json_line(const ImageReport& image) { return image_json(image).dump() + "\n"; }
+
+std::string stored_image_json(const ImageReport& image) {
+    nlohmann::json j = image_json(image);
+    for (std::size_t i = 0; i < image.stages.size(); ++i) {
+        const Histogram& h = image.stages[i].histogram;
+        j["stages"][i]["histogram"] = {{"lo", h.lo}, {"hi", h.hi}, {"counts", h.counts}};
+    }
+    return j.dump();
+}
+
+ImageReport parse_stored_image(std::string_view text) {
+    try {
+        const auto j = nlohmann::json::parse(text);
+        ImageReport img;
+        img.index = j.at("index").get<std::size_t>();
+        img.input = j.at("input").get<std::string>();
+        img.ok = j.at("status").get<std::string>() != "failed";
+        img.error = j.at("error").is_string() ? j.at("error").get<std::string>() : std::string();
+        img.warnings = j.at("warnings").get<std::vector<std::string>>();
+        img.output_dir =
+            j.at("output_dir").is_string() ? j.at("output_dir").get<std::string>() : std::string();
+        img.files = j.at("files").get<std::vector<std::string>>();
+        for (const auto& js : j.at("stages")) {
+            StageReport st;
+            st.index = js.at("index").get<int>();
+            st.op = js.at("op").get<std::string>();
+            st.stage = js.at("stage").get<std::string>();
+            const auto& shape = js.at("shape");
+            st.shape =
+                Shape{shape.at(0).get<int>(), shape.at(1).get<int>(), shape.at(2).get<int>()};
+            st.ratio_previous = js.at("ratio_previous").get<double>();
+            st.ratio_input = js.at("ratio_input").get<double>();
+            st.milliseconds = js.at("ms").get<double>();
+            if (!js.at("stats").is_null()) {
+                st.overall = stats_from_json(js.at("stats"));
+            }
+            for (const auto& c : js.at("channels")) {
+                st.channels.push_back(stats_from_json(c));
+            }
+            st.notes = js.at("notes").get<std::vector<std::string>>();
+            st.files = js.at("files").get<std::vector<std::string>>();
+            if (js.contains("histogram")) {
+                const auto& h = js.at("histogram");
+                st.histogram = {h.at("lo").get<double>(), h.at("hi").get<double>(),
+                                h.at("counts").get<std::vector<std::size_t>>()};
+            }
+            read_stage_extras(js, st);
+            img.stages.push_back(std::move(st));
+        }
+        return img;
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(fmt::format("not a stored image report: {}", e.what()));
+    }
+}
 
 std::string report_json(const RunReport& report) {
     nlohmann::json images = nlohmann::json::array();
@@ -494,27 +594,30 @@ std::string report_csv(const RunReport& report) {
         "ratio_previous,ratio_input,ms,count,nonfinite,min,max,mean,std,zero_fraction,"
         "negative_fraction,entropy,p1,p50,p99,error\n";
     for (const auto& img : report.images) {
-        if (!img.ok || img.skipped) {
+        // A skipped image shows the stages its record kept (none with --emit final).
+        if (!img.ok || img.stages.empty()) {
             out += fmt::format("{},{},,,,,,,,,,,,,,,,,,,,,,,,,{}\n", csv_field(img.input),
                                status_of(img), csv_field(img.error));
             continue;
         }
+        const char* status = status_of(img);
         for (const auto& st : img.stages) {
             const auto row = [&](const std::string& channel, const ChannelStats& s) {
                 out += fmt::format(
-                    "{},ok,{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.3f},{},{},{},{},{},{},{},{},"
+                    "{},{},{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.3f},{},{},{},{},{},{},{},{},"
                     "{},{},"
                     "{},{},\n",
-                    csv_field(img.input), st.index, csv_field(st.op), csv_field(st.stage), channel,
-                    st.shape.channels, st.shape.height, st.shape.width, st.elements(), st.bytes(),
-                    st.ratio_previous, st.ratio_input, st.milliseconds, s.count, s.nonfinite,
-                    num(s.min), num(s.max), num(s.mean), num(s.std), num(s.zero_fraction),
-                    num(s.negative_fraction), num(s.entropy), num(s.p1), num(s.p50), num(s.p99));
+                    csv_field(img.input), status, st.index, csv_field(st.op), csv_field(st.stage),
+                    channel, st.shape.channels, st.shape.height, st.shape.width, st.elements(),
+                    st.bytes(), st.ratio_previous, st.ratio_input, st.milliseconds, s.count,
+                    s.nonfinite, num(s.min), num(s.max), num(s.mean), num(s.std),
+                    num(s.zero_fraction), num(s.negative_fraction), num(s.entropy), num(s.p1),
+                    num(s.p50), num(s.p99));
             };
             if (st.channels.empty()) {  // --stats none: shape, sizes and time only
                 out += fmt::format(
-                    "{},ok,{},{},{},all,{},{},{},{},{},{:.6g},{:.6g},{:.3f},,,,,,,,,,,,,\n",
-                    csv_field(img.input), st.index, csv_field(st.op), csv_field(st.stage),
+                    "{},{},{},{},{},all,{},{},{},{},{},{:.6g},{:.6g},{:.3f},,,,,,,,,,,,,\n",
+                    csv_field(img.input), status, st.index, csv_field(st.op), csv_field(st.stage),
                     st.shape.channels, st.shape.height, st.shape.width, st.elements(), st.bytes(),
                     st.ratio_previous, st.ratio_input, st.milliseconds);
                 continue;
@@ -531,7 +634,7 @@ std::string report_csv(const RunReport& report) {
 std::string report_table(const RunReport& report) {
     std::string out;
     for (const auto& img : report.images) {
-        if (!img.ok || img.skipped) {
+        if (!img.ok || (img.skipped && img.stages.empty())) {
             out += img.skipped ? fmt::format("{}: skipped (outputs exist)\n\n", img.input)
                                : fmt::format("{}: failed: {}\n\n", img.input, img.error);
             continue;
@@ -540,7 +643,9 @@ std::string report_table(const RunReport& report) {
         for (const auto& st : img.stages) {
             width = std::max(width, st.stage.size());
         }
-        out += fmt::format("{}\n", img.input);
+        out += img.skipped ? fmt::format("{} (skipped: up to date; as its earlier run reported)\n",
+                                         img.input)
+                           : fmt::format("{}\n", img.input);
         out += fmt::format(
             "{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>6}\n",
             "#", "stage", width, "shape", "elements", "bytes", "vs prev", "ms", "min", "max",

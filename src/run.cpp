@@ -304,13 +304,14 @@ void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const S
 }
 
 /// Opens the folder of one image for writing its outputs: removes temporary files of an earlier
-/// interrupted run and, with --force, the files the earlier run's record lists (never anything
-/// else, never an input). The record goes first, so an interrupted redo is never taken as
-/// complete.
+/// interrupted run and, with --force or --skip-existing (an image redone), the files the earlier
+/// run's record lists (never anything else, never an input). The record goes first, so an
+/// interrupted redo is never taken as complete.
 OutputDir open_image_dir(const BatchContext& ctx, const InputItem& item) {
     OutputDir dir = ctx.out->subdir(item.out_name, true);
     dir.remove_stale_temps();
-    if (ctx.options.force) {
+    // --skip-existing redoes an image whose record is out of date: its files go as with --force.
+    if (ctx.options.force || ctx.options.skip_existing) {
         const auto earlier = recorded_files(dir);
         dir.remove(kRecordName);
         for (const auto& name : earlier) {
@@ -322,16 +323,71 @@ OutputDir open_image_dir(const BatchContext& ctx, const InputItem& item) {
     return dir;
 }
 
-/// The record of an image: the files it wrote (image-level and per stage).
-std::string image_record(const ImageReport& img) {
+/// What produced an image's outputs: the pipeline (defaults filled in), every option that
+/// changes a written file, convpool's version, and the input's size and modification time (for
+/// stdin: size and a hash of the bytes). An image whose record holds another fingerprint is
+/// redone by --skip-existing.
+nlohmann::json image_fingerprint(const BatchContext& ctx, const InputItem& item) {
+    const RunOptions& o = ctx.options;
+    const RenderOptions& r = o.render;
+    std::vector<std::string> stages;
+    for (const auto& stage : ctx.pipeline.stages()) {
+        stages.push_back(stage.describe());
+    }
+    nlohmann::json input;
+    if (item.path == "-") {
+        std::uint64_t hash = 14695981039346656037ULL;  // FNV-1a
+        for (const unsigned char b : ctx.stdin_bytes) {
+            hash = (hash ^ b) * 1099511628211ULL;
+        }
+        input = {{"bytes", ctx.stdin_bytes.size()}, {"fnv1a", hash}};
+    } else {
+        struct stat st {};
+        if (::stat(item.path.c_str(), &st) == 0) {
+            input = {{"bytes", st.st_size},
+                     {"mtime_ns", static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL +
+                                      st.st_mtim.tv_nsec}};
+        }
+    }
+    return {{"convpool_version", CONVPOOL_VERSION},
+            {"stages", stages},
+            {"semantics", semantics_name(ctx.pipeline.semantics())},
+            {"options",
+             {{"emit", static_cast<int>(o.emit)},
+              {"raw_npy", o.raw_npy},
+              {"sheet_height", o.sheet_height},
+              {"stats", stats_level_name(o.stats)},
+              {"grid_overlay", o.grid_overlay},
+              {"npy_chw", o.load.npy_chw},
+              {"colormap", static_cast<int>(r.colormap)},
+              {"diverging", r.diverging},
+              {"scale", static_cast<int>(r.scale)},
+              {"range_percent", r.range_rule.percent},
+              {"columns", r.columns},
+              {"smooth", r.smooth}}},
+            {"input", input}};
+}
+
+/// The record of an image: what produced it, the files it wrote (image-level and per stage)
+/// and its report entry (docs/outputs.md).
+std::string image_record(const ImageReport& img, const nlohmann::json& fingerprint) {
+    // The record holds no timings and no paths: the same inputs give the same bytes, whatever
+    // the folder, the job count or the shard.
+    ImageReport stored = img;
+    stored.output_dir.clear();
+    for (auto& st : stored.stages) {
+        st.milliseconds = 0;
+    }
     std::vector<std::string> files;
     for (const auto& st : img.stages) {
         files.insert(files.end(), st.files.begin(), st.files.end());
     }
     files.insert(files.end(), img.files.begin(), img.files.end());
-    const nlohmann::json record{
-        {"convpool_record", 1}, {"convpool_version", CONVPOOL_VERSION}, {"files", files}};
-    return record.dump(2) + "\n";
+    const nlohmann::json record{{"convpool_record", 1},
+                                {"fingerprint", fingerprint},
+                                {"files", files},
+                                {"image", nlohmann::json::parse(stored_image_json(stored))}};
+    return record.dump(1) + "\n";
 }
 
 ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
@@ -409,7 +465,8 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
         write_output(ctx, *dir, "sheet.png", encode_png(contact_sheet(sheet, render)));
         img.files.emplace_back("sheet.png");
         // The record is written last: its presence marks the image's outputs complete.
-        dir->write(kRecordName, image_record(img));
+        img.ok = true;
+        dir->write(kRecordName, image_record(img, image_fingerprint(ctx, item)));
     } else {
         const std::string bytes = encode_image(final_tensor, options.format);
         if (to_stdout) {
@@ -425,17 +482,51 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     return img;
 }
 
-/// True when the outputs of `item` from an earlier run are complete.
+/// The report of `item` from an earlier run when its outputs are complete and up to date:
+/// with --emit all, its record holds this run's fingerprint and every file it lists exists;
+/// with --emit final, the final image exists (its report then holds no stages).
+std::optional<ImageReport> earlier_outputs(const BatchContext& ctx, const InputItem& item) {
+    const OutputDir& out = *ctx.out;
+    if (ctx.options.emit == Emit::final) {
+        const auto dir = out.find_subdir(parent_of(item.out_name));
+        if (dir && (dir->has_file(final_name(ctx.options, item, 1)) ||
+                    dir->has_file(final_name(ctx.options, item, 3)))) {
+            ImageReport img;
+            img.ok = true;
+            return img;
+        }
+        return std::nullopt;
+    }
+    const auto dir = out.find_subdir(item.out_name);
+    const auto text = dir ? dir->read(kRecordName, kMaxRecordBytes) : std::nullopt;
+    if (!text) {
+        return std::nullopt;
+    }
+    const auto record = nlohmann::json::parse(*text, nullptr, false);
+    if (!record.is_object() || !record.contains("image") ||
+        record.value("fingerprint", nlohmann::json()) != image_fingerprint(ctx, item)) {
+        return std::nullopt;
+    }
+    const auto files = recorded_files(*dir);
+    if (files.empty() || !std::ranges::all_of(files, [&dir](const std::string& name) {
+            return dir->has_file(name);
+        })) {
+        return std::nullopt;
+    }
+    try {
+        ImageReport img = parse_stored_image(record["image"].dump());
+        img.output_dir = dir->path();
+        return img;
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+/// True when the outputs of `item` from an earlier run are complete (whatever produced them).
 bool outputs_complete(const OutputDir& out, const RunOptions& options, const InputItem& item) {
     if (options.emit == Emit::all) {
         const auto dir = out.find_subdir(item.out_name);
-        if (!dir || !dir->has_file(kRecordName)) {
-            return false;
-        }
-        const auto files = recorded_files(*dir);
-        return !files.empty() && std::ranges::all_of(files, [&dir](const std::string& name) {
-            return dir->has_file(name);
-        });
+        return dir && dir->has_file(kRecordName);
     }
     const auto dir = out.find_subdir(parent_of(item.out_name));
     return dir && (dir->has_file(final_name(options, item, 1)) ||
@@ -760,13 +851,12 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
             ImageReport img;
             bool failed = false;
             bool output_error = false;
-            if (options.skip_existing && !to_stdout && outputs_complete(*out, options, item)) {
+            auto earlier = options.skip_existing && !to_stdout ? earlier_outputs(wctx, item)
+                                                               : std::optional<ImageReport>();
+            if (earlier) {
+                img = std::move(*earlier);
                 img.input = input;
-                img.ok = true;
                 img.skipped = true;
-                if (options.emit == Emit::all) {
-                    img.output_dir = out->path_of(item.out_name);
-                }
             } else {
                 try {
                     img = process_image(wctx, item);

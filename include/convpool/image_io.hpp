@@ -84,7 +84,7 @@ enum class ImageEncoding {
 [[nodiscard]] std::vector<unsigned char> read_stdin(std::size_t max_bytes);
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, fsync and rename
-/// (OutputDir::write of the parent folder, created when missing): the file is either complete
+/// (OutputDir::write of the parent folder, which must exist): the file is either complete
 /// or absent. Throws OutputError naming the path.
 void write_file_atomic(const std::string& path, std::span<const char> bytes);
 

@@ -34,10 +34,10 @@ inline constexpr std::string_view kLockName = ".convpool.lock";
 /// An open folder below (or at) OUT. Move-only; closes its descriptor.
 class OutputDir {
 public:
-    /// Creates `path` (with its parents) when missing and opens it. The folder named by the
-    /// user may itself be a symlink; everything below it is opened without following any.
+    /// Opens `path`, created (with its parents) when missing and `create`. The folder named by
+    /// the user may itself be a symlink; everything below it is opened without following any.
     /// Throws OutputError.
-    [[nodiscard]] static OutputDir open(const std::string& path);
+    [[nodiscard]] static OutputDir open(const std::string& path, bool create = true);
 
     OutputDir(const OutputDir&) = delete;
     OutputDir& operator=(const OutputDir&) = delete;

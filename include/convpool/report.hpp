@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace convpool {
@@ -124,6 +125,12 @@ enum class ReportFormat { table, json, csv, md, jsonl, none };
 [[nodiscard]] std::string csv_field(const std::string& s);
 /// One image as a single-line JSON object (the `images[]` entry; `--report jsonl`).
 [[nodiscard]] std::string image_json_line(const ImageReport& image);
+/// The image as an image's record stores it (docs/outputs.md): its `images[]` entry plus each
+/// stage's histogram, all that every report format needs to show it again.
+[[nodiscard]] std::string stored_image_json(const ImageReport& image);
+/// stored_image_json read back; the same report (numbers bit for bit: JSON keeps 17 digits).
+/// Throws InputError when `text` is not one.
+[[nodiscard]] ImageReport parse_stored_image(std::string_view text);
 [[nodiscard]] std::string report_csv(const RunReport& report);
 [[nodiscard]] std::string report_table(const RunReport& report);
 [[nodiscard]] std::string report_markdown(const RunReport& report);

@@ -7,9 +7,12 @@ outputs; folders found with -r are mirrored below OUT.
 Usage: test_output_folder.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library
 only.
 """
+import csv
 import fcntl
+import io
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -223,6 +226,133 @@ class OutputFolder(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertEqual([f for f in stale if os.path.exists(f)], [])
         self.assertTrue(os.path.exists(os.path.join(out, "camera", ".keep")))
+
+
+
+def normalized_tree(out):
+    """Every file below `out` as comparable content: reports and records without timings,
+    statuses or absolute folders; pictures as bytes. The lock file is left out."""
+    files = {}
+    for rel in files_below(out):
+        path = os.path.join(out, rel)
+        name = os.path.basename(rel)
+        if name == ".convpool.lock":
+            continue
+        if name in ("report.json", "convpool.json"):
+            doc = json.loads(read(path))
+            images = doc["images"] if name == "report.json" else [doc["image"]]
+            for img in images:
+                img["output_dir"] = os.path.relpath(img["output_dir"], out) if img["output_dir"] else None
+                if img["status"] == "skipped":
+                    img["status"] = "ok"
+                for st in img["stages"]:
+                    st["ms"] = 0
+            if name == "report.json":
+                doc["summary"]["skipped"] = 0
+            files[rel] = doc
+        elif name == "report.csv":
+            rows = list(csv.reader(io.StringIO(read(path).decode())))
+            for row in rows[1:]:
+                row[1] = "ok" if row[1] == "skipped" else row[1]
+                row[13] = "0"  # ms
+            files[rel] = rows
+        elif name == "index.html":
+            # Times and statuses are in the page too: compare what it shows of each image.
+            page = read(path).decode()
+            files[rel] = (page.count('<section class="image"'), sorted(re.findall(r'src="([^"]+)"', page)),
+                          sorted(re.findall(r"<title>(\d+)</title>", page)))
+        else:
+            files[rel] = read(path)
+    return files
+
+
+class Resume(unittest.TestCase):
+    """A batch interrupted anywhere (kill -9 included) and resumed with --skip-existing equals
+    one uninterrupted run, apart from timings and the skipped statuses; an out-of-date record
+    (other pipeline or options, a changed input) makes --skip-existing redo the image."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.images = os.path.join(self.dir, "images")
+        os.makedirs(self.images)
+        for i in range(24):
+            png_gray(os.path.join(self.images, "im%02d.png" % i), 96 + i, 80, i)
+        self.pipe = "conv:gaussian,k=5 | relu | pool:max,k=2,s=2,switches"
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def args(self, out, *extra):
+        return ["run", self.images, "-p", self.pipe, "-o", out, "-q", "--report", "none",
+                "--html", "-j", "1", *extra]
+
+    def test_kill_9_at_several_points_then_resume_equals_one_run(self):
+        whole = os.path.join(self.dir, "whole")
+        code, _, err = run(*self.args(whole))
+        self.assertEqual(code, 0, err)
+        expected = normalized_tree(whole)
+        for stop_after in (0, 3, 11, 23):
+            with self.subTest(stop_after=stop_after):
+                out = os.path.join(self.dir, "killed%d" % stop_after)
+                p = subprocess.Popen([BIN, *self.args(out)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+                deadline = 600
+                while p.poll() is None and deadline > 0:
+                    done = sum(1 for _, _, fs in os.walk(out) for f in fs if f == "convpool.json")
+                    if done >= stop_after:
+                        break
+                    deadline -= 1
+                    subprocess.run(["sleep", "0.01"])
+                p.kill()  # SIGKILL: no handler runs
+                p.wait()
+                code, _, err = run(*self.args(out, "--skip-existing"))
+                self.assertEqual(code, 0, err)
+                temps = [f for _, _, fs in os.walk(out) for f in fs if ".convpool-tmp." in f]
+                self.assertEqual(temps, [])
+                got = normalized_tree(out)
+                self.assertEqual(sorted(got), sorted(expected))
+                for rel in expected:
+                    self.assertTrue(got[rel] == expected[rel], rel)
+
+    def test_resumed_report_keeps_the_statistics_of_skipped_images(self):
+        out = os.path.join(self.dir, "o")
+        self.assertEqual(run(*self.args(out))[0], 0)
+        code, _, err = run(*self.args(out, "--skip-existing"))
+        self.assertEqual(code, 0, err)
+        report = json.loads(read(os.path.join(out, "report.json")))
+        self.assertEqual(report["summary"]["skipped"], 24)
+        for img in report["images"]:
+            self.assertEqual(img["status"], "skipped")
+            self.assertEqual(len(img["stages"]), 4)
+            self.assertIsNotNone(img["stages"][3]["stats"]["max"])
+            self.assertIn("switches", img["stages"][3])
+
+    def test_an_out_of_date_record_is_redone(self):
+        out = os.path.join(self.dir, "o")
+        code, _, err = run("run", self.images, "-p", "pool:avg,k=4", "-o", out, "-q", "--report", "none")
+        self.assertEqual(code, 0, err)
+        # Another pipeline: every image is redone and the old stage files are gone.
+        code, stdout, err = run("run", self.images, "-p", "pool:max,k=2", "-o", out, "-q",
+                                "--skip-existing", "--report", "jsonl")
+        self.assertEqual(code, 0, err)
+        self.assertEqual({json.loads(l)["status"] for l in stdout.splitlines()}, {"ok"})
+        self.assertEqual(sorted(os.listdir(os.path.join(out, "im00"))),
+                         ["00_input.png", "01_pool-max.png", "convpool.json", "sheet.png"])
+        # Options that change the pictures count too; options that do not, do not.
+        code, stdout, err = run("run", self.images, "-p", "pool:max,k=2", "-o", out, "-q",
+                                "--skip-existing", "--report", "jsonl", "--colormap", "gray")
+        self.assertEqual({json.loads(l)["status"] for l in stdout.splitlines()}, {"ok"}, err)
+        code, stdout, err = run("run", self.images, "-p", "pool:max , k=2", "-o", out, "-q",
+                                "--skip-existing", "--report", "jsonl", "--colormap", "gray", "-j", "1")
+        self.assertEqual({json.loads(l)["status"] for l in stdout.splitlines()}, {"skipped"}, err)
+        # A changed input (size or time) is redone; the others stay skipped.
+        png_gray(os.path.join(self.images, "im05.png"), 40, 40, 99)
+        code, stdout, err = run("run", self.images, "-p", "pool:max,k=2", "-o", out, "-q",
+                                "--skip-existing", "--report", "jsonl", "--colormap", "gray")
+        status = {os.path.basename(json.loads(l)["input"]): json.loads(l)["status"] for l in stdout.splitlines()}
+        self.assertEqual(status.pop("im05.png"), "ok")
+        self.assertEqual(set(status.values()), {"skipped"})
 
 
 if __name__ == "__main__":
