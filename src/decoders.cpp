@@ -147,6 +147,21 @@ void png_fail(png_structp png, png_const_charp message) {
 
 void png_quiet(png_structp /*png*/, png_const_charp /*message*/) {}
 
+/// Limits what libpng allocates for chunks it reads. Text, suggested palettes, colour profiles,
+/// EXIF and calibration chunks, which convpool does not use, are skipped without being read:
+/// libpng 1.6.39 allocates and zeroes the declared length of a tEXt, zTXt, iTXt or sPLT chunk
+/// (2^31 - 1 in an 84-byte file: 2 GB, 10 to 40 s) even when that is over its malloc limit.
+void set_png_limits(png_structp png) {
+    static constexpr std::array<png_byte, 40> kSkipped{
+        't', 'E', 'X', 't', 0, 'z', 'T', 'X', 't', 0, 'i', 'T', 'X', 't', 0, 's', 'P', 'L', 'T', 0,
+        'i', 'C', 'C', 'P', 0, 'e', 'X', 'I', 'f', 0, 'p', 'C', 'A', 'L', 0, 's', 'C', 'A', 'L', 0};
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, kSkipped.data(),
+                                static_cast<int>(kSkipped.size() / 5));
+    png_set_chunk_malloc_max(png, kPngChunkBytes);  // any other chunk libpng keeps
+    png_set_chunk_cache_max(png, kPngChunkCount);   // ancillary chunks kept, at most
+    png_set_user_limits(png, kPngMaxSide, kPngMaxSide);
+}
+
 /// Decodes into *out, using *rows for the row pointers; false with *message set.
 bool png_decode_into(PngSource* source, PngMessage* message, cv::Mat* out,
                      std::vector<unsigned char*>* rows) {
@@ -162,6 +177,7 @@ bool png_decode_into(PngSource* source, PngMessage* message, cv::Mat* out,
         return false;
     }
     png_set_read_fn(png, source, png_read_from);
+    set_png_limits(png);
     png_read_info(png, info);
     png_uint_32 width = 0;
     png_uint_32 height = 0;

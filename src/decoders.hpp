@@ -10,6 +10,11 @@
 
 namespace convpool::decoders {
 
+/// libpng's limits: bytes of one chunk it keeps, ancillary chunks kept, width and height.
+inline constexpr std::size_t kPngChunkBytes = std::size_t{8} << 20U;
+inline constexpr std::size_t kPngChunkCount = 1000;
+inline constexpr unsigned kPngMaxSide = 1U << 24U;
+
 /// Decodes JPEG data to 8 bits: one channel for a grayscale JPEG, or with `luminance` for any
 /// (the Y plane as libjpeg computes it, no colour conversion); otherwise three in BGR order.
 /// CMYK and YCCK JPEGs (Adobe's inverted values) are converted to BGR. Warnings (corrupt or
@@ -18,8 +23,9 @@ cv::Mat decode_jpeg(std::span<const unsigned char> bytes, bool luminance);
 
 /// Decodes PNG data as OpenCV's IMREAD_UNCHANGED does: 8 or 16 bits (host order); gray (also
 /// 1, 2 and 4-bit, tRNS dropped) as one channel; RGB and palette images as three in BGR order,
-/// or four (BGRA) with transparency; gray+alpha as BGRA. Errors (bad CRC, cut-short data)
-/// throw InputError with libpng's text.
+/// or four (BGRA) with transparency; gray+alpha as BGRA. Text, palette-suggestion, ICC, EXIF and
+/// calibration chunks are skipped unread. Errors (bad CRC, cut-short data) throw InputError
+/// with libpng's text.
 cv::Mat decode_png(std::span<const unsigned char> bytes);
 
 /// Decodes any other format with OpenCV's cv::imdecode (IMREAD_UNCHANGED), loading

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -289,4 +290,41 @@ TEST_CASE("decode_jpeg: an EXIF orientation is not applied, in colour or luminan
     CHECK(opencv_decode(jpg, cv::IMREAD_GRAYSCALE).size() == cv::Size(10, 30));
     CHECK(convpool::decoders::decode_jpeg(jpg, false).size() == cv::Size(30, 10));
     CHECK(convpool::decoders::decode_jpeg(jpg, true).size() == cv::Size(30, 10));
+}
+
+namespace {
+
+/// A PNG of one gray pixel whose next chunk header declares 2^31 - 1 bytes of `kind`, 84 bytes.
+Bytes png_with_lying_chunk(const char* kind) {
+    std::mt19937 rng(1);
+    Bytes b = write_png({PNG_COLOR_TYPE_GRAY, 8, false, false}, 1, 1, rng);
+    b.resize(33);  // signature and IHDR
+    const Bytes header{0x7F, 0xFF, 0xFF, 0xFF};
+    b.insert(b.end(), header.begin(), header.end());
+    b.insert(b.end(), kind, kind + 4);
+    b.resize(84, 'a');
+    return b;
+}
+
+/// Seconds f() takes.
+template <typename F>
+double seconds_of(F&& f) {
+    const auto start = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+TEST_CASE("decode_png: a chunk whose length lies is refused without allocating it") {
+    // libpng 1.6.39 allocated and zeroed 2 GB for each of these (10 to 40 s) before failing.
+    for (const char* kind : {"tEXt", "zTXt", "iTXt", "sPLT", "iCCP", "abCd"}) {
+        CAPTURE(kind);
+        const Bytes png = png_with_lying_chunk(kind);
+        REQUIRE(png.size() == 84);
+        const double took = seconds_of([&] {
+            CHECK_THROWS_AS((void)convpool::decoders::decode_png(png), convpool::InputError);
+        });
+        CHECK(took < 1.0);
+    }
 }
