@@ -60,6 +60,18 @@ def jpeg_claiming(w, h):
             + b"\x01\x01\x11\x00").ljust(200, b"\x00")
 
 
+def jpeg_segment(marker, payload):
+    return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def scan_bomb(scans):
+    """An 8x8 gray progressive JPEG whose one DC scan is repeated `scans` times (11 bytes a scan)."""
+    out = b"\xff\xd8" + jpeg_segment(0xDB, b"\x00" + b"\x01" * 64)
+    out += jpeg_segment(0xC2, b"\x08" + struct.pack(">HH", 8, 8) + b"\x01\x01\x11\x00")
+    out += jpeg_segment(0xC4, b"\x00\x01" + b"\x00" * 16)
+    return out + (jpeg_segment(0xDA, b"\x01\x01\x00\x00\x00\x00") + b"\x7f") * scans + b"\xff\xd9"
+
+
 def case(name, args, code, pattern, check=None):
     CASES.append((name, args, code, pattern, check))
 
@@ -102,6 +114,13 @@ file_case("jpeg-garbage.jpg", b"\xff\xd8\xff\xe0\x00\x10" + os.urandom(300), 3, 
 file_case("jpeg-zero-size.jpg", jpeg_claiming(0, 0), 3, r"jpeg (header gives an empty image|header is malformed)")
 full_jpg = read(rocket)
 file_case("rocket-half-strict.jpg", full_jpg[: len(full_jpg) // 2], 3, r"jpeg data is truncated$", ("--strict",))
+file_case("jpeg-scan-bomb.jpg", scan_bomb(20000), 3, r"jpeg data has more than 1000 scans$")
+file_case("jpeg-scan-bomb-in-process.jpg", scan_bomb(20000), 3, r"jpeg data has more than 1000 scans$",
+          ("--decode-in-process",))
+corrupt_jpg = bytearray(full_jpg)
+corrupt_jpg[len(full_jpg) // 2:len(full_jpg) // 2 + 2] = b"\xff\xd5"  # a marker amid the entropy-coded data
+file_case("jpeg-corrupt-strict.jpg", bytes(corrupt_jpg), 3,
+          r"jpeg decoder: corrupt JPEG data: premature end of data segment \(and 1 more\)$", ("--strict",))
 file_case("bmp-huge.bmp", b"BM" + struct.pack("<IHHI", 100, 0, 0, 54) + struct.pack("<IiiHH", 40, 100000, -100000, 1, 24) + b"\x00" * 40,
           3, r"image is too large: 100000x100000")
 file_case("bmp-cut.bmp", b"BM" + b"\x00" * 10, 3, r"bmp header is cut short$")
@@ -269,6 +288,9 @@ case("numeric huge values", ["run", write("huge.npy", npy("<f4", "(2, 2)", struc
                              "conv:box,k=2 | pool:lp,norm=3,k=2,ceil", *out_dir("hugevals")], 0, r"^$")
 case("numeric negative zero and denormals", ["run", write("denorm.npy", npy("<f4", "(2, 2)", struct.pack("<4f", -0.0, 1e-45, -1e-45, 0))),
                                               "-p", "norm | pool:avg,k=2", *out_dir("denorm")], 0, r"^$")
+case("jpeg corrupt data is a warning without --strict",
+     ["run", path("jpeg-corrupt-strict.jpg"), "-p", "relu", "-o", path("out-corrupt"), "-q"], 0, r"^$",
+     report_check("corrupt", "jpeg decoder: corrupt JPEG data: premature end of data segment"))
 
 
 def main():
