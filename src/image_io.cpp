@@ -605,9 +605,10 @@ LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions
     }
     const ImageHeader header = probe_image(bytes);
     if (header.format == ImageFormat::npy) {
-        Tensor t = decode_npy(bytes, options.npy_chw);
+        std::vector<std::string> warnings;
+        Tensor t = decode_npy(bytes, options.npy_chw, &warnings);
         check_pixels(t.shape().height, t.shape().width, options);
-        return {std::move(t), {}};
+        return {std::move(t), std::move(warnings)};
     }
     LoadedImage loaded;
     decode_mat(bytes, header, options, loaded.warnings, [&](const cv::Mat& mat) {

@@ -139,6 +139,16 @@ file_case("npy-1d.npy", npy("<f4", "(4,)", b"\x00" * 16), 3, r"npy array has sha
 file_case("npy-object.npy", npy("|O", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '\|O'")
 file_case("npy-int64.npy", npy("<i8", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '<i8'")
 file_case("npy-header-cut.npy", b"\x93NUMPY\x01\x00\xff\xff{'descr'", 3, r"truncated \.npy header$")
+def npy_dict(dict_text, payload):
+    header = dict_text + " " * ((64 - (10 + len(dict_text) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload
+
+file_case("npy-negative-shape.npy", npy("<f4", "(-2, 2)", b"\x00" * 16), 3, r"npy shape \(-2, 2\) has a negative dimension$")
+file_case("npy-float-shape.npy", npy("<f4", "(2e2, 2)", b"\x00" * 16), 3, r"npy shape is not a tuple of integers$")
+file_case("npy-maybe-fortran.npy", npy_dict("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 2), }", b"\x00" * 16),
+          3, r"npy header is not a Python literal dict \('Maybe' is not a literal\)$")
+file_case("npy-extra-key.npy", npy_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'x': 1}", b"\x00" * 16),
+          3, r"npy header has the keys 'descr', 'fortran_order', 'shape', 'x'; expected")
 file_case("npy-zero.npy", npy("<f4", "(0, 4)", b""), 3, r"npy shape .* is empty or too large$")
 os.mkdir(path("dir.png"))
 case("file directory named like an image", ["run", path("dir.png"), "-p", "relu", *out_dir("dir")], 2, r"no input images")
@@ -288,6 +298,10 @@ case("numeric huge values", ["run", write("huge.npy", npy("<f4", "(2, 2)", struc
                              "conv:box,k=2 | pool:lp,norm=3,k=2,ceil", *out_dir("hugevals")], 0, r"^$")
 case("numeric negative zero and denormals", ["run", write("denorm.npy", npy("<f4", "(2, 2)", struct.pack("<4f", -0.0, 1e-45, -1e-45, 0))),
                                               "-p", "norm | pool:avg,k=2", *out_dir("denorm")], 0, r"^$")
+case("npy float64 overflow is a warning",
+     ["run", write("f8-overflow.npy", npy("<f8", "(1, 2)", struct.pack("<2d", 1e300, 1))), "-p", "relu",
+      "-o", path("out-f8"), "-q"], 0, r"^$",
+     report_check("f8", "npy float64 data: 1 value beyond float32's range became infinite"))
 case("jpeg corrupt data is a warning without --strict",
      ["run", path("jpeg-corrupt-strict.jpg"), "-p", "relu", "-o", path("out-corrupt"), "-q"], 0, r"^$",
      report_check("corrupt", "jpeg decoder: corrupt JPEG data: premature end of data segment"))
