@@ -306,12 +306,22 @@ case("jpeg corrupt data is a warning without --strict",
      ["run", path("jpeg-corrupt-strict.jpg"), "-p", "relu", "-o", path("out-corrupt"), "-q"], 0, r"^$",
      report_check("corrupt", "jpeg decoder: corrupt JPEG data: premature end of data segment"))
 
+# Standard output on a full device (`> /dev/full`): the output is lost, exit 4 with one line.
+DEV_FULL = set()
+for name, args in (("stdout full: run -o -", ["run", camera, "-p", "relu", "-o", "-", "--emit", "final"]),
+                   ("stdout full: shape", ["shape", "-p", "relu", "--size", "3x8x8"]),
+                   ("stdout full: ops", ["ops"])):
+    DEV_FULL.add(name)
+    case(name, args, 4, ERR + r"cannot write to standard output: No space left on device$")
+
 
 def main():
     passed = failed = 0
     for name, args, code, pattern, check in CASES:
         try:
-            p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+            out = open("/dev/full", "w") if name in DEV_FULL else subprocess.PIPE
+            p = subprocess.run([BIN, *args], stdout=out, stderr=subprocess.PIPE, text=True, timeout=60,
+                               stdin=subprocess.DEVNULL)
             got_code, err = p.returncode, p.stderr
         except subprocess.TimeoutExpired:
             got_code, err = "timeout", ""
