@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <csetjmp>
 #include <cstring>
 #include <string>
@@ -37,11 +38,42 @@ void set_message(std::array<char, N>& buffer, std::string_view text) {
     buffer[n] = '\0';
 }
 
-/// libjpeg's error manager with where to jump and the message of a fatal error.
+using Clock = std::chrono::steady_clock;
+
+/// The first warning a decoder gave and how many it gave.
+struct Warnings {
+    std::array<char, 256> first;
+    int count;
+};
+
+/// Records a decoder warning in *w.
+void note_warning(Warnings* w, std::string_view text) {
+    if (w->count++ == 0) {
+        set_message(w->first, text);
+    }
+}
+
+/// "first (and N more)", or "" when there was none.
+std::string warning_text(Warnings& w) {
+    w.first.back() = '\0';
+    if (w.count == 0) {
+        return {};
+    }
+    return w.count == 1 ? std::string(w.first.data())
+                        : fmt::format("{} (and {} more)", w.first.data(), w.count - 1);
+}
+
+/// libjpeg's error manager with where to jump, the message of a fatal error, the warnings, and
+/// the limits the progress monitor enforces.
 struct JpegErrors {
     jpeg_error_mgr manager;  // first: libjpeg sees a pointer to it
     std::jmp_buf jump;
     std::array<char, JMSG_LENGTH_MAX> message;
+    bool limit_hit;  // message is ours (a limit), not libjpeg's
+    Warnings warnings;
+    jpeg_progress_mgr progress;
+    Clock::time_point deadline;
+    DecodeLimits limits;
 };
 
 void jpeg_fail(j_common_ptr cinfo) {
@@ -52,7 +84,37 @@ void jpeg_fail(j_common_ptr cinfo) {
     std::longjmp(errors->jump, 1);
 }
 
-void jpeg_quiet(j_common_ptr /*cinfo*/, int /*level*/) {}
+/// Keeps libjpeg's warnings (level -1: corrupt data it decoded anyway); drops trace messages.
+void jpeg_warn(j_common_ptr cinfo, int level) {
+    if (level >= 0) {
+        return;
+    }
+    auto* errors = reinterpret_cast<JpegErrors*>(cinfo->err);
+    ++cinfo->err->num_warnings;
+    std::array<char, JMSG_LENGTH_MAX> text{};
+    (*cinfo->err->format_message)(cinfo, text.data());
+    note_warning(&errors->warnings, text.data());
+}
+
+/// libjpeg's progress monitor, called for every row of blocks of every scan: gives up on a scan
+/// bomb (a progressive JPEG of thousands of scans, each decoded in full) and after the time
+/// limit.
+void jpeg_progress(j_common_ptr cinfo) {
+    auto* errors = reinterpret_cast<JpegErrors*>(cinfo->err);
+    const auto* decompress = reinterpret_cast<j_decompress_ptr>(cinfo);
+    if (decompress->input_scan_number > errors->limits.max_scans) {
+        set_message(errors->message,
+                    fmt::format("jpeg data has more than {} scans", errors->limits.max_scans));
+    } else if (Clock::now() > errors->deadline) {
+        set_message(errors->message, fmt::format("jpeg decoder took more than {} s; gave up",
+                                                 errors->limits.seconds));
+    } else {
+        return;
+    }
+    errors->limit_hit = true;
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-array-to-pointer-decay): jmp_buf is an array
+    std::longjmp(errors->jump, 1);
+}
 
 /// Decodes into *out (8-bit, 1, 3 BGR or 4 CMYK channels); false with errors->message set.
 bool jpeg_decode_into(const unsigned char* data, std::size_t size, bool luminance, cv::Mat* out,
@@ -60,13 +122,15 @@ bool jpeg_decode_into(const unsigned char* data, std::size_t size, bool luminanc
     jpeg_decompress_struct cinfo{};
     cinfo.err = jpeg_std_error(&errors->manager);
     errors->manager.error_exit = jpeg_fail;
-    errors->manager.emit_message = jpeg_quiet;
+    errors->manager.emit_message = jpeg_warn;
     // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-array-to-pointer-decay): jmp_buf is an array
     if (setjmp(errors->jump) != 0) {
         jpeg_destroy_decompress(&cinfo);
         return false;
     }
     jpeg_create_decompress(&cinfo);
+    errors->progress.progress_monitor = jpeg_progress;
+    cinfo.progress = &errors->progress;
     jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
     jpeg_read_header(&cinfo, TRUE);
     int channels = 3;
@@ -121,19 +185,31 @@ cv::Mat cmyk_to_bgr(const cv::Mat& cmyk) {
     return bgr;
 }
 
-/// Where libpng reads from, and the message of a fatal error.
+/// Where libpng reads from, and until when.
 struct PngSource {
     const unsigned char* data;
     std::size_t size;
     std::size_t at;
+    Clock::time_point deadline;
+    bool late;  // gave up at the deadline
 };
 
-using PngMessage = std::array<char, 256>;
+/// The message of a fatal error, and the warnings.
+struct PngMessage {
+    std::array<char, 256> error;
+    Warnings warnings;
+};
 
+/// libpng's read callback, called for every chunk and every piece of image data: also where
+/// decoding gives up after the time limit.
 void png_read_from(png_structp png, png_bytep out, png_size_t n) {
     auto* source = static_cast<PngSource*>(png_get_io_ptr(png));
     if (source->size - source->at < n) {
         png_error(png, "the data ends early");
+    }
+    if (Clock::now() > source->deadline) {
+        source->late = true;
+        png_error(png, "time limit");
     }
     std::memcpy(out, source->data + source->at, n);
     source->at += n;
@@ -141,20 +217,37 @@ void png_read_from(png_structp png, png_bytep out, png_size_t n) {
 
 void png_fail(png_structp png, png_const_charp message) {
     auto* text = static_cast<PngMessage*>(png_get_error_ptr(png));
-    set_message(*text, message);
+    set_message(text->error, message);
     png_longjmp(png, 1);
 }
 
-void png_quiet(png_structp /*png*/, png_const_charp /*message*/) {}
+void png_warn(png_structp png, png_const_charp message) {
+    note_warning(&static_cast<PngMessage*>(png_get_error_ptr(png))->warnings, message);
+}
+
+/// Limits what libpng allocates for chunks it reads. Text, suggested palettes, colour profiles,
+/// EXIF and calibration chunks, which convpool does not use, are skipped without being read:
+/// libpng 1.6.39 allocates and zeroes the declared length of a tEXt, zTXt, iTXt or sPLT chunk
+/// (2^31 - 1 in an 84-byte file: 2 GB, 10 to 40 s) even when that is over its malloc limit.
+void set_png_limits(png_structp png) {
+    static constexpr std::array<png_byte, 40> kSkipped{
+        't', 'E', 'X', 't', 0, 'z', 'T', 'X', 't', 0, 'i', 'T', 'X', 't', 0, 's', 'P', 'L', 'T', 0,
+        'i', 'C', 'C', 'P', 0, 'e', 'X', 'I', 'f', 0, 'p', 'C', 'A', 'L', 0, 's', 'C', 'A', 'L', 0};
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, kSkipped.data(),
+                                static_cast<int>(kSkipped.size() / 5));
+    png_set_chunk_malloc_max(png, kPngChunkBytes);  // any other chunk libpng keeps
+    png_set_chunk_cache_max(png, kPngChunkCount);   // ancillary chunks kept, at most
+    png_set_user_limits(png, kPngMaxSide, kPngMaxSide);
+}
 
 /// Decodes into *out, using *rows for the row pointers; false with *message set.
 bool png_decode_into(PngSource* source, PngMessage* message, cv::Mat* out,
                      std::vector<unsigned char*>* rows) {
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, message, png_fail, png_quiet);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, message, png_fail, png_warn);
     png_infop info = png == nullptr ? nullptr : png_create_info_struct(png);
     if (info == nullptr) {
         png_destroy_read_struct(&png, nullptr, nullptr);
-        set_message(*message, "out of memory");
+        set_message(message->error, "out of memory");
         return false;
     }
     if (setjmp(png_jmpbuf(png)) != 0) {
@@ -162,6 +255,7 @@ bool png_decode_into(PngSource* source, PngMessage* message, cv::Mat* out,
         return false;
     }
     png_set_read_fn(png, source, png_read_from);
+    set_png_limits(png);
     png_read_info(png, info);
     png_uint_32 width = 0;
     png_uint_32 height = 0;
@@ -229,12 +323,20 @@ LoadedImdecode load_imdecode() {
 
 }  // namespace
 
-cv::Mat decode_jpeg(std::span<const unsigned char> bytes, bool luminance) {
+cv::Mat decode_jpeg(std::span<const unsigned char> bytes, bool luminance,
+                    const DecodeLimits& limits, std::string* warning) {
     cv::Mat out;
     JpegErrors errors{};
+    errors.limits = limits;
+    errors.deadline = Clock::now() + std::chrono::seconds(limits.seconds);
     if (!jpeg_decode_into(bytes.data(), bytes.size(), luminance, &out, &errors)) {
         errors.message.back() = '\0';
-        throw InputError(fmt::format("cannot decode jpeg data: {}", errors.message.data()));
+        throw InputError(errors.limit_hit
+                             ? std::string(errors.message.data())
+                             : fmt::format("cannot decode jpeg data: {}", errors.message.data()));
+    }
+    if (warning != nullptr) {
+        *warning = warning_text(errors.warnings);
     }
     if (out.channels() == 4) {
         out = cmyk_to_bgr(out);
@@ -247,14 +349,23 @@ cv::Mat decode_jpeg(std::span<const unsigned char> bytes, bool luminance) {
     return out;
 }
 
-cv::Mat decode_png(std::span<const unsigned char> bytes) {
+cv::Mat decode_png(std::span<const unsigned char> bytes, const DecodeLimits& limits,
+                   std::string* warning) {
     cv::Mat out;
     std::vector<unsigned char*> rows;
-    PngSource source{bytes.data(), bytes.size(), 0};
+    PngSource source{bytes.data(), bytes.size(), 0,
+                     Clock::now() + std::chrono::seconds(limits.seconds), false};
     PngMessage message{};
     if (!png_decode_into(&source, &message, &out, &rows)) {
-        message.back() = '\0';
-        throw InputError(fmt::format("cannot decode png data: {}", message.data()));
+        if (source.late) {
+            throw InputError(
+                fmt::format("png decoder took more than {} s; gave up", limits.seconds));
+        }
+        message.error.back() = '\0';
+        throw InputError(fmt::format("cannot decode png data: {}", message.error.data()));
+    }
+    if (warning != nullptr) {
+        *warning = warning_text(message.warnings);
     }
     return out;
 }

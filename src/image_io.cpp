@@ -38,6 +38,18 @@
 namespace convpool {
 namespace {
 
+constexpr unsigned kDecodeSeconds = 120;  // a decoder that takes longer gives up
+constexpr int kMaxJpegScans = 1000;       // a progressive JPEG has about 10
+
+/// `text` with its first letter in lower case, unless it starts an acronym ("JPEG").
+std::string lower_first(std::string text) {
+    if (text.size() >= 2 && std::isupper(static_cast<unsigned char>(text[0])) != 0 &&
+        std::islower(static_cast<unsigned char>(text[1])) != 0) {
+        text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    }
+    return text;
+}
+
 /// Whether decoder libraries may print to stderr (libpng and libjpeg write there directly).
 // NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): set once by the CLI
 std::atomic<bool> g_library_output{false};
@@ -204,19 +216,21 @@ bool luminance_only(const ImageHeader& header, bool luminance) {
     return luminance && header.format == ImageFormat::jpeg;
 }
 
-/// Decodes in this process. A decoder that aborts takes the process with it.
-cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& header,
-                    bool luminance) {
+/// Decodes in this process; *warning gets the decoder's warnings (JPEG and PNG). A decoder that
+/// aborts takes the process with it; JPEG and PNG decoding give up after kDecodeSeconds.
+cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance,
+                    std::string* warning) {
     cv::setNumThreads(0);
     cv::Mat mat;
+    const decoders::DecodeLimits limits{kDecodeSeconds, kMaxJpegScans};
     try {
         const QuietStderr quiet;
         switch (header.format) {
             case ImageFormat::jpeg:
-                mat = decoders::decode_jpeg(bytes, luminance);
+                mat = decoders::decode_jpeg(bytes, luminance, limits, warning);
                 break;
             case ImageFormat::png:
-                mat = decoders::decode_png(bytes);
+                mat = decoders::decode_png(bytes, limits, warning);
                 break;
             default:
                 mat = decoders::decode_with_opencv(bytes);
@@ -241,9 +255,10 @@ struct ChildResult {
     int type;
     int luminance;  ///< set by the parent: decode a JPEG to its luminance only
     std::array<char, 256> message;
+    std::array<char, 256> warning;  ///< the decoder's warnings, "" when none
 };
-constexpr std::size_t kChildHeader = 512;  // >= sizeof(ChildResult), keeps the pixels aligned
-constexpr unsigned kDecodeSeconds = 120;
+constexpr std::size_t kChildHeader = 1024;  // >= sizeof(ChildResult), keeps the pixels aligned
+static_assert(sizeof(ChildResult) <= kChildHeader);
 constexpr int kChildSocketFd = 3;  // where the decoding child finds its socket
 
 /// Writes all of `bytes` to `fd`; false on error.
@@ -366,7 +381,7 @@ public:
     /// Decodes `bytes` and calls use(mat) with the pixels, which live in memory shared with
     /// the child: valid during the call only.
     void decode(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance,
-                const std::function<void(const cv::Mat&)>& use) {
+                std::string* warning, const std::function<void(const cv::Mat&)>& use) {
         const std::size_t capacity =
             static_cast<std::size_t>(header.width) * static_cast<std::size_t>(header.height) * 32;
         const std::size_t size = kChildHeader + capacity;
@@ -416,6 +431,8 @@ public:
         if (result->status != 0) {
             throw InputError(fmt::format("{} decoder gave no result", format_name(header.format)));
         }
+        result->warning.back() = '\0';
+        *warning = result->warning.data();
         const cv::Mat shared(result->rows, result->cols, result->type,
                              static_cast<unsigned char*>(mem) + kChildHeader);
         use(shared);
@@ -489,14 +506,16 @@ private:
 
 /// Decodes in this thread's decoding child (started on first use); see DecoderProcess::decode.
 void decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header,
-                     bool luminance, const std::function<void(const cv::Mat&)>& use) {
+                     bool luminance, std::string* warning,
+                     const std::function<void(const cv::Mat&)>& use) {
     thread_local DecoderProcess decoder;
-    decoder.decode(bytes, header, luminance, use);
+    decoder.decode(bytes, header, luminance, warning, use);
 }
 
 /// Decodes image bytes whose header is `header` (not .npy) and calls use(mat) with the pixels
 /// (valid during the call only): refuses absurd sizes before a decoder allocates anything; a
-/// truncated file is a warning, or an error with `strict`.
+/// truncated file, or data the decoder warned about (corrupt JPEG data, a PNG chunk with a bad
+/// CRC, ...), is a warning, or an error with `strict`.
 void decode_mat(std::span<const unsigned char> bytes, const ImageHeader& header,
                 const LoadOptions& options, std::vector<std::string>& warnings,
                 const std::function<void(const cv::Mat&)>& use) {
@@ -508,14 +527,24 @@ void decode_mat(std::span<const unsigned char> bytes, const ImageHeader& header,
         }
         warnings.push_back(what + "; decoded what is there");
     }
+    std::string warning;
     const auto checked = [&](const cv::Mat& mat) {
         check_pixels(mat.rows, mat.cols, options);
+        // A truncated file was warned of above; what the decoder says then follows from it.
+        if (!warning.empty() && !header.truncated) {
+            const std::string what =
+                fmt::format("{} decoder: {}", format_name(header.format), lower_first(warning));
+            if (options.strict) {
+                throw InputError(what);
+            }
+            warnings.push_back(what);
+        }
         use(mat);
     };
     if (options.isolate_decoder) {
-        decode_in_child(bytes, header, options.luminance, checked);
+        decode_in_child(bytes, header, options.luminance, &warning, checked);
     } else {
-        checked(decode_here(bytes, header, options.luminance));
+        checked(decode_here(bytes, header, options.luminance, &warning));
     }
 }
 
@@ -577,9 +606,10 @@ LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions
     }
     const ImageHeader header = probe_image(bytes);
     if (header.format == ImageFormat::npy) {
-        Tensor t = decode_npy(bytes, options.npy_chw);
+        std::vector<std::string> warnings;
+        Tensor t = decode_npy(bytes, options.npy_chw, &warnings);
         check_pixels(t.shape().height, t.shape().width, options);
-        return {std::move(t), {}};
+        return {std::move(t), std::move(warnings)};
     }
     LoadedImage loaded;
     decode_mat(bytes, header, options, loaded.warnings, [&](const cv::Mat& mat) {
@@ -757,7 +787,11 @@ int decode_child_main() noexcept {
         ::alarm(kDecodeSeconds);
         try {
             const ImageHeader header = probe_image(bytes);
-            const cv::Mat mat = decode_here(bytes, header, result->luminance != 0);
+            std::string warning;
+            const cv::Mat mat = decode_here(bytes, header, result->luminance != 0, &warning);
+            const std::size_t kept = std::min(warning.size(), result->warning.size() - 1);
+            std::copy_n(warning.data(), kept, result->warning.data());
+            result->warning[kept] = '\0';
             const std::size_t n = mat.total() * mat.elemSize();
             if (n > out_size - kChildHeader || !mat.isContinuous()) {
                 status = 3;

@@ -124,6 +124,9 @@ ImageHeader probe_bmp(Bytes b) {
     return h;
 }
 
+/// Tiles and strips up to this many pixels are accepted whatever the image size.
+constexpr std::uint64_t kMaxTiffBlockFloor = std::uint64_t{1} << 20;
+
 ImageHeader probe_tiff(Bytes b) {
     ImageHeader h{ImageFormat::tiff, 0, 0, false};
     const bool little = b[0] == 'I';
@@ -132,6 +135,9 @@ ImageHeader probe_tiff(Bytes b) {
     };
     const std::uint32_t ifd = rd(4, 4);
     const std::uint32_t entries = rd(ifd, 2);
+    std::uint32_t tile_width = 0;
+    std::uint32_t tile_length = 0;
+    std::uint32_t rows_per_strip = 0;
     if (entries > 4096) {
         throw InputError("tiff header is malformed (too many tags)");
     }
@@ -144,10 +150,29 @@ ImageHeader probe_tiff(Bytes b) {
             h.width = value;
         } else if (tag == 257) {
             h.height = value;
+        } else if (tag == 322) {
+            tile_width = value;
+        } else if (tag == 323) {
+            tile_length = value;
+        } else if (tag == 278) {
+            rows_per_strip = value;
         }
     }
     if (h.width == 0 || h.height == 0) {
         throw InputError("tiff header is malformed (no image size)");
+    }
+    // OpenCV allocates one tile (or strip: width x RowsPerStrip, unless that is 2^32-1) before
+    // reading any data: refuse blocks far larger than the image (16384x16384 tiles for a 16x16
+    // image cost 1 GB).
+    const auto width = static_cast<std::uint64_t>(h.width);
+    const std::uint64_t block_width = tile_width != 0 ? tile_width : width;
+    const std::uint64_t block_rows =
+        tile_width != 0 ? tile_length : (rows_per_strip == 0xFFFFFFFFU ? 0 : rows_per_strip);
+    const std::uint64_t pixels = width * static_cast<std::uint64_t>(h.height);
+    if (block_width * block_rows > std::max<std::uint64_t>(4 * pixels, kMaxTiffBlockFloor)) {
+        throw InputError(fmt::format("tiff header is malformed ({} of {}x{} for a {}x{} image)",
+                                     tile_width != 0 ? "tiles" : "strips", block_width, block_rows,
+                                     h.width, h.height));
     }
     return h;
 }

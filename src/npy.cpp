@@ -7,9 +7,14 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <regex>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace convpool {
@@ -17,34 +22,247 @@ namespace {
 
 constexpr std::array<unsigned char, 6> kMagic{0x93, 'N', 'U', 'M', 'P', 'Y'};
 
-/// Value of `key` in the header dict, as raw text up to the next top-level ',' or '}'.
-std::string dict_value(const std::string& header, const std::string& key) {
-    const auto k = header.find("'" + key + "'");
-    if (k == std::string::npos) {
-        throw InputError(fmt::format("npy header has no '{}'", key));
+/// A value of the header dict: the Python literals a .npy header can hold.
+struct PyValue {
+    enum class Kind { string, integer, boolean, none, real, tuple, list, dict } kind = Kind::none;
+    std::string text;            // string
+    long long integer = 0;       // integer (saturated at +-2^62)
+    bool flag = false;           // boolean
+    std::vector<PyValue> items;  // tuple, list
+};
+
+/// Parses the header as Python's ast.literal_eval does (numpy 1.24 reads it so): a dict literal
+/// of strings, integers, floats, True/False/None, tuples and lists, with comments and blank
+/// space anywhere between tokens. Refuses names and expressions; string prefixes and escapes
+/// other than \\, \', \" and \xHH are refused too (numpy never writes them).
+class HeaderParser {
+public:
+    HeaderParser(std::string_view text, bool long_suffix) : m_text(text), m_long(long_suffix) {}
+
+    /// The dict, key by key (a repeated key: the last value, as Python).
+    std::vector<std::pair<std::string, PyValue>> dict() {
+        skip();
+        expect('{');
+        std::vector<std::pair<std::string, PyValue>> out;
+        skip();
+        while (peek() != '}') {
+            PyValue key = value();
+            if (key.kind != PyValue::Kind::string) {
+                fail("a key is not a string");
+            }
+            skip();
+            expect(':');
+            PyValue v = value();
+            const auto same = [&](const auto& kv) { return kv.first == key.text; };
+            out.erase(std::remove_if(out.begin(), out.end(), same), out.end());
+            out.emplace_back(key.text, std::move(v));
+            skip();
+            if (peek() != ',') {
+                break;
+            }
+            ++m_at;
+            skip();
+        }
+        expect('}');
+        skip();
+        if (m_at != m_text.size()) {
+            fail("text after the dict");
+        }
+        return out;
     }
-    auto colon = header.find(':', k);
-    if (colon == std::string::npos) {
-        throw InputError("npy header is malformed");
+
+private:
+    [[noreturn]] static void fail(std::string_view why) {
+        throw InputError(fmt::format("npy header is not a Python literal dict ({})", why));
     }
-    ++colon;
-    int depth = 0;
-    std::size_t end = colon;
-    for (; end < header.size(); ++end) {
-        const char c = header[end];
-        if (c == '(') {
-            ++depth;
-        } else if (c == ')') {
-            --depth;
-        } else if (depth == 0 && (c == ',' || c == '}')) {
-            break;
+    char peek() const { return m_at < m_text.size() ? m_text[m_at] : '\0'; }
+    void expect(char c) {
+        if (peek() != c) {
+            fail(fmt::format("expected '{}'", c));
+        }
+        ++m_at;
+    }
+    /// Skips blank space and comments.
+    void skip() {
+        while (m_at < m_text.size()) {
+            const char c = m_text[m_at];
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+                ++m_at;
+            } else if (c == '#') {
+                while (m_at < m_text.size() && m_text[m_at] != '\n') {
+                    ++m_at;
+                }
+            } else {
+                return;
+            }
         }
     }
-    std::string v = header.substr(colon, end - colon);
-    v.erase(std::remove_if(v.begin(), v.end(), [](char c) { return c == ' ' || c == '\''; }),
-            v.end());
-    return v;
-}
+
+    PyValue value() {
+        if (++m_depth > 32) {
+            fail("nested too deep");
+        }
+        skip();
+        PyValue v;
+        const char c = peek();
+        if (c == '\'' || c == '"') {
+            v.kind = PyValue::Kind::string;
+            do {  // adjacent strings are one
+                v.text += string();
+                skip();
+            } while (peek() == '\'' || peek() == '"');
+        } else if (c == '(' || c == '[') {
+            v = sequence(c == '(' ? ')' : ']');
+        } else if (c == '{') {
+            fail("a nested dict");
+        } else if (c == '+' || c == '-' || c == '.' || (c >= '0' && c <= '9')) {
+            v = number();
+        } else {
+            std::size_t end = m_at;
+            while (end < m_text.size() &&
+                   (std::isalnum(static_cast<unsigned char>(m_text[end])) != 0 ||
+                    m_text[end] == '_')) {
+                ++end;
+            }
+            const std::string_view name = m_text.substr(m_at, end - m_at);
+            if (name == "True" || name == "False") {
+                v.kind = PyValue::Kind::boolean;
+                v.flag = name == "True";
+            } else if (name == "None") {
+                v.kind = PyValue::Kind::none;
+            } else {
+                fail(name.empty() ? std::string("unexpected character")
+                                  : fmt::format("'{}' is not a literal", name.substr(0, 20)));
+            }
+            m_at = end;
+        }
+        --m_depth;
+        return v;
+    }
+
+    std::string string() {
+        const char quote = m_text[m_at++];
+        std::string out;
+        for (;;) {
+            if (m_at >= m_text.size() || m_text[m_at] == '\n') {
+                fail("unterminated string");
+            }
+            char c = m_text[m_at++];
+            if (c == quote) {
+                return out;
+            }
+            if (c == '\\') {
+                c = peek();
+                ++m_at;
+                if (c == 'x' && m_at + 2 <= m_text.size() &&
+                    std::isxdigit(static_cast<unsigned char>(m_text[m_at])) != 0 &&
+                    std::isxdigit(static_cast<unsigned char>(m_text[m_at + 1])) != 0) {
+                    c = static_cast<char>(
+                        std::stoi(std::string(m_text.substr(m_at, 2)), nullptr, 16));
+                    m_at += 2;
+                } else if (c != '\\' && c != '\'' && c != '"') {
+                    fail("an escape other than \\\\, \\', \\\" or \\xHH");
+                }
+            }
+            out += c;
+        }
+    }
+
+    PyValue sequence(char close) {
+        ++m_at;
+        PyValue v;
+        v.kind = close == ')' ? PyValue::Kind::tuple : PyValue::Kind::list;
+        bool comma = false;
+        skip();
+        while (peek() != close) {
+            v.items.push_back(value());
+            skip();
+            if (peek() != ',') {
+                break;
+            }
+            comma = true;
+            ++m_at;
+            skip();
+        }
+        expect(close);
+        if (close == ')' && v.items.size() == 1 && !comma) {  // (x) is x
+            PyValue inner = std::move(v.items.front());
+            return inner;
+        }
+        return v;
+    }
+
+    /// An integer (decimal, 0x, 0o, 0b, with '_' between digits, unary signs) or a float.
+    PyValue number() {
+        int sign = 1;
+        while (peek() == '+' || peek() == '-') {
+            sign = peek() == '-' ? -sign : sign;
+            ++m_at;
+            skip();
+        }
+        std::size_t end = m_at;
+        while (end < m_text.size() && (std::isalnum(static_cast<unsigned char>(m_text[end])) != 0 ||
+                                       m_text[end] == '_' || m_text[end] == '.' ||
+                                       ((m_text[end] == '+' || m_text[end] == '-') &&
+                                        (m_text[end - 1] == 'e' || m_text[end - 1] == 'E')))) {
+            ++end;
+        }
+        std::string token(m_text.substr(m_at, end - m_at));
+        m_at = end;
+        if (m_long && !token.empty() && (token.back() == 'L' || token.back() == 'l')) {
+            token.pop_back();  // Python 2's long suffix, as numpy's _filter_header allows
+        }
+        PyValue v;
+        v.kind = PyValue::Kind::integer;
+        int base = 10;
+        std::string digits = token;
+        if (token.size() > 2 && token[0] == '0' &&
+            std::isalpha(static_cast<unsigned char>(token[1])) != 0) {
+            const char b = static_cast<char>(std::tolower(static_cast<unsigned char>(token[1])));
+            base = b == 'x' ? 16 : b == 'o' ? 8 : b == 'b' ? 2 : 0;
+            digits = token.substr(2);
+            if (!digits.empty() && digits.front() == '_') {
+                digits.erase(0, 1);
+            }
+        }
+        if (base == 0 || digits.empty() || digits.back() == '_' ||
+            digits.find("__") != std::string::npos) {
+            fail(fmt::format("'{}' is not a number", token.substr(0, 20)));
+        }
+        long long n = 0;
+        for (const char d : digits) {
+            if (d == '_') {
+                continue;
+            }
+            const int k = std::isdigit(static_cast<unsigned char>(d)) != 0 ? d - '0'
+                          : std::isxdigit(static_cast<unsigned char>(d)) != 0
+                              ? std::tolower(static_cast<unsigned char>(d)) - 'a' + 10
+                              : 99;
+            if (k >= base) {
+                if (base == 10 && std::regex_match(token, kFloat)) {
+                    v.kind = PyValue::Kind::real;
+                    v.text = token;
+                    return v;
+                }
+                fail(fmt::format("'{}' is not a number", token.substr(0, 20)));
+            }
+            n = std::min(n * base + k, kSaturated);
+        }
+        if (base == 10 && digits.size() > 1 && digits[0] == '0' &&
+            digits.find_first_not_of("0_") != std::string::npos) {
+            fail(fmt::format("'{}' is not a number (leading zeros)", token.substr(0, 20)));
+        }
+        v.integer = sign * n;
+        return v;
+    }
+
+    static constexpr long long kSaturated = 1LL << 62;
+    inline static const std::regex kFloat{R"(([0-9][0-9_]*)?\.?[0-9_]*([eE][+-]?[0-9_]+)?[jJ]?)"};
+    std::string_view m_text;
+    std::size_t m_at = 0;
+    int m_depth = 0;
+    bool m_long;
+};
 
 template <typename T>
 T read_value(const unsigned char* p, bool swap) {
@@ -65,7 +283,8 @@ bool is_npy(std::span<const unsigned char> bytes) noexcept {
     return bytes.size() >= kMagic.size() && std::equal(kMagic.begin(), kMagic.end(), bytes.begin());
 }
 
-Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
+Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
+                  std::vector<std::string>* warnings) {
     if (!is_npy(bytes) || bytes.size() < 10) {
         throw InputError("not a .npy file");
     }
@@ -92,28 +311,51 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
         throw InputError("truncated .npy header");
     }
     const std::string header(reinterpret_cast<const char*>(bytes.data() + offset), header_len);
-    const std::string descr = dict_value(header, "descr");
-    const bool fortran = dict_value(header, "fortran_order") == "True";
-    std::string shape_text = dict_value(header, "shape");
-    std::vector<long long> dims;
-    {
-        std::string num;
-        for (const char c : shape_text) {
-            if (c >= '0' && c <= '9') {
-                num += c;
-                if (num.size() > 12) {
-                    throw InputError("npy shape is too large");
-                }
-            } else if (!num.empty()) {
-                dims.push_back(std::stoll(num));
-                num.clear();
-            }
+    auto items = HeaderParser(header, major <= 2).dict();
+    std::sort(items.begin(), items.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (items.size() != 3 || items[0].first != "descr" || items[1].first != "fortran_order" ||
+        items[2].first != "shape") {
+        std::string keys;
+        for (const auto& kv : items) {
+            keys += (keys.empty() ? "'" : ", '") + kv.first.substr(0, 20) + "'";
         }
+        throw InputError(
+            fmt::format("npy header has the keys {}; expected 'descr', 'fortran_order' and 'shape'",
+                        keys.empty() ? std::string("(none)") : keys));
+    }
+    const PyValue& descr_value = items[0].second;
+    const PyValue& fortran_value = items[1].second;
+    const PyValue& shape_value = items[2].second;
+    if (fortran_value.kind != PyValue::Kind::boolean) {
+        throw InputError("npy fortran_order is not True or False");
+    }
+    const bool fortran = fortran_value.flag;
+    std::string shape_text = "(";
+    std::vector<long long> dims;
+    if (shape_value.kind == PyValue::Kind::tuple) {
+        for (const PyValue& d : shape_value.items) {
+            if (d.kind != PyValue::Kind::integer) {
+                throw InputError("npy shape is not a tuple of integers");
+            }
+            dims.push_back(d.integer);
+            shape_text += fmt::format("{}{}", dims.size() > 1 ? ", " : "", d.integer);
+        }
+    } else {
+        throw InputError("npy shape is not a tuple of integers");
+    }
+    shape_text += dims.size() == 1 ? ",)" : ")";
+    if (std::any_of(dims.begin(), dims.end(), [](long long d) { return d < 0; })) {
+        throw InputError(fmt::format("npy shape {} has a negative dimension", shape_text));
     }
     if (dims.size() != 2 && dims.size() != 3) {
         throw InputError(
             fmt::format("npy array has shape {}; expected (H, W) or (H, W, C)", shape_text));
     }
+    if (descr_value.kind != PyValue::Kind::string) {
+        throw InputError("unsupported npy dtype (not a simple type string)");
+    }
+    const std::string& descr = descr_value.text;
     if (descr.size() < 3) {
         throw InputError(fmt::format("unsupported npy dtype '{}'", descr));
     }
@@ -174,6 +416,7 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
         }
         return idx[0] + ext[0] * (idx[1] + ext[1] * idx[2]);
     };
+    std::size_t overflowed = 0;  // finite float64 values beyond float32's range
     for (std::size_t ci = 0; ci < static_cast<std::size_t>(c); ++ci) {
         for (std::size_t y = 0; y < static_cast<std::size_t>(h); ++y) {
             for (std::size_t x = 0; x < static_cast<std::size_t>(w); ++x) {
@@ -182,7 +425,9 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
                 if (kind == "f4") {
                     v = read_value<float>(p, swap);
                 } else if (kind == "f8") {
-                    v = static_cast<float>(read_value<double>(p, swap));
+                    const double d = read_value<double>(p, swap);
+                    v = static_cast<float>(d);
+                    overflowed += std::isfinite(d) && !std::isfinite(v) ? 1U : 0U;
                 } else if (kind == "u1") {
                     v = static_cast<float>(*p) / 255.0F;
                 } else {
@@ -191,6 +436,11 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw) {
                 t.at(static_cast<int>(ci), static_cast<int>(y), static_cast<int>(x)) = v;
             }
         }
+    }
+    if (overflowed > 0 && warnings != nullptr) {
+        warnings->push_back(
+            fmt::format("npy float64 data: {} value{} beyond float32's range became infinite",
+                        overflowed, overflowed == 1 ? "" : "s"));
     }
     return t;
 }

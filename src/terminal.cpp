@@ -14,6 +14,7 @@ namespace {
 // NOLINTBEGIN(cppcoreguidelines-avoid-non-const-global-variables): set by the signal handler
 volatile std::sig_atomic_t g_interrupted = 0;
 std::atomic<bool> g_stdout_closed{false};
+std::atomic<int> g_stdout_error{0};  // errno of a failed write other than EPIPE
 // NOLINTEND(cppcoreguidelines-avoid-non-const-global-variables)
 
 extern "C" void on_stop_signal(int sig) {
@@ -41,6 +42,8 @@ bool interrupted() noexcept { return g_interrupted != 0; }
 
 bool stdout_closed() noexcept { return g_stdout_closed.load(); }
 
+int stdout_error() noexcept { return g_stdout_error.load(); }
+
 void write_stdout(std::string_view text) noexcept {
     if (g_stdout_closed.load()) {
         return;
@@ -52,6 +55,9 @@ void write_stdout(std::string_view text) noexcept {
             continue;
         }
         if (n <= 0) {
+            if (n < 0 && errno != EPIPE) {
+                g_stdout_error = errno;  // ENOSPC, EIO, ...: the output is lost, not unwanted
+            }
             g_stdout_closed = true;
             return;
         }

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -289,4 +290,115 @@ TEST_CASE("decode_jpeg: an EXIF orientation is not applied, in colour or luminan
     CHECK(opencv_decode(jpg, cv::IMREAD_GRAYSCALE).size() == cv::Size(10, 30));
     CHECK(convpool::decoders::decode_jpeg(jpg, false).size() == cv::Size(30, 10));
     CHECK(convpool::decoders::decode_jpeg(jpg, true).size() == cv::Size(30, 10));
+}
+
+namespace {
+
+/// A PNG of one gray pixel whose next chunk header declares 2^31 - 1 bytes of `kind`, 84 bytes.
+Bytes png_with_lying_chunk(const char* kind) {
+    std::mt19937 rng(1);
+    Bytes b = write_png({PNG_COLOR_TYPE_GRAY, 8, false, false}, 1, 1, rng);
+    b.resize(33);  // signature and IHDR
+    const Bytes header{0x7F, 0xFF, 0xFF, 0xFF};
+    b.insert(b.end(), header.begin(), header.end());
+    b.insert(b.end(), kind, kind + 4);
+    b.resize(84, 'a');
+    return b;
+}
+
+/// Seconds f() takes.
+template <typename F>
+double seconds_of(F&& f) {
+    const auto start = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+TEST_CASE("decode_png: a chunk whose length lies is refused without allocating it") {
+    // libpng 1.6.39 allocated and zeroed 2 GB for each of these (10 to 40 s) before failing.
+    for (const char* kind : {"tEXt", "zTXt", "iTXt", "sPLT", "iCCP", "abCd"}) {
+        CAPTURE(kind);
+        const Bytes png = png_with_lying_chunk(kind);
+        REQUIRE(png.size() == 84);
+        const double took = seconds_of([&] {
+            CHECK_THROWS_AS((void)convpool::decoders::decode_png(png), convpool::InputError);
+        });
+        CHECK(took < 1.0);
+    }
+}
+
+namespace {
+
+void put_segment(Bytes& b, unsigned char marker, const Bytes& payload) {
+    const std::size_t n = payload.size() + 2;
+    const Bytes head{0xFF, marker, static_cast<unsigned char>(n >> 8U),
+                     static_cast<unsigned char>(n & 0xFFU)};
+    b.insert(b.end(), head.begin(), head.end());
+    b.insert(b.end(), payload.begin(), payload.end());
+}
+
+/// An 8x8 gray progressive JPEG whose one DC scan is repeated `scans` times (11 bytes a scan):
+/// libjpeg decodes every scan in full.
+Bytes scan_bomb(int scans) {
+    Bytes b{0xFF, 0xD8};
+    Bytes table(65, 1);
+    table[0] = 0;
+    put_segment(b, 0xDB, table);                           // DQT
+    put_segment(b, 0xC2, {8, 0, 8, 0, 8, 1, 1, 0x11, 0});  // SOF2: 8x8, one component
+    Bytes huffman(18, 0);                                  // DC table 0: one code
+    huffman[1] = 1;                                        // of length 1, symbol 0
+    put_segment(b, 0xC4, huffman);                         // DHT
+    for (int i = 0; i < scans; ++i) {
+        put_segment(b, 0xDA, {1, 1, 0, 0, 0, 0});  // SOS: DC first
+        b.push_back(0x7F);                         // DC difference 0
+    }
+    b.push_back(0xFF);
+    b.push_back(0xD9);
+    return b;
+}
+
+}  // namespace
+
+TEST_CASE("decode_jpeg: more than 1000 scans is refused, fast") {
+    CHECK(convpool::decoders::decode_jpeg(scan_bomb(3), false).size() == cv::Size(8, 8));
+    CHECK(convpool::decoders::decode_jpeg(scan_bomb(1000), false).size() == cv::Size(8, 8));
+    const Bytes bomb = scan_bomb(20000);
+    const double took = seconds_of([&] {
+        CHECK_THROWS_WITH_AS((void)convpool::decoders::decode_jpeg(bomb, false),
+                             "jpeg data has more than 1000 scans", convpool::InputError);
+    });
+    CHECK(took < 1.0);
+    CHECK_THROWS_WITH_AS((void)convpool::decoders::decode_jpeg(scan_bomb(3), false, {120, 2}),
+                         "jpeg data has more than 2 scans", convpool::InputError);
+}
+
+TEST_CASE("decode_jpeg and decode_png give up at the time limit") {
+    const Bytes jpg = read_sample("rocket.jpg");
+    CHECK_THROWS_WITH_AS((void)convpool::decoders::decode_jpeg(jpg, false, {0, 1000}),
+                         "jpeg decoder took more than 0 s; gave up", convpool::InputError);
+    std::mt19937 rng(3);
+    const Bytes png = write_png({PNG_COLOR_TYPE_RGB, 8, false, false}, 20, 20, rng);
+    CHECK_THROWS_WITH_AS((void)convpool::decoders::decode_png(png, {0, 1000}),
+                         "png decoder took more than 0 s; gave up", convpool::InputError);
+}
+
+TEST_CASE("decode_jpeg and decode_png report the decoder's warnings") {
+    Bytes jpg = read_sample("rocket.jpg");
+    std::string warning = "unset";
+    (void)convpool::decoders::decode_jpeg(jpg, false, {}, &warning);
+    CHECK(warning.empty());
+    // An unexpected marker in the entropy-coded data: libjpeg fills the rest of the segment.
+    jpg[jpg.size() / 2] = 0xFF;
+    jpg[jpg.size() / 2 + 1] = 0xD5;
+    (void)convpool::decoders::decode_jpeg(jpg, false, {}, &warning);
+    CHECK(warning == "Corrupt JPEG data: premature end of data segment (and 1 more)");
+    // An ancillary chunk with a bad CRC: libpng drops it and warns.
+    std::mt19937 rng(4);
+    Bytes png = write_png({PNG_COLOR_TYPE_GRAY, 8, false, false}, 4, 4, rng);
+    const Bytes gama{0, 0, 0, 4, 'g', 'A', 'M', 'A', 0, 0, 0xB1, 0x8F, 0, 0, 0, 0};  // bad CRC
+    png.insert(png.begin() + 33, gama.begin(), gama.end());
+    (void)convpool::decoders::decode_png(png, {}, &warning);
+    CHECK(warning == "gAMA: CRC error");
 }

@@ -173,3 +173,41 @@ TEST_CASE("decode_image gives the same pixels in a child process and in this one
     CHECK(a.tensor.shape() == b.tensor.shape());
     CHECK(std::equal(a.tensor.data().begin(), a.tensor.data().end(), b.tensor.data().begin()));
 }
+
+namespace {
+/// A little-endian TIFF header of one IFD whose tags are (tag, LONG value) pairs.
+Bytes tiff_with(const std::vector<std::pair<unsigned, unsigned>>& tags) {
+    Bytes b{'I', 'I', 42, 0, 8, 0, 0, 0, static_cast<unsigned char>(tags.size()), 0};
+    for (const auto& [tag, value] : tags) {
+        const Bytes entry{static_cast<unsigned char>(tag & 0xFFU),
+                          static_cast<unsigned char>(tag >> 8U),
+                          4,
+                          0,
+                          1,
+                          0,
+                          0,
+                          0,
+                          static_cast<unsigned char>(value & 0xFFU),
+                          static_cast<unsigned char>((value >> 8U) & 0xFFU),
+                          static_cast<unsigned char>((value >> 16U) & 0xFFU),
+                          static_cast<unsigned char>(value >> 24U)};
+        b.insert(b.end(), entry.begin(), entry.end());
+    }
+    b.resize(b.size() + 4, 0);
+    return b;
+}
+}  // namespace
+
+TEST_CASE("probe_image refuses TIFF tiles and strips out of proportion to the image") {
+    // 16384x16384 tiles for a 16x16 image made OpenCV allocate 1 GB before reading any data.
+    CHECK_THROWS_WITH_AS(
+        (void)probe_image(tiff_with({{256, 16}, {257, 16}, {322, 16384}, {323, 16384}})),
+        "tiff header is malformed (tiles of 16384x16384 for a 16x16 image)", convpool::InputError);
+    CHECK_THROWS_WITH_AS((void)probe_image(tiff_with({{256, 16}, {257, 16}, {278, 0x7FFFFFFEU}})),
+                         "tiff header is malformed (strips of 16x2147483646 for a 16x16 image)",
+                         convpool::InputError);
+    // Usual layouts: 256x256 tiles for a small image, one strip (2^32-1 rows), 8-row strips.
+    CHECK(probe_image(tiff_with({{256, 16}, {257, 16}, {322, 256}, {323, 256}})).width == 16);
+    CHECK(probe_image(tiff_with({{256, 16}, {257, 16}, {278, 0xFFFFFFFFU}})).height == 16);
+    CHECK(probe_image(tiff_with({{256, 3000}, {257, 2}, {278, 8}})).width == 3000);
+}

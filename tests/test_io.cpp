@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -25,19 +26,23 @@
 namespace {
 std::vector<unsigned char> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
 
+/// A version 1.0 .npy whose header dict is `dict` as written, followed by `data`.
+std::string npy_raw(std::string dict, const std::string& data) {
+    while ((10 + dict.size() + 1) % 16 != 0) {
+        dict += ' ';
+    }
+    dict += '\n';
+    std::string out("\x93NUMPY\x01\x00", 8);
+    out += static_cast<char>(dict.size() & 0xFF);
+    out += static_cast<char>(dict.size() >> 8);
+    return out + dict + data;
+}
+
 std::string npy_file(const std::string& descr, const std::string& shape, const std::string& data,
                      bool fortran = false) {
-    std::string header = "{'descr': '" + descr +
-                         "', 'fortran_order': " + (fortran ? "True" : "False") +
-                         ", 'shape': " + shape + ", }";
-    while ((10 + header.size() + 1) % 16 != 0) {
-        header += ' ';
-    }
-    header += '\n';
-    std::string out("\x93NUMPY\x01\x00", 8);
-    out += static_cast<char>(header.size() & 0xFF);
-    out += static_cast<char>(header.size() >> 8);
-    return out + header + data;
+    return npy_raw("{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
+                       ", 'shape': " + shape + ", }",
+                   data);
 }
 
 template <typename T>
@@ -345,4 +350,65 @@ TEST_CASE("safe_name: output names are never hidden, empty, '.' or '..', and nev
     for (const char* name : {"", ".", "..", ".x", "a/b"}) {
         CHECK_FALSE(convpool::is_safe_name(name));
     }
+}
+
+namespace {
+convpool::Shape npy_shape(const std::string& dict, std::size_t data_bytes = 16) {
+    return convpool::decode_npy(bytes_of(npy_raw(dict, std::string(data_bytes, '\0'))), false)
+        .shape();
+}
+}  // namespace
+
+TEST_CASE("npy: the header is read as numpy 1.24 reads it") {
+    using convpool::InputError;
+    using convpool::Shape;
+    // What numpy 1.24 accepts (checked with np.load).
+    CHECK(npy_shape("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), } # comment") ==
+          Shape{1, 2, 2});
+    CHECK(npy_shape("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), "
+                    "'shape': (1, 2)}") == Shape{1, 1, 2});  // the last of a repeated key
+    CHECK(npy_shape("{\"descr\":'<' 'f4','fortran_order':True,'shape':((2), +0x2,)}") ==
+          Shape{1, 2, 2});
+    CHECK(npy_shape("{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 2L)}") ==
+          Shape{1, 2, 2});
+    CHECK(npy_shape("{'descr': '<f4', 'fortran_order': False, 'shape': (2,\n 2)}#x\n#y") ==
+          Shape{1, 2, 2});
+    // What numpy refuses.
+    const auto refused = [](const std::string& dict, const std::string& why) {
+        CAPTURE(dict);
+        CHECK_THROWS_WITH_AS((void)npy_shape(dict), why.c_str(), InputError);
+    };
+    refused("{'descr': '<f4', 'fortran_order': False, 'shape': (-2, 2), }",
+            "npy shape (-2, 2) has a negative dimension");
+    refused("{'descr': '<f4', 'fortran_order': False, 'shape': (2e2, 2), }",
+            "npy shape is not a tuple of integers");
+    refused("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 2), }",
+            "npy header is not a Python literal dict ('Maybe' is not a literal)");
+    refused("{'descr': '<f4', 'fortran_order': 0, 'shape': (2, 2), }",
+            "npy fortran_order is not True or False");
+    refused("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'x': 1}",
+            "npy header has the keys 'descr', 'fortran_order', 'shape', 'x'; expected 'descr', "
+            "'fortran_order' and 'shape'");
+    refused("{'descr': '<f4', 'fortran_order': False, 'shape': [2, 2]}",
+            "npy shape is not a tuple of integers");
+    refused("{'descr': '<f4', 'fortran_order': False, 'shape': (True, 2)}",
+            "npy shape is not a tuple of integers");
+    refused("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2)} x",
+            "npy header is not a Python literal dict (text after the dict)");
+    refused("{'descr': '<f4', 'fortran_order': False, 'shape': (02, 2)}",
+            "npy header is not a Python literal dict ('02' is not a number (leading zeros))");
+    refused("{'descr': '<f4', 'fortran_order': False}",
+            "npy header has the keys 'descr', 'fortran_order'; expected 'descr', "
+            "'fortran_order' and 'shape'");
+}
+
+TEST_CASE("npy: float64 beyond float32's range becomes infinite with a warning") {
+    const std::string data =
+        raw<double>({1e300, -1e300, 1.0, std::numeric_limits<double>::infinity()});
+    std::vector<std::string> warnings;
+    const auto t =
+        convpool::decode_npy(bytes_of(npy_file("<f8", "(2, 2)", data)), false, &warnings);
+    CHECK(std::isinf(t.at(0, 0, 0)));
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0] == "npy float64 data: 2 values beyond float32's range became infinite");
 }

@@ -6,6 +6,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 namespace convpool {
 
@@ -14,8 +15,12 @@ namespace convpool {
 
 /// Decodes a 2-D (H, W) or 3-D array of float32/float64/uint8/uint16 (either byte order, C or
 /// Fortran order). 3-D arrays are (H, W, C) unless `chw`. Integer data is scaled to [0, 1]
-/// like images; float data is kept. Throws InputError.
-[[nodiscard]] Tensor decode_npy(std::span<const unsigned char> bytes, bool chw);
+/// like images; float data is kept. The header is read as numpy 1.24 reads it (a Python literal
+/// dict with exactly 'descr', 'fortran_order' and 'shape'; a repeated key takes the last value;
+/// comments allowed) and what numpy refuses is refused. Float64 values beyond float32's range
+/// become infinite, with a line in *warnings. Throws InputError.
+[[nodiscard]] Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
+                                std::vector<std::string>* warnings = nullptr);
 
 /// Encodes `t` as a little-endian float32 array of shape (C, H, W).
 [[nodiscard]] std::string encode_npy(const Tensor& t);

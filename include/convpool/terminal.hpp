@@ -15,8 +15,12 @@ void install_stop_signals();
 /// True once SIGINT or SIGTERM arrived.
 [[nodiscard]] bool interrupted() noexcept;
 
-/// True once a write to stdout failed because its reader went away (`| head`).
+/// True once a write to stdout failed (its reader went away, `| head`, or an error below).
 [[nodiscard]] bool stdout_closed() noexcept;
+
+/// The errno of a failed write to stdout other than EPIPE (ENOSPC on `> /dev/full`, EIO), or 0:
+/// an output error, exit 4.
+[[nodiscard]] int stdout_error() noexcept;
 
 /// Writes all of `text` to stdout and flushes; on a closed stdout it writes nothing more and
 /// stdout_closed() turns true. Never throws.

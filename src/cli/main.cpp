@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -832,7 +833,14 @@ int run_cli(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     try {
-        return run_cli(argc, argv);
+        const int code = run_cli(argc, argv);
+        if (const int err = convpool::stdout_error(); err != 0) {
+            // Not a reader that went away (EPIPE, 141): the output is lost.
+            fmt::print(stderr, "convpool: error: cannot write to standard output: {}\n",
+                       std::strerror(err));
+            return 4;
+        }
+        return code;
     } catch (...) {
         // Setting up the command line, or printing an error, failed (out of memory).
         std::fputs("convpool: internal error\n", stderr);

@@ -20,7 +20,7 @@ if [[ -n "$seconds" ]]; then
 else
   budget=(-seed=20261122 -runs="${FUZZ_RUNS:-300000}")
 fi
-for target in pipeline load; do
+for target in pipeline load npy; do
   bin="$build/fuzz_$target"
   echo "== fuzz_$target: replaying $(ls "$here/corpus/$target" | wc -l) corpus files" >&2
   mkdir -p "$scratch/$target" "$scratch/$target-work"

@@ -60,6 +60,18 @@ def jpeg_claiming(w, h):
             + b"\x01\x01\x11\x00").ljust(200, b"\x00")
 
 
+def jpeg_segment(marker, payload):
+    return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def scan_bomb(scans):
+    """An 8x8 gray progressive JPEG whose one DC scan is repeated `scans` times (11 bytes a scan)."""
+    out = b"\xff\xd8" + jpeg_segment(0xDB, b"\x00" + b"\x01" * 64)
+    out += jpeg_segment(0xC2, b"\x08" + struct.pack(">HH", 8, 8) + b"\x01\x01\x11\x00")
+    out += jpeg_segment(0xC4, b"\x00\x01" + b"\x00" * 16)
+    return out + (jpeg_segment(0xDA, b"\x01\x01\x00\x00\x00\x00") + b"\x7f") * scans + b"\xff\xd9"
+
+
 def case(name, args, code, pattern, check=None):
     CASES.append((name, args, code, pattern, check))
 
@@ -102,6 +114,13 @@ file_case("jpeg-garbage.jpg", b"\xff\xd8\xff\xe0\x00\x10" + os.urandom(300), 3, 
 file_case("jpeg-zero-size.jpg", jpeg_claiming(0, 0), 3, r"jpeg (header gives an empty image|header is malformed)")
 full_jpg = read(rocket)
 file_case("rocket-half-strict.jpg", full_jpg[: len(full_jpg) // 2], 3, r"jpeg data is truncated$", ("--strict",))
+file_case("jpeg-scan-bomb.jpg", scan_bomb(20000), 3, r"jpeg data has more than 1000 scans$")
+file_case("jpeg-scan-bomb-in-process.jpg", scan_bomb(20000), 3, r"jpeg data has more than 1000 scans$",
+          ("--decode-in-process",))
+corrupt_jpg = bytearray(full_jpg)
+corrupt_jpg[len(full_jpg) // 2:len(full_jpg) // 2 + 2] = b"\xff\xd5"  # a marker amid the entropy-coded data
+file_case("jpeg-corrupt-strict.jpg", bytes(corrupt_jpg), 3,
+          r"jpeg decoder: corrupt JPEG data: premature end of data segment \(and 1 more\)$", ("--strict",))
 file_case("bmp-huge.bmp", b"BM" + struct.pack("<IHHI", 100, 0, 0, 54) + struct.pack("<IiiHH", 40, 100000, -100000, 1, 24) + b"\x00" * 40,
           3, r"image is too large: 100000x100000")
 file_case("bmp-cut.bmp", b"BM" + b"\x00" * 10, 3, r"bmp header is cut short$")
@@ -120,6 +139,16 @@ file_case("npy-1d.npy", npy("<f4", "(4,)", b"\x00" * 16), 3, r"npy array has sha
 file_case("npy-object.npy", npy("|O", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '\|O'")
 file_case("npy-int64.npy", npy("<i8", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '<i8'")
 file_case("npy-header-cut.npy", b"\x93NUMPY\x01\x00\xff\xff{'descr'", 3, r"truncated \.npy header$")
+def npy_dict(dict_text, payload):
+    header = dict_text + " " * ((64 - (10 + len(dict_text) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload
+
+file_case("npy-negative-shape.npy", npy("<f4", "(-2, 2)", b"\x00" * 16), 3, r"npy shape \(-2, 2\) has a negative dimension$")
+file_case("npy-float-shape.npy", npy("<f4", "(2e2, 2)", b"\x00" * 16), 3, r"npy shape is not a tuple of integers$")
+file_case("npy-maybe-fortran.npy", npy_dict("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 2), }", b"\x00" * 16),
+          3, r"npy header is not a Python literal dict \('Maybe' is not a literal\)$")
+file_case("npy-extra-key.npy", npy_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'x': 1}", b"\x00" * 16),
+          3, r"npy header has the keys 'descr', 'fortran_order', 'shape', 'x'; expected")
 file_case("npy-zero.npy", npy("<f4", "(0, 4)", b""), 3, r"npy shape .* is empty or too large$")
 os.mkdir(path("dir.png"))
 case("file directory named like an image", ["run", path("dir.png"), "-p", "relu", *out_dir("dir")], 2, r"no input images")
@@ -269,13 +298,30 @@ case("numeric huge values", ["run", write("huge.npy", npy("<f4", "(2, 2)", struc
                              "conv:box,k=2 | pool:lp,norm=3,k=2,ceil", *out_dir("hugevals")], 0, r"^$")
 case("numeric negative zero and denormals", ["run", write("denorm.npy", npy("<f4", "(2, 2)", struct.pack("<4f", -0.0, 1e-45, -1e-45, 0))),
                                               "-p", "norm | pool:avg,k=2", *out_dir("denorm")], 0, r"^$")
+case("npy float64 overflow is a warning",
+     ["run", write("f8-overflow.npy", npy("<f8", "(1, 2)", struct.pack("<2d", 1e300, 1))), "-p", "relu",
+      "-o", path("out-f8"), "-q"], 0, r"^$",
+     report_check("f8", "npy float64 data: 1 value beyond float32's range became infinite"))
+case("jpeg corrupt data is a warning without --strict",
+     ["run", path("jpeg-corrupt-strict.jpg"), "-p", "relu", "-o", path("out-corrupt"), "-q"], 0, r"^$",
+     report_check("corrupt", "jpeg decoder: corrupt JPEG data: premature end of data segment"))
+
+# Standard output on a full device (`> /dev/full`): the output is lost, exit 4 with one line.
+DEV_FULL = set()
+for name, args in (("stdout full: run -o -", ["run", camera, "-p", "relu", "-o", "-", "--emit", "final"]),
+                   ("stdout full: shape", ["shape", "-p", "relu", "--size", "3x8x8"]),
+                   ("stdout full: ops", ["ops"])):
+    DEV_FULL.add(name)
+    case(name, args, 4, ERR + r"cannot write to standard output: No space left on device$")
 
 
 def main():
     passed = failed = 0
     for name, args, code, pattern, check in CASES:
         try:
-            p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+            out = open("/dev/full", "w") if name in DEV_FULL else subprocess.PIPE
+            p = subprocess.run([BIN, *args], stdout=out, stderr=subprocess.PIPE, text=True, timeout=60,
+                               stdin=subprocess.DEVNULL)
             got_code, err = p.returncode, p.stderr
         except subprocess.TimeoutExpired:
             got_code, err = "timeout", ""
