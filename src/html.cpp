@@ -265,7 +265,7 @@ std::vector<std::string> sheet_urls(const ImageReport& img, const std::string& o
         }
     }
     std::error_code ec;
-    if (urls.empty() && img.skipped && !img.output_dir.empty() &&
+    if (urls.empty() && img.skipped() && !img.output_dir.empty() &&
         fs::is_regular_file(fs::path(img.output_dir) / "sheet.png", ec)) {
         urls.push_back(image_url(img, out_dir, "sheet.png"));
     }
@@ -274,14 +274,13 @@ std::vector<std::string> sheet_urls(const ImageReport& img, const std::string& o
 
 std::string image_html(const ImageReport& img, std::size_t pos, const std::string& out_dir,
                        bool lazy) {
-    const std::string status = img.skipped ? "skipped: outputs of an earlier run"
-                               : img.ok    ? "ok"
-                                           : "failed";
+    const std::string status =
+        img.skipped() ? "skipped: up to date, from an earlier run" : image_status_name(img.status);
     std::string out = fmt::format(
         "<section class=\"image\" id=\"img{}\"><h2><code>{}</code> <span class=\"muted\">{}</span>"
         "</h2>",
         pos, html_escape(img.input), html_escape(status));
-    if (!img.ok) {
+    if (!img.ok()) {
         out += fmt::format("<p class=\"error\">{}</p>", html_escape(img.error));
     }
     for (const auto& w : img.warnings) {
@@ -319,7 +318,9 @@ std::string index_html(const RunReport& report, const std::string& out_dir) {
         }
         out += fmt::format(R"(<a href="#img{}">{}<span class="name">{}{}</span></a>)", pos, thumb,
                            html_escape(fs::path(img.input).filename().string()),
-                           img.ok ? "" : " <span class=\"error\">failed</span>");
+                           img.ok() ? std::string()
+                                    : fmt::format(" <span class=\"error\">{}</span>",
+                                                  image_status_name(img.status)));
     }
     return out + "</div></nav>\n";
 }
@@ -368,21 +369,24 @@ std::string url_path(const std::string& path) {
 
 std::string report_html(const RunReport& report, const std::string& out_dir) {
     std::size_t ok = 0;
+    std::size_t failed = 0;
     for (const auto& img : report.images) {
-        ok += img.ok ? 1U : 0U;
+        ok += img.ok() ? 1U : 0U;
+        failed += img.status == ImageStatus::failed ? 1U : 0U;
     }
+    const std::size_t unfinished = report.images.size() - ok - failed;
     std::string out = fmt::format(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         "<meta name=\"generator\" content=\"convpool {}\">"
         "<title>convpool report: {}</title><style>{}</style></head><body>\n"
         "<header><h1>convpool report</h1><p>Pipeline <code>{}</code> "
-        "&middot; semantics {} &middot; {} image{}, {} ok, {} failed &middot; <a "
+        "&middot; semantics {} &middot; {} image{}, {} ok, {} failed{} &middot; <a "
         "href=\"report.json\">report.json</a> "
         "&middot; <a href=\"report.csv\">report.csv</a></p>",
         CONVPOOL_VERSION, html_escape(report.pipeline), kStyle, html_escape(report.pipeline),
         html_escape(report.semantics), report.images.size(), report.images.size() == 1 ? "" : "s",
-        ok, report.images.size() - ok);
+        ok, failed, unfinished > 0 ? fmt::format(", {} not finished", unfinished) : std::string());
     if (!report.stages.empty()) {
         out += "<ol class=\"mono\">";
         for (const auto& s : report.stages) {

@@ -69,6 +69,22 @@ std::string human_bytes(std::size_t b) {
 
 }  // namespace
 
+const char* image_status_name(ImageStatus status) noexcept {
+    switch (status) {
+        case ImageStatus::done:
+            return "done";
+        case ImageStatus::failed:
+            return "failed";
+        case ImageStatus::skipped:
+            return "skipped";
+        case ImageStatus::interrupted:
+            return "interrupted";
+        case ImageStatus::not_started:
+            return "not-started";
+    }
+    return "failed";
+}
+
 const char* stats_level_name(StatsLevel level) noexcept {
     switch (level) {
         case StatsLevel::full:
@@ -388,9 +404,7 @@ Histogram value_histogram(std::span<const float> values, int bins) {
 
 namespace {
 
-const char* status_of(const ImageReport& img) {
-    return img.skipped ? "skipped" : (img.ok ? "ok" : "failed");
-}
+const char* status_of(const ImageReport& img) { return image_status_name(img.status); }
 
 /// The optional fields of a stage: `regions` (fractional pooling) and `switches`.
 void add_stage_extras(nlohmann::json& stage, const StageReport& st) {
@@ -442,7 +456,7 @@ nlohmann::json image_json(const ImageReport& img) {
     return {{"index", img.index},
             {"input", img.input},
             {"status", status_of(img)},
-            {"error", img.ok ? nlohmann::json(nullptr) : nlohmann::json(img.error)},
+            {"error", img.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(img.error)},
             {"warnings", img.warnings},
             {"output_dir",
              img.output_dir.empty() ? nlohmann::json(nullptr) : nlohmann::json(img.output_dir)},
@@ -496,8 +510,33 @@ void read_stage_extras(const nlohmann::json& j, StageReport& st) {
     }
 }
 
-nlohmann::json summary_json(std::size_t inputs, std::size_t ok, std::size_t skipped) {
-    return {{"inputs", inputs}, {"ok", ok}, {"failed", inputs - ok}, {"skipped", skipped}};
+constexpr std::array<ImageStatus, 5> kStatuses{ImageStatus::done, ImageStatus::failed,
+                                               ImageStatus::skipped, ImageStatus::interrupted,
+                                               ImageStatus::not_started};
+
+ImageStatus status_from_name(const std::string& name) {
+    for (const ImageStatus s : kStatuses) {
+        if (name == image_status_name(s)) {
+            return s;
+        }
+    }
+    throw UsageError(fmt::format("unknown image status '{}'", name));
+}
+
+/// Counts of every status; `ok` is done + skipped (the images whose outputs are there).
+nlohmann::json summary_json(const std::vector<ImageStatus>& statuses) {
+    std::array<std::size_t, kStatuses.size()> count{};
+    for (const ImageStatus s : statuses) {
+        ++count[static_cast<std::size_t>(s)];
+    }
+    const auto n = [&count](ImageStatus s) { return count[static_cast<std::size_t>(s)]; };
+    return {{"inputs", statuses.size()},
+            {"ok", n(ImageStatus::done) + n(ImageStatus::skipped)},
+            {"done", n(ImageStatus::done)},
+            {"failed", n(ImageStatus::failed)},
+            {"skipped", n(ImageStatus::skipped)},
+            {"interrupted", n(ImageStatus::interrupted)},
+            {"not_started", n(ImageStatus::not_started)}};
 }
 
 }  // namespace
@@ -530,7 +569,7 @@ ImageReport parse_stored_image(std::string_view text) {
         ImageReport img;
         img.index = j.at("index").get<std::size_t>();
         img.input = j.at("input").get<std::string>();
-        img.ok = j.at("status").get<std::string>() != "failed";
+        img.status = status_from_name(j.at("status").get<std::string>());
         img.error = j.at("error").is_string() ? j.at("error").get<std::string>() : std::string();
         img.warnings = j.at("warnings").get<std::vector<std::string>>();
         img.output_dir =
@@ -571,19 +610,18 @@ ImageReport parse_stored_image(std::string_view text) {
 
 std::string report_json(const RunReport& report) {
     nlohmann::json images = nlohmann::json::array();
-    std::size_t ok = 0;
-    std::size_t skipped = 0;
+    std::vector<ImageStatus> statuses;
     for (const auto& img : report.images) {
-        ok += img.ok ? 1U : 0U;
-        skipped += img.skipped ? 1U : 0U;
+        statuses.push_back(img.status);
         images.push_back(image_json(img));
     }
-    const nlohmann::json doc{{"convpool_version", CONVPOOL_VERSION},
+    const nlohmann::json doc{{"report_version", kReportVersion},
+                             {"convpool_version", CONVPOOL_VERSION},
                              {"pipeline", report.pipeline},
                              {"semantics", report.semantics},
                              {"stats", stats_level_name(report.stats)},
                              {"stages", report.stages},
-                             {"summary", summary_json(report.images.size(), ok, skipped)},
+                             {"summary", summary_json(statuses)},
                              {"images", images}};
     return doc.dump(2) + "\n";
 }
@@ -595,7 +633,7 @@ std::string report_csv(const RunReport& report) {
         "negative_fraction,entropy,p1,p50,p99,error\n";
     for (const auto& img : report.images) {
         // A skipped image shows the stages its record kept (none with --emit final).
-        if (!img.ok || img.stages.empty()) {
+        if (!img.ok() || img.stages.empty()) {
             out += fmt::format("{},{},,,,,,,,,,,,,,,,,,,,,,,,,{}\n", csv_field(img.input),
                                status_of(img), csv_field(img.error));
             continue;
@@ -634,18 +672,21 @@ std::string report_csv(const RunReport& report) {
 std::string report_table(const RunReport& report) {
     std::string out;
     for (const auto& img : report.images) {
-        if (!img.ok || (img.skipped && img.stages.empty())) {
-            out += img.skipped ? fmt::format("{}: skipped (outputs exist)\n\n", img.input)
-                               : fmt::format("{}: failed: {}\n\n", img.input, img.error);
+        if (!img.ok() || (img.skipped() && img.stages.empty())) {
+            out += img.skipped() ? fmt::format("{}: skipped (outputs exist)\n\n", img.input)
+                   : img.error.empty()
+                       ? fmt::format("{}: {}\n\n", img.input, status_of(img))
+                       : fmt::format("{}: {}: {}\n\n", img.input, status_of(img), img.error);
             continue;
         }
         std::size_t width = 5;
         for (const auto& st : img.stages) {
             width = std::max(width, st.stage.size());
         }
-        out += img.skipped ? fmt::format("{} (skipped: up to date; as its earlier run reported)\n",
-                                         img.input)
-                           : fmt::format("{}\n", img.input);
+        out +=
+            img.skipped()
+                ? fmt::format("{} (skipped: up to date; as its earlier run reported)\n", img.input)
+                : fmt::format("{}\n", img.input);
         out += fmt::format(
             "{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>6}\n",
             "#", "stage", width, "shape", "elements", "bytes", "vs prev", "ms", "min", "max",
@@ -672,8 +713,8 @@ std::string report_markdown(const RunReport& report) {
     std::string out = fmt::format("# convpool report\n\nPipeline: `{}`\n\n", report.pipeline);
     for (const auto& img : report.images) {
         out += fmt::format("## {}\n\n", img.input);
-        if (!img.ok) {
-            out += fmt::format("Failed: {}\n\n", img.error);
+        if (!img.ok()) {
+            out += fmt::format("{}: {}\n\n", status_of(img), img.error);
             continue;
         }
         out +=
@@ -760,6 +801,13 @@ MergedReport merge_reports(const std::vector<std::string>& json_texts,
             !doc["images"].is_array()) {
             throw UsageError(fmt::format("report {} is not a convpool report", i + 1));
         }
+        const int version = doc.value("report_version", 1);
+        if (version != kReportVersion) {
+            throw UsageError(fmt::format(
+                "report {} has report_version {}, this convpool writes {}: run the shard again "
+                "with this version",
+                i + 1, version, kReportVersion));
+        }
         if (merged.is_null()) {
             merged = doc;
         } else if (doc["stages"] != merged["stages"]) {
@@ -779,16 +827,13 @@ MergedReport merge_reports(const std::vector<std::string>& json_texts,
                          return a.value("index", std::size_t{0}) < b.value("index", std::size_t{0});
                      });
     MergedReport out;
-    std::size_t ok = 0;
-    std::size_t skipped = 0;
+    std::vector<ImageStatus> statuses;
     for (const auto& img : images) {
-        const std::string status = img.value("status", "");
-        ok += status != "failed" ? 1U : 0U;
-        skipped += status == "skipped" ? 1U : 0U;
+        statuses.push_back(status_from_name(img.value("status", "")));
     }
     out.inputs = images.size();
-    out.failed = images.size() - ok;
-    merged["summary"] = summary_json(images.size(), ok, skipped);
+    merged["summary"] = summary_json(statuses);
+    out.failed = merged["summary"]["failed"].get<std::size_t>();
     merged["images"] = images;
     out.json = merged.dump(2) + "\n";
 

@@ -465,7 +465,7 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
         write_output(ctx, *dir, "sheet.png", encode_png(contact_sheet(sheet, render)));
         img.files.emplace_back("sheet.png");
         // The record is written last: its presence marks the image's outputs complete.
-        img.ok = true;
+        img.status = ImageStatus::done;
         dir->write(kRecordName, image_record(img, image_fingerprint(ctx, item)));
     } else {
         const std::string bytes = encode_image(final_tensor, options.format);
@@ -478,7 +478,7 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
             img.files.push_back(name);
         }
     }
-    img.ok = true;
+    img.status = ImageStatus::done;
     return img;
 }
 
@@ -492,7 +492,7 @@ std::optional<ImageReport> earlier_outputs(const BatchContext& ctx, const InputI
         if (dir && (dir->has_file(final_name(ctx.options, item, 1)) ||
                     dir->has_file(final_name(ctx.options, item, 3)))) {
             ImageReport img;
-            img.ok = true;
+            img.status = ImageStatus::done;
             return img;
         }
         return std::nullopt;
@@ -856,11 +856,17 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
             if (earlier) {
                 img = std::move(*earlier);
                 img.input = input;
-                img.skipped = true;
+                img.status = ImageStatus::skipped;
             } else {
                 try {
                     img = process_image(wctx, item);
                 } catch (const Stopped&) {
+                    ImageReport stopped;
+                    stopped.input = input;
+                    stopped.index = chosen[slot];
+                    stopped.status = ImageStatus::interrupted;
+                    const std::lock_guard<std::mutex> lock(mutex);
+                    results[slot] = std::move(stopped);
                     return;
                 } catch (const Error& e) {
                     img = ImageReport{};
@@ -888,7 +894,7 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
                 }
             } else {
                 ++outcome.ok;
-                outcome.skipped += img.skipped ? 1U : 0U;
+                outcome.skipped += img.skipped() ? 1U : 0U;
                 for (const auto& w : img.warnings) {
                     if (events.warning) {
                         events.warning(input, w);
@@ -920,12 +926,20 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
             t.join();
         }
     }
-    for (auto& r : results) {
-        if (r) {
-            outcome.report.images.push_back(std::move(*r));
+    // Every input is reported: those the batch never reached are `not-started`.
+    for (std::size_t slot = 0; slot < results.size(); ++slot) {
+        auto& r = results[slot];
+        if (!r) {
+            r = ImageReport{};
+            r->index = chosen[slot];
+            r->input = all_inputs[chosen[slot]].path;
+            r->status = ImageStatus::not_started;
         }
+        outcome.interrupted += r->status == ImageStatus::interrupted ? 1U : 0U;
+        outcome.not_started += r->status == ImageStatus::not_started ? 1U : 0U;
+        outcome.report.images.push_back(std::move(*r));
     }
-    outcome.stopped = outcome.report.images.size() < chosen.size();
+    outcome.stopped = outcome.interrupted + outcome.not_started > 0;
     if (out) {
         out->write("report.json", report_json(outcome.report));
         out->write("report.csv", report_csv(outcome.report));

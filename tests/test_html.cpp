@@ -39,7 +39,7 @@ TEST_CASE("report_html: pictures relative to OUT, escaped text, a histogram, no 
     convpool::ImageReport img;
     img.input = "in/a&b.png";
     img.output_dir = "out/a&b";
-    img.ok = true;
+    img.status = convpool::ImageStatus::done;
     img.files = {"sheet.png"};
     convpool::StageReport st;
     st.op = "input";
@@ -107,7 +107,7 @@ TEST_CASE(
     convpool::ImageReport img;
     img.input = "a.png";
     img.output_dir = "out/a";
-    img.ok = true;
+    img.status = convpool::ImageStatus::done;
     convpool::StageReport st;
     st.op = "input";
     st.stage = "input";

@@ -114,7 +114,7 @@ TEST_CASE("report_json: documented fields, NaN as null") {
     r.stages = {"relu"};
     convpool::ImageReport img;
     img.input = "a.png";
-    img.ok = true;
+    img.status = convpool::ImageStatus::done;
     img.output_dir = "out/a";
     convpool::StageReport st;
     st.index = 0;
@@ -243,7 +243,7 @@ TEST_CASE("report: --stats none leaves stats null in JSON, empty in CSV and '-' 
     r.stats = convpool::StatsLevel::none;
     convpool::ImageReport img;
     img.input = "a.png";
-    img.ok = true;
+    img.status = convpool::ImageStatus::done;
     convpool::StageReport st;
     st.op = "input";
     st.stage = "input";
@@ -255,7 +255,7 @@ TEST_CASE("report: --stats none leaves stats null in JSON, empty in CSV and '-' 
     CHECK(j["images"][0]["stages"][0]["stats"].is_null());
     CHECK(j["images"][0]["stages"][0]["channels"].empty());
     const std::string csv = convpool::report_csv(r);
-    CHECK(csv.find("\na.png,ok,0,input,input,all,1,2,3,6,24,1,1,0.000,,,,,,,,,,,,,\n") !=
+    CHECK(csv.find("\na.png,done,0,input,input,all,1,2,3,6,24,1,1,0.000,,,,,,,,,,,,,\n") !=
           std::string::npos);
     const std::string table = convpool::report_table(r);
     CHECK(table.find("     -          -          -          -      -\n") != std::string::npos);

@@ -95,14 +95,35 @@ struct StageReport {
     [[nodiscard]] std::size_t bytes() const { return shape.elements() * sizeof(float); }
 };
 
+/// What happened to one input (docs/outputs.md).
+enum class ImageStatus {
+    done,         ///< processed, every output written
+    failed,       ///< the input is bad, or an output could not be written (`error` says which)
+    skipped,      ///< up to date (--skip-existing): reported from its record
+    interrupted,  ///< stopped by a signal while in progress
+    not_started,  ///< never started (Ctrl-C, --fail-fast, a closed stdout)
+};
+
+/// `done`, `failed`, `skipped`, `interrupted` or `not-started`.
+[[nodiscard]] const char* image_status_name(ImageStatus status) noexcept;
+
+/// Version of the report's layout (`report_version` in report.json); merge-reports refuses
+/// reports of another version.
+inline constexpr int kReportVersion = 2;
+
 /// One input.
 struct ImageReport {
     std::size_t index = 0;  ///< position in the whole (unsharded) input list
     std::string input;
     std::string output_dir;  ///< empty when nothing was written
-    bool ok = false;
-    bool skipped = false;  ///< outputs already complete (--skip-existing); counts as ok
-    std::string error;     ///< why it failed
+    ImageStatus status = ImageStatus::failed;
+    std::string error;  ///< why it failed
+
+    /// Done or skipped: its outputs are there.
+    [[nodiscard]] bool ok() const noexcept {
+        return status == ImageStatus::done || status == ImageStatus::skipped;
+    }
+    [[nodiscard]] bool skipped() const noexcept { return status == ImageStatus::skipped; }
     std::vector<std::string> warnings;  ///< e.g. truncated data that still decoded
     std::vector<StageReport> stages;
     std::vector<std::string> files;  ///< image-level files (sheet.png)

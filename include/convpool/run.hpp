@@ -79,8 +79,10 @@ struct RunOutcome {
     std::size_t ok = 0;
     std::size_t failed = 0;
     std::size_t skipped = 0;
-    bool output_failed = false;  ///< some output file could not be written
-    bool stopped = false;        ///< stop_requested or fail_fast ended the batch early
+    std::size_t interrupted = 0;  ///< stopped by a signal while in progress
+    std::size_t not_started = 0;  ///< never started (a signal, --fail-fast, a closed stdout)
+    bool output_failed = false;   ///< some output file could not be written
+    bool stopped = false;         ///< stop_requested or fail_fast ended the batch early
 };
 
 /// One input of a run and where its outputs go.

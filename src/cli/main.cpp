@@ -798,25 +798,31 @@ int run_cli(int argc, char** argv) {
             return 130;
         }
         if (!quiet && run_opts.out_dir != "-") {
-            fmt::print(stderr,
-                       "convpool: {} of {} images done{}{}; {} in {}/, report in {}/report.json "
-                       "and report.csv{}\n",
-                       outcome.ok, finished,
-                       outcome.skipped > 0
-                           ? fmt::format(" ({} skipped, outputs existed)", outcome.skipped)
-                           : std::string(),
-                       outcome.stopped ? " (stopped early: --fail-fast)" : "",
-                       run_opts.emit == convpool::Emit::all ? "pictures" : "final images",
-                       run_opts.emit == convpool::Emit::all ? run_opts.out_dir + "/<image>"
-                                                            : run_opts.out_dir,
-                       run_opts.out_dir,
+            const std::size_t total = outcome.report.images.size();
+            const std::string counts = fmt::format(
+                "{} of {} images done{}{}{}", outcome.ok, total,
+                outcome.skipped > 0 ? fmt::format(" ({} skipped: up to date)", outcome.skipped)
+                                    : std::string(),
+                outcome.failed > 0 ? fmt::format(", {} failed", outcome.failed) : std::string(),
+                outcome.not_started > 0
+                    ? fmt::format(", {} not started (--fail-fast)", outcome.not_started)
+                    : std::string());
+            // Say where the pictures are only when some were written.
+            const std::string where = outcome.ok == 0 ? std::string("no pictures written")
+                                      : run_opts.emit == convpool::Emit::all
+                                          ? fmt::format("pictures in {}/<image>/", run_opts.out_dir)
+                                          : fmt::format("final images in {}/", run_opts.out_dir);
+            fmt::print(stderr, "convpool: {}; {}, report in {}/report.json and report.csv{}\n",
+                       counts, where, run_opts.out_dir,
                        run_opts.html ? fmt::format(", page {}/index.html", run_opts.out_dir)
                                      : std::string());
         }
         if (outcome.output_failed) {
             return static_cast<int>(ExitCode::output);
         }
-        if (outcome.ok == 0) {
+        // 3 only when every input was tried and none could be processed; inputs --fail-fast
+        // never started make it 1.
+        if (outcome.ok == 0 && outcome.not_started + outcome.interrupted == 0) {
             return static_cast<int>(ExitCode::no_input);
         }
         return static_cast<int>(outcome.failed > 0 ? ExitCode::some_failed : ExitCode::ok);

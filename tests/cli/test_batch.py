@@ -172,7 +172,7 @@ class Batch(unittest.TestCase):
         code, out, err = run(*args[:-2], "--skip-existing", "--report", "jsonl")
         self.assertEqual(code, 0, err)
         status = {os.path.basename(json.loads(l)["input"]): json.loads(l)["status"] for l in out.splitlines()}
-        self.assertEqual(status["img03.png"], "ok")
+        self.assertEqual(status["img03.png"], "done")
         self.assertEqual(sorted(v for k, v in status.items() if k != "img03.png"), ["skipped"] * 5)
         self.assertTrue(os.path.exists(os.path.join(self.out("o"), "img03", "sheet.png")))
         # --force replaces outputs and removes stale stage files of a longer pipeline.
@@ -202,9 +202,16 @@ class Batch(unittest.TestCase):
             f.write(b"not a png")
         code, out, err = run("run", self.images, "-p", "relu", "-o", self.out("ff"), "-j", "1", "--fail-fast",
                              "--report", "jsonl", "-q")
-        self.assertEqual(code, 3)
+        # Some inputs were never tried: 1, not 3 ("no input could be processed").
+        self.assertEqual(code, 1)
         self.assertEqual(len(out.splitlines()), 1)
         self.assertEqual(len(err.splitlines()), 1)
+        # Every input is in the report: the failed one, and the rest as not-started.
+        report = json.loads(read(os.path.join(self.out("ff"), "report.json")))
+        self.assertEqual(report["summary"]["inputs"], 6)
+        self.assertEqual(report["summary"]["not_started"], 5)
+        self.assertEqual([i["status"] for i in report["images"]], ["failed"] + ["not-started"] * 5)
+        self.assertEqual([i["index"] for i in report["images"]], list(range(6)))
 
     def test_closed_stdout_ends_quietly(self):
         for i in range(6, 40):
@@ -230,10 +237,15 @@ class Batch(unittest.TestCase):
         self.assertEqual(p.returncode, 130, err)
         self.assertIn("interrupted;", err)
         report = json.loads(read(os.path.join(out, "report.json")))
-        done = len(report["images"])
+        self.assertEqual(len(report["images"]), 200)  # every input, finished or not
+        statuses = [i["status"] for i in report["images"]]
+        done = statuses.count("done")
         self.assertGreaterEqual(done, 1)
         self.assertLess(done, 200)
         self.assertEqual(done, 1 + len(rest.splitlines()))
+        self.assertEqual(set(statuses), {"done", "interrupted", "not-started"} & set(statuses) | {"done"})
+        self.assertEqual(statuses.count("failed"), 0)
+        self.assertEqual(report["summary"]["not_started"] + report["summary"]["interrupted"], 200 - done)
         # Nothing hidden is left but the lock file (docs/outputs.md: it stays, unlocked).
         leftovers = [f for _, _, fs in os.walk(out) for f in fs if f.startswith(".")]
         self.assertEqual(leftovers, [".convpool.lock"])

@@ -312,11 +312,13 @@ class RunJob(InTempDir):
                 self.assertGreater(w, 0)
                 self.assertGreater(h, 0)
         report = load_json(os.path.join(out, "report.json"))
-        self.assertEqual(report["summary"], {"inputs": 2, "ok": 2, "failed": 0, "skipped": 0})
+        self.assertEqual(report["summary"], {"inputs": 2, "ok": 2, "done": 2, "failed": 0, "skipped": 0,
+                                             "interrupted": 0, "not_started": 0})
+        self.assertEqual(report["report_version"], 2)
         self.assertEqual(report["stages"][0], "conv:sobel-x,stride=1,pad=same,dilation=1,"
                                               "border=reflect101,scale=1,bias=0")
         cam = report["images"][0]
-        self.assertEqual(cam["status"], "ok")
+        self.assertEqual(cam["status"], "done")
         self.assertEqual([s["shape"] for s in cam["stages"]],
                          [[1, 512, 512], [1, 512, 512], [1, 512, 512], [1, 256, 256]])
         pool = cam["stages"][3]
@@ -582,7 +584,7 @@ class Errors(unittest.TestCase):
         ])
         self.assertTrue(os.path.exists(os.path.join(out, "good", "sheet.png")))
         report = load_json(os.path.join(out, "report.json"))
-        self.assertEqual([i["status"] for i in report["images"]], ["failed", "ok", "failed"])
+        self.assertEqual([i["status"] for i in report["images"]], ["failed", "done", "failed"])
         self.assertEqual(report["images"][2]["error"], "no such file")
 
     def test_truncated_png_fails_cleanly(self):

@@ -165,7 +165,7 @@ class PictureOptions(unittest.TestCase):
         code, _, err = run("run", self.sample(), self.sample("coffee.png"), "--skip-existing", *args)
         self.assertEqual(code, 0, err)
         page = read_page(out)
-        self.assertIn("skipped: outputs of an earlier run", page)
+        self.assertIn("skipped: up to date, from an earlier run", page)
         self.assertIn('class="sheet" src="camera/sheet.png"', page)
         self.assertIn('class="sheet" src="coffee/sheet.png"', page)
 

@@ -244,16 +244,17 @@ def normalized_tree(out):
             for img in images:
                 img["output_dir"] = os.path.relpath(img["output_dir"], out) if img["output_dir"] else None
                 if img["status"] == "skipped":
-                    img["status"] = "ok"
+                    img["status"] = "done"
                 for st in img["stages"]:
                     st["ms"] = 0
             if name == "report.json":
+                doc["summary"]["done"] += doc["summary"]["skipped"]
                 doc["summary"]["skipped"] = 0
             files[rel] = doc
         elif name == "report.csv":
             rows = list(csv.reader(io.StringIO(read(path).decode())))
             for row in rows[1:]:
-                row[1] = "ok" if row[1] == "skipped" else row[1]
+                row[1] = "done" if row[1] == "skipped" else row[1]
                 row[13] = "0"  # ms
             files[rel] = rows
         elif name == "index.html":
@@ -336,13 +337,13 @@ class Resume(unittest.TestCase):
         code, stdout, err = run("run", self.images, "-p", "pool:max,k=2", "-o", out, "-q",
                                 "--skip-existing", "--report", "jsonl")
         self.assertEqual(code, 0, err)
-        self.assertEqual({json.loads(l)["status"] for l in stdout.splitlines()}, {"ok"})
+        self.assertEqual({json.loads(l)["status"] for l in stdout.splitlines()}, {"done"})
         self.assertEqual(sorted(os.listdir(os.path.join(out, "im00"))),
                          ["00_input.png", "01_pool-max.png", "convpool.json", "sheet.png"])
         # Options that change the pictures count too; options that do not, do not.
         code, stdout, err = run("run", self.images, "-p", "pool:max,k=2", "-o", out, "-q",
                                 "--skip-existing", "--report", "jsonl", "--colormap", "gray")
-        self.assertEqual({json.loads(l)["status"] for l in stdout.splitlines()}, {"ok"}, err)
+        self.assertEqual({json.loads(l)["status"] for l in stdout.splitlines()}, {"done"}, err)
         code, stdout, err = run("run", self.images, "-p", "pool:max , k=2", "-o", out, "-q",
                                 "--skip-existing", "--report", "jsonl", "--colormap", "gray", "-j", "1")
         self.assertEqual({json.loads(l)["status"] for l in stdout.splitlines()}, {"skipped"}, err)
@@ -351,7 +352,7 @@ class Resume(unittest.TestCase):
         code, stdout, err = run("run", self.images, "-p", "pool:max,k=2", "-o", out, "-q",
                                 "--skip-existing", "--report", "jsonl", "--colormap", "gray")
         status = {os.path.basename(json.loads(l)["input"]): json.loads(l)["status"] for l in stdout.splitlines()}
-        self.assertEqual(status.pop("im05.png"), "ok")
+        self.assertEqual(status.pop("im05.png"), "done")
         self.assertEqual(set(status.values()), {"skipped"})
 
 
