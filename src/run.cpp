@@ -92,9 +92,6 @@ struct BatchContext {
     std::vector<unsigned char> stdin_bytes;  ///< the image given as `-`
 };
 
-/// Thrown between stages when the batch was asked to stop.
-struct Stopped {};
-
 /// True when `name` in `dir` is one of the run's inputs (by device and inode).
 bool is_input(const BatchContext& ctx, const OutputDir& dir, const std::string& name) {
     return !ctx.inputs.empty() &&
@@ -397,6 +394,7 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     ImageReport img;
     img.input = input;
     LoadOptions load = options.load;
+    load.stop_requested = ctx.events.stop_requested;  // a decode under way is cut short (Stopped)
     // No picture of the input and a leading gray: a JPEG's luminance is all that is needed.
     load.luminance = options.emit == Emit::final && !pipeline.stages().empty() &&
                      pipeline.stages().front().info->name == std::string_view("gray");

@@ -33,6 +33,10 @@ struct LoadOptions {
     /// as load_image_u8 gives it, and `tensor` stays empty (unit_tensor(*u8) is the tensor it
     /// would have been). Other data (16-bit, float, .npy) becomes a tensor as usual.
     std::function<bool(const Shape&)> keep_u8;
+    /// Polled while the decoding child works: when it returns true (Ctrl-C), the child is
+    /// killed and Stopped thrown. The child is in a process group of its own, so the terminal's
+    /// SIGINT reaches only this process, which decides.
+    std::function<bool()> stop_requested;
 };
 
 /// A decoded input and what was odd about it (e.g. truncated data that still decoded).

@@ -6,14 +6,17 @@ Usage: bad_inputs.py PATH/TO/convpool REPO_ROOT   (ctest passes both)
 Every case must end with the documented exit code, a matching message on stderr, one line per
 failed input, no crash, no hang (each run has a time limit) and no partial or temporary file.
 """
+import json
 import os
 import re
+import signal
 import shutil
 import stat
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 BIN = os.path.abspath(sys.argv[1])
@@ -64,10 +67,11 @@ def jpeg_segment(marker, payload):
     return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
 
 
-def scan_bomb(scans):
-    """An 8x8 gray progressive JPEG whose one DC scan is repeated `scans` times (11 bytes a scan)."""
+def scan_bomb(scans, side=8):
+    """A side x side gray progressive JPEG whose one DC scan is repeated `scans` times (11 bytes a
+    scan). Each scan visits every block: 990 scans of 8192x8192 take seconds to decode."""
     out = b"\xff\xd8" + jpeg_segment(0xDB, b"\x00" + b"\x01" * 64)
-    out += jpeg_segment(0xC2, b"\x08" + struct.pack(">HH", 8, 8) + b"\x01\x01\x11\x00")
+    out += jpeg_segment(0xC2, b"\x08" + struct.pack(">HH", side, side) + b"\x01\x01\x11\x00")
     out += jpeg_segment(0xC4, b"\x00\x01" + b"\x00" * 16)
     return out + (jpeg_segment(0xDA, b"\x01\x01\x00\x00\x00\x00") + b"\x7f") * scans + b"\xff\xd9"
 
@@ -315,8 +319,108 @@ for name, args in (("stdout full: run -o -", ["run", camera, "-p", "relu", "-o",
     case(name, args, 4, ERR + r"cannot write to standard output: No space left on device$")
 
 
+# --- signals -------------------------------------------------------------------------------------
+# Whole-run cases with their own driver: (name, function returning a list of problems).
+SIGNAL_CASES = []
+
+
+def decoder_child(pid, timeout=30):
+    """The pid of a child of `pid` (the decoding child), once there is one; None after `timeout`."""
+    end = time.time() + timeout
+    while time.time() < end:
+        for task in os.listdir("/proc/%d/task" % pid) if os.path.exists("/proc/%d" % pid) else []:
+            try:
+                kids = read("/proc/%d/task/%s/children" % (pid, task)).split()
+            except OSError:
+                kids = []
+            if kids:
+                return int(kids[0])
+        time.sleep(0.01)
+    return None
+
+
+def gone(pid, within):
+    """True when process `pid` has ended (or is a zombie) within `within` seconds."""
+    end = time.time() + within
+    while time.time() < end:
+        try:
+            if read("/proc/%d/stat" % pid).split(b") ")[1][:1] in (b"Z", b"X"):
+                return True
+        except (OSError, IndexError):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def slow_decode_run(name):
+    """A run, in a session of its own, decoding a JPEG that takes seconds; its decoding child."""
+    slow = write(name + ".jpg", scan_bomb(990, side=8192))
+    p = subprocess.Popen([BIN, "run", slow, "-p", "relu", "-o", path("out-" + name), "--report", "none",
+                          "--emit", "final", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    return p, decoder_child(p.pid)
+
+
+def signal_while_decoding(name, send):
+    """Runs slow_decode_run(name) and send(p) while its child decodes; (p, child, problems)."""
+    p, child = slow_decode_run(name)
+    if child is None:
+        p.kill()
+        return p, child, ["no decoding child seen"]
+    time.sleep(0.3)
+    send(p)
+    return p, child, []
+
+
+def ctrl_c_while_decoding():
+    # Ctrl-C: the terminal sends SIGINT to the whole foreground process group.
+    p, child, problems = signal_while_decoding("sigint", lambda p: os.killpg(p.pid, signal.SIGINT))
+    if problems:
+        return problems
+    try:
+        err = p.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return ["still running 30 s after SIGINT"]
+    problems = []
+    if p.returncode != 130:
+        problems.append("exit %s, expected 130" % p.returncode)
+    if "error" in err or "crashed" in err:
+        problems.append("the interrupted image was reported as failed: %r" % err[:300])
+    report = path("out-sigint/report.json")
+    if os.path.exists(report) and any(i.get("error") for i in json.loads(read(report))["images"]):
+        problems.append("report.json lists the interrupted image as failed")
+    if not gone(child, 5):
+        problems.append("the decoding child outlived the run")
+    return problems
+
+
+def kill_9_while_decoding():
+    p, child, problems = signal_while_decoding("sigkill", lambda p: p.kill())
+    if problems:
+        return problems
+    p.wait()
+    if not gone(child, 1):
+        os.kill(child, signal.SIGKILL)
+        return ["the decoding child went on decoding after its parent was killed (kill -9)"]
+    return []
+
+
+SIGNAL_CASES.append(("signal: Ctrl-C while the decoder works is interrupted, not failed", ctrl_c_while_decoding))
+
+SIGNAL_CASES.append(("signal: the decoder dies with its parent (kill -9)", kill_9_while_decoding))
+
+
 def main():
     passed = failed = 0
+    for name, function in SIGNAL_CASES:
+        problems = function()
+        if problems:
+            failed += 1
+            print("FAIL %s: %s" % (name, "; ".join(problems)))
+        else:
+            passed += 1
+            print("ok   %s" % name)
     for name, args, code, pattern, check in CASES:
         try:
             out = open("/dev/full", "w") if name in DEV_FULL else subprocess.PIPE
@@ -347,7 +451,7 @@ def main():
     if MOUNTED:
         subprocess.run(["umount", FULL], capture_output=True)
     shutil.rmtree(TMP, ignore_errors=True)
-    print("%d cases" % len(CASES))
+    print("%d cases" % (len(CASES) + len(SIGNAL_CASES)))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
