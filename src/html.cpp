@@ -2,6 +2,7 @@
 
 #include "convpool/format.hpp"
 #include "convpool/image_io.hpp"
+#include "convpool/text.hpp"
 
 #include <fmt/format.h>
 
@@ -326,7 +327,8 @@ std::string index_html(const RunReport& report, const std::string& out_dir) {
 
 }  // namespace
 
-std::string html_escape(const std::string& text) {
+std::string html_escape(const std::string& raw) {
+    const std::string text = utf8_display(raw);  // a name that is not UTF-8: U+FFFD for its bytes
     std::string out;
     out.reserve(text.size());
     for (const char c : text) {

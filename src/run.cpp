@@ -384,7 +384,7 @@ std::string image_record(const ImageReport& img, const nlohmann::json& fingerpri
                                 {"fingerprint", fingerprint},
                                 {"files", files},
                                 {"image", nlohmann::json::parse(stored_image_json(stored))}};
-    return record.dump(1) + "\n";
+    return record.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 ImageReport process_image(const BatchContext& ctx, const InputItem& item) {

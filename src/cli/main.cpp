@@ -168,7 +168,7 @@ int measure_command(MeasureArgs& a, bool is_compare) {
         for (const auto& f : files) {
             names += (names.empty() ? "" : ", ") + f;
         }
-        fmt::print(stderr, "convpool: wrote {} in {}/\n", names, a.out);
+        fmt::print(stderr, "convpool: wrote {} in {}/\n", names, convpool::terminal_text(a.out));
     }
     return 0;
 }
@@ -711,7 +711,7 @@ int run_cli(int argc, char** argv) {
                 const convpool::Pipeline pipeline(text, convpool::parse_semantics(shape_semantics));
                 print_stdout(shape_text(pipeline, parse_shape(shape_size), shape_json));
             } catch (const convpool::ShapeError& e) {
-                fmt::print(stderr, "convpool: error: {}\n", e.what());
+                fmt::print(stderr, "convpool: error: {}\n", convpool::terminal_text(e.what()));
                 return static_cast<int>(ExitCode::usage);
             }
             return 0;
@@ -764,12 +764,14 @@ int run_cli(int argc, char** argv) {
         convpool::RunEvents events;
         events.error = [&progress](const std::string& input, const std::string& message) {
             progress.clear();
-            fmt::print(stderr, "convpool: error: {}: {}\n", input, message);
+            fmt::print(stderr, "convpool: error: {}: {}\n", convpool::terminal_text(input),
+                       convpool::terminal_text(message));
         };
         events.warning = [&progress, quiet](const std::string& input, const std::string& message) {
             if (!quiet) {
                 progress.clear();
-                fmt::print(stderr, "convpool: warning: {}: {}\n", input, message);
+                fmt::print(stderr, "convpool: warning: {}: {}\n", convpool::terminal_text(input),
+                           convpool::terminal_text(message));
             }
         };
         events.finished = [&progress, format](const convpool::ImageReport& image, std::size_t done,
@@ -821,10 +823,10 @@ int run_cli(int argc, char** argv) {
         }
         return static_cast<int>(outcome.failed > 0 ? ExitCode::some_failed : ExitCode::ok);
     } catch (const convpool::Error& e) {
-        fmt::print(stderr, "convpool: error: {}\n", e.what());
+        fmt::print(stderr, "convpool: error: {}\n", convpool::terminal_text(e.what()));
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
-        fmt::print(stderr, "convpool: internal error: {}\n", e.what());
+        fmt::print(stderr, "convpool: internal error: {}\n", convpool::terminal_text(e.what()));
         return 1;
     }
 }

@@ -6,6 +6,8 @@ Usage: bad_inputs.py PATH/TO/convpool REPO_ROOT   (ctest passes both)
 Every case must end with the documented exit code, a matching message on stderr, one line per
 failed input, no crash, no hang (each run has a time limit) and no partial or temporary file.
 """
+import base64
+import csv
 import json
 import os
 import re
@@ -408,6 +410,81 @@ def kill_9_while_decoding():
 
 SIGNAL_CASES.append(("signal: Ctrl-C while the decoder works is interrupted, not failed", ctrl_c_while_decoding))
 
+
+# --- hostile names -------------------------------------------------------------------------------
+def hostile_names():
+    """Names with CR, LF, an escape sequence and Latin-1 bytes through every report and stderr."""
+    folder = os.path.join(TMP.encode(), b"names")
+    os.mkdir(folder)
+    data = npy("<f4", "(4, 4)", struct.pack("<16f", *range(16)))
+    names = [b"cr\rname.npy", b"lf\nconvpool: error: forged.npy", b"esc\x1b]0;pwned\x07\x1b[2J.npy",
+             b"caf\xe9.npy"]
+    for n in names:
+        with open(os.path.join(folder, n), "wb") as f:
+            f.write(data)
+    bad = os.path.join(folder, b"bad\nconvpool: error: forged\x1b[31m.png")
+    with open(bad, "wb") as f:
+        f.write(b"not an image")
+    problems = []
+
+    def run(args, code):
+        p = subprocess.run([BIN.encode(), *args], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        if p.returncode != code:
+            problems.append("%s: exit %s, expected %s: %r" % (args[:2], p.returncode, code, p.stderr[:300]))
+        for stream in (p.stderr, p.stdout if b"json" not in args and b"csv" not in args else b""):
+            if re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", stream):
+                problems.append("%s: a control character reached the terminal: %r" % (args[:4], stream[:300]))
+        return p
+
+    out = os.path.join(TMP.encode(), b"out-names")
+    files = [os.path.join(folder, n) for n in names]
+    for fmt in (b"table", b"md"):
+        run([b"run", *files, b"-p", b"relu", b"-o", out + fmt, b"--report", fmt, b"--html"], 0)
+    p = run([b"run", *files, bad, b"-p", b"relu", b"-o", out + b"err", b"--report", b"none"], 1)
+    errors = [l for l in p.stderr.splitlines() if l.startswith(b"convpool: error:")]
+    if len(errors) != 1 or len(p.stderr.splitlines()) != 2:
+        problems.append("the bad name printed %d error lines: %r" % (len(errors), p.stderr[:300]))
+    p = run([b"run", *files, b"-p", b"relu", b"-o", out + b"j", b"--report", b"json"], 0)
+    try:
+        doc = json.loads(p.stdout.decode("utf-8"))
+        by_bytes = {i["input"]: i.get("input_bytes") for i in doc["images"]}
+        latin = os.path.join(folder, b"caf\xe9.npy")
+        if base64.b64encode(latin).decode() not in by_bytes.values():
+            problems.append("report.json: no input_bytes for the Latin-1 name: %r" % by_bytes)
+        if sorted(doc["images"][i]["input"] for i in range(4)) != sorted(f.decode("utf-8", "replace") for f in files):
+            problems.append("report.json: input is not the name (U+FFFD for bad bytes)")
+    except (ValueError, KeyError) as e:
+        problems.append("report json is not valid UTF-8 JSON: %s" % e)
+    p = run([b"run", *files, b"-p", b"relu", b"-o", out + b"l", b"--report", b"jsonl"], 0)
+    try:
+        if len([json.loads(l) for l in p.stdout.decode("utf-8").splitlines()]) != 4:
+            problems.append("jsonl: not one line per image")
+    except ValueError as e:
+        problems.append("jsonl is not valid UTF-8 JSON lines: %s" % e)
+    run([b"run", *files, b"-p", b"relu", b"-o", out + b"c", b"--report", b"csv"], 0)
+    with open(os.path.join(out + b"c", b"report.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if len({len(r) for r in rows}) != 1 or len({r[0] for r in rows[1:]}) != 4:
+        problems.append("report.csv: a name split a row: %r" % rows[:6])
+    with open(os.path.join(out + b"table", b"index.html"), "rb") as f:
+        page = f.read()
+    if re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", page) or b"caf\xe9" in page:
+        problems.append("index.html holds a raw control character or a byte that is not UTF-8")
+    for sub in (b"compare", b"probe"):
+        extra = [b"--modes", b"max"] if sub == b"probe" else [b"--modes", b"max,avg"]
+        for f in files[1:]:
+            p = run([sub, f, *extra, b"-o", out + sub, b"--report", b"json", b"-q", b"--shifts", b"0",
+                     b"--noise", b""], 0)
+            try:
+                json.loads(p.stdout.decode("utf-8"))
+            except ValueError as e:
+                problems.append("%s --report json: %s" % (sub.decode(), e))
+            run([sub, f, *extra, b"-o", out + sub, b"--report", b"table", b"-q", b"--shifts", b"0",
+                 b"--noise", b""], 0)
+    return problems
+
+
+SIGNAL_CASES.append(("names: CR, LF, escape sequences and Latin-1 in file names", hostile_names))
 SIGNAL_CASES.append(("signal: the decoder dies with its parent (kill -9)", kill_9_while_decoding))
 
 
