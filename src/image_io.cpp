@@ -626,9 +626,10 @@ bool is_image_path(const std::string& path) {
     std::string ext = std::filesystem::path(path).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // Not .pam: the header probe refuses PAM (P7), so folders must not collect it.
     static const std::vector<std::string> known{".png",  ".jpg", ".jpeg", ".jpe",  ".tif",
                                                 ".tiff", ".bmp", ".dib",  ".webp", ".pnm",
-                                                ".pgm",  ".ppm", ".pbm",  ".pam",  ".npy"};
+                                                ".pgm",  ".ppm", ".pbm",  ".npy"};
     return std::find(known.begin(), known.end(), ext) != known.end();
 }
 
@@ -763,6 +764,44 @@ std::vector<unsigned char> read_stdin(std::size_t max_bytes) {
         }
     }
     return bytes;
+}
+
+std::string read_text_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2) is variadic
+    const FdCloser file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (file.fd < 0) {
+        throw UsageError(fmt::format("{}: cannot read '{}': {}", what, path, errno_text(errno)));
+    }
+    struct stat st {};
+    if (::fstat(file.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        throw UsageError(fmt::format("{}: '{}' is a directory", what, path));
+    }
+    const auto too_large = [&] {
+        return UsageError(fmt::format("{}: '{}' is larger than {} bytes", what, path, max_bytes));
+    };
+    if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_bytes) {
+        throw too_large();
+    }
+    std::string text;
+    std::array<char, 65536> buf{};
+    for (;;) {
+        const std::size_t want = std::min(buf.size(), max_bytes + 1 - text.size());
+        const ssize_t n = ::read(file.fd, buf.data(), want);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            throw UsageError(
+                fmt::format("{}: cannot read '{}': {}", what, path, errno_text(errno)));
+        }
+        if (n == 0) {
+            return text;
+        }
+        text.append(buf.data(), static_cast<std::size_t>(n));
+        if (text.size() > max_bytes) {
+            throw too_large();
+        }
+    }
 }
 
 void write_file_atomic(const std::string& path, std::span<const char> bytes) {

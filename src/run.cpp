@@ -542,20 +542,22 @@ bool outputs_exist(const OutputDir& out, const RunOptions& options, const InputI
     return outputs_complete(out, options, item);
 }
 
+/// A --files-from list holds at most 64 MiB, each path at most PATH_MAX bytes.
+constexpr std::size_t kMaxPathListBytes = std::size_t{64} << 20;
+constexpr std::size_t kMaxPathBytes = 4096;
+
 /// Reads paths from a --files-from list: one per line, or NUL-separated.
 std::vector<std::string> read_path_list(const std::string& source, bool nul) {
     std::string text;
     if (source == "-") {
-        const auto bytes = read_stdin(std::size_t{1} << 30);
-        text.assign(bytes.begin(), bytes.end());
-    } else {
-        std::ifstream in(source, std::ios::binary);
-        if (!in) {
-            throw UsageError(fmt::format("--files-from: cannot read '{}'", source));
+        try {
+            const auto bytes = read_stdin(kMaxPathListBytes);
+            text.assign(bytes.begin(), bytes.end());
+        } catch (const InputError& e) {
+            throw UsageError(fmt::format("--files-from: {}", e.what()));
         }
-        std::ostringstream buf;
-        buf << in.rdbuf();
-        text = buf.str();
+    } else {
+        text = read_text_file(source, kMaxPathListBytes, "--files-from");
     }
     std::vector<std::string> paths;
     std::string cur;
@@ -569,6 +571,11 @@ std::vector<std::string> read_path_list(const std::string& source, bool nul) {
                 paths.push_back(cur);
             }
             cur.clear();
+        } else if (cur.size() == kMaxPathBytes) {  // PATH_MAX: no path is longer
+            throw UsageError(
+                fmt::format("--files-from: an entry is longer than {} bytes; is "
+                            "'{}' a list of paths?",
+                            kMaxPathBytes, source));
         } else {
             cur += c;
         }

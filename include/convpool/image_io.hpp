@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace convpool {
@@ -86,6 +87,13 @@ enum class ImageEncoding {
 
 /// Reads all of standard input (at most `max_bytes`); throws InputError.
 [[nodiscard]] std::vector<unsigned char> read_stdin(std::size_t max_bytes);
+
+/// The contents of the text file `path` (a pipeline file, a --files-from list, a report),
+/// reading at most `max_bytes` + 1 bytes: /dev/zero or an endless FIFO costs no more. Throws
+/// UsageError "`cannot read` 'path': why", "'path' is a directory" or "'path' is larger than
+/// max_bytes bytes", each after `what` (e.g. "--files-from: cannot read 'x': ...").
+[[nodiscard]] std::string read_text_file(const std::string& path, std::size_t max_bytes,
+                                         std::string_view what);
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, fsync and rename
 /// (OutputDir::write of the parent folder, which must exist): the file is either complete

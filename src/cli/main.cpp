@@ -12,6 +12,7 @@
 #include "convpool/report.hpp"
 #include "convpool/run.hpp"
 #include "convpool/terminal.hpp"
+#include "convpool/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -373,6 +374,9 @@ convpool::Shape parse_shape(const std::string& text) {
 
 void print_stdout(const std::string& text) { convpool::write_stdout(text); }
 
+/// The largest report merge-reports reads.
+constexpr std::size_t kMaxReportBytes = std::size_t{4} << 30;
+
 /// `convpool merge-reports`: shard reports combined into one report.json and report.csv.
 int merge_reports_command(const std::vector<std::string>& dirs, const std::string& out,
                           bool quiet) {
@@ -381,12 +385,12 @@ int merge_reports_command(const std::vector<std::string>& dirs, const std::strin
     for (const auto& dir : dirs) {
         for (const char* name : {"report.json", "report.csv"}) {
             const std::string path = dir + "/" + name;
-            std::ifstream in(path, std::ios::binary);
-            if (!in) {
-                throw convpool::UsageError(fmt::format("{}: cannot read", path));
+            // A regular file of at most 4 GiB: a report that is /dev/zero is not read at all.
+            std::error_code ec;
+            if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+                throw convpool::UsageError(fmt::format("{}: not a regular file", path));
             }
-            std::string text((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+            std::string text = convpool::read_text_file(path, kMaxReportBytes, "merge-reports");
             (std::string(name) == "report.json" ? jsons : csvs).push_back(std::move(text));
         }
     }

@@ -226,6 +226,28 @@ case("pipeline huge intermediate", ["run", camera, "-p", "bank:" + ",".join(["bo
                                      "--max-pixels", "1000000", *out_dir("huge")], 3,
      r"stage 2 .*: output 169x512x512 has 44302336 values, more than the")
 
+# --- unbounded reads (every read capped before it is made) ---------------------------------------
+case("read: -p @/dev/zero", ["run", good, "-p", "@/dev/zero", *out_dir("zero-p")], 2,
+     ERR + r"pipeline file: '/dev/zero' is larger than 65536 bytes$")
+case("read: --files-from /dev/zero", ["run", "-p", "relu", "--files-from", "/dev/zero", *out_dir("zero-f")], 2,
+     ERR + r"--files-from: .*(longer than 4096 bytes|larger than 67108864 bytes)")
+long_line = write("long-line.txt", b"x" * (1 << 20) + b"\n" + good.encode() + b"\n")
+case("read: a --files-from line of 1 MiB", ["run", "-p", "relu", "--files-from", long_line, *out_dir("long")], 2,
+     ERR + r"--files-from: an entry is longer than 4096 bytes; is '.*long-line.txt' a list of paths\?$")
+os.makedirs(path("zero-report"))
+os.symlink("/dev/zero", path("zero-report/report.json"))
+write("zero-report/report.csv", b"input\n")
+case("read: merge-reports of a report.json that is /dev/zero", ["merge-reports", path("zero-report"), "-o", path("merged-zero")],
+     2, ERR + r".*zero-report/report.json: not a regular file$")
+# --- directories where a file is expected ---------------------------------------------------------
+case("dir: --files-from DIR", ["run", "-p", "relu", "--files-from", TMP, *out_dir("ff-dir")], 2,
+     ERR + r"--files-from: '.*' is a directory$")
+case("dir: -p @DIR", ["run", good, "-p", "@" + TMP, *out_dir("p-dir")], 2, ERR + r"pipeline file: '.*' is a directory$")
+os.makedirs(path("pam-folder"))
+shutil.copy(good, path("pam-folder/good.npy"))
+write("pam-folder/x.pam", b"P7\nWIDTH 2\nHEIGHT 2\nDEPTH 1\nMAXVAL 255\nTUPLTYPE GRAYSCALE\nENDHDR\n" + b"\x00" * 4)
+case("dir: a folder does not collect .pam (P7 is not read)", ["run", path("pam-folder"), "-p", "relu", *out_dir("pam")], 0, r"^$")
+
 # --- output conditions ---------------------------------------------------------------------------
 blocker = write("blocker", b"x")
 case("output under a regular file", ["run", good, "-p", "relu", "-o", os.path.join(blocker, "out")], 4,
