@@ -4,6 +4,7 @@
 #include "convpool/format.hpp"
 #include "convpool/image_io.hpp"
 #include "convpool/pipeline.hpp"
+#include "convpool/text.hpp"
 
 #include <fmt/format.h>
 
@@ -130,7 +131,7 @@ std::string compare_table(const ProbeReport& report) {
     std::string out = fmt::format(
         "compare: {} {} | prefix '{}' | seed {} | shift: 1 px (mean of 8 directions) | noise: "
         "gaussian sigma {}\n",
-        report.input, to_string(report.input_shape), report.pipeline, o.seed,
+        terminal_text(report.input), to_string(report.input_shape), report.pipeline, o.seed,
         o.noise.empty() ? std::string("-") : num(o.noise.front()));
     out += fmt::format(
         "{:<{}} {:>11} {:>8} {:>8} {:>8} {:>8} {:>6} {:>8} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} "

@@ -2,6 +2,7 @@
 
 #include "convpool/format.hpp"
 #include "convpool/image_io.hpp"
+#include "convpool/text.hpp"
 
 #include <fmt/format.h>
 
@@ -327,7 +328,8 @@ std::string index_html(const RunReport& report, const std::string& out_dir) {
 
 }  // namespace
 
-std::string html_escape(const std::string& text) {
+std::string html_escape(const std::string& raw) {
+    const std::string text = utf8_display(raw);  // a name that is not UTF-8: U+FFFD for its bytes
     std::string out;
     out.reserve(text.size());
     for (const char c : text) {
@@ -347,8 +349,16 @@ std::string html_escape(const std::string& text) {
             case '\'':
                 out += "&#39;";
                 break;
-            default:
-                out += c;
+            default: {
+                // Control characters other than tab, LF and CR are not allowed in HTML text:
+                // shown as \xNN, as on the terminal.
+                const auto u = static_cast<unsigned char>(c);
+                if ((u < 0x20U && c != '\t' && c != '\n' && c != '\r') || u == 0x7FU) {
+                    out += fmt::format("\\x{:02x}", u);
+                } else {
+                    out += c;
+                }
+            }
         }
     }
     return out;

@@ -12,8 +12,10 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgproc.hpp>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -381,7 +383,8 @@ public:
     /// Decodes `bytes` and calls use(mat) with the pixels, which live in memory shared with
     /// the child: valid during the call only.
     void decode(std::span<const unsigned char> bytes, const ImageHeader& header, bool luminance,
-                std::string* warning, const std::function<void(const cv::Mat&)>& use) {
+                const std::function<bool()>& stop_requested, std::string* warning,
+                const std::function<void(const cv::Mat&)>& use) {
         const std::size_t capacity =
             static_cast<std::size_t>(header.width) * static_cast<std::size_t>(header.height) * 32;
         const std::size_t size = kChildHeader + capacity;
@@ -409,6 +412,12 @@ public:
             (void)stop();
             start();
             sent = send_request(m_sock, in.fd, out.fd);
+        }
+        if (sent && !await_answer(stop_requested)) {
+            // Asked to stop (Ctrl-C): the image is not this file's failure, the child goes.
+            ::kill(m_pid, SIGKILL);
+            (void)stop();
+            throw Stopped{};
         }
         char answer = 0;
         ssize_t n = -1;
@@ -439,6 +448,21 @@ public:
     }
 
 private:
+    /// Waits until the child answers or ends (true), or stop_requested() (false; polled every
+    /// 50 ms).
+    bool await_answer(const std::function<bool()>& stop_requested) const {
+        pollfd p{m_sock, POLLIN, 0};
+        for (;;) {
+            const int ready = ::poll(&p, 1, stop_requested ? 50 : -1);
+            if (ready != 0 && (ready > 0 || errno != EINTR)) {
+                return true;
+            }
+            if (stop_requested && stop_requested()) {
+                return false;
+            }
+        }
+    }
+
     void start() {
         std::array<int, 2> pair{-1, -1};
         if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair.data()) != 0) {
@@ -455,9 +479,17 @@ private:
         std::string arg0 = "convpool";
         std::string arg1 = kDecodeChildArgument;
         std::array<char*, 3> argv{arg0.data(), arg1.data(), nullptr};
+        // A process group of its own: the terminal's SIGINT (Ctrl-C) reaches this process only,
+        // which stops the child itself. It still dies with this process (PR_SET_PDEATHSIG in
+        // decode_child_main, and the socket closing).
+        posix_spawnattr_t attributes;
+        posix_spawnattr_init(&attributes);
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+        posix_spawnattr_setpgroup(&attributes, 0);
         pid_t pid = -1;
         const int spawned =
-            ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
+            ::posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv.data(), environ);
+        posix_spawnattr_destroy(&attributes);
         posix_spawn_file_actions_destroy(&actions);
         ::close(pair[1]);
         if (spawned != 0) {
@@ -506,10 +538,10 @@ private:
 
 /// Decodes in this thread's decoding child (started on first use); see DecoderProcess::decode.
 void decode_in_child(std::span<const unsigned char> bytes, const ImageHeader& header,
-                     bool luminance, std::string* warning,
+                     const LoadOptions& options, std::string* warning,
                      const std::function<void(const cv::Mat&)>& use) {
     thread_local DecoderProcess decoder;
-    decoder.decode(bytes, header, luminance, warning, use);
+    decoder.decode(bytes, header, options.luminance, options.stop_requested, warning, use);
 }
 
 /// Decodes image bytes whose header is `header` (not .npy) and calls use(mat) with the pixels
@@ -542,7 +574,7 @@ void decode_mat(std::span<const unsigned char> bytes, const ImageHeader& header,
         use(mat);
     };
     if (options.isolate_decoder) {
-        decode_in_child(bytes, header, options.luminance, &warning, checked);
+        decode_in_child(bytes, header, options, &warning, checked);
     } else {
         checked(decode_here(bytes, header, options.luminance, &warning));
     }
@@ -594,9 +626,10 @@ bool is_image_path(const std::string& path) {
     std::string ext = std::filesystem::path(path).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // Not .pam: the header probe refuses PAM (P7), so folders must not collect it.
     static const std::vector<std::string> known{".png",  ".jpg", ".jpeg", ".jpe",  ".tif",
                                                 ".tiff", ".bmp", ".dib",  ".webp", ".pnm",
-                                                ".pgm",  ".ppm", ".pbm",  ".pam",  ".npy"};
+                                                ".pgm",  ".ppm", ".pbm",  ".npy"};
     return std::find(known.begin(), known.end(), ext) != known.end();
 }
 
@@ -733,6 +766,44 @@ std::vector<unsigned char> read_stdin(std::size_t max_bytes) {
     return bytes;
 }
 
+std::string read_text_file(const std::string& path, std::size_t max_bytes, std::string_view what) {
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2) is variadic
+    const FdCloser file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (file.fd < 0) {
+        throw UsageError(fmt::format("{}: cannot read '{}': {}", what, path, errno_text(errno)));
+    }
+    struct stat st {};
+    if (::fstat(file.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        throw UsageError(fmt::format("{}: '{}' is a directory", what, path));
+    }
+    const auto too_large = [&] {
+        return UsageError(fmt::format("{}: '{}' is larger than {} bytes", what, path, max_bytes));
+    };
+    if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_bytes) {
+        throw too_large();
+    }
+    std::string text;
+    std::array<char, 65536> buf{};
+    for (;;) {
+        const std::size_t want = std::min(buf.size(), max_bytes + 1 - text.size());
+        const ssize_t n = ::read(file.fd, buf.data(), want);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            throw UsageError(
+                fmt::format("{}: cannot read '{}': {}", what, path, errno_text(errno)));
+        }
+        if (n == 0) {
+            return text;
+        }
+        text.append(buf.data(), static_cast<std::size_t>(n));
+        if (text.size() > max_bytes) {
+            throw too_large();
+        }
+    }
+}
+
 void write_file_atomic(const std::string& path, std::span<const char> bytes) {
     const std::filesystem::path target(path);
     OutputDir::open(target.has_parent_path() ? target.parent_path().string() : ".", false)
@@ -752,6 +823,15 @@ void configure_library_logging(bool verbose) {
 namespace convpool {
 
 int decode_child_main() noexcept {
+    // Dies with the thread that started it, even of SIGKILL; if that already happened, the
+    // socket is closed (POLLHUP). In a process group of its own (see DecoderProcess::start),
+    // writing to the terminal with `stty tostop` must not stop it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    pollfd parent{kChildSocketFd, 0, 0};
+    if (::poll(&parent, 1, 0) != 0 && (parent.revents & POLLHUP) != 0) {
+        return 0;
+    }
+    std::signal(SIGTTOU, SIG_IGN);
     // One request after another until the parent closes the socket.
     int in_fd = -1;
     int out_fd = -1;

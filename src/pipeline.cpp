@@ -229,17 +229,8 @@ std::string pipeline_argument(std::string_view value) {
     if (value.empty() || value.front() != '@') {
         return std::string(value);
     }
-    const std::string path(value.substr(1));
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw UsageError(fmt::format("cannot read pipeline file '{}'", path));
-    }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    if (in.bad()) {
-        throw UsageError(fmt::format("cannot read pipeline file '{}'", path));
-    }
-    return buf.str();
+    // At most what a pipeline may hold: `@/dev/zero` reads 64 KiB, not until memory runs out.
+    return read_text_file(std::string(value.substr(1)), kMaxPipelineBytes, "pipeline file");
 }
 
 std::string Stage::describe() const {

@@ -7,6 +7,7 @@
 #include "convpool/image_io.hpp"
 #include "convpool/metrics.hpp"
 #include "convpool/params.hpp"
+#include "convpool/text.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -505,7 +506,7 @@ std::string probe_table(const ProbeReport& report) {
         "probe: {} {} | seed {} | shifts 1..{} px, mean of 8 directions, crops (no fill) | PSNR "
         "peak and SSIM L: "
         "the clean map's range\n",
-        report.input, to_string(report.input_shape), o.seed, o.shifts);
+        terminal_text(report.input), to_string(report.input_shape), o.seed, o.shifts);
     out += fmt::format("\n{:<{}}  {:<{}} {:>12} {:>12} {:>10} {:>10} {:>9}\n", "pool", lw, "stage",
                        sw, "pre shape", "pool shape", "elements", "vs pre", "ms");
     for (const auto& p : report.pools) {
@@ -626,7 +627,7 @@ std::string probe_json(const ProbeReport& report) {
     }
     json doc{
         {"convpool_version", CONVPOOL_VERSION},
-        {"input", report.input},
+        {"input", utf8_display(report.input)},
         {"input_shape", jshape(report.input_shape)},
         {"pipeline", report.pipeline},
         {"semantics", semantics_name(o.semantics)},
@@ -646,7 +647,10 @@ std::string probe_json(const ProbeReport& report) {
            "at the border"},
           {"noise", "std::mt19937_64 seeded with seed, Box-Muller; not clipped"}}},
         {"pools", pools}};
-    return doc.dump(2) + "\n";
+    if (!is_valid_utf8(report.input)) {
+        doc["input_bytes"] = base64(report.input);
+    }
+    return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string probe_csv(const ProbeReport& report) {

@@ -3,6 +3,7 @@
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
 #include "convpool/parallel.hpp"
+#include "convpool/text.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -453,15 +454,26 @@ nlohmann::json image_json(const ImageReport& img) {
              {"files", st.files}});
         add_stage_extras(stages.back(), st);
     }
-    return {{"index", img.index},
-            {"input", img.input},
-            {"status", status_of(img)},
-            {"error", img.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(img.error)},
-            {"warnings", img.warnings},
-            {"output_dir",
-             img.output_dir.empty() ? nlohmann::json(nullptr) : nlohmann::json(img.output_dir)},
-            {"files", img.files},
-            {"stages", stages}};
+    nlohmann::json j{
+        {"index", img.index},
+        {"input", utf8_display(img.input)},
+        {"status", status_of(img)},
+        {"error", img.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(img.error)},
+        {"warnings", img.warnings},
+        {"output_dir",
+         img.output_dir.empty() ? nlohmann::json(nullptr) : nlohmann::json(img.output_dir)},
+        {"files", img.files},
+        {"stages", stages}};
+    if (!is_valid_utf8(img.input)) {  // a name that is not UTF-8: its bytes, for the record
+        j["input_bytes"] = base64(img.input);
+    }
+    return j;
+}
+
+/// JSON text of `j`; a string that is not UTF-8 (a file name in Latin-1 in an error message)
+/// gets U+FFFD where its bad bytes were instead of failing the whole report.
+std::string dump(const nlohmann::json& j, int indent = -1) {
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 double number_or_nan(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : kNaN; }
@@ -542,7 +554,7 @@ nlohmann::json summary_json(const std::vector<ImageStatus>& statuses) {
 }  // namespace
 
 std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) {
         return s;
     }
     std::string out = "\"";
@@ -552,7 +564,7 @@ std::string csv_field(const std::string& s) {
     return out + "\"";
 }
 
-std::string image_json_line(const ImageReport& image) { return image_json(image).dump() + "\n"; }
+std::string image_json_line(const ImageReport& image) { return dump(image_json(image)) + "\n"; }
 
 std::string stored_image_json(const ImageReport& image) {
     nlohmann::json j = image_json(image);
@@ -560,7 +572,7 @@ std::string stored_image_json(const ImageReport& image) {
         const Histogram& h = image.stages[i].histogram;
         j["stages"][i]["histogram"] = {{"lo", h.lo}, {"hi", h.hi}, {"counts", h.counts}};
     }
-    return j.dump();
+    return dump(j);
 }
 
 ImageReport parse_stored_image(std::string_view text) {
@@ -623,19 +635,22 @@ std::string report_json(const RunReport& report) {
                              {"stages", report.stages},
                              {"summary", summary_json(statuses)},
                              {"images", images}};
-    return doc.dump(2) + "\n";
+    return dump(doc, 2) + "\n";
 }
 
 std::string report_csv(const RunReport& report) {
     std::string out =
         "input,status,stage_index,op,stage,channel,channels,height,width,elements,bytes,"
         "ratio_previous,ratio_input,ms,count,nonfinite,min,max,mean,std,zero_fraction,"
-        "negative_fraction,entropy,p1,p50,p99,error\n";
+        "negative_fraction,entropy,p1,p50,p99,error,input_bytes\n";
     for (const auto& img : report.images) {
+        // The name as UTF-8 (U+FFFD for bytes that are not), and its bytes when it is not.
+        const std::string input = csv_field(utf8_display(img.input));
+        const std::string bytes = is_valid_utf8(img.input) ? std::string() : base64(img.input);
         // A skipped image shows the stages its record kept (none with --emit final).
         if (!img.ok() || img.stages.empty()) {
-            out += fmt::format("{},{},,,,,,,,,,,,,,,,,,,,,,,,,{}\n", csv_field(img.input),
-                               status_of(img), csv_field(img.error));
+            out += fmt::format("{},{},,,,,,,,,,,,,,,,,,,,,,,,,{},{}\n", input, status_of(img),
+                               csv_field(utf8_display(img.error)), bytes);
             continue;
         }
         const char* status = status_of(img);
@@ -644,20 +659,20 @@ std::string report_csv(const RunReport& report) {
                 out += fmt::format(
                     "{},{},{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.3f},{},{},{},{},{},{},{},{},"
                     "{},{},"
-                    "{},{},\n",
-                    csv_field(img.input), status, st.index, csv_field(st.op), csv_field(st.stage),
-                    channel, st.shape.channels, st.shape.height, st.shape.width, st.elements(),
-                    st.bytes(), st.ratio_previous, st.ratio_input, st.milliseconds, s.count,
-                    s.nonfinite, num(s.min), num(s.max), num(s.mean), num(s.std),
-                    num(s.zero_fraction), num(s.negative_fraction), num(s.entropy), num(s.p1),
-                    num(s.p50), num(s.p99));
+                    "{},{},,{}\n",
+                    input, status, st.index, csv_field(st.op), csv_field(st.stage), channel,
+                    st.shape.channels, st.shape.height, st.shape.width, st.elements(), st.bytes(),
+                    st.ratio_previous, st.ratio_input, st.milliseconds, s.count, s.nonfinite,
+                    num(s.min), num(s.max), num(s.mean), num(s.std), num(s.zero_fraction),
+                    num(s.negative_fraction), num(s.entropy), num(s.p1), num(s.p50), num(s.p99),
+                    bytes);
             };
             if (st.channels.empty()) {  // --stats none: shape, sizes and time only
                 out += fmt::format(
-                    "{},{},{},{},{},all,{},{},{},{},{},{:.6g},{:.6g},{:.3f},,,,,,,,,,,,,\n",
-                    csv_field(img.input), status, st.index, csv_field(st.op), csv_field(st.stage),
+                    "{},{},{},{},{},all,{},{},{},{},{},{:.6g},{:.6g},{:.3f},,,,,,,,,,,,,,{}\n",
+                    input, status, st.index, csv_field(st.op), csv_field(st.stage),
                     st.shape.channels, st.shape.height, st.shape.width, st.elements(), st.bytes(),
-                    st.ratio_previous, st.ratio_input, st.milliseconds);
+                    st.ratio_previous, st.ratio_input, st.milliseconds, bytes);
                 continue;
             }
             row("all", st.overall);
@@ -672,21 +687,21 @@ std::string report_csv(const RunReport& report) {
 std::string report_table(const RunReport& report) {
     std::string out;
     for (const auto& img : report.images) {
+        const std::string name = terminal_text(img.input);  // no control character reaches a tty
         if (!img.ok() || (img.skipped() && img.stages.empty())) {
-            out += img.skipped() ? fmt::format("{}: skipped (outputs exist)\n\n", img.input)
-                   : img.error.empty()
-                       ? fmt::format("{}: {}\n\n", img.input, status_of(img))
-                       : fmt::format("{}: {}: {}\n\n", img.input, status_of(img), img.error);
+            out += img.skipped()       ? fmt::format("{}: skipped (outputs exist)\n\n", name)
+                   : img.error.empty() ? fmt::format("{}: {}\n\n", name, status_of(img))
+                                       : fmt::format("{}: {}: {}\n\n", name, status_of(img),
+                                                     terminal_text(img.error));
             continue;
         }
         std::size_t width = 5;
         for (const auto& st : img.stages) {
             width = std::max(width, st.stage.size());
         }
-        out +=
-            img.skipped()
-                ? fmt::format("{} (skipped: up to date; as its earlier run reported)\n", img.input)
-                : fmt::format("{}\n", img.input);
+        out += img.skipped()
+                   ? fmt::format("{} (skipped: up to date; as its earlier run reported)\n", name)
+                   : fmt::format("{}\n", name);
         out += fmt::format(
             "{:>3}  {:<{}} {:>13} {:>10} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10} {:>10} {:>6}\n",
             "#", "stage", width, "shape", "elements", "bytes", "vs prev", "ms", "min", "max",
@@ -701,7 +716,7 @@ std::string report_table(const RunReport& report) {
                 stat(st.overall.max), stat(st.overall.mean), stat(st.overall.std),
                 stage_share(st, st.overall.zero_fraction));
             for (const auto& note : st.notes) {
-                out += fmt::format("     note: {}\n", note);
+                out += fmt::format("     note: {}\n", terminal_text(note));
             }
         }
         out += "\n";
@@ -712,9 +727,9 @@ std::string report_table(const RunReport& report) {
 std::string report_markdown(const RunReport& report) {
     std::string out = fmt::format("# convpool report\n\nPipeline: `{}`\n\n", report.pipeline);
     for (const auto& img : report.images) {
-        out += fmt::format("## {}\n\n", img.input);
+        out += fmt::format("## {}\n\n", terminal_text(img.input));
         if (!img.ok()) {
-            out += fmt::format("{}: {}\n\n", status_of(img), img.error);
+            out += fmt::format("{}: {}\n\n", status_of(img), terminal_text(img.error));
             continue;
         }
         out +=
@@ -835,7 +850,7 @@ MergedReport merge_reports(const std::vector<std::string>& json_texts,
     merged["summary"] = summary_json(statuses);
     out.failed = merged["summary"]["failed"].get<std::size_t>();
     merged["images"] = images;
-    out.json = merged.dump(2) + "\n";
+    out.json = dump(merged, 2) + "\n";
 
     // CSV: the header once, then each image's rows in the merged image order.
     std::map<std::string, std::string> rows_of;

@@ -92,9 +92,6 @@ struct BatchContext {
     std::vector<unsigned char> stdin_bytes;  ///< the image given as `-`
 };
 
-/// Thrown between stages when the batch was asked to stop.
-struct Stopped {};
-
 /// True when `name` in `dir` is one of the run's inputs (by device and inode).
 bool is_input(const BatchContext& ctx, const OutputDir& dir, const std::string& name) {
     return !ctx.inputs.empty() &&
@@ -387,7 +384,7 @@ std::string image_record(const ImageReport& img, const nlohmann::json& fingerpri
                                 {"fingerprint", fingerprint},
                                 {"files", files},
                                 {"image", nlohmann::json::parse(stored_image_json(stored))}};
-    return record.dump(1) + "\n";
+    return record.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
@@ -397,6 +394,7 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     ImageReport img;
     img.input = input;
     LoadOptions load = options.load;
+    load.stop_requested = ctx.events.stop_requested;  // a decode under way is cut short (Stopped)
     // No picture of the input and a leading gray: a JPEG's luminance is all that is needed.
     load.luminance = options.emit == Emit::final && !pipeline.stages().empty() &&
                      pipeline.stages().front().info->name == std::string_view("gray");
@@ -544,20 +542,22 @@ bool outputs_exist(const OutputDir& out, const RunOptions& options, const InputI
     return outputs_complete(out, options, item);
 }
 
+/// A --files-from list holds at most 64 MiB, each path at most PATH_MAX bytes.
+constexpr std::size_t kMaxPathListBytes = std::size_t{64} << 20;
+constexpr std::size_t kMaxPathBytes = 4096;
+
 /// Reads paths from a --files-from list: one per line, or NUL-separated.
 std::vector<std::string> read_path_list(const std::string& source, bool nul) {
     std::string text;
     if (source == "-") {
-        const auto bytes = read_stdin(std::size_t{1} << 30);
-        text.assign(bytes.begin(), bytes.end());
-    } else {
-        std::ifstream in(source, std::ios::binary);
-        if (!in) {
-            throw UsageError(fmt::format("--files-from: cannot read '{}'", source));
+        try {
+            const auto bytes = read_stdin(kMaxPathListBytes);
+            text.assign(bytes.begin(), bytes.end());
+        } catch (const InputError& e) {
+            throw UsageError(fmt::format("--files-from: {}", e.what()));
         }
-        std::ostringstream buf;
-        buf << in.rdbuf();
-        text = buf.str();
+    } else {
+        text = read_text_file(source, kMaxPathListBytes, "--files-from");
     }
     std::vector<std::string> paths;
     std::string cur;
@@ -571,6 +571,11 @@ std::vector<std::string> read_path_list(const std::string& source, bool nul) {
                 paths.push_back(cur);
             }
             cur.clear();
+        } else if (cur.size() == kMaxPathBytes) {  // PATH_MAX: no path is longer
+            throw UsageError(
+                fmt::format("--files-from: an entry is longer than {} bytes; is "
+                            "'{}' a list of paths?",
+                            kMaxPathBytes, source));
         } else {
             cur += c;
         }

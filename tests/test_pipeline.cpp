@@ -159,7 +159,8 @@ TEST_CASE("pipeline_argument reads @FILE") {
     CHECK(convpool::pipeline_argument("relu") == "relu");
     std::remove(path.c_str());
     CHECK_THROWS_WITH_AS(convpool::pipeline_argument("@/nonexistent/x.pipe"),
-                         "cannot read pipeline file '/nonexistent/x.pipe'", UsageError);
+                         "pipeline file: cannot read '/nonexistent/x.pipe': no such file",
+                         UsageError);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 // Statistics and report writers.
 #include "convpool/parallel.hpp"
 #include "convpool/report.hpp"
+#include "convpool/text.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -255,8 +256,46 @@ TEST_CASE("report: --stats none leaves stats null in JSON, empty in CSV and '-' 
     CHECK(j["images"][0]["stages"][0]["stats"].is_null());
     CHECK(j["images"][0]["stages"][0]["channels"].empty());
     const std::string csv = convpool::report_csv(r);
-    CHECK(csv.find("\na.png,done,0,input,input,all,1,2,3,6,24,1,1,0.000,,,,,,,,,,,,,\n") !=
+    CHECK(csv.find("\na.png,done,0,input,input,all,1,2,3,6,24,1,1,0.000,,,,,,,,,,,,,,\n") !=
           std::string::npos);
     const std::string table = convpool::report_table(r);
     CHECK(table.find("     -          -          -          -      -\n") != std::string::npos);
+}
+
+TEST_CASE("hostile names: control characters, CR and bytes that are not UTF-8") {
+    using convpool::ImageReport;
+    CHECK(convpool::csv_field("a\rb") == "\"a\rb\"");  // RFC 4180: CR quoted too
+    CHECK(convpool::terminal_text("a\x1b]0;x\x07\r\nb\\") == "a\\x1b]0;x\\x07\\x0d\\x0ab\\x5c");
+    CHECK(convpool::terminal_text("caf\xe9 \xc2\x9b \xc3\xa9") == "caf\\xe9 \\xc2\\x9b \xc3\xa9");
+    CHECK(convpool::utf8_display("caf\xe9") == "caf\xef\xbf\xbd");
+    CHECK(convpool::is_valid_utf8("\xed\xa0\x80") == false);  // a surrogate
+    CHECK(convpool::is_valid_utf8("\xc0\xaf") == false);      // overlong
+    CHECK(convpool::base64("caf\xe9.png") == "Y2Fm6S5wbmc=");
+    CHECK(convpool::base64("ab") == "YWI=");
+
+    convpool::RunReport report;
+    ImageReport latin;
+    latin.input = "caf\xe9.png";
+    latin.error = "caf\xe9.png: not an image";
+    ImageReport forged;
+    forged.input = "x\nconvpool: error: forged\r\x1b[2J.png";
+    forged.error = "no such file";
+    report.images = {latin, forged};
+    // A Latin-1 name made nlohmann::json throw and the whole report was lost.
+    std::string json;
+    REQUIRE_NOTHROW(json = convpool::report_json(report));
+    const auto doc = nlohmann::json::parse(json);
+    CHECK(doc["images"][0]["input"] == "caf\xef\xbf\xbd.png");
+    CHECK(doc["images"][0]["input_bytes"] == "Y2Fm6S5wbmc=");
+    CHECK_FALSE(doc["images"][1].contains("input_bytes"));
+    CHECK(doc["images"][1]["input"] == forged.input);
+    CHECK_NOTHROW((void)convpool::image_json_line(latin));
+    const std::string table = convpool::report_table(report);
+    CHECK(table.find('\x1b') == std::string::npos);
+    CHECK(table.find('\r') == std::string::npos);
+    CHECK(table.find("\nconvpool: error") == std::string::npos);
+    const std::string csv = convpool::report_csv(report);
+    CHECK(csv.find("caf\xe9") == std::string::npos);
+    CHECK(csv.find(",Y2Fm6S5wbmc=\n") != std::string::npos);
+    CHECK(csv.find("\"x\nconvpool: error: forged\r\x1b[2J.png\"") != std::string::npos);
 }

@@ -51,4 +51,8 @@ public:
     explicit OutputError(const std::string& message) : Error(message, ExitCode::output) {}
 };
 
+/// Thrown when the run was asked to stop (Ctrl-C, a closed stdout) while an image was being
+/// processed: that image is neither done nor failed.
+struct Stopped {};
+
 }  // namespace convpool

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace convpool {
@@ -33,6 +34,10 @@ struct LoadOptions {
     /// as load_image_u8 gives it, and `tensor` stays empty (unit_tensor(*u8) is the tensor it
     /// would have been). Other data (16-bit, float, .npy) becomes a tensor as usual.
     std::function<bool(const Shape&)> keep_u8;
+    /// Polled while the decoding child works: when it returns true (Ctrl-C), the child is
+    /// killed and Stopped thrown. The child is in a process group of its own, so the terminal's
+    /// SIGINT reaches only this process, which decides.
+    std::function<bool()> stop_requested;
 };
 
 /// A decoded input and what was odd about it (e.g. truncated data that still decoded).
@@ -82,6 +87,13 @@ enum class ImageEncoding {
 
 /// Reads all of standard input (at most `max_bytes`); throws InputError.
 [[nodiscard]] std::vector<unsigned char> read_stdin(std::size_t max_bytes);
+
+/// The contents of the text file `path` (a pipeline file, a --files-from list, a report),
+/// reading at most `max_bytes` + 1 bytes: /dev/zero or an endless FIFO costs no more. Throws
+/// UsageError "`cannot read` 'path': why", "'path' is a directory" or "'path' is larger than
+/// max_bytes bytes", each after `what` (e.g. "--files-from: cannot read 'x': ...").
+[[nodiscard]] std::string read_text_file(const std::string& path, std::size_t max_bytes,
+                                         std::string_view what);
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, fsync and rename
 /// (OutputDir::write of the parent folder, which must exist): the file is either complete

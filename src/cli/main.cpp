@@ -12,6 +12,7 @@
 #include "convpool/report.hpp"
 #include "convpool/run.hpp"
 #include "convpool/terminal.hpp"
+#include "convpool/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -168,7 +169,7 @@ int measure_command(MeasureArgs& a, bool is_compare) {
         for (const auto& f : files) {
             names += (names.empty() ? "" : ", ") + f;
         }
-        fmt::print(stderr, "convpool: wrote {} in {}/\n", names, a.out);
+        fmt::print(stderr, "convpool: wrote {} in {}/\n", names, convpool::terminal_text(a.out));
     }
     return 0;
 }
@@ -373,6 +374,9 @@ convpool::Shape parse_shape(const std::string& text) {
 
 void print_stdout(const std::string& text) { convpool::write_stdout(text); }
 
+/// The largest report merge-reports reads.
+constexpr std::size_t kMaxReportBytes = std::size_t{4} << 30;
+
 /// `convpool merge-reports`: shard reports combined into one report.json and report.csv.
 int merge_reports_command(const std::vector<std::string>& dirs, const std::string& out,
                           bool quiet) {
@@ -381,12 +385,12 @@ int merge_reports_command(const std::vector<std::string>& dirs, const std::strin
     for (const auto& dir : dirs) {
         for (const char* name : {"report.json", "report.csv"}) {
             const std::string path = dir + "/" + name;
-            std::ifstream in(path, std::ios::binary);
-            if (!in) {
-                throw convpool::UsageError(fmt::format("{}: cannot read", path));
+            // A regular file of at most 4 GiB: a report that is /dev/zero is not read at all.
+            std::error_code ec;
+            if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+                throw convpool::UsageError(fmt::format("{}: not a regular file", path));
             }
-            std::string text((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+            std::string text = convpool::read_text_file(path, kMaxReportBytes, "merge-reports");
             (std::string(name) == "report.json" ? jsons : csvs).push_back(std::move(text));
         }
     }
@@ -711,7 +715,7 @@ int run_cli(int argc, char** argv) {
                 const convpool::Pipeline pipeline(text, convpool::parse_semantics(shape_semantics));
                 print_stdout(shape_text(pipeline, parse_shape(shape_size), shape_json));
             } catch (const convpool::ShapeError& e) {
-                fmt::print(stderr, "convpool: error: {}\n", e.what());
+                fmt::print(stderr, "convpool: error: {}\n", convpool::terminal_text(e.what()));
                 return static_cast<int>(ExitCode::usage);
             }
             return 0;
@@ -764,12 +768,14 @@ int run_cli(int argc, char** argv) {
         convpool::RunEvents events;
         events.error = [&progress](const std::string& input, const std::string& message) {
             progress.clear();
-            fmt::print(stderr, "convpool: error: {}: {}\n", input, message);
+            fmt::print(stderr, "convpool: error: {}: {}\n", convpool::terminal_text(input),
+                       convpool::terminal_text(message));
         };
         events.warning = [&progress, quiet](const std::string& input, const std::string& message) {
             if (!quiet) {
                 progress.clear();
-                fmt::print(stderr, "convpool: warning: {}: {}\n", input, message);
+                fmt::print(stderr, "convpool: warning: {}: {}\n", convpool::terminal_text(input),
+                           convpool::terminal_text(message));
             }
         };
         events.finished = [&progress, format](const convpool::ImageReport& image, std::size_t done,
@@ -827,10 +833,10 @@ int run_cli(int argc, char** argv) {
         }
         return static_cast<int>(outcome.failed > 0 ? ExitCode::some_failed : ExitCode::ok);
     } catch (const convpool::Error& e) {
-        fmt::print(stderr, "convpool: error: {}\n", e.what());
+        fmt::print(stderr, "convpool: error: {}\n", convpool::terminal_text(e.what()));
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
-        fmt::print(stderr, "convpool: internal error: {}\n", e.what());
+        fmt::print(stderr, "convpool: internal error: {}\n", convpool::terminal_text(e.what()));
         return 1;
     }
 }

@@ -6,14 +6,19 @@ Usage: bad_inputs.py PATH/TO/convpool REPO_ROOT   (ctest passes both)
 Every case must end with the documented exit code, a matching message on stderr, one line per
 failed input, no crash, no hang (each run has a time limit) and no partial or temporary file.
 """
+import base64
+import csv
+import json
 import os
 import re
+import signal
 import shutil
 import stat
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 BIN = os.path.abspath(sys.argv[1])
@@ -64,10 +69,11 @@ def jpeg_segment(marker, payload):
     return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
 
 
-def scan_bomb(scans):
-    """An 8x8 gray progressive JPEG whose one DC scan is repeated `scans` times (11 bytes a scan)."""
+def scan_bomb(scans, side=8):
+    """A side x side gray progressive JPEG whose one DC scan is repeated `scans` times (11 bytes a
+    scan). Each scan visits every block: 990 scans of 8192x8192 take seconds to decode."""
     out = b"\xff\xd8" + jpeg_segment(0xDB, b"\x00" + b"\x01" * 64)
-    out += jpeg_segment(0xC2, b"\x08" + struct.pack(">HH", 8, 8) + b"\x01\x01\x11\x00")
+    out += jpeg_segment(0xC2, b"\x08" + struct.pack(">HH", side, side) + b"\x01\x01\x11\x00")
     out += jpeg_segment(0xC4, b"\x00\x01" + b"\x00" * 16)
     return out + (jpeg_segment(0xDA, b"\x01\x01\x00\x00\x00\x00") + b"\x7f") * scans + b"\xff\xd9"
 
@@ -212,13 +218,35 @@ pipe_case("k for fixed filter", "conv:sobel-x,k=5", r"has a fixed size")
 pipe_case("bad op name", "po ol:max", r"bad op name 'po ol'")
 pipe_case("huge text", "relu|" * 20000, r"pipeline is \d+ bytes, more than the 65536 allowed")
 pipe_case("too many stages", "|".join(["relu"] * 300), r"pipeline has 300 stages, more than the 256 allowed")
-pipe_case("missing pipeline file", "@" + path("nope.pipe"), r"cannot read pipeline file")
+pipe_case("missing pipeline file", "@" + path("nope.pipe"), r"pipeline file: cannot read .*nope.pipe.: no such file")
 pipe_case("kernel larger than input", "pool:max,k=5", re.escape(good) + r": stage 1 'pool:max,k=5': pool:max: kernel 5x5 \(dilation 1x1\) does not fit the padded input 4x4 \(pad 0x0\)$", code=3)
 pipe_case("conv output 0x0", "conv:box,k=9,pad=valid", r"does not fit the padded input 4x4", code=3)
 pipe_case("gray on 2 channels", "bank:identity,box | gray", r"gray: needs 1 or 3 \(RGB\) channels, got 2$", code=3)
 case("pipeline huge intermediate", ["run", camera, "-p", "bank:" + ",".join(["box"] * 13) + " | bank:" + ",".join(["box"] * 13),
                                      "--max-pixels", "1000000", *out_dir("huge")], 3,
      r"stage 2 .*: output 169x512x512 has 44302336 values, more than the")
+
+# --- unbounded reads (every read capped before it is made) ---------------------------------------
+case("read: -p @/dev/zero", ["run", good, "-p", "@/dev/zero", *out_dir("zero-p")], 2,
+     ERR + r"pipeline file: '/dev/zero' is larger than 65536 bytes$")
+case("read: --files-from /dev/zero", ["run", "-p", "relu", "--files-from", "/dev/zero", *out_dir("zero-f")], 2,
+     ERR + r"--files-from: .*(longer than 4096 bytes|larger than 67108864 bytes)")
+long_line = write("long-line.txt", b"x" * (1 << 20) + b"\n" + good.encode() + b"\n")
+case("read: a --files-from line of 1 MiB", ["run", "-p", "relu", "--files-from", long_line, *out_dir("long")], 2,
+     ERR + r"--files-from: an entry is longer than 4096 bytes; is '.*long-line.txt' a list of paths\?$")
+os.makedirs(path("zero-report"))
+os.symlink("/dev/zero", path("zero-report/report.json"))
+write("zero-report/report.csv", b"input\n")
+case("read: merge-reports of a report.json that is /dev/zero", ["merge-reports", path("zero-report"), "-o", path("merged-zero")],
+     2, ERR + r".*zero-report/report.json: not a regular file$")
+# --- directories where a file is expected ---------------------------------------------------------
+case("dir: --files-from DIR", ["run", "-p", "relu", "--files-from", TMP, *out_dir("ff-dir")], 2,
+     ERR + r"--files-from: '.*' is a directory$")
+case("dir: -p @DIR", ["run", good, "-p", "@" + TMP, *out_dir("p-dir")], 2, ERR + r"pipeline file: '.*' is a directory$")
+os.makedirs(path("pam-folder"))
+shutil.copy(good, path("pam-folder/good.npy"))
+write("pam-folder/x.pam", b"P7\nWIDTH 2\nHEIGHT 2\nDEPTH 1\nMAXVAL 255\nTUPLTYPE GRAYSCALE\nENDHDR\n" + b"\x00" * 4)
+case("dir: a folder does not collect .pam (P7 is not read)", ["run", path("pam-folder"), "-p", "relu", *out_dir("pam")], 0, r"^$")
 
 # --- output conditions ---------------------------------------------------------------------------
 blocker = write("blocker", b"x")
@@ -315,8 +343,183 @@ for name, args in (("stdout full: run -o -", ["run", camera, "-p", "relu", "-o",
     case(name, args, 4, ERR + r"cannot write to standard output: No space left on device$")
 
 
+# --- signals -------------------------------------------------------------------------------------
+# Whole-run cases with their own driver: (name, function returning a list of problems).
+SIGNAL_CASES = []
+
+
+def decoder_child(pid, timeout=30):
+    """The pid of a child of `pid` (the decoding child), once there is one; None after `timeout`."""
+    end = time.time() + timeout
+    while time.time() < end:
+        for task in os.listdir("/proc/%d/task" % pid) if os.path.exists("/proc/%d" % pid) else []:
+            try:
+                kids = read("/proc/%d/task/%s/children" % (pid, task)).split()
+            except OSError:
+                kids = []
+            if kids:
+                return int(kids[0])
+        time.sleep(0.01)
+    return None
+
+
+def gone(pid, within):
+    """True when process `pid` has ended (or is a zombie) within `within` seconds."""
+    end = time.time() + within
+    while time.time() < end:
+        try:
+            if read("/proc/%d/stat" % pid).split(b") ")[1][:1] in (b"Z", b"X"):
+                return True
+        except (OSError, IndexError):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def slow_decode_run(name):
+    """A run, in a session of its own, decoding a JPEG that takes seconds; its decoding child."""
+    slow = write(name + ".jpg", scan_bomb(990, side=8192))
+    p = subprocess.Popen([BIN, "run", slow, "-p", "relu", "-o", path("out-" + name), "--report", "none",
+                          "--emit", "final", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    return p, decoder_child(p.pid)
+
+
+def signal_while_decoding(name, send):
+    """Runs slow_decode_run(name) and send(p) while its child decodes; (p, child, problems)."""
+    p, child = slow_decode_run(name)
+    if child is None:
+        p.kill()
+        return p, child, ["no decoding child seen"]
+    time.sleep(0.3)
+    send(p)
+    return p, child, []
+
+
+def ctrl_c_while_decoding():
+    # Ctrl-C: the terminal sends SIGINT to the whole foreground process group.
+    p, child, problems = signal_while_decoding("sigint", lambda p: os.killpg(p.pid, signal.SIGINT))
+    if problems:
+        return problems
+    try:
+        err = p.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return ["still running 30 s after SIGINT"]
+    problems = []
+    if p.returncode != 130:
+        problems.append("exit %s, expected 130" % p.returncode)
+    if "error" in err or "crashed" in err:
+        problems.append("the interrupted image was reported as failed: %r" % err[:300])
+    report = path("out-sigint/report.json")
+    if os.path.exists(report) and any(i.get("error") for i in json.loads(read(report))["images"]):
+        problems.append("report.json lists the interrupted image as failed")
+    if not gone(child, 5):
+        problems.append("the decoding child outlived the run")
+    return problems
+
+
+def kill_9_while_decoding():
+    p, child, problems = signal_while_decoding("sigkill", lambda p: p.kill())
+    if problems:
+        return problems
+    p.wait()
+    if not gone(child, 1):
+        os.kill(child, signal.SIGKILL)
+        return ["the decoding child went on decoding after its parent was killed (kill -9)"]
+    return []
+
+
+SIGNAL_CASES.append(("signal: Ctrl-C while the decoder works is interrupted, not failed", ctrl_c_while_decoding))
+
+
+# --- hostile names -------------------------------------------------------------------------------
+def hostile_names():
+    """Names with CR, LF, an escape sequence and Latin-1 bytes through every report and stderr."""
+    folder = os.path.join(TMP.encode(), b"names")
+    os.mkdir(folder)
+    data = npy("<f4", "(4, 4)", struct.pack("<16f", *range(16)))
+    names = [b"cr\rname.npy", b"lf\nconvpool: error: forged.npy", b"esc\x1b]0;pwned\x07\x1b[2J.npy",
+             b"caf\xe9.npy"]
+    for n in names:
+        with open(os.path.join(folder, n), "wb") as f:
+            f.write(data)
+    bad = os.path.join(folder, b"bad\nconvpool: error: forged\x1b[31m.png")
+    with open(bad, "wb") as f:
+        f.write(b"not an image")
+    problems = []
+
+    def run(args, code):
+        p = subprocess.run([BIN.encode(), *args], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        if p.returncode != code:
+            problems.append("%s: exit %s, expected %s: %r" % (args[:2], p.returncode, code, p.stderr[:300]))
+        for stream in (p.stderr, p.stdout if b"json" not in args and b"csv" not in args else b""):
+            if re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", stream):
+                problems.append("%s: a control character reached the terminal: %r" % (args[:4], stream[:300]))
+        return p
+
+    out = os.path.join(TMP.encode(), b"out-names")
+    files = [os.path.join(folder, n) for n in names]
+    for fmt in (b"table", b"md"):
+        run([b"run", *files, b"-p", b"relu", b"-o", out + fmt, b"--report", fmt, b"--html"], 0)
+    p = run([b"run", *files, bad, b"-p", b"relu", b"-o", out + b"err", b"--report", b"none"], 1)
+    errors = [l for l in p.stderr.splitlines() if l.startswith(b"convpool: error:")]
+    if len(errors) != 1 or len(p.stderr.splitlines()) != 2:
+        problems.append("the bad name printed %d error lines: %r" % (len(errors), p.stderr[:300]))
+    p = run([b"run", *files, b"-p", b"relu", b"-o", out + b"j", b"--report", b"json"], 0)
+    try:
+        doc = json.loads(p.stdout.decode("utf-8"))
+        by_bytes = {i["input"]: i.get("input_bytes") for i in doc["images"]}
+        latin = os.path.join(folder, b"caf\xe9.npy")
+        if base64.b64encode(latin).decode() not in by_bytes.values():
+            problems.append("report.json: no input_bytes for the Latin-1 name: %r" % by_bytes)
+        if sorted(doc["images"][i]["input"] for i in range(4)) != sorted(f.decode("utf-8", "replace") for f in files):
+            problems.append("report.json: input is not the name (U+FFFD for bad bytes)")
+    except (ValueError, KeyError) as e:
+        problems.append("report json is not valid UTF-8 JSON: %s" % e)
+    p = run([b"run", *files, b"-p", b"relu", b"-o", out + b"l", b"--report", b"jsonl"], 0)
+    try:
+        if len([json.loads(l) for l in p.stdout.decode("utf-8").splitlines()]) != 4:
+            problems.append("jsonl: not one line per image")
+    except ValueError as e:
+        problems.append("jsonl is not valid UTF-8 JSON lines: %s" % e)
+    run([b"run", *files, b"-p", b"relu", b"-o", out + b"c", b"--report", b"csv"], 0)
+    with open(os.path.join(out + b"c", b"report.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    if len({len(r) for r in rows}) != 1 or len({r[0] for r in rows[1:]}) != 4:
+        problems.append("report.csv: a name split a row: %r" % rows[:6])
+    with open(os.path.join(out + b"table", b"index.html"), "rb") as f:
+        page = f.read()
+    if re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", page) or b"caf\xe9" in page:
+        problems.append("index.html holds a raw control character or a byte that is not UTF-8")
+    for sub in (b"compare", b"probe"):
+        extra = [b"--modes", b"max"] if sub == b"probe" else [b"--modes", b"max,avg"]
+        for f in files[1:]:
+            p = run([sub, f, *extra, b"-o", out + sub, b"--report", b"json", b"-q", b"--shifts", b"0",
+                     b"--noise", b""], 0)
+            try:
+                json.loads(p.stdout.decode("utf-8"))
+            except ValueError as e:
+                problems.append("%s --report json: %s" % (sub.decode(), e))
+            run([sub, f, *extra, b"-o", out + sub, b"--report", b"table", b"-q", b"--shifts", b"0",
+                 b"--noise", b""], 0)
+    return problems
+
+
+SIGNAL_CASES.append(("names: CR, LF, escape sequences and Latin-1 in file names", hostile_names))
+SIGNAL_CASES.append(("signal: the decoder dies with its parent (kill -9)", kill_9_while_decoding))
+
+
 def main():
     passed = failed = 0
+    for name, function in SIGNAL_CASES:
+        problems = function()
+        if problems:
+            failed += 1
+            print("FAIL %s: %s" % (name, "; ".join(problems)))
+        else:
+            passed += 1
+            print("ok   %s" % name)
     for name, args, code, pattern, check in CASES:
         try:
             out = open("/dev/full", "w") if name in DEV_FULL else subprocess.PIPE
@@ -347,7 +550,7 @@ def main():
     if MOUNTED:
         subprocess.run(["umount", FULL], capture_output=True)
     shutil.rmtree(TMP, ignore_errors=True)
-    print("%d cases" % len(CASES))
+    print("%d cases" % (len(CASES) + len(SIGNAL_CASES)))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
