@@ -27,20 +27,24 @@ std::string lower(std::string_view s) {
     return out;
 }
 
+}  // namespace
+
 std::string range_text(const ParamSpec& spec) {
     const bool has_min = spec.min > std::numeric_limits<double>::lowest();
     const bool has_max = spec.max < std::numeric_limits<double>::max();
     if (has_min && has_max) {
-        return fmt::format("from {:g} to {:g}", spec.min, spec.max);
+        return fmt::format("from {} to {}", spec.min, spec.max);
     }
     if (has_min) {
-        return fmt::format(">= {:g}", spec.min);
+        return fmt::format(">= {}", spec.min);
     }
     if (has_max) {
-        return fmt::format("<= {:g}", spec.max);
+        return fmt::format("<= {}", spec.max);
     }
     return "any value";
 }
+
+namespace {
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
     std::string out;

@@ -115,6 +115,10 @@ private:
 /// Text of a value as the report and help show it.
 [[nodiscard]] std::string format_value(const Params::Value& value);
 
+/// Allowed values of a numeric parameter, as error messages say them: `from 1 to 4096`,
+/// `>= 0`, or `any value`.
+[[nodiscard]] std::string range_text(const ParamSpec& spec);
+
 /// Name of a parameter type, for help text (`integer`, `N|HxW`, ...).
 [[nodiscard]] std::string type_name(const ParamSpec& spec);
 
