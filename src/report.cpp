@@ -627,14 +627,18 @@ std::string report_json(const RunReport& report) {
         statuses.push_back(img.status);
         images.push_back(image_json(img));
     }
-    const nlohmann::json doc{{"report_version", kReportVersion},
-                             {"convpool_version", CONVPOOL_VERSION},
-                             {"pipeline", report.pipeline},
-                             {"semantics", report.semantics},
-                             {"stats", stats_level_name(report.stats)},
-                             {"stages", report.stages},
-                             {"summary", summary_json(statuses)},
-                             {"images", images}};
+    nlohmann::json doc{{"report_version", kReportVersion},
+                       {"convpool_version", CONVPOOL_VERSION},
+                       {"pipeline", report.pipeline},
+                       {"semantics", report.semantics},
+                       {"stats", stats_level_name(report.stats)},
+                       {"stages", report.stages},
+                       {"summary", summary_json(statuses)},
+                       {"images", images}};
+    if (report.input_list_size > 0) {
+        doc["input_list"] = {{"inputs", report.input_list_size},
+                             {"fnv1a", fmt::format("{:016x}", report.input_list_hash)}};
+    }
     return dump(doc, 2) + "\n";
 }
 
@@ -801,19 +805,68 @@ std::vector<std::string> csv_records(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+/// Deepest nesting of arrays and objects a report may have (convpool's own are 6 deep).
+constexpr int kMaxReportDepth = 64;
+
+/// `text` parsed as JSON with at most kMaxReportDepth levels of nesting (deeper input would
+/// exhaust the stack of the recursive parser). Throws UsageError naming report `n`.
+nlohmann::json parse_report(const std::string& text, std::size_t n) {
+    const auto limit = [n](int depth, nlohmann::json::parse_event_t /*event*/,
+                           nlohmann::json& /*parsed*/) {
+        if (depth > kMaxReportDepth) {
+            throw UsageError(
+                fmt::format("report {} nests deeper than {} levels: not a convpool "
+                            "report",
+                            n, kMaxReportDepth));
+        }
+        return true;
+    };
+    try {
+        return nlohmann::json::parse(text, limit);
+    } catch (const nlohmann::json::exception& e) {
+        throw UsageError(fmt::format("report {} is not valid JSON: {}", n, e.what()));
+    }
+}
+
+/// Checks the fields merge-reports reads in one `images[]` entry of report `n`
+/// (docs/outputs.md): `index` a non-negative integer, `input` and `status` strings, `status`
+/// one of the five. Throws UsageError naming the report, the entry and the field.
+void check_image_entry(const nlohmann::json& img, std::size_t n, std::size_t k) {
+    const auto bad = [&](const char* field, const char* want) {
+        return UsageError(fmt::format("report {}: images[{}].{} is not {}: not a convpool report",
+                                      n, k, field, want));
+    };
+    if (!img.is_object()) {
+        throw UsageError(fmt::format("report {}: images[{}] is not an object", n, k));
+    }
+    if (!img.contains("index") || !img["index"].is_number_unsigned()) {
+        throw bad("index", "a non-negative integer");
+    }
+    if (!img.contains("input") || !img["input"].is_string()) {
+        throw bad("input", "a string");
+    }
+    if (!img.contains("status") || !img["status"].is_string()) {
+        throw bad("status", "a string");
+    }
+    (void)status_from_name(img["status"].get<std::string>());
+    if (img.contains("stages") && !img["stages"].is_array()) {
+        throw bad("stages", "an array");
+    }
+}
+
+}  // namespace
+
 MergedReport merge_reports(const std::vector<std::string>& json_texts,
                            const std::vector<std::string>& csv_texts) {
     nlohmann::json merged;
     nlohmann::json images = nlohmann::json::array();
+    std::map<std::size_t, std::size_t> report_of_index;  // image index -> report that holds it
     for (std::size_t i = 0; i < json_texts.size(); ++i) {
-        nlohmann::json doc;
-        try {
-            doc = nlohmann::json::parse(json_texts[i]);
-        } catch (const nlohmann::json::exception& e) {
-            throw UsageError(fmt::format("report {} is not valid JSON: {}", i + 1, e.what()));
-        }
+        nlohmann::json doc = parse_report(json_texts[i], i + 1);
         if (!doc.is_object() || !doc.contains("images") || !doc.contains("pipeline") ||
-            !doc["images"].is_array()) {
+            !doc["images"].is_array() || !doc["pipeline"].is_string()) {
             throw UsageError(fmt::format("report {} is not a convpool report", i + 1));
         }
         const int version = doc.value("report_version", 1);
@@ -825,12 +878,29 @@ MergedReport merge_reports(const std::vector<std::string>& json_texts,
         }
         if (merged.is_null()) {
             merged = doc;
+            merged.erase("images");
         } else if (doc["stages"] != merged["stages"]) {
             throw UsageError(fmt::format("report {} ran a different pipeline ('{}', not '{}')",
                                          i + 1, doc["pipeline"].get<std::string>(),
                                          merged["pipeline"].get<std::string>()));
+        } else if (doc.value("input_list", nlohmann::json()) !=
+                   merged.value("input_list", nlohmann::json())) {
+            throw UsageError(fmt::format(
+                "report {} is a shard of another input list ({}), not of report 1's ({}): "
+                "every shard must list the same inputs",
+                i + 1, doc.value("input_list", nlohmann::json()).dump(),
+                merged.value("input_list", nlohmann::json()).dump()));
         }
-        for (auto& img : doc["images"]) {
+        for (std::size_t k = 0; k < doc["images"].size(); ++k) {
+            auto& img = doc["images"][k];
+            check_image_entry(img, i + 1, k);
+            const auto index = img["index"].get<std::size_t>();
+            const auto [it, fresh] = report_of_index.emplace(index, i + 1);
+            if (!fresh) {
+                throw UsageError(fmt::format(
+                    "reports {} and {} both hold input {} ('{}'): the same shard given twice?",
+                    it->second, i + 1, index, img["input"].get<std::string>()));
+            }
             images.push_back(std::move(img));
         }
     }
@@ -847,6 +917,11 @@ MergedReport merge_reports(const std::vector<std::string>& json_texts,
         statuses.push_back(status_from_name(img.value("status", "")));
     }
     out.inputs = images.size();
+    const auto list = merged.value("input_list", nlohmann::json());
+    out.list_size =
+        list.is_object() && list.contains("inputs") && list["inputs"].is_number_unsigned()
+            ? list["inputs"].get<std::size_t>()
+            : 0;
     merged["summary"] = summary_json(statuses);
     out.failed = merged["summary"]["failed"].get<std::size_t>();
     merged["images"] = images;

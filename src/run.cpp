@@ -320,6 +320,15 @@ OutputDir open_image_dir(const BatchContext& ctx, const InputItem& item) {
     return dir;
 }
 
+/// FNV-1a hash of the bytes of `bytes` (a string or a byte vector), continuing from `hash`.
+template <typename Bytes>
+std::uint64_t fnv1a(const Bytes& bytes, std::uint64_t hash = 14695981039346656037ULL) {
+    for (const auto b : bytes) {
+        hash = (hash ^ static_cast<unsigned char>(b)) * 1099511628211ULL;
+    }
+    return hash;
+}
+
 /// What produced an image's outputs: the pipeline (defaults filled in), every option that
 /// changes a written file, convpool's version, and the input's size and modification time (for
 /// stdin: size and a hash of the bytes). An image whose record holds another fingerprint is
@@ -333,11 +342,7 @@ nlohmann::json image_fingerprint(const BatchContext& ctx, const InputItem& item)
     }
     nlohmann::json input;
     if (item.path == "-") {
-        std::uint64_t hash = 14695981039346656037ULL;  // FNV-1a
-        for (const unsigned char b : ctx.stdin_bytes) {
-            hash = (hash ^ b) * 1099511628211ULL;
-        }
-        input = {{"bytes", ctx.stdin_bytes.size()}, {"fnv1a", hash}};
+        input = {{"bytes", ctx.stdin_bytes.size()}, {"fnv1a", fnv1a(ctx.stdin_bytes)}};
     } else {
         struct stat st {};
         if (::stat(item.path.c_str(), &st) == 0) {
@@ -827,6 +832,12 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     outcome.report.pipeline = pipeline_text;
     outcome.report.semantics = semantics_name(pipeline.semantics());
     outcome.report.stats = options.stats;
+    outcome.report.input_list_size = all_inputs.size();
+    // The paths, each NUL-ended, hashed in order.
+    outcome.report.input_list_hash = fnv1a(std::string());
+    for (const auto& in : all_inputs) {
+        outcome.report.input_list_hash = fnv1a(in.path + '\0', outcome.report.input_list_hash);
+    }
     for (const auto& stage : pipeline.stages()) {
         outcome.report.stages.push_back(stage.describe());
     }

@@ -6,6 +6,7 @@
 #include "convpool/tensor.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -135,6 +136,10 @@ struct RunReport {
     std::string semantics = "torch";      ///< pooling conventions (--semantics)
     StatsLevel stats = StatsLevel::full;  ///< what the stages' statistics hold (--stats)
     std::vector<std::string> stages;      ///< every stage with defaults filled in
+    /// The whole (unsharded) input list: its length and an FNV-1a hash of its paths, so that
+    /// merge-reports can tell shards of one list from shards of another. 0 inputs: unknown.
+    std::size_t input_list_size = 0;
+    std::uint64_t input_list_hash = 0;
     std::vector<ImageReport> images;
 };
 
@@ -161,6 +166,7 @@ struct MergedReport {
     std::string csv;
     std::size_t inputs = 0;
     std::size_t failed = 0;
+    std::size_t list_size = 0;  ///< inputs of the whole list the shards came from (0: unknown)
 };
 
 /// Merges shard reports: images in input-list order (their `index`), summary recomputed, CSV

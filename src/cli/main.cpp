@@ -4,6 +4,7 @@
 #include "convpool/error.hpp"
 #include "convpool/format.hpp"
 #include "convpool/image_io.hpp"
+#include "convpool/output_dir.hpp"
 #include "convpool/parallel.hpp"
 #include "convpool/params.hpp"
 #include "convpool/pipeline.hpp"
@@ -478,19 +479,22 @@ int merge_reports_command(const std::vector<std::string>& dirs, const std::strin
         }
     }
     const auto merged = convpool::merge_reports(jsons, csvs);
-    std::error_code ec;
-    std::filesystem::create_directories(out, ec);
-    if (ec) {
-        throw convpool::OutputError(
-            fmt::format("{}: cannot create directory: {}", out, ec.message()));
-    }
-    convpool::write_file_atomic(out + "/report.json", merged.json);
-    convpool::write_file_atomic(out + "/report.csv", merged.csv);
+    // The output folder contract of `run`: locked, written through its descriptor.
+    auto folder = convpool::OutputDir::open(out);
+    folder.lock();
+    folder.remove_stale_temps();
+    folder.write("report.json", merged.json);
+    folder.write("report.csv", merged.csv);
     if (!quiet) {
-        fmt::print(
-            stderr,
-            "convpool: merged {} reports: {} inputs, {} failed -> {}/report.json, report.csv\n",
-            dirs.size(), merged.inputs, merged.failed, out);
+        fmt::print(stderr,
+                   "convpool: merged {} reports: {} inputs{}, {} failed -> {}/report.json, "
+                   "report.csv\n",
+                   dirs.size(), merged.inputs,
+                   merged.list_size > merged.inputs
+                       ? fmt::format(" of a list of {} (the other shards' reports are missing)",
+                                     merged.list_size)
+                       : std::string(),
+                   merged.failed, out);
     }
     return static_cast<int>(merged.failed > 0 ? ExitCode::some_failed : ExitCode::ok);
 }

@@ -356,6 +356,83 @@ class Resume(unittest.TestCase):
         self.assertEqual(set(status.values()), {"skipped"})
 
 
+
+class MergeReports(unittest.TestCase):
+    """merge-reports refuses what would give a wrong merged report, with one line and exit 2:
+    the same shard twice, shards of different input lists, another report_version, entries of
+    the wrong type, and nesting deep enough to overflow a recursive parser."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        for name in ("a", "b"):
+            os.makedirs(os.path.join(self.dir, name))
+            for i in range(4):
+                png_gray(os.path.join(self.dir, name, "%s%d.png" % (name, i)), seed=i)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def shard(self, folder, k, n):
+        out = os.path.join(self.dir, "%s-%d-of-%d" % (folder, k, n))
+        code, _, err = run("run", os.path.join(self.dir, folder), "-p", "relu", "-o", out, "-q",
+                           "--report", "none", "--emit", "final", "--shard", "%d/%d" % (k, n))
+        self.assertEqual(code, 0, err)
+        return out
+
+    def merge(self, *dirs):
+        return run("merge-reports", *dirs, "-o", os.path.join(self.dir, "merged"), "-q")
+
+    def assert_refused(self, result, text):
+        code, _, err = result
+        self.assertEqual(code, 2, err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn(text, err)
+        self.assertNotIn("internal error", err)
+
+    def test_shards_of_one_list_merge_and_a_missing_shard_is_named(self):
+        one, two = self.shard("a", 1, 2), self.shard("a", 2, 2)
+        code, _, err = self.merge(one, two)
+        self.assertEqual(code, 0, err)
+        merged = json.loads(read(os.path.join(self.dir, "merged", "report.json")))
+        self.assertEqual([i["index"] for i in merged["images"]], [0, 1, 2, 3])
+        self.assertEqual(merged["input_list"]["inputs"], 4)
+        code, _, err = run("merge-reports", one, "-o", os.path.join(self.dir, "half"))
+        self.assertEqual(code, 0, err)
+        self.assertIn("2 inputs of a list of 4", err)
+
+    def test_the_same_shard_twice_is_refused(self):
+        one = self.shard("a", 1, 2)
+        self.assert_refused(self.merge(one, one), "the same shard given twice?")
+
+    def test_shards_of_different_input_lists_are_refused(self):
+        self.assert_refused(self.merge(self.shard("a", 1, 2), self.shard("b", 2, 2)),
+                            "is a shard of another input list")
+
+    def test_other_report_versions_and_wrong_types_are_refused(self):
+        one = self.shard("a", 1, 2)
+        report = json.loads(read(os.path.join(one, "report.json")))
+        cases = [("report_version", lambda r: r.pop("report_version"), "has report_version 1"),
+                 ("index", lambda r: r["images"][0].update(index="x"), "images[0].index is not a non-negative integer"),
+                 ("status", lambda r: r["images"][1].update(status="maybe"), "unknown image status 'maybe'"),
+                 ("input", lambda r: r["images"][0].update(input=[1]), "images[0].input is not a string")]
+        for name, change, text in cases:
+            with self.subTest(field=name):
+                bad = json.loads(json.dumps(report))
+                change(bad)
+                d = os.path.join(self.dir, "bad-" + name)
+                shutil.copytree(one, d)
+                write(os.path.join(d, "report.json"), json.dumps(bad).encode())
+                self.assert_refused(self.merge(d), text)
+
+    def test_deep_nesting_is_refused_without_a_crash(self):
+        d = os.path.join(self.dir, "deep")
+        os.makedirs(d)
+        write(os.path.join(d, "report.json"), b"[" * 200000 + b"]" * 200000)
+        write(os.path.join(d, "report.csv"), b"input\n")
+        self.assert_refused(self.merge(d), "nests deeper than 64 levels")
+
+
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     del sys.argv[1:3]
