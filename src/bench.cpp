@@ -172,12 +172,13 @@ double streaming_copy_seconds(std::span<const std::byte> in, std::span<std::byte
 }
 
 BenchResult run_bench(const Pipeline& pipeline, const Tensor& input, const BenchOptions& options) {
-    return bench_stages(pipeline, input, options, pipeline.plan(input.shape()),
+    return bench_stages(pipeline, input, options,
+                        pipeline.plan(input.shape(), 4 * options.max_pixels),
                         [](const Op& op, const Tensor& in) { return op.apply(in); });
 }
 
 BenchResult run_bench(const Pipeline& pipeline, const ImageU8& input, const BenchOptions& options) {
-    const auto plan = pipeline.plan(input.shape());
+    const auto plan = pipeline.plan(input.shape(), 4 * options.max_pixels);
     for (std::size_t i = 0; i < pipeline.stages().size(); ++i) {
         const Stage& stage = pipeline.stages()[i];
         if (!stage.op->runs_u8(plan[i].shape)) {
@@ -192,17 +193,27 @@ BenchResult run_bench(const Pipeline& pipeline, const ImageU8& input, const Benc
                         [](const Op& op, const ImageU8& in) { return op.apply_u8(in); });
 }
 
+namespace {
+LoadOptions bench_load_options(const BenchOptions& options) {
+    LoadOptions load;
+    load.max_pixels = options.max_pixels;
+    return load;
+}
+}  // namespace
+
 std::string bench_command(const Pipeline& pipeline, const std::string& pipeline_text,
                           const BenchOptions& options) {
     BenchResult result;
     if (options.type == BenchType::u8) {
-        const ImageU8 input = options.input.empty() ? synthetic_image_u8(options.size)
-                                                    : load_image_u8(options.input, LoadOptions{});
+        const ImageU8 input = options.input.empty()
+                                  ? synthetic_image_u8(options.size)
+                                  : load_image_u8(options.input, bench_load_options(options));
         result = run_bench(pipeline, input, options);
     } else {
-        const Tensor input = options.input.empty()
-                                 ? synthetic_tensor(options.size)
-                                 : load_image(options.input, LoadOptions{}).tensor;  // no warnings
+        const Tensor input =
+            options.input.empty()
+                ? synthetic_tensor(options.size)
+                : load_image(options.input, bench_load_options(options)).tensor;  // no warnings
         result = run_bench(pipeline, input, options);
     }
     result.pipeline = pipeline_text;

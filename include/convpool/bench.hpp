@@ -36,6 +36,8 @@ struct BenchOptions {
     int repeat = 10;                  ///< timed runs per stage (after the warm-up), at least 1
     int warmup = 1;                   ///< untimed runs per stage before timing
     bool json = false;                ///< bench_command prints JSON instead of a table
+    /// Largest input (H*W) accepted; stages may hold at most 4 values per such pixel.
+    std::size_t max_pixels = 128'000'000;
 };
 
 /// Timings of one stage, in milliseconds.

@@ -22,13 +22,23 @@ struct Shape {
     int height = 0;
     int width = 0;
 
-    /// Number of values, C*H*W.
+    /// Number of values, C*H*W; SIZE_MAX when an extent is negative or the product does not
+    /// fit (so every size limit refuses it).
     [[nodiscard]] std::size_t elements() const noexcept {
-        return static_cast<std::size_t>(channels) * plane();
+        std::size_t n = 0;
+        return channels < 0 ||
+                       __builtin_mul_overflow(static_cast<std::size_t>(channels), plane(), &n)
+                   ? SIZE_MAX
+                   : n;
     }
-    /// Number of values in one channel, H*W.
+    /// Number of values in one channel, H*W; SIZE_MAX as elements().
     [[nodiscard]] std::size_t plane() const noexcept {
-        return static_cast<std::size_t>(height) * static_cast<std::size_t>(width);
+        std::size_t n = 0;
+        return height < 0 || width < 0 ||
+                       __builtin_mul_overflow(static_cast<std::size_t>(height),
+                                              static_cast<std::size_t>(width), &n)
+                   ? SIZE_MAX
+                   : n;
     }
     friend bool operator==(const Shape&, const Shape&) = default;
 };

@@ -317,8 +317,9 @@ std::string ops_markdown() {
 }
 
 /// `convpool shape`: the plan as a table, with notes.
-std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape& in, bool json) {
-    const auto plan = pipeline.plan(in);
+std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape& in, bool json,
+                       std::size_t max_elements) {
+    const auto plan = pipeline.plan(in, max_elements);
     std::string out;
     if (json) {
         out = "{\"input\": [" + fmt::format("{}, {}, {}", in.channels, in.height, in.width) +
@@ -454,6 +455,24 @@ convpool::Shape parse_shape(const std::string& text) {
         v.push_back(static_cast<int>(d));
     }
     return v.size() == 2 ? convpool::Shape{1, v[0], v[1]} : convpool::Shape{v[0], v[1], v[2]};
+}
+
+/// `size` (from --size) checked as `run` checks an image: at most `max_pixels` pixels (H*W), at
+/// most 4 values per allowed pixel (C*H*W). Throws UsageError.
+convpool::Shape checked_size(const convpool::Shape& size, std::size_t max_pixels) {
+    if (size.plane() > max_pixels) {
+        throw convpool::UsageError(fmt::format(
+            "--size {}x{}: {} pixels, more than --max-pixels {}", size.height, size.width,
+            size.plane() == SIZE_MAX ? std::string("too many") : std::to_string(size.plane()),
+            max_pixels));
+    }
+    if (size.elements() / 4 > max_pixels) {
+        throw convpool::UsageError(fmt::format(
+            "--size {}: {} values, more than 4 per pixel of --max-pixels {}", size,
+            size.elements() == SIZE_MAX ? std::string("too many") : std::to_string(size.elements()),
+            max_pixels));
+    }
+    return size;
 }
 
 void print_stdout(const std::string& text) { convpool::write_stdout(text); }
@@ -675,6 +694,11 @@ int run_cli(int argc, char** argv) {
     shape->add_option("-p,--pipeline", shape_pipeline, "Pipeline text, or @FILE")->required();
     shape->add_option("--size", shape_size, "Input size HxW (1 channel) or CxHxW")->required();
     shape->add_flag("--json", shape_json, "Print JSON instead of a table");
+    std::size_t shape_max_pixels = convpool::LoadOptions{}.max_pixels;
+    shape
+        ->add_option("--max-pixels", shape_max_pixels,
+                     "Refuse sizes with more pixels, and stages with more than 4 values per pixel")
+        ->capture_default_str();
     std::string shape_semantics = "torch";
     shape
         ->add_option("--semantics", shape_semantics,
@@ -696,6 +720,10 @@ int run_cli(int argc, char** argv) {
                       "Image to run on (default: synthetic data of --size)");
     bench->add_option("-p,--pipeline", bench_pipeline, "Pipeline text, or @FILE")->required();
     bench->add_option("--size", bench_size, "Synthetic input size HxW or CxHxW")
+        ->capture_default_str();
+    bench
+        ->add_option("--max-pixels", bench_opts.max_pixels,
+                     "Refuse inputs with more pixels, and stages with more than 4 values per pixel")
         ->capture_default_str();
     bench
         ->add_option("--type", bench_type,
@@ -775,9 +803,14 @@ int run_cli(int argc, char** argv) {
         if (*bench) {
             bench_opts.type =
                 bench_type == "u8" ? convpool::BenchType::u8 : convpool::BenchType::f32;
-            bench_opts.size = parse_shape(bench_size);
+            bench_opts.size = checked_size(parse_shape(bench_size), bench_opts.max_pixels);
             const std::string text = convpool::pipeline_argument(bench_pipeline);
-            print_stdout(convpool::bench_command(convpool::Pipeline(text), text, bench_opts));
+            try {
+                print_stdout(convpool::bench_command(convpool::Pipeline(text), text, bench_opts));
+            } catch (const convpool::ShapeError& e) {
+                // A pipeline that does not fit the size is a usage problem here, as in shape.
+                throw convpool::UsageError(e.what());
+            }
             return 0;
         }
         if (*compare || *probe) {
@@ -802,11 +835,14 @@ int run_cli(int argc, char** argv) {
             }
             try {
                 if (shape_semantics == "all") {
-                    print_stdout(semantics_comparison_text(text, parse_shape(shape_size)));
+                    print_stdout(semantics_comparison_text(
+                        text, checked_size(parse_shape(shape_size), shape_max_pixels)));
                     return 0;
                 }
                 const convpool::Pipeline pipeline(text, convpool::parse_semantics(shape_semantics));
-                print_stdout(shape_text(pipeline, parse_shape(shape_size), shape_json));
+                print_stdout(shape_text(pipeline,
+                                        checked_size(parse_shape(shape_size), shape_max_pixels),
+                                        shape_json, 4 * shape_max_pixels));
             } catch (const convpool::ShapeError& e) {
                 fmt::print(stderr, "convpool: error: {}\n", convpool::terminal_text(e.what()));
                 return static_cast<int>(ExitCode::usage);
