@@ -6,6 +6,7 @@ Usage: bad_inputs.py PATH/TO/convpool REPO_ROOT   (ctest passes both)
 Every case must end with the documented exit code, a matching message on stderr, one line per
 failed input, no crash, no hang (each run has a time limit) and no partial or temporary file.
 """
+import concurrent.futures
 import os
 import re
 import shutil
@@ -146,7 +147,8 @@ case("batch: bad files and a good one", ["run", path("text.png"), good, path("mi
 
 # --- pipeline strings ----------------------------------------------------------------------------
 def pipe_case(name, pipeline, pattern, code=2):
-    case("pipeline " + name, ["run", good, "-p", pipeline, *out_dir("p")], code, ERR + ".*" + pattern)
+    # Each case has its own output folder: the cases run at the same time.
+    case("pipeline " + name, ["run", good, "-p", pipeline, *out_dir("p-" + name)], code, ERR + ".*" + pattern)
 
 pipe_case("empty", "", r"pipeline is empty")
 pipe_case("only bars", "|||", r"stage 1 is empty")
@@ -271,27 +273,36 @@ case("numeric negative zero and denormals", ["run", write("denorm.npy", npy("<f4
                                               "-p", "norm | pool:avg,k=2", *out_dir("denorm")], 0, r"^$")
 
 
+def run_case(name, args, code, pattern, check):
+    """The problems with one case (empty when it passed)."""
+    try:
+        p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        got_code, err = p.returncode, p.stderr
+    except subprocess.TimeoutExpired:
+        got_code, err = "timeout", ""
+    problems = []
+    if got_code != code:
+        problems.append("exit %s, expected %s" % (got_code, code))
+    if not re.search(pattern, err.strip("\n"), re.M):
+        problems.append("stderr %r does not match %r" % (err[:300], pattern))
+    if isinstance(got_code, int) and got_code < 0:
+        problems.append("killed by signal %d" % -got_code)
+    if code in (2, 3) and len([l for l in err.splitlines() if l.startswith("convpool: error:")]) != err.count("\n"):
+        problems.append("stderr has lines that are not convpool errors: %r" % err[:300])
+    if check is not None and not problems:
+        ok, why = check()
+        if not ok:
+            problems.append(why)
+    return problems
+
+
 def main():
+    # Every case has its own inputs and output folder, so they run a few at a time (most are one
+    # short process that mostly waits to start); results are printed in the order of CASES.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: run_case(*c), CASES))
     passed = failed = 0
-    for name, args, code, pattern, check in CASES:
-        try:
-            p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-            got_code, err = p.returncode, p.stderr
-        except subprocess.TimeoutExpired:
-            got_code, err = "timeout", ""
-        problems = []
-        if got_code != code:
-            problems.append("exit %s, expected %s" % (got_code, code))
-        if not re.search(pattern, err.strip("\n"), re.M):
-            problems.append("stderr %r does not match %r" % (err[:300], pattern))
-        if isinstance(got_code, int) and got_code < 0:
-            problems.append("killed by signal %d" % -got_code)
-        if code in (2, 3) and len([l for l in err.splitlines() if l.startswith("convpool: error:")]) != err.count("\n"):
-            problems.append("stderr has lines that are not convpool errors: %r" % err[:300])
-        if check is not None and not problems:
-            ok, why = check()
-            if not ok:
-                problems.append(why)
+    for (name, *_), problems in zip(CASES, results):
         if problems:
             failed += 1
             print("FAIL %s: %s" % (name, "; ".join(problems)))
