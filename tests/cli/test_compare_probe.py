@@ -13,6 +13,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import parallel_unittest  # noqa: E402
 from test_cli import png_size, write_npy  # noqa: E402  (shared helpers; test_cli runs nothing on import)
 
 BIN = None
@@ -191,4 +192,5 @@ class Probe(unittest.TestCase):
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     ROOT = os.path.abspath(sys.argv[2])
-    unittest.main(argv=sys.argv[:1], verbosity=1)
+    del sys.argv[1:3]
+    parallel_unittest.main()
