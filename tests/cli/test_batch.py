@@ -20,6 +20,8 @@ import time
 import unittest
 import zlib
 
+import parallel_unittest
+
 BIN = None
 ROOT = None
 
@@ -322,4 +324,4 @@ if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     ROOT = os.path.abspath(sys.argv[2])
     del sys.argv[1:3]
-    unittest.main(verbosity=2)
+    parallel_unittest.main()

@@ -14,6 +14,8 @@ import tempfile
 import unittest
 import zlib
 
+import parallel_unittest
+
 BIN = None
 ROOT = None
 
@@ -716,4 +718,4 @@ if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     ROOT = os.path.abspath(sys.argv[2])
     del sys.argv[1:3]
-    unittest.main(verbosity=2)
+    parallel_unittest.main()

@@ -13,7 +13,8 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_cli import png_size, write_npy  # noqa: E402  (shared helpers; test_cli runs nothing on import)
+import parallel_unittest  # noqa: E402
+from test_cli import png_size, write_npy, write_png  # noqa: E402  (shared helpers; test_cli runs nothing on import)
 
 BIN = None
 ROOT = None
@@ -32,6 +33,14 @@ def load_json(path):
 
 def sample(name):
     return os.path.join(ROOT, "samples", name)
+
+
+def small_image(folder):
+    """A 64x48 gray PNG holding every byte value: for the cases whose checks do not depend on the
+    picture or its size (the 512x512 camera.png made them the slowest CLI tests)."""
+    path = os.path.join(folder, "small.png")
+    write_png(path, 64, 48, 1)
+    return path
 
 
 def without_times(doc):
@@ -79,7 +88,7 @@ class Compare(unittest.TestCase):
 
     def test_json_report_on_stdout(self):
         with tempfile.TemporaryDirectory() as tmp:
-            code, stdout, _ = run("compare", sample("camera.png"), "--modes", "max,min", "-k", "4",
+            code, stdout, _ = run("compare", small_image(tempfile.mkdtemp()), "--modes", "max,min", "-k", "4",
                                   "--shifts", "1", "--report", "json", "-o", tmp, "-q")
             self.assertEqual(code, 0)
             doc = json.loads(stdout)
@@ -138,8 +147,9 @@ class Probe(unittest.TestCase):
 
     def test_same_seed_same_numbers(self):
         docs = []
+        image = small_image(tempfile.mkdtemp())
         for _ in range(2):
-            code, stdout, _ = run("probe", sample("camera.png"), "-p", "relu", "--modes", "stochastic,fractional",
+            code, stdout, _ = run("probe", image, "-p", "relu", "--modes", "stochastic,fractional",
                                   "--shifts", "1", "--noise", "0.05", "--seed", "4", "--report", "json",
                                   "-o", tempfile.mkdtemp(), "-q")
             self.assertEqual(code, 0)
@@ -165,7 +175,8 @@ class Probe(unittest.TestCase):
                 self.assertEqual(p["noise"][0]["ssim"], 1.0)
 
     def test_kernel_one_stride_one_loses_nothing(self):
-        code, stdout, err = run("probe", sample("camera.png"), "-p", "pool:max,k=1,s=1 | pool:avg,k=1",
+        code, stdout, err = run("probe", small_image(tempfile.mkdtemp()), "-p",
+                                "pool:max,k=1,s=1 | pool:avg,k=1",
                                 "--shifts", "1", "--report", "csv", "-o", tempfile.mkdtemp(), "-q")
         self.assertEqual(code, 0, err)
         rows = list(csv.DictReader(io.StringIO(stdout)))
@@ -191,4 +202,5 @@ class Probe(unittest.TestCase):
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     ROOT = os.path.abspath(sys.argv[2])
-    unittest.main(argv=sys.argv[:1], verbosity=1)
+    del sys.argv[1:3]
+    parallel_unittest.main()

@@ -12,6 +12,8 @@ import sys
 import tempfile
 import unittest
 
+import parallel_unittest
+
 BIN = None
 ROOT = None
 PIPE = "conv:sobel-x | relu | pool:max,k=3,s=2,pad=1 | pool:avg,k=2"
@@ -172,4 +174,5 @@ class PictureOptions(unittest.TestCase):
 
 if __name__ == "__main__":
     BIN, ROOT = sys.argv[1], sys.argv[2]
-    unittest.main(argv=sys.argv[:1], verbosity=2)
+    del sys.argv[1:3]
+    parallel_unittest.main()

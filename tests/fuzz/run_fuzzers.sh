@@ -20,31 +20,50 @@ if [[ -n "$seconds" ]]; then
 else
   budget=(-seed=20261122 -runs="${FUZZ_RUNS:-300000}")
 fi
-for target in pipeline load npy; do
-  bin="$build/fuzz_$target"
-  echo "== fuzz_$target: replaying $(ls "$here/corpus/$target" | wc -l) corpus files" >&2
+# One target: replay, then fuzz; prints what it did to $scratch/$target.out and returns the
+# fuzzer's exit status. The targets run at the same time (each fuzzer is one thread; the
+# machine running CI has two cores), and their outputs are printed one after the other.
+fuzz_one() {
+  local target=$1 bin="$build/fuzz_$1" log="$scratch/$1.log" status=0
+  echo "== fuzz_$target: replaying $(ls "$here/corpus/$target" | wc -l) corpus files"
   mkdir -p "$scratch/$target" "$scratch/$target-work"
-  status=0
-  "$bin" -runs=0 "$here/corpus/$target" >"$scratch/log" 2>&1 || status=$?
-  tail -n 2 "$scratch/log"
+  "$bin" -runs=0 "$here/corpus/$target" >"$log" 2>&1 || status=$?
+  tail -n 2 "$log"
   if [[ $status -eq 0 ]]; then
     cp "$here/corpus/$target"/* "$scratch/$target/"
-    echo "== fuzz_$target: fuzzing (${budget[*]})" >&2
+    echo "== fuzz_$target: fuzzing (${budget[*]})"
     (cd "$scratch/$target-work" && "$bin" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
-        -max_len=65536 "$scratch/$target" >"$scratch/log" 2>&1) || status=$?
-    tail -n 3 "$scratch/log"
+        -max_len=65536 "$scratch/$target" >"$log" 2>&1) || status=$?
+    tail -n 3 "$log"
   fi
+  return "$status"
+}
+targets=(pipeline load npy)
+pids=()
+for target in "${targets[@]}"; do
+  fuzz_one "$target" >"$scratch/$target.out" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for i in "${!targets[@]}"; do
+  target=${targets[$i]}
+  status=0
+  wait "${pids[$i]}" || status=$?
+  cat "$scratch/$target.out" >&2
   if [[ $status -ne 0 ]]; then
+    failed=$status
     echo "== fuzz_$target failed (exit $status); the fuzzer said:" >&2
-    grep -v -E '^#[0-9]+' "$scratch/log" | tail -n 40 >&2 || true
-    for report in "$scratch"/sanitizer*; do
-      [[ -e "$report" ]] && head -n 40 "$report" >&2
-    done
+    grep -v -E '^#[0-9]+' "$scratch/$target.log" | tail -n 40 >&2 || true
     for input in "$scratch/$target-work"/{crash,oom,timeout,leak}-*; do
       [[ -e "$input" ]] || continue
       echo "== $(basename "$input") (base64):" >&2
       base64 -w 76 "$input" | head -n 200 >&2
     done
-    exit "$status"
   fi
 done
+if [[ $failed -ne 0 ]]; then
+  for report in "$scratch"/sanitizer*; do
+    [[ -e "$report" ]] && head -n 40 "$report" >&2
+  done
+  exit "$failed"
+fi

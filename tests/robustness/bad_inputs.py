@@ -7,6 +7,7 @@ Every case must end with the documented exit code, a matching message on stderr,
 failed input, no crash, no hang (each run has a time limit) and no partial or temporary file.
 """
 import base64
+import concurrent.futures
 import csv
 import json
 import os
@@ -181,7 +182,8 @@ case("batch: bad files and a good one", ["run", path("text.png"), good, path("mi
 
 # --- pipeline strings ----------------------------------------------------------------------------
 def pipe_case(name, pipeline, pattern, code=2):
-    case("pipeline " + name, ["run", good, "-p", pipeline, *out_dir("p")], code, ERR + ".*" + pattern)
+    # Each case has its own output folder: the cases run at the same time.
+    case("pipeline " + name, ["run", good, "-p", pipeline, *out_dir("p-" + name)], code, ERR + ".*" + pattern)
 
 pipe_case("empty", "", r"pipeline is empty")
 pipe_case("only bars", "|||", r"stage 1 is empty")
@@ -341,6 +343,20 @@ for name, args in (("stdout full: run -o -", ["run", camera, "-p", "relu", "-o",
                    ("stdout full: ops", ["ops"])):
     DEV_FULL.add(name)
     case(name, args, 4, ERR + r"cannot write to standard output: No space left on device$")
+
+
+# Sizes given on the command line are checked as images are (issue 20 item 11): no overflow, no
+# allocation beyond --max-pixels and 4 values per pixel.
+case("shape --size that overflows", ["shape", "-p", "relu", "--size", "1073741824x1073741824x1073741824"], 2,
+     ERR + r"--size 1073741824x1073741824: .* pixels, more than --max-pixels 128000000$")
+case("bench --size over --max-pixels", ["bench", "-p", "relu", "--size", "3x40000x40000"], 2,
+     ERR + r"--size 40000x40000: 1600000000 pixels, more than --max-pixels 128000000$")
+case("shape: a stage over 4 values per pixel", ["shape", "-p", "pool:adaptive-avg,out=20000", "--size", "512x512",
+                                                "--max-pixels", "1000000"], 2,
+     ERR + r"stage 1 'pool:adaptive-avg,out=20000': output 1x20000x20000 has 400000000 values, more than the 4000000 allowed$")
+case("bench: a stage over 4 values per pixel", ["bench", "-p", "pool:adaptive-avg,out=3000", "--size", "64x64",
+                                                "--max-pixels", "4096", "--repeat", "1"], 2,
+     ERR + r"stage 1 .*more than the 16384 allowed$")
 
 
 # --- signals -------------------------------------------------------------------------------------
@@ -510,8 +526,36 @@ SIGNAL_CASES.append(("names: CR, LF, escape sequences and Latin-1 in file names"
 SIGNAL_CASES.append(("signal: the decoder dies with its parent (kill -9)", kill_9_while_decoding))
 
 
+def run_case(name, args, code, pattern, check):
+    """The problems with one case (empty when it passed)."""
+    try:
+        out = open("/dev/full", "w") if name in DEV_FULL else subprocess.PIPE
+        p = subprocess.run([BIN, *args], stdout=out, stderr=subprocess.PIPE, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        got_code, err = p.returncode, p.stderr
+    except subprocess.TimeoutExpired:
+        got_code, err = "timeout", ""
+    problems = []
+    if got_code != code:
+        problems.append("exit %s, expected %s" % (got_code, code))
+    if not re.search(pattern, err.strip("\n"), re.M):
+        problems.append("stderr %r does not match %r" % (err[:300], pattern))
+    if isinstance(got_code, int) and got_code < 0:
+        problems.append("killed by signal %d" % -got_code)
+    if code in (2, 3) and len([l for l in err.splitlines() if l.startswith("convpool: error:")]) != err.count("\n"):
+        problems.append("stderr has lines that are not convpool errors: %r" % err[:300])
+    if check is not None and not problems:
+        ok, why = check()
+        if not ok:
+            problems.append(why)
+    return problems
+
+
 def main():
+    # Every case has its own inputs and output folder, so they run a few at a time (most are one
+    # short process that mostly waits to start); results are printed in the order of CASES.
     passed = failed = 0
+    # The signal cases time a process and its decoding child: they run alone, first.
     for name, function in SIGNAL_CASES:
         problems = function()
         if problems:
@@ -520,27 +564,9 @@ def main():
         else:
             passed += 1
             print("ok   %s" % name)
-    for name, args, code, pattern, check in CASES:
-        try:
-            out = open("/dev/full", "w") if name in DEV_FULL else subprocess.PIPE
-            p = subprocess.run([BIN, *args], stdout=out, stderr=subprocess.PIPE, text=True, timeout=60,
-                               stdin=subprocess.DEVNULL)
-            got_code, err = p.returncode, p.stderr
-        except subprocess.TimeoutExpired:
-            got_code, err = "timeout", ""
-        problems = []
-        if got_code != code:
-            problems.append("exit %s, expected %s" % (got_code, code))
-        if not re.search(pattern, err.strip("\n"), re.M):
-            problems.append("stderr %r does not match %r" % (err[:300], pattern))
-        if isinstance(got_code, int) and got_code < 0:
-            problems.append("killed by signal %d" % -got_code)
-        if code in (2, 3) and len([l for l in err.splitlines() if l.startswith("convpool: error:")]) != err.count("\n"):
-            problems.append("stderr has lines that are not convpool errors: %r" % err[:300])
-        if check is not None and not problems:
-            ok, why = check()
-            if not ok:
-                problems.append(why)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: run_case(*c), CASES))
+    for (name, *_), problems in zip(CASES, results):
         if problems:
             failed += 1
             print("FAIL %s: %s" % (name, "; ".join(problems)))
