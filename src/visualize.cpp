@@ -220,6 +220,28 @@ int text_width(const std::string& s) {
     return cv::getTextSize(s, kFont, kFontScale, 1, &base).width;
 }
 
+/// Widest a title may make a picture: a longer title (a 63x63 kernel written out is 51 KB of
+/// stage text) is cut with "..." instead of widening the picture; the report has the full text.
+constexpr int kMaxTitleWidth = 1024;
+
+/// `s` cut to at most `width` pixels of text: the longest prefix that fits with "..." after it.
+std::string fit_text(const std::string& s, int width) {
+    if (text_width(s) <= width) {
+        return s;
+    }
+    std::size_t lo = 0;
+    std::size_t hi = s.size();
+    while (lo < hi) {  // the longest prefix that fits
+        const std::size_t mid = (lo + hi + 1) / 2;
+        if (text_width(s.substr(0, mid) + "...") <= width) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return s.substr(0, lo) + "...";
+}
+
 Picture resize_nearest(const Picture& p, int w, int h) {
     Picture out{
         w, h,
@@ -427,12 +449,13 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
                         : percentile_label(r, options);
         clip_line = fmt::format("{}; {:.3g}% of values clipped", which, share);
     }
-    const int width = std::max({body.width + 2 * kMargin, 360, text_width(title) + 2 * kMargin,
+    const int width = std::max({body.width + 2 * kMargin, 360,
+                                std::min(text_width(title) + 2 * kMargin, kMaxTitleWidth),
                                 clipping ? text_width(clip_line) + 2 * kMargin : 0});
     const int height =
         kTitle + body.height + kMargin + kBar + kBarText + (clipping ? kBarText : 0) + kMargin;
     Picture p = blank(width, height);
-    text(p, title, kMargin, 15);
+    text(p, fit_text(title, width - 2 * kMargin), kMargin, 15);
     paste(p, body, (width - body.width) / 2, kTitle);
     const int bar_y = kTitle + body.height + kMargin;
     const int bar_w = width - 2 * kMargin;

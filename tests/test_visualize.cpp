@@ -170,3 +170,25 @@ TEST_CASE(
     CHECK(convpool::titled_picture(body, "t", unit, PictureKind::natural, gray(1.0)).height ==
           convpool::titled_picture(body, "t", unit, PictureKind::natural, gray(0.0)).height);
 }
+
+TEST_CASE(
+    "titled_picture: a title as long as a 63x63 kernel does not widen the picture past 1024 px") {
+    const convpool::Tensor t(convpool::Shape{1, 20, 30}, 0.5F);
+    const convpool::Picture body =
+        convpool::render_tensor(t, convpool::PictureKind::feature_maps, convpool::RenderOptions{});
+    // About 51 KB of stage text, as `conv:kernel=[...]` with 3969 taps is.
+    std::string title = "01 conv:kernel=[";
+    for (int i = 0; i < 3969; ++i) {
+        title += "0.0123456,";
+    }
+    title += "]";
+    const convpool::Picture long_title = convpool::titled_picture(
+        body, title, t, convpool::PictureKind::feature_maps, convpool::RenderOptions{});
+    CHECK(long_title.width == 1024);
+    // A short title keeps the picture at its usual width.
+    const convpool::Picture short_title =
+        convpool::titled_picture(body, "01 relu  1x20x30", t, convpool::PictureKind::feature_maps,
+                                 convpool::RenderOptions{});
+    CHECK(short_title.width == 360);
+    CHECK(short_title.height == long_title.height);
+}
