@@ -510,25 +510,38 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
     const int display_height = options.display_height;
     constexpr int kLabel = 36;
     constexpr int kSpace = 10;
+    constexpr int kMaxSheetWidth = 16384;
+    constexpr int kMaxLabelWidth = 300;  // a longer label is cut, never pushes panels apart
+    // An extreme aspect ratio (a 1x5000 map) would make its panel display_height * 5000 wide:
+    // each panel is at most 4 display heights wide, and all of them fit in kMaxSheetWidth.
+    const int count = std::max(1, static_cast<int>(items.size()));
+    const int max_w =
+        std::max(16, std::min(4 * display_height, (kMaxSheetWidth - kSpace) / count - kSpace));
     std::vector<Picture> scaled;
+    std::vector<int> column;
     int width = kSpace;
     for (const auto& item : items) {
-        const int w =
-            std::max(1, static_cast<int>(std::lround(static_cast<double>(item.body.width) *
-                                                     display_height / item.body.height)));
-        scaled.push_back(options.smooth ? resize_smooth(item.body, w, display_height)
-                                        : resize_nearest(item.body, w, display_height));
-        width += std::max(w, std::max(text_width(item.label), text_width(item.sublabel))) + kSpace;
+        const double aspect = static_cast<double>(item.body.width) / item.body.height;
+        int w = std::max(1, static_cast<int>(std::lround(aspect * display_height)));
+        int h = display_height;
+        if (w > max_w) {
+            w = max_w;
+            h = std::max(1, static_cast<int>(std::lround(max_w / aspect)));
+        }
+        scaled.push_back(options.smooth ? resize_smooth(item.body, w, h)
+                                        : resize_nearest(item.body, w, h));
+        const int label =
+            std::min(kMaxLabelWidth, std::max(text_width(item.label), text_width(item.sublabel)));
+        column.push_back(std::min(std::max(w, label), max_w));
+        width += column.back() + kSpace;
     }
     Picture sheet = blank(width, kSpace + display_height + kLabel);
     int x = kSpace;
     for (std::size_t i = 0; i < items.size(); ++i) {
-        paste(sheet, scaled[i], x, kSpace);
-        text(sheet, items[i].label, x, kSpace + display_height + 15);
-        text(sheet, items[i].sublabel, x, kSpace + display_height + 30);
-        x += std::max(scaled[i].width,
-                      std::max(text_width(items[i].label), text_width(items[i].sublabel))) +
-             kSpace;
+        paste(sheet, scaled[i], x, kSpace + (display_height - scaled[i].height) / 2);
+        text(sheet, fit_text(items[i].label, column[i]), x, kSpace + display_height + 15);
+        text(sheet, fit_text(items[i].sublabel, column[i]), x, kSpace + display_height + 30);
+        x += column[i] + kSpace;
     }
     return sheet;
 }

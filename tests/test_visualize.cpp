@@ -192,3 +192,18 @@ TEST_CASE(
     CHECK(short_title.width == 360);
     CHECK(short_title.height == long_title.height);
 }
+
+TEST_CASE("contact_sheet: an extreme aspect ratio stays within 4 display heights per panel") {
+    const convpool::Tensor strip(convpool::Shape{1, 1, 5000}, 0.25F);
+    const convpool::Picture body = convpool::render_tensor(
+        strip, convpool::PictureKind::feature_maps, convpool::RenderOptions{});
+    const std::vector<convpool::SheetItem> items{{body, "00 input", "1x1x5000  0..1"},
+                                                 {body, "01 relu", "1x1x5000  0..1"}};
+    const convpool::Picture sheet = convpool::contact_sheet(items, 256);
+    // Was 2 x 256 x 5000 = 2,560,000 px wide: each panel is now at most 4 x 256.
+    CHECK(sheet.width == 10 + 2 * (4 * 256 + 10));
+    CHECK(sheet.height == 10 + 256 + 36);
+    // A sheet of many stages stays within 16384 px.
+    const std::vector<convpool::SheetItem> many(40, items.front());
+    CHECK(convpool::contact_sheet(many, 256).width <= 16384);
+}
