@@ -246,7 +246,8 @@ private:
                 }
                 fail(fmt::format("'{}' is not a number", token.substr(0, 20)));
             }
-            n = std::min(n * base + k, kSaturated);
+            // Saturate before the product can overflow (fuzz_npy: 40 digits).
+            n = n > (kSaturated - k) / base ? kSaturated : n * base + k;
         }
         if (base == 10 && digits.size() > 1 && digits[0] == '0' &&
             digits.find_first_not_of("0_") != std::string::npos) {
