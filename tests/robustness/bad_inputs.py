@@ -554,19 +554,12 @@ def run_case(name, args, code, pattern, check):
 def main():
     # Every case has its own inputs and output folder, so they run a few at a time (most are one
     # short process that mostly waits to start); results are printed in the order of CASES.
-    passed = failed = 0
     # The signal cases time a process and its decoding child: they run alone, first.
-    for name, function in SIGNAL_CASES:
-        problems = function()
-        if problems:
-            failed += 1
-            print("FAIL %s: %s" % (name, "; ".join(problems)))
-        else:
-            passed += 1
-            print("ok   %s" % name)
+    results = [(name, function()) for name, function in SIGNAL_CASES]
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda c: run_case(*c), CASES))
-    for (name, *_), problems in zip(CASES, results):
+        results += zip((c[0] for c in CASES), pool.map(lambda c: run_case(*c), CASES))
+    passed = failed = 0
+    for name, problems in results:
         if problems:
             failed += 1
             print("FAIL %s: %s" % (name, "; ".join(problems)))
