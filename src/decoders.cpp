@@ -66,12 +66,12 @@ std::string warning_text(Warnings& w) {
 /// libjpeg's error manager with where to jump, the message of a fatal error, the warnings, and
 /// the limits the progress monitor enforces.
 struct JpegErrors {
-    jpeg_error_mgr manager;  // first: libjpeg sees a pointer to it
-    std::jmp_buf jump;
-    std::array<char, JMSG_LENGTH_MAX> message;
-    bool limit_hit;  // message is ours (a limit), not libjpeg's
+    jpeg_error_mgr manager{};  // first: libjpeg sees a pointer to it
+    std::jmp_buf jump{};
+    std::array<char, JMSG_LENGTH_MAX> message{};
+    bool limit_hit = false;  // message is ours (a limit), not libjpeg's
     Warnings warnings;
-    jpeg_progress_mgr progress;
+    jpeg_progress_mgr progress{};
     Clock::time_point deadline;
     DecodeLimits limits;
 };
@@ -187,11 +187,11 @@ cv::Mat cmyk_to_bgr(const cv::Mat& cmyk) {
 
 /// Where libpng reads from, and until when.
 struct PngSource {
-    const unsigned char* data;
-    std::size_t size;
-    std::size_t at;
+    const unsigned char* data = nullptr;
+    std::size_t size = 0;
+    std::size_t at = 0;
     Clock::time_point deadline;
-    bool late;  // gave up at the deadline
+    bool late = false;  // gave up at the deadline
 };
 
 /// The message of a fatal error, and the warnings.

@@ -826,6 +826,7 @@ int decode_child_main() noexcept {
     // Dies with the thread that started it, even of SIGKILL; if that already happened, the
     // socket is closed (POLLHUP). In a process group of its own (see DecoderProcess::start),
     // writing to the terminal with `stty tostop` must not stop it.
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): prctl(2) is variadic
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     pollfd parent{kChildSocketFd, 0, 0};
     if (::poll(&parent, 1, 0) != 0 && (parent.revents & POLLHUP) != 0) {

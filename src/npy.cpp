@@ -75,7 +75,7 @@ private:
     [[noreturn]] static void fail(std::string_view why) {
         throw InputError(fmt::format("npy header is not a Python literal dict ({})", why));
     }
-    char peek() const { return m_at < m_text.size() ? m_text[m_at] : '\0'; }
+    [[nodiscard]] char peek() const { return m_at < m_text.size() ? m_text[m_at] : '\0'; }
     void expect(char c) {
         if (peek() != c) {
             fail(fmt::format("expected '{}'", c));
@@ -98,6 +98,7 @@ private:
         }
     }
 
+    // NOLINTNEXTLINE(misc-no-recursion): nested tuples and lists; the depth is capped at 32
     PyValue value() {
         if (++m_depth > 32) {
             fail("nested too deep");
@@ -161,13 +162,14 @@ private:
                         std::stoi(std::string(m_text.substr(m_at, 2)), nullptr, 16));
                     m_at += 2;
                 } else if (c != '\\' && c != '\'' && c != '"') {
-                    fail("an escape other than \\\\, \\', \\\" or \\xHH");
+                    fail(R"(an escape other than \\, \', \" or \xHH)");
                 }
             }
             out += c;
         }
     }
 
+    // NOLINTNEXTLINE(misc-no-recursion): nested tuples and lists; the depth is capped at 32
     PyValue sequence(char close) {
         ++m_at;
         PyValue v;
@@ -284,8 +286,19 @@ bool is_npy(std::span<const unsigned char> bytes) noexcept {
     return bytes.size() >= kMagic.size() && std::equal(kMagic.begin(), kMagic.end(), bytes.begin());
 }
 
-Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
-                  std::vector<std::string>* warnings) {
+namespace {
+
+/// What a .npy header says: the dtype string, the axis order, the dimensions (checked: 2 or 3,
+/// none negative) with their Python spelling, and where the data starts.
+struct NpyHeader {
+    std::string descr;
+    bool fortran = false;
+    std::vector<long long> dims;
+    std::string shape_text;
+    std::size_t data_at = 0;
+};
+
+NpyHeader read_npy_header(std::span<const unsigned char> bytes) {
     if (!is_npy(bytes) || bytes.size() < 10) {
         throw InputError("not a .npy file");
     }
@@ -331,9 +344,11 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
     if (fortran_value.kind != PyValue::Kind::boolean) {
         throw InputError("npy fortran_order is not True or False");
     }
-    const bool fortran = fortran_value.flag;
-    std::string shape_text = "(";
-    std::vector<long long> dims;
+    NpyHeader out;
+    out.fortran = fortran_value.flag;
+    std::string& shape_text = out.shape_text;
+    std::vector<long long>& dims = out.dims;
+    shape_text = "(";
     if (shape_value.kind == PyValue::Kind::tuple) {
         for (const PyValue& d : shape_value.items) {
             if (d.kind != PyValue::Kind::integer) {
@@ -356,7 +371,21 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
     if (descr_value.kind != PyValue::Kind::string) {
         throw InputError("unsupported npy dtype (not a simple type string)");
     }
-    const std::string& descr = descr_value.text;
+    out.descr = descr_value.text;
+    out.data_at = offset + header_len;
+    return out;
+}
+
+}  // namespace
+
+Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
+                  std::vector<std::string>* warnings) {
+    const NpyHeader header_info = read_npy_header(bytes);
+    const bool fortran = header_info.fortran;
+    const std::vector<long long>& dims = header_info.dims;
+    const std::string& shape_text = header_info.shape_text;
+
+    const std::string& descr = header_info.descr;
     if (descr.size() < 3) {
         throw InputError(fmt::format("unsupported npy dtype '{}'", descr));
     }
@@ -392,7 +421,7 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
         throw InputError(fmt::format("npy shape {} is empty or too large", shape_text));
     }
     const auto count = static_cast<std::size_t>(h * w * c);
-    const std::size_t data_at = offset + header_len;
+    const std::size_t data_at = header_info.data_at;
     if (bytes.size() - data_at < count * item) {
         throw InputError(fmt::format("truncated .npy data: {} bytes, expected {}",
                                      bytes.size() - data_at, count * item));
