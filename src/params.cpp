@@ -271,8 +271,10 @@ Size2 parse_size(std::string_view text, std::string_view what) {
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
     std::string best;
     std::size_t best_d = std::numeric_limits<std::size_t>::max();
+    // Case is ignored: `ReLU` is `relu`, `TF` is `tf`.
+    const std::string key = lower(word);
     for (const auto& c : candidates) {
-        const std::size_t d = edit_distance(word, c);
+        const std::size_t d = edit_distance(key, lower(c));
         if (d < best_d) {
             best_d = d;
             best = c;

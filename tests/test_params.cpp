@@ -113,3 +113,9 @@ TEST_CASE("closest_match: near words only") {
     CHECK(convpool::closest_match("mx", {"max", "avg", "min"}) == "max");
     CHECK(convpool::closest_match("zzzzzz", {"max", "avg"}).empty());
 }
+
+TEST_CASE("closest_match: case is ignored") {
+    CHECK(convpool::closest_match("TF", {"torch", "tf", "caffe"}) == "tf");
+    CHECK(convpool::closest_match("ReLU", {"relu", "abs"}) == "relu");
+    CHECK(convpool::closest_match("Shape", {"run", "shape"}) == "shape");
+}
