@@ -34,6 +34,100 @@ namespace {
 
 using convpool::ExitCode;
 
+/// " (did you mean 'NEAR'?)", or "" when nothing is close.
+std::string did_you_mean(const std::string& near) {
+    return near.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", near);
+}
+
+std::string join_names(const std::vector<std::string>& names, const char* sep = ", ") {
+    std::string out;
+    for (const auto& n : names) {
+        out += (out.empty() ? "" : sep) + n;
+    }
+    return out;
+}
+
+/// CLI::IsMember with the error of a stage's choice parameter: the closest valid value, and all.
+CLI::Validator one_of(std::vector<std::string> choices) {
+    std::string desc = "{" + join_names(choices, ",") + "}";
+    return {[choices = std::move(choices)](const std::string& value) -> std::string {
+                if (std::find(choices.begin(), choices.end(), value) != choices.end()) {
+                    return {};
+                }
+                return fmt::format("unknown value '{}'{} (choose from {})", value,
+                                   did_you_mean(convpool::closest_match(value, choices)),
+                                   join_names(choices));
+            },
+            desc};
+}
+
+/// Every spelling of the options of `app`: `--out`, `-o`, ...
+std::vector<std::string> option_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const CLI::Option* opt : app.get_options()) {
+        for (const auto& n : opt->get_lnames()) {
+            names.push_back("--" + n);
+        }
+        for (const auto& n : opt->get_snames()) {
+            names.push_back("-" + n);
+        }
+    }
+    return names;
+}
+
+/// The names of the subcommands of `app`, in the order of `convpool --help`.
+std::vector<std::string> subcommand_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+        names.push_back(sub->get_name());
+    }
+    return names;
+}
+
+/// `text` with a capital that starts it, or a part after ": ", in lower case ("Value abc not in
+/// range" -> "value abc not in range"; "TEXT" stays).
+std::string lower_sentences(std::string text) {
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        const bool starts = i == 0 || (i >= 2 && text[i - 2] == ':' && text[i - 1] == ' ');
+        if (starts && std::isupper(static_cast<unsigned char>(text[i])) != 0 &&
+            std::islower(static_cast<unsigned char>(text[i + 1])) != 0) {
+            text[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+        }
+    }
+    return text;
+}
+
+/// A CLI11 parse error as one line in convpool's style: lower case, and for an unknown option
+/// the closest option of the subcommand being parsed.
+std::string parse_error_text(const CLI::App& app, const CLI::ParseError& e) {
+    const auto parsed = app.get_subcommands();
+    const CLI::App& sub = parsed.empty() ? app : *parsed.front();
+    const std::string where = parsed.empty() ? std::string() : sub.get_name() + ": ";
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+        const auto extras = app.remaining(true);
+        if (!extras.empty()) {
+            const std::string& arg = extras.front();
+            if (arg.size() > 1 && arg[0] == '-') {
+                const std::string name = arg.substr(0, arg.find('='));
+                // One letter is too little to guess from: `-Z` gets no `-h`.
+                const bool long_name = name.size() > 2;
+                return fmt::format(
+                    "{}unknown option '{}'{}", where, name,
+                    long_name ? did_you_mean(convpool::closest_match(name, option_names(sub)))
+                              : std::string());
+            }
+            return fmt::format("{}unexpected argument '{}'", where, arg);
+        }
+    }
+    if (parsed.empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+        return fmt::format("a subcommand is required: one of {} (convpool --help)",
+                           join_names(subcommand_names(app)));
+    }
+    std::string text = e.what();
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return where + lower_sentences(text);
+}
+
 constexpr const char* kPipelineHelp =
     "Pipeline: stages separated by '|', run left to right.\n"
     "  stage := NAME[:arg,arg,...]   arg := key=value | value (a bare value is the first "
@@ -68,7 +162,7 @@ void add_measure_options(CLI::App* sub, MeasureArgs& a) {
                     "Stride of every --modes pool, N or HxW (default: the kernel)");
     sub->add_option("-o,--out", a.out, "Output directory")->capture_default_str();
     sub->add_option("--report", a.report, "Printed to stdout")
-        ->check(CLI::IsMember({"table", "json", "csv", "none"}))
+        ->check(one_of({"table", "json", "csv", "none"}))
         ->capture_default_str();
     sub->add_option("--shifts", a.probe.shifts,
                     "Shift the input by 1..N pixels in 8 directions (0: no shift test)")
@@ -84,7 +178,7 @@ void add_measure_options(CLI::App* sub, MeasureArgs& a) {
                     "Seed of every noise field and of stochastic/fractional pools")
         ->capture_default_str();
     sub->add_option("--semantics", a.semantics, "Pooling conventions: torch, tf, caffe")
-        ->check(CLI::IsMember({"torch", "tf", "caffe"}))
+        ->check(one_of({"torch", "tf", "caffe"}))
         ->capture_default_str();
     sub->add_flag("-q,--quiet", a.quiet, "Print nothing on stderr but errors");
 }
@@ -554,16 +648,16 @@ int run_cli(int argc, char** argv) {
         ->capture_default_str();
     run->add_option("--report", report_format,
                     "Report printed to stdout (jsonl: one line per image as it finishes)")
-        ->check(CLI::IsMember({"table", "json", "csv", "md", "jsonl", "none"}))
+        ->check(one_of({"table", "json", "csv", "md", "jsonl", "none"}))
         ->capture_default_str();
     run->add_option("--raw", raw, "Also write every stage as NN_<stage>.npy (float32, C x H x W)")
-        ->check(CLI::IsMember({"npy"}));
+        ->check(one_of({"npy"}));
     std::string stats = "full";
     run->add_option(
            "--stats", stats,
            "Statistics of every stage in the report: full (percentiles, entropy, histogram), "
            "basic (count, min, max, mean, std, zero and negative shares; one pass) or none")
-        ->check(CLI::IsMember({"full", "basic", "none"}))
+        ->check(one_of({"full", "basic", "none"}))
         ->capture_default_str();
     run->add_flag("--html", run_opts.html,
                   "Also write OUT/index.html: one self-contained page with every picture, "
@@ -571,20 +665,20 @@ int run_cli(int argc, char** argv) {
     std::string colormap = "viridis";
     run->add_option("--colormap", colormap,
                     "Colour map of feature maps (OpenCV's; gray: a plain ramp)")
-        ->check(CLI::IsMember(convpool::colormap_names()))
+        ->check(one_of(convpool::colormap_names()))
         ->capture_default_str();
     std::string signed_map = "diverging";
     run->add_option("--signed", signed_map,
                     "Maps with negative and positive values: diverging (blue-white-red, 0 is "
                     "white) or colormap")
-        ->check(CLI::IsMember({"diverging", "colormap"}))
+        ->check(one_of({"diverging", "colormap"}))
         ->capture_default_str();
     std::string scale = "stage";
     run->add_option(
            "--scale", scale,
            "Colour range: stage (each picture its own), channel (each channel its own), global "
            "(one range over all stages of an image; the input picture keeps its own)")
-        ->check(CLI::IsMember({"stage", "channel", "global"}))
+        ->check(one_of({"stage", "channel", "global"}))
         ->capture_default_str();
     std::string range_rule = "minmax";
     run->add_option("--range", range_rule,
@@ -599,7 +693,7 @@ int run_cli(int argc, char** argv) {
     std::string upscale = "nearest";
     run->add_option("--upscale", upscale,
                     "Resampling of sheet.png: nearest (pooled cells stay visible) or smooth")
-        ->check(CLI::IsMember({"nearest", "smooth"}))
+        ->check(one_of({"nearest", "smooth"}))
         ->capture_default_str();
     run->add_flag("--grid-overlay", run_opts.grid_overlay,
                   "Before each pooling stage also write NN_<stage>_windows.png: its windows "
@@ -612,13 +706,13 @@ int run_cli(int argc, char** argv) {
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 34))
         ->capture_default_str();
     run->add_option("--npy-layout", npy_layout, "Axis order of 3-D .npy inputs")
-        ->check(CLI::IsMember({"hwc", "chw"}))
+        ->check(one_of({"hwc", "chw"}))
         ->capture_default_str();
     std::string run_semantics = "torch";
     run->add_option("--semantics", run_semantics,
                     "Pooling conventions filling in what a stage does not say: torch (ceil off, "
                     "count-pad on), tf (count-pad off; write pad=same|valid), caffe (ceil on)")
-        ->check(CLI::IsMember({"torch", "tf", "caffe"}))
+        ->check(one_of({"torch", "tf", "caffe"}))
         ->capture_default_str();
     run->add_flag("--strict", run_opts.load.strict,
                   "Treat truncated image data as an error, not a warning");
@@ -646,12 +740,12 @@ int run_cli(int argc, char** argv) {
     std::string emit = "all";
     run->add_option("--emit", emit,
                     "all: pictures of every stage and a sheet; final: only the final stage image")
-        ->check(CLI::IsMember({"all", "final"}))
+        ->check(one_of({"all", "final"}))
         ->capture_default_str();
     std::string final_format = "png";
     run->add_option("--format", final_format,
                     "File format of --emit final (png, pgm: 8-bit; npy: float32)")
-        ->check(CLI::IsMember({"png", "pgm", "npy"}))
+        ->check(one_of({"png", "pgm", "npy"}))
         ->capture_default_str();
     run->add_option("-j,--jobs", run_opts.jobs, "Images processed at once (0: one per core)")
         ->check(CLI::Range(0, 1024))
@@ -679,7 +773,7 @@ int run_cli(int argc, char** argv) {
     shape
         ->add_option("--semantics", shape_semantics,
                      "Pooling conventions: torch, tf, caffe, or all (a table comparing them)")
-        ->check(CLI::IsMember({"torch", "tf", "caffe", "all"}))
+        ->check(one_of({"torch", "tf", "caffe", "all"}))
         ->capture_default_str();
     shape->footer(std::string("\n") + kPipelineHelp);
 
@@ -700,7 +794,7 @@ int run_cli(int argc, char** argv) {
     bench
         ->add_option("--type", bench_type,
                      "Element type: f32 planes, or u8 interleaved as decoded (max/min pools only)")
-        ->check(CLI::IsMember({"f32", "u8"}))
+        ->check(one_of({"f32", "u8"}))
         ->capture_default_str();
     bench
         ->add_option("--threads", threads,
@@ -760,11 +854,35 @@ int run_cli(int argc, char** argv) {
     add_measure_options(probe, probe_args);
     probe->footer(std::string("\n") + kPipelineHelp);
 
+    // `convpool help [CMD]` is `convpool [CMD] --help`; a first word that names no subcommand
+    // is an unknown subcommand, not CLI11's "A subcommand is required".
+    std::vector<char*> args(argv, argv + argc);
+    char help_flag[] = "--help";
+    if (args.size() >= 2 && std::string_view(args[1]) == "help") {
+        args.erase(args.begin() + 1);
+        args.push_back(help_flag);
+    }
+    if (args.size() >= 2 && args[1][0] != '-') {
+        const auto names = subcommand_names(app);
+        const std::string word = args[1];
+        if (std::find(names.begin(), names.end(), word) == names.end()) {
+            const std::string near = convpool::closest_match(word, names);
+            fmt::print(stderr, "convpool: error: unknown subcommand '{}'{}\n",
+                       convpool::terminal_text(word),
+                       near.empty() ? fmt::format(" (subcommands: {})", join_names(names))
+                                    : did_you_mean(near));
+            return static_cast<int>(ExitCode::usage);
+        }
+    }
     try {
-        app.parse(argc, argv);
+        app.parse(static_cast<int>(args.size()), args.data());
     } catch (const CLI::ParseError& e) {
-        const int code = app.exit(e);
-        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+            return app.exit(e);  // --help, --version
+        }
+        fmt::print(stderr, "convpool: error: {}\n",
+                   convpool::terminal_text(parse_error_text(app, e)));
+        return static_cast<int>(ExitCode::usage);
     }
 
     try {

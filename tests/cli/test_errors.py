@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""CLI tests of error messages (issue 18, "Errors that help"): one line on stderr,
+`convpool: error: ...`, the closest valid spelling where there is one, usage errors exit 2.
+
+Usage: test_errors.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library only.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BIN = None
+ROOT = None
+
+
+def run(*args, cwd=None, stdin=None):
+    """Runs convpool; returns (exit code, stdout, stderr)."""
+    p = subprocess.run([BIN, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+                       timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def sample(name):
+    return os.path.join(ROOT, "samples", name)
+
+
+class ErrorTest(unittest.TestCase):
+    def assertUsageError(self, args, *fragments, cwd=None):
+        """`args` exit 2 with one prefixed line on stderr that holds every fragment."""
+        code, _, err = run(*args, cwd=cwd)
+        self.assertEqual(code, 2, err)
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertTrue(err.startswith("convpool: error: "), err)
+        for f in fragments:
+            self.assertIn(f, err)
+        return err
+
+
+class ParserErrors(ErrorTest):
+    """Item 13: option-parser errors are one prefixed line with the closest option or value."""
+
+    def test_unknown_option_suggests_the_closest_of_the_subcommand(self):
+        self.assertUsageError(["run", sample("camera.png"), "-p", "relu", "--outdir", "x"],
+                              "unknown option '--outdir'", "(did you mean '--out'?)")
+        self.assertUsageError(["shape", "-p", "relu", "--size", "4x4", "--jsn"],
+                              "unknown option '--jsn'", "(did you mean '--json'?)")
+        self.assertUsageError(["compare", sample("camera.png"), "--sheet-heigth", "64"],
+                              "(did you mean '--sheet-height'?)")
+
+    def test_unknown_option_with_value_attached(self):
+        self.assertUsageError(["run", sample("camera.png"), "-p", "relu", "--colourmap=jet"],
+                              "unknown option '--colourmap'", "(did you mean '--colormap'?)")
+
+    def test_enumerated_value_suggests_the_closest_choice(self):
+        err = self.assertUsageError(["run", sample("camera.png"), "-p", "relu", "--colormap",
+                                     "virdis"], "--colormap", "'virdis'",
+                                    "(did you mean 'viridis'?)")
+        self.assertIn("inferno", err)  # the valid values are listed
+        self.assertUsageError(["shape", "-p", "relu", "--size", "4x4", "--semantics", "TF"],
+                              "(did you mean 'tf'?)")
+        self.assertUsageError(["probe", sample("camera.png"), "-p", "pool:max", "--report",
+                               "jsn"], "(did you mean 'json'?)")
+
+    def test_other_parser_errors_are_one_prefixed_line(self):
+        self.assertUsageError(["run", sample("camera.png")], "--pipeline is required")
+        self.assertUsageError(["run", sample("camera.png"), "-p", "relu", "--jobs", "abc"],
+                              "--jobs")
+        self.assertUsageError(["shape", "-p"], "--pipeline")
+        self.assertUsageError([], "subcommand", "run")
+
+    def test_help_and_version_still_exit_0(self):
+        code, out, _ = run("run", "--help")
+        self.assertEqual(code, 0)
+        self.assertIn("--pipeline", out)
+        code, out, _ = run("--version")
+        self.assertEqual(code, 0)
+
+
+class Subcommands(ErrorTest):
+    """Item 14: an unknown subcommand is named with the closest one; `help [CMD]` prints help."""
+
+    def test_unknown_subcommand(self):
+        err = self.assertUsageError(["rn", "x.png", "-p", "relu"])
+        self.assertEqual(err, "convpool: error: unknown subcommand 'rn' (did you mean 'run'?)\n")
+        self.assertUsageError(["Shape", "-p", "relu"], "(did you mean 'shape'?)")
+        self.assertUsageError(["merge-report"], "(did you mean 'merge-reports'?)")
+        err = self.assertUsageError(["frobnicate"], "unknown subcommand 'frobnicate'")
+        self.assertIn("compare", err)  # no close one: every subcommand is listed
+
+    def test_help_prints_help(self):
+        code, out, err = run("help")
+        self.assertEqual(code, 0, err)
+        self.assertIn("Subcommands:", out)
+        self.assertIn("merge-reports", out)
+        code, out, err = run("help", "run")
+        self.assertEqual(code, 0, err)
+        self.assertIn("--pipeline", out)
+        self.assertIn("--colormap", out)
+        code, out, err = run("help", "shape")
+        self.assertEqual(code, 0, err)
+        self.assertIn("--size", out)
+
+    def test_help_of_an_unknown_subcommand(self):
+        self.assertUsageError(["help", "rn"], "unknown subcommand 'rn' (did you mean 'run'?)")
+
+
+if __name__ == "__main__":
+    BIN = os.path.abspath(sys.argv[1])
+    ROOT = os.path.abspath(sys.argv[2])
+    unittest.main(argv=sys.argv[:1], verbosity=1)
