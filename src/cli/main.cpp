@@ -523,6 +523,7 @@ std::string semantics_comparison_text(std::string_view text, const convpool::Sha
     return out;
 }
 
+/// `--size`: N (1xNxN), HxW (one channel) or CxHxW.
 convpool::Shape parse_shape(const std::string& text) {
     std::vector<std::string> parts;
     std::string cur;
@@ -535,8 +536,11 @@ convpool::Shape parse_shape(const std::string& text) {
         }
     }
     parts.push_back(cur);
-    if (parts.size() != 2 && parts.size() != 3) {
-        throw convpool::UsageError(fmt::format("--size: expected HxW or CxHxW, got '{}'", text));
+    if (parts.size() > 3) {
+        throw convpool::UsageError(fmt::format("--size: expected N, HxW or CxHxW, got '{}'", text));
+    }
+    if (parts.size() == 1) {
+        parts.push_back(parts.front());  // N: a square, as stages read `k=N`
     }
     std::vector<int> v;
     for (const auto& p : parts) {
@@ -767,7 +771,8 @@ int run_cli(int argc, char** argv) {
     auto* shape = app.add_subcommand(
         "shape", "Print every stage's output shape for an input size, without any image");
     shape->add_option("-p,--pipeline", shape_pipeline, "Pipeline text, or @FILE")->required();
-    shape->add_option("--size", shape_size, "Input size HxW (1 channel) or CxHxW")->required();
+    shape->add_option("--size", shape_size, "Input size N or HxW (1 channel), or CxHxW")
+        ->required();
     shape->add_flag("--json", shape_json, "Print JSON instead of a table");
     std::string shape_semantics = "torch";
     shape
@@ -789,7 +794,7 @@ int run_cli(int argc, char** argv) {
     bench->add_option("input", bench_opts.input,
                       "Image to run on (default: synthetic data of --size)");
     bench->add_option("-p,--pipeline", bench_pipeline, "Pipeline text, or @FILE")->required();
-    bench->add_option("--size", bench_size, "Synthetic input size HxW or CxHxW")
+    bench->add_option("--size", bench_size, "Synthetic input size N, HxW or CxHxW")
         ->capture_default_str();
     bench
         ->add_option("--type", bench_type,

@@ -105,6 +105,29 @@ class Subcommands(ErrorTest):
         self.assertUsageError(["help", "rn"], "unknown subcommand 'rn' (did you mean 'run'?)")
 
 
+class SquareSizes(ErrorTest):
+    """Item 19: `--size N` is a square N x N (one channel), as stages accept `N`."""
+
+    def test_shape_accepts_n(self):
+        code, out, err = run("shape", "-p", "pool:max,k=2", "--size", "224")
+        self.assertEqual(code, 0, err)
+        self.assertIn("1x224x224", out)
+        self.assertIn("1x112x112", out)
+        self.assertEqual(run("shape", "-p", "pool:max,k=2", "--size", "224", "--json")[1],
+                         run("shape", "-p", "pool:max,k=2", "--size", "224x224", "--json")[1])
+
+    def test_bench_accepts_n(self):
+        code, out, err = run("bench", "-p", "pool:max,k=2", "--size", "16", "--repeat", "1",
+                             "--threads", "1")
+        self.assertEqual(code, 0, err)
+        self.assertIn("1x16x16", out)
+
+    def test_bad_sizes_still_refused(self):
+        self.assertUsageError(["shape", "-p", "relu", "--size", "0"], "--size")
+        self.assertUsageError(["shape", "-p", "relu", "--size", "2x3x4x5"], "N, HxW or CxHxW")
+        self.assertUsageError(["shape", "-p", "relu", "--size", "abc"], "--size")
+
+
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     ROOT = os.path.abspath(sys.argv[2])
