@@ -964,6 +964,17 @@ int run_cli(int argc, char** argv) {
                 "--html writes OUT/index.html; it needs an output directory, not -o -");
         }
         if (run_opts.out_dir == "-") {
+            if (run->count("--emit") > 0 && emit == "all") {
+                throw convpool::UsageError(
+                    "--emit all writes a folder of pictures; -o - writes only the final image "
+                    "(--emit final)");
+            }
+            // As gzip: binary image bytes are no use on a screen, and can garble it.
+            if (::isatty(STDOUT_FILENO) != 0 && !run_opts.force) {
+                throw convpool::UsageError(
+                    "-o - would write binary image data to the terminal; redirect stdout (> "
+                    "out.png, | program) or add --force");
+            }
             run_opts.emit = convpool::Emit::final;
             if (report_format != "none" && run->count("--report") > 0) {
                 throw convpool::UsageError(

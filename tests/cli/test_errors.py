@@ -5,6 +5,7 @@
 Usage: test_errors.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library only.
 """
 import os
+import pty
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,7 @@ ROOT = None
 def run(*args, cwd=None, stdin=None):
     """Runs convpool; returns (exit code, stdout, stderr)."""
     p = subprocess.run([BIN, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                       timeout=120)
+                       errors="replace", timeout=120)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -126,6 +127,58 @@ class SquareSizes(ErrorTest):
         self.assertUsageError(["shape", "-p", "relu", "--size", "0"], "--size")
         self.assertUsageError(["shape", "-p", "relu", "--size", "2x3x4x5"], "N, HxW or CxHxW")
         self.assertUsageError(["shape", "-p", "relu", "--size", "abc"], "--size")
+
+
+def run_on_terminal(*args):
+    """Runs convpool with stdout on a pseudo-terminal; returns (exit code, stdout bytes, stderr)."""
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen([BIN, *args], stdout=slave, stderr=subprocess.PIPE)
+        os.close(slave)
+        got = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            got += chunk
+        err = p.stderr.read().decode()
+        p.stderr.close()
+        return p.wait(timeout=120), got, err
+    finally:
+        os.close(master)
+
+
+class StdoutImage(ErrorTest):
+    """Item 18: `-o -` refuses a terminal without --force, and refuses `--emit all`."""
+
+    def test_refuses_a_terminal(self):
+        code, out, err = run_on_terminal("run", sample("camera.png"), "-p", "pool:max,k=64",
+                                         "-o", "-")
+        self.assertEqual(code, 2, err)
+        self.assertEqual(out, b"")
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertIn("convpool: error: ", err)
+        self.assertIn("terminal", err)
+        self.assertIn("--force", err)
+
+    def test_force_writes_to_a_terminal(self):
+        code, out, err = run_on_terminal("run", sample("camera.png"), "-p", "pool:max,k=64",
+                                         "-o", "-", "--force")
+        self.assertEqual(code, 0, err)
+        self.assertTrue(out.startswith(b"\x89PNG"), out[:16])
+
+    def test_pipe_needs_no_force(self):
+        p = subprocess.run([BIN, "run", sample("camera.png"), "-p", "pool:max,k=64", "-o", "-"],
+                           capture_output=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith(b"\x89PNG"))
+
+    def test_refuses_emit_all(self):
+        self.assertUsageError(["run", sample("camera.png"), "-p", "relu", "-o", "-", "--emit",
+                               "all"], "--emit all", "-o -")
 
 
 if __name__ == "__main__":
