@@ -213,7 +213,12 @@ int measure_command(MeasureArgs& a, bool is_compare) {
     a.probe.semantics = convpool::parse_semantics(a.semantics);
     const std::string text =
         a.pipeline.empty() ? std::string() : convpool::pipeline_argument(a.pipeline);
+    const std::string source = convpool::pipeline_source(a.pipeline);
     const convpool::Tensor input = load_measure_input(a.input);
+    if (!text.empty()) {
+        // Errors of the stages here, with FILE:LINE for -p @FILE, before any measuring.
+        (void)convpool::Pipeline(text, a.probe.semantics, source).plan(input.shape());
+    }
     std::string table;
     std::string json;
     std::string csv;
@@ -245,7 +250,8 @@ int measure_command(MeasureArgs& a, bool is_compare) {
         } else if (text.empty()) {
             throw convpool::UsageError("probe: give -p with a pooling stage, or --modes");
         } else {
-            targets = convpool::pipeline_targets(convpool::Pipeline(text, a.probe.semantics));
+            targets =
+                convpool::pipeline_targets(convpool::Pipeline(text, a.probe.semantics, source));
         }
         auto report = convpool::probe(input, targets, a.probe);
         report.input = a.input;
@@ -457,9 +463,10 @@ std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape
 /// conventions side by side, flagging stages where they disagree. Where a semantics cannot fit
 /// a stage the cell says `error` (later cells `-`) and the message follows the table. Throws
 /// ShapeError when no semantics fits the whole pipeline.
-std::string semantics_comparison_text(std::string_view text, const convpool::Shape& in) {
+std::string semantics_comparison_text(std::string_view text, const convpool::Shape& in,
+                                      std::string_view source) {
     std::vector<std::string> written;
-    const convpool::Pipeline parsed(text);
+    const convpool::Pipeline parsed(text, convpool::Semantics::torch, source);
     for (const auto& st : parsed.stages()) {
         written.push_back(st.text);
     }
@@ -900,7 +907,10 @@ int run_cli(int argc, char** argv) {
                 bench_type == "u8" ? convpool::BenchType::u8 : convpool::BenchType::f32;
             bench_opts.size = parse_shape(bench_size);
             const std::string text = convpool::pipeline_argument(bench_pipeline);
-            print_stdout(convpool::bench_command(convpool::Pipeline(text), text, bench_opts));
+            print_stdout(convpool::bench_command(
+                convpool::Pipeline(text, convpool::Semantics::torch,
+                                   convpool::pipeline_source(bench_pipeline)),
+                text, bench_opts));
             return 0;
         }
         if (*compare || *probe) {
@@ -925,10 +935,12 @@ int run_cli(int argc, char** argv) {
             }
             try {
                 if (shape_semantics == "all") {
-                    print_stdout(semantics_comparison_text(text, parse_shape(shape_size)));
+                    print_stdout(semantics_comparison_text(
+                        text, parse_shape(shape_size), convpool::pipeline_source(shape_pipeline)));
                     return 0;
                 }
-                const convpool::Pipeline pipeline(text, convpool::parse_semantics(shape_semantics));
+                const convpool::Pipeline pipeline(text, convpool::parse_semantics(shape_semantics),
+                                                  convpool::pipeline_source(shape_pipeline));
                 print_stdout(shape_text(pipeline, parse_shape(shape_size), shape_json));
             } catch (const convpool::ShapeError& e) {
                 fmt::print(stderr, "convpool: error: {}\n", convpool::terminal_text(e.what()));
@@ -989,7 +1001,8 @@ int run_cli(int argc, char** argv) {
                             : report_format == "none"  ? convpool::ReportFormat::none
                                                        : convpool::ReportFormat::table;
         const std::string text = convpool::pipeline_argument(run_pipeline);
-        const convpool::Pipeline pipeline(text, convpool::parse_semantics(run_semantics));
+        const convpool::Pipeline pipeline(text, convpool::parse_semantics(run_semantics),
+                                          convpool::pipeline_source(run_pipeline));
         convpool::install_stop_signals();
         convpool::Progress progress(!quiet && !no_progress && ::isatty(STDERR_FILENO) != 0);
         convpool::RunEvents events;

@@ -181,6 +181,74 @@ class StdoutImage(ErrorTest):
                                "all"], "--emit all", "-o -")
 
 
+class PipelineFiles(ErrorTest):
+    """Item 17: lines may end (or start) with `|`; every error names FILE:LINE."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def pipe(self, text, name="edges.pipe"):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def test_lines_ending_with_a_bar(self):
+        path = self.pipe("# edges\nconv:sobel-x |\nrelu |\npool:max,k=2\n")
+        code, out, err = run("shape", "-p", "@" + path, "--size", "8x8")
+        self.assertEqual(code, 0, err)
+        self.assertIn("03  pool:max", out)
+        self.assertIn("1x4x4", out)
+
+    def test_every_line_ending_with_a_bar(self):
+        path = self.pipe("conv:sobel-x |\nrelu |\n")
+        code, out, err = run("shape", "-p", "@" + path, "--size", "8x8")
+        self.assertEqual(code, 0, err)
+        self.assertIn("02  relu", out)
+
+    def test_lines_starting_with_a_bar(self):
+        path = self.pipe("conv:sobel-x\n  | relu\n| pool:max,k=2\n")
+        code, out, err = run("shape", "-p", "@" + path, "--size", "8x8")
+        self.assertEqual(code, 0, err)
+        self.assertIn("03  pool:max", out)
+
+    def test_a_one_line_pipeline_still_refuses_a_bar_at_its_end(self):
+        self.assertUsageError(["shape", "-p", "relu |", "--size", "8x8"], "stage 2 is empty")
+
+    def test_errors_name_file_and_line(self):
+        path = self.pipe("# edges\nconv:sobel-x |\n\npool:max,k=0\n")
+        self.assertUsageError(["shape", "-p", "@" + path, "--size", "8x8"],
+                              path + ":4: stage 2 'pool:max,k=0': ")
+        path = self.pipe("relu\nconvv:sobel-x\n")
+        self.assertUsageError(["shape", "-p", "@" + path, "--size", "8x8"], path + ":2: ")
+        path = self.pipe("relu\nabs || relu\n")
+        self.assertUsageError(["shape", "-p", "@" + path, "--size", "8x8"],
+                              path + ":2: stage 3 is empty")
+        path = self.pipe("relu\nconv:kernel=[1 2\n")
+        self.assertUsageError(["shape", "-p", "@" + path, "--size", "8x8"], path + ":2: ",
+                              "'[' without ']'")
+
+    def test_shape_errors_name_file_and_line(self):
+        path = self.pipe("pool:max,k=2\npool:max,k=9\n")
+        self.assertUsageError(["shape", "-p", "@" + path, "--size", "8x8"],
+                              path + ":2: stage 2 'pool:max,k=9': ")
+
+    def test_every_subcommand_names_file_and_line(self):
+        path = self.pipe("relu\npool:maks\n")
+        where = path + ":2: "
+        with tempfile.TemporaryDirectory() as out:
+            self.assertUsageError(["run", sample("camera.png"), "-p", "@" + path, "-o", out],
+                                  where, "(did you mean 'max'?)")
+        self.assertUsageError(["bench", "-p", "@" + path, "--size", "8"], where)
+        self.assertUsageError(["compare", sample("camera.png"), "-p", "@" + path, "-o",
+                               os.path.join(self.tmp.name, "c")], where)
+        self.assertUsageError(["probe", sample("camera.png"), "-p", "@" + path, "-o",
+                               os.path.join(self.tmp.name, "p")], where)
+        self.assertUsageError(["shape", "-p", "@" + path, "--size", "8", "--semantics", "all"],
+                              where)
+
+
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     ROOT = os.path.abspath(sys.argv[2])
