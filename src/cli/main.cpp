@@ -143,6 +143,9 @@ struct MeasureArgs {
     std::string modes;
     std::string kernel = "2";
     std::string stride;
+    std::string pad;
+    bool ceil = false;
+    bool force = false;  ///< compare: overwrite an earlier compare's outputs
     std::string out;
     std::string report = "table";
     std::string noise;
@@ -160,6 +163,8 @@ void add_measure_options(CLI::App* sub, MeasureArgs& a) {
         ->capture_default_str();
     sub->add_option("-s,--stride", a.stride,
                     "Stride of every --modes pool, N or HxW (default: the kernel)");
+    sub->add_option("--pad", a.pad, "Padding of every --modes pool: N, HxW, same or valid");
+    sub->add_flag("--ceil", a.ceil, "Ceil mode of every --modes pool");
     sub->add_option("-o,--out", a.out, "Output directory")->capture_default_str();
     sub->add_option("--report", a.report, "Printed to stdout")
         ->check(one_of({"table", "json", "csv", "none"}))
@@ -207,8 +212,64 @@ convpool::Tensor load_measure_input(const std::string& path) {
     }
 }
 
+/// `-k`, `-s` of compare and probe: N or HxW of whole numbers from 1, as the pool stage takes it.
+std::string window_size(const std::string& text, const char* what) {
+    convpool::Size2 s;
+    try {
+        s = convpool::parse_size(text, what);
+    } catch (const convpool::UsageError&) {
+        throw convpool::UsageError(
+            fmt::format("{}: expected N or HxW, got '{}'{}", what, text,
+                        text.find_first_of(",=") == std::string::npos
+                            ? ""
+                            : " (padding and ceil mode are --pad and --ceil)"));
+    }
+    if (s.h < 1 || s.w < 1) {
+        throw convpool::UsageError(
+            fmt::format("{}: expected N or HxW of at least 1, got '{}'", what, text));
+    }
+    return s.h == s.w ? fmt::format("{}", s.h) : fmt::format("{}x{}", s.h, s.w);
+}
+
+/// `--pad` of compare and probe: N, HxW, same or valid.
+std::string window_pad(const std::string& text) {
+    std::string t = text;
+    std::transform(t.begin(), t.end(), t.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (t.empty() || t == "same" || t == "valid") {
+        return t;
+    }
+    try {
+        const convpool::Size2 s = convpool::parse_size(t, "--pad");
+        return s.h == s.w ? fmt::format("{}", s.h) : fmt::format("{}x{}", s.h, s.w);
+    } catch (const convpool::UsageError&) {
+        throw convpool::UsageError(
+            fmt::format("--pad: expected N, HxW, same or valid, got '{}'", text));
+    }
+}
+
+/// Refuses to overwrite the outputs of an earlier `compare` in `dir` (without --force), as
+/// `run` does, before anything is computed.
+void check_compare_outputs(const std::string& dir) {
+    for (const char* name : {"compare.json", "compare.csv", "sheet.png"}) {
+        std::error_code ec;
+        if (std::filesystem::exists(std::filesystem::path(dir) / name, ec)) {
+            throw convpool::UsageError(
+                fmt::format("outputs of an earlier compare ({}) already exist in '{}'; use "
+                            "--force to overwrite them",
+                            name, dir));
+        }
+    }
+}
+
 /// `convpool compare` and `convpool probe`: load, measure, write files, print the report.
 int measure_command(MeasureArgs& a, bool is_compare) {
+    a.kernel = window_size(a.kernel, "-k");
+    a.stride = a.stride.empty() ? a.stride : window_size(a.stride, "-s");
+    a.pad = window_pad(a.pad);
+    if (is_compare && !a.force) {
+        check_compare_outputs(a.out);
+    }
     a.probe.noise = parse_number_list(a.noise, "--noise");
     a.probe.semantics = convpool::parse_semantics(a.semantics);
     const std::string text =
@@ -230,6 +291,8 @@ int measure_command(MeasureArgs& a, bool is_compare) {
         o.modes = convpool::parse_modes(a.modes);
         o.kernel = a.kernel;
         o.stride = a.stride;
+        o.pad = a.pad;
+        o.ceil = a.ceil;
         o.sheet_height = a.sheet_height;
         o.probe = a.probe;
         const auto result = convpool::compare(input, o);
@@ -246,7 +309,7 @@ int measure_command(MeasureArgs& a, bool is_compare) {
                 pre = convpool::Pipeline(text, a.probe.semantics).plan(input.shape()).back().shape;
             }
             targets = convpool::mode_targets(text, modes, a.kernel, a.stride, a.probe.seed, pre,
-                                             a.probe.semantics);
+                                             a.probe.semantics, a.pad, a.ceil);
         } else if (text.empty()) {
             throw convpool::UsageError("probe: give -p with a pooling stage, or --modes");
         } else {
@@ -850,6 +913,8 @@ int run_cli(int argc, char** argv) {
         ->check(CLI::Range(16, 4096))
         ->capture_default_str();
     add_measure_options(compare, compare_args);
+    compare->add_flag("--force", compare_args.force,
+                      "Overwrite the outputs of an earlier compare in -o");
     compare->footer(std::string("\n") + kPipelineHelp);
 
     MeasureArgs probe_args;

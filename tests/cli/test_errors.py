@@ -249,6 +249,49 @@ class PipelineFiles(ErrorTest):
                               where)
 
 
+class CompareWindow(ErrorTest):
+    """Item 16: -k/-s are sizes; --pad and --ceil set the window; compare keeps earlier outputs."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.out = os.path.join(self.tmp.name, "out")
+
+    def measure(self, sub, *args):
+        return run(sub, sample("camera.png"), "--modes", "max,avg", "--shifts", "0", "--noise",
+                   "0", "--salt-pepper", "0", "-o", self.out, *args)
+
+    def test_kernel_and_stride_are_sizes(self):
+        for sub in ("compare", "probe"):
+            self.assertUsageError([sub, sample("camera.png"), "-k", "8,pad=1", "-o", self.out],
+                                  "-k: expected N or HxW, got '8,pad=1'", "--pad")
+            self.assertUsageError([sub, sample("camera.png"), "-s", "2,ceil", "-o", self.out],
+                                  "-s: expected N or HxW, got '2,ceil'")
+            self.assertUsageError([sub, sample("camera.png"), "-k", "0", "-o", self.out], "-k")
+        self.assertFalse(os.path.exists(self.out))
+
+    def test_pad_and_ceil(self):
+        for sub in ("compare", "probe"):
+            code, out, err = self.measure(sub, "-k", "3", "-s", "2", "--pad", "1", "--ceil")
+            self.assertEqual(code, 0, err)
+            self.assertRegex(out, r"pool:max,k=3,s=2,pad=1,(dilation=1,)?ceil")
+            self.assertIn("1x257x257", out)  # ceil((512 + 2 - 3) / 2) + 1
+            if sub == "compare":
+                os.rename(self.out, self.out + "-1")
+        self.assertUsageError(["compare", sample("camera.png"), "--pad", "x", "-o", self.out],
+                              "--pad")
+
+    def test_compare_keeps_an_earlier_compare_without_force(self):
+        code, _, err = self.measure("compare", "-q")
+        self.assertEqual(code, 0, err)
+        before = os.path.getmtime(os.path.join(self.out, "compare.json"))
+        self.assertUsageError(["compare", sample("camera.png"), "--modes", "max", "-o", self.out],
+                              self.out, "--force")
+        self.assertEqual(os.path.getmtime(os.path.join(self.out, "compare.json")), before)
+        code, _, err = self.measure("compare", "-q", "--force")
+        self.assertEqual(code, 0, err)
+
+
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     ROOT = os.path.abspath(sys.argv[2])
