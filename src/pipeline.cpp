@@ -69,6 +69,13 @@ StageText parse_stage(const std::string& text, std::size_t number) {
     if (st.name.empty()) {
         throw UsageError(fmt::format("{}: missing op name", context));
     }
+    const auto comma = st.name.find(',');
+    if (!has_args && comma != std::string::npos && comma > 0 && st.name.find('=') > comma) {
+        // `leaky-relu,slope=0.1`: the op name and its parameters without the ':' between.
+        throw UsageError(fmt::format("{}: parameters follow ':' ({}:{})", context,
+                                     trimmed(std::string_view(text).substr(0, comma)),
+                                     trimmed(std::string_view(text).substr(comma + 1))));
+    }
     for (const char c : st.name) {
         if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_') {
             throw UsageError(fmt::format("{}: bad op name '{}'", context, st.name));

@@ -292,6 +292,63 @@ class CompareWindow(ErrorTest):
         self.assertEqual(code, 0, err)
 
 
+class KnownNames(ErrorTest):
+    """Item 15: suggestions ignore case and know the names users bring from torch and numpy."""
+
+    def shape(self, pipeline, size="8x8"):
+        return run("shape", "-p", pipeline, "--size", size)
+
+    def test_case_is_ignored(self):
+        self.assertUsageError(["shape", "-p", "ReLU", "--size", "8x8"],
+                              "unknown op 'ReLU' (did you mean 'relu'?)")
+        self.assertUsageError(["shape", "-p", "pool:MAXX", "--size", "8x8"],
+                              "(did you mean 'max'?)")
+        self.assertUsageError(["shape", "-p", "pool:max,Strid=2", "--size", "8x8"],
+                              "(did you mean 'stride'?)")
+
+    def test_framework_op_names(self):
+        for name in ("maxpool", "max_pool2d", "MaxPool2d", "MaxPooling2D"):
+            self.assertUsageError(["shape", "-p", name, "--size", "8x8"],
+                                  "unknown op '%s' (did you mean 'pool:max'?)" % name)
+        self.assertUsageError(["shape", "-p", "AvgPool2d", "--size", "8x8"],
+                              "(did you mean 'pool:avg'?)")
+        self.assertUsageError(["shape", "-p", "leaky_relu", "--size", "8x8"],
+                              "(did you mean 'leaky-relu'?)")
+
+    def test_torch_keys(self):
+        code, out, err = self.shape("pool:max,kernel_size=3,ceil_mode=True")
+        self.assertEqual(code, 0, err)
+        self.assertIn("pool:max,k=3,s=3,pad=0,dilation=1,ceil=true", out)
+        code, out, err = self.shape("pool:avg,kernel_size=2,stride=2,padding=1,"
+                                    "count_include_pad=False,divisor_override=3")
+        self.assertEqual(code, 0, err)
+        self.assertIn("count-pad=false,divisor=3", out)
+        code, out, err = self.shape("pool:max,kernel_size=2,return_indices=True | unpool")
+        self.assertEqual(code, 0, err)
+        code, out, err = self.shape("pool:max,k=2,ceil_mode")
+        self.assertEqual(code, 0, err)
+        self.assertIn("ceil=true", out)
+
+    def test_parameters_follow_a_colon(self):
+        self.assertUsageError(["shape", "-p", "leaky-relu,slope=0.1", "--size", "8x8"],
+                              "parameters follow ':' (leaky-relu:slope=0.1)")
+        self.assertUsageError(["shape", "-p", "relu | conv,k=3", "--size", "8x8"],
+                              "stage 2 'conv,k=3': parameters follow ':' (conv:k=3)")
+
+    def test_numpy_kernels(self):
+        code, out, err = self.shape("conv:kernel=[[1,2],[3,4]]")
+        self.assertEqual(code, 0, err)
+        self.assertIn("kernel=[1 2; 3 4]", out)
+        code, out, err = self.shape("conv:kernel=[[1, 0, -1], [2, 0, -2]]")
+        self.assertEqual(code, 0, err)
+        self.assertIn("kernel=[1 0 -1; 2 0 -2]", out)
+        code, out, err = self.shape("conv:kernel=[1, 2; 3, 4]")
+        self.assertEqual(code, 0, err)
+        self.assertIn("kernel=[1 2; 3 4]", out)
+        self.assertUsageError(["shape", "-p", "conv:kernel=[[1,2],[3]]", "--size", "8x8"],
+                              "rows differ in length")
+
+
 if __name__ == "__main__":
     BIN = os.path.abspath(sys.argv[1])
     ROOT = os.path.abspath(sys.argv[2])
