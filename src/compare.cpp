@@ -86,7 +86,8 @@ CompareResult compare(const Tensor& input, const CompareOptions& options) {
     }
     const Tensor& pre = stages.back();
     const auto targets = mode_targets(options.prefix, options.modes, options.kernel, options.stride,
-                                      options.probe.seed, pre.shape(), options.probe.semantics);
+                                      options.probe.seed, pre.shape(), options.probe.semantics,
+                                      options.pad, options.ceil);
     CompareResult result;
     result.report = probe(input, targets, options.probe);
     result.report.input = options.input_name;
@@ -112,13 +113,14 @@ CompareResult compare(const Tensor& input, const CompareOptions& options) {
     const Picture body = contact_sheet(items, options.sheet_height);
     const Tensor bar(Shape{1, 1, 2}, std::vector<float>{range.lo, range.hi});
     const std::string stride = options.stride.empty() ? options.kernel : options.stride;
-    result.sheet =
-        titled_picture(body,
-                       fmt::format("convpool compare: {}  k={} s={}  (pool input and pooled maps: "
-                                   "one colour range, bar below)",
-                                   std::filesystem::path(options.input_name).filename().string(),
-                                   options.kernel, stride),
-                       bar, PictureKind::feature_maps);
+    result.sheet = titled_picture(
+        body,
+        fmt::format("convpool compare: {}  k={} s={}{}{}  (pool input and pooled "
+                    "maps: one colour range, bar below)",
+                    std::filesystem::path(options.input_name).filename().string(), options.kernel,
+                    stride, options.pad.empty() ? "" : " pad=" + options.pad,
+                    options.ceil ? " ceil" : ""),
+        bar, PictureKind::feature_maps);
     return result;
 }
 

@@ -27,6 +27,13 @@ std::string lower(std::string_view s) {
     return out;
 }
 
+/// A key as written, for lookup: lower case, `_` as `-` (torch's `ceil_mode` is `ceil-mode`).
+std::string key_name(std::string_view s) {
+    std::string out = lower(trim(s));
+    std::replace(out.begin(), out.end(), '_', '-');
+    return out;
+}
+
 }  // namespace
 
 std::string range_text(const ParamSpec& spec) {
@@ -81,11 +88,38 @@ void check_range(double v, const ParamSpec& spec, std::string_view what, std::st
     }
 }
 
+/// numpy's nested rows `[[1, 0], [2, 0]]` as `[1, 0; 2, 0]`; other text as it is.
+std::string numpy_rows(std::string_view t) {
+    if (t.size() < 4 || t.substr(0, 2) != "[[" || t.substr(t.size() - 2) != "]]") {
+        return std::string(t);
+    }
+    std::string out = "[";
+    const std::string_view inner = t.substr(1, t.size() - 2);
+    int depth = 0;
+    for (std::size_t i = 0; i < inner.size(); ++i) {
+        const char c = inner[i];
+        if (c == '[' || c == ']') {
+            depth += c == '[' ? 1 : -1;
+            if (depth > 1) {
+                return std::string(t);  // not rows of numbers: refused as it is
+            }
+            continue;
+        }
+        // A ',' between rows separates rows.
+        out += depth == 0 && c == ',' ? ';' : c;
+    }
+    return out + "]";
+}
+
 Matrix parse_matrix(std::string_view text, std::string_view what) {
-    std::string_view t = trim(text);
-    if (t.size() < 2 || t.front() != '[' || t.back() != ']') {
-        throw UsageError(fmt::format(
-            "{}: expected a matrix like [1 0 -1; 2 0 -2; 1 0 -1], got '{}'", what, text));
+    const std::string rows = numpy_rows(trim(text));
+    std::string_view t = rows;
+    if (t.size() < 2 || t.front() != '[' || t.back() != ']' ||
+        t.substr(1, t.size() - 2).find_first_of("[]") != std::string_view::npos) {
+        throw UsageError(
+            fmt::format("{}: expected a matrix like [1 0 -1; 2 0 -2; 1 0 -1] or "
+                        "[[1, 0, -1], [2, 0, -2]], got '{}'",
+                        what, text));
     }
     t = t.substr(1, t.size() - 2);
     Matrix m;
@@ -96,7 +130,7 @@ Matrix parse_matrix(std::string_view text, std::string_view what) {
         int cols = 0;
         std::size_t pos = 0;
         while (pos < row.size()) {
-            const auto tok_end = std::min(row.find_first_of(" \t", pos), row.size());
+            const auto tok_end = std::min(row.find_first_of(" \t,", pos), row.size());
             const std::string_view tok = row.substr(pos, tok_end - pos);
             if (!tok.empty()) {
                 m.values.push_back(static_cast<float>(parse_number(tok, what)));
@@ -271,8 +305,10 @@ Size2 parse_size(std::string_view text, std::string_view what) {
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
     std::string best;
     std::size_t best_d = std::numeric_limits<std::size_t>::max();
+    // Case is ignored: `ReLU` is `relu`, `TF` is `tf`.
+    const std::string key = lower(word);
     for (const auto& c : candidates) {
-        const std::size_t d = edit_distance(word, c);
+        const std::size_t d = edit_distance(key, lower(c));
         if (d < best_d) {
             best_d = d;
             best = c;
@@ -361,8 +397,7 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
         const ParamSpec* spec = nullptr;
         std::string_view value = arg.value;
         if (arg.key.empty()) {
-            const std::string word = lower(trim(arg.value));
-            const ParamSpec* named = find_spec(specs, word);
+            const ParamSpec* named = find_spec(specs, key_name(arg.value));
             if (named != nullptr && named->type == ParamType::flag) {
                 spec = named;
                 value = "true";
@@ -376,9 +411,13 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
                     names.empty() ? std::string("none") : join(names, ", ")));
             }
         } else {
-            spec = find_spec(specs, lower(trim(arg.key)));
+            spec = find_spec(specs, key_name(arg.key));
             if (spec == nullptr) {
-                const std::string near = closest_match(lower(trim(arg.key)), names);
+                std::vector<std::string> spellings = names;
+                for (const auto& s : specs) {
+                    spellings.insert(spellings.end(), s.aliases.begin(), s.aliases.end());
+                }
+                const std::string near = closest_match(key_name(arg.key), spellings);
                 throw UsageError(
                     fmt::format("{}: unknown parameter '{}'{} (valid: {})", m_op, arg.key,
                                 near.empty() ? "" : fmt::format(" (did you mean '{}'?)", near),

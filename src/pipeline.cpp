@@ -69,6 +69,13 @@ StageText parse_stage(const std::string& text, std::size_t number) {
     if (st.name.empty()) {
         throw UsageError(fmt::format("{}: missing op name", context));
     }
+    const auto comma = st.name.find(',');
+    if (!has_args && comma != std::string::npos && comma > 0 && st.name.find('=') > comma) {
+        // `leaky-relu,slope=0.1`: the op name and its parameters without the ':' between.
+        throw UsageError(fmt::format("{}: parameters follow ':' ({}:{})", context,
+                                     trimmed(std::string_view(text).substr(0, comma)),
+                                     trimmed(std::string_view(text).substr(comma + 1))));
+    }
     for (const char c : st.name) {
         if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_') {
             throw UsageError(fmt::format("{}: bad op name '{}'", context, st.name));
@@ -153,6 +160,11 @@ std::vector<ParamSpec> semantic_specs(const OpInfo& info, Semantics semantics) {
     return specs;
 }
 
+/// `SOURCE:LINE: `, or "" for text that came from no file.
+std::string location(std::string_view source, std::size_t line) {
+    return source.empty() ? std::string() : fmt::format("{}:{}: ", source, line);
+}
+
 }  // namespace
 
 const char* semantics_name(Semantics s) noexcept {
@@ -176,15 +188,21 @@ Semantics parse_semantics(std::string_view name) {
     throw UsageError(fmt::format("unknown semantics '{}' (choose from torch, tf, caffe)", name));
 }
 
-std::vector<StageText> split_pipeline(std::string_view text) {
+std::vector<StageText> split_pipeline(std::string_view text, std::string_view source) {
     if (text.size() > kMaxPipelineBytes) {
-        throw UsageError(fmt::format("pipeline is {} bytes, more than the {} allowed", text.size(),
+        throw UsageError(fmt::format("{}pipeline is {} bytes, more than the {} allowed",
+                                     source.empty() ? "" : std::string(source) + ": ", text.size(),
                                      kMaxPipelineBytes));
     }
-    // Drop comments, then split at top-level '|' and newlines.
+    // Drop comments and check brackets, each error at its line.
     std::string clean;
     bool in_comment = false;
+    std::size_t line = 1;
+    std::vector<std::size_t> open;  // lines of the '[' not closed yet
     for (const char c : text) {
+        if (c == '\0') {
+            throw UsageError(location(source, line) + "pipeline contains a NUL byte");
+        }
         if (c == '\n') {
             in_comment = false;
         } else if (c == '#') {
@@ -192,37 +210,85 @@ std::vector<StageText> split_pipeline(std::string_view text) {
         }
         if (!in_comment) {
             clean += c;
+            if (c == '[') {
+                open.push_back(line);
+            } else if (c == ']' && open.empty()) {
+                throw UsageError(location(source, line) + "pipeline: ']' without '['");
+            } else if (c == ']') {
+                open.pop_back();
+            }
         }
-        if (c == '\0') {
-            throw UsageError("pipeline contains a NUL byte");
-        }
+        line += c == '\n' ? 1 : 0;
     }
-    std::vector<StageText> stages;
+    if (!open.empty()) {
+        throw UsageError(location(source, open.back()) + "pipeline: '[' without ']'");
+    }
+    // Split at top-level newlines, then at '|'; a '|' at the end of a line (or at the start of
+    // one, after a stage) joins stages across the line break.
+    struct Part {
+        std::string text;
+        std::size_t line;
+    };
+    std::vector<Part> parts;
     const auto lines = split_top(clean, "\n", "pipeline");
-    std::vector<std::string> parts;
-    for (const auto& line : lines) {
-        if (trimmed(line).empty()) {
+    line = 1;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string& chunk = lines[i];
+        const std::size_t chunk_line = line;
+        line += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n')) + 1;
+        if (trimmed(chunk).empty()) {
             continue;  // blank lines separate nothing
         }
-        for (const auto& part : split_top(line, "|", "pipeline")) {
-            parts.push_back(trimmed(part));
+        auto pieces = split_top(chunk, "|", "pipeline");
+        std::vector<Part> found;
+        std::size_t pos = 0;
+        for (const auto& piece : pieces) {
+            const auto first = piece.find_first_not_of(" \t\r\n");
+            const std::size_t at = pos + (first == std::string::npos ? 0 : first);
+            found.push_back(
+                {trimmed(piece),
+                 chunk_line +
+                     static_cast<std::size_t>(std::count(
+                         chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(at), '\n'))});
+            pos += piece.size() + 1;
         }
+        if (found.size() > 1 && found.back().text.empty() && i + 1 < lines.size()) {
+            found.pop_back();
+        }
+        if (found.size() > 1 && found.front().text.empty() && !parts.empty()) {
+            found.erase(found.begin());
+        }
+        parts.insert(parts.end(), found.begin(), found.end());
     }
     if (parts.empty()) {
-        throw UsageError("pipeline is empty (write stages like \"conv:sobel-x | pool:max,k=2\")");
+        throw UsageError(
+            fmt::format("{}pipeline is empty (write stages like \"conv:sobel-x | pool:max,k=2\")",
+                        source.empty() ? "" : std::string(source) + ": "));
     }
     if (parts.size() > kMaxStages) {
-        throw UsageError(fmt::format("pipeline has {} stages, more than the {} allowed",
-                                     parts.size(), kMaxStages));
+        throw UsageError(fmt::format("{}pipeline has {} stages, more than the {} allowed",
+                                     source.empty() ? "" : std::string(source) + ": ", parts.size(),
+                                     kMaxStages));
     }
+    std::vector<StageText> stages;
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (parts[i].empty()) {
-            throw UsageError(
-                fmt::format("stage {} is empty (two '|' in a row, or '|' at an end)", i + 1));
+        const std::string where = location(source, parts[i].line);
+        if (parts[i].text.empty()) {
+            throw UsageError(fmt::format("{}stage {} is empty (two '|' in a row, or '|' at an end)",
+                                         where, i + 1));
         }
-        stages.push_back(parse_stage(parts[i], i + 1));
+        try {
+            stages.push_back(parse_stage(parts[i].text, i + 1));
+        } catch (const UsageError& e) {
+            throw UsageError(where + e.what());
+        }
+        stages.back().line = parts[i].line;
     }
     return stages;
+}
+
+std::string pipeline_source(std::string_view value) {
+    return value.empty() || value.front() != '@' ? std::string() : std::string(value.substr(1));
 }
 
 std::string pipeline_argument(std::string_view value) {
@@ -260,8 +326,9 @@ std::string Stage::describe() const {
     return fmt::format("{}{}{}", info->name, has_mode ? "," : ":", params_text);
 }
 
-Pipeline::Pipeline(std::string_view text, Semantics semantics) : m_semantics(semantics) {
-    auto stage_texts = split_pipeline(text);
+Pipeline::Pipeline(std::string_view text, Semantics semantics, std::string_view source)
+    : m_semantics(semantics) {
+    auto stage_texts = split_pipeline(text, source);
     std::size_t number = 0;
     bool switches_recorded = false;
     for (auto& st : stage_texts) {
@@ -277,9 +344,11 @@ Pipeline::Pipeline(std::string_view text, Semantics semantics) : m_semantics(sem
                     info.name));
             }
             switches_recorded = switches_recorded || op->switch_role() == Op::SwitchRole::records;
-            m_stages.push_back(Stage{&info, std::move(params), std::move(op), st.text});
+            m_stages.push_back(
+                Stage{&info, std::move(params), std::move(op), st.text, location(source, st.line)});
         } catch (const UsageError& e) {
-            throw UsageError(fmt::format("stage {} '{}': {}", number, st.text, e.what()));
+            throw UsageError(fmt::format("{}stage {} '{}': {}", location(source, st.line), number,
+                                         st.text, e.what()));
         }
     }
 }
@@ -310,7 +379,8 @@ std::vector<PlanStep> Pipeline::plan(const Shape& in, std::size_t max_elements) 
             cur = step.shape;
             steps.push_back(std::move(step));
         } catch (const ShapeError& e) {
-            throw ShapeError(fmt::format("stage {} '{}': {}", number, stage.text, e.what()));
+            throw ShapeError(
+                fmt::format("{}stage {} '{}': {}", stage.location, number, stage.text, e.what()));
         }
     }
     return steps;
@@ -396,7 +466,8 @@ Tensor Pipeline::run_from(std::size_t first, Tensor cur,
                    : role == Op::SwitchRole::consumes ? stage.op->apply_switched(cur, switches)
                                                       : stage.op->apply_owned(std::move(cur));
         } catch (const ShapeError& e) {
-            throw ShapeError(fmt::format("stage {} '{}': {}", index, stage.text, e.what()));
+            throw ShapeError(
+                fmt::format("{}stage {} '{}': {}", stage.location, index, stage.text, e.what()));
         }
         const auto stop = std::chrono::steady_clock::now();
         cur = std::move(next);

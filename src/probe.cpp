@@ -366,8 +366,11 @@ std::vector<std::string> parse_modes(std::string_view text) {
 std::vector<ProbeTarget> mode_targets(const std::string& prefix,
                                       const std::vector<std::string>& modes,
                                       const std::string& kernel, const std::string& stride,
-                                      std::uint64_t seed, const Shape& pre, Semantics semantics) {
-    const std::string window = fmt::format("k={},s={}", kernel, stride.empty() ? kernel : stride);
+                                      std::uint64_t seed, const Shape& pre, Semantics semantics,
+                                      const std::string& pad, bool ceil) {
+    const std::string window =
+        fmt::format("k={},s={}{}{}", kernel, stride.empty() ? kernel : stride,
+                    pad.empty() ? std::string() : ",pad=" + pad, ceil ? ",ceil" : "");
     std::vector<ProbeTarget> targets;
     for (const auto& mode : modes) {
         std::string pool;

@@ -93,10 +93,29 @@ TEST_CASE("params: matrices") {
         Params(conv.name, conv.params, {{"kernel", "[1 2; 3]"}}),
         "conv: kernel: matrix rows differ in length (2 and 1 values) in '[1 2; 3]'", UsageError);
     CHECK_THROWS_WITH_AS(Params(conv.name, conv.params, {{"kernel", "1 2"}}),
-                         "conv: kernel: expected a matrix like [1 0 -1; 2 0 -2; 1 0 -1], got '1 2'",
+                         "conv: kernel: expected a matrix like [1 0 -1; 2 0 -2; 1 0 -1] or "
+                         "[[1, 0, -1], [2, 0, -2]], got '1 2'",
                          UsageError);
     CHECK_THROWS_WITH_AS(Params(conv.name, conv.params, {{"kernel", "[1 x]"}}),
                          "conv: kernel: expected a finite number, got 'x'", UsageError);
+}
+
+TEST_CASE("params: numpy matrices and torch's snake_case keys") {
+    const auto& conv = convpool::find_op("conv");
+    for (const char* text :
+         {"[[1, 0, -1], [2, 0, -2]]", "[[1,0,-1],[2,0,-2]]", "[1, 0, -1; 2, 0, -2]"}) {
+        const Params p(conv.name, conv.params, {{"kernel", text}});
+        CHECK(p.matrix("kernel").rows == 2);
+        CHECK(p.matrix("kernel").values == std::vector<float>{1, 0, -1, 2, 0, -2});
+    }
+    CHECK_THROWS_AS(Params(conv.name, conv.params, {{"kernel", "[[[1]]]"}}), UsageError);
+    const auto& avg = convpool::find_op("pool:avg");
+    const Params p(avg.name, avg.params,
+                   {{"kernel_size", "3"},
+                    {"ceil_mode", "true"},
+                    {"Count_Include_Pad", "false"},
+                    {"divisor_override", "2"}});
+    CHECK(p.describe() == "k=3,s=3,pad=0,dilation=1,ceil=true,count-pad=false,divisor=2");
 }
 
 TEST_CASE("params: choices suggest the closest valid value") {
@@ -112,4 +131,10 @@ TEST_CASE("params: choices suggest the closest valid value") {
 TEST_CASE("closest_match: near words only") {
     CHECK(convpool::closest_match("mx", {"max", "avg", "min"}) == "max");
     CHECK(convpool::closest_match("zzzzzz", {"max", "avg"}).empty());
+}
+
+TEST_CASE("closest_match: case is ignored") {
+    CHECK(convpool::closest_match("TF", {"torch", "tf", "caffe"}) == "tf");
+    CHECK(convpool::closest_match("ReLU", {"relu", "abs"}) == "relu");
+    CHECK(convpool::closest_match("Shape", {"run", "shape"}) == "shape");
 }

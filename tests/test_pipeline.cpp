@@ -40,6 +40,27 @@ TEST_CASE("pipeline: comments and one stage per line") {
     CHECK(p.stages()[2].info->name == "pool:max");
 }
 
+TEST_CASE("pipeline: a '|' at a line break joins the lines; a file's errors name FILE:LINE") {
+    const auto st = convpool::split_pipeline("# edges\nconv:sobel-x |\n\n  relu\n| pool:max |\n");
+    REQUIRE(st.size() == 3);
+    CHECK(st[0].line == 2);
+    CHECK(st[1].line == 4);
+    CHECK(st[2].line == 5);
+    CHECK(st[2].text == "pool:max");
+    CHECK_THROWS_WITH_AS(Pipeline("relu\nrelu || abs\n", convpool::Semantics::torch, "a.pipe"),
+                         "a.pipe:2: stage 3 is empty (two '|' in a row, or '|' at an end)",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("relu\n\npool:max,k=0", convpool::Semantics::torch, "a.pipe"),
+                         "a.pipe:3: stage 2 'pool:max,k=0': pool:max: k: 0 is out of range "
+                         "(from 1 to 4096)",
+                         UsageError);
+    const Pipeline p("pool:max,k=2\npool:max,k=9", convpool::Semantics::torch, "a.pipe");
+    CHECK_THROWS_WITH_AS((void)p.plan(Shape{1, 8, 8}),
+                         "a.pipe:2: stage 2 'pool:max,k=9': pool:max: kernel 9x9 (dilation 1x1) "
+                         "does not fit the padded input 4x4 (pad 0x0)",
+                         ShapeError);
+}
+
 TEST_CASE("pipeline: describe records every parameter and parses back") {
     const Pipeline p("conv:gaussian,k=5 | pool:max,k=3,s=2,pad=1,ceil | bank:sobel-x,sobel-y");
     CHECK(p.stages()[0].describe() ==

@@ -20,6 +20,8 @@ struct CompareOptions {
     std::vector<std::string> modes{"max", "avg", "min", "lp", "stochastic", "fractional"};
     std::string kernel = "2";  ///< N or HxW
     std::string stride;        ///< N or HxW; empty = the kernel
+    std::string pad;           ///< N, HxW, same or valid; empty = none
+    bool ceil = false;         ///< ceil mode of every window mode
     int sheet_height = 256;    ///< display height of every picture on the sheet
     ProbeOptions probe;        ///< the measurements (shifts, noise, seed, semantics)
 };

@@ -122,7 +122,7 @@ private:
 /// Name of a parameter type, for help text (`integer`, `N|HxW`, ...).
 [[nodiscard]] std::string type_name(const ParamSpec& spec);
 
-/// The candidate closest to `word` by edit distance, or "" when none is close.
+/// The candidate closest to `word` by edit distance, case ignored, or "" when none is close.
 [[nodiscard]] std::string closest_match(std::string_view word,
                                         const std::vector<std::string>& candidates);
 

@@ -19,16 +19,24 @@ namespace convpool {
 struct StageText {
     std::string name;  ///< as written before the first ':' (e.g. `pool`, `conv`)
     std::vector<Arg> args;
-    std::string text;  ///< the stage's own text, trimmed
+    std::string text;      ///< the stage's own text, trimmed
+    std::size_t line = 1;  ///< line of the pipeline text the stage starts on
 };
 
 /// Splits pipeline text into stages (`|` or newlines between stages, `#` comments to the end of
-/// a line, brackets protect `,` and `|`). Throws UsageError on syntax errors.
-[[nodiscard]] std::vector<StageText> split_pipeline(std::string_view text);
+/// a line, brackets protect `,` and `|`). A `|` that ends a line, or starts one after a stage,
+/// joins the stages across the line break. Throws UsageError on syntax errors; with a `source`
+/// (the file the text came from), every error starts `SOURCE:LINE: `.
+[[nodiscard]] std::vector<StageText> split_pipeline(std::string_view text,
+                                                    std::string_view source = {});
 
 /// The text of `-p VALUE`: VALUE itself, or the contents of FILE for `@FILE`.
 /// Throws UsageError when the file cannot be read.
 [[nodiscard]] std::string pipeline_argument(std::string_view value);
+
+/// The file `-p VALUE` reads (`@FILE`: FILE), or "" for pipeline text: the `source` of
+/// split_pipeline() and Pipeline.
+[[nodiscard]] std::string pipeline_source(std::string_view value);
 
 /// Whose pooling conventions fill in the parameters a stage does not give (`--semantics`).
 ///  - torch: PyTorch's defaults (ceil off, count-pad on).
@@ -51,7 +59,8 @@ struct Stage {
     const OpInfo* info = nullptr;
     Params params;
     std::unique_ptr<Op> op;
-    std::string text;  ///< as written
+    std::string text;      ///< as written
+    std::string location;  ///< `FILE:LINE: ` of a pipeline read from a file, else empty
 
     /// `name,every=param` with defaults filled in (the report's record of the stage).
     [[nodiscard]] std::string describe() const;
@@ -89,8 +98,10 @@ class Pipeline {
 public:
     /// Parses and builds every stage, with pooling defaults from `semantics`; throws
     /// UsageError (with `stage N 'text': ` in front), also for an `unpool` that no earlier
-    /// stage records switches for.
-    explicit Pipeline(std::string_view text, Semantics semantics = Semantics::torch);
+    /// stage records switches for. With a `source` (the file the text came from), every error
+    /// of parsing, planning and running starts `SOURCE:LINE: ` as well.
+    explicit Pipeline(std::string_view text, Semantics semantics = Semantics::torch,
+                      std::string_view source = {});
 
     [[nodiscard]] Semantics semantics() const noexcept { return m_semantics; }
 

@@ -118,7 +118,8 @@ struct ProbeReport {
 [[nodiscard]] std::vector<std::string> parse_modes(std::string_view text);
 
 /// One target per mode after `prefix`, all with kernel `kernel` and stride `stride` (text, N
-/// or HxW; empty stride = the kernel). Window modes get `k` and `s`; fractional and adaptive
+/// or HxW; empty stride = the kernel), and padding `pad` (empty: none) and `ceil` mode. Window
+/// modes get `k`, `s`, `pad` and `ceil`; fractional and adaptive
 /// modes get `out=` the size a sliding window of that kernel and stride gives on the pre-pool
 /// shape `pre` (so every mode has one output size); stochastic and fractional get `seed`, and
 /// stochastic `negative=clip` (noise makes negative values even after a relu).
@@ -126,7 +127,8 @@ struct ProbeReport {
                                                     const std::vector<std::string>& modes,
                                                     const std::string& kernel,
                                                     const std::string& stride, std::uint64_t seed,
-                                                    const Shape& pre, Semantics semantics);
+                                                    const Shape& pre, Semantics semantics,
+                                                    const std::string& pad = {}, bool ceil = false);
 
 /// Runs every measurement for every target on `input`. Throws UsageError (bad options),
 /// ShapeError (an input too small for the shifts or the pool).

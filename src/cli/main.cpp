@@ -34,6 +34,100 @@ namespace {
 
 using convpool::ExitCode;
 
+/// " (did you mean 'NEAR'?)", or "" when nothing is close.
+std::string did_you_mean(const std::string& near) {
+    return near.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", near);
+}
+
+std::string join_names(const std::vector<std::string>& names, const char* sep = ", ") {
+    std::string out;
+    for (const auto& n : names) {
+        out += (out.empty() ? "" : sep) + n;
+    }
+    return out;
+}
+
+/// CLI::IsMember with the error of a stage's choice parameter: the closest valid value, and all.
+CLI::Validator one_of(std::vector<std::string> choices) {
+    std::string desc = "{" + join_names(choices, ",") + "}";
+    return {[choices = std::move(choices)](const std::string& value) -> std::string {
+                if (std::find(choices.begin(), choices.end(), value) != choices.end()) {
+                    return {};
+                }
+                return fmt::format("unknown value '{}'{} (choose from {})", value,
+                                   did_you_mean(convpool::closest_match(value, choices)),
+                                   join_names(choices));
+            },
+            desc};
+}
+
+/// Every spelling of the options of `app`: `--out`, `-o`, ...
+std::vector<std::string> option_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const CLI::Option* opt : app.get_options()) {
+        for (const auto& n : opt->get_lnames()) {
+            names.push_back("--" + n);
+        }
+        for (const auto& n : opt->get_snames()) {
+            names.push_back("-" + n);
+        }
+    }
+    return names;
+}
+
+/// The names of the subcommands of `app`, in the order of `convpool --help`.
+std::vector<std::string> subcommand_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+        names.push_back(sub->get_name());
+    }
+    return names;
+}
+
+/// `text` with a capital that starts it, or a part after ": ", in lower case ("Value abc not in
+/// range" -> "value abc not in range"; "TEXT" stays).
+std::string lower_sentences(std::string text) {
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        const bool starts = i == 0 || (i >= 2 && text[i - 2] == ':' && text[i - 1] == ' ');
+        if (starts && std::isupper(static_cast<unsigned char>(text[i])) != 0 &&
+            std::islower(static_cast<unsigned char>(text[i + 1])) != 0) {
+            text[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+        }
+    }
+    return text;
+}
+
+/// A CLI11 parse error as one line in convpool's style: lower case, and for an unknown option
+/// the closest option of the subcommand being parsed.
+std::string parse_error_text(const CLI::App& app, const CLI::ParseError& e) {
+    const auto parsed = app.get_subcommands();
+    const CLI::App& sub = parsed.empty() ? app : *parsed.front();
+    const std::string where = parsed.empty() ? std::string() : sub.get_name() + ": ";
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+        const auto extras = app.remaining(true);
+        if (!extras.empty()) {
+            const std::string& arg = extras.front();
+            if (arg.size() > 1 && arg[0] == '-') {
+                const std::string name = arg.substr(0, arg.find('='));
+                // One letter is too little to guess from: `-Z` gets no `-h`.
+                const bool long_name = name.size() > 2;
+                return fmt::format(
+                    "{}unknown option '{}'{}", where, name,
+                    long_name ? did_you_mean(convpool::closest_match(name, option_names(sub)))
+                              : std::string());
+            }
+            return fmt::format("{}unexpected argument '{}'", where, arg);
+        }
+    }
+    if (parsed.empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+        return fmt::format("a subcommand is required: one of {} (convpool --help)",
+                           join_names(subcommand_names(app)));
+    }
+    std::string text = e.what();
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return where + lower_sentences(text);
+}
+
 constexpr const char* kPipelineHelp =
     "Pipeline: stages separated by '|', run left to right.\n"
     "  stage := NAME[:arg,arg,...]   arg := key=value | value (a bare value is the first "
@@ -49,6 +143,9 @@ struct MeasureArgs {
     std::string modes;
     std::string kernel = "2";
     std::string stride;
+    std::string pad;
+    bool ceil = false;
+    bool force = false;  ///< compare: overwrite an earlier compare's outputs
     std::string out;
     std::string report = "table";
     std::string noise;
@@ -66,9 +163,11 @@ void add_measure_options(CLI::App* sub, MeasureArgs& a) {
         ->capture_default_str();
     sub->add_option("-s,--stride", a.stride,
                     "Stride of every --modes pool, N or HxW (default: the kernel)");
+    sub->add_option("--pad", a.pad, "Padding of every --modes pool: N, HxW, same or valid");
+    sub->add_flag("--ceil", a.ceil, "Ceil mode of every --modes pool");
     sub->add_option("-o,--out", a.out, "Output directory")->capture_default_str();
     sub->add_option("--report", a.report, "Printed to stdout")
-        ->check(CLI::IsMember({"table", "json", "csv", "none"}))
+        ->check(one_of({"table", "json", "csv", "none"}))
         ->capture_default_str();
     sub->add_option("--shifts", a.probe.shifts,
                     "Shift the input by 1..N pixels in 8 directions (0: no shift test)")
@@ -84,7 +183,7 @@ void add_measure_options(CLI::App* sub, MeasureArgs& a) {
                     "Seed of every noise field and of stochastic/fractional pools")
         ->capture_default_str();
     sub->add_option("--semantics", a.semantics, "Pooling conventions: torch, tf, caffe")
-        ->check(CLI::IsMember({"torch", "tf", "caffe"}))
+        ->check(one_of({"torch", "tf", "caffe"}))
         ->capture_default_str();
     sub->add_flag("-q,--quiet", a.quiet, "Print nothing on stderr but errors");
 }
@@ -113,13 +212,74 @@ convpool::Tensor load_measure_input(const std::string& path) {
     }
 }
 
+/// `-k`, `-s` of compare and probe: N or HxW of whole numbers from 1, as the pool stage takes it.
+std::string window_size(const std::string& text, const char* what) {
+    convpool::Size2 s;
+    try {
+        s = convpool::parse_size(text, what);
+    } catch (const convpool::UsageError&) {
+        throw convpool::UsageError(
+            fmt::format("{}: expected N or HxW, got '{}'{}", what, text,
+                        text.find_first_of(",=") == std::string::npos
+                            ? ""
+                            : " (padding and ceil mode are --pad and --ceil)"));
+    }
+    if (s.h < 1 || s.w < 1) {
+        throw convpool::UsageError(
+            fmt::format("{}: expected N or HxW of at least 1, got '{}'", what, text));
+    }
+    return s.h == s.w ? fmt::format("{}", s.h) : fmt::format("{}x{}", s.h, s.w);
+}
+
+/// `--pad` of compare and probe: N, HxW, same or valid.
+std::string window_pad(const std::string& text) {
+    std::string t = text;
+    std::transform(t.begin(), t.end(), t.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (t.empty() || t == "same" || t == "valid") {
+        return t;
+    }
+    try {
+        const convpool::Size2 s = convpool::parse_size(t, "--pad");
+        return s.h == s.w ? fmt::format("{}", s.h) : fmt::format("{}x{}", s.h, s.w);
+    } catch (const convpool::UsageError&) {
+        throw convpool::UsageError(
+            fmt::format("--pad: expected N, HxW, same or valid, got '{}'", text));
+    }
+}
+
+/// Refuses to overwrite the outputs of an earlier `compare` in `dir` (without --force), as
+/// `run` does, before anything is computed.
+void check_compare_outputs(const std::string& dir) {
+    for (const char* name : {"compare.json", "compare.csv", "sheet.png"}) {
+        std::error_code ec;
+        if (std::filesystem::exists(std::filesystem::path(dir) / name, ec)) {
+            throw convpool::UsageError(
+                fmt::format("outputs of an earlier compare ({}) already exist in '{}'; use "
+                            "--force to overwrite them",
+                            name, dir));
+        }
+    }
+}
+
 /// `convpool compare` and `convpool probe`: load, measure, write files, print the report.
 int measure_command(MeasureArgs& a, bool is_compare) {
+    a.kernel = window_size(a.kernel, "-k");
+    a.stride = a.stride.empty() ? a.stride : window_size(a.stride, "-s");
+    a.pad = window_pad(a.pad);
+    if (is_compare && !a.force) {
+        check_compare_outputs(a.out);
+    }
     a.probe.noise = parse_number_list(a.noise, "--noise");
     a.probe.semantics = convpool::parse_semantics(a.semantics);
     const std::string text =
         a.pipeline.empty() ? std::string() : convpool::pipeline_argument(a.pipeline);
+    const std::string source = convpool::pipeline_source(a.pipeline);
     const convpool::Tensor input = load_measure_input(a.input);
+    if (!text.empty()) {
+        // Errors of the stages here, with FILE:LINE for -p @FILE, before any measuring.
+        (void)convpool::Pipeline(text, a.probe.semantics, source).plan(input.shape());
+    }
     std::string table;
     std::string json;
     std::string csv;
@@ -131,6 +291,8 @@ int measure_command(MeasureArgs& a, bool is_compare) {
         o.modes = convpool::parse_modes(a.modes);
         o.kernel = a.kernel;
         o.stride = a.stride;
+        o.pad = a.pad;
+        o.ceil = a.ceil;
         o.sheet_height = a.sheet_height;
         o.probe = a.probe;
         const auto result = convpool::compare(input, o);
@@ -147,11 +309,12 @@ int measure_command(MeasureArgs& a, bool is_compare) {
                 pre = convpool::Pipeline(text, a.probe.semantics).plan(input.shape()).back().shape;
             }
             targets = convpool::mode_targets(text, modes, a.kernel, a.stride, a.probe.seed, pre,
-                                             a.probe.semantics);
+                                             a.probe.semantics, a.pad, a.ceil);
         } else if (text.empty()) {
             throw convpool::UsageError("probe: give -p with a pooling stage, or --modes");
         } else {
-            targets = convpool::pipeline_targets(convpool::Pipeline(text, a.probe.semantics));
+            targets =
+                convpool::pipeline_targets(convpool::Pipeline(text, a.probe.semantics, source));
         }
         auto report = convpool::probe(input, targets, a.probe);
         report.input = a.input;
@@ -364,9 +527,10 @@ std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape
 /// conventions side by side, flagging stages where they disagree. Where a semantics cannot fit
 /// a stage the cell says `error` (later cells `-`) and the message follows the table. Throws
 /// ShapeError when no semantics fits the whole pipeline.
-std::string semantics_comparison_text(std::string_view text, const convpool::Shape& in) {
+std::string semantics_comparison_text(std::string_view text, const convpool::Shape& in,
+                                      std::string_view source) {
     std::vector<std::string> written;
-    const convpool::Pipeline parsed(text);
+    const convpool::Pipeline parsed(text, convpool::Semantics::torch, source);
     for (const auto& st : parsed.stages()) {
         written.push_back(st.text);
     }
@@ -430,6 +594,7 @@ std::string semantics_comparison_text(std::string_view text, const convpool::Sha
     return out;
 }
 
+/// `--size`: N (1xNxN), HxW (one channel) or CxHxW.
 convpool::Shape parse_shape(const std::string& text) {
     std::vector<std::string> parts;
     std::string cur;
@@ -442,8 +607,11 @@ convpool::Shape parse_shape(const std::string& text) {
         }
     }
     parts.push_back(cur);
-    if (parts.size() != 2 && parts.size() != 3) {
-        throw convpool::UsageError(fmt::format("--size: expected HxW or CxHxW, got '{}'", text));
+    if (parts.size() > 3) {
+        throw convpool::UsageError(fmt::format("--size: expected N, HxW or CxHxW, got '{}'", text));
+    }
+    if (parts.size() == 1) {
+        parts.push_back(parts.front());  // N: a square, as stages read `k=N`
     }
     std::vector<int> v;
     for (const auto& p : parts) {
@@ -573,16 +741,16 @@ int run_cli(int argc, char** argv) {
         ->capture_default_str();
     run->add_option("--report", report_format,
                     "Report printed to stdout (jsonl: one line per image as it finishes)")
-        ->check(CLI::IsMember({"table", "json", "csv", "md", "jsonl", "none"}))
+        ->check(one_of({"table", "json", "csv", "md", "jsonl", "none"}))
         ->capture_default_str();
     run->add_option("--raw", raw, "Also write every stage as NN_<stage>.npy (float32, C x H x W)")
-        ->check(CLI::IsMember({"npy"}));
+        ->check(one_of({"npy"}));
     std::string stats = "full";
     run->add_option(
            "--stats", stats,
            "Statistics of every stage in the report: full (percentiles, entropy, histogram), "
            "basic (count, min, max, mean, std, zero and negative shares; one pass) or none")
-        ->check(CLI::IsMember({"full", "basic", "none"}))
+        ->check(one_of({"full", "basic", "none"}))
         ->capture_default_str();
     run->add_flag("--html", run_opts.html,
                   "Also write OUT/index.html: one self-contained page with every picture, "
@@ -590,20 +758,20 @@ int run_cli(int argc, char** argv) {
     std::string colormap = "viridis";
     run->add_option("--colormap", colormap,
                     "Colour map of feature maps (OpenCV's; gray: a plain ramp)")
-        ->check(CLI::IsMember(convpool::colormap_names()))
+        ->check(one_of(convpool::colormap_names()))
         ->capture_default_str();
     std::string signed_map = "diverging";
     run->add_option("--signed", signed_map,
                     "Maps with negative and positive values: diverging (blue-white-red, 0 is "
                     "white) or colormap")
-        ->check(CLI::IsMember({"diverging", "colormap"}))
+        ->check(one_of({"diverging", "colormap"}))
         ->capture_default_str();
     std::string scale = "stage";
     run->add_option(
            "--scale", scale,
            "Colour range: stage (each picture its own), channel (each channel its own), global "
            "(one range over all stages of an image; the input picture keeps its own)")
-        ->check(CLI::IsMember({"stage", "channel", "global"}))
+        ->check(one_of({"stage", "channel", "global"}))
         ->capture_default_str();
     std::string range_rule = "minmax";
     run->add_option("--range", range_rule,
@@ -618,7 +786,7 @@ int run_cli(int argc, char** argv) {
     std::string upscale = "nearest";
     run->add_option("--upscale", upscale,
                     "Resampling of sheet.png: nearest (pooled cells stay visible) or smooth")
-        ->check(CLI::IsMember({"nearest", "smooth"}))
+        ->check(one_of({"nearest", "smooth"}))
         ->capture_default_str();
     run->add_flag("--grid-overlay", run_opts.grid_overlay,
                   "Before each pooling stage also write NN_<stage>_windows.png: its windows "
@@ -631,13 +799,13 @@ int run_cli(int argc, char** argv) {
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 34))
         ->capture_default_str();
     run->add_option("--npy-layout", npy_layout, "Axis order of 3-D .npy inputs")
-        ->check(CLI::IsMember({"hwc", "chw"}))
+        ->check(one_of({"hwc", "chw"}))
         ->capture_default_str();
     std::string run_semantics = "torch";
     run->add_option("--semantics", run_semantics,
                     "Pooling conventions filling in what a stage does not say: torch (ceil off, "
                     "count-pad on), tf (count-pad off; write pad=same|valid), caffe (ceil on)")
-        ->check(CLI::IsMember({"torch", "tf", "caffe"}))
+        ->check(one_of({"torch", "tf", "caffe"}))
         ->capture_default_str();
     run->add_flag("--strict", run_opts.load.strict,
                   "Treat truncated image data as an error, not a warning");
@@ -665,12 +833,12 @@ int run_cli(int argc, char** argv) {
     std::string emit = "all";
     run->add_option("--emit", emit,
                     "all: pictures of every stage and a sheet; final: only the final stage image")
-        ->check(CLI::IsMember({"all", "final"}))
+        ->check(one_of({"all", "final"}))
         ->capture_default_str();
     std::string final_format = "png";
     run->add_option("--format", final_format,
                     "File format of --emit final (png, pgm: 8-bit; npy: float32)")
-        ->check(CLI::IsMember({"png", "pgm", "npy"}))
+        ->check(one_of({"png", "pgm", "npy"}))
         ->capture_default_str();
     run->add_option("-j,--jobs", run_opts.jobs, "Images processed at once (0: one per core)")
         ->check(CLI::Range(0, 1024))
@@ -692,7 +860,8 @@ int run_cli(int argc, char** argv) {
     auto* shape = app.add_subcommand(
         "shape", "Print every stage's output shape for an input size, without any image");
     shape->add_option("-p,--pipeline", shape_pipeline, "Pipeline text, or @FILE")->required();
-    shape->add_option("--size", shape_size, "Input size HxW (1 channel) or CxHxW")->required();
+    shape->add_option("--size", shape_size, "Input size N or HxW (1 channel), or CxHxW")
+        ->required();
     shape->add_flag("--json", shape_json, "Print JSON instead of a table");
     std::size_t shape_max_pixels = convpool::LoadOptions{}.max_pixels;
     shape
@@ -703,7 +872,7 @@ int run_cli(int argc, char** argv) {
     shape
         ->add_option("--semantics", shape_semantics,
                      "Pooling conventions: torch, tf, caffe, or all (a table comparing them)")
-        ->check(CLI::IsMember({"torch", "tf", "caffe", "all"}))
+        ->check(one_of({"torch", "tf", "caffe", "all"}))
         ->capture_default_str();
     shape->footer(std::string("\n") + kPipelineHelp);
 
@@ -719,7 +888,7 @@ int run_cli(int argc, char** argv) {
     bench->add_option("input", bench_opts.input,
                       "Image to run on (default: synthetic data of --size)");
     bench->add_option("-p,--pipeline", bench_pipeline, "Pipeline text, or @FILE")->required();
-    bench->add_option("--size", bench_size, "Synthetic input size HxW or CxHxW")
+    bench->add_option("--size", bench_size, "Synthetic input size N, HxW or CxHxW")
         ->capture_default_str();
     bench
         ->add_option("--max-pixels", bench_opts.max_pixels,
@@ -728,7 +897,7 @@ int run_cli(int argc, char** argv) {
     bench
         ->add_option("--type", bench_type,
                      "Element type: f32 planes, or u8 interleaved as decoded (max/min pools only)")
-        ->check(CLI::IsMember({"f32", "u8"}))
+        ->check(one_of({"f32", "u8"}))
         ->capture_default_str();
     bench
         ->add_option("--threads", threads,
@@ -772,6 +941,8 @@ int run_cli(int argc, char** argv) {
         ->check(CLI::Range(16, 4096))
         ->capture_default_str();
     add_measure_options(compare, compare_args);
+    compare->add_flag("--force", compare_args.force,
+                      "Overwrite the outputs of an earlier compare in -o");
     compare->footer(std::string("\n") + kPipelineHelp);
 
     MeasureArgs probe_args;
@@ -788,11 +959,35 @@ int run_cli(int argc, char** argv) {
     add_measure_options(probe, probe_args);
     probe->footer(std::string("\n") + kPipelineHelp);
 
+    // `convpool help [CMD]` is `convpool [CMD] --help`; a first word that names no subcommand
+    // is an unknown subcommand, not CLI11's "A subcommand is required".
+    std::vector<char*> args(argv, argv + argc);
+    char help_flag[] = "--help";
+    if (args.size() >= 2 && std::string_view(args[1]) == "help") {
+        args.erase(args.begin() + 1);
+        args.push_back(help_flag);
+    }
+    if (args.size() >= 2 && args[1][0] != '-') {
+        const auto names = subcommand_names(app);
+        const std::string word = args[1];
+        if (std::find(names.begin(), names.end(), word) == names.end()) {
+            const std::string near = convpool::closest_match(word, names);
+            fmt::print(stderr, "convpool: error: unknown subcommand '{}'{}\n",
+                       convpool::terminal_text(word),
+                       near.empty() ? fmt::format(" (subcommands: {})", join_names(names))
+                                    : did_you_mean(near));
+            return static_cast<int>(ExitCode::usage);
+        }
+    }
     try {
-        app.parse(argc, argv);
+        app.parse(static_cast<int>(args.size()), args.data());
     } catch (const CLI::ParseError& e) {
-        const int code = app.exit(e);
-        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+            return app.exit(e);  // --help, --version
+        }
+        fmt::print(stderr, "convpool: error: {}\n",
+                   convpool::terminal_text(parse_error_text(app, e)));
+        return static_cast<int>(ExitCode::usage);
     }
 
     try {
@@ -806,7 +1001,10 @@ int run_cli(int argc, char** argv) {
             bench_opts.size = checked_size(parse_shape(bench_size), bench_opts.max_pixels);
             const std::string text = convpool::pipeline_argument(bench_pipeline);
             try {
-                print_stdout(convpool::bench_command(convpool::Pipeline(text), text, bench_opts));
+                print_stdout(convpool::bench_command(
+                    convpool::Pipeline(text, convpool::Semantics::torch,
+                                       convpool::pipeline_source(bench_pipeline)),
+                    text, bench_opts));
             } catch (const convpool::ShapeError& e) {
                 // A pipeline that does not fit the size is a usage problem here, as in shape.
                 throw convpool::UsageError(e.what());
@@ -836,10 +1034,12 @@ int run_cli(int argc, char** argv) {
             try {
                 if (shape_semantics == "all") {
                     print_stdout(semantics_comparison_text(
-                        text, checked_size(parse_shape(shape_size), shape_max_pixels)));
+                        text, checked_size(parse_shape(shape_size), shape_max_pixels),
+                        convpool::pipeline_source(shape_pipeline)));
                     return 0;
                 }
-                const convpool::Pipeline pipeline(text, convpool::parse_semantics(shape_semantics));
+                const convpool::Pipeline pipeline(text, convpool::parse_semantics(shape_semantics),
+                                                  convpool::pipeline_source(shape_pipeline));
                 print_stdout(shape_text(pipeline,
                                         checked_size(parse_shape(shape_size), shape_max_pixels),
                                         shape_json, 4 * shape_max_pixels));
@@ -877,6 +1077,17 @@ int run_cli(int argc, char** argv) {
                 "--html writes OUT/index.html; it needs an output directory, not -o -");
         }
         if (run_opts.out_dir == "-") {
+            if (run->count("--emit") > 0 && emit == "all") {
+                throw convpool::UsageError(
+                    "--emit all writes a folder of pictures; -o - writes only the final image "
+                    "(--emit final)");
+            }
+            // As gzip: binary image bytes are no use on a screen, and can garble it.
+            if (::isatty(STDOUT_FILENO) != 0 && !run_opts.force) {
+                throw convpool::UsageError(
+                    "-o - would write binary image data to the terminal; redirect stdout (> "
+                    "out.png, | program) or add --force");
+            }
             run_opts.emit = convpool::Emit::final;
             if (report_format != "none" && run->count("--report") > 0) {
                 throw convpool::UsageError(
@@ -891,7 +1102,8 @@ int run_cli(int argc, char** argv) {
                             : report_format == "none"  ? convpool::ReportFormat::none
                                                        : convpool::ReportFormat::table;
         const std::string text = convpool::pipeline_argument(run_pipeline);
-        const convpool::Pipeline pipeline(text, convpool::parse_semantics(run_semantics));
+        const convpool::Pipeline pipeline(text, convpool::parse_semantics(run_semantics),
+                                          convpool::pipeline_source(run_pipeline));
         convpool::install_stop_signals();
         convpool::Progress progress(!quiet && !no_progress && ::isatty(STDERR_FILENO) != 0);
         convpool::RunEvents events;

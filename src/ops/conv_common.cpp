@@ -75,7 +75,7 @@ std::vector<ParamSpec> conv_param_specs() {
          .help = "kernel size of box, gaussian, identity and log, N or HxW",
          .min = 1,
          .max = 63,
-         .aliases = {"size"}},
+         .aliases = {"size", "kernel-size"}},
         {.name = "sigma",
          .type = ParamType::number,
          .help = "standard deviation of gaussian and log (default: from k, as OpenCV)",

@@ -16,7 +16,8 @@ std::vector<ParamSpec> specs() {
                      .default_value = "0",
                      .help = "divide every window sum by this instead (divisor_override); 0 = off",
                      .min = 0,
-                     .max = 1 << 24});
+                     .max = 1 << 24,
+                     .aliases = {"divisor-override"}});
     return specs;
 }
 

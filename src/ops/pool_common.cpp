@@ -56,7 +56,7 @@ std::vector<ParamSpec> pool_param_specs() {
          .help = "kernel size, N or HxW",
          .min = 1,
          .max = 4096,
-         .aliases = {"kernel"}},
+         .aliases = {"kernel", "kernel-size"}},
         {.name = "s",
          .type = ParamType::size,
          .help = "stride, N or HxW (default: the kernel)",

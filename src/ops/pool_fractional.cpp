@@ -125,7 +125,7 @@ std::vector<ParamSpec> specs() {
          .help = "torch variant: window size, N or HxW (default 2)",
          .min = 1,
          .max = 4096,
-         .aliases = {"kernel"}},
+         .aliases = {"kernel", "kernel-size"}},
         {.name = "u",
          .type = ParamType::numbers,
          .help = "the sample u in [0, 1), R or RHxRW (rows x cols); torch's _random_samples [..., "

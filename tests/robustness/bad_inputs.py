@@ -509,7 +509,7 @@ def hostile_names():
     if re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", page) or b"caf\xe9" in page:
         problems.append("index.html holds a raw control character or a byte that is not UTF-8")
     for sub in (b"compare", b"probe"):
-        extra = [b"--modes", b"max"] if sub == b"probe" else [b"--modes", b"max,avg"]
+        extra = [b"--modes", b"max"] if sub == b"probe" else [b"--modes", b"max,avg", b"--force"]
         for f in files[1:]:
             p = run([sub, f, *extra, b"-o", out + sub, b"--report", b"json", b"-q", b"--shifts", b"0",
                      b"--noise", b""], 0)
