@@ -42,8 +42,8 @@ using Clock = std::chrono::steady_clock;
 
 /// The first warning a decoder gave and how many it gave.
 struct Warnings {
-    std::array<char, 256> first;
-    int count;
+    std::array<char, 256> first{};
+    int count = 0;
 };
 
 /// Records a decoder warning in *w.
@@ -196,7 +196,7 @@ struct PngSource {
 
 /// The message of a fatal error, and the warnings.
 struct PngMessage {
-    std::array<char, 256> error;
+    std::array<char, 256> error{};
     Warnings warnings;
 };
 

@@ -328,11 +328,11 @@ std::string index_html(const RunReport& report, const std::string& out_dir) {
 
 }  // namespace
 
-std::string html_escape(const std::string& raw) {
-    const std::string text = utf8_display(raw);  // a name that is not UTF-8: U+FFFD for its bytes
+std::string html_escape(const std::string& text) {
+    const std::string shown = utf8_display(text);  // a name that is not UTF-8: U+FFFD for its bytes
     std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
+    out.reserve(shown.size());
+    for (const char c : shown) {
         switch (c) {
             case '&':
                 out += "&amp;";

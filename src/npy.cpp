@@ -455,7 +455,7 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
                 if (kind == "f4") {
                     v = read_value<float>(p, swap);
                 } else if (kind == "f8") {
-                    const double d = read_value<double>(p, swap);
+                    const auto d = read_value<double>(p, swap);
                     v = static_cast<float>(d);
                     overflowed += std::isfinite(d) && !std::isfinite(v) ? 1U : 0U;
                 } else if (kind == "u1") {

@@ -96,8 +96,7 @@ std::string numpy_rows(std::string_view t) {
     std::string out = "[";
     const std::string_view inner = t.substr(1, t.size() - 2);
     int depth = 0;
-    for (std::size_t i = 0; i < inner.size(); ++i) {
-        const char c = inner[i];
+    for (const char c : inner) {
         if (c == '[' || c == ']') {
             depth += c == '[' ? 1 : -1;
             if (depth > 1) {

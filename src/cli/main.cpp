@@ -962,10 +962,10 @@ int run_cli(int argc, char** argv) {
     // `convpool help [CMD]` is `convpool [CMD] --help`; a first word that names no subcommand
     // is an unknown subcommand, not CLI11's "A subcommand is required".
     std::vector<char*> args(argv, argv + argc);
-    char help_flag[] = "--help";
+    std::string help_flag = "--help";
     if (args.size() >= 2 && std::string_view(args[1]) == "help") {
         args.erase(args.begin() + 1);
-        args.push_back(help_flag);
+        args.push_back(help_flag.data());
     }
     if (args.size() >= 2 && args[1][0] != '-') {
         const auto names = subcommand_names(app);
