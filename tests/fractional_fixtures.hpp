@@ -3,7 +3,7 @@
 // (scripts/make_torch_fixtures_fractional.py): pool:fractional,variant=torch and pool:max,switches
 // | unpool against PyTorch.
 
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

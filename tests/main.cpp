@@ -1,7 +1,7 @@
 // doctest main: every test case is in a test_<module>.cpp file. Like the CLI, the test runner
 // can be the decoding child of decode_image (it starts /proc/self/exe).
 #define DOCTEST_CONFIG_IMPLEMENT  // NOLINT(readability-identifier-naming): doctest's switch
-#include "convpool/image_io.hpp"
+#include "convpool/io/image_io.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,12 +1,12 @@
 // The direct JPEG and PNG decoders against OpenCV's cv::imdecode, which convpool used before and
 // which this test binary links: the same pixels, type and channel order for every PNG colour
 // type, bit depth, transparency and interlacing, and for colour, gray, CMYK and cut-short JPEGs.
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <doctest/doctest.h>
 #include <opencv2/imgcodecs.hpp>
 
-#include "decoders.hpp"
+#include "io/decoders.hpp"
 // clang-format off: jpeglib.h needs <cstdio> first
 #include <jpeglib.h>
 

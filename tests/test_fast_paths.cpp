@@ -2,14 +2,14 @@
 // NaN with its sign, -0 and +0, -inf and ties included; sums: any NaN where the plain loop has
 // one) over sweeps of shapes, kernels, strides, padding,
 // dilation and ceil mode, and the same result whatever the thread count.
-#include "convpool/activation.hpp"
-#include "convpool/error.hpp"
-#include "convpool/geometry.hpp"
-#include "convpool/parallel.hpp"
-#include "convpool/params.hpp"
-#include "convpool/pipeline.hpp"
-#include "convpool/registry.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/geometry.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/core/params.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/pipeline/activation.hpp"
+#include "convpool/pipeline/pipeline.hpp"
+#include "convpool/pipeline/registry.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -26,11 +26,11 @@
 #include <string_view>
 #include <vector>
 
-#include "ops/conv_common.hpp"
-#include "ops/fast_kernels.hpp"
-#include "ops/fast_pool.hpp"
-#include "ops/fast_pool_u8.hpp"
-#include "ops/pool_common.hpp"
+#include "ops/common/convolution.hpp"
+#include "ops/common/pooling.hpp"
+#include "ops/fast/pool.hpp"
+#include "ops/fast/pool_u8.hpp"
+#include "ops/fast/rows.hpp"
 
 namespace {
 
@@ -157,7 +157,7 @@ const std::array kThreadTestWindows{
     Window{Axis{9, 1, 4, 4, 1, true}, Axis{9, 2, 4, 4, 1, true}},
 };
 
-/// The plain loops: reduce_windows with the reducers of pool_common.
+/// The plain loops: reduce_windows with the reducers of ops/common/pooling.hpp.
 Tensor plain_max(const Tensor& in, const Window& w) {
     using namespace convpool::ops;
     return reduce_windows(in, sliding_plan(in.shape().height, w.rows),

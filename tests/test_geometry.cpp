@@ -1,5 +1,5 @@
 // Output-size arithmetic, checked against values worked out from PyTorch's formula by hand.
-#include "convpool/geometry.hpp"
+#include "convpool/core/geometry.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,8 +1,8 @@
 #pragma once
 // Small helpers shared by the unit tests.
 
-#include "convpool/pipeline.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
-#include "convpool/error.hpp"
-#include "convpool/html.hpp"
-#include "convpool/report.hpp"
-#include "convpool/visualize.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/render/visualize.hpp"
+#include "convpool/report/html.hpp"
+#include "convpool/report/report.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,8 +1,8 @@
 // Header probing of untrusted images: formats by magic bytes, sizes before decoding, truncation.
-#include "convpool/error.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/image_probe.hpp"
-#include "convpool/visualize.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/io/image_io.hpp"
+#include "convpool/io/image_probe.hpp"
+#include "convpool/render/visualize.hpp"
 
 #include <doctest/doctest.h>
 

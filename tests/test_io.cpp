@@ -1,11 +1,11 @@
 // Image and .npy decoding, atomic writes.
-#include "convpool/error.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/npy.hpp"
-#include "convpool/output_dir.hpp"
-#include "convpool/parallel.hpp"
-#include "convpool/png.hpp"
-#include "convpool/visualize.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/io/image_io.hpp"
+#include "convpool/io/npy.hpp"
+#include "convpool/io/output_dir.hpp"
+#include "convpool/io/png.hpp"
+#include "convpool/render/visualize.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/wait.h>

@@ -1,8 +1,8 @@
 // metrics.hpp: PSNR, SSIM, normalised correlation, identical share and entropy on tiny maps with
 // values worked out by hand; chart.hpp's tick rule.
-#include "convpool/chart.hpp"
-#include "convpool/error.hpp"
-#include "convpool/metrics.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/render/chart.hpp"
+#include "convpool/report/metrics.hpp"
 
 #include <doctest/doctest.h>
 

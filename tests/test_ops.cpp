@@ -1,8 +1,7 @@
 // Hand-checked examples for every stage: tiny inputs, expected values worked out by hand.
-#include "convpool/error.hpp"
-#include "convpool/kernels.hpp"
-#include "convpool/op.hpp"
-#include "convpool/parallel.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,6 +9,7 @@
 #include <cstring>
 #include <limits>
 
+#include "ops/common/filters.hpp"
 #include "test_helpers.hpp"
 
 using test::ramp4x4;

@@ -1,7 +1,7 @@
 // Parameter parsing: every type, defaults, aliases, and the exact error text users see.
-#include "convpool/error.hpp"
-#include "convpool/params.hpp"
-#include "convpool/registry.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/params.hpp"
+#include "convpool/pipeline/registry.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,9 +1,9 @@
 // Pipeline text -> stages -> plan: grammar, name resolution, stage prefixes in errors.
-#include "convpool/error.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/pipeline.hpp"
-#include "convpool/png.hpp"
-#include "convpool/registry.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/io/image_io.hpp"
+#include "convpool/io/png.hpp"
+#include "convpool/pipeline/pipeline.hpp"
+#include "convpool/pipeline/registry.hpp"
 
 #include <doctest/doctest.h>
 

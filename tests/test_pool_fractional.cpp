@@ -1,7 +1,7 @@
 // pool:fractional: torch's variant against F.fractional_max_pool2d fixtures, the paper's variants
 // against naive references, and the properties of their regions.
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // pool:stochastic: hand-checked values, the test phase against its reference (exactly), and the
 // train phase's pick frequencies against the probabilities a_i/sum(a) on many seeded draws.
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
 

@@ -2,10 +2,10 @@
 // invariant in every mode, a bright pixel moved inside its window leaves max pooling unchanged,
 // zero noise gives infinite PSNR, a 1x1 pool with stride 1 loses nothing; plus the seeded noise,
 // crops, nearest upsampling and mode parsing.
-#include "convpool/compare.hpp"
-#include "convpool/error.hpp"
-#include "convpool/metrics.hpp"
-#include "convpool/probe.hpp"
+#include "convpool/commands/compare.hpp"
+#include "convpool/commands/probe.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/report/metrics.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,8 +1,8 @@
 // Sweeps comparing convpool's pooling and convolution with the naive reference in
 // tests/reference, and property tests of the ops.
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>

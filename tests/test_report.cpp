@@ -1,7 +1,7 @@
 // Statistics and report writers.
-#include "convpool/parallel.hpp"
-#include "convpool/report.hpp"
-#include "convpool/text.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/core/text.hpp"
+#include "convpool/report/report.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

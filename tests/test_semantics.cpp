@@ -1,7 +1,7 @@
 // --semantics torch|tf|caffe: the documented TensorFlow examples, Caffe's ceil and count-pad, and
 // that torch stays the default.
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 // Tensor helpers: the finite range of a span of values.
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
 
 #include <doctest/doctest.h>
 

@@ -2,8 +2,8 @@
 // small input, with the output torch.nn.functional produced (scripts/make_torch_fixtures.py).
 // Max-like families must agree exactly (NaN where torch has NaN); the others within
 // 1e-5 absolute + 1e-5 relative of torch's float64 result.
-#include "convpool/pipeline.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

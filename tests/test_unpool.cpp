@@ -1,7 +1,7 @@
 // pool:max,switches and unpool: hand-checked switches, torch max_unpool2d fixtures (values and
 // indices), the coverage map and plan-time errors.
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
 

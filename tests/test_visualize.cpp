@@ -1,6 +1,6 @@
 // Picture colour ranges: --range minmax and percentile ranges (pP), their colours and labels.
-#include "convpool/error.hpp"
-#include "convpool/visualize.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/render/visualize.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,9 +1,9 @@
-#include "convpool/bench.hpp"
+#include "convpool/commands/bench.hpp"
 
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/parallel.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/io/image_io.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -1,10 +1,10 @@
-#include "convpool/compare.hpp"
+#include "convpool/commands/compare.hpp"
 
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/pipeline.hpp"
-#include "convpool/text.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/core/text.hpp"
+#include "convpool/io/image_io.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <fmt/format.h>
 

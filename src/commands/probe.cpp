@@ -1,13 +1,13 @@
-#include "convpool/probe.hpp"
+#include "convpool/commands/probe.hpp"
 
-#include "convpool/chart.hpp"
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/geometry.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/metrics.hpp"
-#include "convpool/params.hpp"
-#include "convpool/text.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/core/geometry.hpp"
+#include "convpool/core/params.hpp"
+#include "convpool/core/text.hpp"
+#include "convpool/io/image_io.hpp"
+#include "convpool/render/chart.hpp"
+#include "convpool/report/metrics.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -22,8 +22,8 @@
 #include <optional>
 #include <set>
 
-#include "ops/pool_common.hpp"
-#include "ops/random.hpp"
+#include "ops/common/pooling.hpp"
+#include "ops/common/random.hpp"
 
 namespace convpool {
 namespace {
@@ -118,7 +118,7 @@ PreMaps pre_maps(const Runner& prefix, const Tensor& input, const Perturbed& p) 
     return m;
 }
 
-/// Windows of a pooling stage on input `in`, as pool_common plans them; nullopt for a stage
+/// Windows of a pooling stage on input `in`, as ops/common/pooling plans them; nullopt for a stage
 /// that is not a pool convpool knows the windows of.
 std::optional<std::pair<ops::AxisPlan, ops::AxisPlan>> window_plans(const Stage& stage,
                                                                     const Shape& in) {

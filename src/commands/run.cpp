@@ -1,13 +1,13 @@
-#include "convpool/run.hpp"
+#include "convpool/commands/run.hpp"
 
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/geometry.hpp"
-#include "convpool/html.hpp"
-#include "convpool/npy.hpp"
-#include "convpool/output_dir.hpp"
-#include "convpool/parallel.hpp"
-#include "convpool/visualize.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/core/geometry.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/io/npy.hpp"
+#include "convpool/io/output_dir.hpp"
+#include "convpool/render/visualize.hpp"
+#include "convpool/report/html.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include "convpool/geometry.hpp"
+#include "convpool/core/geometry.hpp"
 
 #include <algorithm>
 

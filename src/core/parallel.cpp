@@ -1,4 +1,4 @@
-#include "convpool/parallel.hpp"
+#include "convpool/core/parallel.hpp"
 
 #include <algorithm>
 #include <atomic>

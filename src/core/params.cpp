@@ -1,6 +1,6 @@
-#include "convpool/params.hpp"
+#include "convpool/core/params.hpp"
 
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
 

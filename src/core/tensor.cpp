@@ -1,4 +1,6 @@
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
+
+#include "convpool/core/parallel.hpp"
 
 #include <fmt/format.h>
 #include <sys/mman.h>
@@ -6,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <mutex>
@@ -133,6 +136,35 @@ std::optional<ValueRange> finite_value_range(std::span<const float> values) {
         }
     }
     return lo <= hi ? std::optional<ValueRange>(ValueRange{lo, hi}) : std::nullopt;
+}
+
+Tensor u8_rows_to_tensor(int rows, int cols, int step, int channels, bool reversed,
+                         const std::function<const unsigned char*(int)>& row_of) {
+    Tensor t(Shape{channels, rows, cols}, uninitialized);
+    const auto width = static_cast<std::size_t>(cols);
+    const auto stride = static_cast<std::size_t>(step);
+    const auto scale = static_cast<float>(1.0 / 255.0);
+    parallel_for(static_cast<std::size_t>(rows), kMinBytesPerThread / (width * 5 + 1) + 1,
+                 [&](std::size_t first, std::size_t last) {
+                     for (std::size_t y = first; y < last; ++y) {
+                         const unsigned char* row = row_of(static_cast<int>(y));
+                         for (int c = 0; c < channels; ++c) {
+                             const auto src =
+                                 static_cast<std::size_t>(reversed ? channels - 1 - c : c);
+                             float* dst = t.channel(c).data() + y * width;
+                             for (std::size_t x = 0; x < width; ++x) {
+                                 dst[x] = static_cast<float>(row[x * stride + src]) * scale;
+                             }
+                         }
+                     }
+                 });
+    return t;
+}
+
+Tensor unit_tensor(const ImageU8& image) {
+    const Shape& s = image.shape();
+    return u8_rows_to_tensor(s.height, s.width, s.channels, s.channels, false,
+                             [&image](int y) { return image.row(y).data(); });
 }
 
 }  // namespace convpool

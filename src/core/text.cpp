@@ -1,4 +1,4 @@
-#include "convpool/text.hpp"
+#include "convpool/core/text.hpp"
 
 #include <fmt/format.h>
 

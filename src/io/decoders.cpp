@@ -1,6 +1,6 @@
-#include "decoders.hpp"
+#include "io/decoders.hpp"
 
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <dlfcn.h>
 #include <fmt/format.h>

@@ -1,11 +1,12 @@
-#include "convpool/image_io.hpp"
+#include "convpool/io/image_io.hpp"
 
-#include "convpool/error.hpp"
-#include "convpool/image_probe.hpp"
-#include "convpool/npy.hpp"
-#include "convpool/output_dir.hpp"
-#include "convpool/parallel.hpp"
-#include "convpool/png.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/io/image_probe.hpp"
+#include "convpool/io/npy.hpp"
+#include "convpool/io/output_dir.hpp"
+#include "convpool/io/png.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -35,7 +36,7 @@
 #include <string_view>
 #include <vector>
 
-#include "decoders.hpp"
+#include "io/decoders.hpp"
 
 namespace convpool {
 namespace {
@@ -101,34 +102,6 @@ std::string errno_text(int err) {
 
 /// Channels a decoded Mat of 1-4 channels keeps: gray (+ alpha, dropped) is 1, BGR(A) is 3 (RGB).
 int kept_channels(const cv::Mat& mat) { return mat.channels() <= 2 ? 1 : 3; }
-
-/// 8-bit interleaved rows (row_of(y) points at row y, `step` values per pixel) as a C×H×W
-/// tensor of `channels` planes with values v / 255 (as convertTo computes them: v times the
-/// float 1/255), in one pass. Plane c takes value c of each pixel, or value channels-1-c with
-/// `reversed` (BGR to RGB); values past `channels` (alpha) are dropped.
-template <typename RowOf>
-Tensor u8_rows_to_tensor(int rows, int cols, int step, int channels, bool reversed,
-                         const RowOf& row_of) {
-    Tensor t(Shape{channels, rows, cols}, uninitialized);
-    const auto width = static_cast<std::size_t>(cols);
-    const auto stride = static_cast<std::size_t>(step);
-    const auto scale = static_cast<float>(1.0 / 255.0);
-    parallel_for(static_cast<std::size_t>(rows), kMinBytesPerThread / (width * 5 + 1) + 1,
-                 [&](std::size_t first, std::size_t last) {
-                     for (std::size_t y = first; y < last; ++y) {
-                         const unsigned char* row = row_of(static_cast<int>(y));
-                         for (int c = 0; c < channels; ++c) {
-                             const auto src =
-                                 static_cast<std::size_t>(reversed ? channels - 1 - c : c);
-                             float* dst = t.channel(c).data() + y * width;
-                             for (std::size_t x = 0; x < width; ++x) {
-                                 dst[x] = static_cast<float>(row[x * stride + src]) * scale;
-                             }
-                         }
-                     }
-                 });
-    return t;
-}
 
 /// Converts an 8-bit Mat (1-4 channels, BGR(A) order) to a C×H×W tensor in RGB order with
 /// values v / 255, alpha dropped.
@@ -682,12 +655,6 @@ ImageU8 load_image_u8(const std::string& path, const LoadOptions& options) {
     return image;
 }
 
-Tensor unit_tensor(const ImageU8& image) {
-    const Shape& s = image.shape();
-    return u8_rows_to_tensor(s.height, s.width, s.channels, s.channels, false,
-                             [&image](int y) { return image.row(y).data(); });
-}
-
 std::string encoding_extension(ImageEncoding encoding, int channels) {
     switch (encoding) {
         case ImageEncoding::png:
@@ -802,6 +769,14 @@ std::string read_text_file(const std::string& path, std::size_t max_bytes, std::
             throw too_large();
         }
     }
+}
+
+std::string pipeline_argument(std::string_view value) {
+    if (value.empty() || value.front() != '@') {
+        return std::string(value);
+    }
+    // At most what a pipeline may hold: `@/dev/zero` reads 64 KiB, not until memory runs out.
+    return read_text_file(std::string(value.substr(1)), kMaxPipelineBytes, "pipeline file");
 }
 
 void write_file_atomic(const std::string& path, std::span<const char> bytes) {

@@ -1,6 +1,6 @@
-#include "convpool/image_probe.hpp"
+#include "convpool/io/image_probe.hpp"
 
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
-#include "convpool/npy.hpp"
+#include "convpool/io/npy.hpp"
 
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
-#include "convpool/output_dir.hpp"
+#include "convpool/io/output_dir.hpp"
 
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

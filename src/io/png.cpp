@@ -1,6 +1,6 @@
-#include "convpool/png.hpp"
+#include "convpool/io/png.hpp"
 
-#include "convpool/parallel.hpp"
+#include "convpool/core/parallel.hpp"
 
 #include <fmt/format.h>
 #include <zlib.h>

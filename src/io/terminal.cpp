@@ -1,4 +1,4 @@
-#include "convpool/terminal.hpp"
+#include "convpool/io/terminal.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // abs - |x|: folds signed responses (e.g. both edge polarities) into magnitudes.
-#include "elementwise.hpp"
+#include "ops/common/elementwise.hpp"
 
 namespace convpool::ops {
 namespace {

@@ -1,12 +1,12 @@
 // bank - a filter bank: one output channel per input channel and filter.
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/kernels.hpp"
-#include "convpool/op.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <fmt/format.h>
 
-#include "conv_common.hpp"
+#include "ops/common/convolution.hpp"
+#include "ops/common/filters.hpp"
 
 namespace convpool::ops {
 namespace {

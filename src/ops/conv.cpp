@@ -1,12 +1,12 @@
 // conv - 2-D cross-correlation of every channel with one kernel (depthwise).
 // The kernel is NOT flipped, as in CNN layers and cv::filter2D.
-#include "convpool/error.hpp"
-#include "convpool/kernels.hpp"
-#include "convpool/op.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <fmt/format.h>
 
-#include "conv_common.hpp"
+#include "ops/common/convolution.hpp"
+#include "ops/common/filters.hpp"
 
 namespace convpool::ops {
 namespace {

@@ -1,7 +1,7 @@
 // gray - luminance Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, as cv::cvtColor).
-#include "convpool/error.hpp"
-#include "convpool/op.hpp"
-#include "convpool/parallel.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // leaky-relu - x for x >= 0, slope*x below.
-#include "elementwise.hpp"
+#include "ops/common/elementwise.hpp"
 
 namespace convpool::ops {
 namespace {

@@ -1,5 +1,5 @@
 // norm - min-max normalisation to [0, 1], per channel or over the whole tensor.
-#include "convpool/op.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,5 @@
 // pool:adaptive-avg - PyTorch's adaptive_avg_pool2d.
-#include "pool_common.hpp"
+#include "ops/common/pooling.hpp"
 
 namespace convpool::ops {
 namespace {

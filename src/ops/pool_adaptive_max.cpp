@@ -1,5 +1,5 @@
 // pool:adaptive-max - PyTorch's adaptive_max_pool2d.
-#include "pool_common.hpp"
+#include "ops/common/pooling.hpp"
 
 namespace convpool::ops {
 namespace {

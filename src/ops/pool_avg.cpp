@@ -1,5 +1,5 @@
 // pool:avg - mean of each window (PyTorch avg_pool2d).
-#include "pool_common.hpp"
+#include "ops/common/pooling.hpp"
 
 namespace convpool::ops {
 namespace {

@@ -1,5 +1,5 @@
 // pool:fractional - fractional max pooling (Graham 2014), the paper's variants and torch's.
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
 
@@ -7,9 +7,9 @@
 #include <cmath>
 #include <random>
 
-#include "pool_common.hpp"
-#include "pool_switches.hpp"
-#include "random.hpp"
+#include "ops/common/pooling.hpp"
+#include "ops/common/random.hpp"
+#include "ops/common/switches.hpp"
 
 namespace convpool::ops {
 namespace {
@@ -138,7 +138,7 @@ std::vector<ParamSpec> specs() {
     };
 }
 
-/// Fractional max pooling: the regions are the variant's own; the walk is pool_common's.
+/// Fractional max pooling: the regions are the variant's own; the walk is ops/common/pooling's.
 class FractionalPool final : public Op {
 public:
     explicit FractionalPool(const Params& params)

@@ -1,5 +1,5 @@
 // pool:global-avg - one value per channel (adaptive pooling to 1x1).
-#include "pool_common.hpp"
+#include "ops/common/pooling.hpp"
 
 namespace convpool::ops {
 namespace {

@@ -1,7 +1,7 @@
 // pool:lp - the true Lp norm of each window, (sum |x|^p)^(1/p), over the real cells.
 #include <cmath>
 
-#include "pool_common.hpp"
+#include "ops/common/pooling.hpp"
 
 namespace convpool::ops {
 namespace {

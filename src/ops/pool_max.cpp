@@ -1,6 +1,6 @@
 // pool:max - maximum of each window (PyTorch max_pool2d), optionally recording switches.
-#include "pool_common.hpp"
-#include "pool_switches.hpp"
+#include "ops/common/pooling.hpp"
+#include "ops/common/switches.hpp"
 
 namespace convpool::ops {
 namespace {

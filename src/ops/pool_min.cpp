@@ -1,6 +1,6 @@
 // pool:min - minimum of each window (max pooling of the negated map).
-#include "fast_pool.hpp"
-#include "pool_common.hpp"
+#include "ops/common/pooling.hpp"
+#include "ops/fast/pool.hpp"
 
 namespace convpool::ops {
 namespace {

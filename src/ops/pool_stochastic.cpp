@@ -1,5 +1,5 @@
 // pool:stochastic - stochastic pooling (Zeiler & Fergus, ICLR 2013).
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
 
@@ -8,8 +8,8 @@
 #include <limits>
 #include <random>
 
-#include "pool_common.hpp"
-#include "random.hpp"
+#include "ops/common/pooling.hpp"
+#include "ops/common/random.hpp"
 
 namespace convpool::ops {
 namespace {

@@ -1,5 +1,5 @@
 // relu - max(x, 0); NaN stays NaN, as in PyTorch.
-#include "elementwise.hpp"
+#include "ops/common/elementwise.hpp"
 
 namespace convpool::ops {
 namespace {

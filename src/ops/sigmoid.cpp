@@ -1,7 +1,7 @@
 // sigmoid - 1 / (1 + exp(-x)).
 #include <cmath>
 
-#include "elementwise.hpp"
+#include "ops/common/elementwise.hpp"
 
 namespace convpool::ops {
 namespace {

@@ -1,7 +1,7 @@
 // tanh - hyperbolic tangent.
 #include <cmath>
 
-#include "elementwise.hpp"
+#include "ops/common/elementwise.hpp"
 
 namespace convpool::ops {
 namespace {

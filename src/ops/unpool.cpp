@@ -1,8 +1,8 @@
 // unpool - scatters values back to where a max pool found them (torch max_unpool2d, the deconvnet's
 // unpooling of Zeiler & Fergus).
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/op.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <fmt/format.h>
 

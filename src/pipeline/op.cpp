@@ -1,6 +1,6 @@
-#include "convpool/op.hpp"
+#include "convpool/pipeline/op.hpp"
 
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <stdexcept>
 

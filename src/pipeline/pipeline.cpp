@@ -1,9 +1,8 @@
-#include "convpool/pipeline.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/registry.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/pipeline/registry.hpp"
 
 #include <fmt/format.h>
 
@@ -17,7 +16,6 @@
 namespace convpool {
 namespace {
 
-constexpr std::size_t kMaxPipelineBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxStages = 256;
 
 std::string trimmed(std::string_view s) {
@@ -289,14 +287,6 @@ std::vector<StageText> split_pipeline(std::string_view text, std::string_view so
 
 std::string pipeline_source(std::string_view value) {
     return value.empty() || value.front() != '@' ? std::string() : std::string(value.substr(1));
-}
-
-std::string pipeline_argument(std::string_view value) {
-    if (value.empty() || value.front() != '@') {
-        return std::string(value);
-    }
-    // At most what a pipeline may hold: `@/dev/zero` reads 64 KiB, not until memory runs out.
-    return read_text_file(std::string(value.substr(1)), kMaxPipelineBytes, "pipeline file");
 }
 
 std::string Stage::describe() const {

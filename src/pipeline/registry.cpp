@@ -1,6 +1,6 @@
-#include "convpool/registry.hpp"
+#include "convpool/pipeline/registry.hpp"
 
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
 

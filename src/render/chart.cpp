@@ -1,5 +1,5 @@
 // OpenCV edge file (as visualize.cpp): lines and text are drawn with imgproc.
-#include "convpool/chart.hpp"
+#include "convpool/render/chart.hpp"
 
 #include <fmt/format.h>
 #include <opencv2/core.hpp>

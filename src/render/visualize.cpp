@@ -1,8 +1,8 @@
-#include "convpool/visualize.hpp"
+#include "convpool/render/visualize.hpp"
 
-#include "convpool/error.hpp"
-#include "convpool/png.hpp"
-#include "convpool/report.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/io/png.hpp"
+#include "convpool/report/report.hpp"
 
 #include <fmt/format.h>
 #include <opencv2/core.hpp>

@@ -1,8 +1,8 @@
-#include "convpool/html.hpp"
+#include "convpool/report/html.hpp"
 
-#include "convpool/format.hpp"
-#include "convpool/image_io.hpp"
-#include "convpool/text.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/core/text.hpp"
+#include "convpool/io/image_io.hpp"
 
 #include <fmt/format.h>
 

@@ -1,8 +1,8 @@
-#include "convpool/metrics.hpp"
+#include "convpool/report/metrics.hpp"
 
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/report.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/report/report.hpp"
 
 #include <fmt/format.h>
 

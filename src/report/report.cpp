@@ -1,9 +1,9 @@
-#include "convpool/report.hpp"
+#include "convpool/report/report.hpp"
 
-#include "convpool/error.hpp"
-#include "convpool/format.hpp"
-#include "convpool/parallel.hpp"
-#include "convpool/text.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/core/text.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -1,8 +1,8 @@
 // libFuzzer target: the load path (magic bytes, header probe, .npy parser, decode) on arbitrary
 // bytes. Decodes in this process (a fork per input would hide crashes from the fuzzer) with a
 // small pixel cap so that huge claimed sizes are refused rather than allocated.
-#include "convpool/error.hpp"
-#include "convpool/image_io.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/io/image_io.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // libFuzzer target: the .npy header parser (a Python literal dict, as numpy 1.24 reads it) and
 // the array decoding behind it, on arbitrary bytes after the magic string.
-#include "convpool/error.hpp"
-#include "convpool/npy.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/io/npy.hpp"
 
 #include <cstddef>
 #include <cstdint>

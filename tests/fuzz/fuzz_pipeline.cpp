@@ -1,7 +1,7 @@
 // libFuzzer target: the pipeline parser and planner on arbitrary text. Any convpool::Error is a
 // correct answer; a crash, a sanitizer report, another exception or a hang is a bug.
-#include "convpool/error.hpp"
-#include "convpool/pipeline.hpp"
+#include "convpool/core/error.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <cstddef>
 #include <cstdint>

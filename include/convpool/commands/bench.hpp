@@ -11,8 +11,8 @@
 /// stage that reads its input and writes its output must cost. Stage times include the output
 /// allocation, as in `convpool run`.
 
-#include "convpool/pipeline.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/pipeline/pipeline.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -4,9 +4,9 @@
 /// side by side on one sheet (one display height, one colour range for the pooled maps and the
 /// map feeding them) and in one table with the probe's measurements per mode.
 
-#include "convpool/probe.hpp"
-#include "convpool/tensor.hpp"
-#include "convpool/visualize.hpp"
+#include "convpool/commands/probe.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/render/visualize.hpp"
 
 #include <string>
 #include <vector>

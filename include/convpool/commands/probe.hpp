@@ -17,9 +17,9 @@
 ///    the same, scaled), mapped to numbers by convpool itself (Box-Muller for normals).
 ///  - PSNR and SSIM are those of metrics.hpp, against the clean map, with its data range.
 
-#include "convpool/pipeline.hpp"
-#include "convpool/report.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/pipeline/pipeline.hpp"
+#include "convpool/report/report.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -3,10 +3,10 @@
 /// The `run` job: every input through the pipeline; pictures, sheet, raw arrays, final images
 /// and the report; batches in parallel, sharded, resumable and interruptible.
 
-#include "convpool/image_io.hpp"
-#include "convpool/pipeline.hpp"
-#include "convpool/report.hpp"
-#include "convpool/visualize.hpp"
+#include "convpool/io/image_io.hpp"
+#include "convpool/pipeline/pipeline.hpp"
+#include "convpool/render/visualize.hpp"
+#include "convpool/report/report.hpp"
 
 #include <cstddef>
 #include <functional>

@@ -2,7 +2,7 @@
 /// \file format.hpp
 /// fmt support for convpool types, so a shape prints the same everywhere (`3x64x64`).
 
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
 
 #include <fmt/format.h>
 

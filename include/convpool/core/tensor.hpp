@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <new>
 #include <optional>
@@ -47,7 +48,7 @@ namespace detail {
 /// Memory for tensor values. Blocks of kHugeBlock bytes or more are aligned to 2 MiB and
 /// marked for transparent huge pages (madvise), so that a new 48 MB feature map faults in
 /// about 24 pages rather than 12,000, and freed ones are kept in a small cache for the next
-/// tensor of the same size (see src/tensor.cpp); smaller blocks come from operator new.
+/// tensor of the same size (see src/core/tensor.cpp); smaller blocks come from operator new.
 [[nodiscard]] void* allocate_values(std::size_t bytes);
 void free_values(void* p, std::size_t bytes) noexcept;
 inline constexpr std::size_t kHugeBlock = std::size_t{8} << 20;
@@ -179,5 +180,16 @@ struct ValueRange {
 /// The smallest and largest finite value of `values`; NaN and +-inf are left out. Unset when no
 /// value is finite (all NaN or infinite, or `values` empty).
 [[nodiscard]] std::optional<ValueRange> finite_value_range(std::span<const float> values);
+
+/// 8-bit interleaved rows (row_of(y) points at row y, `step` values per pixel) as a C×H×W
+/// tensor of `channels` planes with values v / 255 (v times the float 1/255, as OpenCV's
+/// convertTo computes them), in one pass. Plane c takes value c of each pixel, or value
+/// channels-1-c with `reversed` (BGR to RGB); values past `channels` (alpha) are dropped.
+[[nodiscard]] Tensor u8_rows_to_tensor(int rows, int cols, int step, int channels, bool reversed,
+                                       const std::function<const unsigned char*(int)>& row_of);
+
+/// The tensor load_image gives for an 8-bit image that load_image_u8 (io/image_io.hpp) gives as
+/// `image`: C×H×W, every value v as v / 255 (v times the float 1/255), bit for bit.
+[[nodiscard]] Tensor unit_tensor(const ImageU8& image);
 
 }  // namespace convpool

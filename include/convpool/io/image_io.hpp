@@ -4,7 +4,7 @@
 /// header (and visualize.hpp). Values: 8-bit and 16-bit images become [0, 1]; float images and
 /// .npy arrays are taken as they are. Colour images become RGB (alpha is dropped).
 
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -61,10 +61,6 @@ struct LoadedImage {
 /// images, .npy arrays).
 [[nodiscard]] ImageU8 load_image_u8(const std::string& path, const LoadOptions& options);
 
-/// The tensor load_image gives for an 8-bit image that load_image_u8 gives as `image`: C×H×W,
-/// every value v as v / 255 (v times the float 1/255), bit for bit.
-[[nodiscard]] Tensor unit_tensor(const ImageU8& image);
-
 /// Decodes an image or .npy held in memory: the header is checked first (format allowlist by
 /// magic bytes, size against max_pixels), then the decoder runs. Throws InputError.
 [[nodiscard]] LoadedImage decode_image(std::span<const unsigned char> bytes,
@@ -94,6 +90,10 @@ enum class ImageEncoding {
 /// max_bytes bytes", each after `what` (e.g. "--files-from: cannot read 'x': ...").
 [[nodiscard]] std::string read_text_file(const std::string& path, std::size_t max_bytes,
                                          std::string_view what);
+
+/// The text of `-p VALUE`: VALUE itself, or the contents of FILE for `@FILE` (at most
+/// kMaxPipelineBytes). Throws UsageError when the file cannot be read.
+[[nodiscard]] std::string pipeline_argument(std::string_view value);
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, fsync and rename
 /// (OutputDir::write of the parent folder, which must exist): the file is either complete

@@ -2,7 +2,7 @@
 /// \file npy.hpp
 /// NumPy .npy (format 1.0-3.0) reading and writing, without OpenCV or Python.
 
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
 
 #include <span>
 #include <string>

@@ -2,9 +2,9 @@
 /// \file op.hpp
 /// Op (one pipeline stage), OpInfo (its declaration) and make_op (the factory).
 
-#include "convpool/activation.hpp"
-#include "convpool/params.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/params.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/pipeline/activation.hpp"
 
 #include <cstdint>
 #include <memory>

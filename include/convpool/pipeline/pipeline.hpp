@@ -3,9 +3,10 @@
 /// Parse -> plan -> run. The pipeline text becomes op instances (parameters checked), the plan
 /// computes every stage's output shape (shape errors raised), and only then do pixels move.
 
-#include "convpool/op.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <array>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,9 +31,8 @@ struct StageText {
 [[nodiscard]] std::vector<StageText> split_pipeline(std::string_view text,
                                                     std::string_view source = {});
 
-/// The text of `-p VALUE`: VALUE itself, or the contents of FILE for `@FILE`.
-/// Throws UsageError when the file cannot be read.
-[[nodiscard]] std::string pipeline_argument(std::string_view value);
+/// The most bytes a pipeline's text may hold (inline or in a file).
+inline constexpr std::size_t kMaxPipelineBytes = std::size_t{64} * 1024;
 
 /// The file `-p VALUE` reads (`@FILE`: FILE), or "" for pipeline text: the `source` of
 /// split_pipeline() and Pipeline.
@@ -81,7 +81,7 @@ struct StageResult {
     double milliseconds = 0.0;
     const Switches* switches = nullptr;  ///< recorded by this stage (`pool:max,switches`)
     /// Set instead of `tensor` for the input and stages of an 8-bit run (run(ImageU8, ...)) that
-    /// stay in 8 bits: unit_tensor(*image) (image_io.hpp) is the tensor a float run gives.
+    /// stay in 8 bits: unit_tensor(*image) (core/tensor.hpp) is the tensor a float run gives.
     const ImageU8* image = nullptr;
     /// The shape of a stage whose values were never stored (`tensor` and `image` null): a stage
     /// fused with the elementwise stage after it (run with `fuse`).

@@ -2,7 +2,7 @@
 /// \file registry.hpp
 /// The read-only table of every op, in `convpool ops` order.
 
-#include "convpool/op.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <string_view>
 #include <vector>

@@ -4,7 +4,7 @@
 /// chart.cpp is an OpenCV edge file: it draws lines and text with OpenCV's imgproc; nothing
 /// else about OpenCV leaves it.
 
-#include "convpool/visualize.hpp"
+#include "convpool/render/visualize.hpp"
 
 #include <string>
 #include <vector>

@@ -3,8 +3,8 @@
 /// Pictures of feature maps and the contact sheet. Signed maps use a diverging colour map
 /// centred on 0; non-negative maps use viridis; non-finite values are drawn magenta.
 
-#include "convpool/params.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/params.hpp"
+#include "convpool/core/tensor.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -4,7 +4,7 @@
 /// No script, font or style sheet comes from the network; pictures are referenced relative to
 /// OUT (they are the files the run wrote), histograms are inline SVG.
 
-#include "convpool/report.hpp"
+#include "convpool/report/report.hpp"
 
 #include <string>
 

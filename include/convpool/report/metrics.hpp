@@ -11,7 +11,7 @@
 ///    with values from 0 to 1 this is the usual peak of 1 (255 in 8-bit units).
 ///  - Non-finite values are left out (a pair counts only when both values are finite).
 
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
 
 #include <span>
 

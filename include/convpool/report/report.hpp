@@ -2,8 +2,8 @@
 /// \file report.hpp
 /// Statistics of feature maps and the run report (table, JSON, CSV, Markdown).
 
-#include "convpool/op.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,13 +1,12 @@
-#include "conv_common.hpp"
+#include "ops/common/convolution.hpp"
 
-#include "convpool/error.hpp"
-#include "convpool/kernels.hpp"
+#include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "fast_conv.hpp"
+#include "ops/common/filters.hpp"
 
 namespace convpool::ops {
 namespace {

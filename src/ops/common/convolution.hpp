@@ -2,16 +2,33 @@
 // Cross-correlation machinery shared by `conv` and `bank`: border modes, padding, and the
 // plain correlation loop.
 
-#include "convpool/activation.hpp"
-#include "convpool/geometry.hpp"
-#include "convpool/params.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/geometry.hpp"
+#include "convpool/core/params.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/pipeline/activation.hpp"
 
 #include <span>
 #include <string>
 #include <vector>
 
 namespace convpool::ops {
+
+/// Where the padded plane's cells come from: padded row y is input row rows[y] and padded
+/// column x is input column cols[x], or a zero cell when either is -1.
+struct PaddedPlane {
+    std::span<const float> plane;  ///< the input, h x w
+    int width = 0;                 ///< w
+    std::span<const int> rows;     ///< one entry per padded row
+    std::span<const int> cols;     ///< one entry per padded column
+};
+
+/// The fast path of ConvSettings::correlate (ops/fast/conv.cpp). Correlates `src` with `kernel`
+/// over the windows of `win` (any stride and dilation; no ceil mode) into `out` (out_size values,
+/// row major), out = activate(activation, scale * sum + bias): the activation is applied to each
+/// value before it is stored (3x3 bands: in the vector registers; other kernels: to each row buffer
+/// before its store).
+void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& win, Size2 out_size,
+                    float scale, float bias, std::span<float> out, const Activation& activation);
 
 /// How cells outside the input are filled.
 enum class Border { zero, reflect, reflect101, replicate, wrap };
@@ -28,7 +45,7 @@ public:
     /// Output height and width for a kernel over h x w; throws ShapeError when it does not fit.
     [[nodiscard]] Size2 output_size(int h, int w, int kernel_h, int kernel_w) const;
     /// Correlates one plane (h x w) with `kernel`; writes output_size() values to `out`, each
-    /// with `activation` applied. Runs the fast path (fast_conv.hpp), which gives
+    /// with `activation` applied. Runs the fast path (ops/fast/conv.hpp), which gives
     /// correlate_plain's values.
     void correlate(std::span<const float> plane, int h, int w, const Matrix& kernel,
                    std::span<float> out, const Activation& activation = {}) const;

@@ -1,9 +1,9 @@
 #pragma once
 // Stages that map every value on its own (relu, sigmoid, ...): shape in = shape out.
 
-#include "convpool/activation.hpp"
-#include "convpool/op.hpp"
-#include "convpool/parallel.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/pipeline/activation.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <optional>
 #include <span>

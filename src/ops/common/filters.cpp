@@ -1,6 +1,6 @@
-#include "convpool/kernels.hpp"
+#include "ops/common/filters.hpp"
 
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
 #pragma once
-/// \file kernels.hpp
+/// \file filters.hpp
 /// Named convolution kernels. All are applied as cross-correlation (not flipped), as in CNN
 /// layers and cv::filter2D: sobel-x responds positively where values grow to the right.
 
-#include "convpool/params.hpp"
+#include "convpool/core/params.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
-#include "pool_common.hpp"
+#include "ops/common/pooling.hpp"
 
-#include "convpool/error.hpp"
+#include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
 

@@ -2,18 +2,16 @@
 // Window walking shared by every pooling op. A pooling mode supplies only what is its own: a
 // reducer (max, mean, norm, ...) and, for adaptive or fractional pooling, the window sequence.
 
-#include "convpool/geometry.hpp"
-#include "convpool/op.hpp"
-#include "convpool/params.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/geometry.hpp"
+#include "convpool/core/params.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <cmath>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "fast_pool_u8.hpp"
 
 namespace convpool::ops {
 
@@ -122,7 +120,22 @@ struct AvgReducer {
     }
 };
 
-/// Fast path of a sliding-window pool (fast_pool.cpp): the same tensor as reduce_windows, bit
+/// Which extremum a pool keeps.
+enum class Extremum { max, min };
+
+/// True when every window of `win` over an input of `in` (height and width) reads at least one
+/// input cell along both axes: the condition for the 8-bit pools to equal the float ones.
+[[nodiscard]] bool windows_read_input(const Shape& in, const Window& win);
+
+/// The 8-bit max or min pool (ops/fast/pool_u8.cpp; its plain loop is extremum_pool_u8_plain in
+/// ops/fast/pool_u8.hpp). /// Fast: output rows split over threads; each folds
+/// its input rows with vectorised byte max/min, then its columns by doubling over the taps.
+/// Windows of 2 columns with stride 2 (and no column padding) read the input rows in place: a
+/// max of the rows, then of neighbouring pixels, then the even pixels gathered by a byte
+/// shuffle (AVX2 where the machine has it).
+[[nodiscard]] ImageU8 extremum_pool_u8(const ImageU8& in, const Window& win, Extremum which);
+
+/// Fast path of a sliding-window pool (ops/fast/pool.cpp): the same tensor as reduce_windows, bit
 /// for bit, or nullopt when the reducer has none.
 template <typename Reducer>
 [[nodiscard]] std::optional<Tensor> fast_pool(const Tensor& /*in*/, const Window& /*win*/,
@@ -135,7 +148,7 @@ template <typename Reducer>
                                               const AvgReducer& reducer);
 
 /// The extremum a pool keeps when its reducer only picks input values (max, min): those pools
-/// have an 8-bit kernel (fast_pool_u8.hpp); nullopt for the others.
+/// have an 8-bit kernel (ops/fast/pool_u8.cpp); nullopt for the others.
 template <typename Reducer>
 [[nodiscard]] std::optional<Extremum> picked_extremum(const Reducer& /*reducer*/) {
     return std::nullopt;

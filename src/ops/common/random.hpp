@@ -3,7 +3,7 @@
 // by the C++ standard; std::uniform_*_distribution are not (libstdc++, libc++ and MSVC differ), so
 // randomised ops map raw draws to numbers only through these helpers.
 
-#include "convpool/params.hpp"
+#include "convpool/core/params.hpp"
 
 #include <cstdint>
 #include <random>

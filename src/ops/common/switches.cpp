@@ -1,4 +1,4 @@
-#include "pool_switches.hpp"
+#include "ops/common/switches.hpp"
 
 #include <cstdint>
 

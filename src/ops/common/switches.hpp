@@ -1,12 +1,12 @@
 #pragma once
 // Max pooling that records switches (where each maximum came from), shared by pool:max and
-// pool:fractional. The window walk is pool_common's; this adds only the bookkeeping.
+// pool:fractional. The window walk is ops/common/pooling's; this adds only the bookkeeping.
 
-#include "convpool/op.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <vector>
 
-#include "pool_common.hpp"
+#include "ops/common/pooling.hpp"
 
 namespace convpool::ops {
 

@@ -1,6 +1,6 @@
-#include "fast_conv.hpp"
+#include "ops/fast/conv.hpp"
 
-#include "convpool/parallel.hpp"
+#include "convpool/core/parallel.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "fast_kernels.hpp"
+#include "ops/fast/rows.hpp"
 
 namespace convpool::ops {
 namespace {

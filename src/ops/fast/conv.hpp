@@ -8,30 +8,7 @@
 // dilation 1 run in bands of output rows on AVX-512 or AVX2 when the machine has them
 // (kernels::correlate_rows_3x3), writing large outputs with non-temporal stores; any other
 // kernel, stride or dilation runs the vectorised row kernel (kernels::correlate_row). Tested
-// against the plain loop in tests/test_fast_paths.cpp.
+// against the plain loop in tests/test_fast_paths.cpp. Its entry point, fast_correlate, and
+// PaddedPlane are declared in ops/common/convolution.hpp, beside the plain loop that calls them.
 
-#include "convpool/activation.hpp"
-#include "convpool/geometry.hpp"
-#include "convpool/params.hpp"
-
-#include <span>
-
-namespace convpool::ops {
-
-/// Where the padded plane's cells come from: padded row y is input row rows[y] and padded
-/// column x is input column cols[x], or a zero cell when either is -1.
-struct PaddedPlane {
-    std::span<const float> plane;  ///< the input, h x w
-    int width = 0;                 ///< w
-    std::span<const int> rows;     ///< one entry per padded row
-    std::span<const int> cols;     ///< one entry per padded column
-};
-
-/// Correlates `src` with `kernel` over the windows of `win` (any stride and dilation; no ceil
-/// mode) into `out` (out_size values, row major), out = activate(activation, scale * sum +
-/// bias): the activation is applied to each value before it is stored (3x3 bands: in the
-/// vector registers; other kernels: to each row buffer before its store).
-void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& win, Size2 out_size,
-                    float scale, float bias, std::span<float> out, const Activation& activation);
-
-}  // namespace convpool::ops
+#include "ops/common/convolution.hpp"

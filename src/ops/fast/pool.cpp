@@ -1,6 +1,6 @@
-#include "fast_pool.hpp"
+#include "ops/fast/pool.hpp"
 
-#include "convpool/parallel.hpp"
+#include "convpool/core/parallel.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "fast_kernels.hpp"
-#include "pool_common.hpp"
+#include "ops/common/pooling.hpp"
+#include "ops/fast/rows.hpp"
 
 namespace convpool::ops {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 // Fast paths of sliding-window max, min and average pooling. They sit beside reduce_windows
-// (the plain loop in pool_common.hpp) and return the same tensor bit for bit, NaN, ties and
+// (the plain loop in ops/common/pooling.hpp) and return the same tensor bit for bit, NaN, ties and
 // -0/+0 included, for every geometry (kernel, stride, padding, dilation, ceil mode); the tests
 // in tests/test_fast_paths.cpp compare them over sweeps.
 //
@@ -17,13 +17,12 @@
 // Work is split over output rows (all channels) with parallel_for; every output row is computed
 // by the same code whatever the split.
 
-#include "convpool/geometry.hpp"
-#include "convpool/tensor.hpp"
+#include "convpool/core/geometry.hpp"
+#include "convpool/core/tensor.hpp"
+
+#include "ops/common/pooling.hpp"
 
 namespace convpool::ops {
-
-/// Which extremum a pool keeps.
-enum class Extremum { max, min };
 
 /// Max or min pooling of every channel over the windows of `win`, as
 /// reduce_windows(in, sliding_plan(H, win.rows), sliding_plan(W, win.cols), Max/MinReducer).

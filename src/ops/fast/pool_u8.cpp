@@ -1,6 +1,6 @@
-#include "fast_pool_u8.hpp"
+#include "ops/fast/pool_u8.hpp"
 
-#include "convpool/parallel.hpp"
+#include "convpool/core/parallel.hpp"
 
 #include <algorithm>
 #include <array>
@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "pool_common.hpp"
+#include "ops/common/pooling.hpp"
 
 // The byte shuffle of the stride-2 kernel needs SSSE3; it is built for AVX2 (the level the
 // other kernels are built for) and chosen at run time when the machine has it.

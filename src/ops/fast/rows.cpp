@@ -1,4 +1,4 @@
-#include "fast_kernels.hpp"
+#include "ops/fast/rows.hpp"
 
 #include <algorithm>
 #include <array>
@@ -528,7 +528,7 @@ VectorSpan vector_span(float* const* out, int count, int n, int width, bool stre
 }  // namespace
 
 #if defined(CONVPOOL_SIMD_BUILDS)
-// The operations fast_rows_3x3.inc needs, for one instruction set: its vector type, width in
+// The operations rows_3x3.inc needs, for one instruction set: its vector type, width in
 // floats and intrinsics' prefix (_mm256_loadu_ps, _mm512_loadu_ps, ...). abs_lanes (the sign
 // bit cleared) and where_negative_lanes (lane by lane v < 0 ? y : v, an ordered compare: false
 // for NaN and -0) differ between the instruction sets and are defined before the macro.
@@ -557,7 +557,7 @@ __m256 where_negative_lanes(__m256 v, __m256 y) {
     return _mm256_blendv_ps(v, y, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
 }
 CONVPOOL_SIMD_OPS(__m256, 8, _mm256)
-#include "fast_rows_3x3.inc"
+#include "ops/fast/rows_3x3.inc"
 }  // namespace
 }  // namespace avx2
 #pragma GCC pop_options
@@ -574,7 +574,7 @@ __m512 where_negative_lanes(__m512 v, __m512 y) {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), v, y);
 }
 CONVPOOL_SIMD_OPS(__m512, 16, _mm512)
-#include "fast_rows_3x3.inc"
+#include "ops/fast/rows_3x3.inc"
 }  // namespace
 }  // namespace avx512
 #pragma GCC pop_options

@@ -4,11 +4,11 @@
 // the baseline (SSE2), and the loader picks one per machine (target_clones); elsewhere they are
 // plain loops. Neither build contracts a*b+c into an FMA (the file is compiled with
 // -ffp-contract=off), so both give the plain loops' results bit for bit. The banded 3x3
-// correlation is written with intrinsics instead, once (fast_rows_3x3.inc) for AVX2 and
+// correlation is written with intrinsics instead, once (rows_3x3.inc) for AVX2 and
 // AVX-512F, and picked per call by what the machine has; its intrinsics are plain vector
 // arithmetic to the compiler, so -ffp-contract=off keeps them unfused as well.
 
-#include "convpool/activation.hpp"
+#include "convpool/pipeline/activation.hpp"
 
 #include <cmath>
 #include <cstddef>
