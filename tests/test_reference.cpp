@@ -3,6 +3,7 @@
 #include "convpool/core/error.hpp"
 #include "convpool/core/tensor.hpp"
 #include "convpool/pipeline/pipeline.hpp"
+#include "convpool/pipeline/registry.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -768,7 +770,12 @@ TEST_CASE(
 // Properties
 
 TEST_CASE("property: every op's apply gives the shape its output_shape promised") {
-    const std::vector<std::string> stages{
+    // Every op of the registry through its declared example, then other geometries.
+    std::vector<std::string> stages;
+    for (const convpool::OpInfo* info : convpool::all_ops()) {
+        stages.push_back(info->example.empty() ? info->name : info->example);
+    }
+    const std::vector<std::string> more{
         "pool:max",
         "pool:max,k=3x2,s=2,pad=1x0,dilation=2,ceil",
         "pool:min,k=3,s=1,pad=same",
@@ -792,32 +799,39 @@ TEST_CASE("property: every op's apply gives the shape its output_shape promised"
         "norm:per=tensor",
         "gray",
     };
+    stages.insert(stages.end(), more.begin(), more.end());
     const std::vector<convpool::Shape> shapes{{1, 1, 1}, {3, 7, 9},  {2, 13, 5},
                                               {4, 2, 2}, {1, 9, 13}, {3, 1, 12}};
     Random rng(9U);
     int applied = 0;
+    std::set<std::string> ran;
     for (const std::string& stage : stages) {
         const convpool::Pipeline pipeline(stage);
-        const convpool::Op& op = *pipeline.stages().front().op;
         for (const convpool::Shape& shape : shapes) {
             CAPTURE(stage);
             const std::string in_shape = shape_text(shape);
             CAPTURE(in_shape);
             convpool::Shape promised;
             try {
-                promised = op.output_shape(shape);
+                promised = pipeline.plan(shape).back().shape;
             } catch (const convpool::ShapeError&) {
                 continue;
             }
             const ref::Image input =
                 random_image(rng, shape.channels, shape.height, shape.width, Values::signed_ties);
-            const convpool::Tensor out = op.apply(to_tensor(input));
+            const convpool::Tensor out =
+                pipeline.run(to_tensor(input), [](const convpool::StageResult& /*r*/) {});
+            ran.insert(pipeline.stages().back().info->name);
             CHECK(shape_text(out.shape()) == shape_text(promised));
             CHECK(out.data().size() == promised.elements());
             ++applied;
         }
     }
     CHECK(applied > 100);
+    for (const convpool::OpInfo* info : convpool::all_ops()) {
+        CAPTURE(info->name);
+        CHECK(ran.count(info->name) == 1);  // every op ran on at least one shape
+    }
 }
 
 TEST_CASE(

@@ -925,7 +925,7 @@ int run_cli(int argc, char** argv) {
                   "Print the reference of every stage as Markdown (docs/ops.md)");
 
     MeasureArgs compare_args;
-    compare_args.modes = "max,avg,min,lp,stochastic,fractional";
+    compare_args.modes = convpool::default_compare_modes();
     compare_args.out = "convpool-compare";
     compare_args.noise = "0.05";
     auto* compare = app.add_subcommand("compare",

@@ -4,8 +4,10 @@
 #include "convpool/core/format.hpp"
 #include "convpool/core/geometry.hpp"
 #include "convpool/core/params.hpp"
+#include "convpool/core/random.hpp"
 #include "convpool/core/text.hpp"
 #include "convpool/io/image_io.hpp"
+#include "convpool/pipeline/registry.hpp"
 #include "convpool/render/chart.hpp"
 #include "convpool/report/metrics.hpp"
 
@@ -21,9 +23,6 @@
 #include <numbers>
 #include <optional>
 #include <set>
-
-#include "ops/common/pooling.hpp"
-#include "ops/common/random.hpp"
 
 namespace convpool {
 namespace {
@@ -118,53 +117,10 @@ PreMaps pre_maps(const Runner& prefix, const Tensor& input, const Perturbed& p) 
     return m;
 }
 
-/// Windows of a pooling stage on input `in`, as ops/common/pooling plans them; nullopt for a stage
-/// that is not a pool convpool knows the windows of.
-std::optional<std::pair<ops::AxisPlan, ops::AxisPlan>> window_plans(const Stage& stage,
-                                                                    const Shape& in) {
-    const std::string& name = stage.info->name;
-    if (name == "pool:max" || name == "pool:avg" || name == "pool:min" || name == "pool:lp" ||
-        name == "pool:stochastic") {
-        const Window w = ops::PoolGeometry(stage.params).window(in.height, in.width);
-        return std::make_pair(ops::sliding_plan(in.height, w.rows),
-                              ops::sliding_plan(in.width, w.cols));
-    }
-    if (name == "pool:adaptive-max" || name == "pool:adaptive-avg") {
-        const Shape out = stage.op->output_shape(in);
-        return std::make_pair(ops::adaptive_plan(in.height, out.height),
-                              ops::adaptive_plan(in.width, out.width));
-    }
-    if (name == "pool:global-max" || name == "pool:global-avg") {
-        return std::make_pair(ops::AxisPlan{1, {ops::AxisTaps{0, in.height, in.height}}},
-                              ops::AxisPlan{1, {ops::AxisTaps{0, in.width, in.width}}});
-    }
-    if (const auto r = stage.op->regions(in)) {
-        const auto plan = [](const std::vector<int>& starts, const std::vector<int>& sizes) {
-            ops::AxisPlan p;
-            for (std::size_t i = 0; i < starts.size(); ++i) {
-                p.taps.push_back({starts[i], sizes[i], sizes[i]});
-            }
-            return p;
-        };
-        return std::make_pair(plan(r->row_starts, r->row_sizes), plan(r->col_starts, r->col_sizes));
-    }
-    return std::nullopt;
-}
-
-/// True for pools whose every output is one of its window's values.
-bool is_selecting(const Stage& stage) {
-    const std::string& name = stage.info->name;
-    if (name == "pool:stochastic") {
-        return stage.params.text("phase") == "train";
-    }
-    return name == "pool:max" || name == "pool:min" || name == "pool:fractional" ||
-           name == "pool:adaptive-max" || name == "pool:global-max";
-}
-
 /// InfoLoss::discarded: see its documentation.
 double discarded_fraction(const Stage& stage, const Tensor& pre, const Tensor& pooled,
                           bool selecting) {
-    const auto plans = window_plans(stage, pre.shape());
+    const auto plans = stage.op->windows(pre.shape());
     if (!plans) {
         return std::numeric_limits<double>::quiet_NaN();
     }
@@ -176,16 +132,16 @@ double discarded_fraction(const Stage& stage, const Tensor& pre, const Tensor& p
         const auto plane = pre.channel(c);
         const auto out = pooled.channel(c);
         std::size_t o = 0;
-        for (const auto& ry : plans->first.taps) {
-            for (const auto& rx : plans->second.taps) {
+        for (const auto& ry : plans->rows.taps) {
+            for (const auto& rx : plans->cols.taps) {
                 const float v = o < out.size() ? out[o] : 0.0F;
                 ++o;
                 bool picked = false;
                 for (int ty = 0; ty < ry.count && !picked; ++ty) {
                     for (int tx = 0; tx < rx.count && !picked; ++tx) {
-                        const auto i = static_cast<std::size_t>(ry.first + ty * plans->first.step) *
+                        const auto i = static_cast<std::size_t>(ry.first + ty * plans->rows.step) *
                                            static_cast<std::size_t>(s.width) +
-                                       static_cast<std::size_t>(rx.first + tx * plans->second.step);
+                                       static_cast<std::size_t>(rx.first + tx * plans->cols.step);
                         if (!selecting) {
                             mark[i] = 1;
                         } else if (plane[i] == v || (std::isnan(plane[i]) && std::isnan(v))) {
@@ -205,7 +161,9 @@ double discarded_fraction(const Stage& stage, const Tensor& pre, const Tensor& p
 
 /// The pool text with switches on, followed by unpool; nullopt when the pool cannot record them.
 std::optional<std::string> unpool_text(const Stage& stage) {
-    if (stage.info->name != "pool:max" && stage.info->name != "pool:fractional") {
+    const auto& specs = stage.info->params;
+    if (std::none_of(specs.begin(), specs.end(),
+                     [](const ParamSpec& p) { return p.name == "switches"; })) {
         return std::nullopt;
     }
     // describe() leaves out switches while they are off (their default).
@@ -268,7 +226,7 @@ PoolProbe probe_target(const ProbeTarget& target, const PreMaps& pre, std::size_
     }
     r.loss.entropy_pre = entropy_bits(pre.clean);
     r.loss.entropy_pool = entropy_bits(r.pooled);
-    r.loss.selecting = is_selecting(stage);
+    r.loss.selecting = stage.op->picks_input();
     r.loss.discarded = discarded_fraction(stage, pre.clean, r.pooled, r.loss.selecting);
     return r;
 }
@@ -320,10 +278,43 @@ std::vector<ProbeTarget> pipeline_targets(const Pipeline& pipeline) {
     return targets;
 }
 
+namespace {
+
+/// The ops that are modes of compare and probe, in `convpool ops` order.
+std::vector<const OpInfo*> mode_ops(bool by_default_only) {
+    std::vector<const OpInfo*> ops;
+    for (const OpInfo* info : all_ops()) {
+        if (info->mode.form != ModeForm::none &&
+            (!by_default_only || info->mode.compared_by_default)) {
+            ops.push_back(info);
+        }
+    }
+    return ops;
+}
+
+std::string mode_name(const OpInfo& info) {
+    return info.name.rfind("pool:", 0) == 0 ? info.name.substr(5) : info.name;
+}
+
+}  // namespace
+
 const std::vector<std::string>& probe_modes() {
-    static const std::vector<std::string> modes{
-        "max", "avg", "min", "lp", "stochastic", "fractional", "adaptive-max", "adaptive-avg"};
+    static const std::vector<std::string> modes = [] {
+        std::vector<std::string> names;
+        for (const OpInfo* info : mode_ops(false)) {
+            names.push_back(mode_name(*info));
+        }
+        return names;
+    }();
     return modes;
+}
+
+std::string default_compare_modes() {
+    std::string text;
+    for (const OpInfo* info : mode_ops(true)) {
+        text += (text.empty() ? "" : ",") + mode_name(*info);
+    }
+    return text;
 }
 
 std::vector<std::string> parse_modes(std::string_view text) {
@@ -373,20 +364,22 @@ std::vector<ProbeTarget> mode_targets(const std::string& prefix,
                     pad.empty() ? std::string() : ",pad=" + pad, ceil ? ",ceil" : "");
     std::vector<ProbeTarget> targets;
     for (const auto& mode : modes) {
-        std::string pool;
-        if (mode == "fractional" || mode == "adaptive-max" || mode == "adaptive-avg") {
+        const OpInfo& info = find_op("pool:" + mode);
+        std::string pool = info.name;
+        if (info.mode.form == ModeForm::output_size) {
             const Pipeline sliding("pool:max," + window, semantics);
             const Shape out = sliding.plan(pre).back().shape;
-            pool = fmt::format("pool:{},out={}x{}", mode, out.height, out.width);
-            if (mode == "fractional") {
-                pool += fmt::format(",seed={}", seed);
-            }
+            pool += fmt::format(",out={}x{}", out.height, out.width);
         } else {
-            pool = fmt::format("pool:{},{}", mode, window);
-            if (mode == "stochastic") {
-                // Noise pushes values below 0 even after a relu prefix: clip them, as relu would.
-                pool += fmt::format(",seed={},negative=clip", seed);
-            }
+            pool += "," + window;
+        }
+        const auto& specs = info.params;
+        if (std::any_of(specs.begin(), specs.end(),
+                        [](const ParamSpec& p) { return p.name == "seed"; })) {
+            pool += fmt::format(",seed={}", seed);
+        }
+        if (!info.mode.extra.empty()) {
+            pool += "," + info.mode.extra;
         }
         targets.push_back({mode, prefix, pool});
     }
@@ -446,8 +439,8 @@ Tensor crop(const Tensor& t, int y, int x, int h, int w) {
 
 double standard_normal(std::mt19937_64& engine) {
     // 1 - u lies in (0, 1], so the logarithm is finite.
-    const double u1 = 1.0 - ops::unit_interval(engine);
-    const double u2 = ops::unit_interval(engine);
+    const double u1 = 1.0 - unit_interval(engine);
+    const double u2 = unit_interval(engine);
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
@@ -468,7 +461,7 @@ Tensor add_salt_pepper(const Tensor& t, double density, std::uint64_t seed) {
         return out;
     }
     for (float& v : out.data()) {
-        const double u = ops::unit_interval(engine);
+        const double u = unit_interval(engine);
         if (u < density / 2.0) {
             v = range->lo;
         } else if (u < density) {

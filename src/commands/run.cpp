@@ -402,7 +402,7 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     load.stop_requested = ctx.events.stop_requested;  // a decode under way is cut short (Stopped)
     // No picture of the input and a leading gray: a JPEG's luminance is all that is needed.
     load.luminance = options.emit == Emit::final && !pipeline.stages().empty() &&
-                     pipeline.stages().front().info->name == std::string_view("gray");
+                     pipeline.stages().front().info->luminance_only;
     // Nothing drawn (no picture needs the input as float): an 8-bit image whose pipeline starts
     // with max/min pools stays in 8 bits through them.
     if (options.u8_stages && options.emit == Emit::final) {

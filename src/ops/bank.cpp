@@ -75,7 +75,8 @@ const OpInfo& bank_info() {
             "Takes the same parameters as conv; k and sigma apply to every filter that "
             "has them.",
         .params = specs(),
-        .make = &make_op<Bank>};
+        .make = &make_op<Bank>,
+        .example = "bank:sobel-x,sobel-y"};
     return info;
 }
 

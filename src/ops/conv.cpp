@@ -82,7 +82,8 @@ const OpInfo& conv_info() {
             "flipped, so sobel-x is positive where values grow to the right. Each channel "
             "is filtered on its own (depthwise). out = scale * sum(w * x) + bias.",
         .params = specs(),
-        .make = &make_op<Conv>};
+        .make = &make_op<Conv>,
+        .example = "conv:sobel-x"};
     return info;
 }
 

@@ -49,7 +49,8 @@ const OpInfo& gray_info() {
                              .summary = "luminance 0.299 R + 0.587 G + 0.114 B (1 channel)",
                              .details = "",
                              .params = {},
-                             .make = &make_op<Gray>};
+                             .make = &make_op<Gray>,
+                             .luminance_only = true};
     return info;
 }
 

@@ -15,7 +15,8 @@ const OpInfo& pool_adaptive_avg_info() {
                                  "Window i covers [floor(i*in/out), ceil((i+1)*in/out)), as in "
                                  "torch.nn.functional.adaptive_avg_pool2d; windows may overlap.",
                              .params = {adaptive_out_spec()},
-                             .make = &make};
+                             .make = &make,
+                             .mode = {.form = ModeForm::output_size}};
     return info;
 }
 

@@ -36,7 +36,8 @@ const OpInfo& pool_avg_info() {
             "divisor_override. Dilation is a convpool extension (PyTorch's avg pool has "
             "none): padding taps are counted one by one.",
         .params = specs(),
-        .make = &make};
+        .make = &make,
+        .mode = {.form = ModeForm::window, .compared_by_default = true}};
     return info;
 }
 

@@ -222,6 +222,11 @@ public:
         const auto [rows, cols] = axis_regions(in.shape());
         return reduce_windows(in, region_plan(rows), region_plan(cols), MaxReducer{});
     }
+    [[nodiscard]] std::optional<WindowPlans> windows(const Shape& in) const override {
+        const auto [rows, cols] = axis_regions(in);
+        return WindowPlans{region_plan(rows), region_plan(cols)};
+    }
+    [[nodiscard]] bool picks_input() const override { return true; }
     [[nodiscard]] SwitchRole switch_role() const override {
         return m_switches ? SwitchRole::records : SwitchRole::none;
     }
@@ -336,7 +341,9 @@ const OpInfo& pool_fractional_info() {
             "drawn from `seed`. The report records the sequences, u and the seed; a warning says "
             "when alpha is an integer (ordinary max pooling).",
         .params = specs(),
-        .make = &make_op<FractionalPool>};
+        .make = &make_op<FractionalPool>,
+        .example = "pool:fractional,ratio=0.7",
+        .mode = {.form = ModeForm::output_size, .compared_by_default = true}};
     return info;
 }
 

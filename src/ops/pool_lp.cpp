@@ -60,7 +60,8 @@ const OpInfo& pool_lp_info() {
             "has no padding, and in ceil mode scales partial windows by k*k/cells. On "
             "non-negative input without ceil mode the two agree.",
         .params = specs(),
-        .make = &make};
+        .make = &make,
+        .mode = {.form = ModeForm::window, .compared_by_default = true}};
     return info;
 }
 

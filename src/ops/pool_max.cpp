@@ -34,6 +34,11 @@ public:
     [[nodiscard]] std::vector<std::string> notes(const Shape& in) const override {
         return m_geometry.notes(in);
     }
+    [[nodiscard]] std::optional<WindowPlans> windows(const Shape& in) const override {
+        const Window win = m_geometry.window(in.height, in.width);
+        return WindowPlans{sliding_plan(in.height, win.rows), sliding_plan(in.width, win.cols)};
+    }
+    [[nodiscard]] bool picks_input() const override { return true; }
     [[nodiscard]] SwitchRole switch_role() const override { return SwitchRole::records; }
     [[nodiscard]] Tensor apply_recording(const Tensor& in, Switches& switches) const override {
         const Window win = m_geometry.window(in.shape().height, in.shape().width);
@@ -69,7 +74,8 @@ const OpInfo& pool_max_info() {
             "its input channel, as return_indices), which a later `unpool` stage uses, and run "
             "writes a switch map and a coverage map.",
         .params = specs(),
-        .make = &make};
+        .make = &make,
+        .mode = {.form = ModeForm::window, .compared_by_default = true}};
     return info;
 }
 

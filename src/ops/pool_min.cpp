@@ -43,7 +43,8 @@ const OpInfo& pool_min_info() {
         .summary = "minimum of each window (-max_pool2d(-x); padding never wins)",
         .details = "",
         .params = pool_param_specs(),
-        .make = &make};
+        .make = &make,
+        .mode = {.form = ModeForm::window, .compared_by_default = true}};
     return info;
 }
 

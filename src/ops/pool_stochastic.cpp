@@ -101,6 +101,12 @@ public:
     [[nodiscard]] std::vector<std::string> notes(const Shape& in) const override {
         return m_geometry.notes(in);
     }
+    [[nodiscard]] std::optional<WindowPlans> windows(const Shape& in) const override {
+        const Window win = m_geometry.window(in.height, in.width);
+        return WindowPlans{sliding_plan(in.height, win.rows), sliding_plan(in.width, win.cols)};
+    }
+    /// Training picks one cell of each window; inference weighs them all.
+    [[nodiscard]] bool picks_input() const override { return m_train; }
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         if (!m_clip) {
             refuse_negative(in);
@@ -150,7 +156,10 @@ const OpInfo& pool_stochastic_info() {
             "0, NaN propagates, padding is never picked. Negative input is refused unless "
             "negative=clip.",
         .params = specs(),
-        .make = &make_op<StochasticPool>};
+        .make = &make_op<StochasticPool>,
+        .example = "pool:stochastic,negative=clip",
+        // Noise pushes values below 0 even after a relu prefix: clip them, as relu would.
+        .mode = {.form = ModeForm::window, .extra = "negative=clip", .compared_by_default = true}};
     return info;
 }
 

@@ -62,7 +62,8 @@ const OpInfo& unpool_info() {
             "an earlier 'pool:max,...,switches' (or 'pool:fractional,...,switches') stage; only "
             "shape-preserving stages (relu, abs, ...) may come between them.",
         .params = {},
-        .make = &make_op<Unpool>};
+        .make = &make_op<Unpool>,
+        .example = "pool:max,switches | unpool"};
     return info;
 }
 

@@ -110,19 +110,24 @@ struct ProbeReport {
 /// Throws UsageError when there is none.
 [[nodiscard]] std::vector<ProbeTarget> pipeline_targets(const Pipeline& pipeline);
 
-/// Pooling modes `--modes` accepts, in the order listed in errors.
+/// Pooling modes `--modes` accepts: the ops that declare a mode form (OpInfo::mode), named
+/// without `pool:`, in `convpool ops` order.
 [[nodiscard]] const std::vector<std::string>& probe_modes();
+
+/// compare's default `--modes`: the modes declared compared_by_default, comma-separated.
+[[nodiscard]] std::string default_compare_modes();
 
 /// Splits `--modes` text (`max,avg,...`); throws UsageError for an unknown or repeated mode,
 /// listing the valid ones.
 [[nodiscard]] std::vector<std::string> parse_modes(std::string_view text);
 
 /// One target per mode after `prefix`, all with kernel `kernel` and stride `stride` (text, N
-/// or HxW; empty stride = the kernel), and padding `pad` (empty: none) and `ceil` mode. Window
-/// modes get `k`, `s`, `pad` and `ceil`; fractional and adaptive
-/// modes get `out=` the size a sliding window of that kernel and stride gives on the pre-pool
-/// shape `pre` (so every mode has one output size); stochastic and fractional get `seed`, and
-/// stochastic `negative=clip` (noise makes negative values even after a relu).
+/// or HxW; empty stride = the kernel), and padding `pad` (empty: none) and `ceil` mode, as each
+/// op declares (OpInfo::mode): window modes get `k`, `s`, `pad` and `ceil`; output-size modes
+/// (fractional, adaptive) get `out=` the size a sliding window of that kernel and stride gives on
+/// the pre-pool shape `pre` (so every mode has one output size); ops with a `seed` parameter get
+/// `seed`, and the mode's extra arguments follow (stochastic: `negative=clip`, as noise makes
+/// negative values even after a relu).
 [[nodiscard]] std::vector<ProbeTarget> mode_targets(const std::string& prefix,
                                                     const std::vector<std::string>& modes,
                                                     const std::string& kernel,

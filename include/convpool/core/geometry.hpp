@@ -51,4 +51,23 @@ struct AxisCoverage {
 /// max((out-1)*stride + effective_kernel - in, 0), the extra cell at the end.
 [[nodiscard]] Axis same_padding(int in, Axis axis) noexcept;
 
+/// The input cells one output position reads along one axis.
+struct AxisTaps {
+    int first = 0;    ///< input coordinate of the first tap inside the input
+    int count = 0;    ///< taps inside the input
+    int counted = 0;  ///< taps inside input + padding, clipped to the ceil-mode overhang
+};
+
+/// Window sequence along one axis: one AxisTaps per output position, taps `step` apart.
+struct AxisPlan {
+    int step = 1;
+    std::vector<AxisTaps> taps;
+};
+
+/// The windows of a pool on one input: rows, then columns (Op::windows).
+struct WindowPlans {
+    AxisPlan rows;
+    AxisPlan cols;
+};
+
 }  // namespace convpool

@@ -2,6 +2,7 @@
 /// \file op.hpp
 /// Op (one pipeline stage), OpInfo (its declaration) and make_op (the factory).
 
+#include "convpool/core/geometry.hpp"
 #include "convpool/core/params.hpp"
 #include "convpool/core/tensor.hpp"
 #include "convpool/pipeline/activation.hpp"
@@ -70,6 +71,15 @@ public:
         return std::nullopt;
     }
 
+    /// The input cells each output cell reads, for pooling stages (sliding, adaptive, global and
+    /// fractional windows): what `probe` measures information loss over. None for other stages.
+    [[nodiscard]] virtual std::optional<WindowPlans> windows(const Shape& /*in*/) const {
+        return std::nullopt;
+    }
+    /// True when every output value is one of its window's input values (max, min and
+    /// fractional pooling, stochastic pooling in training).
+    [[nodiscard]] virtual bool picks_input() const { return false; }
+
     /// True when apply_u8 runs this stage on an 8-bit interleaved image of shape `in`: for the
     /// stages that only pick input values (max and min pooling, not with `switches`) whose
     /// every window reads at least one input cell (8 bits have no -inf for a window of padding).
@@ -102,13 +112,37 @@ public:
     [[nodiscard]] virtual Tensor apply_switched(const Tensor& in, const Switches& switches) const;
 };
 
-/// Declaration of an op: its CLI name, help and parameters. One per op, read-only.
+/// How `compare` and `probe --modes` write a pooling op as one of their modes, from their -k,
+/// -s, --pad and --ceil. The mode's name is the op's without `pool:`.
+enum class ModeForm {
+    none,         ///< not a mode of compare and probe
+    window,       ///< `pool:NAME,k=K,s=S[,pad=P][,ceil]`
+    output_size,  ///< `pool:NAME,out=HxW`: the output size pool:max gives with that window
+};
+
+/// An op as a mode of compare and probe. An op with a `seed` parameter gets `seed=` from
+/// their --seed.
+struct ModeDecl {
+    ModeForm form = ModeForm::none;
+    std::string extra;                 ///< more arguments of the mode's stage (`negative=clip`)
+    bool compared_by_default = false;  ///< one of compare's default --modes
+};
+
+/// Declaration of an op: its CLI name, help and parameters, and what the rest of the program
+/// asks of it. One per op, read-only.
 struct OpInfo {
     std::string name;     ///< CLI name, e.g. `pool:max`
     std::string summary;  ///< one line for `convpool ops`
     std::string details;  ///< extra paragraph for `convpool ops NAME` (may be empty)
     std::vector<ParamSpec> params;
     std::unique_ptr<Op> (*make)(const Params&) = nullptr;
+    /// A stage of this op that runs as written (or a short pipeline ending in it, for an op
+    /// that needs one before it); "" means the bare name. Tests run every op's example.
+    std::string example;
+    ModeDecl mode;  ///< as a mode of compare and probe
+    /// The output depends on the input's luminance only (gray): a pipeline starting with it
+    /// may decode a JPEG to its Y plane alone.
+    bool luminance_only = false;
 };
 
 /// Factory used in OpInfo::make.

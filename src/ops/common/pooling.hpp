@@ -15,19 +15,6 @@
 
 namespace convpool::ops {
 
-/// The input cells one output position reads along one axis.
-struct AxisTaps {
-    int first = 0;    ///< input coordinate of the first tap inside the input
-    int count = 0;    ///< taps inside the input
-    int counted = 0;  ///< taps inside input + padding, clipped to the ceil-mode overhang
-};
-
-/// Window sequence along one axis: one AxisTaps per output position, taps `step` apart.
-struct AxisPlan {
-    int step = 1;
-    std::vector<AxisTaps> taps;
-};
-
 /// Sliding windows of `axis` over `in` cells (`output_extent` positions).
 [[nodiscard]] AxisPlan sliding_plan(int in, const Axis& axis);
 
@@ -181,6 +168,13 @@ public:
     [[nodiscard]] std::vector<std::string> notes(const Shape& in) const override {
         return m_geometry.notes(in);
     }
+    [[nodiscard]] std::optional<WindowPlans> windows(const Shape& in) const override {
+        const Window win = m_geometry.window(in.height, in.width);
+        return WindowPlans{sliding_plan(in.height, win.rows), sliding_plan(in.width, win.cols)};
+    }
+    [[nodiscard]] bool picks_input() const override {
+        return picked_extremum(m_reducer).has_value();
+    }
     [[nodiscard]] bool runs_u8(const Shape& in) const override {
         return picked_extremum(m_reducer).has_value() &&
                windows_read_input(in, m_geometry.window(in.height, in.width));
@@ -206,6 +200,12 @@ public:
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         return reduce_windows(in, adaptive_plan(in.shape().height, m_out.h),
                               adaptive_plan(in.shape().width, m_out.w), m_reducer);
+    }
+    [[nodiscard]] std::optional<WindowPlans> windows(const Shape& in) const override {
+        return WindowPlans{adaptive_plan(in.height, m_out.h), adaptive_plan(in.width, m_out.w)};
+    }
+    [[nodiscard]] bool picks_input() const override {
+        return picked_extremum(m_reducer).has_value();
     }
 
 private:
