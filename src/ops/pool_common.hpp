@@ -7,6 +7,7 @@
 #include "convpool/params.hpp"
 #include "convpool/tensor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -38,6 +39,12 @@ struct AxisPlan {
 
 /// The parameters every sliding-window pool takes: k, s, pad, dilation, ceil.
 [[nodiscard]] std::vector<ParamSpec> pool_param_specs();
+
+/// `count-pad`: whether a mean counts the zero padding (PyTorch's count_include_pad).
+[[nodiscard]] ParamSpec count_pad_spec();
+
+/// `p` and `eps` of generalized-mean pooling (pool:gem, pool:global-gem).
+[[nodiscard]] std::vector<ParamSpec> gem_param_specs();
 
 /// Sliding-window geometry from validated parameters. Explicit padding is checked against
 /// half the kernel (PyTorch's rule); `same`/`valid` padding is resolved per input later.
@@ -119,6 +126,21 @@ struct AvgReducer {
     [[nodiscard]] float finish(const double& sum, int real, int counted) const {
         const int n = divisor > 0 ? divisor : (count_pad ? counted : real);
         return static_cast<float>(sum / static_cast<double>(n));
+    }
+};
+
+/// Generalized mean (Radenovic et al.): (mean over the real cells of max(x, eps)^p)^(1/p).
+/// Padding cells are not in the mean; NaN propagates; a window without real cells gives NaN.
+struct GemReducer {
+    double p = 3.0;
+    double eps = 1e-6;
+    [[nodiscard]] static double start() { return 0.0; }
+    void add(double& sum, float v, int /*index*/) const {
+        const auto x = static_cast<double>(v);
+        sum += std::pow(std::isnan(x) ? x : std::max(x, eps), p);
+    }
+    [[nodiscard]] float finish(const double& sum, int real, int /*counted*/) const {
+        return static_cast<float>(std::pow(sum / static_cast<double>(real), 1.0 / p));
     }
 };
 
