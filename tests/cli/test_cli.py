@@ -580,8 +580,9 @@ class Errors(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertEqual(stdout, "")
         self.assertEqual(err, "convpool: error: stage 2 'pool:mx,k=2': unknown pool mode 'mx' "
-                              "(did you mean 'max'?) (modes: max, avg, min, lp, global-max, "
-                              "global-avg, adaptive-max, adaptive-avg, stochastic, fractional)\n")
+                              "(did you mean 'max'?) (modes: max, avg, min, lp, gem, soft, "
+                              "mixed, median, blur, maxblur, global-max, global-avg, global-gem, "
+                              "adaptive-max, adaptive-avg, stochastic, fractional)\n")
         self.assertFalse(os.path.exists(out))
 
     def test_bad_parameter_value_exits_2(self):

@@ -14,12 +14,7 @@ namespace {
 float nan_value() { return std::numeric_limits<float>::quiet_NaN(); }
 
 bool has_nan(const std::vector<float>& cells) {
-    for (const float v : cells) {
-        if (std::isnan(v)) {
-            return true;
-        }
-    }
-    return false;
+    return std::any_of(cells.begin(), cells.end(), [](float v) { return std::isnan(v); });
 }
 
 /// SoftPool (Stergiou et al., eq. 1-2): w_i = e^{x_i - max} / sum_j e^{x_j - max}, sum w_i x_i.
@@ -27,7 +22,7 @@ float softpool(const std::vector<float>& cells) {
     if (cells.empty() || has_nan(cells)) {
         return nan_value();
     }
-    double largest = static_cast<double>(cells.front());
+    auto largest = static_cast<double>(cells.front());
     for (const float v : cells) {
         largest = std::max(largest, static_cast<double>(v));
     }
@@ -165,16 +160,20 @@ Image blur_pool(const Image& in, const BlurSpec& spec) {
     const int before = (f - 1) / 2;
     const int after = f / 2;
     // The 2-D filter outer(a, a) divided by its sum, as antialiased-cnns builds it.
-    std::vector<double> filter(static_cast<std::size_t>(f * f));
+    std::vector<std::vector<double>> filter;
     double total = 0.0;
     for (int i = 0; i < f; ++i) {
+        std::vector<double> row;
         for (int j = 0; j < f; ++j) {
-            filter[static_cast<std::size_t>(i * f + j)] = choose(f - 1, i) * choose(f - 1, j);
-            total += choose(f - 1, i) * choose(f - 1, j);
+            row.push_back(choose(f - 1, i) * choose(f - 1, j));
+            total += row.back();
         }
+        filter.push_back(row);
     }
-    for (double& v : filter) {
-        v /= total;
+    for (std::vector<double>& row : filter) {
+        for (double& v : row) {
+            v /= total;
+        }
     }
     // The padded image, materialised.
     Image padded(in.channels, in.height + before + after, in.width + before + after);
@@ -196,7 +195,7 @@ Image blur_pool(const Image& in, const BlurSpec& spec) {
                 double sum = 0.0;
                 for (int i = 0; i < f; ++i) {
                     for (int j = 0; j < f; ++j) {
-                        sum += filter[static_cast<std::size_t>(i * f + j)] *
+                        sum += filter[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] *
                                static_cast<double>(padded.at(c, oy * spec.stride_rows + i,
                                                              ox * spec.stride_cols + j));
                     }
