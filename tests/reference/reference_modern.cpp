@@ -78,43 +78,18 @@ double choose(int n, int i) {
 }  // namespace
 
 Image window_pool(const Image& in, const WindowSpec& spec) {
-    const std::vector<int> row_starts = window_starts(in.height, spec.rows);
-    const std::vector<int> col_starts = window_starts(in.width, spec.cols);
-    if (row_starts.empty() || col_starts.empty()) {
-        throw std::invalid_argument("ref::window_pool: the window does not fit");
-    }
-    Image out(in.channels, static_cast<int>(row_starts.size()),
-              static_cast<int>(col_starts.size()));
-    for (int c = 0; c < in.channels; ++c) {
-        for (int oy = 0; oy < out.height; ++oy) {
-            for (int ox = 0; ox < out.width; ++ox) {
-                std::vector<float> cells;
-                for (int ty = 0; ty < spec.rows.kernel; ++ty) {
-                    for (int tx = 0; tx < spec.cols.kernel; ++tx) {
-                        const int y =
-                            row_starts[static_cast<std::size_t>(oy)] + ty * spec.rows.dilation;
-                        const int x =
-                            col_starts[static_cast<std::size_t>(ox)] + tx * spec.cols.dilation;
-                        if (y >= 0 && y < in.height && x >= 0 && x < in.width) {
-                            cells.push_back(in.at(c, y, x));
-                        }
-                    }
-                }
-                switch (spec.mode) {
-                    case WindowMode::soft:
-                        out.at(c, oy, ox) = softpool(cells);
-                        break;
-                    case WindowMode::gem:
-                        out.at(c, oy, ox) = gem(cells, spec.p, spec.eps);
-                        break;
-                    case WindowMode::median:
-                        out.at(c, oy, ox) = lower_median(cells);
-                        break;
-                }
-            }
-        }
-    }
-    return out;
+    return reduce_windows(in, spec.rows, spec.cols,
+                          [&spec](const std::vector<float>& cells, int /*counted*/) {
+                              switch (spec.mode) {
+                                  case WindowMode::soft:
+                                      return softpool(cells);
+                                  case WindowMode::gem:
+                                      return gem(cells, spec.p, spec.eps);
+                                  case WindowMode::median:
+                                      return lower_median(cells);
+                              }
+                              return nan_value();
+                          });
 }
 
 Image mixed_pool(const Image& in, const PoolSpec& window, double a) {

@@ -260,10 +260,11 @@ struct PoolVariant {
 
 /// The window of `pc` as a reference window pool of `mode` (p and eps at their defaults).
 inline ref::WindowSpec window_spec(const PoolCase& pc, ref::WindowMode mode) {
+    const ref::PoolSpec window = pool_spec(pc, ref::PoolMode::max);
     ref::WindowSpec spec;
     spec.mode = mode;
-    spec.rows = axis_of(pc.kh, pc.sh, pc.ph, pc.dh, pc.ceil);
-    spec.cols = axis_of(pc.kw, pc.sw, pc.pw, pc.dw, pc.ceil);
+    spec.rows = window.rows;
+    spec.cols = window.cols;
     return spec;
 }
 
