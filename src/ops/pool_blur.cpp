@@ -97,6 +97,51 @@ Tensor BlurPool::apply(const Tensor& in) const {
     const std::vector<int> row_source = border_map(s.height, win.rows, m_border);
     const std::vector<int> col_source = border_map(s.width, win.cols, m_border);
     const auto taps = static_cast<std::size_t>(m_filter);
+    const auto out_w = static_cast<std::size_t>(out_shape.width);
+    // rows[y * out_w + ox]: input row y filtered along the columns at output column ox.
+    std::vector<double> rows(static_cast<std::size_t>(s.height) * out_w);
+    Tensor out(out_shape);
+    for (int c = 0; c < s.channels; ++c) {
+        const float* plane = in.channel(c).data();
+        for (std::size_t y = 0; y < static_cast<std::size_t>(s.height); ++y) {
+            const float* row = plane + y * static_cast<std::size_t>(s.width);
+            for (std::size_t ox = 0; ox < out_w; ++ox) {
+                const std::size_t x0 = ox * static_cast<std::size_t>(m_stride.w);
+                double acc = 0.0;
+                for (std::size_t tx = 0; tx < taps; ++tx) {
+                    const int x = col_source[x0 + tx];
+                    if (x >= 0) {
+                        acc += m_taps[tx] * static_cast<double>(row[x]);
+                    }
+                }
+                rows[y * out_w + ox] = acc;
+            }
+        }
+        float* dst = out.channel(c).data();
+        for (std::size_t oy = 0; oy < static_cast<std::size_t>(out_shape.height); ++oy) {
+            const std::size_t y0 = oy * static_cast<std::size_t>(m_stride.h);
+            for (std::size_t ox = 0; ox < out_w; ++ox) {
+                double acc = 0.0;
+                for (std::size_t ty = 0; ty < taps; ++ty) {
+                    const int y = row_source[y0 + ty];
+                    if (y >= 0) {
+                        acc += m_taps[ty] * rows[static_cast<std::size_t>(y) * out_w + ox];
+                    }
+                }
+                *dst++ = static_cast<float>(acc);
+            }
+        }
+    }
+    return out;
+}
+
+Tensor BlurPool::apply_plain(const Tensor& in) const {
+    const Shape& s = in.shape();
+    const Shape out_shape = output_shape(s);
+    const Window win = window();
+    const std::vector<int> row_source = border_map(s.height, win.rows, m_border);
+    const std::vector<int> col_source = border_map(s.width, win.cols, m_border);
+    const auto taps = static_cast<std::size_t>(m_filter);
     Tensor out(out_shape);
     for (int c = 0; c < s.channels; ++c) {
         const float* plane = in.channel(c).data();

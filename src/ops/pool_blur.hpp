@@ -31,7 +31,12 @@ public:
     /// Throws ShapeError when border=reflect101 pads an axis by as many cells as it has or more
     /// (torch's ReflectionPad2d refuses that).
     [[nodiscard]] Shape output_shape(const Shape& in) const override;
+    /// The separable path: the binomial along each row, then along each column (the filter is
+    /// outer(a, a)). Equal to apply_plain within one rounding of the float result (both sum in
+    /// double; only the order of the additions differs); tests/ops/test_pool_blur.cpp checks it.
     [[nodiscard]] Tensor apply(const Tensor& in) const override;
+    /// The plain loop: every tap of outer(a, a) at every output, in row-major order.
+    [[nodiscard]] Tensor apply_plain(const Tensor& in) const;
 
 private:
     [[nodiscard]] Window window() const;
