@@ -90,12 +90,18 @@ Shape BlurPool::output_shape(const Shape& in) const {
     return {in.channels, output_extent(in.height, win.rows), output_extent(in.width, win.cols)};
 }
 
+BlurPool::Sources BlurPool::sources(const Shape& in) const {
+    const Window win = window();
+    return {output_shape(in), border_map(in.height, win.rows, m_border),
+            border_map(in.width, win.cols, m_border)};
+}
+
 Tensor BlurPool::apply(const Tensor& in) const {
     const Shape& s = in.shape();
-    const Shape out_shape = output_shape(s);
-    const Window win = window();
-    const std::vector<int> row_source = border_map(s.height, win.rows, m_border);
-    const std::vector<int> col_source = border_map(s.width, win.cols, m_border);
+    const Sources src = sources(s);
+    const Shape& out_shape = src.out;
+    const std::vector<int>& row_source = src.rows;
+    const std::vector<int>& col_source = src.cols;
     const auto taps = static_cast<std::size_t>(m_filter);
     const auto out_w = static_cast<std::size_t>(out_shape.width);
     // rows[y * out_w + ox]: input row y filtered along the columns at output column ox.
@@ -137,10 +143,10 @@ Tensor BlurPool::apply(const Tensor& in) const {
 
 Tensor BlurPool::apply_plain(const Tensor& in) const {
     const Shape& s = in.shape();
-    const Shape out_shape = output_shape(s);
-    const Window win = window();
-    const std::vector<int> row_source = border_map(s.height, win.rows, m_border);
-    const std::vector<int> col_source = border_map(s.width, win.cols, m_border);
+    const Sources src = sources(s);
+    const Shape& out_shape = src.out;
+    const std::vector<int>& row_source = src.rows;
+    const std::vector<int>& col_source = src.cols;
     const auto taps = static_cast<std::size_t>(m_filter);
     Tensor out(out_shape);
     for (int c = 0; c < s.channels; ++c) {

@@ -39,7 +39,14 @@ public:
     [[nodiscard]] Tensor apply_plain(const Tensor& in) const;
 
 private:
+    /// The output shape and the input index each padded row and column reads (-1: a zero).
+    struct Sources {
+        Shape out;
+        std::vector<int> rows;
+        std::vector<int> cols;
+    };
     [[nodiscard]] Window window() const;
+    [[nodiscard]] Sources sources(const Shape& in) const;
 
     std::string m_op;
     Size2 m_stride;
