@@ -454,36 +454,41 @@ def conv_cases():
 # --------------------------------------------------------------------------------------------
 
 
+def write_fixture(output, generator, seed, cases):
+    """Writes `cases` to `output` as the fixture files are laid out: one case per line."""
+    header = {
+        "generator": generator,
+        "torch": torch.__version__.split("+")[0],
+        "seed": seed,
+    }
+    lines = ["{"]
+    for key, value in header.items():
+        lines.append(f"  {json.dumps(key)}: {json.dumps(value)},")
+    lines.append('  "cases": [')
+    for i, case in enumerate(cases):
+        sep = "," if i + 1 < len(cases) else ""
+        lines.append("    " + json.dumps(case, allow_nan=False, separators=(",", ":")) + sep)
+    lines.append("  ]")
+    lines.append("}")
+    text = "\n".join(lines) + "\n"
+    json.loads(text)  # well-formed
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    counts = {}
+    for case in cases:
+        counts[case["family"]] = counts.get(case["family"], 0) + 1
+    summary = ", ".join(f"{family} {n}" for family, n in counts.items())
+    print(f"wrote {len(cases)} cases ({summary}) to {output.relative_to(ROOT)}, "
+          f"{len(text)} bytes")
+
+
 def main():
     max_and_min_cases()
     avg_cases()
     lp_cases()
     adaptive_cases()
     conv_cases()
-    header = {
-        "generator": "scripts/make_torch_fixtures.py",
-        "torch": torch.__version__.split("+")[0],
-        "seed": SEED,
-    }
-    lines = ["{"]
-    for key, value in header.items():
-        lines.append(f"  {json.dumps(key)}: {json.dumps(value)},")
-    lines.append('  "cases": [')
-    for i, case in enumerate(CASES):
-        sep = "," if i + 1 < len(CASES) else ""
-        lines.append("    " + json.dumps(case, allow_nan=False, separators=(",", ":")) + sep)
-    lines.append("  ]")
-    lines.append("}")
-    text = "\n".join(lines) + "\n"
-    json.loads(text)  # well-formed
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(text, encoding="utf-8")
-    counts = {}
-    for case in CASES:
-        counts[case["family"]] = counts.get(case["family"], 0) + 1
-    summary = ", ".join(f"{family} {n}" for family, n in counts.items())
-    print(f"wrote {len(CASES)} cases ({summary}) to {OUTPUT.relative_to(ROOT)}, "
-          f"{len(text)} bytes")
+    write_fixture(OUTPUT, "scripts/make_torch_fixtures.py", SEED, CASES)
 
 
 if __name__ == "__main__":

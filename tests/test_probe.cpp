@@ -178,7 +178,8 @@ TEST_CASE("probe: --modes are checked and given one kernel, stride and output si
     CHECK_THROWS_WITH_AS(
         (void)convpool::parse_modes("max,mx"),
         "--modes: unknown pooling mode 'mx' (did you mean 'max'?) (valid: max, avg, min, lp, "
-        "adaptive-max, adaptive-avg, stochastic, fractional)",
+        "gem, soft, mixed, median, blur, maxblur, adaptive-max, adaptive-avg, stochastic, "
+        "fractional)",
         convpool::UsageError);
     CHECK_THROWS_AS((void)convpool::parse_modes("max,max"), convpool::UsageError);
     const auto t = convpool::mode_targets("relu", {"max", "stochastic", "fractional"}, "3", "2", 5,

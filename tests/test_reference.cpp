@@ -20,296 +20,11 @@
 #include <vector>
 
 #include "reference/reference.hpp"
+#include "reference/sweep.hpp"
 
 namespace {
 
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-/// Deterministic random numbers. The mapping to ranges is our own (std distributions differ
-/// between standard libraries, mt19937 does not).
-class Random {
-public:
-    explicit Random(std::uint32_t seed) : m_engine(seed) {}
-    /// Integer in [lo, hi].
-    int integer(int lo, int hi) {
-        const auto span = static_cast<std::uint32_t>(hi - lo + 1);
-        return lo + static_cast<int>(static_cast<std::uint32_t>(m_engine()) % span);
-    }
-    /// Float in [0, 1) with 24 random bits.
-    float unit() {
-        return static_cast<float>(static_cast<std::uint32_t>(m_engine()) >> 8U) / 16777216.0F;
-    }
-    /// Float in [-1, 1).
-    float signed_unit() { return unit() * 2.0F - 1.0F; }
-    /// True with probability percent/100.
-    bool chance(int percent) { return integer(0, 99) < percent; }
-
-private:
-    std::mt19937 m_engine;
-};
-
-/// What the values of a random input look like.
-enum class Values {
-    signed_ties,      ///< [-1, 1), about a third drawn from a few repeated values
-    signed_ties_nan,  ///< as signed_ties, with one or two NaNs
-    non_negative,     ///< [0, 1), with ties
-};
-
-ref::Image random_image(Random& rng, int channels, int height, int width, Values kind) {
-    static constexpr std::array<float, 5> kTies{-1.0F, -0.5F, 0.0F, 0.5F, 1.0F};
-    ref::Image img(channels, height, width);
-    for (float& v : img.values) {
-        v = rng.chance(33) ? kTies[static_cast<std::size_t>(rng.integer(0, 4))] : rng.signed_unit();
-        if (kind == Values::non_negative) {
-            v = std::fabs(v);
-        }
-    }
-    if (kind == Values::signed_ties_nan) {
-        const int nans = rng.integer(1, 2);
-        const int last = static_cast<int>(img.values.size()) - 1;
-        for (int i = 0; i < nans; ++i) {
-            img.values[static_cast<std::size_t>(rng.integer(0, last))] =
-                std::numeric_limits<float>::quiet_NaN();
-        }
-    }
-    return img;
-}
-
-convpool::Tensor to_tensor(const ref::Image& img) {
-    return convpool::Tensor(convpool::Shape{img.channels, img.height, img.width}, img.values);
-}
-
-std::string shape_text(int c, int h, int w) { return fmt::format("{}x{}x{}", c, h, w); }
-std::string shape_text(const convpool::Shape& s) {
-    return shape_text(s.channels, s.height, s.width);
-}
-
-/// True when `got` may stand for `expected`: both NaN, equal, or (tolerance > 0, both finite)
-/// within tolerance * (1 + |expected|) + slack.
-bool close(float expected, float got, double tolerance, double slack) {
-    if (std::isnan(expected) || std::isnan(got)) {
-        return std::isnan(expected) && std::isnan(got);
-    }
-    if (expected == got) {
-        return true;
-    }
-    if (tolerance <= 0.0 || std::isinf(expected) || std::isinf(got)) {
-        return false;
-    }
-    const auto e = static_cast<double>(expected);
-    return std::fabs(e - static_cast<double>(got)) <= tolerance * (1.0 + std::fabs(e)) + slack;
-}
-
-/// "" when `got` has the shape of `expected` and every value is close() to it (NaN exactly
-/// where expected has NaN); else a description of the first difference.
-std::string difference(const ref::Image& expected, const convpool::Tensor& got, double tolerance,
-                       double slack = 0.0) {
-    const convpool::Shape& s = got.shape();
-    if (s.channels != expected.channels || s.height != expected.height ||
-        s.width != expected.width) {
-        return fmt::format("shape {} instead of {}", shape_text(s),
-                           shape_text(expected.channels, expected.height, expected.width));
-    }
-    for (int c = 0; c < s.channels; ++c) {
-        for (int y = 0; y < s.height; ++y) {
-            for (int x = 0; x < s.width; ++x) {
-                const float e = expected.at(c, y, x);
-                const float g = got.at(c, y, x);
-                if (!close(e, g, tolerance, slack)) {
-                    return fmt::format("at c={} y={} x={}: expected {} got {}", c, y, x, e, g);
-                }
-            }
-        }
-    }
-    return "";
-}
-
-/// "" when both tensors hold the same shape and the same values (NaN where the other has NaN).
-std::string difference(const convpool::Tensor& expected, const convpool::Tensor& got) {
-    const convpool::Shape& s = expected.shape();
-    ref::Image img(s.channels, s.height, s.width);
-    img.values.assign(expected.data().begin(), expected.data().end());
-    return difference(img, got, 0.0);
-}
-
-/// Runs `stage` on `input` through the public Pipeline API. Returns false (after a failed
-/// check) when planning throws or plans another shape than `expected_shape`.
-bool run_stage(const std::string& stage, const ref::Image& input, const std::string& expected_shape,
-               convpool::Tensor& out) {
-    const convpool::Pipeline pipeline(stage);
-    const convpool::Shape shape{input.channels, input.height, input.width};
-    std::vector<convpool::PlanStep> plan;
-    try {
-        plan = pipeline.plan(shape);
-    } catch (const convpool::Error& e) {
-        FAIL_CHECK("plan threw: " << std::string(e.what()));
-        return false;
-    }
-    CHECK(shape_text(plan.back().shape) == expected_shape);
-    if (shape_text(plan.back().shape) != expected_shape) {
-        return false;
-    }
-    out = pipeline.run(to_tensor(input), {});
-    return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sliding-window pool sweeps
-
-/// One sliding-window configuration and input extent.
-struct PoolCase {
-    int channels = 1;
-    int height = 1;
-    int width = 1;
-    int kh = 1;
-    int kw = 1;
-    int sh = 1;
-    int sw = 1;
-    int ph = 0;
-    int pw = 0;
-    int dh = 1;
-    int dw = 1;
-    bool ceil = false;
-    int divisor = 1;  ///< used by the avg divisor variant
-};
-
-constexpr std::array<int, 5> kSizes{1, 2, 7, 9, 13};
-constexpr int kRepeats = 8;
-
-/// Every pair of sizes with every kernel shape 1..5 x 1..5, kRepeats times, each time with a
-/// random stride (1..3), pad (0..k/2), dilation (1..2), ceil flag and channel count (1..4).
-const std::vector<PoolCase>& pool_cases() {
-    static const std::vector<PoolCase> cases = [] {
-        Random rng(20240611U);
-        std::vector<PoolCase> out;
-        for (const int h : kSizes) {
-            for (const int w : kSizes) {
-                for (int kh = 1; kh <= 5; ++kh) {
-                    for (int kw = 1; kw <= 5; ++kw) {
-                        for (int repeat = 0; repeat < kRepeats; ++repeat) {
-                            PoolCase pc;
-                            pc.channels = rng.integer(1, 4);
-                            pc.height = h;
-                            pc.width = w;
-                            pc.kh = kh;
-                            pc.kw = kw;
-                            pc.sh = rng.integer(1, 3);
-                            pc.sw = rng.integer(1, 3);
-                            pc.ph = rng.integer(0, kh / 2);
-                            pc.pw = rng.integer(0, kw / 2);
-                            pc.dh = rng.integer(1, 2);
-                            pc.dw = rng.integer(1, 2);
-                            pc.ceil = rng.chance(50);
-                            pc.divisor = rng.integer(1, 9);
-                            out.push_back(pc);
-                        }
-                    }
-                }
-            }
-        }
-        return out;
-    }();
-    return cases;
-}
-
-ref::SlidingAxis axis_of(int kernel, int stride, int pad, int dilation, bool ceil) {
-    ref::SlidingAxis a;
-    a.kernel = kernel;
-    a.stride = stride;
-    a.pad_begin = pad;
-    a.pad_end = pad;
-    a.dilation = dilation;
-    a.ceil = ceil;
-    return a;
-}
-
-ref::PoolSpec pool_spec(const PoolCase& pc, ref::PoolMode mode) {
-    ref::PoolSpec spec;
-    spec.mode = mode;
-    spec.rows = axis_of(pc.kh, pc.sh, pc.ph, pc.dh, pc.ceil);
-    spec.cols = axis_of(pc.kw, pc.sw, pc.pw, pc.dw, pc.ceil);
-    return spec;
-}
-
-/// `k=KHxKW,s=..,pad=..,dilation=..[,ceil]`
-std::string window_text(const PoolCase& pc) {
-    return fmt::format("k={}x{},s={}x{},pad={}x{},dilation={}x{}{}", pc.kh, pc.kw, pc.sh, pc.sw,
-                       pc.ph, pc.pw, pc.dh, pc.dw, pc.ceil ? ",ceil" : "");
-}
-
-/// True when, along some axis, the dilated kernel is longer than the padded input. Only ceil
-/// mode can accept such a case (PyTorch does when the rounded-up division is positive); it is
-/// checked on its own in "pool ceil mode keeps a window that overhangs ..." below.
-bool kernel_overhangs_padded_input(const PoolCase& pc) {
-    return pc.dh * (pc.kh - 1) + 1 > pc.height + 2 * pc.ph ||
-           pc.dw * (pc.kw - 1) + 1 > pc.width + 2 * pc.pw;
-}
-
-/// A stage text with the reference spec it must match.
-struct PoolVariant {
-    std::string stage;
-    ref::PoolSpec spec;
-    double tolerance = 0.0;
-};
-
-/// Counts of one sweep, so a sweep that silently compares nothing fails.
-struct SweepCount {
-    int compared = 0;
-    int invalid = 0;
-    int overhang = 0;
-};
-
-/// Compares every pool case under every variant `make(case)` with the reference. Every fourth
-/// case has NaNs in its input. Invalid cases (reference output < 1) must throw ShapeError from
-/// plan(). Cases whose kernel overhangs the whole padded input are left to their own test.
-template <typename MakeVariants>
-SweepCount sweep_pools(std::uint32_t seed, MakeVariants make) {
-    Random rng(seed);
-    SweepCount count;
-    const auto& cases = pool_cases();
-    for (std::size_t i = 0; i < cases.size(); ++i) {
-        const PoolCase& pc = cases[i];
-        const Values kind = i % 4 == 3 ? Values::signed_ties_nan : Values::signed_ties;
-        const ref::Image input = random_image(rng, pc.channels, pc.height, pc.width, kind);
-        for (const PoolVariant& v : make(pc)) {
-            CAPTURE(v.stage);
-            CAPTURE(pc.channels);
-            CAPTURE(pc.height);
-            CAPTURE(pc.width);
-            const int oh = ref::pool_output_height(pc.height, v.spec);
-            const int ow = ref::pool_output_width(pc.width, v.spec);
-            CAPTURE(oh);
-            CAPTURE(ow);
-            if (oh < 1 || ow < 1) {
-                const convpool::Pipeline pipeline(v.stage);
-                CHECK_THROWS_AS(
-                    (void)pipeline.plan(convpool::Shape{pc.channels, pc.height, pc.width}),
-                    convpool::ShapeError);
-                ++count.invalid;
-                continue;
-            }
-            if (kernel_overhangs_padded_input(pc)) {
-                ++count.overhang;
-                continue;
-            }
-            convpool::Tensor got;
-            if (!run_stage(v.stage, input, shape_text(pc.channels, oh, ow), got)) {
-                continue;
-            }
-            const ref::Image expected = ref::pool(input, v.spec);
-            CHECK(difference(expected, got, v.tolerance) == "");
-            ++count.compared;
-        }
-    }
-    return count;
-}
-
-void check_sweep_count(const SweepCount& count) {
-    CAPTURE(count.overhang);
-    CHECK(count.compared > 1000);
-    CHECK(count.invalid > 50);
-}
+using namespace sweep;  // the shared sweep helpers (reference/sweep.hpp)
 
 // ---------------------------------------------------------------------------------------------
 // Conv sweep
@@ -786,6 +501,14 @@ TEST_CASE("property: every op's apply gives the shape its output_shape promised"
         "pool:adaptive-avg,out=15",
         "pool:global-max",
         "pool:global-avg",
+        "pool:blur",
+        "pool:blur,s=3x1,filter=7,border=zero",
+        "pool:maxblur,k=3x2,s=2,filter=5,border=replicate",
+        "pool:soft,k=3,s=2,pad=1,ceil",
+        "pool:gem,k=2x3,s=1,pad=same,p=2.5",
+        "pool:global-gem,p=4",
+        "pool:mixed,k=3,s=2,pad=1,count-pad=false,a=0.3",
+        "pool:median,k=4,s=1,pad=2,dilation=2,ceil",
         "conv:sobel-x",
         "conv:gaussian,k=5,sigma=1.5,stride=2,pad=valid",
         "conv:kernel=[1 2; 3 4],stride=3x2,pad=3,dilation=2,border=wrap",
@@ -1004,6 +727,10 @@ TEST_CASE("property: describe() of every stage parses back to a pipeline with id
         "pool:adaptive-max,out=4x3 | pool:adaptive-avg,out=2",
         "pool:global-max",
         "pool:global-avg",
+        "pool:blur,s=3,filter=5 | pool:maxblur,k=3,border=zero",
+        "pool:soft,k=3,s=2,pad=1,ceil | pool:median,k=2x3,s=1",
+        "pool:gem,k=3,p=2.5,eps=0.001 | pool:global-gem,p=1.5",
+        "pool:mixed,k=3,s=2,pad=1,a=0.75,count-pad=false",
         "conv:sobel-x | relu | pool:max,k=2",
         "conv:gaussian,k=5,sigma=1.5,stride=2,border=replicate",
         "conv:box,k=3x5,pad=valid",

@@ -370,6 +370,8 @@ std::vector<ProbeTarget> mode_targets(const std::string& prefix,
             const Pipeline sliding("pool:max," + window, semantics);
             const Shape out = sliding.plan(pre).back().shape;
             pool += fmt::format(",out={}x{}", out.height, out.width);
+        } else if (info.mode.form == ModeForm::stride) {
+            pool += ",s=" + (stride.empty() ? kernel : stride);
         } else {
             pool += "," + window;
         }

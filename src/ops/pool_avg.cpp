@@ -5,12 +5,7 @@ namespace convpool::ops {
 namespace {
 std::vector<ParamSpec> specs() {
     auto specs = pool_param_specs();
-    specs.push_back({.name = "count-pad",
-                     .type = ParamType::flag,
-                     .default_value = "true",
-                     .help = "divide by the window size including zero padding (PyTorch's "
-                             "count_include_pad); the ceil-mode overhang is never counted",
-                     .aliases = {"count-include-pad"}});
+    specs.push_back(count_pad_spec());
     specs.push_back({.name = "divisor",
                      .type = ParamType::integer,
                      .default_value = "0",

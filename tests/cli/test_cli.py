@@ -163,7 +163,9 @@ class Ops(unittest.TestCase):
         self.assertEqual(code, 0)
         for name in ("gray", "conv", "bank", "relu", "leaky-relu", "abs", "sigmoid", "tanh",
                      "norm", "pool:max", "pool:avg", "pool:min", "pool:lp", "pool:global-max",
-                     "pool:global-avg", "pool:adaptive-max", "pool:adaptive-avg"):
+                     "pool:global-avg", "pool:adaptive-max", "pool:adaptive-avg", "pool:blur",
+                     "pool:maxblur", "pool:soft", "pool:gem", "pool:global-gem", "pool:mixed",
+                     "pool:median"):
             self.assertRegex(out, r"(?m)^%s\s" % name)
 
     def test_family(self):
@@ -221,6 +223,34 @@ class Shape(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertEqual(err, "convpool: error: stage 1 'pool:max,k=5': pool:max: kernel 5x5 "
                               "(dilation 1x1) does not fit the padded input 4x4 (pad 0x0)\n")
+
+    def test_newer_pools(self):
+        code, out, err = run("shape", "-p", "pool:blur | pool:maxblur,k=3 | pool:soft,k=3,s=2 | "
+                             "pool:gem,k=2,pad=1 | pool:mixed,k=3,s=1,pad=1 | pool:median,k=2 | "
+                             "pool:global-gem", "--size", "3x33x45", "--json")
+        self.assertEqual(code, 0, err)
+        shapes = [st["shape"] for st in json.loads(out)["stages"]]
+        self.assertEqual(shapes, [[3, 33, 45], [3, 17, 23], [3, 8, 11], [3, 3, 5], [3, 2, 3],
+                                  [3, 2, 3], [3, 1, 1], [3, 1, 1]])
+        # torch's ReflectionPad2d refuses padding as long as the input: so does pool:blur.
+        code, _, err = run("shape", "-p", "pool:blur", "--size", "2x9")
+        self.assertEqual(code, 2)
+        self.assertEqual(err, "convpool: error: stage 1 'pool:blur': pool:blur: filter 4 pads rows "
+                              "by 1+2 cells; border=reflect101 (torch's ReflectionPad2d) needs more "
+                              "than 2 rows and the blur's input has 2; use border=replicate or "
+                              "zero, or a smaller filter\n")
+        code, out, err = run("shape", "-p", "pool:blur,border=replicate", "--size", "2x9")
+        self.assertEqual(code, 0, err)
+        # Semantics change what the pools declare (ceil, count-pad) and nothing else.
+        code, out, err = run("shape", "-p", "pool:blur | pool:median,k=2", "--size", "9x9",
+                             "--semantics", "all")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out, r"(?m)^ 01  pool:blur +1x5x5 +1x5x5 +1x5x5$")
+        self.assertRegex(out, r"(?m)^ 02  pool:median,k=2 +1x2x2 +1x2x2 +1x3x3  <- differs$")
+        code, _, err = run("shape", "-p", "pool:blur,ceil=true", "--size", "9x9")
+        self.assertEqual(code, 2)
+        self.assertEqual(err.count("\n"), 1)
+        self.assertIn("pool:blur: unknown parameter 'ceil' (valid: s, filter, border)", err)
 
     def test_bad_size(self):
         code, _, err = run("shape", "-p", "relu", "--size", "0x4")
@@ -550,8 +580,9 @@ class Errors(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertEqual(stdout, "")
         self.assertEqual(err, "convpool: error: stage 2 'pool:mx,k=2': unknown pool mode 'mx' "
-                              "(did you mean 'max'?) (modes: max, avg, min, lp, global-max, "
-                              "global-avg, adaptive-max, adaptive-avg, stochastic, fractional)\n")
+                              "(did you mean 'max'?) (modes: max, avg, min, lp, gem, soft, "
+                              "mixed, median, blur, maxblur, global-max, global-avg, global-gem, "
+                              "adaptive-max, adaptive-avg, stochastic, fractional)\n")
         self.assertFalse(os.path.exists(out))
 
     def test_bad_parameter_value_exits_2(self):

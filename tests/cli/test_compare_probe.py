@@ -102,8 +102,8 @@ class Compare(unittest.TestCase):
             self.assertEqual(code, 2)
             self.assertEqual(stdout, "")
             self.assertEqual(err.strip(), "convpool: error: --modes: unknown pooling mode 'mx' (did you mean "
-                                          "'max'?) (valid: max, avg, min, lp, adaptive-max, adaptive-avg, "
-                                          "stochastic, fractional)")
+                                          "'max'?) (valid: max, avg, min, lp, gem, soft, mixed, median, blur, "
+                                          "maxblur, adaptive-max, adaptive-avg, stochastic, fractional)")
             self.assertEqual(os.listdir(tmp), [])
 
     def test_missing_input(self):

@@ -122,11 +122,12 @@ int pool_output_width(int w, const PoolSpec& spec) {
     return static_cast<int>(window_starts(w, spec.cols).size());
 }
 
-Image pool(const Image& in, const PoolSpec& spec) {
-    const std::vector<int> row_starts = window_starts(in.height, spec.rows);
-    const std::vector<int> col_starts = window_starts(in.width, spec.cols);
+Image reduce_windows(const Image& in, const SlidingAxis& rows, const SlidingAxis& cols,
+                     const WindowReducer& reduce) {
+    const std::vector<int> row_starts = window_starts(in.height, rows);
+    const std::vector<int> col_starts = window_starts(in.width, cols);
     if (row_starts.empty() || col_starts.empty()) {
-        throw std::invalid_argument("ref::pool: the window does not fit");
+        throw std::invalid_argument("ref::reduce_windows: the window does not fit");
     }
     Image out(in.channels, static_cast<int>(row_starts.size()),
               static_cast<int>(col_starts.size()));
@@ -137,62 +138,60 @@ Image pool(const Image& in, const PoolSpec& spec) {
                 std::vector<float> taps;
                 int counted_rows = 0;
                 int counted_cols = 0;
-                for (int ty = 0; ty < spec.rows.kernel; ++ty) {
-                    const int y =
-                        row_starts[static_cast<std::size_t>(oy)] + ty * spec.rows.dilation;
-                    if (y < in.height + spec.rows.pad_end) {
+                for (int ty = 0; ty < rows.kernel; ++ty) {
+                    const int y = row_starts[static_cast<std::size_t>(oy)] + ty * rows.dilation;
+                    if (y < in.height + rows.pad_end) {
                         ++counted_rows;
                     }
                 }
-                for (int tx = 0; tx < spec.cols.kernel; ++tx) {
-                    const int x =
-                        col_starts[static_cast<std::size_t>(ox)] + tx * spec.cols.dilation;
-                    if (x < in.width + spec.cols.pad_end) {
+                for (int tx = 0; tx < cols.kernel; ++tx) {
+                    const int x = col_starts[static_cast<std::size_t>(ox)] + tx * cols.dilation;
+                    if (x < in.width + cols.pad_end) {
                         ++counted_cols;
                     }
                 }
-                for (int ty = 0; ty < spec.rows.kernel; ++ty) {
-                    for (int tx = 0; tx < spec.cols.kernel; ++tx) {
-                        const int y =
-                            row_starts[static_cast<std::size_t>(oy)] + ty * spec.rows.dilation;
-                        const int x =
-                            col_starts[static_cast<std::size_t>(ox)] + tx * spec.cols.dilation;
+                for (int ty = 0; ty < rows.kernel; ++ty) {
+                    for (int tx = 0; tx < cols.kernel; ++tx) {
+                        const int y = row_starts[static_cast<std::size_t>(oy)] + ty * rows.dilation;
+                        const int x = col_starts[static_cast<std::size_t>(ox)] + tx * cols.dilation;
                         if (inside(y, in.height) && inside(x, in.width)) {
                             taps.push_back(in.at(c, y, x));
                         }
                     }
                 }
-                float result = 0.0F;
-                switch (spec.mode) {
-                    case PoolMode::max:
-                        result = extreme(taps, true);
-                        break;
-                    case PoolMode::min:
-                        result = extreme(taps, false);
-                        break;
-                    case PoolMode::avg: {
-                        double sum = 0.0;
-                        for (const float v : taps) {
-                            sum += static_cast<double>(v);
-                        }
-                        int divide_by = static_cast<int>(taps.size());
-                        if (spec.divisor > 0) {
-                            divide_by = spec.divisor;
-                        } else if (spec.count_pad) {
-                            divide_by = counted_rows * counted_cols;
-                        }
-                        result = static_cast<float>(sum / static_cast<double>(divide_by));
-                        break;
-                    }
-                    case PoolMode::lp:
-                        result = lp_norm(taps, spec.norm);
-                        break;
-                }
-                out.at(c, oy, ox) = result;
+                out.at(c, oy, ox) = reduce(taps, counted_rows * counted_cols);
             }
         }
     }
     return out;
+}
+
+Image pool(const Image& in, const PoolSpec& spec) {
+    return reduce_windows(
+        in, spec.rows, spec.cols, [&spec](const std::vector<float>& taps, int counted) {
+            switch (spec.mode) {
+                case PoolMode::max:
+                    return extreme(taps, true);
+                case PoolMode::min:
+                    return extreme(taps, false);
+                case PoolMode::avg: {
+                    double sum = 0.0;
+                    for (const float v : taps) {
+                        sum += static_cast<double>(v);
+                    }
+                    int divide_by = static_cast<int>(taps.size());
+                    if (spec.divisor > 0) {
+                        divide_by = spec.divisor;
+                    } else if (spec.count_pad) {
+                        divide_by = counted;
+                    }
+                    return static_cast<float>(sum / static_cast<double>(divide_by));
+                }
+                case PoolMode::lp:
+                    return lp_norm(taps, spec.norm);
+            }
+            return 0.0F;
+        });
 }
 
 Image adaptive_pool(const Image& in, int out_h, int out_w, AdaptiveMode mode) {

@@ -5,6 +5,7 @@
 /// std::vector<float>, ints and small structs of its own. Slow on purpose: every output cell
 /// visits every tap of its window and asks whether the tap is inside the input.
 
+#include <functional>
 #include <vector>
 
 namespace ref {
@@ -60,6 +61,15 @@ struct PoolSpec {
 /// Output height and width of `spec` on an h x w input (0 when the window does not fit).
 [[nodiscard]] int pool_output_height(int h, const PoolSpec& spec);
 [[nodiscard]] int pool_output_width(int w, const PoolSpec& spec);
+
+/// Reduces one window: its real cells (inside the input) in row-major order, and the number of
+/// its taps inside input + padding (not the ceil-mode overhang).
+using WindowReducer = std::function<float(const std::vector<float>& cells, int counted)>;
+
+/// `reduce` of every window of `rows` x `cols` (window_starts on each axis) of every channel.
+/// Precondition: both output extents are >= 1.
+[[nodiscard]] Image reduce_windows(const Image& in, const SlidingAxis& rows,
+                                   const SlidingAxis& cols, const WindowReducer& reduce);
 
 /// The pool applied to every channel. Taps outside the input are ignored by every mode (they
 /// only count in avg's count-pad divisor). NaN in a window gives NaN. A window without any input

@@ -125,7 +125,8 @@ struct ProbeReport {
 /// or HxW; empty stride = the kernel), and padding `pad` (empty: none) and `ceil` mode, as each
 /// op declares (OpInfo::mode): window modes get `k`, `s`, `pad` and `ceil`; output-size modes
 /// (fractional, adaptive) get `out=` the size a sliding window of that kernel and stride gives on
-/// the pre-pool shape `pre` (so every mode has one output size); ops with a `seed` parameter get
+/// the pre-pool shape `pre` (so every mode has one output size); stride modes (blur) get `s=`
+/// only; ops with a `seed` parameter get
 /// `seed`, and the mode's extra arguments follow (stochastic: `negative=clip`, as noise makes
 /// negative values even after a relu).
 [[nodiscard]] std::vector<ProbeTarget> mode_targets(const std::string& prefix,

@@ -118,6 +118,7 @@ enum class ModeForm {
     none,         ///< not a mode of compare and probe
     window,       ///< `pool:NAME,k=K,s=S[,pad=P][,ceil]`
     output_size,  ///< `pool:NAME,out=HxW`: the output size pool:max gives with that window
+    stride,       ///< `pool:NAME,s=S`: a pool with no window parameter (pool:blur)
 };
 
 /// An op as a mode of compare and probe. An op with a `seed` parameter gets `seed=` from

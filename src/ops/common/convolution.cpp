@@ -9,7 +9,6 @@
 #include "ops/common/filters.hpp"
 
 namespace convpool::ops {
-namespace {
 
 Border parse_border(const std::string& name) {
     if (name == "zero") {
@@ -27,7 +26,6 @@ Border parse_border(const std::string& name) {
     return Border::reflect101;
 }
 
-/// Input index that padded coordinate `i` reads, or -1 for a zero cell.
 int border_index(int i, int n, Border border) {
     if (i >= 0 && i < n) {
         return i;
@@ -56,7 +54,6 @@ int border_index(int i, int n, Border border) {
     return -1;
 }
 
-/// Input index of every padded cell along an axis of n cells (-1 for a zero cell).
 std::vector<int> border_map(int n, const Axis& axis, Border border) {
     std::vector<int> map(static_cast<std::size_t>(n + axis.pad_begin + axis.pad_end));
     for (std::size_t i = 0; i < map.size(); ++i) {
@@ -64,8 +61,6 @@ std::vector<int> border_map(int n, const Axis& axis, Border border) {
     }
     return map;
 }
-
-}  // namespace
 
 std::vector<ParamSpec> conv_param_specs() {
     return {

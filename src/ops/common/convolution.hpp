@@ -33,6 +33,15 @@ void fast_correlate(const PaddedPlane& src, const Matrix& kernel, const Window& 
 /// How cells outside the input are filled.
 enum class Border { zero, reflect, reflect101, replicate, wrap };
 
+/// The Border a `border=` value names (a value the parameter's choices allow).
+[[nodiscard]] Border parse_border(const std::string& name);
+
+/// Input index that padded coordinate `i` reads along an axis of n cells, or -1 for a zero cell.
+[[nodiscard]] int border_index(int i, int n, Border border);
+
+/// Input index of every padded cell along an axis of n cells (-1 for a zero cell).
+[[nodiscard]] std::vector<int> border_map(int n, const Axis& axis, Border border);
+
 /// Parameters shared by conv and bank: k, sigma, stride, pad, dilation, border, scale, bias.
 [[nodiscard]] std::vector<ParamSpec> conv_param_specs();
 

@@ -86,6 +86,32 @@ std::vector<ParamSpec> pool_param_specs() {
     };
 }
 
+ParamSpec count_pad_spec() {
+    return {.name = "count-pad",
+            .type = ParamType::flag,
+            .default_value = "true",
+            .help =
+                "divide by the window size including zero padding (PyTorch's "
+                "count_include_pad); the ceil-mode overhang is never counted",
+            .aliases = {"count-include-pad"}};
+}
+
+std::vector<ParamSpec> gem_param_specs() {
+    return {{.name = "p",
+             .type = ParamType::number,
+             .default_value = "3",
+             .help = "the exponent: 1 is the mean of max(x, eps), large p nears the max",
+             .min = 0.01,
+             .max = 100,
+             .aliases = {"norm"}},
+            {.name = "eps",
+             .type = ParamType::number,
+             .default_value = "1e-6",
+             .help = "values below eps count as eps (x.clamp(min=eps)), so x^p is defined",
+             .min = 0,
+             .max = 1e6}};
+}
+
 PoolGeometry::PoolGeometry(const Params& params)
     : m_op(params.op()),
       m_kernel(params.size("k")),

@@ -7,6 +7,7 @@
 #include "convpool/core/tensor.hpp"
 #include "convpool/pipeline/op.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -23,6 +24,12 @@ namespace convpool::ops {
 
 /// The parameters every sliding-window pool takes: k, s, pad, dilation, ceil.
 [[nodiscard]] std::vector<ParamSpec> pool_param_specs();
+
+/// `count-pad`: whether a mean counts the zero padding (PyTorch's count_include_pad).
+[[nodiscard]] ParamSpec count_pad_spec();
+
+/// `p` and `eps` of generalized-mean pooling (pool:gem, pool:global-gem).
+[[nodiscard]] std::vector<ParamSpec> gem_param_specs();
 
 /// Sliding-window geometry from validated parameters. Explicit padding is checked against
 /// half the kernel (PyTorch's rule); `same`/`valid` padding is resolved per input later.
@@ -107,6 +114,21 @@ struct AvgReducer {
     }
 };
 
+/// Generalized mean (Radenovic et al.): (mean over the real cells of max(x, eps)^p)^(1/p).
+/// Padding cells are not in the mean; NaN propagates; a window without real cells gives NaN.
+struct GemReducer {
+    double p = 3.0;
+    double eps = 1e-6;
+    [[nodiscard]] static double start() { return 0.0; }
+    void add(double& sum, float v, int /*index*/) const {
+        const auto x = static_cast<double>(v);
+        sum += std::pow(std::isnan(x) ? x : std::max(x, eps), p);
+    }
+    [[nodiscard]] float finish(const double& sum, int real, int /*counted*/) const {
+        return static_cast<float>(std::pow(sum / static_cast<double>(real), 1.0 / p));
+    }
+};
+
 /// Which extremum a pool keeps.
 enum class Extremum { max, min };
 
@@ -115,8 +137,8 @@ enum class Extremum { max, min };
 [[nodiscard]] bool windows_read_input(const Shape& in, const Window& win);
 
 /// The 8-bit max or min pool (ops/fast/pool_u8.cpp; its plain loop is extremum_pool_u8_plain in
-/// ops/fast/pool_u8.hpp). /// Fast: output rows split over threads; each folds
-/// its input rows with vectorised byte max/min, then its columns by doubling over the taps.
+/// ops/fast/pool_u8.hpp). Fast: output rows split over threads; each folds its
+/// input rows with vectorised byte max/min, then its columns by doubling over the taps.
 /// Windows of 2 columns with stride 2 (and no column padding) read the input rows in place: a
 /// max of the rows, then of neighbouring pixels, then the even pixels gathered by a byte
 /// shuffle (AVX2 where the machine has it).
@@ -172,8 +194,14 @@ public:
         const Window win = m_geometry.window(in.height, in.width);
         return WindowPlans{sliding_plan(in.height, win.rows), sliding_plan(in.width, win.cols)};
     }
+    /// A reducer that picks a cell without being an extremum (median) says so with
+    /// `static constexpr bool kPicksInput = true`.
     [[nodiscard]] bool picks_input() const override {
-        return picked_extremum(m_reducer).has_value();
+        if constexpr (requires { Reducer::kPicksInput; }) {
+            return Reducer::kPicksInput;
+        } else {
+            return picked_extremum(m_reducer).has_value();
+        }
     }
     [[nodiscard]] bool runs_u8(const Shape& in) const override {
         return picked_extremum(m_reducer).has_value() &&

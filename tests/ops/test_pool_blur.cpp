@@ -1,0 +1,191 @@
+// pool:blur (BlurPool, Zhang 2019): hand-checked filters and borders, the refusal torch makes,
+// the naive reference over sizes, filters, strides and borders, and torch fixtures.
+#include "convpool/core/error.hpp"
+#include "convpool/pipeline/pipeline.hpp"
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <string>
+
+#include "ops/common/blur.hpp"
+#include "reference/reference_modern.hpp"
+#include "reference/sweep.hpp"
+#include "test_helpers.hpp"
+#include "torch_fixtures.hpp"
+
+namespace {
+
+/// The planned output shape of `stage` on `in`, as "CxHxW".
+std::string planned(const std::string& stage, const convpool::Shape& in) {
+    return sweep::shape_text(convpool::Pipeline(stage).plan(in).back().shape);
+}
+
+const char* border_text(ref::Border b) {
+    return b == ref::Border::zero        ? "zero"
+           : b == ref::Border::replicate ? "replicate"
+                                         : "reflect101";
+}
+
+}  // namespace
+
+TEST_CASE("pool:blur of an impulse is the binomial filter outer([1 2 1], [1 2 1]) / 16") {
+    std::vector<float> impulse(25, 0.0F);
+    impulse[12] = 1.0F;
+    const auto out = test::values(
+        test::run("pool:blur,s=1,filter=3,border=zero", test::tensor(1, 5, 5, impulse)));
+    REQUIRE(out.size() == 25);
+    const std::vector<float> expected{0, 0,         0,         0,         0,  //
+                                      0, 1.0F / 16, 2.0F / 16, 1.0F / 16, 0,  //
+                                      0, 2.0F / 16, 4.0F / 16, 2.0F / 16, 0,  //
+                                      0, 1.0F / 16, 2.0F / 16, 1.0F / 16, 0,  //
+                                      0, 0,         0,         0,         0};
+    CHECK(out == expected);
+}
+
+TEST_CASE("pool:blur on a ramp: reflect101 and replicate pad [1 3 3 1]/8 as torch does") {
+    // value 4y + x + 1 is linear, so the output is 4*E[y] + E[x] + 1 with E the filter's mean
+    // of the padded coordinates. reflect101, 1 before and 2 after: rows read [1 0 1 2] -> 0.75
+    // and [1 2 3 2] -> 2.25.
+    CHECK(test::values(test::run("pool:blur", test::ramp4x4())) ==
+          std::vector<float>{4.75F, 6.25F, 10.75F, 12.25F});
+    // replicate: [0 0 1 2] -> 5/8 and [1 2 3 3] -> 19/8.
+    CHECK(test::values(test::run("pool:blur,border=replicate", test::ramp4x4())) ==
+          std::vector<float>{4.125F, 5.875F, 11.125F, 12.875F});
+    // filter=1 is plain subsampling; a constant stays constant under every border but zero.
+    CHECK(test::values(test::run("pool:blur,filter=1", test::ramp4x4())) ==
+          std::vector<float>{1, 3, 9, 11});
+    CHECK(test::values(test::run("pool:blur,filter=7,s=3",
+                                 test::tensor(1, 4, 4, std::vector<float>(16, 2.5F)))) ==
+          std::vector<float>{2.5F, 2.5F, 2.5F, 2.5F});
+}
+
+TEST_CASE(
+    "pool:blur output is ceil(in/s) per axis; reflect101 refuses an input not longer than "
+    "its padding") {
+    CHECK(planned("pool:blur", {3, 17, 23}) == "3x9x12");
+    CHECK(planned("pool:blur,s=3x1,filter=5", {1, 17, 23}) == "1x6x23");
+    CHECK(planned("pool:blur,filter=4", {1, 3, 3}) == "1x2x2");
+    // filter 4 pads 1 before and 2 after: ReflectionPad2d needs more than 2 cells.
+    CHECK_THROWS_WITH_AS((void)convpool::Pipeline("pool:blur").plan({1, 2, 9}),
+                         doctest::Contains("border=reflect101"), convpool::ShapeError);
+    CHECK_THROWS_AS((void)convpool::Pipeline("pool:blur,filter=7").plan({1, 9, 3}),
+                    convpool::ShapeError);
+    CHECK(planned("pool:blur,border=replicate", {1, 2, 9}) == "1x1x5");
+    CHECK(planned("pool:blur,filter=7,border=zero", {1, 1, 1}) == "1x1x1");
+    CHECK(planned("pool:blur,filter=1", {1, 1, 1}) == "1x1x1");
+}
+
+TEST_CASE("pool:blur is the same under every --semantics; parameters it lacks are refused") {
+    for (const convpool::Semantics s : convpool::kAllSemantics) {
+        const convpool::Pipeline p("pool:blur,s=2", s);
+        CHECK(sweep::shape_text(p.plan({1, 9, 9}).back().shape) == "1x5x5");
+    }
+    CHECK_THROWS_WITH_AS(convpool::Pipeline("pool:blur,ceil=true"),
+                         doctest::Contains("unknown parameter 'ceil'"), convpool::UsageError);
+    CHECK_THROWS_WITH_AS(convpool::Pipeline("pool:blur,pad=1"),
+                         doctest::Contains("unknown parameter 'pad'"), convpool::UsageError);
+    CHECK_THROWS_WITH_AS(convpool::Pipeline("pool:blur,border=reflect"),
+                         doctest::Contains("did you mean 'reflect101'"), convpool::UsageError);
+}
+
+TEST_CASE("pool:blur matches the naive reference over sizes, filters 1 to 7, strides and borders") {
+    sweep::Random rng(107U);
+    constexpr std::array<ref::Border, 3> kBorders{ref::Border::reflect101, ref::Border::replicate,
+                                                  ref::Border::zero};
+    int compared = 0;
+    int refused = 0;
+    for (const int h : sweep::kSizes) {
+        for (const int w : sweep::kSizes) {
+            for (int filter = 1; filter <= 7; ++filter) {
+                for (const ref::Border border : kBorders) {
+                    ref::BlurSpec spec;
+                    spec.filter = filter;
+                    spec.stride_rows = rng.integer(1, 3);
+                    spec.stride_cols = rng.integer(1, 3);
+                    spec.border = border;
+                    const int c = rng.integer(1, 3);
+                    const std::string stage =
+                        fmt::format("pool:blur,s={}x{},filter={},border={}", spec.stride_rows,
+                                    spec.stride_cols, filter, border_text(border));
+                    CAPTURE(stage);
+                    CAPTURE(h);
+                    CAPTURE(w);
+                    if (ref::blur_refused(h, w, spec)) {
+                        CHECK_THROWS_AS((void)convpool::Pipeline(stage).plan({c, h, w}),
+                                        convpool::ShapeError);
+                        ++refused;
+                        continue;
+                    }
+                    const ref::Image input =
+                        sweep::random_image(rng, c, h, w,
+                                            (h + w) % 4 == 0 ? sweep::Values::signed_ties_nan
+                                                             : sweep::Values::signed_ties);
+                    const ref::Image expected = ref::blur_pool(input, spec);
+                    convpool::Tensor got;
+                    if (sweep::run_stage(stage, input,
+                                         sweep::shape_text(c, expected.height, expected.width),
+                                         got)) {
+                        CHECK(sweep::difference(expected, got, 0.0) == "");
+                        ++compared;
+                    }
+                }
+            }
+        }
+    }
+    CHECK(compared > 400);
+    CHECK(refused > 30);
+}
+
+TEST_CASE("pool:blur matches torch F.pad + depthwise F.conv2d fixtures (antialiased-cnns)") {
+    CHECK(torch_fixtures::check_family("torch_modern.json", "blur",
+                                       torch_fixtures::Compare::scaled) >= 13);
+}
+
+TEST_CASE(
+    "pool:blur's separable path (rows, then columns) equals the plain loop within one float "
+    "rounding") {
+    sweep::Random rng(110U);
+    constexpr std::array<const char*, 3> kBorderNames{"reflect101", "replicate", "zero"};
+    int compared = 0;
+    int identical = 0;
+    for (int i = 0; i < 300; ++i) {
+        const int filter = rng.integer(1, 7);
+        const std::string s = fmt::format("{}x{}", rng.integer(1, 3), rng.integer(1, 3));
+        const std::string border = kBorderNames[static_cast<std::size_t>(i % 3)];
+        const convpool::Params params(
+            "pool:blur", convpool::ops::blur_param_specs(),
+            {{"s", s}, {"filter", std::to_string(filter)}, {"border", border}});
+        const convpool::ops::BlurPool op(params);
+        const int c = rng.integer(1, 3);
+        const int h = rng.integer(1, 40);
+        const int w = rng.integer(1, 40);
+        CAPTURE(filter);
+        CAPTURE(s);
+        CAPTURE(border);
+        CAPTURE(h);
+        CAPTURE(w);
+        try {
+            (void)op.output_shape({c, h, w});
+        } catch (const convpool::ShapeError&) {
+            continue;
+        }
+        ref::Image img = sweep::random_image(
+            rng, c, h, w, i % 5 == 4 ? sweep::Values::signed_ties_nan : sweep::Values::signed_ties);
+        if (i % 7 == 6) {
+            for (float& v : img.values) {
+                v *= std::pow(10.0F, static_cast<float>(rng.integer(-20, 20)));  // wide range
+            }
+        }
+        const convpool::Tensor in = sweep::to_tensor(img);
+        const convpool::Tensor plain = op.apply_plain(in);
+        const convpool::Tensor fast = op.apply(in);
+        ref::Image expected(plain.shape().channels, plain.shape().height, plain.shape().width);
+        expected.values.assign(plain.data().begin(), plain.data().end());
+        CHECK(sweep::difference(expected, fast, 1e-6) == "");
+        identical += sweep::difference(plain, fast).empty() ? 1 : 0;
+        ++compared;
+    }
+    CHECK(compared > 200);
+    CHECK(identical > compared / 2);  // most agree bit for bit; the rest within one rounding
+}

@@ -1,0 +1,50 @@
+// pool:median: the lower median of the real cells of each window (torch.median).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "reference/reference_modern.hpp"
+#include "reference/sweep.hpp"
+#include "test_helpers.hpp"
+#include "torch_fixtures.hpp"
+
+TEST_CASE("pool:median takes the middle value, the lower one of an even window") {
+    const convpool::Tensor in = test::tensor(1, 3, 3, {5, 1, 9, 3, 7, 2, 8, 6, 4});
+    CHECK(test::values(test::run("pool:median,k=3", in)) == std::vector<float>{5});
+    // Windows {5,1,3,7} {1,9,7,2} {3,7,8,6} {7,2,6,4}: 1 3|5 7 -> 3, 1 2|7 9 -> 2, ...
+    CHECK(test::values(test::run("pool:median,k=2,s=1", in)) == std::vector<float>{3, 2, 6, 4});
+    // Ties.
+    CHECK(test::values(test::run("pool:median,k=2", test::tensor(1, 2, 2, {1, 1, 2, 2}))) ==
+          std::vector<float>{1});
+}
+
+TEST_CASE("pool:median never counts padding and propagates NaN") {
+    const convpool::Tensor in = test::tensor(1, 3, 3, {5, 1, 9, 3, 7, 2, 8, 6, 4});
+    // Corner window of k=3, pad=1: the real cells {5, 1, 3, 7} (padding zeros would give 0).
+    const auto out = test::values(test::run("pool:median,k=3,s=1,pad=1", in));
+    CHECK(out[0] == 3.0F);
+    CHECK(out[4] == 5.0F);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const auto with_nan = test::values(
+        test::run("pool:median,k=2", test::tensor(1, 2, 4, {1, nan, 2, 3, 4, 5, 6, 7})));
+    CHECK(std::isnan(with_nan[0]));
+    CHECK(with_nan[1] == 3.0F);
+}
+
+TEST_CASE(
+    "pool:median matches the naive reference over sweeps of sizes, kernels, strides, pads, "
+    "dilation and ceil") {
+    const sweep::SweepCount count = sweep::sweep_pools(106U, [](const sweep::PoolCase& pc) {
+        const ref::WindowSpec spec = sweep::window_spec(pc, ref::WindowMode::median);
+        return std::vector<sweep::PoolVariant>{sweep::window_variant(
+            "pool:median", pc, "",
+            [spec](const ref::Image& in) { return ref::window_pool(in, spec); }, 0.0)};
+    });
+    sweep::check_sweep_count(count);
+}
+
+TEST_CASE("pool:median matches torch nanmedian over NaN-padded unfold fixtures") {
+    CHECK(torch_fixtures::check_family("torch_modern.json", "median",
+                                       torch_fixtures::Compare::exact) >= 10);
+}
