@@ -467,7 +467,7 @@ std::string ops_markdown() {
                 }
             } else if (p.type == convpool::ParamType::flag) {
                 allowed = "`true`, `false`";
-            } else if (p.type == convpool::ParamType::matrix) {
+            } else if (p.type == convpool::ParamType::array) {
                 allowed = "finite numbers";
             } else {
                 allowed = convpool::range_text(p) + (p.allow_infinity ? ", or `inf`" : "");
