@@ -715,8 +715,9 @@ std::pair<std::string, Params> parse_entry(const ParamSpec& spec, std::string_vi
     if (!args.empty()) {
         std::string inner = entry->describe();
         const std::string first = entry_specs.front().name + "=";
-        if (args.size() == 1 && entry->given(entry_specs.front().name)) {
-            inner = inner.substr(first.size());  // the one argument, written bare
+        if (args.size() == 1 && entry_specs.front().type == ParamType::array &&
+            entry->given(entry_specs.front().name)) {
+            inner = inner.substr(first.size());  // kernel([1 0 -1]): the array, written bare
         }
         canonical += "(" + inner + ")";
     }
