@@ -497,6 +497,22 @@ std::string ops_markdown() {
     return out;
 }
 
+/// `text` as a JSON string literal: stage text may hold quotes and backslashes (`@"..."` paths).
+std::string json_quoted(std::string_view text) {
+    std::string out = "\"";
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
 /// `convpool shape`: the plan as a table, with notes.
 std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape& in, bool json,
                        std::size_t max_elements) {
@@ -510,12 +526,12 @@ std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape
             const std::string stage = i == 0 ? "input" : pipeline.stages()[i - 1].describe();
             std::string notes;
             for (const auto& n : plan[i].notes) {
-                notes += (notes.empty() ? "\"" : ", \"") + n + "\"";
+                notes += (notes.empty() ? "" : ", ") + json_quoted(n);
             }
             out += fmt::format(
-                "  {{\"index\": {}, \"stage\": \"{}\", \"shape\": [{}, {}, {}], \"elements\": {}, "
+                "  {{\"index\": {}, \"stage\": {}, \"shape\": [{}, {}, {}], \"elements\": {}, "
                 "\"notes\": [{}]}}{}\n",
-                i, stage, s.channels, s.height, s.width, s.elements(), notes,
+                i, json_quoted(stage), s.channels, s.height, s.width, s.elements(), notes,
                 i + 1 < plan.size() ? "," : "");
         }
         return out + "]}\n";
