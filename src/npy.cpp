@@ -513,24 +513,24 @@ WeightsArray decode_weights_npy(std::span<const unsigned char> bytes) {
         item = 8;
     }
     if (item == 0 || (order != '<' && order != '>' && order != '=')) {
-        throw InputError(fmt::format(
-            "unsupported weights dtype '{}' (float16, float32 or float64)", descr.substr(0, 20)));
+        throw InputError(fmt::format("unsupported weights dtype '{}' (float16, float32 or float64)",
+                                     descr.substr(0, 20)));
     }
     const bool little_host = std::endian::native == std::endian::little;
     const bool swap = (order == '<' && !little_host) || (order == '>' && little_host);
     constexpr std::size_t kMaxDims = 8;
     constexpr std::size_t kMaxValues = std::size_t{1} << 24;
     if (header.dims.size() > kMaxDims) {
-        throw InputError(fmt::format("npy shape {} has more than {} dimensions",
-                                     header.shape_text, kMaxDims));
+        throw InputError(
+            fmt::format("npy shape {} has more than {} dimensions", header.shape_text, kMaxDims));
     }
     WeightsArray out;
     std::size_t count = 1;
     for (const long long d : header.dims) {
         const auto extent = static_cast<std::size_t>(d);
         if (extent > kMaxValues || count * extent > kMaxValues) {
-            throw InputError(fmt::format("npy shape {} has more than {} values", header.shape_text,
-                                         kMaxValues));
+            throw InputError(
+                fmt::format("npy shape {} has more than {} values", header.shape_text, kMaxValues));
         }
         count *= extent;
         out.shape.push_back(extent);

@@ -139,13 +139,14 @@ std::vector<unsigned char> extract(std::span<const unsigned char> b, const Membe
         throw InputError(fmt::format("npz member '{}' is encrypted", m.name));
     }
     if (m.method != 0 && m.method != 8) {
-        throw InputError(fmt::format(
-            "npz member '{}' uses compression method {} (stored or deflated only)", m.name,
-            m.method));
+        throw InputError(
+            fmt::format("npz member '{}' uses compression method {} (stored or deflated only)",
+                        m.name, m.method));
     }
     if (m.size > max_bytes) {
-        throw InputError(fmt::format("npz member '{}' inflates to {} bytes, more than the {} allowed",
-                                     m.name, m.size, max_bytes));
+        throw InputError(
+            fmt::format("npz member '{}' inflates to {} bytes, more than the {} allowed", m.name,
+                        m.size, max_bytes));
     }
     if (m.local > cd_offset || cd_offset - m.local < kLocalSize ||
         u32(b, m.local) != kLocalSignature) {
@@ -158,7 +159,8 @@ std::vector<unsigned char> extract(std::span<const unsigned char> b, const Membe
         malformed(fmt::format("the data of '{}' runs past the central directory", m.name));
     }
     if (name_len != m.name.size() ||
-        !std::equal(m.name.begin(), m.name.end(), b.begin() + static_cast<std::ptrdiff_t>(m.local + kLocalSize),
+        !std::equal(m.name.begin(), m.name.end(),
+                    b.begin() + static_cast<std::ptrdiff_t>(m.local + kLocalSize),
                     [](char x, unsigned char y) { return static_cast<unsigned char>(x) == y; })) {
         malformed(fmt::format("the local header of '{}' names another file", m.name));
     }
@@ -177,7 +179,9 @@ std::vector<unsigned char> extract(std::span<const unsigned char> b, const Membe
         // Bounded by the declared size: a member that inflates further is refused, so a
         // deflate bomb costs at most max_bytes.
         std::vector<unsigned char> spare(1);
-        zs.next_in = const_cast<unsigned char*>(input.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast): zlib's API is not const
+        zs.next_in = const_cast<unsigned char*>(
+            input
+                .data());  // NOLINT(cppcoreguidelines-pro-type-const-cast): zlib's API is not const
         zs.avail_in = static_cast<uInt>(input.size());
         zs.next_out = out.data();
         zs.avail_out = static_cast<uInt>(out.size());
@@ -196,7 +200,7 @@ std::vector<unsigned char> extract(std::span<const unsigned char> b, const Membe
         if (rc != Z_STREAM_END || produced != m.size) {
             throw InputError(fmt::format(
                 "npz member '{}' does not inflate to its declared {} bytes ({})", m.name, m.size,
-                rc == Z_DATA_ERROR ? "corrupt deflate data"
+                rc == Z_DATA_ERROR                      ? "corrupt deflate data"
                 : rc == Z_BUF_ERROR && zs.avail_in == 0 ? "truncated deflate data"
                                                         : "more data than declared"));
         }
@@ -259,8 +263,8 @@ WeightsArray read_weights_file(const std::string& path, const std::string& key) 
     const std::string text = read_text_file(path, kMaxWeightsBytes, "weights file");
     const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(text.data()),
                                                text.size());
-    const std::string name = key.empty() ? fmt::format("'{}'", path)
-                                         : fmt::format("'{}':{}", path, key);
+    const std::string name =
+        key.empty() ? fmt::format("'{}'", path) : fmt::format("'{}':{}", path, key);
     try {
         if (is_zip(bytes)) {
             if (key.empty()) {
@@ -268,16 +272,18 @@ WeightsArray read_weights_file(const std::string& path, const std::string& key) 
                 for (const auto& k : npz_keys(bytes)) {
                     list += (list.empty() ? "" : ", ") + k.substr(0, 64);
                 }
-                throw InputError(fmt::format("an .npz archive: name one of its arrays, @FILE:KEY "
-                                             "(arrays: {})",
-                                             list.empty() ? std::string("none") : list));
+                throw InputError(
+                    fmt::format("an .npz archive: name one of its arrays, @FILE:KEY "
+                                "(arrays: {})",
+                                list.empty() ? std::string("none") : list));
             }
             const auto member = npz_member(bytes, key);
             return decode_weights_npy(member);
         }
         if (!key.empty()) {
             throw InputError(
-                "not an .npz archive, so ':KEY' names nothing (a path with ':' is written @\"...\")");
+                "not an .npz archive, so ':KEY' names nothing (a path with ':' is written "
+                "@\"...\")");
         }
         return decode_weights_npy(bytes);
     } catch (const InputError& e) {

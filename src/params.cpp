@@ -190,7 +190,6 @@ const ParamSpec* find_spec(const std::vector<ParamSpec>& specs, std::string_view
     return nullptr;
 }
 
-
 /// Characters that end an unquoted `@PATH` (or make it ambiguous): it is written `@"..."`.
 constexpr std::string_view kPathSpecials = ",|:()[]\"#;= \t\r\n";
 
@@ -198,8 +197,8 @@ constexpr std::string_view kPathSpecials = ",|:()[]\"#;= \t\r\n";
 WeightsArray load_weights(const WeightsRef& ref, const ParseContext& context,
                           std::string_view what) {
     if (!context.load) {
-        throw UsageError(fmt::format("{}: weights files ({}) are not read here", what,
-                                     weights_ref_text(ref)));
+        throw UsageError(
+            fmt::format("{}: weights files ({}) are not read here", what, weights_ref_text(ref)));
     }
     const std::filesystem::path path(ref.path);
     const std::string resolved = context.base.empty() || path.is_absolute()
@@ -245,12 +244,12 @@ Matrix load_matrix(std::string_view text, const ParseContext& context, std::stri
     }
     if (array.shape[0] == 0 || array.shape[1] == 0 || array.shape[0] > kMaxMatrixExtent ||
         array.shape[1] > kMaxMatrixExtent) {
-        throw UsageError(fmt::format("{}: {}: array has shape {}; expected 1 to {} rows and columns",
-                                     what, weights_ref_text(ref), shape_text(array.shape),
-                                     kMaxMatrixExtent));
+        throw UsageError(
+            fmt::format("{}: {}: array has shape {}; expected 1 to {} rows and columns", what,
+                        weights_ref_text(ref), shape_text(array.shape), kMaxMatrixExtent));
     }
-    return Matrix{static_cast<int>(array.shape[0]), static_cast<int>(array.shape[1]),
-                  array.values, weights_ref_text(ref)};
+    return Matrix{static_cast<int>(array.shape[0]), static_cast<int>(array.shape[1]), array.values,
+                  weights_ref_text(ref)};
 }
 
 constexpr std::size_t kMaxListValues = 4096;
@@ -502,9 +501,10 @@ std::vector<Arg> split_args(std::string_view text, std::string_view context) {
 WeightsRef parse_weights_ref(std::string_view text, std::string_view what) {
     const std::string_view t = trim(text);
     const auto bad = [&](std::string_view why) {
-        return UsageError(fmt::format("{}: {} in '{}' (write @FILE.npy, @FILE.npz:KEY, or "
-                                      "@\"PATH\" for a path with ,|:()[] or spaces)",
-                                      what, why, text));
+        return UsageError(
+            fmt::format("{}: {} in '{}' (write @FILE.npy, @FILE.npz:KEY, or "
+                        "@\"PATH\" for a path with ,|:()[] or spaces)",
+                        what, why, text));
     };
     if (t.empty() || t.front() != '@') {
         throw bad("expected '@' before a weights file");
@@ -798,8 +798,8 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
             if (spec.type == ParamType::list) {
                 for (const auto& item : split_top_level(spec.default_value, ",", what)) {
                     auto [entry_text, entry] = parse_entry(spec, item, what, context);
-                    auto& texts = m_values.try_emplace(spec.name, std::vector<std::string>{})
-                                      .first->second;
+                    auto& texts =
+                        m_values.try_emplace(spec.name, std::vector<std::string>{}).first->second;
                     std::get<std::vector<std::string>>(texts).push_back(std::move(entry_text));
                     m_entries[spec.name].push_back(std::move(entry));
                 }

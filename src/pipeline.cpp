@@ -190,9 +190,8 @@ std::vector<StageText> split_pipeline(std::string_view text, std::string_view so
             } else if (c == ']' || c == ')') {
                 const char opener = c == ']' ? '[' : '(';
                 if (open.empty() || open.back().first != opener) {
-                    throw UsageError(
-                        fmt::format("{}pipeline: '{}' without '{}'", location(source, line), c,
-                                    opener));
+                    throw UsageError(fmt::format("{}pipeline: '{}' without '{}'",
+                                                 location(source, line), c, opener));
                 }
                 open.pop_back();
             }

@@ -417,7 +417,8 @@ ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets,
         if (it == cache.end()) {
             it = cache
                      .emplace(target.prefix,
-                              pre_maps(Runner(target.prefix, options.semantics, options.context), input, perturbed))
+                              pre_maps(Runner(target.prefix, options.semantics, options.context),
+                                       input, perturbed))
                      .first;
         }
         report.pools.push_back(probe_target(target, it->second,

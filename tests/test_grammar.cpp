@@ -8,15 +8,14 @@
 #include <fmt/format.h>
 
 #include <limits>
-
 #include <map>
 #include <string>
 #include <vector>
 
 using convpool::Arg;
+using convpool::Params;
 using convpool::ParamSpec;
 using convpool::ParamType;
-using convpool::Params;
 using convpool::ParseContext;
 using convpool::Pipeline;
 using convpool::UsageError;
@@ -62,8 +61,8 @@ TEST_CASE("grammar: split_top_level keeps brackets, parentheses and quoted paths
     CHECK_THROWS_WITH_AS(split_top_level("a(b", ",", "t"), "t: '(' without ')'", UsageError);
     CHECK_THROWS_WITH_AS(split_top_level("a)b", ",", "t"), "t: ')' without '('", UsageError);
     CHECK_THROWS_WITH_AS(split_top_level("a[b)", ",", "t"), "t: ')' without '('", UsageError);
-    CHECK_THROWS_WITH_AS(split_top_level(R"(@"abc)", ",", "t"),
-                         R"(t: '@"' without a closing '"')", UsageError);
+    CHECK_THROWS_WITH_AS(split_top_level(R"(@"abc)", ",", "t"), R"(t: '@"' without a closing '"')",
+                         UsageError);
 }
 
 TEST_CASE("grammar: split_args splits at the first '=' before any group") {
@@ -194,8 +193,7 @@ TEST_CASE("grammar: bank entries take their own arguments in parentheses") {
                          "stage 1 'bank:kernel': bank: filters: kernel needs its weights: "
                          "kernel([1 0 -1; 2 0 -2; 1 0 -1]) or kernel(@k.npy)",
                          UsageError);
-    CHECK_THROWS_WITH_AS(Pipeline("bank:gaussian(k=3"),
-                         "pipeline: '(' without ')'", UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("bank:gaussian(k=3"), "pipeline: '(' without ')'", UsageError);
     CHECK_THROWS_WITH_AS(Pipeline("bank:gaussian(k=3)x"),
                          "stage 1 'bank:gaussian(k=3)x': bank: filters: text after ')' in "
                          "'gaussian(k=3)x'",
@@ -208,8 +206,7 @@ TEST_CASE("grammar: conv:kernel=@FILE reads through the context, relative to the
     files.arrays["nets/w.npz:conv1"] = sobel();
     files.arrays["nets/my w.npy"] = sobel();
     const Pipeline inline_kernel("conv:kernel=[1 0 -1; 2 0 -2; 1 0 -1]");
-    const Pipeline from_file("conv:kernel=@k.npy", convpool::Semantics::torch, {},
-                             files.context());
+    const Pipeline from_file("conv:kernel=@k.npy", convpool::Semantics::torch, {}, files.context());
     CHECK(from_file.stages()[0].describe() ==
           "conv:kernel=@k.npy,stride=1,pad=same,dilation=1,border=reflect101,scale=1,bias=0");
     CHECK(from_file.stages()[0].params.matrix("kernel").values ==
@@ -254,11 +251,9 @@ TEST_CASE("grammar: quoted paths and parentheses survive comments, '|' and line 
     REQUIRE(p.stages().size() == 3);
     CHECK(p.stages()[1].describe().rfind(R"(conv:kernel=@"a#b|c.npy",)", 0) == 0);
     CHECK(p.stages()[2].params.list("filters").front() == "gaussian(k=3,sigma=1)");
-    CHECK_THROWS_WITH_AS(Pipeline("relu\nconv:kernel=@\"a.npy\nrelu", convpool::Semantics::torch,
-                                  "p.pipe"),
-                         "p.pipe:2: pipeline: '@\"' without a closing '\"' on its line",
-                         UsageError);
-    CHECK_THROWS_WITH_AS(Pipeline("relu\nbank:gaussian(k=3]", convpool::Semantics::torch,
-                                  "p.pipe"),
+    CHECK_THROWS_WITH_AS(
+        Pipeline("relu\nconv:kernel=@\"a.npy\nrelu", convpool::Semantics::torch, "p.pipe"),
+        "p.pipe:2: pipeline: '@\"' without a closing '\"' on its line", UsageError);
+    CHECK_THROWS_WITH_AS(Pipeline("relu\nbank:gaussian(k=3]", convpool::Semantics::torch, "p.pipe"),
                          "p.pipe:2: pipeline: ']' without '['", UsageError);
 }

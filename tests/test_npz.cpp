@@ -64,8 +64,8 @@ Bytes make_zip(const std::vector<Entry>& entries, std::optional<std::uint32_t> c
     Bytes cd;
     for (const auto& e : entries) {
         const Bytes stored = e.deflate ? raw_deflate(e.data) : e.data;
-        const auto crc = e.crc.value_or(static_cast<std::uint32_t>(
-            crc32(0L, e.data.data(), static_cast<uInt>(e.data.size()))));
+        const auto crc = e.crc.value_or(
+            static_cast<std::uint32_t>(crc32(0L, e.data.data(), static_cast<uInt>(e.data.size()))));
         const auto size = e.declared_size.value_or(static_cast<std::uint32_t>(e.data.size()));
         const std::string& local_name = e.local_name.empty() ? e.name : e.local_name;
         const auto offset = static_cast<std::uint32_t>(zip.size());
@@ -171,14 +171,16 @@ TEST_CASE("npz: hostile archives are refused with one line") {
     const Bytes a = npy_f32({1, 2, 3, 4}, "(2, 2)");
     // A deflate bomb: 4 MiB of zeros declared as a few bytes, and one declared beyond the cap.
     const Bytes zeros(std::size_t{4} << 20U, 0);
-    CHECK(error_of(make_zip({{.name = "a.npy", .data = zeros, .deflate = true,
-                              .declared_size = 100}}),
-                   "a") ==
+    CHECK(error_of(
+              make_zip({{.name = "a.npy", .data = zeros, .deflate = true, .declared_size = 100}}),
+              "a") ==
           "npz member 'a.npy' does not inflate to its declared 100 bytes (more data than "
           "declared)");
     CHECK(error_of(make_zip({{.name = "a.npy", .data = zeros, .deflate = true}}), "a", 1 << 20) ==
           "npz member 'a.npy' inflates to 4194304 bytes, more than the 1048576 allowed");
-    CHECK(error_of(make_zip({{.name = "a.npy", .data = a, .deflate = true,
+    CHECK(error_of(make_zip({{.name = "a.npy",
+                              .data = a,
+                              .deflate = true,
                               .declared_size = static_cast<std::uint32_t>(a.size() + 10)}}),
                    "a")
               .rfind("npz member 'a.npy' does not inflate to its declared", 0) == 0);
@@ -219,16 +221,16 @@ TEST_CASE("npz: hostile archives are refused with one line") {
 
 TEST_CASE("npz: weights files of every float type, as numpy writes them") {
     const std::vector<float> expected{1.0F, 0.0F, -1.0F, 2.0F, 0.5F, -2.0F, 1.25F, 0.0F, -1.5F};
-    for (const auto& [file, key] : std::vector<std::pair<std::string, std::string>>{
-             {"k_f32.npy", ""},
-             {"k_f16.npy", ""},
-             {"k_f64.npy", ""},
-             {"k_f32_be.npy", ""},
-             {"k_fortran.npy", ""},
-             {"w.npz", "conv1"},
-             {"w.npz", "half"},
-             {"w_compressed.npz", "conv1"},
-             {"w_compressed.npz", "half.npy"}}) {
+    for (const auto& [file, key] :
+         std::vector<std::pair<std::string, std::string>>{{"k_f32.npy", ""},
+                                                          {"k_f16.npy", ""},
+                                                          {"k_f64.npy", ""},
+                                                          {"k_f32_be.npy", ""},
+                                                          {"k_fortran.npy", ""},
+                                                          {"w.npz", "conv1"},
+                                                          {"w.npz", "half"},
+                                                          {"w_compressed.npz", "conv1"},
+                                                          {"w_compressed.npz", "half.npy"}}) {
         CAPTURE(file);
         CAPTURE(key);
         const auto w = convpool::read_weights_file(kWeights + file, key);
@@ -268,12 +270,11 @@ TEST_CASE("npz: conv:kernel=@k.npy gives the inline kernel's values") {
     const std::string rest = ",pad=1,border=zero";
     const convpool::Pipeline inline_kernel("conv:kernel=[1 0 -1; 2 0.5 -2; 1.25 0 -1.5]" + rest);
     const auto expected = inline_kernel.run(in, nullptr);
-    for (const std::string ref : {"k_f16.npy", "k_f32.npy", "k_f64.npy", "k_fortran.npy",
-                                  "w_compressed.npz:conv1"}) {
+    for (const std::string ref :
+         {"k_f16.npy", "k_f32.npy", "k_f64.npy", "k_fortran.npy", "w_compressed.npz:conv1"}) {
         CAPTURE(ref);
-        const convpool::Pipeline from_file("conv:kernel=@" + ref + rest,
-                                           convpool::Semantics::torch, kWeights + "p.pipe",
-                                           convpool::weights_context());
+        const convpool::Pipeline from_file("conv:kernel=@" + ref + rest, convpool::Semantics::torch,
+                                           kWeights + "p.pipe", convpool::weights_context());
         const auto got = from_file.run(in, nullptr);
         CHECK(std::vector<float>(got.data().begin(), got.data().end()) ==
               std::vector<float>(expected.data().begin(), expected.data().end()));

@@ -6,7 +6,6 @@
 #include "convpool/tensor.hpp"
 
 #include <cstdint>
-
 #include <span>
 #include <string>
 #include <vector>

@@ -76,8 +76,7 @@ struct WeightsArray {
 
 /// Reads the weights at `path` (a `.npy` file), or with a non-empty `key` the array `key` of the
 /// `.npz` archive at `path`. Throws convpool::Error with a message that names the file.
-using WeightsLoader =
-    std::function<WeightsArray(const std::string& path, const std::string& key)>;
+using WeightsLoader = std::function<WeightsArray(const std::string& path, const std::string& key)>;
 
 /// What parsing needs from outside the pipeline text: how weights files are read (the I/O layer
 /// provides it; without one, `@FILE` values are refused) and the folder relative weights paths
@@ -184,8 +183,7 @@ private:
 /// Splits `text` at each of `seps` that is outside brackets `[ ]`, parentheses `( )` and quoted
 /// paths `@"..."` (where `\"` and `\\` are a quote and a backslash). Throws UsageError
 /// ("CONTEXT: '(' without ')'", ...) for unbalanced brackets or an unterminated quote.
-[[nodiscard]] std::vector<std::string> split_top_level(std::string_view text,
-                                                       std::string_view seps,
+[[nodiscard]] std::vector<std::string> split_top_level(std::string_view text, std::string_view seps,
                                                        std::string_view context);
 
 /// Splits the arguments of a stage (after its `:`) or of a list entry (inside its parentheses)

@@ -24,9 +24,10 @@ struct StageText {
 };
 
 /// Splits pipeline text into stages (`|` or newlines between stages, `#` comments to the end of
-/// a line; brackets `[ ]`, parentheses `( )` and quoted paths `@"..."` protect `,` and `|`). A `|` that ends a line, or starts one after a stage,
-/// joins the stages across the line break. Throws UsageError on syntax errors; with a `source`
-/// (the file the text came from), every error starts `SOURCE:LINE: `.
+/// a line; brackets `[ ]`, parentheses `( )` and quoted paths `@"..."` protect `,` and `|`). A `|`
+/// that ends a line, or starts one after a stage, joins the stages across the line break. Throws
+/// UsageError on syntax errors; with a `source` (the file the text came from), every error starts
+/// `SOURCE:LINE: `.
 [[nodiscard]] std::vector<StageText> split_pipeline(std::string_view text,
                                                     std::string_view source = {});
 

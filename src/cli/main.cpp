@@ -330,9 +330,8 @@ int measure_command(MeasureArgs& a, bool is_compare) {
         } else if (text.empty()) {
             throw convpool::UsageError("probe: give -p with a pooling stage, or --modes");
         } else {
-            targets =
-                convpool::pipeline_targets(
-                    convpool::Pipeline(text, a.probe.semantics, source, a.probe.context));
+            targets = convpool::pipeline_targets(
+                convpool::Pipeline(text, a.probe.semantics, source, a.probe.context));
         }
         auto report = convpool::probe(input, targets, a.probe);
         report.input = a.input;

@@ -4,9 +4,9 @@
 #include "convpool/kernels.hpp"
 #include "convpool/op.hpp"
 
-#include <string_view>
-
 #include <fmt/format.h>
+
+#include <string_view>
 
 #include "conv_common.hpp"
 
@@ -68,10 +68,10 @@ private:
         if (!entry.given("k") && !entry.given("sigma")) {
             return filter_kernel(params, name, false);
         }
-        const Size2 k = entry.given("k")                              ? entry.size("k")
+        const Size2 k = entry.given("k")                           ? entry.size("k")
                         : params.has("k") && kernel_has_size(name) ? params.size("k")
-                                                                      : Size2{0, 0};
-        const double sigma = entry.given("sigma") ? entry.number("sigma")
+                                                                   : Size2{0, 0};
+        const double sigma = entry.given("sigma")  ? entry.number("sigma")
                              : params.has("sigma") ? params.number("sigma")
                                                    : 0.0;
         return named_kernel(name, k, sigma);
