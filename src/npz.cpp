@@ -176,34 +176,30 @@ std::vector<unsigned char> extract(std::span<const unsigned char> b, const Membe
         if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
             throw InputError("zlib could not start inflating");
         }
-        // Bounded by the declared size: a member that inflates further is refused, so a
-        // deflate bomb costs at most max_bytes.
-        std::vector<unsigned char> spare(1);
-        zs.next_in = const_cast<unsigned char*>(
-            input
-                .data());  // NOLINT(cppcoreguidelines-pro-type-const-cast): zlib's API is not const
+        // Bounded by the declared size: output stops one byte past it, and a member that gets
+        // there is refused, so a deflate bomb costs at most max_bytes + 1.
+        out.resize(m.size + 1);
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): zlib's API is not const
+        zs.next_in = const_cast<unsigned char*>(input.data());
         zs.avail_in = static_cast<uInt>(input.size());
         zs.next_out = out.data();
         zs.avail_out = static_cast<uInt>(out.size());
-        int rc = inflate(&zs, Z_FINISH);
-        if (rc == Z_BUF_ERROR && zs.avail_out == 0) {
-            // Exactly full: the stream must end here, with no byte more.
-            zs.next_out = spare.data();
-            zs.avail_out = 1;
-            rc = inflate(&zs, Z_FINISH);
-            if (zs.avail_out == 0) {
-                rc = Z_BUF_ERROR;
-            }
-        }
+        const int rc = inflate(&zs, Z_FINISH);
         const std::size_t produced = zs.total_out;
+        const bool input_used = zs.avail_in == 0;
         inflateEnd(&zs);
         if (rc != Z_STREAM_END || produced != m.size) {
-            throw InputError(fmt::format(
-                "npz member '{}' does not inflate to its declared {} bytes ({})", m.name, m.size,
-                rc == Z_DATA_ERROR                      ? "corrupt deflate data"
-                : rc == Z_BUF_ERROR && zs.avail_in == 0 ? "truncated deflate data"
-                                                        : "more data than declared"));
+            const char* why = produced > m.size    ? "more data than declared"
+                              : rc == Z_DATA_ERROR ? "corrupt deflate data"
+                              : rc == Z_STREAM_END ? "less data than declared"
+                              : input_used         ? "truncated deflate data"
+                                                   : "corrupt deflate data";
+            throw InputError(
+                fmt::format("npz member '{}' does not inflate to its declared {} "
+                            "bytes ({})",
+                            m.name, m.size, why));
         }
+        out.resize(m.size);
     }
     const auto crc = crc32(0L, out.data(), static_cast<uInt>(out.size()));
     if (crc != m.crc) {
