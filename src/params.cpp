@@ -678,6 +678,18 @@ namespace {
 
 /// One entry of a list parameter, `CHOICE` or `CHOICE(ARGS)`: its canonical text and its own
 /// arguments (a Params whose op() is the choice).
+/// The arguments of one list entry, errors prefixed with `what` (`bank: filters: ...`).
+// NOLINTNEXTLINE(misc-no-recursion): see Params::Params
+Params entry_arguments(const std::string& name, const std::vector<ParamSpec>& specs,
+                       const std::vector<Arg>& args, const ParseContext& context,
+                       std::string_view what) {
+    try {
+        return {name, specs, args, context};
+    } catch (const UsageError& e) {
+        throw UsageError(fmt::format("{}: {}", what, e.what()));
+    }
+}
+
 // NOLINTNEXTLINE(misc-no-recursion): see Params::Params
 std::pair<std::string, Params> parse_entry(const ParamSpec& spec, std::string_view text,
                                            std::string_view what, const ParseContext& context) {
@@ -705,29 +717,25 @@ std::pair<std::string, Params> parse_entry(const ParamSpec& spec, std::string_vi
         const std::string inner_what = fmt::format("{}: {}", what, name);
         args = split_args(t.substr(paren + 1, t.size() - paren - 2), inner_what);
     }
-    std::optional<Params> entry;
-    try {
-        entry.emplace(name, entry_specs, args, context);
-    } catch (const UsageError& e) {
-        throw UsageError(fmt::format("{}: {}", what, e.what()));
-    }
+    Params entry = entry_arguments(name, entry_specs, args, context, what);
     std::string canonical = name;
     if (!args.empty()) {
-        std::string inner = entry->describe();
+        std::string inner = entry.describe();
         const std::string first = entry_specs.front().name + "=";
         if (args.size() == 1 && entry_specs.front().type == ParamType::array &&
-            entry->given(entry_specs.front().name)) {
+            entry.given(entry_specs.front().name)) {
             inner = inner.substr(first.size());  // kernel([1 0 -1]): the array, written bare
         }
         canonical += "(" + inner + ")";
     }
-    return {std::move(canonical), std::move(*entry)};
+    return {std::move(canonical), std::move(entry)};
 }
 
 }  // namespace
 
-// NOLINTNEXTLINE(misc-no-recursion): a list entry's own arguments are a Params; entries of lists
-// take no lists (entry_params declare none), so the depth is at most two
+// A list entry's own arguments are a Params; entries take no lists (entry_params declare none),
+// so the depth is at most two.
+// NOLINTNEXTLINE(misc-no-recursion): see above
 Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::vector<Arg>& args,
                const ParseContext& context)
     : m_op(std::move(op)), m_specs(specs) {
@@ -778,14 +786,7 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
             throw UsageError(fmt::format("{}: {} is given twice", m_op, spec->name));
         }
         if (spec->type == ParamType::list) {
-            auto [entry_text, entry] = parse_entry(*spec, value, what, context);
-            if (!continues_list) {
-                m_values[spec->name] = std::vector<std::string>{};
-                m_given.push_back(spec->name);
-            }
-            std::get<std::vector<std::string>>(m_values[spec->name])
-                .push_back(std::move(entry_text));
-            m_entries[spec->name].push_back(std::move(entry));
+            add_entry(*spec, value, continues_list, context);
         } else {
             m_values[spec->name] = parse_value(*spec, value, what, context);
             m_given.push_back(spec->name);
@@ -796,13 +797,12 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
         if (!given(spec.name) && !spec.default_value.empty()) {
             const std::string what = fmt::format("{}: {}", m_op, spec.name);
             if (spec.type == ParamType::list) {
+                bool more = false;
                 for (const auto& item : split_top_level(spec.default_value, ",", what)) {
-                    auto [entry_text, entry] = parse_entry(spec, item, what, context);
-                    auto& texts =
-                        m_values.try_emplace(spec.name, std::vector<std::string>{}).first->second;
-                    std::get<std::vector<std::string>>(texts).push_back(std::move(entry_text));
-                    m_entries[spec.name].push_back(std::move(entry));
+                    add_entry(spec, item, more, context);
+                    more = true;
                 }
+                m_given.pop_back();  // a default, not given
             } else {
                 m_values[spec.name] = parse_value(spec, spec.default_value, what, context);
             }
@@ -813,6 +813,20 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
             m_values[spec.name] = m_values.at(spec.default_from);
         }
     }
+}
+
+// NOLINTNEXTLINE(misc-no-recursion): see Params::Params
+void Params::add_entry(const ParamSpec& spec, std::string_view text, bool more,
+                       const ParseContext& context) {
+    auto [entry_text, entry] =
+        parse_entry(spec, text, fmt::format("{}: {}", m_op, spec.name), context);
+    if (!more) {
+        m_values[spec.name] = std::vector<std::string>{};
+        m_entries[spec.name].clear();
+        m_given.push_back(spec.name);
+    }
+    std::get<std::vector<std::string>>(m_values[spec.name]).push_back(std::move(entry_text));
+    m_entries[spec.name].push_back(std::move(entry));
 }
 
 bool Params::given(std::string_view name) const {

@@ -121,36 +121,9 @@ std::string location(std::string_view source, std::size_t line) {
     return source.empty() ? std::string() : fmt::format("{}:{}: ", source, line);
 }
 
-}  // namespace
-
-const char* semantics_name(Semantics s) noexcept {
-    switch (s) {
-        case Semantics::torch:
-            return "torch";
-        case Semantics::tf:
-            return "tf";
-        case Semantics::caffe:
-            return "caffe";
-    }
-    return "torch";
-}
-
-Semantics parse_semantics(std::string_view name) {
-    for (const Semantics s : kAllSemantics) {
-        if (name == semantics_name(s)) {
-            return s;
-        }
-    }
-    throw UsageError(fmt::format("unknown semantics '{}' (choose from torch, tf, caffe)", name));
-}
-
-std::vector<StageText> split_pipeline(std::string_view text, std::string_view source) {
-    if (text.size() > kMaxPipelineBytes) {
-        throw UsageError(fmt::format("{}pipeline is {} bytes, more than the {} allowed",
-                                     source.empty() ? "" : std::string(source) + ": ", text.size(),
-                                     kMaxPipelineBytes));
-    }
-    // Drop comments and check brackets and quoted paths, each error at its line.
+/// `text` without its comments, its brackets, parentheses and quoted paths checked: each error
+/// at its line (`SOURCE:LINE: `).
+std::string strip_comments(std::string_view text, std::string_view source) {
     std::string clean;
     bool in_comment = false;
     bool quoted = false;  // inside @"...": no comments, brackets or separators
@@ -207,6 +180,40 @@ std::vector<StageText> split_pipeline(std::string_view text, std::string_view so
                                      location(source, open.back().second), open.back().first,
                                      open.back().first == '[' ? ']' : ')'));
     }
+    return clean;
+}
+
+}  // namespace
+
+const char* semantics_name(Semantics s) noexcept {
+    switch (s) {
+        case Semantics::torch:
+            return "torch";
+        case Semantics::tf:
+            return "tf";
+        case Semantics::caffe:
+            return "caffe";
+    }
+    return "torch";
+}
+
+Semantics parse_semantics(std::string_view name) {
+    for (const Semantics s : kAllSemantics) {
+        if (name == semantics_name(s)) {
+            return s;
+        }
+    }
+    throw UsageError(fmt::format("unknown semantics '{}' (choose from torch, tf, caffe)", name));
+}
+
+std::vector<StageText> split_pipeline(std::string_view text, std::string_view source) {
+    if (text.size() > kMaxPipelineBytes) {
+        throw UsageError(fmt::format("{}pipeline is {} bytes, more than the {} allowed",
+                                     source.empty() ? "" : std::string(source) + ": ", text.size(),
+                                     kMaxPipelineBytes));
+    }
+    const std::string clean = strip_comments(text, source);
+    std::size_t line = 1;
     // Split at top-level newlines, then at '|'; a '|' at the end of a line (or at the start of
     // one, after a stage) joins stages across the line break.
     struct Part {
@@ -215,7 +222,6 @@ std::vector<StageText> split_pipeline(std::string_view text, std::string_view so
     };
     std::vector<Part> parts;
     const auto lines = split_top_level(clean, "\n", "pipeline");
-    line = 1;
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const std::string& chunk = lines[i];
         const std::size_t chunk_line = line;

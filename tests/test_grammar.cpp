@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-using convpool::Arg;
 using convpool::Params;
 using convpool::ParamSpec;
 using convpool::ParamType;

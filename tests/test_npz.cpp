@@ -7,6 +7,7 @@
 #include "convpool/pipeline.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -221,7 +222,7 @@ TEST_CASE("npz: hostile archives are refused with one line") {
 
 TEST_CASE("npz: weights files of every float type, as numpy writes them") {
     const std::vector<float> expected{1.0F, 0.0F, -1.0F, 2.0F, 0.5F, -2.0F, 1.25F, 0.0F, -1.5F};
-    for (const auto& [file, key] :
+    for (const auto& item :
          std::vector<std::pair<std::string, std::string>>{{"k_f32.npy", ""},
                                                           {"k_f16.npy", ""},
                                                           {"k_f64.npy", ""},
@@ -231,6 +232,8 @@ TEST_CASE("npz: weights files of every float type, as numpy writes them") {
                                                           {"w.npz", "half"},
                                                           {"w_compressed.npz", "conv1"},
                                                           {"w_compressed.npz", "half.npy"}}) {
+        const std::string& file = item.first;
+        const std::string& key = item.second;
         CAPTURE(file);
         CAPTURE(key);
         const auto w = convpool::read_weights_file(kWeights + file, key);
@@ -273,13 +276,14 @@ TEST_CASE("npz: conv:kernel=@k.npy gives the inline kernel's values") {
     for (const std::string ref :
          {"k_f16.npy", "k_f32.npy", "k_f64.npy", "k_fortran.npy", "w_compressed.npz:conv1"}) {
         CAPTURE(ref);
-        const convpool::Pipeline from_file("conv:kernel=@" + ref + rest, convpool::Semantics::torch,
-                                           kWeights + "p.pipe", convpool::weights_context());
+        const std::string conv = fmt::format("conv:kernel=@{}{}", ref, rest);
+        const std::string bank_text = fmt::format("bank:kernel(@{}){}", ref, rest);
+        const convpool::Pipeline from_file(conv, convpool::Semantics::torch, kWeights + "p.pipe",
+                                           convpool::weights_context());
         const auto got = from_file.run(in, nullptr);
         CHECK(std::vector<float>(got.data().begin(), got.data().end()) ==
               std::vector<float>(expected.data().begin(), expected.data().end()));
-        const convpool::Pipeline bank("bank:kernel(@" + ref + ")" + rest,
-                                      convpool::Semantics::torch, kWeights + "p.pipe",
+        const convpool::Pipeline bank(bank_text, convpool::Semantics::torch, kWeights + "p.pipe",
                                       convpool::weights_context());
         const auto banked = bank.run(in, nullptr);
         CHECK(std::vector<float>(banked.data().begin(), banked.data().end()) ==

@@ -152,6 +152,10 @@ public:
 
 private:
     [[nodiscard]] const Value& value(std::string_view name) const;
+    /// Adds one entry (`CHOICE` or `CHOICE(ARGS)`) to the list parameter `spec`: the first one
+    /// (marking it given) unless `more`.
+    void add_entry(const ParamSpec& spec, std::string_view text, bool more,
+                   const ParseContext& context);
 
     std::string m_op;
     std::vector<ParamSpec> m_specs;
