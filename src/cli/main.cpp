@@ -9,6 +9,7 @@
 #include "convpool/core/params.hpp"
 #include "convpool/core/text.hpp"
 #include "convpool/io/image_io.hpp"
+#include "convpool/io/npz.hpp"
 #include "convpool/io/output_dir.hpp"
 #include "convpool/io/terminal.hpp"
 #include "convpool/pipeline/pipeline.hpp"
@@ -31,6 +32,17 @@
 #include <vector>
 
 namespace {
+
+/// How the pipeline of `-p VALUE` reads `@FILE` weights: from files, relative paths from the
+/// folder of the `@pipeline` file, or from the working directory for a pipeline written inline.
+convpool::ParseContext parse_context(std::string_view pipeline_value) {
+    convpool::ParseContext context = convpool::weights_context();
+    const std::string source = convpool::pipeline_source(pipeline_value);
+    if (!source.empty()) {
+        context.base = std::filesystem::path(source).parent_path().string();
+    }
+    return context;
+}
 
 using convpool::ExitCode;
 
@@ -272,13 +284,15 @@ int measure_command(MeasureArgs& a, bool is_compare) {
     }
     a.probe.noise = parse_number_list(a.noise, "--noise");
     a.probe.semantics = convpool::parse_semantics(a.semantics);
+    a.probe.context = parse_context(a.pipeline);
     const std::string text =
         a.pipeline.empty() ? std::string() : convpool::pipeline_argument(a.pipeline);
     const std::string source = convpool::pipeline_source(a.pipeline);
     const convpool::Tensor input = load_measure_input(a.input);
     if (!text.empty()) {
         // Errors of the stages here, with FILE:LINE for -p @FILE, before any measuring.
-        (void)convpool::Pipeline(text, a.probe.semantics, source).plan(input.shape());
+        (void)convpool::Pipeline(text, a.probe.semantics, source, a.probe.context)
+            .plan(input.shape());
     }
     std::string table;
     std::string json;
@@ -306,15 +320,18 @@ int measure_command(MeasureArgs& a, bool is_compare) {
             const auto modes = convpool::parse_modes(a.modes);
             convpool::Shape pre = input.shape();
             if (!text.empty()) {
-                pre = convpool::Pipeline(text, a.probe.semantics).plan(input.shape()).back().shape;
+                pre = convpool::Pipeline(text, a.probe.semantics, {}, a.probe.context)
+                          .plan(input.shape())
+                          .back()
+                          .shape;
             }
             targets = convpool::mode_targets(text, modes, a.kernel, a.stride, a.probe.seed, pre,
                                              a.probe.semantics, a.pad, a.ceil);
         } else if (text.empty()) {
             throw convpool::UsageError("probe: give -p with a pooling stage, or --modes");
         } else {
-            targets =
-                convpool::pipeline_targets(convpool::Pipeline(text, a.probe.semantics, source));
+            targets = convpool::pipeline_targets(
+                convpool::Pipeline(text, a.probe.semantics, source, a.probe.context));
         }
         auto report = convpool::probe(input, targets, a.probe);
         report.input = a.input;
@@ -467,7 +484,7 @@ std::string ops_markdown() {
                 }
             } else if (p.type == convpool::ParamType::flag) {
                 allowed = "`true`, `false`";
-            } else if (p.type == convpool::ParamType::matrix) {
+            } else if (p.type == convpool::ParamType::array) {
                 allowed = "finite numbers";
             } else {
                 allowed = convpool::range_text(p) + (p.allow_infinity ? ", or `inf`" : "");
@@ -477,6 +494,22 @@ std::string ops_markdown() {
         }
     }
     return out;
+}
+
+/// `text` as a JSON string literal: stage text may hold quotes and backslashes (`@"..."` paths).
+std::string json_quoted(std::string_view text) {
+    std::string out = "\"";
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
 }
 
 /// `convpool shape`: the plan as a table, with notes.
@@ -492,12 +525,12 @@ std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape
             const std::string stage = i == 0 ? "input" : pipeline.stages()[i - 1].describe();
             std::string notes;
             for (const auto& n : plan[i].notes) {
-                notes += (notes.empty() ? "\"" : ", \"") + n + "\"";
+                notes += (notes.empty() ? "" : ", ") + json_quoted(n);
             }
             out += fmt::format(
-                "  {{\"index\": {}, \"stage\": \"{}\", \"shape\": [{}, {}, {}], \"elements\": {}, "
+                "  {{\"index\": {}, \"stage\": {}, \"shape\": [{}, {}, {}], \"elements\": {}, "
                 "\"notes\": [{}]}}{}\n",
-                i, stage, s.channels, s.height, s.width, s.elements(), notes,
+                i, json_quoted(stage), s.channels, s.height, s.width, s.elements(), notes,
                 i + 1 < plan.size() ? "," : "");
         }
         return out + "]}\n";
@@ -528,9 +561,10 @@ std::string shape_text(const convpool::Pipeline& pipeline, const convpool::Shape
 /// a stage the cell says `error` (later cells `-`) and the message follows the table. Throws
 /// ShapeError when no semantics fits the whole pipeline.
 std::string semantics_comparison_text(std::string_view text, const convpool::Shape& in,
-                                      std::string_view source) {
+                                      std::string_view source,
+                                      const convpool::ParseContext& context) {
     std::vector<std::string> written;
-    const convpool::Pipeline parsed(text, convpool::Semantics::torch, source);
+    const convpool::Pipeline parsed(text, convpool::Semantics::torch, source, context);
     for (const auto& st : parsed.stages()) {
         written.push_back(st.text);
     }
@@ -549,7 +583,7 @@ std::string semantics_comparison_text(std::string_view text, const convpool::Sha
                 continue;
             }
             try {
-                const convpool::Pipeline pipeline(prefix, s);
+                const convpool::Pipeline pipeline(prefix, s, {}, context);
                 column.push_back(convpool::to_string(pipeline.plan(in).back().shape));
             } catch (const convpool::ShapeError& e) {
                 column.emplace_back("error");
@@ -1003,7 +1037,8 @@ int run_cli(int argc, char** argv) {
             try {
                 print_stdout(convpool::bench_command(
                     convpool::Pipeline(text, convpool::Semantics::torch,
-                                       convpool::pipeline_source(bench_pipeline)),
+                                       convpool::pipeline_source(bench_pipeline),
+                                       parse_context(bench_pipeline)),
                     text, bench_opts));
             } catch (const convpool::ShapeError& e) {
                 // A pipeline that does not fit the size is a usage problem here, as in shape.
@@ -1035,11 +1070,12 @@ int run_cli(int argc, char** argv) {
                 if (shape_semantics == "all") {
                     print_stdout(semantics_comparison_text(
                         text, checked_size(parse_shape(shape_size), shape_max_pixels),
-                        convpool::pipeline_source(shape_pipeline)));
+                        convpool::pipeline_source(shape_pipeline), parse_context(shape_pipeline)));
                     return 0;
                 }
                 const convpool::Pipeline pipeline(text, convpool::parse_semantics(shape_semantics),
-                                                  convpool::pipeline_source(shape_pipeline));
+                                                  convpool::pipeline_source(shape_pipeline),
+                                                  parse_context(shape_pipeline));
                 print_stdout(shape_text(pipeline,
                                         checked_size(parse_shape(shape_size), shape_max_pixels),
                                         shape_json, 4 * shape_max_pixels));
@@ -1103,7 +1139,8 @@ int run_cli(int argc, char** argv) {
                                                        : convpool::ReportFormat::table;
         const std::string text = convpool::pipeline_argument(run_pipeline);
         const convpool::Pipeline pipeline(text, convpool::parse_semantics(run_semantics),
-                                          convpool::pipeline_source(run_pipeline));
+                                          convpool::pipeline_source(run_pipeline),
+                                          parse_context(run_pipeline));
         convpool::install_stop_signals();
         convpool::Progress progress(!quiet && !no_progress && ::isatty(STDERR_FILENO) != 0);
         convpool::RunEvents events;

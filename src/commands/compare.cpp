@@ -75,7 +75,8 @@ CompareResult compare(const Tensor& input, const CompareOptions& options) {
     stages.push_back(input);
     labels.emplace_back("input");
     if (!options.prefix.empty()) {
-        const Pipeline prefix(options.prefix, options.probe.semantics);
+        const Pipeline prefix(options.prefix, options.probe.semantics, std::string_view(),
+                              options.probe.context);
         (void)prefix.plan(input.shape());
         (void)prefix.run(input, [&](const StageResult& r) {
             if (r.index > 0) {

@@ -34,9 +34,9 @@ constexpr std::array<std::array<int, 2>, 8> kDirections{
 /// A pipeline run on one tensor; an empty text is the identity. Adds the stages' times to `ms`.
 class Runner {
 public:
-    Runner(const std::string& text, Semantics semantics) {
+    Runner(const std::string& text, Semantics semantics, const ParseContext& context = {}) {
         if (!text.empty()) {
-            m_pipeline.emplace(text, semantics);
+            m_pipeline.emplace(text, semantics, std::string_view(), context);
         }
     }
     [[nodiscard]] Tensor operator()(const Tensor& x, double* ms = nullptr) const {
@@ -412,7 +412,8 @@ ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets,
         if (it == cache.end()) {
             it = cache
                      .emplace(target.prefix,
-                              pre_maps(Runner(target.prefix, options.semantics), input, perturbed))
+                              pre_maps(Runner(target.prefix, options.semantics, options.context),
+                                       input, perturbed))
                      .first;
         }
         report.pools.push_back(probe_target(target, it->second,

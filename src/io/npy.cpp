@@ -298,7 +298,8 @@ struct NpyHeader {
     std::size_t data_at = 0;
 };
 
-NpyHeader read_npy_header(std::span<const unsigned char> bytes) {
+/// With `any_rank`, every number of dimensions is accepted (weights); else (H, W) or (H, W, C).
+NpyHeader read_npy_header(std::span<const unsigned char> bytes, bool any_rank) {
     if (!is_npy(bytes) || bytes.size() < 10) {
         throw InputError("not a .npy file");
     }
@@ -364,7 +365,7 @@ NpyHeader read_npy_header(std::span<const unsigned char> bytes) {
     if (std::any_of(dims.begin(), dims.end(), [](long long d) { return d < 0; })) {
         throw InputError(fmt::format("npy shape {} has a negative dimension", shape_text));
     }
-    if (dims.size() != 2 && dims.size() != 3) {
+    if (!any_rank && dims.size() != 2 && dims.size() != 3) {
         throw InputError(
             fmt::format("npy array has shape {}; expected (H, W) or (H, W, C)", shape_text));
     }
@@ -380,7 +381,7 @@ NpyHeader read_npy_header(std::span<const unsigned char> bytes) {
 
 Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
                   std::vector<std::string>* warnings) {
-    const NpyHeader header_info = read_npy_header(bytes);
+    const NpyHeader header_info = read_npy_header(bytes, false);
     const bool fortran = header_info.fortran;
     const std::vector<long long>& dims = header_info.dims;
     const std::string& shape_text = header_info.shape_text;
@@ -473,6 +474,99 @@ Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
                         overflowed, overflowed == 1 ? "" : "s"));
     }
     return t;
+}
+
+float half_to_float(std::uint16_t h) noexcept {
+    const std::uint32_t sign = (static_cast<std::uint32_t>(h) & 0x8000U) << 16U;
+    const std::uint32_t exponent = (static_cast<std::uint32_t>(h) >> 10U) & 0x1FU;
+    std::uint32_t mantissa = static_cast<std::uint32_t>(h) & 0x3FFU;
+    std::uint32_t bits = 0;
+    if (exponent == 0x1FU) {
+        bits = sign | 0x7F800000U | (mantissa << 13U);  // inf, or NaN with its payload
+    } else if (exponent != 0) {
+        bits = sign | ((exponent + 112U) << 23U) | (mantissa << 13U);  // rebias 15 -> 127
+    } else if (mantissa != 0) {
+        // Subnormal: shift the mantissa up until its leading 1 is the implicit bit.
+        std::uint32_t e = 113;
+        while ((mantissa & 0x400U) == 0) {
+            mantissa <<= 1U;
+            --e;
+        }
+        bits = sign | (e << 23U) | ((mantissa & 0x3FFU) << 13U);
+    } else {
+        bits = sign;  // +-0
+    }
+    return std::bit_cast<float>(bits);
+}
+
+WeightsArray decode_weights_npy(std::span<const unsigned char> bytes) {
+    const NpyHeader header = read_npy_header(bytes, true);
+    const std::string& descr = header.descr;
+    const char order = descr.empty() ? '?' : descr[0];
+    const std::string kind = descr.size() < 2 ? std::string() : descr.substr(1);
+    std::size_t item = 0;
+    if (kind == "f2") {
+        item = 2;
+    } else if (kind == "f4") {
+        item = 4;
+    } else if (kind == "f8") {
+        item = 8;
+    }
+    if (item == 0 || (order != '<' && order != '>' && order != '=')) {
+        throw InputError(fmt::format("unsupported weights dtype '{}' (float16, float32 or float64)",
+                                     descr.substr(0, 20)));
+    }
+    const bool little_host = std::endian::native == std::endian::little;
+    const bool swap = (order == '<' && !little_host) || (order == '>' && little_host);
+    constexpr std::size_t kMaxDims = 8;
+    constexpr std::size_t kMaxValues = std::size_t{1} << 24;
+    if (header.dims.size() > kMaxDims) {
+        throw InputError(
+            fmt::format("npy shape {} has more than {} dimensions", header.shape_text, kMaxDims));
+    }
+    WeightsArray out;
+    std::size_t count = 1;
+    for (const long long d : header.dims) {
+        const auto extent = static_cast<std::size_t>(d);
+        if (extent > kMaxValues || count * extent > kMaxValues) {
+            throw InputError(
+                fmt::format("npy shape {} has more than {} values", header.shape_text, kMaxValues));
+        }
+        count *= extent;
+        out.shape.push_back(extent);
+    }
+    if (bytes.size() - header.data_at < count * item) {
+        throw InputError(fmt::format("truncated .npy data: {} bytes, expected {}",
+                                     bytes.size() - header.data_at, count * item));
+    }
+    out.values.resize(count);
+    const unsigned char* src = bytes.data() + header.data_at;
+    // Walk the values in C order; in a Fortran-order file the first index varies fastest.
+    std::vector<std::size_t> index(out.shape.size(), 0);
+    std::vector<std::size_t> fortran_stride(out.shape.size(), 1);
+    for (std::size_t d = 1; d < out.shape.size(); ++d) {
+        fortran_stride[d] = fortran_stride[d - 1] * out.shape[d - 1];
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        std::size_t at = i;
+        if (header.fortran) {
+            at = 0;
+            for (std::size_t d = 0; d < index.size(); ++d) {
+                at += index[d] * fortran_stride[d];
+            }
+        }
+        const unsigned char* p = src + at * item;
+        out.values[i] = item == 2   ? half_to_float(read_value<std::uint16_t>(p, swap))
+                        : item == 4 ? read_value<float>(p, swap)
+                                    : static_cast<float>(read_value<double>(p, swap));
+        for (std::size_t d = index.size(); d-- > 0;) {  // next C-order index
+            if (++index[d] < out.shape[d]) {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    return out;
 }
 
 std::string encode_npy(const Tensor& t) {

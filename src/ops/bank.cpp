@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
+
 #include "ops/common/convolution.hpp"
 #include "ops/common/filters.hpp"
 
@@ -14,9 +16,11 @@ namespace {
 class Bank final : public Op {
 public:
     explicit Bank(const Params& params) : m_settings(params) {
-        for (const auto& name : params.list("filters")) {
-            m_kernels.push_back(filter_kernel(params, name, false));
-            m_names.push_back(name);
+        const auto& texts = params.list("filters");
+        const auto& entries = params.entries("filters");
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            m_kernels.push_back(entry_kernel(params, entries[i]));
+            m_names.push_back(texts[i]);
         }
     }
     [[nodiscard]] Shape output_shape(const Shape& in) const override {
@@ -49,16 +53,68 @@ public:
     }
 
 private:
+    /// The kernel of one entry: `kernel(...)`'s weights, or a named filter with the entry's own
+    /// k and sigma, else the stage's.
+    static Matrix entry_kernel(const Params& params, const Params& entry) {
+        const std::string& name = entry.op();
+        if (name == "kernel") {
+            if (!entry.has("weights")) {
+                throw UsageError(
+                    "bank: filters: kernel needs its weights: kernel([1 0 -1; 2 0 -2; 1 0 -1]) "
+                    "or kernel(@k.npy)");
+            }
+            return entry.matrix("weights");
+        }
+        if (!entry.given("k") && !entry.given("sigma")) {
+            return filter_kernel(params, name, false);
+        }
+        const Size2 k = entry.given("k")                           ? entry.size("k")
+                        : params.has("k") && kernel_has_size(name) ? params.size("k")
+                                                                   : Size2{0, 0};
+        const double sigma = entry.given("sigma")  ? entry.number("sigma")
+                             : params.has("sigma") ? params.number("sigma")
+                                                   : 0.0;
+        return named_kernel(name, k, sigma);
+    }
+
     ConvSettings m_settings;
     std::vector<Matrix> m_kernels;
     std::vector<std::string> m_names;
 };
 
+/// The arguments a bank entry takes in parentheses: `kernel(WEIGHTS)`, and k and sigma for the
+/// filters that have them (`gaussian(k=7,sigma=2)`).
+std::vector<ParamSpec> entry_specs(std::string_view filter) {
+    if (filter == "kernel") {
+        return {{.name = "weights",
+                 .type = ParamType::array,
+                 .help = "the kernel: [1 0 -1; 2 0 -2; 1 0 -1], @k.npy or @w.npz:KEY"}};
+    }
+    std::vector<ParamSpec> out;
+    for (auto& spec : conv_param_specs()) {
+        if ((spec.name == "k" && kernel_has_size(filter)) ||
+            (spec.name == "sigma" && (filter == "gaussian" || filter == "log"))) {
+            out.push_back(std::move(spec));
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> filter_choices() {
+    std::vector<std::string> choices = kernel_names();
+    choices.emplace_back("kernel");
+    return choices;
+}
+
 std::vector<ParamSpec> specs() {
-    std::vector<ParamSpec> specs{{.name = "filters",
-                                  .type = ParamType::list,
-                                  .help = "named kernels, comma separated: bank:sobel-x,sobel-y",
-                                  .choices = kernel_names()}};
+    std::vector<ParamSpec> specs{
+        {.name = "filters",
+         .type = ParamType::list,
+         .help = "named kernels, comma separated: bank:sobel-x,sobel-y; an entry may take its "
+                 "own k and sigma, gaussian(k=7,sigma=2), and kernel(...) is a custom kernel: "
+                 "kernel([1 0 -1]), kernel(@k.npy)",
+         .choices = filter_choices(),
+         .entry_params = &entry_specs}};
     for (auto& spec : conv_param_specs()) {
         specs.push_back(std::move(spec));
     }
@@ -73,7 +129,7 @@ const OpInfo& bank_info() {
         .summary = "filter bank: channel c*F+f is input channel c correlated with filter f",
         .details =
             "Takes the same parameters as conv; k and sigma apply to every filter that "
-            "has them.",
+            "has them, unless an entry gives its own in parentheses.",
         .params = specs(),
         .make = &make_op<Bank>,
         .example = "bank:sobel-x,sobel-y"};

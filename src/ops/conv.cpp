@@ -62,8 +62,9 @@ std::vector<ParamSpec> specs() {
          .help = "named kernel",
          .choices = kernel_names()},
         {.name = "kernel",
-         .type = ParamType::matrix,
-         .help = "custom kernel, rows separated by ';': [1 0 -1; 2 0 -2; 1 0 -1]"},
+         .type = ParamType::array,
+         .help = "custom kernel, rows separated by ';': [1 0 -1; 2 0 -2; 1 0 -1], or a 2-D "
+                 "(kH, kW) array from a file: @k.npy or @w.npz:KEY"},
     };
     for (auto& spec : conv_param_specs()) {
         specs.push_back(std::move(spec));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -27,40 +28,12 @@ std::string trimmed(std::string_view s) {
     return std::string(s.substr(first, last - first + 1));
 }
 
-/// Splits `text` at top-level occurrences of any of `seps` (outside [ ]).
-std::vector<std::string> split_top(std::string_view text, std::string_view seps,
-                                   std::string_view context) {
-    std::vector<std::string> parts;
-    int depth = 0;
-    std::string cur;
-    for (const char c : text) {
-        if (c == '[') {
-            ++depth;
-        } else if (c == ']') {
-            if (--depth < 0) {
-                throw UsageError(fmt::format("{}: ']' without '['", context));
-            }
-        }
-        if (depth == 0 && seps.find(c) != std::string_view::npos) {
-            parts.push_back(cur);
-            cur.clear();
-        } else {
-            cur += c;
-        }
-    }
-    if (depth != 0) {
-        throw UsageError(fmt::format("{}: '[' without ']'", context));
-    }
-    parts.push_back(cur);
-    return parts;
-}
-
 StageText parse_stage(const std::string& text, std::size_t number) {
     const std::string context = fmt::format("stage {} '{}'", number, text);
     StageText st;
     st.text = text;
     const auto colon = text.find(':');
-    const auto bracket = text.find('[');
+    const auto bracket = text.find_first_of("[(@");
     const bool has_args =
         colon != std::string::npos && (bracket == std::string::npos || colon < bracket);
     st.name = trimmed(has_args ? std::string_view(text).substr(0, colon) : std::string_view(text));
@@ -82,24 +55,7 @@ StageText parse_stage(const std::string& text, std::size_t number) {
     if (!has_args) {
         return st;
     }
-    const std::string rest = text.substr(colon + 1);
-    for (const auto& raw : split_top(rest, ",", context)) {
-        const std::string arg = trimmed(raw);
-        if (arg.empty()) {
-            throw UsageError(fmt::format("{}: empty argument", context));
-        }
-        const auto eq = arg.find('=');
-        const auto br = arg.find('[');
-        if (eq != std::string::npos && (br == std::string::npos || eq < br)) {
-            const std::string key = trimmed(std::string_view(arg).substr(0, eq));
-            if (key.empty()) {
-                throw UsageError(fmt::format("{}: missing key before '=' in '{}'", context, arg));
-            }
-            st.args.push_back({key, trimmed(std::string_view(arg).substr(eq + 1))});
-        } else {
-            st.args.push_back({"", arg});
-        }
-    }
+    st.args = split_args(std::string_view(text).substr(colon + 1), context);
     return st;
 }
 
@@ -163,6 +119,68 @@ std::string location(std::string_view source, std::size_t line) {
     return source.empty() ? std::string() : fmt::format("{}:{}: ", source, line);
 }
 
+/// `text` without its comments, its brackets, parentheses and quoted paths checked: each error
+/// at its line (`SOURCE:LINE: `).
+std::string strip_comments(std::string_view text, std::string_view source) {
+    std::string clean;
+    bool in_comment = false;
+    bool quoted = false;  // inside @"...": no comments, brackets or separators
+    std::size_t line = 1;
+    std::size_t quote_line = 1;
+    std::vector<std::pair<char, std::size_t>> open;  // the '[' and '(' not closed yet, and lines
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\0') {
+            throw UsageError(location(source, line) + "pipeline contains a NUL byte");
+        }
+        if (quoted) {
+            if (c == '\n') {
+                throw UsageError(location(source, quote_line) +
+                                 "pipeline: '@\"' without a closing '\"' on its line");
+            }
+            clean += c;
+            if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
+                clean += text[++i];
+            } else if (c == '"') {
+                quoted = false;
+            }
+            continue;
+        }
+        if (c == '\n') {
+            in_comment = false;
+        } else if (c == '#') {
+            in_comment = true;
+        }
+        if (!in_comment) {
+            clean += c;
+            if (c == '"' && i > 0 && text[i - 1] == '@') {
+                quoted = true;
+                quote_line = line;
+            } else if (c == '[' || c == '(') {
+                open.emplace_back(c, line);
+            } else if (c == ']' || c == ')') {
+                const char opener = c == ']' ? '[' : '(';
+                if (open.empty() || open.back().first != opener) {
+                    throw UsageError(fmt::format("{}pipeline: '{}' without '{}'",
+                                                 location(source, line), c, opener));
+                }
+                open.pop_back();
+            }
+        }
+        line += c == '\n' ? 1 : 0;
+    }
+    if (quoted) {
+        throw UsageError(location(source, quote_line) +
+                         "pipeline: '@\"' without a closing '\"' on its line");
+    }
+    if (!open.empty()) {
+        throw UsageError(fmt::format("{}pipeline: '{}' without '{}'",
+                                     location(source, open.back().second), open.back().first,
+                                     open.back().first == '[' ? ']' : ')'));
+    }
+    return clean;
+}
+
 }  // namespace
 
 const char* semantics_name(Semantics s) noexcept {
@@ -192,35 +210,8 @@ std::vector<StageText> split_pipeline(std::string_view text, std::string_view so
                                      source.empty() ? "" : std::string(source) + ": ", text.size(),
                                      kMaxPipelineBytes));
     }
-    // Drop comments and check brackets, each error at its line.
-    std::string clean;
-    bool in_comment = false;
+    const std::string clean = strip_comments(text, source);
     std::size_t line = 1;
-    std::vector<std::size_t> open;  // lines of the '[' not closed yet
-    for (const char c : text) {
-        if (c == '\0') {
-            throw UsageError(location(source, line) + "pipeline contains a NUL byte");
-        }
-        if (c == '\n') {
-            in_comment = false;
-        } else if (c == '#') {
-            in_comment = true;
-        }
-        if (!in_comment) {
-            clean += c;
-            if (c == '[') {
-                open.push_back(line);
-            } else if (c == ']' && open.empty()) {
-                throw UsageError(location(source, line) + "pipeline: ']' without '['");
-            } else if (c == ']') {
-                open.pop_back();
-            }
-        }
-        line += c == '\n' ? 1 : 0;
-    }
-    if (!open.empty()) {
-        throw UsageError(location(source, open.back()) + "pipeline: '[' without ']'");
-    }
     // Split at top-level newlines, then at '|'; a '|' at the end of a line (or at the start of
     // one, after a stage) joins stages across the line break.
     struct Part {
@@ -228,8 +219,7 @@ std::vector<StageText> split_pipeline(std::string_view text, std::string_view so
         std::size_t line;
     };
     std::vector<Part> parts;
-    const auto lines = split_top(clean, "\n", "pipeline");
-    line = 1;
+    const auto lines = split_top_level(clean, "\n", "pipeline");
     for (std::size_t i = 0; i < lines.size(); ++i) {
         const std::string& chunk = lines[i];
         const std::size_t chunk_line = line;
@@ -237,7 +227,7 @@ std::vector<StageText> split_pipeline(std::string_view text, std::string_view so
         if (trimmed(chunk).empty()) {
             continue;  // blank lines separate nothing
         }
-        auto pieces = split_top(chunk, "|", "pipeline");
+        auto pieces = split_top_level(chunk, "|", "pipeline");
         std::vector<Part> found;
         std::size_t pos = 0;
         for (const auto& piece : pieces) {
@@ -292,23 +282,7 @@ std::string pipeline_source(std::string_view value) {
 std::string Stage::describe() const {
     // The first parameter, when it names a filter or mode, is written bare (conv:sobel-x,...),
     // so the description parses back to the same stage.
-    std::string params_text = params.describe();
-    if (!info->params.empty()) {
-        const ParamSpec& first = info->params.front();
-        const std::string prefix = first.name + "=";
-        if ((first.type == ParamType::choice || first.type == ParamType::list) &&
-            params.has(first.name) && params_text.rfind(prefix, 0) == 0) {
-            params_text = params_text.substr(prefix.size());
-            if (first.type == ParamType::list) {
-                const auto end = params_text.find(',');
-                std::replace(params_text.begin(),
-                             end == std::string::npos
-                                 ? params_text.end()
-                                 : params_text.begin() + static_cast<std::ptrdiff_t>(end),
-                             '+', ',');
-            }
-        }
-    }
+    const std::string params_text = params.describe(true);
     if (params_text.empty()) {
         return info->name;
     }
@@ -316,8 +290,13 @@ std::string Stage::describe() const {
     return fmt::format("{}{}{}", info->name, has_mode ? "," : ":", params_text);
 }
 
-Pipeline::Pipeline(std::string_view text, Semantics semantics, std::string_view source)
+Pipeline::Pipeline(std::string_view text, Semantics semantics, std::string_view source,
+                   ParseContext context)
     : m_semantics(semantics) {
+    if (context.base.empty() && !source.empty()) {
+        // Weights paths in a pipeline file start from the file's folder.
+        context.base = std::filesystem::path(source).parent_path().string();
+    }
     auto stage_texts = split_pipeline(text, source);
     std::size_t number = 0;
     bool switches_recorded = false;
@@ -325,7 +304,7 @@ Pipeline::Pipeline(std::string_view text, Semantics semantics, std::string_view 
         ++number;
         try {
             const OpInfo& info = resolve(st);
-            Params params(info.name, semantic_specs(info, semantics), st.args);
+            Params params(info.name, semantic_specs(info, semantics), st.args, context);
             auto op = info.make(params);
             if (op->switch_role() == Op::SwitchRole::consumes && !switches_recorded) {
                 throw UsageError(fmt::format(

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -12,9 +13,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         const convpool::Pipeline pipeline(text);
         for (const auto& stage : pipeline.stages()) {
-            // Every description must parse back.
-            const convpool::Pipeline again(stage.describe());
-            (void)again;
+            // Every description must parse back, to the same stage: the same description.
+            const std::string text = stage.describe();
+            const convpool::Pipeline again(text);
+            if (again.stages().size() != 1 || again.stages().front().describe() != text) {
+                __builtin_trap();
+            }
         }
         for (const convpool::Shape shape :
              {convpool::Shape{1, 1, 1}, convpool::Shape{3, 7, 5}, convpool::Shape{2, 64, 33}}) {

@@ -37,6 +37,8 @@ struct ProbeOptions {
     double salt_pepper = 0.02;                   ///< salt-and-pepper density; 0 = none
     std::uint64_t seed = 0;                      ///< seed of every noise field
     Semantics semantics = Semantics::torch;
+    /// How the stages before the pools read `@FILE` weights (Pipeline's `context`).
+    ParseContext context;
 };
 
 /// One pooling stage to probe: the stages feeding it and the pool itself.

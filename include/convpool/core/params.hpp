@@ -3,6 +3,8 @@
 /// Parameter declarations (ParamSpec) and validated parameter sets (Params). A ParamSpec list is
 /// the single source of truth for parsing, `convpool ops`, error messages and the report.
 
+#include <cstddef>
+#include <functional>
 #include <limits>
 #include <map>
 #include <string>
@@ -20,9 +22,13 @@ enum class ParamType {
     size,     ///< `N` or `HxW`, each within [min, max]
     pad,      ///< `N`, `HxW`, `same` or `valid`
     choice,   ///< one of `choices`
-    matrix,   ///< `[a b c; d e f]`, rows separated by `;`
-    list,     ///< one or more of `choices`, as consecutive bare values
+    array,    ///< a 2-D array: `[a b c; d e f]` (rows separated by `;`), `@FILE.npy` or
+              ///< `@FILE.npz:KEY`
+    list,     ///< one or more of `choices`, as consecutive bare values; an entry may take its
+              ///< own arguments in parentheses (`gaussian(k=7,sigma=2)`, see entry_params)
     numbers,  ///< `R` or `RHxRW`: one real number for both axes, or height x width
+    values,   ///< a list of numbers `[a b c]`, each within [min, max] (whole numbers when
+              ///< `whole`), or a 1-D array `@FILE.npy` / `@FILE.npz:KEY`
 };
 
 /// Height and width (height first, as in PyTorch).
@@ -51,6 +57,33 @@ struct Matrix {
     int rows = 0;
     int cols = 0;
     std::vector<float> values;
+    /// `@PATH` or `@PATH:KEY` (quoted as `@"..."` when needed) for values read from a weights
+    /// file, as the stage text writes it; empty for values written inline.
+    std::string source;
+};
+
+/// A list of finite numbers (ParamType::values).
+struct NumberList {
+    std::vector<double> values;
+    std::string source;  ///< as Matrix::source
+};
+
+/// An N-D array of numbers read from a weights file, in C (row-major) order.
+struct WeightsArray {
+    std::vector<std::size_t> shape;  ///< empty for a 0-D array (one value)
+    std::vector<float> values;
+};
+
+/// Reads the weights at `path` (a `.npy` file), or with a non-empty `key` the array `key` of the
+/// `.npz` archive at `path`. Throws convpool::Error with a message that names the file.
+using WeightsLoader = std::function<WeightsArray(const std::string& path, const std::string& key)>;
+
+/// What parsing needs from outside the pipeline text: how weights files are read (the I/O layer
+/// provides it; without one, `@FILE` values are refused) and the folder relative weights paths
+/// start from (the `@pipeline` file's folder; empty: the working directory).
+struct ParseContext {
+    WeightsLoader load;
+    std::string base;
 };
 
 /// Declaration of one parameter of an op.
@@ -66,6 +99,10 @@ struct ParamSpec {
     bool allow_infinity = false;       ///< number: also accept `inf`
     std::string default_from;          ///< when not given, take this other parameter's value
     bool omit_default = false;         ///< describe() leaves it out while it has its default
+    bool whole = false;                ///< values: every element must be a whole number
+    /// list: the arguments entry `CHOICE(...)` takes in parentheses; null (or an empty list for
+    /// a choice) means the entry takes none.
+    std::vector<ParamSpec> (*entry_params)(std::string_view choice) = nullptr;
 };
 
 /// One `key=value` or bare `value` argument as written in a stage.
@@ -79,10 +116,12 @@ struct Arg {
 class Params {
 public:
     using Value = std::variant<long long, double, bool, Size2, Pad, std::string, Matrix,
-                               std::vector<std::string>, Real2>;
+                               std::vector<std::string>, Real2, NumberList>;
 
     /// Parses `args` against `specs`; throws UsageError naming `op`, the key and what is allowed.
-    Params(std::string op, const std::vector<ParamSpec>& specs, const std::vector<Arg>& args);
+    /// `@FILE` values are read with `context.load`, relative paths from `context.base`.
+    Params(std::string op, const std::vector<ParamSpec>& specs, const std::vector<Arg>& args,
+           const ParseContext& context = {});
 
     [[nodiscard]] const std::string& op() const noexcept { return m_op; }
     /// True when the user wrote this parameter.
@@ -97,19 +136,32 @@ public:
     [[nodiscard]] Pad pad(std::string_view name) const;
     [[nodiscard]] const std::string& text(std::string_view name) const;
     [[nodiscard]] const Matrix& matrix(std::string_view name) const;
+    /// The entries of a list parameter, each as written in canonical form:
+    /// `sobel-x`, `gaussian(k=7,sigma=2)`, `kernel(@k.npy)`.
     [[nodiscard]] const std::vector<std::string>& list(std::string_view name) const;
+    /// The arguments of each entry of a list parameter, in list() order: op() is the entry's
+    /// choice (`gaussian`), and only the arguments given in its parentheses have values.
+    [[nodiscard]] const std::vector<Params>& entries(std::string_view name) const;
     [[nodiscard]] Real2 numbers(std::string_view name) const;
+    [[nodiscard]] const NumberList& values(std::string_view name) const;
 
-    /// Every parameter with a value, in declaration order: `k=2,s=2,pad=0,ceil=false`.
-    [[nodiscard]] std::string describe() const;
+    /// Every parameter with a value, in declaration order: `k=2,s=2,pad=0,ceil=false`. With
+    /// `bare_first`, a first parameter of type choice or list is written without its key, a
+    /// list's entries separated by `,` (`sobel-x,gaussian(k=7),k=3,...`), as a stage writes it.
+    [[nodiscard]] std::string describe(bool bare_first = false) const;
 
 private:
     [[nodiscard]] const Value& value(std::string_view name) const;
+    /// Adds one entry (`CHOICE` or `CHOICE(ARGS)`) to the list parameter `spec`: the first one
+    /// (marking it given) unless `more`.
+    void add_entry(const ParamSpec& spec, std::string_view text, bool more,
+                   const ParseContext& context);
 
     std::string m_op;
     std::vector<ParamSpec> m_specs;
     std::map<std::string, Value, std::less<>> m_values;
     std::vector<std::string> m_given;
+    std::map<std::string, std::vector<Params>, std::less<>> m_entries;
 };
 
 /// Text of a value as the report and help show it.
@@ -131,5 +183,30 @@ private:
 
 /// Parses `N` or `HxW` of positive-or-zero integers; throws UsageError on anything else.
 [[nodiscard]] Size2 parse_size(std::string_view text, std::string_view what);
+
+/// Splits `text` at each of `seps` that is outside brackets `[ ]`, parentheses `( )` and quoted
+/// paths `@"..."` (where `\"` and `\\` are a quote and a backslash). Throws UsageError
+/// ("CONTEXT: '(' without ')'", ...) for unbalanced brackets or an unterminated quote.
+[[nodiscard]] std::vector<std::string> split_top_level(std::string_view text, std::string_view seps,
+                                                       std::string_view context);
+
+/// Splits the arguments of a stage (after its `:`) or of a list entry (inside its parentheses)
+/// at top-level `,`; `KEY=VALUE` where the first `=` comes before any `[`, `(` or `@`, else a
+/// bare VALUE. Throws UsageError naming `context` for an empty argument or a missing key.
+[[nodiscard]] std::vector<Arg> split_args(std::string_view text, std::string_view context);
+
+/// A weights reference `@PATH`, `@PATH:KEY`, `@"PATH"` or `@"PATH":KEY`.
+struct WeightsRef {
+    std::string path;
+    std::string key;  ///< empty for a `.npy` file
+};
+
+/// Parses a weights reference; throws UsageError("<what>: ...") for a bad one (an unquoted path
+/// holding `,|:()[]` or spaces, an unterminated quote, an empty path or key).
+[[nodiscard]] WeightsRef parse_weights_ref(std::string_view text, std::string_view what);
+
+/// The text of a weights reference, parsed back by parse_weights_ref: `@k.npy`, `@w.npz:conv1`,
+/// `@"my weights.npy"`.
+[[nodiscard]] std::string weights_ref_text(const WeightsRef& ref);
 
 }  // namespace convpool

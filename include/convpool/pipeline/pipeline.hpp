@@ -25,9 +25,10 @@ struct StageText {
 };
 
 /// Splits pipeline text into stages (`|` or newlines between stages, `#` comments to the end of
-/// a line, brackets protect `,` and `|`). A `|` that ends a line, or starts one after a stage,
-/// joins the stages across the line break. Throws UsageError on syntax errors; with a `source`
-/// (the file the text came from), every error starts `SOURCE:LINE: `.
+/// a line; brackets `[ ]`, parentheses `( )` and quoted paths `@"..."` protect `,` and `|`). A `|`
+/// that ends a line, or starts one after a stage, joins the stages across the line break. Throws
+/// UsageError on syntax errors; with a `source` (the file the text came from), every error starts
+/// `SOURCE:LINE: `.
 [[nodiscard]] std::vector<StageText> split_pipeline(std::string_view text,
                                                     std::string_view source = {});
 
@@ -99,9 +100,11 @@ public:
     /// Parses and builds every stage, with pooling defaults from `semantics`; throws
     /// UsageError (with `stage N 'text': ` in front), also for an `unpool` that no earlier
     /// stage records switches for. With a `source` (the file the text came from), every error
-    /// of parsing, planning and running starts `SOURCE:LINE: ` as well.
+    /// of parsing, planning and running starts `SOURCE:LINE: ` as well. `@FILE` weights are
+    /// read with `context.load`; relative paths start from `context.base`, or when that is
+    /// empty from the folder of `source` (the working directory for text from no file).
     explicit Pipeline(std::string_view text, Semantics semantics = Semantics::torch,
-                      std::string_view source = {});
+                      std::string_view source = {}, ParseContext context = {});
 
     [[nodiscard]] Semantics semantics() const noexcept { return m_semantics; }
 
