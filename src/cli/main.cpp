@@ -30,6 +30,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/version.hpp"
+
 namespace {
 
 using convpool::ExitCode;
@@ -966,6 +968,12 @@ int run_cli(int argc, char** argv) {
     if (args.size() >= 2 && std::string_view(args[1]) == "help") {
         args.erase(args.begin() + 1);
         args.push_back(help_flag.data());
+    }
+    // `convpool --version [--json]`: more than CLI11's one line (cli/version.cpp).
+    if (args.size() >= 2 && std::string_view(args[1]) == "--version" &&
+        (args.size() == 2 || (args.size() == 3 && std::string_view(args[2]) == "--json"))) {
+        print_stdout(convpool::cli::version_text(args.size() == 3));
+        return 0;
     }
     if (args.size() >= 2 && args[1][0] != '-') {
         const auto names = subcommand_names(app);
