@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/man.hpp"
 #include "cli/version.hpp"
 
 namespace {
@@ -961,6 +962,17 @@ int run_cli(int argc, char** argv) {
     add_measure_options(probe, probe_args);
     probe->footer(std::string("\n") + kPipelineHelp);
 
+    // Hidden generator modes, run by the build: `help --man DIR` writes the man pages
+    // (cli/man.cpp).
+    if (argc == 4 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "--man") {
+        try {
+            convpool::cli::write_man_pages(app, argv[3]);
+            return 0;
+        } catch (const convpool::Error& e) {
+            fmt::print(stderr, "convpool: error: {}\n", convpool::terminal_text(e.what()));
+            return static_cast<int>(e.code());
+        }
+    }
     // `convpool help [CMD]` is `convpool [CMD] --help`; a first word that names no subcommand
     // is an unknown subcommand, not CLI11's "A subcommand is required".
     std::vector<char*> args(argv, argv + argc);
