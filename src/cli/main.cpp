@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/completion.hpp"
 #include "cli/man.hpp"
 #include "cli/version.hpp"
 
@@ -962,11 +963,23 @@ int run_cli(int argc, char** argv) {
     add_measure_options(probe, probe_args);
     probe->footer(std::string("\n") + kPipelineHelp);
 
-    // Hidden generator modes, run by the build: `help --man DIR` writes the man pages
-    // (cli/man.cpp).
-    if (argc == 4 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "--man") {
+    // Hidden generator modes: `help --man DIR` writes the man pages (cli/man.cpp), run by the
+    // build; `help --completion SHELL` prints a completion script, which at each TAB runs
+    // `help --complete -- WORDS...` (cli/completion.cpp).
+    if (argc >= 3 && std::string_view(argv[1]) == "help" &&
+        (std::string_view(argv[2]) == "--man" || std::string_view(argv[2]) == "--completion" ||
+         std::string_view(argv[2]) == "--complete")) {
+        const std::string_view mode = argv[2];
         try {
-            convpool::cli::write_man_pages(app, argv[3]);
+            if (mode == "--complete" && argc >= 4 && std::string_view(argv[3]) == "--") {
+                print_stdout(convpool::cli::complete(app, {argv + 4, argv + argc}));
+            } else if (argc != 4 || mode == "--complete") {
+                throw convpool::UsageError(fmt::format("help {}: wrong arguments", mode));
+            } else if (mode == "--man") {
+                convpool::cli::write_man_pages(app, argv[3]);
+            } else {
+                print_stdout(convpool::cli::completion_script(argv[3]));
+            }
             return 0;
         } catch (const convpool::Error& e) {
             fmt::print(stderr, "convpool: error: {}\n", convpool::terminal_text(e.what()));

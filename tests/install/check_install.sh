@@ -13,7 +13,9 @@ fail() { echo "check_install: $*" >&2; exit 1; }
 cmake --install "$build" --prefix "$prefix" >/dev/null
 for f in bin/convpool share/man/man1/convpool.1 share/man/man1/convpool-run.1 \
          share/man/man7/convpool-ops.7 share/doc/convpool/README.md \
-         share/doc/convpool/docs/cli.md share/doc/convpool/docs/install.md; do
+         share/doc/convpool/docs/cli.md share/doc/convpool/docs/install.md \
+         share/bash-completion/completions/convpool share/zsh/site-functions/_convpool \
+         share/fish/vendor_completions.d/convpool.fish; do
   [ -f "$prefix/$f" ] || fail "missing $f"
 done
 [ -x "$prefix/bin/convpool" ] || fail "bin/convpool is not executable"
@@ -36,6 +38,12 @@ for mode in "" --decode-in-process; do
     --report csv >report.csv || fail "run on a BMP ${mode:-(decoding child)} failed"
   grep -q "pool:max" report.csv || fail "no pool:max in the report"
 done
+
+# The installed bash completion, with the installed binary first on PATH.
+got=$(PATH="$prefix/bin:$PATH" bash -c 'source /usr/share/bash-completion/bash_completion
+  source "$1"; COMP_LINE="convpool sh"; COMP_POINT=11; COMP_WORDS=(convpool sh); COMP_CWORD=1
+  _convpool; echo "${COMPREPLY[*]}"' _ "$prefix/share/bash-completion/completions/convpool")
+[ "$got" = shape ] || fail "installed bash completion of 'convpool sh': '$got'"
 
 manifest="$build/install_manifest.txt"
 [ -f "$manifest" ] || fail "no install_manifest.txt"
