@@ -78,8 +78,9 @@ std::string complete_pipeline(const std::string& cur) {
         if (const OpInfo* op =
                 colon == std::string::npos ? nullptr : stage_op(stage.substr(0, colon));
             op != nullptr && op->name == stage.substr(0, colon) && !op->params.empty()) {
+            const std::string named = before + op->name + ":";
             for (const auto& v : param_values(op->params.front())) {
-                candidates.push_back(before + op->name + ":" + v);
+                candidates.push_back(named + v);
             }
         }
         return answer("partial", candidates, cur);
@@ -100,8 +101,9 @@ std::string complete_pipeline(const std::string& cur) {
         } else if (const std::string key = arg.substr(0, eq);
                    key == p.name ||
                    std::find(p.aliases.begin(), p.aliases.end(), key) != p.aliases.end()) {
+            const std::string keyed = head + key + "=";
             for (const auto& v : param_values(p)) {
-                candidates.push_back(head + key + "=" + v);
+                candidates.push_back(keyed + v);
             }
         }
     }
@@ -158,6 +160,7 @@ std::string complete(const CLI::App& app, std::vector<std::string> words) {
     }
     const auto subs = subcommands(app);
     std::vector<std::string> sub_names;
+    sub_names.reserve(subs.size() + 1);
     for (const CLI::App* s : subs) {
         sub_names.push_back(s->get_name());
     }

@@ -174,7 +174,7 @@ std::string options_section(const std::vector<OptionDecl>& options) {
 std::string see_also(const CLI::App& app, const std::string& self) {
     std::vector<std::string> refs;
     if (self != "convpool") {
-        refs.push_back(".BR convpool (1)");
+        refs.emplace_back(".BR convpool (1)");
     }
     for (const CLI::App* sub : subcommands(app)) {
         if ("convpool-" + sub->get_name() != self) {
@@ -243,7 +243,7 @@ std::string param_item(const ParamSpec& p) {
             allowed += (allowed.empty() ? "" : ", ") + fmt::format("\\fB{}\\fR", roff(c));
         }
     } else if (p.type == ParamType::flag) {
-        allowed = "\\fBtrue\\fR, \\fBfalse\\fR";
+        allowed = R"(\fBtrue\fR, \fBfalse\fR)";
     } else if (p.type == ParamType::matrix) {
         allowed = "finite numbers";
     } else {
