@@ -65,7 +65,9 @@ zsh_lines=('convpool run --colormap vi' 'convpool sha' 'convpool run -p "pool:ma
            'convpool run -p pool:fr')
 zsh_want=('convpool run --colormap viridis ' 'convpool shape ' 'convpool run -p "pool:max,dilation='
           'convpool run -p pool:fractional')
-screens=$(zsh "$here/zsh_tab.zsh" "$work" "${zsh_lines[@]}" | tr -d '\r' |
+args=()
+for i in "${!zsh_lines[@]}"; do args+=("${zsh_lines[$i]}" "${zsh_want[$i]}"); done
+screens=$(zsh "$here/zsh_tab.zsh" "$work" "${args[@]}" | tr -d '\r' |
   sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g')
 for i in "${!zsh_lines[@]}"; do
   screen=$(awk -v n="$i" '/^@@$/ { k++; next } k == n' <<<"$screens")
