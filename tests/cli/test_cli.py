@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -138,7 +139,28 @@ class Help(unittest.TestCase):
     def test_version(self):
         code, out, _ = run("--version")
         self.assertEqual(code, 0)
-        self.assertRegex(out.strip(), r"^convpool \d+\.\d+\.\d+$")
+        lines = out.splitlines()
+        self.assertRegex(lines[0], r"^convpool \d+\.\d+\.\d+$")
+        self.assertRegex(lines[1], r"^built from (git commit [0-9a-f]{12}(-modified)?|a source "
+                                   r"tree without git)$")
+        self.assertEqual(lines[2], "libraries:")
+        names = [line.split()[0] for line in lines[3:]]
+        self.assertEqual(names, ["OpenCV", "libjpeg-turbo", "libpng", "zlib", "fmt", "CLI11",
+                                 "nlohmann-json"])
+        for line in lines[3:]:
+            self.assertRegex(line, r"^  \S+ +\d+\.\d+\.\d+")
+
+    def test_version_json(self):
+        code, out, _ = run("--version", "--json")
+        self.assertEqual(code, 0)
+        info = json.loads(out)
+        self.assertEqual(info["name"], "convpool")
+        _, text, _ = run("--version")
+        self.assertEqual(text.splitlines()[0], "convpool " + info["version"])
+        self.assertTrue(info["commit"] is None
+                        or re.fullmatch(r"[0-9a-f]{12}(-modified)?", info["commit"]), info)
+        self.assertEqual(list(info["libraries"]), ["OpenCV", "libjpeg-turbo", "libpng", "zlib",
+                                                   "fmt", "CLI11", "nlohmann-json"])
 
     def test_subcommand_help(self):
         for sub in ("run", "shape", "ops"):
