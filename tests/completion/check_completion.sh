@@ -40,14 +40,14 @@ b 'convpool sh' 'convpool sh' 'shape '
 b 'convpool run --col' 'convpool run --col' '--colormap --columns '
 b 'convpool run --colormap vi' 'convpool run --colormap vi' 'viridis '
 b 'convpool run --colormap=in' 'convpool run --colormap = in' 'inferno '
-b 'convpool run -p pool:' 'convpool run -p pool :' 'max avg min lp global-max global-avg adaptive-max adaptive-avg stochastic fractional '
+b 'convpool run -p pool:' 'convpool run -p pool :' 'max avg min lp gem soft mixed median blur maxblur global-max global-avg global-gem adaptive-max adaptive-avg stochastic fractional '
 b 'convpool run -p pool:max,' 'convpool run -p pool : max,' 'max,k= max,kernel= max,kernel-size= max,s= max,stride= max,pad= max,padding= max,dilation= max,ceil= max,ceil-mode= max,switches= max,return-indices= '
 b 'convpool run -p pool:max,ceil=t' 'convpool run -p pool : max,ceil = t' 'true '
 b 'convpool run -p "pool:max,s' 'convpool run -p \"pool:max,s' 'pool:max,s= pool:max,stride= pool:max,switches= '
 b 'convpool run -p "conv:sob' 'convpool run -p \"conv:sob' 'conv:sobel-x conv:sobel-y '
-b 'convpool run -p "gray | po' 'convpool run -p \"gray\ \|\ po' 'gray | pool:max gray | pool:avg gray | pool:min gray | pool:lp gray | pool:global-max gray | pool:global-avg gray | pool:adaptive-max gray | pool:adaptive-avg gray | pool:stochastic gray | pool:fractional '
+b 'convpool run -p "gray | po' 'convpool run -p \"gray\ \|\ po' 'gray | pool:max gray | pool:avg gray | pool:min gray | pool:lp gray | pool:gem gray | pool:soft gray | pool:mixed gray | pool:median gray | pool:blur gray | pool:maxblur gray | pool:global-max gray | pool:global-avg gray | pool:global-gem gray | pool:adaptive-max gray | pool:adaptive-avg gray | pool:stochastic gray | pool:fractional '
 b 'convpool help com' 'convpool help com' 'compare '
-b 'convpool ops pool:gl' 'convpool ops pool : gl' 'global-max global-avg '
+b 'convpool ops pool:gl' 'convpool ops pool : gl' 'global-max global-avg global-gem '
 
 # fish: complete -C prints the candidates, sorted.
 f() {
