@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config libopencv-dev libcli11-dev libfmt-dev doctest-dev
           nlohmann-json3-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev python3
-          groff-base mandoc bash-completion zsh fish "$@")
+          "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

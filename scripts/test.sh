@@ -5,7 +5,8 @@
 # as errors and clang-tidy, then the whole suite again under AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh clang clang-format clang-tidy libclang-rt-14-dev parallel chromium
+scripts/install-deps.sh clang clang-format clang-tidy libclang-rt-14-dev parallel chromium \
+  groff-base mandoc bash-completion zsh fish
 echo "== format ==" >&2
 # .clang-format is the truth (clang-format 14); reformat with: clang-format -i <files>
 git ls-files 'include/*.hpp' 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' |
