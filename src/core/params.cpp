@@ -275,8 +275,9 @@ NumberList parse_values(const ParamSpec& spec, std::string_view text, const Pars
                 fmt::format("{}: {}: array has shape {}; expected a 1-D array of 1 to {} values",
                             what, weights_ref_text(ref), shape_text(array.shape), kMaxListValues));
         }
-        for (const float v : array.values) {
-            check_list_value(v, spec, what, fmt::format("{}", v));
+        for (const float f : array.values) {
+            const auto v = static_cast<double>(f);
+            check_list_value(v, spec, what, fmt::format("{}", f));
             list.values.push_back(v);
         }
         list.source = weights_ref_text(ref);
