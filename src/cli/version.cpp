@@ -20,7 +20,7 @@ std::string version_text(bool json) {
     libraries.push_back(
         {"nlohmann-json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR,
                                       NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)});
-    const std::string commit = CONVPOOL_GIT_COMMIT;
+    const std::string commit = convpool::build::kGitCommit;
     if (json) {
         nlohmann::ordered_json out;
         out["name"] = "convpool";
