@@ -107,9 +107,10 @@ void write_output(const BatchContext& ctx, const OutputDir& dir, const std::stri
     dir.write(name, bytes);
 }
 
-/// Names of the files an image's record says it wrote (empty without a readable record).
-std::vector<std::string> recorded_files(const OutputDir& dir) {
-    const auto text = dir.read(kRecordName, kMaxRecordBytes);
+/// Names of the files an image's record `record` in `dir` says it wrote (empty without a
+/// readable record).
+std::vector<std::string> recorded_files(const OutputDir& dir, const std::string& record_name) {
+    const auto text = dir.read(record_name, kMaxRecordBytes);
     std::vector<std::string> files;
     if (text) {
         const auto record = nlohmann::json::parse(*text, nullptr, false);
@@ -136,6 +137,36 @@ bool is_convpool_output(const std::string& name) {
 std::string parent_of(const std::string& out_name) {
     const auto slash = out_name.rfind('/');
     return slash == std::string::npos ? std::string() : out_name.substr(0, slash);
+}
+
+/// Where the record of an image lives: with --emit all `convpool.json` in the image's own folder
+/// (`OUT/cats/001/convpool.json`); with --emit final beside the final image, named after it
+/// (`OUT/cats/001.convpool.json` next to `OUT/cats/001.png`).
+struct RecordPlace {
+    std::string folder;  ///< below OUT
+    std::string name;
+};
+
+RecordPlace record_place(const RunOptions& options, const InputItem& item) {
+    if (options.emit == Emit::all) {
+        return {item.out_name, std::string(kRecordName)};
+    }
+    const auto slash = item.out_name.rfind('/');
+    const std::string base =
+        slash == std::string::npos ? item.out_name : item.out_name.substr(slash + 1);
+    return {parent_of(item.out_name), base + "." + std::string(kRecordName)};
+}
+
+/// Removes the record `record` in `dir` and then the files it lists (never an input): the record
+/// goes first, so an interrupted redo is never taken as complete.
+void remove_recorded(const BatchContext& ctx, const OutputDir& dir, const std::string& record) {
+    const auto earlier = recorded_files(dir, record);
+    dir.remove(record);
+    for (const auto& name : earlier) {
+        if (!is_input(ctx, dir, name)) {
+            dir.remove(name);
+        }
+    }
 }
 
 /// The file name of the final image of `item` (Emit::final with a directory).
@@ -309,13 +340,7 @@ OutputDir open_image_dir(const BatchContext& ctx, const InputItem& item) {
     dir.remove_stale_temps();
     // --skip-existing redoes an image whose record is out of date: its files go as with --force.
     if (ctx.options.force || ctx.options.skip_existing) {
-        const auto earlier = recorded_files(dir);
-        dir.remove(kRecordName);
-        for (const auto& name : earlier) {
-            if (!is_input(ctx, dir, name)) {
-                dir.remove(name);
-            }
-        }
+        remove_recorded(ctx, dir, std::string(kRecordName));
     }
     return dir;
 }
@@ -427,6 +452,9 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     } else if (!to_stdout) {
         dir = ctx.out->subdir(parent_of(item.out_name), true);
         img.output_dir = dir->path();
+        if (options.force || options.skip_existing) {
+            remove_recorded(ctx, *dir, record_place(options, item).name);
+        }
     }
     std::vector<SheetItem> sheet;
     const RenderOptions render =
@@ -479,29 +507,21 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
             const std::string name = final_name(options, item, final_tensor.shape().channels);
             write_output(ctx, *dir, name, bytes);
             img.files.push_back(name);
+            img.status = ImageStatus::done;
+            write_output(ctx, *dir, record_place(options, item).name,
+                         image_record(img, image_fingerprint(ctx, item)));
         }
     }
     img.status = ImageStatus::done;
     return img;
 }
 
-/// The report of `item` from an earlier run when its outputs are complete and up to date:
-/// with --emit all, its record holds this run's fingerprint and every file it lists exists;
-/// with --emit final, the final image exists (its report then holds no stages).
+/// The report of `item` from an earlier run when its outputs are complete and up to date: its
+/// record holds this run's fingerprint and every file it lists exists.
 std::optional<ImageReport> earlier_outputs(const BatchContext& ctx, const InputItem& item) {
-    const OutputDir& out = *ctx.out;
-    if (ctx.options.emit == Emit::final) {
-        const auto dir = out.find_subdir(parent_of(item.out_name));
-        if (dir && (dir->has_file(final_name(ctx.options, item, 1)) ||
-                    dir->has_file(final_name(ctx.options, item, 3)))) {
-            ImageReport img;
-            img.status = ImageStatus::done;
-            return img;
-        }
-        return std::nullopt;
-    }
-    const auto dir = out.find_subdir(item.out_name);
-    const auto text = dir ? dir->read(kRecordName, kMaxRecordBytes) : std::nullopt;
+    const RecordPlace place = record_place(ctx.options, item);
+    const auto dir = ctx.out->find_subdir(place.folder);
+    const auto text = dir ? dir->read(place.name, kMaxRecordBytes) : std::nullopt;
     if (!text) {
         return std::nullopt;
     }
@@ -510,7 +530,7 @@ std::optional<ImageReport> earlier_outputs(const BatchContext& ctx, const InputI
         record.value("fingerprint", nlohmann::json()) != image_fingerprint(ctx, item)) {
         return std::nullopt;
     }
-    const auto files = recorded_files(*dir);
+    const auto files = recorded_files(*dir, place.name);
     if (files.empty() || !std::ranges::all_of(files, [&dir](const std::string& name) {
             return dir->has_file(name);
         })) {
@@ -525,26 +545,21 @@ std::optional<ImageReport> earlier_outputs(const BatchContext& ctx, const InputI
     }
 }
 
-/// True when the outputs of `item` from an earlier run are complete (whatever produced them).
-bool outputs_complete(const OutputDir& out, const RunOptions& options, const InputItem& item) {
-    if (options.emit == Emit::all) {
-        const auto dir = out.find_subdir(item.out_name);
-        return dir && dir->has_file(kRecordName);
-    }
-    const auto dir = out.find_subdir(parent_of(item.out_name));
-    return dir && (dir->has_file(final_name(options, item, 1)) ||
-                   dir->has_file(final_name(options, item, 3)));
-}
-
-/// True when an earlier run left any output of `item`.
+/// True when an earlier run left any output of `item`: its record, or files named as convpool
+/// names them (convpool 0.1 wrote no records).
 bool outputs_exist(const OutputDir& out, const RunOptions& options, const InputItem& item) {
-    if (options.emit == Emit::all) {
-        const auto dir = out.find_subdir(item.out_name);
-        return dir && std::ranges::any_of(dir->entries(), [](const std::string& name) {
-                   return name == kRecordName || is_convpool_output(name);
-               });
+    const RecordPlace place = record_place(options, item);
+    const auto dir = out.find_subdir(place.folder);
+    if (!dir) {
+        return false;
     }
-    return outputs_complete(out, options, item);
+    if (options.emit == Emit::all) {
+        return std::ranges::any_of(dir->entries(), [](const std::string& name) {
+            return name == kRecordName || is_convpool_output(name);
+        });
+    }
+    return dir->has_file(place.name) || dir->has_file(final_name(options, item, 1)) ||
+           dir->has_file(final_name(options, item, 3));
 }
 
 /// A --files-from list holds at most 64 MiB, each path at most PATH_MAX bytes.

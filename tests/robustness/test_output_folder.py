@@ -355,6 +355,46 @@ class Resume(unittest.TestCase):
         self.assertEqual(status.pop("im05.png"), "done")
         self.assertEqual(set(status.values()), {"skipped"})
 
+    def test_emit_final_keeps_a_record_beside_the_final_image(self):
+        out = os.path.join(self.dir, "f")
+
+        def final_run(pipe, *extra):
+            return run("run", self.images, "-p", pipe, "-o", out, "-q", "--emit", "final",
+                       "--report", "jsonl", *extra)
+
+        code, _, err = final_run("pool:avg,k=4")
+        self.assertEqual(code, 0, err)
+        record = json.loads(read(os.path.join(out, "im00.convpool.json")))
+        self.assertEqual(record["files"], ["im00.png"])
+        self.assertEqual(len(record["fingerprint"]["stages"]), 1)
+        self.assertTrue(record["fingerprint"]["stages"][0].startswith("pool:avg"))
+        old = read(os.path.join(out, "im00.png"))
+        # Another pipeline: --skip-existing redoes every image (the final image alone used to
+        # mark it complete, whatever produced it).
+        code, stdout, err = final_run("pool:max,k=2", "--skip-existing")
+        self.assertEqual(code, 0, err)
+        self.assertEqual({json.loads(l)["status"] for l in stdout.splitlines()}, {"done"})
+        self.assertNotEqual(read(os.path.join(out, "im00.png")), old)
+        # The same pipeline again: skipped, reported from the record with its statistics.
+        code, stdout, err = final_run("pool:max,k=2", "--skip-existing")
+        self.assertEqual(code, 0, err)
+        lines = [json.loads(l) for l in stdout.splitlines()]
+        self.assertEqual({l["status"] for l in lines}, {"skipped"})
+        self.assertIsNotNone(lines[0]["stages"][1]["stats"]["max"])
+        # A missing final image makes its record incomplete: that image is redone.
+        os.remove(os.path.join(out, "im03.png"))
+        code, stdout, err = final_run("pool:max,k=2", "--skip-existing")
+        status = {os.path.basename(json.loads(l)["input"]): json.loads(l)["status"] for l in stdout.splitlines()}
+        self.assertEqual(status.pop("im03.png"), "done", err)
+        self.assertEqual(set(status.values()), {"skipped"})
+        # --force with another format deletes the files the record lists, and nothing else.
+        write(os.path.join(out, "im00.notes.txt"))
+        code, _, err = final_run("pool:max,k=2", "--force", "--format", "npy")
+        self.assertEqual(code, 0, err)
+        names = sorted(f for f in os.listdir(out) if f.startswith("im00."))
+        self.assertEqual(names, ["im00.convpool.json", "im00.notes.txt", "im00.npy"])
+        self.assertEqual(json.loads(read(os.path.join(out, "im00.convpool.json")))["files"], ["im00.npy"])
+
 
 
 class MergeReports(unittest.TestCase):
