@@ -1,6 +1,7 @@
 // convpool command line: CLI11 set-up, subcommands, exit codes, and nothing else.
 #include "convpool/commands/bench.hpp"
 #include "convpool/commands/compare.hpp"
+#include "convpool/commands/measure.hpp"
 #include "convpool/commands/probe.hpp"
 #include "convpool/commands/run.hpp"
 #include "convpool/core/error.hpp"
@@ -164,7 +165,9 @@ constexpr const char* kPipelineHelp =
 
 /// Options `compare` and `probe` share.
 struct MeasureArgs {
-    std::string input;
+    std::vector<std::string> inputs;
+    bool recursive = false;
+    int jobs = 1;
     std::string pipeline;
     std::string modes;
     std::string kernel = "2";
@@ -183,8 +186,14 @@ struct MeasureArgs {
 
 /// Adds the options of `compare` and `probe` to `sub`.
 void add_measure_options(CLI::App* sub, MeasureArgs& a) {
-    sub->add_option("input", a.input, "Image file (PNG, JPEG, TIFF, BMP, WebP, PNM, .npy)")
+    sub->add_option("inputs", a.inputs,
+                    "Image files (PNG, JPEG, TIFF, BMP, WebP, PNM, .npy), folders, or - for "
+                    "stdin; several make a batch: a folder per image and a summary")
         ->required();
+    sub->add_flag("-r,--recursive", a.recursive, "Descend into subfolders of folder inputs");
+    sub->add_option("-j,--jobs", a.jobs, "Images measured at once in a batch")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
     sub->add_option("-k,--kernel", a.kernel, "Kernel of every --modes pool, N or HxW")
         ->capture_default_str();
     sub->add_option("-s,--stride", a.stride,
@@ -229,15 +238,6 @@ std::vector<double> parse_number_list(const std::string& text, const char* what)
     return values;
 }
 
-/// The image of `compare` and `probe`, with the path in front of any error.
-convpool::Tensor load_measure_input(const std::string& path) {
-    try {
-        return convpool::load_image(path, convpool::LoadOptions{}).tensor;
-    } catch (const convpool::InputError& e) {
-        throw convpool::InputError(fmt::format("{}: {}", path, e.what()));
-    }
-}
-
 /// `-k`, `-s` of compare and probe: N or HxW of whole numbers from 1, as the pool stage takes it.
 std::string window_size(const std::string& text, const char* what) {
     convpool::Size2 s;
@@ -274,100 +274,48 @@ std::string window_pad(const std::string& text) {
     }
 }
 
-/// Refuses to overwrite the outputs of an earlier `compare` in `dir` (without --force), as
-/// `run` does, before anything is computed.
-void check_compare_outputs(const std::string& dir) {
-    for (const char* name : {"compare.json", "compare.csv", "sheet.png"}) {
-        std::error_code ec;
-        if (std::filesystem::exists(std::filesystem::path(dir) / name, ec)) {
-            throw convpool::UsageError(
-                fmt::format("outputs of an earlier compare ({}) already exist in '{}'; use "
-                            "--force to overwrite them",
-                            name, dir));
-        }
-    }
-}
-
-/// `convpool compare` and `convpool probe`: load, measure, write files, print the report.
+/// `convpool compare` and `convpool probe`: measure, write files, print the report.
 int measure_command(MeasureArgs& a, bool is_compare) {
-    a.kernel = window_size(a.kernel, "-k");
-    a.stride = a.stride.empty() ? a.stride : window_size(a.stride, "-s");
-    a.pad = window_pad(a.pad);
-    if (is_compare && !a.force) {
-        check_compare_outputs(a.out);
-    }
-    a.probe.noise = parse_number_list(a.noise, "--noise");
-    a.probe.semantics = convpool::parse_semantics(a.semantics);
-    a.probe.context = parse_context(a.pipeline);
-    const std::string text =
-        a.pipeline.empty() ? std::string() : convpool::pipeline_argument(a.pipeline);
-    const std::string source = convpool::pipeline_source(a.pipeline);
-    const convpool::Tensor input = load_measure_input(a.input);
-    if (!text.empty()) {
-        // Errors of the stages here, with FILE:LINE for -p @FILE, before any measuring.
-        (void)convpool::Pipeline(text, a.probe.semantics, source, a.probe.context)
-            .plan(input.shape());
-    }
-    std::string table;
-    std::string json;
-    std::string csv;
-    std::vector<std::string> files;
-    if (is_compare) {
-        convpool::CompareOptions o;
-        o.input_name = a.input;
-        o.prefix = text;
-        o.modes = convpool::parse_modes(a.modes);
-        o.kernel = a.kernel;
-        o.stride = a.stride;
-        o.pad = a.pad;
-        o.ceil = a.ceil;
-        o.sheet_height = a.sheet_height;
-        o.probe = a.probe;
-        const auto result = convpool::compare(input, o);
-        files = convpool::write_compare_outputs(result, a.out);
-        table = convpool::compare_table(result.report);
-        json = convpool::probe_json(result.report);
-        csv = convpool::compare_csv(result.report);
-    } else {
-        std::vector<convpool::ProbeTarget> targets;
-        if (!a.modes.empty()) {
-            const auto modes = convpool::parse_modes(a.modes);
-            convpool::Shape pre = input.shape();
-            if (!text.empty()) {
-                pre = convpool::Pipeline(text, a.probe.semantics, {}, a.probe.context)
-                          .plan(input.shape())
-                          .back()
-                          .shape;
-            }
-            targets = convpool::mode_targets(text, modes, a.kernel, a.stride, a.probe.seed, pre,
-                                             a.probe.semantics, a.pad, a.ceil);
-        } else if (text.empty()) {
-            throw convpool::UsageError("probe: give -p with a pooling stage, or --modes");
-        } else {
-            targets = convpool::pipeline_targets(
-                convpool::Pipeline(text, a.probe.semantics, source, a.probe.context));
-        }
-        auto report = convpool::probe(input, targets, a.probe);
-        report.input = a.input;
-        report.pipeline = text;
-        files = convpool::write_probe_outputs(report, a.out);
-        table = convpool::probe_table(report);
-        json = convpool::probe_json(report);
-        csv = convpool::probe_csv(report);
-    }
-    fmt::print("{}", a.report == "json"    ? json
-                     : a.report == "csv"   ? csv
-                     : a.report == "table" ? table
+    convpool::MeasureRequest rq;
+    rq.compare = is_compare;
+    rq.kernel = window_size(a.kernel, "-k");
+    rq.stride = a.stride.empty() ? a.stride : window_size(a.stride, "-s");
+    rq.pad = window_pad(a.pad);
+    rq.ceil = a.ceil;
+    rq.force = a.force;
+    rq.inputs = a.inputs;
+    rq.recursive = a.recursive;
+    rq.jobs = a.jobs;
+    rq.out = a.out;
+    rq.modes = a.modes;
+    rq.sheet_height = a.sheet_height;
+    rq.probe = a.probe;
+    rq.probe.noise = parse_number_list(a.noise, "--noise");
+    rq.probe.semantics = convpool::parse_semantics(a.semantics);
+    rq.probe.context = parse_context(a.pipeline);
+    rq.pipeline = a.pipeline.empty() ? std::string() : convpool::pipeline_argument(a.pipeline);
+    rq.source = convpool::pipeline_source(a.pipeline);
+    const auto outcome = convpool::measure(rq, [](const std::string& message) {
+        fmt::print(stderr, "convpool: error: {}\n", convpool::terminal_text(message));
+    });
+    fmt::print("{}", a.report == "json"    ? outcome.json
+                     : a.report == "csv"   ? outcome.csv
+                     : a.report == "table" ? outcome.table
                                            : std::string());
     std::fflush(stdout);
     if (!a.quiet) {
         std::string names;
-        for (const auto& f : files) {
+        for (const auto& f : outcome.files) {
             names += (names.empty() ? "" : ", ") + f;
         }
-        fmt::print(stderr, "convpool: wrote {} in {}/\n", names, convpool::terminal_text(a.out));
+        fmt::print(stderr, "convpool: wrote {}{} in {}/\n", names,
+                   outcome.batch ? " and a folder per image" : "", convpool::terminal_text(a.out));
     }
-    return 0;
+    if (outcome.failed == 0) {
+        return 0;
+    }
+    return static_cast<int>(outcome.failed == outcome.inputs ? convpool::ExitCode::no_input
+                                                             : convpool::ExitCode::some_failed);
 }
 
 void print_stdout(const std::string& text) { convpool::write_stdout(text); }

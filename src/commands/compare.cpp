@@ -4,6 +4,7 @@
 #include "convpool/core/format.hpp"
 #include "convpool/core/text.hpp"
 #include "convpool/io/image_io.hpp"
+#include "convpool/io/output_dir.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 
 #include <fmt/format.h>
@@ -200,12 +201,10 @@ std::string compare_csv(const ProbeReport& report) {
     return out;
 }
 
-std::vector<std::string> write_compare_outputs(const CompareResult& result,
-                                               const std::string& dir) {
-    create_output_dir(dir);
+std::vector<std::string> write_compare_outputs(const CompareResult& result, const OutputDir& dir) {
     std::vector<std::string> files;
     const auto write = [&](const std::string& name, const std::string& bytes) {
-        write_output_file(dir, name, bytes);
+        dir.write(name, bytes);
         files.push_back(name);
     };
     write("sheet.png", encode_png(result.sheet));

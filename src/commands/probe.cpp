@@ -7,6 +7,7 @@
 #include "convpool/core/random.hpp"
 #include "convpool/core/text.hpp"
 #include "convpool/io/image_io.hpp"
+#include "convpool/io/output_dir.hpp"
 #include "convpool/pipeline/registry.hpp"
 #include "convpool/render/chart.hpp"
 #include "convpool/report/metrics.hpp"
@@ -652,74 +653,79 @@ std::string probe_json(const ProbeReport& report) {
     return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::string probe_csv(const ProbeReport& report) {
-    std::string out = "pool,stage,section,metric,kind,level,value,pre_value\n";
-    const auto row = [&out](const PoolProbe& p, const char* section, const std::string& metric,
-                            const std::string& kind, const std::string& level,
-                            const std::string& value, const std::string& pre) {
-        out += fmt::format("{},{},{},{},{},{},{},{}\n", csv_field(p.target.label),
-                           csv_field(p.stage), section, metric, kind, level, value, pre);
-    };
+std::vector<ProbeRow> probe_rows(const ProbeReport& report) {
+    std::vector<ProbeRow> rows;
     for (const auto& p : report.pools) {
+        const auto row = [&rows, &p](const char* section, const char* metric,
+                                     const std::string& kind, const std::string& level,
+                                     double value, std::optional<double> pre) {
+            rows.push_back({.pool = p.target.label,
+                            .stage = p.stage,
+                            .section = section,
+                            .metric = metric,
+                            .kind = kind,
+                            .level = level,
+                            .value = value,
+                            .pre = pre});
+        };
         for (const auto& s : p.shift) {
-            row(p, "shift", "identical", "", std::to_string(s.shift), num(s.identical_pool),
-                num(s.identical_pre));
-            row(p, "shift", "correlation", "", std::to_string(s.shift), num(s.correlation_pool),
-                num(s.correlation_pre));
+            row("shift", "identical", "", std::to_string(s.shift), s.identical_pool,
+                s.identical_pre);
+            row("shift", "correlation", "", std::to_string(s.shift), s.correlation_pool,
+                s.correlation_pre);
         }
         for (const auto& n : p.noise) {
-            row(p, "noise", "psnr_db", n.kind, num(n.level), num(n.psnr_pool), num(n.psnr_pre));
-            row(p, "noise", "ssim", n.kind, num(n.level), num(n.ssim_pool), num(n.ssim_pre));
+            row("noise", "psnr_db", n.kind, num(n.level), n.psnr_pool, n.psnr_pre);
+            row("noise", "ssim", n.kind, num(n.level), n.ssim_pool, n.ssim_pre);
         }
         const auto& l = p.loss;
-        row(p, "loss", "nearest_psnr_db", "", "", num(l.psnr_nearest), "");
-        row(p, "loss", "nearest_ssim", "", "", num(l.ssim_nearest), "");
+        row("loss", "nearest_psnr_db", "", "", l.psnr_nearest, std::nullopt);
+        row("loss", "nearest_ssim", "", "", l.ssim_nearest, std::nullopt);
         if (l.psnr_unpool) {
-            row(p, "loss", "unpool_psnr_db", "", "", num(*l.psnr_unpool), "");
-            row(p, "loss", "unpool_ssim", "", "", num(*l.ssim_unpool), "");
+            row("loss", "unpool_psnr_db", "", "", *l.psnr_unpool, std::nullopt);
+            row("loss", "unpool_ssim", "", "", *l.ssim_unpool, std::nullopt);
         }
-        row(p, "loss", "entropy_bits", "", "", num(l.entropy_pool), num(l.entropy_pre));
-        row(p, "loss", "discarded_fraction", l.selecting ? "not-picked" : "not-read", "",
-            num(l.discarded), "");
-        row(p, "compression", "elements", "", "", std::to_string(p.pool_shape.elements()),
-            std::to_string(p.pre_shape.elements()));
-        row(p, "compression", "bytes", "", "",
-            std::to_string(p.pool_shape.elements() * sizeof(float)),
-            std::to_string(p.pre_shape.elements() * sizeof(float)));
-        row(p, "time", "ms", "", "", num(p.milliseconds), "");
+        row("loss", "entropy_bits", "", "", l.entropy_pool, l.entropy_pre);
+        row("loss", "discarded_fraction", l.selecting ? "not-picked" : "not-read", "", l.discarded,
+            std::nullopt);
+        row("compression", "elements", "", "", static_cast<double>(p.pool_shape.elements()),
+            static_cast<double>(p.pre_shape.elements()));
+        row("compression", "bytes", "", "",
+            static_cast<double>(p.pool_shape.elements() * sizeof(float)),
+            static_cast<double>(p.pre_shape.elements() * sizeof(float)));
+        row("time", "ms", "", "", p.milliseconds, std::nullopt);
+    }
+    return rows;
+}
+
+std::string probe_row_value(const ProbeRow& row, double v) {
+    // Counts (compression) are whole numbers, written in full.
+    return row.section == "compression" ? fmt::format("{}", static_cast<std::uint64_t>(v)) : num(v);
+}
+
+std::string probe_csv(const ProbeReport& report) {
+    std::string out = "pool,stage,section,metric,kind,level,value,pre_value\n";
+    for (const auto& r : probe_rows(report)) {
+        out += fmt::format("{},{},{},{},{},{},{},{}\n", csv_field(r.pool), csv_field(r.stage),
+                           r.section, r.metric, r.kind, r.level, probe_row_value(r, r.value),
+                           r.pre ? probe_row_value(r, *r.pre) : std::string());
     }
     return out;
 }
 
-void create_output_dir(const std::string& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec || !std::filesystem::is_directory(dir)) {
-        throw OutputError(fmt::format("{}: cannot create directory: {}", dir,
-                                      ec ? ec.message() : std::string("not a directory")));
-    }
-}
-
-void write_output_file(const std::string& dir, const std::string& name, const std::string& bytes) {
-    write_file_atomic((std::filesystem::path(dir) / name).string(),
-                      std::span<const char>(bytes.data(), bytes.size()));
-}
-
-std::vector<std::string> write_probe_outputs(const ProbeReport& report, const std::string& dir) {
-    create_output_dir(dir);
-    write_output_file(dir, "probe.json", probe_json(report));
-    write_output_file(dir, "probe.csv", probe_csv(report));
+std::vector<std::string> write_probe_outputs(const ProbeReport& report, const OutputDir& dir) {
+    dir.write("probe.json", probe_json(report));
+    dir.write("probe.csv", probe_csv(report));
     std::vector<std::string> files{"probe.json", "probe.csv"};
     const auto charts = write_probe_charts(report, dir);
     files.insert(files.end(), charts.begin(), charts.end());
     return files;
 }
 
-std::vector<std::string> write_probe_charts(const ProbeReport& report, const std::string& dir) {
-    create_output_dir(dir);
+std::vector<std::string> write_probe_charts(const ProbeReport& report, const OutputDir& dir) {
     std::vector<std::string> files;
     const auto write = [&](const std::string& name, const std::string& bytes) {
-        write_output_file(dir, name, bytes);
+        dir.write(name, bytes);
         files.push_back(name);
     };
     // Pre-pool lines: one per distinct prefix, dashed, in the colour of its first pool.

@@ -119,6 +119,10 @@ Picture render_line_chart(const LineChart& chart, int width, int height) {
             if (std::isfinite(s.x[i]) && std::isfinite(s.y[i])) {
                 xs.add(s.x[i]);
                 ys.add(s.y[i]);
+                if (i < s.spread.size() && std::isfinite(s.spread[i])) {
+                    ys.add(s.y[i] - s.spread[i]);
+                    ys.add(s.y[i] + s.spread[i]);
+                }
             }
         }
         legend_w = std::max(legend_w, text_width(s.label, kSmall));
@@ -219,6 +223,13 @@ Picture render_line_chart(const LineChart& chart, int width, int height) {
                 segment(m, prev, pt, colour, s.dashed);
             }
             cv::circle(m, pt, 3, colour, cv::FILLED, cv::LINE_AA);
+            if (i < s.spread.size() && std::isfinite(s.spread[i]) && s.spread[i] > 0) {
+                const int y0 = py(std::clamp(s.y[i] - s.spread[i], ys.lo, ys.hi));
+                const int y1 = py(std::clamp(s.y[i] + s.spread[i], ys.lo, ys.hi));
+                cv::line(m, {pt.x, y0}, {pt.x, y1}, colour, 1, cv::LINE_AA);
+                cv::line(m, {pt.x - 4, y0}, {pt.x + 4, y0}, colour, 1, cv::LINE_AA);
+                cv::line(m, {pt.x - 4, y1}, {pt.x + 4, y1}, colour, 1, cv::LINE_AA);
+            }
             prev = pt;
             have_prev = true;
             any_point = true;

@@ -59,8 +59,9 @@ class Compare(unittest.TestCase):
                                     "--shifts", "1", "-o", out, "--sheet-height", "64")
             self.assertEqual(code, 0, err)
             self.assertEqual(sorted(os.listdir(out)),
-                             ["compare.csv", "compare.json", "noise-psnr.png", "noise-ssim.png",
-                              "sheet.png", "shift-correlation.png", "shift-identical.png"])
+                             [".convpool.lock", "compare.csv", "compare.json", "noise-psnr.png",
+                              "noise-ssim.png", "sheet.png", "shift-correlation.png",
+                              "shift-identical.png"])
             w, h = png_size(os.path.join(out, "sheet.png"))
             self.assertGreater(w, 7 * 64)  # input, 2 prefix stages, 4 modes
             for stage in ("pool:max,k=2,s=2", "pool:avg,k=2,s=2", "pool:fractional,out=256x256,seed=0"):
@@ -188,15 +189,126 @@ class Probe(unittest.TestCase):
         self.assertEqual(loss[("01 pool:max", "unpool_psnr_db")], "inf")
 
     def test_errors(self):
-        code, _, err = run("probe", sample("camera.png"), "-p", "conv:box | relu")
-        self.assertEqual(code, 2)
-        self.assertIn("no pooling stage", err)
+        with tempfile.TemporaryDirectory() as tmp:
+            code, _, err = run("probe", sample("camera.png"), "-p", "conv:box | relu", cwd=tmp)
+            self.assertEqual(code, 2)
+            self.assertIn("no pooling stage", err)
+            self.assertEqual(os.listdir(tmp), [])  # refused before anything is written
         code, _, err = run("probe", sample("camera.png"), "-p", "pool:max", "--noise", "0.1,x")
         self.assertEqual(code, 2)
         self.assertIn("--noise", err)
         code, _, err = run("probe", sample("camera.png"))
         self.assertEqual(code, 2)
         self.assertIn("give -p", err)
+
+
+class Batch(unittest.TestCase):
+    """compare and probe on several inputs, a folder or stdin: a folder per image holding what a
+    single run writes, and a summary (mean, sd, min, max per pool and measurement)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.images = os.path.join(self.dir, "images")
+        os.makedirs(self.images)
+        write_png(os.path.join(self.images, "a.png"), 40, 32, 1)
+        write_png(os.path.join(self.images, "b.png"), 36, 30, 3)
+        self.args = ["--modes", "max,avg", "--shifts", "2", "--noise", "0.05", "-q"]
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_probe_of_a_folder_equals_single_runs_and_summarizes_them(self):
+        out = os.path.join(self.dir, "batch")
+        code, stdout, err = run("probe", self.images, *self.args, "-o", out, "-j", "2",
+                                "--report", "json")
+        self.assertEqual(code, 0, err)
+        summary = json.loads(stdout)
+        self.assertEqual(summary, load_json(os.path.join(out, "summary.json")))
+        self.assertEqual(summary["counts"], {"inputs": 2, "measured": 2, "failed": 0})
+        self.assertEqual([os.path.basename(i["input"]) for i in summary["images"]], ["a.png", "b.png"])
+        per_image = []
+        for stem in ("a", "b"):
+            single = os.path.join(self.dir, "single-" + stem)
+            code, _, err = run("probe", os.path.join(self.images, stem + ".png"), *self.args, "-o", single)
+            self.assertEqual(code, 0, err)
+            got = load_json(os.path.join(out, stem, "probe.json"))
+            self.assertEqual(without_times(got), without_times(load_json(os.path.join(single, "probe.json"))))
+            per_image.append(got)
+        # The summary's numbers are the mean and spread of the images' own.
+        rows = {(r["pool"], r["section"], r["metric"], r["kind"], r["level"]): r for r in summary["summary"]}
+        for pool_index, pool in enumerate(("max", "avg")):
+            values = [p["pools"][pool_index]["shift"][0]["correlation"] for p in per_image]
+            row = rows[(pool, "shift", "correlation", "", "1")]
+            self.assertEqual(row["n"], 2)
+            self.assertAlmostEqual(row["mean"], sum(values) / 2, places=5)
+            self.assertAlmostEqual(row["sd"], abs(values[0] - values[1]) / 2 ** 0.5, places=5)
+            self.assertAlmostEqual(row["min"], min(values), places=5)
+            self.assertAlmostEqual(row["max"], max(values), places=5)
+        with open(os.path.join(out, "summary.csv"), newline="") as f:
+            self.assertEqual(len(list(csv.DictReader(f))), len(summary["summary"]))
+        for chart in ("summary-shift-correlation.png", "summary-noise-psnr.png"):
+            self.assertEqual(png_size(os.path.join(out, chart)), (720, 420))
+
+    def test_a_bad_input_fails_alone_and_every_bad_input_exits_3(self):
+        bad = os.path.join(self.dir, "bad.png")
+        with open(bad, "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\nnot really")
+        out = os.path.join(self.dir, "o")
+        code, stdout, err = run("probe", os.path.join(self.images, "a.png"), bad, *self.args,
+                                "-o", out, "--report", "json")
+        self.assertEqual(code, 1, err)
+        self.assertEqual(err.count("convpool: error: "), 1, err)
+        self.assertIn("bad.png", err)
+        summary = json.loads(stdout)
+        self.assertEqual(summary["counts"], {"inputs": 2, "measured": 1, "failed": 1})
+        self.assertEqual([i["status"] for i in summary["images"]], ["done", "failed"])
+        bad2 = os.path.join(self.dir, "bad2.png")
+        with open(bad2, "wb") as f:
+            f.write(b"")
+        code, _, err = run("probe", bad, bad2, *self.args, "-o", out + "2")
+        self.assertEqual(code, 3, err)
+
+    def test_stdin_is_an_input(self):
+        a = os.path.join(self.images, "a.png")
+        with open(a, "rb") as f:
+            data = f.read()
+        out = os.path.join(self.dir, "s")
+        p = subprocess.run([BIN, "probe", "-", *self.args, "-o", out], input=data,
+                           capture_output=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        code, _, err = run("probe", a, *self.args, "-o", os.path.join(self.dir, "f"))
+        self.assertEqual(code, 0, err)
+        got = without_times(load_json(os.path.join(out, "probe.json")))
+        want = without_times(load_json(os.path.join(self.dir, "f", "probe.json")))
+        self.assertEqual(got.pop("input"), "-")
+        want.pop("input")
+        self.assertEqual(got, want)
+
+    def test_compare_batch_writes_a_sheet_per_image_and_refuses_to_overwrite(self):
+        out = os.path.join(self.dir, "c")
+        code, _, err = run("compare", self.images, *self.args, "-o", out)
+        self.assertEqual(code, 0, err)
+        for stem in ("a", "b"):
+            self.assertTrue(os.path.isfile(os.path.join(out, stem, "sheet.png")))
+            self.assertTrue(os.path.isfile(os.path.join(out, stem, "compare.json")))
+        self.assertTrue(os.path.isfile(os.path.join(out, "summary.json")))
+        code, _, err = run("compare", self.images, *self.args, "-o", out)
+        self.assertEqual(code, 2)
+        self.assertIn("--force", err)
+        code, _, err = run("compare", self.images, *self.args, "-o", out, "--force")
+        self.assertEqual(code, 0, err)
+
+    def test_probe_and_compare_take_the_output_folder_lock(self):
+        import fcntl
+        out = os.path.join(self.dir, "locked")
+        os.makedirs(out)
+        with open(os.path.join(out, ".convpool.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            for command in ("probe", "compare"):
+                code, _, err = run(command, os.path.join(self.images, "a.png"), *self.args, "-o", out)
+                self.assertEqual(code, 4, command + ": " + err)
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
 
 
 if __name__ == "__main__":

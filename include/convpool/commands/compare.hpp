@@ -44,7 +44,7 @@ struct CompareResult {
 [[nodiscard]] std::string compare_csv(const ProbeReport& report);
 
 /// Writes sheet.png, compare.json, compare.csv and the probe's charts (one line per mode) into
-/// `dir` (created); returns the names. Throws OutputError.
-std::vector<std::string> write_compare_outputs(const CompareResult& result, const std::string& dir);
+/// `dir`; returns the names. Throws OutputError.
+std::vector<std::string> write_compare_outputs(const CompareResult& result, const OutputDir& dir);
 
 }  // namespace convpool

@@ -30,6 +30,8 @@
 
 namespace convpool {
 
+class OutputDir;
+
 /// What to measure.
 struct ProbeOptions {
     int shifts = 2;                              ///< shifts 1..N pixels, 8 directions each
@@ -169,19 +171,34 @@ struct ProbeReport {
 [[nodiscard]] std::string probe_json(const ProbeReport& report);
 [[nodiscard]] std::string probe_csv(const ProbeReport& report);
 
-/// Creates `dir` and its parents; throws OutputError.
-void create_output_dir(const std::string& dir);
+/// One measurement of one pool, as a row of probe.csv: `section` (shift, noise, loss,
+/// compression, time), `metric`, `kind` (noise kind, or the discarded rule) and `level` (shift
+/// in pixels, noise level) name it; `pre` is the same measurement of the pre-pool map, when it
+/// has one.
+struct ProbeRow {
+    std::string pool;   ///< the target's label
+    std::string stage;  ///< the pool with every parameter filled in
+    std::string section;
+    std::string metric;
+    std::string kind;
+    std::string level;
+    double value = 0.0;
+    std::optional<double> pre;
+};
 
-/// Writes `bytes` to dir/name atomically (write_file_atomic); throws OutputError.
-void write_output_file(const std::string& dir, const std::string& name, const std::string& bytes);
+/// Every measurement of `report`, in probe.csv's order.
+[[nodiscard]] std::vector<ProbeRow> probe_rows(const ProbeReport& report);
+
+/// `v`, a value of `row`, as probe.csv writes it (counts in full, others 6 significant digits).
+[[nodiscard]] std::string probe_row_value(const ProbeRow& row, double v);
 
 /// What `convpool probe` writes into a directory, besides the table on stdout.
 /// probe.json, probe.csv and the charts shift-identical.png, shift-correlation.png,
 /// noise-psnr.png, noise-ssim.png. Returns the file names written. Throws OutputError.
-std::vector<std::string> write_probe_outputs(const ProbeReport& report, const std::string& dir);
+std::vector<std::string> write_probe_outputs(const ProbeReport& report, const OutputDir& dir);
 
 /// Only the charts (the shift charts when shifts were measured, the noise charts when Gaussian
 /// noise was): one line per pool, a dashed line per distinct pre-pool map. Returns the names.
-std::vector<std::string> write_probe_charts(const ProbeReport& report, const std::string& dir);
+std::vector<std::string> write_probe_charts(const ProbeReport& report, const OutputDir& dir);
 
 }  // namespace convpool

@@ -18,6 +18,9 @@ struct ChartSeries {
     std::vector<double> y;
     bool dashed = false;  ///< e.g. the pre-pool reference next to a pool's solid line
     int colour = -1;      ///< palette index; -1 = the series' position
+    /// Error bars: when not empty, point i gets a bar from y - spread[i] to y + spread[i]
+    /// (e.g. one standard deviation over a batch of images); non-finite spreads get none.
+    std::vector<double> spread = {};
 };
 
 /// A line chart: title, axis labels, one line per series, a legend.
