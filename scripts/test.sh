@@ -7,17 +7,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh clang clang-format clang-tidy libclang-rt-14-dev parallel chromium \
   groff-base mandoc bash-completion zsh fish
-echo "== format ==" >&2
+# Each stage prints what it cost, so that the budget of the whole run can be watched.
+stage_start=$SECONDS
+stage() {
+  if [[ -n "${stage_name:-}" ]]; then
+    echo "== $stage_name took $((SECONDS - stage_start)) s ==" >&2
+  fi
+  stage_name=$1
+  stage_start=$SECONDS
+  [[ -n "$stage_name" ]] && echo "== $stage_name ==" >&2
+  return 0
+}
+stage format
 # .clang-format is the truth (clang-format 14); reformat with: clang-format -i <files>
 git ls-files 'include/*.hpp' 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' |
   xargs clang-format --dry-run --Werror
-echo "== fuzz ==" >&2
+stage "fuzz build"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
+stage "fuzz run"
 tests/fuzz/run_fuzzers.sh build/fuzz ${FUZZ_SECONDS:+"$FUZZ_SECONDS"}
 for preset in ci asan; do
-  echo "== $preset ==" >&2
+  stage "$preset build"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"
+  stage "$preset tests"
   ctest --preset "$preset"
 done
+stage ""
+echo "== the whole script took $SECONDS s (package installation included) ==" >&2
