@@ -368,7 +368,13 @@ std::vector<ProbeTarget> mode_targets(const std::string& prefix,
         const OpInfo& info = find_op("pool:" + mode);
         std::string pool = info.name;
         if (info.mode.form == ModeForm::output_size) {
-            const Pipeline sliding("pool:max," + window, semantics);
+            // Every window mode gives one output size for one window: the first declared one
+            // (without extra arguments) measures it.
+            const auto ops = mode_ops(false);
+            const auto yardstick = std::ranges::find_if(ops, [](const OpInfo* op) {
+                return op->mode.form == ModeForm::window && op->mode.extra.empty();
+            });
+            const Pipeline sliding((*yardstick)->name + "," + window, semantics);
             const Shape out = sliding.plan(pre).back().shape;
             pool += fmt::format(",out={}x{}", out.height, out.width);
         } else if (info.mode.form == ModeForm::stride) {

@@ -265,24 +265,18 @@ RenderOptions image_render_options(const Pipeline& pipeline, const RunOptions& o
     return render;
 }
 
-/// The windows of a sliding-window pooling stage on an input of `in` (tf's pad=same
-/// resolved); none for other stages and for dilated windows.
+/// The windows of a sliding-window pooling stage on an input of `in`, as the op declares them
+/// (Op::windows, padding resolved); none for other stages and for dilated windows.
 std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
-    const Params& p = stage.params;
-    if (stage.info->name.rfind("pool:", 0) != 0 || !p.has("k") || !p.has("s") || !p.has("pad") ||
-        (p.has("dilation") && p.size("dilation") != Size2{1, 1})) {
+    const auto plans = stage.op->windows(in);
+    if (!plans || !plans->sliding || plans->sliding->rows.dilation != 1 ||
+        plans->sliding->cols.dilation != 1) {
         return std::nullopt;
     }
-    PoolGrid grid{p.size("k"), p.size("s"), {}};
-    const Pad pad = p.pad("pad");
-    if (pad.mode == Pad::Mode::cells) {
-        grid.pad = pad.cells;
-    } else if (pad.mode == Pad::Mode::same) {
-        grid.pad = {
-            same_padding(in.height, {grid.kernel.h, grid.stride.h, 0, 0, 1, false}).pad_begin,
-            same_padding(in.width, {grid.kernel.w, grid.stride.w, 0, 0, 1, false}).pad_begin};
-    }
-    return grid;
+    const Window& w = *plans->sliding;
+    return PoolGrid{{w.rows.kernel, w.cols.kernel},
+                    {w.rows.stride, w.cols.stride},
+                    {w.rows.pad_begin, w.cols.pad_begin}};
 }
 
 /// Writes the pictures of one stage result (`values` are its values) for --emit all into `dir`:

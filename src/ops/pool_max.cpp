@@ -36,7 +36,7 @@ public:
     }
     [[nodiscard]] std::optional<WindowPlans> windows(const Shape& in) const override {
         const Window win = m_geometry.window(in.height, in.width);
-        return WindowPlans{sliding_plan(in.height, win.rows), sliding_plan(in.width, win.cols)};
+        return sliding_windows(in, win);
     }
     [[nodiscard]] bool picks_input() const override { return true; }
     [[nodiscard]] SwitchRole switch_role() const override { return SwitchRole::records; }

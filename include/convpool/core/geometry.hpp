@@ -2,6 +2,7 @@
 /// \file geometry.hpp
 /// Window geometry along one axis and the output-size arithmetic of pooling and convolution.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,9 @@ struct AxisPlan {
 struct WindowPlans {
     AxisPlan rows;
     AxisPlan cols;
+    /// For a sliding-window pool, its window (padding resolved, e.g. tf's `same`): what
+    /// `--grid-overlay` draws. Empty for adaptive and fractional regions.
+    std::optional<Window> sliding = std::nullopt;
 };
 
 }  // namespace convpool

@@ -8,6 +8,10 @@
 
 namespace convpool::ops {
 
+WindowPlans sliding_windows(const Shape& in, const Window& win) {
+    return {sliding_plan(in.height, win.rows), sliding_plan(in.width, win.cols), win};
+}
+
 AxisPlan sliding_plan(int in, const Axis& axis) {
     AxisPlan plan;
     plan.step = axis.dilation;

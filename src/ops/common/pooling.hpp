@@ -19,6 +19,9 @@ namespace convpool::ops {
 /// Sliding windows of `axis` over `in` cells (`output_extent` positions).
 [[nodiscard]] AxisPlan sliding_plan(int in, const Axis& axis);
 
+/// The windows of a sliding-window pool of `win` on an input of `in`, with `sliding` set.
+[[nodiscard]] WindowPlans sliding_windows(const Shape& in, const Window& win);
+
 /// PyTorch's adaptive windows: output i reads [floor(i*in/out), ceil((i+1)*in/out)).
 [[nodiscard]] AxisPlan adaptive_plan(int in, int out);
 
@@ -191,8 +194,7 @@ public:
         return m_geometry.notes(in);
     }
     [[nodiscard]] std::optional<WindowPlans> windows(const Shape& in) const override {
-        const Window win = m_geometry.window(in.height, in.width);
-        return WindowPlans{sliding_plan(in.height, win.rows), sliding_plan(in.width, win.cols)};
+        return sliding_windows(in, m_geometry.window(in.height, in.width));
     }
     /// A reducer that picks a cell without being an extremum (median) says so with
     /// `static constexpr bool kPicksInput = true`.
