@@ -61,6 +61,7 @@ struct PngSpec {
     int depth;
     bool trns;
     bool interlaced;
+    bool gray_palette = false;  ///< a palette of grays (red = green = blue)
 };
 
 void append_to(png_structp png, png_bytep data, png_size_t n) {
@@ -104,6 +105,10 @@ Bytes write_png(const PngSpec& spec, int width, int height, std::mt19937& rng) {
         palette[static_cast<std::size_t>(i)] = {static_cast<png_byte>(i * 16),
                                                 static_cast<png_byte>(255 - i * 7),
                                                 static_cast<png_byte>(i * 3)};
+        if (spec.gray_palette) {
+            const auto gray = static_cast<png_byte>(i * 16 + 7);
+            palette[static_cast<std::size_t>(i)] = {gray, gray, gray};
+        }
         alphas[static_cast<std::size_t>(i)] = static_cast<png_byte>(i * 17);
     }
     if (spec.color == PNG_COLOR_TYPE_PALETTE) {
@@ -165,19 +170,34 @@ Bytes write_cmyk_jpeg(int width, int height) {
 
 }  // namespace
 
-TEST_CASE("decode_png: every colour type, bit depth, tRNS and interlacing as OpenCV decodes it") {
+TEST_CASE(
+    "decode_png: every colour type, bit depth, tRNS and interlacing as OpenCV decodes it, "
+    "gray+alpha and gray palettes as gray (+ alpha)") {
     std::mt19937 rng(7);
     const std::vector<PngSpec> specs = {
-        {PNG_COLOR_TYPE_GRAY, 1, false, false},       {PNG_COLOR_TYPE_GRAY, 2, false, true},
-        {PNG_COLOR_TYPE_GRAY, 4, true, false},        {PNG_COLOR_TYPE_GRAY, 8, false, false},
-        {PNG_COLOR_TYPE_GRAY, 8, true, true},         {PNG_COLOR_TYPE_GRAY, 16, false, false},
-        {PNG_COLOR_TYPE_GRAY, 16, true, true},        {PNG_COLOR_TYPE_GRAY_ALPHA, 8, false, false},
-        {PNG_COLOR_TYPE_GRAY_ALPHA, 16, false, true}, {PNG_COLOR_TYPE_RGB, 8, false, false},
-        {PNG_COLOR_TYPE_RGB, 8, true, false},         {PNG_COLOR_TYPE_RGB, 16, false, true},
-        {PNG_COLOR_TYPE_RGB, 16, true, false},        {PNG_COLOR_TYPE_RGB_ALPHA, 8, false, true},
-        {PNG_COLOR_TYPE_RGB_ALPHA, 16, false, false}, {PNG_COLOR_TYPE_PALETTE, 1, false, false},
-        {PNG_COLOR_TYPE_PALETTE, 2, true, true},      {PNG_COLOR_TYPE_PALETTE, 4, false, false},
-        {PNG_COLOR_TYPE_PALETTE, 8, false, true},     {PNG_COLOR_TYPE_PALETTE, 8, true, false},
+        {PNG_COLOR_TYPE_GRAY, 1, false, false},
+        {PNG_COLOR_TYPE_GRAY, 2, false, true},
+        {PNG_COLOR_TYPE_GRAY, 4, true, false},
+        {PNG_COLOR_TYPE_GRAY, 8, false, false},
+        {PNG_COLOR_TYPE_GRAY, 8, true, true},
+        {PNG_COLOR_TYPE_GRAY, 16, false, false},
+        {PNG_COLOR_TYPE_GRAY, 16, true, true},
+        {PNG_COLOR_TYPE_GRAY_ALPHA, 8, false, false},
+        {PNG_COLOR_TYPE_GRAY_ALPHA, 16, false, true},
+        {PNG_COLOR_TYPE_RGB, 8, false, false},
+        {PNG_COLOR_TYPE_RGB, 8, true, false},
+        {PNG_COLOR_TYPE_RGB, 16, false, true},
+        {PNG_COLOR_TYPE_RGB, 16, true, false},
+        {PNG_COLOR_TYPE_RGB_ALPHA, 8, false, true},
+        {PNG_COLOR_TYPE_RGB_ALPHA, 16, false, false},
+        {PNG_COLOR_TYPE_PALETTE, 1, false, false},
+        {PNG_COLOR_TYPE_PALETTE, 2, true, true},
+        {PNG_COLOR_TYPE_PALETTE, 4, false, false},
+        {PNG_COLOR_TYPE_PALETTE, 8, false, true},
+        {PNG_COLOR_TYPE_PALETTE, 8, true, false},
+        {PNG_COLOR_TYPE_PALETTE, 4, false, false, true},
+        {PNG_COLOR_TYPE_PALETTE, 8, true, true, true},
+        {PNG_COLOR_TYPE_PALETTE, 8, false, true, true},
     };
     for (const auto& spec : specs) {
         for (const auto& size : {std::pair{1, 1}, std::pair{13, 7}, std::pair{64, 33}}) {
@@ -190,7 +210,22 @@ TEST_CASE("decode_png: every colour type, bit depth, tRNS and interlacing as Ope
             CAPTURE(w);
             const Bytes png = write_png(spec, w, h, rng);
             const cv::Mat ours = convpool::decoders::decode_png(png);
-            const cv::Mat theirs = opencv_decode(png, cv::IMREAD_UNCHANGED);
+            cv::Mat theirs = opencv_decode(png, cv::IMREAD_UNCHANGED);
+            // Gray+alpha and gray palettes: OpenCV's B (= G = R) and alpha, if any (issue 18).
+            if (spec.color == PNG_COLOR_TYPE_GRAY_ALPHA || spec.gray_palette) {
+                std::vector<cv::Mat> planes;
+                cv::split(theirs, planes);
+                REQUIRE(planes.size() >= 3);
+                CHECK(same_pixels(planes[1], planes[0]));
+                CHECK(same_pixels(planes[2], planes[0]));
+                std::vector<cv::Mat> kept{planes.front()};
+                if (planes.size() == 4) {
+                    kept.push_back(planes.back());
+                }
+                cv::merge(kept, theirs);
+                CHECK(ours.channels() ==
+                      (spec.color == PNG_COLOR_TYPE_GRAY_ALPHA || spec.trns ? 2 : 1));
+            }
             CHECK(ours.type() == theirs.type());
             CHECK(same_pixels(ours, theirs));
         }

@@ -229,8 +229,8 @@ TEST_CASE(
             convpool::LoadOptions options;
             options.isolate_decoder = false;
             const auto t = convpool::decode_image(bytes_of(png), options).tensor;
-            // Alpha is dropped on loading; OpenCV loads gray + alpha as three equal planes.
-            const int colour = channels == 1 ? 1 : 3;
+            // Alpha is dropped on loading: gray + alpha becomes one plane (issue 18), RGBA three.
+            const int colour = channels <= 2 ? 1 : 3;
             REQUIRE(t.shape() == convpool::Shape{colour, h, w});
             bool same = true;
             for (int y = 0; y < h; ++y) {

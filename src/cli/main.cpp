@@ -435,6 +435,12 @@ int run_cli(int argc, char** argv) {
     run->add_option("--npy-layout", npy_layout, "Axis order of 3-D .npy inputs")
         ->check(one_of({"hwc", "chw"}))
         ->capture_default_str();
+    std::string orient = "none";
+    run->add_option("--orient", orient,
+                    "EXIF orientation of JPEG and PNG inputs: none (pixels as stored) or exif "
+                    "(turned as the tag says)")
+        ->check(one_of({"none", "exif"}))
+        ->capture_default_str();
     std::string run_semantics = "torch";
     run->add_option("--semantics", run_semantics,
                     "Pooling conventions filling in what a stage does not say: torch (ceil off, "
@@ -727,6 +733,7 @@ int run_cli(int argc, char** argv) {
         run_opts.u8_stages = !float_only;
         run_opts.fuse = !no_fuse;
         run_opts.load.npy_chw = npy_layout == "chw";
+        run_opts.load.orient_exif = orient == "exif";
         run_opts.emit = emit == "final" ? convpool::Emit::final : convpool::Emit::all;
         run_opts.stats = stats == "none"    ? convpool::StatsLevel::none
                          : stats == "basic" ? convpool::StatsLevel::basic

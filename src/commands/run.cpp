@@ -380,6 +380,7 @@ nlohmann::json image_fingerprint(const BatchContext& ctx, const InputItem& item)
               {"stats", stats_level_name(o.stats)},
               {"grid_overlay", o.grid_overlay},
               {"npy_chw", o.load.npy_chw},
+              {"orient", o.load.orient_exif ? "exif" : "none"},
               {"colormap", static_cast<int>(r.colormap)},
               {"diverging", r.diverging},
               {"scale", static_cast<int>(r.scale)},
@@ -433,6 +434,7 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
         input == "-" ? decode_image(ctx.stdin_bytes, load) : load_image(input, load);
     img.warnings = std::move(loaded.warnings);
     const bool luminance_only = loaded.luminance_only;
+    std::vector<std::string> input_notes = std::move(loaded.notes);
     Tensor tensor = std::move(loaded.tensor);
     const Shape input_shape = loaded.u8 ? loaded.u8->shape() : tensor.shape();
     // Intermediates may hold up to 4 values per allowed input pixel (e.g. RGBA), no more.
@@ -472,6 +474,9 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
         if (r.index == 0 && luminance_only) {
             st.notes.emplace_back(
                 "decoded as luminance only (the JPEG's Y), as the pipeline starts with gray");
+        }
+        if (r.index == 0) {
+            st.notes.insert(st.notes.end(), input_notes.begin(), input_notes.end());
         }
         if (r.switches != nullptr) {
             st.switches = switch_summary(*r.switches);

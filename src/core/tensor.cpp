@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <functional>
 #include <iterator>
@@ -138,27 +139,54 @@ std::optional<ValueRange> finite_value_range(std::span<const float> values) {
     return lo <= hi ? std::optional<ValueRange>(ValueRange{lo, hi}) : std::nullopt;
 }
 
-Tensor u8_rows_to_tensor(int rows, int cols, int step, int channels, bool reversed,
-                         const std::function<const unsigned char*(int)>& row_of) {
+namespace {
+
+/// Interleaved rows of T (row_of(y) points at row y, `step` values per pixel) as a C×H×W tensor,
+/// each value v as value(v), in one pass over the rows (on every thread).
+template <typename T, typename Value>
+Tensor rows_to_tensor(int rows, int cols, int step, int channels, bool reversed,
+                      const std::function<const T*(int)>& row_of, const Value& value) {
     Tensor t(Shape{channels, rows, cols}, uninitialized);
     const auto width = static_cast<std::size_t>(cols);
     const auto stride = static_cast<std::size_t>(step);
-    const auto scale = static_cast<float>(1.0 / 255.0);
-    parallel_for(static_cast<std::size_t>(rows), kMinBytesPerThread / (width * 5 + 1) + 1,
-                 [&](std::size_t first, std::size_t last) {
-                     for (std::size_t y = first; y < last; ++y) {
-                         const unsigned char* row = row_of(static_cast<int>(y));
-                         for (int c = 0; c < channels; ++c) {
-                             const auto src =
-                                 static_cast<std::size_t>(reversed ? channels - 1 - c : c);
-                             float* dst = t.channel(c).data() + y * width;
-                             for (std::size_t x = 0; x < width; ++x) {
-                                 dst[x] = static_cast<float>(row[x * stride + src]) * scale;
-                             }
-                         }
-                     }
-                 });
+    parallel_for(
+        static_cast<std::size_t>(rows), kMinBytesPerThread / (width * (4 + sizeof(T)) + 1) + 1,
+        [&](std::size_t first, std::size_t last) {
+            for (std::size_t y = first; y < last; ++y) {
+                const T* row = row_of(static_cast<int>(y));
+                for (int c = 0; c < channels; ++c) {
+                    const auto src = static_cast<std::size_t>(reversed ? channels - 1 - c : c);
+                    float* dst = t.channel(c).data() + y * width;
+                    for (std::size_t x = 0; x < width; ++x) {
+                        dst[x] = value(row[x * stride + src]);
+                    }
+                }
+            }
+        });
     return t;
+}
+
+}  // namespace
+
+Tensor u8_rows_to_tensor(int rows, int cols, int step, int channels, bool reversed,
+                         const std::function<const unsigned char*(int)>& row_of) {
+    const auto scale = static_cast<float>(1.0 / 255.0);
+    return rows_to_tensor(rows, cols, step, channels, reversed, row_of,
+                          [scale](unsigned char v) { return static_cast<float>(v) * scale; });
+}
+
+Tensor u16_rows_to_tensor(int rows, int cols, int step, int channels, bool reversed,
+                          const std::function<const std::uint16_t*(int)>& row_of) {
+    // v / 65535 rounded to the nearest float, from a table (256 KiB) made once.
+    static const std::vector<float> unit = [] {
+        std::vector<float> table(65536);
+        for (std::size_t v = 0; v < table.size(); ++v) {
+            table[v] = static_cast<float>(static_cast<double>(v) / 65535.0);
+        }
+        return table;
+    }();
+    return rows_to_tensor(rows, cols, step, channels, reversed, row_of,
+                          [&](std::uint16_t v) { return unit[v]; });
 }
 
 Tensor unit_tensor(const ImageU8& image) {

@@ -240,6 +240,41 @@ void set_png_limits(png_structp png) {
     png_set_user_limits(png, kPngMaxSide, kPngMaxSide);
 }
 
+/// Whether every entry of a palette image's palette is gray (red = green = blue).
+bool gray_palette(png_structp png, png_infop info) {
+    png_colorp palette = nullptr;
+    int entries = 0;
+    if (png_get_PLTE(png, info, &palette, &entries) == 0 || palette == nullptr) {
+        return false;
+    }
+    return std::all_of(palette, palette + entries,
+                       [](const png_color& c) { return c.red == c.green && c.green == c.blue; });
+}
+
+/// Sets libpng's transformations for colour type `color` and returns the channels they give:
+/// gray (tRNS dropped) and palette images whose palette is all gray give 1, gray+alpha and
+/// gray palettes with transparency 2 (gray, alpha); RGB and other palettes 3 (BGR), or 4 (BGRA)
+/// with transparency.
+int set_png_transformations(png_structp png, png_infop info, int color) {
+    const bool transparency = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+    if (color == PNG_COLOR_TYPE_GRAY) {
+        png_set_expand_gray_1_2_4_to_8(png);  // tRNS is not expanded to alpha: dropped
+        return 1;
+    }
+    if (color == PNG_COLOR_TYPE_GRAY_ALPHA) {
+        return 2;
+    }
+    png_set_expand(png);  // palette to RGB, tRNS to alpha
+    if (color == PNG_COLOR_TYPE_PALETTE && gray_palette(png, info)) {
+        // Red = green = blue: libpng's conversion keeps the value exactly.
+        png_set_rgb_to_gray_fixed(png, PNG_ERROR_ACTION_NONE, -1, -1);
+        return transparency ? 2 : 1;
+    }
+    png_set_bgr(png);
+    return (color == PNG_COLOR_TYPE_RGB || color == PNG_COLOR_TYPE_PALETTE) && !transparency ? 3
+                                                                                             : 4;
+}
+
 /// Decodes into *out, using *rows for the row pointers; false with *message set.
 bool png_decode_into(PngSource* source, PngMessage* message, cv::Mat* out,
                      std::vector<unsigned char*>* rows) {
@@ -262,21 +297,7 @@ bool png_decode_into(PngSource* source, PngMessage* message, cv::Mat* out,
     int depth = 0;
     int color = 0;
     png_get_IHDR(png, info, &width, &height, &depth, &color, nullptr, nullptr, nullptr);
-    const bool transparency = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
-    int channels = 4;  // RGBA, gray+alpha (as BGRA), RGB or palette with transparency
-    if (color == PNG_COLOR_TYPE_GRAY) {
-        channels = 1;
-        png_set_expand_gray_1_2_4_to_8(png);  // tRNS is not expanded to alpha: dropped
-    } else {
-        if ((color == PNG_COLOR_TYPE_RGB || color == PNG_COLOR_TYPE_PALETTE) && !transparency) {
-            channels = 3;
-        }
-        png_set_expand(png);  // palette to RGB, tRNS to alpha
-        if (color == PNG_COLOR_TYPE_GRAY_ALPHA) {
-            png_set_gray_to_rgb(png);
-        }
-        png_set_bgr(png);
-    }
+    const int channels = set_png_transformations(png, info, color);
     if (depth == 16) {
         png_set_swap(png);  // to the host's (little-endian) order
     }
@@ -368,6 +389,38 @@ cv::Mat decode_png(std::span<const unsigned char> bytes, const DecodeLimits& lim
         *warning = warning_text(message.warnings);
     }
     return out;
+}
+
+cv::Mat apply_orientation(const cv::Mat& mat, int value) {
+    cv::Mat out;
+    switch (value) {
+        case 2:
+            cv::flip(mat, out, 1);
+            return out;
+        case 3:
+            cv::flip(mat, out, -1);
+            return out;
+        case 4:
+            cv::flip(mat, out, 0);
+            return out;
+        case 5:
+            cv::transpose(mat, out);
+            return out;
+        case 6:
+            cv::rotate(mat, out, cv::ROTATE_90_CLOCKWISE);
+            return out;
+        case 7: {
+            cv::Mat transposed;
+            cv::transpose(mat, transposed);
+            cv::flip(transposed, out, -1);
+            return out;
+        }
+        case 8:
+            cv::rotate(mat, out, cv::ROTATE_90_COUNTERCLOCKWISE);
+            return out;
+        default:
+            return mat;
+    }
 }
 
 cv::Mat decode_with_opencv(std::span<const unsigned char> bytes) {

@@ -33,12 +33,20 @@ cv::Mat decode_jpeg(std::span<const unsigned char> bytes, bool luminance,
                     const DecodeLimits& limits = {}, std::string* warning = nullptr);
 
 /// Decodes PNG data as OpenCV's IMREAD_UNCHANGED does: 8 or 16 bits (host order); gray (also
-/// 1, 2 and 4-bit, tRNS dropped) as one channel; RGB and palette images as three in BGR order,
-/// or four (BGRA) with transparency; gray+alpha as BGRA. Text, palette-suggestion, ICC, EXIF and
+/// 1, 2 and 4-bit, tRNS dropped) and palette images whose palette is all gray as one channel;
+/// gray+alpha (and gray palettes with transparency) as two, gray and alpha; unlike OpenCV, which
+/// makes them BGR(A). RGB and other palette images as three in BGR order, or four (BGRA) with
+/// transparency. Text, palette-suggestion, ICC, EXIF and
 /// calibration chunks are skipped unread. Warnings go to *warning as for decode_jpeg; errors
 /// (bad CRC, cut-short data) and the time limit throw InputError with libpng's text.
 cv::Mat decode_png(std::span<const unsigned char> bytes, const DecodeLimits& limits = {},
                    std::string* warning = nullptr);
+
+/// The picture as EXIF orientation `value` says it should be seen: 2 mirrors left to right,
+/// 3 rotates 180 degrees, 4 mirrors top to bottom, 5 transposes (mirrors across the main
+/// diagonal), 6 rotates 90 degrees clockwise, 7 transverses (mirrors across the anti-diagonal),
+/// 8 rotates 90 degrees counter-clockwise; `mat` itself for 1 and any other value.
+cv::Mat apply_orientation(const cv::Mat& mat, int value);
 
 /// Decodes any other format with OpenCV's cv::imdecode (IMREAD_UNCHANGED), loading
 /// libopencv_imgcodecs on first use. An empty Mat when OpenCV cannot decode the data.

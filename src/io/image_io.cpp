@@ -2,6 +2,7 @@
 
 #include "convpool/core/error.hpp"
 #include "convpool/core/parallel.hpp"
+#include "convpool/io/exif.hpp"
 #include "convpool/io/image_probe.hpp"
 #include "convpool/io/npy.hpp"
 #include "convpool/io/output_dir.hpp"
@@ -28,6 +29,7 @@
 #include <cerrno>
 #include <cmath>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -111,10 +113,16 @@ Tensor u8_mat_to_tensor(const cv::Mat& mat) {
                              [&mat](int y) { return mat.ptr<unsigned char>(y); });
 }
 
-/// Converts a decoded Mat (any depth, 1-4 channels) to a C×H×W tensor in RGB order.
+/// Converts a decoded Mat (any depth, 1-4 channels) to a C×H×W tensor in RGB order. 8 and
+/// 16-bit data in one pass: decoding adds only the decoded image to the float tensor.
 Tensor mat_to_tensor(const cv::Mat& mat) {
     if (mat.depth() == CV_8U && mat.channels() <= 4) {
         return u8_mat_to_tensor(mat);
+    }
+    if (mat.depth() == CV_16U && mat.channels() <= 4) {
+        const int channels = kept_channels(mat);
+        return u16_rows_to_tensor(mat.rows, mat.cols, mat.channels(), channels, channels == 3,
+                                  [&mat](int y) { return mat.ptr<std::uint16_t>(y); });
     }
     double scale = 1.0;
     switch (mat.depth()) {
@@ -618,7 +626,18 @@ LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions
         return {std::move(t), std::move(warnings)};
     }
     LoadedImage loaded;
-    decode_mat(bytes, header, options, loaded.warnings, [&](const cv::Mat& mat) {
+    const int orientation = exif_orientation(bytes);
+    const bool orient = options.orient_exif && orientation > 1;
+    if (orient) {
+        loaded.notes.push_back(fmt::format("EXIF orientation {} applied: {}", orientation,
+                                           orientation_description(orientation)));
+    } else if (orientation > 1) {
+        loaded.notes.push_back(
+            fmt::format("EXIF orientation {} ignored (use --orient exif)", orientation));
+    }
+    decode_mat(bytes, header, options, loaded.warnings, [&](const cv::Mat& decoded) {
+        // A copy, turned, only when an orientation is applied.
+        const cv::Mat mat = orient ? decoders::apply_orientation(decoded, orientation) : decoded;
         if (options.keep_u8 && mat.depth() == CV_8U && mat.channels() <= 4 &&
             options.keep_u8(Shape{kept_channels(mat), mat.rows, mat.cols})) {
             loaded.u8 = mat_to_u8(mat);

@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     options.npy_chw = true;
     options.strict = true;
+    options.orient_exif = true;  // the EXIF orientation parser (io/exif.cpp) and its flips
     try {
         const auto loaded =
             convpool::decode_image(std::span<const unsigned char>(data, size), options);

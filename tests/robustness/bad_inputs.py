@@ -128,6 +128,45 @@ corrupt_jpg = bytearray(full_jpg)
 corrupt_jpg[len(full_jpg) // 2:len(full_jpg) // 2 + 2] = b"\xff\xd5"  # a marker amid the entropy-coded data
 file_case("jpeg-corrupt-strict.jpg", bytes(corrupt_jpg), 3,
           r"jpeg decoder: corrupt JPEG data: premature end of data segment \(and 1 more\)$", ("--strict",))
+# Crafted EXIF orientation data (src/io/exif.cpp): every file decodes as stored, exit 0, no note.
+def exif_tiff(ifd_offset=8, count=1, entries=None, next_ifd=8):
+    """A TIFF structure: IFD0 at ifd_offset declaring `count` entries (default: Orientation 6),
+    whose next-IFD pointer is next_ifd (8: back at itself, a loop)."""
+    body = entries if entries is not None else struct.pack("<HHIHH", 0x0112, 3, 1, 6, 0)
+    return b"II*\x00" + struct.pack("<I", ifd_offset) + struct.pack("<H", count) + body + struct.pack("<I", next_ifd)
+
+
+def jpeg_with_app1(payload):
+    return full_jpg[:2] + jpeg_segment(0xE1, payload) + full_jpg[2:]
+
+
+def exif_case(name, data):
+    p = write(name, data)
+    out = path("out-" + name)
+
+    def stored_shape():
+        report = json.load(open(os.path.join(out, "report.json")))
+        stage = report["images"][0]["stages"][0]
+        if any("EXIF" in n for n in stage["notes"]):
+            return False, "an EXIF note for malformed data: %r" % stage["notes"]
+        return (stage["shape"][1:] == [512, 512] if name.endswith(".png") else stage["shape"][1] < stage["shape"][2],
+                "not as stored: %r" % stage["shape"])
+    case("exif " + name, ["run", p, "-p", "relu", "-o", out, "--report", "json", "-q", "--orient", "exif"], 0, r"^$",
+         stored_shape)
+
+
+camera_png = read(camera)
+for label, block in (("offset-past-end", exif_tiff(ifd_offset=0x7FFFFFF0)),
+                     ("offset-wraps", exif_tiff(ifd_offset=0xFFFFFFFE)),
+                     ("count-65535", exif_tiff(count=0xFFFF, entries=b"\x00" * 12)),
+                     ("loop-no-tag", exif_tiff(entries=struct.pack("<HHIHH", 0x0100, 3, 1, 7, 0))),
+                     ("huge-value-count", exif_tiff(entries=struct.pack("<HHIHH", 0x0112, 3, 0xFFFFFFFF, 6, 0))),
+                     ("value-9", exif_tiff(entries=struct.pack("<HHIHH", 0x0112, 3, 1, 9, 0))),
+                     ("cut", exif_tiff()[:17])):
+    exif_case("exif-%s.jpg" % label, jpeg_with_app1(b"Exif\x00\x00" + block))
+    exif_case("exif-%s.png" % label, camera_png[:33] + png_chunk(b"eXIf", block) + camera_png[33:])
+exif_case("exif-bad-crc.png", camera_png[:33] + png_chunk(b"eXIf", exif_tiff())[:-1] + b"\x00" + camera_png[33:])
+
 file_case("bmp-huge.bmp", b"BM" + struct.pack("<IHHI", 100, 0, 0, 54) + struct.pack("<IiiHH", 40, 100000, -100000, 1, 24) + b"\x00" * 40,
           3, r"image is too large: 100000x100000")
 file_case("bmp-cut.bmp", b"BM" + b"\x00" * 10, 3, r"bmp header is cut short$")

@@ -188,6 +188,11 @@ struct ValueRange {
 [[nodiscard]] Tensor u8_rows_to_tensor(int rows, int cols, int step, int channels, bool reversed,
                                        const std::function<const unsigned char*(int)>& row_of);
 
+/// 16-bit interleaved rows as u8_rows_to_tensor takes 8-bit ones: values v / 65535, each
+/// rounded to the nearest float, in one pass (no float copy of the interleaved image).
+[[nodiscard]] Tensor u16_rows_to_tensor(int rows, int cols, int step, int channels, bool reversed,
+                                        const std::function<const std::uint16_t*(int)>& row_of);
+
 /// The tensor load_image gives for an 8-bit image that load_image_u8 (io/image_io.hpp) gives as
 /// `image`: C×H×W, every value v as v / 255 (v times the float 1/255), bit for bit.
 [[nodiscard]] Tensor unit_tensor(const ImageU8& image);

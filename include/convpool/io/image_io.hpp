@@ -29,6 +29,11 @@ struct LoadOptions {
     /// `gray` and shows no input picture; Y can differ from `gray` of the decoded RGB by a
     /// level or two in 255 (chroma upsampling and rounding). Other formats decode as usual.
     bool luminance = false;
+    /// Apply a JPEG's or PNG's EXIF orientation tag (`--orient exif`): the image becomes the
+    /// picture as it should be seen (decoders::apply_orientation). Otherwise pixels stay as
+    /// stored, and a tag other than 1 gives a note. (OpenCV's TIFF decoder always applies a TIFF's
+    /// Orientation tag.)
+    bool orient_exif = false;
     /// When set, an 8-bit image (1 to 4 channels, any format but .npy) for whose shape (C×H×W
     /// as the tensor would have it) keep_u8 is true stays in 8 bits: LoadedImage::u8 holds it
     /// as load_image_u8 gives it, and `tensor` stays empty (unit_tensor(*u8) is the tensor it
@@ -45,7 +50,9 @@ struct LoadedImage {
     Tensor tensor;
     std::vector<std::string> warnings;
     bool luminance_only = false;  ///< a JPEG decoded to its luminance (LoadOptions::luminance)
-    std::optional<ImageU8> u8;    ///< the 8-bit pixels instead of `tensor` (LoadOptions::keep_u8)
+    /// What the input picture's report should say: an EXIF orientation applied, or ignored.
+    std::vector<std::string> notes;
+    std::optional<ImageU8> u8;  ///< the 8-bit pixels instead of `tensor` (LoadOptions::keep_u8)
 };
 
 /// True when `path` has an extension convpool reads (png, jpg, tif, bmp, webp, pnm, npy, ...).

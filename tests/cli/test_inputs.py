@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""CLI tests of how inputs are decoded: PNG colour types (gray+alpha, gray palettes), 16-bit
+values, and EXIF orientation (--orient) of JPEG and PNG files (TIFF: applied by OpenCV's decoder),
+with the report's notes.
+
+Usage: test_inputs.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library only:
+every file is written here byte by byte.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+import zlib
+
+import parallel_unittest
+
+BIN = None
+ROOT = None
+
+
+def run(*args):
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bytes(width, height, depth, color, rows, extra=b""):
+    """A PNG of packed sample rows (bytes each) and colour type `color`; `extra`: chunks before
+    IDAT (PLTE, tRNS, eXIf)."""
+    raw = b"".join(b"\x00" + r for r in rows)
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, color, 0, 0, 0))
+            + extra + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def exif_block(orientation, little=True):
+    """A TIFF structure (the payload of an EXIF block) whose IFD0 holds one entry:
+    Orientation (0x0112), SHORT, 1 value."""
+    e = "<" if little else ">"
+    head = (b"II" if little else b"MM") + struct.pack(e + "HI", 42, 8)
+    entry = struct.pack(e + "HHI", 0x0112, 3, 1) + struct.pack(e + "H", orientation) + b"\0\0"
+    return head + struct.pack(e + "H", 1) + entry + struct.pack(e + "I", 0)
+
+
+def with_app1(jpeg, payload):
+    """The JPEG with an APP1 segment holding `payload` right after SOI."""
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+def tiff_gray(width, height, pixels, orientation):
+    """An uncompressed 8-bit gray little-endian TIFF with an Orientation tag."""
+    entries = [(256, 3, 1, width), (257, 3, 1, height), (258, 3, 1, 8), (259, 3, 1, 1),
+               (262, 3, 1, 1), (273, 4, 1, 0), (274, 3, 1, orientation), (277, 3, 1, 1),
+               (278, 3, 1, height), (279, 4, 1, len(pixels))]
+    ifd_size = 2 + 12 * len(entries) + 4
+    data_at = 8 + ifd_size
+    out = b"II" + struct.pack("<HI", 42, 8) + struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        if tag == 273:
+            value = data_at
+        packed = struct.pack("<H", value) + b"\0\0" if kind == 3 else struct.pack("<I", value)
+        out += struct.pack("<HHI", tag, kind, count) + packed
+    return out + struct.pack("<I", 0) + pixels
+
+
+def read_npy(path):
+    """A little-endian float32 .npy: (shape, flat list of values)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    hlen = struct.unpack("<H", raw[8:10])[0]
+    header = raw[10:10 + hlen].decode()
+    assert "'<f4'" in header, header
+    shape = tuple(int(x) for x in header.split("'shape': (")[1].split(")")[0].split(",")
+                  if x.strip())
+    n = 1
+    for d in shape:
+        n *= d
+    return shape, list(struct.unpack("<%df" % n, raw[10 + hlen:10 + hlen + 4 * n]))
+
+
+def f32(x):
+    """x rounded to the nearest float32."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+# Where stored pixel (y, x) of an h x w image appears for each EXIF orientation, from the
+# tag's definition (where the stored 0th row and 0th column go): displayed[r][c] = stored[...].
+ORIENT = {
+    1: (False, lambda a, h, w, r, c: a[r][c]),
+    2: (False, lambda a, h, w, r, c: a[r][w - 1 - c]),          # 0th row top, 0th column right
+    3: (False, lambda a, h, w, r, c: a[h - 1 - r][w - 1 - c]),  # bottom, right
+    4: (False, lambda a, h, w, r, c: a[h - 1 - r][c]),          # bottom, left
+    5: (True, lambda a, h, w, r, c: a[c][r]),                   # left, top
+    6: (True, lambda a, h, w, r, c: a[h - 1 - c][r]),           # right, top
+    7: (True, lambda a, h, w, r, c: a[h - 1 - c][w - 1 - r]),   # right, bottom
+    8: (True, lambda a, h, w, r, c: a[c][w - 1 - r]),           # left, bottom
+}
+
+
+def oriented(a, value):
+    h, w = len(a), len(a[0])
+    swap, at = ORIENT[value]
+    oh, ow = (w, h) if swap else (h, w)
+    return [[at(a, h, w, r, c) for c in range(ow)] for r in range(oh)]
+
+
+class InTempDir(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="convpool-inputs-")
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, name, data):
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def final(self, path, *options):
+        """The float input of a run (`relu` keeps [0, 1] values): (shape, values, report)."""
+        out = os.path.join(self.dir, "out-" + os.path.basename(path))
+        code, _, err = run("run", path, "-p", "relu", "-o", out, "--emit", "final", "--format",
+                           "npy", "--stats", "none", "--report", "json", "-q", "--force",
+                           "--float-only", *options)
+        self.assertEqual(code, 0, err)
+        stem = os.path.splitext(os.path.basename(path))[0]
+        shape, values = read_npy(os.path.join(out, stem + ".npy"))
+        with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
+            report = json.load(f)
+        return shape, values, report
+
+
+class PngColourTypes(InTempDir):
+    def test_gray_alpha_is_one_channel_with_alpha_dropped(self):
+        # 8 and 16 bits: gray is kept exactly, alpha (a different pattern) is dropped.
+        for depth in (8, 16):
+            with self.subTest(depth=depth):
+                top = (1 << depth) - 1
+                gray = [[(y * 7 + x * 13) * (top // 255) % (top + 1) for x in range(5)]
+                        for y in range(3)]
+                rows = [b"".join(v.to_bytes(depth // 8, "big") + (top - v).to_bytes(depth // 8, "big")
+                                 for v in row) for row in gray]
+                path = self.write("ga%d.png" % depth, png_bytes(5, 3, depth, 4, rows))
+                shape, values, _ = self.final(path)
+                self.assertEqual(shape, (1, 3, 5))
+                self.assertEqual(values, [f32(v / top) if depth == 16 else f32(v * f32(1 / 255))
+                                          for row in gray for v in row])
+
+    def test_palette_of_grays_is_one_channel(self):
+        # As scikit-image's palette_gray.png: a palette image whose entries are all gray.
+        palette = b"".join(bytes([v, v, v]) for v in (0, 40, 90, 255))
+        indices = [[(x + y) % 4 for x in range(6)] for y in range(4)]
+        for depth in (8, 2):
+            with self.subTest(depth=depth):
+                if depth == 8:
+                    rows = [bytes(r) for r in indices]
+                else:
+                    rows = [bytes([(r[0] << 6) | (r[1] << 4) | (r[2] << 2) | r[3],
+                                   (r[4] << 6) | (r[5] << 4)]) for r in indices]
+                path = self.write("pal%d.png" % depth,
+                                  png_bytes(6, 4, depth, 3, rows, chunk(b"PLTE", palette)))
+                shape, values, _ = self.final(path)
+                self.assertEqual(shape, (1, 4, 6))
+                self.assertEqual(values, [f32(palette[3 * i] * f32(1 / 255))
+                                          for row in indices for i in row])
+        # With transparency (tRNS): still one channel, alpha dropped.
+        path = self.write("palt.png", png_bytes(6, 4, 8, 3, [bytes(r) for r in indices],
+                                                chunk(b"PLTE", palette) + chunk(b"tRNS", b"\x00\x80")))
+        shape, _, _ = self.final(path)
+        self.assertEqual(shape, (1, 4, 6))
+        # A palette with one colour stays RGB.
+        colour = palette[:9] + b"\x10\x20\x30"
+        path = self.write("palc.png", png_bytes(6, 4, 8, 3, [bytes(r) for r in indices],
+                                                chunk(b"PLTE", colour)))
+        self.assertEqual(self.final(path)[0], (3, 4, 6))
+
+    def test_sixteen_bit_values_are_v_over_65535_exactly(self):
+        # Every 16-bit value once (256 x 256 gray; RGBA for the channel order), each the float
+        # nearest v / 65535, converted in one pass.
+        rows = [b"".join(((y << 8) | x).to_bytes(2, "big") for x in range(256)) for y in range(256)]
+        shape, values, _ = self.final(self.write("g16.png", png_bytes(256, 256, 16, 0, rows)))
+        self.assertEqual(shape, (1, 256, 256))
+        wrong = [v for v in range(65536) if values[v] != f32(v / 65535)]
+        self.assertEqual(wrong, [])
+        rgba = [b"".join(b"".join(((x * 97 + c * 1000 + y) % 65536).to_bytes(2, "big")
+                                  for c in range(4)) for x in range(7)) for y in range(3)]
+        shape, values, _ = self.final(self.write("rgba16.png", png_bytes(7, 3, 16, 6, rgba)))
+        self.assertEqual(shape, (3, 3, 7))
+        expect = [f32(((x * 97 + c * 1000 + y) % 65536) / 65535)
+                  for c in range(3) for y in range(3) for x in range(7)]
+        self.assertEqual(values, expect)
+
+
+class Orientation(InTempDir):
+    H, W = 3, 5
+    STORED = [[(y * 5 + x) * 10 for x in range(5)] for y in range(3)]
+
+    def exif_png(self, value, little=True):
+        rows = [bytes(r) for r in self.STORED]
+        return self.write("o%d%s.png" % (value, "" if little else "m"),
+                          png_bytes(self.W, self.H, 8, 0, rows,
+                                    chunk(b"eXIf", exif_block(value, little))))
+
+    def test_png_exif_all_eight_values(self):
+        for value in range(1, 9):
+            for little in (True, False):
+                with self.subTest(value=value, little=little):
+                    path = self.exif_png(value, little)
+                    shape, values, report = self.final(path, "--orient", "exif")
+                    want = oriented(self.STORED, value)
+                    self.assertEqual(shape, (1, len(want), len(want[0])))
+                    self.assertEqual(values, [f32(v * f32(1 / 255)) for row in want for v in row])
+                    notes = report["images"][0]["stages"][0]["notes"]
+                    if value == 1:
+                        self.assertFalse([n for n in notes if "EXIF" in n], notes)
+                    else:
+                        self.assertIn("EXIF orientation %d applied" % value, " ".join(notes))
+
+    def test_default_keeps_pixels_as_stored_and_notes_the_tag(self):
+        path = self.exif_png(6)
+        for options in ((), ("--orient", "none")):
+            shape, values, report = self.final(path, *options)
+            self.assertEqual(shape, (1, self.H, self.W))
+            self.assertEqual(values, [f32(v * f32(1 / 255)) for row in self.STORED for v in row])
+            self.assertIn("EXIF orientation 6 ignored (use --orient exif)",
+                          report["images"][0]["stages"][0]["notes"])
+        # No tag, or orientation 1: no note.
+        for p in (self.exif_png(1),
+                  self.write("plain.png", png_bytes(self.W, self.H, 8, 0,
+                                                    [bytes(r) for r in self.STORED]))):
+            notes = self.final(p)[2]["images"][0]["stages"][0]["notes"]
+            self.assertFalse([n for n in notes if "EXIF" in n], notes)
+
+    def test_jpeg_app1_orientation(self):
+        with open(os.path.join(ROOT, "samples", "rocket.jpg"), "rb") as f:
+            jpeg = f.read()
+        plain = self.write("plain.jpg", jpeg)
+        shape, stored, _ = self.final(plain)
+        c, h, w = shape
+        planes = [[stored[k * h * w + y * w:k * h * w + (y + 1) * w] for y in range(h)]
+                  for k in range(c)]
+        for value, little in ((6, True), (3, False), (8, False)):
+            with self.subTest(value=value):
+                path = self.write("r%d.jpg" % value,
+                                  with_app1(jpeg, b"Exif\0\0" + exif_block(value, little)))
+                shape, values, report = self.final(path, "--orient", "exif")
+                want = [oriented(p, value) for p in planes]
+                self.assertEqual(shape, (c, len(want[0]), len(want[0][0])))
+                self.assertEqual(values, [v for p in want for row in p for v in row])
+                shape, values, report = self.final(path)
+                self.assertEqual((shape, values), ((c, h, w), stored))
+                self.assertIn("EXIF orientation %d ignored (use --orient exif)" % value,
+                              report["images"][0]["stages"][0]["notes"])
+
+    def test_tiff_orientation_is_applied_by_the_decoder_whatever_orient_says(self):
+        # OpenCV's TIFF decoder turns the image as its Orientation tag says; --orient leaves
+        # TIFF alone (no second turn, no note).
+        pixels = bytes(v for row in self.STORED for v in row)
+        path = self.write("o6.tif", tiff_gray(self.W, self.H, pixels, 6))
+        want = oriented(self.STORED, 6)
+        for options in ((), ("--orient", "exif")):
+            shape, values, report = self.final(path, *options)
+            self.assertEqual(shape, (1, self.W, self.H))
+            self.assertEqual(values, [f32(v * f32(1 / 255)) for row in want for v in row])
+            notes = report["images"][0]["stages"][0]["notes"]
+            self.assertFalse([n for n in notes if "EXIF" in n], notes)
+
+    def test_fingerprint_records_orient(self):
+        path = self.exif_png(6)
+        out = os.path.join(self.dir, "all")
+        records = []
+        for value in ("none", "exif"):
+            code, _, err = run("run", path, "-p", "relu", "-o", out, "--force", "-q",
+                               "--orient", value)
+            self.assertEqual(code, 0, err)
+            with open(os.path.join(out, "o6", "convpool.json"), encoding="utf-8") as f:
+                records.append(json.load(f)["fingerprint"]["options"]["orient"])
+        self.assertEqual(records, ["none", "exif"])
+        # --skip-existing redoes an image whose record has another --orient.
+        code, out_text, err = run("run", path, "-p", "relu", "-o", out, "--skip-existing",
+                                  "--orient", "none", "--report", "json")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out_text)["images"][0]["status"], "done")
+
+    def test_bad_orientation_values_and_malformed_exif_are_ignored(self):
+        rows = [bytes(r) for r in self.STORED]
+        for name, block in (("zero", exif_block(0)), ("nine", exif_block(9)),
+                            ("short", exif_block(6)[:20]), ("badifd", b"II*\0\xff\xff\xff\x7f"),
+                            ("count", b"II*\0\x08\0\0\0\xff\xff")):
+            with self.subTest(name=name):
+                path = self.write(name + ".png", png_bytes(self.W, self.H, 8, 0, rows,
+                                                           chunk(b"eXIf", block)))
+                shape, values, report = self.final(path, "--orient", "exif")
+                self.assertEqual(shape, (1, self.H, self.W))
+                notes = report["images"][0]["stages"][0]["notes"]
+                self.assertFalse([n for n in notes if "EXIF" in n], notes)
+
+
+if __name__ == "__main__":
+    BIN, ROOT = sys.argv[1], sys.argv[2]
+    del sys.argv[1:3]
+    parallel_unittest.main()
