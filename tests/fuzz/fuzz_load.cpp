@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)loaded;
     } catch (const convpool::InputError&) {
     }
-    options.npy_chw = true;
+    options.npy_layout = convpool::NpyLayout::chw;
     options.strict = true;
     try {
         const auto loaded =
