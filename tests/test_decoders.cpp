@@ -407,12 +407,13 @@ TEST_CASE("decode_jpeg and decode_png report the decoder's warnings") {
 TEST_CASE("decode_image: each page of a multi-page TIFF (OpenCV's imwritemulti), or as channels") {
     // Three 8-bit gray pages of 6x5, page p filled with 40 * (p + 1), and an RGB page last.
     std::vector<cv::Mat> pages;
+    pages.reserve(3);
     for (int p = 0; p < 3; ++p) {
         pages.emplace_back(5, 6, CV_8UC1, cv::Scalar(40 * (p + 1)));
     }
+    const char* tmp = std::getenv("TMPDIR");
     const std::string path =
-        std::string(std::getenv("TMPDIR") != nullptr ? std::getenv("TMPDIR") : "/tmp") +
-        "/convpool-test-pages.tif";
+        std::string(tmp != nullptr ? tmp : "/tmp") + "/convpool-test-pages.tif";
     REQUIRE(cv::imwritemulti(path, pages));
     std::ifstream f(path, std::ios::binary);
     const Bytes bytes{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};

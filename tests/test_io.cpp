@@ -445,7 +445,7 @@ TEST_CASE("npy: int8/16/32/64, uint32, float16 and bool, scaled as images") {
 
 TEST_CASE("npy: batches N x H x W, N x C x H x W and N x H x W x C, item by item") {
     using convpool::NpyLayout;
-    std::vector<float> v(2 * 3 * 2 * 2);
+    std::vector<float> v(std::size_t{2} * 3 * 2 * 2);
     for (std::size_t i = 0; i < v.size(); ++i) {
         v[i] = static_cast<float>(i);
     }

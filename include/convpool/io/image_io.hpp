@@ -1,8 +1,10 @@
 #pragma once
 /// \file image_io.hpp
 /// Reading images into tensors and writing files safely. OpenCV is used only behind this
-/// header (and visualize.hpp). Values: 8-bit and 16-bit images become [0, 1]; float images and
-/// .npy arrays are taken as they are. Colour images become RGB (alpha is dropped).
+/// header (and visualize.hpp). Values: 8-bit and 16-bit images become [0, 1]; float images are
+/// taken as they are; .npy arrays as decode_npy reads them (integers scaled, floats kept).
+/// Colour images become RGB (alpha is dropped). A file may hold several images (TIFF pages,
+/// a .npy batch): LoadOptions::item picks one, count_items says how many.
 
 #include "convpool/core/tensor.hpp"
 #include "convpool/io/npy.hpp"
