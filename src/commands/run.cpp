@@ -772,6 +772,12 @@ std::vector<InputItem> expand_items(const std::vector<InputItem>& files, const R
             items.push_back(file);
             continue;
         }
+        if (found.count > kMaxItemsPerFile) {
+            throw UsageError(
+                fmt::format("'{}' holds {} images; at most {} of one file are read "
+                            "as inputs",
+                            file.path, found.count, kMaxItemsPerFile));
+        }
         for (std::size_t k = 0; k < found.count; ++k) {
             InputItem one = file;
             one.item = k;

@@ -720,7 +720,42 @@ LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions
     return decode_single(bytes, header, options);
 }
 
+namespace {
+
+/// The bytes of the file whose images this thread reads one by one (LoadOptions::item): the
+/// pages of a TIFF or the items of a .npy batch are read from one copy, not from the file again
+/// for each (which would read an N-image file N times). Known by device, inode, size and
+/// modification time, so a file changed between two items is read afresh.
+struct ItemFileCache {
+    std::string path;
+    struct stat st {};
+    std::vector<unsigned char> bytes;
+};
+
+const std::vector<unsigned char>& item_file_bytes(const std::string& path,
+                                                  const LoadOptions& options) {
+    thread_local ItemFileCache cache;
+    struct stat st {};
+    const bool same = ::stat(path.c_str(), &st) == 0 && path == cache.path &&
+                      st.st_dev == cache.st.st_dev && st.st_ino == cache.st.st_ino &&
+                      st.st_size == cache.st.st_size &&
+                      st.st_mtim.tv_sec == cache.st.st_mtim.tv_sec &&
+                      st.st_mtim.tv_nsec == cache.st.st_mtim.tv_nsec;
+    if (!same) {
+        cache.path.clear();
+        cache.bytes = read_image_file(path, options);
+        cache.path = path;
+        cache.st = st;
+    }
+    return cache.bytes;
+}
+
+}  // namespace
+
 LoadedImage load_image(const std::string& path, const LoadOptions& options) {
+    if (options.item) {
+        return decode_image(item_file_bytes(path, options), options);
+    }
     return decode_image(read_image_file(path, options), options);
 }
 

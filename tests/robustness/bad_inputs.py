@@ -209,6 +209,17 @@ file_case("tiff-uint32.tif", tiff([(2, 2, 1, "I", [7] * 4)]), 3,
 file_case("tiff-pages-channels-sizes.tif", tiff([(2, 2, 1, "B", [0] * 4), (3, 2, 1, "B", [0] * 6)]), 3,
           r"--pages channels: tiff page 1 is 3x2, page 0 is 2x2; pages of different sizes cannot be "
           r"channels of one image$", ("--pages", "channels"))
+case("file npy-too-many-items.npy",
+     ["run", write("npy-too-many-items.npy", npy("|u1", "(100001, 1, 1)", b"\x00" * 100001)), "-p", "relu",
+      "--npy-layout", "nhw", *out_dir("npy-too-many-items")], 2,
+     ERR + "'" + re.escape(path("npy-too-many-items.npy")) + r"' holds 100001 images; at most 100000 of one file are read as inputs$")
+# A 2x2 first page, then 100 000 empty pages (IFDs of no tags), each pointing at the next:
+# refused, in linear time.
+many = bytearray(b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 2)
+                 + struct.pack("<HHII", 256, 4, 1, 2) + struct.pack("<HHII", 257, 4, 1, 2) + struct.pack("<I", 38))
+for k in range(100000):
+    many += struct.pack("<HI", 0, 38 + 6 * (k + 1) if k < 99999 else 0)
+file_case("tiff-too-many-pages.tif", bytes(many), 3, r"tiff data has more than 100000 pages$")
 huge_page = tiff([(2, 2, 1, "B", [0] * 4), (50000, 50000, 1, "B", [])])
 case("file tiff-huge-second-page.tif: the page fails alone",
      ["run", write("tiff-huge-second-page.tif", huge_page), "-p", "relu", *out_dir("tiff-huge-second-page")], 1,

@@ -80,6 +80,9 @@ struct LoadedImage {
 [[nodiscard]] std::size_t count_items(std::span<const unsigned char> bytes,
                                       const LoadOptions& options);
 
+/// A file of more images than this is refused as a run's input (each image is an input).
+inline constexpr std::size_t kMaxItemsPerFile = 100000;
+
 /// What count_file_items found: how many images, and whether they are TIFF pages.
 struct FileItems {
     std::size_t count = 1;
