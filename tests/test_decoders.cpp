@@ -2,6 +2,7 @@
 // which this test binary links: the same pixels, type and channel order for every PNG colour
 // type, bit depth, transparency and interlacing, and for colour, gray, CMYK and cut-short JPEGs.
 #include "convpool/core/error.hpp"
+#include "convpool/io/image_io.hpp"
 
 #include <doctest/doctest.h>
 #include <opencv2/imgcodecs.hpp>
@@ -436,4 +437,105 @@ TEST_CASE("decode_jpeg and decode_png report the decoder's warnings") {
     png.insert(png.begin() + 33, gama.begin(), gama.end());
     (void)convpool::decoders::decode_png(png, {}, &warning);
     CHECK(warning == "gAMA: CRC error");
+}
+
+TEST_CASE("decode_image: each page of a multi-page TIFF (OpenCV's imwritemulti), or as channels") {
+    // Three 8-bit gray pages of 6x5, page p filled with 40 * (p + 1), and an RGB page last.
+    std::vector<cv::Mat> pages;
+    pages.reserve(3);
+    for (int p = 0; p < 3; ++p) {
+        pages.emplace_back(5, 6, CV_8UC1, cv::Scalar(40 * (p + 1)));
+    }
+    const char* tmp = std::getenv("TMPDIR");
+    const std::string path =
+        std::string(tmp != nullptr ? tmp : "/tmp") + "/convpool-test-pages.tif";
+    REQUIRE(cv::imwritemulti(path, pages));
+    std::ifstream f(path, std::ios::binary);
+    const Bytes bytes{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+    std::remove(path.c_str());
+    CHECK(convpool::count_items(bytes, {}) == 3);
+    for (const bool isolate : {true, false}) {
+        CAPTURE(isolate);
+        convpool::LoadOptions options;
+        options.isolate_decoder = isolate;
+        for (std::size_t p = 0; p < 3; ++p) {
+            options.item = p;
+            const auto loaded = convpool::decode_image(bytes, options);
+            CHECK(loaded.tensor.shape() == convpool::Shape{1, 5, 6});
+            CHECK(loaded.tensor.at(0, 4, 5) ==
+                  doctest::Approx(40.0 * static_cast<double>(p + 1) / 255.0));
+            CHECK(loaded.warnings.empty());
+        }
+        options.item = 3;
+        CHECK_THROWS_WITH_AS((void)convpool::decode_image(bytes, options),
+                             "tiff data has 3 pages; there is no page 3", convpool::InputError);
+        // Not naming a page reads the first and says that the others were not read.
+        options.item.reset();
+        const auto first = convpool::decode_image(bytes, options);
+        CHECK(first.tensor.at(0, 0, 0) == doctest::Approx(40.0 / 255.0));
+        REQUIRE(first.warnings.size() == 1);
+        CHECK(first.warnings[0] ==
+              "the file holds 3 pages; only the first was read (convpool run reads each as an "
+              "input of its own)");
+        options.pages_as_channels = true;
+        const auto stacked = convpool::decode_image(bytes, options);
+        CHECK(stacked.tensor.shape() == convpool::Shape{3, 5, 6});
+        CHECK(stacked.tensor.at(2, 1, 1) == doctest::Approx(120.0 / 255.0));
+        CHECK(convpool::count_items(bytes, options) == 1);
+    }
+}
+
+TEST_CASE("decode_image: a TIFF OpenCV cannot read names its sample format") {
+    // OpenCV 4.6 reads a one-sample float64 TIFF, but no three-sample one: say so, not
+    // "corrupt or truncated".
+    cv::Mat gray(4, 3, CV_64FC1, cv::Scalar(0.25));
+    std::vector<unsigned char> encoded;
+    REQUIRE(cv::imencode(".tif", gray, encoded));
+    const auto loaded = convpool::decode_image(encoded, {});
+    CHECK(loaded.tensor.shape() == convpool::Shape{1, 4, 3});
+    CHECK(loaded.tensor.at(0, 3, 2) == 0.25F);
+    // A three-sample float64 TIFF, written by hand: OpenCV's writer refuses CV_64FC3 too.
+    Bytes rgb{'I', 'I', 42, 0, 8, 0, 0, 0};
+    const auto u16 = [&rgb](unsigned v) {
+        rgb.push_back(static_cast<unsigned char>(v & 0xFFU));
+        rgb.push_back(static_cast<unsigned char>(v >> 8U));
+    };
+    const auto u32 = [&](unsigned v) {
+        u16(v & 0xFFFFU);
+        u16(v >> 16U);
+    };
+    const unsigned data_at = 8 + 2 + 11 * 12 + 4;
+    const unsigned bits_at = data_at + 2 * 2 * 3 * 8;
+    u16(11);
+    for (const auto& [tag, type, count, value] :
+         std::vector<std::array<unsigned, 4>>{{256, 4, 1, 2},
+                                              {257, 4, 1, 2},
+                                              {258, 3, 3, bits_at},
+                                              {259, 3, 1, 1},
+                                              {262, 3, 1, 2},
+                                              {273, 4, 1, data_at},
+                                              {277, 3, 1, 3},
+                                              {278, 4, 1, 2},
+                                              {279, 4, 1, 96},
+                                              {284, 3, 1, 1},
+                                              {339, 3, 1, 3}}) {
+        u16(tag);
+        u16(type);
+        u32(count);
+        u32(value);
+    }
+    u32(0);
+    rgb.resize(rgb.size() + 96);
+    u16(64);
+    u16(64);
+    u16(64);
+    for (const bool isolate : {true, false}) {
+        convpool::LoadOptions options;
+        options.isolate_decoder = isolate;
+        CHECK_THROWS_WITH_AS((void)convpool::decode_image(rgb, options),
+                             "cannot decode tiff data: unsupported sample format: 3 samples of "
+                             "64-bit float (OpenCV reads 1 to 4 samples of 8 or 16 bits or 32-bit "
+                             "float, or one of 64-bit float)",
+                             convpool::InputError);
+    }
 }

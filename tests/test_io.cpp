@@ -88,8 +88,9 @@ TEST_CASE("npy: 1-D arrays, bad dtypes and truncated data are refused") {
         convpool::decode_npy(bytes_of(npy_file("<f8", "(2,)", raw<double>({1.5, 2.5}))), false),
         convpool::InputError);
     CHECK_THROWS_WITH_AS(
-        convpool::decode_npy(bytes_of(npy_file("<i8", "(1, 1)", raw<long long>({1}))), false),
-        "unsupported npy dtype '<i8' (float32, float64, uint8, uint16)", convpool::InputError);
+        convpool::decode_npy(bytes_of(npy_file("<c8", "(1, 1)", raw<float>({1, 0}))), false),
+        "unsupported npy dtype '<c8' (float16/32/64, uint8/16/32, int8/16/32/64 or bool)",
+        convpool::InputError);
     CHECK_THROWS_WITH_AS(
         convpool::decode_npy(bytes_of(npy_file("<f4", "(2, 2)", raw<float>({1, 2, 3}))), false),
         "truncated .npy data: 12 bytes, expected 16", convpool::InputError);
@@ -411,4 +412,86 @@ TEST_CASE("npy: float64 beyond float32's range becomes infinite with a warning")
     CHECK(std::isinf(t.at(0, 0, 0)));
     REQUIRE(warnings.size() == 1);
     CHECK(warnings[0] == "npy float64 data: 2 values beyond float32's range became infinite");
+}
+
+TEST_CASE("npy: int8/16/32/64, uint32, float16 and bool, scaled as images") {
+    using convpool::decode_npy;
+    const auto one = [](const std::string& descr, const std::string& data) {
+        return decode_npy(bytes_of(npy_file(descr, "(1, 2)", data)), false);
+    };
+    const auto i1 = one("|i1", std::string("\x7f\x81", 2));  // 127, -127
+    CHECK(i1.at(0, 0, 0) == 1.0F);
+    CHECK(i1.at(0, 0, 1) == -1.0F);
+    CHECK(one("<i2", raw<std::int16_t>({32767, 0})).at(0, 0, 0) == 1.0F);
+    CHECK(one("<i4", raw<std::int32_t>({2147483647, -2147483647})).at(0, 0, 1) == -1.0F);
+    CHECK(one("<u4", raw<std::uint32_t>({4294967295U, 0})).at(0, 0, 0) == 1.0F);
+    CHECK(
+        one("<i8", raw<std::int64_t>({0, std::numeric_limits<std::int64_t>::max()})).at(0, 0, 1) ==
+        1.0F);
+    const auto f2 = one("<f2", raw<std::uint16_t>({0x3C00, 0xC000}));  // 1.0, -2.0
+    CHECK(f2.at(0, 0, 0) == 1.0F);
+    CHECK(f2.at(0, 0, 1) == -2.0F);
+    const auto b1 = one("|b1", std::string("\x00\x01", 2));
+    CHECK(b1.at(0, 0, 0) == 0.0F);
+    CHECK(b1.at(0, 0, 1) == 1.0F);
+    std::vector<std::string> warnings;
+    (void)decode_npy(bytes_of(npy_file("<i4", "(1, 2)", raw<std::int32_t>({16777217, 3}))),
+                     convpool::NpyLayout::automatic, 0, &warnings);
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0] ==
+          "npy int32 data: 1 value beyond 2^24 in magnitude lost precision in "
+          "float32");
+}
+
+TEST_CASE("npy: batches N x H x W, N x C x H x W and N x H x W x C, item by item") {
+    using convpool::NpyLayout;
+    std::vector<float> v(std::size_t{2} * 3 * 2 * 2);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        v[i] = static_cast<float>(i);
+    }
+    std::string data(v.size() * sizeof(float), '\0');
+    std::memcpy(data.data(), v.data(), data.size());
+    const auto b4 = bytes_of(npy_file("<f4", "(2, 3, 2, 2)", data));
+    CHECK(convpool::npy_item_count(b4, NpyLayout::nchw) == 2);
+    const auto nchw = convpool::decode_npy(b4, NpyLayout::nchw, 1);
+    CHECK(nchw.shape() == convpool::Shape{3, 2, 2});
+    CHECK(nchw.at(2, 1, 0) == 12 + 8 + 2);
+    const auto nhwc = convpool::decode_npy(b4, NpyLayout::nhwc, 1);  // (2, H=3, W=2, C=2)
+    CHECK(nhwc.shape() == convpool::Shape{2, 3, 2});
+    CHECK(nhwc.at(1, 2, 0) == 12 + 8 + 1);
+    CHECK_THROWS_WITH_AS((void)convpool::decode_npy(b4, NpyLayout::automatic, 0),
+                         "npy array has shape (2, 3, 2, 2): a 4-D batch needs --npy-layout nchw "
+                         "or nhwc",
+                         convpool::InputError);
+    CHECK_THROWS_WITH_AS((void)convpool::decode_npy(b4, NpyLayout::nchw, 2),
+                         "npy array (2, 3, 2, 2) has 2 items; there is no item 2",
+                         convpool::InputError);
+    const auto b3 = bytes_of(npy_file("<f4", "(3, 2, 2)", data.substr(0, 48)));
+    CHECK(convpool::npy_item_count(b3, NpyLayout::nhw) == 3);
+    CHECK(convpool::npy_item_count(b3, NpyLayout::automatic) == 1);
+    CHECK(convpool::decode_npy(b3, NpyLayout::nhw, 2).at(0, 1, 1) == 11);
+    // Fortran order: the first index varies fastest.
+    const auto f = bytes_of(npy_file("<f4", "(3, 2, 2)", data.substr(0, 48), true));
+    CHECK(convpool::decode_npy(f, NpyLayout::nhw, 2).at(0, 1, 0) == 2 + 3);
+}
+
+TEST_CASE("npy: convpool writes its layout in the header and reads it back") {
+    const convpool::Tensor t(convpool::Shape{1, 2, 5}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+    const std::string enc = convpool::encode_npy(t);
+    CHECK(enc.find("} # convpool layout: chw") != std::string::npos);
+    CHECK(enc.size() % 64 == 40 % 64);  // data starts on a 64-byte boundary: 40 bytes of data
+    std::vector<std::string> warnings;
+    const auto back =
+        convpool::decode_npy(bytes_of(enc), convpool::NpyLayout::automatic, 0, &warnings);
+    CHECK(back.shape() == t.shape());
+    CHECK(warnings.empty());
+    // Without the comment, (1, 2, 5) is H x W x C, with a warning that it may be C x H x W.
+    const auto plain =
+        convpool::decode_npy(bytes_of(npy_file("<f4", "(1, 2, 5)", enc.substr(enc.size() - 40))),
+                             convpool::NpyLayout::automatic, 0, &warnings);
+    CHECK(plain.shape() == convpool::Shape{5, 1, 2});
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0] ==
+          "npy array (1, 2, 5) read as (H, W, C) = 5 channels of 2x1; if it is "
+          "(C, H, W), give --npy-layout chw");
 }

@@ -362,7 +362,8 @@ int run_cli(int argc, char** argv) {
     std::string run_pipeline;
     std::string report_format = "table";
     std::string raw;
-    std::string npy_layout = "hwc";
+    std::string npy_layout = "auto";
+    std::string pages = "items";
     bool quiet = false;
     bool verbose = false;
     auto* run = app.add_subcommand(
@@ -432,8 +433,15 @@ int run_cli(int argc, char** argv) {
     run->add_option("--max-pixels", run_opts.load.max_pixels, "Refuse images with more pixels")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 34))
         ->capture_default_str();
-    run->add_option("--npy-layout", npy_layout, "Axis order of 3-D .npy inputs")
-        ->check(one_of({"hwc", "chw"}))
+    run->add_option("--npy-layout", npy_layout,
+                    "Axis order of .npy inputs: 3-D hwc, chw or nhw (a batch), 4-D nchw or nhwc; "
+                    "auto takes convpool's own layout comment, else hwc (3-D)")
+        ->check(one_of({"auto", "hwc", "chw", "nhw", "nchw", "nhwc"}))
+        ->capture_default_str();
+    run->add_option("--pages", pages,
+                    "Multi-page TIFFs: items (each page an input, file.tif[2]) or channels "
+                    "(the pages stacked as channels of one image)")
+        ->check(one_of({"items", "channels"}))
         ->capture_default_str();
     std::string orient = "none";
     run->add_option("--orient", orient,
@@ -732,7 +740,9 @@ int run_cli(int argc, char** argv) {
         run_opts.load.isolate_decoder = !in_process;
         run_opts.u8_stages = !float_only;
         run_opts.fuse = !no_fuse;
-        run_opts.load.npy_chw = npy_layout == "chw";
+        run_opts.load.npy_layout =
+            convpool::parse_npy_layout(npy_layout).value_or(convpool::NpyLayout::automatic);
+        run_opts.load.pages_as_channels = pages == "channels";
         run_opts.load.orient_exif = orient == "exif";
         run_opts.emit = emit == "final" ? convpool::Emit::final : convpool::Emit::all;
         run_opts.stats = stats == "none"    ? convpool::StatsLevel::none

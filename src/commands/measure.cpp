@@ -32,13 +32,16 @@ struct Measured {
     std::optional<Picture> sheet;
 };
 
-/// The image of one input (`stdin` holds the bytes of `-`), with the path in front of any error.
-Tensor load_input(const std::string& path, const std::vector<unsigned char>& stdin_bytes) {
+/// The image of one input (`stdin` holds the bytes of `-`; a TIFF page or .npy batch item is
+/// its own input), with its name in front of any error.
+Tensor load_input(const InputItem& item, const std::vector<unsigned char>& stdin_bytes) {
+    LoadOptions load;
+    load.item = item.item;
     try {
-        return path == "-" ? decode_image(stdin_bytes, LoadOptions{}).tensor
-                           : load_image(path, LoadOptions{}).tensor;
+        return item.path == "-" ? decode_image(stdin_bytes, load).tensor
+                                : load_image(item.path, load).tensor;
     } catch (const InputError& e) {
-        throw InputError(fmt::format("{}: {}", path, e.what()));
+        throw InputError(fmt::format("{}: {}", item.display(), e.what()));
     }
 }
 
@@ -401,7 +404,8 @@ MeasureOutcome measure(const MeasureRequest& rq,
         stdin_bytes = read_stdin(LoadOptions{}.max_bytes);
     }
     if (!outcome.batch) {
-        const Measured m = measure_one(rq, items[0].path, load_input(items[0].path, stdin_bytes));
+        const Measured m =
+            measure_one(rq, items[0].display(), load_input(items[0], stdin_bytes));
         outcome.files = write_measured(rq, m, out);
         outcome.table = rq.compare ? compare_table(m.report) : probe_table(m.report);
         outcome.json = probe_json(m.report);
@@ -415,9 +419,9 @@ MeasureOutcome measure(const MeasureRequest& rq,
     const auto worker = [&] {
         for (std::size_t i = next.fetch_add(1); i < items.size(); i = next.fetch_add(1)) {
             const InputItem& item = items[i];
-            batch[i].input = item.path;
+            batch[i].input = item.display();
             try {
-                Measured m = measure_one(rq, item.path, load_input(item.path, stdin_bytes));
+                Measured m = measure_one(rq, item.display(), load_input(item, stdin_bytes));
                 const OutputDir dir = out.subdir(item.out_name, true);
                 dir.remove_stale_temps();
                 (void)write_measured(rq, m, dir);

@@ -370,6 +370,9 @@ nlohmann::json image_fingerprint(const BatchContext& ctx, const InputItem& item)
                                       st.st_mtim.tv_nsec}};
         }
     }
+    if (item.item) {
+        input["item"] = *item.item;
+    }
     return {{"convpool_version", CONVPOOL_VERSION},
             {"stages", stages},
             {"semantics", semantics_name(ctx.pipeline.semantics())},
@@ -379,7 +382,8 @@ nlohmann::json image_fingerprint(const BatchContext& ctx, const InputItem& item)
               {"sheet_height", o.sheet_height},
               {"stats", stats_level_name(o.stats)},
               {"grid_overlay", o.grid_overlay},
-              {"npy_chw", o.load.npy_chw},
+              {"npy_layout", npy_layout_name(o.load.npy_layout)},
+              {"pages_as_channels", o.load.pages_as_channels},
               {"orient", o.load.orient_exif ? "exif" : "none"},
               {"colormap", static_cast<int>(r.colormap)},
               {"diverging", r.diverging},
@@ -417,8 +421,9 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     const RunOptions& options = ctx.options;
     const std::string& input = item.path;
     ImageReport img;
-    img.input = input;
+    img.input = item.display();
     LoadOptions load = options.load;
+    load.item = item.item;
     load.stop_requested = ctx.events.stop_requested;  // a decode under way is cut short (Stopped)
     // No picture of the input and a leading gray: a JPEG's luminance is all that is needed.
     load.luminance = options.emit == Emit::final && !pipeline.stages().empty() &&
@@ -770,10 +775,47 @@ std::vector<InputItem> list_inputs(const RunOptions& options) {
     return inputs;
 }
 
+std::vector<InputItem> expand_items(const std::vector<InputItem>& files, const RunOptions& options,
+                                    std::span<const unsigned char> stdin_bytes) {
+    std::vector<InputItem> items;
+    items.reserve(files.size());
+    for (const auto& file : files) {
+        const FileItems found = file.path == "-" ? count_bytes_items(stdin_bytes, options.load)
+                                                 : count_file_items(file.path, options.load);
+        if (found.count <= 1) {
+            items.push_back(file);
+            continue;
+        }
+        if (found.count > kMaxItemsPerFile) {
+            throw UsageError(
+                fmt::format("'{}' holds {} images; at most {} of one file are read "
+                            "as inputs",
+                            file.path, found.count, kMaxItemsPerFile));
+        }
+        for (std::size_t k = 0; k < found.count; ++k) {
+            InputItem one = file;
+            one.item = k;
+            one.out_name = fmt::format("{}_{}{}", file.out_name, found.tiff_pages ? 'p' : 'i', k);
+            one.renamed = true;  // a clash with another file's name gets a suffix, not an error
+            items.push_back(std::move(one));
+        }
+    }
+    if (items.size() != files.size()) {
+        assign_unique_names(items);
+    }
+    return items;
+}
+
 // NOLINTNEXTLINE(readability-function-cognitive-complexity): one loop over inputs, jobs, outputs
 RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
                      const RunOptions& options, const RunEvents& events) {
-    const auto all_inputs = list_inputs(options);
+    const auto files = list_inputs(options);
+    std::vector<unsigned char> stdin_bytes;
+    if (std::ranges::any_of(files, [](const InputItem& i) { return i.path == "-"; })) {
+        stdin_bytes = read_stdin(options.load.max_bytes);
+    }
+    // TIFF pages and .npy batch items are inputs of their own, each with its own index.
+    const auto all_inputs = expand_items(files, options, stdin_bytes);
     // The shard keeps every N-th input of the whole list; `index` keeps each one's place in it.
     std::vector<std::size_t> chosen;
     for (std::size_t i = 0; i < all_inputs.size(); ++i) {
@@ -821,7 +863,7 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
         std::string first;
         for (const std::size_t i : chosen) {
             if (outputs_exist(*out, options, all_inputs[i])) {
-                first = first.empty() ? all_inputs[i].path : first;
+                first = first.empty() ? all_inputs[i].display() : first;
                 ++existing;
             }
         }
@@ -838,9 +880,7 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
             ctx.inputs.insert(*id);
         }
     }
-    if (std::ranges::any_of(all_inputs, [](const InputItem& i) { return i.path == "-"; })) {
-        ctx.stdin_bytes = read_stdin(options.load.max_bytes);
-    }
+    ctx.stdin_bytes = std::move(stdin_bytes);
 
     RunOutcome outcome;
     outcome.report.pipeline = pipeline_text;
@@ -850,7 +890,7 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     // The paths, each NUL-ended, hashed in order.
     outcome.report.input_list_hash = fnv1a(std::string());
     for (const auto& in : all_inputs) {
-        outcome.report.input_list_hash = fnv1a(in.path + '\0', outcome.report.input_list_hash);
+        outcome.report.input_list_hash = fnv1a(in.display() + '\0', outcome.report.input_list_hash);
     }
     for (const auto& stage : pipeline.stages()) {
         outcome.report.stages.push_back(stage.describe());
@@ -877,7 +917,7 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
                 return;
             }
             const InputItem& item = all_inputs[chosen[slot]];
-            const std::string& input = item.path;
+            const std::string input = item.display();
             ImageReport img;
             bool failed = false;
             bool output_error = false;
@@ -962,7 +1002,7 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
         if (!r) {
             r = ImageReport{};
             r->index = chosen[slot];
-            r->input = all_inputs[chosen[slot]].path;
+            r->input = all_inputs[chosen[slot]].display();
             r->status = ImageStatus::not_started;
         }
         outcome.interrupted += r->status == ImageStatus::interrupted ? 1U : 0U;

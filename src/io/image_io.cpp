@@ -223,6 +223,12 @@ cv::Mat decode_here(std::span<const unsigned char> bytes, const ImageHeader& hea
         throw InputError(
             fmt::format("cannot decode {} data: {}", format_name(header.format), e.msg));
     }
+    if (mat.empty() && !header.samples_supported) {
+        throw InputError(fmt::format(
+            "cannot decode {} data: unsupported sample format: {} (OpenCV reads 1 to 4 samples "
+            "of 8 or 16 bits or 32-bit float, or one of 64-bit float)",
+            format_name(header.format), header.samples));
+    }
     if (mat.empty()) {
         throw InputError(fmt::format("cannot decode {} data (corrupt or truncated)",
                                      format_name(header.format)));
@@ -614,17 +620,11 @@ bool is_image_path(const std::string& path) {
     return std::find(known.begin(), known.end(), ext) != known.end();
 }
 
-LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions& options) {
-    if (bytes.empty()) {
-        throw InputError("empty file");
-    }
-    const ImageHeader header = probe_image(bytes);
-    if (header.format == ImageFormat::npy) {
-        std::vector<std::string> warnings;
-        Tensor t = decode_npy(bytes, options.npy_chw, &warnings);
-        check_pixels(t.shape().height, t.shape().width, options);
-        return {std::move(t), std::move(warnings)};
-    }
+namespace {
+
+/// Decodes one image (not .npy) whose header is `header`.
+LoadedImage decode_single(std::span<const unsigned char> bytes, const ImageHeader& header,
+                          const LoadOptions& options) {
     LoadedImage loaded;
     const int orientation = exif_orientation(bytes);
     const bool orient = options.orient_exif && orientation > 1;
@@ -649,7 +649,132 @@ LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions
     return loaded;
 }
 
+/// The pages of a TIFF, decoded one by one, as the channels of one image (--pages channels).
+LoadedImage decode_pages_as_channels(std::span<const unsigned char> bytes, std::size_t pages,
+                                     const LoadOptions& options) {
+    LoadOptions one = options;
+    one.keep_u8 = nullptr;
+    one.luminance = false;
+    std::vector<Tensor> planes;
+    LoadedImage out;
+    std::size_t values = 0;
+    for (std::size_t p = 0; p < pages; ++p) {
+        const auto page = tiff_page(bytes, p);
+        LoadedImage loaded = decode_single(page, probe_image(page), one);
+        for (auto& w : loaded.warnings) {
+            out.warnings.push_back(fmt::format("page {}: {}", p, w));
+        }
+        const Shape& s = loaded.tensor.shape();
+        const Shape& first = planes.empty() ? s : planes.front().shape();
+        if (s.height != first.height || s.width != first.width) {
+            throw InputError(
+                fmt::format("--pages channels: tiff page {} is {}x{}, page 0 is {}x{}; pages of "
+                            "different sizes cannot be channels of one image",
+                            p, s.width, s.height, first.width, first.height));
+        }
+        values += s.elements();
+        if (values > 4 * options.max_pixels) {
+            throw InputError(fmt::format("--pages channels: the pages hold more than {} values",
+                                         4 * options.max_pixels));
+        }
+        planes.push_back(std::move(loaded.tensor));
+    }
+    const Shape& first = planes.front().shape();
+    int channels = 0;
+    for (const auto& t : planes) {
+        channels += t.shape().channels;
+    }
+    out.tensor = Tensor(Shape{channels, first.height, first.width});
+    int c = 0;
+    for (const auto& t : planes) {
+        for (int k = 0; k < t.shape().channels; ++k, ++c) {
+            const auto src = t.channel(k);
+            std::copy(src.begin(), src.end(), out.tensor.channel(c).begin());
+        }
+    }
+    return out;
+}
+
+/// A warning for a file read without naming which of its `count` images (LoadOptions::item).
+void note_unread_items(std::size_t count, const LoadOptions& options, const char* what,
+                       std::vector<std::string>& warnings) {
+    if (!options.item && count > 1) {
+        warnings.push_back(fmt::format(
+            "the file holds {} {}; only the first was read (convpool run reads each as an input "
+            "of its own)",
+            count, what));
+    }
+}
+
+}  // namespace
+
+LoadedImage decode_image(std::span<const unsigned char> bytes, const LoadOptions& options) {
+    if (bytes.empty()) {
+        throw InputError("empty file");
+    }
+    const ImageHeader header = probe_image(bytes);
+    const std::size_t item = options.item.value_or(0);
+    if (header.format == ImageFormat::npy) {
+        std::vector<std::string> warnings;
+        Tensor t = decode_npy(bytes, options.npy_layout, item, &warnings);
+        check_pixels(t.shape().height, t.shape().width, options);
+        note_unread_items(npy_item_count(bytes, options.npy_layout), options, "images", warnings);
+        return {std::move(t), std::move(warnings)};
+    }
+    if (header.format == ImageFormat::tiff) {
+        const std::size_t pages = tiff_page_offsets(bytes).size();
+        if (options.pages_as_channels && pages > 1) {
+            return decode_pages_as_channels(bytes, pages, options);
+        }
+        if (item > 0) {
+            const auto page = tiff_page(bytes, item);
+            return decode_single(page, probe_image(page), options);
+        }
+        if (!options.pages_as_channels) {
+            LoadedImage loaded = decode_single(bytes, header, options);
+            note_unread_items(pages, options, "pages", loaded.warnings);
+            return loaded;
+        }
+    }
+    return decode_single(bytes, header, options);
+}
+
+namespace {
+
+/// The bytes of the file whose images this thread reads one by one (LoadOptions::item): the
+/// pages of a TIFF or the items of a .npy batch are read from one copy, not from the file again
+/// for each (which would read an N-image file N times). Known by device, inode, size and
+/// modification time, so a file changed between two items is read afresh.
+struct ItemFileCache {
+    std::string path;
+    struct stat st {};
+    std::vector<unsigned char> bytes;
+};
+
+const std::vector<unsigned char>& item_file_bytes(const std::string& path,
+                                                  const LoadOptions& options) {
+    thread_local ItemFileCache cache;
+    struct stat st {};
+    const bool same = ::stat(path.c_str(), &st) == 0 && path == cache.path &&
+                      st.st_dev == cache.st.st_dev && st.st_ino == cache.st.st_ino &&
+                      st.st_size == cache.st.st_size &&
+                      st.st_mtim.tv_sec == cache.st.st_mtim.tv_sec &&
+                      st.st_mtim.tv_nsec == cache.st.st_mtim.tv_nsec;
+    if (!same) {
+        cache.path.clear();
+        cache.bytes = read_image_file(path, options);
+        cache.path = path;
+        cache.st = st;
+    }
+    return cache.bytes;
+}
+
+}  // namespace
+
 LoadedImage load_image(const std::string& path, const LoadOptions& options) {
+    if (options.item) {
+        return decode_image(item_file_bytes(path, options), options);
+    }
     return decode_image(read_image_file(path, options), options);
 }
 

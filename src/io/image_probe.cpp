@@ -8,6 +8,8 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <unordered_set>
+#include <vector>
 
 namespace convpool {
 namespace {
@@ -138,6 +140,9 @@ ImageHeader probe_tiff(Bytes b) {
     std::uint32_t tile_width = 0;
     std::uint32_t tile_length = 0;
     std::uint32_t rows_per_strip = 0;
+    std::uint32_t bits = 1;
+    std::uint32_t samples = 1;
+    std::uint32_t sample_format = 1;
     if (entries > 4096) {
         throw InputError("tiff header is malformed (too many tags)");
     }
@@ -156,8 +161,24 @@ ImageHeader probe_tiff(Bytes b) {
             tile_length = value;
         } else if (tag == 278) {
             rows_per_strip = value;
+        } else if (tag == 258) {  // BitsPerSample: the first; beyond 2 values, at an offset
+            bits = rd(e + 4, 4) > 2 ? rd(rd(e + 8, 4), 2) : value;
+        } else if (tag == 277) {
+            samples = value;
+        } else if (tag == 339) {
+            sample_format = rd(e + 4, 4) > 2 ? rd(rd(e + 8, 4), 2) : value;
         }
     }
+    static constexpr std::array<const char*, 4> kFormats{"unsigned", "signed", "float", "untyped"};
+    // What OpenCV 4.6's TIFF decoder reads: 1 to 4 samples of 8 or 16 bits or 32-bit float,
+    // and one sample of 64-bit float.
+    h.samples_supported = samples >= 1 && samples <= 4 &&
+                          (bits == 8 || bits == 16 || (bits == 32 && sample_format == 3) ||
+                           (bits == 64 && sample_format == 3 && samples == 1));
+    h.samples =
+        fmt::format("{} sample{} of {}-bit {}", samples, samples == 1 ? "" : "s", bits,
+                    sample_format >= 1 && sample_format <= 4 ? kFormats.at(sample_format - 1)
+                                                             : "unknown-format");
     if (h.width == 0 || h.height == 0) {
         throw InputError("tiff header is malformed (no image size)");
     }
@@ -176,6 +197,15 @@ ImageHeader probe_tiff(Bytes b) {
     }
     return h;
 }
+
+/// The byte order of a TIFF's header and a reader of its numbers.
+struct TiffReader {
+    Bytes b;
+    bool little;
+    [[nodiscard]] std::uint32_t operator()(std::size_t at, std::size_t n) const {
+        return little ? le(b, at, n, "tiff") : be(b, at, n, "tiff");
+    }
+};
 
 ImageHeader probe_webp(Bytes b) {
     ImageHeader h{ImageFormat::webp, 0, 0, false};
@@ -275,6 +305,40 @@ std::optional<ImageFormat> sniff_format(Bytes b) noexcept {
         return ImageFormat::npy;
     }
     return std::nullopt;
+}
+
+std::vector<std::uint32_t> tiff_page_offsets(Bytes b) {
+    const TiffReader rd{b, !b.empty() && b[0] == 'I'};
+    std::vector<std::uint32_t> pages;
+    std::unordered_set<std::uint32_t> seen;  // a loop check in O(1) per page, not O(pages)
+    std::uint32_t ifd = rd(4, 4);
+    while (ifd != 0) {
+        if (!seen.insert(ifd).second) {
+            throw InputError("tiff header is malformed (its pages form a loop)");
+        }
+        if (pages.size() == kMaxTiffPages) {
+            throw InputError(fmt::format("tiff data has more than {} pages", kMaxTiffPages));
+        }
+        pages.push_back(ifd);
+        const std::uint32_t entries = rd(ifd, 2);
+        ifd = rd(ifd + 2 + static_cast<std::size_t>(entries) * 12, 4);
+    }
+    return pages;
+}
+
+std::vector<unsigned char> tiff_page(Bytes b, std::size_t page) {
+    const auto pages = tiff_page_offsets(b);
+    if (page >= pages.size()) {
+        throw InputError(fmt::format("tiff data has {} page{}; there is no page {}", pages.size(),
+                                     pages.size() == 1 ? "" : "s", page));
+    }
+    std::vector<unsigned char> out(b.begin(), b.end());
+    const std::uint32_t at = pages[page];
+    for (std::size_t i = 0; i < 4; ++i) {  // the header's first-IFD offset, in the file's order
+        const std::size_t shift = 8 * (b[0] == 'I' ? i : 3 - i);
+        out[4 + i] = static_cast<unsigned char>((at >> shift) & 0xFFU);
+    }
+    return out;
 }
 
 ImageHeader probe_image(Bytes bytes) {

@@ -17,7 +17,13 @@
 #include <utility>
 #include <vector>
 
+#include "io/npy_header.hpp"
+
 namespace convpool {
+using npy_detail::kLayoutComment;
+using npy_detail::NpyHeader;
+using npy_detail::read_npy_header;
+using npy_detail::read_value;
 namespace {
 
 constexpr std::array<unsigned char, 6> kMagic{0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -38,6 +44,9 @@ struct PyValue {
 class HeaderParser {
 public:
     HeaderParser(std::string_view text, bool long_suffix) : m_text(text), m_long(long_suffix) {}
+
+    /// The comments met so far, each from its '#' to the end of its line.
+    [[nodiscard]] const std::vector<std::string>& comments() const { return m_comments; }
 
     /// The dict, key by key (a repeated key: the last value, as Python).
     std::vector<std::pair<std::string, PyValue>> dict() {
@@ -89,9 +98,11 @@ private:
             if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
                 ++m_at;
             } else if (c == '#') {
+                const std::size_t start = m_at;
                 while (m_at < m_text.size() && m_text[m_at] != '\n') {
                     ++m_at;
                 }
+                m_comments.emplace_back(m_text.substr(start, m_at - start));
             } else {
                 return;
             }
@@ -262,23 +273,11 @@ private:
     static constexpr long long kSaturated = 1LL << 62;
     inline static const std::regex kFloat{R"(([0-9][0-9_]*)?\.?[0-9_]*([eE][+-]?[0-9_]+)?[jJ]?)"};
     std::string_view m_text;
+    std::vector<std::string> m_comments;
     std::size_t m_at = 0;
     int m_depth = 0;
     bool m_long;
 };
-
-template <typename T>
-T read_value(const unsigned char* p, bool swap) {
-    T v;
-    std::memcpy(&v, p, sizeof(T));
-    if (swap && sizeof(T) > 1) {
-        std::array<unsigned char, sizeof(T)> b{};
-        std::memcpy(b.data(), &v, sizeof(T));
-        std::reverse(b.begin(), b.end());
-        std::memcpy(&v, b.data(), sizeof(T));
-    }
-    return v;
-}
 
 }  // namespace
 
@@ -288,17 +287,10 @@ bool is_npy(std::span<const unsigned char> bytes) noexcept {
 
 namespace {
 
-/// What a .npy header says: the dtype string, the axis order, the dimensions (checked: 2 or 3,
-/// none negative) with their Python spelling, and where the data starts.
-struct NpyHeader {
-    std::string descr;
-    bool fortran = false;
-    std::vector<long long> dims;
-    std::string shape_text;
-    std::size_t data_at = 0;
-};
+/// With `any_rank`, every number of dimensions is accepted (weights); else 2, 3 or 4.
+}  // namespace
 
-/// With `any_rank`, every number of dimensions is accepted (weights); else (H, W) or (H, W, C).
+namespace npy_detail {
 NpyHeader read_npy_header(std::span<const unsigned char> bytes, bool any_rank) {
     if (!is_npy(bytes) || bytes.size() < 10) {
         throw InputError("not a .npy file");
@@ -326,7 +318,8 @@ NpyHeader read_npy_header(std::span<const unsigned char> bytes, bool any_rank) {
         throw InputError("truncated .npy header");
     }
     const std::string header(reinterpret_cast<const char*>(bytes.data() + offset), header_len);
-    auto items = HeaderParser(header, major <= 2).dict();
+    HeaderParser parser(header, major <= 2);
+    auto items = parser.dict();
     std::sort(items.begin(), items.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     if (items.size() != 3 || items[0].first != "descr" || items[1].first != "fortran_order" ||
@@ -346,6 +339,7 @@ NpyHeader read_npy_header(std::span<const unsigned char> bytes, bool any_rank) {
         throw InputError("npy fortran_order is not True or False");
     }
     NpyHeader out;
+    out.comments = parser.comments();
     out.fortran = fortran_value.flag;
     std::string& shape_text = out.shape_text;
     std::vector<long long>& dims = out.dims;
@@ -365,9 +359,10 @@ NpyHeader read_npy_header(std::span<const unsigned char> bytes, bool any_rank) {
     if (std::any_of(dims.begin(), dims.end(), [](long long d) { return d < 0; })) {
         throw InputError(fmt::format("npy shape {} has a negative dimension", shape_text));
     }
-    if (!any_rank && dims.size() != 2 && dims.size() != 3) {
+    if (!any_rank && (dims.size() < 2 || dims.size() > 4)) {
         throw InputError(
-            fmt::format("npy array has shape {}; expected (H, W) or (H, W, C)", shape_text));
+            fmt::format("npy array has shape {}; expected (H, W), (H, W, C), (C, H, W) or a batch",
+                        shape_text));
     }
     if (descr_value.kind != PyValue::Kind::string) {
         throw InputError("unsupported npy dtype (not a simple type string)");
@@ -376,104 +371,11 @@ NpyHeader read_npy_header(std::span<const unsigned char> bytes, bool any_rank) {
     out.data_at = offset + header_len;
     return out;
 }
-
-}  // namespace
+}  // namespace npy_detail
 
 Tensor decode_npy(std::span<const unsigned char> bytes, bool chw,
                   std::vector<std::string>* warnings) {
-    const NpyHeader header_info = read_npy_header(bytes, false);
-    const bool fortran = header_info.fortran;
-    const std::vector<long long>& dims = header_info.dims;
-    const std::string& shape_text = header_info.shape_text;
-
-    const std::string& descr = header_info.descr;
-    if (descr.size() < 3) {
-        throw InputError(fmt::format("unsupported npy dtype '{}'", descr));
-    }
-    const char order = descr[0];
-    const std::string kind = descr.substr(1);
-    const bool little_host = std::endian::native == std::endian::little;
-    const bool swap = (order == '<' && !little_host) || (order == '>' && little_host);
-    std::size_t item = 0;
-    if (kind == "f4" || kind == "i4" || kind == "u4") {
-        item = 4;
-    } else if (kind == "f8") {
-        item = 8;
-    } else if (kind == "u1") {
-        item = 1;
-    } else if (kind == "u2") {
-        item = 2;
-    }
-    if (item == 0 || kind == "i4" || kind == "u4") {
-        throw InputError(
-            fmt::format("unsupported npy dtype '{}' (float32, float64, uint8, uint16)", descr));
-    }
-    long long h = dims[0];
-    long long w = dims[1];
-    long long c = dims.size() == 3 ? dims[2] : 1;
-    if (dims.size() == 3 && chw) {
-        c = dims[0];
-        h = dims[1];
-        w = dims[2];
-    }
-    constexpr long long kMaxExtent = 1LL << 30;
-    if (h <= 0 || w <= 0 || c <= 0 || h > kMaxExtent || w > kMaxExtent || c > 4096 ||
-        h * w > kMaxExtent || h * w * c > kMaxExtent) {
-        throw InputError(fmt::format("npy shape {} is empty or too large", shape_text));
-    }
-    const auto count = static_cast<std::size_t>(h * w * c);
-    const std::size_t data_at = header_info.data_at;
-    if (bytes.size() - data_at < count * item) {
-        throw InputError(fmt::format("truncated .npy data: {} bytes, expected {}",
-                                     bytes.size() - data_at, count * item));
-    }
-    const Shape shape{static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)};
-    Tensor t(shape);
-    const unsigned char* src = bytes.data() + data_at;
-    const auto dims_n = dims.size();
-    // Linear index of element (c, y, x) in the file, for C or Fortran order.
-    const auto file_index = [&](std::size_t ci, std::size_t y, std::size_t x) -> std::size_t {
-        std::array<std::size_t, 3> idx{y, x, ci};
-        if (dims_n == 3 && chw) {
-            idx[0] = ci;
-            idx[1] = y;
-            idx[2] = x;
-        }
-        const std::array<std::size_t, 3> ext{static_cast<std::size_t>(dims[0]),
-                                             static_cast<std::size_t>(dims[1]),
-                                             dims_n == 3 ? static_cast<std::size_t>(dims[2]) : 1};
-        if (!fortran) {
-            return (idx[0] * ext[1] + idx[1]) * ext[2] + idx[2];
-        }
-        return idx[0] + ext[0] * (idx[1] + ext[1] * idx[2]);
-    };
-    std::size_t overflowed = 0;  // finite float64 values beyond float32's range
-    for (std::size_t ci = 0; ci < static_cast<std::size_t>(c); ++ci) {
-        for (std::size_t y = 0; y < static_cast<std::size_t>(h); ++y) {
-            for (std::size_t x = 0; x < static_cast<std::size_t>(w); ++x) {
-                const unsigned char* p = src + file_index(ci, y, x) * item;
-                float v = 0.0F;
-                if (kind == "f4") {
-                    v = read_value<float>(p, swap);
-                } else if (kind == "f8") {
-                    const auto d = read_value<double>(p, swap);
-                    v = static_cast<float>(d);
-                    overflowed += std::isfinite(d) && !std::isfinite(v) ? 1U : 0U;
-                } else if (kind == "u1") {
-                    v = static_cast<float>(*p) / 255.0F;
-                } else {
-                    v = static_cast<float>(read_value<std::uint16_t>(p, swap)) / 65535.0F;
-                }
-                t.at(static_cast<int>(ci), static_cast<int>(y), static_cast<int>(x)) = v;
-            }
-        }
-    }
-    if (overflowed > 0 && warnings != nullptr) {
-        warnings->push_back(
-            fmt::format("npy float64 data: {} value{} beyond float32's range became infinite",
-                        overflowed, overflowed == 1 ? "" : "s"));
-    }
-    return t;
+    return decode_npy(bytes, chw ? NpyLayout::chw : NpyLayout::hwc, 0, warnings);
 }
 
 float half_to_float(std::uint16_t h) noexcept {
@@ -572,8 +474,8 @@ WeightsArray decode_weights_npy(std::span<const unsigned char> bytes) {
 std::string encode_npy(const Tensor& t) {
     const Shape& s = t.shape();
     std::string header =
-        fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}, {}), }}",
-                    s.channels, s.height, s.width);
+        fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}, {}), }} {}chw",
+                    s.channels, s.height, s.width, kLayoutComment);
     // Pad so that the data starts on a 64-byte boundary; the header ends with '\n'.
     const std::size_t base = 10 + header.size() + 1;
     header.append((64 - base % 64) % 64, ' ');

@@ -59,6 +59,8 @@ f 'convpool run --colormap tw' 'twilight '
 f 'convpool run -p pool:max,ce' 'pool:max,ceil= pool:max,ceil-mode= '
 f 'convpool run -p "gray | pool:max,st' 'gray | pool:max,stride= '
 f 'convpool shape --semantics ' 'all caffe tf torch '
+f 'convpool run --pages ' 'channels items '
+f 'convpool run --npy-layout nh' 'nhw nhwc '
 
 # zsh: the line as it stands after TAB, in one interactive zsh with compinit.
 zsh_lines=('convpool run --colormap vi' 'convpool sha' 'convpool run -p "pool:max,dil'

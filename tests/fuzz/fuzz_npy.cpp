@@ -1,5 +1,6 @@
 // libFuzzer target: the .npy header parser (a Python literal dict, as numpy 1.24 reads it) and
-// the array decoding behind it, on arbitrary bytes after the magic string.
+// the array decoding behind it (every dtype and layout, batches: the first and last item), on
+// arbitrary bytes after the magic string.
 #include "convpool/core/error.hpp"
 #include "convpool/io/npy.hpp"
 
@@ -10,12 +11,15 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    for (const bool chw : {false, true}) {
+    const std::span<const unsigned char> bytes(data, size);
+    using convpool::NpyLayout;
+    for (const auto layout : {NpyLayout::automatic, NpyLayout::hwc, NpyLayout::chw, NpyLayout::nhw,
+                              NpyLayout::nchw, NpyLayout::nhwc}) {
         std::vector<std::string> warnings;
         try {
-            const auto t =
-                convpool::decode_npy(std::span<const unsigned char>(data, size), chw, &warnings);
-            (void)t;
+            const std::size_t count = convpool::npy_item_count(bytes, layout);
+            (void)convpool::decode_npy(bytes, layout, 0, &warnings);
+            (void)convpool::decode_npy(bytes, layout, count - 1, &warnings);
         } catch (const convpool::InputError&) {
         }
     }

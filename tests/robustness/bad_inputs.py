@@ -61,6 +61,44 @@ def npy(descr, shape, payload, version=1):
     return b"\x93NUMPY" + bytes([version, 0]) + struct.pack("<H", len(header)) + header.encode() + payload
 
 
+def npy_comment(descr, shape, comment, payload):
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, } %s" % (descr, shape, comment)
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload
+
+
+def tiff(pages, loop=False, next_ifd=0):
+    """An uncompressed little-endian TIFF, one strip per page: (width, height, samples, struct
+    code, values). `loop` points the last page back at the first; `next_ifd` sets where it
+    points otherwise."""
+    kinds = {"B": (8, 1), "H": (16, 1), "f": (32, 3), "d": (64, 3), "I": (32, 1)}
+    out = bytearray(b"II*\x00\x00\x00\x00\x00")
+    link, first = 4, None
+    for (w, h, c, fmt, values) in pages:
+        data = struct.pack("<" + fmt * len(values), *values)
+        data_at = len(out)
+        out += data + b"\x00" * (len(data) % 2)
+        bits, sample_format = kinds[fmt]
+        bits_value = bits
+        if c > 2:
+            bits_value = len(out)
+            out += struct.pack("<" + "H" * c, *([bits] * c))
+        tags = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, c, bits_value), (259, 3, 1, 1),
+                (262, 3, 1, 2 if c >= 3 else 1), (273, 4, 1, data_at), (277, 3, 1, c),
+                (278, 4, 1, h), (279, 4, 1, max(len(data), 1)), (284, 3, 1, 1), (339, 3, 1, sample_format)]
+        ifd = len(out)
+        first = ifd if first is None else first
+        struct.pack_into("<I", out, link, ifd)
+        out += struct.pack("<H", len(tags))
+        for tag, kind, count, value in tags:
+            out += struct.pack("<HHIHH", tag, kind, count, value, 0) if kind == 3 and count == 1 \
+                else struct.pack("<HHII", tag, kind, count, value)
+        link = len(out)
+        out += b"\x00\x00\x00\x00"
+    struct.pack_into("<I", out, link, first if loop else next_ifd)
+    return bytes(out)
+
+
 def jpeg_claiming(w, h):
     return (b"\xff\xd8\xff\xe0\x00\x04\x00\x00\xff\xc0\x00\x0b\x08" + struct.pack(">HH", h, w)
             + b"\x01\x01\x11\x00").ljust(200, b"\x00")
@@ -181,9 +219,50 @@ file_case("pnm-cut-data.pgm", b"P5\n4 4\n255\n\x00\x01", 3, r"cannot decode pnm 
 file_case("npy-bad-version.npy", b"\x93NUMPY\x09\x00" + b"\x00" * 20, 3, r"unsupported \.npy version 9$")
 file_case("npy-huge-shape.npy", npy("<f4", "(100000000, 100000000)", b""), 3, r"npy shape .* is empty or too large$")
 file_case("npy-truncated.npy", npy("<f4", "(4, 4)", b"\x00" * 10), 3, r"truncated \.npy data: 10 bytes, expected 64$")
-file_case("npy-1d.npy", npy("<f4", "(4,)", b"\x00" * 16), 3, r"npy array has shape \(4,\); expected \(H, W\) or \(H, W, C\)$")
+file_case("npy-1d.npy", npy("<f4", "(4,)", b"\x00" * 16), 3, r"npy array has shape \(4,\); expected \(H, W\), \(H, W, C\), \(C, H, W\) or a batch$")
+file_case("npy-5d.npy", npy("<f4", "(1, 1, 1, 1, 1)", b"\x00" * 4), 3, r"npy array has shape \(1, 1, 1, 1, 1\); expected")
 file_case("npy-object.npy", npy("|O", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '\|O'")
-file_case("npy-int64.npy", npy("<i8", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '<i8'")
+file_case("npy-complex.npy", npy("<c8", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '<c8'")
+file_case("npy-4d-no-layout.npy", npy("<f4", "(2, 1, 2, 2)", b"\x00" * 32), 3,
+          r"npy array has shape \(2, 1, 2, 2\): a 4-D batch needs --npy-layout nchw or nhwc$")
+file_case("npy-3d-4d-layout.npy", npy("<f4", "(2, 2, 2)", b"\x00" * 32), 3,
+          r"npy array has shape \(2, 2, 2\): --npy-layout nchw is for 4-D arrays$", ("--npy-layout", "nchw"))
+file_case("npy-batch-truncated.npy", npy("<u2", "(1000, 4, 4)", b"\x00" * 100), 3,
+          r"truncated \.npy data: 100 bytes, expected 32000$", ("--npy-layout", "nhw"))
+file_case("npy-batch-huge-count.npy", npy("|u1", "(1073741824, 1, 1)", b"\x00" * 100), 3,
+          r"truncated \.npy data: 100 bytes, expected 1073741824$", ("--npy-layout", "nhw"))
+file_case("npy-batch-huge-item.npy", npy("|b1", "(2, 40000, 40000)", b"\x00" * 100), 3,
+          r"npy shape \(2, 40000, 40000\) is empty or too large$", ("--npy-layout", "nhw"))
+# An unknown layout in the comment is no layout: (H, W, C), read.
+case("file npy-bad-layout-comment.npy",
+     ["run", write("npy-bad-layout-comment.npy", npy_comment("<f4", "(2, 2, 2)", "# convpool layout: nope", b"\x00" * 32)),
+      "-p", "relu", *out_dir("npy-bad-layout-comment")], 0, r"^$")
+file_case("tiff-page-loop.tif", tiff([(2, 2, 1, "B", [0] * 4)], loop=True), 3,
+          r"tiff header is malformed \(its pages form a loop\)$")
+file_case("tiff-next-page-outside.tif", tiff([(2, 2, 1, "B", [0] * 4)], next_ifd=0x7FFFFFF0), 3,
+          r"tiff header is cut short$")
+file_case("tiff-f64-rgb.tif", tiff([(2, 2, 3, "d", [0.5] * 12)]), 3,
+          r"cannot decode tiff data: unsupported sample format: 3 samples of 64-bit float \(OpenCV reads")
+file_case("tiff-uint32.tif", tiff([(2, 2, 1, "I", [7] * 4)]), 3,
+          r"cannot decode tiff data: unsupported sample format: 1 sample of 32-bit unsigned")
+file_case("tiff-pages-channels-sizes.tif", tiff([(2, 2, 1, "B", [0] * 4), (3, 2, 1, "B", [0] * 6)]), 3,
+          r"--pages channels: tiff page 1 is 3x2, page 0 is 2x2; pages of different sizes cannot be "
+          r"channels of one image$", ("--pages", "channels"))
+case("file npy-too-many-items.npy",
+     ["run", write("npy-too-many-items.npy", npy("|u1", "(100001, 1, 1)", b"\x00" * 100001)), "-p", "relu",
+      "--npy-layout", "nhw", *out_dir("npy-too-many-items")], 2,
+     ERR + "'" + re.escape(path("npy-too-many-items.npy")) + r"' holds 100001 images; at most 100000 of one file are read as inputs$")
+# A 2x2 first page, then 100 000 empty pages (IFDs of no tags), each pointing at the next:
+# refused, in linear time.
+many = bytearray(b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 2)
+                 + struct.pack("<HHII", 256, 4, 1, 2) + struct.pack("<HHII", 257, 4, 1, 2) + struct.pack("<I", 38))
+for k in range(100000):
+    many += struct.pack("<HI", 0, 38 + 6 * (k + 1) if k < 99999 else 0)
+file_case("tiff-too-many-pages.tif", bytes(many), 3, r"tiff data has more than 100000 pages$")
+huge_page = tiff([(2, 2, 1, "B", [0] * 4), (50000, 50000, 1, "B", [])])
+case("file tiff-huge-second-page.tif: the page fails alone",
+     ["run", write("tiff-huge-second-page.tif", huge_page), "-p", "relu", *out_dir("tiff-huge-second-page")], 1,
+     ERR + re.escape(path("tiff-huge-second-page.tif")) + r"\[1\]: image is too large: 50000x50000")
 file_case("npy-header-cut.npy", b"\x93NUMPY\x01\x00\xff\xff{'descr'", 3, r"truncated \.npy header$")
 def npy_dict(dict_text, payload):
     header = dict_text + " " * ((64 - (10 + len(dict_text) + 1) % 64) % 64) + "\n"

@@ -10,6 +10,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +96,14 @@ struct InputItem {
     std::string out_name;
     bool named = false;    ///< named directly (not found in a directory)
     bool renamed = false;  ///< out_name is not the plain stem (escaped, or suffixed `~N`)
+    /// The image inside the file (a TIFF page, an item of a .npy batch), 0-based; unset for a
+    /// file that holds one image.
+    std::optional<std::size_t> item;
+
+    /// How reports and messages name it: the path, with `[item]` (`x.npy[7]`).
+    [[nodiscard]] std::string display() const {
+        return item ? path + "[" + std::to_string(*item) + "]" : path;
+    }
 };
 
 /// The inputs of a run: directories give their image files (by extension; all levels with
@@ -102,6 +112,13 @@ struct InputItem {
 /// named directly that would write the same output, for `-` given twice, and when nothing is
 /// left. Any other clash of output names is resolved with a suffix `~2`, `~3`, ...
 [[nodiscard]] std::vector<InputItem> list_inputs(const RunOptions& options);
+
+/// Each file of `files` that holds several images (TIFF pages, a .npy batch: count_file_items)
+/// becomes one item per image, `x_i7` (.npy) or `file_p2` (TIFF) below OUT, in file order.
+/// `stdin_bytes` are the bytes of `-`, if it is one of the files.
+[[nodiscard]] std::vector<InputItem> expand_items(const std::vector<InputItem>& files,
+                                                  const RunOptions& options,
+                                                  std::span<const unsigned char> stdin_bytes);
 
 /// Name of the output folder (or file) of `input` below OUT: the file name without its
 /// extension, made safe (safe_name: never `.`, `..`, empty or hidden); `stdin` for `-`.

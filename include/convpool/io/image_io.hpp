@@ -1,10 +1,13 @@
 #pragma once
 /// \file image_io.hpp
 /// Reading images into tensors and writing files safely. OpenCV is used only behind this
-/// header (and visualize.hpp). Values: 8-bit and 16-bit images become [0, 1]; float images and
-/// .npy arrays are taken as they are. Colour images become RGB (alpha is dropped).
+/// header (and visualize.hpp). Values: 8-bit and 16-bit images become [0, 1]; float images are
+/// taken as they are; .npy arrays as decode_npy reads them (integers scaled, floats kept).
+/// Colour images become RGB (alpha is dropped). A file may hold several images (TIFF pages,
+/// a .npy batch): LoadOptions::item picks one, count_items says how many.
 
 #include "convpool/core/tensor.hpp"
+#include "convpool/io/npy.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -20,8 +23,13 @@ namespace convpool {
 struct LoadOptions {
     std::size_t max_bytes = std::size_t{1} << 30;  ///< largest file read
     std::size_t max_pixels = 128'000'000;          ///< largest H*W accepted
-    bool npy_chw = false;                          ///< 3-D .npy arrays are (C, H, W), not (H, W, C)
-    bool strict = false;                           ///< truncated data is an error, not a warning
+    NpyLayout npy_layout = NpyLayout::automatic;   ///< axis order of 3-D and 4-D .npy arrays
+    /// Which image of a file that holds several (a TIFF page, an item of a .npy batch), 0-based.
+    /// Unset: the first, with a warning when there are more.
+    std::optional<std::size_t> item;
+    /// A multi-page TIFF becomes one image whose channels are its pages' (all of one size).
+    bool pages_as_channels = false;
+    bool strict = false;  ///< truncated data is an error, not a warning
     bool isolate_decoder =
         true;  ///< decode in a child process (a crashing decoder fails one input)
     /// Decode a JPEG to its luminance only (one channel: the JPEG's own Y, as
@@ -72,6 +80,29 @@ struct LoadedImage {
 /// magic bytes, size against max_pixels), then the decoder runs. Throws InputError.
 [[nodiscard]] LoadedImage decode_image(std::span<const unsigned char> bytes,
                                        const LoadOptions& options);
+
+/// How many images `bytes` hold: a TIFF's pages (1 with pages_as_channels), a .npy batch's
+/// items (npy_item_count with options.npy_layout), else 1; also 1 for data that does not parse
+/// (decoding then reports why).
+[[nodiscard]] std::size_t count_items(std::span<const unsigned char> bytes,
+                                      const LoadOptions& options);
+
+/// A file of more images than this is refused as a run's input (each image is an input).
+inline constexpr std::size_t kMaxItemsPerFile = 100000;
+
+/// What count_file_items found: how many images, and whether they are TIFF pages.
+struct FileItems {
+    std::size_t count = 1;
+    bool tiff_pages = false;
+};
+
+/// count_items of the file `path`: reads the first bytes, and maps the file only for a TIFF or
+/// a .npy. 1 when the file cannot be read (loading it then reports why).
+[[nodiscard]] FileItems count_file_items(const std::string& path, const LoadOptions& options);
+
+/// count_items of bytes held in memory (standard input), as a FileItems.
+[[nodiscard]] FileItems count_bytes_items(std::span<const unsigned char> bytes,
+                                          const LoadOptions& options);
 
 /// File formats for a final image.
 enum class ImageEncoding {
