@@ -38,7 +38,7 @@ fuzz_one() {
   fi
   return "$status"
 }
-targets=(pipeline load npy npz)
+targets=(pipeline load npy npz merge)
 pids=()
 for target in "${targets[@]}"; do
   fuzz_one "$target" >"$scratch/$target.out" 2>&1 &
