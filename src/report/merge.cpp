@@ -123,6 +123,7 @@ private:
 
 /// What pass 1 keeps: the header, and per image its place in its report and per input the
 /// places of its CSV rows.
+// NOLINTNEXTLINE(bugprone-exception-escape): its implicit moves only move containers
 struct ReportMerge::Impl {
     struct Entry {
         std::size_t index = 0;
@@ -158,7 +159,7 @@ struct ReportMerge::Impl {
 void ReportMerge::Impl::read_json(std::size_t i,
                                   std::map<std::size_t, std::size_t>& report_of_index) {
     const std::size_t n = i + 1;
-    std::optional<UsageError> deferred;  // the first bad entry, reported after the header checks
+    std::optional<std::string> deferred;  // the first bad entry, reported after the header checks
     auto [fields, had_images] = detail::read_report(
         *reports[i].json, n,
         [&](nlohmann::json& img, std::uint64_t begin, std::uint64_t end, std::size_t k) {
@@ -181,7 +182,7 @@ void ReportMerge::Impl::read_json(std::size_t i,
                 }
                 entries.push_back(std::move(e));
             } catch (const UsageError& err) {
-                deferred = err;
+                deferred = err.what();
             }
         });
     if (!had_images || fields.contains("images") || !fields.contains("pipeline") ||
@@ -193,7 +194,7 @@ void ReportMerge::Impl::read_json(std::size_t i,
         header = std::move(fields);
     }
     if (deferred) {
-        throw *deferred;
+        throw UsageError(*deferred);
     }
 }
 
@@ -300,17 +301,19 @@ void ReportMerge::Impl::write_images(const ByteSink& sink) const {
     sink("[\n");
     for (std::size_t k = 0; k < entries.size(); ++k) {
         const auto& e = entries[k];
-        const UsageError changed(
-            fmt::format("report {} changed while merge-reports read it", e.report + 1));
+        const auto changed = [&e] {
+            return UsageError(
+                fmt::format("report {} changed while merge-reports read it", e.report + 1));
+        };
         nlohmann::json entry;
         try {
-            entry =
-                nlohmann::json::parse(read_slice(*reports[e.report].json, e.begin, e.end, changed));
+            entry = nlohmann::json::parse(
+                read_slice(*reports[e.report].json, e.begin, e.end, changed()));
         } catch (const nlohmann::json::exception&) {
-            throw changed;
+            throw changed();
         }
         if (!entry.is_object() || field(entry, "index") != nlohmann::json(e.index)) {
-            throw changed;
+            throw changed();
         }
         sink("    ");
         sink(indented(detail::dump(entry, 2), 4));

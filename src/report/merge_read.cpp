@@ -50,7 +50,7 @@ public:
     [[nodiscard]] bool had_images() const noexcept { return m_had_images; }
 
 private:
-    UsageError syntax(std::string_view what) const {
+    [[nodiscard]] UsageError syntax(std::string_view what) const {
         return UsageError(
             fmt::format("report {} is not valid JSON: {} at byte {}", m_n, what, m_cur.offset()));
     }
@@ -175,7 +175,7 @@ private:
     }
 
     /// The value at `extent` parsed (its nesting is already bounded).
-    nlohmann::json parse(std::pair<std::uint64_t, std::uint64_t> extent) const {
+    [[nodiscard]] nlohmann::json parse(std::pair<std::uint64_t, std::uint64_t> extent) const {
         const std::string text = read_slice(m_src, extent.first, extent.second, syntax("changed"));
         try {
             return nlohmann::json::parse(text);

@@ -56,6 +56,7 @@ private:
 using OnEntry = std::function<void(nlohmann::json&, std::uint64_t, std::uint64_t, std::size_t)>;
 
 /// A report.json as read_report found it.
+// NOLINTNEXTLINE(bugprone-exception-escape): its implicit moves only move nlohmann::json
 struct ReadReport {
     nlohmann::json fields;    ///< the top-level fields but the `images` array
     bool had_images = false;  ///< an `images` array was there (and went to on_entry)

@@ -40,8 +40,8 @@ public:
     explicit ReportMerge(std::vector<ShardReport> reports);
     ReportMerge(const ReportMerge&) = delete;
     ReportMerge& operator=(const ReportMerge&) = delete;
-    ReportMerge(ReportMerge&&) noexcept;
-    ReportMerge& operator=(ReportMerge&&) noexcept;
+    ReportMerge(ReportMerge&& other) noexcept;
+    ReportMerge& operator=(ReportMerge&& other) noexcept;
     ~ReportMerge();
 
     /// The merged report.json (pass 2), as `convpool run` would have written it.
