@@ -16,8 +16,15 @@
 #include <string_view>
 #include <system_error>
 
+#include "render/picture_layout.hpp"
+
 namespace convpool {
 namespace {
+
+using detail::kGap;
+using detail::Layout;
+using detail::layout;
+using detail::reduction_note;
 
 using Rgb = std::array<std::uint8_t, 3>;
 constexpr Rgb kBackground{255, 255, 255};
@@ -25,7 +32,6 @@ constexpr Rgb kNonFinite{255, 0, 255};
 const cv::Scalar kText(40, 40, 40);
 constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
 constexpr double kFontScale = 0.4;
-constexpr int kGap = 4;
 
 struct Range {
     float lo = 0.0F;
@@ -272,93 +278,6 @@ Picture resize_smooth(const Picture& p, int w, int h) {
     cv::Mat dst(h, w, CV_8UC3, out.rgb.data());
     cv::resize(src, dst, dst.size(), 0, 0, w < p.width ? cv::INTER_AREA : cv::INTER_LINEAR);
     return out;
-}
-
-/// Integer enlargement so that small maps are at least ~160 px on their longer side.
-int enlargement(int h, int w) {
-    const int longer = std::max(h, w);
-    return longer >= 160 ? 1 : std::min(64, (160 + longer - 1) / longer);
-}
-
-/// Longest side and most pixels of a stage picture, whatever the tensor's shape (a 1000000x1
-/// PNG drew a 360x1000060 picture in 3 GB): a map too large is drawn at 1/d of its size, and
-/// a stage with more channels than fit shows the first of them; the legend says so.
-constexpr long long kMaxSide = 16384;
-constexpr long long kMaxPixels = 64LL << 20;
-/// What titled_picture adds around a body (margins, title, colour bar, two text lines).
-constexpr long long kFrameWidth = 12;
-constexpr long long kFrameHeight = 108;
-/// The most channels a stage picture shows.
-constexpr int kMaxShownChannels = 4096;
-
-/// How a tensor's maps are laid out in its picture: each map enlarged f times and then reduced
-/// to every d-th pixel (x on the picture is (x * d) / f in the map), the first `shown` channels
-/// in a grid of `cols` columns.
-struct Layout {
-    int f = 1;
-    int d = 1;
-    int tw = 1;  ///< one map's width and height on the picture
-    int th = 1;
-    int shown = 1;
-    int cols = 1;
-    int rows = 1;
-    bool labels = false;
-    int width = 1;  ///< the whole body
-    int height = 1;
-};
-
-Layout layout(const Shape& s, bool natural, int columns) {
-    Layout l;
-    l.f = enlargement(s.height, s.width);
-    l.shown = natural ? s.channels : std::min(s.channels, kMaxShownChannels);
-    const auto fits = [](long long w, long long h) {
-        const long long fw = std::max(w + kFrameWidth, 1024LL);
-        const long long fh = h + kFrameHeight;
-        return fw <= kMaxSide && fh <= kMaxSide && fw * fh <= kMaxPixels;
-    };
-    for (;;) {
-        const int grid = natural ? 1 : l.shown;  // a natural picture is one map
-        l.cols = columns > 0 ? std::min(columns, grid)
-                             : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(grid))));
-        l.rows = (grid + l.cols - 1) / l.cols;
-        l.labels = !natural && s.channels > 1;
-        const long long gap = l.labels ? kGap : 0;
-        const long long label_h = l.labels ? 14 : 0;
-        const long long tw = (static_cast<long long>(s.width) * l.f + l.d - 1) / l.d;
-        const long long th = (static_cast<long long>(s.height) * l.f + l.d - 1) / l.d;
-        const long long w = std::max(1LL, l.cols * (tw + gap) - gap);
-        const long long h = std::max(1LL, l.rows * (th + label_h + gap) - gap);
-        if (fits(w, h)) {
-            l.tw = static_cast<int>(tw);
-            l.th = static_cast<int>(th);
-            l.width = static_cast<int>(w);
-            l.height = static_cast<int>(h);
-            return l;
-        }
-        if (tw > 1 || th > 1) {
-            l.d += std::max(1, l.d / 4);
-        } else {
-            l.shown = std::max(1, l.shown / 2);
-        }
-    }
-}
-
-/// The legend line of a reduced picture ("" when nothing was reduced).
-std::string reduction_note(const Layout& l, int channels) {
-    std::string note;
-    if (l.d > l.f) {
-        note = fmt::format("drawn at 1/{:.3g} size", static_cast<double>(l.d) / l.f);
-    } else if (l.d > 1) {
-        note = fmt::format("enlarged {:.3g}x, not {}x", static_cast<double>(l.f) / l.d, l.f);
-    }
-    if (l.shown < channels) {
-        note +=
-            fmt::format("{}showing {} of {} channels", note.empty() ? "" : "; ", l.shown, channels);
-    }
-    return note.empty() ? note
-                        : note +
-                              " (pictures keep to 16384 px a side and 64 MP; the raw outputs "
-                              "keep every value)";
 }
 
 /// The range feature maps of `t` are coloured over (stage and global scales).
