@@ -92,6 +92,8 @@ private:
     int m_saved = -1;
 };
 
+}  // namespace
+
 std::string errno_text(int err) {
     if (err == ENOENT) {
         return "no such file";
@@ -101,6 +103,8 @@ std::string errno_text(int err) {
     }
     return std::strerror(err);
 }
+
+namespace {
 
 /// Channels a decoded Mat of 1-4 channels keeps: gray (+ alpha, dropped) is 1, BGR(A) is 3 (RGB).
 int kept_channels(const cv::Mat& mat) { return mat.channels() <= 2 ? 1 : 3; }

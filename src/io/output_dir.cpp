@@ -218,6 +218,30 @@ std::optional<OutputDir> OutputDir::find_subdir(std::string_view rel) const {
 }
 
 void OutputDir::write(std::string_view name, std::string_view bytes) const {
+    write_streamed(name, [bytes](const auto& append) { append(bytes); });
+}
+
+namespace {
+
+/// All of `bytes` to `fd` (retrying after EINTR); errno on failure, else 0.
+int write_all(int fd, std::string_view bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return errno;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
+}  // namespace
+
+void OutputDir::write_streamed(std::string_view name, const Producer& produce) const {
     const std::string target(name);
     const std::string shown = path_of(name);
     if (!is_safe_name(name)) {
@@ -235,32 +259,50 @@ void OutputDir::write(std::string_view name, std::string_view bytes) const {
     if (fd < 0) {
         fail(fmt::format("{}: cannot write", shown), EEXIST);
     }
-    const auto give_up = [&](int err) {
+    const auto discard = [&] {
         ::close(fd);
         ::unlinkat(m_fd, tmp.c_str(), 0);
-        fail(fmt::format("{}: cannot write", shown), err);
     };
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            give_up(errno);
-        }
-        done += static_cast<std::size_t>(n);
+    // Small pieces are gathered up to 64 KiB; a write error ends the file.
+    constexpr std::size_t kPiece = 65536;
+    std::string pending;
+    int err = 0;
+    try {
+        produce([&](std::string_view bytes) {
+            if (err != 0) {
+                return;
+            }
+            if (pending.size() + bytes.size() < kPiece) {
+                pending.append(bytes);
+                return;
+            }
+            err = write_all(fd, pending);
+            pending.clear();
+            if (err == 0) {
+                err = write_all(fd, bytes);
+            }
+        });
+    } catch (...) {
+        discard();
+        throw;
     }
-    if (::fsync(fd) != 0) {
-        give_up(errno);
+    if (err == 0) {
+        err = write_all(fd, pending);
+    }
+    if (err == 0 && ::fsync(fd) != 0) {
+        err = errno;
+    }
+    if (err != 0) {
+        discard();
+        fail(fmt::format("{}: cannot write", shown), err);
     }
     if (::close(fd) != 0) {
-        const int err = errno;
+        err = errno;
         ::unlinkat(m_fd, tmp.c_str(), 0);
         fail(fmt::format("{}: cannot write", shown), err);
     }
     if (::renameat(m_fd, tmp.c_str(), m_fd, target.c_str()) != 0) {
-        const int err = errno;
+        err = errno;
         ::unlinkat(m_fd, tmp.c_str(), 0);
         fail(fmt::format("{}: cannot write", shown), err);
     }

@@ -16,8 +16,15 @@
 #include <string_view>
 #include <system_error>
 
+#include "render/picture_layout.hpp"
+
 namespace convpool {
 namespace {
+
+using detail::kGap;
+using detail::Layout;
+using detail::layout;
+using detail::reduction_note;
 
 using Rgb = std::array<std::uint8_t, 3>;
 constexpr Rgb kBackground{255, 255, 255};
@@ -25,7 +32,6 @@ constexpr Rgb kNonFinite{255, 0, 255};
 const cv::Scalar kText(40, 40, 40);
 constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
 constexpr double kFontScale = 0.4;
-constexpr int kGap = 4;
 
 struct Range {
     float lo = 0.0F;
@@ -274,12 +280,6 @@ Picture resize_smooth(const Picture& p, int w, int h) {
     return out;
 }
 
-/// Integer enlargement so that small maps are at least ~160 px on their longer side.
-int enlargement(int h, int w) {
-    const int longer = std::max(h, w);
-    return longer >= 160 ? 1 : std::min(64, (160 + longer - 1) / longer);
-}
-
 /// The range feature maps of `t` are coloured over (stage and global scales).
 Range picture_range(const Tensor& t, const RenderOptions& o) {
     if (o.scale == ColorScale::global && o.range) {
@@ -355,62 +355,61 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const ValueRange& range
 
 Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& options) {
     const Shape& s = t.shape();
-    const int f = enlargement(s.height, s.width);
-    const int tw = s.width * f;
-    const int th = s.height * f;
-    if (kind == PictureKind::natural && (s.channels == 1 || s.channels == 3)) {
+    const bool natural = is_natural(t, kind);
+    const Layout l = layout(s, natural, options.columns);
+    const auto src = [&l](int v, int size) {
+        return static_cast<std::size_t>(
+            std::min<long long>(size - 1, static_cast<long long>(v) * l.d / l.f));
+    };
+    if (natural) {
         const Range r = finite_range(t.data());
         const bool unit = r.lo >= 0.0F && r.hi <= 1.0F;
         const double lo = unit ? 0.0 : static_cast<double>(r.lo);
         const double span =
             unit ? 1.0 : std::max(1e-30, static_cast<double>(r.hi) - static_cast<double>(r.lo));
-        Picture p = blank(tw, th);
-        for (int y = 0; y < th; ++y) {
-            for (int x = 0; x < tw; ++x) {
+        Picture p = blank(l.tw, l.th);
+        for (int y = 0; y < l.th; ++y) {
+            for (int x = 0; x < l.tw; ++x) {
                 Rgb c{};
                 bool finite = true;
                 for (int ch = 0; ch < 3; ++ch) {
-                    const float v = t.at(s.channels == 3 ? ch : 0, y / f, x / f);
+                    const float v =
+                        t.at(s.channels == 3 ? ch : 0, static_cast<int>(src(y, s.height)),
+                             static_cast<int>(src(x, s.width)));
                     finite = finite && std::isfinite(v);
                     c[static_cast<std::size_t>(ch)] = to_byte((static_cast<double>(v) - lo) / span);
                 }
                 put(p, x, y, finite ? c : kNonFinite);
             }
         }
+        p.note = reduction_note(l, s.channels);
         return p;
     }
     const Range stage_range = picture_range(t, options);
     const bool per_channel = options.scale == ColorScale::channel;
-    const int cols = options.columns > 0
-                         ? std::min(options.columns, s.channels)
-                         : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(s.channels))));
-    const int rows = (s.channels + cols - 1) / cols;
-    const bool labels = s.channels > 1;
-    const int label_h = labels ? 14 : 0;
-    const int cell_w = tw + (labels ? kGap : 0);
-    const int cell_h = th + label_h + (labels ? kGap : 0);
-    Picture p = blank(std::max(1, cols * cell_w - (labels ? kGap : 0)),
-                      std::max(1, rows * cell_h - (labels ? kGap : 0)));
-    for (int c = 0; c < s.channels; ++c) {
-        const int x0 = (c % cols) * cell_w;
-        const int y0 = (c / cols) * cell_h + label_h;
+    const int label_h = l.labels ? 14 : 0;
+    const int cell_w = l.tw + (l.labels ? kGap : 0);
+    const int cell_h = l.th + label_h + (l.labels ? kGap : 0);
+    Picture p = blank(l.width, l.height);
+    for (int c = 0; c < l.shown; ++c) {
+        const int x0 = (c % l.cols) * cell_w;
+        const int y0 = (c / l.cols) * cell_h + label_h;
         const auto plane = t.channel(c);
         const Range r = per_channel ? rule_range(plane, options.range_rule) : stage_range;
-        for (int y = 0; y < th; ++y) {
-            for (int x = 0; x < tw; ++x) {
-                const float v =
-                    plane[static_cast<std::size_t>(y / f) * static_cast<std::size_t>(s.width) +
-                          static_cast<std::size_t>(x / f)];
-                put(p, x0 + x, y0 + y, map_value(v, r, options));
+        for (int y = 0; y < l.th; ++y) {
+            const std::size_t row = src(y, s.height) * static_cast<std::size_t>(s.width);
+            for (int x = 0; x < l.tw; ++x) {
+                put(p, x0 + x, y0 + y, map_value(plane[row + src(x, s.width)], r, options));
             }
         }
-        if (labels) {
+        if (l.labels) {
             text(p,
                  per_channel ? fmt::format("c{} {}..{}", c, number(r.lo), number(r.hi))
                              : fmt::format("c{}", c),
                  x0 + 1, y0 - 3);
         }
     }
+    p.note = reduction_note(l, s.channels);
     return p;
 }
 
@@ -449,11 +448,13 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
                         : percentile_label(r, options);
         clip_line = fmt::format("{}; {:.3g}% of values clipped", which, share);
     }
-    const int width = std::max({body.width + 2 * kMargin, 360,
-                                std::min(text_width(title) + 2 * kMargin, kMaxTitleWidth),
-                                clipping ? text_width(clip_line) + 2 * kMargin : 0});
-    const int height =
-        kTitle + body.height + kMargin + kBar + kBarText + (clipping ? kBarText : 0) + kMargin;
+    const bool noted = !body.note.empty();
+    const int width = std::max(
+        {body.width + 2 * kMargin, 360, std::min(text_width(title) + 2 * kMargin, kMaxTitleWidth),
+         clipping ? text_width(clip_line) + 2 * kMargin : 0,
+         noted ? std::min(text_width(body.note) + 2 * kMargin, kMaxTitleWidth) : 0});
+    const int height = kTitle + body.height + kMargin + kBar + kBarText +
+                       (clipping ? kBarText : 0) + (noted ? kBarText : 0) + kMargin;
     Picture p = blank(width, height);
     text(p, fit_text(title, width - 2 * kMargin), kMargin, 15);
     paste(p, body, (width - body.width) / 2, kTitle);
@@ -497,6 +498,10 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
     if (clipping) {
         text(p, clip_line, kMargin, bar_y + kBar + 12 + kBarText);
     }
+    if (noted) {
+        text(p, fit_text(body.note, width - 2 * kMargin), kMargin,
+             bar_y + kBar + 12 + kBarText * (clipping ? 2 : 1));
+    }
     return p;
 }
 
@@ -515,8 +520,11 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
     // An extreme aspect ratio (a 1x5000 map) would make its panel display_height * 5000 wide:
     // each panel is at most 4 display heights wide, and all of them fit in kMaxSheetWidth.
     const int count = std::max(1, static_cast<int>(items.size()));
+    // And the whole sheet keeps to 64 MP whatever --sheet-height: at 4096 px high, 15.6k px wide.
+    const int sheet_w = std::min<int>(
+        kMaxSheetWidth, static_cast<int>((64LL << 20) / (kSpace + display_height + kLabel)));
     const int max_w =
-        std::max(16, std::min(4 * display_height, (kMaxSheetWidth - kSpace) / count - kSpace));
+        std::max(16, std::min(4 * display_height, (sheet_w - kSpace) / count - kSpace));
     std::vector<Picture> scaled;
     std::vector<int> column;
     int width = kSpace;

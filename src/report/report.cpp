@@ -17,6 +17,8 @@
 #include <map>
 #include <mutex>
 
+#include "report/json_detail.hpp"
+
 namespace convpool {
 namespace {
 
@@ -403,7 +405,50 @@ Histogram value_histogram(std::span<const float> values, int bins) {
     return h;
 }
 
+namespace detail {
+
+/// JSON text of `j`; a string that is not UTF-8 (a file name in Latin-1 in an error message)
+/// gets U+FFFD where its bad bytes were instead of failing the whole report.
+std::string dump(const nlohmann::json& j, int indent) {
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+constexpr std::array<ImageStatus, 5> kStatuses{ImageStatus::done, ImageStatus::failed,
+                                               ImageStatus::skipped, ImageStatus::interrupted,
+                                               ImageStatus::not_started};
+
+ImageStatus status_from_name(const std::string& name) {
+    for (const ImageStatus s : kStatuses) {
+        if (name == image_status_name(s)) {
+            return s;
+        }
+    }
+    throw UsageError(fmt::format("unknown image status '{}'", name));
+}
+
+/// Counts of every status; `ok` is done + skipped (the images whose outputs are there).
+nlohmann::json summary_json(const std::vector<ImageStatus>& statuses) {
+    std::array<std::size_t, kStatuses.size()> count{};
+    for (const ImageStatus s : statuses) {
+        ++count[static_cast<std::size_t>(s)];
+    }
+    const auto n = [&count](ImageStatus s) { return count[static_cast<std::size_t>(s)]; };
+    return {{"inputs", statuses.size()},
+            {"ok", n(ImageStatus::done) + n(ImageStatus::skipped)},
+            {"done", n(ImageStatus::done)},
+            {"failed", n(ImageStatus::failed)},
+            {"skipped", n(ImageStatus::skipped)},
+            {"interrupted", n(ImageStatus::interrupted)},
+            {"not_started", n(ImageStatus::not_started)}};
+}
+
+}  // namespace detail
+
 namespace {
+
+using detail::dump;
+using detail::status_from_name;
+using detail::summary_json;
 
 const char* status_of(const ImageReport& img) { return image_status_name(img.status); }
 
@@ -470,12 +515,6 @@ nlohmann::json image_json(const ImageReport& img) {
     return j;
 }
 
-/// JSON text of `j`; a string that is not UTF-8 (a file name in Latin-1 in an error message)
-/// gets U+FFFD where its bad bytes were instead of failing the whole report.
-std::string dump(const nlohmann::json& j, int indent = -1) {
-    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 double number_or_nan(const nlohmann::json& v) { return v.is_number() ? v.get<double>() : kNaN; }
 
 ChannelStats stats_from_json(const nlohmann::json& j) {
@@ -520,35 +559,6 @@ void read_stage_extras(const nlohmann::json& j, StageReport& st) {
         sw.max_coverage = w.at("max_coverage").get<int>();
         st.switches = sw;
     }
-}
-
-constexpr std::array<ImageStatus, 5> kStatuses{ImageStatus::done, ImageStatus::failed,
-                                               ImageStatus::skipped, ImageStatus::interrupted,
-                                               ImageStatus::not_started};
-
-ImageStatus status_from_name(const std::string& name) {
-    for (const ImageStatus s : kStatuses) {
-        if (name == image_status_name(s)) {
-            return s;
-        }
-    }
-    throw UsageError(fmt::format("unknown image status '{}'", name));
-}
-
-/// Counts of every status; `ok` is done + skipped (the images whose outputs are there).
-nlohmann::json summary_json(const std::vector<ImageStatus>& statuses) {
-    std::array<std::size_t, kStatuses.size()> count{};
-    for (const ImageStatus s : statuses) {
-        ++count[static_cast<std::size_t>(s)];
-    }
-    const auto n = [&count](ImageStatus s) { return count[static_cast<std::size_t>(s)]; };
-    return {{"inputs", statuses.size()},
-            {"ok", n(ImageStatus::done) + n(ImageStatus::skipped)},
-            {"done", n(ImageStatus::done)},
-            {"failed", n(ImageStatus::failed)},
-            {"skipped", n(ImageStatus::skipped)},
-            {"interrupted", n(ImageStatus::interrupted)},
-            {"not_started", n(ImageStatus::not_started)}};
 }
 
 }  // namespace
@@ -753,199 +763,6 @@ std::string report_markdown(const RunReport& report) {
                 stat(s.entropy), stat(s.p1), stat(s.p50), stat(s.p99));
         }
         out += "\n";
-    }
-    return out;
-}
-
-namespace {
-
-/// The first field of a CSV line (RFC 4180 quoting), and whether the line is complete (quotes
-/// balanced): a quoted field may hold newlines, so a record can span lines.
-std::string first_csv_field(const std::string& record) {
-    if (record.empty() || record.front() != '"') {
-        return record.substr(0, record.find(','));
-    }
-    std::string field;
-    for (std::size_t i = 1; i < record.size(); ++i) {
-        if (record[i] == '"') {
-            if (i + 1 < record.size() && record[i + 1] == '"') {
-                field += '"';
-                ++i;
-            } else {
-                break;
-            }
-        } else {
-            field += record[i];
-        }
-    }
-    return field;
-}
-
-/// Splits CSV text into records (header first), keeping quoted newlines inside a record.
-std::vector<std::string> csv_records(const std::string& text) {
-    std::vector<std::string> records;
-    std::string cur;
-    bool quoted = false;
-    for (const char c : text) {
-        if (c == '"') {
-            quoted = !quoted;
-        }
-        if (c == '\n' && !quoted) {
-            records.push_back(cur);
-            cur.clear();
-        } else {
-            cur += c;
-        }
-    }
-    if (!cur.empty()) {
-        records.push_back(cur);
-    }
-    return records;
-}
-
-}  // namespace
-
-namespace {
-
-/// Deepest nesting of arrays and objects a report may have (convpool's own are 6 deep).
-constexpr int kMaxReportDepth = 64;
-
-/// `text` parsed as JSON with at most kMaxReportDepth levels of nesting (deeper input would
-/// exhaust the stack of the recursive parser). Throws UsageError naming report `n`.
-nlohmann::json parse_report(const std::string& text, std::size_t n) {
-    const auto limit = [n](int depth, nlohmann::json::parse_event_t /*event*/,
-                           nlohmann::json& /*parsed*/) {
-        if (depth > kMaxReportDepth) {
-            throw UsageError(
-                fmt::format("report {} nests deeper than {} levels: not a convpool "
-                            "report",
-                            n, kMaxReportDepth));
-        }
-        return true;
-    };
-    try {
-        return nlohmann::json::parse(text, limit);
-    } catch (const nlohmann::json::exception& e) {
-        throw UsageError(fmt::format("report {} is not valid JSON: {}", n, e.what()));
-    }
-}
-
-/// Checks the fields merge-reports reads in one `images[]` entry of report `n`
-/// (docs/outputs.md): `index` a non-negative integer, `input` and `status` strings, `status`
-/// one of the five. Throws UsageError naming the report, the entry and the field.
-void check_image_entry(const nlohmann::json& img, std::size_t n, std::size_t k) {
-    const auto bad = [&](const char* field, const char* want) {
-        return UsageError(fmt::format("report {}: images[{}].{} is not {}: not a convpool report",
-                                      n, k, field, want));
-    };
-    if (!img.is_object()) {
-        throw UsageError(fmt::format("report {}: images[{}] is not an object", n, k));
-    }
-    if (!img.contains("index") || !img["index"].is_number_unsigned()) {
-        throw bad("index", "a non-negative integer");
-    }
-    if (!img.contains("input") || !img["input"].is_string()) {
-        throw bad("input", "a string");
-    }
-    if (!img.contains("status") || !img["status"].is_string()) {
-        throw bad("status", "a string");
-    }
-    (void)status_from_name(img["status"].get<std::string>());
-    if (img.contains("stages") && !img["stages"].is_array()) {
-        throw bad("stages", "an array");
-    }
-}
-
-}  // namespace
-
-MergedReport merge_reports(const std::vector<std::string>& json_texts,
-                           const std::vector<std::string>& csv_texts) {
-    nlohmann::json merged;
-    nlohmann::json images = nlohmann::json::array();
-    std::map<std::size_t, std::size_t> report_of_index;  // image index -> report that holds it
-    for (std::size_t i = 0; i < json_texts.size(); ++i) {
-        nlohmann::json doc = parse_report(json_texts[i], i + 1);
-        if (!doc.is_object() || !doc.contains("images") || !doc.contains("pipeline") ||
-            !doc["images"].is_array() || !doc["pipeline"].is_string()) {
-            throw UsageError(fmt::format("report {} is not a convpool report", i + 1));
-        }
-        const int version = doc.value("report_version", 1);
-        if (version != kReportVersion) {
-            throw UsageError(fmt::format(
-                "report {} has report_version {}, this convpool writes {}: run the shard again "
-                "with this version",
-                i + 1, version, kReportVersion));
-        }
-        if (merged.is_null()) {
-            merged = doc;
-            merged.erase("images");
-        } else if (doc["stages"] != merged["stages"]) {
-            throw UsageError(fmt::format("report {} ran a different pipeline ('{}', not '{}')",
-                                         i + 1, doc["pipeline"].get<std::string>(),
-                                         merged["pipeline"].get<std::string>()));
-        } else if (doc.value("input_list", nlohmann::json()) !=
-                   merged.value("input_list", nlohmann::json())) {
-            throw UsageError(fmt::format(
-                "report {} is a shard of another input list ({}), not of report 1's ({}): "
-                "every shard must list the same inputs",
-                i + 1, doc.value("input_list", nlohmann::json()).dump(),
-                merged.value("input_list", nlohmann::json()).dump()));
-        }
-        for (std::size_t k = 0; k < doc["images"].size(); ++k) {
-            auto& img = doc["images"][k];
-            check_image_entry(img, i + 1, k);
-            const auto index = img["index"].get<std::size_t>();
-            const auto [it, fresh] = report_of_index.emplace(index, i + 1);
-            if (!fresh) {
-                throw UsageError(fmt::format(
-                    "reports {} and {} both hold input {} ('{}'): the same shard given twice?",
-                    it->second, i + 1, index, img["input"].get<std::string>()));
-            }
-            images.push_back(std::move(img));
-        }
-    }
-    if (merged.is_null()) {
-        throw UsageError("no reports to merge");
-    }
-    std::stable_sort(images.begin(), images.end(),
-                     [](const nlohmann::json& a, const nlohmann::json& b) {
-                         return a.value("index", std::size_t{0}) < b.value("index", std::size_t{0});
-                     });
-    MergedReport out;
-    std::vector<ImageStatus> statuses;
-    for (const auto& img : images) {
-        statuses.push_back(status_from_name(img.value("status", "")));
-    }
-    out.inputs = images.size();
-    const auto list = merged.value("input_list", nlohmann::json());
-    out.list_size =
-        list.is_object() && list.contains("inputs") && list["inputs"].is_number_unsigned()
-            ? list["inputs"].get<std::size_t>()
-            : 0;
-    merged["summary"] = summary_json(statuses);
-    out.failed = merged["summary"]["failed"].get<std::size_t>();
-    merged["images"] = images;
-    out.json = dump(merged, 2) + "\n";
-
-    // CSV: the header once, then each image's rows in the merged image order.
-    std::map<std::string, std::string> rows_of;
-    std::string header;
-    for (const auto& text : csv_texts) {
-        const auto records = csv_records(text);
-        for (std::size_t r = 0; r < records.size(); ++r) {
-            if (r == 0) {
-                header = records[0];
-                continue;
-            }
-            rows_of[first_csv_field(records[r])] += records[r] + "\n";
-        }
-    }
-    out.csv = header + "\n";
-    for (const auto& img : images) {
-        const auto it = rows_of.find(img.value("input", ""));
-        if (it != rows_of.end()) {
-            out.csv += it->second;
-        }
     }
     return out;
 }

@@ -426,6 +426,33 @@ if MOUNTED:
 else:
     print("skipped: full-disk case (cannot mount a tmpfs here)")
 
+# --- pictures of extreme shapes (issue 20 item 5) ---------------------------------------------------
+# Every picture keeps to 16384 px a side and 64 MP, whatever the input's shape or --sheet-height: a
+# 2x60000 PNG drew 60012 px wide stage pictures, a 1000000x1 PNG a 360x1000060 one (3 GB), and a
+# 1x5000 .npy with --sheet-height 4096 a 16384x4142 sheet (68 MP).
+def picture_check(name):
+    def check():
+        bad = []
+        for root, _, files in os.walk(path("out-" + name)):
+            for f in files:
+                if f.endswith(".png"):
+                    w, h = struct.unpack(">II", read(os.path.join(root, f))[16:24])
+                    if max(w, h) > 16384 or w * h > 64 << 20:
+                        bad.append("%s is %dx%d" % (f, w, h))
+        return not bad, "pictures beyond 16384 px a side or 64 MP: %s" % bad
+    return check
+
+case("pictures: a 2x60000 PNG", ["run", write("strip-2x60000.png", png(60000, 2)), "-p", "relu", *out_dir("strip")],
+     0, r"^$", picture_check("strip"))
+case("pictures: a 1000000x1 PNG", ["run", write("column-1000000x1.png", png(1, 1000000)), "-p", "relu",
+                                    *out_dir("column")], 0, r"^$", picture_check("column"))
+case("pictures: a 1x5000 .npy with --sheet-height 4096",
+     ["run", write("row-1x5000.npy", npy("<f4", "(1, 5000)", struct.pack("<5000f", *range(5000)))), "-p", "relu",
+      "--sheet-height", "4096", *out_dir("row")], 0, r"^$", picture_check("row"))
+case("pictures: 6000 channels (a 2000-filter bank on RGB)",
+     ["run", write("small-rgb.npy", npy("<f4", "(3, 8, 8)", struct.pack("<192f", *range(192)))), "--npy-layout", "chw",
+      "-p", "bank:" + ",".join(["sobel-x", "sobel-y"] * 1000), *out_dir("bank")], 0, r"^$", picture_check("bank"))
+
 # --- numeric traps -------------------------------------------------------------------------------
 nan_inf = write("naninf.npy", npy("<f4", "(2, 3)", struct.pack("<6f", float("nan"), 1, float("inf"), -float("inf"), 2, 3)))
 const = write("constant.npy", npy("<f4", "(5, 5)", struct.pack("<25f", *([0.5] * 25))))
@@ -648,6 +675,27 @@ def hostile_names():
 
 SIGNAL_CASES.append(("names: CR, LF, escape sequences and Latin-1 in file names", hostile_names))
 SIGNAL_CASES.append(("signal: the decoder dies with its parent (kill -9)", kill_9_while_decoding))
+
+
+def column_in_bounded_memory():
+    """A 1000000x1 PNG (9 KB; its pictures took 3.1 GB before they were bounded) runs, with
+    --html, in 1 GiB of address space: each picture's memory is bounded by its own pixels."""
+    if os.environ.get("CONVPOOL_SANITIZED") == "1":
+        return []  # a sanitizer's shadow memory does not fit an address-space limit
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+    f = write("column-memory.png", png(1, 1000000))
+    p = subprocess.run([BIN, "run", f, "-p", "relu", "--html", "-o", path("out-column-memory"), "-q",
+                        "--report", "none"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=300, stdin=subprocess.DEVNULL, preexec_fn=limit)
+    if p.returncode != 0:
+        return ["exit %d under a 1 GiB address-space limit: %s" % (p.returncode, p.stderr[-300:])]
+    return []
+
+
+SIGNAL_CASES.append(("memory: a 1000000x1 PNG runs with --html in 1 GiB of address space", column_in_bounded_memory))
 
 
 def run_case(name, args, code, pattern, check):

@@ -22,6 +22,8 @@ import unittest
 import zlib
 
 BIN = None
+# Set by ctest in a sanitizer build: no address-space limits there.
+SANITIZED = os.environ.get("CONVPOOL_SANITIZED") == "1"
 
 
 def run(*args):
@@ -471,6 +473,72 @@ class MergeReports(unittest.TestCase):
         write(os.path.join(d, "report.json"), b"[" * 200000 + b"]" * 200000)
         write(os.path.join(d, "report.csv"), b"input\n")
         self.assert_refused(self.merge(d), "nests deeper than 64 levels")
+
+    def test_an_input_listed_many_times_does_not_multiply_the_csv(self):
+        # 1500 entries of one input and 20,000 CSV rows naming it (147 KB) made a 120 MB
+        # report.csv: every row was written once per entry.
+        one = self.shard("a", 1, 1)
+        report = json.loads(read(os.path.join(one, "report.json")))
+        entry = dict(index=0, input="a", status="failed")
+        report["images"] = [dict(entry, index=i) for i in range(1500)]
+        report["input_list"] = {"inputs": 1500, "fnv1a": "0"}
+        d = os.path.join(self.dir, "many")
+        os.makedirs(d)
+        write(os.path.join(d, "report.json"), json.dumps(report).encode())
+        write(os.path.join(d, "report.csv"), b"input,x\n" + b"a,1\n" * 20000)
+        code, _, err = self.merge(d)
+        self.assertEqual(code, 1, err)  # every entry failed
+        merged_csv = os.path.join(self.dir, "merged", "report.csv")
+        self.assertEqual(read(merged_csv), b"input,x\n" + b"a,1\n" * 20000)
+
+    @unittest.skipIf(SANITIZED, "a sanitizer's shadow memory does not fit an address-space limit")
+    def test_a_large_report_merges_in_bounded_memory(self):
+        # A valid report of about 48 MB merged under an address-space limit of 256 MB: read
+        # whole (about 8x its size) it needed more than 400 MB; read a piece at a time it needs
+        # the largest entry plus an index of the entries.
+        one = self.shard("a", 1, 1)
+        report = json.loads(read(os.path.join(one, "report.json")))
+        rows = read(os.path.join(one, "report.csv")).decode().splitlines(keepends=True)
+        template, name = report["images"][0], report["images"][0]["input"]
+        mine = [r for r in rows[1:] if r.startswith(name + ",")]
+        count = 48 * 1024 * 1024 // len(json.dumps(template, indent=2))
+        report["input_list"]["inputs"] = count
+        d = os.path.join(self.dir, "large")
+        os.makedirs(d)
+        with open(os.path.join(d, "report.json"), "w") as f, \
+                open(os.path.join(d, "report.csv"), "w") as g:
+            head = json.dumps({k: v for k, v in report.items() if k != "images"}, indent=2)
+            f.write('{\n  "images": [\n')
+            g.write(rows[0])
+            for i in range(count):  # in reverse index order: the merge sorts them
+                index = count - 1 - i
+                entry = dict(template, index=index, input="in/%07d.png" % index)
+                f.write(("" if i == 0 else ",\n") + json.dumps(entry, indent=2))
+                g.write("".join("in/%07d.png" % index + r[len(name):] for r in mine))
+            f.write("\n  ],\n" + head[2:])
+        out = os.path.join(self.dir, "merged")
+
+        def limit():
+            import resource
+            resource.setrlimit(resource.RLIMIT_AS, (256 << 20, 256 << 20))
+        p = subprocess.run([BIN, "merge-reports", d, "-o", out, "-q"], capture_output=True,
+                           text=True, timeout=600, preexec_fn=limit)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        indices, summary = [], None
+        with open(os.path.join(out, "report.json")) as f:
+            for line in f:
+                if line.startswith('      "index": '):
+                    indices.append(int(line.split(":")[1].strip(" ,\n")))
+                if line.startswith('  "summary": '):
+                    summary = line
+        self.assertEqual(indices, list(range(count)))
+        self.assertIsNotNone(summary)
+        with open(os.path.join(out, "report.csv")) as g:
+            self.assertEqual(next(g), rows[0])
+            for i in range(count):
+                for r in mine:
+                    self.assertEqual(next(g), "in/%07d.png" % i + r[len(name):])
+            self.assertEqual(next(g, None), None)
 
 
 if __name__ == "__main__":

@@ -122,6 +122,9 @@ enum class ImageEncoding {
 /// Reads all of standard input (at most `max_bytes`); throws InputError.
 [[nodiscard]] std::vector<unsigned char> read_stdin(std::size_t max_bytes);
 
+/// Text of an errno value for messages: "no such file", "permission denied", else strerror.
+[[nodiscard]] std::string errno_text(int err);
+
 /// The contents of the text file `path` (a pipeline file, a --files-from list, a report),
 /// reading at most `max_bytes` + 1 bytes: /dev/zero or an endless FIFO costs no more. Throws
 /// UsageError "`cannot read` 'path': why", "'path' is a directory" or "'path' is larger than

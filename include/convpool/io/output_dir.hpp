@@ -8,6 +8,7 @@
 /// not followed. docs/outputs.md describes the contract.
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,11 @@ public:
     /// fsync, then renamed over `name` (a symlink named `name` is replaced, never followed).
     /// Throws OutputError naming the file.
     void write(std::string_view name, std::string_view bytes) const;
+
+    /// Hands `produce` a function that appends bytes; writes them as `name` as write() does,
+    /// without holding them whole. When `produce` throws, nothing replaces `name`.
+    using Producer = std::function<void(const std::function<void(std::string_view)>&)>;
+    void write_streamed(std::string_view name, const Producer& produce) const;
 
     /// True when `name` exists here as a regular file (symlinks do not count).
     [[nodiscard]] bool has_file(std::string_view name) const;

@@ -20,6 +20,9 @@ struct Picture {
     int width = 0;
     int height = 0;
     std::vector<std::uint8_t> rgb;
+    /// How the picture was reduced to keep to 16384 px a side and 64 MP ("" when it was not);
+    /// titled_picture writes it under the colour bar.
+    std::string note;
 };
 
 /// How a tensor is drawn.

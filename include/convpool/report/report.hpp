@@ -160,21 +160,6 @@ enum class ReportFormat { table, json, csv, md, jsonl, none };
 [[nodiscard]] std::string report_csv(const RunReport& report);
 [[nodiscard]] std::string report_table(const RunReport& report);
 [[nodiscard]] std::string report_markdown(const RunReport& report);
-/// report.json and report.csv of several shard runs merged into one run's.
-struct MergedReport {
-    std::string json;
-    std::string csv;
-    std::size_t inputs = 0;
-    std::size_t failed = 0;
-    std::size_t list_size = 0;  ///< inputs of the whole list the shards came from (0: unknown)
-};
-
-/// Merges shard reports: images in input-list order (their `index`), summary recomputed, CSV
-/// rows regrouped in the same order. Throws UsageError when the reports ran different pipelines
-/// or are not convpool reports.
-[[nodiscard]] MergedReport merge_reports(const std::vector<std::string>& json_texts,
-                                         const std::vector<std::string>& csv_texts);
-
 /// The report in `format` ("" for none).
 [[nodiscard]] std::string format_report(const RunReport& report, ReportFormat format);
 

@@ -1,0 +1,38 @@
+#pragma once
+// How a tensor's maps are laid out in a stage picture, within the limits every picture keeps to
+// (private to render/).
+
+#include "convpool/core/tensor.hpp"
+
+#include <string>
+
+namespace convpool::detail {
+
+/// Gap between the cells of a grid of channels.
+constexpr int kGap = 4;
+
+/// How a tensor's maps are laid out in its picture: each map enlarged f times and then reduced
+/// to every d-th pixel (x on the picture is (x * d) / f in the map), the first `shown` channels
+/// in a grid of `cols` columns.
+struct Layout {
+    int f = 1;
+    int d = 1;
+    int tw = 1;  ///< one map's width and height on the picture
+    int th = 1;
+    int shown = 1;
+    int cols = 1;
+    int rows = 1;
+    bool labels = false;
+    int width = 1;  ///< the whole body
+    int height = 1;
+};
+
+/// The layout of `s`'s maps: enlarged so that small maps are at least ~160 px on their longer
+/// side, then reduced (fewer pixels, then fewer channels) until the picture, frame included,
+/// keeps to 16384 px a side and 64 MP. `columns` as --columns (0: a square grid).
+[[nodiscard]] Layout layout(const Shape& s, bool natural, int columns);
+
+/// The legend line of a reduced picture ("" when nothing was reduced).
+[[nodiscard]] std::string reduction_note(const Layout& l, int channels);
+
+}  // namespace convpool::detail
