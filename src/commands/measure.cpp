@@ -404,8 +404,7 @@ MeasureOutcome measure(const MeasureRequest& rq,
         stdin_bytes = read_stdin(LoadOptions{}.max_bytes);
     }
     if (!outcome.batch) {
-        const Measured m =
-            measure_one(rq, items[0].display(), load_input(items[0], stdin_bytes));
+        const Measured m = measure_one(rq, items[0].display(), load_input(items[0], stdin_bytes));
         outcome.files = write_measured(rq, m, out);
         outcome.table = rq.compare ? compare_table(m.report) : probe_table(m.report);
         outcome.json = probe_json(m.report);
