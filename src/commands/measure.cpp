@@ -258,7 +258,7 @@ std::string summary_chart(const std::vector<SummaryRow>& rows, const std::string
     }
     // Bars of several pools at one x would hide each other: each pool's points move sideways
     // by a few percent of the x step (dodged, as plotting libraries do).
-    const double n = static_cast<double>(c.series.size());
+    const auto n = static_cast<double>(c.series.size());
     for (std::size_t k = 0; k < c.series.size(); ++k) {
         auto& s = c.series[k];
         const double step =
@@ -439,12 +439,13 @@ MeasureOutcome measure(const MeasureRequest& rq,
     const auto jobs = static_cast<std::size_t>(std::clamp(rq.jobs, 1, 256));
     std::vector<std::exception_ptr> errors(std::min(jobs, items.size()));
     std::vector<std::thread> threads;
-    for (std::size_t t = 0; t < errors.size(); ++t) {
-        threads.emplace_back([&, t] {
+    threads.reserve(errors.size());
+    for (auto& error : errors) {
+        threads.emplace_back([&] {
             try {
                 worker();
             } catch (...) {
-                errors[t] = std::current_exception();
+                error = std::current_exception();
                 next = items.size();
             }
         });

@@ -18,7 +18,6 @@
 
 namespace convpool {
 
-using detail::join;
 using detail::lower;
 using detail::trim;
 

@@ -17,9 +17,8 @@ struct MedianReducer {
     static constexpr bool kPicksInput = true;  ///< every output is one of the window's cells
     /// Windows of up to 64 cells (8x8) are kept on the stack; larger ones spill to the heap.
     static constexpr std::size_t kInline = 64;
-    struct State {
-        // Only the first `n` cells are ever read: no need to clear the rest for every window.
-        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
+    // Only the first `n` cells are ever read: no need to clear the rest for every window.
+    struct State {  // NOLINT(cppcoreguidelines-pro-type-member-init)
         mutable std::array<float, kInline> cells;
         mutable std::vector<float> more;  ///< every cell, once there are more than kInline
         std::size_t n = 0;

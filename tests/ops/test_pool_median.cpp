@@ -3,7 +3,7 @@
 
 #include <cmath>
 #include <limits>
-#include <tuple>
+#include <string>
 
 #include "reference/reference_modern.hpp"
 #include "reference/sweep.hpp"
@@ -55,18 +55,24 @@ TEST_CASE("pool:median of windows larger than 64 cells (kept on the heap) matche
     for (const auto kind : {sweep::Values::signed_ties, sweep::Values::signed_ties_nan}) {
         const ref::Image in = sweep::random_image(rng, 2, 23, 21, kind);
         // 9x9 = 81 cells, 8x9 = 72, and 13x5 = 65 with padding: every window spills past 64.
-        for (const auto& [stage, kh, kw, s, pad] :
-             {std::tuple{"pool:median,k=9,s=3", 9, 9, 3, 0},
-              std::tuple{"pool:median,k=8x9,s=2", 8, 9, 2, 0},
-              std::tuple{"pool:median,k=13x5,s=4,pad=2", 13, 5, 4, 2}}) {
+        struct Case {
+            const char* stage;
+            int kh;
+            int kw;
+            int s;
+            int pad;
+        };
+        for (const Case& c :
+             {Case{"pool:median,k=9,s=3", 9, 9, 3, 0}, Case{"pool:median,k=8x9,s=2", 8, 9, 2, 0},
+              Case{"pool:median,k=13x5,s=4,pad=2", 13, 5, 4, 2}}) {
             ref::WindowSpec spec;
             spec.mode = ref::WindowMode::median;
-            spec.rows = {.kernel = kh, .stride = s, .pad_begin = pad, .pad_end = pad};
-            spec.cols = {.kernel = kw, .stride = s, .pad_begin = pad, .pad_end = pad};
+            spec.rows = {.kernel = c.kh, .stride = c.s, .pad_begin = c.pad, .pad_end = c.pad};
+            spec.cols = {.kernel = c.kw, .stride = c.s, .pad_begin = c.pad, .pad_end = c.pad};
             const ref::Image expected = ref::window_pool(in, spec);
-            const convpool::Tensor got = convpool::Pipeline(stage).run(sweep::to_tensor(in), {});
-            CHECK_MESSAGE(sweep::difference(expected, got, 0.0).empty(),
-                          stage << ": " << sweep::difference(expected, got, 0.0));
+            const convpool::Tensor got = convpool::Pipeline(c.stage).run(sweep::to_tensor(in), {});
+            const std::string diff = sweep::difference(expected, got, 0.0);
+            CHECK_MESSAGE(diff.empty(), c.stage << ": " << diff);
         }
     }
 }

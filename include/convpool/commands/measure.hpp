@@ -70,7 +70,7 @@ struct SummaryRow {
 /// message, the path in front) and the rest go on; a single input's error is thrown. Throws
 /// UsageError (bad options, no input, existing compare outputs without `force`) and
 /// OutputError (OUT cannot be written, or another convpool holds its lock).
-[[nodiscard]] MeasureOutcome measure(const MeasureRequest& request,
+[[nodiscard]] MeasureOutcome measure(const MeasureRequest& rq,
                                      const std::function<void(const std::string&)>& on_error);
 
 }  // namespace convpool
