@@ -104,6 +104,32 @@ TEST_CASE("tiff_orientation: every value in both byte orders, SHORT or LONG") {
     }
 }
 
+TEST_CASE("clear_tiff_orientation: sets the tag to 1 in its own type and byte order, only that") {
+    for (const bool little : {true, false}) {
+        for (const unsigned type : {3U, 4U}) {
+            CAPTURE(little);
+            CAPTURE(type);
+            Bytes b = tiff_block(6, little, type);
+            const Bytes before = b;
+            CHECK(convpool::clear_tiff_orientation(b));
+            CHECK(convpool::tiff_orientation(b) == 1);
+            Bytes want = tiff_block(1, little, type);
+            CHECK(b == want);
+            std::size_t changed = 0;
+            for (std::size_t i = 0; i < b.size(); ++i) {
+                changed += b[i] != before[i] ? 1U : 0U;
+            }
+            CHECK(changed == 1);  // 6 -> 1 is one byte in either order
+        }
+    }
+    // Nothing to clear: already 1, out of range, no tag, malformed. The bytes stay as they are.
+    for (Bytes b : {tiff_block(1), tiff_block(9), tiff_block(6, true, 7), Bytes{'I', 'I', 42}}) {
+        const Bytes before = b;
+        CHECK_FALSE(convpool::clear_tiff_orientation(b));
+        CHECK(b == before);
+    }
+}
+
 TEST_CASE("tiff_orientation: bad values, types, counts, offsets and every cut give 0") {
     CHECK(convpool::tiff_orientation(tiff_block(0)) == 0);
     CHECK(convpool::tiff_orientation(tiff_block(9)) == 0);
@@ -196,8 +222,10 @@ TEST_CASE("exif_orientation: the first PNG eXIf chunk with a good CRC; other for
         const int got = convpool::exif_orientation(std::span(whole.data(), n));
         CHECK((got == 0 || (got == 8 && n >= 8 + ihdr.size() + exif.size())));
     }
-    // TIFF files (OpenCV's decoder applies their tag), BMP and nothing: 0.
-    CHECK(convpool::exif_orientation(tiff_block(6)) == 0);
+    // A TIFF file: the tag of the IFD its header points to, in either byte order. BMP and
+    // nothing: 0.
+    CHECK(convpool::exif_orientation(tiff_block(6)) == 6);
+    CHECK(convpool::exif_orientation(tiff_block(7, false, 4)) == 7);
     CHECK(convpool::exif_orientation(Bytes{'B', 'M', 0, 0}) == 0);
     CHECK(convpool::exif_orientation(Bytes{}) == 0);
     CHECK(std::string(convpool::orientation_description(6)) == "rotated 90 degrees clockwise");

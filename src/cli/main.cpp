@@ -444,9 +444,10 @@ int run_cli(int argc, char** argv) {
         ->check(one_of({"items", "channels"}))
         ->capture_default_str();
     std::string orient = "none";
-    run->add_option("--orient", orient,
-                    "EXIF orientation of JPEG and PNG inputs: none (pixels as stored) or exif "
-                    "(turned as the tag says)")
+    run->add_option(
+           "--orient", orient,
+           "EXIF orientation of JPEG, PNG and TIFF inputs: none (pixels as stored) or exif "
+           "(turned as the tag says)")
         ->check(one_of({"none", "exif"}))
         ->capture_default_str();
     std::string run_semantics = "torch";

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 namespace convpool {
 namespace {
@@ -106,42 +107,77 @@ int png_orientation(std::span<const unsigned char> b) {
 
 }  // namespace
 
-int tiff_orientation(std::span<const unsigned char> tiff) {
+namespace {
+
+/// Where the Orientation entry of IFD0 keeps its value, and that value; nullopt when there is no
+/// such entry, the data is malformed, or the value is not one SHORT or LONG from 1 to 8.
+struct OrientationEntry {
+    std::size_t value_at = 0;  // the entry's value field (in the entry itself)
+    std::uint32_t type = 0;    // kShort or kLong
+    bool little = true;
+    int value = 0;
+};
+
+std::optional<OrientationEntry> find_orientation(std::span<const unsigned char> tiff) {
     TiffReader r{tiff};
     if (!r.fits(0, 8)) {
-        return 0;
+        return std::nullopt;
     }
     if (tiff[0] == 'I' && tiff[1] == 'I') {
         r.little = true;
     } else if (tiff[0] == 'M' && tiff[1] == 'M') {
         r.little = false;
     } else {
-        return 0;
+        return std::nullopt;
     }
     if (r.u16(2) != 42) {  // not classic TIFF (BigTIFF's 43 included)
-        return 0;
+        return std::nullopt;
     }
     const std::size_t ifd = r.u32(4);
     if (!r.fits(ifd, 2)) {
-        return 0;
+        return std::nullopt;
     }
     const std::size_t count = r.u16(ifd);
     for (std::size_t i = 0; i < count; ++i) {
         const std::size_t entry = ifd + 2 + i * kEntryBytes;
         if (!r.fits(entry, kEntryBytes)) {
-            return 0;  // a count larger than the data: stop at its end
+            return std::nullopt;  // a count larger than the data: stop at its end
         }
         if (r.u16(entry) != kOrientationTag) {
             continue;
         }
         const std::uint32_t type = r.u16(entry + 2);
         if (r.u32(entry + 4) != 1 || (type != kShort && type != kLong)) {
-            return 0;  // one SHORT (or LONG) value, held in the entry itself
+            return std::nullopt;  // one SHORT (or LONG) value, held in the entry itself
         }
         const std::uint32_t value = type == kShort ? r.u16(entry + 8) : r.u32(entry + 8);
-        return value >= 1 && value <= 8 ? static_cast<int>(value) : 0;
+        if (value < 1 || value > 8) {
+            return std::nullopt;
+        }
+        return OrientationEntry{entry + 8, type, r.little, static_cast<int>(value)};
     }
-    return 0;
+    return std::nullopt;
+}
+
+}  // namespace
+
+int tiff_orientation(std::span<const unsigned char> tiff) {
+    const auto found = find_orientation(tiff);
+    return found ? found->value : 0;
+}
+
+bool clear_tiff_orientation(std::span<unsigned char> tiff) {
+    const auto found = find_orientation(tiff);
+    if (!found || found->value == 1) {
+        return false;
+    }
+    // The value 1 in the entry's own type and byte order: SHORT is 2 bytes, LONG 4.
+    const std::size_t bytes = found->type == kShort ? 2 : 4;
+    for (std::size_t i = 0; i < bytes; ++i) {
+        const bool low_byte = found->little ? i == 0 : i == bytes - 1;
+        tiff[found->value_at + i] = low_byte ? 1 : 0;
+    }
+    return true;
 }
 
 int exif_orientation(std::span<const unsigned char> bytes) {
@@ -152,7 +188,11 @@ int exif_orientation(std::span<const unsigned char> bytes) {
     if (bytes.size() >= kPng.size() && std::memcmp(bytes.data(), kPng.data(), kPng.size()) == 0) {
         return png_orientation(bytes);
     }
-    // Not TIFF: OpenCV's TIFF decoder applies the file's Orientation tag itself.
+    if (bytes.size() >= 4 &&
+        ((bytes[0] == 'I' && bytes[1] == 'I' && bytes[2] == 42 && bytes[3] == 0) ||
+         (bytes[0] == 'M' && bytes[1] == 'M' && bytes[2] == 0 && bytes[3] == 42))) {
+        return tiff_orientation(bytes);  // IFD0: the page the header points to
+    }
     return 0;
 }
 

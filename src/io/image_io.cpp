@@ -639,6 +639,14 @@ LoadedImage decode_single(std::span<const unsigned char> bytes, const ImageHeade
         loaded.notes.push_back(
             fmt::format("EXIF orientation {} ignored (use --orient exif)", orientation));
     }
+    // OpenCV's TIFF decoder applies the Orientation tag itself, at every depth: it decodes a copy
+    // whose tag says 1, so that TIFF pixels arrive as stored, as JPEG and PNG pixels do.
+    std::vector<unsigned char> unturned;
+    if (header.format == ImageFormat::tiff && orientation > 1) {
+        unturned.assign(bytes.begin(), bytes.end());
+        clear_tiff_orientation(unturned);
+        bytes = unturned;
+    }
     decode_mat(bytes, header, options, loaded.warnings, [&](const cv::Mat& decoded) {
         // A copy, turned, only when an orientation is applied.
         const cv::Mat mat = orient ? decoders::apply_orientation(decoded, orientation) : decoded;

@@ -53,20 +53,25 @@ def with_app1(jpeg, payload):
     return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
 
 
-def tiff_gray(width, height, pixels, orientation):
-    """An uncompressed 8-bit gray little-endian TIFF with an Orientation tag."""
-    entries = [(256, 3, 1, width), (257, 3, 1, height), (258, 3, 1, 8), (259, 3, 1, 1),
-               (262, 3, 1, 1), (273, 4, 1, 0), (274, 3, 1, orientation), (277, 3, 1, 1),
-               (278, 3, 1, height), (279, 4, 1, len(pixels))]
+def tiff_image(width, height, pixels, orientation, bits=8, sample_format=1, samples=1,
+               little=True):
+    """An uncompressed one-strip TIFF with an Orientation tag: gray or RGB (chunky), unsigned
+    integers (sample_format 1) or IEEE floats (3) of `bits` bits; `pixels` in the file's order."""
+    e = "<" if little else ">"
+    entries = [(256, 3, 1, width), (257, 3, 1, height), (258, 3, 1, bits), (259, 3, 1, 1),
+               (262, 3, 1, 2 if samples == 3 else 1), (273, 4, 1, 0), (274, 3, 1, orientation),
+               (277, 3, 1, samples), (278, 3, 1, height), (279, 4, 1, len(pixels)),
+               (284, 3, 1, 1), (339, 3, 1, sample_format)]
     ifd_size = 2 + 12 * len(entries) + 4
     data_at = 8 + ifd_size
-    out = b"II" + struct.pack("<HI", 42, 8) + struct.pack("<H", len(entries))
+    out = (b"II" if little else b"MM") + struct.pack(e + "HI", 42, 8)
+    out += struct.pack(e + "H", len(entries))
     for tag, kind, count, value in entries:
         if tag == 273:
             value = data_at
-        packed = struct.pack("<H", value) + b"\0\0" if kind == 3 else struct.pack("<I", value)
-        out += struct.pack("<HHI", tag, kind, count) + packed
-    return out + struct.pack("<I", 0) + pixels
+        packed = struct.pack(e + "H", value) + b"\0\0" if kind == 3 else struct.pack(e + "I", value)
+        out += struct.pack(e + "HHI", tag, kind, count) + packed
+    return out + struct.pack(e + "I", 0) + pixels
 
 
 def read_npy(path):
@@ -260,18 +265,55 @@ class Orientation(InTempDir):
                 self.assertIn("EXIF orientation %d ignored (use --orient exif)" % value,
                               report["images"][0]["stages"][0]["notes"])
 
-    def test_tiff_orientation_is_applied_by_the_decoder_whatever_orient_says(self):
-        # OpenCV's TIFF decoder turns the image as its Orientation tag says; --orient leaves
-        # TIFF alone (no second turn, no note).
-        pixels = bytes(v for row in self.STORED for v in row)
-        path = self.write("o6.tif", tiff_gray(self.W, self.H, pixels, 6))
-        want = oriented(self.STORED, 6)
-        for options in ((), ("--orient", "exif")):
-            shape, values, report = self.final(path, *options)
-            self.assertEqual(shape, (1, self.W, self.H))
-            self.assertEqual(values, [f32(v * f32(1 / 255)) for row in want for v in row])
-            notes = report["images"][0]["stages"][0]["notes"]
-            self.assertFalse([n for n in notes if "EXIF" in n], notes)
+    def test_tiff_orientation_is_kept_as_stored_or_applied_at_every_depth(self):
+        # OpenCV's TIFF decoder turns the pixels as the Orientation tag says, at every depth;
+        # convpool decodes with the tag cleared, so TIFF follows --orient as JPEG and PNG do.
+        cases = [(8, 1, "B", 1 / 255, v, 1, True) for v in range(1, 9)]
+        cases += [(8, 1, "B", 1 / 255, v, 3, True) for v in (1, 6, 7)]
+        cases += [(16, 1, "H", 1 / 65535, v, s, True) for v in (3, 6, 7) for s in (1, 3)]
+        cases += [(16, 1, "H", 1 / 65535, v, 1, False) for v in (2, 5, 8)]
+        cases += [(32, 3, "f", None, v, s, True) for v in (2, 5, 8) for s in (1, 3)]
+        folder = os.path.join(self.dir, "tiffs")
+        os.mkdir(folder)
+        expected = {}
+        for bits, sample_format, code, scale, value, samples, little in cases:
+            # Channel k of stored pixel (y, x) holds STORED[y][x] + 7 k.
+            planes = [[[v + 7 * k for v in row] for row in self.STORED] for k in range(samples)]
+            flat = [planes[k][y][x] for y in range(self.H) for x in range(self.W)
+                    for k in range(samples)]
+            pixels = struct.pack(("<" if little else ">") + "%d%s" % (len(flat), code), *flat)
+            stem = "t%d_%d_%d_%s" % (bits, value, samples, "l" if little else "m")
+            with open(os.path.join(folder, stem + ".tif"), "wb") as f:
+                f.write(tiff_image(self.W, self.H, pixels, value, bits, sample_format, samples,
+                                   little))
+            expected[stem] = (value, scale, planes)
+
+        def floats(p, scale):
+            return [v if scale is None else f32(v * f32(scale))
+                    for plane in p for row in plane for v in row]
+        for options, turned in (((), False), (("--orient", "exif"), True)):
+            out = os.path.join(self.dir, "out-%s" % turned)
+            code, _, err = run("run", folder, "-p", "relu", "-o", out, "--emit", "final",
+                               "--format", "npy", "--stats", "none", "-q", "--float-only",
+                               *options)
+            self.assertEqual(code, 0, err)
+            with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
+                notes = {os.path.splitext(os.path.basename(i["input"]))[0]:
+                         " ".join(i["stages"][0]["notes"]) for i in json.load(f)["images"]}
+            self.assertEqual(set(notes), set(expected))
+            for stem, (value, scale, planes) in expected.items():
+                with self.subTest(stem=stem, turned=turned):
+                    want = [oriented(p, value) for p in planes] if turned else planes
+                    shape, values = read_npy(os.path.join(out, stem + ".npy"))
+                    self.assertEqual(shape, (len(planes), len(want[0]), len(want[0][0])))
+                    self.assertEqual(values, floats(want, scale))
+                    if value == 1:
+                        self.assertNotIn("EXIF", notes[stem])
+                    elif turned:
+                        self.assertIn("EXIF orientation %d applied" % value, notes[stem])
+                    else:
+                        self.assertIn("EXIF orientation %d ignored (use --orient exif)" % value,
+                                      notes[stem])
 
     def test_fingerprint_records_orient(self):
         path = self.exif_png(6)

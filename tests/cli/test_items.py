@@ -50,10 +50,10 @@ def read_npy(path):
 
 def tiff(pages):
     """An uncompressed little-endian TIFF, one strip per page: (width, height, samples, values)
-    of 8 bits."""
+    of 8 bits, and optionally the page's Orientation tag."""
     out = bytearray(b"II*\x00\x00\x00\x00\x00")
     link = 4
-    for (w, h, c, values) in pages:
+    for (w, h, c, values, *orientation) in pages:
         data_at = len(out)
         out += bytes(values) + b"\x00" * (len(values) % 2)
         bits = 8
@@ -63,6 +63,8 @@ def tiff(pages):
         tags = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, c, bits), (259, 3, 1, 1),
                 (262, 3, 1, 2 if c >= 3 else 1), (273, 4, 1, data_at), (277, 3, 1, c),
                 (278, 4, 1, h), (279, 4, 1, len(values)), (284, 3, 1, 1)]
+        if orientation:
+            tags.insert(6, (274, 3, 1, orientation[0]))
         ifd = len(out)
         struct.pack_into("<I", out, link, ifd)
         out += struct.pack("<H", len(tags))
@@ -110,6 +112,27 @@ class Items(unittest.TestCase):
             shape, _, values = read_npy(self.path("out", "scan_p%d.npy" % p))
             self.assertEqual(shape, (1, 3, 4))
             self.assertAlmostEqual(values[0], 10 * (p + 1) / 255, places=6)
+
+    def test_each_page_follows_its_own_orientation_tag(self):
+        # Page 0 is tagged 6 (turn 90 degrees clockwise), page 1 is not tagged; a 3x2 ramp each.
+        ramp = list(range(10, 70, 10))
+        path = self.path("turned.tif")
+        self.write(path, tiff([(3, 2, 1, ramp, 6), (3, 2, 1, ramp)]))
+        for options, page0_shape, page0 in (((), (1, 2, 3), ramp),
+                                             (("--orient", "exif"), (1, 3, 2),
+                                              [40, 10, 50, 20, 60, 30])):
+            out = self.path("out" + "".join(options))
+            code, _, err = run("run", path, "-p", "relu", "-o", out, "--emit", "final",
+                               "--format", "npy", *options)
+            self.assertEqual(code, 0, err)
+            for p, (shape_want, values_want) in enumerate(((page0_shape, page0),
+                                                           ((1, 2, 3), ramp))):
+                shape, _, values = read_npy(self.path(out, "turned_p%d.npy" % p))
+                self.assertEqual(shape, shape_want)
+                self.assertEqual([round(v * 255) for v in values], values_want)
+            notes = [" ".join(i["stages"][0]["notes"]) for i in report(out)["images"]]
+            self.assertIn("EXIF orientation 6 " + ("applied" if options else "ignored"), notes[0])
+            self.assertNotIn("EXIF", notes[1])
 
     def test_pages_have_folders_records_and_resume_one_by_one(self):
         out = self.path("out")
