@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh clang clang-format clang-tidy libclang-rt-14-dev parallel chromium \
-  groff-base mandoc bash-completion zsh fish dpkg-dev file lintian mmdebstrap
+  groff-base mandoc bash-completion zsh fish dpkg-dev file lintian mmdebstrap podman runc
 # Each stage prints what it cost, so that the budget of the whole run can be watched.
 stage_start=$SECONDS
 stage() {
@@ -36,8 +36,8 @@ for preset in ci asan; do
   ctest --preset "$preset"
 done
 # The .deb (CPack, from the ci build: the same RelWithDebInfo binary the release preset makes),
-# lintian, and apt-get install in a fresh Debian 12 root made by mmdebstrap: ctest label
-# `packaging`, which the other test presets leave out.
+# lintian, apt-get install in a fresh Debian 12 root made by mmdebstrap, and the container
+# (podman): ctest label `packaging`, which the other test presets leave out.
 stage packaging
 ctest --preset packaging
 stage ""
