@@ -11,11 +11,7 @@ set -euo pipefail
 name=packaging.chroot
 source "$(dirname "$0")/common.sh"
 need_root
-src=$(cd "$1" && pwd)
-build=$(cd "$2" && pwd)
-dir=$(cd "$3" && pwd)
-deb=$(the_deb "$dir")
-[ -f "$dir/debian12.tar" ] || fail "no debian12.tar in $dir (packaging.rootfs makes it)"
+take_dirs "$@"
 work=$dir/chroot
 root=$work/root
 rm -rf "$work"

@@ -16,11 +16,7 @@ name=packaging.container
 source "$(dirname "$0")/common.sh"
 need_root
 command -v podman >/dev/null || fail "podman is not installed (scripts/install-deps.sh podman runc)"
-src=$(cd "$1" && pwd)
-build=$(cd "$2" && pwd)
-dir=$(cd "$3" && pwd)
-deb=$(the_deb "$dir")
-[ -f "$dir/debian12.tar" ] || fail "no debian12.tar in $dir (packaging.rootfs makes it)"
+take_dirs "$@"
 work=$dir/container
 podman=(podman --root "$work/storage" --runroot "$work/run")
 clean() {

@@ -22,6 +22,15 @@ prepare_inputs() {  # prepare_inputs SOURCE_DIR CONVPOOL DIR
   (cd "$3/in" && "$2" run camera.png gradient.tif -p "$pipeline" -o "$3/expected" -q \
     --report csv >"$3/expected.csv") || fail "the build tree's convpool failed on the inputs"
 }
+# The arguments of check_chroot.sh and check_container.sh, SOURCE_DIR BUILD_DIR PACKAGING_DIR, as
+# $src, $build and $dir; $deb and $dir/debian12.tar, which packaging.deb and .rootfs made there.
+take_dirs() {
+  src=$(cd "$1" && pwd)
+  build=$(cd "$2" && pwd)
+  dir=$(cd "$3" && pwd)
+  deb=$(the_deb "$dir")
+  [ -f "$dir/debian12.tar" ] || fail "no debian12.tar in $dir (packaging.rootfs makes it)"
+}
 # The one .deb that packaging.deb left in DIR.
 the_deb() {
   local debs=("$1"/convpool_*.deb)
