@@ -19,8 +19,11 @@ command -v podman >/dev/null || fail "podman is not installed (scripts/install-d
 take_dirs "$@"
 work=$dir/container
 podman=(podman --root "$work/storage" --runroot "$work/run")
-clean() {
-  "${podman[@]}" system reset --force >/dev/null 2>&1 || true
+clean() {  # not `podman system reset`: it would remove the machine's podman networks too
+  if [ -d "$work/storage" ]; then
+    "${podman[@]}" rm --all --force >/dev/null 2>&1 || true
+    "${podman[@]}" rmi --all --force >/dev/null 2>&1 || true
+  fi
   rm -rf "$work"
 }
 clean
