@@ -1,5 +1,5 @@
 # `cmake --install BUILD --prefix P`: P/bin/convpool, the man pages, the shell completions and
-# the docs, under the GNU directories. The man pages and completions are generated at build
+# the docs, under the GNU directories (cmake/package.cmake packs the same files into a .deb). The man pages and completions are generated at build
 # time by the binary itself (`convpool help --man DIR`, `convpool help --completion SHELL`),
 # from the same declarations as --help; tests/docs/check_man.cmake compares them with docs/man/.
 include(GNUInstallDirs)
@@ -10,6 +10,10 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E rm -rf ${CONVPOOL_MAN_DIR}
   COMMAND ${CMAKE_COMMAND} -E make_directory ${CONVPOOL_MAN_DIR}
   COMMAND convpool help --man ${CONVPOOL_MAN_DIR}
+  # Installed gzipped, as Debian wants them (man and mandoc read them so): -n leaves the name
+  # and time out, so the same page gives the same bytes.
+  COMMAND sh -c "for f in \"$1\"/*.[17]; do gzip -9n < \"$f\" > \"$f.gz\" || exit 1; done"
+          sh ${CONVPOOL_MAN_DIR}
   DEPENDS convpool
   COMMENT "Generating the man pages" VERBATIM)
 add_custom_target(convpool_man ALL DEPENDS ${CONVPOOL_MAN_DIR}/convpool.1)
@@ -36,9 +40,9 @@ install(FILES ${CONVPOOL_COMPLETION_DIR}/zsh/_convpool
 install(FILES ${CONVPOOL_COMPLETION_DIR}/fish/convpool.fish
         DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
 install(DIRECTORY ${CONVPOOL_MAN_DIR}/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
-        FILES_MATCHING PATTERN "*.1")
+        FILES_MATCHING PATTERN "*.1.gz")
 install(DIRECTORY ${CONVPOOL_MAN_DIR}/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man7
-        FILES_MATCHING PATTERN "*.7")
+        FILES_MATCHING PATTERN "*.7.gz")
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs
         PATTERN "man" EXCLUDE)

@@ -2,11 +2,12 @@
 # Quick start, part 2: install dependencies, check formatting, build, and run every test: the
 # libFuzzer targets (corpus replay and a reproducible fuzzing run each: fixed seed, FUZZ_RUNS inputs;
 # FUZZ_SECONDS=N fuzzes N seconds from a random seed instead), the optimised build with warnings
-# as errors and clang-tidy, then the whole suite again under AddressSanitizer + UBSan.
+# as errors and clang-tidy, then the whole suite again under AddressSanitizer + UBSan, then the
+# Debian package and the container image (as root, with the Debian mirror reachable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh clang clang-format clang-tidy libclang-rt-14-dev parallel chromium \
-  groff-base mandoc bash-completion zsh fish
+  groff-base mandoc bash-completion zsh fish dpkg-dev file lintian mmdebstrap podman runc
 # Each stage prints what it cost, so that the budget of the whole run can be watched.
 stage_start=$SECONDS
 stage() {
@@ -34,5 +35,10 @@ for preset in ci asan; do
   stage "$preset tests"
   ctest --preset "$preset"
 done
+# The .deb (CPack, from the ci build: the same RelWithDebInfo binary the release preset makes),
+# lintian, apt-get install in a fresh Debian 12 root made by mmdebstrap, and the container
+# (podman): ctest label `packaging`, which the other test presets leave out.
+stage packaging
+ctest --preset packaging
 stage ""
 echo "== the whole script took $SECONDS s (package installation included) ==" >&2

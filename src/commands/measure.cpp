@@ -7,6 +7,7 @@
 #include "convpool/io/image_io.hpp"
 #include "convpool/io/output_dir.hpp"
 #include "convpool/render/chart.hpp"
+#include "convpool/report/build.hpp"
 #include "convpool/report/report.hpp"
 
 #include <fmt/format.h>
@@ -174,6 +175,7 @@ std::string summary_json(const MeasureRequest& rq, const std::vector<BatchItem>&
     }
     const nlohmann::json doc{
         {"command", rq.compare ? "compare" : "probe"},
+        {"build", nlohmann::json::parse(build_json())},
         {"pipeline", utf8_display(rq.pipeline)},
         {"modes", rq.modes},
         {"options",

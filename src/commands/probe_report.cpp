@@ -12,6 +12,7 @@
 #include "convpool/io/output_dir.hpp"
 #include "convpool/pipeline/registry.hpp"
 #include "convpool/render/chart.hpp"
+#include "convpool/report/build.hpp"
 #include "convpool/report/metrics.hpp"
 
 #include <fmt/format.h>
@@ -182,6 +183,7 @@ std::string probe_json(const ProbeReport& report) {
     }
     json doc{
         {"convpool_version", CONVPOOL_VERSION},
+        {"build", json::parse(build_json())},
         {"input", utf8_display(report.input)},
         {"input_shape", jshape(report.input_shape)},
         {"pipeline", report.pipeline},

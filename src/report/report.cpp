@@ -4,6 +4,7 @@
 #include "convpool/core/format.hpp"
 #include "convpool/core/parallel.hpp"
 #include "convpool/core/text.hpp"
+#include "convpool/report/build.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -639,6 +640,7 @@ std::string report_json(const RunReport& report) {
     }
     nlohmann::json doc{{"report_version", kReportVersion},
                        {"convpool_version", CONVPOOL_VERSION},
+                       {"build", nlohmann::json::parse(build_json())},
                        {"pipeline", report.pipeline},
                        {"semantics", report.semantics},
                        {"stats", stats_level_name(report.stats)},

@@ -162,6 +162,32 @@ class Help(unittest.TestCase):
         self.assertEqual(list(info["libraries"]), ["OpenCV", "libjpeg-turbo", "libpng", "zlib",
                                                    "fmt", "CLI11", "nlohmann-json"])
 
+    def test_every_report_records_the_build(self):
+        """report.json, compare.json, probe.json and a batch's summary.json carry `build`, the
+        object --version --json prints; an image's record (what --skip-existing compares) does
+        not."""
+        _, out, _ = run("--version", "--json")
+        build = json.loads(out)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = os.path.join(tmp, "in")
+            os.makedirs(folder)
+            image = os.path.join(folder, "a.png")
+            write_png(image, 64, 48, 1)
+            docs = {}
+            for name, args, doc in (
+                    ("run", ["run", image, "-p", "relu"], "report.json"),
+                    ("compare", ["compare", image, "--modes", "max,avg"], "compare.json"),
+                    ("probe", ["probe", image, "-p", "relu", "--modes", "max"], "probe.json"),
+                    ("batch", ["probe", folder, "--modes", "max"], "summary.json")):
+                code, _, err = run(*args, "-o", os.path.join(tmp, name), "-q")
+                self.assertEqual(code, 0, err)
+                docs[name] = load_json(os.path.join(tmp, name, doc))
+            record = load_json(os.path.join(tmp, "run", "a", "convpool.json"))
+        for name, doc in docs.items():
+            self.assertEqual(doc["build"], build, name)
+        self.assertNotIn("build", record["fingerprint"])
+        self.assertNotIn("build", record["image"])
+
     def test_subcommand_help(self):
         for sub in ("run", "shape", "ops"):
             code, out, _ = run(sub, "--help")

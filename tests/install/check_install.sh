@@ -11,14 +11,18 @@ trap 'rm -rf "$prefix"' EXIT
 fail() { echo "check_install: $*" >&2; exit 1; }
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
-for f in bin/convpool share/man/man1/convpool.1 share/man/man1/convpool-run.1 \
-         share/man/man7/convpool-ops.7 share/doc/convpool/README.md \
+for f in bin/convpool share/man/man1/convpool.1.gz share/man/man1/convpool-run.1.gz \
+         share/man/man7/convpool-ops.7.gz share/doc/convpool/copyright \
+         share/doc/convpool/changelog.gz share/doc/convpool/README.md \
          share/doc/convpool/docs/cli.md share/doc/convpool/docs/install.md \
          share/bash-completion/completions/convpool share/zsh/site-functions/_convpool \
          share/fish/vendor_completions.d/convpool.fish; do
   [ -f "$prefix/$f" ] || fail "missing $f"
 done
 [ -x "$prefix/bin/convpool" ] || fail "bin/convpool is not executable"
+# The man pages are gzipped (as Debian wants them) and unpack to the page.
+gzip -dc "$prefix/share/man/man1/convpool-run.1.gz" | grep -q '^\.TH CONVPOOL\\-RUN 1 ' ||
+  fail "share/man/man1/convpool-run.1.gz is not the page"
 
 # The installed binary, run from elsewhere, with no build tree on any path.
 work="$prefix/work"

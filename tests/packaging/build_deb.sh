@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# packaging.deb: builds convpool_<version>_<arch>.deb from this build tree with CPack
+# (cmake/package.cmake) into OUT, once for the other packaging tests, and checks what it holds:
+# its name and version; a Depends naming the package of every library the binary links (what
+# dpkg-shlibdeps computes) and of OpenCV's imgcodecs (loaded with dlopen, which it cannot see);
+# the program, gzipped man pages, completions, copyright and changelog under /usr.
+# Usage: build_deb.sh BUILD_DIR OUT_DIR
+set -euo pipefail
+name=packaging.deb
+source "$(dirname "$0")/common.sh"
+build=$(cd "$1" && pwd)
+out=$2
+mkdir -p "$out"
+rm -rf "$out"/convpool_*.deb "$out/_CPack_Packages"
+start=$SECONDS
+cpack --config "$build/CPackConfig.cmake" -B "$out" >"$out/cpack.log" 2>&1 ||
+  { cat "$out/cpack.log" >&2; fail "cpack failed"; }
+rm -rf "$out/_CPack_Packages"
+version=$("$build/convpool" --version | sed -n 1p | cut -d' ' -f2)
+deb=$out/convpool_${version}_$(dpkg --print-architecture).deb
+[ -f "$deb" ] || fail "no $(basename "$deb"): $(ls "$out")"
+field() { dpkg-deb -f "$deb" "$1"; }
+[ "$(field Package)" = convpool ] || fail "Package: $(field Package)"
+[ "$(field Version)" = "$version" ] || fail "Version: $(field Version), convpool --version: $version"
+depends=$(field Depends)
+# The names alone, one a line ("a (>= 1), b | c" gives a, b, c).
+depends_names=$(sed -e 's/ *([^)]*)//g' -e 's/ *[,|] */\n/g' <<<"$depends")
+
+# Every library the binary links comes from a package that Depends names, and so does imgcodecs.
+package_of() {  # dpkg knows a library by the path its package ships (/lib or /usr/lib: usrmerge)
+  local real
+  real=$(readlink -f "$1")
+  for path in "$1" "$real" "${real#/usr}" "/usr$real"; do
+    dpkg-query -S "$path" 2>/dev/null | sed -n 1p | cut -d: -f1 && return
+  done
+  return 0
+}
+# The libraries it links directly (NEEDED), where the loader finds them.
+needed=$(objdump -p "$build/convpool" | awk '$1 == "NEEDED" {print $2}')
+libraries=$(ldd "$build/convpool" | awk -v needed="$(tr '\n' ' ' <<<"$needed")" \
+  'BEGIN {split(needed, n, " "); for (i in n) want[n[i]] = 1} $1 in want && $3 ~ /^\// {print $3}')
+[ "$(wc -l <<<"$libraries")" = "$(wc -l <<<"$needed")" ] || fail "ldd does not find every NEEDED library"
+imgcodecs=$(ldconfig -p | awk '/libopencv_imgcodecs\.so\.[0-9]/ && !found {print $NF; found = 1}')
+[ -n "$imgcodecs" ] || fail "ldconfig knows no libopencv_imgcodecs.so.N"
+for lib in $libraries $imgcodecs; do
+  package=$(package_of "$lib")
+  [ -n "$package" ] || fail "no Debian package holds $lib"
+  grep -qxF "$package" <<<"$depends_names" ||
+    fail "Depends lacks $package (for $(basename "$lib")): $depends"
+done
+
+contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
+for f in ./usr/bin/convpool ./usr/share/man/man1/convpool.1.gz ./usr/share/man/man1/convpool-run.1.gz \
+         ./usr/share/man/man7/convpool-ops.7.gz ./usr/share/doc/convpool/copyright \
+         ./usr/share/doc/convpool/changelog.gz ./usr/share/bash-completion/completions/convpool \
+         ./usr/share/zsh/site-functions/_convpool ./usr/share/fish/vendor_completions.d/convpool.fish; do
+  grep -qx -- "$f" <<<"$contents" || fail "the package lacks $f"
+done
+! grep -Ev '^\./usr/' <<<"$contents" | grep -qv '^\./$' || fail "files outside /usr: $contents"
+echo "$name: $(basename "$deb"), $(du -k "$deb" | cut -f1) KiB, built in $((SECONDS - start)) s"
+echo "$name: Depends: $depends"

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# packaging.chroot: the .deb on a fresh Debian 12. In a root unpacked from packaging.rootfs's
+# tarball, `apt-get install ./convpool_*.deb` fetches what Depends names from the mirror (a
+# missing Depends fails here: the TIFF input needs OpenCV's imgcodecs, loaded with dlopen); then
+# the installed /usr/bin/convpool runs in the chroot (--version; a PNG and a TIFF, in the
+# decoding child and in process, reporting what the build tree's convpool reports), the man
+# pages and the bash completion are where man and bash look, and `apt-get remove` removes every
+# file the package installed.
+# Usage: check_chroot.sh SOURCE_DIR BUILD_DIR PACKAGING_DIR
+set -euo pipefail
+name=packaging.chroot
+source "$(dirname "$0")/common.sh"
+need_root
+take_dirs "$@"
+work=$dir/chroot
+root=$work/root
+rm -rf "$work"
+mkdir -p "$root"
+trap 'rm -rf "$work"' EXIT
+start=$SECONDS
+tar -C "$root" -xf "$dir/debian12.tar"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+cp "$deb" "$root/tmp/"
+# Each command in the root with /proc mounted, as on a running system (convpool starts its
+# decoding child from /proc/self/exe), in a mount and PID namespace of its own, so that nothing
+# stays mounted when it ends.
+in_root() {
+  unshare --mount --pid --fork --mount-proc="$root/proc" chroot "$root" \
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+    DEBIAN_FRONTEND=noninteractive "$@"
+}
+[ ! -e "$root/usr/bin/convpool" ] || fail "the fresh root already has /usr/bin/convpool"
+in_root apt-get update -q >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; fail "apt-get update"; }
+in_root "${apt_install[@]}" "/tmp/$(basename "$deb")" >>"$work/apt.log" 2>&1 ||
+  { cat "$work/apt.log" >&2; fail "apt-get install ./$(basename "$deb") failed"; }
+installed=$SECONDS
+echo "$name: installed with $(grep -c '^Setting up' "$work/apt.log") packages in $((installed - start)) s"
+
+version=$(in_root /usr/bin/convpool --version | sed -n 1p)
+[ "$version" = "$("$build/convpool" --version | sed -n 1p)" ] || fail "--version: '$version'"
+prepare_inputs "$src" "$build/convpool" "$work"
+cp -r "$work/in" "$root/tmp/in"
+for mode in "" --decode-in-process; do
+  in_root sh -c 'cd /tmp/in && /usr/bin/convpool run camera.png gradient.tif -p "$1" -o /tmp/out \
+    --force -q --report csv $2 >/tmp/report.csv' sh "$pipeline" "$mode" ||
+    fail "convpool run on a PNG and a TIFF failed ${mode:-(decoding child)}"
+  python3 "$src/tests/packaging/same_report.py" "$work/expected.csv" "$root/tmp/report.csv" ||
+    fail "the installed convpool's report differs from the build tree's ${mode:-(decoding child)}"
+done
+[ -f "$root/tmp/out/gradient/sheet.png" ] || fail "no sheet for the TIFF"
+
+# man finds its pages in /usr/share/man (man-db is not in a minimal root: the files are checked).
+for page in man1/convpool.1.gz man1/convpool-run.1.gz man7/convpool-ops.7.gz; do
+  gzip -dc "$root/usr/share/man/$page" | grep -q '^\.TH ' || fail "no man page $page"
+done
+completion=/usr/share/bash-completion/completions/convpool
+in_root bash -c 'source "$1" && complete -p convpool' bash "$completion" | grep -q _convpool ||
+  fail "$completion does not define the completion of convpool"
+
+files=$(in_root dpkg-query -L convpool)
+in_root apt-get remove -y -q convpool >>"$work/apt.log" 2>&1 || fail "apt-get remove failed"
+[ ! -e "$root/usr/bin/convpool" ] || fail "/usr/bin/convpool is still there after apt-get remove"
+status=$(in_root dpkg-query -W -f='${Status}' convpool 2>/dev/null || true)
+case "$status" in "" | *" not-installed") ;; *) fail "dpkg's status of convpool after removal: $status" ;; esac
+while read -r f; do
+  [ -d "$root$f" ] || [ ! -e "$root$f" ] || fail "$f is left after apt-get remove"
+done <<<"$files"
+echo "$name: ran, compared and removed in $((SECONDS - installed)) s more"
