@@ -174,7 +174,7 @@ TEST_CASE("named kernels have their documented values and sums") {
     const auto g = convpool::named_kernel("gaussian", {5, 5}, 0);
     CHECK(g.rows == 5);
     CHECK(sum(g) == doctest::Approx(1.0));
-    CHECK(g.values[0] == doctest::Approx(g.values[24]));
+    CHECK(g.values[0] == doctest::Approx(static_cast<double>(g.values[24])));
     CHECK(g.values[12] > g.values[11]);
     const auto l = convpool::named_kernel("log", {}, 1.0);
     CHECK(l.rows == 7);
