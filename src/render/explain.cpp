@@ -4,6 +4,7 @@
 #include "convpool/render/explain.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -134,6 +135,39 @@ std::string cell_id(std::size_t panel, std::size_t stage, int c, GridCell g) {
 
 std::string cell_name(GridCell g) { return fmt::format("({}, {})", g.y, g.x); }
 
+/// `text` broken into lines of at most `width` px, after a `,`, a space or a `|` where it can.
+std::vector<std::string> wrap(const std::string& text, double width) {
+    const auto max_chars =
+        std::max<std::size_t>(8, static_cast<std::size_t>(width / (kText * kCharWidth)));
+    std::vector<std::string> lines;
+    std::string rest = text;
+    while (rest.size() > max_chars) {
+        std::size_t cut = rest.find_last_of(", |", max_chars - 1);
+        cut = cut == std::string::npos || cut == 0 ? max_chars : cut + 1;
+        lines.push_back(rest.substr(0, cut));
+        rest = rest.substr(cut);
+        rest.erase(0, rest.find_first_not_of(' '));
+    }
+    lines.push_back(rest);
+    return lines;
+}
+
+/// Every window of `st` reads cells no other window reads.
+bool windows_apart(const ExplainStage& st) {
+    std::vector<GridCell> seen;
+    for (const auto& w : st.windows) {
+        for (const auto* list : {&w.cells, &w.padding}) {
+            for (const auto& g : *list) {
+                if (std::find(seen.begin(), seen.end(), g) != seen.end()) {
+                    return false;
+                }
+                seen.push_back(g);
+            }
+        }
+    }
+    return true;
+}
+
 /// The stage after `s` in `p` when it reads windows, else nullptr.
 const ExplainStage* next_windowed(const ExplainPanel& p, std::size_t s) {
     if (s + 1 < p.stages.size() && !p.stages[s + 1].windows.empty()) {
@@ -150,6 +184,15 @@ std::vector<std::string> panel_lines(const ExplainPanel& p) {
         const ExplainStage& st = p.stages[s];
         if (st.windows.empty()) {
             continue;
+        }
+        if (st.kernel) {
+            std::string rows;
+            for (int y = 0; y < st.kernel->rows; ++y) {
+                const auto first = st.kernel->values.begin() + y * st.kernel->cols;
+                rows += fmt::format("{}{}", y == 0 ? "" : "; ",
+                                    fmt::join(first, first + st.kernel->cols, " "));
+            }
+            lines.push_back(fmt::format("{} kernel: [{}]", st.text, rows));
         }
         const auto& w = st.windows[static_cast<std::size_t>(st.chosen.y * st.values.shape().width +
                                                             st.chosen.x)];
@@ -212,6 +255,17 @@ Scene layout(const Explanation& e) {
         y += kTitle + 14;
         double x = kMargin;
         double panel_bottom = y;
+        // Stage labels wrapped to their grid (at least 160 px), grids aligned below the longest.
+        std::vector<std::vector<std::string>> labels;
+        std::size_t label_lines = 1;
+        for (std::size_t si = 0; si < p.stages.size(); ++si) {
+            const Shape shape = p.stages[si].values.shape();
+            const ExplainStage* next = next_windowed(p, si);
+            const int cols = shape.width + (next != nullptr ? next->pad_before.x + next->pad_after.x : 0);
+            labels.push_back(wrap(si == 0 ? "input" : p.stages[si].text, std::max(160.0, cols * kCell)));
+            label_lines = std::max(label_lines, labels.back().size());
+        }
+        const double grid_top = y + static_cast<double>(label_lines + 1) * kLine + 4;
         for (std::size_t si = 0; si < p.stages.size(); ++si) {
             const ExplainStage& st = p.stages[si];
             const Shape shape = st.values.shape();
@@ -223,20 +277,22 @@ Scene layout(const Explanation& e) {
             const std::string label = si == 0 ? "input" : st.text;
             const std::string size_label = fmt::format("{}x{}x{}", shape.channels, shape.height,
                                                        shape.width);
-            const double col_w =
-                std::max({grid_w, text_width(label, kText), text_width(size_label, kText)});
+            double col_w = std::max(grid_w, text_width(size_label, kText));
+            for (std::size_t li = 0; li < labels[si].size(); ++li) {
+                col_w = std::max(col_w, text_width(labels[si][li], kText));
+                scene.items.push_back({.kind = Item::Kind::text,
+                                       .x = x,
+                                       .y = y + kText + static_cast<double>(li) * kLine,
+                                       .fill = kBlack,
+                                       .text = labels[si][li],
+                                       .bold = true});
+            }
             scene.items.push_back({.kind = Item::Kind::text,
                                    .x = x,
-                                   .y = y + kText,
-                                   .fill = kBlack,
-                                   .text = label,
-                                   .bold = true});
-            scene.items.push_back({.kind = Item::Kind::text,
-                                   .x = x,
-                                   .y = y + kText + kLine - 4,
+                                   .y = grid_top - kLine + kText - 8,
                                    .fill = kGray,
                                    .text = size_label});
-            double gy = y + 2 * kLine + 4;
+            double gy = grid_top;
             for (int c = 0; c < shape.channels; ++c) {
                 if (shape.channels > 1) {
                     scene.items.push_back({.kind = Item::Kind::text,
@@ -321,7 +377,7 @@ Scene layout(const Explanation& e) {
                                                .stroke_width = 1.5});
                     }
                     // Every window outlined (thin, dashed), the chosen one in orange.
-                    const Shape ns = next->values.shape();
+                    const bool apart = windows_apart(*next);
                     for (const auto& w : next->windows) {
                         int y0 = std::numeric_limits<int>::max();
                         int x0 = y0;
@@ -339,6 +395,9 @@ Scene layout(const Explanation& e) {
                             continue;
                         }
                         const bool chosen = w.out == next->chosen;
+                        if (!chosen && !apart) {
+                            continue;  // overlapping windows: only the chosen one is outlined
+                        }
                         const double inset = chosen ? 2.0 : 5.0;
                         scene.items.push_back({.kind = Item::Kind::rect,
                                                .x = px(x0) + inset,
@@ -369,7 +428,6 @@ Scene layout(const Explanation& e) {
                                                    .klass = "winner"});
                         }
                     }
-                    (void)ns;
                 }
                 if (!st.windows.empty()) {
                     scene.items.push_back({.kind = Item::Kind::rect,
@@ -387,7 +445,7 @@ Scene layout(const Explanation& e) {
             if (si + 1 < p.stages.size()) {
                 scene.items.push_back({.kind = Item::Kind::text,
                                        .x = x + col_w + kGap / 2,
-                                       .y = y + 2 * kLine + 4 + kCell / 2 + 6,
+                                       .y = grid_top + kCell / 2 + 6,
                                        .fill = kGray,
                                        .text = "\u2192",
                                        .size = 22,
