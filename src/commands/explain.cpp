@@ -489,7 +489,7 @@ std::vector<std::string> explain_command(const ExplainRequest& rq) {
                              : !rq.image.empty()
                                  ? rq.image + (rq.crop.empty() ? "" : " cropped at " + rq.crop)
                              : rq.values.front() == '@' ? rq.values.substr(1)
-                                                        : std::string("--values");
+                                                        : "--values " + rq.values;
     Explanation e;
     try {
         e = explain(input, rq, name);

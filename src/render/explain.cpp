@@ -726,7 +726,7 @@ constexpr const char* kPageScript = R"JS(
       var id = 'p' + el.dataset.p + 's' + el.dataset.s + 'c' + el.dataset.c + 'y' +
         (+el.dataset.y + d[0]) + 'x' + (+el.dataset.x + d[1]);
       var next = document.getElementById(id);
-      if (next) { next.focus(); ev.preventDefault(); }
+      if (next) { next.focus(); show(next); ev.preventDefault(); }
     });
   });
 })();
