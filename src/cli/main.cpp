@@ -634,8 +634,7 @@ int run_cli(int argc, char** argv) {
     explain->add_option("-o,--out", explain_rq.out, "Output directory")->capture_default_str();
     explain->add_flag("--force", explain_rq.force,
                       "Overwrite the outputs of an earlier explain in -o");
-    explain
-        ->add_option("--semantics", explain_semantics, "Pooling conventions: torch, tf, caffe")
+    explain->add_option("--semantics", explain_semantics, "Pooling conventions: torch, tf, caffe")
         ->check(one_of({"torch", "tf", "caffe"}))
         ->capture_default_str();
     explain->add_flag("-q,--quiet", explain_quiet, "Print nothing on stderr but errors");

@@ -103,7 +103,8 @@ std::string term(float v) { return v < 0 ? fmt::format("({})", v) : fmt::format(
 
 /// Input cells no window reads.
 std::vector<GridCell> unread_cells(const Shape& in, const std::vector<ExplainWindow>& windows) {
-    std::vector<int> reads(static_cast<std::size_t>(in.height) * static_cast<std::size_t>(in.width));
+    std::vector<int> reads(static_cast<std::size_t>(in.height) *
+                           static_cast<std::size_t>(in.width));
     for (const auto& w : windows) {
         for (const auto& g : w.cells) {
             ++reads[static_cast<std::size_t>(g.y * in.width + g.x)];
@@ -145,15 +146,15 @@ void explain_pool(const Op& op, const WindowPlans& plans, const Tensor& in, cons
         add_dropped(win.cols, is.width, "columns", "column", st.dropped);
     }
     for (int oy = 0; oy < os.height; ++oy) {
-        const AxisReads ry = plans.sliding
-                                 ? sliding_reads(oy, is.height, plans.sliding->rows)
-                                 : plan_reads(plans.rows.taps[static_cast<std::size_t>(oy)],
-                                              plans.rows.step);
+        const AxisReads ry =
+            plans.sliding
+                ? sliding_reads(oy, is.height, plans.sliding->rows)
+                : plan_reads(plans.rows.taps[static_cast<std::size_t>(oy)], plans.rows.step);
         for (int ox = 0; ox < os.width; ++ox) {
-            const AxisReads rx = plans.sliding
-                                     ? sliding_reads(ox, is.width, plans.sliding->cols)
-                                     : plan_reads(plans.cols.taps[static_cast<std::size_t>(ox)],
-                                                  plans.cols.step);
+            const AxisReads rx =
+                plans.sliding
+                    ? sliding_reads(ox, is.width, plans.sliding->cols)
+                    : plan_reads(plans.cols.taps[static_cast<std::size_t>(ox)], plans.cols.step);
             ExplainWindow w = window_of({oy, ox}, ry, rx);
             for (int c = 0; c < os.channels; ++c) {
                 const float result = out.at(c, oy, ox);
@@ -165,8 +166,9 @@ void explain_pool(const Op& op, const WindowPlans& plans, const Tensor& in, cons
                 w.arithmetic.push_back(op.arithmetic(values, ry.counted * rx.counted, result));
                 if (switches != nullptr) {
                     // The op recorded where each value came from.
-                    const auto index = switches->index[static_cast<std::size_t>(
-                        (c * os.height + oy) * os.width + ox)];
+                    const auto index =
+                        switches
+                            ->index[static_cast<std::size_t>((c * os.height + oy) * os.width + ox)];
                     w.winners.push_back(index < 0 ? std::nullopt
                                                   : std::optional<GridCell>(GridCell{
                                                         static_cast<int>(index / is.width),
@@ -226,7 +228,8 @@ void explain_correlation(const Correlation& k, const Tensor& in, const Tensor& o
                                            term(x));
                     }
                 }
-                std::string text = k.scale == 1.0F ? sum : fmt::format("{} \u00d7 ({})", term(k.scale), sum);
+                std::string text =
+                    k.scale == 1.0F ? sum : fmt::format("{} \u00d7 ({})", term(k.scale), sum);
                 if (k.bias != 0.0F) {
                     text += fmt::format(" + {}", term(k.bias));
                 }
@@ -306,9 +309,10 @@ ExplainPanel explain_panel(const Tensor& input, const std::string& text, const E
         const Shape s = st.values.shape();
         const GridCell want = cell.value_or(GridCell{});
         if (i == last_windowed && (want.y >= s.height || want.x >= s.width)) {
-            throw UsageError(fmt::format("--cell: ({}, {}) is outside the {}x{} output of stage {} "
-                                         "'{}'",
-                                         want.y, want.x, s.height, s.width, i, st.text));
+            throw UsageError(
+                fmt::format("--cell: ({}, {}) is outside the {}x{} output of stage {} "
+                            "'{}'",
+                            want.y, want.x, s.height, s.width, i, st.text));
         }
         st.chosen = {std::min(want.y, s.height - 1), std::min(want.x, s.width - 1)};
     }
@@ -318,7 +322,7 @@ ExplainPanel explain_panel(const Tensor& input, const std::string& text, const E
 /// The pipelines of `--modes`: the last pooling stage that is a mode (OpInfo::mode) replaced by
 /// each mode with its window (k, s, pad, ceil).
 std::vector<std::pair<std::string, std::string>> mode_pipelines(const Tensor& input,
-                                                                 const ExplainRequest& rq) {
+                                                                const ExplainRequest& rq) {
     const Pipeline pipeline(rq.pipeline, rq.semantics, rq.source, rq.context);
     const auto plan = pipeline.plan(input.shape());
     const auto& stages = pipeline.stages();
@@ -450,8 +454,8 @@ Tensor explain_input(const ExplainRequest& rq) {
         if (c2 == std::string::npos) {
             throw UsageError(fmt::format("--crop: expected Y,X,HxW, got '{}'", rq.crop));
         }
-        const Size2 at = parse_size(rq.crop.substr(0, c1) + "x" + rq.crop.substr(c1 + 1, c2 - c1 - 1),
-                                    "--crop");
+        const Size2 at =
+            parse_size(rq.crop.substr(0, c1) + "x" + rq.crop.substr(c1 + 1, c2 - c1 - 1), "--crop");
         const Size2 size = parse_size(rq.crop.substr(c2 + 1), "--crop");
         check_size({1, size.h, size.w}, "--crop");
         try {
@@ -484,12 +488,11 @@ Explanation explain(const Tensor& input, const ExplainRequest& rq, const std::st
 
 std::vector<std::string> explain_command(const ExplainRequest& rq) {
     const Tensor input = explain_input(rq);
-    const std::string name = !rq.size.empty() ? fmt::format("random integers (--size {} --seed {})",
-                                                            rq.size, rq.seed)
-                             : !rq.image.empty()
-                                 ? rq.image + (rq.crop.empty() ? "" : " cropped at " + rq.crop)
-                             : rq.values.front() == '@' ? rq.values.substr(1)
-                                                        : "--values " + rq.values;
+    const std::string name =
+        !rq.size.empty()    ? fmt::format("random integers (--size {} --seed {})", rq.size, rq.seed)
+        : !rq.image.empty() ? rq.image + (rq.crop.empty() ? "" : " cropped at " + rq.crop)
+        : rq.values.front() == '@' ? rq.values.substr(1)
+                                   : "--values " + rq.values;
     Explanation e;
     try {
         e = explain(input, rq, name);

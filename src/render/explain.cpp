@@ -30,13 +30,13 @@ constexpr Color kHighlight{230, 97, 0};
 /// A value that is not finite.
 constexpr Color kNonFiniteFill{255, 0, 255};
 
-constexpr double kCell = 48.0;     ///< cell side, px
-constexpr double kGap = 56.0;      ///< between stages
-constexpr double kMargin = 24.0;   ///< around the figure
-constexpr double kTitle = 16.0;    ///< title text size
-constexpr double kText = 14.0;     ///< labels and formulas
-constexpr double kLine = 22.0;     ///< a line of text
-constexpr double kCharWidth = 0.6; ///< estimated advance of a character, in text sizes
+constexpr double kCell = 48.0;      ///< cell side, px
+constexpr double kGap = 56.0;       ///< between stages
+constexpr double kMargin = 24.0;    ///< around the figure
+constexpr double kTitle = 16.0;     ///< title text size
+constexpr double kText = 14.0;      ///< labels and formulas
+constexpr double kLine = 22.0;      ///< a line of text
+constexpr double kCharWidth = 0.6;  ///< estimated advance of a character, in text sizes
 
 /// One thing drawn. Rectangles may carry an id and data for the HTML page.
 struct Item {
@@ -55,10 +55,10 @@ struct Item {
     double size = kText;
     bool middle = false;  ///< text anchored at its middle
     bool bold = false;
-    std::string id;       ///< rect: id in the SVG
-    std::string klass;    ///< rect: class in the SVG
-    std::string data;     ///< rect: more attributes, written as they are
-    std::string title;    ///< rect: a tooltip and text alternative
+    std::string id;     ///< rect: id in the SVG
+    std::string klass;  ///< rect: class in the SVG
+    std::string data;   ///< rect: more attributes, written as they are
+    std::string title;  ///< rect: a tooltip and text alternative
 };
 
 struct Scene {
@@ -92,7 +92,8 @@ Color fill_of(float v, std::pair<float, float> range, ColorMap map) {
         return kNonFiniteFill;
     }
     const double span = static_cast<double>(range.second) - static_cast<double>(range.first);
-    const double t = span > 0 ? (static_cast<double>(v) - static_cast<double>(range.first)) / span : 0.5;
+    const double t =
+        span > 0 ? (static_cast<double>(v) - static_cast<double>(range.first)) / span : 0.5;
     return colormap_color(map, t);
 }
 
@@ -197,12 +198,12 @@ std::vector<std::string> panel_lines(const ExplainPanel& p) {
         const auto& w = st.windows[static_cast<std::size_t>(st.chosen.y * st.values.shape().width +
                                                             st.chosen.x)];
         for (std::size_t c = 0; c < w.arithmetic.size(); ++c) {
-            std::string line = fmt::format(
-                "{} {}{}: {}", st.text, cell_name(st.chosen),
-                w.arithmetic.size() > 1 ? fmt::format(" channel {}", c) : std::string(),
-                w.arithmetic[c].empty() ? std::string("reads ") + std::to_string(w.cells.size()) +
-                                              " cells"
-                                        : w.arithmetic[c]);
+            std::string line =
+                fmt::format("{} {}{}: {}", st.text, cell_name(st.chosen),
+                            w.arithmetic.size() > 1 ? fmt::format(" channel {}", c) : std::string(),
+                            w.arithmetic[c].empty()
+                                ? std::string("reads ") + std::to_string(w.cells.size()) + " cells"
+                                : w.arithmetic[c]);
             if (c < w.winners.size() && w.winners[c]) {
                 line += fmt::format("; winner: input cell {}", cell_name(*w.winners[c]));
             }
@@ -261,8 +262,10 @@ Scene layout(const Explanation& e) {
         for (std::size_t si = 0; si < p.stages.size(); ++si) {
             const Shape shape = p.stages[si].values.shape();
             const ExplainStage* next = next_windowed(p, si);
-            const int cols = shape.width + (next != nullptr ? next->pad_before.x + next->pad_after.x : 0);
-            labels.push_back(wrap(si == 0 ? "input" : p.stages[si].text, std::max(160.0, cols * kCell)));
+            const int cols =
+                shape.width + (next != nullptr ? next->pad_before.x + next->pad_after.x : 0);
+            labels.push_back(
+                wrap(si == 0 ? "input" : p.stages[si].text, std::max(160.0, cols * kCell)));
             label_lines = std::max(label_lines, labels.back().size());
         }
         const double grid_top = y + static_cast<double>(label_lines + 1) * kLine + 4;
@@ -275,8 +278,8 @@ Scene layout(const Explanation& e) {
             const double grid_w = (shape.width + before.x + after.x) * kCell;
             const double grid_h = (shape.height + before.y + after.y) * kCell;
             const std::string label = si == 0 ? "input" : st.text;
-            const std::string size_label = fmt::format("{}x{}x{}", shape.channels, shape.height,
-                                                       shape.width);
+            const std::string size_label =
+                fmt::format("{}x{}x{}", shape.channels, shape.height, shape.width);
             double col_w = std::max(grid_w, text_width(size_label, kText));
             for (std::size_t li = 0; li < labels[si].size(); ++li) {
                 col_w = std::max(col_w, text_width(labels[si][li], kText));
@@ -310,18 +313,18 @@ Scene layout(const Explanation& e) {
                         if (yy >= 0 && yy < shape.height && xx >= 0 && xx < shape.width) {
                             continue;
                         }
-                        scene.items.push_back({.kind = Item::Kind::rect,
-                                               .x = px(xx),
-                                               .y = py(yy),
-                                               .w = kCell,
-                                               .h = kCell,
-                                               .fill = Color{235, 235, 235},
-                                               .stroke = Color{190, 190, 190},
-                                               .hatched = true,
-                                               .id = cell_id(pi, si, c, {yy, xx}),
-                                               .klass = "pad",
-                                               .title = fmt::format("padding {}",
-                                                                    cell_name({yy, xx}))});
+                        scene.items.push_back(
+                            {.kind = Item::Kind::rect,
+                             .x = px(xx),
+                             .y = py(yy),
+                             .w = kCell,
+                             .h = kCell,
+                             .fill = Color{235, 235, 235},
+                             .stroke = Color{190, 190, 190},
+                             .hatched = true,
+                             .id = cell_id(pi, si, c, {yy, xx}),
+                             .klass = "pad",
+                             .title = fmt::format("padding {}", cell_name({yy, xx}))});
                     }
                 }
                 for (int yy = 0; yy < shape.height; ++yy) {
@@ -456,8 +459,11 @@ Scene layout(const Explanation& e) {
         width = std::max(width, x - kGap + kMargin);
         y = panel_bottom + 4;
         for (const auto& line : panel_lines(p)) {
-            scene.items.push_back(
-                {.kind = Item::Kind::text, .x = kMargin, .y = y + kText, .fill = kBlack, .text = line});
+            scene.items.push_back({.kind = Item::Kind::text,
+                                   .x = kMargin,
+                                   .y = y + kText,
+                                   .fill = kBlack,
+                                   .text = line});
             width = std::max(width, kMargin * 2 + text_width(line, kText));
             y += kLine;
         }
@@ -490,9 +496,10 @@ Scene layout(const Explanation& e) {
                            .y = y + 12,
                            .fill = kGray,
                            .text = "one colour scale for every stage; hatched: padding"});
-    width = std::max(width, kMargin + bar_w + 40 +
-                                text_width("one colour scale for every stage; hatched: padding",
-                                           kText) + kMargin);
+    width = std::max(width,
+                     kMargin + bar_w + 40 +
+                         text_width("one colour scale for every stage; hatched: padding", kText) +
+                         kMargin);
     scene.width = std::ceil(width);
     scene.height = std::ceil(y + 14 + kLine + kMargin);
     return scene;
@@ -502,11 +509,20 @@ std::string xml_escape(std::string_view s) {
     std::string out;
     for (const char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -563,9 +579,10 @@ std::string svg_of(const Scene& scene) {
                 break;
             }
             case Item::Kind::line:
-                s += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}"{} pointer-events="none"/>)"
-                                 "\n",
-                                 num(it.x), num(it.y), num(it.w), num(it.h), stroke);
+                s +=
+                    fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}"{} pointer-events="none"/>)"
+                                "\n",
+                                num(it.x), num(it.y), num(it.w), num(it.h), stroke);
                 break;
             case Item::Kind::circle:
                 s += fmt::format(
@@ -753,14 +770,13 @@ std::string explain_html(const Explanation& e) {
             const auto& st = p.stages[si];
             for (const auto& w : st.windows) {
                 for (std::size_t c = 0; c < w.arithmetic.size(); ++c) {
-                    alt += fmt::format("<li>{}{} {}: {}</li>\n",
-                                       p.mode.empty() ? "" : p.mode + ": ", xml_escape(st.text),
-                                       cell_name(w.out),
-                                       xml_escape(w.arithmetic[c].empty()
-                                                      ? fmt::format("{}", st.values.at(
-                                                                              static_cast<int>(c),
-                                                                              w.out.y, w.out.x))
-                                                      : w.arithmetic[c]));
+                    alt += fmt::format(
+                        "<li>{}{} {}: {}</li>\n", p.mode.empty() ? "" : p.mode + ": ",
+                        xml_escape(st.text), cell_name(w.out),
+                        xml_escape(w.arithmetic[c].empty()
+                                       ? fmt::format("{}", st.values.at(static_cast<int>(c),
+                                                                        w.out.y, w.out.x))
+                                       : w.arithmetic[c]));
                 }
             }
         }
@@ -842,10 +858,11 @@ Picture explain_picture(const Explanation& e) {
                             for (double d = 0; d < len; d += 7) {
                                 const double f0 = d / len;
                                 const double f1 = std::min(1.0, (d + 4) / len);
-                                cv::line(canvas,
-                                         pt(sd[0] + (sd[2] - sd[0]) * f0, sd[1] + (sd[3] - sd[1]) * f0),
-                                         pt(sd[0] + (sd[2] - sd[0]) * f1, sd[1] + (sd[3] - sd[1]) * f1),
-                                         bgr(*it.stroke), t);
+                                cv::line(
+                                    canvas,
+                                    pt(sd[0] + (sd[2] - sd[0]) * f0, sd[1] + (sd[3] - sd[1]) * f0),
+                                    pt(sd[0] + (sd[2] - sd[0]) * f1, sd[1] + (sd[3] - sd[1]) * f1),
+                                    bgr(*it.stroke), t);
                             }
                         }
                     } else {
@@ -861,7 +878,8 @@ Picture explain_picture(const Explanation& e) {
             case Item::Kind::circle:
                 cv::circle(canvas, pt(it.x, it.y), static_cast<int>(std::lround(it.w)),
                            bgr(it.stroke.value_or(kBlack)),
-                           std::max(1, static_cast<int>(std::lround(it.stroke_width))), cv::LINE_AA);
+                           std::max(1, static_cast<int>(std::lround(it.stroke_width))),
+                           cv::LINE_AA);
                 break;
             case Item::Kind::text: {
                 // Hershey fonts are ASCII only.

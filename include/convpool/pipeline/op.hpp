@@ -51,11 +51,11 @@ struct RegionSequences {
 /// (its border mode: -1 for a zero cell).
 struct Correlation {
     Window window;
-    Matrix kernel;            ///< kernel.rows x kernel.cols taps, row major
-    float scale = 1.0F;       ///< output = scale * sum + bias
+    Matrix kernel;       ///< kernel.rows x kernel.cols taps, row major
+    float scale = 1.0F;  ///< output = scale * sum + bias
     float bias = 0.0F;
-    std::vector<int> rows;    ///< per padded row (pad_begin + H + pad_end): input row, or -1
-    std::vector<int> cols;    ///< per padded column: input column, or -1
+    std::vector<int> rows;  ///< per padded row (pad_begin + H + pad_end): input row, or -1
+    std::vector<int> cols;  ///< per padded column: input column, or -1
 };
 
 /// One pipeline stage. Ops are immutable after construction and pure: `apply` has no effects.
@@ -96,8 +96,8 @@ public:
     /// `values` are the input cells its window reads (row-major), `counted` its taps with the
     /// padding (as reduce_windows counts them), `result` the output value; e.g.
     /// `(5 + 6 + 7 + 9) / 4 = 6.75`. Empty when the stage has no formula to show.
-    [[nodiscard]] virtual std::string arithmetic(std::span<const float> /*values*/,
-                                                 int /*counted*/, float /*result*/) const {
+    [[nodiscard]] virtual std::string arithmetic(std::span<const float> /*values*/, int /*counted*/,
+                                                 float /*result*/) const {
         return {};
     }
     /// The correlation a convolution stage computes on an input of shape `in`, for `explain`

@@ -34,24 +34,24 @@ struct ExplainWindow {
 
 /// One stage of the figure (or the input).
 struct ExplainStage {
-    std::string text;   ///< `input`, or the stage with its parameters
-    std::string kind;   ///< `input`, `pool` (windows), `conv` (weighted windows) or `map`
-    Tensor values;      ///< the stage's output
+    std::string text;  ///< `input`, or the stage with its parameters
+    std::string kind;  ///< `input`, `pool` (windows), `conv` (weighted windows) or `map`
+    Tensor values;     ///< the stage's output
     /// One per output cell, row-major (empty unless kind is pool or conv).
     std::vector<ExplainWindow> windows;
-    GridCell chosen;                  ///< the output cell whose arithmetic is written out
-    GridCell pad_before;              ///< padding rows (y) and columns (x) before the input
-    GridCell pad_after;               ///< and after it
-    std::vector<GridCell> unread;     ///< input cells no window reads
-    std::vector<std::string> dropped; ///< windows the ceil rule dropped, as sentences
-    std::vector<std::string> notes;   ///< the op's notes on this input
-    std::optional<Matrix> kernel;     ///< a convolution's kernel
+    GridCell chosen;                   ///< the output cell whose arithmetic is written out
+    GridCell pad_before;               ///< padding rows (y) and columns (x) before the input
+    GridCell pad_after;                ///< and after it
+    std::vector<GridCell> unread;      ///< input cells no window reads
+    std::vector<std::string> dropped;  ///< windows the ceil rule dropped, as sentences
+    std::vector<std::string> notes;    ///< the op's notes on this input
+    std::optional<Matrix> kernel;      ///< a convolution's kernel
 };
 
 /// The stages of one pipeline (one per `--modes` mode).
 struct ExplainPanel {
-    std::string mode;      ///< the pooling mode put in, "" without --modes
-    std::string pipeline;  ///< the pipeline text run
+    std::string mode;                  ///< the pooling mode put in, "" without --modes
+    std::string pipeline;              ///< the pipeline text run
     std::vector<ExplainStage> stages;  ///< the input first
 };
 
