@@ -24,6 +24,12 @@
 namespace convpool {
 namespace {
 
+/// Index of (y, x) in a row-major grid `width` wide, computed in std::size_t.
+std::size_t flat(int y, int width, int x) {
+    return static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+           static_cast<std::size_t>(x);
+}
+
 constexpr std::array<const char*, 4> kOutputs{"explain.json", "explain.svg", "explain.html",
                                               "explain.png"};
 
@@ -95,7 +101,7 @@ ExplainWindow window_of(GridCell out, const AxisReads& ry, const AxisReads& rx) 
 }
 
 bool same_value(float a, float b) {
-    return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
+    return (std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b));
 }
 
 /// A number in a multiply-accumulate: negative ones in parentheses.
@@ -107,13 +113,13 @@ std::vector<GridCell> unread_cells(const Shape& in, const std::vector<ExplainWin
                            static_cast<std::size_t>(in.width));
     for (const auto& w : windows) {
         for (const auto& g : w.cells) {
-            ++reads[static_cast<std::size_t>(g.y * in.width + g.x)];
+            ++reads[flat(g.y, in.width, g.x)];
         }
     }
     std::vector<GridCell> out;
     for (int y = 0; y < in.height; ++y) {
         for (int x = 0; x < in.width; ++x) {
-            if (reads[static_cast<std::size_t>(y * in.width + x)] == 0) {
+            if (reads[flat(y, in.width, x)] == 0) {
                 out.push_back({y, x});
             }
         }
@@ -166,9 +172,7 @@ void explain_pool(const Op& op, const WindowPlans& plans, const Tensor& in, cons
                 w.arithmetic.push_back(op.arithmetic(values, ry.counted * rx.counted, result));
                 if (switches != nullptr) {
                     // The op recorded where each value came from.
-                    const auto index =
-                        switches
-                            ->index[static_cast<std::size_t>((c * os.height + oy) * os.width + ox)];
+                    const auto index = switches->index[flat(c * os.height + oy, os.width, ox)];
                     w.winners.push_back(index < 0 ? std::nullopt
                                                   : std::optional<GridCell>(GridCell{
                                                         static_cast<int>(index / is.width),
@@ -216,14 +220,13 @@ void explain_correlation(const Correlation& k, const Tensor& in, const Tensor& o
             for (int c = 0; c < os.channels; ++c) {
                 std::string sum;
                 for (int ty = 0; ty < k.kernel.rows; ++ty) {
-                    const int sy = k.rows[static_cast<std::size_t>(oy * win.rows.stride +
-                                                                   ty * win.rows.dilation)];
+                    const int sy =
+                        k.rows[flat(oy, win.rows.stride, 0) + flat(ty, win.rows.dilation, 0)];
                     for (int tx = 0; tx < k.kernel.cols; ++tx) {
-                        const int sx = k.cols[static_cast<std::size_t>(ox * win.cols.stride +
-                                                                       tx * win.cols.dilation)];
+                        const int sx =
+                            k.cols[flat(ox, win.cols.stride, 0) + flat(tx, win.cols.dilation, 0)];
                         const float x = sy < 0 || sx < 0 ? 0.0F : in.at(c, sy, sx);
-                        const float wt =
-                            k.kernel.values[static_cast<std::size_t>(ty * k.kernel.cols + tx)];
+                        const float wt = k.kernel.values[flat(ty, k.kernel.cols, tx)];
                         sum += fmt::format("{}{}\u00d7{}", sum.empty() ? "" : " + ", term(wt),
                                            term(x));
                     }
@@ -357,6 +360,7 @@ std::vector<std::pair<std::string, std::string>> mode_pipelines(const Tensor& in
         size(w.rows.stride, w.cols.stride), rq.seed, plan[*last].shape, rq.semantics,
         padded ? size(w.rows.pad_begin, w.cols.pad_begin) : std::string(), w.rows.ceil);
     std::vector<std::pair<std::string, std::string>> out;
+    out.reserve(targets.size());
     for (const auto& t : targets) {
         out.emplace_back(t.label, (t.prefix.empty() ? "" : t.prefix + " | ") + t.pool + suffix);
     }
@@ -389,7 +393,8 @@ Tensor parse_explain_values(std::string_view text) {
         std::string part{trim(inner.substr(
             start, stop == std::string_view::npos ? std::string_view::npos : stop - start))};
         if (part.empty() || part.front() != '[') {
-            part = "[" + part + "]";
+            part.insert(0, "[");
+            part += "]";
         }
         channels.push_back(parse_matrix_text(part, "--values"));
         if (stop == std::string_view::npos) {

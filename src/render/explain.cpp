@@ -67,6 +67,12 @@ struct Scene {
     std::vector<Item> items;
 };
 
+/// Index of (y, x) in a row-major grid `width` wide, computed in std::size_t.
+std::size_t flat(int y, int width, int x) {
+    return static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+           static_cast<std::size_t>(x);
+}
+
 /// A finite range over every value of every stage of every panel (one colour scale).
 std::pair<float, float> value_range(const Explanation& e) {
     float lo = std::numeric_limits<float>::infinity();
@@ -189,14 +195,14 @@ std::vector<std::string> panel_lines(const ExplainPanel& p) {
         if (st.kernel) {
             std::string rows;
             for (int y = 0; y < st.kernel->rows; ++y) {
-                const auto first = st.kernel->values.begin() + y * st.kernel->cols;
+                const auto first = st.kernel->values.begin() +
+                                   static_cast<std::ptrdiff_t>(flat(y, st.kernel->cols, 0));
                 rows += fmt::format("{}{}", y == 0 ? "" : "; ",
                                     fmt::join(first, first + st.kernel->cols, " "));
             }
             lines.push_back(fmt::format("{} kernel: [{}]", st.text, rows));
         }
-        const auto& w = st.windows[static_cast<std::size_t>(st.chosen.y * st.values.shape().width +
-                                                            st.chosen.x)];
+        const auto& w = st.windows[flat(st.chosen.y, st.values.shape().width, st.chosen.x)];
         for (std::size_t c = 0; c < w.arithmetic.size(); ++c) {
             std::string line =
                 fmt::format("{} {}{}: {}", st.text, cell_name(st.chosen),
@@ -225,7 +231,9 @@ std::vector<std::string> panel_lines(const ExplainPanel& p) {
 
 /// Hatching: diagonal lines 6 px apart, clipped to the rectangle (for the PNG).
 void hatch_lines(const Item& r, std::vector<std::array<double, 4>>& out) {
-    for (double d = 6; d < r.w + r.h; d += 6) {
+    const auto n = static_cast<int>((r.w + r.h) / 6);
+    for (int k = 1; k <= n; ++k) {
+        const double d = 6.0 * k;
         // The line x + y = d in the rectangle's own coordinates, clipped.
         const double x1 = std::max(0.0, d - r.h);
         const double y1 = d - x1;
@@ -336,8 +344,7 @@ Scene layout(const Explanation& e) {
                         std::string tip = fmt::format("{} {}: {}", label, cell_name({yy, xx}),
                                                       fmt::format("{}", v));
                         if (out) {
-                            const auto& w =
-                                st.windows[static_cast<std::size_t>(yy * shape.width + xx)];
+                            const auto& w = st.windows[flat(yy, shape.width, xx)];
                             data = fmt::format(
                                 R"(tabindex="0" role="button" data-p="{}" data-s="{}" data-c="{}" data-y="{}" data-x="{}")",
                                 pi, si, c, yy, xx);
@@ -635,7 +642,7 @@ nlohmann::json stage_json(const ExplainStage& st, std::size_t index) {
         for (int y = 0; y < st.kernel->rows; ++y) {
             nlohmann::json row = nlohmann::json::array();
             for (int x = 0; x < st.kernel->cols; ++x) {
-                row.push_back(st.kernel->values[static_cast<std::size_t>(y * st.kernel->cols + x)]);
+                row.push_back(st.kernel->values[flat(y, st.kernel->cols, x)]);
             }
             k.push_back(row);
         }
@@ -668,8 +675,7 @@ nlohmann::json stage_json(const ExplainStage& st, std::size_t index) {
     }
     j["windows"] = windows;
     j["chosen"] = cell_json(st.chosen);
-    j["formula"] =
-        st.windows[static_cast<std::size_t>(st.chosen.y * s.width + st.chosen.x)].arithmetic;
+    j["formula"] = st.windows[flat(st.chosen.y, s.width, st.chosen.x)].arithmetic;
     j["unread"] = nlohmann::json::array();
     for (const auto& g : st.unread) {
         j["unread"].push_back(cell_json(g));
@@ -764,8 +770,7 @@ std::string explain_html(const Explanation& e) {
         data.replace(i, 2, "<\\/");
     }
     std::string alt;
-    for (std::size_t pi = 0; pi < e.panels.size(); ++pi) {
-        const auto& p = e.panels[pi];
+    for (const auto& p : e.panels) {
         for (std::size_t si = 1; si < p.stages.size(); ++si) {
             const auto& st = p.stages[si];
             for (const auto& w : st.windows) {
@@ -855,7 +860,9 @@ Picture explain_picture(const Explanation& e) {
                              {it.x, it.y + it.h, it.x, it.y}}};
                         for (const auto& sd : sides) {
                             const double len = std::hypot(sd[2] - sd[0], sd[3] - sd[1]);
-                            for (double d = 0; d < len; d += 7) {
+                            const auto dashes = static_cast<int>(std::ceil(len / 7));
+                            for (int k = 0; k < dashes; ++k) {
+                                const double d = 7.0 * k;
                                 const double f0 = d / len;
                                 const double f1 = std::min(1.0, (d + 4) / len);
                                 cv::line(
