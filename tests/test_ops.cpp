@@ -255,3 +255,45 @@ TEST_CASE(
     const auto out = convpool::Pipeline("gray").stages().front().op->apply_owned(one);
     CHECK(std::memcmp(out.data().data(), one.data().data(), one.data().size_bytes()) == 0);
 }
+
+TEST_CASE("Op::arithmetic writes out max, min and avg windows; other stages have none") {
+    const auto arith = [](const char* text, const std::vector<float>& v, float result) {
+        const convpool::Pipeline p(text);
+        return p.stages().front().op->arithmetic(v, 4, result);
+    };
+    const std::vector<float> window{5.0F, 6.0F, 7.0F, 9.0F};
+    CHECK(arith("pool:max,k=2", window, 9.0F) == "max(5, 6, 7, 9) = 9");
+    CHECK(arith("pool:max,k=2,switches", window, 9.0F) == "max(5, 6, 7, 9) = 9");
+    CHECK(arith("pool:min,k=2", window, 5.0F) == "min(5, 6, 7, 9) = 5");
+    CHECK(arith("pool:avg,k=2", window, 6.75F) == "(5 + 6 + 7 + 9) / 4 = 6.75");
+    // Two of four taps in the padding: counted as zeros unless count-pad is off; divisor wins.
+    const std::vector<float> two{4.0F, 8.0F};
+    CHECK(arith("pool:avg,k=2,pad=1", two, 3.0F) == "(4 + 8 + 0 + 0) / 4 = 3");
+    CHECK(arith("pool:avg,k=2,pad=1,count-pad=false", two, 6.0F) == "(4 + 8) / 2 = 6");
+    CHECK(arith("pool:avg,k=2,pad=1,divisor=3", two, 4.0F) == "(4 + 8 + 0 + 0) / 3 = 4");
+    CHECK(arith("pool:adaptive-max,out=1", window, 9.0F) == "max(5, 6, 7, 9) = 9");
+    CHECK(arith("pool:lp,k=2", window, 1.0F).empty());
+    CHECK(arith("relu", window, 1.0F).empty());
+}
+
+TEST_CASE("Op::correlation declares conv's window, kernel and border sources") {
+    const convpool::Pipeline p("conv:kernel=[1 0; 0 -1],pad=1,border=replicate,scale=2,bias=1");
+    const auto k = p.stages().front().op->correlation({1, 3, 4});
+    REQUIRE(k.has_value());
+    CHECK(k->kernel.rows == 2);
+    CHECK(k->kernel.values == std::vector<float>{1.0F, 0.0F, 0.0F, -1.0F});
+    CHECK(k->window.rows.pad_begin == 1);
+    CHECK(k->window.cols.pad_end == 1);
+    CHECK(k->scale == 2.0F);
+    CHECK(k->bias == 1.0F);
+    // replicate: the padded row -1 reads row 0, the padded row 3 reads row 2.
+    CHECK(k->rows == std::vector<int>{0, 0, 1, 2, 2});
+    CHECK(k->cols == std::vector<int>{0, 0, 1, 2, 3, 3});
+    const auto zero = convpool::Pipeline("conv:kernel=[1 1],pad=1,border=zero")
+                          .stages()
+                          .front()
+                          .op->correlation({1, 1, 2});
+    REQUIRE(zero.has_value());
+    CHECK(zero->cols == std::vector<int>{-1, 0, 1, -1});
+    CHECK_FALSE(convpool::Pipeline("pool:max,k=2").stages().front().op->correlation({1, 2, 2}));
+}

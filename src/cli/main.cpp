@@ -1,6 +1,7 @@
 // convpool command line: CLI11 set-up, subcommands, exit codes, and nothing else.
 #include "convpool/commands/bench.hpp"
 #include "convpool/commands/compare.hpp"
+#include "convpool/commands/explain.hpp"
 #include "convpool/commands/measure.hpp"
 #include "convpool/commands/probe.hpp"
 #include "convpool/commands/run.hpp"
@@ -608,6 +609,38 @@ int run_cli(int argc, char** argv) {
     add_measure_options(probe, probe_args);
     probe->footer(std::string("\n") + kPipelineHelp);
 
+    convpool::ExplainRequest explain_rq;
+    std::string explain_pipeline;
+    std::string explain_semantics = "torch";
+    bool explain_quiet = false;
+    auto* explain = app.add_subcommand(
+        "explain",
+        "Draw a small input (at most 32x32) through a pipeline: every value, window, winner and "
+        "formula, as SVG, PNG, an interactive page and JSON");
+    explain->add_option("image", explain_rq.image, "Image to take the input from (with --crop)");
+    explain->add_option("-p,--pipeline", explain_pipeline, "Pipeline text, or @FILE")->required();
+    explain->add_option("--values", explain_rq.values,
+                        "The input written out: \"[1 3; 5 6]\" (rows separated by ';', channels "
+                        "by ';;'), or @FILE.npy");
+    explain->add_option("--crop", explain_rq.crop, "Part of IMAGE to draw: Y,X,HxW");
+    explain->add_option("--size", explain_rq.size,
+                        "A random input of HxW small integers (0 to 9) instead");
+    explain->add_option("--seed", explain_rq.seed, "Seed of --size and of random pools")
+        ->capture_default_str();
+    explain->add_option("--cell", explain_rq.cell,
+                        "Output cell whose arithmetic is written out: Y,X (default: the first)");
+    explain->add_option("--modes", explain_rq.modes,
+                        "Pooling modes drawn side by side, comma-separated: each replaces the "
+                        "mode of the last pooling stage (k, s, pad and ceil kept)");
+    explain->add_option("-o,--out", explain_rq.out, "Output directory")->capture_default_str();
+    explain->add_flag("--force", explain_rq.force,
+                      "Overwrite the outputs of an earlier explain in -o");
+    explain->add_option("--semantics", explain_semantics, "Pooling conventions: torch, tf, caffe")
+        ->check(one_of({"torch", "tf", "caffe"}))
+        ->capture_default_str();
+    explain->add_flag("-q,--quiet", explain_quiet, "Print nothing on stderr but errors");
+    explain->footer(std::string("\n") + kPipelineHelp);
+
     // Hidden generator modes: `help --man DIR` writes the man pages (cli/man.cpp), run by the
     // build; `help --completion SHELL` prints a completion script, which at each TAB runs
     // `help --complete -- WORDS...` (cli/completion.cpp).
@@ -693,6 +726,18 @@ int run_cli(int argc, char** argv) {
         if (*compare || *probe) {
             const bool is_compare = compare->parsed();
             return measure_command(is_compare ? compare_args : probe_args, is_compare);
+        }
+        if (*explain) {
+            explain_rq.pipeline = convpool::pipeline_argument(explain_pipeline);
+            explain_rq.source = convpool::pipeline_source(explain_pipeline);
+            explain_rq.context = parse_context(explain_pipeline);
+            explain_rq.semantics = convpool::parse_semantics(explain_semantics);
+            const auto files = convpool::explain_command(explain_rq);
+            if (!explain_quiet) {
+                fmt::print(stderr, "convpool: wrote {} in {}/\n", join_names(files),
+                           convpool::terminal_text(explain_rq.out));
+            }
+            return 0;
         }
         if (*ops) {
             if (ops_md && !op_name.empty()) {

@@ -249,6 +249,10 @@ std::string checked_choice(const ParamSpec& spec, std::string_view text, std::st
 
 }  // namespace
 
+Matrix parse_matrix_text(std::string_view text, std::string_view what) {
+    return parse_matrix(text, what);
+}
+
 namespace detail {
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {

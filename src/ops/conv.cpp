@@ -21,6 +21,9 @@ public:
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         return apply_activated(in, Activation{});
     }
+    [[nodiscard]] std::optional<Correlation> correlation(const Shape& in) const override {
+        return m_settings.correlation(in.height, in.width, m_kernel);
+    }
     [[nodiscard]] bool fuses_activation(const Shape& /*in*/) const override { return true; }
     [[nodiscard]] Tensor apply_activated(const Tensor& in, const Activation& a) const override {
         Tensor out(output_shape(in.shape()), uninitialized);  // correlate writes every value

@@ -39,6 +39,10 @@ public:
         return sliding_windows(in, win);
     }
     [[nodiscard]] bool picks_input() const override { return true; }
+    [[nodiscard]] std::string arithmetic(std::span<const float> values, int counted,
+                                         float result) const override {
+        return MaxReducer::arithmetic(values, counted, result);
+    }
     [[nodiscard]] SwitchRole switch_role() const override { return SwitchRole::records; }
     [[nodiscard]] Tensor apply_recording(const Tensor& in, Switches& switches) const override {
         const Window win = m_geometry.window(in.shape().height, in.shape().width);

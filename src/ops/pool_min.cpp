@@ -18,6 +18,10 @@ struct MinReducer {
     [[nodiscard]] static float finish(const State& s, int /*real*/, int /*counted*/) {
         return s.value;
     }
+    [[nodiscard]] static std::string arithmetic(std::span<const float> values, int /*counted*/,
+                                                float result) {
+        return call_formula("min", values, result);
+    }
 };
 
 /// The fast path of min pooling (found by SlidingPool through argument-dependent lookup).

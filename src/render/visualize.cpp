@@ -671,6 +671,10 @@ Picture pool_grid_picture(const Tensor& t, PictureKind kind, const PoolGrid& gri
                           crop, kind, o);
 }
 
+std::array<std::uint8_t, 3> colormap_color(ColorMap m, double t) {
+    return colormap_lut(m)[to_byte(t)];
+}
+
 std::string encode_png(const Picture& p) { return encode_png8(p.rgb, p.width, p.height, 3); }
 
 }  // namespace convpool

@@ -35,8 +35,10 @@ bash_complete() {
     printf "%s " "${COMPREPLY[@]}"' _ "$work/convpool.bash" "$1" "$2"
 }
 b() { expect bash "$1" "$(bash_complete "$1" "$2")" "$3"; }
-b 'convpool ' "convpool ''" 'run shape bench merge-reports ops compare probe help '
+b 'convpool ' "convpool ''" 'run shape bench merge-reports ops compare probe explain help '
 b 'convpool sh' 'convpool sh' 'shape '
+b 'convpool ex' 'convpool ex' 'explain '
+b 'convpool explain --c' 'convpool explain --c' '--crop --cell '
 b 'convpool run --col' 'convpool run --col' '--colormap --columns '
 b 'convpool run --colormap vi' 'convpool run --colormap vi' 'viridis '
 b 'convpool run --colormap=in' 'convpool run --colormap = in' 'inferno '
@@ -59,6 +61,7 @@ f 'convpool run --colormap tw' 'twilight '
 f 'convpool run -p pool:max,ce' 'pool:max,ceil= pool:max,ceil-mode= '
 f 'convpool run -p "gray | pool:max,st' 'gray | pool:max,stride= '
 f 'convpool shape --semantics ' 'all caffe tf torch '
+f 'convpool explain --semantics ' 'caffe tf torch '
 f 'convpool run --pages ' 'channels items '
 f 'convpool run --npy-layout nh' 'nhw nhwc '
 

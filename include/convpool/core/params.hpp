@@ -181,6 +181,10 @@ private:
 /// Parses a finite real number; throws UsageError("<what>: ...") on anything else.
 [[nodiscard]] double parse_number(std::string_view text, std::string_view what);
 
+/// Parses a matrix written as a stage's kernel is (`[1 0 -1; 2 0 -2]` or `[[1, 0], [2, 0]]`, at
+/// most 63x63); throws UsageError("<what>: ...") on anything else.
+[[nodiscard]] Matrix parse_matrix_text(std::string_view text, std::string_view what);
+
 /// Parses `N` or `HxW` of positive-or-zero integers; throws UsageError on anything else.
 [[nodiscard]] Size2 parse_size(std::string_view text, std::string_view what);
 

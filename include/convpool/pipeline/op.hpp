@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,18 @@ struct RegionSequences {
     std::vector<int> row_sizes;   ///< rows read by each output row
     std::vector<int> col_starts;
     std::vector<int> col_sizes;
+};
+
+/// What a correlation stage (conv) reads and weighs, for `explain`: its window over the input
+/// (padding resolved), the kernel's taps, and which input cell each padded coordinate reads
+/// (its border mode: -1 for a zero cell).
+struct Correlation {
+    Window window;
+    Matrix kernel;       ///< kernel.rows x kernel.cols taps, row major
+    float scale = 1.0F;  ///< output = scale * sum + bias
+    float bias = 0.0F;
+    std::vector<int> rows;  ///< per padded row (pad_begin + H + pad_end): input row, or -1
+    std::vector<int> cols;  ///< per padded column: input column, or -1
 };
 
 /// One pipeline stage. Ops are immutable after construction and pure: `apply` has no effects.
@@ -79,6 +92,19 @@ public:
     /// True when every output value is one of its window's input values (max, min and
     /// fractional pooling, stochastic pooling in training).
     [[nodiscard]] virtual bool picks_input() const { return false; }
+    /// The arithmetic of one output value of a pooling stage written out, for `explain`:
+    /// `values` are the input cells its window reads (row-major), `counted` its taps with the
+    /// padding (as reduce_windows counts them), `result` the output value; e.g.
+    /// `(5 + 6 + 7 + 9) / 4 = 6.75`. Empty when the stage has no formula to show.
+    [[nodiscard]] virtual std::string arithmetic(std::span<const float> /*values*/, int /*counted*/,
+                                                 float /*result*/) const {
+        return {};
+    }
+    /// The correlation a convolution stage computes on an input of shape `in`, for `explain`
+    /// (the multiply-accumulate of an output cell); none for other stages.
+    [[nodiscard]] virtual std::optional<Correlation> correlation(const Shape& /*in*/) const {
+        return std::nullopt;
+    }
 
     /// True when apply_u8 runs this stage on an 8-bit interleaved image of shape `in`: for the
     /// stages that only pick input values (max and min pooling, not with `switches`) whose

@@ -6,6 +6,7 @@
 #include "convpool/core/params.hpp"
 #include "convpool/core/tensor.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -62,6 +63,9 @@ enum class ColorMap {
 
 /// The colour map called `name`; throws UsageError listing the valid names.
 [[nodiscard]] ColorMap parse_colormap(std::string_view name);
+
+/// The colour (R, G, B) at position `t` in [0, 1] of colour map `m` (clamped).
+[[nodiscard]] std::array<std::uint8_t, 3> colormap_color(ColorMap m, double t);
 
 /// Which values share one colour range (`--scale`).
 enum class ColorScale {

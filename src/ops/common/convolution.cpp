@@ -156,6 +156,16 @@ Window ConvSettings::window(int h, int w, int kernel_h, int kernel_w) const {
     return win;
 }
 
+Correlation ConvSettings::correlation(int h, int w, const Matrix& kernel) const {
+    const Window win = window(h, w, kernel.rows, kernel.cols);
+    return {.window = win,
+            .kernel = kernel,
+            .scale = m_scale,
+            .bias = m_bias,
+            .rows = border_map(h, win.rows, m_border),
+            .cols = border_map(w, win.cols, m_border)};
+}
+
 Size2 ConvSettings::output_size(int h, int w, int kernel_h, int kernel_w) const {
     const Window win = window(h, w, kernel_h, kernel_w);
     const int oh = output_extent(h, win.rows);

@@ -6,6 +6,7 @@
 #include "convpool/core/params.hpp"
 #include "convpool/core/tensor.hpp"
 #include "convpool/pipeline/activation.hpp"
+#include "convpool/pipeline/op.hpp"
 
 #include <span>
 #include <string>
@@ -51,6 +52,8 @@ public:
     explicit ConvSettings(const Params& params);
     /// The window of `kernel` over an input of h x w (resolves same/valid padding).
     [[nodiscard]] Window window(int h, int w, int kernel_h, int kernel_w) const;
+    /// What a correlation with `kernel` over h x w reads and weighs (Op::correlation).
+    [[nodiscard]] Correlation correlation(int h, int w, const Matrix& kernel) const;
     /// Output height and width for a kernel over h x w; throws ShapeError when it does not fit.
     [[nodiscard]] Size2 output_size(int h, int w, int kernel_h, int kernel_w) const;
     /// Correlates one plane (h x w) with `kernel`; writes output_size() values to `out`, each

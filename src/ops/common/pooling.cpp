@@ -3,10 +3,23 @@
 #include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
 namespace convpool::ops {
+
+std::string call_formula(std::string_view name, std::span<const float> values, float result) {
+    return fmt::format("{}({}) = {}", name, fmt::join(values, ", "), result);
+}
+
+std::string mean_formula(std::span<const float> values, int zeros, int divisor, float result) {
+    std::string terms = fmt::format("{}", fmt::join(values, " + "));
+    for (int i = 0; i < zeros; ++i) {
+        terms += terms.empty() ? "0" : " + 0";
+    }
+    return fmt::format("({}) / {} = {}", terms, divisor, result);
+}
 
 WindowPlans sliding_windows(const Shape& in, const Window& win) {
     return {sliding_plan(in.height, win.rows), sliding_plan(in.width, win.cols), win};

@@ -11,10 +11,20 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace convpool::ops {
+
+/// `NAME(a, b, c) = r`: the arithmetic of a pool that picks (`max`, `min`), for Op::arithmetic.
+[[nodiscard]] std::string call_formula(std::string_view name, std::span<const float> values,
+                                       float result);
+
+/// `(a + b + 0) / n = r`: a mean over `values` and `zeros` padding cells, divided by `divisor`.
+[[nodiscard]] std::string mean_formula(std::span<const float> values, int zeros, int divisor,
+                                       float result);
 
 /// Sliding windows of `axis` over `in` cells (`output_extent` positions).
 [[nodiscard]] AxisPlan sliding_plan(int in, const Axis& axis);
@@ -102,6 +112,10 @@ struct MaxReducer {
     [[nodiscard]] static float finish(const State& s, int /*real*/, int /*counted*/) {
         return s.value;
     }
+    [[nodiscard]] static std::string arithmetic(std::span<const float> values, int /*counted*/,
+                                                float result) {
+        return call_formula("max", values, result);
+    }
 };
 
 /// Mean of each window: divides by `divisor` when set, else by the counted cells (padding
@@ -114,6 +128,12 @@ struct AvgReducer {
     [[nodiscard]] float finish(const double& sum, int real, int counted) const {
         const int n = divisor > 0 ? divisor : (count_pad ? counted : real);
         return static_cast<float>(sum / static_cast<double>(n));
+    }
+    [[nodiscard]] std::string arithmetic(std::span<const float> values, int counted,
+                                         float result) const {
+        const int real = static_cast<int>(values.size());
+        return mean_formula(values, count_pad ? counted - real : 0,
+                            divisor > 0 ? divisor : (count_pad ? counted : real), result);
     }
 };
 
@@ -205,6 +225,16 @@ public:
             return picked_extremum(m_reducer).has_value();
         }
     }
+    [[nodiscard]] std::string arithmetic(std::span<const float> values, int counted,
+                                         float result) const override {
+        if constexpr (requires(const Reducer& r, std::span<const float> v) {
+                          r.arithmetic(v, 0, 0.0F);
+                      }) {
+            return m_reducer.arithmetic(values, counted, result);
+        } else {
+            return {};
+        }
+    }
     [[nodiscard]] bool runs_u8(const Shape& in) const override {
         return picked_extremum(m_reducer).has_value() &&
                windows_read_input(in, m_geometry.window(in.height, in.width));
@@ -236,6 +266,16 @@ public:
     }
     [[nodiscard]] bool picks_input() const override {
         return picked_extremum(m_reducer).has_value();
+    }
+    [[nodiscard]] std::string arithmetic(std::span<const float> values, int counted,
+                                         float result) const override {
+        if constexpr (requires(const Reducer& r, std::span<const float> v) {
+                          r.arithmetic(v, 0, 0.0F);
+                      }) {
+            return m_reducer.arithmetic(values, counted, result);
+        } else {
+            return {};
+        }
     }
 
 private:

@@ -1,0 +1,79 @@
+#pragma once
+/// \file explain.hpp
+/// `convpool explain`'s figure: the model (every stage's values, each output cell's window,
+/// winners and arithmetic) and what is written from it: explain.json (the test oracle),
+/// explain.svg (real `<text>`), explain.html (the SVG made interactive) and explain.png.
+
+#include "convpool/core/params.hpp"
+#include "convpool/core/tensor.hpp"
+#include "convpool/render/visualize.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace convpool {
+
+/// A cell of a grid: row, column.
+struct GridCell {
+    int y = 0;
+    int x = 0;
+    friend bool operator==(const GridCell&, const GridCell&) = default;
+};
+
+/// One output cell of a stage that reads windows: what it reads in the stage before it.
+struct ExplainWindow {
+    GridCell out;
+    std::vector<GridCell> cells;    ///< input cells read, row-major
+    std::vector<GridCell> padding;  ///< taps in the padding (coordinates outside the input)
+    /// Per channel: the input cell whose value this output is (stages that pick: max, min).
+    std::vector<std::optional<GridCell>> winners;
+    /// Per channel: the arithmetic written out (`(5 + 6 + 7 + 9) / 4 = 6.75`), or "".
+    std::vector<std::string> arithmetic;
+};
+
+/// One stage of the figure (or the input).
+struct ExplainStage {
+    std::string text;  ///< `input`, or the stage with its parameters
+    std::string kind;  ///< `input`, `pool` (windows), `conv` (weighted windows) or `map`
+    Tensor values;     ///< the stage's output
+    /// One per output cell, row-major (empty unless kind is pool or conv).
+    std::vector<ExplainWindow> windows;
+    GridCell chosen;                   ///< the output cell whose arithmetic is written out
+    GridCell pad_before;               ///< padding rows (y) and columns (x) before the input
+    GridCell pad_after;                ///< and after it
+    std::vector<GridCell> unread;      ///< input cells no window reads
+    std::vector<std::string> dropped;  ///< windows the ceil rule dropped, as sentences
+    std::vector<std::string> notes;    ///< the op's notes on this input
+    std::optional<Matrix> kernel;      ///< a convolution's kernel
+};
+
+/// The stages of one pipeline (one per `--modes` mode).
+struct ExplainPanel {
+    std::string mode;                  ///< the pooling mode put in, "" without --modes
+    std::string pipeline;              ///< the pipeline text run
+    std::vector<ExplainStage> stages;  ///< the input first
+};
+
+/// Everything in the figure.
+struct Explanation {
+    std::string pipeline;  ///< as given
+    std::string source;    ///< where the input came from (`--values`, a file and crop, ...)
+    std::vector<ExplainPanel> panels;
+    ColorMap colormap = ColorMap::cividis;
+};
+
+/// explain.json: every number, window, winner and formula of the figure.
+[[nodiscard]] std::string explain_json(const Explanation& e);
+
+/// explain.svg: every stage as a grid of cells with its values as `<text>`.
+[[nodiscard]] std::string explain_svg(const Explanation& e);
+
+/// explain.html: one page (no network requests; inline script) with the SVG inline, where an
+/// output cell's window, winner and arithmetic show on hover, tap or focus.
+[[nodiscard]] std::string explain_html(const Explanation& e);
+
+/// explain.png: the SVG's layout drawn with OpenCV.
+[[nodiscard]] Picture explain_picture(const Explanation& e);
+
+}  // namespace convpool
