@@ -59,10 +59,11 @@ Image interpolate(const Image& in, int out_h, int out_w, double factor_h, double
             const Source sy = source(y, in.height, out_h, factor_h, bilinear, align_corners);
             for (int x = 0; x < out_w; ++x) {
                 const Source sx = source(x, in.width, out_w, factor_w, bilinear, align_corners);
-                const double top =
-                    in.at(c, sy.lo, sx.lo) * (1.0 - sx.frac) + in.at(c, sy.lo, sx.hi) * sx.frac;
+                const double top = static_cast<double>(in.at(c, sy.lo, sx.lo)) * (1.0 - sx.frac) +
+                                   static_cast<double>(in.at(c, sy.lo, sx.hi)) * sx.frac;
                 const double bottom =
-                    in.at(c, sy.hi, sx.lo) * (1.0 - sx.frac) + in.at(c, sy.hi, sx.hi) * sx.frac;
+                    static_cast<double>(in.at(c, sy.hi, sx.lo)) * (1.0 - sx.frac) +
+                    static_cast<double>(in.at(c, sy.hi, sx.hi)) * sx.frac;
                 out.at(c, y, x) = static_cast<float>(top * (1.0 - sy.frac) + bottom * sy.frac);
             }
         }
