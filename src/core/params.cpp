@@ -312,7 +312,12 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
         }
         last_was_bare_list = spec->type == ParamType::list && arg.key.empty();
     }
-    for (const auto& spec : specs) {
+    fill_defaults(context);
+}
+
+// NOLINTNEXTLINE(misc-no-recursion): see Params::Params
+void Params::fill_defaults(const ParseContext& context) {
+    for (const auto& spec : m_specs) {
         if (!given(spec.name) && !spec.default_value.empty()) {
             const std::string what = fmt::format("{}: {}", m_op, spec.name);
             if (spec.type == ParamType::list) {
@@ -331,7 +336,7 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
             }
         }
     }
-    for (const auto& spec : specs) {
+    for (const auto& spec : m_specs) {
         if (!given(spec.name) && !spec.default_from.empty() && has(spec.default_from)) {
             m_values[spec.name] = m_values.at(spec.default_from);
         }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <vector>
 
@@ -72,6 +73,37 @@ private:
 
 constexpr std::size_t kMaxChannels = 4096;
 constexpr std::size_t kMaxKernelExtent = 63;
+
+/// acc[x] += w[0] * taps[0][x] + w[1] * taps[1][x] + ... (added in that order) for x in [0, n):
+/// one kernel row. Blocks of 8 outputs stay in registers across the taps; every output gets the
+/// same additions in the same order as a plain loop over taps, then outputs.
+void accumulate_row(float* acc, int n, const float* w, const float* const* taps, int count) {
+    constexpr int kBlock = 8;
+    int x = 0;
+    for (; x + kBlock <= n; x += kBlock) {
+        std::array<float, kBlock> r{};
+        for (int j = 0; j < kBlock; ++j) {
+            r[static_cast<std::size_t>(j)] = acc[x + j];
+        }
+        for (int k = 0; k < count; ++k) {
+            const float wk = w[k];
+            const float* src = taps[k] + x;
+            for (int j = 0; j < kBlock; ++j) {
+                r[static_cast<std::size_t>(j)] += wk * src[j];
+            }
+        }
+        for (int j = 0; j < kBlock; ++j) {
+            acc[x + j] = r[static_cast<std::size_t>(j)];
+        }
+    }
+    for (; x < n; ++x) {
+        float r = acc[x];
+        for (int k = 0; k < count; ++k) {
+            r += w[k] * taps[k][x];
+        }
+        acc[x] = r;
+    }
+}
 
 /// torch.nn.Conv2d: weights (C_out, C_in/groups, kH, kW), output channel o reads the C_in/groups
 /// input channels of its group (o / (C_out/groups)). Each output row is summed in float32 over
@@ -216,6 +248,7 @@ Tensor LayerConv::apply_activated(const Tensor& in, const Activation& a) const {
         static_cast<std::size_t>(os.channels) * static_cast<std::size_t>(os.height), grain,
         [&](std::size_t begin, std::size_t end) {
             std::vector<float> acc(static_cast<std::size_t>(os.width));
+            std::array<const float*, kMaxKernelExtent> row_taps{};
             for (std::size_t i = begin; i < end; ++i) {
                 const int o = static_cast<int>(i / static_cast<std::size_t>(os.height));
                 const int oy = static_cast<int>(i % static_cast<std::size_t>(os.height));
@@ -232,14 +265,12 @@ Tensor LayerConv::apply_activated(const Tensor& in, const Activation& a) const {
                             (static_cast<std::ptrdiff_t>(first_input + ci) * p.rows + py) *
                                 p.row_len;
                         for (int kx = 0; kx < m_kernel.w; ++kx) {
-                            const float wgt = *w++;
                             const int px = kx * win.cols.dilation;
-                            const float* src = row + (px % sx) * p.phase + px / sx;
-                            float* dst = acc.data();
-                            for (int ox = 0; ox < os.width; ++ox) {
-                                dst[ox] += wgt * src[ox];
-                            }
+                            row_taps[static_cast<std::size_t>(kx)] =
+                                row + static_cast<std::ptrdiff_t>(px % sx) * p.phase + px / sx;
                         }
+                        accumulate_row(acc.data(), os.width, w, row_taps.data(), m_kernel.w);
+                        w += m_kernel.w;
                     }
                 }
                 float* dst = out.channel(o).data() + static_cast<std::ptrdiff_t>(oy) * os.width;

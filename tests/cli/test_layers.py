@@ -15,18 +15,10 @@ import sys
 import tempfile
 import unittest
 
+from test_weights import npy  # beside this file: a .npy file written by hand
+
 BIN = None
 ROOT = None
-
-
-def npy(values, shape, descr="<f4"):
-    """A version 1.0 .npy file of `values` (C order)."""
-    shape_text = "(%s%s)" % (", ".join(str(d) for d in shape), "," if len(shape) == 1 else "")
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape_text)
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"
-    fmt = {"<f4": "<%df", "<f8": "<%dd"}[descr]
-    data = struct.pack(fmt % len(values), *values)
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + data
 
 
 def read_npy(path):

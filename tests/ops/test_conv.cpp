@@ -171,7 +171,7 @@ TEST_CASE(
     "conv:weights matches the naive reference over groups, kernels, strides, pads, "
     "dilations and every border, with the same bits on every thread count") {
     sweep::Random rng(1401U);
-    static const std::vector<std::pair<const char*, ref::Border>> kBorders{
+    const std::vector<std::pair<const char*, ref::Border>> borders{
         {"zero", ref::Border::zero},
         {"reflect", ref::Border::reflect},
         {"reflect101", ref::Border::reflect101},
@@ -193,7 +193,7 @@ TEST_CASE(
             .kernel = layer.kw, .stride = rng.integer(1, 3), .dilation = rng.integer(1, 2)};
         layer.rows.pad_begin = layer.rows.pad_end = rng.integer(0, layer.kh);
         layer.cols.pad_begin = layer.cols.pad_end = rng.integer(0, layer.kw);
-        const auto& border = kBorders[static_cast<std::size_t>(rng.integer(0, 4))];
+        const auto& border = borders[static_cast<std::size_t>(rng.integer(0, 4))];
         layer.border = border.second;
         const int h = rng.integer(std::max(1, layer.rows.pad_begin), 14);
         const int w = rng.integer(std::max(1, layer.cols.pad_begin), 14);
@@ -202,8 +202,10 @@ TEST_CASE(
             continue;  // the kernel does not fit
         }
         const ref::Image in = sweep::random_image(rng, c_in, h, w, sweep::Values::signed_ties);
-        const auto count =
-            static_cast<std::size_t>(layer.out_channels * layer.in_per_group * layer.kh * layer.kw);
+        const std::size_t count = static_cast<std::size_t>(layer.out_channels) *
+                                  static_cast<std::size_t>(layer.in_per_group) *
+                                  static_cast<std::size_t>(layer.kh) *
+                                  static_cast<std::size_t>(layer.kw);
         for (std::size_t v = 0; v < count; ++v) {
             layer.weights.push_back(rng.signed_unit());
         }
@@ -249,7 +251,7 @@ TEST_CASE(
 TEST_CASE("conv:weights followed by relu gives the same bits fused and stage by stage") {
     sweep::Random rng(77U);
     const ref::Image in = sweep::random_image(rng, 3, 9, 11, sweep::Values::signed_ties);
-    std::vector<float> w(4 * 3 * 3 * 3);
+    std::vector<float> w(std::size_t{108});  // 4 x 3 x 3 x 3
     for (float& v : w) {
         v = rng.signed_unit();
     }

@@ -167,6 +167,9 @@ public:
 
 private:
     [[nodiscard]] const Value& value(std::string_view name) const;
+    /// Gives every parameter not written its default (or default_when_given_value, or the value
+    /// of default_from).
+    void fill_defaults(const ParseContext& context);
     /// Adds one entry (`CHOICE` or `CHOICE(ARGS)`) to the list parameter `spec`: the first one
     /// (marking it given) unless `more`.
     void add_entry(const ParamSpec& spec, std::string_view text, bool more,
