@@ -124,8 +124,8 @@ TEST_CASE("pipeline: parameter errors get the stage prefix") {
                          "kernel 3x3 (at most 1x1)",
                          UsageError);
     CHECK_THROWS_WITH_AS(Pipeline("conv"),
-                         "stage 1 'conv': conv: give a filter name (conv:sobel-x) or a kernel "
-                         "(conv:kernel=[1 0 -1])",
+                         "stage 1 'conv': conv: give a filter name (conv:sobel-x), a kernel "
+                         "(conv:kernel=[1 0 -1]) or layer weights (conv:weights=@w.npy)",
                          UsageError);
     CHECK_THROWS_WITH_AS(Pipeline("conv:sobel-x,k=5"),
                          "stage 1 'conv:sobel-x,k=5': conv: filter 'sobel-x' has a fixed size; k "

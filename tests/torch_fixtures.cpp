@@ -1,6 +1,7 @@
 // Loading the PyTorch fixture files and checking a family of cases (see torch_fixtures.hpp).
 #include "torch_fixtures.hpp"
 
+#include "convpool/core/error.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
@@ -87,6 +88,16 @@ std::vector<TorchCase> load_cases(const std::string& file) {
         t.input = to_values(c.at("input"), t.input_shape, t.name + " input");
         t.output_shape = to_shape(c.at("output_shape"), t.name + " output_shape");
         t.output = to_values(c.at("output"), t.output_shape, t.name + " output");
+        if (c.contains("arrays")) {
+            for (const auto& [key, a] : c.at("arrays").items()) {
+                convpool::WeightsArray array;
+                array.shape = a.at("shape").get<std::vector<std::size_t>>();
+                for (const json& v : a.at("values")) {
+                    array.values.push_back(to_float(v, t.name + " " + key));
+                }
+                t.arrays[key] = std::move(array);
+            }
+        }
         cases.push_back(std::move(t));
     }
     return cases;
@@ -109,6 +120,9 @@ bool agree(float got, float want, Compare mode, double scale) {
     const auto w = static_cast<double>(want);
     if (mode == Compare::scaled) {
         return std::fabs(g - w) <= 1e-5 * scale + 1e-7;
+    }
+    if (mode == Compare::layer) {
+        return std::fabs(g - w) <= 1e-4 * scale + 1e-6;
     }
     return std::fabs(g - w) <= 1e-5 + 1e-5 * std::fabs(w);
 }
@@ -158,7 +172,16 @@ std::size_t check_family(const std::string& file, std::string_view family, Compa
         CAPTURE(name);
         CAPTURE(stage);
 
-        const convpool::Pipeline pipeline(stage);
+        convpool::ParseContext context;
+        const auto& arrays = c.arrays;
+        context.load = [&arrays](const std::string& path, const std::string& /*key*/) {
+            const auto it = arrays.find(path);
+            if (it == arrays.end()) {
+                throw convpool::InputError("no array '" + path + "' in the fixture");
+            }
+            return it->second;
+        };
+        const convpool::Pipeline pipeline(stage, convpool::Semantics::torch, "", context);
         const std::vector<convpool::PlanStep> plan = pipeline.plan(c.input_shape);
         REQUIRE(plan.size() == 2);
         CHECK(shape_text(plan.back().shape) == shape_text(c.output_shape));
@@ -173,9 +196,12 @@ std::size_t check_family(const std::string& file, std::string_view family, Compa
 
         const std::span<const float> got = out.data();
         const double scale = max_abs(c.output);
+        double worst = 0.0;
         std::size_t mismatches = 0;
         std::string first_mismatch;
         for (std::size_t i = 0; i < got.size(); ++i) {
+            worst = std::max(
+                worst, std::fabs(static_cast<double>(got[i]) - static_cast<double>(c.output[i])));
             if (!agree(got[i], c.output[i], mode, scale)) {
                 if (mismatches == 0) {
                     first_mismatch = describe_value(i, c.output_shape, got[i], c.output[i]);
@@ -184,6 +210,8 @@ std::size_t check_family(const std::string& file, std::string_view family, Compa
             }
         }
         CAPTURE(first_mismatch);
+        CAPTURE(worst);
+        CAPTURE(scale);
         CHECK(mismatches == 0);
     }
     return count;

@@ -178,6 +178,29 @@ Matrix load_matrix(std::string_view text, const ParseContext& context, std::stri
 }
 
 constexpr std::size_t kMaxListValues = 4096;
+constexpr std::size_t kMaxWeightsDims = 4;
+constexpr std::size_t kMaxWeightsValues = std::size_t{1} << 26;
+
+/// A ParamType::weights value: an array of 1 to 4 dimensions, none empty.
+WeightsArray load_array(std::string_view text, const ParseContext& context, std::string_view what) {
+    const std::string_view t = trim(text);
+    if (t.empty() || t.front() != '@') {
+        throw UsageError(fmt::format(
+            "{}: expected a weights file @FILE.npy or @FILE.npz:KEY, got '{}'", what, text));
+    }
+    const WeightsRef ref = parse_weights_ref(t, what);
+    WeightsArray array = load_weights(ref, context, what);
+    const bool empty =
+        std::find(array.shape.begin(), array.shape.end(), std::size_t{0}) != array.shape.end();
+    if (array.shape.empty() || array.shape.size() > kMaxWeightsDims || empty ||
+        array.values.size() > kMaxWeightsValues) {
+        throw UsageError(fmt::format(
+            "{}: {}: array has shape {}; expected 1 to {} dimensions and 1 to {} values", what,
+            weights_ref_text(ref), shape_text(array.shape), kMaxWeightsDims, kMaxWeightsValues));
+    }
+    array.source = weights_ref_text(ref);
+    return array;
+}
 
 void check_list_value(double v, const ParamSpec& spec, std::string_view what,
                       std::string_view text) {
@@ -275,6 +298,10 @@ Params::Value parse_value(const ParamSpec& spec, std::string_view text, std::str
             return v;
         }
         case ParamType::number: {
+            const std::string_view t = trim(text);
+            if (spec.per_channel && !t.empty() && (t.front() == '[' || t.front() == '@')) {
+                return parse_values(spec, text, context, what);
+            }
             if (spec.allow_infinity && lower(trim(text)) == "inf") {
                 return std::numeric_limits<double>::infinity();
             }
@@ -320,6 +347,8 @@ Params::Value parse_value(const ParamSpec& spec, std::string_view text, std::str
             return parse_matrix(text, what);
         case ParamType::values:
             return parse_values(spec, text, context, what);
+        case ParamType::weights:
+            return load_array(text, context, what);
         case ParamType::numbers: {
             const std::string_view t = trim(text);
             const auto x = t.find_first_of("xX");

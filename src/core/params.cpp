@@ -114,7 +114,7 @@ std::string type_name(const ParamSpec& spec) {
         case ParamType::integer:
             return "integer";
         case ParamType::number:
-            return "number";
+            return spec.per_channel ? "number|[a b ...]|@FILE" : "number";
         case ParamType::flag:
             return "flag";
         case ParamType::size:
@@ -131,6 +131,8 @@ std::string type_name(const ParamSpec& spec) {
             return "R|RHxRW";
         case ParamType::values:
             return "[a b ...]|@FILE";
+        case ParamType::weights:
+            return "@FILE";
     }
     return "value";
 }
@@ -186,6 +188,7 @@ std::string format_value(const Params::Value& value) {
             }
             return out + "]";
         }
+        std::string operator()(const WeightsArray& a) const { return a.source; }
     };
     return std::visit(Visitor{}, value);
 }
@@ -309,7 +312,12 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
         }
         last_was_bare_list = spec->type == ParamType::list && arg.key.empty();
     }
-    for (const auto& spec : specs) {
+    fill_defaults(context);
+}
+
+// NOLINTNEXTLINE(misc-no-recursion): see Params::Params
+void Params::fill_defaults(const ParseContext& context) {
+    for (const auto& spec : m_specs) {
         if (!given(spec.name) && !spec.default_value.empty()) {
             const std::string what = fmt::format("{}: {}", m_op, spec.name);
             if (spec.type == ParamType::list) {
@@ -320,11 +328,15 @@ Params::Params(std::string op, const std::vector<ParamSpec>& specs, const std::v
                 }
                 m_given.pop_back();  // a default, not given
             } else {
-                m_values[spec.name] = parse_value(spec, spec.default_value, what, context);
+                const bool other =
+                    !spec.default_when_given.empty() && given(spec.default_when_given);
+                m_values[spec.name] =
+                    parse_value(spec, other ? spec.default_when_given_value : spec.default_value,
+                                what, context);
             }
         }
     }
-    for (const auto& spec : specs) {
+    for (const auto& spec : m_specs) {
         if (!given(spec.name) && !spec.default_from.empty() && has(spec.default_from)) {
             m_values[spec.name] = m_values.at(spec.default_from);
         }
@@ -383,6 +395,18 @@ Real2 Params::numbers(std::string_view name) const { return std::get<Real2>(valu
 
 const NumberList& Params::values(std::string_view name) const {
     return std::get<NumberList>(value(name));
+}
+
+NumberList Params::per_channel(std::string_view name) const {
+    const Value& v = value(name);
+    if (const auto* number = std::get_if<double>(&v)) {
+        return NumberList{{*number}, {}};
+    }
+    return std::get<NumberList>(v);
+}
+
+const WeightsArray& Params::weights(std::string_view name) const {
+    return std::get<WeightsArray>(value(name));
 }
 
 std::string Params::describe(bool bare_first) const {

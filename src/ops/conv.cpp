@@ -1,9 +1,16 @@
-// conv - 2-D cross-correlation of every channel with one kernel (depthwise).
-// The kernel is NOT flipped, as in CNN layers and cv::filter2D.
+// conv - 2-D cross-correlation of every channel with one kernel (depthwise), or a full
+// convolution layer (torch.nn.Conv2d) with weights from a file. The kernel is NOT flipped, as in
+// CNN layers and cv::filter2D.
 #include "convpool/core/error.hpp"
+#include "convpool/core/parallel.hpp"
 #include "convpool/pipeline/op.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <vector>
 
 #include "ops/common/convolution.hpp"
 #include "ops/common/filters.hpp"
@@ -13,7 +20,15 @@ namespace {
 
 class Conv final : public Op {
 public:
-    explicit Conv(const Params& params) : m_settings(params), m_kernel(kernel_of(params)) {}
+    explicit Conv(const Params& params) : m_settings(params), m_kernel(kernel_of(params)) {
+        if (params.per_channel("bias").values.size() != 1) {
+            throw UsageError(
+                "conv: bias: a list of values applies to weights=@FILE (one per output channel)");
+        }
+        if (params.given("groups")) {
+            throw UsageError("conv: groups applies to weights=@FILE");
+        }
+    }
     [[nodiscard]] Shape output_shape(const Shape& in) const override {
         const Size2 o = m_settings.output_size(in.height, in.width, m_kernel.rows, m_kernel.cols);
         return {in.channels, o.h, o.w};
@@ -43,7 +58,8 @@ private:
         }
         if (!named && !custom) {
             throw UsageError(
-                "conv: give a filter name (conv:sobel-x) or a kernel (conv:kernel=[1 0 -1])");
+                "conv: give a filter name (conv:sobel-x), a kernel (conv:kernel=[1 0 -1]) or "
+                "layer weights (conv:weights=@w.npy)");
         }
         if (custom) {
             if (params.given("k") || params.given("sigma")) {
@@ -58,6 +74,225 @@ private:
     Matrix m_kernel;
 };
 
+constexpr std::size_t kMaxChannels = 4096;
+constexpr std::size_t kMaxKernelExtent = 63;
+
+/// acc[x] += w[0] * taps[0][x] + w[1] * taps[1][x] + ... (added in that order) for x in [0, n):
+/// one kernel row. Blocks of 8 outputs stay in registers across the taps; every output gets the
+/// same additions in the same order as a plain loop over taps, then outputs.
+void accumulate_row(float* acc, int n, const float* w, const float* const* taps, int count) {
+    constexpr int kBlock = 8;
+    int x = 0;
+    for (; x + kBlock <= n; x += kBlock) {
+        std::array<float, kBlock> r{};
+        for (int j = 0; j < kBlock; ++j) {
+            r[static_cast<std::size_t>(j)] = acc[x + j];
+        }
+        for (int k = 0; k < count; ++k) {
+            const float wk = w[k];
+            const float* src = taps[k] + x;
+            for (int j = 0; j < kBlock; ++j) {
+                r[static_cast<std::size_t>(j)] += wk * src[j];
+            }
+        }
+        for (int j = 0; j < kBlock; ++j) {
+            acc[x + j] = r[static_cast<std::size_t>(j)];
+        }
+    }
+    for (; x < n; ++x) {
+        float r = acc[x];
+        for (int k = 0; k < count; ++k) {
+            r += w[k] * taps[k][x];
+        }
+        acc[x] = r;
+    }
+}
+
+/// torch.nn.Conv2d: weights (C_out, C_in/groups, kH, kW), output channel o reads the C_in/groups
+/// input channels of its group (o / (C_out/groups)). Each output row is summed in float32 over
+/// its input channels, kernel rows and kernel columns in that order, so every thread count gives
+/// the same bits.
+class LayerConv final : public Op {
+public:
+    explicit LayerConv(const Params& params)
+        : m_settings(params),
+          m_border(parse_border(params.text("border"))),
+          m_weights(params.weights("weights")),
+          m_groups(params.integer("groups")),
+          m_scale(static_cast<float>(params.number("scale"))) {
+        if (params.has("filter") || params.has("kernel")) {
+            throw UsageError("conv: give a filter name, kernel=[...] or weights=@FILE, not two");
+        }
+        if (params.given("k") || params.given("sigma")) {
+            throw UsageError("conv: k and sigma apply to named filters, not to weights=@FILE");
+        }
+        const auto& shape = m_weights.shape;
+        if (shape.size() != 4) {
+            throw UsageError(fmt::format(
+                "conv: weights: {}: array has {} dimension{}; expected 4, (C_out, C_in/groups, "
+                "kH, kW) as torch.nn.Conv2d.weight",
+                m_weights.source, shape.size(), shape.size() == 1 ? "" : "s"));
+        }
+        if (shape[0] > kMaxChannels || shape[1] > kMaxChannels || shape[2] > kMaxKernelExtent ||
+            shape[3] > kMaxKernelExtent) {
+            throw UsageError(fmt::format(
+                "conv: weights: {}: shape ({}, {}, {}, {}) is too large (at most {} channels and "
+                "a {}x{} kernel)",
+                m_weights.source, shape[0], shape[1], shape[2], shape[3], kMaxChannels,
+                kMaxKernelExtent, kMaxKernelExtent));
+        }
+        m_out_channels = static_cast<int>(shape[0]);
+        m_group_inputs = static_cast<int>(shape[1]);
+        m_kernel = {static_cast<int>(shape[2]), static_cast<int>(shape[3])};
+        if (m_out_channels % m_groups != 0) {
+            throw UsageError(fmt::format(
+                "conv: groups: {} output channels (weights {}) do not split into {} groups",
+                m_out_channels, m_weights.source, m_groups));
+        }
+        const NumberList bias = params.per_channel("bias");
+        if (bias.values.size() != 1 && bias.values.size() != shape[0]) {
+            throw UsageError(fmt::format(
+                "conv: bias: {} values for {} output channels (weights {}); give one per output "
+                "channel or one number",
+                bias.values.size(), m_out_channels, m_weights.source));
+        }
+        for (int o = 0; o < m_out_channels; ++o) {
+            m_bias.push_back(static_cast<float>(
+                bias.values[bias.values.size() == 1 ? 0 : static_cast<std::size_t>(o)]));
+        }
+    }
+
+    [[nodiscard]] Shape output_shape(const Shape& in) const override {
+        if (in.channels != m_group_inputs * m_groups) {
+            throw ShapeError(fmt::format(
+                "conv: weights {} take {} input channel{} ({} per group x {} group{}); the input "
+                "has {}",
+                m_weights.source, m_group_inputs * m_groups,
+                m_group_inputs * m_groups == 1 ? "" : "s", m_group_inputs, m_groups,
+                m_groups == 1 ? "" : "s", in.channels));
+        }
+        const Size2 o = m_settings.output_size(in.height, in.width, m_kernel.h, m_kernel.w);
+        return {m_out_channels, o.h, o.w};
+    }
+    [[nodiscard]] Tensor apply(const Tensor& in) const override {
+        return apply_activated(in, Activation{});
+    }
+    [[nodiscard]] bool fuses_activation(const Shape& /*in*/) const override { return true; }
+    [[nodiscard]] Tensor apply_activated(const Tensor& in, const Activation& a) const override;
+
+private:
+    /// The input padded by the border rule, each padded row stored as `stride` phases (column c
+    /// at (c % stride) * phase + c / stride), so that every kernel tap reads a contiguous run.
+    struct Padded {
+        std::vector<float> values;
+        int rows = 0;     ///< padded rows per channel
+        int phase = 0;    ///< cells per phase
+        int row_len = 0;  ///< stride * phase
+    };
+    [[nodiscard]] Padded pad_input(const Tensor& in, const Window& win) const;
+
+    ConvSettings m_settings;
+    Border m_border;
+    WeightsArray m_weights;
+    int m_groups = 1;
+    float m_scale = 1.0F;
+    int m_out_channels = 0;
+    int m_group_inputs = 0;
+    Size2 m_kernel;
+    std::vector<float> m_bias;
+};
+
+LayerConv::Padded LayerConv::pad_input(const Tensor& in, const Window& win) const {
+    const Shape s = in.shape();
+    const auto rows = border_map(s.height, win.rows, m_border);
+    const auto cols = border_map(s.width, win.cols, m_border);
+    const int stride = win.cols.stride;
+    Padded p;
+    p.rows = static_cast<int>(rows.size());
+    p.phase = (static_cast<int>(cols.size()) + stride - 1) / stride;
+    p.row_len = p.phase * stride;
+    p.values.assign(static_cast<std::size_t>(s.channels) * static_cast<std::size_t>(p.rows) *
+                        static_cast<std::size_t>(p.row_len),
+                    0.0F);
+    for (int c = 0; c < s.channels; ++c) {
+        const auto plane = in.channel(c);
+        for (int y = 0; y < p.rows; ++y) {
+            const int sy = rows[static_cast<std::size_t>(y)];
+            if (sy < 0) {
+                continue;
+            }
+            const float* src = plane.data() + static_cast<std::ptrdiff_t>(sy) * s.width;
+            float* dst =
+                p.values.data() + (static_cast<std::ptrdiff_t>(c) * p.rows + y) * p.row_len;
+            for (std::size_t x = 0; x < cols.size(); ++x) {
+                const int sx = cols[x];
+                const auto xi = static_cast<int>(x);
+                dst[(xi % stride) * p.phase + xi / stride] = sx < 0 ? 0.0F : src[sx];
+            }
+        }
+    }
+    return p;
+}
+
+Tensor LayerConv::apply_activated(const Tensor& in, const Activation& a) const {
+    const Shape s = in.shape();
+    const Window win = m_settings.window(s.height, s.width, m_kernel.h, m_kernel.w);
+    const Shape os = output_shape(s);
+    const Padded p = pad_input(in, win);
+    Tensor out(os, uninitialized);  // every row is written below
+    const int per_group = m_out_channels / m_groups;
+    const auto taps = static_cast<std::size_t>(m_kernel.h) * static_cast<std::size_t>(m_kernel.w);
+    const std::size_t row_work = static_cast<std::size_t>(m_group_inputs) * taps *
+                                 static_cast<std::size_t>(os.width) * sizeof(float);
+    const std::size_t grain =
+        std::max<std::size_t>(1, kMinBytesPerThread / std::max<std::size_t>(row_work, 1));
+    const int sx = win.cols.stride;
+    parallel_for(
+        static_cast<std::size_t>(os.channels) * static_cast<std::size_t>(os.height), grain,
+        [&](std::size_t begin, std::size_t end) {
+            std::vector<float> acc(static_cast<std::size_t>(os.width));
+            std::array<const float*, kMaxKernelExtent> row_taps{};
+            for (std::size_t i = begin; i < end; ++i) {
+                const int o = static_cast<int>(i / static_cast<std::size_t>(os.height));
+                const int oy = static_cast<int>(i % static_cast<std::size_t>(os.height));
+                std::fill(acc.begin(), acc.end(), 0.0F);
+                const int first_input = (o / per_group) * m_group_inputs;
+                const float* w = m_weights.values.data() + static_cast<std::ptrdiff_t>(o) *
+                                                               m_group_inputs *
+                                                               static_cast<std::ptrdiff_t>(taps);
+                for (int ci = 0; ci < m_group_inputs; ++ci) {
+                    for (int ky = 0; ky < m_kernel.h; ++ky) {
+                        const int py = oy * win.rows.stride + ky * win.rows.dilation;
+                        const float* row =
+                            p.values.data() +
+                            (static_cast<std::ptrdiff_t>(first_input + ci) * p.rows + py) *
+                                p.row_len;
+                        for (int kx = 0; kx < m_kernel.w; ++kx) {
+                            const int px = kx * win.cols.dilation;
+                            row_taps[static_cast<std::size_t>(kx)] =
+                                row + static_cast<std::ptrdiff_t>(px % sx) * p.phase + px / sx;
+                        }
+                        accumulate_row(acc.data(), os.width, w, row_taps.data(), m_kernel.w);
+                        w += m_kernel.w;
+                    }
+                }
+                float* dst = out.channel(o).data() + static_cast<std::ptrdiff_t>(oy) * os.width;
+                const float bias = m_bias[static_cast<std::size_t>(o)];
+                for (int ox = 0; ox < os.width; ++ox) {
+                    dst[ox] = activate(a, acc[static_cast<std::size_t>(ox)] * m_scale + bias);
+                }
+            }
+        });
+    return out;
+}
+
+std::unique_ptr<Op> make(const Params& params) {
+    if (params.has("weights")) {
+        return std::make_unique<LayerConv>(params);
+    }
+    return std::make_unique<Conv>(params);
+}
+
 std::vector<ParamSpec> specs() {
     std::vector<ParamSpec> specs{
         {.name = "filter",
@@ -68,8 +303,34 @@ std::vector<ParamSpec> specs() {
          .type = ParamType::array,
          .help = "custom kernel, rows separated by ';': [1 0 -1; 2 0 -2; 1 0 -1], or a 2-D "
                  "(kH, kW) array from a file: @k.npy or @w.npz:KEY"},
+        {.name = "weights",
+         .type = ParamType::weights,
+         .help = "a convolution layer's weights (C_out, C_in/groups, kH, kW) from a file, as "
+                 "torch.nn.Conv2d.weight: @w.npy or @model.npz:KEY (float16, 32 or 64)"},
+        {.name = "groups",
+         .type = ParamType::integer,
+         .default_value = "1",
+         .help = "with weights: input and output channels split into this many groups "
+                 "(groups = C_in = C_out: depthwise)",
+         .min = 1,
+         .max = 4096,
+         .omit_default = true},
     };
     for (auto& spec : conv_param_specs()) {
+        if (spec.name == "pad") {
+            spec.default_when_given = "weights";
+            spec.default_when_given_value = "0";
+            spec.help += "; 0 with weights, as PyTorch";
+        } else if (spec.name == "border") {
+            spec.default_when_given = "weights";
+            spec.default_when_given_value = "zero";
+            spec.help += "; zero with weights, as PyTorch";
+        } else if (spec.name == "bias") {
+            spec.per_channel = true;
+            spec.help =
+                "added to every output after scaling: a number, or with weights one "
+                "value per output channel, [a b ...] or @b.npy";
+        }
         specs.push_back(std::move(spec));
     }
     return specs;
@@ -80,13 +341,21 @@ std::vector<ParamSpec> specs() {
 const OpInfo& conv_info() {
     static const OpInfo info{
         .name = "conv",
-        .summary = "cross-correlate every channel with a named or custom kernel",
+        .summary =
+            "cross-correlate every channel with a named or custom kernel, or run a "
+            "convolution layer with weights from a file",
         .details =
             "Cross-correlation as in CNN layers and cv::filter2D: the kernel is not "
             "flipped, so sobel-x is positive where values grow to the right. Each channel "
-            "is filtered on its own (depthwise). out = scale * sum(w * x) + bias.",
+            "is filtered on its own (depthwise). out = scale * sum(w * x) + bias. "
+            "With weights=@w.npy it is torch.nn.Conv2d: weights (C_out, C_in/groups, kH, kW), "
+            "output channel o sums over the C_in/groups input channels of its group, "
+            "out[o] = scale * sum(w[o] * x) + bias[o], computed in float32; pad and border "
+            "default to PyTorch's 0 and zero (padding_mode zeros, reflect, replicate and "
+            "circular are border=zero, reflect101, replicate and wrap). Weights whose C_in/groups "
+            "does not match the input's channels are refused before any pixel is computed.",
         .params = specs(),
-        .make = &make_op<Conv>,
+        .make = &make,
         .example = "conv:sobel-x"};
     return info;
 }

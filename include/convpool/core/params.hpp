@@ -29,6 +29,8 @@ enum class ParamType {
     numbers,  ///< `R` or `RHxRW`: one real number for both axes, or height x width
     values,   ///< a list of numbers `[a b c]`, each within [min, max] (whole numbers when
               ///< `whole`), or a 1-D array `@FILE.npy` / `@FILE.npz:KEY`
+    weights,  ///< an N-D array (1 to 4 dimensions) from a weights file only: `@FILE.npy` or
+              ///< `@FILE.npz:KEY` (conv's layer weights)
 };
 
 /// Height and width (height first, as in PyTorch).
@@ -72,6 +74,9 @@ struct NumberList {
 struct WeightsArray {
     std::vector<std::size_t> shape;  ///< empty for a 0-D array (one value)
     std::vector<float> values;
+    /// As Matrix::source, set when a ParamType::weights parameter reads the array (a loader
+    /// leaves it empty).
+    std::string source;
 };
 
 /// Reads the weights at `path` (a `.npy` file), or with a non-empty `key` the array `key` of the
@@ -100,6 +105,13 @@ struct ParamSpec {
     std::string default_from;          ///< when not given, take this other parameter's value
     bool omit_default = false;         ///< describe() leaves it out while it has its default
     bool whole = false;                ///< values: every element must be a whole number
+    /// number: also a list `[a b c]` or a 1-D array `@FILE.npy` (ParamType::values' syntax), one
+    /// value per channel; read with Params::per_channel.
+    bool per_channel = false;
+    /// When the parameter named here is given, the default is `default_when_given_value`
+    /// instead of default_value (conv's pad and border take PyTorch's defaults with weights).
+    std::string default_when_given;
+    std::string default_when_given_value;
     /// list: the arguments entry `CHOICE(...)` takes in parentheses; null (or an empty list for
     /// a choice) means the entry takes none.
     std::vector<ParamSpec> (*entry_params)(std::string_view choice) = nullptr;
@@ -116,7 +128,7 @@ struct Arg {
 class Params {
 public:
     using Value = std::variant<long long, double, bool, Size2, Pad, std::string, Matrix,
-                               std::vector<std::string>, Real2, NumberList>;
+                               std::vector<std::string>, Real2, NumberList, WeightsArray>;
 
     /// Parses `args` against `specs`; throws UsageError naming `op`, the key and what is allowed.
     /// `@FILE` values are read with `context.load`, relative paths from `context.base`.
@@ -144,6 +156,9 @@ public:
     [[nodiscard]] const std::vector<Params>& entries(std::string_view name) const;
     [[nodiscard]] Real2 numbers(std::string_view name) const;
     [[nodiscard]] const NumberList& values(std::string_view name) const;
+    /// A `per_channel` number parameter: the list as written, or one value for a number.
+    [[nodiscard]] NumberList per_channel(std::string_view name) const;
+    [[nodiscard]] const WeightsArray& weights(std::string_view name) const;
 
     /// Every parameter with a value, in declaration order: `k=2,s=2,pad=0,ceil=false`. With
     /// `bare_first`, a first parameter of type choice or list is written without its key, a
@@ -152,6 +167,9 @@ public:
 
 private:
     [[nodiscard]] const Value& value(std::string_view name) const;
+    /// Gives every parameter not written its default (or default_when_given_value, or the value
+    /// of default_from).
+    void fill_defaults(const ParseContext& context);
     /// Adds one entry (`CHOICE` or `CHOICE(ARGS)`) to the list parameter `spec`: the first one
     /// (marking it given) unless `more`.
     void add_entry(const ParamSpec& spec, std::string_view text, bool more,

@@ -140,7 +140,8 @@ ConvSettings::ConvSettings(const Params& params)
       m_dilation(params.size("dilation")),
       m_border(parse_border(params.text("border"))),
       m_scale(static_cast<float>(params.number("scale"))),
-      m_bias(static_cast<float>(params.number("bias"))) {}
+      // conv:weights takes one bias per output channel and adds it itself.
+      m_bias(static_cast<float>(params.per_channel("bias").values.front())) {}
 
 Window ConvSettings::window(int h, int w, int kernel_h, int kernel_w) const {
     Window win;

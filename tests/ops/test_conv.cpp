@@ -1,0 +1,269 @@
+// conv:weights=@w.npy: a full convolution layer (torch.nn.Conv2d) with weights from a file.
+#include "convpool/core/error.hpp"
+#include "convpool/core/parallel.hpp"
+#include "convpool/pipeline/pipeline.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "reference/reference_layers.hpp"
+#include "reference/sweep.hpp"
+#include "test_helpers.hpp"
+#include "torch_fixtures.hpp"
+
+namespace {
+
+using Arrays = std::map<std::string, convpool::WeightsArray>;
+
+convpool::WeightsArray array(std::vector<std::size_t> shape, std::vector<float> values) {
+    convpool::WeightsArray a;
+    a.shape = std::move(shape);
+    a.values = std::move(values);
+    return a;
+}
+
+/// A pipeline whose `@NAME` weights are served from `arrays`.
+convpool::Pipeline layer_pipeline(const std::string& text, const Arrays& arrays) {
+    convpool::ParseContext context;
+    context.load = [arrays](const std::string& path, const std::string& /*key*/) {
+        const auto it = arrays.find(path);
+        if (it == arrays.end()) {
+            throw convpool::InputError("no array '" + path + "'");
+        }
+        return it->second;
+    };
+    return convpool::Pipeline(text, convpool::Semantics::torch, "", context);
+}
+
+convpool::Tensor run_layer(const std::string& text, const Arrays& arrays,
+                           const convpool::Tensor& in) {
+    const convpool::Pipeline p = layer_pipeline(text, arrays);
+    (void)p.plan(in.shape());
+    return p.run(in, {});
+}
+
+/// The message of the error `text` raises when parsed with `arrays`, or "" when none.
+std::string parse_error(const std::string& text, const Arrays& arrays) {
+    try {
+        (void)layer_pipeline(text, arrays);
+    } catch (const convpool::UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+/// |got - want| <= 1e-4 max|want| + 1e-6 everywhere, else the first place it is not.
+std::string layer_difference(const ref::Image& want, const convpool::Tensor& got) {
+    if (got.shape() != convpool::Shape{want.channels, want.height, want.width}) {
+        return "shape " + sweep::shape_text(got.shape()) + " instead of " +
+               sweep::shape_text(want.channels, want.height, want.width);
+    }
+    double scale = 0.0;
+    for (const float v : want.values) {
+        scale = std::max(scale, std::fabs(static_cast<double>(v)));
+    }
+    for (std::size_t i = 0; i < want.values.size(); ++i) {
+        const double d =
+            std::fabs(static_cast<double>(got.data()[i]) - static_cast<double>(want.values[i]));
+        if (!(d <= 1e-4 * scale + 1e-6)) {
+            return "value " + std::to_string(i) + ": " + std::to_string(got.data()[i]) +
+                   " instead of " + std::to_string(want.values[i]);
+        }
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("conv:weights sums over input channels with one bias per output channel") {
+    // c0 = 1..9, c1 has 1 and 2 in opposite corners. w[0][0] = [1 0; 0 -1] gives -4 at every
+    // position, w[0][1] = 0.5 everywhere gives half of each window's sum of c1.
+    const convpool::Tensor in =
+        test::tensor(2, 3, 3, {1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 0, 0, 0, 0, 0, 0, 0, 2});
+    const Arrays arrays{
+        {"w.npy", array({2, 2, 2, 2}, {1, 0, 0, -1, 0.5F, 0.5F, 0.5F, 0.5F,  // output 0
+                                       0, 0, 0, 0, 0, 0, 0, 1})},            // output 1
+        {"b.npy", array({2}, {10, -1})}};
+    const convpool::Tensor out = run_layer("conv:weights=@w.npy,bias=@b.npy", arrays, in);
+    CHECK(out.shape() == convpool::Shape{2, 2, 2});
+    // Output 1 is c1's bottom-right cell of each window, minus 1.
+    CHECK(test::values(out) == std::vector<float>{6.5F, 6, 6, 7, -1, -1, -1, 1});
+    // A number as bias, stride 2 with padding 1 (zeros): windows at -1 and 1.
+    const convpool::Tensor strided =
+        run_layer("conv:weights=@w.npy,bias=0.5,stride=2,pad=1", arrays, in);
+    CHECK(strided.shape() == convpool::Shape{2, 2, 2});
+    // Output 0 at (0,0): window rows -1..0, cols -1..0: -x[0][0] = -1 from c0, c1 0.5*1.
+    CHECK(strided.at(0, 0, 0) == -1.0F + 0.5F + 0.5F);
+    CHECK(strided.at(1, 1, 1) == 2.0F + 0.5F);
+}
+
+TEST_CASE("conv:weights with groups reads each group's input channels") {
+    const convpool::Tensor in = test::tensor(2, 1, 2, {1, 2, 3, 4});
+    // groups=2, 1x1 kernels: output 0 = 2 * c0, output 1 = 3 * c1, output 2 = -c1.
+    const Arrays depthwise{{"w.npy", array({2, 1, 1, 1}, {2, 3})}};
+    CHECK(test::values(run_layer("conv:weights=@w.npy,groups=2", depthwise, in)) ==
+          std::vector<float>{2, 4, 9, 12});
+    const Arrays grouped{{"w.npy", array({4, 1, 1, 1}, {2, 1, 3, -1})}};
+    CHECK(test::values(run_layer("conv:weights=@w.npy,groups=2", grouped, in)) ==
+          std::vector<float>{2, 4, 1, 2, 9, 12, -3, -4});
+    // groups=1: every output reads both channels.
+    const Arrays full{{"w.npy", array({1, 2, 1, 1}, {1, 10})}};
+    CHECK(test::values(run_layer("conv:weights=@w.npy", full, in)) == std::vector<float>{31, 42});
+}
+
+TEST_CASE("conv:weights takes PyTorch's defaults and its stage text parses back") {
+    const Arrays arrays{{"w.npy", array({1, 1, 3, 3}, {0, 0, 0, 0, 1, 0, 0, 0, 0})}};
+    const convpool::Pipeline p = layer_pipeline("conv:weights=@w.npy", arrays);
+    const std::string text = p.stages().front().describe();
+    CHECK(text == "conv:weights=@w.npy,stride=1,pad=0,dilation=1,border=zero,scale=1,bias=0");
+    CHECK(layer_pipeline(text, arrays).stages().front().describe() == text);
+    // pad=0: a 3x3 kernel takes one cell off every side.
+    CHECK(p.plan({1, 5, 6}).back().shape == convpool::Shape{1, 3, 4});
+    // Given explicitly, pad and border are as written; the named filters keep their defaults.
+    const convpool::Pipeline same =
+        layer_pipeline("conv:weights=@w.npy,pad=same,border=wrap", arrays);
+    CHECK(same.plan({1, 5, 6}).back().shape == convpool::Shape{1, 5, 6});
+    CHECK(convpool::Pipeline("conv:sobel-x").stages().front().describe() ==
+          "conv:sobel-x,stride=1,pad=same,dilation=1,border=reflect101,scale=1,bias=0");
+}
+
+TEST_CASE("conv:weights refuses weights that do not fit, naming both numbers") {
+    const Arrays arrays{{"w.npy", array({4, 3, 3, 3}, std::vector<float>(108, 0.5F))},
+                        {"k.npy", array({3, 3}, std::vector<float>(9, 1.0F))},
+                        {"b3.npy", array({3}, {1, 2, 3})}};
+    CHECK(parse_error("conv:weights=@k.npy", arrays) ==
+          "stage 1 'conv:weights=@k.npy': conv: weights: @k.npy: array has 2 dimensions; "
+          "expected 4, (C_out, C_in/groups, kH, kW) as torch.nn.Conv2d.weight");
+    CHECK(parse_error("conv:weights=@w.npy,groups=3", arrays) ==
+          "stage 1 'conv:weights=@w.npy,groups=3': conv: groups: 4 output channels (weights "
+          "@w.npy) do not split into 3 groups");
+    CHECK(parse_error("conv:weights=@w.npy,bias=@b3.npy", arrays) ==
+          "stage 1 'conv:weights=@w.npy,bias=@b3.npy': conv: bias: 3 values for 4 output "
+          "channels (weights @w.npy); give one per output channel or one number");
+    CHECK(parse_error("conv:sobel-x,weights=@w.npy", arrays) ==
+          "stage 1 'conv:sobel-x,weights=@w.npy': conv: give a filter name, kernel=[...] or "
+          "weights=@FILE, not two");
+    CHECK(parse_error("conv:sobel-x,groups=2", arrays) ==
+          "stage 1 'conv:sobel-x,groups=2': conv: groups applies to weights=@FILE");
+    CHECK(parse_error("conv:sobel-x,bias=[1 2]", arrays) ==
+          "stage 1 'conv:sobel-x,bias=[1 2]': conv: bias: a list of values applies to "
+          "weights=@FILE (one per output channel)");
+    CHECK(parse_error("conv:weights=[1 2]", arrays) ==
+          "stage 1 'conv:weights=[1 2]': conv: weights: expected a weights file @FILE.npy or "
+          "@FILE.npz:KEY, got '[1 2]'");
+    // The input's channels are checked when the pipeline is planned, before any pixel moves.
+    const convpool::Pipeline p = layer_pipeline("conv:weights=@w.npy", arrays);
+    CHECK_THROWS_WITH_AS((void)p.plan({1, 8, 8}),
+                         "stage 1 'conv:weights=@w.npy': conv: weights @w.npy take 3 input "
+                         "channels (3 per group x 1 group); the input has 1",
+                         convpool::ShapeError);
+    CHECK(p.plan({3, 8, 8}).back().shape == convpool::Shape{4, 6, 6});
+}
+
+TEST_CASE(
+    "conv:weights matches the naive reference over groups, kernels, strides, pads, "
+    "dilations and every border, with the same bits on every thread count") {
+    sweep::Random rng(1401U);
+    const std::vector<std::pair<const char*, ref::Border>> borders{
+        {"zero", ref::Border::zero},
+        {"reflect", ref::Border::reflect},
+        {"reflect101", ref::Border::reflect101},
+        {"replicate", ref::Border::replicate},
+        {"wrap", ref::Border::wrap}};
+    int ran = 0;
+    for (int i = 0; i < 120; ++i) {
+        ref::ConvLayer layer;
+        const int group_kind = rng.integer(0, 2);  // 1, 2 or depthwise
+        const int c_in = group_kind == 1 ? 2 * rng.integer(1, 2) : rng.integer(1, 4);
+        layer.groups = group_kind == 0 ? 1 : (group_kind == 1 ? 2 : c_in);
+        layer.in_per_group = c_in / layer.groups;
+        layer.out_channels = layer.groups * rng.integer(1, 3);
+        layer.kh = rng.integer(1, 7);
+        layer.kw = rng.integer(1, 7);
+        layer.rows = {
+            .kernel = layer.kh, .stride = rng.integer(1, 3), .dilation = rng.integer(1, 2)};
+        layer.cols = {
+            .kernel = layer.kw, .stride = rng.integer(1, 3), .dilation = rng.integer(1, 2)};
+        layer.rows.pad_begin = layer.rows.pad_end = rng.integer(0, layer.kh);
+        layer.cols.pad_begin = layer.cols.pad_end = rng.integer(0, layer.kw);
+        const auto& border = borders[static_cast<std::size_t>(rng.integer(0, 4))];
+        layer.border = border.second;
+        const int h = rng.integer(std::max(1, layer.rows.pad_begin), 14);
+        const int w = rng.integer(std::max(1, layer.cols.pad_begin), 14);
+        if (h + 2 * layer.rows.pad_begin < layer.rows.dilation * (layer.kh - 1) + 1 ||
+            w + 2 * layer.cols.pad_begin < layer.cols.dilation * (layer.kw - 1) + 1) {
+            continue;  // the kernel does not fit
+        }
+        const ref::Image in = sweep::random_image(rng, c_in, h, w, sweep::Values::signed_ties);
+        const std::size_t count = static_cast<std::size_t>(layer.out_channels) *
+                                  static_cast<std::size_t>(layer.in_per_group) *
+                                  static_cast<std::size_t>(layer.kh) *
+                                  static_cast<std::size_t>(layer.kw);
+        for (std::size_t v = 0; v < count; ++v) {
+            layer.weights.push_back(rng.signed_unit());
+        }
+        for (int o = 0; o < layer.out_channels; ++o) {
+            layer.bias.push_back(rng.signed_unit());
+        }
+        const Arrays arrays{
+            {"w.npy",
+             array({static_cast<std::size_t>(layer.out_channels),
+                    static_cast<std::size_t>(layer.in_per_group),
+                    static_cast<std::size_t>(layer.kh), static_cast<std::size_t>(layer.kw)},
+                   layer.weights)},
+            {"b.npy", array({static_cast<std::size_t>(layer.out_channels)}, layer.bias)}};
+        const std::string stage = fmt::format(
+            "conv:weights=@w.npy,bias=@b.npy,groups={},stride={}x{},pad={}x{},dilation={}x{},"
+            "border={}",
+            layer.groups, layer.rows.stride, layer.cols.stride, layer.rows.pad_begin,
+            layer.cols.pad_begin, layer.rows.dilation, layer.cols.dilation, border.first);
+        CAPTURE(stage);
+        CAPTURE(h);
+        CAPTURE(w);
+        CAPTURE(c_in);
+        convpool::set_thread_count(1);
+        const convpool::Tensor one = run_layer(stage, arrays, sweep::to_tensor(in));
+        CHECK(layer_difference(ref::conv_layer(in, layer), one).empty());
+        for (const int threads : {2, 3}) {
+            convpool::set_thread_count(threads);
+            CHECK(sweep::difference(one, run_layer(stage, arrays, sweep::to_tensor(in))).empty());
+        }
+        convpool::set_thread_count(0);
+        ++ran;
+    }
+    CHECK(ran >= 80);
+}
+
+TEST_CASE(
+    "conv:weights matches torch conv2d over groups, bias, stride, padding, dilation, "
+    "kernel sizes 1 to 7 and torch's padding modes") {
+    CHECK(torch_fixtures::check_family("torch_layers.json", "conv",
+                                       torch_fixtures::Compare::layer) >= 30);
+}
+
+TEST_CASE("conv:weights followed by relu gives the same bits fused and stage by stage") {
+    sweep::Random rng(77U);
+    const ref::Image in = sweep::random_image(rng, 3, 9, 11, sweep::Values::signed_ties);
+    std::vector<float> w(std::size_t{108});  // 4 x 3 x 3 x 3
+    for (float& v : w) {
+        v = rng.signed_unit();
+    }
+    const Arrays arrays{{"w.npy", array({4, 3, 3, 3}, w)}};
+    const convpool::Pipeline p = layer_pipeline("conv:weights=@w.npy,pad=1 | relu", arrays);
+    const convpool::Tensor x = sweep::to_tensor(in);
+    (void)p.plan(x.shape());
+    const convpool::Tensor staged = p.run(x, {});
+    const convpool::Op& conv = *p.stages().front().op;
+    REQUIRE(conv.fuses_activation(x.shape()));
+    const convpool::Tensor fused =
+        conv.apply_activated(x, convpool::Activation{convpool::Activation::Kind::relu});
+    CHECK(sweep::difference(staged, fused).empty());
+    CHECK(*std::min_element(fused.data().begin(), fused.data().end()) == 0.0F);
+}
