@@ -75,7 +75,7 @@ TEST_CASE("bn matches the naive reference on random inputs and parameters") {
         for (int l = 0; l < 4; ++l) {
             const bool broadcast = rng.chance(25);
             for (int k = 0; k < (broadcast ? 1 : c); ++k) {
-                const double u = rng.signed_unit();
+                const auto u = static_cast<double>(rng.signed_unit());
                 // var in (0.01, 2]; the others in [-2, 2).
                 lists[static_cast<std::size_t>(l)].push_back(l == 1 ? std::fabs(u) * 2.0 + 0.01
                                                                     : u * 2.0);
