@@ -27,20 +27,21 @@ struct AxisMap {
 
 /// torch's area_pixel_compute_scale, in float as its CPU kernels for float tensors: with
 /// align_corners (in - 1) / (out - 1); else 1 / scale_factor when one was given, in / out when
-/// a size was.
-float axis_scale(int in, int out, bool align_corners, std::optional<double> factor) {
+/// a size was (`factor` 0: none; a plain number, as GCC's -Wmaybe-uninitialized misreads a
+/// std::optional<double> passed by value at -O2).
+float axis_scale(int in, int out, bool align_corners, double factor) {
     if (align_corners) {
         return out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0F;
     }
-    if (factor.has_value() && *factor > 0.0) {
-        return static_cast<float>(1.0 / *factor);
+    if (factor > 0.0) {
+        return static_cast<float>(1.0 / factor);
     }
     return static_cast<float>(in) / static_cast<float>(out);
 }
 
 /// torch's legacy `nearest` (nearest_idx): floor(o * scale), kept inside the input, with the
 /// exact shortcuts for equal and doubled sizes.
-AxisMap nearest_map(int in, int out, std::optional<double> factor) {
+AxisMap nearest_map(int in, int out, double factor) {
     AxisMap m;
     const float scale = axis_scale(in, out, false, factor);
     for (int o = 0; o < out; ++o) {
@@ -61,7 +62,7 @@ AxisMap nearest_map(int in, int out, std::optional<double> factor) {
 }
 
 /// torch's bilinear source index (area_pixel_compute_source_index, then guard_index_and_lambda).
-AxisMap linear_map(int in, int out, bool align_corners, std::optional<double> factor) {
+AxisMap linear_map(int in, int out, bool align_corners, double factor) {
     AxisMap m;
     const float scale = axis_scale(in, out, align_corners, factor);
     for (int o = 0; o < out; ++o) {
@@ -120,8 +121,8 @@ public:
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         const Shape s = in.shape();
         const Shape os = output_shape(s);
-        const auto fh = m_factor ? std::optional<double>(m_factor->h) : std::nullopt;
-        const auto fw = m_factor ? std::optional<double>(m_factor->w) : std::nullopt;
+        const double fh = m_factor ? m_factor->h : 0.0;  // 0: from the sizes
+        const double fw = m_factor ? m_factor->w : 0.0;
         const AxisMap rows = m_bilinear ? linear_map(s.height, os.height, m_align_corners, fh)
                                         : nearest_map(s.height, os.height, fh);
         const AxisMap cols = m_bilinear ? linear_map(s.width, os.width, m_align_corners, fw)
