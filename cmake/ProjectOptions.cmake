@@ -38,13 +38,4 @@ function(convpool_clang_tidy)
     set_target_properties(${ARGN} PROPERTIES CXX_CLANG_TIDY "${CONVPOOL_CLANG_TIDY_COMMAND}")
   endif()
 endfunction()
-# The test binaries get every check but the static analyzer (clang-analyzer-*): its path-sensitive
-# engine is about two thirds of clang-tidy's time on a file (80 s, against 28 s without it, on
-# commands/probe.cpp), test code runs under ASan and UBSan anyway, and doctest's macros multiply
-# the paths it walks.
-function(convpool_clang_tidy_tests)
-  if(CONVPOOL_CLANG_TIDY)
-    set_target_properties(${ARGN} PROPERTIES CXX_CLANG_TIDY
-      "${CONVPOOL_CLANG_TIDY_COMMAND};--checks=-clang-analyzer-*")
-  endif()
-endfunction()
+

@@ -80,7 +80,7 @@ Image conv_layer(const Image& in, const ConvLayer& layer) {
         const int first = (o / per_group) * layer.in_per_group;
         for (int y = 0; y < oh; ++y) {
             for (int x = 0; x < ow; ++x) {
-                double sum = static_cast<double>(layer.bias[static_cast<std::size_t>(o)]);
+                auto sum = static_cast<double>(layer.bias[static_cast<std::size_t>(o)]);
                 for (int c = 0; c < layer.in_per_group; ++c) {
                     for (int ky = 0; ky < layer.kh; ++ky) {
                         const int iy = border_source(
