@@ -9,7 +9,7 @@ import sys
 
 sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
-from test_inputs import tiff_gray  # noqa: E402 (the CLI tests' TIFF writer)
+from test_inputs import tiff_image  # noqa: E402 (the CLI tests' TIFF writer)
 
 
 def main():
@@ -19,7 +19,7 @@ def main():
     width, height = 40, 30
     pixels = bytes((x * 255 // (width - 1) + y) % 256 for y in range(height) for x in range(width))
     with open(os.path.join(folder, "gradient.tif"), "wb") as f:
-        f.write(tiff_gray(width, height, pixels, orientation=1))
+        f.write(tiff_image(width, height, pixels, orientation=1))
 
 
 main()
