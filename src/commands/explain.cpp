@@ -204,6 +204,8 @@ void explain_correlation(const Correlation& k, const Tensor& in, const Tensor& o
     st.pad_before = {win.rows.pad_begin, win.cols.pad_begin};
     st.pad_after = {win.rows.pad_end, win.cols.pad_end};
     st.kernel = k.kernel;
+    st.border_rows = k.rows;
+    st.border_cols = k.cols;
     for (int oy = 0; oy < os.height; ++oy) {
         for (int ox = 0; ox < os.width; ++ox) {
             ExplainWindow w;

@@ -84,6 +84,60 @@ def probe(binary, page_path, tmp):
     return result, errors
 
 
+FIT = """<script>
+window.addEventListener('load', function () {
+  var box = document.querySelector('#figure svg').getBoundingClientRect();
+  var pre = document.createElement('pre');
+  pre.id = 'fit-result';
+  pre.textContent = JSON.stringify({right: box.right, view: document.documentElement.clientWidth,
+                                    scroll: document.documentElement.scrollWidth});
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def fit(binary, page_path, tmp):
+    """Where the figure's right edge falls in a 1000 px wide window, and the page's width."""
+    profile = tempfile.mkdtemp(dir=tmp)
+    cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--disable-extensions", f"--user-data-dir={profile}", "--window-size=1000,800",
+           "--virtual-time-budget=3000", "--dump-dom", "file://" + page_path]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+    m = re.search(r'<pre id="fit-result">(.*?)</pre>', p.stdout, re.S)
+    return json.loads(m.group(1).replace("&quot;", '"')) if m else None
+
+
+def wide_figure_problems(binary_path, binary, tmp):
+    """A figure wider than the window (8x8 through three stages, two modes) is scaled to fit: its
+    right edge inside the window and nothing to scroll sideways; the same page without its
+    scaling rule overflows (the control)."""
+    out = os.path.join(tmp, "wide")
+    p = subprocess.run([binary_path, "explain", "-p", "conv:sobel-x | relu | pool:max,k=2,s=2",
+                        "--modes", "max,avg", "--size", "8x8", "-o", out, "-q"],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        return [f"explain of the wide figure failed: {p.stderr}"]
+    with open(os.path.join(out, "explain.html"), encoding="utf-8") as f:
+        page = f.read()
+    found = []
+    for name, text, should_fit in (("_fit.html", page, True),
+                                   ("_fit_control.html",
+                                    page.replace("#figure svg {", "#unused {"), False)):
+        path = os.path.join(out, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text.replace("</body>", FIT + "</body>"))
+        r = fit(binary, path, tmp)
+        if r is None:
+            found.append(f"{name}: no result")
+            continue
+        fits = r["right"] <= r["view"] + 0.5 and r["scroll"] <= r["view"]
+        if fits != should_fit:
+            found.append(f"{name}: figure right edge {r['right']}, page {r['scroll']} px wide, "
+                         f"window {r['view']} px: {'overflows' if should_fit else 'fits'}")
+    return found
+
+
 def expected(model, y, x):
     stage = model["panels"][0]["stages"][1]
     w = stage["windows"][y * stage["shape"][2] + x]
@@ -148,6 +202,7 @@ def main():
         control = problems(*probe(binary, control_page, tmp), model)
         if not control:
             found.append("the control page without the page's script passed: the test sees nothing")
+        found += wide_figure_problems(binary_path, binary, tmp)
         for line in found:
             print("FAIL:", line)
         if not found:

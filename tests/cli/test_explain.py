@@ -141,6 +141,45 @@ class Explain(unittest.TestCase):
                                             for ox in range(2)] for oy in range(2)]])
         self.assertIn("1×0 + 0×1 + 0×0 + (-1)×5 = -5", " ".join(svg_texts(svg)))
 
+    def test_padding_cells_show_what_the_border_reads(self):
+        values = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]
+        text = "[1 2 3 4; 5 6 7 8; 9 10 11 12]"
+
+        def source(i, n, border):
+            """The input index padded index i - 1 reads (pad 1), numpy.pad's rules."""
+            j = i - 1
+            if 0 <= j < n:
+                return j
+            if border == "zero":
+                return -1
+            if border == "replicate":
+                return min(max(j, 0), n - 1)
+            return -j if j < 0 else 2 * (n - 1) - j  # reflect101: the edge not repeated
+
+        for border in ("reflect101", "replicate", "zero"):
+            with self.subTest(border=border):
+                _, model, svg = self.explain(
+                    "-p", f"conv:box,k=3,border={border} | pool:max,k=2", "--values", text,
+                    out=border)
+                conv = model["panels"][0]["stages"][1]
+                rows = [source(i, 3, border) for i in range(5)]
+                cols = [source(i, 4, border) for i in range(6)]
+                self.assertEqual(conv["border"], {"rows": rows, "cols": cols})
+                # Every padding cell of the input grid is drawn with the value it reads.
+                for py in range(-1, 4):
+                    for px in range(-1, 5):
+                        if 0 <= py < 3 and 0 <= px < 4:
+                            continue
+                        ry, rx = rows[py + 1], cols[px + 1]
+                        value = 0 if ry < 0 or rx < 0 else values[ry][rx]
+                        title = re.search(r'id="p0s0c0y{}x{}" class="pad"><title>([^<]*)<'
+                                          .format(py, px), svg)
+                        self.assertIsNotNone(title, (py, px))
+                        self.assertTrue(title.group(1).startswith(
+                            "padding ({}, {}): {}".format(py, px, value)), title.group(1))
+                # Pooling's padding reads nothing: no border field, no values.
+                self.assertNotIn("border", model["panels"][0]["stages"][2])
+
     def test_stride_pad_and_ceil_windows_match_pytorch_rules(self):
         values = [[(7 * y + 3 * x) % 10 for x in range(5)] for y in range(5)]
         text = "[" + "; ".join(" ".join(str(v) for v in row) for row in values) + "]"

@@ -46,6 +46,11 @@ struct ExplainStage {
     std::vector<std::string> dropped;  ///< windows the ceil rule dropped, as sentences
     std::vector<std::string> notes;    ///< the op's notes on this input
     std::optional<Matrix> kernel;      ///< a convolution's kernel
+    /// A convolution's border: per padded row (pad_before.y + input height + pad_after.y), the
+    /// input row that padding row reads, or -1 for a zero cell; empty when the stage's padding
+    /// reads nothing (pooling).
+    std::vector<int> border_rows;
+    std::vector<int> border_cols;  ///< and per padded column
 };
 
 /// The stages of one pipeline (one per `--modes` mode).

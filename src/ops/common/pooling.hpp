@@ -193,6 +193,29 @@ template <typename Reducer>
 
 namespace convpool::ops {
 
+/// Whether every output of a reducer is one of its window's values: an extremum, or a reducer
+/// that picks a cell without being one (median) and says so with
+/// `static constexpr bool kPicksInput = true`.
+template <typename Reducer>
+[[nodiscard]] bool reducer_picks_input(const Reducer& reducer) {
+    if constexpr (requires { Reducer::kPicksInput; }) {
+        return Reducer::kPicksInput;
+    } else {
+        return picked_extremum(reducer).has_value();
+    }
+}
+
+/// A reducer's arithmetic of one output written out (Op::arithmetic), or "" when it has none.
+template <typename Reducer>
+[[nodiscard]] std::string reducer_arithmetic(const Reducer& reducer, std::span<const float> values,
+                                             int counted, float result) {
+    if constexpr (requires { reducer.arithmetic(values, counted, result); }) {
+        return reducer.arithmetic(values, counted, result);
+    } else {
+        return {};
+    }
+}
+
 /// A sliding-window pool: the geometry is shared, the reduction is the mode's own.
 template <typename Reducer>
 class SlidingPool final : public Op {
@@ -216,24 +239,10 @@ public:
     [[nodiscard]] std::optional<WindowPlans> windows(const Shape& in) const override {
         return sliding_windows(in, m_geometry.window(in.height, in.width));
     }
-    /// A reducer that picks a cell without being an extremum (median) says so with
-    /// `static constexpr bool kPicksInput = true`.
-    [[nodiscard]] bool picks_input() const override {
-        if constexpr (requires { Reducer::kPicksInput; }) {
-            return Reducer::kPicksInput;
-        } else {
-            return picked_extremum(m_reducer).has_value();
-        }
-    }
+    [[nodiscard]] bool picks_input() const override { return reducer_picks_input(m_reducer); }
     [[nodiscard]] std::string arithmetic(std::span<const float> values, int counted,
                                          float result) const override {
-        if constexpr (requires(const Reducer& r, std::span<const float> v) {
-                          r.arithmetic(v, 0, 0.0F);
-                      }) {
-            return m_reducer.arithmetic(values, counted, result);
-        } else {
-            return {};
-        }
+        return reducer_arithmetic(m_reducer, values, counted, result);
     }
     [[nodiscard]] bool runs_u8(const Shape& in) const override {
         return picked_extremum(m_reducer).has_value() &&
@@ -264,18 +273,10 @@ public:
     [[nodiscard]] std::optional<WindowPlans> windows(const Shape& in) const override {
         return WindowPlans{adaptive_plan(in.height, m_out.h), adaptive_plan(in.width, m_out.w)};
     }
-    [[nodiscard]] bool picks_input() const override {
-        return picked_extremum(m_reducer).has_value();
-    }
+    [[nodiscard]] bool picks_input() const override { return reducer_picks_input(m_reducer); }
     [[nodiscard]] std::string arithmetic(std::span<const float> values, int counted,
                                          float result) const override {
-        if constexpr (requires(const Reducer& r, std::span<const float> v) {
-                          r.arithmetic(v, 0, 0.0F);
-                      }) {
-            return m_reducer.arithmetic(values, counted, result);
-        } else {
-            return {};
-        }
+        return reducer_arithmetic(m_reducer, values, counted, result);
     }
 
 private:
