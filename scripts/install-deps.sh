@@ -3,7 +3,7 @@
 # everything is already there). Usage: scripts/install-deps.sh [extra packages...]
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config libopencv-dev libcli11-dev libfmt-dev doctest-dev
-          nlohmann-json3-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev python3
+          nlohmann-json3-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev libgif-dev python3
           "$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -30,8 +30,8 @@ std::size_t flat(int y, int width, int x) {
            static_cast<std::size_t>(x);
 }
 
-constexpr std::array<const char*, 4> kOutputs{"explain.json", "explain.svg", "explain.html",
-                                              "explain.png"};
+constexpr std::array<const char*, 5> kOutputs{"explain.json", "explain.svg", "explain.html",
+                                              "explain.png", "explain.gif"};
 
 std::string_view trim(std::string_view s) {
     const auto b = s.find_first_not_of(" \t\n\r");
@@ -524,10 +524,13 @@ std::vector<std::string> explain_command(const ExplainRequest& rq) {
             }
         }
     }
+    const ExplainGif gif = explain_gif(e);
+    e.animation = gif.steps;
     out.write("explain.json", explain_json(e));
     out.write("explain.svg", explain_svg(e));
     out.write("explain.html", explain_html(e));
     out.write("explain.png", encode_png(explain_picture(e)));
+    out.write("explain.gif", gif.bytes);
     return {kOutputs.begin(), kOutputs.end()};
 }
 

@@ -178,6 +178,11 @@ nlohmann::json model_json(const Explanation& e) {
     j["colormap"] = colormap_names()[static_cast<std::size_t>(e.colormap)];
     const auto range = value_range(e);
     j["range"] = {range.first, range.second};
+    if (e.animation.frames > 0) {
+        j["animation"] = {{"positions", e.animation.positions},
+                          {"step", e.animation.step},
+                          {"frames", e.animation.frames}};
+    }
     j["panels"] = nlohmann::json::array();
     for (const auto& p : e.panels) {
         nlohmann::json pj;

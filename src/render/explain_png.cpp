@@ -17,8 +17,10 @@ using namespace explain_scene;  // NOLINT(google-build-using-namespace): this fi
 
 Picture explain_picture(const Explanation& e) {
     const Scene scene = layout(e);
-    const int w = static_cast<int>(scene.width);
-    const int h = static_cast<int>(scene.height);
+    return draw(scene, static_cast<int>(scene.width), static_cast<int>(scene.height));
+}
+
+Picture explain_scene::draw(const Scene& scene, int w, int h) {
     cv::Mat canvas(h, w, CV_8UC3, cv::Scalar(kPaper[2], kPaper[1], kPaper[0]));
     const auto bgr = [](Color c) { return cv::Scalar(c[2], c[1], c[0]); };
     const auto pt = [](double x, double y) {

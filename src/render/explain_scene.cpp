@@ -207,20 +207,28 @@ struct Grid {
 /// Builds the scene panel by panel; each method draws one part.
 class Builder {
 public:
-    explicit Builder(const Explanation& e) : e_(e), range_(value_range(e)) {}
+    Builder(const Explanation& e, const Frame* frame)
+        : e_(e), frame_(frame), range_(value_range(e)) {}
 
     Scene build() {
         for (std::size_t pi = 0; pi < e_.panels.size(); ++pi) {
             panel(pi);
         }
         colour_bar();
+        double bottom = y_ + 14 + kLine;
+        if (frame_ != nullptr && !frame_->caption.empty()) {
+            text(kMargin, bottom + kLine, frame_->caption, kBlack);
+            width_ = std::max(width_, kMargin * 2 + text_width(frame_->caption, kText));
+            bottom += kLine + 4;
+        }
         scene_.width = std::ceil(width_);
-        scene_.height = std::ceil(y_ + 14 + kLine + kMargin);
+        scene_.height = std::ceil(bottom + kMargin);
         return std::move(scene_);
     }
 
 private:
     const Explanation& e_;
+    const Frame* frame_;
     std::pair<float, float> range_;
     Scene scene_;
     double y_ = kMargin;  ///< top of what comes next
@@ -404,8 +412,21 @@ private:
         const std::string label = g.stage == 0 ? "input" : st.text;
         const int c = g.channel;
         const bool out = !st.windows.empty();
+        const bool animated =
+            frame_ != nullptr && g.stage == last_windowed(e_.panels[g.panel]) && g.stage > 0;
         for (int yy = 0; yy < shape.height; ++yy) {
             for (int xx = 0; xx < shape.width; ++xx) {
+                if (animated && flat(yy, shape.width, xx) > frame_->filled) {
+                    // Not reached yet in this frame of the animation: an empty cell.
+                    scene_.items.push_back({.kind = Item::Kind::rect,
+                                            .x = g.px(xx),
+                                            .y = g.py(yy),
+                                            .w = kCell,
+                                            .h = kCell,
+                                            .fill = kWhite,
+                                            .stroke = Color{190, 190, 190}});
+                    continue;
+                }
                 const float v = st.values.at(c, yy, xx);
                 const Color fill = fill_of(v, range_, e_.colormap);
                 std::string data;
@@ -521,9 +542,16 @@ private:
                                 .fill = kBlack,
                                 .text = fmt::format("{}", range_.second),
                                 .middle = true});
+        bool reads_border = false;
+        for (const auto& p : e_.panels) {
+            for (const auto& st : p.stages) {
+                reads_border = reads_border || !st.border_rows.empty();
+            }
+        }
         const std::string legend =
-            "one colour scale for every stage; hatched: padding (with the value a "
-            "convolution's border reads)";
+            reads_border ? "one colour scale for every stage; hatched: padding (with the value "
+                           "a convolution's border reads)"
+                         : "one colour scale for every stage; hatched: padding";
         text(kMargin + bar_w + 40, y_ + 12, legend, kGray);
         width_ = std::max(width_, kMargin + bar_w + 40 + text_width(legend, kText) + kMargin);
     }
@@ -531,6 +559,15 @@ private:
 
 }  // namespace
 
-Scene layout(const Explanation& e) { return Builder(e).build(); }
+Scene layout(const Explanation& e, const Frame* frame) { return Builder(e, frame).build(); }
+
+std::size_t last_windowed(const ExplainPanel& p) {
+    for (std::size_t s = p.stages.size(); s-- > 1;) {
+        if (!p.stages[s].windows.empty()) {
+            return s;
+        }
+    }
+    return 0;
+}
 
 }  // namespace convpool::explain_scene

@@ -64,8 +64,21 @@ struct Scene {
     std::vector<Item> items;
 };
 
-/// Lays out every panel and stage, then the colour bar.
-[[nodiscard]] Scene layout(const Explanation& e);
+/// What one frame of explain.gif changes: in every panel the last stage with windows shows its
+/// output cells up to `filled` (row-major) only, and a caption goes under the colour bar.
+struct Frame {
+    std::size_t filled = 0;
+    std::string caption;
+};
+
+/// Lays out every panel and stage, then the colour bar (and a frame's caption).
+[[nodiscard]] Scene layout(const Explanation& e, const Frame* frame = nullptr);
+
+/// The scene drawn with OpenCV (explain_png.cpp), `width` x `height` (at least the scene's).
+[[nodiscard]] Picture draw(const Scene& scene, int width, int height);
+
+/// The index of the last stage of `p` with windows, or 0 (the input) when none has any.
+[[nodiscard]] std::size_t last_windowed(const ExplainPanel& p);
 
 /// A finite range over every value of every stage of every panel (one colour scale).
 [[nodiscard]] std::pair<float, float> value_range(const Explanation& e);

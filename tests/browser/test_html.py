@@ -24,6 +24,9 @@ import sys
 import tempfile
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from images import read_png  # noqa: E402
+
 SKIP = 77
 
 
@@ -80,52 +83,6 @@ def probe_page(binary, profile, html_path):
     os.remove(probe_path)
     m = re.search(r"<title>(PROBE[^<]*)</title>", p.stdout)
     return (m.group(1) if m else None), p.stderr
-
-
-def read_png(path, max_rows=None):
-    """(width, height, rows of RGB tuples) of an 8-bit RGB or RGBA PNG: its first max_rows rows
-    (pure Python is slow; the top of the page is enough to judge it)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, width = 8, b"", 0
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and ctype in (2, 6) and interlace == 0, (depth, ctype, interlace)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    bpp = 3 if ctype == 2 else 4
-    raw = zlib.decompress(idat)
-    stride = width * bpp
-    rows, prev = [], bytearray(stride)
-    for y in range(height if max_rows is None else min(height, max_rows)):
-        ftype = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        # One loop per filter type (this is most of the test's own time).
-        if ftype == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 255
-        elif ftype == 2:
-            line = bytearray((v + b) & 255 for v, b in zip(line, prev))
-        elif ftype == 3:
-            for i in range(bpp):
-                line[i] = (line[i] + prev[i] // 2) & 255
-            for i in range(bpp, stride):
-                line[i] = (line[i] + (line[i - bpp] + prev[i]) // 2) & 255
-        elif ftype == 4:
-            for i in range(bpp):  # a = c = 0: the predictor is b
-                line[i] = (line[i] + prev[i]) & 255
-            for i in range(bpp, stride):
-                a, b, c = line[i - bpp], prev[i], prev[i - bpp]
-                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - c - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append([tuple(line[x * bpp:x * bpp + 3]) for x in range(width)])
-        prev = line
-    return width, height, rows
 
 
 def write_png(path, rows):

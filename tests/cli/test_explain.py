@@ -18,6 +18,9 @@ import unittest
 
 import parallel_unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from images import read_gif, read_png  # noqa: E402
+
 BIN = None
 ROOT = None
 
@@ -179,6 +182,71 @@ class Explain(unittest.TestCase):
                             "padding ({}, {}): {}".format(py, px, value)), title.group(1))
                 # Pooling's padding reads nothing: no border field, no values.
                 self.assertNotIn("border", model["panels"][0]["stages"][2])
+
+    def cell_boxes(self, svg, panel, stage):
+        """{(y, x): (x, y, w, h)} of the cells of a stage's first channel in the SVG."""
+        boxes = {}
+        for m in re.finditer(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" '
+                             r'height="([\d.]+)" [^>]*id="p{}s{}c0y(-?\d+)x(-?\d+)"'
+                             .format(panel, stage), svg):
+            boxes[(int(m.group(5)), int(m.group(6)))] = tuple(float(v) for v in m.groups()[:4])
+        return boxes
+
+    def test_gif_fills_the_output_one_window_at_a_time(self):
+        path, model, svg = self.explain("-p", "pool:max,k=2", "--modes", "max,avg", "--values",
+                                        "[1 3 2 4; 5 6 7 9; 0 2 4 1; 8 3 5 6]")
+        gif = read_gif(os.path.join(path, "explain.gif"))
+        self.assertEqual(model["animation"], {"positions": 4, "step": 1, "frames": 4})
+        self.assertEqual(gif["loop"], 0)  # forever
+        self.assertEqual([f["delay"] for f in gif["frames"]], [60, 60, 60, 250])
+        _, _, still = read_png(os.path.join(path, "explain.png"))
+        orange = (230, 97, 0)
+
+        def near(a, b, tol=6):
+            return all(abs(p - q) <= tol for p, q in zip(a, b))
+
+        for panel in (0, 1):
+            out = self.cell_boxes(svg, panel, 1)
+            self.assertEqual(len(out), 4)
+            order = sorted(out)
+            for i, frame in enumerate(gif["frames"]):
+                px = frame["pixels"]
+                for j, cell in enumerate(order):
+                    x, y, w, h = out[cell]
+                    at = (int(y + 10), int(x + 10))  # inside the cell, off its text and outline
+                    if j <= i:
+                        # Filled in: the colour of the value, as the still figure has it.
+                        self.assertTrue(near(px[at[0]][at[1]], still[at[0]][at[1]]),
+                                        (panel, i, cell, px[at[0]][at[1]], still[at[0]][at[1]]))
+                    else:
+                        self.assertEqual(px[at[0]][at[1]], (255, 255, 255), (panel, i, cell))
+                # The cell of this frame is outlined in orange, and so is its window: the 2x2
+                # input cells it reads, whose outline passes over their top-left corner.
+                x, y, w, h = out[order[i]]
+                self.assertTrue(near(px[int(y + 3)][int(x + w / 2)], orange, 40), (panel, i))
+                cells = model["panels"][panel]["stages"][1]["windows"][i]["cells"]
+                inp = self.cell_boxes(svg, panel, 0)
+                top_left = inp[tuple(min(cells))]
+                self.assertTrue(near(px[int(top_left[1] + 3)][int(top_left[0] + w / 2)], orange,
+                                     40), (panel, i))
+
+    def test_gif_of_many_positions_steps_over_several(self):
+        path, model, _ = self.explain("-p", "pool:max,k=1", "--size", "21x21")
+        steps = model["animation"]
+        self.assertEqual(steps["positions"], 441)
+        self.assertGreater(steps["step"], 1)
+        gif = read_gif(os.path.join(path, "explain.gif"), pixels=False)
+        expected = len(range(0, 441, steps["step"])) + (440 % steps["step"] != 0)
+        self.assertEqual(steps["frames"], expected)
+        self.assertEqual(len(gif["frames"]), expected)
+        self.assertLessEqual(expected, 400)
+        self.assertLessEqual(expected * gif["width"] * gif["height"], 100e6)
+
+    def test_gif_without_windows_is_one_frame(self):
+        path, model, _ = self.explain("-p", "relu", "--values", "[1 -2; 3 -4]")
+        gif = read_gif(os.path.join(path, "explain.gif"), pixels=False)
+        self.assertEqual(len(gif["frames"]), 1)
+        self.assertEqual(model["animation"], {"positions": 0, "step": 1, "frames": 1})
 
     def test_stride_pad_and_ceil_windows_match_pytorch_rules(self):
         values = [[(7 * y + 3 * x) % 10 for x in range(5)] for y in range(5)]

@@ -60,12 +60,20 @@ struct ExplainPanel {
     std::vector<ExplainStage> stages;  ///< the input first
 };
 
+/// How explain.gif steps (see explain_gif()).
+struct ExplainSteps {
+    std::size_t positions = 0;  ///< output cells of the animated stage (the largest panel's)
+    std::size_t step = 1;       ///< positions advanced per frame
+    int frames = 0;
+};
+
 /// Everything in the figure.
 struct Explanation {
     std::string pipeline;  ///< as given
     std::string source;    ///< where the input came from (`--values`, a file and crop, ...)
     std::vector<ExplainPanel> panels;
     ColorMap colormap = ColorMap::cividis;
+    ExplainSteps animation;  ///< set once explain.gif is made; in explain.json when frames > 0
 };
 
 /// explain.json: every number, window, winner and formula of the figure.
@@ -80,5 +88,19 @@ struct Explanation {
 
 /// explain.png: the SVG's layout drawn with OpenCV.
 [[nodiscard]] Picture explain_picture(const Explanation& e);
+
+/// explain.gif, and how it steps.
+struct ExplainGif {
+    std::string bytes;
+    ExplainSteps steps;
+};
+
+/// explain.gif: the figure of explain.png once per output cell of the last stage with windows
+/// (of every panel at once), row-major: that cell's window outlined over the stage before, the
+/// cell filled in and the cells after it empty, its arithmetic written out, "position i of N"
+/// under the colour bar; the last frame held longer. At most 400 frames and 100 megapixels of
+/// frames: beyond, each frame steps over several cells (said in the caption); a pipeline
+/// without windows gives one frame.
+[[nodiscard]] ExplainGif explain_gif(const Explanation& e);
 
 }  // namespace convpool
