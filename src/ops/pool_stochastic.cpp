@@ -2,11 +2,15 @@
 #include "convpool/core/error.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "ops/common/pooling.hpp"
 #include "ops/common/random.hpp"
@@ -107,6 +111,33 @@ public:
     }
     /// Training picks one cell of each window; inference weighs them all.
     [[nodiscard]] bool picks_input() const override { return m_train; }
+    /// Train: each cell's probability, `p = 2/20, 3/20, 7/20, 8/20; drew 7`; test: the weighted
+    /// average, `(2² + 3² + 7² + 8²) / (2 + 3 + 7 + 8) = 6.3`. Values as the draw saw them
+    /// (negative=clip: clipped to 0).
+    [[nodiscard]] std::string arithmetic(std::span<const float> values, int /*counted*/,
+                                         float result) const override {
+        std::vector<float> a(values.begin(), values.end());
+        float sum = 0.0F;
+        for (float& v : a) {
+            v = m_clip ? std::max(v, 0.0F) : v;
+            sum += v;
+        }
+        if (!(sum > 0.0F)) {
+            return fmt::format("every cell 0: {}", result);
+        }
+        std::string terms;
+        if (m_train) {
+            for (const float v : a) {
+                terms += fmt::format("{}{}/{}", terms.empty() ? "" : ", ", v, sum);
+            }
+            return fmt::format("p = {}; drew {}", terms, result);
+        }
+        std::string squares;
+        for (const float v : a) {
+            squares += fmt::format("{}{}\u00b2", squares.empty() ? "" : " + ", v);
+        }
+        return fmt::format("({}) / ({}) = {}", squares, fmt::join(a, " + "), result);
+    }
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         if (!m_clip) {
             refuse_negative(in);

@@ -248,6 +248,33 @@ class Explain(unittest.TestCase):
         self.assertEqual(len(gif["frames"]), 1)
         self.assertEqual(model["animation"], {"positions": 0, "step": 1, "frames": 1})
 
+    def test_stochastic_shows_probabilities_and_the_draw(self):
+        values = [[2, 3, 0, 1], [7, 8, 0, 0]]
+        for phase in ("train", "test"):
+            with self.subTest(phase=phase):
+                _, model, svg = self.explain(
+                    "-p", f"pool:stochastic,k=2,phase={phase},seed=5", "--values",
+                    "[2 3 0 1; 7 8 0 0]", out=phase)
+                stage = model["panels"][0]["stages"][1]
+                for w in stage["windows"]:
+                    cells = [values[y][x] for y, x in w["cells"]]
+                    total = sum(cells)
+                    out = stage["values"][0][w["out"][0]][w["out"][1]]
+                    if phase == "train":
+                        probs = ", ".join(f"{v}/{total}" for v in cells)
+                        self.assertEqual(w["arithmetic"], [f"p = {probs}; drew {out:g}"])
+                        # The draw is the winner's value, and a cell of non-zero probability.
+                        wy, wx = w["winners"][0]
+                        self.assertEqual(values[wy][wx], out)
+                        self.assertGreater(out, 0)
+                    else:
+                        self.assertAlmostEqual(out, sum(v * v for v in cells) / total, places=5)
+                        squares = " + ".join(f"{v}\u00b2" for v in cells)
+                        plain = " + ".join(str(v) for v in cells)
+                        self.assertTrue(w["arithmetic"][0].startswith(
+                            f"({squares}) / ({plain}) = "), w["arithmetic"])
+                self.assertIn(stage["formula"][0], " ".join(svg_texts(svg)))
+
     def test_stride_pad_and_ceil_windows_match_pytorch_rules(self):
         values = [[(7 * y + 3 * x) % 10 for x in range(5)] for y in range(5)]
         text = "[" + "; ".join(" ".join(str(v) for v in row) for row in values) + "]"
