@@ -195,6 +195,47 @@ void explain_pool(const Op& op, const WindowPlans& plans, const Tensor& in, cons
     st.unread = unread_cells(is, st.windows);
 }
 
+/// `w×x + ...` over one kernel's taps at output (oy, ox), reading input channel `c`.
+std::string products(const Correlation& k, const Matrix& kernel, const Tensor& in, int c, int oy,
+                     int ox) {
+    const Window& win = k.window;
+    std::string sum;
+    for (int ty = 0; ty < kernel.rows; ++ty) {
+        const int sy = k.rows[flat(oy, win.rows.stride, 0) + flat(ty, win.rows.dilation, 0)];
+        for (int tx = 0; tx < kernel.cols; ++tx) {
+            const int sx = k.cols[flat(ox, win.cols.stride, 0) + flat(tx, win.cols.dilation, 0)];
+            const float x = sy < 0 || sx < 0 ? 0.0F : in.at(c, sy, sx);
+            const float wt = kernel.values[flat(ty, kernel.cols, tx)];
+            sum += fmt::format("{}{}\u00d7{}", sum.empty() ? "" : " + ", term(wt), term(x));
+        }
+    }
+    return sum;
+}
+
+/// The multiply-accumulate of output channel `c` at (oy, ox) written out: one kernel over input
+/// channel c, or the channel's terms (`[in 0] ... + [in 1] ...`) for layers and banks.
+std::string accumulate_text(const Correlation& k, const Tensor& in, int c, int oy, int ox) {
+    std::string sum;
+    float bias = k.bias;
+    if (k.terms.empty()) {
+        sum = products(k, k.kernel, in, c, oy, ox);
+    } else {
+        const auto& terms = k.terms[static_cast<std::size_t>(c)];
+        for (const auto& t : terms) {
+            const std::string p = products(k, t.kernel, in, t.input, oy, ox);
+            sum += terms.size() == 1
+                       ? p
+                       : fmt::format("{}[in {}] {}", sum.empty() ? "" : " + ", t.input, p);
+        }
+        bias = k.biases[static_cast<std::size_t>(c)];
+    }
+    std::string text = k.scale == 1.0F ? sum : fmt::format("{} \u00d7 ({})", term(k.scale), sum);
+    if (bias != 0.0F) {
+        text += fmt::format(" + {}", term(bias));
+    }
+    return text;
+}
+
 /// Windows and multiply-accumulates of a correlation (Op::correlation) on `in`.
 void explain_correlation(const Correlation& k, const Tensor& in, const Tensor& out,
                          ExplainStage& st) {
@@ -203,7 +244,9 @@ void explain_correlation(const Correlation& k, const Tensor& in, const Tensor& o
     const Window& win = k.window;
     st.pad_before = {win.rows.pad_begin, win.cols.pad_begin};
     st.pad_after = {win.rows.pad_end, win.cols.pad_end};
-    st.kernel = k.kernel;
+    if (k.terms.empty()) {
+        st.kernel = k.kernel;
+    }
     st.border_rows = k.rows;
     st.border_cols = k.cols;
     for (int oy = 0; oy < os.height; ++oy) {
@@ -220,25 +263,8 @@ void explain_correlation(const Correlation& k, const Tensor& in, const Tensor& o
                 }
             }
             for (int c = 0; c < os.channels; ++c) {
-                std::string sum;
-                for (int ty = 0; ty < k.kernel.rows; ++ty) {
-                    const int sy =
-                        k.rows[flat(oy, win.rows.stride, 0) + flat(ty, win.rows.dilation, 0)];
-                    for (int tx = 0; tx < k.kernel.cols; ++tx) {
-                        const int sx =
-                            k.cols[flat(ox, win.cols.stride, 0) + flat(tx, win.cols.dilation, 0)];
-                        const float x = sy < 0 || sx < 0 ? 0.0F : in.at(c, sy, sx);
-                        const float wt = k.kernel.values[flat(ty, k.kernel.cols, tx)];
-                        sum += fmt::format("{}{}\u00d7{}", sum.empty() ? "" : " + ", term(wt),
-                                           term(x));
-                    }
-                }
-                std::string text =
-                    k.scale == 1.0F ? sum : fmt::format("{} \u00d7 ({})", term(k.scale), sum);
-                if (k.bias != 0.0F) {
-                    text += fmt::format(" + {}", term(k.bias));
-                }
-                w.arithmetic.push_back(fmt::format("{} = {}", text, out.at(c, oy, ox)));
+                w.arithmetic.push_back(
+                    fmt::format("{} = {}", accumulate_text(k, in, c, oy, ox), out.at(c, oy, ox)));
             }
             st.windows.push_back(std::move(w));
         }

@@ -52,6 +52,24 @@ public:
         return out;
     }
 
+    /// Output channel c*F+f reads input channel c with filter f. Filters of different sizes
+    /// read different windows: then the stage is drawn as a map.
+    [[nodiscard]] std::optional<Correlation> correlation(const Shape& in) const override {
+        for (const auto& kernel : m_kernels) {
+            if (kernel.rows != m_kernels.front().rows || kernel.cols != m_kernels.front().cols) {
+                return std::nullopt;
+            }
+        }
+        Correlation k = m_settings.correlation(in.height, in.width, m_kernels.front());
+        for (int c = 0; c < in.channels; ++c) {
+            for (const auto& kernel : m_kernels) {
+                k.terms.push_back({{c, kernel}});
+                k.biases.push_back(k.bias);
+            }
+        }
+        return k;
+    }
+
 private:
     /// The kernel of one entry: `kernel(...)`'s weights, or a named filter with the entry's own
     /// k and sigma, else the stage's.

@@ -179,6 +179,30 @@ public:
     }
     [[nodiscard]] bool fuses_activation(const Shape& /*in*/) const override { return true; }
     [[nodiscard]] Tensor apply_activated(const Tensor& in, const Activation& a) const override;
+    /// Every output channel's sum over its group's input channels, each with its own kernel.
+    [[nodiscard]] std::optional<Correlation> correlation(const Shape& in) const override {
+        Correlation k;
+        k.window = m_settings.window(in.height, in.width, m_kernel.h, m_kernel.w);
+        k.rows = border_map(in.height, k.window.rows, m_border);
+        k.cols = border_map(in.width, k.window.cols, m_border);
+        k.scale = m_scale;
+        const auto taps =
+            static_cast<std::size_t>(m_kernel.h) * static_cast<std::size_t>(m_kernel.w);
+        const int per_group = m_out_channels / m_groups;
+        const float* w = m_weights.values.data();
+        for (int o = 0; o < m_out_channels; ++o) {
+            std::vector<Correlation::Term> terms;
+            for (int ci = 0; ci < m_group_inputs; ++ci) {
+                Matrix kernel{m_kernel.h, m_kernel.w, std::vector<float>(w, w + taps)};
+                terms.push_back({(o / per_group) * m_group_inputs + ci, std::move(kernel)});
+                w += taps;
+            }
+            k.terms.push_back(std::move(terms));
+        }
+        k.kernel = k.terms.front().front().kernel;  // the window's extent
+        k.biases = m_bias;
+        return k;
+    }
 
 private:
     /// The input padded by the border rule, each padded row stored as `stride` phases (column c

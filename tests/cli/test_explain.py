@@ -19,6 +19,7 @@ import unittest
 import parallel_unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from arrays import npy_f32  # noqa: E402
 from images import read_gif, read_png  # noqa: E402
 
 BIN = None
@@ -274,6 +275,48 @@ class Explain(unittest.TestCase):
                         self.assertTrue(w["arithmetic"][0].startswith(
                             f"({squares}) / ({plain}) = "), w["arithmetic"])
                 self.assertIn(stage["formula"][0], " ".join(svg_texts(svg)))
+
+    def test_layer_and_bank_sum_their_input_channels(self):
+        # Two input channels, 3x3; weights (2 outputs, 2 inputs, 2x2), bias [1 -1], pad 1.
+        image = [[[1, 2, 0], [3, 1, 2], [0, 4, 1]], [[2, 0, 1], [1, 1, 0], [3, 2, 2]]]
+        weights = [[[[1, 0], [0, -1]], [[2, 1], [0, 0]]], [[[0, 1], [1, 0]], [[-1, 0], [0, 3]]]]
+        path = os.path.join(self.tmp, "w.npy")
+        with open(path, "wb") as f:
+            f.write(npy_f32((2, 2, 2, 2), [v for o in weights for i in o for r in i for v in r]))
+        text = ";;".join("[" + "; ".join(" ".join(str(v) for v in row) for row in ch) + "]"
+                         for ch in image)
+        _, model, _ = self.explain("-p", f"conv:weights=@{path},pad=1,bias=[1 -1]",
+                                   "--values", text, "--cell", "1,2", out="layer")
+        conv = model["panels"][0]["stages"][1]
+        self.assertEqual(conv["kind"], "conv")
+        self.assertEqual(conv["shape"], [2, 4, 4])
+
+        def at(c, y, x):
+            return image[c][y][x] if 0 <= y < 3 and 0 <= x < 3 else 0
+
+        def term(v):
+            return f"({v:g})" if v < 0 else f"{v:g}"
+
+        for o, bias in ((0, 1), (1, -1)):
+            parts, total = [], bias
+            for i in range(2):
+                products = []
+                for ty in range(2):
+                    for tx in range(2):
+                        wv, xv = weights[o][i][ty][tx], at(i, 1 - 1 + ty, 2 - 1 + tx)
+                        products.append(f"{term(wv)}\u00d7{term(xv)}")
+                        total += wv * xv
+                parts.append(f"[in {i}] " + " + ".join(products))
+            self.assertEqual(conv["formula"][o], f"{' + '.join(parts)} + {term(bias)} = {total:g}")
+            self.assertEqual(conv["values"][o][1][2], total)
+        self.assertNotIn("kernel", conv)  # one kernel per term, written in the sums
+        # A bank: output channel c*F+f is input channel c with filter f.
+        _, model, _ = self.explain("-p", "bank:sobel-x,sobel-y", "--values", text, out="bank")
+        bank = model["panels"][0]["stages"][1]
+        self.assertEqual(bank["kind"], "conv")
+        self.assertEqual(len(bank["formula"]), 4)
+        for f in bank["formula"]:
+            self.assertNotIn("[in", f)
 
     def test_stride_pad_and_ceil_windows_match_pytorch_rules(self):
         values = [[(7 * y + 3 * x) % 10 for x in range(5)] for y in range(5)]

@@ -56,6 +56,17 @@ struct Correlation {
     float bias = 0.0F;
     std::vector<int> rows;  ///< per padded row (pad_begin + H + pad_end): input row, or -1
     std::vector<int> cols;  ///< per padded column: input column, or -1
+    /// One input channel correlated with its own kernel, a part of an output channel's sum.
+    struct Term {
+        int input = 0;
+        Matrix kernel;
+    };
+    /// For stages whose output channels read input channels each with their own kernels
+    /// (`conv:weights` sums its group's inputs; `bank` reads one input per filter): per output
+    /// channel, its terms, and `biases` per output channel (then `bias` is unused). Empty for a
+    /// depthwise `conv`, where output channel c reads input channel c with `kernel`.
+    std::vector<std::vector<Term>> terms;
+    std::vector<float> biases;
 };
 
 /// One pipeline stage. Ops are immutable after construction and pure: `apply` has no effects.
