@@ -208,39 +208,39 @@ struct Grid {
 class Builder {
 public:
     Builder(const Explanation& e, const Frame* frame)
-        : e_(e), frame_(frame), range_(value_range(e)) {}
+        : m_explanation(e), m_frame(frame), m_range(value_range(e)) {}
 
     Scene build() {
-        for (std::size_t pi = 0; pi < e_.panels.size(); ++pi) {
+        for (std::size_t pi = 0; pi < m_explanation.panels.size(); ++pi) {
             panel(pi);
         }
         colour_bar();
-        double bottom = y_ + 14 + kLine;
-        if (frame_ != nullptr && !frame_->caption.empty()) {
-            text(kMargin, bottom + kLine, frame_->caption, kBlack);
-            width_ = std::max(width_, kMargin * 2 + text_width(frame_->caption, kText));
+        double bottom = m_y + 14 + kLine;
+        if (m_frame != nullptr && !m_frame->caption.empty()) {
+            text(kMargin, bottom + kLine, m_frame->caption, kBlack);
+            m_width = std::max(m_width, kMargin * 2 + text_width(m_frame->caption, kText));
             bottom += kLine + 4;
         }
-        scene_.width = std::ceil(width_);
-        scene_.height = std::ceil(bottom + kMargin);
-        return std::move(scene_);
+        m_scene.width = std::ceil(m_width);
+        m_scene.height = std::ceil(bottom + kMargin);
+        return std::move(m_scene);
     }
 
 private:
-    const Explanation& e_;
-    const Frame* frame_;
-    std::pair<float, float> range_;
-    Scene scene_;
-    double y_ = kMargin;  ///< top of what comes next
-    double width_ = 0;
+    const Explanation& m_explanation;
+    const Frame* m_frame;
+    std::pair<float, float> m_range;
+    Scene m_scene;
+    double m_y = kMargin;  ///< top of what comes next
+    double m_width = 0;
 
     void text(double x, double y, std::string t, Color fill, bool bold = false) {
-        scene_.items.push_back({.kind = Item::Kind::text,
-                                .x = x,
-                                .y = y,
-                                .fill = fill,
-                                .text = std::move(t),
-                                .bold = bold});
+        m_scene.items.push_back({.kind = Item::Kind::text,
+                                 .x = x,
+                                 .y = y,
+                                 .fill = fill,
+                                 .text = std::move(t),
+                                 .bold = bold});
     }
 
     /// The stage labels wrapped to their grids (at least 160 px wide).
@@ -258,53 +258,53 @@ private:
     }
 
     void panel(std::size_t pi) {
-        const ExplainPanel& p = e_.panels[pi];
-        scene_.items.push_back(
+        const ExplainPanel& p = m_explanation.panels[pi];
+        m_scene.items.push_back(
             {.kind = Item::Kind::text,
              .x = kMargin,
-             .y = y_ + kTitle,
+             .y = m_y + kTitle,
              .fill = kBlack,
              .text = p.mode.empty() ? p.pipeline : fmt::format("{}:  {}", p.mode, p.pipeline),
              .size = kTitle,
              .bold = true});
-        y_ += kTitle + 14;
+        m_y += kTitle + 14;
         const auto labels = stage_labels(p);
         std::size_t label_lines = 1;
         for (const auto& l : labels) {
             label_lines = std::max(label_lines, l.size());
         }
         // Grids aligned below the longest label.
-        const double grid_top = y_ + static_cast<double>(label_lines + 1) * kLine + 4;
+        const double grid_top = m_y + static_cast<double>(label_lines + 1) * kLine + 4;
         double x = kMargin;
-        double bottom = y_;
+        double bottom = m_y;
         for (std::size_t si = 0; si < p.stages.size(); ++si) {
             const double col_w = stage_column(pi, si, labels[si], x, grid_top, bottom);
             if (si + 1 < p.stages.size()) {
-                scene_.items.push_back({.kind = Item::Kind::text,
-                                        .x = x + col_w + kGap / 2,
-                                        .y = grid_top + kCell / 2 + 6,
-                                        .fill = kGray,
-                                        .text = "\u2192",
-                                        .size = 22,
-                                        .middle = true});
+                m_scene.items.push_back({.kind = Item::Kind::text,
+                                         .x = x + col_w + kGap / 2,
+                                         .y = grid_top + kCell / 2 + 6,
+                                         .fill = kGray,
+                                         .text = "\u2192",
+                                         .size = 22,
+                                         .middle = true});
             }
             x += col_w + kGap;
         }
-        width_ = std::max(width_, x - kGap + kMargin);
-        y_ = bottom + 4;
+        m_width = std::max(m_width, x - kGap + kMargin);
+        m_y = bottom + 4;
         for (const auto& line : panel_lines(p)) {
-            text(kMargin, y_ + kText, line, kBlack);
-            width_ = std::max(width_, kMargin * 2 + text_width(line, kText));
-            y_ += kLine;
+            text(kMargin, m_y + kText, line, kBlack);
+            m_width = std::max(m_width, kMargin * 2 + text_width(line, kText));
+            m_y += kLine;
         }
-        y_ += kLine;
+        m_y += kLine;
     }
 
     /// One stage: its label, its size and a grid per channel; returns the column's width and
     /// lowers `bottom` to below its last grid.
     double stage_column(std::size_t pi, std::size_t si, const std::vector<std::string>& labels,
                         double x, double grid_top, double& bottom) {
-        const ExplainPanel& p = e_.panels[pi];
+        const ExplainPanel& p = m_explanation.panels[pi];
         const ExplainStage& st = p.stages[si];
         const Shape shape = st.values.shape();
         const ExplainStage* next = next_windowed(p, si);
@@ -320,7 +320,7 @@ private:
             std::max((shape.width + g.before.x + g.after.x) * kCell, text_width(size_label, kText));
         for (std::size_t li = 0; li < labels.size(); ++li) {
             col_w = std::max(col_w, text_width(labels[li], kText));
-            text(x, y_ + kText + static_cast<double>(li) * kLine, labels[li], kBlack, true);
+            text(x, m_y + kText + static_cast<double>(li) * kLine, labels[li], kBlack, true);
         }
         text(x, grid_top - kLine + kText - 8, size_label, kGray);
         double gy = grid_top;
@@ -337,14 +337,14 @@ private:
                 next_windows(g, *next);
             }
             if (!st.windows.empty()) {
-                scene_.items.push_back({.kind = Item::Kind::rect,
-                                        .x = g.px(st.chosen.x) + 2,
-                                        .y = g.py(st.chosen.y) + 2,
-                                        .w = kCell - 4,
-                                        .h = kCell - 4,
-                                        .stroke = kHighlight,
-                                        .stroke_width = 3.5,
-                                        .klass = "chosen-cell"});
+                m_scene.items.push_back({.kind = Item::Kind::rect,
+                                         .x = g.px(st.chosen.x) + 2,
+                                         .y = g.py(st.chosen.y) + 2,
+                                         .w = kCell - 4,
+                                         .h = kCell - 4,
+                                         .stroke = kHighlight,
+                                         .stroke_width = 3.5,
+                                         .klass = "chosen-cell"});
             }
             gy += grid_h + 12;
         }
@@ -375,19 +375,21 @@ private:
                           .klass = "pad",
                           .title = fmt::format("padding {}", cell_name({yy, xx}))};
                 if (!reads) {
-                    scene_.items.push_back(std::move(cell));
+                    m_scene.items.push_back(std::move(cell));
                     continue;
                 }
-                const int ry = next->border_rows[static_cast<std::size_t>(yy + g.before.y)];
-                const int rx = next->border_cols[static_cast<std::size_t>(xx + g.before.x)];
+                const int padded_y = yy + g.before.y;
+                const int padded_x = xx + g.before.x;
+                const int ry = next->border_rows[static_cast<std::size_t>(padded_y)];
+                const int rx = next->border_cols[static_cast<std::size_t>(padded_x)];
                 const float v = ry < 0 || rx < 0 ? 0.0F : st.values.at(g.channel, ry, rx);
-                cell.fill = fill_of(v, range_, e_.colormap);
+                cell.fill = fill_of(v, m_range, m_explanation.colormap);
                 cell.title = ry < 0 || rx < 0
                                  ? fmt::format("padding {}: 0", cell_name({yy, xx}))
                                  : fmt::format("padding {}: {}, the value of {}",
                                                cell_name({yy, xx}), v, cell_name({ry, rx}));
                 const Color ink = ink_on(*cell.fill);
-                scene_.items.push_back(std::move(cell));
+                m_scene.items.push_back(std::move(cell));
                 value_text(g.px(xx), g.py(yy), v, ink);
             }
         }
@@ -396,13 +398,13 @@ private:
     void value_text(double x, double y, float v, Color ink) {
         std::string t = cell_text(v);
         const double size = t.size() > 5 ? 12.0 : 14.0;
-        scene_.items.push_back({.kind = Item::Kind::text,
-                                .x = x + kCell / 2,
-                                .y = y + kCell / 2 + 5,
-                                .fill = ink,
-                                .text = std::move(t),
-                                .size = size,
-                                .middle = true});
+        m_scene.items.push_back({.kind = Item::Kind::text,
+                                 .x = x + kCell / 2,
+                                 .y = y + kCell / 2 + 5,
+                                 .fill = ink,
+                                 .text = std::move(t),
+                                 .size = size,
+                                 .middle = true});
     }
 
     /// The stage's own values, one cell each; output cells of a windowed stage are buttons on
@@ -412,23 +414,24 @@ private:
         const std::string label = g.stage == 0 ? "input" : st.text;
         const int c = g.channel;
         const bool out = !st.windows.empty();
-        const bool animated =
-            frame_ != nullptr && g.stage == last_windowed(e_.panels[g.panel]) && g.stage > 0;
+        const bool animated = m_frame != nullptr &&
+                              g.stage == last_windowed(m_explanation.panels[g.panel]) &&
+                              g.stage > 0;
         for (int yy = 0; yy < shape.height; ++yy) {
             for (int xx = 0; xx < shape.width; ++xx) {
-                if (animated && flat(yy, shape.width, xx) > frame_->filled) {
+                if (animated && flat(yy, shape.width, xx) > m_frame->filled) {
                     // Not reached yet in this frame of the animation: an empty cell.
-                    scene_.items.push_back({.kind = Item::Kind::rect,
-                                            .x = g.px(xx),
-                                            .y = g.py(yy),
-                                            .w = kCell,
-                                            .h = kCell,
-                                            .fill = kWhite,
-                                            .stroke = Color{190, 190, 190}});
+                    m_scene.items.push_back({.kind = Item::Kind::rect,
+                                             .x = g.px(xx),
+                                             .y = g.py(yy),
+                                             .w = kCell,
+                                             .h = kCell,
+                                             .fill = kWhite,
+                                             .stroke = Color{190, 190, 190}});
                     continue;
                 }
                 const float v = st.values.at(c, yy, xx);
-                const Color fill = fill_of(v, range_, e_.colormap);
+                const Color fill = fill_of(v, m_range, m_explanation.colormap);
                 std::string data;
                 std::string tip = fmt::format("{} {}: {}", label, cell_name({yy, xx}), v);
                 if (out) {
@@ -442,17 +445,17 @@ private:
                             fmt::format("{} {}: {}", label, cell_name({yy, xx}), w.arithmetic[ci]);
                     }
                 }
-                scene_.items.push_back({.kind = Item::Kind::rect,
-                                        .x = g.px(xx),
-                                        .y = g.py(yy),
-                                        .w = kCell,
-                                        .h = kCell,
-                                        .fill = fill,
-                                        .stroke = kWhite,
-                                        .id = cell_id(g.panel, g.stage, c, {yy, xx}),
-                                        .klass = out ? "cell out" : "cell",
-                                        .data = data,
-                                        .title = tip});
+                m_scene.items.push_back({.kind = Item::Kind::rect,
+                                         .x = g.px(xx),
+                                         .y = g.py(yy),
+                                         .w = kCell,
+                                         .h = kCell,
+                                         .fill = fill,
+                                         .stroke = kWhite,
+                                         .id = cell_id(g.panel, g.stage, c, {yy, xx}),
+                                         .klass = out ? "cell out" : "cell",
+                                         .data = data,
+                                         .title = tip});
                 value_text(g.px(xx), g.py(yy), v, ink_on(fill));
             }
         }
@@ -463,13 +466,13 @@ private:
     /// overlap), the chosen window in orange with its winner ringed.
     void next_windows(const Grid& g, const ExplainStage& next) {
         for (const auto& u : next.unread) {
-            scene_.items.push_back({.kind = Item::Kind::line,
-                                    .x = g.px(u.x) + 4,
-                                    .y = g.py(u.y) + 4,
-                                    .w = g.px(u.x) + kCell - 4,
-                                    .h = g.py(u.y) + kCell - 4,
-                                    .stroke = kGray,
-                                    .stroke_width = 1.5});
+            m_scene.items.push_back({.kind = Item::Kind::line,
+                                     .x = g.px(u.x) + 4,
+                                     .y = g.py(u.y) + 4,
+                                     .w = g.px(u.x) + kCell - 4,
+                                     .h = g.py(u.y) + kCell - 4,
+                                     .stroke = kGray,
+                                     .stroke_width = 1.5});
         }
         const bool apart = windows_apart(next);
         for (const auto& w : next.windows) {
@@ -497,15 +500,15 @@ private:
             return;
         }
         const double inset = chosen ? 2.0 : 5.0;
-        scene_.items.push_back({.kind = Item::Kind::rect,
-                                .x = g.px(x0) + inset,
-                                .y = g.py(y0) + inset,
-                                .w = (x1 - x0 + 1) * kCell - 2 * inset,
-                                .h = (y1 - y0 + 1) * kCell - 2 * inset,
-                                .stroke = chosen ? kHighlight : Color{60, 60, 60},
-                                .stroke_width = chosen ? 3.5 : 1.0,
-                                .dashed = !chosen,
-                                .klass = chosen ? "chosen-window" : "window"});
+        m_scene.items.push_back({.kind = Item::Kind::rect,
+                                 .x = g.px(x0) + inset,
+                                 .y = g.py(y0) + inset,
+                                 .w = (x1 - x0 + 1) * kCell - 2 * inset,
+                                 .h = (y1 - y0 + 1) * kCell - 2 * inset,
+                                 .stroke = chosen ? kHighlight : Color{60, 60, 60},
+                                 .stroke_width = chosen ? 3.5 : 1.0,
+                                 .dashed = !chosen,
+                                 .klass = chosen ? "chosen-window" : "window"});
         const auto c = static_cast<std::size_t>(g.channel);
         if (!chosen || c >= w.winners.size() || !w.winners[c]) {
             return;
@@ -513,13 +516,13 @@ private:
         const GridCell win = *w.winners[c];
         // A black ring inside a white one: visible on every fill.
         for (const auto& [ink, thickness] : {std::pair{kBlack, 4.0}, std::pair{kWhite, 1.5}}) {
-            scene_.items.push_back({.kind = Item::Kind::circle,
-                                    .x = g.px(win.x) + kCell / 2,
-                                    .y = g.py(win.y) + kCell / 2,
-                                    .w = kCell / 2 - 5,
-                                    .stroke = ink,
-                                    .stroke_width = thickness,
-                                    .klass = "winner"});
+            m_scene.items.push_back({.kind = Item::Kind::circle,
+                                     .x = g.px(win.x) + kCell / 2,
+                                     .y = g.py(win.y) + kCell / 2,
+                                     .w = kCell / 2 - 5,
+                                     .stroke = ink,
+                                     .stroke_width = thickness,
+                                     .klass = "winner"});
         }
     }
 
@@ -528,22 +531,23 @@ private:
         const double bar_w = 240;
         constexpr int kSteps = 48;
         for (int i = 0; i < kSteps; ++i) {
-            scene_.items.push_back({.kind = Item::Kind::rect,
-                                    .x = kMargin + bar_w * i / kSteps,
-                                    .y = y_,
-                                    .w = bar_w / kSteps + 0.5,
-                                    .h = 14,
-                                    .fill = colormap_color(e_.colormap, (i + 0.5) / kSteps)});
+            m_scene.items.push_back(
+                {.kind = Item::Kind::rect,
+                 .x = kMargin + bar_w * i / kSteps,
+                 .y = m_y,
+                 .w = bar_w / kSteps + 0.5,
+                 .h = 14,
+                 .fill = colormap_color(m_explanation.colormap, (i + 0.5) / kSteps)});
         }
-        text(kMargin, y_ + 14 + kLine - 4, fmt::format("{}", range_.first), kBlack);
-        scene_.items.push_back({.kind = Item::Kind::text,
-                                .x = kMargin + bar_w,
-                                .y = y_ + 14 + kLine - 4,
-                                .fill = kBlack,
-                                .text = fmt::format("{}", range_.second),
-                                .middle = true});
+        text(kMargin, m_y + 14 + kLine - 4, fmt::format("{}", m_range.first), kBlack);
+        m_scene.items.push_back({.kind = Item::Kind::text,
+                                 .x = kMargin + bar_w,
+                                 .y = m_y + 14 + kLine - 4,
+                                 .fill = kBlack,
+                                 .text = fmt::format("{}", m_range.second),
+                                 .middle = true});
         bool reads_border = false;
-        for (const auto& p : e_.panels) {
+        for (const auto& p : m_explanation.panels) {
             for (const auto& st : p.stages) {
                 reads_border = reads_border || !st.border_rows.empty();
             }
@@ -552,8 +556,8 @@ private:
             reads_border ? "one colour scale for every stage; hatched: padding (with the value "
                            "a convolution's border reads)"
                          : "one colour scale for every stage; hatched: padding";
-        text(kMargin + bar_w + 40, y_ + 12, legend, kGray);
-        width_ = std::max(width_, kMargin + bar_w + 40 + text_width(legend, kText) + kMargin);
+        text(kMargin + bar_w + 40, m_y + 12, legend, kGray);
+        m_width = std::max(m_width, kMargin + bar_w + 40 + text_width(legend, kText) + kMargin);
     }
 };
 
