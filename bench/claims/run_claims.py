@@ -64,6 +64,17 @@ def probe(convpool, pipeline, options, out, jobs):
         return json.load(f)
 
 
+def without_paths(path, tmp):
+    """Rewrites summary.json with the inputs relative to the repository and the per-image output
+    folders relative to the (temporary) output folder: no path of the machine that ran it."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    for image in doc["images"]:
+        image["input"] = os.path.relpath(image["input"], ROOT)
+        if "output_dir" in image:
+            image["output_dir"] = os.path.relpath(image["output_dir"], tmp)
+    Path(path).write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def table(summary):
     rows = {(r["pool"], r["section"], r["metric"], r["kind"], r["level"]): r for r in summary["summary"]}
     modes = MODES.split(",")
@@ -116,6 +127,7 @@ def main():
                 target.mkdir(parents=True, exist_ok=True)
                 for f in ("summary.json", "summary.csv"):
                     shutil.copy(os.path.join(tmp, f), target / f)
+                without_paths(target / "summary.json", tmp)
                 for c in CHARTS:
                     if os.path.exists(os.path.join(tmp, "summary-" + c)):
                         shutil.copy(os.path.join(tmp, "summary-" + c), ROOT / "docs" / "images" / f"claims-{name}-{c}")
