@@ -144,6 +144,7 @@ TEST_CASE("probe: a checkerboard subsampled by 2 flips under 1 px and comes back
 TEST_CASE("probe: consistency of an identity pool is 1, of complementary checkerboards a parity") {
     // One positive channel: any two mean vectors point the same way.
     std::vector<float> v;
+    v.reserve(std::size_t{16} * 16);
     for (int i = 0; i < 16 * 16; ++i) {
         v.push_back(0.1F + static_cast<float>((i * 37) % 11));
     }
