@@ -59,7 +59,7 @@ LoadedPlugin load_plugin() {
         if (library == nullptr) {
             return {nullptr, ::dlerror()};
         }
-        void* symbol = ::dlsym(library, CONVPOOL_ONNX_OPEN);
+        void* symbol = ::dlsym(library, plugin::kOpenSymbol);
         if (symbol == nullptr) {
             return {nullptr, ::dlerror()};
         }

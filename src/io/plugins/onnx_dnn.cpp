@@ -22,7 +22,7 @@ std::string short_message(const cv::Exception& e) {
 
 class DnnNet final : public OnnxNet {
 public:
-    explicit DnnNet(cv::dnn::Net net) : m_net(std::move(net)) {
+    explicit DnnNet(const cv::dnn::Net& net) : m_net(net) {
         m_net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
         m_net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
     }
@@ -99,12 +99,12 @@ extern "C" __attribute__((visibility("default"))) convpool::plugin::OnnxNet* con
     const char* path, std::string* error) {
     try {
         cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
-        cv::dnn::Net net = cv::dnn::readNetFromONNX(path);
+        const cv::dnn::Net net = cv::dnn::readNetFromONNX(path);
         if (net.empty()) {
             *error = "OpenCV read no layers";
             return nullptr;
         }
-        return std::make_unique<convpool::plugin::DnnNet>(std::move(net)).release();
+        return std::make_unique<convpool::plugin::DnnNet>(net).release();
     } catch (const cv::Exception& e) {
         *error = convpool::plugin::short_message(e);
     } catch (const std::exception& e) {

@@ -45,7 +45,7 @@ public:
 /// The plugin's entry point: the model at `path`, or null with `error` set.
 using OpenFunction = OnnxNet* (*)(const char* path, std::string* error);
 
-}  // namespace convpool::plugin
-
 /// The name of the entry point the plugin exports.
-#define CONVPOOL_ONNX_OPEN "convpool_onnx_open"
+inline constexpr const char* kOpenSymbol = "convpool_onnx_open";
+
+}  // namespace convpool::plugin
