@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_model.hpp"
 #include "reference/reference.hpp"
 #include "reference/sweep.hpp"
 
@@ -529,7 +530,9 @@ TEST_CASE("property: every op's apply gives the shape its output_shape promised"
     int applied = 0;
     std::set<std::string> ran;
     for (const std::string& stage : stages) {
-        const convpool::Pipeline pipeline(stage);
+        // `model` runs a model that gives its input back (tests/fake_model.hpp).
+        const convpool::Pipeline pipeline(stage, convpool::Semantics::torch, {},
+                                          test::fake_model_context());
         for (const convpool::Shape& shape : shapes) {
             CAPTURE(stage);
             const std::string in_shape = shape_text(shape);

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "cli/completion.hpp"
+#include "cli/layers.hpp"
 #include "cli/man.hpp"
 #include "cli/merge.hpp"
 #include "cli/ops_help.hpp"
@@ -558,6 +559,17 @@ int run_cli(int argc, char** argv) {
         ->capture_default_str();
     bench->add_flag("--json", bench_opts.json, "Print JSON instead of a table");
 
+    std::string layers_file;
+    std::string layers_size;
+    bool layers_json = false;
+    auto* layers = app.add_subcommand(
+        "layers", "List an ONNX model's layers (name, type, output shape) for the model stage");
+    layers->add_option("model", layers_file, "The model file (.onnx)")->required();
+    layers->add_option("--size", layers_size,
+                       "Input size CxHxW, or HxW with the model's channels (default: the size "
+                       "the model declares)");
+    layers->add_flag("--json", layers_json, "Print JSON instead of a table");
+
     std::vector<std::string> merge_dirs;
     std::string merge_out;
     bool merge_quiet = false;
@@ -758,6 +770,10 @@ int run_cli(int argc, char** argv) {
                 throw convpool::UsageError("ops --markdown prints every stage; give no NAME");
             }
             print_stdout(ops_md ? ops_markdown() : ops_text(op_name));
+            return 0;
+        }
+        if (*layers) {
+            print_stdout(convpool::cli::layers_text(layers_file, layers_size, layers_json));
             return 0;
         }
         if (*merge) {

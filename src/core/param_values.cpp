@@ -202,6 +202,36 @@ WeightsArray load_array(std::string_view text, const ParseContext& context, std:
     return array;
 }
 
+/// A ParamType::model value: `FILE.onnx`, `@FILE.onnx` or `@"PATH"`, loaded with
+/// context.load_model, a relative path from context.base.
+ModelFile load_model_file(std::string_view text, const ParseContext& context,
+                          std::string_view what) {
+    const std::string_view t = trim(text);
+    const WeightsRef ref = parse_weights_ref(
+        !t.empty() && t.front() == '@' ? std::string(t) : "@" + std::string(t), what);
+    if (!ref.key.empty()) {
+        throw UsageError(fmt::format(
+            "{}: a model file takes no ':KEY' (write @\"PATH\" for a path with ':'), got '{}'",
+            what, text));
+    }
+    std::string source = weights_ref_text(ref);
+    if (source.size() > 1 && source[1] != '"') {
+        source.erase(0, 1);  // a plain path is written without its '@'
+    }
+    if (!context.load_model) {
+        throw UsageError(fmt::format("{}: model files ({}) are not read here", what, source));
+    }
+    const std::filesystem::path path(ref.path);
+    const std::string resolved = context.base.empty() || path.is_absolute()
+                                     ? ref.path
+                                     : (std::filesystem::path(context.base) / path).string();
+    try {
+        return ModelFile{source, context.load_model(resolved)};
+    } catch (const Error& e) {
+        throw UsageError(fmt::format("{}: {}", what, e.what()));
+    }
+}
+
 void check_list_value(double v, const ParamSpec& spec, std::string_view what,
                       std::string_view text) {
     if (spec.whole && (v != std::floor(v) || std::fabs(v) > 1e15)) {
@@ -349,6 +379,10 @@ Params::Value parse_value(const ParamSpec& spec, std::string_view text, std::str
             return parse_values(spec, text, context, what);
         case ParamType::weights:
             return load_array(text, context, what);
+        case ParamType::text:
+            return std::string(trim(text));
+        case ParamType::model:
+            return load_model_file(text, context, what);
         case ParamType::numbers: {
             const std::string_view t = trim(text);
             const auto x = t.find_first_of("xX");

@@ -133,6 +133,10 @@ std::string type_name(const ParamSpec& spec) {
             return "[a b ...]|@FILE";
         case ParamType::weights:
             return "@FILE";
+        case ParamType::text:
+            return "NAME";
+        case ParamType::model:
+            return "FILE.onnx";
     }
     return "value";
 }
@@ -189,6 +193,7 @@ std::string format_value(const Params::Value& value) {
             return out + "]";
         }
         std::string operator()(const WeightsArray& a) const { return a.source; }
+        std::string operator()(const ModelFile& m) const { return m.source; }
     };
     return std::visit(Visitor{}, value);
 }
@@ -409,6 +414,10 @@ const WeightsArray& Params::weights(std::string_view name) const {
     return std::get<WeightsArray>(value(name));
 }
 
+const ModelFile& Params::model(std::string_view name) const {
+    return std::get<ModelFile>(value(name));
+}
+
 std::string Params::describe(bool bare_first) const {
     std::vector<std::string> parts;
     for (const auto& spec : m_specs) {
@@ -417,7 +426,8 @@ std::string Params::describe(bool bare_first) const {
             continue;
         }
         const bool bare = bare_first && &spec == &m_specs.front() &&
-                          (spec.type == ParamType::choice || spec.type == ParamType::list);
+                          (spec.type == ParamType::choice || spec.type == ParamType::list ||
+                           spec.type == ParamType::model);
         if (bare && spec.type == ParamType::list) {
             parts.push_back(join(std::get<std::vector<std::string>>(it->second), ","));
             continue;

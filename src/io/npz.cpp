@@ -3,6 +3,7 @@
 #include "convpool/core/error.hpp"
 #include "convpool/io/image_io.hpp"
 #include "convpool/io/npy.hpp"
+#include "convpool/io/onnx.hpp"
 
 #include <fmt/format.h>
 #include <zlib.h>
@@ -287,6 +288,8 @@ WeightsArray read_weights_file(const std::string& path, const std::string& key) 
     }
 }
 
-ParseContext weights_context() { return ParseContext{.load = &read_weights_file, .base = {}}; }
+ParseContext weights_context() {
+    return ParseContext{.load = &read_weights_file, .base = {}, .load_model = &load_onnx_model};
+}
 
 }  // namespace convpool

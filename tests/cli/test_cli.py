@@ -213,7 +213,7 @@ class Ops(unittest.TestCase):
                      "norm", "pool:max", "pool:avg", "pool:min", "pool:lp", "pool:global-max",
                      "pool:global-avg", "pool:adaptive-max", "pool:adaptive-avg", "pool:blur",
                      "pool:maxblur", "pool:soft", "pool:gem", "pool:global-gem", "pool:mixed",
-                     "pool:median", "bn", "upsample", "select"):
+                     "pool:median", "bn", "upsample", "select", "model"):
             self.assertRegex(out, r"(?m)^%s\s" % name)
 
     def test_family(self):

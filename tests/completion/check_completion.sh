@@ -35,9 +35,10 @@ bash_complete() {
     printf "%s " "${COMPREPLY[@]}"' _ "$work/convpool.bash" "$1" "$2"
 }
 b() { expect bash "$1" "$(bash_complete "$1" "$2")" "$3"; }
-b 'convpool ' "convpool ''" 'run shape bench merge-reports ops compare probe explain help '
+b 'convpool ' "convpool ''" 'run shape bench layers merge-reports ops compare probe explain help '
 b 'convpool sh' 'convpool sh' 'shape '
 b 'convpool ex' 'convpool ex' 'explain '
+b 'convpool la' 'convpool la' 'layers '
 b 'convpool explain --c' 'convpool explain --c' '--crop --cell '
 b 'convpool run --col' 'convpool run --col' '--colormap --columns '
 b 'convpool run --colormap vi' 'convpool run --colormap vi' 'viridis '

@@ -3,6 +3,8 @@
 /// Parameter declarations (ParamSpec) and validated parameter sets (Params). A ParamSpec list is
 /// the single source of truth for parsing, `convpool ops`, error messages and the report.
 
+#include "convpool/core/model.hpp"
+
 #include <cstddef>
 #include <functional>
 #include <limits>
@@ -31,6 +33,8 @@ enum class ParamType {
               ///< `whole`), or a 1-D array `@FILE.npy` / `@FILE.npz:KEY`
     weights,  ///< an N-D array (1 to 4 dimensions) from a weights file only: `@FILE.npy` or
               ///< `@FILE.npz:KEY` (conv's layer weights)
+    text,     ///< any text (a layer name), as written, blanks around it trimmed
+    model,    ///< a model file, `FILE.onnx` or `@"FILE"`, loaded with ParseContext::load_model
 };
 
 /// Height and width (height first, as in PyTorch).
@@ -79,6 +83,12 @@ struct WeightsArray {
     std::string source;
 };
 
+/// A model file (ParamType::model): the path as written and the model loaded from it.
+struct ModelFile {
+    std::string source;  ///< as the stage text writes it: `net.onnx`, `@"my net.onnx"`
+    std::shared_ptr<const Model> model;
+};
+
 /// Reads the weights at `path` (a `.npy` file), or with a non-empty `key` the array `key` of the
 /// `.npz` archive at `path`. Throws convpool::Error with a message that names the file.
 using WeightsLoader = std::function<WeightsArray(const std::string& path, const std::string& key)>;
@@ -89,6 +99,8 @@ using WeightsLoader = std::function<WeightsArray(const std::string& path, const 
 struct ParseContext {
     WeightsLoader load;
     std::string base;
+    /// How model files are loaded (ParamType::model); without one they are refused.
+    ModelLoader load_model;
 };
 
 /// Declaration of one parameter of an op.
@@ -127,8 +139,9 @@ struct Arg {
 /// defaulted, except those whose default is derived (`given()` tells).
 class Params {
 public:
-    using Value = std::variant<long long, double, bool, Size2, Pad, std::string, Matrix,
-                               std::vector<std::string>, Real2, NumberList, WeightsArray>;
+    using Value =
+        std::variant<long long, double, bool, Size2, Pad, std::string, Matrix,
+                     std::vector<std::string>, Real2, NumberList, WeightsArray, ModelFile>;
 
     /// Parses `args` against `specs`; throws UsageError naming `op`, the key and what is allowed.
     /// `@FILE` values are read with `context.load`, relative paths from `context.base`.
@@ -159,6 +172,7 @@ public:
     /// A `per_channel` number parameter: the list as written, or one value for a number.
     [[nodiscard]] NumberList per_channel(std::string_view name) const;
     [[nodiscard]] const WeightsArray& weights(std::string_view name) const;
+    [[nodiscard]] const ModelFile& model(std::string_view name) const;
 
     /// Every parameter with a value, in declaration order: `k=2,s=2,pad=0,ceil=false`. With
     /// `bare_first`, a first parameter of type choice or list is written without its key, a

@@ -36,7 +36,8 @@ inline constexpr std::size_t kMaxWeightsBytes = std::size_t{64} << 20U;
 /// (decode_weights_npy). Throws UsageError naming the file: `'w.npz': no array 'x' ...`.
 [[nodiscard]] WeightsArray read_weights_file(const std::string& path, const std::string& key);
 
-/// The ParseContext of the commands that parse pipelines: weights read by read_weights_file.
+/// The ParseContext of the commands that parse pipelines: weights read by read_weights_file,
+/// models by load_onnx_model (io/onnx.hpp).
 [[nodiscard]] ParseContext weights_context();
 
 }  // namespace convpool
