@@ -28,8 +28,13 @@ void reduce_row(std::span<const float> plane, int height, int width, int out_h, 
     const int y1 = bin_end(y, out_h, height);
     const auto w = static_cast<std::size_t>(width);
     // First down the block's rows, column by column, then across each block's columns.
-    scratch.assign(w, mean ? 0.0 : static_cast<double>(plane[static_cast<std::size_t>(y0) * w]));
-    for (int yy = y0; yy < y1; ++yy) {
+    const std::span<const float> first = plane.subspan(static_cast<std::size_t>(y0) * w, w);
+    if (mean) {
+        scratch.assign(w, 0.0);
+    } else {
+        scratch.assign(first.begin(), first.end());
+    }
+    for (int yy = mean ? y0 : y0 + 1; yy < y1; ++yy) {
         const std::span<const float> row = plane.subspan(static_cast<std::size_t>(yy) * w, w);
         if (mean) {
             for (std::size_t x = 0; x < w; ++x) {

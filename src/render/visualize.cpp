@@ -480,7 +480,7 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
                  x0 + 1, y0 - 3);
         }
     }
-    describe_scale(p, l, s, natural, options.picture_size);
+    describe_scale(p, l, s, options.reduce_mean, options.picture_size);
     return p;
 }
 
@@ -589,18 +589,26 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
     constexpr int kLabel = 36;
     constexpr int kSpace = 10;
     constexpr int kMaxSheetWidth = 16384;
+    constexpr long long kMaxSheetPixels = 64LL << 20;
     constexpr int kMaxLabelWidth = 300;  // a longer label is cut, never pushes panels apart
-    // An extreme aspect ratio (a 1x5000 map) would make its panel display_height * 5000 wide:
-    // each panel is at most 4 display heights wide, and all of them fit in kMaxSheetWidth.
-    const int count = std::max(1, static_cast<int>(items.size()));
-    // And the whole sheet keeps to 64 MP whatever --sheet-height: at 4096 px high, 15.6k px wide.
+    const int row_h = kSpace + display_height + kLabel;
+    // The sheet is at most --picture-size wide (or 16384 px with `full`), whatever the number of
+    // stages: a long strip wraps into rows. An extreme aspect ratio (a 1x5000 map) would make its
+    // panel display_height * 5000 wide: each panel is at most 4 display heights wide. And the
+    // whole sheet keeps to 64 MP whatever --sheet-height (at 4096 px high, 15.6k px wide).
     const int sheet_w = std::min<int>(
-        kMaxSheetWidth, static_cast<int>((64LL << 20) / (kSpace + display_height + kLabel)));
+        {kMaxSheetWidth, static_cast<int>(kMaxSheetPixels / row_h),
+         options.picture_size > 0 ? std::max(options.picture_size, 2 * display_height + 3 * kSpace)
+                                  : kMaxSheetWidth});
+    const int count = std::max(1, static_cast<int>(items.size()));
+    const int max_rows =
+        std::max(1, static_cast<int>(kMaxSheetPixels / (static_cast<long long>(row_h) * sheet_w)));
+    // Panels narrow enough that every row fits the width and the rows fit the pixel budget.
+    const int per_row_min = (count + max_rows - 1) / max_rows;
     const int max_w =
-        std::max(16, std::min(4 * display_height, (sheet_w - kSpace) / count - kSpace));
+        std::max(16, std::min(4 * display_height, (sheet_w - kSpace) / per_row_min - kSpace));
     std::vector<Picture> scaled;
     std::vector<int> column;
-    int width = kSpace;
     for (const auto& item : items) {
         const double aspect = static_cast<double>(item.body.width) / item.body.height;
         int w = std::max(1, static_cast<int>(std::lround(aspect * display_height)));
@@ -614,15 +622,28 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
         const int label =
             std::min(kMaxLabelWidth, std::max(text_width(item.label), text_width(item.sublabel)));
         column.push_back(std::min(std::max(w, label), max_w));
-        width += column.back() + kSpace;
     }
-    Picture sheet = blank(width, kSpace + display_height + kLabel);
+    // Rows: as many panels as fit the width, in stage order.
+    std::vector<std::pair<int, int>> place;  // x and row of each panel
     int x = kSpace;
+    int row = 0;
+    int width = kSpace;
+    for (const int c : column) {
+        if (x > kSpace && x + c + kSpace > sheet_w) {
+            x = kSpace;
+            ++row;
+        }
+        place.emplace_back(x, row);
+        x += c + kSpace;
+        width = std::max(width, x);
+    }
+    Picture sheet = blank(width, (row + 1) * row_h);
     for (std::size_t i = 0; i < items.size(); ++i) {
-        paste(sheet, scaled[i], x, kSpace + (display_height - scaled[i].height) / 2);
-        text(sheet, fit_text(items[i].label, column[i]), x, kSpace + display_height + 15);
-        text(sheet, fit_text(items[i].sublabel, column[i]), x, kSpace + display_height + 30);
-        x += column[i] + kSpace;
+        const auto [px, r] = place[i];
+        const int y = r * row_h + kSpace;
+        paste(sheet, scaled[i], px, y + (display_height - scaled[i].height) / 2);
+        text(sheet, fit_text(items[i].label, column[i]), px, y + display_height + 15);
+        text(sheet, fit_text(items[i].sublabel, column[i]), px, y + display_height + 30);
     }
     return sheet;
 }

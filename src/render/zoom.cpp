@@ -11,6 +11,8 @@
 #include <optional>
 #include <system_error>
 
+#include "render/picture_layout.hpp"
+
 namespace convpool {
 namespace {
 
@@ -197,10 +199,14 @@ std::vector<CellRegion> plan_zooms(const Pipeline& pipeline, const std::vector<S
 Picture zoom_picture(const Tensor& t, PictureKind kind, const CellRegion& r,
                      const std::string& title, const RenderOptions& options) {
     const Shape& s = t.shape();
+    // Only the channels the picture shows are copied (a 6000-channel stage shows 4096 or fewer).
+    const bool natural = kind == PictureKind::natural && (s.channels == 1 || s.channels == 3);
+    const int channels =
+        detail::layout(Shape{s.channels, r.h, r.w}, natural, options.columns).shown;
     std::vector<float> values;
-    values.reserve(static_cast<std::size_t>(s.channels) * static_cast<std::size_t>(r.h) *
+    values.reserve(static_cast<std::size_t>(channels) * static_cast<std::size_t>(r.h) *
                    static_cast<std::size_t>(r.w));
-    for (int c = 0; c < s.channels; ++c) {
+    for (int c = 0; c < (natural ? s.channels : channels); ++c) {
         const auto plane = t.channel(c);
         for (int y = r.y; y < r.y + r.h; ++y) {
             const auto row =
@@ -210,7 +216,7 @@ Picture zoom_picture(const Tensor& t, PictureKind kind, const CellRegion& r,
             values.insert(values.end(), row.begin(), row.end());
         }
     }
-    const Tensor crop(Shape{s.channels, r.h, r.w}, std::move(values));
+    const Tensor crop(Shape{natural ? s.channels : channels, r.h, r.w}, values);
     // The colours of the whole stage's picture, not of the region alone.
     RenderOptions o = options;
     o.picture_size = 0;
@@ -219,7 +225,7 @@ Picture zoom_picture(const Tensor& t, PictureKind kind, const CellRegion& r,
     }
     if (options.scale == ColorScale::channel) {
         o.channel_ranges.clear();
-        for (int c = 0; c < s.channels; ++c) {
+        for (int c = 0; c < crop.shape().channels; ++c) {
             const auto range = value_range(t.channel(c), options.range_rule);
             o.channel_ranges.push_back(range ? *range : ValueRange{0.0F, 0.0F});
         }
