@@ -484,6 +484,7 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     std::vector<CellRegion> zooms;  // per stage, when some picture is reduced
     if (all) {
         std::vector<Shape> shapes;
+        shapes.reserve(plan.size());
         for (const auto& step : plan) {
             shapes.push_back(step.shape);
         }

@@ -91,14 +91,19 @@ struct StageMap {
     }
 };
 
+[[noreturn]] void throw_bad_zoom(std::string_view text) {
+    throw UsageError(
+        fmt::format("--zoom: expected Y,X,HxW (first row, first column, height x width in input "
+                    "cells, e.g. 100,200,256x256), got '{}'",
+                    text));
+}
+
+/// One whole number of `--zoom` (`whole`, for the message), at least 0.
 int parse_int(std::string_view s, std::string_view whole) {
     int v = 0;
     const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || v < 0) {
-        throw UsageError(fmt::format(
-            "--zoom: expected Y,X,HxW (first row, first column, height x width in input cells, "
-            "e.g. 100,200,256x256), got '{}'",
-            whole));
+        throw_bad_zoom(whole);
     }
     return v;
 }
@@ -110,9 +115,9 @@ CellRegion parse_zoom(std::string_view text) {
     const auto c2 = c1 == std::string_view::npos ? c1 : text.find(',', c1 + 1);
     const auto x = c2 == std::string_view::npos ? c2 : text.find('x', c2 + 1);
     if (x == std::string_view::npos) {
-        (void)parse_int({}, text);  // throws the message
+        throw_bad_zoom(text);
     }
-    CellRegion r{
+    const CellRegion r{
         parse_int(text.substr(0, c1), text), parse_int(text.substr(c1 + 1, c2 - c1 - 1), text),
         parse_int(text.substr(c2 + 1, x - c2 - 1), text), parse_int(text.substr(x + 1), text)};
     if (r.h < 1 || r.w < 1) {
@@ -150,8 +155,10 @@ CellRegion zoom_focus(const Pipeline& pipeline, const std::vector<Shape>& shapes
         }
     }
     const auto plane = static_cast<std::size_t>(s.height) * static_cast<std::size_t>(s.width);
-    double py = static_cast<double>(best % plane / static_cast<std::size_t>(s.width));
-    double px = static_cast<double>(best % plane % static_cast<std::size_t>(s.width));
+    const std::size_t row = best % plane / static_cast<std::size_t>(s.width);
+    const std::size_t col = best % plane % static_cast<std::size_t>(s.width);
+    auto py = static_cast<double>(row);
+    auto px = static_cast<double>(col);
     const auto& stages = pipeline.stages();
     for (std::size_t k = std::min(stages.size(), shapes.size() - 1); k-- > 0;) {
         const StageMap m(stages[k], shapes[k], shapes[k + 1]);
@@ -220,11 +227,13 @@ Picture zoom_picture(const Tensor& t, PictureKind kind, const CellRegion& r,
     // The colours of the whole stage's picture, not of the region alone.
     RenderOptions o = options;
     o.picture_size = 0;
-    if (const auto image = finite_value_range(t.data()); image) {
-        o.image_range = *image;
-    }
-    if (options.scale == ColorScale::channel) {
+    if (natural) {
+        if (const auto image = finite_value_range(t.data()); image) {
+            o.image_range = *image;
+        }
+    } else if (options.scale == ColorScale::channel) {
         o.channel_ranges.clear();
+        o.channel_ranges.reserve(static_cast<std::size_t>(crop.shape().channels));
         for (int c = 0; c < crop.shape().channels; ++c) {
             const auto range = value_range(t.channel(c), options.range_rule);
             o.channel_ranges.push_back(range ? *range : ValueRange{0.0F, 0.0F});

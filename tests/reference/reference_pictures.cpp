@@ -28,7 +28,7 @@ Image reduce_picture(const Image& in, int out_h, int out_w, bool mean) {
                         }
                     }
                 }
-                const double n = static_cast<double>((y1 - y0) * (x1 - x0));
+                const auto n = static_cast<double>((y1 - y0) * (x1 - x0));
                 out.at(c, oy, ox) = mean  ? static_cast<float>(sum / n)
                                     : nan ? std::numeric_limits<float>::quiet_NaN()
                                           : best;
