@@ -245,8 +245,8 @@ Picture zoom_picture(const Tensor& t, PictureKind kind, const CellRegion& r,
     }
     const Picture body = render_tensor(crop, kind, o);
     return titled_picture(body,
-                          fmt::format("{}  zoom: rows {}-{}, cols {}-{} at full resolution", title,
-                                      r.y, r.y + r.h - 1, r.x, r.x + r.w - 1),
+                          fmt::format("zoom, full resolution: rows {}-{}, cols {}-{} of {}", r.y,
+                                      r.y + r.h - 1, r.x, r.x + r.w - 1, title),
                           crop, kind, o);
 }
 
