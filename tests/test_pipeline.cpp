@@ -121,7 +121,7 @@ TEST_CASE("pipeline: unknown ops and modes are rejected with the closest name") 
 TEST_CASE("pipeline: parameter errors get the stage prefix") {
     CHECK_THROWS_WITH_AS(Pipeline("pool:max,k=3,pad=2"),
                          "stage 1 'pool:max,k=3,pad=2': pool:max: pad 2x2 is more than half the "
-                         "kernel 3x3 (at most 1x1)",
+                         "kernel 3x3 (at most 1x1; --semantics onnx allows more)",
                          UsageError);
     CHECK_THROWS_WITH_AS(Pipeline("conv"),
                          "stage 1 'conv': conv: give a filter name (conv:sobel-x), a kernel "
