@@ -98,14 +98,14 @@ TEST_CASE("pipeline: unknown ops and modes are rejected with the closest name") 
     CHECK_THROWS_WITH_AS(Pipeline("relu | pool:mx"),
                          "stage 2 'pool:mx': unknown pool mode 'mx' (did you mean 'max'?) (modes: "
                          "max, avg, min, lp, gem, soft, mixed, median, blur, maxblur, global-max, "
-                         "global-avg, global-gem, adaptive-max, adaptive-avg, stochastic, "
+                         "global-avg, global-gem, spp, adaptive-max, adaptive-avg, stochastic, "
                          "fractional)",
                          UsageError);
     CHECK_THROWS_WITH_AS(
         Pipeline("pool:k=2"),
         "stage 1 'pool:k=2': pool needs a mode: pool:MODE with MODE one of max, avg, min, lp, "
         "gem, soft, mixed, median, blur, maxblur, global-max, global-avg, global-gem, "
-        "adaptive-max, adaptive-avg, stochastic, fractional",
+        "spp, adaptive-max, adaptive-avg, stochastic, fractional",
         UsageError);
     try {
         [[maybe_unused]] const Pipeline pipeline("conb:sobel-x");

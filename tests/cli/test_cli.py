@@ -213,7 +213,7 @@ class Ops(unittest.TestCase):
                      "norm", "pool:max", "pool:avg", "pool:min", "pool:lp", "pool:global-max",
                      "pool:global-avg", "pool:adaptive-max", "pool:adaptive-avg", "pool:blur",
                      "pool:maxblur", "pool:soft", "pool:gem", "pool:global-gem", "pool:mixed",
-                     "pool:median", "bn", "upsample", "select"):
+                     "pool:median", "pool:spp", "bn", "upsample", "select"):
             self.assertRegex(out, r"(?m)^%s\s" % name)
 
     def test_family(self):
@@ -633,7 +633,7 @@ class Errors(unittest.TestCase):
         self.assertEqual(err, "convpool: error: stage 2 'pool:mx,k=2': unknown pool mode 'mx' "
                               "(did you mean 'max'?) (modes: max, avg, min, lp, gem, soft, "
                               "mixed, median, blur, maxblur, global-max, global-avg, global-gem, "
-                              "adaptive-max, adaptive-avg, stochastic, fractional)\n")
+                              "spp, adaptive-max, adaptive-avg, stochastic, fractional)\n")
         self.assertFalse(os.path.exists(out))
 
     def test_bad_parameter_value_exits_2(self):
@@ -726,6 +726,22 @@ class PoolingModes(unittest.TestCase):
         code, stdout, err = run("run", self.ramp, "-o", out, "--report", "json", "-q", *args)
         self.assertEqual(code, 0, err)
         return json.loads(stdout), os.path.join(out, "ramp")
+
+    def test_spp_is_a_vector_drawn_as_a_bar_chart(self):
+        report, folder = self.run_json("-p", "pool:spp,levels=[1 2 4]", "--raw", "npy")
+        spp = report["images"][0]["stages"][1]
+        self.assertEqual(spp["shape"], [1, 1, 21])
+        # The bar chart (720x360), not a 1-row image stretched by the stage picture.
+        self.assertEqual(png_size(os.path.join(folder, "01_pool-spp.png")), (720, 360))
+        shape, values = read_npy(os.path.join(folder, "01_pool-spp.npy"))
+        self.assertEqual(shape, (1, 1, 21))
+        self.assertEqual(values[0], 10)  # the largest value of the ramp, level 1
+        # compare takes spp as a mode and says that it is a vector.
+        code, out, err = run("compare", self.ramp, "--modes", "max,spp", "-o",
+                             os.path.join(self.dir, "cmp"), "-q")
+        self.assertEqual(code, 0, err)
+        self.assertIn("spp: a vector per channel", out)
+        self.assertNotIn("nan", out.lower())
 
     def test_switches_write_maps_and_the_offset_histogram(self):
         report, folder = self.run_json("-p", "pool:max,k=3,s=2,switches | unpool")
