@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate tests/fixtures/torch_modern.json: PyTorch reference outputs for convpool's newer
-pools (BlurPool, MaxBlurPool, SoftPool, GeM, mixed and median pooling).
+pools (BlurPool, MaxBlurPool, SoftPool, GeM, mixed, median and spatial pyramid pooling).
 
 Run it from anywhere as
 
@@ -25,6 +25,10 @@ Every case runs in float64 and is rounded to float32 once; the C++ test compares
     mixed    pool:mixed,...,a=A,count-pad=B      a*max_pool2d + (1-a)*avg_pool2d(count_include_pad=B)
     median   pool:median,k,s,pad,ceil             pad with NaN (and past the end for ceil mode),
                                                   F.unfold, torch.nanmedian (the lower median)
+    spp      pool:spp,levels=[..],mode=M,bins=B   per level L: adaptive_max_pool2d(x, L) (or avg)
+                                                  flattened, concatenated; bins=paper:
+                                                  max_pool2d(x, ceil(a/L), stride floor(a/L)),
+                                                  its first L x L windows
 """
 
 import math
@@ -236,6 +240,40 @@ def median_cases():
              "pool:median,k=3x2,s=2x1,pad=1,dilation=2,ceil", x, y)
 
 
+def spp_torch(t, levels, mode, bins):
+    """SPP: per level the LxL bins of each channel, flattened and concatenated: (1, C, 1, N)."""
+    parts = []
+    h, w = t.shape[-2:]
+    for level in levels:
+        if bins == "adaptive":
+            pool = F.adaptive_max_pool2d if mode == "max" else F.adaptive_avg_pool2d
+            y = pool(t, level)
+        else:
+            kernel = (math.ceil(h / level), math.ceil(w / level))
+            stride = (h // level, w // level)
+            pool = F.max_pool2d if mode == "max" else F.avg_pool2d
+            y = pool(t, kernel, stride)[:, :, :level, :level]
+        parts.append(y.flatten(2))
+    return torch.cat(parts, dim=2).unsqueeze(2)
+
+
+def spp_cases():
+    for shape, levels, mode, bins in (((3, 13, 11), (1, 2, 4), "max", "adaptive"),
+                                      ((2, 10, 10), (1, 2, 4), "avg", "adaptive"),
+                                      ((1, 5, 7), (1, 2, 3, 6), "max", "adaptive"),
+                                      ((2, 3, 9), (1, 2, 4), "avg", "adaptive"),
+                                      ((3, 10, 13), (1, 2, 4), "max", "paper"),
+                                      ((2, 10, 10), (4,), "avg", "paper"),
+                                      ((1, 17, 12), (1, 3, 5), "max", "paper"),
+                                      ((2, 8, 9), (2, 1), "avg", "paper")):
+        x = base.random_input(shape)
+        y = spp_torch(base.batch(x, torch.float64), levels, mode, bins)
+        text = " ".join(str(level) for level in levels)
+        tag = "_".join(str(level) for level in levels)
+        add_case("spp", f"spp_{base.shape_tag(shape)}_l{tag}_{mode}_{bins}",
+                 f"pool:spp,levels=[{text}],mode={mode},bins={bins}", x, y)
+
+
 def main():
     blur_cases()
     maxblur_cases()
@@ -243,6 +281,7 @@ def main():
     gem_cases()
     mixed_cases()
     median_cases()
+    spp_cases()
     base.write_fixture(OUTPUT, "scripts/make_torch_fixtures_modern.py", SEED, CASES)
 
 

@@ -42,6 +42,21 @@ TEST_CASE("params: pad takes N, HxW, same and valid") {
     CHECK(pool_params({{"pad", "VALID"}}).pad("pad").mode == convpool::Pad::Mode::valid);
 }
 
+TEST_CASE("params: pad takes [top left bottom right], same-upper and same-lower") {
+    const convpool::Pad p = pool_params({{"k", "5"}, {"pad", "[1 0, 2 1]"}}).pad("pad");
+    CHECK(p.asymmetric);
+    CHECK(p.cells == convpool::Size2{1, 0});
+    CHECK(p.after() == convpool::Size2{2, 1});
+    CHECK(pool_params({{"pad", "same-upper"}}).pad("pad").mode == convpool::Pad::Mode::same);
+    CHECK(pool_params({{"pad", "SAME_LOWER"}}).pad("pad").mode == convpool::Pad::Mode::same_lower);
+    CHECK_THROWS_WITH_AS(pool_params({{"pad", "[1 2 3]"}}),
+                         "pool:avg: pad: expected 4 values [top left bottom right], got 3 in "
+                         "'[1 2 3]'",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(pool_params({{"pad", "[1 2 3 -1]"}}),
+                         "pool:avg: pad: -1 is out of range (from 0 to 2048)", UsageError);
+}
+
 TEST_CASE("params: errors name the op, the key, the value and what is allowed") {
     CHECK_THROWS_WITH_AS(pool_params({{"k", "0"}}),
                          "pool:avg: k: 0 is out of range (from 1 to 4096)", UsageError);

@@ -98,14 +98,14 @@ TEST_CASE("pipeline: unknown ops and modes are rejected with the closest name") 
     CHECK_THROWS_WITH_AS(Pipeline("relu | pool:mx"),
                          "stage 2 'pool:mx': unknown pool mode 'mx' (did you mean 'max'?) (modes: "
                          "max, avg, min, lp, gem, soft, mixed, median, blur, maxblur, global-max, "
-                         "global-avg, global-gem, adaptive-max, adaptive-avg, stochastic, "
+                         "global-avg, global-gem, spp, adaptive-max, adaptive-avg, stochastic, "
                          "fractional)",
                          UsageError);
     CHECK_THROWS_WITH_AS(
         Pipeline("pool:k=2"),
         "stage 1 'pool:k=2': pool needs a mode: pool:MODE with MODE one of max, avg, min, lp, "
         "gem, soft, mixed, median, blur, maxblur, global-max, global-avg, global-gem, "
-        "adaptive-max, adaptive-avg, stochastic, fractional",
+        "spp, adaptive-max, adaptive-avg, stochastic, fractional",
         UsageError);
     try {
         [[maybe_unused]] const Pipeline pipeline("conb:sobel-x");
@@ -121,7 +121,7 @@ TEST_CASE("pipeline: unknown ops and modes are rejected with the closest name") 
 TEST_CASE("pipeline: parameter errors get the stage prefix") {
     CHECK_THROWS_WITH_AS(Pipeline("pool:max,k=3,pad=2"),
                          "stage 1 'pool:max,k=3,pad=2': pool:max: pad 2x2 is more than half the "
-                         "kernel 3x3 (at most 1x1)",
+                         "kernel 3x3 (at most 1x1; --semantics onnx allows more)",
                          UsageError);
     CHECK_THROWS_WITH_AS(Pipeline("conv"),
                          "stage 1 'conv': conv: give a filter name (conv:sobel-x), a kernel "

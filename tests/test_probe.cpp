@@ -178,7 +178,7 @@ TEST_CASE("probe: --modes are checked and given one kernel, stride and output si
     CHECK_THROWS_WITH_AS(
         (void)convpool::parse_modes("max,mx"),
         "--modes: unknown pooling mode 'mx' (did you mean 'max'?) (valid: max, avg, min, lp, "
-        "gem, soft, mixed, median, blur, maxblur, adaptive-max, adaptive-avg, stochastic, "
+        "gem, soft, mixed, median, blur, maxblur, spp, adaptive-max, adaptive-avg, stochastic, "
         "fractional)",
         convpool::UsageError);
     CHECK_THROWS_AS((void)convpool::parse_modes("max,max"), convpool::UsageError);

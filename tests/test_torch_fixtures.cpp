@@ -81,7 +81,7 @@ TEST_CASE("conv matches torch conv2d fixtures (depthwise, zero and F.pad borders
 }
 
 TEST_CASE("torch modern fixtures: every case belongs to a family that tests/ops checks") {
-    constexpr std::array<std::string_view, 6> kModern{"blur", "maxblur", "soft",
-                                                      "gem",  "mixed",   "median"};
+    constexpr std::array<std::string_view, 7> kModern{"blur",  "maxblur", "soft", "gem",
+                                                      "mixed", "median",  "spp"};
     check_families("torch_modern.json", 50, kModern);
 }

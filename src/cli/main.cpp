@@ -222,8 +222,8 @@ void add_measure_options(CLI::App* sub, MeasureArgs& a) {
     sub->add_option("--seed", a.probe.seed,
                     "Seed of every noise field and of stochastic/fractional pools")
         ->capture_default_str();
-    sub->add_option("--semantics", a.semantics, "Pooling conventions: torch, tf, caffe")
-        ->check(one_of({"torch", "tf", "caffe"}))
+    sub->add_option("--semantics", a.semantics, "Pooling conventions: torch, tf, caffe, onnx")
+        ->check(one_of({"torch", "tf", "caffe", "onnx"}))
         ->capture_default_str();
     sub->add_flag("-q,--quiet", a.quiet, "Print nothing on stderr but errors");
 }
@@ -483,8 +483,9 @@ int run_cli(int argc, char** argv) {
     std::string run_semantics = "torch";
     run->add_option("--semantics", run_semantics,
                     "Pooling conventions filling in what a stage does not say: torch (ceil off, "
-                    "count-pad on), tf (count-pad off; write pad=same|valid), caffe (ceil on)")
-        ->check(one_of({"torch", "tf", "caffe"}))
+                    "count-pad on), tf (count-pad off; write pad=same|valid), caffe (ceil on), "
+                    "onnx (count-pad off; pads over half the kernel allowed)")
+        ->check(one_of({"torch", "tf", "caffe", "onnx"}))
         ->capture_default_str();
     run->add_flag("--strict", run_opts.load.strict,
                   "Treat truncated image data as an error, not a warning");
@@ -550,8 +551,8 @@ int run_cli(int argc, char** argv) {
     std::string shape_semantics = "torch";
     shape
         ->add_option("--semantics", shape_semantics,
-                     "Pooling conventions: torch, tf, caffe, or all (a table comparing them)")
-        ->check(one_of({"torch", "tf", "caffe", "all"}))
+                     "Pooling conventions: torch, tf, caffe, onnx, or all (a table comparing them)")
+        ->check(one_of({"torch", "tf", "caffe", "onnx", "all"}))
         ->capture_default_str();
     shape->footer(std::string("\n") + kPipelineHelp);
 
@@ -689,8 +690,10 @@ int run_cli(int argc, char** argv) {
     explain->add_option("-o,--out", explain_rq.out, "Output directory")->capture_default_str();
     explain->add_flag("--force", explain_rq.force,
                       "Overwrite the outputs of an earlier explain in -o");
-    explain->add_option("--semantics", explain_semantics, "Pooling conventions: torch, tf, caffe")
-        ->check(one_of({"torch", "tf", "caffe"}))
+    explain
+        ->add_option("--semantics", explain_semantics,
+                     "Pooling conventions: torch, tf, caffe, onnx")
+        ->check(one_of({"torch", "tf", "caffe", "onnx"}))
         ->capture_default_str();
     explain->add_flag("-q,--quiet", explain_quiet, "Print nothing on stderr but errors");
     explain->footer(std::string("\n") + kPipelineHelp);
@@ -811,7 +814,7 @@ int run_cli(int argc, char** argv) {
             const std::string text = convpool::pipeline_argument(shape_pipeline);
             if (shape_semantics == "all" && shape_json) {
                 throw convpool::UsageError(
-                    "--semantics all prints a table; --json needs one of torch, tf, caffe");
+                    "--semantics all prints a table; --json needs one of torch, tf, caffe, onnx");
             }
             try {
                 if (shape_semantics == "all") {

@@ -77,14 +77,16 @@ std::string shape_text(const Pipeline& pipeline, const Shape& in, bool json,
     return out;
 }
 
-/// `convpool shape --semantics all`: every stage's output shape under torch, tf and caffe
+/// `convpool shape --semantics all`: every stage's output shape under torch, tf, caffe and onnx
 /// conventions side by side, flagging stages where they disagree. Where a semantics cannot fit
 /// a stage the cell says `error` (later cells `-`) and the message follows the table. Throws
 /// ShapeError when no semantics fits the whole pipeline.
 std::string semantics_comparison_text(std::string_view text, const Shape& in,
                                       std::string_view source, const ParseContext& context) {
     std::vector<std::string> written;
-    const Pipeline parsed(text, Semantics::torch, source, context);
+    // Parsed under onnx, which allows every padding: a stage only onnx accepts (pad over half
+    // the kernel) gets an `error` cell under the others rather than failing the table.
+    const Pipeline parsed(text, Semantics::onnx, source, context);
     for (const auto& st : parsed.stages()) {
         written.push_back(st.text);
     }
@@ -105,7 +107,7 @@ std::string semantics_comparison_text(std::string_view text, const Shape& in,
             try {
                 const Pipeline pipeline(prefix, s, {}, context);
                 column.push_back(to_string(pipeline.plan(in).back().shape));
-            } catch (const ShapeError& e) {
+            } catch (const Error& e) {
                 column.emplace_back("error");
                 errors.push_back(fmt::format("{}: error: {}", semantics_name(s), e.what()));
                 failed = true;
@@ -140,7 +142,8 @@ std::string semantics_comparison_text(std::string_view text, const Shape& in,
     }
     out +=
         "torch: ceil off, count-pad on; tf: count-pad off (pad=same|valid as TensorFlow); "
-        "caffe (and OpenCV dnn): ceil on, count-pad on\n";
+        "caffe (and OpenCV dnn): ceil on, count-pad on; onnx: count-pad off, pads over half the "
+        "kernel allowed\n";
     for (const auto& e : errors) {
         out += e + "\n";
     }

@@ -13,7 +13,7 @@ namespace convpool::cli {
 [[nodiscard]] std::string shape_text(const Pipeline& pipeline, const Shape& in, bool json,
                                      std::size_t max_elements);
 
-/// `convpool shape --semantics all`: every stage's output shape under torch, tf and caffe
+/// `convpool shape --semantics all`: every stage's output shape under torch, tf, caffe and onnx
 /// conventions side by side, flagging stages where they disagree. Where a semantics cannot fit
 /// a stage the cell says `error` (later cells `-`) and the message follows the table. Throws
 /// ShapeError when no semantics fits the whole pipeline.

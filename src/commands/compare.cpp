@@ -153,7 +153,8 @@ std::string compare_table(const ProbeReport& report) {
             num(p.stats.mean), num(p.stats.std), num(p.stats.entropy), num(p.milliseconds),
             s.identical, s.pre_identical, s.correlation, s.pre_correlation, s.noise_psnr,
             s.noise_ssim, num(l.psnr_nearest), num(l.ssim_nearest),
-            l.psnr_unpool ? num(*l.psnr_unpool) : "-", num(l.discarded));
+            l.psnr_unpool ? num(*l.psnr_unpool) : "-",
+            std::isfinite(l.discarded) ? num(l.discarded) : "-");
     }
     if (!report.pools.empty()) {
         const auto& p = report.pools.front();
@@ -171,7 +172,7 @@ std::string compare_table(const ProbeReport& report) {
         "nearest upsampling; uPSNR: by unpooling max switches; disc: share of the pool input that "
         "reaches no "
         "output\n";
-    return out;
+    return out + vector_modes_note(report);
 }
 
 std::string compare_csv(const ProbeReport& report) {
@@ -196,7 +197,7 @@ std::string compare_csv(const ProbeReport& report) {
             blank(s.pre_correlation), sigma, blank(s.noise_psnr), blank(s.noise_ssim),
             blank(s.pre_noise_psnr), num(l.psnr_nearest), num(l.ssim_nearest),
             l.psnr_unpool ? num(*l.psnr_unpool) : "", l.ssim_unpool ? num(*l.ssim_unpool) : "",
-            num(l.discarded));
+            std::isfinite(l.discarded) ? num(l.discarded) : "");
     }
     return out;
 }

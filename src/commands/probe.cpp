@@ -413,6 +413,8 @@ std::vector<ProbeTarget> mode_targets(const std::string& prefix,
             pool += fmt::format(",out={}x{}", out.height, out.width);
         } else if (info.mode.form == ModeForm::stride) {
             pool += ",s=" + (stride.empty() ? kernel : stride);
+        } else if (info.mode.form == ModeForm::vector) {
+            // A vector per channel (spp): its own defaults; -k and -s do not apply.
         } else {
             pool += "," + window;
         }

@@ -174,13 +174,35 @@ std::string probe_table(const ProbeReport& report) {
             p.target.label, lw, num(l.psnr_nearest), l.ssim_nearest,
             l.psnr_unpool ? num(*l.psnr_unpool) : "-",
             l.ssim_unpool ? fmt::format("{:.4f}", *l.ssim_unpool) : "-", l.entropy_pre,
-            l.entropy_pool, num(l.discarded) + (l.selecting ? "" : "*"),
+            l.entropy_pool,
+            std::isfinite(l.discarded) ? num(l.discarded) + (l.selecting ? "" : "*") : "-",
             p.pre_shape.elements() * sizeof(float), p.pool_shape.elements() * sizeof(float));
     }
     out +=
         "H: entropy in bits (256 bins). discarded: values no window picked; * mixing pools: values "
         "no window reads\n";
-    return out;
+    return out + vector_modes_note(report);
+}
+
+std::string vector_modes_note(const ProbeReport& report) {
+    std::string names;
+    for (const auto& p : report.pools) {
+        const bool vector = std::ranges::any_of(all_ops(), [&p](const OpInfo* info) {
+            return info->name == "pool:" + p.target.label && info->mode.form == ModeForm::vector;
+        });
+        if (vector) {
+            names += (names.empty() ? "" : ", ") + p.target.label;
+        }
+    }
+    if (names.empty()) {
+        return {};
+    }
+    return fmt::format(
+        "{}: a vector per channel (Cx1xN, the pyramid's bins in order), not a map: -k/-s do not "
+        "apply; shift columns compare bins, the rebuilt map is the vector stretched over the "
+        "pool input, so its PSNR/SSIM do not measure detail kept, and it has no windows to count "
+        "discarded values by (-)\n",
+        names);
 }
 
 std::string probe_json(const ProbeReport& report) {

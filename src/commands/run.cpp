@@ -6,6 +6,7 @@
 #include "convpool/core/parallel.hpp"
 #include "convpool/io/npy.hpp"
 #include "convpool/io/output_dir.hpp"
+#include "convpool/render/chart.hpp"
 #include "convpool/render/visualize.hpp"
 #include "convpool/render/zoom.hpp"
 #include "convpool/report/html.hpp"
@@ -294,10 +295,21 @@ void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const S
     const std::string label = r.stage == nullptr ? "input" : stage_file_label(*r.stage);
     const std::string base = fmt::format("{:02}_{}", r.index, label);
     const PictureKind kind = r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
-    Picture body = render_tensor(values, kind, render);
     const std::string title = fmt::format("{:02} {}  {}", r.index, st.stage, to_string(st.shape));
-    write_output(ctx, dir, base + ".png",
-                 encode_png(titled_picture(body, title, values, kind, render)));
+    std::vector<std::string> part_labels;
+    std::vector<int> part_cells;
+    for (const auto& part :
+         r.stage == nullptr ? std::vector<Op::VectorPart>() : r.stage->op->vector_parts()) {
+        part_labels.push_back(part.label);
+        part_cells.push_back(part.cells);
+    }
+    // A vector output (spp) is drawn as a bar chart per part, not as a 1-row image.
+    Picture body = part_labels.empty()
+                       ? render_tensor(values, kind, render)
+                       : render_vector_chart(values, part_labels, part_cells, title);
+    write_output(
+        ctx, dir, base + ".png",
+        encode_png(part_labels.empty() ? titled_picture(body, title, values, kind, render) : body));
     st.files.push_back(base + ".png");
     const bool mean =
         render.reduce_mean || (kind == PictureKind::natural &&

@@ -1,5 +1,7 @@
 #include "convpool/core/geometry.hpp"
 
+#include "convpool/core/params.hpp"
+
 #include <algorithm>
 
 namespace convpool {
@@ -48,13 +50,34 @@ AxisCoverage axis_coverage(int in, const Axis& axis) noexcept {
     return cov;
 }
 
-Axis same_padding(int in, Axis axis) noexcept {
+Axis same_padding(int in, Axis axis, bool lower) noexcept {
     const int out = (in + axis.stride - 1) / axis.stride;
     const int total = std::max((out - 1) * axis.stride + axis.effective_kernel() - in, 0);
-    axis.pad_begin = total / 2;
-    axis.pad_end = total - total / 2;
+    axis.pad_begin = lower ? total - total / 2 : total / 2;
+    axis.pad_end = total - axis.pad_begin;
     axis.ceil = false;
     return axis;
+}
+
+Window padded_window(Window win, const Pad& pad, int h, int w) noexcept {
+    switch (pad.mode) {
+        case Pad::Mode::cells:
+            win.rows.pad_begin = pad.cells.h;
+            win.cols.pad_begin = pad.cells.w;
+            win.rows.pad_end = pad.after().h;
+            win.cols.pad_end = pad.after().w;
+            break;
+        case Pad::Mode::same:
+        case Pad::Mode::same_lower:
+            win.rows = same_padding(h, win.rows, pad.mode == Pad::Mode::same_lower);
+            win.cols = same_padding(w, win.cols, pad.mode == Pad::Mode::same_lower);
+            break;
+        case Pad::Mode::valid:
+            win.rows.pad_begin = win.rows.pad_end = 0;
+            win.cols.pad_begin = win.cols.pad_end = 0;
+            break;
+    }
+    return win;
 }
 
 }  // namespace convpool

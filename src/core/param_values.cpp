@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "params_internal.hpp"
 /// \file param_values.cpp
@@ -45,6 +47,42 @@ void check_range(double v, const ParamSpec& spec, std::string_view what, std::st
     if (v < spec.min || v > spec.max) {
         throw UsageError(fmt::format("{}: {} is out of range ({})", what, text, range_text(spec)));
     }
+}
+
+/// The entries of a list's inside (`1 2, 4`), split at spaces, tabs and commas.
+std::vector<std::string_view> list_tokens(std::string_view inner) {
+    std::vector<std::string_view> tokens;
+    std::size_t pos = 0;
+    while (pos < inner.size()) {
+        const auto stop = std::min(inner.find_first_of(" \t,", pos), inner.size());
+        if (stop > pos) {
+            tokens.push_back(inner.substr(pos, stop - pos));
+        }
+        pos = stop + 1;
+    }
+    return tokens;
+}
+
+/// `[t l b r]` (or `[t, l, b, r]`): ONNX's pads of a 2-D window, top, left, bottom, right.
+Pad parse_pad_list(const ParamSpec& spec, std::string_view t, std::string_view what) {
+    if (t.size() < 2 || t.back() != ']') {
+        throw UsageError(fmt::format("{}: expected [top left bottom right], got '{}'", what, t));
+    }
+    std::vector<int> cells;
+    for (const std::string_view tok : list_tokens(t.substr(1, t.size() - 2))) {
+        const long long v = parse_integer(tok, what);
+        check_range(static_cast<double>(v), spec, what, tok);
+        cells.push_back(static_cast<int>(v));
+    }
+    if (cells.size() != 4) {
+        throw UsageError(
+            fmt::format("{}: expected 4 values [top left bottom right], got {} in '{}'", what,
+                        cells.size(), t));
+    }
+    return Pad{.mode = Pad::Mode::cells,
+               .cells = {cells[0], cells[1]},
+               .end = {cells[2], cells[3]},
+               .asymmetric = true};
 }
 
 constexpr int kMaxMatrixExtent = 63;
@@ -266,21 +304,14 @@ NumberList parse_values(const ParamSpec& spec, std::string_view text, const Pars
         throw UsageError(fmt::format(
             "{}: expected a list like [1 2 4] or a 1-D array @FILE.npy, got '{}'", what, text));
     }
-    const std::string_view inner = t.substr(1, t.size() - 2);
-    std::size_t pos = 0;
-    while (pos < inner.size()) {
-        const auto tok_end = std::min(inner.find_first_of(" \t,", pos), inner.size());
-        const std::string_view tok = inner.substr(pos, tok_end - pos);
-        if (!tok.empty()) {
-            if (list.values.size() == kMaxListValues) {
-                throw UsageError(
-                    fmt::format("{}: more than {} values in the list", what, kMaxListValues));
-            }
-            const double v = parse_number(tok, what);
-            check_list_value(v, spec, what, tok);
-            list.values.push_back(v);
+    for (const std::string_view tok : list_tokens(t.substr(1, t.size() - 2))) {
+        if (list.values.size() == kMaxListValues) {
+            throw UsageError(
+                fmt::format("{}: more than {} values in the list", what, kMaxListValues));
         }
-        pos = tok_end + 1;
+        const double v = parse_number(tok, what);
+        check_list_value(v, spec, what, tok);
+        list.values.push_back(v);
     }
     if (list.values.empty()) {
         throw UsageError(fmt::format("{}: the list '{}' is empty", what, text));
@@ -357,16 +388,22 @@ Params::Value parse_value(const ParamSpec& spec, std::string_view text, std::str
         }
         case ParamType::pad: {
             const std::string t = lower(trim(text));
-            if (t == "same") {
-                return Pad{Pad::Mode::same, {}};
+            if (t == "same" || t == "same-upper" || t == "same_upper") {
+                return Pad{.mode = Pad::Mode::same};
+            }
+            if (t == "same-lower" || t == "same_lower") {
+                return Pad{.mode = Pad::Mode::same_lower};
             }
             if (t == "valid") {
-                return Pad{Pad::Mode::valid, {}};
+                return Pad{.mode = Pad::Mode::valid};
+            }
+            if (!t.empty() && t.front() == '[') {
+                return parse_pad_list(spec, t, what);
             }
             const Size2 s = parse_size(text, what);
             check_range(s.h, spec, what, trim(text));
             check_range(s.w, spec, what, trim(text));
-            return Pad{Pad::Mode::cells, s};
+            return Pad{.mode = Pad::Mode::cells, .cells = s};
         }
         case ParamType::choice:
             return checked_choice(spec, text, what);

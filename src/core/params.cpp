@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -154,8 +155,14 @@ std::string format_value(const Params::Value& value) {
             if (p.mode == Pad::Mode::same) {
                 return "same";
             }
+            if (p.mode == Pad::Mode::same_lower) {
+                return "same-lower";
+            }
             if (p.mode == Pad::Mode::valid) {
                 return "valid";
+            }
+            if (p.asymmetric) {
+                return fmt::format("[{} {} {} {}]", p.cells.h, p.cells.w, p.end.h, p.end.w);
             }
             return (*this)(p.cells);
         }
@@ -383,6 +390,13 @@ double Params::number(std::string_view name) const { return std::get<double>(val
 bool Params::flag(std::string_view name) const { return std::get<bool>(value(name)); }
 Size2 Params::size(std::string_view name) const { return std::get<Size2>(value(name)); }
 Pad Params::pad(std::string_view name) const { return std::get<Pad>(value(name)); }
+const ParamSpec& Params::spec(std::string_view name) const {
+    const ParamSpec* spec = find_spec(m_specs, name);
+    if (spec == nullptr) {
+        throw std::logic_error(fmt::format("{}: no parameter '{}'", m_op, name));
+    }
+    return *spec;
+}
 const std::string& Params::text(std::string_view name) const {
     return std::get<std::string>(value(name));
 }

@@ -98,7 +98,7 @@ const OpInfo& resolve(StageText& st) {
 }
 
 /// The op's parameters with the defaults `semantics` changes. Only pooling ops are touched,
-/// and only through the parameters they declare (ceil, count-pad).
+/// and only through the parameters they declare (ceil, count-pad, pad).
 std::vector<ParamSpec> semantic_specs(const OpInfo& info, Semantics semantics) {
     std::vector<ParamSpec> specs = info.params;
     if (info.name.rfind("pool:", 0) != 0) {
@@ -108,7 +108,10 @@ std::vector<ParamSpec> semantic_specs(const OpInfo& info, Semantics semantics) {
         if (spec.name == "ceil" && semantics == Semantics::caffe) {
             spec.default_value = "true";
         } else if (spec.name == "count-pad") {
-            spec.default_value = semantics == Semantics::tf ? "false" : "true";
+            const bool excludes = semantics == Semantics::tf || semantics == Semantics::onnx;
+            spec.default_value = excludes ? "false" : "true";
+        } else if (spec.name == "pad" && spec.type == ParamType::pad) {
+            spec.wide_pad = semantics == Semantics::onnx;
         }
     }
     return specs;
@@ -191,6 +194,8 @@ const char* semantics_name(Semantics s) noexcept {
             return "tf";
         case Semantics::caffe:
             return "caffe";
+        case Semantics::onnx:
+            return "onnx";
     }
     return "torch";
 }
@@ -201,7 +206,8 @@ Semantics parse_semantics(std::string_view name) {
             return s;
         }
     }
-    throw UsageError(fmt::format("unknown semantics '{}' (choose from torch, tf, caffe)", name));
+    throw UsageError(
+        fmt::format("unknown semantics '{}' (choose from torch, tf, caffe, onnx)", name));
 }
 
 std::vector<StageText> split_pipeline(std::string_view text, std::string_view source) {

@@ -244,4 +244,128 @@ Picture render_line_chart(const LineChart& chart, int width, int height) {
     return p;
 }
 
+namespace {
+
+/// The y range of a bar chart: every finite value, whisker and 0, padded by 5 %.
+Extent bar_extent(const BarChart& chart) {
+    Extent ys;
+    ys.add(0.0);
+    for (const auto& g : chart.groups) {
+        for (const auto* list : {&g.values, &g.lo, &g.hi}) {
+            for (const double v : *list) {
+                if (std::isfinite(v)) {
+                    ys.add(v);
+                }
+            }
+        }
+    }
+    const double pad = ys.hi > ys.lo ? (ys.hi - ys.lo) * 0.05 : 1.0;
+    ys.lo = ys.lo < 0.0 ? ys.lo - pad : ys.lo;
+    ys.hi += pad;
+    return ys;
+}
+
+}  // namespace
+
+Picture render_bar_chart(const BarChart& chart, int width, int height) {
+    Picture p{width, height,
+              std::vector<std::uint8_t>(
+                  static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3, 255)};
+    cv::Mat m(height, width, CV_8UC3, p.rgb.data());
+    const Extent ys = bar_extent(chart);
+    const auto yticks = nice_ticks(ys.lo, ys.hi, 6);
+    const double ystep = yticks.size() > 1 ? yticks[1] - yticks[0] : 1.0;
+    int ytick_w = 0;
+    for (const double t : yticks) {
+        ytick_w = std::max(ytick_w, text_width(tick_text(t, ystep), kSmall));
+    }
+    const int left = 30 + ytick_w;
+    const int right = width - 12;
+    const int top = 52;  // the title, then the y label above the plot
+    const int bottom = height - 40;
+    const auto py = [&](double y) {
+        return static_cast<int>(
+            std::lround(bottom - (y - ys.lo) / (ys.hi - ys.lo) * (bottom - top)));
+    };
+    put_text(m, chart.title, std::max(4, (width - text_width(chart.title, kTitle)) / 2), 22,
+             kTitle);
+    for (const double t : yticks) {
+        cv::line(m, {left, py(t)}, {right, py(t)}, kGrid, 1);
+        const std::string s = tick_text(t, ystep);
+        put_text(m, s, left - 6 - text_width(s, kSmall), py(t) + 4);
+    }
+    put_text(m, chart.y_label, 4, top - 8);
+    // Slots: one per bar, one empty slot between groups.
+    std::size_t slots = 0;
+    for (const auto& g : chart.groups) {
+        slots += g.values.size() + 1;
+    }
+    const double slot =
+        static_cast<double>(right - left) / static_cast<double>(std::max<std::size_t>(slots, 1));
+    double x = left + slot / 2;
+    bool any_bar = false;
+    for (std::size_t k = 0; k < chart.groups.size(); ++k) {
+        const BarGroup& g = chart.groups[k];
+        const cv::Scalar colour = palette(static_cast<int>(k));
+        const double first = x;
+        for (std::size_t i = 0; i < g.values.size(); ++i, x += slot) {
+            const int x0 = static_cast<int>(std::lround(x));
+            const int x1 = static_cast<int>(std::lround(x + std::max(1.0, slot * 0.8)));
+            if (std::isfinite(g.values[i])) {
+                cv::rectangle(m, cv::Point(x0, py(0.0)), cv::Point(x1 - 1, py(g.values[i])), colour,
+                              cv::FILLED);
+                any_bar = true;
+            }
+            if (i < g.lo.size() && i < g.hi.size() && std::isfinite(g.lo[i]) &&
+                std::isfinite(g.hi[i])) {
+                const int xc = (x0 + x1) / 2;
+                cv::line(m, {xc, py(g.lo[i])}, {xc, py(g.hi[i])}, kInk, 1, cv::LINE_AA);
+            }
+        }
+        const int label_x =
+            static_cast<int>(std::lround((first + x) / 2)) - text_width(g.label, kSmall) / 2;
+        put_text(m, g.label, std::max(left, label_x), bottom + 18);
+        x += slot;
+    }
+    cv::line(m, {left, py(0.0)}, {right, py(0.0)}, kInk, 1);
+    cv::rectangle(m, {left, top}, {right, bottom}, kInk, 1);
+    if (!any_bar) {
+        put_text(m, "no finite values", left + 10, top + 20);
+    }
+    return p;
+}
+
+Picture render_vector_chart(const Tensor& t, const std::vector<std::string>& labels,
+                            const std::vector<int>& cells, const std::string& title) {
+    const Shape& s = t.shape();
+    BarChart chart{
+        .title = title,
+        .y_label = s.channels == 1
+                       ? std::string("value")
+                       : fmt::format("mean of {} channels (whisker: min to max)", s.channels),
+        .groups = {}};
+    std::size_t x = 0;
+    for (std::size_t part = 0; part < labels.size() && part < cells.size(); ++part) {
+        BarGroup g{.label = labels[part]};
+        for (int i = 0; i < cells[part] && x < static_cast<std::size_t>(s.width); ++i, ++x) {
+            double sum = 0.0;
+            double lo = std::numeric_limits<double>::infinity();
+            double hi = -lo;
+            for (int c = 0; c < s.channels; ++c) {
+                const auto v = static_cast<double>(t.channel(c)[x]);
+                sum += v;
+                lo = std::min(lo, v);
+                hi = std::max(hi, v);
+            }
+            g.values.push_back(sum / s.channels);
+            if (s.channels > 1) {
+                g.lo.push_back(lo);
+                g.hi.push_back(hi);
+            }
+        }
+        chart.groups.push_back(std::move(g));
+    }
+    return render_bar_chart(chart);
+}
+
 }  // namespace convpool

@@ -213,7 +213,7 @@ class Ops(unittest.TestCase):
                      "norm", "pool:max", "pool:avg", "pool:min", "pool:lp", "pool:global-max",
                      "pool:global-avg", "pool:adaptive-max", "pool:adaptive-avg", "pool:blur",
                      "pool:maxblur", "pool:soft", "pool:gem", "pool:global-gem", "pool:mixed",
-                     "pool:median", "bn", "upsample", "select", "model"):
+                     "pool:median", "pool:spp", "bn", "upsample", "select", "model"):
             self.assertRegex(out, r"(?m)^%s\s" % name)
 
     def test_family(self):
@@ -293,8 +293,9 @@ class Shape(unittest.TestCase):
         code, out, err = run("shape", "-p", "pool:blur | pool:median,k=2", "--size", "9x9",
                              "--semantics", "all")
         self.assertEqual(code, 0, err)
-        self.assertRegex(out, r"(?m)^ 01  pool:blur +1x5x5 +1x5x5 +1x5x5$")
-        self.assertRegex(out, r"(?m)^ 02  pool:median,k=2 +1x2x2 +1x2x2 +1x3x3  <- differs$")
+        self.assertRegex(out, r"(?m)^ 01  pool:blur +1x5x5 +1x5x5 +1x5x5 +1x5x5$")
+        self.assertRegex(out,
+                         r"(?m)^ 02  pool:median,k=2 +1x2x2 +1x2x2 +1x3x3 +1x2x2  <- differs$")
         code, _, err = run("shape", "-p", "pool:blur,ceil=true", "--size", "9x9")
         self.assertEqual(code, 2)
         self.assertEqual(err.count("\n"), 1)
@@ -632,7 +633,7 @@ class Errors(unittest.TestCase):
         self.assertEqual(err, "convpool: error: stage 2 'pool:mx,k=2': unknown pool mode 'mx' "
                               "(did you mean 'max'?) (modes: max, avg, min, lp, gem, soft, "
                               "mixed, median, blur, maxblur, global-max, global-avg, global-gem, "
-                              "adaptive-max, adaptive-avg, stochastic, fractional)\n")
+                              "spp, adaptive-max, adaptive-avg, stochastic, fractional)\n")
         self.assertFalse(os.path.exists(out))
 
     def test_bad_parameter_value_exits_2(self):
@@ -726,6 +727,22 @@ class PoolingModes(unittest.TestCase):
         self.assertEqual(code, 0, err)
         return json.loads(stdout), os.path.join(out, "ramp")
 
+    def test_spp_is_a_vector_drawn_as_a_bar_chart(self):
+        report, folder = self.run_json("-p", "pool:spp,levels=[1 2 4]", "--raw", "npy")
+        spp = report["images"][0]["stages"][1]
+        self.assertEqual(spp["shape"], [1, 1, 21])
+        # The bar chart (720x360), not a 1-row image stretched by the stage picture.
+        self.assertEqual(png_size(os.path.join(folder, "01_pool-spp.png")), (720, 360))
+        shape, values = read_npy(os.path.join(folder, "01_pool-spp.npy"))
+        self.assertEqual(shape, (1, 1, 21))
+        self.assertEqual(values[0], 10)  # the largest value of the ramp, level 1
+        # compare takes spp as a mode and says that it is a vector.
+        code, out, err = run("compare", self.ramp, "--modes", "max,spp", "-o",
+                             os.path.join(self.dir, "cmp"), "-q")
+        self.assertEqual(code, 0, err)
+        self.assertIn("spp: a vector per channel", out)
+        self.assertNotIn("nan", out.lower())
+
     def test_switches_write_maps_and_the_offset_histogram(self):
         report, folder = self.run_json("-p", "pool:max,k=3,s=2,switches | unpool")
         pool = report["images"][0]["stages"][1]
@@ -793,6 +810,14 @@ class PoolingModes(unittest.TestCase):
                            "all")
         self.assertEqual(code, 2)
         self.assertIn("rows output 9 is larger than the input 5", err)
+        # A pad over half the kernel: only onnx plans it; the others say why, after the table.
+        code, out, err = run("shape", "-p", "pool:max,k=3,s=1,pad=2", "--size", "5x7",
+                             "--semantics", "all")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out, r"(?m)^ 01  pool:max,k=3,s=1,pad=2 +error +error +error +1x7x9"
+                              r"  <- differs$")
+        self.assertIn("torch: error: stage 1 'pool:max,k=3,s=1,pad=2': pool:max: pad 2x2 is more "
+                      "than half the kernel 3x3 (at most 1x1; --semantics onnx allows more)", out)
 
 
 if __name__ == "__main__":

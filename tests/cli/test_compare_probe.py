@@ -106,7 +106,7 @@ class Compare(unittest.TestCase):
             self.assertEqual(stdout, "")
             self.assertEqual(err.strip(), "convpool: error: --modes: unknown pooling mode 'mx' (did you mean "
                                           "'max'?) (valid: max, avg, min, lp, gem, soft, mixed, median, blur, "
-                                          "maxblur, adaptive-max, adaptive-avg, stochastic, fractional)")
+                                          "maxblur, spp, adaptive-max, adaptive-avg, stochastic, fractional)")
             self.assertEqual(os.listdir(tmp), [])
 
     def test_missing_input(self):

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace ref {
@@ -118,6 +119,51 @@ Image global_gem(const Image& in, double p, double eps) {
             }
         }
         out.at(c, 0, 0) = gem(cells, p, eps);
+    }
+    return out;
+}
+
+Image spp(const Image& in, const std::vector<int>& levels, bool max, bool paper) {
+    int cells = 0;
+    for (const int level : levels) {
+        cells += level * level;
+    }
+    Image out(in.channels, 1, cells);
+    // The bin [first, last) along an axis of n cells.
+    const auto bin = [paper](int n, int level, int i) {
+        if (paper) {
+            const int first = i * (n / level);
+            return std::pair<int, int>{first, first + (n + level - 1) / level};
+        }
+        const int first = static_cast<int>(std::floor(static_cast<double>(i) * n / level));
+        const int last = static_cast<int>(std::ceil(static_cast<double>(i + 1) * n / level));
+        return std::pair<int, int>{first, last};
+    };
+    for (int c = 0; c < in.channels; ++c) {
+        int x_out = 0;
+        for (const int level : levels) {
+            for (int by = 0; by < level; ++by) {
+                for (int bx = 0; bx < level; ++bx) {
+                    const auto [y0, y1] = bin(in.height, level, by);
+                    const auto [x0, x1] = bin(in.width, level, bx);
+                    double sum = 0.0;
+                    float best = -std::numeric_limits<float>::infinity();
+                    bool nan = false;
+                    for (int y = y0; y < y1; ++y) {
+                        for (int x = x0; x < x1; ++x) {
+                            const float v = in.at(c, y, x);
+                            nan = nan || std::isnan(v);
+                            best = std::max(best, v);
+                            sum += static_cast<double>(v);
+                        }
+                    }
+                    const double mean = sum / static_cast<double>((y1 - y0) * (x1 - x0));
+                    out.at(c, 0, x_out++) =
+                        max ? (nan ? std::numeric_limits<float>::quiet_NaN() : best)
+                            : static_cast<float>(mean);
+                }
+            }
+        }
     }
     return out;
 }

@@ -35,6 +35,12 @@ struct WindowSpec {
 /// GeM over each whole channel: one value per channel.
 [[nodiscard]] Image global_gem(const Image& in, double p, double eps);
 
+/// Spatial pyramid pooling: for each level L, LxL bins per channel, written one after another
+/// into a 1-row image (C x 1 x sum L*L), bins row-major. Adaptive bins are
+/// [floor(i*a/L), ceil((i+1)*a/L)); the paper's are [i*floor(a/L), i*floor(a/L) + ceil(a/L)).
+/// Each bin's max (NaN wins) or mean.
+[[nodiscard]] Image spp(const Image& in, const std::vector<int>& levels, bool max, bool paper);
+
 /// BlurPool (antialiased-cnns): the binomial filter of `filter` taps per axis, normalised to sum
 /// 1, correlated depthwise with the input padded by (filter-1)/2 before and filter/2 after on
 /// each axis (cells from `border`), every stride-th position kept.

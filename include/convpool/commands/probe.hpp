@@ -240,6 +240,10 @@ struct Agreement {
 /// Readable table; JSON (`probe.json`); CSV (`probe.csv`, one row per pool and measurement).
 /// Infinite PSNR is written `inf` in the table and CSV and "inf" (a string) in JSON.
 [[nodiscard]] std::string probe_table(const ProbeReport& report);
+
+/// The line compare's and probe's tables add for modes whose output is a vector per channel
+/// (ModeForm::vector, e.g. spp), saying what their columns mean there; "" when there are none.
+[[nodiscard]] std::string vector_modes_note(const ProbeReport& report);
 [[nodiscard]] std::string probe_json(const ProbeReport& report);
 [[nodiscard]] std::string probe_csv(const ProbeReport& report);
 

@@ -8,6 +8,8 @@
 
 namespace convpool {
 
+struct Pad;
+
 /// A window sliding along one axis: kernel taps `dilation` apart, moved by `stride`,
 /// over the input padded with `pad_begin` cells before and `pad_end` cells after.
 struct Axis {
@@ -49,8 +51,13 @@ struct AxisCoverage {
 [[nodiscard]] AxisCoverage axis_coverage(int in, const Axis& axis) noexcept;
 
 /// Padding needed by TensorFlow's SAME rule: out = ceil(in/stride) and total padding
-/// max((out-1)*stride + effective_kernel - in, 0), the extra cell at the end.
-[[nodiscard]] Axis same_padding(int in, Axis axis) noexcept;
+/// max((out-1)*stride + effective_kernel - in, 0), the extra cell at the end (ONNX's
+/// SAME_UPPER), or at the beginning with `lower` (ONNX's SAME_LOWER).
+[[nodiscard]] Axis same_padding(int in, Axis axis, bool lower = false) noexcept;
+
+/// `win` with the padding `pad` says for an input of h x w: its cells (top, left, bottom,
+/// right), SAME (upper or lower) resolved for this input, or none for `valid`.
+[[nodiscard]] Window padded_window(Window win, const Pad& pad, int h, int w) noexcept;
 
 /// The input cells one output position reads along one axis.
 struct AxisTaps {

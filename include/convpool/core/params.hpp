@@ -52,10 +52,17 @@ struct Real2 {
 };
 
 /// A padding value: explicit cells, or TensorFlow's `same` / `valid` rule.
+/// `pad=`: cells on each side (`N`, `HxW`, or `[t l b r]` for top, left, bottom, right as
+/// ONNX's pads), or SAME padding with the odd extra cell after (`same`, `same-upper`) or before
+/// (`same-lower`), or none (`valid`).
 struct Pad {
-    enum class Mode { cells, same, valid };
+    enum class Mode { cells, same, same_lower, valid };
     Mode mode = Mode::cells;
-    Size2 cells;
+    Size2 cells;  ///< top and left (and bottom and right unless `asymmetric`)
+    Size2 end;    ///< bottom and right when `asymmetric`
+    bool asymmetric = false;
+    /// Bottom and right cells.
+    [[nodiscard]] Size2 after() const noexcept { return asymmetric ? end : cells; }
 };
 
 /// A dense row-major matrix of finite numbers.
@@ -127,6 +134,8 @@ struct ParamSpec {
     /// list: the arguments entry `CHOICE(...)` takes in parentheses; null (or an empty list for
     /// a choice) means the entry takes none.
     std::vector<ParamSpec> (*entry_params)(std::string_view choice) = nullptr;
+    /// pad: any number of cells is allowed (ONNX), not only up to half the kernel (PyTorch).
+    bool wide_pad = false;
 };
 
 /// One `key=value` or bare `value` argument as written in a stage.
@@ -159,6 +168,8 @@ public:
     [[nodiscard]] bool flag(std::string_view name) const;
     [[nodiscard]] Size2 size(std::string_view name) const;
     [[nodiscard]] Pad pad(std::string_view name) const;
+    /// The declaration of parameter `name` (as the semantics left it).
+    [[nodiscard]] const ParamSpec& spec(std::string_view name) const;
     [[nodiscard]] const std::string& text(std::string_view name) const;
     [[nodiscard]] const Matrix& matrix(std::string_view name) const;
     /// The entries of a list parameter, each as written in canonical form:

@@ -136,6 +136,15 @@ public:
     /// Call only when fuses_activation(in.shape()).
     [[nodiscard]] virtual Tensor apply_activated(const Tensor& in, const Activation& a) const;
 
+    /// A stage whose output is a vector per channel (Cx1xN) made of consecutive parts, e.g.
+    /// spp's pyramid levels: each part's label and cell count, in order (their counts sum to
+    /// N). Empty for a stage whose output is a map. Its picture is a bar chart per part.
+    struct VectorPart {
+        std::string label;
+        int cells = 0;
+    };
+    [[nodiscard]] virtual std::vector<VectorPart> vector_parts() const { return {}; }
+
     /// How a stage takes part in switches: most stages do not; a max pool asked for them
     /// records them; `unpool` consumes the last ones recorded.
     enum class SwitchRole { none, records, consumes };
@@ -156,6 +165,7 @@ enum class ModeForm {
     window,       ///< `pool:NAME,k=K,s=S[,pad=P][,ceil]`
     output_size,  ///< `pool:NAME,out=HxW`: the output size pool:max gives with that window
     stride,       ///< `pool:NAME,s=S`: a pool with no window parameter (pool:blur)
+    vector,       ///< `pool:NAME` with its own defaults: a vector per channel (pool:spp), not a map
 };
 
 /// An op as a mode of compare and probe. An op with a `seed` parameter gets `seed=` from

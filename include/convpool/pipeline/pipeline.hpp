@@ -44,12 +44,15 @@ inline constexpr std::size_t kMaxPipelineBytes = std::size_t{64} * 1024;
 ///  - tf: TensorFlow: avg pools divide by the real cells only (count-pad off); write pad=same
 ///    or pad=valid for TensorFlow's padding (SAME puts the odd extra cell at the bottom/right).
 ///  - caffe: Caffe and OpenCV's dnn: ceil mode on, count-pad on.
-enum class Semantics { torch, tf, caffe };
+///  - onnx: ONNX's operators: count-pad off (AveragePool's count_include_pad=0), ceil off, and
+///    pooling padding may be larger than half the kernel.
+enum class Semantics { torch, tf, caffe, onnx };
 
 /// Every semantics, in `--semantics` order.
-inline constexpr std::array kAllSemantics{Semantics::torch, Semantics::tf, Semantics::caffe};
+inline constexpr std::array kAllSemantics{Semantics::torch, Semantics::tf, Semantics::caffe,
+                                          Semantics::onnx};
 
-/// `torch`, `tf` or `caffe`.
+/// `torch`, `tf`, `caffe` or `onnx`.
 [[nodiscard]] const char* semantics_name(Semantics s) noexcept;
 
 /// The semantics called `name`; throws UsageError listing the valid names.

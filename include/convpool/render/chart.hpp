@@ -1,8 +1,8 @@
 #pragma once
 /// \file chart.hpp
-/// Line charts (metric against shift, against noise level) as pictures. Like visualize.cpp,
-/// chart.cpp is an OpenCV edge file: it draws lines and text with OpenCV's imgproc; nothing
-/// else about OpenCV leaves it.
+/// Line charts (metric against shift, against noise level) and bar charts as pictures. Like
+/// visualize.cpp, chart.cpp is an OpenCV edge file: it draws lines and text with OpenCV's imgproc;
+/// nothing else about OpenCV leaves it.
 
 #include "convpool/render/visualize.hpp"
 
@@ -39,6 +39,32 @@ struct LineChart {
 /// (1, 2 or 5 times a power of ten), grid lines, markers at every point and the legend on the
 /// right. A chart with no finite point shows its axes and "no finite values".
 [[nodiscard]] Picture render_line_chart(const LineChart& chart, int width = 720, int height = 420);
+
+/// One group of bars: a label under it and one bar per value; `lo`/`hi`, when not empty, give
+/// each bar a whisker (e.g. the smallest and largest over channels).
+struct BarGroup {
+    std::string label;
+    std::vector<double> values;
+    std::vector<double> lo = {};
+    std::vector<double> hi = {};
+};
+
+/// A bar chart: groups side by side, each its own colour, bars from 0.
+struct BarChart {
+    std::string title;
+    std::string y_label;
+    std::vector<BarGroup> groups;
+};
+
+/// The chart drawn on a white `width` x `height` picture: y axis with round ticks and grid
+/// lines, every group's bars (non-finite values get none) and its label below.
+[[nodiscard]] Picture render_bar_chart(const BarChart& chart, int width = 720, int height = 360);
+
+/// The picture of a vector output (Cx1xN, e.g. pool:spp): one bar group per part, `cells[i]`
+/// consecutive values labelled `labels[i]`; with one channel its values, with several the mean
+/// over channels with a whisker from the smallest to the largest.
+[[nodiscard]] Picture render_vector_chart(const Tensor& t, const std::vector<std::string>& labels,
+                                          const std::vector<int>& cells, const std::string& title);
 
 /// Round tick positions covering [lo, hi], about `target` of them (for the axes; exposed for
 /// tests).

@@ -85,8 +85,9 @@ std::vector<ParamSpec> conv_param_specs() {
         {.name = "pad",
          .type = ParamType::pad,
          .default_value = "same",
-         .help = "padding: N or HxW cells each side, same (output = ceil(input/stride)) or "
-                 "valid (none)",
+         .help = "padding: N or HxW cells each side, [top left bottom right] (ONNX's pads), "
+                 "same or same-upper (output = ceil(input/stride), the odd cell at the "
+                 "bottom/right), same-lower (at the top/left) or valid (none)",
          .min = 0,
          .max = 4096,
          .aliases = {"padding"}},
@@ -145,16 +146,9 @@ ConvSettings::ConvSettings(const Params& params)
 
 Window ConvSettings::window(int h, int w, int kernel_h, int kernel_w) const {
     Window win;
-    win.rows = {kernel_h, m_stride.h, m_pad.cells.h, m_pad.cells.h, m_dilation.h, false};
-    win.cols = {kernel_w, m_stride.w, m_pad.cells.w, m_pad.cells.w, m_dilation.w, false};
-    if (m_pad.mode == Pad::Mode::same) {
-        win.rows = same_padding(h, win.rows);
-        win.cols = same_padding(w, win.cols);
-    } else if (m_pad.mode == Pad::Mode::valid) {
-        win.rows.pad_begin = win.rows.pad_end = 0;
-        win.cols.pad_begin = win.cols.pad_end = 0;
-    }
-    return win;
+    win.rows = {kernel_h, m_stride.h, 0, 0, m_dilation.h, false};
+    win.cols = {kernel_w, m_stride.w, 0, 0, m_dilation.w, false};
+    return padded_window(win, m_pad, h, w);
 }
 
 Correlation ConvSettings::correlation(int h, int w, const Matrix& kernel) const {

@@ -84,8 +84,10 @@ std::vector<ParamSpec> pool_param_specs() {
         {.name = "pad",
          .type = ParamType::pad,
          .default_value = "0",
-         .help = "zero padding on each side, N or HxW, at most half the kernel; or same/valid "
-                 "(TensorFlow's rule, the extra cell at the bottom/right)",
+         .help = "zero padding on each side, N or HxW, or [top left bottom right] (ONNX's "
+                 "pads); at most half the kernel (more under --semantics onnx); or same "
+                 "(same-upper: TensorFlow's rule, the extra cell at the bottom/right), "
+                 "same-lower (the extra cell at the top/left) or valid",
          .min = 0,
          .max = 2048,
          .aliases = {"padding"}},
@@ -136,26 +138,27 @@ PoolGeometry::PoolGeometry(const Params& params)
       m_pad(params.pad("pad")),
       m_dilation(params.size("dilation")),
       m_ceil(params.flag("ceil")) {
-    if (m_pad.mode == Pad::Mode::cells &&
-        (m_pad.cells.h > m_kernel.h / 2 || m_pad.cells.w > m_kernel.w / 2)) {
+    if (m_pad.mode != Pad::Mode::cells || params.spec("pad").wide_pad) {
+        return;
+    }
+    const Size2 most{std::max(m_pad.cells.h, m_pad.after().h),
+                     std::max(m_pad.cells.w, m_pad.after().w)};
+    if (most.h > m_kernel.h / 2 || most.w > m_kernel.w / 2) {
         throw UsageError(fmt::format(
-            "{}: pad {}x{} is more than half the kernel {}x{} (at most {}x{})", m_op, m_pad.cells.h,
-            m_pad.cells.w, m_kernel.h, m_kernel.w, m_kernel.h / 2, m_kernel.w / 2));
+            "{}: pad {} is more than half the kernel {}x{} (at most {}x{}; --semantics onnx "
+            "allows more)",
+            m_op,
+            m_pad.asymmetric ? format_value(m_pad)
+                             : fmt::format("{}x{}", m_pad.cells.h, m_pad.cells.w),
+            m_kernel.h, m_kernel.w, m_kernel.h / 2, m_kernel.w / 2));
     }
 }
 
 Window PoolGeometry::window(int h, int w) const {
     Window win;
-    win.rows = {m_kernel.h, m_stride.h, m_pad.cells.h, m_pad.cells.h, m_dilation.h, m_ceil};
-    win.cols = {m_kernel.w, m_stride.w, m_pad.cells.w, m_pad.cells.w, m_dilation.w, m_ceil};
-    if (m_pad.mode == Pad::Mode::same) {
-        win.rows = same_padding(h, win.rows);
-        win.cols = same_padding(w, win.cols);
-    } else if (m_pad.mode == Pad::Mode::valid) {
-        win.rows.pad_begin = win.rows.pad_end = 0;
-        win.cols.pad_begin = win.cols.pad_end = 0;
-    }
-    return win;
+    win.rows = {m_kernel.h, m_stride.h, 0, 0, m_dilation.h, m_ceil};
+    win.cols = {m_kernel.w, m_stride.w, 0, 0, m_dilation.w, m_ceil};
+    return padded_window(win, m_pad, h, w);
 }
 
 Shape PoolGeometry::output_shape(const Shape& in) const {
@@ -181,6 +184,10 @@ std::vector<std::string> PoolGeometry::notes(const Shape& in) const {
         notes.push_back(fmt::format("pad=same: rows {}+{}, columns {}+{} (TensorFlow's rule)",
                                     win.rows.pad_begin, win.rows.pad_end, win.cols.pad_begin,
                                     win.cols.pad_end));
+    } else if (m_pad.mode == Pad::Mode::same_lower) {
+        notes.push_back(fmt::format(
+            "pad=same-lower: rows {}+{}, columns {}+{} (ONNX's SAME_LOWER: the extra cell first)",
+            win.rows.pad_begin, win.rows.pad_end, win.cols.pad_begin, win.cols.pad_end));
     }
     const auto describe = [&notes](const char* what, int in_extent, const Axis& axis) {
         const AxisCoverage cov = axis_coverage(in_extent, axis);
