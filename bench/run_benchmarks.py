@@ -49,6 +49,10 @@ WORKLOADS = [
     ("W6", "3x3 dense correlation, 4096x4096 f32",
      "conv:kernel=[" + "; ".join(" ".join(str(v) for v in row) for row in DENSE_3X3) + "]",
      (1, 4096, 4096), "f32", 2.0),
+    ("W7", "BlurPool filter=3 s=2 (reflect), 4096x4096 f32", "pool:blur,s=2,filter=3",
+     (1, 4096, 4096), "f32", 2.0),
+    ("W8", "MaxBlurPool k=2 filter=4 s=2, 4096x4096 f32", "pool:maxblur", (1, 4096, 4096), "f32",
+     2.5),
 ]
 
 
@@ -100,6 +104,20 @@ def peer_functions(wid, size, threads):
                 out += kernel[ky, kx] * p[ky:ky + h, kx:kx + w]
         return out
 
+    def np_blur(a, taps, stride=2):
+        # Zhang's BlurPool: reflect padding (numpy's reflect is torch's ReflectionPad2d),
+        # separable binomial taps normalised to sum 1, then every `stride`-th output.
+        f = np.array(taps, dtype=np.float32) / sum(taps)
+        before, after = (len(taps) - 1) // 2, len(taps) // 2
+        p = np.pad(a, ((before, after), (before, after)), mode="reflect")
+        n = len(taps)
+        rows = sum(f[i] * p[i:i + p.shape[0] - n + 1:stride] for i in range(n))
+        return sum(f[i] * rows[:, i:i + rows.shape[1] - n + 1:stride] for i in range(n))
+
+    def np_maxblur(a):
+        m = np.maximum(np.maximum(a[:-1, :-1], a[1:, :-1]), np.maximum(a[:-1, 1:], a[1:, 1:]))
+        return np_blur(m, [1, 3, 3, 1])
+
     numpy_fns = {
         "W1": lambda: x.reshape(h // 2, 2, w // 2, 2).max(axis=(1, 3)),
         "W2": lambda: np_max_sliding(x, 3),
@@ -108,6 +126,8 @@ def peer_functions(wid, size, threads):
         "W4b": lambda: np_max_sliding(x, 63),
         "W5": lambda: img_u8.reshape(h // 2, 2, w // 2, 2, 3).max(axis=(1, 3)),
         "W6": lambda: np_conv3(x),
+        "W7": lambda: np_blur(x, [1, 2, 1]),
+        "W8": lambda: np_maxblur(x),
     }
     peers["numpy"] = (numpy_fns[wid], "u8 HWC" if wid == "W5" else "f32")
 
@@ -123,7 +143,8 @@ def peer_functions(wid, size, threads):
             "W5": lambda: cv2.dilate(img_u8, np.ones((2, 2), np.uint8))[1::2, 1::2].copy(),
             "W6": lambda: cv2.filter2D(x, -1, kernel),
         }
-        peers["opencv"] = (cv_fns[wid], "u8 HWC" if wid == "W5" else "f32")
+        if wid in cv_fns:
+            peers["opencv"] = (cv_fns[wid], "u8 HWC" if wid == "W5" else "f32")
     except ImportError:
         pass
 
@@ -134,6 +155,10 @@ def peer_functions(wid, size, threads):
         t = torch.from_numpy(x)[None, None] if x is not None else None
         tk = torch.from_numpy(kernel)[None, None]
         t_u8 = torch.from_numpy(img_u8).permute(2, 0, 1)[None] if img_u8 is not None else None
+        a3 = torch.tensor([1.0, 2.0, 1.0])
+        a4 = torch.tensor([1.0, 3.0, 3.0, 1.0])
+        blur3 = (torch.outer(a3, a3) / a3.sum() ** 2)[None, None]
+        blur4 = (torch.outer(a4, a4) / a4.sum() ** 2)[None, None]
 
         def torch_u8_max():
             # max_pool2d has no uint8 kernel on the CPU in 1.13: convert, as a user would.
@@ -148,6 +173,10 @@ def peer_functions(wid, size, threads):
                 "W4b": lambda: F.max_pool2d(t, 63, 1, 31),
                 "W5": torch_u8_max,
                 "W6": lambda: F.conv2d(t, tk, padding=1),
+                # antialiased-cnns' BlurPool: ReflectionPad2d, then a depthwise strided conv.
+                "W7": lambda: F.conv2d(F.pad(t, (1, 1, 1, 1), mode="reflect"), blur3, stride=2),
+                "W8": lambda: F.conv2d(F.pad(F.max_pool2d(t, 2, 1), (1, 2, 1, 2), mode="reflect"),
+                                       blur4, stride=2),
             }
         peers["pytorch"] = (torch_fns[wid], "u8 HWC view, converted to f32" if wid == "W5" else "f32")
     except ImportError:

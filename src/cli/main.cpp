@@ -578,6 +578,8 @@ int run_cli(int argc, char** argv) {
     compare_args.modes = convpool::default_compare_modes();
     compare_args.out = "convpool-compare";
     compare_args.noise = "0.05";
+    compare_args.probe.shifts = 2;  // compare's table shows no equivariance or consistency
+    compare_args.probe.pairs = 0;
     auto* compare = app.add_subcommand("compare",
                                        "Every pooling mode after the same stages, side by side: "
                                        "one sheet, one table of measurements");
@@ -598,6 +600,7 @@ int run_cli(int argc, char** argv) {
     MeasureArgs probe_args;
     probe_args.out = "convpool-probe";
     probe_args.noise = "0.01,0.05,0.1";
+    probe_args.probe.pairs = 4;
     auto* probe = app.add_subcommand("probe",
                                      "Measure shift invariance, noise tolerance, information loss "
                                      "and compression of pooling stages");
@@ -607,6 +610,17 @@ int run_cli(int argc, char** argv) {
     probe->add_option("--modes", probe_args.modes,
                       "Probe these pooling modes (-k, -s) after -p instead");
     add_measure_options(probe, probe_args);
+    probe
+        ->add_option("--pairs", probe_args.probe.pairs,
+                     "Consistency: random crop pairs per offset 1..8 px (0: no consistency test)")
+        ->check(CLI::Range(0, 64))
+        ->capture_default_str();
+    probe
+        ->add_option("--cos-tolerance", probe_args.probe.cos_tolerance,
+                     "Consistency: least cosine similarity of the global-average vectors of a "
+                     "consistent pair")
+        ->check(CLI::Range(-1.0, 1.0))
+        ->capture_default_str();
     probe->footer(std::string("\n") + kPipelineHelp);
 
     convpool::ExplainRequest explain_rq;

@@ -182,6 +182,8 @@ std::string summary_json(const MeasureRequest& rq, const std::vector<BatchItem>&
          {{"shifts", rq.probe.shifts},
           {"noise", rq.probe.noise},
           {"salt_pepper", rq.probe.salt_pepper},
+          {"pairs", rq.probe.pairs},
+          {"cos_tolerance", rq.probe.cos_tolerance},
           {"seed", rq.probe.seed},
           {"semantics", semantics_name(rq.probe.semantics)}}},
         {"counts",
@@ -237,12 +239,12 @@ std::string summary_chart(const std::vector<SummaryRow>& rows, const std::string
                 .series = {},
                 .y_lo = y_lo,
                 .y_hi = y_hi,
-                .x_integer = section == "shift"};
+                .x_integer = section != "noise"};
     std::map<std::string, std::size_t> index;
     ChartSeries pre{.label = "pre-pool map (mean)", .dashed = true, .colour = 0};
     for (const auto& r : rows) {
-        if (r.section != section || r.metric != metric || r.kind != kind) {
-            continue;
+        if (r.section != section || r.metric != metric || r.kind != kind || r.level == "all") {
+            continue;  // `all` (consistency over every offset) is not a point of the x axis
         }
         const auto [it, added] = index.emplace(r.pool, c.series.size());
         if (added) {
@@ -297,6 +299,25 @@ std::vector<std::string> write_summary(const MeasureRequest& rq, const OutputDir
                             fmt::format("shift invariance: normalised correlation ({})", subject),
                             "input shift (pixels, mean of 8 directions)", "normalised correlation",
                             0.0, 0.0, shared_pre));
+    }
+    const auto has = [&rows](const char* section) {
+        return std::ranges::any_of(
+            rows, [section](const SummaryRow& r) { return r.section == section && r.n > 0; });
+    };
+    if (has("equivariance")) {
+        write("summary-equivariance-correlation.png",
+              summary_chart(rows, "equivariance", "correlation", "",
+                            fmt::format("shift equivariance: normalised correlation ({})", subject),
+                            "input shift (pixels, multiples of the stride, mean of 8 directions)",
+                            "normalised correlation", 0.0, 0.0, shared_pre));
+    }
+    if (has("consistency")) {
+        write("summary-consistency.png",
+              summary_chart(rows, "consistency", "consistent", "",
+                            fmt::format("consistency: share of crop pairs with cosine >= {} ({})",
+                                        format_metric(rq.probe.cos_tolerance, 4), subject),
+                            "offset between the two crops (pixels)", "share of consistent pairs",
+                            0.0, 1.0, shared_pre));
     }
     if (!rq.probe.noise.empty()) {
         write(

@@ -25,12 +25,10 @@
 #include <optional>
 #include <set>
 
+#include "probe_shift.hpp"
+
 namespace convpool {
 namespace {
-
-/// The 8 directions of a shift, (dy, dx), row-major around the centre.
-constexpr std::array<std::array<int, 2>, 8> kDirections{
-    {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 1}, {1, -1}, {1, 0}, {1, 1}}};
 
 /// A pipeline run on one tensor; an empty text is the identity. Adds the stages' times to `ms`.
 class Runner {
@@ -63,6 +61,9 @@ struct Perturbed {
     std::vector<Tensor> shifted;           ///< [(d-1)*8 + direction]
     std::vector<Tensor> noisy;             ///< one per NoisePoint, in order
     std::vector<NoisePoint> noise_points;  ///< kind and level filled in
+    std::vector<Tensor> pair_crops;        ///< consistency: [2 * pair + 0/1]
+    std::vector<int> pair_offsets;         ///< consistency: each pair's offset 1..8
+    std::string consistency_skipped;       ///< why there are no pairs although asked for
 };
 
 Perturbed perturb(const Tensor& input, const ProbeOptions& o) {
@@ -84,6 +85,19 @@ Perturbed perturb(const Tensor& input, const ProbeOptions& o) {
             }
         }
     }
+    if (o.pairs > 0 && (s.height <= 8 || s.width <= 8)) {
+        p.consistency_skipped = fmt::format(
+            "not measured: the crops are 8 pixels smaller than the input on each axis, and the "
+            "input is {}",
+            to_string(s));
+    } else if (o.pairs > 0) {
+        for (const auto& org : consistency_origins(o.pairs, o.seed)) {
+            p.pair_crops.push_back(crop(input, org[0], org[1], s.height - 8, s.width - 8));
+            p.pair_crops.push_back(crop(input, org[2], org[3], s.height - 8, s.width - 8));
+            p.pair_offsets.push_back(
+                std::max(std::abs(org[0] - org[2]), std::abs(org[1] - org[3])));
+        }
+    }
     for (const double sigma : o.noise) {
         p.noisy.push_back(add_gaussian_noise(input, sigma, o.seed));
         p.noise_points.push_back({.kind = "gaussian", .level = sigma});
@@ -101,6 +115,7 @@ struct PreMaps {
     Tensor reference;
     std::vector<Tensor> shifted;
     std::vector<Tensor> noisy;
+    std::vector<Tensor> pairs;
 };
 
 PreMaps pre_maps(const Runner& prefix, const Tensor& input, const Perturbed& p) {
@@ -114,6 +129,9 @@ PreMaps pre_maps(const Runner& prefix, const Tensor& input, const Perturbed& p) 
     }
     for (const auto& t : p.noisy) {
         m.noisy.push_back(prefix(t));
+    }
+    for (const auto& t : p.pair_crops) {
+        m.pairs.push_back(prefix(t));
     }
     return m;
 }
@@ -172,8 +190,36 @@ std::optional<std::string> unpool_text(const Stage& stage) {
     return stage.describe() + (on ? "" : ",switches") + " | unpool";
 }
 
-PoolProbe probe_target(const ProbeTarget& target, const PreMaps& pre, std::size_t shifts,
-                       const std::vector<NoisePoint>& noise_points, Semantics semantics) {
+/// What probe_target needs besides the target and its pre-pool maps.
+struct TargetContext {
+    std::size_t shifts = 0;
+    const Perturbed* perturbed = nullptr;
+    Shape input;
+    const ProbeOptions* options = nullptr;
+};
+
+/// Equivariance of `r`'s pool: its total stride and the points at the shifts that are multiples.
+void shift_measures(PoolProbe& r, const ProbeTarget& target, const PreMaps& pre,
+                    const Tensor& pool_ref, const TargetContext& tc, const Runner& pool) {
+    const ProbeOptions& o = *tc.options;
+    const std::string whole =
+        target.prefix.empty() ? target.pool : target.prefix + " | " + target.pool;
+    r.stride = pipeline_stride(whole, tc.input, o.semantics, o.context);
+    const auto pre_stride = pipeline_stride(target.prefix, tc.input, o.semantics, o.context);
+    if (!r.stride || !pre_stride) {
+        r.stride.reset();
+        return;
+    }
+    r.pre_stride = *pre_stride;
+    r.equivariance =
+        equivariance_points([&pool](const Tensor& t) { return pool(t); }, pre.reference, pool_ref,
+                            pre.shifted, o.shifts, *r.stride, r.pre_stride);
+}
+
+PoolProbe probe_target(const ProbeTarget& target, const PreMaps& pre, const TargetContext& tc) {
+    const std::size_t shifts = tc.shifts;
+    const std::vector<NoisePoint>& noise_points = tc.perturbed->noise_points;
+    const Semantics semantics = tc.options->semantics;
     const Runner pool(target.pool, semantics);
     if (pool.pipeline() == nullptr || pool.pipeline()->stages().size() != 1) {
         throw UsageError(fmt::format("probe: '{}' is not one pooling stage", target.pool));
@@ -207,6 +253,11 @@ PoolProbe probe_target(const ProbeTarget& target, const PreMaps& pre, std::size_
             sp.correlation_pre /= n;
             r.shift.push_back(sp);
         }
+        shift_measures(r, target, pre, ref, tc, pool);
+    }
+    if (!pre.pairs.empty()) {
+        r.consistency = consistency_points([&pool](const Tensor& t) { return pool(t); }, pre.pairs,
+                                           tc.perturbed->pair_offsets, tc.options->cos_tolerance);
     }
     for (std::size_t i = 0; i < noise_points.size(); ++i) {
         NoisePoint np = noise_points[i];
@@ -388,6 +439,13 @@ ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets,
             throw UsageError(fmt::format("--noise: sigma must be a finite number >= 0, got {}", s));
         }
     }
+    if (options.pairs < 0 || options.pairs > 64) {
+        throw UsageError(fmt::format("--pairs: expected 0..64, got {}", options.pairs));
+    }
+    if (!(options.cos_tolerance >= -1.0 && options.cos_tolerance <= 1.0)) {
+        throw UsageError(
+            fmt::format("--cos-tolerance: expected -1..1, got {}", options.cos_tolerance));
+    }
     if (!(options.salt_pepper >= 0.0 && options.salt_pepper <= 1.0)) {
         throw UsageError(
             fmt::format("--salt-pepper: density must be in [0, 1], got {}", options.salt_pepper));
@@ -396,6 +454,7 @@ ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets,
     report.input_shape = input.shape();
     report.options = options;
     const Perturbed perturbed = perturb(input, options);
+    report.consistency_skipped = perturbed.consistency_skipped;
     std::map<std::string, PreMaps> cache;
     for (const auto& target : targets) {
         auto it = cache.find(target.prefix);
@@ -406,9 +465,11 @@ ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets,
                                        input, perturbed))
                      .first;
         }
-        report.pools.push_back(probe_target(target, it->second,
-                                            static_cast<std::size_t>(options.shifts),
-                                            perturbed.noise_points, options.semantics));
+        const TargetContext tc{.shifts = static_cast<std::size_t>(options.shifts),
+                               .perturbed = &perturbed,
+                               .input = input.shape(),
+                               .options = &options};
+        report.pools.push_back(probe_target(target, it->second, tc));
     }
     return report;
 }

@@ -48,6 +48,63 @@ nlohmann::json jshape(const Shape& s) {
     return nlohmann::json::array({s.channels, s.height, s.width});
 }
 
+/// The equivariance section of the table (empty when nothing was measured).
+std::string equivariance_table(const ProbeReport& report, std::size_t lw) {
+    if (report.options.shifts == 0) {
+        return {};
+    }
+    std::string out =
+        "\nshift equivariance: output(shift x) moved back by shift / stride cells vs output(x), "
+        "for shifts that are multiples of the total stride\n";
+    out += fmt::format("{:<{}}  {:>6} {:>5} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw, "stride",
+                       "shift", "identical", "pre ident", "corr", "pre corr");
+    for (const auto& p : report.pools) {
+        if (!p.stride) {
+            out += fmt::format("{:<{}}  {:>6} (no fixed stride: not measured)\n", p.target.label,
+                               lw, "-");
+            continue;
+        }
+        const std::string stride = p.stride->y == p.stride->x
+                                       ? fmt::format("{}", p.stride->y)
+                                       : fmt::format("{}x{}", p.stride->y, p.stride->x);
+        if (p.equivariance.empty()) {
+            out += fmt::format("{:<{}}  {:>6} (no shift up to {} is a multiple)\n", p.target.label,
+                               lw, stride, report.options.shifts);
+        }
+        for (const auto& e : p.equivariance) {
+            out += fmt::format("{:<{}}  {:>6} {:>5} {:>11.4f} {:>11.4f} {:>11.4f} {:>11.4f}\n",
+                               p.target.label, lw, stride, e.shift, e.identical_pool,
+                               e.identical_pre, e.correlation_pool, e.correlation_pre);
+        }
+    }
+    return out;
+}
+
+/// The consistency section of the table (empty when nothing was measured).
+std::string consistency_table(const ProbeReport& report, std::size_t lw) {
+    const auto& o = report.options;
+    if (o.pairs == 0) {
+        return {};
+    }
+    std::string out = fmt::format(
+        "\nconsistency (Zhang 2019): {} crop pairs offset 1..8 px; consistent = cosine of the "
+        "per-channel means >= {}\n",
+        8 * o.pairs, num(o.cos_tolerance));
+    if (!report.consistency_skipped.empty()) {
+        return out + report.consistency_skipped + "\n";
+    }
+    out += fmt::format("{:<{}}  {:>6} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw, "offset",
+                       "consistent", "pre cons", "cosine", "pre cosine");
+    for (const auto& p : report.pools) {
+        for (const auto& c : p.consistency) {
+            out += fmt::format("{:<{}}  {:>6} {:>11.4f} {:>11.4f} {:>11.6f} {:>11.6f}\n",
+                               p.target.label, lw, c.offset == 0 ? "all" : std::to_string(c.offset),
+                               c.consistent_pool, c.consistent_pre, c.cosine_pool, c.cosine_pre);
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string probe_table(const ProbeReport& report) {
@@ -87,6 +144,8 @@ std::string probe_table(const ProbeReport& report) {
             }
         }
     }
+    out += equivariance_table(report, lw);
+    out += consistency_table(report, lw);
     if (!o.noise.empty() || o.salt_pepper > 0.0) {
         out +=
             "\nnoise tolerance: pooled(noisy) vs pooled(clean); pre: prepool(noisy) vs "
@@ -137,6 +196,23 @@ std::string probe_json(const ProbeReport& report) {
                              {"pre_identical", jnum(s.identical_pre)},
                              {"pre_correlation", jnum(s.correlation_pre)}});
         }
+        json equivariance = json::array();
+        for (const auto& e : p.equivariance) {
+            equivariance.push_back({{"shift", e.shift},
+                                    {"identical", jnum(e.identical_pool)},
+                                    {"correlation", jnum(e.correlation_pool)},
+                                    {"pre_identical", jnum(e.identical_pre)},
+                                    {"pre_correlation", jnum(e.correlation_pre)}});
+        }
+        json consistency = json::array();
+        for (const auto& c : p.consistency) {
+            consistency.push_back({{"offset", c.offset == 0 ? json("all") : json(c.offset)},
+                                   {"pairs", c.pairs},
+                                   {"consistent", jnum(c.consistent_pool)},
+                                   {"mean_cosine", jnum(c.cosine_pool)},
+                                   {"pre_consistent", jnum(c.consistent_pre)},
+                                   {"pre_mean_cosine", jnum(c.cosine_pre)}});
+        }
         json noise = json::array();
         for (const auto& n : p.noise) {
             noise.push_back({{"kind", n.kind},
@@ -163,23 +239,28 @@ std::string probe_json(const ProbeReport& report) {
             {"bytes_pool", p.pool_shape.elements() * sizeof(float)},
             {"ratio", static_cast<double>(p.pool_shape.elements()) /
                           static_cast<double>(std::max<std::size_t>(1, p.pre_shape.elements()))}};
-        pools.push_back({{"label", p.target.label},
-                         {"prefix", p.target.prefix},
-                         {"pool", p.target.pool},
-                         {"stage", p.stage},
-                         {"pre_shape", jshape(p.pre_shape)},
-                         {"shape", jshape(p.pool_shape)},
-                         {"ms", p.milliseconds},
-                         {"stats",
-                          {{"min", jnum(p.stats.min)},
-                           {"max", jnum(p.stats.max)},
-                           {"mean", jnum(p.stats.mean)},
-                           {"std", jnum(p.stats.std)},
-                           {"entropy", jnum(p.stats.entropy)}}},
-                         {"shift", shift},
-                         {"noise", noise},
-                         {"information_loss", loss},
-                         {"compression", compression}});
+        pools.push_back(
+            {{"label", p.target.label},
+             {"prefix", p.target.prefix},
+             {"pool", p.target.pool},
+             {"stage", p.stage},
+             {"pre_shape", jshape(p.pre_shape)},
+             {"shape", jshape(p.pool_shape)},
+             {"ms", p.milliseconds},
+             {"stats",
+              {{"min", jnum(p.stats.min)},
+               {"max", jnum(p.stats.max)},
+               {"mean", jnum(p.stats.mean)},
+               {"std", jnum(p.stats.std)},
+               {"entropy", jnum(p.stats.entropy)}}},
+             {"shift", shift},
+             {"stride", p.stride ? json::array({p.stride->y, p.stride->x}) : json(nullptr)},
+             {"pre_stride", json::array({p.pre_stride.y, p.pre_stride.x})},
+             {"equivariance", equivariance},
+             {"consistency", consistency},
+             {"noise", noise},
+             {"information_loss", loss},
+             {"compression", compression}});
     }
     json doc{
         {"convpool_version", CONVPOOL_VERSION},
@@ -192,6 +273,11 @@ std::string probe_json(const ProbeReport& report) {
         {"shifts", o.shifts},
         {"noise_sigmas", o.noise},
         {"salt_pepper", o.salt_pepper},
+        {"pairs", o.pairs},
+        {"cos_tolerance", o.cos_tolerance},
+        {"consistency_skipped", report.consistency_skipped.empty()
+                                    ? nlohmann::json(nullptr)
+                                    : nlohmann::json(report.consistency_skipped)},
         {"conventions",
          {{"shift",
            "crops of the input moved by d pixels in 8 directions, no fill; outputs compared at the "
@@ -202,7 +288,15 @@ std::string probe_json(const ProbeReport& report) {
           {"ssim",
            "Wang et al. 2004, 11x11 Gaussian sigma 1.5, K1 0.01, K2 0.03, L as PSNR, window cut "
            "at the border"},
-          {"noise", "std::mt19937_64 seeded with seed, Box-Muller; not clipped"}}},
+          {"noise", "std::mt19937_64 seeded with seed, Box-Muller; not clipped"},
+          {"equivariance",
+           "shifts d that are multiples of the total stride S (prefix and pool): output(shift x) "
+           "moved back by d/S cells vs output(x) on the cells both hold; means over the 8 "
+           "directions"},
+          {"consistency",
+           "pairs crops per offset d = 1..8: two (H-8)x(W-8) crops whose origins in [0,8]^2 "
+           "(seeded) are d apart (Chebyshev); consistent when the cosine similarity of the two "
+           "outputs' per-channel means (global average) >= cos_tolerance"}}},
         {"pools", pools}};
     if (!is_valid_utf8(report.input)) {
         doc["input_bytes"] = base64(report.input);
@@ -230,6 +324,17 @@ std::vector<ProbeRow> probe_rows(const ProbeReport& report) {
                 s.identical_pre);
             row("shift", "correlation", "", std::to_string(s.shift), s.correlation_pool,
                 s.correlation_pre);
+        }
+        for (const auto& e : p.equivariance) {
+            row("equivariance", "identical", "", std::to_string(e.shift), e.identical_pool,
+                e.identical_pre);
+            row("equivariance", "correlation", "", std::to_string(e.shift), e.correlation_pool,
+                e.correlation_pre);
+        }
+        for (const auto& c : p.consistency) {
+            const std::string level = c.offset == 0 ? "all" : std::to_string(c.offset);
+            row("consistency", "consistent", "", level, c.consistent_pool, c.consistent_pre);
+            row("consistency", "mean_cosine", "", level, c.cosine_pool, c.cosine_pre);
         }
         for (const auto& n : p.noise) {
             row("noise", "psnr_db", n.kind, num(n.level), n.psnr_pool, n.psnr_pre);

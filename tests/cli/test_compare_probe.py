@@ -177,6 +177,53 @@ class Probe(unittest.TestCase):
                 self.assertEqual(p["noise"][0]["psnr_db"], "inf")
                 self.assertEqual(p["noise"][0]["ssim"], 1.0)
 
+    def test_equivariance_and_consistency_defaults_fields_and_rows(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "flat.npy")
+            write_npy(path, [[0.25] * 30 for _ in range(28)])
+            code, stdout, err = run("probe", path, "--modes", "max,blur,adaptive-max", "--noise", "0",
+                                    "--report", "json", "-o", tmp, "-q")
+            self.assertEqual(code, 0, err)
+            doc = json.loads(stdout)
+            # The defaults: shifts 1..8, 4 crop pairs per offset 1..8, cosine 0.99.
+            self.assertEqual((doc["shifts"], doc["pairs"], doc["cos_tolerance"]), (8, 4, 0.99))
+            self.assertIn("equivariance", doc["conventions"])
+            self.assertIn("consistency", doc["conventions"])
+            max_pool, blur, adaptive = doc["pools"]
+            for p in (max_pool, blur):
+                self.assertEqual(p["stride"], [2, 2])
+                self.assertEqual(p["pre_stride"], [1, 1])
+                self.assertEqual([e["shift"] for e in p["equivariance"]], [2, 4, 6, 8])
+                for e in p["equivariance"]:
+                    self.assertEqual((e["identical"], e["correlation"]), (1.0, 1.0), p["label"])
+                self.assertEqual([c["offset"] for c in p["consistency"]], ["all", *range(1, 9)])
+                self.assertEqual(p["consistency"][0]["pairs"], 32)
+                for c in p["consistency"]:
+                    self.assertEqual((c["consistent"], c["mean_cosine"]), (1.0, 1.0))
+            # An adaptive pool has no fixed stride: no equivariance, said so.
+            self.assertIsNone(adaptive["stride"])
+            self.assertEqual(adaptive["equivariance"], [])
+            code, table, err = run("probe", path, "--modes", "max,adaptive-max", "--noise", "0",
+                                   "--shifts", "2", "--pairs", "1", "--cos-tolerance", "0.5", "-o", tmp)
+            self.assertEqual(code, 0, err)
+            self.assertIn("shift equivariance:", table)
+            self.assertIn("no fixed stride: not measured", table)
+            self.assertIn("8 crop pairs offset 1..8 px; consistent = cosine of the per-channel "
+                          "means >= 0.5", table)
+            rows = list(csv.DictReader(open(os.path.join(tmp, "probe.csv"), newline="")))
+            keys = {(r["pool"], r["section"], r["metric"], r["level"]) for r in rows}
+            self.assertIn(("max", "equivariance", "correlation", "2"), keys)
+            self.assertIn(("max", "consistency", "consistent", "all"), keys)
+            self.assertIn(("max", "consistency", "mean_cosine", "8"), keys)
+            # --pairs 0 measures no consistency.
+            code, stdout, err = run("probe", path, "--modes", "max", "--pairs", "0", "--shifts", "1",
+                                    "--report", "json", "-o", tmp, "-q")
+            self.assertEqual(code, 0, err)
+            self.assertEqual(json.loads(stdout)["pools"][0]["consistency"], [])
+            code, _, err = run("probe", path, "--modes", "max", "--cos-tolerance", "2", "-o", tmp)
+            self.assertEqual(code, 2)
+            self.assertIn("--cos-tolerance", err)
+
     def test_kernel_one_stride_one_loses_nothing(self):
         code, stdout, err = run("probe", small_image(tempfile.mkdtemp()), "-p",
                                 "pool:max,k=1,s=1 | pool:avg,k=1",
@@ -250,6 +297,30 @@ class Batch(unittest.TestCase):
         with open(os.path.join(out, "summary.csv"), newline="") as f:
             self.assertEqual(len(list(csv.DictReader(f))), len(summary["summary"]))
         for chart in ("summary-shift-correlation.png", "summary-noise-psnr.png"):
+            self.assertEqual(png_size(os.path.join(out, chart)), (720, 420))
+
+    def test_summary_gives_equivariance_and_consistency_with_spreads_and_charts(self):
+        out = os.path.join(self.dir, "batch")
+        code, stdout, err = run("probe", self.images, *self.args, "--pairs", "1", "-o", out,
+                                "--report", "json")
+        self.assertEqual(code, 0, err)
+        summary = json.loads(stdout)
+        self.assertEqual(summary["options"]["pairs"], 1)
+        self.assertEqual(summary["options"]["cos_tolerance"], 0.99)
+        rows = {(r["pool"], r["section"], r["metric"], r["level"]): r for r in summary["summary"]}
+        per_image = [load_json(os.path.join(out, stem, "probe.json")) for stem in ("a", "b")]
+        for pool_index, pool in enumerate(("max", "avg")):
+            for section, metric, level, pick in (
+                    ("equivariance", "correlation", "2", lambda p: p["equivariance"][0]["correlation"]),
+                    ("consistency", "mean_cosine", "all", lambda p: p["consistency"][0]["mean_cosine"])):
+                values = [pick(doc["pools"][pool_index]) for doc in per_image]
+                row = rows[(pool, section, metric, level)]
+                self.assertEqual(row["n"], 2)
+                self.assertAlmostEqual(row["mean"], sum(values) / 2, places=5)
+                self.assertAlmostEqual(row["sd"], abs(values[0] - values[1]) / 2 ** 0.5, places=5)
+                self.assertAlmostEqual(row["min"], min(values), places=5)
+                self.assertAlmostEqual(row["max"], max(values), places=5)
+        for chart in ("summary-equivariance-correlation.png", "summary-consistency.png"):
             self.assertEqual(png_size(os.path.join(out, chart)), (720, 420))
 
     def test_a_bad_input_fails_alone_and_every_bad_input_exits_3(self):

@@ -16,11 +16,21 @@
 ///    std::mt19937_64 seeded with the seed (the same seed for every sigma, so the pattern is
 ///    the same, scaled), mapped to numbers by convpool itself (Box-Muller for normals).
 ///  - PSNR and SSIM are those of metrics.hpp, against the clean map, with its data range.
+///  - Equivariance: for shifts d that are multiples of the total stride S of the stages up to
+///    and including the pool (on each axis), output(shift x) moved back by d / S cells is
+///    compared with output(x) on the cells both hold (border cells, where padding enters,
+///    included). Stages without a fixed stride (adaptive, fractional, global) have none.
+///  - Consistency (Zhang 2019, adapted to maps): pairs of crops of the input, (H-8)x(W-8), with
+///    origins in [0, 8]^2 drawn (seeded) until the two origins are d apart (Chebyshev distance)
+///    for d = 1..8, --pairs pairs per d; a pair is consistent when the cosine similarity of the
+///    two outputs' per-channel means (what `pool:global-avg` gives a classifier head) is at least
+///    the tolerance.
 
 #include "convpool/core/tensor.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 #include "convpool/report/report.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -34,10 +44,12 @@ class OutputDir;
 
 /// What to measure.
 struct ProbeOptions {
-    int shifts = 2;                              ///< shifts 1..N pixels, 8 directions each
+    int shifts = 8;                              ///< shifts 1..N pixels, 8 directions each
     std::vector<double> noise{0.01, 0.05, 0.1};  ///< Gaussian sigmas (>= 0)
     double salt_pepper = 0.02;                   ///< salt-and-pepper density; 0 = none
-    std::uint64_t seed = 0;                      ///< seed of every noise field
+    std::uint64_t seed = 0;                      ///< seed of every noise field and crop pair
+    int pairs = 0;  ///< consistency: crop pairs per offset 1..8 (0: not measured; CLI: 4)
+    double cos_tolerance = 0.99;  ///< consistency: least cosine similarity of a consistent pair
     Semantics semantics = Semantics::torch;
     /// How the stages before the pools read `@FILE` weights (Pipeline's `context`).
     ParseContext context;
@@ -57,6 +69,32 @@ struct ShiftPoint {
     double correlation_pool = 0.0;  ///< normalized_correlation of the same
     double identical_pre = 0.0;     ///< the same for the pre-pool map
     double correlation_pre = 0.0;
+};
+
+/// Shift equivariance at one shift distance (a multiple of the total stride), means over the 8
+/// directions: output(shift x) moved back by shift / stride cells against output(x).
+struct EquivariancePoint {
+    int shift = 0;  ///< pixels, in the input
+    double identical_pool = 0.0;
+    double correlation_pool = 0.0;
+    double identical_pre = 0.0;  ///< the same for the pre-pool map (moved by shift / its stride)
+    double correlation_pre = 0.0;
+};
+
+/// Zhang's consistency at one offset distance (0: every pair).
+struct ConsistencyPoint {
+    int offset = 0;                ///< Chebyshev distance of the two crops' origins, pixels
+    int pairs = 0;                 ///< pairs measured
+    double consistent_pool = 0.0;  ///< share of pairs with cosine >= the tolerance
+    double cosine_pool = 0.0;      ///< mean cosine similarity
+    double consistent_pre = 0.0;   ///< the same for the pre-pool map
+    double cosine_pre = 0.0;
+};
+
+/// The total stride of a pipeline, rows and columns (1 for an empty pipeline).
+struct Stride2 {
+    int y = 1;
+    int x = 1;
 };
 
 /// Noise tolerance at one noise level: the noisy run against the clean run.
@@ -95,6 +133,10 @@ struct PoolProbe {
     double milliseconds = 0.0;  ///< time of the pool on the full pre-pool map
     ChannelStats stats;         ///< of the pooled map
     std::vector<ShiftPoint> shift;
+    std::optional<Stride2> stride;                ///< of prefix and pool; none: no fixed stride
+    Stride2 pre_stride;                           ///< of the prefix (when `stride` is known)
+    std::vector<EquivariancePoint> equivariance;  ///< shifts that are multiples of `stride`
+    std::vector<ConsistencyPoint> consistency;    ///< offset 0 (all pairs), then 1..8
     std::vector<NoisePoint> noise;
     InfoLoss loss;
     Tensor pre;     ///< the pre-pool map (full input)
@@ -107,6 +149,9 @@ struct ProbeReport {
     Shape input_shape;
     std::string pipeline;  ///< as given (the prefix, with --modes)
     ProbeOptions options;
+    /// Empty, or why consistency was not measured although `options.pairs` > 0 (an input of 8
+    /// pixels or less on an axis: the crops would be empty).
+    std::string consistency_skipped;
     std::vector<PoolProbe> pools;
 };
 
@@ -144,6 +189,33 @@ struct ProbeReport {
 /// ShapeError (an input too small for the shifts or the pool).
 [[nodiscard]] ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets,
                                 const ProbeOptions& options);
+
+/// The total stride of `text` (stages, `|`-separated; empty: {1, 1}) on inputs of shape `in`:
+/// the input growth D that adds one output cell, found by planning on `in` and `in` + 720
+/// (720 is divisible by every stride up to 6 and by 8, 9, 10, 12, 16); none when the growth
+/// does not divide 720 or adds nothing (adaptive, global and fractional pools).
+[[nodiscard]] std::optional<Stride2> pipeline_stride(const std::string& text, const Shape& in,
+                                                     Semantics semantics,
+                                                     const ParseContext& context = {});
+
+/// `a` and `b` of one shape compared on the cells they share once `b` is moved by (dy, dx)
+/// cells (b's cell (y, x) is a's (y + dy, x + dx)): the fraction of identical values and the
+/// normalised correlation. An empty overlap gives NaN for both.
+struct Agreement {
+    double identical = 0.0;
+    double correlation = 0.0;
+};
+[[nodiscard]] Agreement aligned_agreement(const Tensor& a, const Tensor& b, int dy, int dx);
+
+/// The crop origins of the consistency pairs: for each offset d = 1..8, `per_offset` pairs of
+/// origins in [0, 8]^2 at Chebyshev distance d, drawn uniformly (rejection) from
+/// std::mt19937_64 seeded with `seed`. Order: d = 1 first. Each element is {y1, x1, y2, x2}.
+[[nodiscard]] std::vector<std::array<int, 4>> consistency_origins(int per_offset,
+                                                                  std::uint64_t seed);
+
+/// Cosine similarity of the per-channel means of `a` and `b` (same channels): 1 when the two
+/// mean vectors are equal (both zero included), 0 when only one is zero, NaN if a mean is NaN.
+[[nodiscard]] double mean_vector_cosine(const Tensor& a, const Tensor& b);
 
 /// The input cropped to rows [y, y+h) and columns [x, x+w) (must lie inside).
 [[nodiscard]] Tensor crop(const Tensor& t, int y, int x, int h, int w);
