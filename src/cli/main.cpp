@@ -16,6 +16,7 @@
 #include "convpool/io/terminal.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 #include "convpool/pipeline/registry.hpp"
+#include "convpool/render/zoom.hpp"
 #include "convpool/report/report.hpp"
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -31,6 +33,7 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "cli/completion.hpp"
@@ -275,6 +278,21 @@ std::string window_pad(const std::string& text) {
     }
 }
 
+/// `--picture-size`: N from 16 to 16384, or `full` (0).
+int parse_picture_size(const std::string& text) {
+    if (text == "full") {
+        return 0;
+    }
+    int v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < 16 ||
+        v > 16384) {
+        throw convpool::UsageError(fmt::format(
+            "--picture-size: expected a number of px from 16 to 16384, or full, got '{}'", text));
+    }
+    return v;
+}
+
 /// `convpool compare` and `convpool probe`: measure, write files, print the report.
 int measure_command(MeasureArgs& a, bool is_compare) {
     convpool::MeasureRequest rq;
@@ -427,6 +445,16 @@ int run_cli(int argc, char** argv) {
     run->add_flag("--grid-overlay", run_opts.grid_overlay,
                   "Before each pooling stage also write NN_<stage>_windows.png: its windows "
                   "(kernel, stride, pad) over a corner of the map");
+    std::string picture_size = "2048";
+    run->add_option("--picture-size", picture_size,
+                    "Longest side of each stage picture in px (16 to 16384), or full: every cell; "
+                    "a larger map is reduced (largest magnitude of each block) and "
+                    "NN_<stage>_zoom.png shows a region at full resolution")
+        ->capture_default_str();
+    std::string zoom;
+    run->add_option("--zoom", zoom,
+                    "Input region of the zooms beside reduced pictures, Y,X,HxW (default: 256x256 "
+                    "where the final stage responds most)");
     run->add_option("--sheet-height,--display-size", run_opts.sheet_height,
                     "Display height of each stage in sheet.png")
         ->check(CLI::Range(16, 4096))
@@ -797,6 +825,10 @@ int run_cli(int argc, char** argv) {
                                                      : convpool::ColorScale::stage;
         run_opts.render.smooth = upscale == "smooth";
         run_opts.render.range_rule = convpool::parse_range_rule(range_rule);
+        run_opts.picture_size = parse_picture_size(picture_size);
+        if (!zoom.empty()) {
+            run_opts.zoom = convpool::parse_zoom(zoom);
+        }
         run_opts.load.isolate_decoder = !in_process;
         run_opts.u8_stages = !float_only;
         run_opts.fuse = !no_fuse;

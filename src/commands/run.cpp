@@ -7,6 +7,7 @@
 #include "convpool/io/npy.hpp"
 #include "convpool/io/output_dir.hpp"
 #include "convpool/render/visualize.hpp"
+#include "convpool/render/zoom.hpp"
 #include "convpool/report/html.hpp"
 
 #include <fmt/format.h>
@@ -241,6 +242,7 @@ RenderOptions image_render_options(const Pipeline& pipeline, const RunOptions& o
                                    const Tensor& input) {
     RenderOptions render = options.render;
     render.display_height = options.sheet_height;
+    render.picture_size = options.picture_size;
     if (render.scale == ColorScale::global) {
         const bool percentiles = render.range_rule.percent > 0.0;
         std::optional<ValueRange> all;
@@ -281,10 +283,11 @@ std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
 
 /// Writes the pictures of one stage result (`values` are its values) for --emit all into `dir`:
 /// the stage's picture, its pooling-window overlay, .npy and switch maps as asked, naming them
-/// in `st`, and adds the stage's tile to the contact sheet.
+/// in `st`, and adds the stage's tile to the contact sheet. A reduced picture gets its zoom of
+/// `zoom` (the stage's cells; null: none).
 void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const StageResult& r,
                           const Tensor& values, const std::vector<PlanStep>& plan,
-                          const RenderOptions& render, StageReport& st,
+                          const RenderOptions& render, const CellRegion* zoom, StageReport& st,
                           std::vector<SheetItem>& sheet) {
     const Pipeline& pipeline = ctx.pipeline;
     const RunOptions& options = ctx.options;
@@ -296,6 +299,20 @@ void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const S
     write_output(ctx, dir, base + ".png",
                  encode_png(titled_picture(body, title, values, kind, render)));
     st.files.push_back(base + ".png");
+    const bool mean =
+        render.reduce_mean || (kind == PictureKind::natural &&
+                               (values.shape().channels == 1 || values.shape().channels == 3));
+    st.picture = PictureReport{body.scale_h, body.scale_w,
+                               !body.reduced ? "none"
+                               : mean        ? "mean"
+                                             : "largest-magnitude",
+                               std::nullopt};
+    if (body.reduced && zoom != nullptr) {
+        write_output(ctx, dir, base + "_zoom.png",
+                     encode_png(zoom_picture(values, kind, *zoom, title, render)));
+        st.files.push_back(base + "_zoom.png");
+        st.picture->zoom = *zoom;
+    }
     const auto next = static_cast<std::size_t>(r.index);  // stages()[index] runs next
     const auto grid =
         options.grid_overlay && next < pipeline.stages().size() && !plan[next + 1].regions
@@ -380,6 +397,9 @@ nlohmann::json image_fingerprint(const BatchContext& ctx, const InputItem& item)
              {{"emit", static_cast<int>(o.emit)},
               {"raw_npy", o.raw_npy},
               {"sheet_height", o.sheet_height},
+              {"picture_size", o.picture_size},
+              {"zoom", o.zoom ? nlohmann::json{o.zoom->y, o.zoom->x, o.zoom->h, o.zoom->w}
+                              : nlohmann::json(nullptr)},
               {"stats", stats_level_name(o.stats)},
               {"grid_overlay", o.grid_overlay},
               {"npy_layout", npy_layout_name(o.load.npy_layout)},
@@ -460,6 +480,16 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     std::vector<SheetItem> sheet;
     const RenderOptions render =
         all ? image_render_options(pipeline, options, tensor) : RenderOptions{};
+    bool image_stage = true;        // every stage so far is the input or a colour stage
+    std::vector<CellRegion> zooms;  // per stage, when some picture is reduced
+    if (all) {
+        std::vector<Shape> shapes;
+        shapes.reserve(plan.size());
+        for (const auto& step : plan) {
+            shapes.push_back(step.shape);
+        }
+        zooms = plan_zooms(pipeline, shapes, tensor, render, options.zoom);
+    }
     const auto observer = [&](const StageResult& r) {
         if (ctx.events.stop_requested && ctx.events.stop_requested()) {
             throw Stopped{};
@@ -488,7 +518,14 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
             st.notes.push_back(offset_histogram_note(*st.switches));
         }
         if (all) {
-            write_stage_pictures(ctx, *dir, r, *values, plan, render, st, sheet);
+            const auto k = static_cast<std::size_t>(r.index);
+            // The input and the colour stages right after it (gray) are images: their reduced
+            // pictures average each block.
+            image_stage = image_stage && (r.stage == nullptr || r.stage->info->luminance_only);
+            RenderOptions stage_render = render;
+            stage_render.reduce_mean = image_stage;
+            write_stage_pictures(ctx, *dir, r, *values, plan, stage_render,
+                                 k < zooms.size() ? &zooms[k] : nullptr, st, sheet);
         }
         img.stages.push_back(std::move(st));
     };

@@ -27,11 +27,14 @@ constexpr int kMaxShownChannels = 4096;
 
 }  // namespace
 
-Layout layout(const Shape& s, bool natural, int columns) {
+Layout layout(const Shape& s, bool natural, int columns, int picture_size) {
     Layout l;
     l.f = enlargement(s.height, s.width);
     l.shown = natural ? s.channels : std::min(s.channels, kMaxShownChannels);
-    const auto fits = [](long long w, long long h) {
+    const auto fits = [picture_size](long long w, long long h) {
+        if (picture_size > 0 && (w > picture_size || h > picture_size)) {
+            return false;
+        }
         const long long fw = std::max(w + kFrameWidth, 1024LL);
         const long long fh = h + kFrameHeight;
         return fw <= kMaxSide && fh <= kMaxSide && fw * fh <= kMaxPixels;
@@ -63,10 +66,21 @@ Layout layout(const Shape& s, bool natural, int columns) {
     }
 }
 
-std::string reduction_note(const Layout& l, int channels) {
+std::string reduction_note(const Layout& l, const Shape& s, bool mean, int picture_size) {
+    const int channels = s.channels;
     std::string note;
-    if (l.d > l.f) {
-        note = fmt::format("drawn at 1/{:.3g} size", static_cast<double>(l.d) / l.f);
+    if (reduces(l)) {
+        const std::string what = mean ? "mean" : "largest magnitude";
+        const std::string scale =
+            fmt::format("shown at 1/{:.3g} scale", static_cast<double>(l.d) / l.f);
+        if (s.height % l.th == 0 && s.width % l.tw == 0) {
+            note =
+                fmt::format("{}: {} of each {}x{}", scale, what, s.height / l.th, s.width / l.tw);
+        } else {  // the adaptive bins: blocks of one or two sizes per axis
+            note = fmt::format("{}: {} of each block of about {:.3g}x{:.3g} cells", scale, what,
+                               static_cast<double>(s.height) / l.th,
+                               static_cast<double>(s.width) / l.tw);
+        }
     } else if (l.d > 1) {
         note = fmt::format("enlarged {:.3g}x, not {}x", static_cast<double>(l.f) / l.d, l.f);
     }
@@ -74,10 +88,14 @@ std::string reduction_note(const Layout& l, int channels) {
         note +=
             fmt::format("{}showing {} of {} channels", note.empty() ? "" : "; ", l.shown, channels);
     }
-    return note.empty() ? note
-                        : note +
-                              " (pictures keep to 16384 px a side and 64 MP; the raw outputs "
-                              "keep every value)";
+    if (note.empty()) {
+        return note;
+    }
+    return note + (picture_size > 0 && picture_size < 16384
+                       ? fmt::format(" (--picture-size {}; the raw outputs keep every value)",
+                                     picture_size)
+                       : std::string(" (pictures keep to 16384 px a side and 64 MP; the raw "
+                                     "outputs keep every value)"));
 }
 
 }  // namespace convpool::detail

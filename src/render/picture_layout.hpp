@@ -29,10 +29,26 @@ struct Layout {
 
 /// The layout of `s`'s maps: enlarged so that small maps are at least ~160 px on their longer
 /// side, then reduced (fewer pixels, then fewer channels) until the picture, frame included,
-/// keeps to 16384 px a side and 64 MP. `columns` as --columns (0: a square grid).
-[[nodiscard]] Layout layout(const Shape& s, bool natural, int columns);
+/// keeps to 16384 px a side and 64 MP, and its body to `picture_size` px on its longer side
+/// (0: no such bound, `--picture-size full`). `columns` as --columns (0: a square grid).
+[[nodiscard]] Layout layout(const Shape& s, bool natural, int columns, int picture_size = 0);
 
-/// The legend line of a reduced picture ("" when nothing was reduced).
-[[nodiscard]] std::string reduction_note(const Layout& l, int channels);
+/// True when `l` draws fewer cells than the maps hold: each picture cell then stands for a
+/// block of map cells (the adaptive-pooling bins of bin_start/bin_end).
+[[nodiscard]] inline bool reduces(const Layout& l) { return l.d > l.f; }
+
+/// First and one past the last map cell of bin `i` of `out` bins over `in` cells: the bins of
+/// adaptive pooling, floor(i*in/out) to ceil((i+1)*in/out).
+[[nodiscard]] inline int bin_start(int i, int out, int in) {
+    return static_cast<int>(static_cast<long long>(i) * in / out);
+}
+[[nodiscard]] inline int bin_end(int i, int out, int in) {
+    return static_cast<int>((static_cast<long long>(i + 1) * in + out - 1) / out);
+}
+
+/// The legend line of a reduced picture ("" when nothing was reduced): the scale and how each
+/// block became one picture cell (`mean`: the mean; else the largest magnitude).
+[[nodiscard]] std::string reduction_note(const Layout& l, const Shape& s, bool mean,
+                                         int picture_size);
 
 }  // namespace convpool::detail

@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "render/picture_layout.hpp"
+#include "render/picture_reduce.hpp"
 
 namespace convpool {
 namespace {
@@ -288,9 +289,17 @@ Range picture_range(const Tensor& t, const RenderOptions& o) {
     return rule_range(t.data(), o.range_rule);
 }
 
-bool is_natural(const Tensor& t, PictureKind kind) {
-    return kind == PictureKind::natural && (t.shape().channels == 1 || t.shape().channels == 3);
+/// The range a natural picture of `t` is drawn over: its own finite range, or the one given.
+Range natural_range(const Tensor& t, const RenderOptions& o) {
+    return o.image_range ? Range{o.image_range->lo, o.image_range->hi, true}
+                         : finite_range(t.data());
 }
+
+bool is_natural(const Shape& s, PictureKind kind) {
+    return kind == PictureKind::natural && (s.channels == 1 || s.channels == 3);
+}
+
+bool is_natural(const Tensor& t, PictureKind kind) { return is_natural(t.shape(), kind); }
 
 }  // namespace
 
@@ -353,36 +362,81 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const ValueRange& range
     return render_tensor(t, kind, o);
 }
 
+namespace {
+
+/// The map cell picture cell `v` shows when `l` does not reduce: x on the picture is
+/// (x * d) / f in the map.
+int source_cell(const Layout& l, int v, int size) {
+    return static_cast<int>(std::min<long long>(size - 1, static_cast<long long>(v) * l.d / l.f));
+}
+
+/// Fills `p` (l.tw x l.th) with the natural picture of `t`: each channel over [lo, lo + span],
+/// every cell, enlarged or every d-th one, or block means when `l` reduces.
+void draw_natural(Picture& p, const Tensor& t, const Layout& l, double lo, double span) {
+    const Shape& s = t.shape();
+    const bool reduce = detail::reduces(l);
+    std::vector<double> scratch;
+    std::array<std::vector<float>, 3> rows;
+    for (auto& r : rows) {
+        r.resize(static_cast<std::size_t>(l.tw));
+    }
+    for (int y = 0; y < l.th; ++y) {
+        for (int ch = 0; ch < s.channels && ch < 3; ++ch) {
+            auto& row = rows[static_cast<std::size_t>(ch)];
+            if (reduce) {
+                detail::reduce_row(t.channel(ch), s.height, s.width, l.th, l.tw, y, true, scratch,
+                                   row);
+            } else {
+                const auto plane = t.channel(ch);
+                const auto sy = static_cast<std::size_t>(source_cell(l, y, s.height));
+                for (int x = 0; x < l.tw; ++x) {
+                    row[static_cast<std::size_t>(x)] =
+                        plane[sy * static_cast<std::size_t>(s.width) +
+                              static_cast<std::size_t>(source_cell(l, x, s.width))];
+                }
+            }
+        }
+        for (int x = 0; x < l.tw; ++x) {
+            Rgb c{};
+            bool finite = true;
+            for (std::size_t ch = 0; ch < 3; ++ch) {
+                const float v = rows[s.channels == 3 ? ch : 0][static_cast<std::size_t>(x)];
+                finite = finite && std::isfinite(v);
+                c[ch] = to_byte((static_cast<double>(v) - lo) / span);
+            }
+            put(p, x, y, finite ? c : kNonFinite);
+        }
+    }
+}
+
+/// Sets the scale of a picture of `s` drawn with `l`, and its legend line (`mean`: blocks
+/// averaged, else their largest magnitude).
+void describe_scale(Picture& p, const Layout& l, const Shape& s, bool mean, int picture_size) {
+    p.scale_h = static_cast<double>(l.th) / s.height;
+    p.scale_w = static_cast<double>(l.tw) / s.width;
+    p.reduced = detail::reduces(l);
+    p.note = reduction_note(l, s, mean, picture_size);
+}
+
+}  // namespace
+
+bool picture_reduces(const Shape& s, PictureKind kind, const RenderOptions& options) {
+    return detail::reduces(layout(s, is_natural(s, kind), options.columns, options.picture_size));
+}
+
 Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& options) {
     const Shape& s = t.shape();
     const bool natural = is_natural(t, kind);
-    const Layout l = layout(s, natural, options.columns);
-    const auto src = [&l](int v, int size) {
-        return static_cast<std::size_t>(
-            std::min<long long>(size - 1, static_cast<long long>(v) * l.d / l.f));
-    };
+    const Layout l = layout(s, natural, options.columns, options.picture_size);
     if (natural) {
-        const Range r = finite_range(t.data());
+        const Range r = natural_range(t, options);
         const bool unit = r.lo >= 0.0F && r.hi <= 1.0F;
         const double lo = unit ? 0.0 : static_cast<double>(r.lo);
         const double span =
             unit ? 1.0 : std::max(1e-30, static_cast<double>(r.hi) - static_cast<double>(r.lo));
         Picture p = blank(l.tw, l.th);
-        for (int y = 0; y < l.th; ++y) {
-            for (int x = 0; x < l.tw; ++x) {
-                Rgb c{};
-                bool finite = true;
-                for (int ch = 0; ch < 3; ++ch) {
-                    const float v =
-                        t.at(s.channels == 3 ? ch : 0, static_cast<int>(src(y, s.height)),
-                             static_cast<int>(src(x, s.width)));
-                    finite = finite && std::isfinite(v);
-                    c[static_cast<std::size_t>(ch)] = to_byte((static_cast<double>(v) - lo) / span);
-                }
-                put(p, x, y, finite ? c : kNonFinite);
-            }
-        }
-        p.note = reduction_note(l, s.channels);
+        draw_natural(p, t, l, lo, span);
+        describe_scale(p, l, s, natural, options.picture_size);
         return p;
     }
     const Range stage_range = picture_range(t, options);
@@ -391,15 +445,32 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
     const int cell_w = l.tw + (l.labels ? kGap : 0);
     const int cell_h = l.th + label_h + (l.labels ? kGap : 0);
     Picture p = blank(l.width, l.height);
+    std::vector<double> scratch;
+    std::vector<float> row(static_cast<std::size_t>(l.tw));
     for (int c = 0; c < l.shown; ++c) {
         const int x0 = (c % l.cols) * cell_w;
         const int y0 = (c / l.cols) * cell_h + label_h;
         const auto plane = t.channel(c);
-        const Range r = per_channel ? rule_range(plane, options.range_rule) : stage_range;
+        const auto k = static_cast<std::size_t>(c);
+        const Range r =
+            !per_channel ? stage_range
+            : k < options.channel_ranges.size()
+                ? Range{options.channel_ranges[k].lo, options.channel_ranges[k].hi, true}
+                : rule_range(plane, options.range_rule);
         for (int y = 0; y < l.th; ++y) {
-            const std::size_t row = src(y, s.height) * static_cast<std::size_t>(s.width);
+            if (detail::reduces(l)) {
+                detail::reduce_row(plane, s.height, s.width, l.th, l.tw, y, options.reduce_mean,
+                                   scratch, row);
+            } else {
+                const auto sy = static_cast<std::size_t>(source_cell(l, y, s.height));
+                for (int x = 0; x < l.tw; ++x) {
+                    row[static_cast<std::size_t>(x)] =
+                        plane[sy * static_cast<std::size_t>(s.width) +
+                              static_cast<std::size_t>(source_cell(l, x, s.width))];
+                }
+            }
             for (int x = 0; x < l.tw; ++x) {
-                put(p, x0 + x, y0 + y, map_value(plane[row + src(x, s.width)], r, options));
+                put(p, x0 + x, y0 + y, map_value(row[static_cast<std::size_t>(x)], r, options));
             }
         }
         if (l.labels) {
@@ -409,7 +480,7 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
                  x0 + 1, y0 - 3);
         }
     }
-    p.note = reduction_note(l, s.channels);
+    describe_scale(p, l, s, options.reduce_mean, options.picture_size);
     return p;
 }
 
@@ -426,7 +497,9 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
     constexpr int kMargin = 6;
     const bool natural = is_natural(t, kind);
     const bool per_channel = !natural && options.scale == ColorScale::channel;
-    const Range r = natural || per_channel ? finite_range(t.data()) : picture_range(t, options);
+    const Range r = natural       ? natural_range(t, options)
+                    : per_channel ? finite_range(t.data())
+                                  : picture_range(t, options);
     // Percentile ranges clip: a line under the bar says which range and how much fell outside.
     const bool clipping = !natural && options.range_rule.percent > 0.0;
     Clipped clipped;
@@ -516,18 +589,26 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
     constexpr int kLabel = 36;
     constexpr int kSpace = 10;
     constexpr int kMaxSheetWidth = 16384;
+    constexpr long long kMaxSheetPixels = 64LL << 20;
     constexpr int kMaxLabelWidth = 300;  // a longer label is cut, never pushes panels apart
-    // An extreme aspect ratio (a 1x5000 map) would make its panel display_height * 5000 wide:
-    // each panel is at most 4 display heights wide, and all of them fit in kMaxSheetWidth.
-    const int count = std::max(1, static_cast<int>(items.size()));
-    // And the whole sheet keeps to 64 MP whatever --sheet-height: at 4096 px high, 15.6k px wide.
+    const int row_h = kSpace + display_height + kLabel;
+    // The sheet is at most --picture-size wide (or 16384 px with `full`), whatever the number of
+    // stages: a long strip wraps into rows. An extreme aspect ratio (a 1x5000 map) would make its
+    // panel display_height * 5000 wide: each panel is at most 4 display heights wide. And the
+    // whole sheet keeps to 64 MP whatever --sheet-height (at 4096 px high, 15.6k px wide).
     const int sheet_w = std::min<int>(
-        kMaxSheetWidth, static_cast<int>((64LL << 20) / (kSpace + display_height + kLabel)));
+        {kMaxSheetWidth, static_cast<int>(kMaxSheetPixels / row_h),
+         options.picture_size > 0 ? std::max(options.picture_size, 2 * display_height + 3 * kSpace)
+                                  : kMaxSheetWidth});
+    const int count = std::max(1, static_cast<int>(items.size()));
+    const int max_rows =
+        std::max(1, static_cast<int>(kMaxSheetPixels / (static_cast<long long>(row_h) * sheet_w)));
+    // Panels narrow enough that every row fits the width and the rows fit the pixel budget.
+    const int per_row_min = (count + max_rows - 1) / max_rows;
     const int max_w =
-        std::max(16, std::min(4 * display_height, (sheet_w - kSpace) / count - kSpace));
+        std::max(16, std::min(4 * display_height, (sheet_w - kSpace) / per_row_min - kSpace));
     std::vector<Picture> scaled;
     std::vector<int> column;
-    int width = kSpace;
     for (const auto& item : items) {
         const double aspect = static_cast<double>(item.body.width) / item.body.height;
         int w = std::max(1, static_cast<int>(std::lround(aspect * display_height)));
@@ -541,15 +622,28 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
         const int label =
             std::min(kMaxLabelWidth, std::max(text_width(item.label), text_width(item.sublabel)));
         column.push_back(std::min(std::max(w, label), max_w));
-        width += column.back() + kSpace;
     }
-    Picture sheet = blank(width, kSpace + display_height + kLabel);
+    // Rows: as many panels as fit the width, in stage order.
+    std::vector<std::pair<int, int>> place;  // x and row of each panel
     int x = kSpace;
+    int row = 0;
+    int width = kSpace;
+    for (const int c : column) {
+        if (x > kSpace && x + c + kSpace > sheet_w) {
+            x = kSpace;
+            ++row;
+        }
+        place.emplace_back(x, row);
+        x += c + kSpace;
+        width = std::max(width, x);
+    }
+    Picture sheet = blank(width, (row + 1) * row_h);
     for (std::size_t i = 0; i < items.size(); ++i) {
-        paste(sheet, scaled[i], x, kSpace + (display_height - scaled[i].height) / 2);
-        text(sheet, fit_text(items[i].label, column[i]), x, kSpace + display_height + 15);
-        text(sheet, fit_text(items[i].sublabel, column[i]), x, kSpace + display_height + 30);
-        x += column[i] + kSpace;
+        const auto [px, r] = place[i];
+        const int y = r * row_h + kSpace;
+        paste(sheet, scaled[i], px, y + (display_height - scaled[i].height) / 2);
+        text(sheet, fit_text(items[i].label, column[i]), px, y + display_height + 15);
+        text(sheet, fit_text(items[i].sublabel, column[i]), px, y + display_height + 30);
     }
     return sheet;
 }

@@ -167,6 +167,14 @@ void add_stage_extras(nlohmann::json& stage, const StageReport& st) {
                              {"uncovered_cells", sw.uncovered},
                              {"max_coverage", sw.max_coverage}};
     }
+    if (st.picture) {
+        const PictureReport& p = *st.picture;
+        const auto& z = p.zoom;
+        stage["picture"] = {
+            {"scale", {p.scale_h, p.scale_w}},
+            {"reduction", p.reduction},
+            {"zoom", z ? nlohmann::json{z->y, z->x, z->h, z->w} : nlohmann::json(nullptr)}};
+    }
 }
 
 nlohmann::json image_json(const ImageReport& img) {
@@ -251,6 +259,18 @@ void read_stage_extras(const nlohmann::json& j, StageReport& st) {
         sw.uncovered = w.at("uncovered_cells").get<long long>();
         sw.max_coverage = w.at("max_coverage").get<int>();
         st.switches = sw;
+    }
+    if (j.contains("picture")) {
+        const auto& p = j.at("picture");
+        PictureReport pr;
+        pr.scale_h = p.at("scale").at(0).get<double>();
+        pr.scale_w = p.at("scale").at(1).get<double>();
+        pr.reduction = p.at("reduction").get<std::string>();
+        if (const auto& z = p.at("zoom"); !z.is_null()) {
+            pr.zoom = CellRegion{z.at(0).get<int>(), z.at(1).get<int>(), z.at(2).get<int>(),
+                                 z.at(3).get<int>()};
+        }
+        st.picture = pr;
     }
 }
 

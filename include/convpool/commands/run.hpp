@@ -42,9 +42,14 @@ struct RunOptions {
     ImageEncoding format = ImageEncoding::png;  ///< for Emit::final
     bool raw_npy = false;                       ///< also write NN_<stage>.npy
     int sheet_height = 256;                     ///< display height of every stage in sheet.png
-    bool html = false;                          ///< also write OUT/index.html (html.hpp)
-    StatsLevel stats = StatsLevel::full;        ///< statistics of every stage in the report
-    RenderOptions render;        ///< colour map, scale, grid columns, sheet resampling
+    /// Longest side of every stage picture (`--picture-size`; 0: `full`, every cell). A reduced
+    /// picture gets NN_<stage>_zoom.png beside it (render/zoom.hpp).
+    int picture_size = 2048;
+    /// The zoom's input region (`--zoom Y,X,HxW`); unset: where the final stage responds most.
+    std::optional<CellRegion> zoom;
+    bool html = false;                    ///< also write OUT/index.html (html.hpp)
+    StatsLevel stats = StatsLevel::full;  ///< statistics of every stage in the report
+    RenderOptions render;                 ///< colour map, scale, grid columns, sheet resampling
     bool grid_overlay = false;   ///< NN_<stage>_windows.png: the next pool's windows over this map
     int jobs = 0;                ///< images processed at once; 0 = one per core
     bool share_cores = true;     ///< split the kernel threads between the jobs (no --threads given)

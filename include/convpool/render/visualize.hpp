@@ -24,6 +24,11 @@ struct Picture {
     /// How the picture was reduced to keep to 16384 px a side and 64 MP ("" when it was not);
     /// titled_picture writes it under the colour bar.
     std::string note;
+    /// Picture cells per map cell along each axis (1: every cell; 0.25: blocks of 4x4 cells).
+    double scale_h = 1.0;
+    double scale_w = 1.0;
+    /// True when each picture cell stands for a block of map cells (a zoom is worth drawing).
+    bool reduced = false;
 };
 
 /// How a tensor is drawn.
@@ -108,11 +113,28 @@ struct RenderOptions {
     int columns = 0;                  ///< channels per row of the grid; 0: ceil(sqrt(C))
     int display_height = 256;         ///< height of every item in the contact sheet
     bool smooth = false;  ///< sheet resampling: area/linear instead of nearest neighbour
+    /// Longest side of a picture's body (`--picture-size`); 0: every cell (`full`), still within
+    /// 16384 px a side and 64 MP. A larger map is reduced: each picture cell stands for a block
+    /// of cells (adaptive-pooling bins), the value of largest magnitude with its sign for
+    /// feature maps, the mean for images; Picture::scale and the legend say so.
+    int picture_size = 0;
+    /// A reduced feature map takes the mean of each block, as an image, instead of its value of
+    /// largest magnitude (`run`: colour stages before any other, such as gray).
+    bool reduce_mean = false;
+    /// ColorScale::channel: each channel's range, when given (a zoom drawn in the colours of
+    /// the whole stage); else each channel's own.
+    std::vector<ValueRange> channel_ranges;
+    /// Natural pictures: this range instead of their own (a zoom in the whole image's colours).
+    std::optional<ValueRange> image_range;
 };
 
 /// As render_tensor, drawn as `options` say.
 [[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind,
                                     const RenderOptions& options);
+
+/// True when a picture of a tensor of shape `s` drawn as `kind` under `options` is reduced
+/// (Picture::reduced), without drawing it.
+[[nodiscard]] bool picture_reduces(const Shape& s, PictureKind kind, const RenderOptions& options);
 
 /// As titled_picture; the colour bar shows `options`' colour map and range.
 [[nodiscard]] Picture titled_picture(const Picture& body, const std::string& title, const Tensor& t,

@@ -76,6 +76,24 @@ struct SwitchSummary {
 };
 
 /// One stage of one image.
+/// A rectangle of cells of a map: first row and column, height and width.
+struct CellRegion {
+    int y = 0;
+    int x = 0;
+    int h = 0;
+    int w = 0;
+    friend bool operator==(const CellRegion&, const CellRegion&) = default;
+};
+
+/// How a stage picture was drawn (`--emit all`): its scale, and the full-resolution zoom
+/// written beside it when it was reduced.
+struct PictureReport {
+    double scale_h = 1.0;  ///< picture cells per map cell along rows (0.25: 4x4 blocks)
+    double scale_w = 1.0;
+    std::string reduction;  ///< `none`, `largest-magnitude` (feature maps) or `mean` (images)
+    std::optional<CellRegion> zoom;  ///< the stage's cells in NN_<stage>_zoom.png
+};
+
 struct StageReport {
     int index = 0;
     std::string op;     ///< `input` for stage 0
@@ -91,6 +109,7 @@ struct StageReport {
     std::vector<std::string> files;  ///< written files, relative to the image's output folder
     std::optional<RegionSequences> regions;  ///< fractional pooling: sequences, u and seed
     std::optional<SwitchSummary> switches;   ///< a stage that recorded switches
+    std::optional<PictureReport> picture;    ///< --emit all: how its picture was drawn
 
     [[nodiscard]] std::size_t elements() const { return shape.elements(); }
     [[nodiscard]] std::size_t bytes() const { return shape.elements() * sizeof(float); }
