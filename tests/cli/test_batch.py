@@ -22,6 +22,9 @@ import zlib
 
 import parallel_unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from outputs import strip_timings, tree  # noqa: E402
+
 BIN = None
 ROOT = None
 
@@ -47,27 +50,6 @@ def png_gray(path, width, height, seed):
 def read(path, mode="r"):
     with open(path, mode) as f:
         return f.read()
-
-
-def tree(root):
-    """Relative path -> bytes of every file below root (report files excluded)."""
-    out = {}
-    for d, _, files in os.walk(root):
-        for f in files:
-            if f.startswith("report."):
-                continue
-            p = os.path.join(d, f)
-            out[os.path.relpath(p, root)] = read(p, "rb")
-    return out
-
-
-def strip_timings(report):
-    report.pop("build", None)  # which convpool wrote it: report comparisons ignore it
-    for img in report["images"]:
-        for st in img["stages"]:
-            st["ms"] = 0
-        img["output_dir"] = None
-    return report
 
 
 class Batch(unittest.TestCase):

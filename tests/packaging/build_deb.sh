@@ -2,8 +2,9 @@
 # packaging.deb: builds convpool_<version>_<arch>.deb from this build tree with CPack
 # (cmake/package.cmake) into OUT, once for the other packaging tests, and checks what it holds:
 # its name and version; a Depends naming the package of every library the binary links (what
-# dpkg-shlibdeps computes) and of OpenCV's imgcodecs (loaded with dlopen, which it cannot see);
-# the program, gzipped man pages, completions, copyright and changelog under /usr.
+# dpkg-shlibdeps computes) and the model plugin links (OpenCV dnn), and of OpenCV's imgcodecs
+# (loaded with dlopen, which it cannot see); the program, its plugin, gzipped man pages,
+# completions, copyright and changelog under /usr.
 # Usage: build_deb.sh BUILD_DIR OUT_DIR
 set -euo pipefail
 name=packaging.deb
@@ -40,6 +41,14 @@ needed=$(objdump -p "$build/convpool" | awk '$1 == "NEEDED" {print $2}')
 libraries=$(ldd "$build/convpool" | awk -v needed="$(tr '\n' ' ' <<<"$needed")" \
   'BEGIN {split(needed, n, " "); for (i in n) want[n[i]] = 1} $1 in want && $3 ~ /^\// {print $3}')
 [ "$(wc -l <<<"$libraries")" = "$(wc -l <<<"$needed")" ] || fail "ldd does not find every NEEDED library"
+# And those of the model plugin (OpenCV dnn), which the binary loads with dlopen.
+plugin=$build/convpool-onnx.so
+[ -f "$plugin" ] || fail "no model plugin $plugin in the build tree"
+plugin_needed=$(objdump -p "$plugin" | awk '$1 == "NEEDED" {print $2}')
+plugin_libraries=$(ldd "$plugin" | awk -v needed="$(tr '\n' ' ' <<<"$plugin_needed")" \
+  'BEGIN {split(needed, n, " "); for (i in n) want[n[i]] = 1} $1 in want && $3 ~ /^\// {print $3}')
+grep -q libopencv_dnn <<<"$plugin_libraries" || fail "the model plugin does not link OpenCV dnn"
+libraries="$libraries"$'\n'"$plugin_libraries"
 imgcodecs=$(ldconfig -p | awk '/libopencv_imgcodecs\.so\.[0-9]/ && !found {print $NF; found = 1}')
 [ -n "$imgcodecs" ] || fail "ldconfig knows no libopencv_imgcodecs.so.N"
 for lib in $libraries $imgcodecs; do
@@ -50,7 +59,8 @@ for lib in $libraries $imgcodecs; do
 done
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
-for f in ./usr/bin/convpool ./usr/share/man/man1/convpool.1.gz ./usr/share/man/man1/convpool-run.1.gz \
+for f in ./usr/bin/convpool ./usr/lib/convpool/convpool-onnx.so ./usr/share/man/man1/convpool.1.gz \
+         ./usr/share/man/man1/convpool-run.1.gz \
          ./usr/share/man/man7/convpool-ops.7.gz ./usr/share/doc/convpool/copyright \
          ./usr/share/doc/convpool/changelog.gz ./usr/share/bash-completion/completions/convpool \
          ./usr/share/zsh/site-functions/_convpool ./usr/share/fish/vendor_completions.d/convpool.fish; do

@@ -48,6 +48,17 @@ for mode in "" --decode-in-process; do
     fail "the installed convpool's report differs from the build tree's ${mode:-(decoding child)}"
 done
 [ -f "$root/tmp/out/gradient/sheet.png" ] || fail "no sheet for the TIFF"
+# The model stage loads the package's plugin (OpenCV dnn, whose package Depends must name): the
+# ONNX fixture's output, bit for bit the build tree's.
+model=(run image.npy --npy-layout chw -p model:small.onnx --emit final --raw npy -q --report none)
+mkdir -p "$work/model" "$root/tmp/model"
+cp "$src/tests/fixtures/onnx/small.onnx" "$src/tests/fixtures/onnx/image.npy" "$root/tmp/model/"
+cp "$src/tests/fixtures/onnx/small.onnx" "$src/tests/fixtures/onnx/image.npy" "$work/model/"
+(cd "$work/model" && "$build/convpool" "${model[@]}" -o out) || fail "the build tree's model run failed"
+in_root sh -c 'cd /tmp/model && shift && /usr/bin/convpool "$@" -o out' sh "${model[@]}" ||
+  fail "the installed convpool could not run a model stage"
+cmp "$work/model/out/image/01_model.npy" "$root/tmp/model/out/image/01_model.npy" ||
+  fail "the installed model stage's output differs from the build tree's"
 
 # man finds its pages in /usr/share/man (man-db is not in a minimal root: the files are checked).
 for page in man1/convpool.1.gz man1/convpool-run.1.gz man7/convpool-ops.7.gz; do
