@@ -55,7 +55,7 @@ mkdir -p "$work/model" "$root/tmp/model"
 cp "$src/tests/fixtures/onnx/small.onnx" "$src/tests/fixtures/onnx/image.npy" "$root/tmp/model/"
 cp "$src/tests/fixtures/onnx/small.onnx" "$src/tests/fixtures/onnx/image.npy" "$work/model/"
 (cd "$work/model" && "$build/convpool" "${model[@]}" -o out) || fail "the build tree's model run failed"
-in_root sh -c 'cd /tmp/model && shift && /usr/bin/convpool "$@" -o out' sh "${model[@]}" ||
+in_root sh -c 'cd /tmp/model && /usr/bin/convpool "$@" -o out' sh "${model[@]}" ||
   fail "the installed convpool could not run a model stage"
 cmp "$work/model/out/image/01_model.npy" "$root/tmp/model/out/image/01_model.npy" ||
   fail "the installed model stage's output differs from the build tree's"
