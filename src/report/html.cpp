@@ -43,21 +43,28 @@ img { max-width: 100%; height: auto; image-rendering: pixelated; image-rendering
 .stage { display: grid; grid-template-columns: minmax(0, 1fr) 340px; gap: 16px;
          border-top: 1px solid var(--line); padding: 12px 0; break-inside: avoid; }
 .stage figure { margin: 0; }
+.stage > details { grid-column: 1 / -1; }  /* the channel table: the stage's whole width */
 .stage figcaption { color: var(--muted); font-size: 12px; }
 .pics { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
 .pics img { border: 1px solid var(--line); max-height: 520px; }
 table { border-collapse: collapse; margin: 6px 0; font-size: 12px; }
-th, td { border: 1px solid var(--line); padding: 2px 6px; text-align: right; white-space: nowrap; }
-th { background: #f6f8fa; }
+th, td { border: 1px solid var(--line); padding: 2px 5px; text-align: right; white-space: nowrap; }
+th { background: #f6f8fa; white-space: normal; vertical-align: bottom; }
+td.stagetext { white-space: normal; min-width: 9em; max-width: 18em; overflow-wrap: anywhere; }
 td.l, th.l { text-align: left; }
 .scroll { overflow-x: auto; }
 .error { color: #b00020; font-weight: 600; }
 .warning { color: #8a5300; }
 .index { display: flex; flex-wrap: wrap; gap: 12px; }
-.index a { display: block; width: 180px; text-decoration: none; color: var(--ink);
+.index a { display: block; width: 272px; text-decoration: none; color: var(--ink);
            border: 1px solid var(--line); padding: 6px; border-radius: 4px; }
-.index img { display: block; width: 100%; height: 90px; object-fit: contain; background: #f6f8fa; }
-.index .name { font-size: 12px; overflow-wrap: anywhere; }
+.index .pair { display: flex; align-items: center; gap: 4px; }
+.index img { display: block; width: 120px; height: 120px; object-fit: contain;
+             background: #f6f8fa; }
+.index .none { width: 120px; height: 120px; background: #f6f8fa; color: var(--muted);
+               display: flex; align-items: center; justify-content: center; font-size: 12px; }
+.index .name { font-size: 13px; overflow-wrap: anywhere; }
+.index .shapes { font-size: 12px; color: var(--muted); }
 svg.hist { display: block; }
 svg.hist text { font: 10px system-ui, sans-serif; fill: #444; }
 @media (max-width: 800px) { .stage { grid-template-columns: 1fr; } }
@@ -172,6 +179,42 @@ std::string stats_cells(const ChannelStats& s) {
         s.nonfinite);
 }
 
+/// `text` escaped, with a line-break opportunity after each ',' and '|', so that a long stage
+/// wraps at its arguments rather than overflowing its table cell.
+std::string breakable(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        out += html_escape(std::string(1, c));
+        if (c == ',' || c == '|') {
+            out += "<wbr>";
+        }
+    }
+    return out;
+}
+
+/// The words a screen reader says for the picture of a stage: what it shows, its shape and
+/// its value range.
+std::string stage_alt(const std::string& input, const StageReport& st) {
+    std::string text = st.index == 0 ? fmt::format("{} as read, {}", input, to_string(st.shape))
+                                     : fmt::format("{} after stage {} ({}), {}", input, st.index,
+                                                   st.op, to_string(st.shape));
+    if (!std::isnan(st.overall.min) && !std::isnan(st.overall.max)) {
+        text += fmt::format(", values {} to {}", fmt::format("{:.4g}", st.overall.min),
+                            fmt::format("{:.4g}", st.overall.max));
+    }
+    return text;
+}
+
+/// The first picture a stage wrote, if any.
+const std::string* first_picture(const StageReport& st) {
+    for (const auto& f : st.files) {
+        if (f.size() > 4 && f.compare(f.size() - 4, 4, ".png") == 0) {
+            return &f;
+        }
+    }
+    return nullptr;
+}
+
 /// input 3x512x512 -> conv 3x512x512 -> pool:max 3x256x256
 std::string flow_html(const ImageReport& img) {
     std::string out = R"(<div class="flow" aria-label="shapes through the pipeline">)";
@@ -193,11 +236,12 @@ std::string summary_table(const ImageReport& img, std::size_t pos) {
         kStatsHeader);
     for (const auto& st : img.stages) {
         out += fmt::format(
-            "<tr><td>{:02}</td><td class=\"l\"><a href=\"#{}\"><code>{}</code></a></td><td>{}</td>"
-            "<td>{}</td><td>{:.4f}</td><td>{:.4f}</td><td>{:.2f}</td>{}</tr>",
+            "<tr><td>{:02}</td><td class=\"l stagetext\"><a href=\"#{}\" "
+            "title=\"{}\"><code>{}</code>"
+            "</a></td><td>{}</td><td>{}</td><td>{:.4f}</td><td>{:.4f}</td><td>{:.2f}</td>{}</tr>",
             st.index, fmt::format("img{}-s{}", pos, st.index), html_escape(st.stage),
-            html_escape(to_string(st.shape)), st.elements(), st.ratio_previous, st.ratio_input,
-            st.milliseconds, stats_cells(st.overall));
+            breakable(st.stage), html_escape(to_string(st.shape)), st.elements(), st.ratio_previous,
+            st.ratio_input, st.milliseconds, stats_cells(st.overall));
     }
     return out + "</tbody></table></div>";
 }
@@ -218,10 +262,12 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
             continue;
         }
         pics += fmt::format(
-            "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"{2}></a><figcaption><code>{1}"
+            "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"{2}></a><figcaption><code>{3}"
             "</code></figcaption></figure>",
-            html_escape(image_url(img, out_dir, f)), html_escape(f),
-            lazy ? " loading=\"lazy\"" : "");
+            html_escape(image_url(img, out_dir, f)),
+            html_escape(stage_alt(fs::path(img.input).filename().string(), st) +
+                        (&f == first_picture(st) ? std::string() : " (" + f + ")")),
+            lazy ? " loading=\"lazy\"" : "", html_escape(f));
     }
     std::string links;
     for (const auto& f : st.files) {
@@ -248,8 +294,8 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
     return fmt::format(
         "<div class=\"stage\" id=\"img{}-s{}\"><div><h3>{:02} <code>{}</code> <span "
         "class=\"muted\">{}</span></h3><div class=\"pics\">{}</div>{}{}</div><div>{}"
-        "<div class=\"muted\">{:.2f} ms, {} elements, {:.4g}&times; the previous stage</div>{}"
-        "</div></div>",
+        "<div class=\"muted\">{:.2f} ms, {} elements, {:.4g}&times; the previous stage</div>"
+        "</div>{}</div>",
         pos, st.index, st.index, html_escape(st.stage), html_escape(to_string(st.shape)), pics,
         links.empty() ? std::string() : "<p>files:" + links + "</p>",
         notes.empty() ? std::string() : "<ul class=\"muted\">" + notes + "</ul>",
@@ -273,6 +319,15 @@ std::vector<std::string> sheet_urls(const ImageReport& img, const std::string& o
     return urls;
 }
 
+/// The contact sheet's alternative text: every stage in order, with its shape.
+std::string sheet_alt(const ImageReport& img) {
+    std::string text = fmt::format("contact sheet of {}:", fs::path(img.input).filename().string());
+    for (const auto& st : img.stages) {
+        text += fmt::format("{} {} {}", st.index == 0 ? "" : ",", st.op, to_string(st.shape));
+    }
+    return text;
+}
+
 std::string image_html(const ImageReport& img, std::size_t pos, const std::string& out_dir,
                        bool lazy) {
     const std::string status =
@@ -289,7 +344,7 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
     }
     for (const auto& url : sheet_urls(img, out_dir)) {
         out += fmt::format(R"(<a href="{0}"><img class="sheet" src="{0}" alt="{1}"{2}></a>)",
-                           html_escape(url), html_escape("pictures of " + img.input),
+                           html_escape(url), html_escape(sheet_alt(img)),
                            lazy ? " loading=\"lazy\"" : "");
     }
     if (!img.stages.empty()) {
@@ -302,26 +357,39 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
     return out + "</section>\n";
 }
 
-/// Thumbnails linking to each image's section.
+/// One thumbnail of the index: the picture of `st`, or a gray box saying there is none.
+std::string thumbnail(const ImageReport& img, const StageReport* st, const std::string& out_dir) {
+    const std::string* file = st == nullptr ? nullptr : first_picture(*st);
+    if (file == nullptr) {
+        return "<span class=\"none\">no picture</span>";
+    }
+    return fmt::format(R"(<img src="{}" alt="{}" loading="lazy">)",
+                       html_escape(image_url(img, out_dir, *file)),
+                       html_escape(stage_alt(fs::path(img.input).filename().string(), *st)));
+}
+
+/// The index: per image its input and its last stage side by side, linking to its section.
 std::string index_html(const RunReport& report, const std::string& out_dir) {
     std::string out = "<nav><h2>Images</h2><div class=\"index\">";
     for (std::size_t pos = 0; pos < report.images.size(); ++pos) {
         const ImageReport& img = report.images[pos];
-        const auto urls = sheet_urls(img, out_dir);
-        std::string thumb = urls.empty() ? std::string()
-                                         : fmt::format(R"(<img src="{}" alt="" loading="lazy">)",
-                                                       html_escape(urls.front()));
-        if (thumb.empty()) {
-            thumb =
-                "<img alt=\"\" "
-                "src=\"data:image/gif;base64,R0lGODlhAQABAIAAAP///"
-                "wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==\">";
-        }
-        out += fmt::format(R"(<a href="#img{}">{}<span class="name">{}{}</span></a>)", pos, thumb,
-                           html_escape(fs::path(img.input).filename().string()),
-                           img.ok() ? std::string()
-                                    : fmt::format(" <span class=\"error\">{}</span>",
-                                                  image_status_name(img.status)));
+        const StageReport* first = img.stages.empty() ? nullptr : &img.stages.front();
+        const StageReport* last = img.stages.size() < 2 ? nullptr : &img.stages.back();
+        const std::string shapes =
+            first == nullptr
+                ? std::string()
+                : to_string(first->shape) +
+                      (last == nullptr ? std::string() : " &rarr; " + to_string(last->shape));
+        out += fmt::format(
+            R"(<a href="#img{}"><span class="pair">{}{}</span><span class="name">{}{}</span>)"
+            R"(<br><span class="shapes">{}</span></a>)",
+            pos, thumbnail(img, first, out_dir),
+            last == nullptr ? std::string() : thumbnail(img, last, out_dir),
+            html_escape(fs::path(img.input).filename().string()),
+            img.ok()
+                ? std::string()
+                : fmt::format(" <span class=\"error\">{}</span>", image_status_name(img.status)),
+            shapes);
     }
     return out + "</div></nav>\n";
 }
@@ -388,6 +456,9 @@ std::string report_html(const RunReport& report, const std::string& out_dir) {
     std::string out = fmt::format(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        // Nothing may leave the page: pictures come from beside it, style and script inline.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' "
+        "data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">"
         "<meta name=\"generator\" content=\"convpool {}\">"
         "<title>convpool report: {}</title><style>{}</style></head><body>\n"
         "<header><h1>convpool report</h1><p>Pipeline <code>{}</code> "

@@ -4,13 +4,17 @@
 Usage: test_html.py PATH/TO/convpool REPO_ROOT [--save-screenshot PNG] [--no-browser]
 
 Checks, on a run over two samples:
-  * the page is self-contained: no <script>, nothing loaded from http(s), every <img> file exists;
+  * the page is self-contained: no <script>, nothing loaded from http(s), every <img> file exists,
+    a Content-Security-Policy that forbids every request off the page;
+  * every <img> has real alternative text (not empty, not a file name);
+  * at 1280 px nothing scrolls sideways: not the page and not a table in it (long stage texts
+    wrap), checked in Chromium on a pipeline with long stages;
   * in Chromium (--dump-dom on a test-only copy with one inline script): the load event fired and
     every <img> decoded (complete, naturalWidth > 0);
   * no console errors (Chromium's log on stderr: "Uncaught", "Failed to load resource", ...);
   * the screenshot is a real picture: many distinct colours, not one blank colour.
-A control page with a broken image and a throwing script must fail the same checks, so the test
-cannot pass by not looking. Without Chromium it prints 'SKIPPED: ...' and exits 77 (ctest: skip).
+A control page with a broken image and a throwing script, and a control copy of the report with
+one over-wide element, must fail the same checks, so the test cannot pass by not looking. Without Chromium it prints 'SKIPPED: ...' and exits 77 (ctest: skip).
 --save-screenshot writes a half-size crop of the screenshot (the README's picture).
 --no-browser runs convpool and the checks of the page as a file only (the sanitizer builds).
 Standard library only.
@@ -64,21 +68,34 @@ window.addEventListener('load', function () {
   for (var i = 0; i < imgs.length; ++i) {
     if (!imgs[i].complete || imgs[i].naturalWidth === 0) bad.push(imgs[i].getAttribute('src'));
   }
-  document.title = 'PROBE images=' + imgs.length + ' bad=' + bad.length + ' ' + bad.join(' ');
+  // Sideways scrolling at this window width: the page's, and any element's own.
+  var wide = [], all = document.querySelectorAll('body *');
+  for (var j = 0; j < all.length; ++j) {
+    var e = all[j], style = getComputedStyle(e);
+    if ((style.overflowX === 'auto' || style.overflowX === 'scroll') &&
+        e.scrollWidth > e.clientWidth + 1) wide.push(e.tagName + '.' + e.className);
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) wide.push('page');
+  document.title = 'PROBE wide=' + wide.length + ' ' + wide.join(',') + ' images=' + imgs.length +
+      ' bad=' + bad.length + ' ' + bad.join(' ');
 });
 </script>"""
 
 
-def probe_page(binary, profile, html_path):
-    """(title written by PROBE, chromium stderr) for a copy of html_path with the probe added."""
+def probe_page(binary, profile, html_path, extra=""):
+    """(title written by PROBE, chromium stderr) for a copy of html_path with the probe added (and
+    `extra` HTML at the start of the body), in a 1280 px wide window."""
     with open(html_path, encoding="utf-8") as f:
         page = f.read()
+    if extra:
+        page = page.replace("<body>", "<body>" + extra, 1)
     # Every image is checked, including those the page loads lazily.
     page = page.replace(' loading="lazy"', "").replace("</body>", PROBE + "</body>")
     probe_path = os.path.join(os.path.dirname(html_path), "_probe.html")
     with open(probe_path, "w", encoding="utf-8") as f:
         f.write(page)
-    p = chromium(binary, profile, "--virtual-time-budget=10000", "--dump-dom",
+    p = chromium(binary, profile, "--virtual-time-budget=10000", "--window-size=1280,900",
+                 "--dump-dom",
                  "file://" + probe_path)
     os.remove(probe_path)
     m = re.search(r"<title>(PROBE[^<]*)</title>", p.stdout)
@@ -137,6 +154,13 @@ def static_checks(out, html):
             problems.append(f"<img src> names a missing file: {src}")
     if re.search(r"<link[^>]*stylesheet|@import|url\(", html, re.I):
         problems.append("the page loads a style sheet or url() resource")
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', html)
+    if not csp or "default-src 'none'" not in csp.group(1) or "http" in csp.group(1):
+        problems.append("no Content-Security-Policy forbidding requests off the page")
+    for tag in re.findall(r"<img[^>]*>", html):
+        alt = re.search(r'\balt="([^"]*)"', tag)
+        if not alt or len(alt.group(1).strip()) < 8 or re.fullmatch(r"[\w.-]+\.png", alt.group(1)):
+            problems.append(f"an <img> without real alternative text: {tag[:120]}")
     return problems, len(srcs)
 
 
@@ -151,7 +175,8 @@ def main():
         out = os.path.join(tmp, "out dir")  # a space: URLs must be encoded
         p = subprocess.run([binary_convpool, "run", os.path.join(root, "samples", "chelsea.png"),
                             os.path.join(root, "samples", "camera.png"),
-                            "-p", "conv:sobel-x | relu | pool:max,k=2,s=2 | pool:avg,k=2",
+                            "-p", "conv:sobel-x,pad=same,border=reflect101 | relu | pool:max,k=2,s=2 | "
+                            "pool:avg,k=3,s=2,pad=1,ceil | bank:sobel-x,sobel-y,gaussian(k=7,sigma=2)",
                             "-o", out, "--html", "--grid-overlay", "--report", "none", "-q"],
                            capture_output=True, text=True, timeout=120)
         if p.returncode != 0:
@@ -185,8 +210,8 @@ def main():
         print(f"browser: {title}")
         if title is None:
             failures.append("the probe did not run (no load event?)")
-        elif not re.match(rf"PROBE images={n_img} bad=0 ", title + " "):
-            failures.append(f"images not decoded: {title}")
+        elif not re.match(rf"PROBE wide=0  images={n_img} bad=0 ", title + " "):
+            failures.append(f"images not decoded, or something scrolls sideways at 1280 px: {title}")
         errors = console_errors(stderr)
         failures += [f"console: {e}" for e in errors]
 
@@ -210,6 +235,16 @@ def main():
             if save:
                 write_png(save, half_size_crop(rows, 1200))
                 print(f"saved {save}")
+
+        # Control: the same report with an over-wide table in a scrolling box and an over-wide
+        # element outside one must be caught, both.
+        title, _ = probe_page(binary, profile, html_path,
+                              '<div class="scroll"><table><tr><td style="min-width:1500px">x'
+                              '</td></tr></table></div><div style="width:1500px">y</div>')
+        if title is None or not title.startswith("PROBE wide=2 DIV.scroll,page "):
+            failures.append(f"the over-wide control page was not caught (title {title!r})")
+        else:
+            print("control: an over-wide table and an over-wide page detected")
 
         # Control: a broken page must trip the same checks.
         bad = os.path.join(out, "bad.html")
