@@ -139,3 +139,10 @@ TEST_CASE("chart: ticks at 1, 2 or 5 times a power of ten, and a picture of the 
     CHECK(p.height == 200);
     CHECK(p.rgb.size() == 320U * 200U * 3U);
 }
+
+TEST_CASE("chart: points at one x (compare's default single noise level) get an axis from 0") {
+    CHECK(convpool::single_value_axis(0.05) == std::pair<double, double>{0.0, 0.1});
+    CHECK(convpool::single_value_axis(3.0) == std::pair<double, double>{0.0, 6.0});
+    CHECK(convpool::single_value_axis(-2.0) == std::pair<double, double>{-4.0, 0.0});
+    CHECK(convpool::single_value_axis(0.0) == std::pair<double, double>{-0.5, 0.5});
+}

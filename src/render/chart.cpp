@@ -9,6 +9,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace convpool {
 namespace {
@@ -106,6 +107,16 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
     return ticks;
 }
 
+std::pair<double, double> single_value_axis(double v) {
+    if (v > 0) {
+        return {0.0, 2.0 * v};
+    }
+    if (v < 0) {
+        return {2.0 * v, 0.0};
+    }
+    return {-0.5, 0.5};
+}
+
 Picture render_line_chart(const LineChart& chart, int width, int height) {
     Picture p{width, height,
               std::vector<std::uint8_t>(
@@ -136,8 +147,7 @@ Picture render_line_chart(const LineChart& chart, int width, int height) {
         ys = {0.0, 1.0};
     }
     if (!(xs.hi > xs.lo)) {
-        xs.lo -= 0.5;
-        xs.hi += 0.5;
+        std::tie(xs.lo, xs.hi) = single_value_axis(xs.lo);
     }
     if (!(ys.hi > ys.lo)) {
         const double pad = std::max(1e-6, std::abs(ys.lo) * 0.05);

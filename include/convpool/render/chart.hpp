@@ -7,6 +7,7 @@
 #include "convpool/render/visualize.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace convpool {
@@ -65,6 +66,11 @@ struct BarChart {
 /// over channels with a whisker from the smallest to the largest.
 [[nodiscard]] Picture render_vector_chart(const Tensor& t, const std::vector<std::string>& labels,
                                           const std::vector<int>& cells, const std::string& title);
+
+/// The x axis of a chart whose points all sit at one x = v: from 0 to 2v (or 2v to 0), so the
+/// points stand in the middle and a non-negative quantity (one noise level) gets no negative
+/// axis; [-0.5, 0.5] for v = 0.
+[[nodiscard]] std::pair<double, double> single_value_axis(double v);
 
 /// Round tick positions covering [lo, hi], about `target` of them (for the axes; exposed for
 /// tests).
