@@ -3,7 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <limits>
+#include <random>
 #include <vector>
 
 using convpool::finite_value_range;
@@ -33,6 +35,41 @@ TEST_CASE("finite_value_range: smallest and largest value, NaN and +-inf left ou
     REQUIRE(extremes);
     CHECK(extremes->lo == -big);
     CHECK(extremes->hi == big);
+}
+
+TEST_CASE("finite_value_range: equals a plain loop at every length and position, zeros are +0") {
+    // Lengths around the 16-value blocks, NaN and infinities anywhere, the extremes anywhere.
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> value(-5.0F, 5.0F);
+    for (std::size_t n = 1; n < 70; ++n) {
+        for (int trial = 0; trial < 20; ++trial) {
+            std::vector<float> v(n);
+            for (auto& x : v) {
+                const auto pick = rng() % 10;
+                x = pick == 0 ? kNaN : pick == 1 ? (rng() % 2 ? kInf : -kInf) : value(rng);
+            }
+            float lo = kInf;
+            float hi = -kInf;
+            for (const float x : v) {
+                if (!std::isnan(x) && !std::isinf(x)) {
+                    lo = x < lo ? x : lo;
+                    hi = x > hi ? x : hi;
+                }
+            }
+            const auto r = finite_value_range(v);
+            REQUIRE(r.has_value() == (lo <= hi));
+            if (r) {
+                CHECK(r->lo == lo);
+                CHECK(r->hi == hi);
+            }
+        }
+    }
+    const auto zeros = finite_value_range(std::vector<float>{-0.0F, 1.0F, 0.0F, -0.0F});
+    REQUIRE(zeros);
+    CHECK_FALSE(std::signbit(zeros->lo));
+    const auto negative_zero_top = finite_value_range(std::vector<float>{-1.0F, -0.0F});
+    REQUIRE(negative_zero_top);
+    CHECK_FALSE(std::signbit(negative_zero_top->hi));
 }
 
 TEST_CASE("finite_value_range: unset when no value is finite or there is none") {
