@@ -300,18 +300,12 @@ std::optional<ValueRange> percentile_range(std::span<const float> values, double
 
 Histogram value_histogram(std::span<const float> values, int bins) {
     Histogram h;
-    h.lo = std::numeric_limits<double>::infinity();
-    h.hi = -std::numeric_limits<double>::infinity();
-    for (const float v : values) {
-        if (std::isfinite(v)) {
-            h.lo = std::min(h.lo, static_cast<double>(v));
-            h.hi = std::max(h.hi, static_cast<double>(v));
-        }
+    const auto range = finite_value_range(values);
+    if (!range || bins < 1) {
+        return h;  // lo = hi = 0, no bins
     }
-    if (!(h.hi >= h.lo) || bins < 1) {
-        h.lo = h.hi = 0.0;
-        return h;
-    }
+    h.lo = static_cast<double>(range->lo);
+    h.hi = static_cast<double>(range->hi);
     h.counts.assign(static_cast<std::size_t>(bins), 0);
     const double scale = h.hi > h.lo ? static_cast<double>(bins) / (h.hi - h.lo) : 0.0;
     for (const float v : values) {
