@@ -6,24 +6,9 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <utility>
 
 namespace convpool::cli {
-
-CLI::Validator one_of(std::vector<std::string> choices) {
-    std::string desc = "{" + join_names(choices, ",") + "}";
-    return {[choices = std::move(choices)](const std::string& value) -> std::string {
-                if (std::find(choices.begin(), choices.end(), value) != choices.end()) {
-                    return {};
-                }
-                return fmt::format("unknown value '{}'{} (choose from {})", value,
-                                   did_you_mean(convpool::closest_match(value, choices)),
-                                   join_names(choices));
-            },
-            desc};
-}
 
 std::string did_you_mean(const std::string& near) {
     return near.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", near);

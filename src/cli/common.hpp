@@ -1,17 +1,18 @@
 #pragma once
-// What the subcommands' CLI11 declarations share (cli/run_command.cpp, cli/measure_command.cpp,
-// cli/small_commands.cpp), and how main.cpp registers them: each subcommand is one
-// `add_<name>(app, shared)` function returning a Subcommand, and main.cpp lists them in the
-// order of `convpool --help`, one line each.
+// What the subcommands share, without CLI11 (cli/options.cpp declares their options), and how
+// main.cpp registers them: each subcommand is one `add_<name>(app[, shared])` function returning
+// a Subcommand, and main.cpp lists them in the order of `convpool --help`, one line each.
 
 #include "convpool/pipeline/pipeline.hpp"
-
-#include <CLI/CLI.hpp>
 
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace convpool::cli {
 
@@ -37,9 +38,6 @@ inline constexpr const char* kPipelineHelp =
     "  -p @FILE reads the pipeline from FILE (one stage per line, # comments).\n"
     "  Sizes are N or HxW (height first); shapes print as CxHxW.\n"
     "  Example: -p \"conv:sobel-x | relu | pool:max,k=2,s=2\"    List stages: convpool ops\n";
-
-/// CLI::IsMember with the error of a stage's choice parameter: the closest valid value, and all.
-[[nodiscard]] CLI::Validator one_of(std::vector<std::string> choices);
 
 /// " (did you mean 'NEAR'?)", or "" when nothing is close.
 [[nodiscard]] std::string did_you_mean(const std::string& near);
