@@ -23,6 +23,7 @@ import zlib
 import parallel_unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from arrays import npy_f32  # noqa: E402
 from outputs import strip_timings, tree  # noqa: E402
 
 BIN = None
@@ -81,11 +82,8 @@ class Batch(unittest.TestCase):
 
     def test_stdout_pgm_and_npy_values(self):
         src = self.out("ramp.npy")
-        header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), }"
-        header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
         with open(src, "wb") as f:
-            f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode()
-                    + struct.pack("<8f", 0, 0.25, 0.5, 1, 0, 0, 0, 0))
+            f.write(npy_f32((2, 4), [0, 0.25, 0.5, 1, 0, 0, 0, 0]))
         p = subprocess.run([BIN, "run", src, "-p", "pool:max,k=2", "-o", "-", "--emit", "final", "--format", "pgm"],
                            capture_output=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -17,6 +17,9 @@ import zlib
 
 import parallel_unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from arrays import npy_f32, read_npy  # noqa: E402
+
 BIN = None
 ROOT = None
 
@@ -42,30 +45,10 @@ def load_json(path):
     return json.loads(read_text(path))
 
 
-def write_npy(path, rows, dtype="<f4"):
-    """Writes a 2-D float32 array (list of rows) as .npy version 1.0."""
-    h, w = len(rows), len(rows[0])
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d), }" % (dtype, h, w)
-    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-    data = b"".join(struct.pack("<%df" % w, *r) for r in rows)
+def write_npy(path, rows):
+    """Writes a 2-D float32 array (list of rows) as .npy."""
     with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + data)
-
-
-def read_npy(path):
-    """Reads a little-endian float32 .npy: returns (shape tuple, flat list)."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    assert raw[:6] == b"\x93NUMPY", "not npy"
-    hlen = struct.unpack("<H", raw[8:10])[0]
-    header = raw[10:10 + hlen].decode()
-    assert "'descr': '<f4'" in header, header
-    shape = tuple(int(x) for x in header.split("'shape': (")[1].split(")")[0].split(",") if x.strip())
-    n = 1
-    for d in shape:
-        n *= d
-    vals = struct.unpack("<%df" % n, raw[10 + hlen:10 + hlen + 4 * n])
-    return shape, list(vals)
+        f.write(npy_f32((len(rows), len(rows[0])), [v for r in rows for v in r]))
 
 
 def png_size(path):
@@ -432,13 +415,13 @@ class RunJob(InTempDir):
         code, _, err = run("run", src, "-p", "pool:max,k=2 | pool:global-avg", "-o", out,
                            "--raw", "npy", "--report", "none")
         self.assertEqual(code, 0, err)
-        shape, vals = read_npy(os.path.join(out, "ramp", "00_input.npy"))
+        shape, vals = read_npy(os.path.join(out, "ramp", "00_input.npy"), "<f4")
         self.assertEqual(shape, (1, 4, 4))
         self.assertEqual(vals, list(range(1, 17)))
-        shape, vals = read_npy(os.path.join(out, "ramp", "01_pool-max.npy"))
+        shape, vals = read_npy(os.path.join(out, "ramp", "01_pool-max.npy"), "<f4")
         self.assertEqual(shape, (1, 2, 2))
         self.assertEqual(vals, [6, 8, 14, 16])
-        shape, vals = read_npy(os.path.join(out, "ramp", "02_pool-global-avg.npy"))
+        shape, vals = read_npy(os.path.join(out, "ramp", "02_pool-global-avg.npy"), "<f4")
         self.assertEqual(shape, (1, 1, 1))
         self.assertEqual(vals, [11])
 
@@ -546,8 +529,8 @@ class StatsAndDecoding(InTempDir):
         all_stages = load_json(os.path.join(full, "report.json"))["images"][0]["stages"]
         self.assertEqual(all_stages[0]["shape"][0], 3)  # the input picture is shown in colour
         self.assertEqual(all_stages[0]["notes"], [])
-        shape_y, y = read_npy(os.path.join(final, "rocket.npy"))
-        shape_g, g = read_npy(os.path.join(full, "rocket", "02_pool-max.npy"))
+        shape_y, y = read_npy(os.path.join(final, "rocket.npy"), "<f4")
+        shape_g, g = read_npy(os.path.join(full, "rocket", "02_pool-max.npy"), "<f4")
         self.assertEqual(shape_y, shape_g)
         # The JPEG's Y against gray of its decoded RGB: within a few levels in 255.
         worst = max(abs(a - b) for a, b in zip(y, g))
@@ -733,7 +716,7 @@ class PoolingModes(unittest.TestCase):
         self.assertEqual(spp["shape"], [1, 1, 21])
         # The bar chart (720x360), not a 1-row image stretched by the stage picture.
         self.assertEqual(png_size(os.path.join(folder, "01_pool-spp.png")), (720, 360))
-        shape, values = read_npy(os.path.join(folder, "01_pool-spp.npy"))
+        shape, values = read_npy(os.path.join(folder, "01_pool-spp.npy"), "<f4")
         self.assertEqual(shape, (1, 1, 21))
         self.assertEqual(values[0], 10)  # the largest value of the ramp, level 1
         # compare takes spp as a mode and says that it is a vector.

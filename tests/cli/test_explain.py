@@ -10,7 +10,6 @@ import math
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -376,12 +375,9 @@ class Explain(unittest.TestCase):
         self.assertEqual(model["panels"][0]["stages"][0]["shape"][1:], [4, 5])
         # The same numbers as a .npy file of float32 (H x W).
         values = model["panels"][0]["stages"][0]["values"][0]
-        header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4, 5), }"
-        header += " " * (63 - len(header) % 64) + "\n"
         npy = os.path.join(self.tmp, "small.npy")
         with open(npy, "wb") as f:
-            f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
-            f.write(struct.pack("<20f", *[v for row in values for v in row]))
+            f.write(npy_f32((4, 5), [v for row in values for v in row]))
         _, again, _ = self.explain("--values", "@" + npy, "-p", "pool:max,k=2", out="npy")
         self.assertEqual(again["panels"][0]["stages"], model["panels"][0]["stages"])
         self.assertTrue(os.path.isfile(os.path.join(path, "explain.png")))

@@ -17,6 +17,9 @@ import zlib
 
 import parallel_unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from arrays import read_npy  # noqa: E402
+
 BIN = None
 ROOT = None
 
@@ -74,21 +77,6 @@ def tiff_image(width, height, pixels, orientation, bits=8, sample_format=1, samp
     return out + struct.pack(e + "I", 0) + pixels
 
 
-def read_npy(path):
-    """A little-endian float32 .npy: (shape, flat list of values)."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    hlen = struct.unpack("<H", raw[8:10])[0]
-    header = raw[10:10 + hlen].decode()
-    assert "'<f4'" in header, header
-    shape = tuple(int(x) for x in header.split("'shape': (")[1].split(")")[0].split(",")
-                  if x.strip())
-    n = 1
-    for d in shape:
-        n *= d
-    return shape, list(struct.unpack("<%df" % n, raw[10 + hlen:10 + hlen + 4 * n]))
-
-
 def f32(x):
     """x rounded to the nearest float32."""
     return struct.unpack("<f", struct.pack("<f", x))[0]
@@ -137,7 +125,7 @@ class InTempDir(unittest.TestCase):
                            "--float-only", *options)
         self.assertEqual(code, 0, err)
         stem = os.path.splitext(os.path.basename(path))[0]
-        shape, values = read_npy(os.path.join(out, stem + ".npy"))
+        shape, values = read_npy(os.path.join(out, stem + ".npy"), "<f4")
         with open(os.path.join(out, "report.json"), encoding="utf-8") as f:
             report = json.load(f)
         return shape, values, report
@@ -304,7 +292,7 @@ class Orientation(InTempDir):
             for stem, (value, scale, planes) in expected.items():
                 with self.subTest(stem=stem, turned=turned):
                     want = [oriented(p, value) for p in planes] if turned else planes
-                    shape, values = read_npy(os.path.join(out, stem + ".npy"))
+                    shape, values = read_npy(os.path.join(out, stem + ".npy"), "<f4")
                     self.assertEqual(shape, (len(planes), len(want[0]), len(want[0][0])))
                     self.assertEqual(values, floats(want, scale))
                     if value == 1:

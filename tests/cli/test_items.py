@@ -6,7 +6,7 @@ stdin; `--pages channels`; .npy dtypes and layouts; convpool's own .npy output r
 layout comment), and the warning for an (H, W, C) array that looks like (C, H, W).
 
 Usage: test_items.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library only:
-TIFF and .npy files are written here by hand; the check that numpy loads convpool's .npy runs
+TIFF files are written here by hand, .npy files by tests/support/arrays.py; the check that numpy loads convpool's .npy runs
 /usr/bin/python3 with numpy and is skipped (saying so) without it.
 """
 import json
@@ -20,6 +20,9 @@ import unittest
 
 import parallel_unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from arrays import npy_bytes, npy_header_text, read_npy  # noqa: E402
+
 BIN = None
 ROOT = None
 
@@ -27,25 +30,6 @@ ROOT = None
 def run(*args, stdin=None):
     p = subprocess.run([BIN, *args], input=stdin, capture_output=True, timeout=300)
     return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
-
-
-def npy(descr, shape, data, comment=""):
-    """A version 1.0 .npy file (C order); `comment` goes after the dict."""
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }%s" % (
-        descr, ", ".join(str(d) for d in shape), comment)
-    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + data
-
-
-def read_npy(path):
-    """(shape, header text, float32 values) of a little-endian float32 .npy convpool wrote."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    n = struct.unpack("<H", raw[8:10])[0]
-    header = raw[10:10 + n].decode()
-    shape = tuple(int(d) for d in header.split("'shape': (")[1].split(")")[0].split(",") if d.strip())
-    data = raw[10 + n:]
-    return shape, header, struct.unpack("<%df" % (len(data) // 4), data)
 
 
 def tiff(pages):
@@ -109,7 +93,7 @@ class Items(unittest.TestCase):
         self.assertEqual([(i["index"], i["input"]) for i in images],
                          [(p, self.tif + "[%d]" % p) for p in range(3)])
         for p in range(3):
-            shape, _, values = read_npy(self.path("out", "scan_p%d.npy" % p))
+            shape, values = read_npy(self.path("out", "scan_p%d.npy" % p), "<f4")
             self.assertEqual(shape, (1, 3, 4))
             self.assertAlmostEqual(values[0], 10 * (p + 1) / 255, places=6)
 
@@ -127,7 +111,7 @@ class Items(unittest.TestCase):
             self.assertEqual(code, 0, err)
             for p, (shape_want, values_want) in enumerate(((page0_shape, page0),
                                                            ((1, 2, 3), ramp))):
-                shape, _, values = read_npy(self.path(out, "turned_p%d.npy" % p))
+                shape, values = read_npy(self.path(out, "turned_p%d.npy" % p), "<f4")
                 self.assertEqual(shape, shape_want)
                 self.assertEqual([round(v * 255) for v in values], values_want)
             notes = [" ".join(i["stages"][0]["notes"]) for i in report(out)["images"]]
@@ -152,7 +136,7 @@ class Items(unittest.TestCase):
 
     def test_shard_counts_pages(self):
         png = self.path("a.npy")
-        self.write(png, npy("|u1", (2, 2), bytes([1, 2, 3, 4])))
+        self.write(png, npy_bytes("|u1", (2, 2), bytes([1, 2, 3, 4])))
         out = self.path("out")
         code, _, err = run("run", self.tif, png, "-p", "relu", "-o", out, "--emit", "final",
                            "--shard", "2/2")
@@ -166,7 +150,7 @@ class Items(unittest.TestCase):
         code, _, err = run("run", self.tif, "-p", "relu", "-o", out, "--emit", "final",
                            "--format", "npy", "--pages", "channels")
         self.assertEqual(code, 0, err)
-        shape, _, values = read_npy(self.path("out", "scan.npy"))
+        shape, values = read_npy(self.path("out", "scan.npy"), "<f4")
         self.assertEqual(shape, (3, 3, 4))
         self.assertAlmostEqual(values[2 * 12], 30 / 255, places=6)
         self.assertEqual([i["input"] for i in report(out)["images"]], [self.tif])
@@ -179,7 +163,7 @@ class Items(unittest.TestCase):
     def test_npy_batch_items(self):
         # 200 x 25 x 25 uint8, as scikit-image's lfw_subset.npy: item i holds i everywhere.
         batch = self.write(self.path("lfw.npy"),
-                           npy("|u1", (200, 25, 25), b"".join(bytes([i]) * 625 for i in range(200))))
+                           npy_bytes("|u1", (200, 25, 25), b"".join(bytes([i]) * 625 for i in range(200))))
         out = self.path("out")
         code, _, err = run("run", batch, "-p", "pool:max,k=5", "-o", out, "--emit", "final",
                            "--format", "npy", "--npy-layout", "nhw", "--stats", "none")
@@ -187,7 +171,7 @@ class Items(unittest.TestCase):
         images = report(out)["images"]
         self.assertEqual(len(images), 200)
         self.assertEqual(images[7]["input"], batch + "[7]")
-        shape, _, values = read_npy(self.path("out", "lfw_i7.npy"))
+        shape, values = read_npy(self.path("out", "lfw_i7.npy"), "<f4")
         self.assertEqual(shape, (1, 5, 5))
         self.assertAlmostEqual(values[0], 7 / 255, places=6)
         # Without a layout, a 3-D array is one H x W x C image (25 channels of 25x200).
@@ -199,14 +183,14 @@ class Items(unittest.TestCase):
 
     def test_npy_4d_layouts_and_stdin(self):
         values = struct.pack("<24f", *range(24))
-        data = npy("<f4", (2, 3, 2, 2), values)
+        data = npy_bytes("<f4", (2, 3, 2, 2), values)
         for layout, shape, first in (("nchw", (3, 2, 2), 12.0), ("nhwc", (2, 3, 2), 12.0)):
             out = self.path("out-" + layout)
             code, _, err = run("run", "-", "-p", "relu", "-o", out, "--emit", "final",
                                "--format", "npy", "--npy-layout", layout, stdin=data)
             self.assertEqual(code, 0, err)
             self.assertEqual([i["input"] for i in report(out)["images"]], ["-[0]", "-[1]"])
-            got_shape, _, got = read_npy(os.path.join(out, "stdin_i1.npy"))
+            got_shape, got = read_npy(os.path.join(out, "stdin_i1.npy"), "<f4")
             self.assertEqual(got_shape, shape)
             self.assertEqual(got[0], first)
         code, _, err = run("run", "-", "-p", "relu", "-o", self.path("out-auto"), stdin=data)
@@ -221,17 +205,17 @@ class Items(unittest.TestCase):
                  ("|b1", bytes([1, 0]), (1.0, 0.0))]
         for descr, data, expected in cases:
             out = self.path("out" + descr[1:])
-            code, _, err = run("run", self.write(self.path(descr[1:] + ".npy"), npy(descr, (1, 2), data)),
+            code, _, err = run("run", self.write(self.path(descr[1:] + ".npy"), npy_bytes(descr, (1, 2), data)),
                                "-p", "abs" if descr in ("|i1",) else "relu", "-o", out,
                                "--emit", "final", "--format", "npy")
             self.assertEqual(code, 0, descr + err)
-            got = read_npy(os.path.join(out, descr[1:] + ".npy"))[2]
-            want = tuple(abs(v) if descr == "|i1" else max(v, 0.0) for v in expected)
+            got = read_npy(os.path.join(out, descr[1:] + ".npy"), "<f4")[1]
+            want = list(abs(v) if descr == "|i1" else max(v, 0.0) for v in expected)
             self.assertEqual(got, want, descr)
 
     def test_own_npy_output_reads_back(self):
         # (1, 9, 12): C x H x W with one channel, as `--format npy` writes a gray image.
-        src = self.write(self.path("g.npy"), npy("<f4", (9, 12), struct.pack("<108f", *range(108))))
+        src = self.write(self.path("g.npy"), npy_bytes("<f4", (9, 12), struct.pack("<108f", *range(108))))
         code, first, err = run("run", src, "-p", "relu", "-o", "-", "--emit", "final",
                                "--format", "npy")
         self.assertEqual(code, 0, err)
@@ -249,10 +233,10 @@ class Items(unittest.TestCase):
         raw = [n for n in os.listdir(self.path("raw", "g")) if n.endswith(".npy")]
         self.assertTrue(raw)
         for name in raw:
-            self.assertIn("# convpool layout: chw", read_npy(self.path("raw", "g", name))[1])
+            self.assertIn("# convpool layout: chw", npy_header_text(self.path("raw", "g", name)))
 
     def test_hwc_that_looks_like_chw_warns(self):
-        data = npy("<f4", (1, 9, 12), struct.pack("<108f", *range(108)))
+        data = npy_bytes("<f4", (1, 9, 12), struct.pack("<108f", *range(108)))
         out = self.path("out")
         code, _, err = run("run", "-", "-p", "relu", "-o", out, "--emit", "final", "--format", "npy",
                            stdin=data)

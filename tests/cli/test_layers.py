@@ -4,43 +4,20 @@
 with its exit code for weights that do not fit.
 
 Usage: test_layers.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library only:
-.npy files are read and written here by hand.
+.npy files are read and written by hand (tests/support/arrays.py).
 """
-import ast
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import unittest
 
-from test_weights import npy  # beside this file: a .npy file written by hand
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from arrays import npy_f32, read_npy  # noqa: E402
 
 BIN = None
 ROOT = None
-
-
-def read_npy(path):
-    """(shape, values) of a little-endian float32 or float64 C-order .npy file."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:6] == b"\x93NUMPY", path
-    major = data[6]
-    if major == 1:
-        (length,), start = struct.unpack("<H", data[8:10]), 10
-    else:
-        (length,), start = struct.unpack("<I", data[8:12]), 12
-    text = data[start:start + length].decode("latin1")
-    header = ast.literal_eval(text.split("#")[0].strip())
-    assert not header["fortran_order"], path
-    shape = tuple(header["shape"])
-    count = 1
-    for d in shape:
-        count *= d
-    code = {"<f4": "f", "<f8": "d"}[header["descr"]]
-    values = struct.unpack("<%d%s" % (count, code), data[start + length:])
-    return shape, list(values)
 
 
 def run(*args, cwd=None):
@@ -115,9 +92,9 @@ class Layers(unittest.TestCase):
 
     def test_weights_that_do_not_fit_are_refused(self):
         with open(os.path.join(self.dir, "k2d.npy"), "wb") as f:
-            f.write(npy([1.0] * 9, (3, 3)))
+            f.write(npy_f32((3, 3), [1.0] * 9))
         with open(os.path.join(self.dir, "b5.npy"), "wb") as f:
-            f.write(npy([1.0] * 5, (5,)))
+            f.write(npy_f32((5,), [1.0] * 5))
         self.assertRefused("conv:weights=@k2d.npy", 2,
                            "conv: weights: @k2d.npy: array has 2 dimensions; expected 4, "
                            "(C_out, C_in/groups, kH, kW)")

@@ -15,8 +15,10 @@ import tempfile
 import unittest
 
 import test_layers
-from test_layers import read_npy, run  # beside this file: a .npy file read by hand, a run
-from test_weights import npy  # and one written by hand
+from test_layers import run  # beside this file
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from arrays import npy_f32, read_npy  # noqa: E402
 
 BIN = None
 ROOT = None
@@ -80,7 +82,7 @@ class Model(unittest.TestCase):
         # same bits out.
         shape, values = read_npy(os.path.join(self.dir, "image.npy"))
         with open(os.path.join(self.dir, "normal.npy"), "wb") as f:
-            f.write(npy([(v - 0.5) / 0.25 for v in values], shape))
+            f.write(npy_f32(shape, [(v - 0.5) / 0.25 for v in values]))
         [normalised] = self.stages("model:small.onnx,mean=[0.5],std=[0.25],output=/conv1/Conv",
                                    "norm")
         code, _, err = run("run", "normal.npy", "--npy-layout", "chw", "-p",

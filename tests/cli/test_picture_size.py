@@ -17,10 +17,11 @@ import tempfile
 import threading
 import unittest
 import zlib
-from array import array
-import ast
 
 import parallel_unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from arrays import read_npy  # noqa: E402
 
 BIN = None
 ROOT = None
@@ -58,19 +59,6 @@ def read_png(path):
             line[i] = (line[i] + line[i - 3]) & 255
         rows.append([tuple(line[x:x + 3]) for x in range(0, len(line), 3)])
     return rows
-
-
-def read_npy(path):
-    """(shape, flat float32 values) of a little-endian float32 .npy in C order."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:6] == b"\x93NUMPY", path
-    size = struct.unpack("<H", data[8:10])[0]
-    header = ast.literal_eval(data[10:10 + size].decode("latin1"))
-    assert header["descr"] == "<f4" and not header["fortran_order"], header
-    values = array("f")
-    values.frombytes(data[10 + size:])
-    return header["shape"], values
 
 
 def enlargement(h, w):
@@ -154,7 +142,7 @@ class PictureSize(unittest.TestCase):
                           if f.endswith("_zoom.png")])
 
     def test_reduced_feature_map_is_the_largest_magnitude_of_each_block(self):
-        (_, _, width), values = read_npy(os.path.join(self.small, "chelsea", "02_conv-sobel-x.npy"))
+        (_, _, width), values = read_npy(os.path.join(self.small, "chelsea", "02_conv-sobel-x.npy"), "<f4")
         reduced = body(self.picture(self.small, "02_conv-sobel-x.png"), 60, 91, True)
         full = body(self.picture(self.full, "02_conv-sobel-x.png"), 300, 451)
         negative = 0
@@ -169,7 +157,7 @@ class PictureSize(unittest.TestCase):
 
     def test_reduced_input_is_the_mean_of_each_block(self):
         (channels, height, width), values = read_npy(
-            os.path.join(self.small, "chelsea", "00_input.npy"))
+            os.path.join(self.small, "chelsea", "00_input.npy"), "<f4")
         reduced = body(self.picture(self.small, "00_input.png"), 60, 91, True)
         for y, (y0, y1) in enumerate(bins(300, 60)):
             for x, (x0, x1) in enumerate(bins(451, 91)):

@@ -5,7 +5,7 @@ pipeline grammar around them: paths relative to the @pipeline file or the workin
 (wrong rank or dtype, NaN, truncated, missing key, zip bomb, path tricks).
 
 Usage: test_weights.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard library only:
-the .npy and .npz files are written here by hand (and with zipfile).
+the .npy files are written by tests/support/arrays.py, the .npz files with zipfile.
 """
 import json
 import os
@@ -18,22 +18,13 @@ import unittest
 import zipfile
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from arrays import npy_values  # noqa: E402
+
 BIN = None
 ROOT = None
 
 SOBEL = [1.0, 0.0, -1.0, 2.0, 0.0, -2.0, 1.0, 0.0, -1.0]
-
-
-def npy(values, shape, descr="<f4"):
-    """A version 1.0 .npy file of `values` (C order)."""
-    shape_text = "(%s)" % ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "")
-    if len(shape) == 1:
-        shape_text = "(%d,)" % shape[0]
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape_text)
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"
-    fmt = {"<f4": "<%df", "<f8": "<%dd", "<f2": "<%de", "<i4": "<%di"}[descr]
-    data = struct.pack(fmt % len(values), *values)
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + data
 
 
 def run(*args, cwd=None):
@@ -81,11 +72,11 @@ class Weights(unittest.TestCase):
         return err
 
     def test_file_kernels_equal_the_inline_kernel(self):
-        self.write("k.npy", npy(SOBEL, (3, 3)))
-        self.write("k16.npy", npy(SOBEL, (3, 3), "<f2"))
-        self.write("k64.npy", npy(SOBEL, (3, 3), "<f8"))
+        self.write("k.npy", npy_values("<f4", (3, 3), SOBEL))
+        self.write("k16.npy", npy_values("<f2", (3, 3), SOBEL))
+        self.write("k64.npy", npy_values("<f8", (3, 3), SOBEL))
         with zipfile.ZipFile(os.path.join(self.dir, "w.npz"), "w", zipfile.ZIP_DEFLATED) as z:
-            z.writestr("conv1.npy", npy(SOBEL, (3, 3)))
+            z.writestr("conv1.npy", npy_values("<f4", (3, 3), SOBEL))
         inline = self.raw_stage("gray | conv:kernel=[1 0 -1; 2 0 -2; 1 0 -1]", self.dir, "a")
         for ref in ("@k.npy", "@k16.npy", "@k64.npy", "@w.npz:conv1"):
             with self.subTest(ref=ref):
@@ -95,7 +86,7 @@ class Weights(unittest.TestCase):
         self.assertEqual(banked, inline)
 
     def test_the_report_records_the_file_and_parses_back(self):
-        self.write("my w, v2.npy", npy(SOBEL, (3, 3)))
+        self.write("my w, v2.npy", npy_values("<f4", (3, 3), SOBEL))
         code, out, err = run("shape", "-p", 'bank:sobel-y,kernel(@"my w, v2.npy"),gaussian(k=7)',
                              "--size", "16x16", "--json", cwd=self.dir)
         self.assertEqual(code, 0, err)
@@ -108,7 +99,7 @@ class Weights(unittest.TestCase):
         self.assertEqual(out, out2)
 
     def test_paths_start_from_the_pipeline_file_or_the_working_directory(self):
-        self.write("nets/k.npy", npy(SOBEL, (3, 3)))
+        self.write("nets/k.npy", npy_values("<f4", (3, 3), SOBEL))
         pipe = self.write("nets/edges.pipe", b"gray\nconv:kernel=@k.npy   # beside the file\n")
         elsewhere = tempfile.mkdtemp(prefix="convpool-cwd-")
         try:
@@ -127,13 +118,13 @@ class Weights(unittest.TestCase):
     def test_bad_weights_files(self):
         nan = list(SOBEL)
         nan[4] = float("nan")
-        self.write("k1.npy", npy(SOBEL[:3], (3,)))
-        self.write("int.npy", npy([1, 2, 3, 4], (2, 2), "<i4"))
-        self.write("nan.npy", npy(nan, (3, 3)))
-        self.write("cut.npy", npy(SOBEL, (3, 3))[:-7])
+        self.write("k1.npy", npy_values("<f4", (3,), SOBEL[:3]))
+        self.write("int.npy", npy_values("<i4", (2, 2), [1, 2, 3, 4]))
+        self.write("nan.npy", npy_values("<f4", (3, 3), nan))
+        self.write("cut.npy", npy_values("<f4", (3, 3), SOBEL)[:-7])
         with zipfile.ZipFile(os.path.join(self.dir, "w.npz"), "w") as z:
-            z.writestr("conv1.npy", npy(SOBEL, (3, 3)))
-            z.writestr("../evil.npy", npy(SOBEL, (3, 3)))
+            z.writestr("conv1.npy", npy_values("<f4", (3, 3), SOBEL))
+            z.writestr("../evil.npy", npy_values("<f4", (3, 3), SOBEL))
         self.assertRefused("conv:kernel=@k1.npy", "conv: kernel: @k1.npy: array has shape (3,); "
                            "expected a 2-D (kH, kW) array")
         self.assertRefused("conv:kernel=@int.npy", "'int.npy': unsupported weights dtype '<i4'")

@@ -22,6 +22,9 @@ import tempfile
 import time
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from arrays import npy_bytes, npy_dict_file  # noqa: E402
+
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(sys.argv[2])
 TMP = tempfile.mkdtemp(prefix="convpool-bad-")
@@ -53,18 +56,6 @@ def png(width, height, pixels=None, iend=True):
     out = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
     out += png_chunk(b"IDAT", zlib.compress(raw))
     return out + (png_chunk(b"IEND", b"") if iend else b"")
-
-
-def npy(descr, shape, payload, version=1):
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape)
-    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-    return b"\x93NUMPY" + bytes([version, 0]) + struct.pack("<H", len(header)) + header.encode() + payload
-
-
-def npy_comment(descr, shape, comment, payload):
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, } %s" % (descr, shape, comment)
-    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload
 
 
 def tiff(pages, loop=False, next_ifd=0):
@@ -128,7 +119,7 @@ def out_dir(name):
 ERR = r"^convpool: error: "
 camera = os.path.join(ROOT, "samples", "camera.png")
 rocket = os.path.join(ROOT, "samples", "rocket.jpg")
-good = write("good.npy", npy("<f4", "(4, 4)", struct.pack("<16f", *range(16))))
+good = write("good.npy", npy_bytes("<f4", "(4, 4)", struct.pack("<16f", *range(16))))
 
 # --- files ---------------------------------------------------------------------------------------
 def file_case(name, data, code, pattern, extra=()):
@@ -217,25 +208,25 @@ file_case("pnm-huge.pgm", b"P5\n99999 99999\n255\n", 3, r"image is too large: 99
 file_case("pnm-bad.pgm", b"P5\n# only a comment\n", 3, r"pnm header is malformed or cut short$")
 file_case("pnm-cut-data.pgm", b"P5\n4 4\n255\n\x00\x01", 3, r"cannot decode pnm data")
 file_case("npy-bad-version.npy", b"\x93NUMPY\x09\x00" + b"\x00" * 20, 3, r"unsupported \.npy version 9$")
-file_case("npy-huge-shape.npy", npy("<f4", "(100000000, 100000000)", b""), 3, r"npy shape .* is empty or too large$")
-file_case("npy-truncated.npy", npy("<f4", "(4, 4)", b"\x00" * 10), 3, r"truncated \.npy data: 10 bytes, expected 64$")
-file_case("npy-1d.npy", npy("<f4", "(4,)", b"\x00" * 16), 3, r"npy array has shape \(4,\); expected \(H, W\), \(H, W, C\), \(C, H, W\) or a batch$")
-file_case("npy-5d.npy", npy("<f4", "(1, 1, 1, 1, 1)", b"\x00" * 4), 3, r"npy array has shape \(1, 1, 1, 1, 1\); expected")
-file_case("npy-object.npy", npy("|O", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '\|O'")
-file_case("npy-complex.npy", npy("<c8", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '<c8'")
-file_case("npy-4d-no-layout.npy", npy("<f4", "(2, 1, 2, 2)", b"\x00" * 32), 3,
+file_case("npy-huge-shape.npy", npy_bytes("<f4", "(100000000, 100000000)", b""), 3, r"npy shape .* is empty or too large$")
+file_case("npy-truncated.npy", npy_bytes("<f4", "(4, 4)", b"\x00" * 10), 3, r"truncated \.npy data: 10 bytes, expected 64$")
+file_case("npy-1d.npy", npy_bytes("<f4", "(4,)", b"\x00" * 16), 3, r"npy array has shape \(4,\); expected \(H, W\), \(H, W, C\), \(C, H, W\) or a batch$")
+file_case("npy-5d.npy", npy_bytes("<f4", "(1, 1, 1, 1, 1)", b"\x00" * 4), 3, r"npy array has shape \(1, 1, 1, 1, 1\); expected")
+file_case("npy-object.npy", npy_bytes("|O", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '\|O'")
+file_case("npy-complex.npy", npy_bytes("<c8", "(1, 1)", b"\x00" * 8), 3, r"unsupported npy dtype '<c8'")
+file_case("npy-4d-no-layout.npy", npy_bytes("<f4", "(2, 1, 2, 2)", b"\x00" * 32), 3,
           r"npy array has shape \(2, 1, 2, 2\): a 4-D batch needs --npy-layout nchw or nhwc$")
-file_case("npy-3d-4d-layout.npy", npy("<f4", "(2, 2, 2)", b"\x00" * 32), 3,
+file_case("npy-3d-4d-layout.npy", npy_bytes("<f4", "(2, 2, 2)", b"\x00" * 32), 3,
           r"npy array has shape \(2, 2, 2\): --npy-layout nchw is for 4-D arrays$", ("--npy-layout", "nchw"))
-file_case("npy-batch-truncated.npy", npy("<u2", "(1000, 4, 4)", b"\x00" * 100), 3,
+file_case("npy-batch-truncated.npy", npy_bytes("<u2", "(1000, 4, 4)", b"\x00" * 100), 3,
           r"truncated \.npy data: 100 bytes, expected 32000$", ("--npy-layout", "nhw"))
-file_case("npy-batch-huge-count.npy", npy("|u1", "(1073741824, 1, 1)", b"\x00" * 100), 3,
+file_case("npy-batch-huge-count.npy", npy_bytes("|u1", "(1073741824, 1, 1)", b"\x00" * 100), 3,
           r"truncated \.npy data: 100 bytes, expected 1073741824$", ("--npy-layout", "nhw"))
-file_case("npy-batch-huge-item.npy", npy("|b1", "(2, 40000, 40000)", b"\x00" * 100), 3,
+file_case("npy-batch-huge-item.npy", npy_bytes("|b1", "(2, 40000, 40000)", b"\x00" * 100), 3,
           r"npy shape \(2, 40000, 40000\) is empty or too large$", ("--npy-layout", "nhw"))
 # An unknown layout in the comment is no layout: (H, W, C), read.
 case("file npy-bad-layout-comment.npy",
-     ["run", write("npy-bad-layout-comment.npy", npy_comment("<f4", "(2, 2, 2)", "# convpool layout: nope", b"\x00" * 32)),
+     ["run", write("npy-bad-layout-comment.npy", npy_bytes("<f4", "(2, 2, 2)", b"\x00" * 32, " # convpool layout: nope")),
       "-p", "relu", *out_dir("npy-bad-layout-comment")], 0, r"^$")
 file_case("tiff-page-loop.tif", tiff([(2, 2, 1, "B", [0] * 4)], loop=True), 3,
           r"tiff header is malformed \(its pages form a loop\)$")
@@ -249,7 +240,7 @@ file_case("tiff-pages-channels-sizes.tif", tiff([(2, 2, 1, "B", [0] * 4), (3, 2,
           r"--pages channels: tiff page 1 is 3x2, page 0 is 2x2; pages of different sizes cannot be "
           r"channels of one image$", ("--pages", "channels"))
 case("file npy-too-many-items.npy",
-     ["run", write("npy-too-many-items.npy", npy("|u1", "(100001, 1, 1)", b"\x00" * 100001)), "-p", "relu",
+     ["run", write("npy-too-many-items.npy", npy_bytes("|u1", "(100001, 1, 1)", b"\x00" * 100001)), "-p", "relu",
       "--npy-layout", "nhw", *out_dir("npy-too-many-items")], 2,
      ERR + "'" + re.escape(path("npy-too-many-items.npy")) + r"' holds 100001 images; at most 100000 of one file are read as inputs$")
 # A 2x2 first page, then 100 000 empty pages (IFDs of no tags), each pointing at the next:
@@ -264,17 +255,13 @@ case("file tiff-huge-second-page.tif: the page fails alone",
      ["run", write("tiff-huge-second-page.tif", huge_page), "-p", "relu", *out_dir("tiff-huge-second-page")], 1,
      ERR + re.escape(path("tiff-huge-second-page.tif")) + r"\[1\]: image is too large: 50000x50000")
 file_case("npy-header-cut.npy", b"\x93NUMPY\x01\x00\xff\xff{'descr'", 3, r"truncated \.npy header$")
-def npy_dict(dict_text, payload):
-    header = dict_text + " " * ((64 - (10 + len(dict_text) + 1) % 64) % 64) + "\n"
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload
-
-file_case("npy-negative-shape.npy", npy("<f4", "(-2, 2)", b"\x00" * 16), 3, r"npy shape \(-2, 2\) has a negative dimension$")
-file_case("npy-float-shape.npy", npy("<f4", "(2e2, 2)", b"\x00" * 16), 3, r"npy shape is not a tuple of integers$")
-file_case("npy-maybe-fortran.npy", npy_dict("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 2), }", b"\x00" * 16),
+file_case("npy-negative-shape.npy", npy_bytes("<f4", "(-2, 2)", b"\x00" * 16), 3, r"npy shape \(-2, 2\) has a negative dimension$")
+file_case("npy-float-shape.npy", npy_bytes("<f4", "(2e2, 2)", b"\x00" * 16), 3, r"npy shape is not a tuple of integers$")
+file_case("npy-maybe-fortran.npy", npy_dict_file("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 2), }", b"\x00" * 16),
           3, r"npy header is not a Python literal dict \('Maybe' is not a literal\)$")
-file_case("npy-extra-key.npy", npy_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'x': 1}", b"\x00" * 16),
+file_case("npy-extra-key.npy", npy_dict_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'x': 1}", b"\x00" * 16),
           3, r"npy header has the keys 'descr', 'fortran_order', 'shape', 'x'; expected")
-file_case("npy-zero.npy", npy("<f4", "(0, 4)", b""), 3, r"npy shape .* is empty or too large$")
+file_case("npy-zero.npy", npy_bytes("<f4", "(0, 4)", b""), 3, r"npy shape .* is empty or too large$")
 os.mkdir(path("dir.png"))
 case("file directory named like an image", ["run", path("dir.png"), "-p", "relu", *out_dir("dir")], 2, r"no input images")
 fifo = path("fifo.png")
@@ -456,16 +443,16 @@ case("pictures: a 2x60000 PNG", ["run", write("strip-2x60000.png", png(60000, 2)
 case("pictures: a 1000000x1 PNG", ["run", write("column-1000000x1.png", png(1, 1000000)), "-p", "relu",
                                     *out_dir("column")], 0, r"^$", picture_check("column"))
 case("pictures: a 1x5000 .npy with --sheet-height 4096",
-     ["run", write("row-1x5000.npy", npy("<f4", "(1, 5000)", struct.pack("<5000f", *range(5000)))), "-p", "relu",
+     ["run", write("row-1x5000.npy", npy_bytes("<f4", "(1, 5000)", struct.pack("<5000f", *range(5000)))), "-p", "relu",
       "--sheet-height", "4096", *out_dir("row")], 0, r"^$", picture_check("row"))
 case("pictures: 6000 channels (a 2000-filter bank on RGB)",
-     ["run", write("small-rgb.npy", npy("<f4", "(3, 8, 8)", struct.pack("<192f", *range(192)))), "--npy-layout", "chw",
+     ["run", write("small-rgb.npy", npy_bytes("<f4", "(3, 8, 8)", struct.pack("<192f", *range(192)))), "--npy-layout", "chw",
       "-p", "bank:" + ",".join(["sobel-x", "sobel-y"] * 1000), *out_dir("bank")], 0, r"^$", picture_check("bank"))
 
 # --- numeric traps -------------------------------------------------------------------------------
-nan_inf = write("naninf.npy", npy("<f4", "(2, 3)", struct.pack("<6f", float("nan"), 1, float("inf"), -float("inf"), 2, 3)))
-const = write("constant.npy", npy("<f4", "(5, 5)", struct.pack("<25f", *([0.5] * 25))))
-all_nan = write("allnan.npy", npy("<f4", "(2, 2)", struct.pack("<4f", *([float("nan")] * 4))))
+nan_inf = write("naninf.npy", npy_bytes("<f4", "(2, 3)", struct.pack("<6f", float("nan"), 1, float("inf"), -float("inf"), 2, 3)))
+const = write("constant.npy", npy_bytes("<f4", "(5, 5)", struct.pack("<25f", *([0.5] * 25))))
+all_nan = write("allnan.npy", npy_bytes("<f4", "(2, 2)", struct.pack("<4f", *([float("nan")] * 4))))
 
 def report_check(name, needle):
     def check():
@@ -480,16 +467,16 @@ case("numeric constant image", ["run", const, "-p", "norm | conv:sobel-x | pool:
      report_check("const", '"entropy": 0.0'))
 case("numeric all NaN", ["run", all_nan, "-p", "relu | pool:global-max", *out_dir("allnan")], 0, r"^$",
      report_check("allnan", '"mean": null'))
-case("numeric 1x1 image", ["run", write("one.npy", npy("<f4", "(1, 1)", struct.pack("<f", 3))), "-p",
+case("numeric 1x1 image", ["run", write("one.npy", npy_bytes("<f4", "(1, 1)", struct.pack("<f", 3))), "-p",
                            "conv:gaussian | pool:max,k=1 | pool:adaptive-avg,out=3", *out_dir("one")], 0, r"^$")
 case("numeric 1x1 too small for k=2", ["run", path("one.npy"), "-p", "pool:max,k=2", *out_dir("one2")], 3,
      r"kernel 2x2 \(dilation 1x1\) does not fit the padded input 1x1")
-case("numeric huge values", ["run", write("huge.npy", npy("<f4", "(2, 2)", struct.pack("<4f", 3e38, -3e38, 3e38, 1))), "-p",
+case("numeric huge values", ["run", write("huge.npy", npy_bytes("<f4", "(2, 2)", struct.pack("<4f", 3e38, -3e38, 3e38, 1))), "-p",
                              "conv:box,k=2 | pool:lp,norm=3,k=2,ceil", *out_dir("hugevals")], 0, r"^$")
-case("numeric negative zero and denormals", ["run", write("denorm.npy", npy("<f4", "(2, 2)", struct.pack("<4f", -0.0, 1e-45, -1e-45, 0))),
+case("numeric negative zero and denormals", ["run", write("denorm.npy", npy_bytes("<f4", "(2, 2)", struct.pack("<4f", -0.0, 1e-45, -1e-45, 0))),
                                               "-p", "norm | pool:avg,k=2", *out_dir("denorm")], 0, r"^$")
 case("npy float64 overflow is a warning",
-     ["run", write("f8-overflow.npy", npy("<f8", "(1, 2)", struct.pack("<2d", 1e300, 1))), "-p", "relu",
+     ["run", write("f8-overflow.npy", npy_bytes("<f8", "(1, 2)", struct.pack("<2d", 1e300, 1))), "-p", "relu",
       "-o", path("out-f8"), "-q"], 0, r"^$",
      report_check("f8", "npy float64 data: 1 value beyond float32's range became infinite"))
 case("jpeg corrupt data is a warning without --strict",
@@ -614,7 +601,7 @@ def hostile_names():
     """Names with CR, LF, an escape sequence and Latin-1 bytes through every report and stderr."""
     folder = os.path.join(TMP.encode(), b"names")
     os.mkdir(folder)
-    data = npy("<f4", "(4, 4)", struct.pack("<16f", *range(16)))
+    data = npy_bytes("<f4", "(4, 4)", struct.pack("<16f", *range(16)))
     names = [b"cr\rname.npy", b"lf\nconvpool: error: forged.npy", b"esc\x1b]0;pwned\x07\x1b[2J.npy",
              b"caf\xe9.npy"]
     for n in names:

@@ -1,0 +1,75 @@
+#pragma once
+// What every stage picture, sheet and close-up is drawn with (private to render/): value ranges,
+// colour maps, and pixels and text on a Picture.
+
+#include "convpool/core/tensor.hpp"
+#include "convpool/render/visualize.hpp"
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace convpool::canvas {
+
+using Rgb = std::array<std::uint8_t, 3>;
+constexpr Rgb kNonFinite{255, 0, 255};
+
+/// Widest a title may make a picture: a longer title (a 63x63 kernel written out is 51 KB of
+/// stage text) is cut with "..." instead of widening the picture; the report has the full text.
+constexpr int kMaxTitleWidth = 1024;
+
+struct Range {
+    float lo = 0.0F;
+    float hi = 0.0F;
+    bool any = false;
+};
+
+/// The finite [min, max] of `v`; 0..0 when no value is finite.
+[[nodiscard]] Range finite_range(std::span<const float> v);
+/// The range `rule` gives `v`; 0..0 when no value is finite.
+[[nodiscard]] Range rule_range(std::span<const float> v, const RangeRule& rule);
+[[nodiscard]] inline bool is_signed(const Range& r) { return r.lo < 0.0F && r.hi > 0.0F; }
+/// The range a feature map is drawn over under `r`: symmetric about 0 for the diverging map.
+[[nodiscard]] Range drawn_range(const Range& r, const RenderOptions& o);
+/// The range feature maps of `t` are coloured over (stage and global scales).
+[[nodiscard]] Range picture_range(const Tensor& t, const RenderOptions& o);
+/// The range a natural picture of `t` is drawn over: its own finite range, or the one given.
+[[nodiscard]] Range natural_range(const Tensor& t, const RenderOptions& o);
+[[nodiscard]] bool is_natural(const Shape& s, PictureKind kind);
+[[nodiscard]] inline bool is_natural(const Tensor& t, PictureKind kind) {
+    return is_natural(t.shape(), kind);
+}
+
+/// `p1..p99` for percent 1.
+[[nodiscard]] std::string rule_name(const RangeRule& rule);
+/// A value as a legend writes it: 4 significant digits.
+[[nodiscard]] std::string number(float v);
+/// Percentile range `r` as drawn: `p1..p99: [0.01, 2.3]`, with `, symmetric +-2.3` when the
+/// diverging map widens it to be symmetric about 0.
+[[nodiscard]] std::string percentile_label(const Range& r, const RenderOptions& o);
+
+/// 256-entry table of colour map `m`, taken from OpenCV's cv::applyColorMap.
+[[nodiscard]] const std::array<Rgb, 256>& colormap_lut(ColorMap m);
+/// 256-entry diverging table (blue - white - red, after ColorBrewer's RdBu), 128 = zero.
+[[nodiscard]] const std::array<Rgb, 256>& diverging();
+/// `t` in [0, 1] (clamped) as 0..255.
+[[nodiscard]] std::uint8_t to_byte(double t);
+/// Colour of value `v` under range `r`.
+[[nodiscard]] Rgb map_value(float v, const Range& r, const RenderOptions& o);
+
+/// A white w x h picture.
+[[nodiscard]] Picture blank(int w, int h);
+void put(Picture& p, int x, int y, const Rgb& c);
+/// Copies `src` into `dst` with its top left corner at (x0, y0).
+void paste(Picture& dst, const Picture& src, int x0, int y0);
+/// `s` in the pictures' font, its baseline at `baseline`.
+void text(Picture& p, const std::string& s, int x, int baseline);
+[[nodiscard]] int text_width(const std::string& s);
+/// `s` cut to at most `width` pixels of text: the longest prefix that fits with "..." after it.
+[[nodiscard]] std::string fit_text(const std::string& s, int width);
+[[nodiscard]] Picture resize_nearest(const Picture& p, int w, int h);
+/// `p` resampled to w x h: area averaging when shrinking, bilinear when enlarging.
+[[nodiscard]] Picture resize_smooth(const Picture& p, int w, int h);
+
+}  // namespace convpool::canvas
