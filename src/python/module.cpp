@@ -224,7 +224,7 @@ ErrorClasses& error_classes() {
 py::object new_error(py::module_& m, const char* name, const py::tuple& bases, ExitCode code,
                      const char* doc) {
     const std::string qualified = std::string("convpool.") + name;
-    py::object cls = py::reinterpret_steal<py::object>(
+    auto cls = py::reinterpret_steal<py::object>(
         PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases.ptr(), nullptr));
     if (!cls) {
         throw py::error_already_set();
@@ -236,9 +236,9 @@ py::object new_error(py::module_& m, const char* name, const py::tuple& bases, E
 
 void define_errors(py::module_& m) {
     ErrorClasses& c = error_classes();
-    const py::object value_error = py::reinterpret_borrow<py::object>(PyExc_ValueError);
-    const py::object os_error = py::reinterpret_borrow<py::object>(PyExc_OSError);
-    const py::object exception = py::reinterpret_borrow<py::object>(PyExc_Exception);
+    const auto value_error = py::reinterpret_borrow<py::object>(PyExc_ValueError);
+    const auto os_error = py::reinterpret_borrow<py::object>(PyExc_OSError);
+    const auto exception = py::reinterpret_borrow<py::object>(PyExc_Exception);
     c.error = new_error(m, "Error", py::make_tuple(exception), ExitCode::some_failed,
                         "Base class of convpool's errors; exit_code is the CLI's exit status.");
     c.usage = new_error(m, "UsageError", py::make_tuple(c.error, value_error), ExitCode::usage,
@@ -249,6 +249,8 @@ void define_errors(py::module_& m) {
                         "Valid parameters that cannot be applied to this input's shape (exit 3).");
     c.output = new_error(m, "OutputError", py::make_tuple(c.error, os_error), ExitCode::output,
                          "An output could not be written (the CLI exits 4).");
+    // pybind11 takes a function of std::exception_ptr by value.
+    // NOLINTNEXTLINE(performance-unnecessary-value-param)
     py::register_exception_translator([](std::exception_ptr p) {
         try {
             if (p) {
@@ -305,7 +307,7 @@ void define_classes(py::module_& m) {
             "(C, H, W)")
         .def_property_readonly(
             "values",
-            [](py::object self) {
+            [](const py::object& self) {
                 const auto& s = self.cast<const StageOut&>();
                 return tensor_view(s.values, self);
             },
