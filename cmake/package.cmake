@@ -79,5 +79,19 @@ else()
   message(STATUS "convpool: no Debian package holds ${_imgcodecs_lib}; the .deb's "
                  "Depends will lack OpenCV's imgcodecs (set CONVPOOL_IMGCODECS_PACKAGE)")
 endif()
+# The Python module (cmake/python.cmake) is Recommended, not Depended on: the program is the
+# package's point and needs no Python (the container installs without Recommends and stays
+# small). The module is built for one Python version (its extension suffix names it), so the
+# relation names that version; numpy is what run() takes and gives.
+if(CONVPOOL_PYTHON_BUILD)
+  execute_process(COMMAND ${CONVPOOL_PYTHON_EXECUTABLE} -c
+                  "import sys; print('%d.%d %d.%d' % (sys.version_info[:2] + (sys.version_info[0], sys.version_info[1] + 1)))"
+                  OUTPUT_VARIABLE _pyver OUTPUT_STRIP_TRAILING_WHITESPACE)
+  separate_arguments(_pyver)
+  list(GET _pyver 0 _py_this)
+  list(GET _pyver 1 _py_next)
+  set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
+      "python3 (>= ${_py_this}), python3 (<< ${_py_next}), python3-numpy")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 include(CPack)

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh clang clang-format clang-tidy libclang-rt-14-dev parallel chromium \
   groff-base mandoc bash-completion zsh fish dpkg-dev file lintian mmdebstrap podman runc \
-  libonnx-testdata python3-onnx slurm-wlm munge
+  libonnx-testdata python3-onnx python3-pytest python3-torch python3-pil slurm-wlm munge
 # Each stage prints what it cost, so that the budget of the whole run can be watched.
 stage_start=$SECONDS
 stage() {

@@ -1,12 +1,12 @@
 #include "convpool/commands/run.hpp"
 
+#include "convpool/commands/run_core.hpp"
 #include "convpool/core/error.hpp"
 #include "convpool/core/format.hpp"
 #include "convpool/core/geometry.hpp"
 #include "convpool/core/parallel.hpp"
 #include "convpool/io/npy.hpp"
 #include "convpool/io/output_dir.hpp"
-#include "convpool/render/chart.hpp"
 #include "convpool/render/visualize.hpp"
 #include "convpool/render/zoom.hpp"
 #include "convpool/report/html.hpp"
@@ -49,39 +49,6 @@ std::optional<FileId> file_id(const std::string& path) {
         return std::nullopt;
     }
     return FileId{st.st_dev, st.st_ino};
-}
-
-/// The report of stage `r`; `values` are its values (r.tensor, or an 8-bit result converted),
-/// read only for statistics.
-StageReport stage_report(const StageResult& r, const Tensor* values, const StageReport* previous,
-                         const StageReport* input, const std::vector<std::string>& notes,
-                         StatsLevel level) {
-    StageReport st;
-    st.index = r.index;
-    st.op = r.stage == nullptr ? "input" : r.stage->info->name;
-    st.stage = r.stage == nullptr ? "input" : r.stage->describe();
-    st.shape = r.shape();
-    st.milliseconds = r.milliseconds;
-    const auto elements = static_cast<double>(st.shape.elements());
-    st.ratio_previous =
-        previous == nullptr ? 1.0 : elements / static_cast<double>(previous->elements());
-    st.ratio_input = input == nullptr ? 1.0 : elements / static_cast<double>(input->elements());
-    st.notes = notes;
-    if (level == StatsLevel::none) {
-        return st;
-    }
-    st.overall = channel_stats(values->data(), level);
-    if (st.shape.channels == 1) {
-        st.channels.push_back(st.overall);
-    } else {
-        for (int c = 0; c < st.shape.channels; ++c) {
-            st.channels.push_back(channel_stats(values->channel(c), level));
-        }
-    }
-    if (level == StatsLevel::full) {
-        st.histogram = value_histogram(values->data());
-    }
-    return st;
 }
 
 /// Shared, read-only facts of one batch that every image needs.
@@ -179,40 +146,6 @@ std::string final_name(const RunOptions& options, const InputItem& item, int cha
     return base + encoding_extension(options.format, channels);
 }
 
-/// The report's summary of recorded switches: winning-offset histogram and coverage.
-SwitchSummary switch_summary(const Switches& sw) {
-    SwitchSummary sum;
-    sum.window = sw.window;
-    sum.offset_histogram.assign(
-        static_cast<std::size_t>(sw.window.h) * static_cast<std::size_t>(sw.window.w), 0);
-    for (const int o : sw.offset) {
-        if (o >= 0) {
-            ++sum.offset_histogram[static_cast<std::size_t>(o)];
-        }
-    }
-    for (const int c : sw.coverage) {
-        sum.uncovered += c == 0 ? 1 : 0;
-        sum.max_coverage = std::max(sum.max_coverage, c);
-    }
-    return sum;
-}
-
-/// "winning taps of the 2x2 window (rows top to bottom): 10 5 / 3 20" for the table.
-std::string offset_histogram_note(const SwitchSummary& sum) {
-    std::string rows;
-    for (int y = 0; y < sum.window.h; ++y) {
-        rows += y == 0 ? "" : " /";
-        for (int x = 0; x < sum.window.w; ++x) {
-            rows +=
-                fmt::format(" {}", sum.offset_histogram[static_cast<std::size_t>(y) *
-                                                            static_cast<std::size_t>(sum.window.w) +
-                                                        static_cast<std::size_t>(x)]);
-        }
-    }
-    return fmt::format("winning taps of the {}x{} window (rows top to bottom):{}", sum.window.h,
-                       sum.window.w, rows);
-}
-
 /// The pictures of a stage with switches, as (file suffix, PNG bytes): `_switches.png`, which
 /// tap of each window won (ty*w + tx, magenta where none), and `_coverage.png`, how many windows
 /// read each input cell (0 = a dropped border, above 1 = overlap).
@@ -236,38 +169,6 @@ std::vector<std::pair<std::string, std::string>> switch_map_pngs(const Switches&
             {"_coverage.png", png("coverage: windows reading each input cell", coverage)}};
 }
 
-/// The picture options of one image. With --scale global, a first run of the pipeline finds the
-/// range of every stage drawn as feature maps (the input, drawn as an image, is left out); a
-/// percentile --range is taken over the values of all those stages together.
-RenderOptions image_render_options(const Pipeline& pipeline, const RunOptions& options,
-                                   const Tensor& input) {
-    RenderOptions render = options.render;
-    render.display_height = options.sheet_height;
-    render.picture_size = options.picture_size;
-    if (render.scale == ColorScale::global) {
-        const bool percentiles = render.range_rule.percent > 0.0;
-        std::optional<ValueRange> all;
-        std::vector<float> values;  // percentiles: every value of every feature-map stage
-        (void)pipeline.run(input, [&](const StageResult& r) {
-            const int channels = r.tensor->shape().channels;
-            if (r.index == 0 && (channels == 1 || channels == 3)) {
-                return;
-            }
-            if (percentiles) {
-                values.insert(values.end(), r.tensor->data().begin(), r.tensor->data().end());
-                return;
-            }
-            const auto range = finite_value_range(r.tensor->data());
-            if (range) {
-                all = all ? ValueRange{std::min(all->lo, range->lo), std::max(all->hi, range->hi)}
-                          : *range;
-            }
-        });
-        render.range = percentiles ? value_range(values, render.range_rule) : all;
-    }
-    return render;
-}
-
 /// The windows of a sliding-window pooling stage on an input of `in`, as the op declares them
 /// (Op::windows, padding resolved); none for other stages and for dilated windows.
 std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
@@ -282,52 +183,34 @@ std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
                     {w.rows.pad_begin, w.cols.pad_begin}};
 }
 
-/// Writes the pictures of one stage result (`values` are its values) for --emit all into `dir`:
-/// the stage's picture, its pooling-window overlay, .npy and switch maps as asked, naming them
-/// in `st`, and adds the stage's tile to the contact sheet. A reduced picture gets its zoom of
-/// `zoom` (the stage's cells; null: none).
-void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const StageResult& r,
-                          const Tensor& values, const std::vector<PlanStep>& plan,
-                          const RenderOptions& render, const CellRegion* zoom, StageReport& st,
-                          std::vector<SheetItem>& sheet) {
+/// Writes the pictures of one stage for --emit all into `dir`: the stage's picture, its zoom
+/// when reduced, its pooling-window overlay, .npy and switch maps as asked, naming them in `st`,
+/// and adds the stage's tile to the contact sheet.
+void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const StageView& view,
+                          StageReport& st, std::vector<SheetItem>& sheet) {
     const Pipeline& pipeline = ctx.pipeline;
     const RunOptions& options = ctx.options;
+    const StageResult& r = view.result;
+    const Tensor& values = *view.values;
+    const RenderOptions& render = view.render;
     const std::string label = r.stage == nullptr ? "input" : stage_file_label(*r.stage);
     const std::string base = fmt::format("{:02}_{}", r.index, label);
-    const PictureKind kind = r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
-    const std::string title = fmt::format("{:02} {}  {}", r.index, st.stage, to_string(st.shape));
-    std::vector<std::string> part_labels;
-    std::vector<int> part_cells;
-    for (const auto& part :
-         r.stage == nullptr ? std::vector<Op::VectorPart>() : r.stage->op->vector_parts()) {
-        part_labels.push_back(part.label);
-        part_cells.push_back(part.cells);
-    }
-    // A vector output (spp) is drawn as a bar chart per part, not as a 1-row image.
-    Picture body = part_labels.empty()
-                       ? render_tensor(values, kind, render)
-                       : render_vector_chart(values, part_labels, part_cells, title);
+    StagePicture pic = stage_picture(view, st);
+    const PictureKind kind = pic.kind;
+    const std::string& title = pic.title;
     write_output(
         ctx, dir, base + ".png",
-        encode_png(part_labels.empty() ? titled_picture(body, title, values, kind, render) : body));
+        encode_png(pic.chart ? pic.body : titled_picture(pic.body, title, values, kind, render)));
     st.files.push_back(base + ".png");
-    const bool mean =
-        render.reduce_mean || (kind == PictureKind::natural &&
-                               (values.shape().channels == 1 || values.shape().channels == 3));
-    st.picture = PictureReport{body.scale_h, body.scale_w,
-                               !body.reduced ? "none"
-                               : mean        ? "mean"
-                                             : "largest-magnitude",
-                               std::nullopt};
-    if (body.reduced && zoom != nullptr) {
+    if (pic.body.reduced && view.zoom != nullptr) {
         write_output(ctx, dir, base + "_zoom.png",
-                     encode_png(zoom_picture(values, kind, *zoom, title, render)));
+                     encode_png(zoom_picture(values, kind, *view.zoom, title, render)));
         st.files.push_back(base + "_zoom.png");
-        st.picture->zoom = *zoom;
+        st.picture->zoom = *view.zoom;
     }
     const auto next = static_cast<std::size_t>(r.index);  // stages()[index] runs next
     const auto grid =
-        options.grid_overlay && next < pipeline.stages().size() && !plan[next + 1].regions
+        options.grid_overlay && next < pipeline.stages().size() && !view.plan[next + 1].regions
             ? pool_grid(pipeline.stages()[next], r.shape())
             : std::nullopt;
     if (grid) {
@@ -347,11 +230,7 @@ void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const S
             st.files.push_back(base + suffix);
         }
     }
-    sheet.push_back(
-        {std::move(body),
-         fmt::format("{:02} {}", r.index,
-                     r.stage == nullptr ? std::string("input") : r.stage->info->name),
-         fmt::format("{}  {}", to_string(st.shape), range_label(values, kind, render))});
+    sheet.push_back(sheet_tile(view, st, std::move(pic)));
 }
 
 /// Opens the folder of one image for writing its outputs: removes temporary files of an earlier
@@ -366,15 +245,6 @@ OutputDir open_image_dir(const BatchContext& ctx, const InputItem& item) {
         remove_recorded(ctx, dir, std::string(kRecordName));
     }
     return dir;
-}
-
-/// FNV-1a hash of the bytes of `bytes` (a string or a byte vector), continuing from `hash`.
-template <typename Bytes>
-std::uint64_t fnv1a(const Bytes& bytes, std::uint64_t hash = 14695981039346656037ULL) {
-    for (const auto b : bytes) {
-        hash = (hash ^ static_cast<unsigned char>(b)) * 1099511628211ULL;
-    }
-    return hash;
 }
 
 /// What produced an image's outputs: the pipeline (defaults filled in), every option that
@@ -470,81 +340,34 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     LoadedImage loaded =
         input == "-" ? decode_image(ctx.stdin_bytes, load) : load_image(input, load);
     img.warnings = std::move(loaded.warnings);
-    const bool luminance_only = loaded.luminance_only;
-    std::vector<std::string> input_notes = std::move(loaded.notes);
-    Tensor tensor = std::move(loaded.tensor);
-    const Shape input_shape = loaded.u8 ? loaded.u8->shape() : tensor.shape();
-    // Intermediates may hold up to 4 values per allowed input pixel (e.g. RGBA), no more.
-    const auto plan = pipeline.plan(input_shape, 4 * options.load.max_pixels);
     const bool to_stdout = options.out_dir == "-";
     const bool all = options.emit == Emit::all;
     std::optional<OutputDir> dir;
-    if (all) {
-        dir = open_image_dir(ctx, item);
-        img.output_dir = dir->path();
-    } else if (!to_stdout) {
-        dir = ctx.out->subdir(parent_of(item.out_name), true);
-        img.output_dir = dir->path();
-        if (options.force || options.skip_existing) {
-            remove_recorded(ctx, *dir, record_place(options, item).name);
-        }
-    }
-    std::vector<SheetItem> sheet;
-    const RenderOptions render =
-        all ? image_render_options(pipeline, options, tensor) : RenderOptions{};
-    bool image_stage = true;        // every stage so far is the input or a colour stage
-    std::vector<CellRegion> zooms;  // per stage, when some picture is reduced
-    if (all) {
-        std::vector<Shape> shapes;
-        shapes.reserve(plan.size());
-        for (const auto& step : plan) {
-            shapes.push_back(step.shape);
-        }
-        zooms = plan_zooms(pipeline, shapes, tensor, render, options.zoom);
-    }
-    const auto observer = [&](const StageResult& r) {
-        if (ctx.events.stop_requested && ctx.events.stop_requested()) {
-            throw Stopped{};
-        }
-        // A stage run in 8 bits becomes float here only when its values are read (a stage
-        // fused with the next has none, but then none are read).
-        std::optional<Tensor> converted;
-        if (r.image != nullptr && (all || options.stats != StatsLevel::none)) {
-            converted = unit_tensor(*r.image);
-        }
-        const Tensor* values = r.tensor != nullptr ? r.tensor : converted ? &*converted : nullptr;
-        const StageReport* prev = img.stages.empty() ? nullptr : &img.stages.back();
-        const StageReport* first = img.stages.empty() ? nullptr : &img.stages.front();
-        StageReport st = stage_report(r, values, prev, first,
-                                      plan[static_cast<std::size_t>(r.index)].notes, options.stats);
-        st.regions = plan[static_cast<std::size_t>(r.index)].regions;
-        if (r.index == 0 && luminance_only) {
-            st.notes.emplace_back(
-                "decoded as luminance only (the JPEG's Y), as the pipeline starts with gray");
-        }
-        if (r.index == 0) {
-            st.notes.insert(st.notes.end(), input_notes.begin(), input_notes.end());
-        }
-        if (r.switches != nullptr) {
-            st.switches = switch_summary(*r.switches);
-            st.notes.push_back(offset_histogram_note(*st.switches));
-        }
+    const auto open_dirs = [&] {
         if (all) {
-            const auto k = static_cast<std::size_t>(r.index);
-            // The input and the colour stages right after it (gray) are images: their reduced
-            // pictures average each block.
-            image_stage = image_stage && (r.stage == nullptr || r.stage->info->luminance_only);
-            RenderOptions stage_render = render;
-            stage_render.reduce_mean = image_stage;
-            write_stage_pictures(ctx, *dir, r, *values, plan, stage_render,
-                                 k < zooms.size() ? &zooms[k] : nullptr, st, sheet);
+            dir = open_image_dir(ctx, item);
+            img.output_dir = dir->path();
+        } else if (!to_stdout) {
+            dir = ctx.out->subdir(parent_of(item.out_name), true);
+            img.output_dir = dir->path();
+            if (options.force || options.skip_existing) {
+                remove_recorded(ctx, *dir, record_place(options, item).name);
+            }
         }
-        img.stages.push_back(std::move(st));
     };
-    // Fusing leaves a stage without values: only when no values but the final ones are read.
-    const bool fuse = options.fuse && !all && options.stats == StatsLevel::none;
-    Tensor final_tensor = loaded.u8 ? pipeline.run(std::move(*loaded.u8), observer, fuse)
-                                    : pipeline.run(std::move(tensor), observer, fuse);
+    std::vector<SheetItem> sheet;
+    StageSink sink;
+    if (all) {
+        sink = [&](const StageView& view, StageReport& st) {
+            write_stage_pictures(ctx, *dir, view, st, sheet);
+        };
+    }
+    ImageStages run =
+        run_image_stages(pipeline, options, std::move(loaded),
+                         ImageRunSpec{all, ctx.events.stop_requested, open_dirs}, sink);
+    img.stages = std::move(run.stages);
+    const Tensor& final_tensor = run.final_tensor;
+    const RenderOptions& render = run.render;
     if (all) {
         write_output(ctx, *dir, "sheet.png", encode_png(contact_sheet(sheet, render)));
         img.files.emplace_back("sheet.png");
@@ -932,18 +755,12 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     ctx.stdin_bytes = std::move(stdin_bytes);
 
     RunOutcome outcome;
-    outcome.report.pipeline = pipeline_text;
-    outcome.report.semantics = semantics_name(pipeline.semantics());
-    outcome.report.stats = options.stats;
-    outcome.report.input_list_size = all_inputs.size();
-    // The paths, each NUL-ended, hashed in order.
-    outcome.report.input_list_hash = fnv1a(std::string());
+    std::vector<std::string> names;
+    names.reserve(all_inputs.size());
     for (const auto& in : all_inputs) {
-        outcome.report.input_list_hash = fnv1a(in.display() + '\0', outcome.report.input_list_hash);
+        names.push_back(in.display());
     }
-    for (const auto& stage : pipeline.stages()) {
-        outcome.report.stages.push_back(stage.describe());
-    }
+    outcome.report = run_report_head(pipeline, pipeline_text, options.stats, names);
     std::vector<std::optional<ImageReport>> results(chosen.size());
     std::mutex mutex;  // guards outcome, events and the stop flag below
     std::atomic<std::size_t> next{0};

@@ -19,7 +19,7 @@ import pathlib
 import re
 import sys
 
-ORDER = ["core", "pipeline", "ops", "io", "report", "render", "commands", "cli"]
+ORDER = ["core", "pipeline", "ops", "io", "report", "render", "commands", "cli", "python"]
 RANK = {name: i for i, name in enumerate(ORDER)}
 # Within ops: common < fast < the op files.
 OPS_RANK = {"common": 0, "fast": 1, "": 2}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `cmake --install BUILD --prefix P` into a scratch prefix: the binary, the man pages and the docs
 # land in the GNU directories, the installed binary runs from there (a BMP needs OpenCV's
-# imgcodecs, which it loads with dlopen), install_manifest.txt lists every file, and removing
+# imgcodecs, which it loads with dlopen), the Python module imports from there,
+# install_manifest.txt lists every file, and removing
 # what it lists (docs/install.md) leaves nothing behind.
 # Usage: check_install.sh BUILD_DIR
 set -euo pipefail
@@ -42,6 +43,19 @@ for mode in "" --decode-in-process; do
     --report csv >report.csv || fail "run on a BMP ${mode:-(decoding child)} failed"
   grep -q "pool:max" report.csv || fail "no pool:max in the report"
 done
+
+# The Python module, when the build has it: in <prefix>/CONVPOOL_PYTHON_INSTALL_DIR/convpool,
+# imported from there with PYTHONPATH (docs/python.md), away from the build tree.
+cache_value() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
+if [ -d "$build/python/convpool" ]; then
+  pydir=$prefix/$(cache_value CONVPOOL_PYTHON_INSTALL_DIR)
+  [ -f "$pydir/convpool/__init__.py" ] || fail "no convpool/__init__.py in $pydir"
+  PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=$pydir "$(cache_value CONVPOOL_PYTHON_EXECUTABLE)" -c '
+import sys, convpool
+assert convpool.__file__.startswith(sys.argv[1]), convpool.__file__
+assert convpool.run("tiny.bmp", "gray|pool:max,k=2").stages[-1].shape == (1, 1, 1)' "$pydir" ||
+    fail "import convpool from $pydir failed"
+fi
 
 # The installed bash completion, with the installed binary first on PATH.
 got=$(PATH="$prefix/bin:$PATH" bash -c 'source /usr/share/bash-completion/bash_completion

@@ -4,8 +4,8 @@
 # missing Depends fails here: the TIFF input needs OpenCV's imgcodecs, loaded with dlopen); then
 # the installed /usr/bin/convpool runs in the chroot (--version; a PNG and a TIFF, in the
 # decoding child and in process, reporting what the build tree's convpool reports), the man
-# pages and the bash completion are where man and bash look, and `apt-get remove` removes every
-# file the package installed.
+# pages and the bash completion are where man and bash look, `import convpool` works in python3
+# (with the Recommends installed), and `apt-get remove` removes every file the package installed.
 # Usage: check_chroot.sh SOURCE_DIR BUILD_DIR PACKAGING_DIR
 set -euo pipefail
 name=packaging.chroot
@@ -67,6 +67,18 @@ done
 completion=/usr/share/bash-completion/completions/convpool
 in_root bash -c 'source "$1" && complete -p convpool' bash "$completion" | grep -q _convpool ||
   fail "$completion does not define the completion of convpool"
+
+# The Python module (docs/python.md): the package Recommends python3 and python3-numpy (left out
+# above by --no-install-recommends, as in the container); with them, `import convpool` finds it
+# in /usr/lib/python3/dist-packages and runs a pipeline.
+in_root "${apt_install[@]}" python3 python3-numpy >>"$work/apt.log" 2>&1 ||
+  { cat "$work/apt.log" >&2; fail "apt-get install python3 python3-numpy failed"; }
+in_root python3 -c 'import convpool, numpy as np
+r = convpool.run(np.arange(64, dtype=np.uint8).reshape(8, 8), "pool:max,k=2")
+assert r.stages[1].shape == (1, 4, 4), r.stages[1].shape
+assert convpool.__file__.startswith("/usr/lib/python3/dist-packages/convpool/"), convpool.__file__
+print("import convpool:", convpool.__version__, convpool.__file__)' ||
+  fail "import convpool failed in the installed package"
 
 files=$(in_root dpkg-query -L convpool)
 in_root apt-get remove -y -q convpool >>"$work/apt.log" 2>&1 || fail "apt-get remove failed"

@@ -1,0 +1,259 @@
+#include "convpool/commands/run_core.hpp"
+
+#include "convpool/core/error.hpp"
+#include "convpool/core/format.hpp"
+#include "convpool/render/chart.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <utility>
+
+namespace convpool {
+namespace {
+
+/// The report of stage `r`; `values` are its values (r.tensor, or an 8-bit result converted),
+/// read only for statistics.
+StageReport stage_report(const StageResult& r, const Tensor* values, const StageReport* previous,
+                         const StageReport* input, const std::vector<std::string>& notes,
+                         StatsLevel level) {
+    StageReport st;
+    st.index = r.index;
+    st.op = r.stage == nullptr ? "input" : r.stage->info->name;
+    st.stage = r.stage == nullptr ? "input" : r.stage->describe();
+    st.shape = r.shape();
+    st.milliseconds = r.milliseconds;
+    const auto elements = static_cast<double>(st.shape.elements());
+    st.ratio_previous =
+        previous == nullptr ? 1.0 : elements / static_cast<double>(previous->elements());
+    st.ratio_input = input == nullptr ? 1.0 : elements / static_cast<double>(input->elements());
+    st.notes = notes;
+    if (level == StatsLevel::none) {
+        return st;
+    }
+    st.overall = channel_stats(values->data(), level);
+    if (st.shape.channels == 1) {
+        st.channels.push_back(st.overall);
+    } else {
+        for (int c = 0; c < st.shape.channels; ++c) {
+            st.channels.push_back(channel_stats(values->channel(c), level));
+        }
+    }
+    if (level == StatsLevel::full) {
+        st.histogram = value_histogram(values->data());
+    }
+    return st;
+}
+
+/// The report's summary of recorded switches: winning-offset histogram and coverage.
+SwitchSummary switch_summary(const Switches& sw) {
+    SwitchSummary sum;
+    sum.window = sw.window;
+    sum.offset_histogram.assign(
+        static_cast<std::size_t>(sw.window.h) * static_cast<std::size_t>(sw.window.w), 0);
+    for (const int o : sw.offset) {
+        if (o >= 0) {
+            ++sum.offset_histogram[static_cast<std::size_t>(o)];
+        }
+    }
+    for (const int c : sw.coverage) {
+        sum.uncovered += c == 0 ? 1 : 0;
+        sum.max_coverage = std::max(sum.max_coverage, c);
+    }
+    return sum;
+}
+
+/// "winning taps of the 2x2 window (rows top to bottom): 10 5 / 3 20" for the table.
+std::string offset_histogram_note(const SwitchSummary& sum) {
+    std::string rows;
+    for (int y = 0; y < sum.window.h; ++y) {
+        rows += y == 0 ? "" : " /";
+        for (int x = 0; x < sum.window.w; ++x) {
+            rows +=
+                fmt::format(" {}", sum.offset_histogram[static_cast<std::size_t>(y) *
+                                                            static_cast<std::size_t>(sum.window.w) +
+                                                        static_cast<std::size_t>(x)]);
+        }
+    }
+    return fmt::format("winning taps of the {}x{} window (rows top to bottom):{}", sum.window.h,
+                       sum.window.w, rows);
+}
+
+/// The picture options of one image. With --scale global, a first run of the pipeline finds the
+/// range of every stage drawn as feature maps (the input, drawn as an image, is left out); a
+/// percentile --range is taken over the values of all those stages together.
+RenderOptions image_render_options(const Pipeline& pipeline, const RunOptions& options,
+                                   const Tensor& input) {
+    RenderOptions render = options.render;
+    render.display_height = options.sheet_height;
+    render.picture_size = options.picture_size;
+    if (render.scale == ColorScale::global) {
+        const bool percentiles = render.range_rule.percent > 0.0;
+        std::optional<ValueRange> all;
+        std::vector<float> values;  // percentiles: every value of every feature-map stage
+        (void)pipeline.run(input, [&](const StageResult& r) {
+            const int channels = r.tensor->shape().channels;
+            if (r.index == 0 && (channels == 1 || channels == 3)) {
+                return;
+            }
+            if (percentiles) {
+                values.insert(values.end(), r.tensor->data().begin(), r.tensor->data().end());
+                return;
+            }
+            const auto range = finite_value_range(r.tensor->data());
+            if (range) {
+                all = all ? ValueRange{std::min(all->lo, range->lo), std::max(all->hi, range->hi)}
+                          : *range;
+            }
+        });
+        render.range = percentiles ? value_range(values, render.range_rule) : all;
+    }
+    return render;
+}
+
+}  // namespace
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): one observer over the stages
+ImageStages run_image_stages(const Pipeline& pipeline, const RunOptions& options,
+                             LoadedImage loaded, const ImageRunSpec& spec, const StageSink& sink) {
+    const bool draw = spec.draw;
+    const bool luminance_only = loaded.luminance_only;
+    const std::vector<std::string> input_notes = std::move(loaded.notes);
+    const Shape input_shape = loaded.u8 ? loaded.u8->shape() : loaded.tensor.shape();
+    // Intermediates may hold up to 4 values per allowed input pixel (e.g. RGBA), no more.
+    const auto plan = pipeline.plan(input_shape, 4 * options.load.max_pixels);
+    if (spec.planned) {
+        spec.planned();
+    }
+    ImageStages out;
+    if (draw) {
+        out.render = image_render_options(pipeline, options, loaded.tensor);
+    }
+    bool image_stage = true;        // every stage so far is the input or a colour stage
+    std::vector<CellRegion> zooms;  // per stage, when some picture is reduced
+    if (draw) {
+        std::vector<Shape> shapes;
+        shapes.reserve(plan.size());
+        for (const auto& step : plan) {
+            shapes.push_back(step.shape);
+        }
+        zooms = plan_zooms(pipeline, shapes, loaded.tensor, out.render, options.zoom);
+    }
+    std::vector<StageReport>& stages = out.stages;
+    const auto observer = [&](const StageResult& r) {
+        if (spec.stop_requested && spec.stop_requested()) {
+            throw Stopped{};
+        }
+        // A stage run in 8 bits becomes float here only when its values are read (a stage
+        // fused with the next has none, but then none are read).
+        std::optional<Tensor> converted;
+        if (r.image != nullptr && (draw || options.stats != StatsLevel::none)) {
+            converted = unit_tensor(*r.image);
+        }
+        const Tensor* values = r.tensor != nullptr ? r.tensor : converted ? &*converted : nullptr;
+        const StageReport* prev = stages.empty() ? nullptr : &stages.back();
+        const StageReport* first = stages.empty() ? nullptr : &stages.front();
+        const auto k = static_cast<std::size_t>(r.index);
+        StageReport st = stage_report(r, values, prev, first, plan[k].notes, options.stats);
+        st.regions = plan[k].regions;
+        if (r.index == 0 && luminance_only) {
+            st.notes.emplace_back(
+                "decoded as luminance only (the JPEG's Y), as the pipeline starts with gray");
+        }
+        if (r.index == 0) {
+            st.notes.insert(st.notes.end(), input_notes.begin(), input_notes.end());
+        }
+        if (r.switches != nullptr) {
+            st.switches = switch_summary(*r.switches);
+            st.notes.push_back(offset_histogram_note(*st.switches));
+        }
+        // The input and the colour stages right after it (gray) are images: their reduced
+        // pictures average each block.
+        image_stage = image_stage && (r.stage == nullptr || r.stage->info->luminance_only);
+        RenderOptions stage_render = out.render;
+        stage_render.reduce_mean = image_stage;
+        if (sink) {
+            sink(StageView{r, values, plan, stage_render, k < zooms.size() ? &zooms[k] : nullptr},
+                 st);
+        }
+        stages.push_back(std::move(st));
+    };
+    // Fusing leaves a stage without values: only when no values but the final ones are read.
+    const bool fuse = options.fuse && !draw && options.stats == StatsLevel::none;
+    out.final_tensor = loaded.u8 ? pipeline.run(std::move(*loaded.u8), observer, fuse)
+                                 : pipeline.run(std::move(loaded.tensor), observer, fuse);
+    return out;
+}
+
+StagePicture stage_picture(const StageView& view, StageReport& report) {
+    const StageResult& r = view.result;
+    const Tensor& values = *view.values;
+    StagePicture pic;
+    pic.kind = r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
+    pic.title = fmt::format("{:02} {}  {}", r.index, report.stage, to_string(report.shape));
+    std::vector<std::string> part_labels;
+    std::vector<int> part_cells;
+    for (const auto& part :
+         r.stage == nullptr ? std::vector<Op::VectorPart>() : r.stage->op->vector_parts()) {
+        part_labels.push_back(part.label);
+        part_cells.push_back(part.cells);
+    }
+    // A vector output (spp) is drawn as a bar chart per part, not as a 1-row image.
+    pic.chart = !part_labels.empty();
+    pic.body = pic.chart ? render_vector_chart(values, part_labels, part_cells, pic.title)
+                         : render_tensor(values, pic.kind, view.render);
+    const bool mean =
+        view.render.reduce_mean || (pic.kind == PictureKind::natural &&
+                                    (values.shape().channels == 1 || values.shape().channels == 3));
+    report.picture = PictureReport{pic.body.scale_h, pic.body.scale_w,
+                                   !pic.body.reduced ? "none"
+                                   : mean            ? "mean"
+                                                     : "largest-magnitude",
+                                   std::nullopt};
+    return pic;
+}
+
+SheetItem sheet_tile(const StageView& view, const StageReport& report, StagePicture&& picture) {
+    const StageResult& r = view.result;
+    return {std::move(picture.body),
+            fmt::format("{:02} {}", r.index,
+                        r.stage == nullptr ? std::string("input") : r.stage->info->name),
+            fmt::format("{}  {}", to_string(report.shape),
+                        range_label(*view.values, picture.kind, view.render))};
+}
+
+std::uint64_t fnv1a(std::string_view bytes, std::uint64_t hash) {
+    for (const char b : bytes) {
+        hash = (hash ^ static_cast<unsigned char>(b)) * 1099511628211ULL;
+    }
+    return hash;
+}
+
+std::uint64_t fnv1a(std::span<const unsigned char> bytes, std::uint64_t hash) {
+    for (const unsigned char b : bytes) {
+        hash = (hash ^ b) * 1099511628211ULL;
+    }
+    return hash;
+}
+
+RunReport run_report_head(const Pipeline& pipeline, const std::string& pipeline_text,
+                          StatsLevel stats, const std::vector<std::string>& inputs) {
+    RunReport report;
+    report.pipeline = pipeline_text;
+    report.semantics = semantics_name(pipeline.semantics());
+    report.stats = stats;
+    report.input_list_size = inputs.size();
+    // The names, each NUL-ended, hashed in order.
+    report.input_list_hash = fnv1a(std::string_view());
+    for (const auto& in : inputs) {
+        report.input_list_hash = fnv1a(in + '\0', report.input_list_hash);
+    }
+    for (const auto& stage : pipeline.stages()) {
+        report.stages.push_back(stage.describe());
+    }
+    return report;
+}
+
+}  // namespace convpool
