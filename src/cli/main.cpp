@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "cli/completion.hpp"
+#include "cli/kernel.hpp"
 #include "cli/layers.hpp"
 #include "cli/man.hpp"
 #include "cli/merge.hpp"
@@ -599,6 +600,9 @@ int run_cli(int argc, char** argv) {
                        "the model declares)");
     layers->add_flag("--json", layers_json, "Print JSON instead of a table");
 
+    convpool::cli::KernelArgs kernel_args;
+    auto* kernel = convpool::cli::add_kernel_command(app, kernel_args);
+
     std::vector<std::string> merge_dirs;
     std::string merge_out;
     bool merge_quiet = false;
@@ -802,6 +806,9 @@ int run_cli(int argc, char** argv) {
             }
             print_stdout(ops_md ? ops_markdown() : ops_text(op_name));
             return 0;
+        }
+        if (*kernel) {
+            return convpool::cli::kernel_command(kernel_args);
         }
         if (*layers) {
             print_stdout(convpool::cli::layers_text(layers_file, layers_size, layers_json));

@@ -769,6 +769,8 @@ std::array<std::uint8_t, 3> colormap_color(ColorMap m, double t) {
     return colormap_lut(m)[to_byte(t)];
 }
 
+std::array<std::uint8_t, 3> diverging_color(double t) { return diverging()[to_byte(t)]; }
+
 std::string encode_png(const Picture& p) { return encode_png8(p.rgb, p.width, p.height, 3); }
 
 }  // namespace convpool
