@@ -86,6 +86,7 @@ Picture weights_picture(const KernelGrid& grid, const std::string& title) {
     const int cell_h = kh * f + kGapPx + kLabel;
     const bool legend = !default_names(grid.names);
     const int legend_lines = legend ? std::min(outputs, kLegendCap) : 0;
+    const int more_line = legend && outputs > legend_lines ? kLine : 0;
     // A stage's text can be kilobytes long (a kernel written out): the report has it whole.
     constexpr std::size_t kMaxTitle = 140;
     const std::string cut =
@@ -104,7 +105,8 @@ Picture weights_picture(const KernelGrid& grid, const std::string& title) {
                                       2 * kMargin));
     }
     const int bar_h = rgb ? kLine : 10 + kLine + 4;
-    const int height = kTitle + rows * cell_h + kMargin + bar_h + legend_lines * kLine + kMargin;
+    const int height =
+        kTitle + rows * cell_h + kMargin + bar_h + (legend_lines * kLine) + more_line + kMargin;
     cv::Mat p(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
     put_text(p, full_title, kMargin, 15, kTitleScale);
     for (int t = 0; t < tiles; ++t) {
@@ -167,9 +169,17 @@ Picture weights_picture(const KernelGrid& grid, const std::string& title) {
         put_text(p, hi, width - kMargin - text_width(hi), y + 22);
     }
     y += bar_h;
+    const int number_w = text_width(std::to_string(std::max(legend_lines - 1, 0)));
     for (int i = 0; i < legend_lines; ++i) {
-        put_text(p, fmt::format("{}  {}", i, grid.names[static_cast<std::size_t>(i)]), kMargin,
+        const std::string n = std::to_string(i);
+        put_text(p, n, kMargin + number_w - text_width(n), y + 10 + i * kLine);
+        put_text(p, grid.names[static_cast<std::size_t>(i)], kMargin + number_w + 8,
                  y + 10 + i * kLine);
+    }
+    if (outputs > legend_lines && legend) {
+        put_text(
+            p, fmt::format("... and {} more (the report lists every name)", outputs - legend_lines),
+            kMargin, y + 10 + legend_lines * kLine);
     }
     Picture out{width, height, {}};
     out.rgb.assign(p.data, p.data + static_cast<std::ptrdiff_t>(p.total() * 3));
