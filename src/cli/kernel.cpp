@@ -44,10 +44,10 @@ std::string table(const std::string& name, const Matrix& m) {
         sum += static_cast<double>(v);
     }
     std::string out = fmt::format("{}  {}x{}  sum {:.6g}\n", name, m.rows, m.cols, sum);
+    std::size_t at = 0;
     for (int y = 0; y < m.rows; ++y) {
         for (int x = 0; x < m.cols; ++x) {
-            out += fmt::format("{}{:>{}}", x == 0 ? "  " : " ",
-                               cells[static_cast<std::size_t>(y * m.cols + x)], width);
+            out += fmt::format("{}{:>{}}", x == 0 ? "  " : " ", cells[at++], width);
         }
         out += "\n";
     }
