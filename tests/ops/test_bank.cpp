@@ -8,8 +8,11 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "ops/common/filters.hpp"
@@ -31,7 +34,7 @@ const nlohmann::json& fixtures() {
 /// The largest |a - b| over two kernels of the same extent, or infinity when they differ.
 double kernel_difference(const convpool::Matrix& got, const ref::Kernel& want) {
     if (got.rows != want.rows || got.cols != want.cols) {
-        return INFINITY;
+        return std::numeric_limits<double>::infinity();
     }
     double d = 0.0;
     for (std::size_t i = 0; i < want.values.size(); ++i) {
@@ -70,7 +73,7 @@ std::vector<float> ref_channel(const ref::Image& in, const ref::Kernel& k, int c
 double channel_difference(const convpool::Tensor& got, int ch, const std::vector<float>& want) {
     const auto plane = got.channel(ch);
     if (plane.size() != want.size()) {
-        return INFINITY;
+        return std::numeric_limits<double>::infinity();
     }
     double d = 0.0;
     for (std::size_t i = 0; i < want.size(); ++i) {
@@ -106,8 +109,10 @@ TEST_CASE("gabor, dog, kirsch and roberts equal the references written from thei
         a.lambda = lambda;
         a.gamma = gamma;
         a.psi = psi;
-        CAPTURE(k);
-        CAPTURE(theta);
+        const int size = k;  // a copy: CAPTURE's lambda cannot take a structured binding
+        const double angle = theta;
+        CAPTURE(size);
+        CAPTURE(angle);
         CHECK(kernel_difference(convpool::named_kernel("gabor", a),
                                 ref::gabor(k, sigma, theta, lambda, gamma, psi)) < 1e-6);
     }

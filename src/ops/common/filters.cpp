@@ -149,8 +149,9 @@ Matrix gabor(const FilterArgs& a) {
             const double xr = x * c + y * s;
             const double yr = -x * s + y * c;
             const double v = std::exp(ex * xr * xr + ey * yr * yr) * std::cos(cscale * xr + psi);
-            m.values[static_cast<std::size_t>((ymax - y) * k.w + (xmax - x))] =
-                static_cast<float>(v);
+            const auto row = static_cast<std::size_t>(ymax - y);
+            const auto col = static_cast<std::size_t>(xmax - x);
+            m.values[row * static_cast<std::size_t>(k.w) + col] = static_cast<float>(v);
         }
     }
     return m;
