@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 namespace convpool {
 namespace {
@@ -46,6 +47,41 @@ int text_width(const std::string& s, double scale = kSmall) {
 /// Fills the f x f block of kernel cell (y, x) at the tile's origin.
 void block(cv::Mat& m, int x0, int y0, int f, const cv::Vec3b& c) {
     cv::rectangle(m, cv::Rect(x0, y0, f, f), cv::Scalar(c[0], c[1], c[2]), cv::FILLED);
+}
+
+/// One kernel in the diverging map over [-m, m], each cell an f x f block from `origin`.
+void draw_signed(cv::Mat& p, const Matrix& k, double m, cv::Point origin, int f) {
+    std::size_t at = 0;
+    for (int y = 0; y < k.rows; ++y) {
+        for (int x = 0; x < k.cols; ++x) {
+            block(p, origin.x + x * f, origin.y + y * f, f,
+                  diverging_rgb(static_cast<double>(k.values[at++]), m));
+        }
+    }
+}
+
+/// Three kernels of one size as R, G, B over their own min..max, as draw_signed draws.
+void draw_rgb(cv::Mat& p, std::span<const Matrix> rgb, cv::Point origin, int f) {
+    auto lo = static_cast<double>(rgb[0].values.front());
+    double hi = lo;
+    for (const auto& k : rgb) {
+        for (const float v : k.values) {
+            lo = std::min(lo, static_cast<double>(v));
+            hi = std::max(hi, static_cast<double>(v));
+        }
+    }
+    std::size_t at = 0;
+    for (int y = 0; y < rgb[0].rows; ++y) {
+        for (int x = 0; x < rgb[0].cols; ++x) {
+            cv::Vec3b c;
+            for (int ch = 0; ch < 3; ++ch) {
+                const auto v = static_cast<double>(rgb[static_cast<std::size_t>(ch)].values[at]);
+                c[ch] = byte_of(hi > lo ? (v - lo) / (hi - lo) : 0.5);
+            }
+            ++at;
+            block(p, origin.x + x * f, origin.y + y * f, f, c);
+        }
+    }
 }
 
 bool default_names(const std::vector<std::string>& names) {
@@ -117,36 +153,15 @@ Picture weights_picture(const KernelGrid& grid, const std::string& title) {
         if (per_output == 1 || in == 0) {
             put_text(p, std::to_string(o), x0, y0 + kLabel - 3);
         }
-        const auto first = static_cast<std::size_t>(o * grid.inputs + (rgb ? 0 : in));
+        const auto first = static_cast<std::size_t>(o) * static_cast<std::size_t>(grid.inputs) +
+                           static_cast<std::size_t>(rgb ? 0 : in);
         const Matrix& k = grid.kernels[first];
         // A smaller kernel is centred in its cell.
-        const int ox = x0 + (kw - k.cols) / 2 * f;
-        const int oy = y0 + kLabel + (kh - k.rows) / 2 * f;
-        double lo = 0.0;
-        double hi = 0.0;
+        const cv::Point origin{x0 + (kw - k.cols) / 2 * f, y0 + kLabel + (kh - k.rows) / 2 * f};
         if (rgb) {
-            lo = hi = static_cast<double>(k.values.front());
-            for (std::size_t c = 0; c < 3; ++c) {
-                for (const float v : grid.kernels[first + c].values) {
-                    lo = std::min(lo, static_cast<double>(v));
-                    hi = std::max(hi, static_cast<double>(v));
-                }
-            }
-        }
-        for (int y = 0; y < k.rows; ++y) {
-            for (int x = 0; x < k.cols; ++x) {
-                const auto at = static_cast<std::size_t>(y * k.cols + x);
-                cv::Vec3b c;
-                if (rgb) {
-                    for (std::size_t ch = 0; ch < 3; ++ch) {
-                        const double v = static_cast<double>(grid.kernels[first + ch].values[at]);
-                        c[static_cast<int>(ch)] = byte_of(hi > lo ? (v - lo) / (hi - lo) : 0.5);
-                    }
-                } else {
-                    c = diverging_rgb(static_cast<double>(k.values[at]), m);
-                }
-                block(p, ox + x * f, oy + y * f, f, c);
-            }
+            draw_rgb(p, {&grid.kernels[first], 3}, origin, f);
+        } else {
+            draw_signed(p, k, m, origin, f);
         }
     }
     int y = kTitle + rows * cell_h + kMargin;
