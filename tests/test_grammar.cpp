@@ -186,7 +186,8 @@ TEST_CASE("grammar: bank entries take their own arguments in parentheses") {
                          "stage 1 'bank:gausian(k=3)': bank: filters: unknown value 'gausian' (did "
                          "you mean 'gaussian'?) (choose from identity, box, gaussian, sharpen, "
                          "laplacian, sobel-x, sobel-y, scharr-x, scharr-y, prewitt-x, prewitt-y, "
-                         "emboss, log, kernel)",
+                         "emboss, log, gabor, dog, kirsch-n, kirsch-ne, kirsch-e, kirsch-se, "
+                         "kirsch-s, kirsch-sw, kirsch-w, kirsch-nw, roberts-x, roberts-y, kernel)",
                          UsageError);
     CHECK_THROWS_WITH_AS(Pipeline("bank:kernel"),
                          "stage 1 'bank:kernel': bank: filters: kernel needs its weights: "

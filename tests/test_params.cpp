@@ -139,7 +139,8 @@ TEST_CASE("params: choices suggest the closest valid value") {
         Params(conv.name, conv.params, {{"", "sobel-z"}}),
         "conv: filter: unknown value 'sobel-z' (did you mean 'sobel-x'?) (choose from identity, "
         "box, gaussian, sharpen, laplacian, sobel-x, sobel-y, scharr-x, scharr-y, prewitt-x, "
-        "prewitt-y, emboss, log)",
+        "prewitt-y, emboss, log, gabor, dog, kirsch-n, kirsch-ne, kirsch-e, kirsch-se, kirsch-s, "
+        "kirsch-sw, kirsch-w, kirsch-nw, roberts-x, roberts-y)",
         UsageError);
 }
 

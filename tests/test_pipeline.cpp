@@ -129,7 +129,7 @@ TEST_CASE("pipeline: parameter errors get the stage prefix") {
                          UsageError);
     CHECK_THROWS_WITH_AS(Pipeline("conv:sobel-x,k=5"),
                          "stage 1 'conv:sobel-x,k=5': conv: filter 'sobel-x' has a fixed size; k "
-                         "applies to box, gaussian, identity and log",
+                         "applies to box, dog, gabor, gaussian, identity and log",
                          UsageError);
     CHECK_THROWS_WITH_AS(Pipeline("conv:sobel-x,kernel=[1]"),
                          "stage 1 'conv:sobel-x,kernel=[1]': conv: give a filter name or "

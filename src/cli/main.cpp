@@ -111,6 +111,7 @@ std::vector<Subcommand> add_subcommands(CLI::App& app, Shared& shared) {
     subcommands.push_back(cli::add_shape(app));
     subcommands.push_back(cli::add_bench(app, shared));
     subcommands.push_back(cli::add_layers(app));
+    subcommands.push_back(cli::add_kernel(app));
     subcommands.push_back(cli::add_merge_reports(app));
     subcommands.push_back(cli::add_ops(app));
     subcommands.push_back(cli::add_compare(app));

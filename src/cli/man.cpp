@@ -81,7 +81,7 @@ std::string wrap_lines(const std::string& page) {
 }
 
 /// The footer of a subcommand as sections: "Pipeline: ..." becomes PIPELINES (its lines kept,
-/// they are a grammar), "Exit codes: ..." EXIT STATUS.
+/// they are a grammar), "Example..." EXAMPLES (the same way), "Exit codes: ..." EXIT STATUS.
 std::string footer_sections(const std::string& footer) {
     std::string out;
     std::size_t start = 0;
@@ -107,7 +107,7 @@ std::string footer_sections(const std::string& footer) {
         }
         if (!pipeline.empty()) {
             // The first line, then the grammar indented, one line each, as --help shows it.
-            out += ".SH PIPELINES\n";
+            out += pipeline.starts_with("Example") ? ".SH EXAMPLES\n" : ".SH PIPELINES\n";
             std::size_t line_start = 0;
             bool first = true;
             while (line_start < pipeline.size()) {

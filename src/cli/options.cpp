@@ -19,6 +19,7 @@
 
 #include "cli/args.hpp"
 #include "cli/declarations.hpp"
+#include "cli/kernel.hpp"
 #include "cli/subcommands.hpp"
 
 namespace convpool::cli {
@@ -355,6 +356,23 @@ Subcommand add_layers(CLI::App& app) {
                        "the model declares)");
     layers->add_flag("--json", a->json, "Print JSON instead of a table");
     return {layers, [a] { return layers_main(*a); }};
+}
+
+Subcommand add_kernel(CLI::App& app) {
+    auto a = std::make_shared<KernelArgs>();
+    auto* cmd = app.add_subcommand(
+        "kernel", "Print the coefficients of named filters and generated banks (and write .npy)");
+    cmd->add_option("spec", a->spec,
+                    "Filters as bank entries: sobel-x, gabor(theta=45), "
+                    "gabor(orientations=8,scales=2), dog(sigma2=3),kirsch-n")
+        ->required();
+    cmd->add_option("--npy", a->npy,
+                    "Also write the kernels as float32 .npy: (kH, kW) for one, (N, kH, kW) for "
+                    "several of one size");
+    cmd->footer(
+        "\nExample:\n  convpool kernel 'gabor(theta=45)' --npy gabor45.npy\n"
+        "  convpool run photo.jpg -p 'conv:kernel=@gabor45.npy'\n");
+    return {cmd, [a] { return kernel_command(*a); }};
 }
 
 Subcommand add_merge_reports(CLI::App& app) {

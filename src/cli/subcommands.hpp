@@ -11,6 +11,7 @@ namespace convpool::cli {
 [[nodiscard]] Subcommand add_shape(CLI::App& app);
 [[nodiscard]] Subcommand add_bench(CLI::App& app, Shared& shared);
 [[nodiscard]] Subcommand add_layers(CLI::App& app);
+[[nodiscard]] Subcommand add_kernel(CLI::App& app);
 [[nodiscard]] Subcommand add_merge_reports(CLI::App& app);
 [[nodiscard]] Subcommand add_ops(CLI::App& app);
 [[nodiscard]] Subcommand add_compare(CLI::App& app);

@@ -8,6 +8,7 @@
 #include "convpool/io/npy.hpp"
 #include "convpool/io/output_dir.hpp"
 #include "convpool/render/visualize.hpp"
+#include "convpool/render/weights.hpp"
 #include "convpool/render/zoom.hpp"
 #include "convpool/report/html.hpp"
 
@@ -183,6 +184,22 @@ std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
                     {w.rows.pad_begin, w.cols.pad_begin}};
 }
 
+/// A stage with its own kernels (bank, conv:weights): `NN_<stage>_weights.png`, named in `st`.
+void write_weights_picture(const BatchContext& ctx, const OutputDir& dir, const Stage& stage,
+                           const std::string& base, StageReport& st) {
+    auto kernels = stage.op->kernels();
+    if (!kernels) {
+        return;
+    }
+    const std::string file = base + "_weights.png";
+    const std::string title = fmt::format("{} weights  {}", base.substr(0, 2), st.stage);
+    write_output(ctx, dir, file,
+                 encode_png(weights_picture(
+                     {kernels->inputs, std::move(kernels->kernels), kernels->names}, title)));
+    st.files.push_back(file);
+    st.weights = WeightsPictureReport{file, std::move(kernels->names)};
+}
+
 /// Writes the pictures of one stage for --emit all into `dir`: the stage's picture, its zoom
 /// when reduced, its pooling-window overlay, .npy and switch maps as asked, naming them in `st`,
 /// and adds the stage's tile to the contact sheet.
@@ -219,6 +236,9 @@ void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const S
         write_output(ctx, dir, base + "_windows.png",
                      encode_png(pool_grid_picture(values, kind, *grid, what, render)));
         st.files.push_back(base + "_windows.png");
+    }
+    if (r.stage != nullptr) {
+        write_weights_picture(ctx, dir, *r.stage, base, st);
     }
     if (options.raw_npy) {
         write_output(ctx, dir, base + ".npy", encode_npy(values));

@@ -471,11 +471,10 @@ WeightsArray decode_weights_npy(std::span<const unsigned char> bytes) {
     return out;
 }
 
-std::string encode_npy(const Tensor& t) {
-    const Shape& s = t.shape();
-    std::string header =
-        fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}, {}), }} {}chw",
-                    s.channels, s.height, s.width, kLayoutComment);
+namespace {
+
+/// A version 1.0 .npy of float32 `values` under `header` (the dictionary and anything after it).
+std::string npy_bytes(std::string header, std::span<const float> values) {
     // Pad so that the data starts on a 64-byte boundary; the header ends with '\n'.
     const std::size_t base = 10 + header.size() + 1;
     header.append((64 - base % 64) % 64, ' ');
@@ -484,10 +483,33 @@ std::string encode_npy(const Tensor& t) {
     out += static_cast<char>(header.size() & 0xFFU);
     out += static_cast<char>((header.size() >> 8U) & 0xFFU);
     out += header;
-    const auto data = t.data();
     static_assert(std::endian::native == std::endian::little, "big-endian hosts need a byte swap");
-    out.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
+    out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
     return out;
+}
+
+}  // namespace
+
+std::string encode_npy(const Tensor& t) {
+    const Shape& s = t.shape();
+    return npy_bytes(
+        fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}, {}), }} {}chw",
+                    s.channels, s.height, s.width, kLayoutComment),
+        t.data());
+}
+
+std::string encode_npy_array(const std::vector<std::size_t>& shape, std::span<const float> values) {
+    std::string dims;
+    for (const std::size_t d : shape) {
+        dims += fmt::format("{}, ", d);
+    }
+    if (shape.size() > 1) {
+        dims.resize(dims.size() - 2);  // (3, 3); a 1-D shape keeps its comma: (3,)
+    } else if (!dims.empty()) {
+        dims.pop_back();
+    }
+    return npy_bytes(
+        fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}), }}", dims), values);
 }
 
 }  // namespace convpool

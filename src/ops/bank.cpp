@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string_view>
 
 #include "ops/common/convolution.hpp"
@@ -19,6 +20,10 @@ public:
         const auto& texts = params.list("filters");
         const auto& entries = params.entries("filters");
         for (std::size_t i = 0; i < texts.size(); ++i) {
+            if (entries[i].has("orientations") || entries[i].has("scales")) {
+                add_generated(params, entries[i]);
+                continue;
+            }
             m_kernels.push_back(entry_kernel(params, entries[i]));
             m_names.push_back(texts[i]);
         }
@@ -70,9 +75,26 @@ public:
         return k;
     }
 
+    [[nodiscard]] std::optional<Kernels> kernels() const override {
+        return Kernels{.inputs = 1, .kernels = m_kernels, .names = m_names};
+    }
+
 private:
-    /// The kernel of one entry: `kernel(...)`'s weights, or a named filter with the entry's own
-    /// k and sigma, else the stage's.
+    /// The filter named by `entry` with its own arguments, else the stage's, else the filter's
+    /// defaults.
+    static FilterArgs entry_args(const Params& params, const Params& entry) {
+        FilterArgs args;
+        for (const auto& name : kernel_params(entry.op())) {
+            const Params* from = entry.given(name) ? &entry : params.has(name) ? &params : nullptr;
+            if (from != nullptr) {
+                args.set(name, name == "k" ? 0.0 : from->number(name),
+                         name == "k" ? from->size(name) : Size2{});
+            }
+        }
+        return args;
+    }
+
+    /// The kernel of one entry: `kernel(...)`'s weights, or a named filter with its arguments.
     static Matrix entry_kernel(const Params& params, const Params& entry) {
         const std::string& name = entry.op();
         if (name == "kernel") {
@@ -83,16 +105,28 @@ private:
             }
             return entry.matrix("weights");
         }
-        if (!entry.given("k") && !entry.given("sigma")) {
-            return filter_kernel(params, name, false);
+        return named_kernel(name, entry_args(params, entry));
+    }
+
+    /// A generated bank, `gabor(orientations=8,scales=2)`: its kernels in order, each named
+    /// with its own arguments.
+    void add_generated(const Params& params, const Params& entry) {
+        const int orientations = entry.has("orientations") ? entry.integer("orientations") : 1;
+        const int scales = entry.has("scales") ? entry.integer("scales") : 1;
+        if (entry.given("theta") && orientations > 1) {
+            throw UsageError(
+                "bank: filters: gabor: theta and orientations: the orientations are spread "
+                "evenly over [0, 180); give one or the other");
         }
-        const Size2 k = entry.given("k")                           ? entry.size("k")
-                        : params.has("k") && kernel_has_size(name) ? params.size("k")
-                                                                   : Size2{0, 0};
-        const double sigma = entry.given("sigma")  ? entry.number("sigma")
-                             : params.has("sigma") ? params.number("sigma")
-                                                   : 0.0;
-        return named_kernel(name, k, sigma);
+        FilterArgs args = entry_args(params, entry);
+        if (orientations > 1) {
+            args.theta = 0.0;  // the spread, whatever the stage's theta says
+        }
+        auto bank = gabor_bank(args, orientations, scales);
+        for (std::size_t i = 0; i < bank.kernels.size(); ++i) {
+            m_kernels.push_back(std::move(bank.kernels[i]));
+            m_names.push_back(std::move(bank.names[i]));
+        }
     }
 
     ConvSettings m_settings;
@@ -100,8 +134,9 @@ private:
     std::vector<std::string> m_names;
 };
 
-/// The arguments a bank entry takes in parentheses: `kernel(WEIGHTS)`, and k and sigma for the
-/// filters that have them (`gaussian(k=7,sigma=2)`).
+/// The arguments a bank entry takes in parentheses: `kernel(WEIGHTS)`, the parameters of the
+/// filters that have them (`gaussian(k=7,sigma=2)`, `gabor(theta=45)`), and gabor's
+/// orientations and scales for a generated bank.
 std::vector<ParamSpec> entry_specs(std::string_view filter) {
     if (filter == "kernel") {
         return {{.name = "weights",
@@ -109,11 +144,24 @@ std::vector<ParamSpec> entry_specs(std::string_view filter) {
                  .help = "the kernel: [1 0 -1; 2 0 -2; 1 0 -1], @k.npy or @w.npz:KEY"}};
     }
     std::vector<ParamSpec> out;
+    const auto takes = kernel_params(filter);
     for (auto& spec : conv_param_specs()) {
-        if ((spec.name == "k" && kernel_has_size(filter)) ||
-            (spec.name == "sigma" && (filter == "gaussian" || filter == "log"))) {
+        if (std::find(takes.begin(), takes.end(), spec.name) != takes.end()) {
             out.push_back(std::move(spec));
         }
+    }
+    if (filter == "gabor") {
+        out.push_back({.name = "orientations",
+                       .type = ParamType::integer,
+                       .help = "a generated bank: this many thetas evenly over [0, 180)",
+                       .min = 1,
+                       .max = 64});
+        out.push_back({.name = "scales",
+                       .type = ParamType::integer,
+                       .help = "a generated bank: this many scales, each multiplying sigma and "
+                               "lambda by sqrt(2)",
+                       .min = 1,
+                       .max = 8});
     }
     return out;
 }
@@ -129,8 +177,9 @@ std::vector<ParamSpec> specs() {
         {.name = "filters",
          .type = ParamType::list,
          .help = "named kernels, comma separated: bank:sobel-x,sobel-y; an entry may take its "
-                 "own k and sigma, gaussian(k=7,sigma=2), and kernel(...) is a custom kernel: "
-                 "kernel([1 0 -1]), kernel(@k.npy)",
+                 "own arguments, gaussian(k=7,sigma=2), gabor(theta=45,lambda=6); "
+                 "gabor(orientations=8,scales=2) is a generated bank of 16 Gabor kernels; and "
+                 "kernel(...) is a custom kernel: kernel([1 0 -1]), kernel(@k.npy)",
          .choices = filter_choices(),
          .entry_params = &entry_specs}};
     for (auto& spec : conv_param_specs()) {
@@ -146,8 +195,11 @@ const OpInfo& bank_info() {
         .name = "bank",
         .summary = "filter bank: channel c*F+f is input channel c correlated with filter f",
         .details =
-            "Takes the same parameters as conv; k and sigma apply to every filter that "
-            "has them, unless an entry gives its own in parentheses.",
+            "Takes the same parameters as conv; k, sigma, theta, lambda, gamma, psi, sigma1 "
+            "and sigma2 apply to every filter that has them, unless an entry gives its own in "
+            "parentheses. A generated bank gabor(orientations=O,scales=S) adds O x S filters, "
+            "scale-major: filter s*O + o has theta = o*180/O degrees and sigma and lambda "
+            "multiplied by sqrt(2)^s, k unchanged.",
         .params = specs(),
         .make = &make_op<Bank>,
         .example = "bank:sobel-x,sobel-y"};

@@ -62,8 +62,10 @@ private:
                 "layer weights (conv:weights=@w.npy)");
         }
         if (custom) {
-            if (params.given("k") || params.given("sigma")) {
-                throw UsageError("conv: k and sigma apply to named filters, not to kernel=[...]");
+            const std::string given = given_filter_param(params);
+            if (!given.empty()) {
+                throw UsageError(
+                    fmt::format("conv: {} applies to named filters, not to kernel=[...]", given));
             }
             return params.matrix("kernel");
         }
@@ -123,8 +125,10 @@ public:
         if (params.has("filter") || params.has("kernel")) {
             throw UsageError("conv: give a filter name, kernel=[...] or weights=@FILE, not two");
         }
-        if (params.given("k") || params.given("sigma")) {
-            throw UsageError("conv: k and sigma apply to named filters, not to weights=@FILE");
+        const std::string given = given_filter_param(params);
+        if (!given.empty()) {
+            throw UsageError(
+                fmt::format("conv: {} applies to named filters, not to weights=@FILE", given));
         }
         const auto& shape = m_weights.shape;
         if (shape.size() != 4) {
@@ -201,6 +205,21 @@ public:
         }
         k.kernel = k.terms.front().front().kernel;  // the window's extent
         k.biases = m_bias;
+        return k;
+    }
+
+    [[nodiscard]] std::optional<Kernels> kernels() const override {
+        Kernels k{.inputs = m_group_inputs, .kernels = {}, .names = {}};
+        const auto taps =
+            static_cast<std::size_t>(m_kernel.h) * static_cast<std::size_t>(m_kernel.w);
+        const float* w = m_weights.values.data();
+        for (int o = 0; o < m_out_channels; ++o) {
+            for (int ci = 0; ci < m_group_inputs; ++ci) {
+                k.kernels.push_back({m_kernel.h, m_kernel.w, std::vector<float>(w, w + taps)});
+                w += taps;
+            }
+            k.names.push_back(fmt::format("c{}", o));
+        }
         return k;
     }
 

@@ -323,4 +323,8 @@ std::array<std::uint8_t, 3> colormap_color(ColorMap m, double t) {
     return colormap_lut(m)[to_byte(t)];
 }
 
+std::array<std::uint8_t, 3> diverging_color(double t) {
+    return canvas::diverging()[canvas::to_byte(t)];
+}
+
 }  // namespace convpool

@@ -167,6 +167,9 @@ void add_stage_extras(nlohmann::json& stage, const StageReport& st) {
                              {"uncovered_cells", sw.uncovered},
                              {"max_coverage", sw.max_coverage}};
     }
+    if (st.weights) {
+        stage["weights"] = {{"picture", st.weights->file}, {"names", st.weights->names}};
+    }
     if (st.picture) {
         const PictureReport& p = *st.picture;
         const auto& z = p.zoom;
@@ -259,6 +262,11 @@ void read_stage_extras(const nlohmann::json& j, StageReport& st) {
         sw.uncovered = w.at("uncovered_cells").get<long long>();
         sw.max_coverage = w.at("max_coverage").get<int>();
         st.switches = sw;
+    }
+    if (j.contains("weights")) {
+        const auto& w = j.at("weights");
+        st.weights = WeightsPictureReport{w.at("picture").get<std::string>(),
+                                          w.at("names").get<std::vector<std::string>>()};
     }
     if (j.contains("picture")) {
         const auto& p = j.at("picture");

@@ -35,7 +35,8 @@ bash_complete() {
     printf "%s " "${COMPREPLY[@]}"' _ "$work/convpool.bash" "$1" "$2"
 }
 b() { expect bash "$1" "$(bash_complete "$1" "$2")" "$3"; }
-b 'convpool ' "convpool ''" 'run shape bench layers merge-reports ops compare probe explain help '
+b 'convpool ' "convpool ''" 'run shape bench layers kernel merge-reports ops compare probe explain help '
+b 'convpool ke' 'convpool ke' 'kernel '
 b 'convpool sh' 'convpool sh' 'shape '
 b 'convpool ex' 'convpool ex' 'explain '
 b 'convpool la' 'convpool la' 'layers '

@@ -61,4 +61,8 @@ enum class NpyLayout { automatic, hwc, chw, nhw, nchw, nhwc };
 /// in the header's padding (numpy loads it unchanged; decode_npy reads the layout back).
 [[nodiscard]] std::string encode_npy(const Tensor& t);
 
+/// Encodes `values` as a little-endian float32 array of `shape` (C order), as numpy.save does.
+[[nodiscard]] std::string encode_npy_array(const std::vector<std::size_t>& shape,
+                                           std::span<const float> values);
+
 }  // namespace convpool

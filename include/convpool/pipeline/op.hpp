@@ -117,6 +117,18 @@ public:
         return std::nullopt;
     }
 
+    /// The kernels of a stage that has several of its own (bank, conv:weights), for its
+    /// weights picture and `convpool kernel`: output-major, `inputs` kernels per output
+    /// (conv:weights: C_in/groups, its kernels as the weights hold them; bank: 1, each filter
+    /// read by every input channel), and one name per output (`gabor(theta=45)`, `c0`).
+    struct Kernels {
+        int inputs = 1;
+        std::vector<Matrix> kernels;
+        std::vector<std::string> names;
+    };
+    /// None for stages without such kernels.
+    [[nodiscard]] virtual std::optional<Kernels> kernels() const { return std::nullopt; }
+
     /// True when apply_u8 runs this stage on an 8-bit interleaved image of shape `in`: for the
     /// stages that only pick input values (max and min pooling, not with `switches`) whose
     /// every window reads at least one input cell (8 bits have no -inf for a window of padding).

@@ -72,6 +72,10 @@ enum class ColorMap {
 /// The colour (R, G, B) at position `t` in [0, 1] of colour map `m` (clamped).
 [[nodiscard]] std::array<std::uint8_t, 3> colormap_color(ColorMap m, double t);
 
+/// The colour (R, G, B) at position `t` in [0, 1] of the diverging map of signed feature maps
+/// (blue, white at 0.5, red; clamped).
+[[nodiscard]] std::array<std::uint8_t, 3> diverging_color(double t);
+
 /// Which values share one colour range (`--scale`).
 enum class ColorScale {
     stage,    ///< each picture over its own range (finite [min, max] unless RangeRule says)

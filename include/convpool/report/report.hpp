@@ -94,6 +94,12 @@ struct PictureReport {
     std::optional<CellRegion> zoom;  ///< the stage's cells in NN_<stage>_zoom.png
 };
 
+/// The weights picture of a stage (`NN_<stage>_weights.png`).
+struct WeightsPictureReport {
+    std::string file;                ///< relative to the image's output folder
+    std::vector<std::string> names;  ///< one per filter (bank) or output channel (conv:weights)
+};
+
 struct StageReport {
     int index = 0;
     std::string op;     ///< `input` for stage 0
@@ -110,6 +116,9 @@ struct StageReport {
     std::optional<RegionSequences> regions;  ///< fractional pooling: sequences, u and seed
     std::optional<SwitchSummary> switches;   ///< a stage that recorded switches
     std::optional<PictureReport> picture;    ///< --emit all: how its picture was drawn
+    /// --emit all, a stage with its own kernels (bank, conv:weights): its weights picture and
+    /// the name of each filter or output channel (`gabor(theta=45)`, `c0`).
+    std::optional<WeightsPictureReport> weights;
 
     [[nodiscard]] std::size_t elements() const { return shape.elements(); }
     [[nodiscard]] std::size_t bytes() const { return shape.elements() * sizeof(float); }

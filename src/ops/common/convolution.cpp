@@ -66,13 +66,45 @@ std::vector<ParamSpec> conv_param_specs() {
     return {
         {.name = "k",
          .type = ParamType::size,
-         .help = "kernel size of box, gaussian, identity and log, N or HxW",
+         .help = "kernel size of box, dog, gabor, gaussian, identity and log, N or HxW",
          .min = 1,
          .max = 63,
          .aliases = {"size", "kernel-size"}},
         {.name = "sigma",
          .type = ParamType::number,
-         .help = "standard deviation of gaussian and log (default: from k, as OpenCV)",
+         .help = "standard deviation of gaussian, log and gabor (default: gaussian from k, as "
+                 "OpenCV; log 1; gabor 2)",
+         .min = 0.01,
+         .max = 100},
+        {.name = "theta",
+         .type = ParamType::number,
+         .help = "gabor: orientation in degrees (default 0: stripes across x)",
+         .min = -360,
+         .max = 360},
+        {.name = "lambda",
+         .type = ParamType::number,
+         .help = "gabor: wavelength of the cosine in cells (default 4)",
+         .min = 0.1,
+         .max = 1000},
+        {.name = "gamma",
+         .type = ParamType::number,
+         .help = "gabor: spatial aspect ratio (default 0.5)",
+         .min = 0.01,
+         .max = 100},
+        {.name = "psi",
+         .type = ParamType::number,
+         .help = "gabor: phase offset in degrees (default 0; 90: odd, an edge detector)",
+         .min = -360,
+         .max = 360},
+        {.name = "sigma1",
+         .type = ParamType::number,
+         .help = "dog: standard deviation of the positive Gaussian (default 1)",
+         .min = 0.01,
+         .max = 100},
+        {.name = "sigma2",
+         .type = ParamType::number,
+         .help = "dog: standard deviation of the negative Gaussian (default 1.6; size "
+                 "2*ceil(3*sigma2)+1)",
          .min = 0.01,
          .max = 100},
         {.name = "stride",
@@ -118,20 +150,33 @@ std::vector<ParamSpec> conv_param_specs() {
     };
 }
 
+std::string given_filter_param(const Params& params) {
+    for (const auto& name : kernel_param_names()) {
+        if (params.given(name)) {
+            return name;
+        }
+    }
+    return {};
+}
+
 Matrix filter_kernel(const Params& params, const std::string& filter, bool strict) {
-    if (strict && params.given("k") && !kernel_has_size(filter)) {
-        throw UsageError(
-            fmt::format("{}: filter '{}' has a fixed size; k applies to box, "
-                        "gaussian, identity and log",
-                        params.op(), filter));
+    FilterArgs args;
+    const auto takes = kernel_params(filter);
+    for (const auto& name : kernel_param_names()) {
+        const bool applies = std::find(takes.begin(), takes.end(), name) != takes.end();
+        if (strict && params.given(name) && !applies) {
+            throw UsageError(name == "k"
+                                 ? fmt::format("{}: filter '{}' has a fixed size; k applies to {}",
+                                               params.op(), filter, kernels_taking("k"))
+                                 : fmt::format("{}: {} applies to {}, not '{}'", params.op(), name,
+                                               kernels_taking(name), filter));
+        }
+        if (applies && params.has(name)) {
+            args.set(name, name == "k" ? 0.0 : params.number(name),
+                     name == "k" ? params.size(name) : Size2{});
+        }
     }
-    if (strict && params.given("sigma") && filter != "gaussian" && filter != "log") {
-        throw UsageError(
-            fmt::format("{}: sigma applies to gaussian and log, not '{}'", params.op(), filter));
-    }
-    const Size2 k = params.has("k") && kernel_has_size(filter) ? params.size("k") : Size2{0, 0};
-    const double sigma = params.has("sigma") ? params.number("sigma") : 0.0;
-    return named_kernel(filter, k, sigma);
+    return named_kernel(filter, args);
 }
 
 ConvSettings::ConvSettings(const Params& params)

@@ -76,6 +76,10 @@ private:
     float m_bias = 0.0F;
 };
 
+/// The first named-filter parameter (k, sigma, theta, ...) given in `params`, or "" when none
+/// is.
+[[nodiscard]] std::string given_filter_param(const Params& params);
+
 /// The kernel named by `filter` with the k and sigma parameters applied. With `strict`, k or
 /// sigma given for a filter that does not take them is a UsageError; otherwise it is ignored.
 [[nodiscard]] Matrix filter_kernel(const Params& params, const std::string& filter, bool strict);
