@@ -149,9 +149,11 @@ std::string final_name(const RunOptions& options, const InputItem& item, int cha
 
 /// The pictures of a stage with switches, as (file suffix, PNG bytes): `_switches.png`, which
 /// tap of each window won (ty*w + tx, magenta where none), and `_coverage.png`, how many windows
-/// read each input cell (0 = a dropped border, above 1 = overlap).
+/// read each input cell (0 = a dropped border, above 1 = overlap). `label` names the stage
+/// ("03 pool:max,k=2,..."); each title adds the shape of its own map: the output's for the
+/// switches, the stage input's for the coverage.
 std::vector<std::pair<std::string, std::string>> switch_map_pngs(const Switches& sw,
-                                                                 const std::string& title) {
+                                                                 const std::string& label) {
     std::vector<float> offsets;
     offsets.reserve(sw.offset.size());
     for (const int o : sw.offset) {
@@ -160,14 +162,16 @@ std::vector<std::pair<std::string, std::string>> switch_map_pngs(const Switches&
     const Tensor switch_map(sw.output, offsets);
     const Tensor coverage(Shape{1, sw.input.height, sw.input.width},
                           std::vector<float>(sw.coverage.begin(), sw.coverage.end()));
-    const auto png = [&title](const std::string& what, const Tensor& t) {
+    const auto png = [&label](const std::string& what, const Tensor& t) {
         const Picture body = render_tensor(t, PictureKind::feature_maps);
         return encode_png(
-            titled_picture(body, fmt::format("{}  {}", title, what), t, PictureKind::feature_maps));
+            titled_picture(body, fmt::format("{}  {}  {}", label, to_string(t.shape()), what), t,
+                           PictureKind::feature_maps));
     };
     return {{"_switches.png",
              png(fmt::format("switches: winning tap ty*{}+tx", sw.window.w), switch_map)},
-            {"_coverage.png", png("coverage: windows reading each input cell", coverage)}};
+            {"_coverage.png",
+             png("coverage of the stage's input: windows reading each cell", coverage)}};
 }
 
 /// The windows of a sliding-window pooling stage on an input of `in`, as the op declares them
@@ -245,7 +249,8 @@ void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const S
         st.files.push_back(base + ".npy");
     }
     if (r.switches != nullptr) {
-        for (const auto& [suffix, png] : switch_map_pngs(*r.switches, title)) {
+        for (const auto& [suffix, png] :
+             switch_map_pngs(*r.switches, fmt::format("{:02} {}", r.index, st.stage))) {
             write_output(ctx, dir, base + suffix, png);
             st.files.push_back(base + suffix);
         }
