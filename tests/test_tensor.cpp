@@ -46,7 +46,7 @@ TEST_CASE("finite_value_range: equals a plain loop at every length and position,
             std::vector<float> v(n);
             for (auto& x : v) {
                 const auto pick = rng() % 10;
-                x = pick == 0 ? kNaN : pick == 1 ? (rng() % 2 ? kInf : -kInf) : value(rng);
+                x = pick == 0 ? kNaN : pick == 1 ? (rng() % 2 == 0 ? kInf : -kInf) : value(rng);
             }
             float lo = kInf;
             float hi = -kInf;
