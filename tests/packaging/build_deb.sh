@@ -36,17 +36,23 @@ package_of() {  # dpkg knows a library by the path its package ships (/lib or /u
   done
   return 0
 }
+# Where the loader finds each NEEDED library of FILE: ldd's "name => /path (addr)" lines, and
+# "/path (addr)" for the dynamic loader itself (ld-linux-x86-64.so.2, NEEDED by some links).
+resolve() {  # resolve FILE NEEDED
+  ldd "$1" | awk -v needed="$(tr '\n' ' ' <<<"$2")" '
+    BEGIN {split(needed, n, " "); for (i in n) want[n[i]] = 1}
+    $1 in want && $3 ~ /^\// {print $3; next}
+    $1 ~ /^\// {name = $1; sub(/.*\//, "", name); if (name in want) print $1}'
+}
 # The libraries it links directly (NEEDED), where the loader finds them.
 needed=$(objdump -p "$build/convpool" | awk '$1 == "NEEDED" {print $2}')
-libraries=$(ldd "$build/convpool" | awk -v needed="$(tr '\n' ' ' <<<"$needed")" \
-  'BEGIN {split(needed, n, " "); for (i in n) want[n[i]] = 1} $1 in want && $3 ~ /^\// {print $3}')
+libraries=$(resolve "$build/convpool" "$needed")
 [ "$(wc -l <<<"$libraries")" = "$(wc -l <<<"$needed")" ] || fail "ldd does not find every NEEDED library"
 # And those of the model plugin (OpenCV dnn), which the binary loads with dlopen.
 plugin=$build/convpool-onnx.so
 [ -f "$plugin" ] || fail "no model plugin $plugin in the build tree"
 plugin_needed=$(objdump -p "$plugin" | awk '$1 == "NEEDED" {print $2}')
-plugin_libraries=$(ldd "$plugin" | awk -v needed="$(tr '\n' ' ' <<<"$plugin_needed")" \
-  'BEGIN {split(needed, n, " "); for (i in n) want[n[i]] = 1} $1 in want && $3 ~ /^\// {print $3}')
+plugin_libraries=$(resolve "$plugin" "$plugin_needed")
 grep -q libopencv_dnn <<<"$plugin_libraries" || fail "the model plugin does not link OpenCV dnn"
 libraries="$libraries"$'\n'"$plugin_libraries"
 imgcodecs=$(ldconfig -p | awk '/libopencv_imgcodecs\.so\.[0-9]/ && !found {print $NF; found = 1}')
