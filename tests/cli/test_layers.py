@@ -26,6 +26,17 @@ def run(*args, cwd=None):
     return p.returncode, p.stdout, p.stderr
 
 
+def stage_arrays(test, cwd, pipeline, out):
+    """Runs `pipeline` on image.npy (C x H x W) in `cwd`, failing `test` on a non-zero exit;
+    returns every stage's (shape, values) after the input, in order."""
+    code, _, err = run("run", "image.npy", "--npy-layout", "chw", "-p", pipeline, "-o", out,
+                       "--raw", "npy", "--report", "none", "-q", "--force", cwd=cwd)
+    test.assertEqual(code, 0, err)
+    folder = os.path.join(cwd, out, "image")
+    names = sorted(f for f in os.listdir(folder) if f.endswith(".npy") and f[:2] != "00")
+    return [read_npy(os.path.join(folder, n)) for n in names]
+
+
 class Layers(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="convpool-layers-")
@@ -38,12 +49,7 @@ class Layers(unittest.TestCase):
 
     def last_stage(self, pipeline, out):
         """Runs `pipeline` on image.npy (C x H x W); returns the last stage's (shape, values)."""
-        code, _, err = run("run", "image.npy", "--npy-layout", "chw", "-p", pipeline, "-o", out,
-                           "--raw", "npy", "--report", "none", "-q", "--force", cwd=self.dir)
-        self.assertEqual(code, 0, err)
-        folder = os.path.join(self.dir, out, "image")
-        last = sorted(f for f in os.listdir(folder) if f.endswith(".npy"))[-1]
-        return read_npy(os.path.join(folder, last))
+        return stage_arrays(self, self.dir, pipeline, out)[-1]
 
     def assertRefused(self, pipeline, code, *fragments, image="image.npy"):
         """Exit `code`, one `convpool: error:` line holding every fragment, no picture (with exit

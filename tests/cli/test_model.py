@@ -39,12 +39,7 @@ class Model(unittest.TestCase):
 
     def stages(self, pipeline, out):
         """Runs `pipeline` on image.npy; returns every stage's (shape, values), in order."""
-        code, _, err = run("run", "image.npy", "--npy-layout", "chw", "-p", pipeline, "-o", out,
-                           "--raw", "npy", "--report", "none", "-q", "--force", cwd=self.dir)
-        self.assertEqual(code, 0, err)
-        folder = os.path.join(self.dir, out, "image")
-        names = sorted(f for f in os.listdir(folder) if f.endswith(".npy") and f[:2] != "00")
-        return [read_npy(os.path.join(folder, n)) for n in names]
+        return test_layers.stage_arrays(self, self.dir, pipeline, out)
 
     def assertClose(self, got, want_file):
         want_shape, want = read_npy(os.path.join(self.dir, want_file))
