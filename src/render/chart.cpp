@@ -117,139 +117,214 @@ std::pair<double, double> single_value_axis(double v) {
     return {-0.5, 0.5};
 }
 
-Picture render_line_chart(const LineChart& chart, int width, int height) {
-    Picture p{width, height,
-              std::vector<std::uint8_t>(
-                  static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3, 255)};
-    cv::Mat m(height, width, CV_8UC3, p.rgb.data());
+namespace {
+
+/// A white RGB picture of `width` x `height`.
+Picture blank_picture(int width, int height) {
+    return {width, height,
+            std::vector<std::uint8_t>(
+                static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3, 255)};
+}
+
+void draw_title(cv::Mat& m, const std::string& title) {
+    put_text(m, title, std::max(4, (m.cols - text_width(title, kTitle)) / 2), 22, kTitle);
+}
+
+/// The y axis of a chart over `range`: its ticks, and how wide their labels are.
+struct YAxis {
+    Extent range;
+    std::vector<double> ticks;
+    double step = 1.0;
+    int label_width = 0;
+
+    explicit YAxis(const Extent& ys)
+        : range(ys),
+          ticks(nice_ticks(ys.lo, ys.hi, 6)),
+          step(ticks.size() > 1 ? ticks[1] - ticks[0] : 1.0) {
+        for (const double t : ticks) {
+            label_width = std::max(label_width, text_width(tick_text(t, step), kSmall));
+        }
+    }
+
+    /// The pixel row of `y` on a plot from `top` to `bottom`.
+    [[nodiscard]] int row(double y, int top, int bottom) const {
+        return static_cast<int>(
+            std::lround(bottom - (y - range.lo) / (range.hi - range.lo) * (bottom - top)));
+    }
+
+    /// A grid line and a label left of `left` at every tick within the range.
+    void draw(cv::Mat& m, int left, int right, int top, int bottom) const {
+        for (const double t : ticks) {
+            if (t < range.lo - 1e-12 || t > range.hi + 1e-12) {
+                continue;
+            }
+            const int y = row(t, top, bottom);
+            cv::line(m, {left, y}, {right, y}, kGrid, 1);
+            const std::string s = tick_text(t, step);
+            put_text(m, s, left - 6 - text_width(s, kSmall), y + 4);
+        }
+    }
+};
+
+/// The x and y ranges of a line chart's finite points (with their spreads; y padded by 5 %
+/// unless the chart fixes it), and the width of its widest legend label.
+struct LineExtents {
     Extent xs;
     Extent ys;
-    int legend_w = 0;
+    int legend_width = 0;
+};
+
+LineExtents line_extents(const LineChart& chart) {
+    LineExtents e;
     for (const auto& s : chart.series) {
         for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
             if (std::isfinite(s.x[i]) && std::isfinite(s.y[i])) {
-                xs.add(s.x[i]);
-                ys.add(s.y[i]);
+                e.xs.add(s.x[i]);
+                e.ys.add(s.y[i]);
                 if (i < s.spread.size() && std::isfinite(s.spread[i])) {
-                    ys.add(s.y[i] - s.spread[i]);
-                    ys.add(s.y[i] + s.spread[i]);
+                    e.ys.add(s.y[i] - s.spread[i]);
+                    e.ys.add(s.y[i] + s.spread[i]);
                 }
             }
         }
-        legend_w = std::max(legend_w, text_width(s.label, kSmall));
+        e.legend_width = std::max(e.legend_width, text_width(s.label, kSmall));
     }
-    if (chart.y_lo < chart.y_hi) {
-        ys.lo = chart.y_lo;
-        ys.hi = chart.y_hi;
+    const bool fixed_y = chart.y_lo < chart.y_hi;
+    if (fixed_y) {
+        e.ys.lo = chart.y_lo;
+        e.ys.hi = chart.y_hi;
     }
-    if (!xs.any()) {
-        xs = {0.0, 1.0};
-        ys = {0.0, 1.0};
+    if (!e.xs.any()) {
+        e.xs = {0.0, 1.0};
+        e.ys = {0.0, 1.0};
     }
-    if (!(xs.hi > xs.lo)) {
-        std::tie(xs.lo, xs.hi) = single_value_axis(xs.lo);
+    if (!(e.xs.hi > e.xs.lo)) {
+        std::tie(e.xs.lo, e.xs.hi) = single_value_axis(e.xs.lo);
     }
-    if (!(ys.hi > ys.lo)) {
-        const double pad = std::max(1e-6, std::abs(ys.lo) * 0.05);
-        ys.lo -= pad;
-        ys.hi += pad;
-    } else if (!(chart.y_lo < chart.y_hi)) {
-        const double pad = (ys.hi - ys.lo) * 0.05;
-        ys.lo -= pad;
-        ys.hi += pad;
+    if (!(e.ys.hi > e.ys.lo)) {
+        const double pad = std::max(1e-6, std::abs(e.ys.lo) * 0.05);
+        e.ys.lo -= pad;
+        e.ys.hi += pad;
+    } else if (!fixed_y) {
+        const double pad = (e.ys.hi - e.ys.lo) * 0.05;
+        e.ys.lo -= pad;
+        e.ys.hi += pad;
     }
-    const auto yticks = nice_ticks(ys.lo, ys.hi, 6);
-    auto xticks = nice_ticks(xs.lo, xs.hi, 8);
-    if (chart.x_integer && xticks.size() > 1 && xticks[1] - xticks[0] < 1.0) {
-        xticks.clear();
+    return e;
+}
+
+/// The x ticks of a line chart: nice ones, or every integer when the x values are counts.
+std::vector<double> line_x_ticks(const LineChart& chart, const Extent& xs) {
+    auto ticks = nice_ticks(xs.lo, xs.hi, 8);
+    if (chart.x_integer && ticks.size() > 1 && ticks[1] - ticks[0] < 1.0) {
+        ticks.clear();
         const double first = std::ceil(xs.lo);
         for (int i = 0; first + i <= xs.hi; ++i) {
-            xticks.push_back(first + i);
+            ticks.push_back(first + i);
         }
     }
-    const double ystep = yticks.size() > 1 ? yticks[1] - yticks[0] : 1.0;
-    const double xstep = xticks.size() > 1 ? xticks[1] - xticks[0] : 1.0;
-    int ytick_w = 0;
-    for (const double t : yticks) {
-        ytick_w = std::max(ytick_w, text_width(tick_text(t, ystep), kSmall));
+    return ticks;
+}
+
+/// `label` running upwards along the left edge, centred on the plot from `top` to `bottom`.
+void draw_vertical_label(cv::Mat& m, const std::string& label, int top, int bottom) {
+    const int tw = text_width(label, kSmall) + 4;
+    cv::Mat strip(16, tw, CV_8UC3, cv::Scalar(255, 255, 255));
+    put_text(strip, label, 2, 12);
+    cv::Mat rotated;
+    cv::rotate(strip, rotated, cv::ROTATE_90_COUNTERCLOCKWISE);
+    const int y0 = std::clamp((top + bottom - rotated.rows) / 2, 0, m.rows - rotated.rows);
+    if (rotated.rows <= m.rows) {
+        rotated.copyTo(m(cv::Rect(2, y0, rotated.cols, rotated.rows)));
     }
-    const int left = 30 + ytick_w;
-    const int right = width - std::max(120, legend_w + 44);
-    const int top = 36;
-    const int bottom = height - 46;
-    const auto px = [&](double x) {
+}
+
+/// The plot area of a chart in pixels, and the mapping of x values onto it.
+struct PlotArea {
+    int left = 0;
+    int right = 0;
+    int top = 0;
+    int bottom = 0;
+    Extent xs;
+    [[nodiscard]] int column(double x) const {
         return static_cast<int>(std::lround(left + (x - xs.lo) / (xs.hi - xs.lo) * (right - left)));
-    };
-    const auto py = [&](double y) {
-        return static_cast<int>(
-            std::lround(bottom - (y - ys.lo) / (ys.hi - ys.lo) * (bottom - top)));
-    };
-    put_text(m, chart.title, std::max(4, (width - text_width(chart.title, kTitle)) / 2), 22,
-             kTitle);
-    for (const double t : yticks) {
-        if (t < ys.lo - 1e-12 || t > ys.hi + 1e-12) {
+    }
+};
+
+/// One series: its segments, points and spread whiskers on the plot. True when a point was
+/// drawn.
+bool draw_series(cv::Mat& m, const ChartSeries& s, const cv::Scalar& colour, const PlotArea& a,
+                 const YAxis& y) {
+    bool any_point = false;
+    bool have_prev = false;
+    cv::Point prev;
+    const Extent& ys = y.range;
+    const auto row = [&](double v) { return y.row(std::clamp(v, ys.lo, ys.hi), a.top, a.bottom); };
+    for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+        if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) {
+            have_prev = false;
             continue;
         }
-        cv::line(m, {left, py(t)}, {right, py(t)}, kGrid, 1);
-        const std::string s = tick_text(t, ystep);
-        put_text(m, s, left - 6 - text_width(s, kSmall), py(t) + 4);
+        const cv::Point pt(a.column(s.x[i]), row(s.y[i]));
+        if (have_prev) {
+            segment(m, prev, pt, colour, s.dashed);
+        }
+        cv::circle(m, pt, 3, colour, cv::FILLED, cv::LINE_AA);
+        if (i < s.spread.size() && std::isfinite(s.spread[i]) && s.spread[i] > 0) {
+            const int y0 = row(s.y[i] - s.spread[i]);
+            const int y1 = row(s.y[i] + s.spread[i]);
+            cv::line(m, {pt.x, y0}, {pt.x, y1}, colour, 1, cv::LINE_AA);
+            cv::line(m, {pt.x - 4, y0}, {pt.x + 4, y0}, colour, 1, cv::LINE_AA);
+            cv::line(m, {pt.x - 4, y1}, {pt.x + 4, y1}, colour, 1, cv::LINE_AA);
+        }
+        prev = pt;
+        have_prev = true;
+        any_point = true;
     }
+    return any_point;
+}
+
+}  // namespace
+
+Picture render_line_chart(const LineChart& chart, int width, int height) {
+    Picture p = blank_picture(width, height);
+    cv::Mat m(height, width, CV_8UC3, p.rgb.data());
+    const LineExtents e = line_extents(chart);
+    const YAxis y(e.ys);
+    const auto xticks = line_x_ticks(chart, e.xs);
+    const double xstep = xticks.size() > 1 ? xticks[1] - xticks[0] : 1.0;
+    const PlotArea a{.left = 30 + y.label_width,
+                     .right = width - std::max(120, e.legend_width + 44),
+                     .top = 36,
+                     .bottom = height - 46,
+                     .xs = e.xs};
+    draw_title(m, chart.title);
+    y.draw(m, a.left, a.right, a.top, a.bottom);
     for (const double t : xticks) {
-        if (t < xs.lo - 1e-12 || t > xs.hi + 1e-12) {
+        if (t < e.xs.lo - 1e-12 || t > e.xs.hi + 1e-12) {
             continue;
         }
-        cv::line(m, {px(t), top}, {px(t), bottom}, kGrid, 1);
-        cv::line(m, {px(t), bottom}, {px(t), bottom + 4}, kInk, 1);
+        const int x = a.column(t);
+        cv::line(m, {x, a.top}, {x, a.bottom}, kGrid, 1);
+        cv::line(m, {x, a.bottom}, {x, a.bottom + 4}, kInk, 1);
         const std::string s = tick_text(t, xstep);
-        put_text(m, s, px(t) - text_width(s, kSmall) / 2, bottom + 17);
+        put_text(m, s, x - text_width(s, kSmall) / 2, a.bottom + 17);
     }
-    cv::rectangle(m, {left, top}, {right, bottom}, kInk, 1);
-    put_text(m, chart.x_label, (left + right - text_width(chart.x_label, kSmall)) / 2, height - 10);
-    // The y label runs upwards: drawn on a strip and rotated.
-    {
-        const int tw = text_width(chart.y_label, kSmall) + 4;
-        cv::Mat strip(16, tw, CV_8UC3, cv::Scalar(255, 255, 255));
-        put_text(strip, chart.y_label, 2, 12);
-        cv::Mat rotated;
-        cv::rotate(strip, rotated, cv::ROTATE_90_COUNTERCLOCKWISE);
-        const int y0 = std::clamp((top + bottom - rotated.rows) / 2, 0, height - rotated.rows);
-        if (rotated.rows <= height) {
-            rotated.copyTo(m(cv::Rect(2, y0, rotated.cols, rotated.rows)));
-        }
-    }
+    cv::rectangle(m, {a.left, a.top}, {a.right, a.bottom}, kInk, 1);
+    put_text(m, chart.x_label, (a.left + a.right - text_width(chart.x_label, kSmall)) / 2,
+             height - 10);
+    draw_vertical_label(m, chart.y_label, a.top, a.bottom);
     bool any_point = false;
     for (std::size_t k = 0; k < chart.series.size(); ++k) {
         const auto& s = chart.series[k];
         const cv::Scalar colour = palette(s.colour >= 0 ? s.colour : static_cast<int>(k));
-        bool have_prev = false;
-        cv::Point prev;
-        for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
-            if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) {
-                have_prev = false;
-                continue;
-            }
-            const cv::Point pt(px(s.x[i]), py(std::clamp(s.y[i], ys.lo, ys.hi)));
-            if (have_prev) {
-                segment(m, prev, pt, colour, s.dashed);
-            }
-            cv::circle(m, pt, 3, colour, cv::FILLED, cv::LINE_AA);
-            if (i < s.spread.size() && std::isfinite(s.spread[i]) && s.spread[i] > 0) {
-                const int y0 = py(std::clamp(s.y[i] - s.spread[i], ys.lo, ys.hi));
-                const int y1 = py(std::clamp(s.y[i] + s.spread[i], ys.lo, ys.hi));
-                cv::line(m, {pt.x, y0}, {pt.x, y1}, colour, 1, cv::LINE_AA);
-                cv::line(m, {pt.x - 4, y0}, {pt.x + 4, y0}, colour, 1, cv::LINE_AA);
-                cv::line(m, {pt.x - 4, y1}, {pt.x + 4, y1}, colour, 1, cv::LINE_AA);
-            }
-            prev = pt;
-            have_prev = true;
-            any_point = true;
-        }
-        const int ly = top + 10 + static_cast<int>(k) * 18;
-        segment(m, {right + 10, ly}, {right + 34, ly}, colour, s.dashed);
-        put_text(m, s.label, right + 40, ly + 4);
+        any_point = draw_series(m, s, colour, a, y) || any_point;
+        const int ly = a.top + 10 + static_cast<int>(k) * 18;
+        segment(m, {a.right + 10, ly}, {a.right + 34, ly}, colour, s.dashed);
+        put_text(m, s.label, a.right + 40, ly + 4);
     }
     if (!any_point) {
-        put_text(m, "no finite values", left + 10, top + 20);
+        put_text(m, "no finite values", a.left + 10, a.top + 20);
     }
     return p;
 }
@@ -278,32 +353,16 @@ Extent bar_extent(const BarChart& chart) {
 }  // namespace
 
 Picture render_bar_chart(const BarChart& chart, int width, int height) {
-    Picture p{width, height,
-              std::vector<std::uint8_t>(
-                  static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3, 255)};
+    Picture p = blank_picture(width, height);
     cv::Mat m(height, width, CV_8UC3, p.rgb.data());
-    const Extent ys = bar_extent(chart);
-    const auto yticks = nice_ticks(ys.lo, ys.hi, 6);
-    const double ystep = yticks.size() > 1 ? yticks[1] - yticks[0] : 1.0;
-    int ytick_w = 0;
-    for (const double t : yticks) {
-        ytick_w = std::max(ytick_w, text_width(tick_text(t, ystep), kSmall));
-    }
-    const int left = 30 + ytick_w;
+    const YAxis y(bar_extent(chart));
+    const int left = 30 + y.label_width;
     const int right = width - 12;
     const int top = 52;  // the title, then the y label above the plot
     const int bottom = height - 40;
-    const auto py = [&](double y) {
-        return static_cast<int>(
-            std::lround(bottom - (y - ys.lo) / (ys.hi - ys.lo) * (bottom - top)));
-    };
-    put_text(m, chart.title, std::max(4, (width - text_width(chart.title, kTitle)) / 2), 22,
-             kTitle);
-    for (const double t : yticks) {
-        cv::line(m, {left, py(t)}, {right, py(t)}, kGrid, 1);
-        const std::string s = tick_text(t, ystep);
-        put_text(m, s, left - 6 - text_width(s, kSmall), py(t) + 4);
-    }
+    const auto py = [&](double v) { return y.row(v, top, bottom); };
+    draw_title(m, chart.title);
+    y.draw(m, left, right, top, bottom);
     put_text(m, chart.y_label, 4, top - 8);
     // Slots: one per bar, one empty slot between groups.
     std::size_t slots = 0;
