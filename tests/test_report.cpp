@@ -161,6 +161,19 @@ double sorted_percentile(std::vector<float> finite, double q) {
 }
 }  // namespace
 
+namespace {
+/// Two statistics of the same values computed on different thread counts: the same bits (the
+/// pieces, not the threads, fix the order of every sum).
+void check_same_bits(const convpool::ChannelStats& a, const convpool::ChannelStats& b) {
+    CHECK(a.mean == b.mean);
+    CHECK(a.std == b.std);
+    CHECK(a.entropy == b.entropy);
+    CHECK(a.p1 == b.p1);
+    CHECK(a.p50 == b.p50);
+    CHECK(a.p99 == b.p99);
+}
+}  // namespace
+
 TEST_CASE("channel_stats: percentiles equal a full sort's on many distributions") {
     std::uint64_t state = 7;
     const auto next = [&state] {
@@ -226,11 +239,7 @@ TEST_CASE(
     const auto two = channel_stats(v);
     const auto basic = channel_stats(v, convpool::StatsLevel::basic);
     convpool::set_thread_count(0);
-    CHECK(one.mean == two.mean);  // exactly: the pieces, not the threads, fix the sum order
-    CHECK(one.std == two.std);
-    CHECK(one.entropy == two.entropy);
-    CHECK(one.p1 == two.p1);
-    CHECK(one.p99 == two.p99);
+    check_same_bits(one, two);
     CHECK(basic.mean == one.mean);
     CHECK(basic.std == one.std);
     CHECK(basic.min == one.min);
@@ -298,4 +307,129 @@ TEST_CASE("hostile names: control characters, CR and bytes that are not UTF-8") 
     CHECK(csv.find("caf\xe9") == std::string::npos);
     CHECK(csv.find(",Y2Fm6S5wbmc=\n") != std::string::npos);
     CHECK(csv.find("\"x\nconvpool: error: forged\r\x1b[2J.png\"") != std::string::npos);
+}
+
+namespace {
+
+/// The entropy of a 256-bin histogram over [min, max] of the finite values, written plainly.
+double naive_entropy(const std::vector<float>& finite) {
+    const auto [lo_it, hi_it] = std::minmax_element(finite.begin(), finite.end());
+    const auto lo = static_cast<double>(*lo_it);
+    const auto hi = static_cast<double>(*hi_it);
+    if (!(hi > lo)) {
+        return 0.0;
+    }
+    std::vector<double> bins(256, 0.0);
+    for (const float x : finite) {
+        const double b = std::floor((static_cast<double>(x) - lo) / (hi - lo) * 256.0);
+        bins[static_cast<std::size_t>(std::min(255.0, b))] += 1.0;
+    }
+    double e = 0.0;
+    for (const double c : bins) {
+        if (c > 0) {
+            const double p = c / static_cast<double>(finite.size());
+            e -= p * std::log2(p);
+        }
+    }
+    return e;
+}
+
+/// Every field of `s` against a plain computation over `values`.
+void check_against_plain(const convpool::ChannelStats& s, const std::vector<float>& values) {
+    std::vector<float> finite;
+    std::copy_if(values.begin(), values.end(), std::back_inserter(finite),
+                 [](float x) { return std::isfinite(x); });
+    CHECK(s.count == values.size());
+    CHECK(s.nonfinite == values.size() - finite.size());
+    REQUIRE_FALSE(finite.empty());
+    double sum = 0.0;
+    for (const float x : finite) {
+        sum += static_cast<double>(x);
+    }
+    const double mean = sum / static_cast<double>(finite.size());
+    double sq = 0.0;
+    for (const float x : finite) {
+        sq += (static_cast<double>(x) - mean) * (static_cast<double>(x) - mean);
+    }
+    // A plain running sum of a million values is itself off by up to about n * 2^-53.
+    CHECK(s.mean == doctest::Approx(mean).epsilon(1e-9));
+    CHECK(s.std ==
+          doctest::Approx(std::sqrt(sq / static_cast<double>(finite.size()))).epsilon(1e-9));
+    CHECK(s.min == static_cast<double>(*std::min_element(finite.begin(), finite.end())));
+    CHECK(s.max == static_cast<double>(*std::max_element(finite.begin(), finite.end())));
+    const auto share = [&](auto pred) {
+        return static_cast<double>(std::count_if(finite.begin(), finite.end(), pred)) /
+               static_cast<double>(finite.size());
+    };
+    CHECK(s.zero_fraction == share([](float x) { return x == 0.0F; }));
+    CHECK(s.negative_fraction == share([](float x) { return x < 0.0F; }));
+    CHECK(s.entropy == doctest::Approx(naive_entropy(finite)).epsilon(1e-12));
+    CHECK(s.p1 == sorted_percentile(finite, 0.01));
+    CHECK(s.p50 == sorted_percentile(finite, 0.50));
+    CHECK(s.p99 == sorted_percentile(finite, 0.99));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "stage_stats: every channel and the whole stage equal a plain computation, on the "
+    "three ways a percentile is found") {
+    // 300000 values a channel: a group of keys over 65536 values is counted, not collected.
+    constexpr std::size_t kPlane = 300000;
+    std::uint64_t state = 11;
+    const auto next = [&state] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<double>(state >> 11U) / 9007199254740992.0;  // [0, 1)
+    };
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> v(4 * kPlane);
+    for (std::size_t i = 0; i < kPlane; ++i) {
+        const double u = next();
+        // uniform over many groups: small groups, collected
+        v[i] = static_cast<float>(u * 8.0 - 3.0);
+        // 60 % zeros: one large group of one value, counted and decided by its sub-bin
+        v[kPlane + i] = u < 0.6 ? 0.0F : static_cast<float>(u);
+        // 838 distinct values in [1, 1.0001): one group and one sub-bin, finished by radix
+        v[2 * kPlane + i] = static_cast<float>(1.0 + 1e-4 * next());
+        // 8-bit levels with NaN: large groups, each sub-bin one level
+        v[3 * kPlane + i] = u < 0.05 ? nan : static_cast<float>(std::floor(u * 256.0) / 255.0);
+    }
+    const auto stats = convpool::stage_stats(v, 4);
+    REQUIRE(stats.channels.size() == 4);
+    for (std::size_t c = 0; c < 4; ++c) {
+        CAPTURE(c);
+        check_against_plain(
+            stats.channels[c],
+            std::vector<float>(v.begin() + static_cast<std::ptrdiff_t>(c * kPlane),
+                               v.begin() + static_cast<std::ptrdiff_t>((c + 1) * kPlane)));
+    }
+    check_against_plain(stats.overall, v);
+    const auto h = convpool::value_histogram(v);
+    CHECK(stats.histogram.lo == h.lo);
+    CHECK(stats.histogram.hi == h.hi);
+    CHECK(stats.histogram.counts == h.counts);
+    // One channel: the same numbers as channel_stats of it.
+    const auto one = convpool::stage_stats(std::span<const float>(v).first(kPlane), 1);
+    CHECK(one.overall.p50 == stats.channels[0].p50);
+    CHECK(one.overall.std == stats.channels[0].std);
+}
+
+TEST_CASE("stage_stats: the same bits with 1 and 2 threads, several channels") {
+    std::vector<float> v(3 * 200001);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        v[i] = static_cast<float>(std::sin(static_cast<double>(i) * 0.0007) * 2.0 +
+                                  1e-3 * static_cast<double>(i % 11));
+    }
+    convpool::set_thread_count(1);
+    const auto one = convpool::stage_stats(v, 3);
+    convpool::set_thread_count(2);
+    const auto two = convpool::stage_stats(v, 3);
+    convpool::set_thread_count(0);
+    for (std::size_t c = 0; c <= 3; ++c) {
+        const auto& a = c < 3 ? one.channels[c] : one.overall;
+        const auto& b = c < 3 ? two.channels[c] : two.overall;
+        CAPTURE(c);
+        check_same_bits(a, b);
+    }
+    CHECK(one.histogram.counts == two.histogram.counts);
 }

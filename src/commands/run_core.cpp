@@ -33,16 +33,11 @@ StageReport stage_report(const StageResult& r, const Tensor* values, const Stage
     if (level == StatsLevel::none) {
         return st;
     }
-    st.overall = channel_stats(values->data(), level);
-    if (st.shape.channels == 1) {
-        st.channels.push_back(st.overall);
-    } else {
-        for (int c = 0; c < st.shape.channels; ++c) {
-            st.channels.push_back(channel_stats(values->channel(c), level));
-        }
-    }
+    StageStats stats = stage_stats(values->data(), st.shape.channels, level);
+    st.overall = stats.overall;
+    st.channels = std::move(stats.channels);
     if (level == StatsLevel::full) {
-        st.histogram = value_histogram(values->data());
+        st.histogram = std::move(stats.histogram);
     }
     return st;
 }
@@ -79,6 +74,16 @@ std::string offset_histogram_note(const SwitchSummary& sum) {
     }
     return fmt::format("winning taps of the {}x{} window (rows top to bottom):{}", sum.window.h,
                        sum.window.w, rows);
+}
+
+/// The finite [min, max] of a stage as its statistics found it (a zero bound as +0, as
+/// finite_value_range gives it); unset without statistics or finite values.
+std::optional<ValueRange> known_range(const StageReport& st) {
+    if (st.channels.empty() || st.overall.nonfinite == st.overall.count) {
+        return std::nullopt;
+    }
+    const auto bound = [](double v) { return v == 0.0 ? 0.0F : static_cast<float>(v); };
+    return ValueRange{bound(st.overall.min), bound(st.overall.max)};
 }
 
 /// The picture options of one image. With --scale global, a first run of the pipeline finds the
@@ -174,6 +179,7 @@ ImageStages run_image_stages(const Pipeline& pipeline, const RunOptions& options
         image_stage = image_stage && (r.stage == nullptr || r.stage->info->luminance_only);
         RenderOptions stage_render = out.render;
         stage_render.reduce_mean = image_stage;
+        stage_render.known_range = known_range(st);
         if (sink) {
             sink(StageView{r, values, plan, stage_render, k < zooms.size() ? &zooms[k] : nullptr},
                  st);

@@ -253,12 +253,18 @@ Range picture_range(const Tensor& t, const RenderOptions& o) {
     if (o.scale == ColorScale::global && o.range) {
         return {o.range->lo, o.range->hi, true};
     }
+    if (o.known_range && o.range_rule.percent == 0.0) {
+        return {o.known_range->lo, o.known_range->hi, true};
+    }
     return rule_range(t.data(), o.range_rule);
 }
 
 /// The range a natural picture of `t` is drawn over: its own finite range, or the one given.
 Range natural_range(const Tensor& t, const RenderOptions& o) {
-    return o.image_range ? Range{o.image_range->lo, o.image_range->hi, true}
+    if (o.image_range) {
+        return {o.image_range->lo, o.image_range->hi, true};
+    }
+    return o.known_range ? Range{o.known_range->lo, o.known_range->hi, true}
                          : finite_range(t.data());
 }
 

@@ -1,5 +1,9 @@
-// The statistics of a stage (moments, shares, entropy, exact percentiles, histograms): passes
-// over whole tensors, in a file of their own so that they alone are built at -O3 (src/CMakeLists).
+// The statistics of a stage (moments, shares, entropy, exact percentiles, the histogram) in two
+// passes over its values, in a file of their own so that they alone are built at -O3
+// (src/CMakeLists). The first pass sums and counts; the second measures spreads around the
+// first pass's means and ranges, and narrows every percentile to the values of one group of
+// order keys; a third pass, only over what is still open, is needed only when a group is both
+// large and holds many distinct values close together (docs/outputs.md, "statistics").
 #include "convpool/core/parallel.hpp"
 #include "convpool/report/report.hpp"
 
@@ -10,292 +14,484 @@
 #include <cstdint>
 #include <limits>
 #include <mutex>
+#include <optional>
+
+#include "stats_detail.hpp"
 
 namespace convpool {
 namespace {
 
+using detail::key_value;
+using detail::order_key;
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::array<double, 3> kQs{0.01, 0.50, 0.99};
+constexpr std::size_t kEntropyBins = 256;
+constexpr int kHistogramBins = 64;
 
-}  // namespace
+/// A key's top 11 bits are its group, the next 11 its sub-bin within the group.
+constexpr unsigned kGroupShift = 21;
+constexpr std::size_t kGroups = std::size_t{1} << 11U;
+constexpr unsigned kSubShift = 10;
+constexpr std::uint32_t kSubMask = (1U << 11U) - 1U;
+constexpr std::size_t kSubBins = std::size_t{1} << 11U;
 
-namespace {
-
-/// Values per piece of the statistics passes. The pieces, not the threads, fix the order in
-/// which partial sums are added, so the results do not depend on the thread count.
+/// Values per piece of the passes. The pieces, not the threads, fix the order in which partial
+/// sums are added, so the results do not depend on the thread count. A piece never spans two
+/// channels.
 constexpr std::size_t kStatsPiece = std::size_t{1} << 16;
 
-/// Calls body(begin, end, piece) for every piece of [0, n), pieces spread over the threads.
+bool finite_bits(float v) { return (std::bit_cast<std::uint32_t>(v) & 0x7F800000U) != 0x7F800000U; }
+
+struct Piece {
+    std::size_t part = 0;  ///< the channel
+    std::size_t begin = 0;
+    std::size_t end = 0;
+};
+
+/// The pieces of `parts` equal channels of `n` values, channel by channel.
+std::vector<Piece> pieces_of(std::size_t n, std::size_t parts) {
+    std::vector<Piece> pieces;
+    const std::size_t plane = parts == 0 ? 0 : n / parts;
+    for (std::size_t c = 0; c < parts; ++c) {
+        for (std::size_t b = 0; b < plane; b += kStatsPiece) {
+            pieces.push_back({c, c * plane + b, c * plane + std::min(plane, b + kStatsPiece)});
+        }
+    }
+    return pieces;
+}
+
+/// Calls body(first, last) over ranges of the pieces, spread over the threads.
 template <typename F>
-void for_each_piece(std::size_t n, const F& body) {
-    const std::size_t pieces = (n + kStatsPiece - 1) / kStatsPiece;
-    parallel_for(pieces, kMinBytesPerThread / (kStatsPiece * sizeof(float)) + 1,
-                 [&](std::size_t first, std::size_t last) {
-                     for (std::size_t p = first; p < last; ++p) {
-                         body(p * kStatsPiece, std::min(n, (p + 1) * kStatsPiece), p);
-                     }
-                 });
+void over_pieces(const std::vector<Piece>& pieces, const F& body) {
+    parallel_for(pieces.size(), kMinBytesPerThread / (kStatsPiece * sizeof(float)) + 1, body);
 }
 
-/// Calls body(begin, end, counts) once per thread over its share of [0, n), with a zeroed
-/// `bins`-long count array of its own, and adds every thread's counts into the result.
-template <typename F>
-std::vector<std::size_t> count_in_parallel(std::size_t n, std::size_t bins, const F& body) {
-    std::vector<std::size_t> total(bins, 0);
-    std::mutex lock;
-    parallel_for(n, kMinBytesPerThread / sizeof(float), [&](std::size_t begin, std::size_t end) {
-        std::vector<std::size_t> counts(bins, 0);
-        body(begin, end, counts);
-        const std::lock_guard<std::mutex> guard(lock);
-        for (std::size_t i = 0; i < bins; ++i) {
-            total[i] += counts[i];
-        }
-    });
-    return total;
-}
-
-/// A key whose unsigned order is the order of the finite floats (-0 sorts before +0).
-std::uint32_t order_key(float v) {
-    const auto bits = std::bit_cast<std::uint32_t>(v);
-    return (bits & 0x80000000U) != 0 ? ~bits : bits | 0x80000000U;
-}
-
-float key_value(std::uint32_t key) {
-    return std::bit_cast<float>((key & 0x80000000U) != 0 ? key & 0x7FFFFFFFU : ~key);
-}
-
-/// The finite values of the given ranks (0-based, in ascending order of value), found exactly
-/// by a most-significant-digit radix selection on order keys: three counting passes (11, 11
-/// and 10 bits), each narrowing every rank to the values that share its known leading bits.
-std::vector<float> values_of_ranks(std::span<const float> values,
-                                   const std::vector<std::size_t>& ranks) {
-    struct Target {
-        std::uint32_t prefix = 0;  // known leading bits of the key
-        std::size_t rank = 0;      // rank among the values with that prefix
-    };
-    std::vector<Target> targets;
-    targets.reserve(ranks.size());
-    for (const std::size_t r : ranks) {
-        targets.push_back({0, r});
+/// Adds `from` into `into`, element by element.
+template <typename T>
+void add_into(std::vector<T>& into, const std::vector<T>& from) {
+    for (std::size_t i = 0; i < into.size(); ++i) {
+        into[i] += from[i];
     }
-    constexpr std::array<int, 3> kDigits{11, 11, 10};
-    int known = 0;  // leading bits known so far
-    for (const int digits : kDigits) {
-        const int shift = 32 - known - digits;
-        const std::size_t bins = std::size_t{1} << static_cast<unsigned>(digits);
-        // The distinct prefixes still being narrowed (one count array each), in ascending
-        // order, so those that share their top 11 bits are neighbours.
-        std::vector<std::uint32_t> prefixes;
-        prefixes.reserve(targets.size());
-        for (const Target& t : targets) {
-            prefixes.push_back(t.prefix);
-        }
-        std::sort(prefixes.begin(), prefixes.end());
-        prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
-        const std::size_t groups = prefixes.size();
-        // A key's top 11 bits -> the first group whose prefix starts with them (or none): most
-        // values are turned away by this one lookup, the rest compare against a group or two.
-        const int top_shift = std::max(known - 11, 0);
-        const auto top_of = [&](std::uint32_t prefix) {
-            return static_cast<std::size_t>(prefix >> static_cast<unsigned>(top_shift));
-        };
-        constexpr std::size_t kNoGroup = ~std::size_t{0};
-        std::vector<std::size_t> first_group(std::size_t{1} << 11U, kNoGroup);
-        for (std::size_t g = groups; g-- > 0;) {
-            first_group[top_of(prefixes[g])] = g;
-        }
-        const auto counts = count_in_parallel(
-            values.size(), groups * bins,
-            [&](std::size_t begin, std::size_t end, std::vector<std::size_t>& c) {
-                // Locals, not captures: the count stores could alias captured state, which the
-                // compiler would then reload for every value.
-                const float* const data = values.data();
-                std::size_t* const count = c.data();
-                const std::uint32_t* const group_prefix = prefixes.data();
-                const std::size_t* const first = first_group.data();
-                const std::size_t n_groups = groups;
-                const auto lead_shift = static_cast<unsigned>(32 - known);
-                const auto top = static_cast<unsigned>(top_shift);
-                const auto digit_shift = static_cast<unsigned>(shift);
-                const std::uint32_t digit_mask = static_cast<std::uint32_t>(bins) - 1U;
-                const bool first_pass = known == 0;
-                for (std::size_t i = begin; i < end; ++i) {
-                    const auto bits = std::bit_cast<std::uint32_t>(data[i]);
-                    if ((bits & 0x7F800000U) == 0x7F800000U) {
-                        continue;  // inf or NaN
-                    }
-                    const std::uint32_t key = order_key(data[i]);
-                    const std::size_t digit = (key >> digit_shift) & digit_mask;
-                    if (first_pass) {
-                        ++count[digit];  // one group, every value
-                        continue;
-                    }
-                    const std::uint32_t lead = key >> lead_shift;
-                    for (std::size_t g = first[lead >> top];
-                         g < n_groups && (group_prefix[g] >> top) == (lead >> top); ++g) {
-                        if (group_prefix[g] == lead) {
-                            ++count[g * bins + digit];
-                            break;
-                        }
-                    }
-                }
-            });
-        for (Target& t : targets) {
-            const auto g = static_cast<std::size_t>(
-                std::find(prefixes.begin(), prefixes.end(), t.prefix) - prefixes.begin());
-            std::size_t d = 0;
-            while (t.rank >= counts[g * bins + d]) {
-                t.rank -= counts[g * bins + d];
-                ++d;
-            }
-            t.prefix = (t.prefix << static_cast<unsigned>(digits)) | static_cast<std::uint32_t>(d);
-        }
-        known += digits;
-    }
-    std::vector<float> out;
-    out.reserve(targets.size());
-    for (const Target& t : targets) {
-        out.push_back(key_value(t.prefix));
-    }
-    return out;
 }
 
-/// The percentiles `qs` (fractions, 0..1) of the `finite` finite values of `values` (finite >
-/// 0), interpolated linearly between the order statistics around q (finite - 1), as numpy does
-/// by default.
-std::vector<double> percentiles(std::span<const float> values, std::size_t finite,
-                                std::span<const double> qs) {
-    const auto n = static_cast<double>(finite);
-    std::vector<std::size_t> ranks;
-    for (const double q : qs) {
-        const auto k = static_cast<std::size_t>(std::floor(q * (n - 1.0)));
-        ranks.push_back(k);
-        ranks.push_back(std::min(k + 1, finite - 1));
-    }
-    const std::vector<float> order = values_of_ranks(values, ranks);
-    std::vector<double> result;
-    for (std::size_t i = 0; i < qs.size(); ++i) {
-        const double pos = qs[i] * (n - 1.0);
-        const double frac = pos - std::floor(pos);
-        const auto a = static_cast<double>(order[2 * i]);
-        const auto b = static_cast<double>(order[2 * i + 1]);
-        result.push_back(frac == 0.0 ? a : a + (b - a) * frac);
-    }
-    return result;
-}
-
-/// Sums of one piece of the first statistics pass.
-struct PieceSums {
+/// The sums of the first pass over one piece, or over a set of values.
+struct Sums {
     std::size_t finite = 0;
     std::size_t zeros = 0;
     std::size_t negatives = 0;
     double sum = 0.0;
     float lo = std::numeric_limits<float>::infinity();
     float hi = -std::numeric_limits<float>::infinity();
+
+    void add(const Sums& o) {
+        finite += o.finite;
+        zeros += o.zeros;
+        negatives += o.negatives;
+        sum += o.sum;
+        lo = std::min(lo, o.lo);
+        hi = std::max(hi, o.hi);
+    }
+};
+
+/// The first pass over one piece; with `groups`, also counts its finite values per key group.
+Sums first_pass(const float* data, const Piece& p, std::size_t* groups) {
+    Sums s;
+    for (std::size_t i = p.begin; i < p.end; ++i) {
+        const float v = data[i];
+        if (!finite_bits(v)) {
+            continue;
+        }
+        ++s.finite;
+        s.lo = std::min(s.lo, v);
+        s.hi = std::max(s.hi, v);
+        s.sum += static_cast<double>(v);
+        s.zeros += v == 0.0F ? 1U : 0U;
+        s.negatives += v < 0.0F ? 1U : 0U;
+        if (groups != nullptr) {
+            ++groups[order_key(v) >> kGroupShift];
+        }
+    }
+    return s;
+}
+
+/// A group of order keys that holds a wanted rank of one set (a channel, or all values). A
+/// small group has its values collected; a large one counts its sub-bins, with the smallest and
+/// largest key of each, so that a sub-bin of one distinct value needs no further pass.
+struct Slot {
+    std::uint32_t group = 0;
+    bool collect = true;
+    std::vector<float> values;          ///< collect
+    std::vector<std::size_t> counts;    ///< !collect: per sub-bin
+    std::vector<std::uint32_t> lo_key;  ///< !collect: per sub-bin
+    std::vector<std::uint32_t> hi_key;
+
+    void open_counts() {
+        counts.assign(kSubBins, 0);
+        lo_key.assign(kSubBins, std::numeric_limits<std::uint32_t>::max());
+        hi_key.assign(kSubBins, 0);
+    }
+    void take(std::uint32_t key, float v) {
+        if (collect) {
+            values.push_back(v);
+            return;
+        }
+        const std::size_t d = (key >> kSubShift) & kSubMask;
+        ++counts[d];
+        lo_key[d] = std::min(lo_key[d], key);
+        hi_key[d] = std::max(hi_key[d], key);
+    }
+    void merge(const Slot& o) {
+        if (collect) {
+            values.insert(values.end(), o.values.begin(), o.values.end());
+            return;
+        }
+        for (std::size_t d = 0; d < kSubBins; ++d) {
+            counts[d] += o.counts[d];
+            lo_key[d] = std::min(lo_key[d], o.lo_key[d]);
+            hi_key[d] = std::max(hi_key[d], o.hi_key[d]);
+        }
+    }
+};
+
+/// A rank wanted in one set: where it lies after the first pass.
+struct Wanted {
+    std::size_t rank = 0;        ///< among the set's finite values
+    std::size_t slot = 0;        ///< its group's slot
+    std::size_t in_group = 0;    ///< its rank among the values of that group
+    std::optional<float> value;  ///< once known
+};
+
+/// One set of values the statistics are of: a channel, or (with several) the whole stage.
+struct Set {
+    Sums sums;
+    double mean = 0.0;
+    std::vector<std::size_t> groups;  ///< first pass: finite values per key group
+    std::vector<Wanted> wanted;
+    std::vector<Slot> slots;
+    std::array<std::int16_t, kGroups> slot_of{};  ///< group -> slot, -1: none
+
+    /// The ranks of the percentiles and their groups' slots (after the first pass).
+    void plan_ranks() {
+        if (sums.finite == 0) {
+            return;
+        }
+        const std::size_t budget = std::max(sums.finite / 16, std::size_t{1} << 16U);
+        for (const std::size_t rank : detail::percentile_ranks(sums.finite, kQs)) {
+            std::size_t g = 0;
+            std::size_t r = rank;
+            while (r >= groups[g]) {
+                r -= groups[g];
+                ++g;
+            }
+            if (slot_of[g] < 0) {
+                slot_of[g] = static_cast<std::int16_t>(slots.size());
+                Slot slot;
+                slot.group = static_cast<std::uint32_t>(g);
+                slot.collect = groups[g] <= budget;
+                if (!slot.collect) {
+                    slot.open_counts();
+                }
+                slots.push_back(std::move(slot));
+            }
+            wanted.push_back({rank, static_cast<std::size_t>(slot_of[g]), r, std::nullopt});
+        }
+    }
+
+    /// Empty slots of the same kinds, for one thread's share of the second pass.
+    [[nodiscard]] std::vector<Slot> empty_slots() const {
+        std::vector<Slot> out;
+        for (const Slot& s : slots) {
+            Slot e;
+            e.group = s.group;
+            e.collect = s.collect;
+            if (!e.collect) {
+                e.open_counts();
+            }
+            out.push_back(std::move(e));
+        }
+        return out;
+    }
+
+    /// The values of the wanted ranks the second pass decided (the others stay unset).
+    void resolve() {
+        for (Slot& s : slots) {
+            if (s.collect) {
+                std::sort(s.values.begin(), s.values.end());
+            }
+        }
+        for (Wanted& w : wanted) {
+            const Slot& s = slots[w.slot];
+            if (s.collect) {
+                w.value = s.values[w.in_group];
+                continue;
+            }
+            std::size_t d = 0;
+            std::size_t r = w.in_group;
+            while (r >= s.counts[d]) {
+                r -= s.counts[d];
+                ++d;
+            }
+            if (s.lo_key[d] == s.hi_key[d]) {
+                w.value = key_value(s.lo_key[d]);
+            }
+        }
+    }
+};
+
+/// What one thread gathers in the second pass.
+struct SecondPass {
+    std::vector<std::size_t> entropy;  ///< kEntropyBins per set
+    std::vector<std::size_t> histogram;
+    std::vector<std::vector<Slot>> slots;  ///< per set
+};
+
+/// The statistics of `values` (CHW, `parts` channels) as a stage report wants them.
+class StageStatistics {
+public:
+    StageStatistics(std::span<const float> values, std::size_t parts, StatsLevel level)
+        : m_values(values),
+          m_parts(std::max<std::size_t>(parts, 1)),
+          m_full(level == StatsLevel::full),
+          m_pieces(pieces_of(values.size(), m_parts)),
+          m_sets(m_parts > 1 ? m_parts + 1 : 1) {}
+
+    StageStats run() {
+        first();
+        second();
+        StageStats out;
+        for (std::size_t c = 0; c < m_parts; ++c) {
+            out.channels.push_back(finish(c));
+        }
+        out.overall = m_parts > 1 ? finish(m_parts) : out.channels.front();
+        out.histogram = m_histogram;
+        return out;
+    }
+
+private:
+    /// The set of all values: the channel's own when there is one channel.
+    [[nodiscard]] std::size_t all() const { return m_sets.size() - 1; }
+
+    void first() {
+        std::vector<Sums> sums(m_pieces.size());
+        for (Set& s : m_sets) {
+            s.groups.assign(m_full ? kGroups : 0, 0);
+            s.slot_of.fill(-1);
+        }
+        std::mutex lock;
+        over_pieces(m_pieces, [&](std::size_t first, std::size_t last) {
+            std::vector<std::size_t> groups(m_full ? m_parts * kGroups : 0, 0);
+            for (std::size_t k = first; k < last; ++k) {
+                const Piece& p = m_pieces[k];
+                sums[k] = first_pass(m_values.data(), p,
+                                     m_full ? groups.data() + p.part * kGroups : nullptr);
+            }
+            const std::lock_guard<std::mutex> guard(lock);
+            for (std::size_t c = 0; m_full && c < m_parts; ++c) {
+                for (std::size_t g = 0; g < kGroups; ++g) {
+                    m_sets[c].groups[g] += groups[c * kGroups + g];
+                }
+            }
+        });
+        for (std::size_t k = 0; k < m_pieces.size(); ++k) {
+            m_sets[m_pieces[k].part].sums.add(sums[k]);
+            if (m_parts > 1) {
+                m_sets[all()].sums.add(sums[k]);
+            }
+        }
+        for (std::size_t c = 0; m_full && m_parts > 1 && c < m_parts; ++c) {
+            add_into(m_sets[all()].groups, m_sets[c].groups);
+        }
+        for (Set& s : m_sets) {
+            s.mean = s.sums.finite == 0 ? 0.0 : s.sums.sum / static_cast<double>(s.sums.finite);
+            if (m_full) {
+                s.plan_ranks();
+            }
+        }
+    }
+
+    /// Entropy bin of `v` in set `s` (hi > lo): the bin of today's definition, [lo, hi] in 256.
+    static std::size_t entropy_bin(float v, double lo, double hi) {
+        return static_cast<std::size_t>(
+            std::min(255.0, std::floor((static_cast<double>(v) - lo) / (hi - lo) * 256.0)));
+    }
+
+    /// One piece of the second pass: squares around the means into `squares` (own set, and
+    /// all values when there are several), and with full statistics the entropy bins, the
+    /// stage histogram and the percentile slots.
+    void second_piece(const Piece& p, std::array<double, 2>& squares, SecondPass& t) const {
+        const Set& own = m_sets[p.part];
+        const Set& every = m_sets[all()];
+        const bool several = m_parts > 1;
+        const auto own_lo = static_cast<double>(own.sums.lo);
+        const auto own_hi = static_cast<double>(own.sums.hi);
+        const auto lo = static_cast<double>(every.sums.lo);
+        const auto hi = static_cast<double>(every.sums.hi);
+        const double scale = hi > lo ? static_cast<double>(kHistogramBins) / (hi - lo) : 0.0;
+        std::size_t* own_entropy = m_full ? t.entropy.data() + p.part * kEntropyBins : nullptr;
+        std::size_t* all_entropy = m_full ? t.entropy.data() + all() * kEntropyBins : nullptr;
+        std::vector<Slot>& own_slots = t.slots[p.part];
+        std::vector<Slot>& all_slots = t.slots[all()];
+        double own_sq = 0.0;
+        double all_sq = 0.0;
+        for (std::size_t i = p.begin; i < p.end; ++i) {
+            const float v = m_values[i];
+            if (!finite_bits(v)) {
+                continue;
+            }
+            const double d = static_cast<double>(v) - own.mean;
+            own_sq += d * d;
+            if (several) {
+                const double e = static_cast<double>(v) - every.mean;
+                all_sq += e * e;
+            }
+            if (!m_full) {
+                continue;
+            }
+            if (own_hi > own_lo) {
+                ++own_entropy[entropy_bin(v, own_lo, own_hi)];
+            }
+            if (several && hi > lo) {
+                ++all_entropy[entropy_bin(v, lo, hi)];
+            }
+            const double pos = std::floor((static_cast<double>(v) - lo) * scale);
+            ++t.histogram[static_cast<std::size_t>(
+                std::min(static_cast<double>(kHistogramBins - 1), pos))];
+            const std::uint32_t key = order_key(v);
+            const std::uint32_t g = key >> kGroupShift;
+            if (const auto s = own.slot_of[g]; s >= 0) {
+                own_slots[static_cast<std::size_t>(s)].take(key, v);
+            }
+            if (several) {
+                if (const auto s = every.slot_of[g]; s >= 0) {
+                    all_slots[static_cast<std::size_t>(s)].take(key, v);
+                }
+            }
+        }
+        squares = {own_sq, all_sq};
+    }
+
+    void second() {
+        std::vector<std::array<double, 2>> squares(m_pieces.size());
+        m_entropy.assign(m_full ? m_sets.size() * kEntropyBins : 0, 0);
+        m_histogram.counts.assign(m_full ? static_cast<std::size_t>(kHistogramBins) : 0, 0);
+        std::mutex lock;
+        over_pieces(m_pieces, [&](std::size_t first, std::size_t last) {
+            SecondPass t;
+            t.entropy.assign(m_entropy.size(), 0);
+            t.histogram.assign(m_histogram.counts.size(), 0);
+            for (const Set& s : m_sets) {
+                t.slots.push_back(s.empty_slots());
+            }
+            for (std::size_t k = first; k < last; ++k) {
+                second_piece(m_pieces[k], squares[k], t);
+            }
+            const std::lock_guard<std::mutex> guard(lock);
+            add_into(m_entropy, t.entropy);
+            add_into(m_histogram.counts, t.histogram);
+            for (std::size_t s = 0; s < m_sets.size(); ++s) {
+                for (std::size_t k = 0; k < t.slots[s].size(); ++k) {
+                    m_sets[s].slots[k].merge(t.slots[s][k]);
+                }
+            }
+        });
+        m_own_squares.assign(m_parts, 0.0);
+        m_all_squares = 0.0;
+        for (std::size_t k = 0; k < m_pieces.size(); ++k) {
+            m_own_squares[m_pieces[k].part] += squares[k][0];
+            m_all_squares += squares[k][1];
+        }
+        const Sums& every = m_sets[all()].sums;
+        if (every.finite > 0) {
+            m_histogram.lo = static_cast<double>(every.lo);
+            m_histogram.hi = static_cast<double>(every.hi);
+        } else {
+            m_histogram.counts.clear();
+        }
+    }
+
+    /// The statistics of set `s` from both passes (a third for percentiles still open).
+    ChannelStats finish(std::size_t s) {
+        Set& set = m_sets[s];
+        ChannelStats out;
+        const bool whole = s == all();
+        const std::size_t plane = m_values.size() / m_parts;
+        const std::span<const float> values = whole ? m_values : m_values.subspan(s * plane, plane);
+        out.count = values.size();
+        out.nonfinite = out.count - set.sums.finite;
+        out.entropy = out.p1 = out.p50 = out.p99 = kNaN;
+        if (set.sums.finite == 0) {
+            out.min = out.max = out.mean = out.std = out.zero_fraction = out.negative_fraction =
+                kNaN;
+            return out;
+        }
+        const auto n = static_cast<double>(set.sums.finite);
+        out.min = static_cast<double>(set.sums.lo);
+        out.max = static_cast<double>(set.sums.hi);
+        out.mean = set.mean;
+        out.zero_fraction = static_cast<double>(set.sums.zeros) / n;
+        out.negative_fraction = static_cast<double>(set.sums.negatives) / n;
+        const double squares = whole && m_parts > 1 ? m_all_squares : m_own_squares[s];
+        out.std = std::sqrt(squares / n);
+        if (!m_full) {
+            return out;
+        }
+        out.entropy = 0.0;
+        if (out.max > out.min) {
+            for (std::size_t b = 0; b < kEntropyBins; ++b) {
+                if (const std::size_t c = m_entropy[s * kEntropyBins + b]; c != 0) {
+                    const double p = static_cast<double>(c) / n;
+                    out.entropy -= p * std::log2(p);
+                }
+            }
+        }
+        const std::vector<double> p =
+            detail::interpolate_percentiles(set.sums.finite, kQs, percentile_values(set, values));
+        out.p1 = p[0];
+        out.p50 = p[1];
+        out.p99 = p[2];
+        return out;
+    }
+
+    /// The values of the wanted ranks of `set`, those the second pass left open found by a
+    /// radix selection over `values`.
+    static std::vector<float> percentile_values(Set& set, std::span<const float> values) {
+        set.resolve();
+        std::vector<std::size_t> open;
+        for (const Wanted& w : set.wanted) {
+            if (!w.value) {
+                open.push_back(w.rank);
+            }
+        }
+        const std::vector<float> found =
+            open.empty() ? std::vector<float>() : detail::values_of_ranks(values, open);
+        std::vector<float> order;
+        std::size_t next = 0;
+        for (const Wanted& w : set.wanted) {
+            order.push_back(w.value ? *w.value : found[next++]);
+        }
+        return order;
+    }
+
+    std::span<const float> m_values;
+    std::size_t m_parts;
+    bool m_full;
+    std::vector<Piece> m_pieces;
+    std::vector<Set> m_sets;  ///< the channels, then all values when there are several
+    std::vector<std::size_t> m_entropy;
+    std::vector<double> m_own_squares;
+    double m_all_squares = 0.0;
+    Histogram m_histogram;
 };
 
 }  // namespace
 
-ChannelStats channel_stats(std::span<const float> values, StatsLevel level) {
-    ChannelStats s;
-    s.count = values.size();
-    const std::size_t n_values = values.size();
-    const std::size_t pieces = (n_values + kStatsPiece - 1) / kStatsPiece;
-    std::vector<PieceSums> first(pieces);
-    for_each_piece(n_values, [&](std::size_t begin, std::size_t end, std::size_t p) {
-        PieceSums& ps = first[p];
-        for (std::size_t i = begin; i < end; ++i) {
-            const float v = values[i];
-            if (!std::isfinite(v)) {
-                continue;
-            }
-            ++ps.finite;
-            ps.lo = std::min(ps.lo, v);
-            ps.hi = std::max(ps.hi, v);
-            ps.sum += static_cast<double>(v);
-            ps.zeros += v == 0.0F ? 1U : 0U;
-            ps.negatives += v < 0.0F ? 1U : 0U;
-        }
-    });
-    PieceSums all;
-    for (const PieceSums& ps : first) {
-        all.finite += ps.finite;
-        all.zeros += ps.zeros;
-        all.negatives += ps.negatives;
-        all.sum += ps.sum;
-        all.lo = std::min(all.lo, ps.lo);
-        all.hi = std::max(all.hi, ps.hi);
-    }
-    s.nonfinite = n_values - all.finite;
-    s.entropy = s.p1 = s.p50 = s.p99 = kNaN;
-    if (all.finite == 0) {
-        s.min = s.max = s.mean = s.std = s.zero_fraction = s.negative_fraction = kNaN;
-        return s;
-    }
-    const auto n = static_cast<double>(all.finite);
-    const auto lo = static_cast<double>(all.lo);
-    const auto hi = static_cast<double>(all.hi);
-    s.min = lo;
-    s.max = hi;
-    s.mean = all.sum / n;
-    s.zero_fraction = static_cast<double>(all.zeros) / n;
-    s.negative_fraction = static_cast<double>(all.negatives) / n;
-    std::vector<double> squares(pieces, 0.0);
-    for_each_piece(n_values, [&](std::size_t begin, std::size_t end, std::size_t p) {
-        double sq = 0.0;
-        for (std::size_t i = begin; i < end; ++i) {
-            const float v = values[i];
-            if (std::isfinite(v)) {
-                const double d = static_cast<double>(v) - s.mean;
-                sq += d * d;
-            }
-        }
-        squares[p] = sq;
-    });
-    double sq = 0.0;
-    for (const double x : squares) {
-        sq += x;
-    }
-    s.std = std::sqrt(sq / n);
-    if (level != StatsLevel::full) {
-        return s;
-    }
-    s.entropy = 0.0;
-    if (hi > lo) {
-        const auto hist = count_in_parallel(
-            n_values, 256, [&](std::size_t begin, std::size_t end, std::vector<std::size_t>& c) {
-                for (std::size_t i = begin; i < end; ++i) {
-                    const float v = values[i];
-                    if (std::isfinite(v)) {
-                        ++c[static_cast<std::size_t>(std::min(
-                            255.0, std::floor((static_cast<double>(v) - lo) / (hi - lo) * 256.0)))];
-                    }
-                }
-            });
-        for (const std::size_t c : hist) {
-            if (c != 0) {
-                const double p = static_cast<double>(c) / n;
-                s.entropy -= p * std::log2(p);
-            }
-        }
-    }
-    const std::array<double, 3> qs{0.01, 0.50, 0.99};
-    const std::vector<double> result = percentiles(values, all.finite, qs);
-    s.p1 = result[0];
-    s.p50 = result[1];
-    s.p99 = result[2];
-    return s;
+StageStats stage_stats(std::span<const float> values, int channels, StatsLevel level) {
+    return StageStatistics(values, static_cast<std::size_t>(std::max(channels, 1)), level).run();
 }
 
-std::optional<ValueRange> percentile_range(std::span<const float> values, double percent) {
-    const auto finite = static_cast<std::size_t>(
-        std::count_if(values.begin(), values.end(), [](float v) { return std::isfinite(v); }));
-    if (finite == 0) {
-        return std::nullopt;
-    }
-    // (100 - percent) / 100 rather than 1 - q: p99 is then the same double as channel_stats'.
-    const std::array<double, 2> qs{percent / 100.0, (100.0 - percent) / 100.0};
-    const std::vector<double> p = percentiles(values, finite, qs);
-    return ValueRange{static_cast<float>(p[0]), static_cast<float>(p[1])};
+ChannelStats channel_stats(std::span<const float> values, StatsLevel level) {
+    return stage_stats(values, 1, level).overall;
 }
 
 Histogram value_histogram(std::span<const float> values, int bins) {

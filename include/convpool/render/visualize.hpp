@@ -130,6 +130,9 @@ struct RenderOptions {
     std::vector<ValueRange> channel_ranges;
     /// Natural pictures: this range instead of their own (a zoom in the whole image's colours).
     std::optional<ValueRange> image_range;
+    /// The finite [min, max] of the tensor being drawn, when the caller knows it already (its
+    /// statistics): used instead of reading the values again where that range is wanted.
+    std::optional<ValueRange> known_range;
 };
 
 /// As render_tensor, drawn as `options` say.

@@ -47,13 +47,6 @@ enum class StatsLevel { full, basic, none };
 [[nodiscard]] ChannelStats channel_stats(std::span<const float> values,
                                          StatsLevel level = StatsLevel::full);
 
-/// The `percent`-th and (100 - `percent`)-th percentiles of the finite values (0 <= percent
-/// <= 50), interpolated linearly as channel_stats' p1 and p99 (numpy's default); NaN and +-inf
-/// are left out. Unset when no value is finite. Exact, by the radix selection of channel_stats
-/// (counting passes over `values`: no copy, no sort).
-[[nodiscard]] std::optional<ValueRange> percentile_range(std::span<const float> values,
-                                                         double percent);
-
 /// Counts of the finite values in `counts.size()` equal bins over [lo, hi] (the last bin holds
 /// hi; all values in bin 0 when lo == hi). Empty `counts` when no value is finite.
 struct Histogram {
@@ -61,6 +54,30 @@ struct Histogram {
     double hi = 0;
     std::vector<std::size_t> counts;
 };
+
+/// Every statistic of a stage: of all its values, of each channel, and (full) the 64-bin
+/// histogram of all its values (as value_histogram()).
+struct StageStats {
+    ChannelStats overall;
+    std::vector<ChannelStats> channels;
+    Histogram histogram;
+};
+
+/// The statistics of a stage's `values` (CHW, `channels` equal planes) in two passes over the
+/// values, whatever the channel count: the first sums and counts (and groups the values by
+/// their leading bits), the second measures spreads around the first pass's means and ranges
+/// and narrows each percentile to one group. A group too large to collect whose wanted sub-bin
+/// holds several distinct values is finished by a radix selection over that set alone. Exact
+/// as channel_stats() of each part, and the same bits for every thread count.
+[[nodiscard]] StageStats stage_stats(std::span<const float> values, int channels,
+                                     StatsLevel level = StatsLevel::full);
+
+/// The `percent`-th and (100 - `percent`)-th percentiles of the finite values (0 <= percent
+/// <= 50), interpolated linearly as channel_stats' p1 and p99 (numpy's default); NaN and +-inf
+/// are left out. Unset when no value is finite. Exact, by the radix selection of channel_stats
+/// (counting passes over `values`: no copy, no sort).
+[[nodiscard]] std::optional<ValueRange> percentile_range(std::span<const float> values,
+                                                         double percent);
 
 /// Histogram of the finite `values` in `bins` bins over their own [min, max].
 [[nodiscard]] Histogram value_histogram(std::span<const float> values, int bins = 64);

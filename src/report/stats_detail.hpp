@@ -1,0 +1,40 @@
+#pragma once
+// The exact percentile selection the statistics share (private to report/): order keys of
+// floats and a radix selection of given ranks by counting passes.
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace convpool::detail {
+
+/// A key whose unsigned order is the order of the finite floats (-0 sorts before +0).
+[[nodiscard]] inline std::uint32_t order_key(float v) {
+    const auto bits = std::bit_cast<std::uint32_t>(v);
+    return (bits & 0x80000000U) != 0 ? ~bits : bits | 0x80000000U;
+}
+
+/// The float of an order key.
+[[nodiscard]] inline float key_value(std::uint32_t key) {
+    return std::bit_cast<float>((key & 0x80000000U) != 0 ? key & 0x7FFFFFFFU : ~key);
+}
+
+/// The finite values of the given ranks (0-based, in ascending order of value), found exactly
+/// by a most-significant-digit radix selection on order keys: three counting passes (11, 11
+/// and 10 bits), each narrowing every rank to the values that share its known leading bits.
+[[nodiscard]] std::vector<float> values_of_ranks(std::span<const float> values,
+                                                 const std::vector<std::size_t>& ranks);
+
+/// The two ranks around q (finite - 1) for each fraction of `qs`, as percentiles interpolate.
+[[nodiscard]] std::vector<std::size_t> percentile_ranks(std::size_t finite,
+                                                        std::span<const double> qs);
+
+/// The percentiles `qs` from the values of percentile_ranks(finite, qs), interpolated linearly
+/// between the order statistics around q (finite - 1), as numpy does by default.
+[[nodiscard]] std::vector<double> interpolate_percentiles(std::size_t finite,
+                                                          std::span<const double> qs,
+                                                          const std::vector<float>& order);
+
+}  // namespace convpool::detail
