@@ -415,7 +415,7 @@ TEST_CASE(
 }
 
 TEST_CASE("stage_stats: the same bits with 1 and 2 threads, several channels") {
-    std::vector<float> v(3 * 200001);
+    std::vector<float> v(std::size_t{3} * 200001);
     for (std::size_t i = 0; i < v.size(); ++i) {
         v[i] = static_cast<float>(std::sin(static_cast<double>(i) * 0.0007) * 2.0 +
                                   1e-3 * static_cast<double>(i % 11));
