@@ -27,7 +27,7 @@ using detail::order_key;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::array<double, 3> kQs{0.01, 0.50, 0.99};
 constexpr std::size_t kEntropyBins = 256;
-constexpr int kHistogramBins = 64;
+constexpr std::size_t kHistogramBins = 64;
 
 /// A key's top 11 bits are its group, the next 11 its sub-bin within the group.
 constexpr unsigned kGroupShift = 21;
@@ -215,15 +215,12 @@ struct Set {
 
     /// The values of the wanted ranks the second pass decided (the others stay unset).
     void resolve() {
-        for (Slot& s : slots) {
-            if (s.collect) {
-                std::sort(s.values.begin(), s.values.end());
-            }
-        }
         for (Wanted& w : wanted) {
-            const Slot& s = slots[w.slot];
+            Slot& s = slots[w.slot];
             if (s.collect) {
-                w.value = s.values[w.in_group];
+                const auto at = s.values.begin() + static_cast<std::ptrdiff_t>(w.in_group);
+                std::nth_element(s.values.begin(), at, s.values.end());
+                w.value = *at;
                 continue;
             }
             std::size_t d = 0;
@@ -310,10 +307,13 @@ private:
         }
     }
 
-    /// Entropy bin of `v` in set `s` (hi > lo): the bin of today's definition, [lo, hi] in 256.
+    /// The entropy bin of `v` (lo <= v <= hi, hi > lo): floor((v - lo) / (hi - lo) * 256), at
+    /// most 255. The quotient is never negative, so truncation is the floor (without SSE4.1,
+    /// std::floor is a library call per value).
     static std::size_t entropy_bin(float v, double lo, double hi) {
-        return static_cast<std::size_t>(
-            std::min(255.0, std::floor((static_cast<double>(v) - lo) / (hi - lo) * 256.0)));
+        return std::min<std::size_t>(
+            kEntropyBins - 1,
+            static_cast<std::size_t>((static_cast<double>(v) - lo) / (hi - lo) * 256.0));
     }
 
     /// One piece of the second pass: squares around the means into `squares` (own set, and
@@ -354,9 +354,10 @@ private:
             if (several && hi > lo) {
                 ++all_entropy[entropy_bin(v, lo, hi)];
             }
-            const double pos = std::floor((static_cast<double>(v) - lo) * scale);
-            ++t.histogram[static_cast<std::size_t>(
-                std::min(static_cast<double>(kHistogramBins - 1), pos))];
+            // Never negative: truncation is value_histogram's floor.
+            ++t.histogram[std::min<std::size_t>(
+                kHistogramBins - 1,
+                static_cast<std::size_t>((static_cast<double>(v) - lo) * scale))];
             const std::uint32_t key = order_key(v);
             const std::uint32_t g = key >> kGroupShift;
             if (const auto s = own.slot_of[g]; s >= 0) {
@@ -374,7 +375,7 @@ private:
     void second() {
         std::vector<std::array<double, 2>> squares(m_pieces.size());
         m_entropy.assign(m_full ? m_sets.size() * kEntropyBins : 0, 0);
-        m_histogram.counts.assign(m_full ? static_cast<std::size_t>(kHistogramBins) : 0, 0);
+        m_histogram.counts.assign(m_full ? kHistogramBins : 0, 0);
         std::mutex lock;
         over_pieces(m_pieces, [&](std::size_t first, std::size_t last) {
             SecondPass t;
