@@ -31,6 +31,7 @@ struct RunArgs {
     std::string scale = "stage";
     std::string range_rule = "minmax";
     std::string upscale = "nearest";
+    std::string sheet_scale = "equal";
     std::string picture_size = "2048";
     std::string zoom;
     std::string npy_layout = "auto";

@@ -111,6 +111,11 @@ void add_picture_options(CLI::App* run, RunArgs& a) {
                     "Display height of each stage in sheet.png")
         ->check(CLI::Range(16, 4096))
         ->capture_default_str();
+    run->add_option("--sheet-scale", a.sheet_scale,
+                    "Panels of sheet.png: equal (every stage at the display height) or true (at "
+                    "their relative sizes, the tallest at the display height: pooling shrinks)")
+        ->check(one_of({"equal", "true"}))
+        ->capture_default_str();
 }
 
 /// How inputs are read, and which of them.

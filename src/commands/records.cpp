@@ -146,7 +146,8 @@ nlohmann::json image_fingerprint(const BatchContext& ctx, const InputItem& item)
               {"scale", static_cast<int>(r.scale)},
               {"range_percent", r.range_rule.percent},
               {"columns", r.columns},
-              {"smooth", r.smooth}}},
+              {"smooth", r.smooth},
+              {"sheet_true_scale", r.sheet_true_scale}}},
             {"input", input}};
 }
 

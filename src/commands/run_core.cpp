@@ -14,6 +14,9 @@
 namespace convpool {
 namespace {
 
+/// A Cx1x1 stage of more channels than this is drawn as a chart of its largest values.
+constexpr int kMostScoreTiles = 16;
+
 /// The report of stage `r`; `values` are its values (r.tensor, or an 8-bit result converted),
 /// read only for statistics.
 StageReport stage_report(const StageResult& r, const Tensor* values, const StageReport* previous,
@@ -126,6 +129,9 @@ ImageStages run_image_stages(const Pipeline& pipeline, const RunOptions& options
     const bool draw = spec.draw;
     const bool luminance_only = loaded.luminance_only;
     const std::vector<std::string> input_notes = std::move(loaded.notes);
+    // The names of the channels of the stage observed next: the input's, then each stage's
+    // from its input's, found while that input's values are at hand (select:top reads them).
+    std::vector<std::string> names = std::move(loaded.channel_names);
     const Shape input_shape = loaded.u8 ? loaded.u8->shape() : loaded.tensor.shape();
     // Intermediates may hold up to 4 values per allowed input pixel (e.g. RGBA), no more.
     const auto plan = pipeline.plan(input_shape, 4 * options.load.max_pixels);
@@ -136,8 +142,10 @@ ImageStages run_image_stages(const Pipeline& pipeline, const RunOptions& options
     if (draw) {
         out.render = image_render_options(pipeline, options, loaded.tensor);
     }
-    bool image_stage = true;        // every stage so far is the input or a colour stage
-    std::vector<CellRegion> zooms;  // per stage, when some picture is reduced
+    bool image_stage =
+        true;  // every stage so far is the input or keeps its range (Op::keeps_range)
+    std::optional<ValueRange> image_range;  // an input image's range, when not within [0, 1]
+    std::vector<CellRegion> zooms;          // per stage, when some picture is reduced
     if (draw) {
         std::vector<Shape> shapes;
         shapes.reserve(plan.size());
@@ -163,6 +171,13 @@ ImageStages run_image_stages(const Pipeline& pipeline, const RunOptions& options
         const auto k = static_cast<std::size_t>(r.index);
         StageReport st = stage_report(r, values, prev, first, plan[k].notes, options.stats);
         st.regions = plan[k].regions;
+        st.channel_names = static_cast<int>(names.size()) == st.shape.channels
+                               ? std::move(names)
+                               : numbered_channel_names(st.shape.channels);
+        if (k < pipeline.stages().size()) {
+            names = pipeline.stages()[k].op->channel_names(st.channel_names, st.shape,
+                                                           plan[k + 1].shape, values);
+        }
         if (r.index == 0 && luminance_only) {
             st.notes.emplace_back(
                 "decoded as luminance only (the JPEG's Y), as the pipeline starts with gray");
@@ -174,12 +189,26 @@ ImageStages run_image_stages(const Pipeline& pipeline, const RunOptions& options
             st.switches = switch_summary(*r.switches);
             st.notes.push_back(offset_histogram_note(*st.switches));
         }
-        // The input and the colour stages right after it (gray) are images: their reduced
-        // pictures average each block.
-        image_stage = image_stage && (r.stage == nullptr || r.stage->info->luminance_only);
+        // The input and the stages right after it that keep its range (gray, max or average
+        // pooling) are images: drawn as the input is, in its map, their reduced pictures
+        // average each block.
+        image_stage = image_stage && (r.stage == nullptr || r.stage->op->keeps_range());
         RenderOptions stage_render = out.render;
         stage_render.reduce_mean = image_stage;
         stage_render.known_range = known_range(st);
+        if (draw && r.index == 0 && values != nullptr) {
+            const auto range = stage_render.known_range ? stage_render.known_range
+                                                        : finite_value_range(values->data());
+            if (range && (range->lo < 0.0F || range->hi > 1.0F)) {
+                image_range = range;
+            }
+        }
+        if (image_stage && r.index > 0) {
+            stage_render.image_range = image_range;
+        }
+        if (draw) {
+            stage_render.channel_names = st.channel_names;
+        }
         if (sink) {
             sink(StageView{r, values, plan, stage_render, k < zooms.size() ? &zooms[k] : nullptr},
                  st);
@@ -197,7 +226,9 @@ StagePicture stage_picture(const StageView& view, StageReport& report) {
     const StageResult& r = view.result;
     const Tensor& values = *view.values;
     StagePicture pic;
-    pic.kind = r.index == 0 ? PictureKind::natural : PictureKind::feature_maps;
+    // The input, and the stages that keep its range, are drawn as images (gray or RGB).
+    pic.kind =
+        r.index == 0 || view.render.reduce_mean ? PictureKind::natural : PictureKind::feature_maps;
     pic.title = fmt::format("{:02} {}  {}", r.index, report.stage, to_string(report.shape));
     std::vector<std::string> part_labels;
     std::vector<int> part_cells;
@@ -206,10 +237,15 @@ StagePicture stage_picture(const StageView& view, StageReport& report) {
         part_labels.push_back(part.label);
         part_cells.push_back(part.cells);
     }
-    // A vector output (spp) is drawn as a bar chart per part, not as a 1-row image.
-    pic.chart = !part_labels.empty();
-    pic.body = pic.chart ? render_vector_chart(values, part_labels, part_cells, pic.title)
-                         : render_tensor(values, pic.kind, view.render);
+    // A vector output (spp) is drawn as a bar chart per part, not as a 1-row image; scores
+    // (Cx1x1, more than a grid of 16 shows well: a classifier's output) as a chart of the top.
+    const Shape& s = values.shape();
+    const bool scores = s.height == 1 && s.width == 1 && s.channels > kMostScoreTiles;
+    pic.chart = !part_labels.empty() || scores;
+    pic.body = !part_labels.empty()
+                   ? render_vector_chart(values, part_labels, part_cells, pic.title)
+               : scores ? render_class_chart(values, report.channel_names, pic.title)
+                        : render_tensor(values, pic.kind, view.render);
     const bool mean =
         view.render.reduce_mean || (pic.kind == PictureKind::natural &&
                                     (values.shape().channels == 1 || values.shape().channels == 3));
@@ -223,11 +259,20 @@ StagePicture stage_picture(const StageView& view, StageReport& report) {
 
 SheetItem sheet_tile(const StageView& view, const StageReport& report, StagePicture&& picture) {
     const StageResult& r = view.result;
-    return {std::move(picture.body),
-            fmt::format("{:02} {}", r.index,
-                        r.stage == nullptr ? std::string("input") : r.stage->info->name),
-            fmt::format("{}  {}", to_string(report.shape),
-                        range_label(*view.values, picture.kind, view.render))};
+    std::string names;
+    for (const auto& name : report.channel_names) {
+        names += (names.empty() ? "" : " ") + name;
+    }
+    SheetItem item{.body = std::move(picture.body),
+                   .label = fmt::format("{:02} {}", r.index, report.stage),
+                   .sublabel = to_string(report.shape),
+                   .detail = names};
+    if (!picture.chart) {
+        item.sublabel += "  " + range_label(*view.values, picture.kind, view.render);
+        item.bar = colour_bar(*view.values, picture.kind, view.render);
+        item.cells_per_px = item.body.scale_h > 0.0 ? 1.0 / item.body.scale_h : 0.0;
+    }
+    return item;
 }
 
 std::uint64_t fnv1a(std::string_view bytes, std::uint64_t hash) {

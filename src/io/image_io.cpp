@@ -133,6 +133,12 @@ LoadedImage decode_single(std::span<const unsigned char> bytes, const ImageHeade
         }
     });
     loaded.luminance_only = luminance_only(header, options.luminance);
+    const int channels = loaded.u8 ? loaded.u8->shape().channels : loaded.tensor.shape().channels;
+    if (channels == 1) {
+        loaded.channel_names = {"Y"};
+    } else if (channels == 3) {
+        loaded.channel_names = {"R", "G", "B"};
+    }
     return loaded;
 }
 

@@ -79,6 +79,24 @@ public:
         return Kernels{.inputs = 1, .kernels = m_kernels, .names = m_names};
     }
 
+    /// Output channel c*F+f is filter f's name, after input channel c's when there are several
+    /// (`R:sobel-x`).
+    [[nodiscard]] std::vector<std::string> channel_names(const std::vector<std::string>& names,
+                                                         const Shape& in, const Shape& /*out*/,
+                                                         const Tensor* /*values*/) const override {
+        const std::vector<std::string> inputs = static_cast<int>(names.size()) == in.channels
+                                                    ? names
+                                                    : numbered_channel_names(in.channels);
+        std::vector<std::string> out;
+        out.reserve(inputs.size() * m_names.size());
+        for (const auto& input : inputs) {
+            for (const auto& filter : m_names) {
+                out.push_back(inputs.size() > 1 ? fmt::format("{}:{}", input, filter) : filter);
+            }
+        }
+        return out;
+    }
+
 private:
     /// The filter named by `entry` with its own arguments, else the stage's, else the filter's
     /// defaults.

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <string>
+#include <vector>
+
 namespace convpool::ops {
 namespace {
 
@@ -40,6 +43,12 @@ public:
                      });
         return out;
     }
+    [[nodiscard]] std::vector<std::string> channel_names(const std::vector<std::string>& /*names*/,
+                                                         const Shape& /*in*/, const Shape& /*out*/,
+                                                         const Tensor* /*values*/) const override {
+        return {"Y"};
+    }
+    [[nodiscard]] bool keeps_range() const override { return true; }
 };
 
 }  // namespace

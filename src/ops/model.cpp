@@ -71,6 +71,13 @@ public:
         return {fmt::format("{} up to {}", m_file, m_layer.empty() ? "its output" : m_layer)};
     }
 
+    /// A model's channels are its own: `c0`, `c1`, ... whatever the input's names.
+    [[nodiscard]] std::vector<std::string> channel_names(const std::vector<std::string>& /*names*/,
+                                                         const Shape& /*in*/, const Shape& out,
+                                                         const Tensor* /*values*/) const override {
+        return numbered_channel_names(out.channels);
+    }
+
 private:
     /// The shape given to the model, checked: after the resize, channels as the model declares
     /// and as many as mean, std and swap-rb need.

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <numeric>
+#include <string>
 #include <vector>
 
 namespace convpool::ops {
@@ -56,6 +57,27 @@ public:
         for (std::size_t i = 0; i < picked.size(); ++i) {
             const auto src = in.channel(picked[i]);
             std::copy(src.begin(), src.end(), out.channel(static_cast<int>(i)).begin());
+        }
+        return out;
+    }
+
+    /// The names of the channels kept; select:top without the input's values (a run that
+    /// reads none) names them `top1`, `top2`, ...
+    [[nodiscard]] std::vector<std::string> channel_names(const std::vector<std::string>& names,
+                                                         const Shape& in, const Shape& /*out*/,
+                                                         const Tensor* values) const override {
+        const std::vector<std::string> inputs = static_cast<int>(names.size()) == in.channels
+                                                    ? names
+                                                    : numbered_channel_names(in.channels);
+        std::vector<std::string> out;
+        if (m_top > 0 && values == nullptr) {
+            for (int i = 1; i <= m_top; ++i) {
+                out.push_back(fmt::format("top{}", i));
+            }
+            return out;
+        }
+        for (const int c : m_top > 0 ? ranked(*values) : m_channels) {
+            out.push_back(inputs[static_cast<std::size_t>(c)]);
         }
         return out;
     }

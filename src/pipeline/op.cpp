@@ -2,7 +2,12 @@
 
 #include "convpool/core/error.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstddef>
 #include <stdexcept>
+#include <utility>
 
 namespace convpool {
 
@@ -25,6 +30,27 @@ Tensor Op::apply_recording(const Tensor& /*in*/, Switches& /*switches*/) const {
 Shape Op::switched_output_shape(const Shape& /*in*/, const Shape& /*pooled_input*/,
                                 const Shape& /*pooled_output*/) const {
     throw std::logic_error("switched_output_shape called on a stage that reads no switches");
+}
+
+std::vector<std::string> numbered_channel_names(int n) {
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(std::max(0, n)));
+    for (int c = 0; c < n; ++c) {
+        names.push_back(fmt::format("c{}", c));
+    }
+    return names;
+}
+
+std::vector<std::string> Op::channel_names(const std::vector<std::string>& names, const Shape& in,
+                                           const Shape& out, const Tensor* /*values*/) const {
+    const int channels = out.channels;
+    if (auto k = kernels(); k && static_cast<int>(k->names.size()) == channels) {
+        return std::move(k->names);
+    }
+    if (channels == in.channels && static_cast<int>(names.size()) == channels) {
+        return names;
+    }
+    return numbered_channel_names(channels);
 }
 
 Tensor Op::apply_switched(const Tensor& /*in*/, const Switches& /*switches*/) const {

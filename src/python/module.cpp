@@ -176,6 +176,9 @@ LoadedImage pixels_image(const py::array_t<T, py::array::c_style>& array) {
     } else {
         loaded.tensor = u16_rows_to_tensor(h, w, c, kept, false, row_of);
     }
+    // Named as the same pixels decoded from a file are.
+    loaded.channel_names =
+        kept == 1 ? std::vector<std::string>{"Y"} : std::vector<std::string>{"R", "G", "B"};
     return loaded;
 }
 

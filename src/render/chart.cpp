@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <limits>
+#include <numeric>
+#include <string>
 #include <tuple>
 
 namespace convpool {
@@ -435,6 +438,33 @@ Picture render_vector_chart(const Tensor& t, const std::vector<std::string>& lab
         chart.groups.push_back(std::move(g));
     }
     return render_bar_chart(chart);
+}
+
+Picture render_class_chart(const Tensor& t, const std::vector<std::string>& names,
+                           const std::string& title, int top) {
+    const auto values = t.data();
+    std::vector<std::size_t> order(values.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const auto rank = [&values](std::size_t a, std::size_t b) {
+        const float va = values[a];
+        const float vb = values[b];
+        if (std::isnan(vb)) {
+            return !std::isnan(va);
+        }
+        return va > vb;
+    };
+    const std::size_t shown = std::min(order.size(), static_cast<std::size_t>(std::max(1, top)));
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(shown),
+                      order.end(), rank);
+    BarChart chart{.title = title,
+                   .y_label = fmt::format("the {} largest of {} values", shown, values.size()),
+                   .groups = {}};
+    for (std::size_t i = 0; i < shown; ++i) {
+        const std::size_t c = order[i];
+        chart.groups.push_back({.label = c < names.size() ? names[c] : std::to_string(c),
+                                .values = {static_cast<double>(values[c])}});
+    }
+    return render_bar_chart(chart, 960, 400);
 }
 
 }  // namespace convpool

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "render/draw.hpp"
 
@@ -20,45 +22,149 @@ Picture contact_sheet(const std::vector<SheetItem>& items, int display_height) {
     return contact_sheet(items, o);
 }
 
+namespace {
+
+constexpr int kSpace = 10;      // between panels, and around the sheet
+constexpr int kLine = 15;       // one line of label text
+constexpr int kLabelPad = 6;    // under the last line of a label
+constexpr int kSheetBar = 8;    // height of a panel's colour bar
+constexpr int kMinColumn = 96;  // narrower panels get this much room for their labels
+constexpr int kLabelLines = 2;  // the first label may wrap to this many lines
+
+/// `s` broken into lines of at most `width` px of text, after a space, `,` or `|` where it can
+/// (else anywhere), at most `lines` lines, the last cut with "..." when more is left.
+std::vector<std::string> wrap_text(const std::string& s, int width, int lines) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < s.size() && static_cast<int>(out.size()) < lines) {
+        if (static_cast<int>(out.size()) == lines - 1 || text_width(s.substr(start)) <= width) {
+            out.push_back(fit_text(s.substr(start), width));
+            break;
+        }
+        std::size_t end = start + 1;          // the longest prefix that fits
+        std::size_t brk = std::string::npos;  // and the last break in it
+        while (end < s.size() && text_width(s.substr(start, end + 1 - start)) <= width) {
+            ++end;
+            const char c = s[end - 1];
+            if (c == ' ' || c == ',' || c == '|') {
+                brk = end;
+            }
+        }
+        const std::size_t cut = brk != std::string::npos && brk > start ? brk : end;
+        std::string line = s.substr(start, cut - start);
+        while (!line.empty() && line.back() == ' ') {
+            line.pop_back();
+        }
+        out.push_back(line);
+        start = cut;
+        while (start < s.size() && s[start] == ' ') {
+            ++start;
+        }
+    }
+    return out;
+}
+
+/// A panel's text: the label wrapped, then the sublabel and the detail, each on one line.
+std::vector<std::string> panel_lines(const SheetItem& item, int width) {
+    std::vector<std::string> lines = wrap_text(item.label, width, kLabelLines);
+    for (const auto* more : {&item.sublabel, &item.detail}) {
+        if (!more->empty()) {
+            lines.push_back(fit_text(*more, width));
+        }
+    }
+    return lines;
+}
+
+/// The colour bar of `item` under its panel at (x, y), `w` px wide, its end values below it.
+void draw_panel_bar(Picture& sheet, const SheetItem& item, int x, int y, int w) {
+    const auto& colours = item.bar.colours;
+    for (int i = 0; i < w; ++i) {
+        const auto k = static_cast<std::size_t>(
+            w > 1 ? static_cast<long long>(i) * static_cast<long long>(colours.size() - 1) / (w - 1)
+                  : 0);
+        for (int j = 0; j < kSheetBar; ++j) {
+            put(sheet, x + i, y + j, colours[k]);
+        }
+    }
+    const int half = std::max(1, w / 2 - 2);
+    const std::string lo = fit_text(item.bar.lo, half);
+    const std::string hi = fit_text(item.bar.hi, half);
+    text(sheet, lo, x, y + kSheetBar + 12);
+    text(sheet, hi, x + w - text_width(hi), y + kSheetBar + 12);
+}
+
+/// Each panel's size on the sheet: at the display height, or with `true_scale` at the same
+/// pixels per map cell, the tallest map at the display height; at most `max_w` wide.
+std::vector<std::pair<int, int>> panel_sizes(const std::vector<SheetItem>& items, int display_h,
+                                             bool true_scale, int max_w) {
+    double tallest = 0.0;  // in map cells
+    for (const auto& item : items) {
+        tallest = std::max(tallest, item.body.height * item.cells_per_px);
+    }
+    std::vector<std::pair<int, int>> sizes;
+    for (const auto& item : items) {
+        const double aspect = static_cast<double>(item.body.width) / item.body.height;
+        int h = display_h;
+        if (true_scale && item.cells_per_px > 0.0 && tallest > 0.0) {
+            h = std::max(1, static_cast<int>(std::lround(display_h * item.body.height *
+                                                         item.cells_per_px / tallest)));
+        }
+        int w = std::max(1, static_cast<int>(std::lround(aspect * h)));
+        if (w > max_w) {
+            w = max_w;
+            h = std::max(1, static_cast<int>(std::lround(max_w / aspect)));
+        }
+        sizes.emplace_back(w, h);
+    }
+    return sizes;
+}
+
+}  // namespace
+
 Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& options) {
     const int display_height = options.display_height;
-    constexpr int kLabel = 36;
-    constexpr int kSpace = 10;
     constexpr int kMaxSheetWidth = 16384;
     constexpr long long kMaxSheetPixels = 64LL << 20;
-    constexpr int kMaxLabelWidth = 300;  // a longer label is cut, never pushes panels apart
-    const int row_h = kSpace + display_height + kLabel;
+    bool bars = false;
+    bool details = false;
+    for (const auto& item : items) {
+        bars = bars || !item.bar.colours.empty();
+        details = details || !item.detail.empty();
+    }
+    // Every row has room for a bar (when a panel has one) and for the longest label; a label
+    // wraps or is cut to its panel's width, and never pushes panels apart.
+    const int bar_h = bars ? kSheetBar + kLine + 2 : 0;
+    const int most_lines = kLabelLines + 1 + (details ? 1 : 0);
+    const int row_h_max = kSpace + display_height + bar_h + most_lines * kLine + kLabelPad;
     // The sheet is at most --picture-size wide (or 16384 px with `full`), whatever the number of
     // stages: a long strip wraps into rows. An extreme aspect ratio (a 1x5000 map) would make its
     // panel display_height * 5000 wide: each panel is at most 4 display heights wide. And the
     // whole sheet keeps to 64 MP whatever --sheet-height (at 4096 px high, 15.6k px wide).
     const int sheet_w = std::min<int>(
-        {kMaxSheetWidth, static_cast<int>(kMaxSheetPixels / row_h),
+        {kMaxSheetWidth, static_cast<int>(kMaxSheetPixels / row_h_max),
          options.picture_size > 0 ? std::max(options.picture_size, 2 * display_height + 3 * kSpace)
                                   : kMaxSheetWidth});
     const int count = std::max(1, static_cast<int>(items.size()));
-    const int max_rows =
-        std::max(1, static_cast<int>(kMaxSheetPixels / (static_cast<long long>(row_h) * sheet_w)));
+    const int max_rows = std::max(
+        1, static_cast<int>(kMaxSheetPixels / (static_cast<long long>(row_h_max) * sheet_w)));
     // Panels narrow enough that every row fits the width and the rows fit the pixel budget.
     const int per_row_min = (count + max_rows - 1) / max_rows;
     const int max_w =
         std::max(16, std::min(4 * display_height, (sheet_w - kSpace) / per_row_min - kSpace));
+    const auto sizes = panel_sizes(items, display_height, options.sheet_true_scale, max_w);
     std::vector<Picture> scaled;
     std::vector<int> column;
-    for (const auto& item : items) {
-        const double aspect = static_cast<double>(item.body.width) / item.body.height;
-        int w = std::max(1, static_cast<int>(std::lround(aspect * display_height)));
-        int h = display_height;
-        if (w > max_w) {
-            w = max_w;
-            h = std::max(1, static_cast<int>(std::lround(max_w / aspect)));
-        }
-        scaled.push_back(options.smooth ? resize_smooth(item.body, w, h)
-                                        : resize_nearest(item.body, w, h));
-        const int label =
-            std::min(kMaxLabelWidth, std::max(text_width(item.label), text_width(item.sublabel)));
-        column.push_back(std::min(std::max(w, label), max_w));
+    std::vector<std::vector<std::string>> lines;
+    int line_count = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto [w, h] = sizes[i];
+        scaled.push_back(options.smooth ? resize_smooth(items[i].body, w, h)
+                                        : resize_nearest(items[i].body, w, h));
+        column.push_back(std::min(std::max(w, kMinColumn), max_w));
+        lines.push_back(panel_lines(items[i], column.back()));
+        line_count = std::max(line_count, static_cast<int>(lines.back().size()));
     }
+    const int row_h = kSpace + display_height + bar_h + line_count * kLine + kLabelPad;
     // Rows: as many panels as fit the width, in stage order.
     std::vector<std::pair<int, int>> place;  // x and row of each panel
     int x = kSpace;
@@ -77,9 +183,16 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
     for (std::size_t i = 0; i < items.size(); ++i) {
         const auto [px, r] = place[i];
         const int y = r * row_h + kSpace;
-        paste(sheet, scaled[i], px, y + (display_height - scaled[i].height) / 2);
-        text(sheet, fit_text(items[i].label, column[i]), px, y + display_height + 15);
-        text(sheet, fit_text(items[i].sublabel, column[i]), px, y + display_height + 30);
+        // True sizes stand on a common base line; equal heights fill the row.
+        paste(sheet, scaled[i], px, y + display_height - scaled[i].height);
+        if (!items[i].bar.colours.empty()) {
+            draw_panel_bar(sheet, items[i], px, y + display_height + 4, scaled[i].width);
+        }
+        int baseline = y + display_height + bar_h + 15;
+        for (const auto& line : lines[i]) {
+            text(sheet, line, px, baseline);
+            baseline += kLine;
+        }
     }
     return sheet;
 }

@@ -95,6 +95,22 @@ void describe_scale(Picture& p, const Layout& l, const Shape& s, bool mean, int 
     p.note = reduction_note(l, s, mean, picture_size);
 }
 
+/// The label of channel `c` over its tile: its name (`c0`, ... when it has none), then `range`
+/// when given, cut with "..." to `width` pixels, or "" when not even one letter and the "..."
+/// fit (the report has every name in full).
+std::string tile_label(const RenderOptions& o, int c, const std::string& range, int width) {
+    const auto k = static_cast<std::size_t>(c);
+    std::string label = k < o.channel_names.size() ? o.channel_names[k] : fmt::format("c{}", c);
+    if (!range.empty()) {
+        label += " " + range;
+    }
+    if (text_width(label) <= width) {
+        return label;
+    }
+    std::string cut = fit_text(label, width);
+    return cut.size() > 3 && text_width(cut) <= width ? cut : std::string();
+}
+
 }  // namespace
 
 Picture render_tensor(const Tensor& t, PictureKind kind) {
@@ -153,8 +169,9 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
         }
         if (l.labels) {
             text(p,
-                 per_channel ? fmt::format("c{} {}..{}", c, number(r.lo), number(r.hi))
-                             : fmt::format("c{}", c),
+                 tile_label(options, c,
+                            per_channel ? fmt::format("{}..{}", number(r.lo), number(r.hi)) : "",
+                            cell_w - 2),
                  x0 + 1, y0 - 3);
         }
     }
@@ -215,46 +232,65 @@ BarLegend bar_legend(const Tensor& t, PictureKind kind, const RenderOptions& opt
     return b;
 }
 
+/// The colour at `pos` in [0, 1] along the bar of `b`.
+Rgb bar_colour(const BarLegend& b, const RenderOptions& options, double pos) {
+    if (b.natural) {
+        return {to_byte(pos), to_byte(pos), to_byte(pos)};
+    }
+    if (options.diverging && is_signed(b.range) && !b.per_channel) {
+        return diverging()[to_byte(pos)];
+    }
+    return colormap_lut(options.colormap)[to_byte(pos)];
+}
+
+/// What the bar of `b` says at its ends, and whether a diverging bar has 0 in its middle.
+struct BarEnds {
+    std::string left;
+    std::string right;
+    bool zero = false;
+};
+
+BarEnds bar_ends(const BarLegend& b, const RenderOptions& options) {
+    const Range& r = b.range;
+    BarEnds e{number(r.lo), number(r.hi)};
+    if (b.per_channel) {
+        e.left = b.clipping ? fmt::format("each channel: its own p{:g}", options.range_rule.percent)
+                            : "each channel: its own min";
+        e.right = b.clipping ? fmt::format("p{:g} (see labels)", 100.0 - options.range_rule.percent)
+                             : "max (see labels)";
+    } else if (!b.natural && options.diverging && is_signed(r)) {
+        const float m = std::max(-r.lo, r.hi);
+        e = {number(-m), number(m), true};
+    } else if (b.natural && r.lo >= 0.0F && r.hi <= 1.0F) {
+        e = {"0", "1"};
+    } else if (!b.natural && !(r.hi > r.lo) && b.clipped.outside == 0) {
+        e = {fmt::format("constant {}", number(r.lo)), ""};
+    }
+    return e;
+}
+
 /// The colour bar of `b` at `bar_y` across `p`, with the values at its ends (and 0 in the middle
 /// of a diverging bar).
 void draw_bar(Picture& p, const BarLegend& b, const RenderOptions& options, int bar_y) {
-    const Range& r = b.range;
     const int bar_w = p.width - 2 * kMargin;
     for (int x = 0; x < bar_w; ++x) {
         const double pos = bar_w > 1 ? static_cast<double>(x) / (bar_w - 1) : 0.0;
-        Rgb c{};
-        if (b.natural) {
-            c = {to_byte(pos), to_byte(pos), to_byte(pos)};
-        } else if (options.diverging && is_signed(r) && !b.per_channel) {
-            c = diverging()[to_byte(pos)];
-        } else {
-            c = colormap_lut(options.colormap)[to_byte(pos)];
-        }
+        const Rgb c = bar_colour(b, options, pos);
         for (int y = 0; y < kBar; ++y) {
             put(p, kMargin + x, bar_y + y, c);
         }
     }
-    std::string left = number(r.lo);
-    std::string right = number(r.hi);
-    if (b.per_channel) {
-        left = b.clipping ? fmt::format("each channel: its own p{:g}", options.range_rule.percent)
-                          : "each channel: its own min";
-        right = b.clipping ? fmt::format("p{:g} (see labels)", 100.0 - options.range_rule.percent)
-                           : "max (see labels)";
-    } else if (!b.natural && options.diverging && is_signed(r)) {
-        const float m = std::max(-r.lo, r.hi);
-        left = number(-m);
-        right = number(m);
+    const BarEnds e = bar_ends(b, options);
+    if (e.zero) {
         text(p, "0", p.width / 2 - 3, bar_y + kBar + 12);
-    } else if (b.natural && r.lo >= 0.0F && r.hi <= 1.0F) {
-        left = "0";
-        right = "1";
-    } else if (!b.natural && !(r.hi > r.lo) && b.clipped.outside == 0) {
-        left = fmt::format("constant {}", number(r.lo));
-        right.clear();
     }
-    text(p, left, kMargin, bar_y + kBar + 12);
-    text(p, right, p.width - kMargin - text_width(right), bar_y + kBar + 12);
+    text(p, e.left, kMargin, bar_y + kBar + 12);
+    text(p, e.right, p.width - kMargin - text_width(e.right), bar_y + kBar + 12);
+}
+
+/// An RGB image's colours are its own: its picture has no colour bar.
+bool has_bar(const Tensor& t, const BarLegend& b) {
+    return !(b.natural && t.shape().channels == 3);
 }
 
 }  // namespace
@@ -262,26 +298,50 @@ void draw_bar(Picture& p, const BarLegend& b, const RenderOptions& options, int 
 Picture titled_picture(const Picture& body, const std::string& title, const Tensor& t,
                        PictureKind kind, const RenderOptions& options) {
     const BarLegend b = bar_legend(t, kind, options);
+    const bool bar = has_bar(t, b);
     const bool noted = !body.note.empty();
     const int width = std::max(
         {body.width + 2 * kMargin, 360, std::min(text_width(title) + 2 * kMargin, kMaxTitleWidth),
          b.clipping ? text_width(b.clip_line) + 2 * kMargin : 0,
          noted ? std::min(text_width(body.note) + 2 * kMargin, kMaxTitleWidth) : 0});
-    const int height = kTitle + body.height + kMargin + kBar + kBarText +
+    const int height = kTitle + body.height + kMargin + (bar ? kBar + kBarText : 0) +
                        (b.clipping ? kBarText : 0) + (noted ? kBarText : 0) + kMargin;
     Picture p = blank(width, height);
     text(p, fit_text(title, width - 2 * kMargin), kMargin, 15);
     paste(p, body, (width - body.width) / 2, kTitle);
     const int bar_y = kTitle + body.height + kMargin;
-    draw_bar(p, b, options, bar_y);
+    if (bar) {
+        draw_bar(p, b, options, bar_y);
+    }
+    // The baseline of the first line under the bar (or where the bar would be).
+    const int below = bar ? bar_y + kBar + 12 + kBarText : bar_y + 12;
     if (b.clipping) {
-        text(p, b.clip_line, kMargin, bar_y + kBar + 12 + kBarText);
+        text(p, b.clip_line, kMargin, below);
     }
     if (noted) {
         text(p, fit_text(body.note, width - 2 * kMargin), kMargin,
-             bar_y + kBar + 12 + kBarText * (b.clipping ? 2 : 1));
+             below + (b.clipping ? kBarText : 0));
     }
     return p;
+}
+
+ColourBar colour_bar(const Tensor& t, PictureKind kind, const RenderOptions& options) {
+    const BarLegend b = bar_legend(t, kind, options);
+    if (!has_bar(t, b)) {
+        return {};
+    }
+    ColourBar out;
+    constexpr int kSteps = 256;
+    for (int i = 0; i < kSteps; ++i) {
+        out.colours.push_back(bar_colour(b, options, static_cast<double>(i) / (kSteps - 1)));
+    }
+    BarEnds e = bar_ends(b, options);
+    if (b.per_channel) {  // the sheet has no room for the long words: the labels say it
+        e = {"per channel", ""};
+    }
+    out.lo = std::move(e.left);
+    out.hi = std::move(e.right);
+    return out;
 }
 
 std::string range_label(const Tensor& t, PictureKind kind, const RenderOptions& options) {

@@ -284,10 +284,13 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
     if (st.channels.size() > 1) {
         channels = fmt::format(
             "<details{}><summary>{} channels</summary><div class=\"scroll\"><table><thead><tr>"
-            "<th>c</th>{}</tr></thead><tbody>",
+            "<th>c</th><th>name</th>{}</tr></thead><tbody>",
             st.channels.size() <= 8 ? " open" : "", st.channels.size(), kStatsHeader);
         for (std::size_t c = 0; c < st.channels.size(); ++c) {
-            channels += fmt::format("<tr><td>{}</td>{}</tr>", c, stats_cells(st.channels[c]));
+            const std::string name =
+                c < st.channel_names.size() ? st.channel_names[c] : fmt::format("c{}", c);
+            channels += fmt::format("<tr><td>{}</td><td><code>{}</code></td>{}</tr>", c,
+                                    html_escape(name), stats_cells(st.channels[c]));
         }
         channels += "</tbody></table></div></details>";
     }

@@ -199,6 +199,7 @@ nlohmann::json image_json(const ImageReport& img) {
              {"ms", st.milliseconds},
              {"stats", st.channels.empty() ? nlohmann::json(nullptr) : stats_json(st.overall)},
              {"channels", channels},
+             {"channel_names", st.channel_names},
              {"notes", st.notes},
              {"files", st.files}});
         add_stage_extras(stages.back(), st);
@@ -340,6 +341,9 @@ ImageReport parse_stored_image(std::string_view text) {
             }
             for (const auto& c : js.at("channels")) {
                 st.channels.push_back(stats_from_json(c));
+            }
+            if (js.contains("channel_names")) {  // records of older runs have none
+                st.channel_names = js.at("channel_names").get<std::vector<std::string>>();
             }
             st.notes = js.at("notes").get<std::vector<std::string>>();
             st.files = js.at("files").get<std::vector<std::string>>();

@@ -207,7 +207,9 @@ class PictureSize(unittest.TestCase):
         with open(os.path.join(wrapped, "chelsea", "sheet.png"), "rb") as f:
             width, height = struct.unpack(">II", f.read(24)[16:24])
         self.assertLessEqual(width, 542)
-        self.assertEqual(height, 6 * (10 + 256 + 36))
+        # Each row: space, panel, colour bar (8 px and a line of its values, 2 px apart), three
+        # lines of label (stage, shape and range, channel names), 6 px under them.
+        self.assertEqual(height, 6 * (10 + 256 + (8 + 15 + 2) + 3 * 15 + 6))
 
     def test_bad_picture_size_and_zoom_are_usage_errors_in_one_line(self):
         for args, message in (

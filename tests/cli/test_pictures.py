@@ -80,7 +80,11 @@ class PictureOptions(unittest.TestCase):
                                "--scale", scale, "--signed", "colormap", "--upscale", "smooth",
                                "--display-size", "64", "-q", "--report", "none")
             self.assertEqual(code, 0, f"{cmap} {scale}: {err}")
-            self.assertEqual(png_size(os.path.join(out, "camera", "sheet.png"))[1], 10 + 64 + 36)
+            # Space, panel, colour bar (8 px and a line of its values, 2 px apart), four lines
+            # of label (the stage wrapped to two in its 96 px column, shape and range, channel
+            # names), 6 px under them.
+            self.assertEqual(png_size(os.path.join(out, "camera", "sheet.png"))[1],
+                             10 + 64 + (8 + 15 + 2) + 4 * 15 + 6)
 
     def test_bad_colormap_is_a_usage_error_listing_the_names(self):
         code, _, err = run("run", self.sample(), "-p", "relu", "-o", self.tmp, "--colormap",

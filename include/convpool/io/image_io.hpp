@@ -61,6 +61,9 @@ struct LoadedImage {
     /// What the input picture's report should say: an EXIF orientation applied, or ignored.
     std::vector<std::string> notes;
     std::optional<ImageU8> u8;  ///< the 8-bit pixels instead of `tensor` (LoadOptions::keep_u8)
+    /// One name per channel: `R`, `G`, `B` for a colour picture, `Y` for a gray one; empty for
+    /// channels without names (a .npy array's, TIFF pages as channels), which are `c0`, `c1`, ...
+    std::vector<std::string> channel_names;
 };
 
 /// True when `path` has an extension convpool reads (png, jpg, tif, bmp, webp, pnm, npy, ...).

@@ -129,6 +129,21 @@ public:
     /// None for stages without such kernels.
     [[nodiscard]] virtual std::optional<Kernels> kernels() const { return std::nullopt; }
 
+    /// The names of the output channels (of shape `out`) on an input of shape `in` whose
+    /// channels are named `names` (one per input channel): `R`, `G`, `B`, `Y`, `R:sobel-x`,
+    /// `c17`. `values` are the
+    /// input's values when the run has them, else null; only a stage that picks channels by
+    /// their values (select:top) reads them. The default: a stage with its own kernels names
+    /// each output after its kernel (kernels(): conv:weights' `c0`, `c1`, ...), a stage that
+    /// keeps the channel count keeps the names, any other numbers its outputs `c0`, `c1`, ...
+    [[nodiscard]] virtual std::vector<std::string> channel_names(
+        const std::vector<std::string>& names, const Shape& in, const Shape& out,
+        const Tensor* values) const;
+    /// True when every output value stays within the range of the input's values (gray; max,
+    /// min, median and plain average pooling), so that an image stays an image: its picture is
+    /// drawn as the input's is (gray, or RGB), in the same map.
+    [[nodiscard]] virtual bool keeps_range() const { return false; }
+
     /// True when apply_u8 runs this stage on an 8-bit interleaved image of shape `in`: for the
     /// stages that only pick input values (max and min pooling, not with `switches`) whose
     /// every window reads at least one input cell (8 bits have no -inf for a window of padding).
@@ -169,6 +184,9 @@ public:
     /// `consumes`: runs the stage with the switches recorded earlier.
     [[nodiscard]] virtual Tensor apply_switched(const Tensor& in, const Switches& switches) const;
 };
+
+/// `c0`, `c1`, ... `c{n-1}`: the names of channels that have no other (a .npy input's, a model's).
+[[nodiscard]] std::vector<std::string> numbered_channel_names(int n);
 
 /// How `compare` and `probe --modes` write a pooling op as one of their modes, from their -k,
 /// -s, --pad and --ceil. The mode's name is the op's without `pool:`.

@@ -67,6 +67,12 @@ struct BarChart {
 [[nodiscard]] Picture render_vector_chart(const Tensor& t, const std::vector<std::string>& labels,
                                           const std::vector<int>& cells, const std::string& title);
 
+/// The picture of a vector of scores (Cx1x1, e.g. a classifier's output): a bar chart of the
+/// `top` largest values, largest first, each labelled with its channel's name (`c17`, or `17`
+/// without names); NaN ranks below every value.
+[[nodiscard]] Picture render_class_chart(const Tensor& t, const std::vector<std::string>& names,
+                                         const std::string& title, int top = 16);
+
 /// The x axis of a chart whose points all sit at one x = v: from 0 to 2v (or 2v to 0), so the
 /// points stand in the middle and a non-negative quantity (one noise level) gets no negative
 /// axis; [-0.5, 0.5] for v = 0.

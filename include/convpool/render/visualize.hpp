@@ -133,6 +133,13 @@ struct RenderOptions {
     /// The finite [min, max] of the tensor being drawn, when the caller knows it already (its
     /// statistics): used instead of reading the values again where that range is wanted.
     std::optional<ValueRange> known_range;
+    /// Feature maps: each channel's name for its label (`R:sobel-x`); channels without one
+    /// are labelled `c0`, `c1`, ...
+    std::vector<std::string> channel_names;
+    /// The contact sheet at true relative sizes (`--sheet-scale true`): every panel at the same
+    /// pixels per map cell, the tallest at the display height, so pooling visibly shrinks the
+    /// map; else every panel at the display height.
+    bool sheet_true_scale = false;
 };
 
 /// As render_tensor, drawn as `options` say.
@@ -163,11 +170,28 @@ struct RenderOptions {
 [[nodiscard]] Picture titled_picture(const Picture& body, const std::string& title, const Tensor& t,
                                      PictureKind kind);
 
+/// A picture's colour bar as the contact sheet draws it under a panel: its colours from the low
+/// end to the high end, and the values written at its ends.
+struct ColourBar {
+    std::vector<std::array<std::uint8_t, 3>> colours;  ///< empty: no bar (an RGB image)
+    std::string lo;
+    std::string hi;
+};
+
+/// The colour bar of a picture of `t` drawn as `kind` under `options` (the bar titled_picture
+/// draws): none for an RGB image, whose colours are its own.
+[[nodiscard]] ColourBar colour_bar(const Tensor& t, PictureKind kind, const RenderOptions& options);
+
 /// One column of the contact sheet.
 struct SheetItem {
     Picture body;
-    std::string label;     ///< e.g. "02 pool:max k=2"
-    std::string sublabel;  ///< e.g. "3x256x256"
+    std::string label;        ///< e.g. "02 pool:max,k=2,s=2" (wrapped to the panel's width)
+    std::string sublabel;     ///< e.g. "3x256x256  0..1"
+    std::string detail = {};  ///< e.g. the channel names, "R G B" (cut to the panel's width)
+    ColourBar bar = {};       ///< drawn under the panel when it has colours
+    /// Map cells per pixel of `body` along its rows (1 / Picture::scale_h), for
+    /// RenderOptions::sheet_true_scale; 0 for a chart, drawn at the display height.
+    double cells_per_px = 0.0;
 };
 
 /// All items side by side at one display height (nearest neighbour), each labelled.

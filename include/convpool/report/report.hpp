@@ -128,6 +128,9 @@ struct StageReport {
     ChannelStats overall;                ///< unset with StatsLevel::none
     std::vector<ChannelStats> channels;  ///< per channel; empty with StatsLevel::none
     Histogram histogram;  ///< every finite value of the stage, 64 bins (the HTML report)
+    /// One name per channel (`R`, `Y`, `R:sobel-x`, `c17`): the input's, then each stage's from
+    /// its input's (Op::channel_names).
+    std::vector<std::string> channel_names;
     std::vector<std::string> notes;
     std::vector<std::string> files;  ///< written files, relative to the image's output folder
     std::optional<RegionSequences> regions;  ///< fractional pooling: sequences, u and seed

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace convpool::ops {
@@ -205,6 +206,18 @@ template <typename Reducer>
     }
 }
 
+/// Whether every output of a reducer lies within its window's values (or between them and the
+/// zeros of counted padding), so that a pooled image stays an image (Op::keeps_range): those
+/// that pick a cell, and a mean without its own divisor.
+template <typename Reducer>
+[[nodiscard]] bool reducer_keeps_range(const Reducer& reducer) {
+    if constexpr (std::is_same_v<Reducer, AvgReducer>) {
+        return reducer.divisor == 0;
+    } else {
+        return reducer_picks_input(reducer);
+    }
+}
+
 /// A reducer's arithmetic of one output written out (Op::arithmetic), or "" when it has none.
 template <typename Reducer>
 [[nodiscard]] std::string reducer_arithmetic(const Reducer& reducer, std::span<const float> values,
@@ -240,6 +253,7 @@ public:
         return sliding_windows(in, m_geometry.window(in.height, in.width));
     }
     [[nodiscard]] bool picks_input() const override { return reducer_picks_input(m_reducer); }
+    [[nodiscard]] bool keeps_range() const override { return reducer_keeps_range(m_reducer); }
     [[nodiscard]] std::string arithmetic(std::span<const float> values, int counted,
                                          float result) const override {
         return reducer_arithmetic(m_reducer, values, counted, result);
@@ -274,6 +288,7 @@ public:
         return WindowPlans{adaptive_plan(in.height, m_out.h), adaptive_plan(in.width, m_out.w)};
     }
     [[nodiscard]] bool picks_input() const override { return reducer_picks_input(m_reducer); }
+    [[nodiscard]] bool keeps_range() const override { return reducer_keeps_range(m_reducer); }
     [[nodiscard]] std::string arithmetic(std::span<const float> values, int counted,
                                          float result) const override {
         return reducer_arithmetic(m_reducer, values, counted, result);
