@@ -478,7 +478,8 @@ std::shared_ptr<const ConvPlan> LayerConv::engine_plan(const Shape& in, const Ep
             return cached.plan;
         }
     }
-    constexpr std::size_t kMaxPlans = 16;
+    // Few: a plan keeps its buffers (the layer's output in the library's layout) between runs.
+    constexpr std::size_t kMaxPlans = 4;
     if (m_plans.size() == kMaxPlans) {
         m_plans.erase(m_plans.begin());
     }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <string>
@@ -91,36 +92,76 @@ public:
 
     void run(const float* in, float* out, int threads) const override {
         omp_set_num_threads(threads);
+        std::unique_ptr<Buffers> b = take();
         dnnl::stream stream(m_engine);
         // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): the layer only reads its input
         memory src(m_user_src, m_engine, const_cast<float*>(in));
         if (m_from_planes) {
-            memory blocked(m_conv_pd.src_desc(), m_engine);
-            m_from_planes->execute(stream, src, blocked);
-            src = blocked;
+            m_from_planes->execute(stream, src, b->src);
+            src = b->src;
         }
         memory dst_user(m_user_dst, m_engine, out);
         const bool direct = !m_pool && !m_to_planes;
-        memory conv_dst = direct ? dst_user : memory(m_conv_pd.dst_desc(), m_engine);
-        memory scratch(m_conv_pd.scratchpad_desc(), m_engine);
+        const memory conv_dst = direct ? dst_user : b->conv_dst;
         m_conv.execute(stream, {{DNNL_ARG_SRC, src},
                                 {DNNL_ARG_WEIGHTS, m_weights},
                                 {DNNL_ARG_BIAS, m_bias},
                                 {DNNL_ARG_DST, conv_dst},
-                                {DNNL_ARG_SCRATCHPAD, scratch}});
+                                {DNNL_ARG_SCRATCHPAD, b->scratch}});
         memory last = conv_dst;
         if (m_pool) {
-            memory pooled = m_to_planes ? memory(m_pool_pd->dst_desc(), m_engine) : dst_user;
-            memory pool_scratch(m_pool_pd->scratchpad_desc(), m_engine);
+            const memory pooled = m_to_planes ? b->pooled : dst_user;
             m_pool->execute(stream, {{DNNL_ARG_SRC, conv_dst},
                                      {DNNL_ARG_DST, pooled},
-                                     {DNNL_ARG_SCRATCHPAD, pool_scratch}});
+                                     {DNNL_ARG_SCRATCHPAD, b->pool_scratch}});
             last = pooled;
         }
         if (m_to_planes) {
             m_to_planes->execute(stream, last, dst_user);
         }
         stream.wait();
+        give(std::move(b));
+    }
+
+private:
+    /// The buffers of one run in oneDNN's layouts, kept between runs: fresh memory for every run
+    /// (64 MB for the stem's 1024x1024 output) cost more in page faults than the layer itself.
+    struct Buffers {
+        memory src;
+        memory conv_dst;
+        memory pooled;
+        memory scratch;
+        memory pool_scratch;
+    };
+    /// Buffers not in use (one per run at once).
+    [[nodiscard]] std::unique_ptr<Buffers> take() const {
+        {
+            const std::lock_guard lock(m_mutex);
+            if (!m_free.empty()) {
+                std::unique_ptr<Buffers> b = std::move(m_free.back());
+                m_free.pop_back();
+                return b;
+            }
+        }
+        auto b = std::make_unique<Buffers>();
+        if (m_from_planes) {
+            b->src = memory(m_conv_pd.src_desc(), m_engine);
+        }
+        if (m_pool || m_to_planes) {
+            b->conv_dst = memory(m_conv_pd.dst_desc(), m_engine);
+        }
+        if (m_pool && m_to_planes) {
+            b->pooled = memory(m_pool_pd->dst_desc(), m_engine);
+        }
+        b->scratch = memory(m_conv_pd.scratchpad_desc(), m_engine);
+        if (m_pool) {
+            b->pool_scratch = memory(m_pool_pd->scratchpad_desc(), m_engine);
+        }
+        return b;
+    }
+    void give(std::unique_ptr<Buffers> b) const {
+        const std::lock_guard lock(m_mutex);
+        m_free.push_back(std::move(b));
     }
 
 private:
@@ -135,6 +176,8 @@ private:
     std::optional<dnnl::pooling_v2_forward> m_pool;
     std::optional<dnnl::reorder> m_from_planes;
     std::optional<dnnl::reorder> m_to_planes;
+    mutable std::mutex m_mutex;
+    mutable std::vector<std::unique_ptr<Buffers>> m_free;
 };
 
 class DnnlEngine final : public ConvEngine {
