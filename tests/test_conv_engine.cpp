@@ -89,7 +89,8 @@ RandomLayer random_layer(sweep::Random& rng) {
     layer.cols = {.kernel = layer.kw, .stride = rng.integer(1, 3), .dilation = rng.integer(1, 2)};
     layer.rows.pad_begin = layer.rows.pad_end = rng.integer(0, layer.kh / 2 + 1);
     layer.cols.pad_begin = layer.cols.pad_end = rng.integer(0, layer.kw / 2 + 1);
-    const auto per_output = static_cast<std::size_t>(layer.in_per_group * layer.kh * layer.kw);
+    const auto per_output = static_cast<std::size_t>(layer.in_per_group) *
+                            static_cast<std::size_t>(layer.kh) * static_cast<std::size_t>(layer.kw);
     for (std::size_t v = 0; v < per_output * static_cast<std::size_t>(layer.out_channels); ++v) {
         layer.weights.push_back(rng.signed_unit());
     }

@@ -60,7 +60,7 @@ public:
         memory user(user_wei, engine, const_cast<float*>(job.weights));
         dnnl::reorder(user, m_weights).execute(stream, user, m_weights);
         stream.wait();
-        const std::size_t biases = static_cast<std::size_t>(job.out_channels);
+        const auto biases = static_cast<std::size_t>(job.out_channels);
         std::copy(job.bias, job.bias + biases, static_cast<float*>(m_bias.get_data_handle()));
         memory::desc last = m_conv_pd.dst_desc();
         memory::dims out_dims = dst_dims;
@@ -164,7 +164,6 @@ private:
         m_free.push_back(std::move(b));
     }
 
-private:
     dnnl::engine m_engine;
     memory::desc m_user_src;
     memory::desc m_user_dst;
