@@ -418,8 +418,9 @@ def report(raw):
             "whole-process job (which starts with `gray`) is all float after decoding the "
             "JPEG's luminance.",
             "- **Fusion.** Only a `conv` followed by `relu`, `abs` or `leaky-relu` is fused (with "
-            "`--emit final --stats none`); chains of element-wise stages, and `bank` followed by "
-            "one, run stage by stage.",
+            "`--emit final --stats none`), and a `conv:weights` followed by `bn`, an activation "
+            "and `pool:max` (the ResNet stem, `bench/stem.py`); chains of element-wise stages, "
+            "and `bank` followed by one, run stage by stage.",
             "- **Noise.** Two causes of the noise earlier runs had are gone: every stage's "
             "output was fresh memory, and on this VM a page fault on fresh memory is also a "
             "fault on the host (a 2048x2048 pool ran 10x slower after the machine sat idle; "

@@ -35,6 +35,10 @@ add_custom_target(convpool_completion ALL DEPENDS ${completion_files})
 install(TARGETS convpool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # The model plugin (OpenCV dnn), found from the executable as ../lib/convpool/convpool-onnx.so.
 install(TARGETS convpool_onnx LIBRARY DESTINATION lib/convpool)
+# The convolution plugin (oneDNN), beside it; dpkg-shlibdeps adds libdnnl2 to Depends.
+if(CONVPOOL_HAVE_DNNL)
+  install(TARGETS convpool_dnnl LIBRARY DESTINATION lib/convpool)
+endif()
 install(FILES ${CONVPOOL_COMPLETION_DIR}/bash/convpool
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(FILES ${CONVPOOL_COMPLETION_DIR}/zsh/_convpool

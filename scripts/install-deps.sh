@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config libopencv-dev libcli11-dev libfmt-dev doctest-dev
           nlohmann-json3-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev libgif-dev python3
-          python3-dev pybind11-dev python3-numpy
+          python3-dev pybind11-dev python3-numpy libdnnl-dev
           "$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,7 @@
 #include "convpool/core/parallel.hpp"
 #include "convpool/core/params.hpp"
 #include "convpool/core/text.hpp"
+#include "convpool/io/conv_plugin.hpp"
 #include "convpool/io/image_io.hpp"
 #include "convpool/io/terminal.hpp"
 
@@ -230,6 +231,7 @@ int run_cli(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     try {
+        convpool::use_conv_plugin();  // loaded when a convolution layer first runs
         const int code = run_cli(argc, argv);
         if (const int err = convpool::stdout_error(); err != 0) {
             // Not a reader that went away (EPIPE, 141): the output is lost.

@@ -347,6 +347,9 @@ Subcommand add_bench(CLI::App& app, Shared& shared) {
     bench->add_option("--repeat", a->options.repeat, "Timed runs per stage")
         ->check(CLI::Range(1, 10000))
         ->capture_default_str();
+    bench->add_flag("--fused", a->options.fused,
+                    "Also time the whole pipeline as run --emit final --stats none runs it "
+                    "(stages fused)");
     bench->add_flag("--json", a->options.json, "Print JSON instead of a table");
     return {bench, [a] { return bench_main(*a); }};
 }

@@ -3,11 +3,9 @@
 #include "convpool/core/error.hpp"
 #include "convpool/io/onnx.hpp"
 
-#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/plugin_loader.hpp"
 #include "io/plugins/onnx_plugin.hpp"
 
 namespace convpool {
@@ -26,47 +25,14 @@ namespace {
 constexpr const char* kPluginFile = "convpool-onnx.so";
 constexpr const char* kNodePrefix = "onnx_node!";
 
-/// Where the plugin may be: $CONVPOOL_PLUGIN_DIR, then beside the executable (a build tree),
-/// then ../lib/convpool from it (an installed convpool).
-std::vector<std::filesystem::path> plugin_candidates() {
-    std::vector<std::filesystem::path> out;
-    // NOLINTNEXTLINE(concurrency-mt-unsafe): read once, before any thread starts a model
-    if (const char* dir = std::getenv("CONVPOOL_PLUGIN_DIR"); dir != nullptr && *dir != '\0') {
-        out.emplace_back(std::filesystem::path(dir) / kPluginFile);
-    }
-    std::error_code ec;
-    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        out.push_back(exe.parent_path() / kPluginFile);
-        out.push_back(exe.parent_path().parent_path() / "lib" / "convpool" / kPluginFile);
-    }
-    return out;
-}
-
 struct LoadedPlugin {
     plugin::OpenFunction open = nullptr;
     std::string error;
 };
 
 LoadedPlugin load_plugin() {
-    std::string tried;
-    for (const auto& path : plugin_candidates()) {
-        if (!std::filesystem::exists(path)) {
-            tried += fmt::format("{}{}", tried.empty() ? "" : ", ", path.string());
-            continue;
-        }
-        void* library = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (library == nullptr) {
-            return {nullptr, ::dlerror()};
-        }
-        void* symbol = ::dlsym(library, plugin::kOpenSymbol);
-        if (symbol == nullptr) {
-            return {nullptr, ::dlerror()};
-        }
-        return {reinterpret_cast<plugin::OpenFunction>(symbol), {}};
-    }
-    return {nullptr,
-            fmt::format("the model plugin {} is not installed (looked in {})", kPluginFile, tried)};
+    const PluginSymbol found = load_plugin_symbol(kPluginFile, plugin::kOpenSymbol, "model");
+    return {reinterpret_cast<plugin::OpenFunction>(found.symbol), found.error};
 }
 
 const LoadedPlugin& plugin_once() {

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,15 +46,20 @@ public:
         return in;
     }
     [[nodiscard]] Tensor apply(const Tensor& in) const override { return apply_owned(in); }
+    [[nodiscard]] std::optional<ChannelAffine> channel_affine(const Shape& in) const override {
+        ChannelAffine f;
+        for (int c = 0; c < in.channels; ++c) {
+            const auto [a, b] = factors(c);
+            f.scale.push_back(a);
+            f.shift.push_back(b);
+        }
+        return f;
+    }
     // NOLINTNEXTLINE(performance-unnecessary-value-param): by value, to write in place
     [[nodiscard]] Tensor apply_owned(Tensor in) const override {
         const Shape s = in.shape();
         for (int c = 0; c < s.channels; ++c) {
-            // As torch's CPU kernel: x * alpha + beta with alpha = weight / sqrt(var + eps) and
-            // beta = bias - mean * alpha (computed here in double, rounded once to float).
-            const double alpha = at(2, c) / std::sqrt(at(1, c) + m_eps);
-            const auto a = static_cast<float>(alpha);
-            const auto b = static_cast<float>(at(3, c) - at(0, c) * alpha);
+            const auto [a, b] = factors(c);
             for (float& v : in.channel(c)) {
                 v = v * a + b;
             }
@@ -62,6 +68,12 @@ public:
     }
 
 private:
+    /// As torch's CPU kernel: x * alpha + beta with alpha = weight / sqrt(var + eps) and beta =
+    /// bias - mean * alpha (computed in double, each rounded once to float).
+    [[nodiscard]] std::pair<float, float> factors(int c) const {
+        const double alpha = at(2, c) / std::sqrt(at(1, c) + m_eps);
+        return {static_cast<float>(alpha), static_cast<float>(at(3, c) - at(0, c) * alpha)};
+    }
     [[nodiscard]] const NumberList& var() const { return m_lists[1].second; }
     /// List `which` (kLists order) at channel c, a single value broadcast.
     [[nodiscard]] double at(std::size_t which, int c) const {

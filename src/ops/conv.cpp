@@ -1,6 +1,7 @@
 // conv - 2-D cross-correlation of every channel with one kernel (depthwise), or a full
 // convolution layer (torch.nn.Conv2d) with weights from a file. The kernel is NOT flipped, as in
 // CNN layers and cv::filter2D.
+#include "convpool/core/conv_engine.hpp"
 #include "convpool/core/error.hpp"
 #include "convpool/core/parallel.hpp"
 #include "convpool/pipeline/op.hpp"
@@ -10,6 +11,8 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "ops/common/convolution.hpp"
@@ -182,7 +185,17 @@ public:
         return apply_activated(in, Activation{});
     }
     [[nodiscard]] bool fuses_activation(const Shape& /*in*/) const override { return true; }
-    [[nodiscard]] Tensor apply_activated(const Tensor& in, const Activation& a) const override;
+    [[nodiscard]] Tensor apply_activated(const Tensor& in, const Activation& a) const override {
+        Epilogue e;
+        e.activation = a;
+        return apply_fused(in, e);
+    }
+    /// bn and an activation always (folded into the weights, applied by the loops or the
+    /// library); a max pool only through the library.
+    [[nodiscard]] bool fuses(const Shape& in, const Epilogue& e) const override {
+        return !e.max_pool || engine_plan(in, e) != nullptr;
+    }
+    [[nodiscard]] Tensor apply_fused(const Tensor& in, const Epilogue& e) const override;
     /// Every output channel's sum over its group's input channels, each with its own kernel.
     [[nodiscard]] std::optional<Correlation> correlation(const Shape& in) const override {
         Correlation k;
@@ -233,6 +246,29 @@ private:
         int row_len = 0;  ///< stride * phase
     };
     [[nodiscard]] Padded pad_input(const Tensor& in, const Window& win) const;
+    /// The hand-written loops with these weights and biases (the reference; the fallback when
+    /// the library is missing or cannot run the layer).
+    [[nodiscard]] Tensor loops(const Tensor& in, const float* weights,
+                               const std::vector<float>& bias, const Activation& a) const;
+    /// Weights and biases with `affine` folded in (w * scale[o], bias * scale[o] + shift[o]),
+    /// and with `with_scale` also the stage's `scale` (for the library, which has none).
+    [[nodiscard]] std::pair<std::vector<float>, std::vector<float>> folded(
+        const std::optional<ChannelAffine>& affine, bool with_scale) const;
+    /// The library's plan for input `in` with `e`, made once and kept; null when there is no
+    /// library or it cannot run this layer (a border other than zero, an activation other than
+    /// relu and leaky-relu, a window it refuses).
+    [[nodiscard]] std::shared_ptr<const ConvPlan> engine_plan(const Shape& in,
+                                                              const Epilogue& e) const;
+    [[nodiscard]] std::unique_ptr<ConvPlan> make_plan(const ConvEngine& engine, const Shape& in,
+                                                      const Epilogue& e) const;
+
+    struct CachedPlan {
+        Shape in;
+        Epilogue epilogue;
+        std::shared_ptr<const ConvPlan> plan;
+    };
+    mutable std::mutex m_plans_mutex;
+    mutable std::vector<CachedPlan> m_plans;
 
     ConvSettings m_settings;
     Border m_border;
@@ -277,7 +313,8 @@ LayerConv::Padded LayerConv::pad_input(const Tensor& in, const Window& win) cons
     return p;
 }
 
-Tensor LayerConv::apply_activated(const Tensor& in, const Activation& a) const {
+Tensor LayerConv::loops(const Tensor& in, const float* weights, const std::vector<float>& bias,
+                        const Activation& a) const {
     const Shape s = in.shape();
     const Window win = m_settings.window(s.height, s.width, m_kernel.h, m_kernel.w);
     const Shape os = output_shape(s);
@@ -300,9 +337,8 @@ Tensor LayerConv::apply_activated(const Tensor& in, const Activation& a) const {
                 const int oy = static_cast<int>(i % static_cast<std::size_t>(os.height));
                 std::fill(acc.begin(), acc.end(), 0.0F);
                 const int first_input = (o / per_group) * m_group_inputs;
-                const float* w = m_weights.values.data() + static_cast<std::ptrdiff_t>(o) *
-                                                               m_group_inputs *
-                                                               static_cast<std::ptrdiff_t>(taps);
+                const float* w = weights + static_cast<std::ptrdiff_t>(o) * m_group_inputs *
+                                               static_cast<std::ptrdiff_t>(taps);
                 for (int ci = 0; ci < m_group_inputs; ++ci) {
                     for (int ky = 0; ky < m_kernel.h; ++ky) {
                         const int py = oy * win.rows.stride + ky * win.rows.dilation;
@@ -320,13 +356,155 @@ Tensor LayerConv::apply_activated(const Tensor& in, const Activation& a) const {
                     }
                 }
                 float* dst = out.channel(o).data() + static_cast<std::ptrdiff_t>(oy) * os.width;
-                const float bias = m_bias[static_cast<std::size_t>(o)];
+                const float b = bias[static_cast<std::size_t>(o)];
                 for (int ox = 0; ox < os.width; ++ox) {
-                    dst[ox] = activate(a, acc[static_cast<std::size_t>(ox)] * m_scale + bias);
+                    dst[ox] = activate(a, acc[static_cast<std::size_t>(ox)] * m_scale + b);
                 }
             }
         });
     return out;
+}
+
+std::pair<std::vector<float>, std::vector<float>> LayerConv::folded(
+    const std::optional<ChannelAffine>& affine, bool with_scale) const {
+    std::vector<float> weights = m_weights.values;
+    std::vector<float> bias = m_bias;
+    const std::size_t per_output = weights.size() / static_cast<std::size_t>(m_out_channels);
+    for (std::size_t o = 0; o < static_cast<std::size_t>(m_out_channels); ++o) {
+        const float a = affine ? affine->scale[o] : 1.0F;
+        const float factor = with_scale ? a * m_scale : a;
+        if (factor != 1.0F) {
+            for (std::size_t k = o * per_output; k < (o + 1) * per_output; ++k) {
+                weights[k] *= factor;
+            }
+        }
+        if (affine) {
+            bias[o] = bias[o] * a + affine->shift[o];
+        }
+    }
+    return {std::move(weights), std::move(bias)};
+}
+
+/// The library's view of `axis` over n cells with `out` positions: the end padding that gives
+/// `out`, or -1 when it would be negative.
+int end_padding(int n, const Axis& axis, int out) {
+    const int end = (out - 1) * axis.stride + axis.effective_kernel() - n - axis.pad_begin;
+    return end < 0 ? -1 : end;
+}
+
+std::unique_ptr<ConvPlan> LayerConv::make_plan(const ConvEngine& engine, const Shape& in,
+                                               const Epilogue& e) const {
+    const Window win = m_settings.window(in.height, in.width, m_kernel.h, m_kernel.w);
+    const bool padded =
+        win.rows.pad_begin + win.rows.pad_end + win.cols.pad_begin + win.cols.pad_end > 0;
+    const bool activation_ok = !e.activation || e.activation->kind == Activation::Kind::none ||
+                               e.activation->kind == Activation::Kind::relu ||
+                               e.activation->kind == Activation::Kind::leaky_relu;
+    if ((padded && m_border != Border::zero) || !activation_ok) {
+        return nullptr;
+    }
+    const Shape os = output_shape(in);
+    ConvJob job{.channels = in.channels,
+                .height = in.height,
+                .width = in.width,
+                .out_channels = m_out_channels,
+                .groups = m_groups,
+                .kernel_h = m_kernel.h,
+                .kernel_w = m_kernel.w,
+                .stride_h = win.rows.stride,
+                .stride_w = win.cols.stride,
+                .dilation_h = win.rows.dilation,
+                .dilation_w = win.cols.dilation,
+                .pad_top = win.rows.pad_begin,
+                .pad_left = win.cols.pad_begin,
+                .pad_bottom = end_padding(in.height, win.rows, os.height),
+                .pad_right = end_padding(in.width, win.cols, os.width),
+                .out_h = os.height,
+                .out_w = os.width};
+    if (job.pad_bottom < 0 || job.pad_right < 0) {
+        return nullptr;
+    }
+    if (e.activation && e.activation->kind != Activation::Kind::none) {
+        job.relu = true;
+        job.relu_slope =
+            e.activation->kind == Activation::Kind::leaky_relu ? e.activation->slope : 0.0F;
+    }
+    if (e.max_pool) {
+        const Window& p = *e.max_pool;
+        job.pool_kernel_h = p.rows.kernel;
+        job.pool_kernel_w = p.cols.kernel;
+        job.pool_stride_h = p.rows.stride;
+        job.pool_stride_w = p.cols.stride;
+        job.pool_dilation_h = p.rows.dilation;
+        job.pool_dilation_w = p.cols.dilation;
+        job.pool_pad_top = p.rows.pad_begin;
+        job.pool_pad_left = p.cols.pad_begin;
+        job.pool_out_h = output_extent(os.height, p.rows);
+        job.pool_out_w = output_extent(os.width, p.cols);
+        job.pool_pad_bottom = end_padding(os.height, p.rows, job.pool_out_h);
+        job.pool_pad_right = end_padding(os.width, p.cols, job.pool_out_w);
+        // Every window must hold an input cell (the library pads with the lowest value).
+        if (job.pool_pad_bottom < 0 || job.pool_pad_right < 0 || job.pool_out_h < 1 ||
+            job.pool_out_w < 1 || p.rows.pad_begin >= p.rows.effective_kernel() ||
+            p.cols.pad_begin >= p.cols.effective_kernel() ||
+            job.pool_pad_bottom >= p.rows.effective_kernel() ||
+            job.pool_pad_right >= p.cols.effective_kernel()) {
+            return nullptr;
+        }
+    }
+    const auto [weights, bias] = folded(e.affine, true);
+    job.weights = weights.data();
+    job.bias = bias.data();
+    std::string why;
+    return engine.plan(job, why);
+}
+
+bool same_window(const std::optional<Window>& a, const std::optional<Window>& b) {
+    return a.has_value() == b.has_value() && (!a || (a->rows == b->rows && a->cols == b->cols));
+}
+
+std::shared_ptr<const ConvPlan> LayerConv::engine_plan(const Shape& in, const Epilogue& e) const {
+    const ConvEngine* engine = conv_engine();
+    if (engine == nullptr) {
+        return nullptr;
+    }
+    const std::lock_guard lock(m_plans_mutex);
+    for (const auto& cached : m_plans) {
+        if (cached.in == in && cached.epilogue.affine == e.affine &&
+            same_window(cached.epilogue.max_pool, e.max_pool) &&
+            cached.epilogue.activation.has_value() == e.activation.has_value() &&
+            (!e.activation || (cached.epilogue.activation->kind == e.activation->kind &&
+                               cached.epilogue.activation->slope == e.activation->slope))) {
+            return cached.plan;
+        }
+    }
+    // Few: a plan keeps its buffers (the layer's output in the library's layout) between runs.
+    constexpr std::size_t kMaxPlans = 4;
+    if (m_plans.size() == kMaxPlans) {
+        m_plans.erase(m_plans.begin());
+    }
+    m_plans.push_back({in, e, make_plan(*engine, in, e)});
+    return m_plans.back().plan;
+}
+
+Tensor LayerConv::apply_fused(const Tensor& in, const Epilogue& e) const {
+    const Shape s = in.shape();
+    if (const auto plan = engine_plan(s, e)) {
+        Shape os = output_shape(s);
+        if (e.max_pool) {
+            os = {os.channels, output_extent(os.height, e.max_pool->rows),
+                  output_extent(os.width, e.max_pool->cols)};
+        }
+        Tensor out(os, uninitialized);  // the library writes every value
+        plan->run(in.data().data(), out.data().data(), thread_count());
+        return out;
+    }
+    const Activation a = e.activation.value_or(Activation{});
+    if (!e.affine) {
+        return loops(in, m_weights.values.data(), m_bias, a);
+    }
+    const auto [weights, bias] = folded(e.affine, false);
+    return loops(in, weights.data(), bias, a);
 }
 
 std::unique_ptr<Op> make(const Params& params) {

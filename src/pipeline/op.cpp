@@ -12,8 +12,8 @@
 namespace convpool {
 
 // The pipeline calls these only for ops that declare the matching
-// switch_role() (or runs_u8(), fuses_activation()); reaching a default is a bug in convpool, not a
-// user error.
+// switch_role() (or runs_u8(), fuses_activation(), fuses()); reaching a default is a bug in
+// convpool, not a user error.
 
 ImageU8 Op::apply_u8(const ImageU8& /*in*/) const {
     throw std::logic_error("apply_u8 called on a stage that has no 8-bit kernel");
@@ -21,6 +21,10 @@ ImageU8 Op::apply_u8(const ImageU8& /*in*/) const {
 
 Tensor Op::apply_activated(const Tensor& /*in*/, const Activation& /*a*/) const {
     throw std::logic_error("apply_activated called on a stage that fuses no activation");
+}
+
+Tensor Op::apply_fused(const Tensor& /*in*/, const Epilogue& /*e*/) const {
+    throw std::logic_error("apply_fused called on a stage that fuses no epilogue");
 }
 
 Tensor Op::apply_recording(const Tensor& /*in*/, Switches& /*switches*/) const {

@@ -424,6 +424,73 @@ std::optional<Activation> Pipeline::fused_after(std::size_t i, const Shape& in, 
     return after.activation();
 }
 
+std::optional<Epilogue> Pipeline::epilogue_after(std::size_t i, const Shape& in, bool fuse) const {
+    const Op& op = *m_stages[i].op;
+    if (!fuse || op.switch_role() != Op::SwitchRole::none || !op.fuses(in, Epilogue{})) {
+        return std::nullopt;
+    }
+    const auto plain = [&](std::size_t j) {
+        return j < m_stages.size() && m_stages[j].op->switch_role() == Op::SwitchRole::none;
+    };
+    const Shape out = op.output_shape(in);
+    Epilogue e;
+    std::size_t j = i + 1;
+    if (plain(j)) {
+        e.affine = m_stages[j].op->channel_affine(out);
+        j += e.affine ? 1U : 0U;
+    }
+    if (plain(j)) {
+        e.activation = m_stages[j].op->activation();
+        j += e.activation ? 1U : 0U;
+    }
+    if (plain(j) && m_stages[j].info->name == "pool:max") {
+        const auto windows = m_stages[j].op->windows(out);
+        if (windows && windows->sliding) {
+            Epilogue pooled = e;
+            pooled.max_pool = windows->sliding;
+            if (op.fuses(in, pooled)) {
+                return pooled;
+            }
+        }
+    }
+    if (e.stages() == 0 || !op.fuses(in, e)) {
+        return std::nullopt;
+    }
+    return e;
+}
+
+Tensor Pipeline::run_fused(std::size_t i, const Tensor& in, const Epilogue& e,
+                           const std::function<void(const StageResult&)>& observer) const {
+    const Stage& stage = m_stages[i];
+    const auto start = std::chrono::steady_clock::now();
+    Tensor out;
+    try {
+        out = stage.op->apply_fused(in, e);
+    } catch (const ShapeError& err) {
+        throw ShapeError(
+            fmt::format("{}stage {} '{}': {}", stage.location, i + 1, stage.text, err.what()));
+    }
+    const auto stop = std::chrono::steady_clock::now();
+    if (observer) {
+        // The absorbed stages are done too: report them all, all but the last without values.
+        const auto last = i + static_cast<std::size_t>(e.stages());
+        Shape shape = in.shape();
+        for (std::size_t k = i; k <= last; ++k) {
+            const double ms =
+                k == i ? std::chrono::duration<double, std::milli>(stop - start).count() : 0.0;
+            if (k == last) {
+                observer(StageResult{static_cast<int>(k) + 1, &m_stages[k], &out, ms});
+                break;
+            }
+            shape = m_stages[k].op->output_shape(shape);
+            StageResult r{static_cast<int>(k) + 1, &m_stages[k], nullptr, ms};
+            r.unstored = shape;
+            observer(r);
+        }
+    }
+    return out;
+}
+
 Tensor Pipeline::run_from(std::size_t first, Tensor cur,
                           const std::function<void(const StageResult&)>& observer,
                           bool fuse) const {
@@ -431,6 +498,11 @@ Tensor Pipeline::run_from(std::size_t first, Tensor cur,
     for (std::size_t i = first; i < m_stages.size(); ++i) {
         const Stage& stage = m_stages[i];
         const int index = static_cast<int>(i) + 1;
+        if (const auto e = epilogue_after(i, cur.shape(), fuse)) {
+            cur = run_fused(i, cur, *e, observer);
+            i += static_cast<std::size_t>(e->stages());
+            continue;
+        }
         const Op::SwitchRole role = stage.op->switch_role();
         const std::optional<Activation> fused = fused_after(i, cur.shape(), fuse);
         const auto start = std::chrono::steady_clock::now();

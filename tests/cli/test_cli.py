@@ -325,6 +325,61 @@ class Bench(unittest.TestCase):
                                   "cell)\n")
 
 
+class StemFused(unittest.TestCase):
+    """`convpool bench --fused` and when the convolution library (convpool-dnnl.so) is loaded."""
+
+    STEM = ("conv:weights=@conv1_weight.npy,stride=2,pad=3 | bn:mean=@bn1_mean.npy,"
+            "var=@bn1_var.npy,weight=@bn1_weight.npy,bias=@bn1_bias.npy | relu | "
+            "pool:max,k=3,s=2,pad=1")
+
+    def stem_dir(self):
+        return os.path.join(ROOT, "bench", "stem")
+
+    def test_fused_times_the_whole_plan(self):
+        code, out, err = run("bench", "-p", self.STEM, "--size", "3x32x32", "--repeat", "1",
+                             "--fused", "--json", cwd=self.stem_dir())
+        self.assertEqual(code, 0, err)
+        doc = json.loads(out)
+        self.assertEqual(doc["stages"][-1]["out_shape"], [64, 8, 8])
+        self.assertAlmostEqual(doc["stages_median_ms"],
+                               sum(s["median_ms"] for s in doc["stages"]), places=6)
+        self.assertGreater(doc["fused"]["median_ms"], 0)
+        self.assertLessEqual(doc["fused"]["min_ms"], doc["fused"]["median_ms"])
+        code, out, err = run("bench", "-p", self.STEM, "--size", "3x32x32", "--repeat", "1",
+                             "--fused", cwd=self.stem_dir())
+        self.assertEqual(code, 0, err)
+        self.assertIn("sum of the stages' medians", out)
+        self.assertIn("fused (as run --emit final --stats none)", out)
+        # Without --fused, no fused row.
+        code, out, err = run("bench", "-p", self.STEM, "--size", "3x32x32", "--repeat", "1",
+                             "--json", cwd=self.stem_dir())
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("fused", json.loads(out))
+        code, out, err = run("bench", "-p", "pool:max,k=2", "--size", "3x8x8", "--repeat", "1",
+                             "--type", "u8", "--fused")
+        self.assertEqual(code, 2)
+        self.assertIn("--fused times float32 runs", err)
+
+    def loaded(self, *args):
+        """Whether the process of `convpool ARGS` loaded convpool-dnnl.so (glibc's LD_DEBUG)."""
+        env = dict(os.environ, LD_DEBUG="files")
+        proc = subprocess.run([BIN, *args], cwd=self.stem_dir(), env=env, capture_output=True,
+                              text=True, check=False)
+        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        return "convpool-dnnl.so" in proc.stderr
+
+    def test_the_library_loads_only_for_a_convolution_layer(self):
+        plugin = os.path.join(os.path.dirname(BIN), "convpool-dnnl.so")
+        if not os.path.exists(plugin):
+            self.skipTest("built without libdnnl-dev")
+        self.assertFalse(self.loaded("shape", "-p", self.STEM, "--size", "3x32x32"))
+        self.assertFalse(self.loaded("ops"))
+        self.assertFalse(self.loaded("bench", "-p", "conv:sobel-x | relu", "--size", "16",
+                                     "--repeat", "1"))
+        self.assertTrue(self.loaded("bench", "-p", self.STEM, "--size", "3x32x32", "--repeat",
+                                    "1"))
+
+
 class InTempDir(unittest.TestCase):
     """A test with a fresh temporary directory (self.dir) and the bundled samples."""
 

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "layer_helpers.hpp"
 #include "reference/reference_layers.hpp"
 #include "reference/sweep.hpp"
 #include "test_helpers.hpp"
@@ -20,27 +21,9 @@
 
 namespace {
 
-using Arrays = std::map<std::string, convpool::WeightsArray>;
-
-convpool::WeightsArray array(std::vector<std::size_t> shape, std::vector<float> values) {
-    convpool::WeightsArray a;
-    a.shape = std::move(shape);
-    a.values = std::move(values);
-    return a;
-}
-
-/// A pipeline whose `@NAME` weights are served from `arrays`.
-convpool::Pipeline layer_pipeline(const std::string& text, const Arrays& arrays) {
-    convpool::ParseContext context;
-    context.load = [arrays](const std::string& path, const std::string& /*key*/) {
-        const auto it = arrays.find(path);
-        if (it == arrays.end()) {
-            throw convpool::InputError("no array '" + path + "'");
-        }
-        return it->second;
-    };
-    return convpool::Pipeline(text, convpool::Semantics::torch, "", context);
-}
+using test::array;
+using test::Arrays;
+using test::layer_pipeline;
 
 convpool::Tensor run_layer(const std::string& text, const Arrays& arrays,
                            const convpool::Tensor& in) {

@@ -55,6 +55,13 @@ plugin_needed=$(objdump -p "$plugin" | awk '$1 == "NEEDED" {print $2}')
 plugin_libraries=$(resolve "$plugin" "$plugin_needed")
 grep -q libopencv_dnn <<<"$plugin_libraries" || fail "the model plugin does not link OpenCV dnn"
 libraries="$libraries"$'\n'"$plugin_libraries"
+# And those of the convolution plugin (oneDNN), loaded with dlopen for conv:weights.
+conv_plugin=$build/convpool-dnnl.so
+[ -f "$conv_plugin" ] || fail "no convolution plugin $conv_plugin in the build tree"
+conv_needed=$(objdump -p "$conv_plugin" | awk '$1 == "NEEDED" {print $2}')
+conv_libraries=$(resolve "$conv_plugin" "$conv_needed")
+grep -q libdnnl <<<"$conv_libraries" || fail "the convolution plugin does not link oneDNN"
+libraries="$libraries"$'\n'"$conv_libraries"
 imgcodecs=$(ldconfig -p | awk '/libopencv_imgcodecs\.so\.[0-9]/ && !found {print $NF; found = 1}')
 [ -n "$imgcodecs" ] || fail "ldconfig knows no libopencv_imgcodecs.so.N"
 for lib in $libraries $imgcodecs; do
@@ -65,7 +72,8 @@ for lib in $libraries $imgcodecs; do
 done
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
-for f in ./usr/bin/convpool ./usr/lib/convpool/convpool-onnx.so ./usr/share/man/man1/convpool.1.gz \
+for f in ./usr/bin/convpool ./usr/lib/convpool/convpool-onnx.so ./usr/lib/convpool/convpool-dnnl.so \
+         ./usr/share/man/man1/convpool.1.gz \
          ./usr/share/man/man1/convpool-run.1.gz \
          ./usr/share/man/man7/convpool-ops.7.gz ./usr/share/doc/convpool/copyright \
          ./usr/share/doc/convpool/changelog.gz ./usr/share/bash-completion/completions/convpool \

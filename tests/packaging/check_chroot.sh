@@ -59,6 +59,22 @@ in_root sh -c 'cd /tmp/model && /usr/bin/convpool "$@" -o out' sh "${model[@]}" 
   fail "the installed convpool could not run a model stage"
 cmp "$work/model/out/image.npy" "$root/tmp/model/out/image.npy" ||
   fail "the installed model stage's output differs from the build tree's"
+# A conv:weights layer loads the package's convolution plugin (oneDNN, libdnnl2 in Depends): the
+# ResNet-18 stem of bench/stem/ on the ONNX fixture's image, bit for bit the build tree's (the
+# same library on the same machine), and the plugin really loaded (glibc's LD_DEBUG).
+stem=(run image.npy --npy-layout chw -p "conv:weights=@conv1_weight.npy,stride=2,pad=3 | relu"
+      --emit final --stats none --format npy -q --report none)
+mkdir -p "$work/stem" "$root/tmp/stem"
+for d in "$work/stem" "$root/tmp/stem"; do
+  cp "$src/bench/stem/conv1_weight.npy" "$src/tests/fixtures/onnx/image.npy" "$d/"
+done
+(cd "$work/stem" && "$build/convpool" "${stem[@]}" -o out) || fail "the build tree's stem run failed"
+in_root sh -c 'cd /tmp/stem && LD_DEBUG=files /usr/bin/convpool "$@" -o out 2>/tmp/stem/ld.log' \
+  sh "${stem[@]}" || fail "the installed convpool could not run a conv:weights stage"
+grep -q /usr/lib/convpool/convpool-dnnl.so "$root/tmp/stem/ld.log" ||
+  fail "the installed convpool did not load its convolution plugin"
+cmp "$work/stem/out/image.npy" "$root/tmp/stem/out/image.npy" ||
+  fail "the installed conv:weights output differs from the build tree's"
 
 # man finds its pages in /usr/share/man (man-db is not in a minimal root: the files are checked).
 for page in man1/convpool.1.gz man1/convpool-run.1.gz man7/convpool-ops.7.gz; do

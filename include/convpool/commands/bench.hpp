@@ -36,6 +36,9 @@ struct BenchOptions {
     int repeat = 10;                  ///< timed runs per stage (after the warm-up), at least 1
     int warmup = 1;                   ///< untimed runs per stage before timing
     bool json = false;                ///< bench_command prints JSON instead of a table
+    /// Also time the whole pipeline as `run --emit final --stats none` runs it (Pipeline::run
+    /// with fuse, no observer): BenchResult::fused.
+    bool fused = false;
     /// Largest input (H*W) accepted; stages may hold at most 4 values per such pixel.
     std::size_t max_pixels = 128'000'000;
 };
@@ -70,6 +73,19 @@ struct BenchResult {
     std::string cpu;  ///< model name from /proc/cpuinfo, or empty
     int hardware_threads = 0;
     std::vector<BenchStage> stages;
+    /// With BenchOptions::fused: the whole pipeline run at once, fused, as `run --emit final
+    /// --stats none` runs it (median and min ms over `repeat` runs after the warm-up).
+    bool has_fused = false;
+    double fused_median_ms = 0.0;
+    double fused_min_ms = 0.0;
+    /// The sum of the stages' medians, to compare with fused_median_ms.
+    [[nodiscard]] double stages_median_ms() const {
+        double sum = 0.0;
+        for (const auto& s : stages) {
+            sum += s.median_ms;
+        }
+        return sum;
+    }
 };
 
 /// A tensor of `shape` with values in [0, 1) from a fixed generator (splitmix64 of `seed`).

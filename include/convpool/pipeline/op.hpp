@@ -6,6 +6,7 @@
 #include "convpool/core/params.hpp"
 #include "convpool/core/tensor.hpp"
 #include "convpool/pipeline/activation.hpp"
+#include "convpool/pipeline/epilogue.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -162,6 +163,20 @@ public:
     /// bit for bit the values of this stage followed by the elementwise stage `a` stands for.
     /// Call only when fuses_activation(in.shape()).
     [[nodiscard]] virtual Tensor apply_activated(const Tensor& in, const Activation& a) const;
+    /// A stage that maps every value to x * scale[c] + shift[c] per channel (bn): its factors for
+    /// an input of shape `in`, so that a convolution before it can fold them into its weights.
+    [[nodiscard]] virtual std::optional<ChannelAffine> channel_affine(const Shape& /*in*/) const {
+        return std::nullopt;
+    }
+    /// True when apply_fused runs this stage with epilogue `e` on an input of shape `in`
+    /// (conv:weights); with an empty `e`, whether it absorbs any epilogue at all.
+    [[nodiscard]] virtual bool fuses(const Shape& /*in*/, const Epilogue& /*e*/) const {
+        return false;
+    }
+    /// The output of this stage followed by the stages `e` stands for, in one pass, equal to
+    /// them within float rounding (the affine folded into the weights). Call only when
+    /// fuses(in.shape(), e).
+    [[nodiscard]] virtual Tensor apply_fused(const Tensor& in, const Epilogue& e) const;
 
     /// A stage whose output is a vector per channel (Cx1xN) made of consecutive parts, e.g.
     /// spp's pyramid levels: each part's label and cell count, in order (their counts sum to

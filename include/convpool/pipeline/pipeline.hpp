@@ -127,7 +127,11 @@ public:
     /// stage that can apply it as it writes its output (Op::fuses_activation: conv) is done by
     /// that stage, in one pass over memory, with the same bits. The observer then sees the
     /// producing stage with no values (`unstored` set) and the time of both, and the
-    /// elementwise stage with its values and 0 ms.
+    /// elementwise stage with its values and 0 ms. A convolution layer (`conv:weights`, through
+    /// its library when it is loaded) absorbs more (Op::fuses): a `bn` right after it is folded
+    /// into its weights and bias, then an activation and a `pool:max` are applied as it writes
+    /// its output, equal to the stages run one by one within float rounding; the absorbed stages
+    /// are seen with no values and 0 ms except the last.
     Tensor run(Tensor input, const std::function<void(const StageResult&)>& observer,
                bool fuse = false) const;
 
@@ -155,6 +159,15 @@ private:
     /// of shape `in`; none when the two run one after the other.
     [[nodiscard]] std::optional<Activation> fused_after(std::size_t i, const Shape& in,
                                                         bool fuse) const;
+
+    /// With `fuse`, what stage `i` (a convolution layer, Op::fuses) absorbs of the stages after
+    /// it on an input of shape `in`: bn, then an activation, then pool:max, as many of them as
+    /// follow in that order and it can take; none when nothing is absorbed.
+    [[nodiscard]] std::optional<Epilogue> epilogue_after(std::size_t i, const Shape& in,
+                                                         bool fuse) const;
+    /// Stage `i` run with `e` on `in`, the observer told about it and the stages it absorbs.
+    Tensor run_fused(std::size_t i, const Tensor& in, const Epilogue& e,
+                     const std::function<void(const StageResult&)>& observer) const;
 
     std::vector<Stage> m_stages;
     Semantics m_semantics = Semantics::torch;
