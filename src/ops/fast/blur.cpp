@@ -1,0 +1,264 @@
+#include "ops/fast/blur.hpp"
+
+#include "convpool/core/parallel.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "ops/fast/rows.hpp"
+
+// Two builds of each row kernel on x86-64 GCC, AVX2 and the baseline, as in rows.cpp.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CONVPOOL_BLUR_KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define CONVPOOL_BLUR_KERNEL
+#endif
+
+namespace convpool::ops {
+namespace {
+// NOLINTBEGIN(bugprone-implicit-widening-of-multiplication-result): offsets within one row,
+// products of int extents that fit in int; int indexes keep these loops vectorised.
+
+/// phases[q * length + i] = double(row[i * stride + q]) for every i * stride + q < width.
+CONVPOOL_BLUR_KERNEL void split_phases(double* phases, const float* row, int width, int stride,
+                                       int length) {
+    if (stride == 1) {
+        for (int x = 0; x < width; ++x) {
+            phases[x] = static_cast<double>(row[x]);
+        }
+        return;
+    }
+    if (stride == 2) {
+        double* even = phases;
+        double* odd = phases + length;
+        const int pairs = width / 2;
+        for (int i = 0; i < pairs; ++i) {
+            even[i] = static_cast<double>(row[2 * i]);
+            odd[i] = static_cast<double>(row[2 * i + 1]);
+        }
+        if (width % 2 == 1) {
+            even[pairs] = static_cast<double>(row[width - 1]);
+        }
+        return;
+    }
+    for (int q = 0; q < stride; ++q) {
+        double* dst = phases + q * length;
+        for (int i = 0, x = q; x < width; ++i, x += stride) {
+            dst[i] = static_cast<double>(row[x]);
+        }
+    }
+}
+
+/// acc[i] = 0.0 for i < n.
+CONVPOOL_BLUR_KERNEL void clear(double* acc, int n) {
+    for (int i = 0; i < n; ++i) {
+        acc[i] = 0.0;
+    }
+}
+
+/// acc[i] += tap * src[i] for i < n (a multiply, then an add: never contracted).
+CONVPOOL_BLUR_KERNEL void add_scaled(double* acc, const double* src, double tap, int n) {
+    for (int i = 0; i < n; ++i) {
+        acc[i] += tap * src[i];
+    }
+}
+
+/// out[i] = float(acc[i]) for i < n.
+CONVPOOL_BLUR_KERNEL void to_float(float* out, const double* acc, int n) {
+    for (int i = 0; i < n; ++i) {
+        out[i] = static_cast<float>(acc[i]);
+    }
+}
+// NOLINTEND(bugprone-implicit-widening-of-multiplication-result)
+
+/// One thread's buffers and the two passes of the blur over one channel's piece of output rows.
+class BlurBand {
+public:
+    BlurBand(const BlurLayout& layout, int in_width)
+        : m_layout(layout),
+          m_filter(static_cast<int>(layout.taps.size())),
+          m_width(in_width),
+          m_out_width(layout.out.width),
+          m_phase_length((in_width + layout.stride.w - 1) / layout.stride.w + 1),
+          m_phases(static_cast<std::size_t>(m_phase_length) *
+                   static_cast<std::size_t>(layout.stride.w)),
+          m_ring(static_cast<std::size_t>(m_filter) * static_cast<std::size_t>(m_out_width)),
+          m_ring_rows(static_cast<std::size_t>(m_filter), -1),
+          m_acc(static_cast<std::size_t>(m_out_width)),
+          m_floats(static_cast<std::size_t>(m_out_width)) {
+        // Interior output columns: every tap reads the input at ox*s - before + t.
+        const int b = before_of(layout);
+        const int s = layout.stride.w;
+        m_inner_begin = std::min(m_out_width, (b + s - 1) / s);
+        const int last = in_width - m_filter + b;  // largest ox*s with the last tap inside
+        m_inner_end = last < 0 ? 0 : std::min(m_out_width, last / s + 1);
+        m_inner_end = std::max(m_inner_end, m_inner_begin);
+    }
+
+    /// Output rows [first, end) of one channel: `source(y)` gives the blur's input row y.
+    template <typename Source>
+    void rows(int first, int end, float* out, bool stream, const Source& source) {
+        std::fill(m_ring_rows.begin(), m_ring_rows.end(), -1);
+        const int s = m_layout.stride.h;
+        for (int oy = first; oy < end; ++oy) {
+            clear(m_acc.data(), m_out_width);
+            for (int t = 0; t < m_filter; ++t) {
+                const int padded = oy * s + t;
+                const int y = m_layout.rows[static_cast<std::size_t>(padded)];
+                if (y < 0) {
+                    continue;  // a zero cell
+                }
+                const auto slot = static_cast<std::size_t>(padded % m_filter);
+                double* filtered = m_ring.data() + slot * static_cast<std::size_t>(m_out_width);
+                if (m_ring_rows[slot] != padded) {
+                    filter_row(source(y), filtered);
+                    m_ring_rows[slot] = padded;
+                }
+                add_scaled(m_acc.data(), filtered, m_layout.taps[static_cast<std::size_t>(t)],
+                           m_out_width);
+            }
+            to_float(m_floats.data(), m_acc.data(), m_out_width);
+            kernels::store_row(out + static_cast<std::ptrdiff_t>(oy - first) * m_out_width,
+                               m_floats.data(), m_out_width, stream);
+        }
+    }
+
+private:
+    static int before_of(const BlurLayout& layout) {
+        return (static_cast<int>(layout.taps.size()) - 1) / 2;
+    }
+
+    /// The row pass of one input row at the output columns: filtered[ox] = the sum from 0.0,
+    /// tap by tap, of taps[t] * row[cols[ox * s + t]], zero cells skipped.
+    void filter_row(const float* row, double* filtered) {
+        const int s = m_layout.stride.w;
+        const int b = before_of(m_layout);
+        const std::vector<double>& taps = m_layout.taps;
+        for (int ox = 0; ox < m_out_width; ++ox) {
+            if (ox == m_inner_begin) {
+                ox = m_inner_end;  // the interior is done below
+                if (ox >= m_out_width) {
+                    break;
+                }
+            }
+            double acc = 0.0;
+            for (int t = 0; t < m_filter; ++t) {
+                const int x = m_layout.cols[static_cast<std::size_t>(ox * s + t)];
+                if (x >= 0) {
+                    acc += taps[static_cast<std::size_t>(t)] * static_cast<double>(row[x]);
+                }
+            }
+            filtered[ox] = acc;
+        }
+        const int n = m_inner_end - m_inner_begin;
+        if (n <= 0) {
+            return;
+        }
+        split_phases(m_phases.data(), row, m_width, s, m_phase_length);
+        double* acc = filtered + m_inner_begin;
+        clear(acc, n);
+        for (int t = 0; t < m_filter; ++t) {
+            // Input column ox*s - b + t = (ox + shift)*s + phase.
+            const int d = t - b;
+            const int shift = d >= 0 ? d / s : -((-d + s - 1) / s);
+            const int phase = d - shift * s;
+            const double* src = m_phases.data() +
+                                static_cast<std::ptrdiff_t>(phase) * m_phase_length +
+                                m_inner_begin + shift;
+            add_scaled(acc, src, taps[static_cast<std::size_t>(t)], n);
+        }
+    }
+
+    const BlurLayout& m_layout;
+    int m_filter;
+    int m_width;
+    int m_out_width;
+    int m_phase_length;
+    int m_inner_begin = 0;
+    int m_inner_end = 0;
+    std::vector<double> m_phases;
+    std::vector<double> m_ring;    ///< m_filter row-filtered rows, slot = padded row % filter
+    std::vector<int> m_ring_rows;  ///< the padded row each slot holds, -1: none
+    std::vector<double> m_acc;     ///< the column pass of one output row
+    std::vector<float> m_floats;   ///< that row as floats, to store
+};
+
+/// Calls body(channel, first, end) for pieces of output rows of one channel, split over threads;
+/// `in_row_floats` is the input one output row reads.
+template <typename Body>
+void for_blur_rows(const Shape& out, std::size_t in_row_floats, const Body& body) {
+    const auto rows = static_cast<std::size_t>(out.channels) * static_cast<std::size_t>(out.height);
+    const std::size_t row_bytes = (in_row_floats + static_cast<std::size_t>(out.width)) * 4;
+    const std::size_t grain = std::max<std::size_t>(1, kMinBytesPerThread / row_bytes);
+    parallel_for(rows, grain, [&](std::size_t begin, std::size_t end) {
+        const auto h = static_cast<std::size_t>(out.height);
+        for (std::size_t r = begin; r < end;) {
+            const std::size_t c = r / h;
+            const std::size_t stop = std::min(end, (c + 1) * h);
+            body(static_cast<int>(c), static_cast<int>(r - c * h), static_cast<int>(stop - c * h));
+            r = stop;
+        }
+        kernels::store_fence();
+    });
+}
+
+}  // namespace
+
+Tensor fast_blur(const Tensor& in, const BlurLayout& layout) {
+    const Shape& s = in.shape();
+    Tensor out(layout.out);
+    const bool stream = out.data().size_bytes() >= kernels::kStreamBytes;
+    const std::size_t in_rows_per_out =
+        static_cast<std::size_t>(s.height / std::max(1, layout.out.height) + 1);
+    for_blur_rows(layout.out, in_rows_per_out * static_cast<std::size_t>(s.width),
+                  [&](int c, int first, int end) {
+                      BlurBand band(layout, s.width);
+                      const float* plane = in.channel(c).data();
+                      float* dst = out.channel(c).data() +
+                                   static_cast<std::ptrdiff_t>(first) * layout.out.width;
+                      band.rows(first, end, dst, stream, [&](int y) {
+                          return plane + static_cast<std::ptrdiff_t>(y) * s.width;
+                      });
+                  });
+    return out;
+}
+
+Tensor fast_maxblur(const Tensor& in, Size2 kernel, const BlurLayout& layout) {
+    const Shape& s = in.shape();
+    const int max_width = s.width - kernel.w + 1;  // the max pool's output width
+    Tensor out(layout.out);
+    const bool stream = out.data().size_bytes() >= kernels::kStreamBytes;
+    const std::size_t in_rows_per_out =
+        static_cast<std::size_t>(s.height / std::max(1, layout.out.height) + 1);
+    for_blur_rows(
+        layout.out, in_rows_per_out * static_cast<std::size_t>(s.width),
+        [&](int c, int first, int end) {
+            BlurBand band(layout, max_width);
+            std::vector<float> folded(static_cast<std::size_t>(max_width));
+            std::vector<float> row_max(static_cast<std::size_t>(max_width));
+            const float* plane = in.channel(c).data();
+            // Row y of the max pool: each input row's kernel.w taps folded in order, then the
+            // kernel.h rows in order (the plain reducer's row-major fold, by associativity).
+            const auto fold_row = [&](const float* row, float* dst) {
+                std::copy(row, row + max_width, dst);
+                for (int t = 1; t < kernel.w; ++t) {
+                    kernels::pick_into(dst, row + t, max_width, kernels::Pick::max);
+                }
+            };
+            float* dst =
+                out.channel(c).data() + static_cast<std::ptrdiff_t>(first) * layout.out.width;
+            band.rows(first, end, dst, stream, [&](int y) {
+                fold_row(plane + static_cast<std::ptrdiff_t>(y) * s.width, folded.data());
+                for (int t = 1; t < kernel.h; ++t) {
+                    fold_row(plane + static_cast<std::ptrdiff_t>(y + t) * s.width, row_max.data());
+                    kernels::pick_into(folded.data(), row_max.data(), max_width,
+                                       kernels::Pick::max);
+                }
+                return static_cast<const float*>(folded.data());
+            });
+        });
+    return out;
+}
+
+}  // namespace convpool::ops
