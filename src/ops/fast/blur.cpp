@@ -3,6 +3,7 @@
 #include "convpool/core/parallel.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <vector>
 
@@ -50,26 +51,70 @@ CONVPOOL_BLUR_KERNEL void split_phases(double* phases, const float* row, int wid
     }
 }
 
-/// acc[i] = 0.0 for i < n.
-CONVPOOL_BLUR_KERNEL void clear(double* acc, int n) {
+/// out[i] = Out(((0.0 + taps[0] * src[0][i]) + taps[1] * src[1][i]) + ...) over N sources, for
+/// i < n: the taps in order, each a multiply then an add (never contracted).
+template <std::size_t N, typename Out>
+[[gnu::always_inline]] inline void weighted_sum_t(Out* out, const double* const* src,
+                                                  const double* taps, int n) {
+    std::array<const double*, N> p{};
+    std::array<double, N> w{};
+    for (std::size_t t = 0; t < N; ++t) {
+        p[t] = src[t];
+        w[t] = taps[t];
+    }
     for (int i = 0; i < n; ++i) {
-        acc[i] = 0.0;
+        double acc = 0.0;
+        for (std::size_t t = 0; t < N; ++t) {
+            acc += w[t] * p[t][i];
+        }
+        out[i] = static_cast<Out>(acc);
     }
 }
 
-/// acc[i] += tap * src[i] for i < n (a multiply, then an add: never contracted).
-CONVPOOL_BLUR_KERNEL void add_scaled(double* acc, const double* src, double tap, int n) {
-    for (int i = 0; i < n; ++i) {
-        acc[i] += tap * src[i];
+// NOLINTBEGIN(cppcoreguidelines-macro-usage): the switch is pasted into each target_clones
+// kernel so that every count's loop is built for that clone's instruction set.
+#define CONVPOOL_WEIGHTED_SUM                            \
+    switch (count) {                                     \
+        case 0:                                          \
+            weighted_sum_t<0>(out, src, taps, n);        \
+            break;                                       \
+        case 1:                                          \
+            weighted_sum_t<1>(out, src, taps, n);        \
+            break;                                       \
+        case 2:                                          \
+            weighted_sum_t<2>(out, src, taps, n);        \
+            break;                                       \
+        case 3:                                          \
+            weighted_sum_t<3>(out, src, taps, n);        \
+            break;                                       \
+        case 4:                                          \
+            weighted_sum_t<4>(out, src, taps, n);        \
+            break;                                       \
+        case 5:                                          \
+            weighted_sum_t<5>(out, src, taps, n);        \
+            break;                                       \
+        case 6:                                          \
+            weighted_sum_t<6>(out, src, taps, n);        \
+            break;                                       \
+        default:                                         \
+            weighted_sum_t<kMaxTaps>(out, src, taps, n); \
+            break;                                       \
     }
-}
+// NOLINTEND(cppcoreguidelines-macro-usage)
 
-/// out[i] = float(acc[i]) for i < n.
-CONVPOOL_BLUR_KERNEL void to_float(float* out, const double* acc, int n) {
-    for (int i = 0; i < n; ++i) {
-        out[i] = static_cast<float>(acc[i]);
-    }
+/// The most taps of a blur (filter=7).
+constexpr int kMaxTaps = 7;
+
+/// weighted_sum_t over `count` (0..7) sources, into doubles.
+CONVPOOL_BLUR_KERNEL void weighted_sum(double* out, const double* const* src, const double* taps,
+                                       int count, int n){CONVPOOL_WEIGHTED_SUM}
+
+/// weighted_sum_t over `count` (0..7) sources, rounded to float.
+CONVPOOL_BLUR_KERNEL
+    void weighted_sum(float* out, const double* const* src, const double* taps, int count, int n) {
+    CONVPOOL_WEIGHTED_SUM
 }
+#undef CONVPOOL_WEIGHTED_SUM
 // NOLINTEND(bugprone-implicit-widening-of-multiplication-result)
 
 /// One thread's buffers and the two passes of the blur over one channel's piece of output rows.
@@ -85,7 +130,6 @@ public:
                    static_cast<std::size_t>(layout.stride.w)),
           m_ring(static_cast<std::size_t>(m_filter) * static_cast<std::size_t>(m_out_width)),
           m_ring_rows(static_cast<std::size_t>(m_filter), -1),
-          m_acc(static_cast<std::size_t>(m_out_width)),
           m_floats(static_cast<std::size_t>(m_out_width)) {
         // Interior output columns: every tap reads the input at ox*s - before + t.
         const int b = before_of(layout);
@@ -102,7 +146,9 @@ public:
         std::fill(m_ring_rows.begin(), m_ring_rows.end(), -1);
         const int s = m_layout.stride.h;
         for (int oy = first; oy < end; ++oy) {
-            clear(m_acc.data(), m_out_width);
+            std::array<const double*, kMaxTaps> sources{};
+            std::array<double, kMaxTaps> weights{};
+            int count = 0;
             for (int t = 0; t < m_filter; ++t) {
                 const int padded = oy * s + t;
                 const int y = m_layout.rows[static_cast<std::size_t>(padded)];
@@ -115,10 +161,12 @@ public:
                     filter_row(source(y), filtered);
                     m_ring_rows[slot] = padded;
                 }
-                add_scaled(m_acc.data(), filtered, m_layout.taps[static_cast<std::size_t>(t)],
-                           m_out_width);
+                sources[static_cast<std::size_t>(count)] = filtered;
+                weights[static_cast<std::size_t>(count)] =
+                    m_layout.taps[static_cast<std::size_t>(t)];
+                ++count;
             }
-            to_float(m_floats.data(), m_acc.data(), m_out_width);
+            weighted_sum(m_floats.data(), sources.data(), weights.data(), count, m_out_width);
             kernels::store_row(out + static_cast<std::ptrdiff_t>(oy - first) * m_out_width,
                                m_floats.data(), m_out_width, stream);
         }
@@ -156,18 +204,17 @@ private:
             return;
         }
         split_phases(m_phases.data(), row, m_width, s, m_phase_length);
-        double* acc = filtered + m_inner_begin;
-        clear(acc, n);
+        std::array<const double*, kMaxTaps> sources{};
         for (int t = 0; t < m_filter; ++t) {
             // Input column ox*s - b + t = (ox + shift)*s + phase.
             const int d = t - b;
             const int shift = d >= 0 ? d / s : -((-d + s - 1) / s);
             const int phase = d - shift * s;
-            const double* src = m_phases.data() +
-                                static_cast<std::ptrdiff_t>(phase) * m_phase_length +
-                                m_inner_begin + shift;
-            add_scaled(acc, src, taps[static_cast<std::size_t>(t)], n);
+            sources[static_cast<std::size_t>(t)] =
+                m_phases.data() + static_cast<std::ptrdiff_t>(phase) * m_phase_length +
+                m_inner_begin + shift;
         }
+        weighted_sum(filtered + m_inner_begin, sources.data(), taps.data(), m_filter, n);
     }
 
     const BlurLayout& m_layout;
@@ -235,27 +282,45 @@ Tensor fast_maxblur(const Tensor& in, Size2 kernel, const BlurLayout& layout) {
         layout.out, in_rows_per_out * static_cast<std::size_t>(s.width),
         [&](int c, int first, int end) {
             BlurBand band(layout, max_width);
-            std::vector<float> folded(static_cast<std::size_t>(max_width));
-            std::vector<float> row_max(static_cast<std::size_t>(max_width));
+            const auto kh = static_cast<std::size_t>(kernel.h);
+            const auto width = static_cast<std::size_t>(max_width);
+            // Each input row's kernel.w taps folded in order, for the last kernel.h input rows
+            // (slot y % kernel.h), and the max pool's row: those rows folded in order (the plain
+            // reducer's row-major fold, by associativity).
+            std::vector<float> folded(kh * width);
+            std::vector<int> folded_rows(kh, -1);
+            std::vector<float> row_max(width);
             const float* plane = in.channel(c).data();
-            // Row y of the max pool: each input row's kernel.w taps folded in order, then the
-            // kernel.h rows in order (the plain reducer's row-major fold, by associativity).
-            const auto fold_row = [&](const float* row, float* dst) {
-                std::copy(row, row + max_width, dst);
-                for (int t = 1; t < kernel.w; ++t) {
-                    kernels::pick_into(dst, row + t, max_width, kernels::Pick::max);
+            const auto fold = [&](int y) -> const float* {
+                const std::size_t slot = static_cast<std::size_t>(y) % kh;
+                float* dst = folded.data() + slot * width;
+                if (folded_rows[slot] != y) {
+                    const float* row = plane + static_cast<std::ptrdiff_t>(y) * s.width;
+                    if (kernel.w == 1) {
+                        std::copy(row, row + max_width, dst);
+                    } else {
+                        kernels::pick_rows(dst, row, row + 1, max_width, kernels::Pick::max);
+                    }
+                    for (int t = 2; t < kernel.w; ++t) {
+                        kernels::pick_into(dst, row + t, max_width, kernels::Pick::max);
+                    }
+                    folded_rows[slot] = y;
                 }
+                return dst;
             };
             float* dst =
                 out.channel(c).data() + static_cast<std::ptrdiff_t>(first) * layout.out.width;
             band.rows(first, end, dst, stream, [&](int y) {
-                fold_row(plane + static_cast<std::ptrdiff_t>(y) * s.width, folded.data());
-                for (int t = 1; t < kernel.h; ++t) {
-                    fold_row(plane + static_cast<std::ptrdiff_t>(y + t) * s.width, row_max.data());
-                    kernels::pick_into(folded.data(), row_max.data(), max_width,
-                                       kernels::Pick::max);
+                if (kernel.h == 1) {
+                    return fold(y);
                 }
-                return static_cast<const float*>(folded.data());
+                // Both folded rows stay in the ring (kernel.h slots) while they are combined.
+                kernels::pick_rows(row_max.data(), fold(y), fold(y + 1), max_width,
+                                   kernels::Pick::max);
+                for (int t = 2; t < kernel.h; ++t) {
+                    kernels::pick_into(row_max.data(), fold(y + t), max_width, kernels::Pick::max);
+                }
+                return static_cast<const float*>(row_max.data());
             });
         });
     return out;
