@@ -192,7 +192,9 @@ private:
             }
             double acc = 0.0;
             for (int t = 0; t < m_filter; ++t) {
-                const int x = m_layout.cols[static_cast<std::size_t>(ox * s + t)];
+                const int x =
+                    m_layout.cols[static_cast<std::size_t>(ox) * static_cast<std::size_t>(s) +
+                                  static_cast<std::size_t>(t)];
                 if (x >= 0) {
                     acc += taps[static_cast<std::size_t>(t)] * static_cast<double>(row[x]);
                 }

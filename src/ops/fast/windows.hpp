@@ -15,13 +15,14 @@
 //    same order, the same final expression), NaN included;
 //  - median (3x3 and 2x2 windows): the same value as nth_element (a min/max selection network;
 //    rows holding a NaN are declined); a median among -0 and +0 may carry the other sign;
-//  - soft: the window maximum subtracted, then the weights e^(x - max) in double by a polynomial
-//    exp (relative error about 1e-15): |fast - plain| <= 1e-6 * max |x| over the window (the
-//    plain loop rescales as it goes, a different order of roundings); rows with NaN or an
-//    infinity are declined;
-//  - gem: x^p as exp(p log x) and the p-th root as exp(log(mean) / p), polynomial exp and log
-//    in double: |fast - plain| <= 1e-6 * |plain|; rows where p log x leaves [-708, 709] (over-
-//    or underflow), or holding NaN or an infinity, are declined; eps below 1e-300 has no fast
+//  - soft: the window maximum subtracted, then the weights e^(x - max) by a polynomial exp in
+//    float (Cephes' expf, relative error about 2e-7), summed in double: |fast - plain| <= 1e-6 *
+//    max |x| over the window (the plain loop works in double and rescales as it goes); rows
+//    with NaN or an infinity are declined;
+//  - gem: x^p by multiplications for p = 1, 2, 3, 4 and as exp(p log x) otherwise, the p-th
+//    root as exp(log(mean) / p), polynomial exp and log in double (relative error about 1e-15):
+//    |fast - plain| <= 1e-6 * |plain|; rows where x^p leaves the normal doubles (p log x outside
+//    [-708, 700]), or holding NaN or an infinity, are declined; eps below 1e-300 has no fast
 //    path.
 // Every output is computed by the same code whatever the thread count.
 
@@ -127,6 +128,7 @@ template <typename Reducer, typename Kernel>
             int done_end = 0;  // outputs [done_begin, done_end) computed by the kernel
             if (ry.count == kh && inner_end > inner_begin) {
                 const int x0 = cols.taps[static_cast<std::size_t>(inner_begin)].first;
+                std::size_t tap = 0;  // row-major window order
                 for (int ty = 0; ty < kh; ++ty) {
                     const float* row = plane + static_cast<std::ptrdiff_t>(ry.first + ty) * s.width;
                     float* split =
@@ -136,7 +138,7 @@ template <typename Reducer, typename Kernel>
                     }
                     for (int tx = 0; tx < kw; ++tx) {
                         const int x = x0 + tx;  // tap tx of the first interior window
-                        taps[static_cast<std::size_t>(ty * kw + tx)] =
+                        taps[tap++] =
                             sx == 1 ? row + x
                                     : split + static_cast<std::ptrdiff_t>(x % sx) * phase_length +
                                           x / sx;
