@@ -7,9 +7,9 @@
 #include <doctest/doctest.h>
 
 #include <array>
-#include <cstring>
 #include <string>
 
+#include "fast_windows.hpp"
 #include "ops/common/blur.hpp"
 #include "reference/reference_modern.hpp"
 #include "reference/sweep.hpp"
@@ -192,14 +192,6 @@ TEST_CASE(
     CHECK(identical > compared / 2);  // most agree bit for bit; the rest within one rounding
 }
 
-namespace {
-/// True when both tensors have the same shape and the same bytes (NaN payloads and -0 too).
-bool same_bits(const convpool::Tensor& a, const convpool::Tensor& b) {
-    return a.shape() == b.shape() &&
-           std::memcmp(a.data().data(), b.data().data(), a.data().size_bytes()) == 0;
-}
-}  // namespace
-
 TEST_CASE("pool:blur's fast path equals the separable loop bit for bit, with 1, 2 and 3 threads") {
     sweep::Random rng(111U);
     constexpr std::array<const char*, 3> kBorderNames{"reflect101", "replicate", "zero"};
@@ -234,7 +226,7 @@ TEST_CASE("pool:blur's fast path equals the separable loop bit for bit, with 1, 
         for (const int threads : {1, 2, 3}) {
             CAPTURE(threads);
             convpool::set_thread_count(threads);
-            CHECK(same_bits(op.apply(in), separable));
+            CHECK(fast_windows::same_bits(op.apply(in), separable));
             if (!large) {
                 break;
             }

@@ -63,8 +63,8 @@ TEST_CASE("pool:gem's fast path is within 1e-6 relative of the plain loop") {
     for (const double p : {1.0, 3.0, 0.5, 7.5}) {
         CAPTURE(p);
         const convpool::ops::GemReducer reducer{p, 1e-6};
-        const int taken = fast_windows::compare(
-            123U, reducer, [](float fast, float plain, float /*magnitude*/) {
+        const int taken =
+            fast_windows::compare(123U, reducer, [](float fast, float plain, float /*magnitude*/) {
                 return std::fabs(static_cast<double>(fast) - static_cast<double>(plain)) <=
                        1e-6 * std::fabs(static_cast<double>(plain));
             });

@@ -78,7 +78,8 @@ TEST_CASE("pool:median of windows larger than 64 cells (kept on the heap) matche
     }
 }
 
-TEST_CASE("pool:median's fast path (2x2 and 3x3 selection networks) gives the plain loop's values") {
+TEST_CASE(
+    "pool:median's fast path (2x2 and 3x3 selection networks) gives the plain loop's values") {
     // Equal values; a median among -0 and +0 may carry either sign (compared with ==).
     const int taken = fast_windows::compare(
         127U, convpool::ops::MedianReducer{},

@@ -3,7 +3,8 @@
 
 #include <doctest/doctest.h>
 
-#include <cstring>
+#include <bit>
+#include <cstdint>
 
 #include "fast_windows.hpp"
 #include "reference/reference_modern.hpp"
@@ -78,11 +79,12 @@ TEST_CASE("pool:mixed's fast path equals the plain loop bit for bit (NaN where i
         for (const double a : {0.5, 0.25, 1.0, 0.0}) {
             CAPTURE(a);
             CAPTURE(count_pad);
-            const int taken = fast_windows::compare(
-                125U, convpool::ops::MixedReducer{a, count_pad},
-                [](float fast, float plain, float /*magnitude*/) {
-                    return std::memcmp(&fast, &plain, sizeof(float)) == 0;
-                });
+            const int taken =
+                fast_windows::compare(125U, convpool::ops::MixedReducer{a, count_pad},
+                                      [](float fast, float plain, float /*magnitude*/) {
+                                          return std::bit_cast<std::uint32_t>(fast) ==
+                                                 std::bit_cast<std::uint32_t>(plain);
+                                      });
             CHECK(taken > 100);
         }
     }

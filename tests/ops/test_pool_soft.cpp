@@ -88,8 +88,7 @@ TEST_CASE("pool:soft's fast path is within 1e-6 of the window's largest |x| of t
     // The stated tolerance (ops/fast/windows.hpp): the weights by a polynomial exp in double, the
     // sums in another order than the plain loop's running rescale.
     const int taken = fast_windows::compare(
-        121U, convpool::ops::SoftReducer{},
-        [](float fast, float plain, float magnitude) {
+        121U, convpool::ops::SoftReducer{}, [](float fast, float plain, float magnitude) {
             return std::fabs(static_cast<double>(fast) - static_cast<double>(plain)) <=
                    1e-6 * static_cast<double>(magnitude);
         });

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "ops/fast/pool.hpp"
 #include "ops/fast/rows.hpp"
 
 // Two builds of each row kernel on x86-64 GCC, AVX2 and the baseline, as in rows.cpp.
@@ -170,6 +171,9 @@ public:
             kernels::store_row(out + static_cast<std::ptrdiff_t>(oy - first) * m_out_width,
                                m_floats.data(), m_out_width, stream);
         }
+        if (stream) {
+            kernels::store_fence();  // the streamed rows before whatever reads them
+        }
     }
 
 private:
@@ -233,43 +237,21 @@ private:
     std::vector<float> m_floats;   ///< that row as floats, to store
 };
 
-/// Calls body(channel, first, end) for pieces of output rows of one channel, split over threads;
-/// `in_row_floats` is the input one output row reads.
-template <typename Body>
-void for_blur_rows(const Shape& out, std::size_t in_row_floats, const Body& body) {
-    const auto rows = static_cast<std::size_t>(out.channels) * static_cast<std::size_t>(out.height);
-    const std::size_t row_bytes = (in_row_floats + static_cast<std::size_t>(out.width)) * 4;
-    const std::size_t grain = std::max<std::size_t>(1, kMinBytesPerThread / row_bytes);
-    parallel_for(rows, grain, [&](std::size_t begin, std::size_t end) {
-        const auto h = static_cast<std::size_t>(out.height);
-        for (std::size_t r = begin; r < end;) {
-            const std::size_t c = r / h;
-            const std::size_t stop = std::min(end, (c + 1) * h);
-            body(static_cast<int>(c), static_cast<int>(r - c * h), static_cast<int>(stop - c * h));
-            r = stop;
-        }
-        kernels::store_fence();
-    });
-}
-
 }  // namespace
 
 Tensor fast_blur(const Tensor& in, const BlurLayout& layout) {
     const Shape& s = in.shape();
     Tensor out(layout.out);
     const bool stream = out.data().size_bytes() >= kernels::kStreamBytes;
-    const std::size_t in_rows_per_out =
-        static_cast<std::size_t>(s.height / std::max(1, layout.out.height) + 1);
-    for_blur_rows(layout.out, in_rows_per_out * static_cast<std::size_t>(s.width),
-                  [&](int c, int first, int end) {
-                      BlurBand band(layout, s.width);
-                      const float* plane = in.channel(c).data();
-                      float* dst = out.channel(c).data() +
-                                   static_cast<std::ptrdiff_t>(first) * layout.out.width;
-                      band.rows(first, end, dst, stream, [&](int y) {
-                          return plane + static_cast<std::ptrdiff_t>(y) * s.width;
-                      });
-                  });
+    for_output_rows(
+        layout.out, bytes_per_output_row(s, layout.out), [&](int c, int first, int end) {
+            BlurBand band(layout, s.width);
+            const float* plane = in.channel(c).data();
+            float* dst =
+                out.channel(c).data() + static_cast<std::ptrdiff_t>(first) * layout.out.width;
+            band.rows(first, end, dst, stream,
+                      [&](int y) { return plane + static_cast<std::ptrdiff_t>(y) * s.width; });
+        });
     return out;
 }
 
@@ -278,11 +260,8 @@ Tensor fast_maxblur(const Tensor& in, Size2 kernel, const BlurLayout& layout) {
     const int max_width = s.width - kernel.w + 1;  // the max pool's output width
     Tensor out(layout.out);
     const bool stream = out.data().size_bytes() >= kernels::kStreamBytes;
-    const std::size_t in_rows_per_out =
-        static_cast<std::size_t>(s.height / std::max(1, layout.out.height) + 1);
-    for_blur_rows(
-        layout.out, in_rows_per_out * static_cast<std::size_t>(s.width),
-        [&](int c, int first, int end) {
+    for_output_rows(
+        layout.out, bytes_per_output_row(s, layout.out), [&](int c, int first, int end) {
             BlurBand band(layout, max_width);
             const auto kh = static_cast<std::size_t>(kernel.h);
             const auto width = static_cast<std::size_t>(max_width);
