@@ -53,7 +53,20 @@ WORKLOADS = [
      (1, 4096, 4096), "f32", 2.0),
     ("W8", "MaxBlurPool k=2 filter=4 s=2, 4096x4096 f32", "pool:maxblur", (1, 4096, 4096), "f32",
      2.5),
+    ("W9", "SoftPool k=2 s=2, 4096x4096 f32", "pool:soft,k=2,s=2", (1, 4096, 4096), "f32", 3.0),
+    ("W10", "GeM k=2 s=2 p=3, 4096x4096 f32", "pool:gem,k=2,s=2", (1, 4096, 4096), "f32", 3.0),
+    ("W11", "mixed max-avg k=2 s=2 a=0.5, 4096x4096 f32", "pool:mixed,k=2,s=2", (1, 4096, 4096),
+     "f32", 3.0),
+    # W12b's target is a ratio to W12a's time in the same run (see MEDIAN_TARGET), not the floor.
+    ("W12a", "max pool k=3 s=1 (no padding), 4096x4096 f32", "pool:max,k=3,s=1", (1, 4096, 4096),
+     "f32", None),
+    ("W12b", "median pool k=3 s=1 (no padding), 4096x4096 f32", "pool:median,k=3,s=1",
+     (1, 4096, 4096), "f32", None),
+    ("W13", "SPP levels [1 2 4] (max, adaptive bins), 64x256x256 f32", "pool:spp,levels=[1 2 4]",
+     (64, 256, 256), "f32", None),
 ]
+# W12b (median k=3 s=1) may take at most this many times W12a (max k=3 s=1) in the same run.
+MEDIAN_TARGET = 3.0
 
 
 def median_ms(fn, repeat, warmup=1):
@@ -88,6 +101,7 @@ def peer_functions(wid, size, threads):
     rng = np.random.default_rng(1)
     x = rng.random((h, w), dtype=np.float32) if c == 1 else None
     img_u8 = rng.integers(0, 256, (h, w, 3), dtype=np.uint8) if c == 3 else None
+    planes = rng.random((c, h, w), dtype=np.float32) if c > 3 else None
     kernel = np.array(DENSE_3X3, dtype=np.float32)
 
     def np_max_sliding(a, k):
@@ -129,7 +143,8 @@ def peer_functions(wid, size, threads):
         "W7": lambda: np_blur(x, [1, 2, 1]),
         "W8": lambda: np_maxblur(x),
     }
-    peers["numpy"] = (numpy_fns[wid], "u8 HWC" if wid == "W5" else "f32")
+    if wid in numpy_fns:
+        peers["numpy"] = (numpy_fns[wid], "u8 HWC" if wid == "W5" else "f32")
 
     try:
         import cv2
@@ -160,6 +175,18 @@ def peer_functions(wid, size, threads):
         blur3 = (torch.outer(a3, a3) / a3.sum() ** 2)[None, None]
         blur4 = (torch.outer(a4, a4) / a4.sum() ** 2)[None, None]
 
+        tp = torch.from_numpy(planes)[None] if planes is not None else None
+
+        def torch_median3(band=1024):
+            # torch.median over unfolded 3x3 windows (the lower median, as pool:median), in bands
+            # of output rows so that the 9 copies of each value stay near 150 MB.
+            out = torch.empty(h - 2, w - 2)
+            for y in range(0, h - 2, band):
+                rows = t[0, 0, y:min(h, y + band + 2)]
+                win = rows.unfold(0, 3, 1).unfold(1, 3, 1).reshape(rows.shape[0] - 2, w - 2, 9)
+                out[y:y + win.shape[0]] = win.median(-1).values
+            return out
+
         def torch_u8_max():
             # max_pool2d has no uint8 kernel on the CPU in 1.13: convert, as a user would.
             return F.max_pool2d(t_u8.float(), 2, 2)
@@ -177,6 +204,15 @@ def peer_functions(wid, size, threads):
                 "W7": lambda: F.conv2d(F.pad(t, (1, 1, 1, 1), mode="reflect"), blur3, stride=2),
                 "W8": lambda: F.conv2d(F.pad(F.max_pool2d(t, 2, 1), (1, 2, 1, 2), mode="reflect"),
                                        blur4, stride=2),
+                # SoftPool, GeM and mixed written with torch ops as the fixtures are
+                # (scripts/make_torch_fixtures_modern.py).
+                "W9": lambda: F.avg_pool2d(t * torch.exp(t), 2, 2) / F.avg_pool2d(torch.exp(t), 2, 2),
+                "W10": lambda: F.avg_pool2d(t.clamp(min=1e-6).pow(3), 2, 2).pow(1.0 / 3),
+                "W11": lambda: 0.5 * F.max_pool2d(t, 2, 2) + 0.5 * F.avg_pool2d(t, 2, 2),
+                "W12a": lambda: F.max_pool2d(t, 3, 1),
+                "W12b": torch_median3,
+                "W13": lambda: torch.cat([F.adaptive_max_pool2d(tp, n).flatten(2)
+                                          for n in (1, 2, 4)], 2),
             }
         peers["pytorch"] = (torch_fns[wid], "u8 HWC view, converted to f32" if wid == "W5" else "f32")
     except ImportError:
@@ -271,7 +307,7 @@ def main():
     ap.add_argument("--out", help="report to write (default: docs/BENCHMARKS.md; needed with "
                     "--only)")
     ap.add_argument("--no-peers", action="store_true")
-    ap.add_argument("--only", help="comma-separated workload ids (W1, ..., W6, whole for the "
+    ap.add_argument("--only", help="comma-separated workload ids (W1, ..., W13, whole for the "
                     "whole-process job) to run instead of all; needs --out, as the report is partial")
     ap.add_argument("--commit", help="commit the convpool binary was built from (default: HEAD)")
     ap.add_argument("--render", metavar="RAW.json",
@@ -365,6 +401,11 @@ def report(raw):
     w4 = {r["id"]: r["stage"]["median_ms"] for r in rows}
     if "W4a" in w4 and "W4b" in w4:
         out += ["", f"W4: k=63 takes {w4['W4b'] / w4['W4a']:.2f}x the k=15 time (target ≤ 2)."]
+    if "W12a" in w4 and "W12b" in w4:
+        ratio = w4["W12b"] / w4["W12a"]
+        met = "✓" if ratio <= MEDIAN_TARGET else "✗"
+        out += ["", f"W12: the median k=3 s=1 takes {ratio:.2f}x the time of max k=3 s=1 in the "
+                f"same run (target ≤ {MEDIAN_TARGET}) {met}."]
     if peers:
         out += ["", "## Peers in the same run", "",
                 "Each peer's median over the repeats, its ratio to the floor convpool measured for "
@@ -386,7 +427,13 @@ def report(raw):
         out += ["", "Peer recipes: PyTorch `F.max_pool2d` / `F.avg_pool2d` / `F.conv2d` (W5: the "
                 "uint8 image converted to float, as max_pool2d has no uint8 CPU kernel in 1.13); "
                 "OpenCV `cv2.dilate` + subsampling, `cv2.resize(INTER_AREA)`, `cv2.filter2D`; numpy "
-                "reshape-max/mean, sliding_window_view maxima, shifted sums."]
+                "reshape-max/mean, sliding_window_view maxima, shifted sums. W7/W8: PyTorch as "
+                "antialiased-cnns' BlurPool, `F.pad(mode=\"reflect\")` then a depthwise strided "
+                "`F.conv2d` (W8: `F.max_pool2d(k=2, s=1)` first). W9-W11 in torch ops as the "
+                "fixtures: `avg_pool2d(x*exp(x)) / avg_pool2d(exp(x))`, "
+                "`avg_pool2d(x.clamp(1e-6)^3)^(1/3)`, `0.5*max_pool2d + 0.5*avg_pool2d`; W12b "
+                "`unfold` 3x3 then `median` (in bands of 1024 output rows); W13 "
+                "`adaptive_max_pool2d` per level, flattened and concatenated."]
     out += ["", "## Whole process", ""]
     if "skipped" in whole:
         out.append(f"Not measured: {whole['skipped']}.")

@@ -184,25 +184,43 @@ std::string probe_table(const ProbeReport& report) {
     return out + vector_modes_note(report);
 }
 
-std::string vector_modes_note(const ProbeReport& report) {
+namespace {
+/// The labels of the report's pools whose mode is written in `form`, comma-separated.
+std::string labels_of_form(const ProbeReport& report, ModeForm form) {
     std::string names;
     for (const auto& p : report.pools) {
-        const bool vector = std::ranges::any_of(all_ops(), [&p](const OpInfo* info) {
-            return info->name == "pool:" + p.target.label && info->mode.form == ModeForm::vector;
+        const bool match = std::ranges::any_of(all_ops(), [&p, form](const OpInfo* info) {
+            return info->name == "pool:" + p.target.label && info->mode.form == form;
         });
-        if (vector) {
+        if (match) {
             names += (names.empty() ? "" : ", ") + p.target.label;
         }
     }
-    if (names.empty()) {
-        return {};
+    return names;
+}
+}  // namespace
+
+std::string vector_modes_note(const ProbeReport& report) {
+    std::string out;
+    const std::string strided = labels_of_form(report, ModeForm::stride);
+    if (!strided.empty()) {
+        out += fmt::format(
+            "{}: no window, so -k does not apply: the stride is -s (default: -k) and the filter "
+            "its own (pool:blur's filter=4 unless written); padded by the filter, its output is "
+            "ceil(in/s) per side, a cell more than max pooling's where a side is not a multiple "
+            "of s, and it has no windows to count discarded values by (-)\n",
+            strided);
     }
-    return fmt::format(
-        "{}: a vector per channel (Cx1xN, the pyramid's bins in order), not a map: -k/-s do not "
-        "apply; shift columns compare bins, the rebuilt map is the vector stretched over the "
-        "pool input, so its PSNR/SSIM do not measure detail kept, and it has no windows to count "
-        "discarded values by (-)\n",
-        names);
+    const std::string vectors = labels_of_form(report, ModeForm::vector);
+    if (!vectors.empty()) {
+        out += fmt::format(
+            "{}: a vector per channel (Cx1xN, the pyramid's bins in order), not a map: -k/-s do "
+            "not apply; shift columns compare bins, the rebuilt map is the vector stretched over "
+            "the pool input, so its PSNR/SSIM do not measure detail kept, and it has no windows "
+            "to count discarded values by (-)\n",
+            vectors);
+    }
+    return out;
 }
 
 std::string probe_json(const ProbeReport& report) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "ops/common/blur.hpp"
+#include "ops/fast/blur.hpp"
 
 namespace convpool::ops {
 
@@ -90,15 +91,17 @@ Shape BlurPool::output_shape(const Shape& in) const {
     return {in.channels, output_extent(in.height, win.rows), output_extent(in.width, win.cols)};
 }
 
-BlurPool::Sources BlurPool::sources(const Shape& in) const {
+BlurLayout BlurPool::layout(const Shape& in) const {
     const Window win = window();
-    return {output_shape(in), border_map(in.height, win.rows, m_border),
+    return {output_shape(in), m_stride, m_taps, border_map(in.height, win.rows, m_border),
             border_map(in.width, win.cols, m_border)};
 }
 
-Tensor BlurPool::apply(const Tensor& in) const {
+Tensor BlurPool::apply(const Tensor& in) const { return fast_blur(in, layout(in.shape())); }
+
+Tensor BlurPool::apply_separable(const Tensor& in) const {
     const Shape& s = in.shape();
-    const Sources src = sources(s);
+    const BlurLayout src = layout(s);
     const Shape& out_shape = src.out;
     const std::vector<int>& row_source = src.rows;
     const std::vector<int>& col_source = src.cols;
@@ -143,7 +146,7 @@ Tensor BlurPool::apply(const Tensor& in) const {
 
 Tensor BlurPool::apply_plain(const Tensor& in) const {
     const Shape& s = in.shape();
-    const Sources src = sources(s);
+    const BlurLayout src = layout(s);
     const Shape& out_shape = src.out;
     const std::vector<int>& row_source = src.rows;
     const std::vector<int>& col_source = src.cols;

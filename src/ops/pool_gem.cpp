@@ -1,5 +1,6 @@
 // pool:gem - generalized mean of each window (Radenovic et al., TPAMI 2018).
 #include "ops/common/pooling.hpp"
+#include "ops/common/reducers.hpp"
 
 namespace convpool::ops {
 namespace {

@@ -3,6 +3,7 @@
 
 #include "ops/common/blur.hpp"
 #include "ops/common/pooling.hpp"
+#include "ops/fast/blur.hpp"
 
 namespace convpool::ops {
 namespace {
@@ -30,15 +31,16 @@ Params max_params(const Params& params) {
 class MaxBlurPool final : public Op {
 public:
     explicit MaxBlurPool(const Params& params)
-        : m_max(max_params(params), MaxReducer{}), m_blur(params) {}
+        : m_kernel(params.size("k")), m_max(max_params(params), MaxReducer{}), m_blur(params) {}
     [[nodiscard]] Shape output_shape(const Shape& in) const override {
         return m_blur.output_shape(m_max.output_shape(in));
     }
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
-        return m_blur.apply(m_max.apply(in));
+        return fast_maxblur(in, m_kernel, m_blur.layout(m_max.output_shape(in.shape())));
     }
 
 private:
+    Size2 m_kernel;
     SlidingPool<MaxReducer> m_max;
     BlurPool m_blur;
 };

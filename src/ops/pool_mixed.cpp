@@ -1,29 +1,9 @@
 // pool:mixed - mixed pooling (Lee, Gallagher and Tu, AISTATS 2016): a*max + (1-a)*avg.
 #include "ops/common/pooling.hpp"
+#include "ops/common/reducers.hpp"
 
 namespace convpool::ops {
 namespace {
-/// a * max + (1 - a) * mean over the same window: the max never takes padding, the mean
-/// follows count-pad as pool:avg. NaN propagates.
-struct MixedReducer {
-    double a = 0.5;
-    bool count_pad = true;
-    struct State {
-        MaxReducer::State max;
-        double sum = 0.0;
-    };
-    [[nodiscard]] static State start() { return {}; }
-    static void add(State& s, float v, int index) {
-        MaxReducer::add(s.max, v, index);
-        AvgReducer::add(s.sum, v, index);
-    }
-    [[nodiscard]] float finish(const State& s, int real, int counted) const {
-        const auto max = static_cast<double>(MaxReducer::finish(s.max, real, counted));
-        const double mean = s.sum / static_cast<double>(count_pad ? counted : real);
-        return static_cast<float>(a * max + (1.0 - a) * mean);
-    }
-};
-
 std::vector<ParamSpec> specs() {
     auto specs = pool_param_specs();
     specs.push_back(count_pad_spec());

@@ -780,6 +780,12 @@ class PoolingModes(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertIn("spp: a vector per channel", out)
         self.assertNotIn("nan", out.lower())
+        # blur has no window: the table says that -k does not apply and why its output is larger.
+        code, out, err = run("compare", self.ramp, "--modes", "max,blur", "-k", "3", "-o",
+                             os.path.join(self.dir, "cmp-blur"), "-q")
+        self.assertEqual(code, 0, err)
+        self.assertIn("blur: no window, so -k does not apply", out)
+        self.assertIn("pool:blur,s=3", out)
 
     def test_switches_write_maps_and_the_offset_histogram(self):
         report, folder = self.run_json("-p", "pool:max,k=3,s=2,switches | unpool")

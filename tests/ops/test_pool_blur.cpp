@@ -1,6 +1,7 @@
 // pool:blur (BlurPool, Zhang 2019): hand-checked filters and borders, the refusal torch makes,
 // the naive reference over sizes, filters, strides and borders, and torch fixtures.
 #include "convpool/core/error.hpp"
+#include "convpool/core/parallel.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
@@ -8,6 +9,7 @@
 #include <array>
 #include <string>
 
+#include "fast_windows.hpp"
 #include "ops/common/blur.hpp"
 #include "reference/reference_modern.hpp"
 #include "reference/sweep.hpp"
@@ -179,7 +181,7 @@ TEST_CASE(
         }
         const convpool::Tensor in = sweep::to_tensor(img);
         const convpool::Tensor plain = op.apply_plain(in);
-        const convpool::Tensor fast = op.apply(in);
+        const convpool::Tensor fast = op.apply_separable(in);
         ref::Image expected(plain.shape().channels, plain.shape().height, plain.shape().width);
         expected.values.assign(plain.data().begin(), plain.data().end());
         CHECK(sweep::difference(expected, fast, 1e-6) == "");
@@ -188,4 +190,49 @@ TEST_CASE(
     }
     CHECK(compared > 200);
     CHECK(identical > compared / 2);  // most agree bit for bit; the rest within one rounding
+}
+
+TEST_CASE("pool:blur's fast path equals the separable loop bit for bit, with 1, 2 and 3 threads") {
+    sweep::Random rng(111U);
+    constexpr std::array<const char*, 3> kBorderNames{"reflect101", "replicate", "zero"};
+    int compared = 0;
+    for (int i = 0; i < 240; ++i) {
+        const int filter = rng.integer(1, 7);
+        const std::string s = fmt::format("{}x{}", rng.integer(1, 5), rng.integer(1, 5));
+        const std::string border = kBorderNames[static_cast<std::size_t>(i % 3)];
+        const convpool::Params params(
+            "pool:blur", convpool::ops::blur_param_specs(),
+            {{"s", s}, {"filter", std::to_string(filter)}, {"border", border}});
+        const convpool::ops::BlurPool op(params);
+        // Every 20th case is large enough that the rows are split over threads.
+        const bool large = i % 20 == 0;
+        const int c = rng.integer(1, 3);
+        const int h = large ? rng.integer(500, 700) : rng.integer(1, 40);
+        const int w = large ? rng.integer(300, 400) : rng.integer(1, 40);
+        CAPTURE(filter);
+        CAPTURE(s);
+        CAPTURE(border);
+        CAPTURE(h);
+        CAPTURE(w);
+        try {
+            (void)op.output_shape({c, h, w});
+        } catch (const convpool::ShapeError&) {
+            continue;
+        }
+        const ref::Image img = sweep::random_image(
+            rng, c, h, w, i % 4 == 3 ? sweep::Values::signed_ties_nan : sweep::Values::signed_ties);
+        const convpool::Tensor in = sweep::to_tensor(img);
+        const convpool::Tensor separable = op.apply_separable(in);
+        for (const int threads : {1, 2, 3}) {
+            CAPTURE(threads);
+            convpool::set_thread_count(threads);
+            CHECK(fast_windows::same_bits(op.apply(in), separable));
+            if (!large) {
+                break;
+            }
+        }
+        convpool::set_thread_count(0);
+        ++compared;
+    }
+    CHECK(compared > 150);
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "fast_windows.hpp"
 #include "reference/reference_modern.hpp"
 #include "reference/sweep.hpp"
 #include "test_helpers.hpp"
@@ -56,4 +57,24 @@ TEST_CASE(
 TEST_CASE("pool:gem and pool:global-gem match torch avg_pool2d(x.clamp(eps)^p)^(1/p) fixtures") {
     CHECK(torch_fixtures::check_family("torch_modern.json", "gem",
                                        torch_fixtures::Compare::scaled) >= 12);
+}
+
+TEST_CASE("pool:gem's fast path is within 1e-6 relative of the plain loop") {
+    for (const double p : {1.0, 3.0, 0.5, 7.5}) {
+        CAPTURE(p);
+        const convpool::ops::GemReducer reducer{p, 1e-6};
+        const int taken =
+            fast_windows::compare(123U, reducer, [](float fast, float plain, float /*magnitude*/) {
+                return std::fabs(static_cast<double>(fast) - static_cast<double>(plain)) <=
+                       1e-6 * std::fabs(static_cast<double>(plain));
+            });
+        CHECK(taken > 100);
+    }
+    // eps below 1e-300 could make clamped values subnormal: no fast path.
+    const convpool::Tensor in = test::tensor(1, 2, 2, {1, 2, 3, 4});
+    convpool::Window win;
+    win.rows = {2, 2, 0, 0, 1, false};
+    win.cols = win.rows;
+    CHECK_FALSE(convpool::ops::fast_pool(in, win, convpool::ops::GemReducer{3.0, 0.0}).has_value());
+    fast_windows::same_bits_for_threads(124U, convpool::ops::GemReducer{3.0, 1e-6});
 }

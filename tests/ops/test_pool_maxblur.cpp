@@ -1,11 +1,15 @@
 // pool:maxblur (MaxBlurPool, Zhang 2019): pool:max,k=K,s=1 then pool:blur.
 #include "convpool/core/error.hpp"
+#include "convpool/core/parallel.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <string>
 
+#include "fast_windows.hpp"
+#include "ops/common/blur.hpp"
 #include "reference/reference_modern.hpp"
 #include "reference/sweep.hpp"
 #include "test_helpers.hpp"
@@ -77,4 +81,52 @@ TEST_CASE("pool:maxblur matches the naive reference and torch fixtures") {
     }
     CHECK(torch_fixtures::check_family("torch_modern.json", "maxblur",
                                        torch_fixtures::Compare::scaled) >= 6);
+}
+
+TEST_CASE(
+    "pool:maxblur's fused fast path equals pool:max,k=K,s=1 then the separable blur bit for bit, "
+    "with 1, 2 and 3 threads") {
+    sweep::Random rng(112U);
+    int compared = 0;
+    for (int i = 0; i < 120; ++i) {
+        const int kh = rng.integer(1, 4);
+        const int kw = rng.integer(1, 4);
+        const int filter = rng.integer(1, 7);
+        const int s = rng.integer(1, 3);
+        const char* border =
+            std::array{"reflect101", "replicate", "zero"}[static_cast<std::size_t>(i % 3)];
+        const bool large = i % 15 == 0;  // rows split over threads
+        const ref::Image img = sweep::random_image(
+            rng, rng.integer(1, 3), large ? rng.integer(500, 640) : rng.integer(1, 30),
+            large ? rng.integer(300, 400) : rng.integer(1, 30),
+            i % 4 == 3 ? sweep::Values::signed_ties_nan : sweep::Values::signed_ties);
+        const convpool::Params blur_params(
+            "pool:blur", convpool::ops::blur_param_specs(),
+            {{"s", std::to_string(s)}, {"filter", std::to_string(filter)}, {"border", border}});
+        const convpool::ops::BlurPool blur(blur_params);
+        const std::string stage =
+            fmt::format("pool:maxblur,k={}x{},s={},filter={},border={}", kh, kw, s, filter, border);
+        CAPTURE(stage);
+        const convpool::Tensor in = sweep::to_tensor(img);
+        convpool::Tensor expected;
+        try {
+            expected =
+                blur.apply_separable(test::run(fmt::format("pool:max,k={}x{},s=1", kh, kw), in));
+        } catch (const convpool::ShapeError&) {
+            continue;
+        }
+        for (const int threads : {1, 2, 3}) {
+            CAPTURE(threads);
+            convpool::set_thread_count(threads);
+            const convpool::Tensor got = test::run(stage, in);
+            REQUIRE(got.shape() == expected.shape());
+            CHECK(fast_windows::same_bits(got, expected));
+            if (!large) {
+                break;
+            }
+        }
+        convpool::set_thread_count(0);
+        ++compared;
+    }
+    CHECK(compared > 60);
 }

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "fast_windows.hpp"
 #include "reference/reference_modern.hpp"
 #include "reference/sweep.hpp"
 #include "test_helpers.hpp"
@@ -75,4 +76,14 @@ TEST_CASE("pool:median of windows larger than 64 cells (kept on the heap) matche
             CHECK_MESSAGE(diff.empty(), c.stage << ": " << diff);
         }
     }
+}
+
+TEST_CASE(
+    "pool:median's fast path (2x2 and 3x3 selection networks) gives the plain loop's values") {
+    // Equal values; a median among -0 and +0 may carry either sign (compared with ==).
+    const int taken = fast_windows::compare(
+        127U, convpool::ops::MedianReducer{},
+        [](float /*fast*/, float /*plain*/, float /*magnitude*/) { return false; }, 400);
+    CHECK(taken > 40);
+    fast_windows::same_bits_for_threads(128U, convpool::ops::MedianReducer{});
 }

@@ -3,6 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <bit>
+#include <cstdint>
+
+#include "fast_windows.hpp"
 #include "reference/reference_modern.hpp"
 #include "reference/sweep.hpp"
 #include "test_helpers.hpp"
@@ -68,4 +72,21 @@ TEST_CASE(
 TEST_CASE("pool:mixed matches torch a*max_pool2d + (1-a)*avg_pool2d fixtures") {
     CHECK(torch_fixtures::check_family("torch_modern.json", "mixed",
                                        torch_fixtures::Compare::scaled) >= 8);
+}
+
+TEST_CASE("pool:mixed's fast path equals the plain loop bit for bit (NaN where it has NaN)") {
+    for (const bool count_pad : {true, false}) {
+        for (const double a : {0.5, 0.25, 1.0, 0.0}) {
+            CAPTURE(a);
+            CAPTURE(count_pad);
+            const int taken =
+                fast_windows::compare(125U, convpool::ops::MixedReducer{a, count_pad},
+                                      [](float fast, float plain, float /*magnitude*/) {
+                                          return std::bit_cast<std::uint32_t>(fast) ==
+                                                 std::bit_cast<std::uint32_t>(plain);
+                                      });
+            CHECK(taken > 100);
+        }
+    }
+    fast_windows::same_bits_for_threads(126U, convpool::ops::MixedReducer{0.5, true});
 }

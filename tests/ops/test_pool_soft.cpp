@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "fast_windows.hpp"
 #include "reference/reference_modern.hpp"
 #include "reference/sweep.hpp"
 #include "test_helpers.hpp"
@@ -81,4 +82,16 @@ TEST_CASE(
 TEST_CASE("pool:soft matches torch avg_pool2d(x*exp(x)) / avg_pool2d(exp(x)) fixtures") {
     CHECK(torch_fixtures::check_family("torch_modern.json", "soft",
                                        torch_fixtures::Compare::scaled) >= 9);
+}
+
+TEST_CASE("pool:soft's fast path is within 1e-6 of the window's largest |x| of the plain loop") {
+    // The stated tolerance (ops/fast/windows.hpp): the weights by a polynomial exp in double, the
+    // sums in another order than the plain loop's running rescale.
+    const int taken = fast_windows::compare(
+        121U, convpool::ops::SoftReducer{}, [](float fast, float plain, float magnitude) {
+            return std::fabs(static_cast<double>(fast) - static_cast<double>(plain)) <=
+                   1e-6 * static_cast<double>(magnitude);
+        });
+    CHECK(taken > 100);
+    fast_windows::same_bits_for_threads(122U, convpool::ops::SoftReducer{});
 }

@@ -241,8 +241,10 @@ struct Agreement {
 /// Infinite PSNR is written `inf` in the table and CSV and "inf" (a string) in JSON.
 [[nodiscard]] std::string probe_table(const ProbeReport& report);
 
-/// The line compare's and probe's tables add for modes whose output is a vector per channel
-/// (ModeForm::vector, e.g. spp), saying what their columns mean there; "" when there are none.
+/// The lines compare's and probe's tables add for modes that do not take -k/-s as written: modes
+/// with a stride only (ModeForm::stride, blur: no kernel, and an output up to a cell larger than
+/// max pooling's) and modes whose output is a vector per channel (ModeForm::vector, e.g. spp),
+/// saying what their columns mean there; "" when there are none.
 [[nodiscard]] std::string vector_modes_note(const ProbeReport& report);
 [[nodiscard]] std::string probe_json(const ProbeReport& report);
 [[nodiscard]] std::string probe_csv(const ProbeReport& report);

@@ -21,6 +21,17 @@ namespace convpool::ops {
 /// The normalised binomial row of `filter` taps (1 to 7): [1 3 3 1]/8 for 4.
 [[nodiscard]] std::vector<double> binomial_taps(int filter);
 
+/// The geometry of one blur on one input: the output shape, the stride, the taps (one axis; the
+/// filter is their outer product), and the input row and column each padded index reads (-1 for
+/// a zero cell).
+struct BlurLayout {
+    Shape out;
+    Size2 stride;
+    std::vector<double> taps;
+    std::vector<int> rows;
+    std::vector<int> cols;
+};
+
 /// The blur and subsampling of antialiased-cnns' BlurPool: per channel, outer(a, a) with a the
 /// binomial taps, over the input padded by (filter-1)/2 cells before and filter/2 after on each
 /// axis (values from `border`), moved by the stride.
@@ -31,22 +42,22 @@ public:
     /// Throws ShapeError when border=reflect101 pads an axis by as many cells as it has or more
     /// (torch's ReflectionPad2d refuses that).
     [[nodiscard]] Shape output_shape(const Shape& in) const override;
-    /// The separable path: the binomial along each row, then along each column (the filter is
+    /// The fast path (ops/fast/blur.cpp): apply_separable's results bit for bit, evaluated at
+    /// the strided positions only, in row bands over threads.
+    [[nodiscard]] Tensor apply(const Tensor& in) const override;
+    /// The separable loop: the binomial along each row, then along each column (the filter is
     /// outer(a, a)). Equal to apply_plain within one rounding of the float result (both sum in
     /// double; only the order of the additions differs); tests/ops/test_pool_blur.cpp checks it.
-    [[nodiscard]] Tensor apply(const Tensor& in) const override;
+    [[nodiscard]] Tensor apply_separable(const Tensor& in) const;
     /// The plain loop: every tap of outer(a, a) at every output, in row-major order.
     [[nodiscard]] Tensor apply_plain(const Tensor& in) const;
 
+    /// The output shape, the stride, the taps and the input index each padded row and column
+    /// reads (-1: a zero) for an input of shape `in`: what the fast path walks.
+    [[nodiscard]] BlurLayout layout(const Shape& in) const;
+
 private:
-    /// The output shape and the input index each padded row and column reads (-1: a zero).
-    struct Sources {
-        Shape out;
-        std::vector<int> rows;
-        std::vector<int> cols;
-    };
     [[nodiscard]] Window window() const;
-    [[nodiscard]] Sources sources(const Shape& in) const;
 
     std::string m_op;
     Size2 m_stride;

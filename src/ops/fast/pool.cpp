@@ -24,32 +24,6 @@ using kernels::pick_shifted;
 /// Windows of at least this many rows (dilation 1) are folded with van Herk/Gil-Werman blocks.
 constexpr int kVanHerkRows = 5;
 
-/// Calls body(channel, first_row, end_row) for every per-channel piece of output rows, the
-/// pieces split over threads. `row_bytes` is the input + output bytes one output row costs.
-template <typename Body>
-void for_output_rows(const Shape& out, std::size_t row_bytes, const Body& body) {
-    const auto rows = static_cast<std::size_t>(out.channels) * static_cast<std::size_t>(out.height);
-    const std::size_t grain =
-        std::max<std::size_t>(1, kMinBytesPerThread / std::max<std::size_t>(row_bytes, 1));
-    parallel_for(rows, grain, [&](std::size_t begin, std::size_t end) {
-        const auto h = static_cast<std::size_t>(out.height);
-        for (std::size_t r = begin; r < end;) {
-            const std::size_t c = r / h;
-            const std::size_t stop = std::min(end, (c + 1) * h);
-            body(static_cast<int>(c), static_cast<int>(r - c * h), static_cast<int>(stop - c * h));
-            r = stop;
-        }
-    });
-}
-
-std::size_t bytes_per_output_row(const Shape& in, const Shape& out) {
-    const std::size_t in_rows = static_cast<std::size_t>(in.channels) * in.plane();
-    const std::size_t out_rows =
-        static_cast<std::size_t>(out.channels) * static_cast<std::size_t>(out.height);
-    return (in_rows / std::max<std::size_t>(out_rows, 1) + static_cast<std::size_t>(out.width)) *
-           sizeof(float);
-}
-
 /// Horizontal windows of one input row, by doubling over their taps (log2(k) vectorised passes;
 /// three taps in one). Windows inside the row read it in place; the few that reach into the
 /// padding read a short copy of the row's end padded with the identity (-inf for max, +inf for

@@ -18,11 +18,43 @@
 // by the same code whatever the split.
 
 #include "convpool/core/geometry.hpp"
+#include "convpool/core/parallel.hpp"
 #include "convpool/core/tensor.hpp"
+
+#include <algorithm>
+#include <cstddef>
 
 #include "ops/common/pooling.hpp"
 
 namespace convpool::ops {
+
+/// Calls body(channel, first_row, end_row) for every per-channel piece of output rows, the
+/// pieces split over threads. `row_bytes` is the input + output bytes one output row costs.
+template <typename Body>
+void for_output_rows(const Shape& out, std::size_t row_bytes, const Body& body) {
+    const auto rows = static_cast<std::size_t>(out.channels) * static_cast<std::size_t>(out.height);
+    const std::size_t grain =
+        std::max<std::size_t>(1, kMinBytesPerThread / std::max<std::size_t>(row_bytes, 1));
+    parallel_for(rows, grain, [&](std::size_t begin, std::size_t end) {
+        const auto h = static_cast<std::size_t>(out.height);
+        for (std::size_t r = begin; r < end;) {
+            const std::size_t c = r / h;
+            const std::size_t stop = std::min(end, (c + 1) * h);
+            body(static_cast<int>(c), static_cast<int>(r - c * h), static_cast<int>(stop - c * h));
+            r = stop;
+        }
+    });
+}
+
+/// The input + output bytes one output row of a pool from `in` to `out` costs (the grain of
+/// for_output_rows).
+inline std::size_t bytes_per_output_row(const Shape& in, const Shape& out) {
+    const std::size_t in_rows = static_cast<std::size_t>(in.channels) * in.plane();
+    const std::size_t out_rows =
+        static_cast<std::size_t>(out.channels) * static_cast<std::size_t>(out.height);
+    return (in_rows / std::max<std::size_t>(out_rows, 1) + static_cast<std::size_t>(out.width)) *
+           sizeof(float);
+}
 
 /// Max or min pooling of every channel over the windows of `win`, as
 /// reduce_windows(in, sliding_plan(H, win.rows), sliding_plan(W, win.cols), Max/MinReducer).
