@@ -131,17 +131,19 @@ template <typename Reducer, typename Kernel>
                 std::size_t tap = 0;  // row-major window order
                 for (int ty = 0; ty < kh; ++ty) {
                     const float* row = plane + static_cast<std::ptrdiff_t>(ry.first + ty) * s.width;
+                    if (sx == 1) {
+                        for (int tx = 0; tx < kw; ++tx) {
+                            taps[tap++] = row + x0 + tx;  // tap tx of the first interior window
+                        }
+                        continue;
+                    }
                     float* split =
                         phases.data() + static_cast<std::ptrdiff_t>(ty) * sx * phase_length;
-                    if (sx > 1) {
-                        window_kernels::split_phases(split, row, s.width, sx, phase_length);
-                    }
+                    window_kernels::split_phases(split, row, s.width, sx, phase_length);
                     for (int tx = 0; tx < kw; ++tx) {
                         const int x = x0 + tx;  // tap tx of the first interior window
                         taps[tap++] =
-                            sx == 1 ? row + x
-                                    : split + static_cast<std::ptrdiff_t>(x % sx) * phase_length +
-                                          x / sx;
+                            split + static_cast<std::ptrdiff_t>(x % sx) * phase_length + x / sx;
                     }
                 }
                 if (kernel(taps.data(), kh * kw, inner_end - inner_begin, dst + inner_begin)) {
