@@ -81,6 +81,15 @@ def torch_stem(size, repeat):
     return {"stages": times, "sum": sum(times)}
 
 
+def torch_passive(size, repeat):
+    """torch_stem in a process whose OpenMP workers sleep at once (OMP_WAIT_POLICY=PASSIVE, as
+    convpool sets for its oneDNN plugin): libgomp reads the variable when torch loads it."""
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    out = subprocess.run([sys.executable, __file__, "--torch-only", str(size), str(repeat)],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 def model_cost(exe, size, repeat):
     """convpool's model stage (bench median) against OpenCV dnn's forward on the same net."""
     import cv2
@@ -178,6 +187,16 @@ def section(r):
                  f"{c['sum']:.2f} ({c['sum'] / t['sum']:.2f}) | "
                  f"{c['fused']:.2f} ({c['fused'] / t['sum']:.2f}) | "
                  f"{h['sum']:.2f} / {h['fused']:.2f} |")
+    L += ["", "PyTorch's OpenMP workers spin after each operation by default, and on a loaded "
+          "machine that costs it a time slice per barrier; convpool sets OMP_WAIT_POLICY=PASSIVE "
+          "for its oneDNN plugin (io/conv_plugin.cpp). The same PyTorch run in a process with "
+          "OMP_WAIT_POLICY=PASSIVE, for a fairer peer:", ""]
+    for size in SIZES:
+        t, c = r["torch_passive"][str(size)], r["convpool"][str(size)]
+        L.append(f"- 3x{size}x{size}: PyTorch (passive) conv / bn / relu / pool "
+                 f"{' / '.join(f'{v:.2f}' for v in t['stages'])} ms, sum {t['sum']:.2f} ms; "
+                 f"convpool's sum {c['sum'] / t['sum']:.2f}x it, `--fused` "
+                 f"{c['fused'] / t['sum']:.2f}x it")
     L += ["", "The convolution alone, by each candidate (ms; the choice of oneDNN for "
           "`conv:weights` rests on this row): ", ""]
     L.append("| input | oneDNN (convpool's conv stage) | OpenCV dnn (one-layer net) | "
@@ -216,7 +235,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=21)
     ap.add_argument("--runs", type=int, default=5, help="whole-process runs")
     ap.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    ap.add_argument("--torch-only", nargs=2, type=int, metavar=("SIZE", "REPEAT"),
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.torch_only:
+        print(json.dumps(torch_stem(*args.torch_only)))
+        return
     exe = args.convpool or next((str(p) for p in (ROOT / "build" / "cinotidy" / "convpool",
                                                   ROOT / "build" / "ci" / "convpool")
                                  if p.exists()), None)
@@ -227,7 +251,7 @@ def main():
          "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
          "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                                   capture_output=True, text=True).stdout.strip(),
-         "torch": {}, "convpool": {}, "loops": {}, "whole": {}, "model": {}, "opencv_conv": {},
+         "torch": {}, "convpool": {}, "loops": {}, "whole": {}, "model": {}, "opencv_conv": {}, "torch_passive": {},
          "binary": os.path.relpath(exe, ROOT)}
     loops_env = dict(os.environ, CONVPOOL_CONV="loops")
     with tempfile.TemporaryDirectory() as tmp:
@@ -236,6 +260,7 @@ def main():
             n = args.repeat if size < 1000 else 7
             r["convpool"][str(size)] = convpool_bench(exe, size, n)
             r["torch"][str(size)] = torch_stem(size, n)
+            r["torch_passive"][str(size)] = torch_passive(size, n)
             r["loops"][str(size)] = convpool_bench(exe, size, max(3, n // 3), loops_env)
             r["model"][str(size)] = model_cost(exe, size, n)
             r["opencv_conv"][str(size)] = opencv_conv(size, n, tmp)
