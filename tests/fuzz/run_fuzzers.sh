@@ -45,7 +45,7 @@ fuzz_one() {
   fi
   return "$status"
 }
-targets=(pipeline load npy npz merge)
+targets=(pipeline load npy npz merge onnx)
 pids=()
 for target in "${targets[@]}"; do
   fuzz_one "$target" >"$scratch/$target.out" 2>&1 &
