@@ -2,7 +2,9 @@
 // Helpers of the tests of network layers with weights (conv:weights, bn): weights arrays served
 // from memory instead of files.
 
+#include "convpool/core/conv_engine.hpp"
 #include "convpool/core/error.hpp"
+#include "convpool/io/conv_plugin.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 
 #include <cstddef>
@@ -36,5 +38,22 @@ inline convpool::Pipeline layer_pipeline(const std::string& text, const Arrays& 
     };
     return convpool::Pipeline(text, convpool::Semantics::torch, "", context);
 }
+
+/// Turns the convolution library (oneDNN, convpool-dnnl.so) on or off for one scope, and restores
+/// it for the cases after, whatever this one set: off, conv:weights runs the hand-written loops.
+struct WithLibrary {
+    explicit WithLibrary(bool on) {
+        if (on) {
+            convpool::use_conv_plugin();
+        } else {
+            convpool::set_conv_engine_loader(nullptr);
+        }
+    }
+    WithLibrary(const WithLibrary&) = delete;
+    WithLibrary& operator=(const WithLibrary&) = delete;
+    WithLibrary(WithLibrary&&) = delete;
+    WithLibrary& operator=(WithLibrary&&) = delete;
+    ~WithLibrary() { convpool::use_conv_plugin(); }
+};
 
 }  // namespace test

@@ -25,6 +25,8 @@
 
 namespace {
 
+using test::WithLibrary;
+
 using test::array;
 using test::Arrays;
 
@@ -48,22 +50,6 @@ std::string difference(const convpool::Tensor& want, const convpool::Tensor& got
     }
     return "";
 }
-
-/// Restores the library for the cases after this one, whatever this one set.
-struct WithLibrary {
-    explicit WithLibrary(bool on) {
-        if (on) {
-            convpool::use_conv_plugin();
-        } else {
-            convpool::set_conv_engine_loader(nullptr);
-        }
-    }
-    WithLibrary(const WithLibrary&) = delete;
-    WithLibrary& operator=(const WithLibrary&) = delete;
-    WithLibrary(WithLibrary&&) = delete;
-    WithLibrary& operator=(WithLibrary&&) = delete;
-    ~WithLibrary() { convpool::use_conv_plugin(); }
-};
 
 /// A random layer (weights and biases in `arrays` as w.npy and b.npy, bn's lists as m.npy,
 /// v.npy, g.npy, s.npy) and its stage text, on c_in input channels.

@@ -20,6 +20,10 @@
 #include "reference/reference_filters.hpp"
 #include "test_helpers.hpp"
 
+using test::run;
+using test::tensor;
+using test::values;
+
 namespace {
 
 const nlohmann::json& fixtures() {
@@ -289,4 +293,18 @@ TEST_CASE("the new filters' arguments are refused where they do not apply") {
           std::string::npos);
     CHECK(parse_error("bank:dog(orientations=4)").find("orientations") != std::string::npos);
     CHECK(parse_error("bank:gabor(orientations=0)").find("orientations") != std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channel order, by hand
+
+TEST_CASE("bank gives channel c*F+f for input channel c and filter f") {
+    const auto in = tensor(2, 1, 3, {1, 2, 3, 10, 20, 30});
+    const auto out = run("bank:identity,sobel-x,border=zero", in);
+    CHECK(out.shape() == convpool::Shape{4, 1, 3});
+    const auto v = values(out);
+    CHECK(std::vector<float>(v.begin(), v.begin() + 3) == std::vector<float>{1, 2, 3});
+    // sobel-x over a single row with zero rows above and below: 2*(right - left).
+    CHECK(std::vector<float>(v.begin() + 3, v.begin() + 6) == std::vector<float>{4, 4, -4});
+    CHECK(std::vector<float>(v.begin() + 6, v.begin() + 9) == std::vector<float>{10, 20, 30});
 }

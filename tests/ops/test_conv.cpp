@@ -1,11 +1,15 @@
-// conv:weights=@w.npy: a full convolution layer (torch.nn.Conv2d) with weights from a file.
+// conv: named filters by hand and against the naive reference over kernels, strides, dilation,
+// borders and padding; conv:weights=@w.npy, a full convolution layer (torch.nn.Conv2d) with
+// weights from a file, against PyTorch fixtures and the layer reference.
 #include "convpool/core/error.hpp"
 #include "convpool/core/parallel.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstddef>
 #include <map>
@@ -14,13 +18,20 @@
 #include <vector>
 
 #include "layer_helpers.hpp"
+#include "ops/common/filters.hpp"
+#include "reference/reference.hpp"
 #include "reference/reference_layers.hpp"
 #include "reference/sweep.hpp"
 #include "test_helpers.hpp"
 #include "torch_fixtures.hpp"
 
+using test::run;
+using test::tensor;
+using test::values;
+
 namespace {
 
+using namespace sweep;  // the shared sweep helpers (reference/sweep.hpp)
 using test::array;
 using test::Arrays;
 using test::layer_pipeline;
@@ -151,8 +162,12 @@ TEST_CASE("conv:weights refuses weights that do not fit, naming both numbers") {
 }
 
 TEST_CASE(
-    "conv:weights matches the naive reference over groups, kernels, strides, pads, "
+    "conv:weights' loops match the naive reference over groups, kernels, strides, pads, "
     "dilations and every border, with the same bits on every thread count") {
+    // The hand-written loops, the reference path: the library's results are held to the
+    // tolerance across thread counts by tests/test_conv_engine.cpp (oneDNN does not promise
+    // the same bits: on an AVX2 machine, 2 threads differed from 1 in the last bits).
+    const test::WithLibrary loops(false);
     sweep::Random rng(1401U);
     const std::vector<std::pair<const char*, ref::Border>> borders{
         {"zero", ref::Border::zero},
@@ -249,4 +264,165 @@ TEST_CASE("conv:weights followed by relu gives the same bits fused and stage by 
         conv.apply_activated(x, convpool::Activation{convpool::Activation::Kind::relu});
     CHECK(sweep::difference(staged, fused).empty());
     CHECK(*std::min_element(fused.data().begin(), fused.data().end()) == 0.0F);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-checked cases of named-filter convolution, and the sweep against the naive reference
+
+TEST_CASE("conv is cross-correlation: sobel-x is positive where values grow to the right") {
+    const auto in = tensor(1, 3, 3, {0, 1, 2, 0, 1, 2, 0, 1, 2});
+    const auto out = run("conv:sobel-x,pad=valid", in);
+    CHECK(out.shape() == convpool::Shape{1, 1, 1});
+    CHECK(values(out) == std::vector<float>{8});
+    // An asymmetric kernel shows the orientation: [1 2] . (x0, x1) = x0 + 2 x1.
+    CHECK(values(run("conv:kernel=[1 2],pad=valid", tensor(1, 1, 3, {1, 10, 100}))) ==
+          std::vector<float>{21, 210});
+}
+
+TEST_CASE("conv border modes fill the padding as documented") {
+    const auto in = tensor(1, 1, 3, {1, 2, 3});
+    const auto with = [&in](const char* border) {
+        return values(run(std::string("conv:kernel=[1 1 1],pad=0x1,border=") + border, in));
+    };
+    CHECK(with("zero") == std::vector<float>{3, 6, 5});
+    CHECK(with("replicate") == std::vector<float>{4, 6, 8});
+    CHECK(with("reflect") == std::vector<float>{4, 6, 8});     // 1|1 2 3|3
+    CHECK(with("reflect101") == std::vector<float>{5, 6, 7});  // 2|1 2 3|2
+    CHECK(with("wrap") == std::vector<float>{6, 6, 6});        // 3|1 2 3|1
+}
+
+TEST_CASE("conv stride, dilation, same padding of an even kernel, scale and bias") {
+    const auto in = tensor(1, 1, 5, {1, 2, 3, 4, 5});
+    CHECK(values(run("conv:kernel=[1 1],pad=valid,dilation=2", in)) == std::vector<float>{4, 6, 8});
+    CHECK(values(run("conv:kernel=[1 1],pad=valid,dilation=2,stride=2", in)) ==
+          std::vector<float>{4, 8});
+    // same with k=2: total padding 1, at the end (as TensorFlow and PyTorch).
+    CHECK(values(run("conv:kernel=[1 1],pad=same,border=zero", tensor(1, 1, 4, {1, 2, 3, 4}))) ==
+          std::vector<float>{3, 5, 7, 4});
+    CHECK(values(run("conv:identity,scale=2,bias=1", in)) == std::vector<float>{3, 5, 7, 9, 11});
+}
+
+TEST_CASE("named kernels have their documented values and sums") {
+    const auto sum = [](const convpool::Matrix& m) {
+        double s = 0;
+        for (const float v : m.values) {
+            s += static_cast<double>(v);
+        }
+        return s;
+    };
+    CHECK(convpool::named_kernel("sobel-x", {}, 0).values ==
+          std::vector<float>{-1, 0, 1, -2, 0, 2, -1, 0, 1});
+    CHECK(convpool::named_kernel("laplacian", {}, 0).values ==
+          std::vector<float>{0, 1, 0, 1, -4, 1, 0, 1, 0});
+    CHECK(sum(convpool::named_kernel("sharpen", {}, 0)) == doctest::Approx(1.0));
+    const auto g = convpool::named_kernel("gaussian", {5, 5}, 0);
+    CHECK(g.rows == 5);
+    CHECK(sum(g) == doctest::Approx(1.0));
+    CHECK(g.values[0] == doctest::Approx(static_cast<double>(g.values[24])));
+    CHECK(g.values[12] > g.values[11]);
+    const auto l = convpool::named_kernel("log", {}, 1.0);
+    CHECK(l.rows == 7);
+    CHECK(sum(l) == doctest::Approx(0.0).epsilon(1e-6));
+    CHECK(l.values[24] < 0);  // negative centre, like laplacian
+    CHECK(sum(convpool::named_kernel("box", {3, 3}, 0)) == doctest::Approx(1.0));
+    CHECK(convpool::named_kernel("box", {2, 3}, 0).values.size() == 6);
+}
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): one sweep, a loop per parameter
+TEST_CASE(
+    "conv matches the naive reference over kernels 1x1..5x5, strides, dilation, every "
+    "border mode, explicit/same/valid padding, scale and bias") {
+    Random rng(8U);
+    int compared = 0;
+    int invalid = 0;
+    for (int kh = 1; kh <= 5; ++kh) {
+        for (int kw = 1; kw <= 5; ++kw) {
+            for (const ref::Border border : kBorders) {
+                // pad 0..3 cells (square or not), same, valid
+                for (int pad_choice = 0; pad_choice < 6; ++pad_choice) {
+                    for (int repeat = 0; repeat < 4; ++repeat) {
+                        ref::ConvSpec spec;
+                        spec.kernel_rows = kh;
+                        spec.kernel_cols = kw;
+                        spec.kernel.clear();
+                        std::string kernel_text;
+                        double weight_sum = 0.0;
+                        for (int r = 0; r < kh; ++r) {
+                            kernel_text += r == 0 ? "" : "; ";
+                            for (int c = 0; c < kw; ++c) {
+                                const Decimal d = random_decimal(rng, -1000, 1000);
+                                kernel_text += (c == 0 ? "" : " ") + d.text;
+                                spec.kernel.push_back(d.value);
+                                weight_sum += std::fabs(d.exact);
+                            }
+                        }
+                        spec.stride_rows = rng.integer(1, 3);
+                        spec.stride_cols = rng.integer(1, 3);
+                        spec.dilation_rows = rng.integer(1, 2);
+                        spec.dilation_cols = rng.integer(1, 2);
+                        spec.border = border;
+                        std::string pad_text;
+                        if (pad_choice < 4) {
+                            spec.pad.kind = ref::ConvPad::Kind::cells;
+                            spec.pad.rows = pad_choice;
+                            spec.pad.cols = rng.chance(50) ? pad_choice : rng.integer(0, 3);
+                            pad_text = fmt::format("{}x{}", spec.pad.rows, spec.pad.cols);
+                        } else if (pad_choice == 4) {
+                            spec.pad.kind = ref::ConvPad::Kind::same;
+                            pad_text = "same";
+                        } else {
+                            spec.pad.kind = ref::ConvPad::Kind::valid;
+                            pad_text = "valid";
+                        }
+                        std::string stage = fmt::format(
+                            "conv:kernel=[{}],stride={}x{},pad={},dilation={}x{},border={}",
+                            kernel_text, spec.stride_rows, spec.stride_cols, pad_text,
+                            spec.dilation_rows, spec.dilation_cols, border_name(border));
+                        if (rng.chance(50)) {
+                            const Decimal scale = random_decimal(rng, -2000, 2000);
+                            const Decimal bias = random_decimal(rng, -1000, 1000);
+                            spec.scale = scale.exact;
+                            spec.bias = bias.exact;
+                            stage += ",scale=" + scale.text + ",bias=" + bias.text;
+                        }
+                        const int h = kSizes[static_cast<std::size_t>(rng.integer(0, 4))];
+                        const int w = kSizes[static_cast<std::size_t>(rng.integer(0, 4))];
+                        const int channels = rng.integer(1, 3);
+                        const Values kind = repeat % 2 == 1 && rng.chance(30)
+                                                ? Values::signed_ties_nan
+                                                : Values::signed_ties;
+                        const ref::Image input = random_image(rng, channels, h, w, kind);
+                        CAPTURE(stage);
+                        CAPTURE(channels);
+                        CAPTURE(h);
+                        CAPTURE(w);
+                        const int oh = ref::conv_output_height(h, spec);
+                        const int ow = ref::conv_output_width(w, spec);
+                        CAPTURE(oh);
+                        CAPTURE(ow);
+                        if (oh < 1 || ow < 1) {
+                            const convpool::Pipeline pipeline(stage);
+                            CHECK_THROWS_AS((void)pipeline.plan(convpool::Shape{channels, h, w}),
+                                            convpool::ShapeError);
+                            ++invalid;
+                            continue;
+                        }
+                        convpool::Tensor got;
+                        if (!run_stage(stage, input, shape_text(channels, oh, ow), got)) {
+                            continue;
+                        }
+                        // convpool accumulates in float: allow the rounding of kh*kw products
+                        // of magnitude up to |w| (inputs lie in [-1, 1]).
+                        const double slack =
+                            static_cast<double>(kh * kw + 2) * static_cast<double>(FLT_EPSILON) *
+                            (std::fabs(spec.scale) * weight_sum + std::fabs(spec.bias));
+                        CHECK(difference(ref::conv(input, spec), got, 1e-5, slack) == "");
+                        ++compared;
+                    }
+                }
+            }
+        }
+    }
+    CHECK(compared > 1000);
+    CHECK(invalid > 20);
 }

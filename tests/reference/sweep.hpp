@@ -336,4 +336,39 @@ inline void check_sweep_count(const SweepCount& count) {
     CHECK(count.invalid > 50);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Conv sweeps: decimal numbers that print exactly, and the border modes
+
+/// A value with at most three decimals, so its text is exact and parses to the same float.
+struct Decimal {
+    std::string text;
+    float value = 0.0F;
+    double exact = 0.0;
+};
+
+inline Decimal random_decimal(Random& rng, int lo_thousandths, int hi_thousandths) {
+    const double v = static_cast<double>(rng.integer(lo_thousandths, hi_thousandths)) / 1000.0;
+    return {fmt::format("{}", v), static_cast<float>(v), v};
+}
+
+inline const char* border_name(ref::Border b) {
+    switch (b) {
+        case ref::Border::zero:
+            return "zero";
+        case ref::Border::reflect:
+            return "reflect";
+        case ref::Border::reflect101:
+            return "reflect101";
+        case ref::Border::replicate:
+            return "replicate";
+        case ref::Border::wrap:
+            return "wrap";
+    }
+    return "?";
+}
+
+inline constexpr std::array<ref::Border, 5> kBorders{ref::Border::zero, ref::Border::reflect,
+                                                     ref::Border::reflect101,
+                                                     ref::Border::replicate, ref::Border::wrap};
+
 }  // namespace sweep

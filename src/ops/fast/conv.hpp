@@ -8,7 +8,7 @@
 // dilation 1 run in bands of output rows on AVX-512 or AVX2 when the machine has them
 // (kernels::correlate_rows_3x3), writing large outputs with non-temporal stores; any other
 // kernel, stride or dilation runs the vectorised row kernel (kernels::correlate_row). Tested
-// against the plain loop in tests/test_fast_paths.cpp. Its entry point, fast_correlate, and
+// against the plain loop in tests/ops/fast/test_conv.cpp. Its entry point, fast_correlate, and
 // PaddedPlane are declared in ops/common/convolution.hpp, beside the plain loop that calls them.
 
 #include "ops/common/convolution.hpp"

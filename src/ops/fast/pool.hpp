@@ -2,7 +2,7 @@
 // Fast paths of sliding-window max, min and average pooling. They sit beside reduce_windows
 // (the plain loop in ops/common/pooling.hpp) and return the same tensor bit for bit, NaN, ties and
 // -0/+0 included, for every geometry (kernel, stride, padding, dilation, ceil mode); the tests
-// in tests/test_fast_paths.cpp compare them over sweeps.
+// in tests/ops/fast/test_pool.cpp compare them over sweeps.
 //
 // How they stay exact:
 //  - max/min: the plain reducer folds a window in row-major order with pick(a, b) = b when b is

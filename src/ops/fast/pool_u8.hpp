@@ -1,7 +1,7 @@
 #pragma once
 // Max and min pooling of 8-bit interleaved images (ImageU8, H×W×C) without converting to
 // float: the plain loop, and the fast path beside it that returns the same image byte for byte
-// (tests/test_fast_paths.cpp compares them over sweeps, and both with the float pools).
+// (tests/ops/fast/test_pool_u8.cpp compares them over sweeps, and both with the float pools).
 //
 // On 8-bit values max and min are associative, commutative and idempotent, and have no NaN or
 // signed zero, so any order of folding a window gives the plain loop's result. Padding never
