@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "ops/common/filters.hpp"
 
@@ -62,7 +63,10 @@ std::vector<int> border_map(int n, const Axis& axis, Border border) {
     return map;
 }
 
-std::vector<ParamSpec> conv_param_specs() {
+namespace {
+
+/// The parameters of the named filters (the kernel's own shape).
+std::vector<ParamSpec> filter_param_specs() {
     return {
         {.name = "k",
          .type = ParamType::size,
@@ -107,6 +111,12 @@ std::vector<ParamSpec> conv_param_specs() {
                  "2*ceil(3*sigma2)+1)",
          .min = 0.01,
          .max = 100},
+    };
+}
+
+/// Where the kernel is applied (stride, padding, dilation, border) and what is done to its sums.
+std::vector<ParamSpec> placement_param_specs() {
+    return {
         {.name = "stride",
          .type = ParamType::size,
          .default_value = "1",
@@ -148,6 +158,16 @@ std::vector<ParamSpec> conv_param_specs() {
          .min = -1e6,
          .max = 1e6},
     };
+}
+
+}  // namespace
+
+std::vector<ParamSpec> conv_param_specs() {
+    std::vector<ParamSpec> specs = filter_param_specs();
+    std::vector<ParamSpec> placement = placement_param_specs();
+    specs.insert(specs.end(), std::make_move_iterator(placement.begin()),
+                 std::make_move_iterator(placement.end()));
+    return specs;
 }
 
 std::string given_filter_param(const Params& params) {

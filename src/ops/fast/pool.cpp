@@ -287,6 +287,31 @@ void add_row_taps(double* acc, const float* row, const AxisPlan& cols, int first
     }
 }
 
+/// The run [begin, end) of output columns whose windows hold every one of `kernel` taps (they
+/// are summed by vectorised passes, one per tap); (width, width) when there is none.
+std::pair<int, int> full_window_run(const AxisPlan& cols, int kernel) {
+    const auto out_w = static_cast<int>(cols.taps.size());
+    int begin = out_w;
+    int end = out_w;
+    for (int o = 0; o < out_w; ++o) {
+        if (cols.taps[static_cast<std::size_t>(o)].count == kernel) {
+            begin = std::min(begin, o);
+            end = o + 1;
+        }
+    }
+    return {begin, begin == out_w ? out_w : end};
+}
+
+/// The divisor of each output column of a row whose windows hold `row_cells` rows.
+void fill_denominators(std::vector<double>& denominator, const AxisPlan& cols, int row_cells,
+                       bool count_pad, int divisor) {
+    for (std::size_t o = 0; o < denominator.size(); ++o) {
+        const AxisTaps& rx = cols.taps[o];
+        const int n = divisor > 0 ? divisor : row_cells * (count_pad ? rx.counted : rx.count);
+        denominator[o] = static_cast<double>(n);
+    }
+}
+
 }  // namespace
 
 Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int divisor) {
@@ -297,19 +322,10 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
                           static_cast<int>(cols.taps.size())};
     Tensor out(out_shape, uninitialized);  // every value is written below
     const int out_w = out_shape.width;
-    // Columns whose windows hold every tap form one run [full_begin, full_end): those are summed
-    // by vectorised passes, one per tap; the others tap by tap.
-    int full_begin = out_w;
-    int full_end = out_w;
-    for (int o = 0; o < out_w; ++o) {
-        if (cols.taps[static_cast<std::size_t>(o)].count == win.cols.kernel) {
-            full_begin = std::min(full_begin, o);
-            full_end = o + 1;
-        }
-    }
-    if (full_begin == out_w) {
-        full_end = out_w;
-    }
+    // Columns whose windows hold every tap are summed by vectorised passes; the others tap by tap.
+    const std::pair<int, int> full_run = full_window_run(cols, win.cols.kernel);
+    const int full_begin = full_run.first;
+    const int full_end = full_run.second;
     const bool stream = out_shape.elements() * sizeof(float) >= kernels::kStreamBytes;
     // 2x2 windows at stride 2 (the common downsampling): a full window's two rows are summed
     // and divided in one fused pass, without the double accumulator rows.
@@ -344,12 +360,7 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
             // The divisors depend on the row only through its cell count: most rows share them.
             const int row_cells = count_pad ? ry.counted : ry.count;
             if (row_cells != denominator_cells) {
-                for (int o2 = 0; o2 < out_w; ++o2) {
-                    const AxisTaps& rx = cols.taps[static_cast<std::size_t>(o2)];
-                    const int n =
-                        divisor > 0 ? divisor : row_cells * (count_pad ? rx.counted : rx.count);
-                    denominator[static_cast<std::size_t>(o2)] = static_cast<double>(n);
-                }
+                fill_denominators(denominator, cols, row_cells, count_pad, divisor);
                 denominator_cells = row_cells;
             }
             if (fused) {
