@@ -87,6 +87,8 @@ template <typename F>
 [[nodiscard]] auto guarded(const std::string& path, F&& call) {
     try {
         return std::forward<F>(call)();
+    } catch (const Error&) {
+        throw;  // convpool's own (the output's shape), already one line
     } catch (const std::exception& e) {
         throw ShapeError(fmt::format("model: '{}': {}", path, e.what()));
     }
@@ -166,16 +168,16 @@ public:
     }
 
     [[nodiscard]] Tensor run(const Tensor& in, const std::string& layer) const override {
-        std::vector<int> shape;
-        std::vector<float> values;
-        {
-            const std::lock_guard<std::mutex> lock(m_mutex);
-            values = guarded(m_path, [&] {
-                return m_net->forward(nchw(in.shape()), in.data().data(), layer, shape);
-            });
-        }
-        return {tensor_shape(shape, fmt::format("model: {}", layer.empty() ? m_path : layer)),
-                values};
+        Tensor out;
+        const auto output = [&](const std::vector<int>& shape) {
+            out = Tensor(
+                tensor_shape(shape, fmt::format("model: {}", layer.empty() ? m_path : layer)),
+                uninitialized);  // every value is copied in by the plugin
+            return out.data().data();
+        };
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        guarded(m_path, [&] { m_net->forward(nchw(in.shape()), in.data().data(), layer, output); });
+        return out;
     }
 
 private:

@@ -49,6 +49,9 @@ public:
     }
 
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
+        if (!m_resize && !m_swap && m_mean.empty() && m_std.empty()) {
+            return m_model->run(in, m_layer);  // nothing to do first: no copy of the input
+        }
         Tensor x = m_resize ? m_resize->apply(in) : in;
         const Shape shape = x.shape();
         if (m_swap) {

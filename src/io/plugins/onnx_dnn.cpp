@@ -66,22 +66,19 @@ public:
         }
     }
 
-    [[nodiscard]] std::vector<float> forward(const std::vector<int>& input, const float* data,
-                                             const std::string& layer,
-                                             std::vector<int>& shape) override {
+    void forward(const std::vector<int>& input, const float* data, const std::string& layer,
+                 const std::function<float*(const std::vector<int>& shape)>& output) override {
         try {
             // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): cv::Mat wraps, never writes
             const cv::Mat blob(input, CV_32F, const_cast<float*>(data));
             m_net.setInput(blob);
             const cv::Mat result = m_net.forward(layer.empty() ? cv::String() : layer);
             const cv::Mat dense = result.isContinuous() ? result : result.clone();
-            shape.assign(dense.size.p, dense.size.p + dense.dims);
-            std::vector<float> values(dense.total());
             if (dense.type() != CV_32F) {
                 throw std::runtime_error("the output is not float32");
             }
-            std::copy_n(dense.ptr<float>(), values.size(), values.begin());
-            return values;
+            float* values = output(std::vector<int>(dense.size.p, dense.size.p + dense.dims));
+            std::copy_n(dense.ptr<float>(), dense.total(), values);
         } catch (const cv::Exception& e) {
             throw std::runtime_error(short_message(e));
         }

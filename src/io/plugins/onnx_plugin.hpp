@@ -6,6 +6,7 @@
 /// Both sides are built from this tree with the same compiler: plain C++ types cross the line,
 /// and the plugin's errors are std::runtime_error.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,10 @@ public:
     [[nodiscard]] virtual std::vector<int> output_shape(const std::vector<int>& input,
                                                         const std::string& layer) = 0;
     /// Runs the model on `data` (NCHW floats of shape `input`) up to `layer` ("" for the
-    /// model's output); its output's values, its shape in `shape`.
-    [[nodiscard]] virtual std::vector<float> forward(const std::vector<int>& input,
-                                                     const float* data, const std::string& layer,
-                                                     std::vector<int>& shape) = 0;
+    /// model's output), and writes the output's values where `output(shape)` says: the caller
+    /// allocates the tensor they end up in, so they are copied once.
+    virtual void forward(const std::vector<int>& input, const float* data, const std::string& layer,
+                         const std::function<float*(const std::vector<int>& shape)>& output) = 0;
 };
 
 /// The plugin's entry point: the model at `path`, or null with `error` set.
