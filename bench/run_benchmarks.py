@@ -449,15 +449,21 @@ def report(raw):
                 f"{whole['convpool_peak_mib'] / whole['decoded_float_mib']:.2f}x the decoded float "
                 f"image (target < 3)", "", "```"] + whole["commands"] + ["```"]
     out += ["", "## Commands", "", "```"] + [r["command"] for r in rows] + ["```", ""]
+    busy = load_before[0] >= 1.0 or load_after[0] >= 1.5
     out += ["## How the numbers were taken", "",
-            "The machine is a 2-core VM that other jobs (compilers, test suites) used at the same "
-            "time: see the load averages above. A negative niceness (`nice -n -10 /usr/bin/python3 "
-            "bench/run_benchmarks.py ...`) lets the benchmark preempt those jobs, but not their "
-            "use of memory bandwidth; the floor and the stage alternate run by run, so both "
-            "see the same disturbance, but single ratios still move between runs. Peers run "
-            "after all of convpool's runs (their worker threads keep spinning for a while after "
-            "an operation, which took a core from whatever ran next), so their ratio to the "
-            "floor is taken minutes apart and is only indicative.", "",
+            ("**The machine was busy** (see the load averages above): other jobs (compilers, test "
+             "suites) ran at the same time. A negative niceness (`nice -n -10 /usr/bin/python3 "
+             "bench/run_benchmarks.py ...`) lets the benchmark preempt them, but not their use of "
+             "memory bandwidth. " if busy else
+             "Nothing else ran on the 2-core VM during the run (the load averages above are "
+             "this run's own and what decayed from before it). ") +
+            "The floor and the stage alternate run by run, so both see the same disturbance, but "
+            "single ratios still move between runs: on this VM W1-W3 have moved by about 0.1-0.4 "
+            "between runs minutes apart, and the floor of a 2048x2048 map (16 MB in, 16 MB out) "
+            "runs partly from the last-level cache, so W4's ratios move most. Peers run after "
+            "all of convpool's runs (their worker threads keep spinning for a while after an "
+            "operation, which took a core from whatever ran next), so their ratio to the floor "
+            "is taken minutes apart and is only indicative.", "",
             "## What is missing", "",
             "- **uint8 in `convpool run`.** A leading run of max/min pools on an 8-bit image "
             "stays in 8 bits with `--emit final` (the image becomes float after the last of "
@@ -468,16 +474,10 @@ def report(raw):
             "`--emit final --stats none`), and a `conv:weights` followed by `bn`, an activation "
             "and `pool:max` (the ResNet stem, `bench/stem.py`); chains of element-wise stages, "
             "and `bank` followed by one, run stage by stage.",
-            "- **Noise.** Two causes of the noise earlier runs had are gone: every stage's "
-            "output was fresh memory, and on this VM a page fault on fresh memory is also a "
-            "fault on the host (a 2048x2048 pool ran 10x slower after the machine sat idle; "
-            "freed tensor blocks are now reused), and the peers' worker threads spun after each "
-            "operation and took a core from the convpool run after them (peers now run last). "
-            "Three runs within 15 minutes of this one (same kernels, 8ae47bd-07c500f) gave W1 "
-            "0.98-1.11, W2 1.04-1.49, W3 1.01-1.09, W4a 1.96-2.66, k=63 at 1.16-1.34x the k=15 "
-            "time, W5 0.95-1.14, W6 0.89-1.15, the whole process 0.41-0.50. The floor of a "
-            "2048x2048 map (16 MB in, 16 MB out) runs partly from the last-level cache, so W4's "
-            "ratios move most.",
+            "- **Noise.** Two causes of noise are gone: every stage's output was fresh memory, "
+            "and on this VM a page fault on fresh memory is also a fault on the host (freed "
+            "tensor blocks are now reused); and the peers' worker threads spun after each "
+            "operation and took a core from the convpool run after them (peers now run last).",
             "- **Whole process.** It relies on `--stats none` (the full statistics of the four "
             "12-megapixel stages take about 0.5 s, more than everything else together) and "
             "`--decode-in-process` (the default decoding child adds about 30 ms: its start and a "
