@@ -1,10 +1,16 @@
 // pool:spp - spatial pyramid pooling (He et al. 2014): a fixed-length vector per channel.
 #include "convpool/core/error.hpp"
+#include "convpool/core/parallel.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstddef>
+#include <limits>
+#include <utility>
+#include <vector>
 
 #include "ops/common/pooling.hpp"
 
@@ -25,6 +31,56 @@ AxisPlan paper_plan(int in, int level) {
         plan.taps.push_back({i * stride, window, window});
     }
     return plan;
+}
+
+/// MaxReducer's value of one contiguous bin, folded in row-major order: a larger value replaces,
+/// a NaN replaces (the last NaN stays), the first of equal values (-0, +0) stays.
+float exact_bin_max(const float* plane, int width, const AxisTaps& ry, const AxisTaps& rx) {
+    float m = -std::numeric_limits<float>::infinity();
+    for (int y = ry.first; y < ry.first + ry.count; ++y) {
+        const float* row = plane + static_cast<std::ptrdiff_t>(y) * width + rx.first;
+        for (int x = 0; x < rx.count; ++x) {
+            if (row[x] > m || std::isnan(row[x])) {
+                m = row[x];
+            }
+        }
+    }
+    return m;
+}
+
+/// MaxReducer's value over contiguous bins (step 1), the same bits as reduce_plane(...,
+/// MaxReducer{}) in a fraction of its time: eight independent running maxima (no chain of
+/// dependent compares), NaN only noted. Where that could differ from the fold in order, a bin
+/// holding a NaN (which NaN) or whose maximum is zero (which of -0 and +0), the bin is folded
+/// again in order; otherwise equal values have equal bits and the order does not matter.
+void max_plane(const float* plane, int width, const AxisPlan& rows, const AxisPlan& cols,
+               float* dst) {
+    constexpr int kLanes = 8;
+    for (const AxisTaps& ry : rows.taps) {
+        for (const AxisTaps& rx : cols.taps) {
+            std::array<float, kLanes> lane{};
+            lane.fill(-std::numeric_limits<float>::infinity());
+            std::array<int, kLanes> nans{};  // NaN seen per lane (as ints: no branch)
+            for (int y = ry.first; y < ry.first + ry.count; ++y) {
+                const float* row = plane + static_cast<std::ptrdiff_t>(y) * width + rx.first;
+                int x = 0;
+                for (; x + kLanes <= rx.count; x += kLanes) {
+                    for (std::size_t l = 0; l < kLanes; ++l) {
+                        const float v = row[x + static_cast<int>(l)];
+                        lane[l] = v > lane[l] ? v : lane[l];
+                        nans[l] |= static_cast<int>(v != v);  // NOLINT(misc-redundant-expression)
+                    }
+                }
+                for (; x < rx.count; ++x) {
+                    lane[0] = row[x] > lane[0] ? row[x] : lane[0];
+                    nans[0] |= static_cast<int>(std::isnan(row[x]));
+                }
+            }
+            const float m = *std::max_element(lane.begin(), lane.end());
+            const bool nan = std::any_of(nans.begin(), nans.end(), [](int n) { return n != 0; });
+            *dst++ = nan || m == 0.0F ? exact_bin_max(plane, width, ry, rx) : m;
+        }
+    }
 }
 
 class SpatialPyramidPool final : public Op {
@@ -55,21 +111,27 @@ public:
     }
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         const Shape& s = in.shape();
-        Tensor out(output_shape(s));
-        int offset = 0;
+        Tensor out(output_shape(s), uninitialized);  // every cell is one bin's result
+        std::vector<std::pair<AxisPlan, AxisPlan>> plans;
         for (const int level : m_levels) {
-            const AxisPlan rows =
-                m_paper ? paper_plan(s.height, level) : adaptive_plan(s.height, level);
-            const AxisPlan cols =
-                m_paper ? paper_plan(s.width, level) : adaptive_plan(s.width, level);
-            const Tensor pooled = m_max ? reduce_windows(in, rows, cols, MaxReducer{})
-                                        : reduce_windows(in, rows, cols, AvgReducer{false, 0});
-            for (int c = 0; c < s.channels; ++c) {
-                const auto src = pooled.channel(c);
-                std::copy(src.begin(), src.end(), out.channel(c).begin() + offset);
-            }
-            offset += level * level;
+            plans.emplace_back(
+                m_paper ? paper_plan(s.height, level) : adaptive_plan(s.height, level),
+                m_paper ? paper_plan(s.width, level) : adaptive_plan(s.width, level));
         }
+        // Channels are independent: each is pooled by one thread, in the plain loop's order, so
+        // the result is the same bits for every thread count.
+        const std::size_t bytes = s.plane() * sizeof(float) * plans.size();
+        parallel_for(static_cast<std::size_t>(s.channels),
+                     std::max<std::size_t>(1, kMinBytesPerThread / std::max<std::size_t>(1, bytes)),
+                     [&](std::size_t c0, std::size_t c1) {
+                         for (auto c = static_cast<int>(c0); c < static_cast<int>(c1); ++c) {
+                             float* dst = out.channel(c).data();
+                             for (const auto& [rows, cols] : plans) {
+                                 pool_plane(in.channel(c).data(), s.width, rows, cols, dst);
+                                 dst += rows.taps.size() * cols.taps.size();
+                             }
+                         }
+                     });
         return out;
     }
     [[nodiscard]] std::vector<std::string> notes(const Shape& in) const override {
@@ -92,6 +154,17 @@ public:
     }
 
 private:
+    void pool_plane(const float* plane, int width, const AxisPlan& rows, const AxisPlan& cols,
+                    float* dst) const {
+        if (m_max && rows.step == 1 && cols.step == 1) {
+            max_plane(plane, width, rows, cols, dst);
+        } else if (m_max) {
+            reduce_plane(plane, width, rows, cols, MaxReducer{}, dst);
+        } else {
+            reduce_plane(plane, width, rows, cols, AvgReducer{false, 0}, dst);
+        }
+    }
+
     bool m_max = true;
     bool m_paper = false;
     std::vector<int> m_levels;

@@ -1,11 +1,17 @@
 // pool:spp (spatial pyramid pooling): hand-checked bins, the paper's bins against adaptive ones,
 // the naive reference on random shapes, and PyTorch's adaptive pooling.
 #include "convpool/core/error.hpp"
+#include "convpool/core/parallel.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <array>
+#include <bit>
+#include <cstdint>
+#include <limits>
+#include <random>
 #include <vector>
 
 #include "reference/reference_modern.hpp"
@@ -107,4 +113,61 @@ TEST_CASE("pool:spp matches the naive reference on random shapes, levels, modes 
 TEST_CASE("pool:spp matches PyTorch's adaptive pooling and the paper's windows") {
     CHECK(torch_fixtures::check_family("torch_modern.json", "spp",
                                        torch_fixtures::Compare::scaled) >= 8);
+}
+
+TEST_CASE(
+    "pool:spp max gives adaptive-max's bits per level (NaN payloads, -0 and +0, infinities) on "
+    "1, 2 and 3 threads") {
+    // spp's max runs eight running maxima per bin and folds a bin again in order only where that
+    // could differ (a NaN, a zero maximum); pool:adaptive-max is the plain fold of every bin.
+    const std::array<float, 9> pool{-0.0F,
+                                    0.0F,
+                                    -1.0F,
+                                    -0.5F,
+                                    0.25F,
+                                    -std::numeric_limits<float>::infinity(),
+                                    std::numeric_limits<float>::infinity(),
+                                    std::bit_cast<float>(0x7fc00001U),
+                                    std::bit_cast<float>(0xffc00002U)};
+    std::mt19937 rng(1505U);
+    for (int i = 0; i < 40; ++i) {
+        const int c = 1 + i % 3;
+        const int h = 1 + static_cast<int>(rng() % 40U);
+        const int w = 1 + static_cast<int>(rng() % 40U);
+        std::vector<float> v(static_cast<std::size_t>(c * h * w));
+        for (float& x : v) {
+            // Mostly -0, +0 and negatives, so that many bins have a zero maximum; NaN and
+            // infinities rarely (a NaN in one bin of a level in about a third of the cases).
+            const auto r = rng() % 1000U;
+            x = r < 700U   ? pool[r % 4U]
+                : r < 990U ? pool[4U + r % 2U] * static_cast<float>(1 + r % 7U)
+                           : pool[4U + r % 5U];
+        }
+        const convpool::Tensor in = test::tensor(c, h, w, v);
+        std::vector<float> want;
+        std::vector<convpool::Tensor> levels;
+        for (const int level : {1, 2, 3, 5}) {
+            levels.push_back(test::run(fmt::format("pool:adaptive-max,out={}", level), in));
+        }
+        for (int ch = 0; ch < c; ++ch) {
+            for (const auto& l : levels) {
+                const auto plane = l.channel(ch);
+                want.insert(want.end(), plane.begin(), plane.end());
+            }
+        }
+        CAPTURE(c);
+        CAPTURE(h);
+        CAPTURE(w);
+        for (const int threads : {1, 2, 3}) {
+            convpool::set_thread_count(threads);
+            const convpool::Tensor got = test::run("pool:spp,levels=[1 2 3 5]", in);
+            REQUIRE(got.data().size() == want.size());
+            for (std::size_t k = 0; k < want.size(); ++k) {
+                CAPTURE(k);
+                CHECK(std::bit_cast<std::uint32_t>(got.data()[k]) ==
+                      std::bit_cast<std::uint32_t>(want[k]));
+            }
+        }
+        convpool::set_thread_count(0);
+    }
 }

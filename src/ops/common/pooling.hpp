@@ -66,9 +66,30 @@ private:
     bool m_ceil = false;
 };
 
-/// Applies `reducer` to every window given by `rows` x `cols` of every channel.
+/// Applies `reducer` to every window given by `rows` x `cols` of one plane of `width` columns,
+/// writing the outputs row-major from `dst`.
 /// Reducer: `State start() const`, `void add(State&, float value, int index) const` with index
 /// y*W+x, called in row-major order, and `float finish(const State&, int real, int counted) const`.
+template <typename Reducer>
+void reduce_plane(const float* plane, int width, const AxisPlan& rows, const AxisPlan& cols,
+                  const Reducer& reducer, float* dst) {
+    for (const AxisTaps& ry : rows.taps) {
+        for (const AxisTaps& rx : cols.taps) {
+            auto state = reducer.start();
+            for (int ty = 0; ty < ry.count; ++ty) {
+                const int y = ry.first + ty * rows.step;
+                const float* row = plane + static_cast<std::ptrdiff_t>(y) * width;
+                for (int tx = 0; tx < rx.count; ++tx) {
+                    const int x = rx.first + tx * cols.step;
+                    reducer.add(state, row[x], y * width + x);
+                }
+            }
+            *dst++ = reducer.finish(state, ry.count * rx.count, ry.counted * rx.counted);
+        }
+    }
+}
+
+/// reduce_plane over every channel.
 template <typename Reducer>
 [[nodiscard]] Tensor reduce_windows(const Tensor& in, const AxisPlan& rows, const AxisPlan& cols,
                                     const Reducer& reducer) {
@@ -77,22 +98,7 @@ template <typename Reducer>
                           static_cast<int>(cols.taps.size())};
     Tensor out(out_shape);
     for (int c = 0; c < s.channels; ++c) {
-        const float* plane = in.channel(c).data();
-        float* dst = out.channel(c).data();
-        for (const AxisTaps& ry : rows.taps) {
-            for (const AxisTaps& rx : cols.taps) {
-                auto state = reducer.start();
-                for (int ty = 0; ty < ry.count; ++ty) {
-                    const int y = ry.first + ty * rows.step;
-                    const float* row = plane + static_cast<std::ptrdiff_t>(y) * s.width;
-                    for (int tx = 0; tx < rx.count; ++tx) {
-                        const int x = rx.first + tx * cols.step;
-                        reducer.add(state, row[x], y * s.width + x);
-                    }
-                }
-                *dst++ = reducer.finish(state, ry.count * rx.count, ry.counted * rx.counted);
-            }
-        }
+        reduce_plane(in.channel(c).data(), s.width, rows, cols, reducer, out.channel(c).data());
     }
     return out;
 }
