@@ -7,7 +7,6 @@ Usage: test_figures.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standar
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -15,6 +14,7 @@ import unittest
 import parallel_unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from runner import run_binary  # noqa: E402
 from arrays import npy_f32  # noqa: E402
 from images import read_png  # noqa: E402
 
@@ -23,9 +23,7 @@ ROOT = None
 
 
 def run(*args, cwd=None):
-    p = subprocess.run([BIN, *args], cwd=cwd, capture_output=True, text=True, errors="replace",
-                       timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, cwd=cwd)
 
 
 class ChannelNames(unittest.TestCase):

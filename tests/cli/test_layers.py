@@ -8,12 +8,12 @@ Usage: test_layers.py PATH/TO/convpool REPO_ROOT   (ctest passes both). Standard
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from runner import assert_one_error_line, run_binary  # noqa: E402
 from arrays import npy_f32, read_npy  # noqa: E402
 
 BIN = None
@@ -21,9 +21,7 @@ ROOT = None
 
 
 def run(*args, cwd=None):
-    p = subprocess.run([BIN, *args], cwd=cwd, capture_output=True, text=True, errors="replace",
-                       timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, cwd=cwd)
 
 
 def stage_arrays(test, cwd, pipeline, out):
@@ -57,18 +55,14 @@ class Layers(unittest.TestCase):
         got, out, err = run("run", image, "--npy-layout", "chw", "-p", pipeline, "-o", "refused",
                             "-q", cwd=self.dir)
         self.assertEqual(got, code, err)
-        lines = err.splitlines()
-        self.assertEqual(len(lines), 1, err)
-        self.assertTrue(lines[0].startswith("convpool: error: "), err)
-        for f in fragments:
-            self.assertIn(f, lines[0])
+        line = assert_one_error_line(self, err, *fragments)
         if code == 2:
             self.assertEqual(out, "")  # a pipeline error: not even a report
         folder = os.path.join(self.dir, "refused")
         pictures = [f for _, _, files in os.walk(folder) for f in files
                     if f.endswith((".png", ".npy"))]
         self.assertEqual(pictures, [])
-        return lines[0]
+        return line
 
     def test_conv_relu_pool_equals_torch(self):
         want_shape, want = read_npy(os.path.join(self.dir, "conv_relu_pool.npy"))

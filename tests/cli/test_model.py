@@ -19,6 +19,7 @@ from test_layers import run  # beside this file
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from arrays import npy_f32, read_npy  # noqa: E402
+from runner import assert_one_error_line  # noqa: E402
 
 BIN = None
 ROOT = None
@@ -115,11 +116,7 @@ class Model(unittest.TestCase):
     def assertRefused(self, args, code, *fragments):
         got, out, err = run(*args, cwd=self.dir)
         self.assertEqual(got, code, err)
-        lines = err.splitlines()
-        self.assertEqual(len(lines), 1, err)
-        self.assertTrue(lines[0].startswith("convpool: error: "), err)
-        for f in fragments:
-            self.assertIn(f, lines[0])
+        assert_one_error_line(self, err, *fragments)
         return out
 
     def test_hostile_model_files_are_one_error_line(self):

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -19,6 +18,7 @@ import zipfile
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from runner import run_binary  # noqa: E402
 from arrays import npy_values  # noqa: E402
 
 BIN = None
@@ -28,9 +28,7 @@ SOBEL = [1.0, 0.0, -1.0, 2.0, 0.0, -2.0, 1.0, 0.0, -1.0]
 
 
 def run(*args, cwd=None):
-    p = subprocess.run([BIN, *args], cwd=cwd, capture_output=True, text=True, errors="replace",
-                       timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, cwd=cwd)
 
 
 class Weights(unittest.TestCase):

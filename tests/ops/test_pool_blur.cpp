@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <memory>
 #include <string>
 
 #include "fast_windows.hpp"
@@ -144,27 +145,47 @@ TEST_CASE("pool:blur matches torch F.pad + depthwise F.conv2d fixtures (antialia
                                        torch_fixtures::Compare::scaled) >= 13);
 }
 
+namespace {
+
+/// A BlurPool of random filter size (1..7), strides (1..max_stride per axis) and border (by
+/// case number), with its parameters kept for CAPTURE.
+struct RandomBlur {
+    int filter = 1;
+    std::string s;
+    std::string border;
+    std::unique_ptr<convpool::ops::BlurPool> op;
+};
+
+RandomBlur random_blur(sweep::Random& rng, int max_stride, int i) {
+    constexpr std::array<const char*, 3> kBorderNames{"reflect101", "replicate", "zero"};
+    RandomBlur b;
+    b.filter = rng.integer(1, 7);
+    const int sh = rng.integer(1, max_stride);
+    b.s = fmt::format("{}x{}", sh, rng.integer(1, max_stride));
+    b.border = kBorderNames[static_cast<std::size_t>(i % 3)];
+    b.op = std::make_unique<convpool::ops::BlurPool>(
+        convpool::Params("pool:blur", convpool::ops::blur_param_specs(),
+                         {{"s", b.s}, {"filter", std::to_string(b.filter)}, {"border", b.border}}));
+    return b;
+}
+
+}  // namespace
+
 TEST_CASE(
     "pool:blur's separable path (rows, then columns) equals the plain loop within one float "
     "rounding") {
     sweep::Random rng(110U);
-    constexpr std::array<const char*, 3> kBorderNames{"reflect101", "replicate", "zero"};
     int compared = 0;
     int identical = 0;
     for (int i = 0; i < 300; ++i) {
-        const int filter = rng.integer(1, 7);
-        const std::string s = fmt::format("{}x{}", rng.integer(1, 3), rng.integer(1, 3));
-        const std::string border = kBorderNames[static_cast<std::size_t>(i % 3)];
-        const convpool::Params params(
-            "pool:blur", convpool::ops::blur_param_specs(),
-            {{"s", s}, {"filter", std::to_string(filter)}, {"border", border}});
-        const convpool::ops::BlurPool op(params);
+        const RandomBlur b = random_blur(rng, 3, i);
+        const convpool::ops::BlurPool& op = *b.op;
         const int c = rng.integer(1, 3);
         const int h = rng.integer(1, 40);
         const int w = rng.integer(1, 40);
-        CAPTURE(filter);
-        CAPTURE(s);
-        CAPTURE(border);
+        CAPTURE(b.filter);
+        CAPTURE(b.s);
+        CAPTURE(b.border);
         CAPTURE(h);
         CAPTURE(w);
         try {
@@ -194,24 +215,18 @@ TEST_CASE(
 
 TEST_CASE("pool:blur's fast path equals the separable loop bit for bit, with 1, 2 and 3 threads") {
     sweep::Random rng(111U);
-    constexpr std::array<const char*, 3> kBorderNames{"reflect101", "replicate", "zero"};
     int compared = 0;
     for (int i = 0; i < 240; ++i) {
-        const int filter = rng.integer(1, 7);
-        const std::string s = fmt::format("{}x{}", rng.integer(1, 5), rng.integer(1, 5));
-        const std::string border = kBorderNames[static_cast<std::size_t>(i % 3)];
-        const convpool::Params params(
-            "pool:blur", convpool::ops::blur_param_specs(),
-            {{"s", s}, {"filter", std::to_string(filter)}, {"border", border}});
-        const convpool::ops::BlurPool op(params);
+        const RandomBlur b = random_blur(rng, 5, i);
+        const convpool::ops::BlurPool& op = *b.op;
         // Every 20th case is large enough that the rows are split over threads.
         const bool large = i % 20 == 0;
         const int c = rng.integer(1, 3);
         const int h = large ? rng.integer(500, 700) : rng.integer(1, 40);
         const int w = large ? rng.integer(300, 400) : rng.integer(1, 40);
-        CAPTURE(filter);
-        CAPTURE(s);
-        CAPTURE(border);
+        CAPTURE(b.filter);
+        CAPTURE(b.s);
+        CAPTURE(b.border);
         CAPTURE(h);
         CAPTURE(w);
         try {

@@ -23,16 +23,35 @@ TEST_CASE("pool:maxblur on a ramp: 2x2 max with stride 1, then [1 3 3 1]/8 with 
     CHECK(test::values(out) == std::vector<float>{9.75F, 10.25F, 11.75F, 12.25F});
 }
 
+namespace {
+
+/// Random MaxBlurPool parameters: max kernel 1..4 per axis, blur filter 1..7, stride 1..3, and
+/// the border by case number.
+struct MaxBlurParams {
+    int kh = 1;
+    int kw = 1;
+    int filter = 1;
+    int s = 1;
+    const char* border = "reflect101";
+};
+
+MaxBlurParams random_params(sweep::Random& rng, int i) {
+    MaxBlurParams p;
+    p.kh = rng.integer(1, 4);
+    p.kw = rng.integer(1, 4);
+    p.filter = rng.integer(1, 7);
+    p.s = rng.integer(1, 3);
+    p.border = std::array{"reflect101", "replicate", "zero"}[static_cast<std::size_t>(i % 3)];
+    return p;
+}
+
+}  // namespace
+
 TEST_CASE("pool:maxblur is pool:max,k=K,s=1 followed by pool:blur, value for value") {
     sweep::Random rng(108U);
     int compared = 0;
     for (int i = 0; i < 80; ++i) {
-        const int kh = rng.integer(1, 4);
-        const int kw = rng.integer(1, 4);
-        const int filter = rng.integer(1, 7);
-        const int s = rng.integer(1, 3);
-        const char* border =
-            std::array{"reflect101", "replicate", "zero"}[static_cast<std::size_t>(i % 3)];
+        const auto [kh, kw, filter, s, border] = random_params(rng, i);
         const ref::Image img = sweep::random_image(
             rng, rng.integer(1, 3), rng.integer(1, 13), rng.integer(1, 13),
             i % 4 == 3 ? sweep::Values::signed_ties_nan : sweep::Values::signed_ties);
@@ -89,12 +108,7 @@ TEST_CASE(
     sweep::Random rng(112U);
     int compared = 0;
     for (int i = 0; i < 120; ++i) {
-        const int kh = rng.integer(1, 4);
-        const int kw = rng.integer(1, 4);
-        const int filter = rng.integer(1, 7);
-        const int s = rng.integer(1, 3);
-        const char* border =
-            std::array{"reflect101", "replicate", "zero"}[static_cast<std::size_t>(i % 3)];
+        const auto [kh, kw, filter, s, border] = random_params(rng, i);
         const bool large = i % 15 == 0;  // rows split over threads
         const ref::Image img = sweep::random_image(
             rng, rng.integer(1, 3), large ? rng.integer(500, 640) : rng.integer(1, 30),
