@@ -20,10 +20,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from arrays import npy_bytes, npy_dict_file  # noqa: E402
+from arrays import npy_bytes, npy_dict_file, npy_f32  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(sys.argv[2])
@@ -323,6 +324,23 @@ pipe_case("unterminated quoted path", 'conv:kernel=@"k.npy', r"'@\"' without a c
 pipe_case("entry arguments for a fixed filter", "bank:sobel-x(k=3)", r"'sobel-x' takes no arguments in parentheses")
 pipe_case("weights file missing", "conv:kernel=@" + path("nope.npy"), r"conv: kernel: weights file: cannot read .*nope.npy.: no such file")
 pipe_case("weights file is a device", "conv:kernel=@/dev/zero", r"conv: kernel: weights file: '/dev/zero' is larger than 67108864 bytes$")
+
+
+def npz(name, members, compression=zipfile.ZIP_STORED):
+    """An .npz (a zip of .npy members, as numpy.savez writes) at TMP/name."""
+    with zipfile.ZipFile(path(name), "w", compression=compression) as z:
+        for member, data in members.items():
+            z.writestr(member, data)
+    return path(name)
+
+
+ONES = npy_f32((3, 3), [1.0] * 9)
+npz("good.npz", {"a.npy": ONES})
+write("cut.npz", read(path("good.npz"))[:len(read(path("good.npz"))) // 2])
+pipe_case("weights npz truncated", "conv:kernel=@" + path("cut.npz") + ":a", r"'.*cut.npz':a: not a valid .npz \(zip\) archive: no end of central directory record$")
+pipe_case("weights npz key is a path", "conv:kernel=@" + npz("evil.npz", {"../evil.npy": ONES}) + ":../evil", r"npz key '../evil' is not a plain array name$")
+pipe_case("weights npz missing key", "conv:kernel=@" + path("good.npz") + ":b", r"'.*good.npz':b: no array 'b' \(did you mean 'a'\?\) \(arrays: a\)$")
+pipe_case("weights npz zip bomb", "conv:kernel=@" + npz("bomb.npz", {"a.npy": bytes((64 << 20) + 1)}, zipfile.ZIP_DEFLATED) + ":a", r"npz member 'a.npy' inflates to 67108865 bytes, more than the 67108864 allowed$")
 ONNX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "onnx")
 pipe_case("model file missing", "model:" + path("nope.onnx"), r"model: file: .*nope.onnx.: no such file$")
 pipe_case("model file is a device", "model:/dev/zero", r"model: file: '/dev/zero': not a regular file$")
