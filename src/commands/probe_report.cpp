@@ -93,13 +93,16 @@ std::string consistency_table(const ProbeReport& report, std::size_t lw) {
     if (!report.consistency_skipped.empty()) {
         return out + report.consistency_skipped + "\n";
     }
-    out += fmt::format("{:<{}}  {:>6} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw, "offset",
-                       "consistent", "pre cons", "cosine", "pre cosine");
+    out += fmt::format("{:<{}}  {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw,
+                       "offset", "consistent", "pre cons", "cosine", "pre cosine", "same argmax",
+                       "pre argmax");
     for (const auto& p : report.pools) {
         for (const auto& c : p.consistency) {
-            out += fmt::format("{:<{}}  {:>6} {:>11.4f} {:>11.4f} {:>11.6f} {:>11.6f}\n",
-                               p.target.label, lw, c.offset == 0 ? "all" : std::to_string(c.offset),
-                               c.consistent_pool, c.consistent_pre, c.cosine_pool, c.cosine_pre);
+            out += fmt::format(
+                "{:<{}}  {:>6} {:>11.4f} {:>11.4f} {:>11.6f} {:>11.6f} {:>11.4f} {:>11.4f}\n",
+                p.target.label, lw, c.offset == 0 ? "all" : std::to_string(c.offset),
+                c.consistent_pool, c.consistent_pre, c.cosine_pool, c.cosine_pre,
+                c.same_argmax_pool, c.same_argmax_pre);
         }
     }
     return out;
@@ -251,7 +254,9 @@ std::string probe_json(const ProbeReport& report) {
                                    {"consistent", jnum(c.consistent_pool)},
                                    {"mean_cosine", jnum(c.cosine_pool)},
                                    {"pre_consistent", jnum(c.consistent_pre)},
-                                   {"pre_mean_cosine", jnum(c.cosine_pre)}});
+                                   {"pre_mean_cosine", jnum(c.cosine_pre)},
+                                   {"same_argmax", jnum(c.same_argmax_pool)},
+                                   {"pre_same_argmax", jnum(c.same_argmax_pre)}});
         }
         json noise = json::array();
         for (const auto& n : p.noise) {
@@ -336,7 +341,8 @@ std::string probe_json(const ProbeReport& report) {
           {"consistency",
            "pairs crops per offset d = 1..8: two (H-8)x(W-8) crops whose origins in [0,8]^2 "
            "(seeded) are d apart (Chebyshev); consistent when the cosine similarity of the two "
-           "outputs' per-channel means (global average) >= cos_tolerance"}}},
+           "outputs' per-channel means (global average) >= cos_tolerance; same_argmax: the two "
+           "mean vectors are largest in the same channel"}}},
         {"pools", pools}};
     if (!is_valid_utf8(report.input)) {
         doc["input_bytes"] = base64(report.input);
@@ -375,6 +381,7 @@ std::vector<ProbeRow> probe_rows(const ProbeReport& report) {
             const std::string level = c.offset == 0 ? "all" : std::to_string(c.offset);
             row("consistency", "consistent", "", level, c.consistent_pool, c.consistent_pre);
             row("consistency", "mean_cosine", "", level, c.cosine_pool, c.cosine_pre);
+            row("consistency", "same_argmax", "", level, c.same_argmax_pool, c.same_argmax_pre);
         }
         for (const auto& n : p.noise) {
             row("noise", "psnr_db", n.kind, num(n.level), n.psnr_pool, n.psnr_pre);
