@@ -321,7 +321,7 @@ std::vector<std::string> write_summary(const MeasureRequest& rq, const OutputDir
         write("summary-consistency.png",
               summary_chart(rows, "consistency", "consistent", "",
                             fmt::format("consistency: share of crop pairs with cosine >= {} ({})",
-                                        format_metric(rq.probe.cos_tolerance, 4), subject),
+                                        format_metric(rq.probe.cos_tolerance, 6), subject),
                             "offset between the two crops (pixels)", "share of consistent pairs",
                             0.0, 1.0, shared_pre));
         // The share saturates when every pair clears the tolerance; the mean cosine does not.
