@@ -165,7 +165,7 @@ constexpr int kBlock = 256;
 /// float (about 1e-6), one in double.
 [[gnu::always_inline]] inline float cbrt_newton(float m) {
     constexpr std::uint32_t kMagic = 709958130U;  // (127 - 127/3 - 0.0331) * 2^23 (FreeBSD cbrtf)
-    float y = std::bit_cast<float>(std::bit_cast<std::uint32_t>(m) / 3U + kMagic);
+    auto y = std::bit_cast<float>(std::bit_cast<std::uint32_t>(m) / 3U + kMagic);
     constexpr float kThird = 1.0F / 3.0F;
     y = (2.0F * y + m / (y * y)) * kThird;
     y = (2.0F * y + m / (y * y)) * kThird;
