@@ -115,6 +115,7 @@ TEST_CASE("probe: a constant image is equivariant and consistent in every mode")
         for (const auto& c : p.consistency) {
             CHECK(c.consistent_pool == 1.0);
             CHECK(c.cosine_pool == 1.0);
+            CHECK(c.same_argmax_pool == 1.0);
         }
     }
 }
@@ -173,8 +174,12 @@ TEST_CASE("probe: consistency of an identity pool is 1, of complementary checker
     CHECK(all.pairs == 8 * kPairs);
     CHECK(all.consistent_pool == doctest::Approx(same / (8.0 * kPairs)));
     CHECK(all.cosine_pool == doctest::Approx(same / (8.0 * kPairs)));
-    // Before the pool a 12x12 crop holds as many 0s as 1s in each channel: means (1/2, 1/2).
+    // (1, 0) and (0, 1) peak in different channels: the argmax agrees exactly as often.
+    CHECK(all.same_argmax_pool == doctest::Approx(same / (8.0 * kPairs)));
+    // Before the pool a 12x12 crop holds as many 0s as 1s in each channel: means (1/2, 1/2),
+    // whose tie goes to the first channel in both crops.
     CHECK(all.consistent_pre == 1.0);
+    CHECK(all.same_argmax_pre == 1.0);
     CHECK(same > 0);
     CHECK(same < 8 * kPairs);
 }
@@ -206,6 +211,43 @@ TEST_CASE("mean_vector_cosine: per-channel means compared by angle") {
     CHECK(convpool::mean_vector_cosine(zero, zero) == 1.0);
     CHECK(convpool::mean_vector_cosine(zero, ones) == 0.0);
     CHECK(convpool::mean_vector_cosine(ones, diag) == doctest::Approx(std::sqrt(0.5)));
+}
+
+TEST_CASE("same_argmax: the largest per-channel mean in the same channel") {
+    const auto a = tensor(3, 1, 2, {1, 1, 2, 4, 0, 4});    // means (1, 3, 2)
+    const auto b = tensor(3, 1, 2, {0, 0, 9, 1, 3, 3});    // means (0, 5, 3)
+    const auto c = tensor(3, 1, 2, {8, 0, 2, 4, 0, 4});    // means (4, 3, 2)
+    const auto tie = tensor(3, 1, 2, {3, 3, 1, 5, 0, 0});  // means (3, 3, 0): the first
+    const auto nan = tensor(3, 1, 2, {1, 1, 2, 4, 0, std::nanf("")});
+    CHECK(convpool::same_argmax(a, b));
+    CHECK_FALSE(convpool::same_argmax(a, c));
+    CHECK(convpool::same_argmax(c, tie));
+    CHECK_FALSE(convpool::same_argmax(a, tie));
+    CHECK_FALSE(convpool::same_argmax(nan, nan));
+    CHECK_THROWS_AS((void)convpool::same_argmax(a, tensor(1, 1, 2, {1, 1})), convpool::ShapeError);
+}
+
+TEST_CASE("stack_targets: every pooling stage becomes the mode; the last is measured") {
+    const convpool::Pipeline stack("relu | pool:max,k=3 | conv:box | pool:avg,k=2",
+                                   convpool::Semantics::torch);
+    const convpool::Shape in{1, 24, 24};
+    const auto t = convpool::stack_targets(stack, convpool::parse_modes("blur,max,adaptive-max"),
+                                           "2", "", 0, in, "", false, {});
+    REQUIRE(t.size() == 3);
+    CHECK(t[0].label == "blur");
+    CHECK(t[0].prefix == "relu | pool:blur,s=2 | conv:box");
+    CHECK(t[0].pool == "pool:blur,s=2");
+    CHECK(t[1].prefix == "relu | pool:max,k=2,s=2 | conv:box");
+    CHECK(t[1].pool == "pool:max,k=2,s=2");
+    // An output-size mode gets the size max k=2 gives on the map feeding each stage: 24 -> 12,
+    // then 12 -> 6 (conv:box keeps the size).
+    CHECK(t[2].prefix == "relu | pool:adaptive-max,out=12x12 | conv:box");
+    CHECK(t[2].pool == "pool:adaptive-max,out=6x6");
+    // The pipeline must end with a pooling stage.
+    CHECK_THROWS_WITH_AS((void)convpool::stack_targets(
+                             convpool::Pipeline("pool:max | relu", convpool::Semantics::torch),
+                             {"max"}, "2", "", 0, in, "", false, {}),
+                         doctest::Contains("--replace-pools"), convpool::UsageError);
 }
 
 TEST_CASE("probe: consistency is skipped, said why, on an input of 8 pixels or less") {

@@ -60,6 +60,7 @@ struct MeasureArgs {
     int jobs = 1;
     std::string pipeline;
     std::string modes;
+    bool replace_pools = false;  ///< probe: the modes replace every pooling stage of -p
     std::string kernel = "2";
     std::string stride;
     std::string pad;

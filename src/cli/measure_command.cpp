@@ -89,6 +89,7 @@ int measure_main(const MeasureArgs& a, bool is_compare) {
     rq.jobs = a.jobs;
     rq.out = a.out;
     rq.modes = a.modes;
+    rq.replace_pools = a.replace_pools;
     rq.sheet_height = a.sheet_height;
     rq.probe = a.probe;
     rq.probe.noise = parse_number_list(a.noise, "--noise");

@@ -286,6 +286,9 @@ Subcommand add_probe(CLI::App& app) {
                       "Pipeline whose pooling stages are probed (text or @FILE); with --modes, the "
                       "stages before them");
     probe->add_option("--modes", a->modes, "Probe these pooling modes (-k, -s) after -p instead");
+    probe->add_flag("--replace-pools", a->replace_pools,
+                    "With --modes: each mode replaces every pooling stage of -p (a stack of "
+                    "layers), which must end with one: the last is measured");
     add_measure_options(probe, *a);
     probe
         ->add_option("--pairs", a->probe.pairs,

@@ -71,7 +71,12 @@ Measured measure_one(const MeasureRequest& rq, const std::string& name, const Te
         return m;
     }
     std::vector<ProbeTarget> targets;
-    if (!rq.modes.empty()) {
+    if (rq.replace_pools) {
+        targets =
+            stack_targets(Pipeline(rq.pipeline, rq.probe.semantics, rq.source, rq.probe.context),
+                          parse_modes(rq.modes), rq.kernel, rq.stride, rq.probe.seed, input.shape(),
+                          rq.pad, rq.ceil, rq.probe.context);
+    } else if (!rq.modes.empty()) {
         Shape pre = input.shape();
         if (!rq.pipeline.empty()) {
             pre = Pipeline(rq.pipeline, rq.probe.semantics, {}, rq.probe.context)
@@ -291,8 +296,9 @@ std::vector<std::string> write_summary(const MeasureRequest& rq, const OutputDir
     write("summary.json", outcome.json);
     write("summary.csv", outcome.csv);
     const std::string subject = fmt::format("mean and sd over {} images", items.size());
-    // With --modes every pool follows the same stages: one pre-pool line is right for all.
-    const bool shared_pre = !rq.modes.empty() || rq.compare;
+    // With --modes every pool follows the same stages: one pre-pool line is right for all (not
+    // with --replace-pools, where the stages feeding the last pool hold the mode too).
+    const bool shared_pre = (!rq.modes.empty() && !rq.replace_pools) || rq.compare;
     if (rq.probe.shifts > 0) {
         write("summary-shift-correlation.png",
               summary_chart(rows, "shift", "correlation", "",
@@ -315,9 +321,15 @@ std::vector<std::string> write_summary(const MeasureRequest& rq, const OutputDir
         write("summary-consistency.png",
               summary_chart(rows, "consistency", "consistent", "",
                             fmt::format("consistency: share of crop pairs with cosine >= {} ({})",
-                                        format_metric(rq.probe.cos_tolerance, 4), subject),
+                                        format_metric(rq.probe.cos_tolerance, 6), subject),
                             "offset between the two crops (pixels)", "share of consistent pairs",
                             0.0, 1.0, shared_pre));
+        // The share saturates when every pair clears the tolerance; the mean cosine does not.
+        write("summary-consistency-cosine.png",
+              summary_chart(rows, "consistency", "mean_cosine", "",
+                            fmt::format("consistency: mean cosine of the crop pairs ({})", subject),
+                            "offset between the two crops (pixels)", "mean cosine similarity", 0.0,
+                            0.0, shared_pre));
     }
     if (!rq.probe.noise.empty()) {
         write(
@@ -399,10 +411,17 @@ MeasureOutcome measure(const MeasureRequest& rq,
     if (!rq.modes.empty()) {
         (void)parse_modes(rq.modes);
     }
+    if (rq.replace_pools && (rq.compare || rq.modes.empty() || rq.pipeline.empty())) {
+        throw UsageError("probe: --replace-pools needs --modes and -p with pooling stages");
+    }
     if (!rq.pipeline.empty()) {
         const Pipeline pipeline(rq.pipeline, rq.probe.semantics, rq.source, rq.probe.context);
         if (!rq.compare && rq.modes.empty()) {
             (void)pipeline_targets(pipeline);
+        }
+        if (rq.replace_pools) {  // no modes: only the check that -p ends with a pooling stage
+            (void)stack_targets(pipeline, {}, rq.kernel, rq.stride, 0, Shape{}, rq.pad, rq.ceil,
+                                rq.probe.context);
         }
     }
     RunOptions listing;

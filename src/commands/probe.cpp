@@ -431,6 +431,47 @@ std::vector<ProbeTarget> mode_targets(const std::string& prefix,
     return targets;
 }
 
+std::vector<ProbeTarget> stack_targets(const Pipeline& pipeline,
+                                       const std::vector<std::string>& modes,
+                                       const std::string& kernel, const std::string& stride,
+                                       std::uint64_t seed, const Shape& input,
+                                       const std::string& pad, bool ceil,
+                                       const ParseContext& context) {
+    const auto& stages = pipeline.stages();
+    const auto is_pool = [](const Stage& st) { return st.info->mode.form != ModeForm::none; };
+    if (stages.empty() || !is_pool(stages.back())) {
+        throw UsageError(
+            "probe: --replace-pools needs -p to end with a pooling stage that --modes can "
+            "replace (e.g. '... | relu | pool:max'): the last one is the pool measured");
+    }
+    const Semantics semantics = pipeline.semantics();
+    std::vector<ProbeTarget> targets;
+    for (const auto& mode : modes) {
+        const bool sized = find_op("pool:" + mode).mode.form == ModeForm::output_size;
+        std::string prefix;
+        std::string last;  // the text of the stage before the current one, not yet in `prefix`
+        for (const auto& st : stages) {
+            if (!last.empty()) {
+                prefix += (prefix.empty() ? "" : " | ") + last;
+            }
+            if (!is_pool(st)) {
+                last = st.text;
+                continue;
+            }
+            // Only an output-size mode needs the shape feeding the stage.
+            const Shape pre =
+                sized && !prefix.empty()
+                    ? Pipeline(prefix, semantics, {}, context).plan(input).back().shape
+                    : input;
+            last = mode_targets(prefix, {mode}, kernel, stride, seed, pre, semantics, pad, ceil)
+                       .front()
+                       .pool;
+        }
+        targets.push_back({mode, prefix, last});
+    }
+    return targets;
+}
+
 ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets,
                   const ProbeOptions& options) {
     if (options.shifts < 0 || options.shifts > 64) {

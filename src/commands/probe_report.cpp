@@ -1,6 +1,6 @@
 /// \file probe_report.cpp
-/// What `probe` writes: the table, probe.json, probe.csv (and the rows they share with the batch
-/// summary), and the charts.
+/// What `probe` writes: the table, probe.json, probe.csv (and the rows they
+/// share with the batch summary), and the charts.
 #include "convpool/commands/probe.hpp"
 #include "convpool/core/error.hpp"
 #include "convpool/core/format.hpp"
@@ -54,7 +54,8 @@ std::string equivariance_table(const ProbeReport& report, std::size_t lw) {
         return {};
     }
     std::string out =
-        "\nshift equivariance: output(shift x) moved back by shift / stride cells vs output(x), "
+        "\nshift equivariance: output(shift x) moved back by shift "
+        "/ stride cells vs output(x), "
         "for shifts that are multiples of the total stride\n";
     out += fmt::format("{:<{}}  {:>6} {:>5} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw, "stride",
                        "shift", "identical", "pre ident", "corr", "pre corr");
@@ -87,19 +88,24 @@ std::string consistency_table(const ProbeReport& report, std::size_t lw) {
         return {};
     }
     std::string out = fmt::format(
-        "\nconsistency (Zhang 2019): {} crop pairs offset 1..8 px; consistent = cosine of the "
+        "\nconsistency (Zhang 2019): {} crop pairs "
+        "offset 1..8 px; consistent = cosine of the "
         "per-channel means >= {}\n",
         8 * o.pairs, num(o.cos_tolerance));
     if (!report.consistency_skipped.empty()) {
         return out + report.consistency_skipped + "\n";
     }
-    out += fmt::format("{:<{}}  {:>6} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw, "offset",
-                       "consistent", "pre cons", "cosine", "pre cosine");
+    out += fmt::format("{:<{}}  {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw,
+                       "offset", "consistent", "pre cons", "cosine", "pre cosine", "same argmax",
+                       "pre argmax");
     for (const auto& p : report.pools) {
         for (const auto& c : p.consistency) {
-            out += fmt::format("{:<{}}  {:>6} {:>11.4f} {:>11.4f} {:>11.6f} {:>11.6f}\n",
-                               p.target.label, lw, c.offset == 0 ? "all" : std::to_string(c.offset),
-                               c.consistent_pool, c.consistent_pre, c.cosine_pool, c.cosine_pre);
+            out += fmt::format(
+                "{:<{}}  {:>6} {:>11.4f} {:>11.4f} {:>11.6f} "
+                "{:>11.6f} {:>11.4f} {:>11.4f}\n",
+                p.target.label, lw, c.offset == 0 ? "all" : std::to_string(c.offset),
+                c.consistent_pool, c.consistent_pre, c.cosine_pool, c.cosine_pre,
+                c.same_argmax_pool, c.same_argmax_pre);
         }
     }
     return out;
@@ -116,7 +122,8 @@ std::string probe_table(const ProbeReport& report) {
         sw = std::max(sw, p.stage.size());
     }
     std::string out = fmt::format(
-        "probe: {} {} | seed {} | shifts 1..{} px, mean of 8 directions, crops (no fill) | PSNR "
+        "probe: {} {} | seed {} | shifts 1..{} px, mean of 8 "
+        "directions, crops (no fill) | PSNR "
         "peak and SSIM L: "
         "the clean map's range\n",
         terminal_text(report.input), to_string(report.input_shape), o.seed, o.shifts);
@@ -132,7 +139,8 @@ std::string probe_table(const ProbeReport& report) {
     }
     if (o.shifts > 0) {
         out +=
-            "\nshift invariance: output(shift x) vs output(x), same positions (pre = the map "
+            "\nshift invariance: output(shift x) vs output(x), same positions "
+            "(pre = the map "
             "feeding the pool)\n";
         out += fmt::format("{:<{}}  {:>5} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw, "shift",
                            "identical", "pre ident", "corr", "pre corr");
@@ -148,7 +156,8 @@ std::string probe_table(const ProbeReport& report) {
     out += consistency_table(report, lw);
     if (!o.noise.empty() || o.salt_pepper > 0.0) {
         out +=
-            "\nnoise tolerance: pooled(noisy) vs pooled(clean); pre: prepool(noisy) vs "
+            "\nnoise tolerance: pooled(noisy) vs pooled(clean); pre: "
+            "prepool(noisy) vs "
             "prepool(clean)\n";
         out += fmt::format("{:<{}}  {:<12} {:>7} {:>10} {:>10} {:>8} {:>8}\n", "pool", lw, "noise",
                            "level", "PSNR dB", "pre PSNR", "SSIM", "pre SSIM");
@@ -161,7 +170,8 @@ std::string probe_table(const ProbeReport& report) {
         }
     }
     out +=
-        "\ninformation loss: pre-pool map rebuilt from the pooled map (nearest: upsampling; "
+        "\ninformation loss: pre-pool map rebuilt from the pooled map "
+        "(nearest: upsampling; "
         "unpool: max "
         "switches)\n";
     out += fmt::format("{:<{}}  {:>10} {:>8} {:>10} {:>8} {:>9} {:>9} {:>10} {:>12} {:>12}\n",
@@ -170,7 +180,8 @@ std::string probe_table(const ProbeReport& report) {
     for (const auto& p : report.pools) {
         const auto& l = p.loss;
         out += fmt::format(
-            "{:<{}}  {:>10} {:>8.4f} {:>10} {:>8} {:>9.4f} {:>9.4f} {:>10} {:>12} {:>12}\n",
+            "{:<{}}  {:>10} {:>8.4f} {:>10} {:>8} {:>9.4f} {:>9.4f} {:>10} {:>12} "
+            "{:>12}\n",
             p.target.label, lw, num(l.psnr_nearest), l.ssim_nearest,
             l.psnr_unpool ? num(*l.psnr_unpool) : "-",
             l.ssim_unpool ? fmt::format("{:.4f}", *l.ssim_unpool) : "-", l.entropy_pre,
@@ -179,13 +190,15 @@ std::string probe_table(const ProbeReport& report) {
             p.pre_shape.elements() * sizeof(float), p.pool_shape.elements() * sizeof(float));
     }
     out +=
-        "H: entropy in bits (256 bins). discarded: values no window picked; * mixing pools: values "
+        "H: entropy in bits (256 bins). discarded: values no window picked; * "
+        "mixing pools: values "
         "no window reads\n";
     return out + vector_modes_note(report);
 }
 
 namespace {
-/// The labels of the report's pools whose mode is written in `form`, comma-separated.
+/// The labels of the report's pools whose mode is written in `form`,
+/// comma-separated.
 std::string labels_of_form(const ProbeReport& report, ModeForm form) {
     std::string names;
     for (const auto& p : report.pools) {
@@ -205,139 +218,176 @@ std::string vector_modes_note(const ProbeReport& report) {
     const std::string strided = labels_of_form(report, ModeForm::stride);
     if (!strided.empty()) {
         out += fmt::format(
-            "{}: no window, so -k does not apply: the stride is -s (default: -k) and the filter "
-            "its own (pool:blur's filter=4 unless written); padded by the filter, its output is "
-            "ceil(in/s) per side, a cell more than max pooling's where a side is not a multiple "
+            "{}: no window, so -k does not apply: the stride is -s (default: -k) "
+            "and the filter "
+            "its own (pool:blur's filter=4 unless written); padded by the filter, "
+            "its output is "
+            "ceil(in/s) per side, a cell more than max pooling's where a side is "
+            "not a multiple "
             "of s, and it has no windows to count discarded values by (-)\n",
             strided);
     }
     const std::string vectors = labels_of_form(report, ModeForm::vector);
     if (!vectors.empty()) {
         out += fmt::format(
-            "{}: a vector per channel (Cx1xN, the pyramid's bins in order), not a map: -k/-s do "
-            "not apply; shift columns compare bins, the rebuilt map is the vector stretched over "
-            "the pool input, so its PSNR/SSIM do not measure detail kept, and it has no windows "
+            "{}: a vector per channel (Cx1xN, the pyramid's bins in "
+            "order), not a map: -k/-s do "
+            "not apply; shift columns compare bins, the rebuilt map "
+            "is the vector stretched over "
+            "the pool input, so its PSNR/SSIM do not measure detail "
+            "kept, and it has no windows "
             "to count discarded values by (-)\n",
             vectors);
     }
     return out;
 }
 
+namespace {
+
+/// The measurement arrays of one pool in probe.json: shift, equivariance,
+/// consistency, noise.
+nlohmann::json pool_measures(const PoolProbe& p) {
+    using nlohmann::json;
+    json shift = json::array();
+    for (const auto& s : p.shift) {
+        shift.push_back({{"shift", s.shift},
+                         {"identical", jnum(s.identical_pool)},
+                         {"correlation", jnum(s.correlation_pool)},
+                         {"pre_identical", jnum(s.identical_pre)},
+                         {"pre_correlation", jnum(s.correlation_pre)}});
+    }
+    json equivariance = json::array();
+    for (const auto& e : p.equivariance) {
+        equivariance.push_back({{"shift", e.shift},
+                                {"identical", jnum(e.identical_pool)},
+                                {"correlation", jnum(e.correlation_pool)},
+                                {"pre_identical", jnum(e.identical_pre)},
+                                {"pre_correlation", jnum(e.correlation_pre)}});
+    }
+    json consistency = json::array();
+    for (const auto& c : p.consistency) {
+        consistency.push_back({{"offset", c.offset == 0 ? json("all") : json(c.offset)},
+                               {"pairs", c.pairs},
+                               {"consistent", jnum(c.consistent_pool)},
+                               {"mean_cosine", jnum(c.cosine_pool)},
+                               {"pre_consistent", jnum(c.consistent_pre)},
+                               {"pre_mean_cosine", jnum(c.cosine_pre)},
+                               {"same_argmax", jnum(c.same_argmax_pool)},
+                               {"pre_same_argmax", jnum(c.same_argmax_pre)}});
+    }
+    json noise = json::array();
+    for (const auto& n : p.noise) {
+        noise.push_back({{"kind", n.kind},
+                         {"level", n.level},
+                         {"psnr_db", jnum(n.psnr_pool)},
+                         {"ssim", jnum(n.ssim_pool)},
+                         {"pre_psnr_db", jnum(n.psnr_pre)},
+                         {"pre_ssim", jnum(n.ssim_pre)}});
+    }
+    return {{"shift", shift},
+            {"equivariance", equivariance},
+            {"consistency", consistency},
+            {"noise", noise}};
+}
+
+/// One pool in probe.json.
+nlohmann::json pool_json(const PoolProbe& p) {
+    using nlohmann::json;
+    const auto& l = p.loss;
+    json loss{
+        {"nearest_psnr_db", jnum(l.psnr_nearest)},
+        {"nearest_ssim", jnum(l.ssim_nearest)},
+        {"unpool_psnr_db", l.psnr_unpool ? jnum(*l.psnr_unpool) : json(nullptr)},
+        {"unpool_ssim", l.ssim_unpool ? jnum(*l.ssim_unpool) : json(nullptr)},
+        {"entropy_pre", jnum(l.entropy_pre)},
+        {"entropy_pool", jnum(l.entropy_pool)},
+        {"discarded_fraction", jnum(l.discarded)},
+        {"discarded_rule", l.selecting ? "not picked by any window" : "not read by any window"}};
+    json compression{
+        {"elements_pre", p.pre_shape.elements()},
+        {"elements_pool", p.pool_shape.elements()},
+        {"bytes_pre", p.pre_shape.elements() * sizeof(float)},
+        {"bytes_pool", p.pool_shape.elements() * sizeof(float)},
+        {"ratio", static_cast<double>(p.pool_shape.elements()) /
+                      static_cast<double>(std::max<std::size_t>(1, p.pre_shape.elements()))}};
+    json j{{"label", p.target.label},
+           {"prefix", p.target.prefix},
+           {"pool", p.target.pool},
+           {"stage", p.stage},
+           {"pre_shape", jshape(p.pre_shape)},
+           {"shape", jshape(p.pool_shape)},
+           {"ms", p.milliseconds},
+           {"stats",
+            {{"min", jnum(p.stats.min)},
+             {"max", jnum(p.stats.max)},
+             {"mean", jnum(p.stats.mean)},
+             {"std", jnum(p.stats.std)},
+             {"entropy", jnum(p.stats.entropy)}}},
+           {"stride", p.stride ? json::array({p.stride->y, p.stride->x}) : json(nullptr)},
+           {"pre_stride", json::array({p.pre_stride.y, p.pre_stride.x})},
+           {"information_loss", loss},
+           {"compression", compression}};
+    j.update(pool_measures(p));  // keys are sorted on output: the order here does not matter
+    return j;
+}
+
+/// probe.json's `conventions`: each rule in one sentence.
+nlohmann::json probe_conventions() {
+    return {{"shift",
+             "crops of the input moved by d pixels in 8 directions, no "
+             "fill; outputs compared at the "
+             "same positions; means over the directions"},
+            {"psnr",
+             "10 log10(L^2 / MSE), L = clean map's max - min (1 if "
+             "constant); \"inf\" when "
+             "identical"},
+            {"ssim",
+             "Wang et al. 2004, 11x11 Gaussian sigma 1.5, K1 0.01, K2 0.03, "
+             "L as PSNR, window cut "
+             "at the border"},
+            {"noise", "std::mt19937_64 seeded with seed, Box-Muller; not clipped"},
+            {"equivariance",
+             "shifts d that are multiples of the total stride S "
+             "(prefix and pool): output(shift x) "
+             "moved back by d/S cells vs output(x) on the cells both "
+             "hold; means over the 8 "
+             "directions"},
+            {"consistency",
+             "pairs crops per offset d = 1..8: two (H-8)x(W-8) crops "
+             "whose origins in [0,8]^2 "
+             "(seeded) are d apart (Chebyshev); consistent when the "
+             "cosine similarity of the two "
+             "outputs' per-channel means (global average) >= "
+             "cos_tolerance; same_argmax: the two "
+             "mean vectors are largest in the same channel"}};
+}
+
+}  // namespace
+
 std::string probe_json(const ProbeReport& report) {
     using nlohmann::json;
     const auto& o = report.options;
     json pools = json::array();
     for (const auto& p : report.pools) {
-        json shift = json::array();
-        for (const auto& s : p.shift) {
-            shift.push_back({{"shift", s.shift},
-                             {"identical", jnum(s.identical_pool)},
-                             {"correlation", jnum(s.correlation_pool)},
-                             {"pre_identical", jnum(s.identical_pre)},
-                             {"pre_correlation", jnum(s.correlation_pre)}});
-        }
-        json equivariance = json::array();
-        for (const auto& e : p.equivariance) {
-            equivariance.push_back({{"shift", e.shift},
-                                    {"identical", jnum(e.identical_pool)},
-                                    {"correlation", jnum(e.correlation_pool)},
-                                    {"pre_identical", jnum(e.identical_pre)},
-                                    {"pre_correlation", jnum(e.correlation_pre)}});
-        }
-        json consistency = json::array();
-        for (const auto& c : p.consistency) {
-            consistency.push_back({{"offset", c.offset == 0 ? json("all") : json(c.offset)},
-                                   {"pairs", c.pairs},
-                                   {"consistent", jnum(c.consistent_pool)},
-                                   {"mean_cosine", jnum(c.cosine_pool)},
-                                   {"pre_consistent", jnum(c.consistent_pre)},
-                                   {"pre_mean_cosine", jnum(c.cosine_pre)}});
-        }
-        json noise = json::array();
-        for (const auto& n : p.noise) {
-            noise.push_back({{"kind", n.kind},
-                             {"level", n.level},
-                             {"psnr_db", jnum(n.psnr_pool)},
-                             {"ssim", jnum(n.ssim_pool)},
-                             {"pre_psnr_db", jnum(n.psnr_pre)},
-                             {"pre_ssim", jnum(n.ssim_pre)}});
-        }
-        const auto& l = p.loss;
-        json loss{{"nearest_psnr_db", jnum(l.psnr_nearest)},
-                  {"nearest_ssim", jnum(l.ssim_nearest)},
-                  {"unpool_psnr_db", l.psnr_unpool ? jnum(*l.psnr_unpool) : json(nullptr)},
-                  {"unpool_ssim", l.ssim_unpool ? jnum(*l.ssim_unpool) : json(nullptr)},
-                  {"entropy_pre", jnum(l.entropy_pre)},
-                  {"entropy_pool", jnum(l.entropy_pool)},
-                  {"discarded_fraction", jnum(l.discarded)},
-                  {"discarded_rule",
-                   l.selecting ? "not picked by any window" : "not read by any window"}};
-        json compression{
-            {"elements_pre", p.pre_shape.elements()},
-            {"elements_pool", p.pool_shape.elements()},
-            {"bytes_pre", p.pre_shape.elements() * sizeof(float)},
-            {"bytes_pool", p.pool_shape.elements() * sizeof(float)},
-            {"ratio", static_cast<double>(p.pool_shape.elements()) /
-                          static_cast<double>(std::max<std::size_t>(1, p.pre_shape.elements()))}};
-        pools.push_back(
-            {{"label", p.target.label},
-             {"prefix", p.target.prefix},
-             {"pool", p.target.pool},
-             {"stage", p.stage},
-             {"pre_shape", jshape(p.pre_shape)},
-             {"shape", jshape(p.pool_shape)},
-             {"ms", p.milliseconds},
-             {"stats",
-              {{"min", jnum(p.stats.min)},
-               {"max", jnum(p.stats.max)},
-               {"mean", jnum(p.stats.mean)},
-               {"std", jnum(p.stats.std)},
-               {"entropy", jnum(p.stats.entropy)}}},
-             {"shift", shift},
-             {"stride", p.stride ? json::array({p.stride->y, p.stride->x}) : json(nullptr)},
-             {"pre_stride", json::array({p.pre_stride.y, p.pre_stride.x})},
-             {"equivariance", equivariance},
-             {"consistency", consistency},
-             {"noise", noise},
-             {"information_loss", loss},
-             {"compression", compression}});
+        pools.push_back(pool_json(p));
     }
-    json doc{
-        {"convpool_version", CONVPOOL_VERSION},
-        {"build", json::parse(build_json())},
-        {"input", utf8_display(report.input)},
-        {"input_shape", jshape(report.input_shape)},
-        {"pipeline", report.pipeline},
-        {"semantics", semantics_name(o.semantics)},
-        {"seed", o.seed},
-        {"shifts", o.shifts},
-        {"noise_sigmas", o.noise},
-        {"salt_pepper", o.salt_pepper},
-        {"pairs", o.pairs},
-        {"cos_tolerance", o.cos_tolerance},
-        {"consistency_skipped", report.consistency_skipped.empty()
-                                    ? nlohmann::json(nullptr)
-                                    : nlohmann::json(report.consistency_skipped)},
-        {"conventions",
-         {{"shift",
-           "crops of the input moved by d pixels in 8 directions, no fill; outputs compared at the "
-           "same positions; means over the directions"},
-          {"psnr",
-           "10 log10(L^2 / MSE), L = clean map's max - min (1 if constant); \"inf\" when "
-           "identical"},
-          {"ssim",
-           "Wang et al. 2004, 11x11 Gaussian sigma 1.5, K1 0.01, K2 0.03, L as PSNR, window cut "
-           "at the border"},
-          {"noise", "std::mt19937_64 seeded with seed, Box-Muller; not clipped"},
-          {"equivariance",
-           "shifts d that are multiples of the total stride S (prefix and pool): output(shift x) "
-           "moved back by d/S cells vs output(x) on the cells both hold; means over the 8 "
-           "directions"},
-          {"consistency",
-           "pairs crops per offset d = 1..8: two (H-8)x(W-8) crops whose origins in [0,8]^2 "
-           "(seeded) are d apart (Chebyshev); consistent when the cosine similarity of the two "
-           "outputs' per-channel means (global average) >= cos_tolerance"}}},
-        {"pools", pools}};
+    json doc{{"convpool_version", CONVPOOL_VERSION},
+             {"build", json::parse(build_json())},
+             {"input", utf8_display(report.input)},
+             {"input_shape", jshape(report.input_shape)},
+             {"pipeline", report.pipeline},
+             {"semantics", semantics_name(o.semantics)},
+             {"seed", o.seed},
+             {"shifts", o.shifts},
+             {"noise_sigmas", o.noise},
+             {"salt_pepper", o.salt_pepper},
+             {"pairs", o.pairs},
+             {"cos_tolerance", o.cos_tolerance},
+             {"consistency_skipped", report.consistency_skipped.empty()
+                                         ? nlohmann::json(nullptr)
+                                         : nlohmann::json(report.consistency_skipped)},
+             {"conventions", probe_conventions()},
+             {"pools", pools}};
     if (!is_valid_utf8(report.input)) {
         doc["input_bytes"] = base64(report.input);
     }
@@ -375,6 +425,7 @@ std::vector<ProbeRow> probe_rows(const ProbeReport& report) {
             const std::string level = c.offset == 0 ? "all" : std::to_string(c.offset);
             row("consistency", "consistent", "", level, c.consistent_pool, c.consistent_pre);
             row("consistency", "mean_cosine", "", level, c.cosine_pool, c.cosine_pre);
+            row("consistency", "same_argmax", "", level, c.same_argmax_pool, c.same_argmax_pre);
         }
         for (const auto& n : p.noise) {
             row("noise", "psnr_db", n.kind, num(n.level), n.psnr_pool, n.psnr_pre);
@@ -424,49 +475,62 @@ std::vector<std::string> write_probe_outputs(const ProbeReport& report, const Ou
     return files;
 }
 
+namespace {
+
+/// A line chart of every pool of `report` on `frame` (title, labels, range; no
+/// series yet): `points(pool, series, pre)` fills a pool's line and its
+/// pre-pool map's. Pre-pool lines: one per distinct prefix, dashed, in the
+/// colour of its first pool.
+template <typename Points>
+std::string probe_chart(const ProbeReport& report, LineChart c, const Points& points) {
+    std::set<std::string> prefixes;
+    for (const auto& p : report.pools) {
+        prefixes.insert(p.target.prefix);
+    }
+    const bool shared = prefixes.size() == 1;
+    prefixes.clear();
+    for (std::size_t i = 0; i < report.pools.size(); ++i) {
+        const auto& p = report.pools[i];
+        ChartSeries pool{.label = p.target.label,
+                         .x = {},
+                         .y = {},
+                         .dashed = false,
+                         .colour = static_cast<int>(i)};
+        ChartSeries pre{.label = shared ? std::string("pre-pool map")
+                                        : fmt::format("pre-pool of {}", p.target.label),
+                        .x = {},
+                        .y = {},
+                        .dashed = true,
+                        .colour = static_cast<int>(i)};
+        points(p, pool, pre);
+        c.series.push_back(std::move(pool));
+        if (prefixes.insert(p.target.prefix).second) {
+            c.series.push_back(std::move(pre));
+        }
+    }
+    return encode_png(render_line_chart(c));
+}
+
+}  // namespace
+
 std::vector<std::string> write_probe_charts(const ProbeReport& report, const OutputDir& dir) {
     std::vector<std::string> files;
     const auto write = [&](const std::string& name, const std::string& bytes) {
         dir.write(name, bytes);
         files.push_back(name);
     };
-    // Pre-pool lines: one per distinct prefix, dashed, in the colour of its first pool.
-    const auto chart = [&](const std::string& title, const std::string& x_label,
-                           const std::string& y_label, double y_lo, double y_hi, bool x_integer,
-                           auto&& points) {
-        LineChart c{.title = title,
-                    .x_label = x_label,
-                    .y_label = y_label,
-                    .series = {},
-                    .y_lo = y_lo,
-                    .y_hi = y_hi,
-                    .x_integer = x_integer};
-        std::set<std::string> prefixes;
-        for (const auto& p : report.pools) {
-            prefixes.insert(p.target.prefix);
-        }
-        const bool shared = prefixes.size() == 1;
-        prefixes.clear();
-        for (std::size_t i = 0; i < report.pools.size(); ++i) {
-            const auto& p = report.pools[i];
-            ChartSeries pool{.label = p.target.label,
-                             .x = {},
-                             .y = {},
-                             .dashed = false,
-                             .colour = static_cast<int>(i)};
-            ChartSeries pre{.label = shared ? std::string("pre-pool map")
-                                            : fmt::format("pre-pool of {}", p.target.label),
-                            .x = {},
-                            .y = {},
-                            .dashed = true,
-                            .colour = static_cast<int>(i)};
-            points(p, pool, pre);
-            c.series.push_back(std::move(pool));
-            if (prefixes.insert(p.target.prefix).second) {
-                c.series.push_back(std::move(pre));
-            }
-        }
-        return encode_png(render_line_chart(c));
+    const auto chart = [&report](const std::string& title, const std::string& x_label,
+                                 const std::string& y_label, double y_lo, double y_hi,
+                                 bool x_integer, auto&& points) {
+        return probe_chart(report,
+                           LineChart{.title = title,
+                                     .x_label = x_label,
+                                     .y_label = y_label,
+                                     .series = {},
+                                     .y_lo = y_lo,
+                                     .y_hi = y_hi,
+                                     .x_integer = x_integer},
+                           points);
     };
     const std::string subject =
         fmt::format("{} {}", std::filesystem::path(report.input).filename().string(),

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <span>
 
 namespace convpool {
 
@@ -94,26 +95,58 @@ std::vector<std::array<int, 4>> consistency_origins(int per_offset, std::uint64_
     return origins;
 }
 
+namespace {
+
+/// The mean of one channel's values, in double.
+double channel_mean(std::span<const float> v) {
+    double sum = 0.0;
+    for (const float x : v) {
+        sum += static_cast<double>(x);
+    }
+    return v.empty() ? 0.0 : sum / static_cast<double>(v.size());
+}
+
+/// The channel whose mean is largest (the first of equal ones); -1 when a mean is NaN.
+int argmax_channel(const Tensor& t) {
+    int best = -1;
+    double best_mean = 0.0;
+    for (int c = 0; c < t.shape().channels; ++c) {
+        const double m = channel_mean(t.channel(c));
+        if (std::isnan(m)) {
+            return -1;
+        }
+        if (best < 0 || m > best_mean) {
+            best = c;
+            best_mean = m;
+        }
+    }
+    return best;
+}
+
+}  // namespace
+
+bool same_argmax(const Tensor& a, const Tensor& b) {
+    if (b.shape().channels != a.shape().channels) {
+        throw ShapeError(
+            fmt::format("same_argmax: {} and {}", to_string(a.shape()), to_string(b.shape())));
+    }
+    const int best = argmax_channel(a);
+    return best >= 0 && best == argmax_channel(b);
+}
+
 double mean_vector_cosine(const Tensor& a, const Tensor& b) {
     const int channels = a.shape().channels;
     if (b.shape().channels != channels) {
         throw ShapeError(fmt::format("mean_vector_cosine: {} and {}", to_string(a.shape()),
                                      to_string(b.shape())));
     }
-    const auto mean = [](std::span<const float> v) {
-        double sum = 0.0;
-        for (const float x : v) {
-            sum += static_cast<double>(x);
-        }
-        return v.empty() ? 0.0 : sum / static_cast<double>(v.size());
-    };
     double dot = 0.0;
     double na = 0.0;
     double nb = 0.0;
     bool equal = true;
     for (int c = 0; c < channels; ++c) {
-        const double ma = mean(a.channel(c));
-        const double mb = mean(b.channel(c));
+        const double ma = channel_mean(a.channel(c));
+        const double mb = channel_mean(b.channel(c));
         if (std::isnan(ma) || std::isnan(mb)) {
             return std::numeric_limits<double>::quiet_NaN();
         }
@@ -181,8 +214,12 @@ std::vector<ConsistencyPoint> consistency_points(const PoolFn& pool,
     for (std::size_t i = 0; i < offsets.size(); ++i) {
         const Tensor& a = pre_pairs[2 * i];
         const Tensor& b = pre_pairs[2 * i + 1];
-        const double pooled = mean_vector_cosine(pool(a), pool(b));
+        const Tensor pooled_a = pool(a);
+        const Tensor pooled_b = pool(b);
+        const double pooled = mean_vector_cosine(pooled_a, pooled_b);
         const double pre = mean_vector_cosine(a, b);
+        const double argmax_pooled = same_argmax(pooled_a, pooled_b) ? 1.0 : 0.0;
+        const double argmax_pre = same_argmax(a, b) ? 1.0 : 0.0;
         for (const int d : {0, offsets[i]}) {
             auto& p = by_offset[static_cast<std::size_t>(d)];
             ++p.pairs;
@@ -190,6 +227,8 @@ std::vector<ConsistencyPoint> consistency_points(const PoolFn& pool,
             p.cosine_pool += pooled;
             p.consistent_pre += pre >= tolerance ? 1.0 : 0.0;
             p.cosine_pre += pre;
+            p.same_argmax_pool += argmax_pooled;
+            p.same_argmax_pre += argmax_pre;
         }
     }
     std::vector<ConsistencyPoint> points;
@@ -200,6 +239,8 @@ std::vector<ConsistencyPoint> consistency_points(const PoolFn& pool,
             p.cosine_pool /= n;
             p.consistent_pre /= n;
             p.cosine_pre /= n;
+            p.same_argmax_pool /= n;
+            p.same_argmax_pre /= n;
             points.push_back(p);
         }
     }

@@ -224,6 +224,33 @@ class Probe(unittest.TestCase):
             self.assertEqual(code, 2)
             self.assertIn("--cos-tolerance", err)
 
+    def test_replace_pools_makes_every_pool_the_mode(self):
+        tmp = tempfile.mkdtemp()
+        path = small_image(tmp)
+        stack = "gray | pool:max,k=3 | relu | pool:avg"
+        code, stdout, err = run("probe", path, "-p", stack, "--modes", "max,blur", "--replace-pools",
+                                "--shifts", "4", "--pairs", "1", "--noise", "0", "--salt-pepper", "0",
+                                "--report", "json", "-o", tmp, "-q")
+        self.assertEqual(code, 0, err)
+        pools = json.loads(stdout)["pools"]
+        self.assertEqual([(p["label"], p["prefix"], p["pool"]) for p in pools],
+                         [("max", "gray | pool:max,k=2,s=2 | relu", "pool:max,k=2,s=2"),
+                          ("blur", "gray | pool:blur,s=2 | relu", "pool:blur,s=2")])
+        for p in pools:
+            self.assertEqual(p["stride"], [4, 4], p["label"])
+            self.assertEqual(p["pre_stride"], [2, 2], p["label"])
+            self.assertEqual([e["shift"] for e in p["equivariance"]], [4], p["label"])
+            # One channel: the argmax is that channel in every crop.
+            self.assertEqual(p["consistency"][0]["same_argmax"], 1.0, p["label"])
+        # Without --modes, or with -p not ending in a pooling stage: usage errors, nothing run.
+        code, _, err = run("probe", path, "-p", stack, "--replace-pools", "-o", tmp)
+        self.assertEqual(code, 2)
+        self.assertIn("--replace-pools needs --modes", err)
+        code, _, err = run("probe", path, "-p", "gray | pool:max | relu", "--modes", "max",
+                           "--replace-pools", "-o", tmp)
+        self.assertEqual(code, 2)
+        self.assertIn("--replace-pools needs -p to end with a pooling stage", err)
+
     def test_kernel_one_stride_one_loses_nothing(self):
         code, stdout, err = run("probe", small_image(tempfile.mkdtemp()), "-p",
                                 "pool:max,k=1,s=1 | pool:avg,k=1",

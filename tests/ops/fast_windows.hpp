@@ -49,16 +49,18 @@ inline float window_magnitude(const convpool::Tensor& in, const convpool::AxisPl
 
 /// Compares fast_pool(in, win, reducer) with reduce_windows over random cases; `close(fast,
 /// plain, magnitude)` says whether one output is close enough (magnitude: the largest |x| of
-/// its window). Returns the number of cases the fast path took.
+/// its window). With `two_by_two`, every window is 2x2 with column stride 2 (the kernels that
+/// read the two input rows in place). Returns the number of cases the fast path took.
 template <typename Reducer, typename Close>
-int compare(unsigned seed, const Reducer& reducer, const Close& close, int cases = 160) {
+int compare(unsigned seed, const Reducer& reducer, const Close& close, int cases = 160,
+            bool two_by_two = false) {
     sweep::Random rng(seed);
     int taken = 0;
     for (int i = 0; i < cases; ++i) {
-        const int kh = rng.integer(1, 4);
-        const int kw = rng.integer(1, 4);
+        const int kh = two_by_two ? 2 : rng.integer(1, 4);
+        const int kw = two_by_two ? 2 : rng.integer(1, 4);
         const int sh = rng.integer(1, 3);
-        const int sw = rng.integer(1, 3);
+        const int sw = two_by_two ? 2 : rng.integer(1, 3);
         const std::string k = fmt::format("{}x{}", kh, kw);
         const std::string s = fmt::format("{}x{}", sh, sw);
         const std::string pad =

@@ -78,3 +78,19 @@ TEST_CASE("pool:gem's fast path is within 1e-6 relative of the plain loop") {
     CHECK_FALSE(convpool::ops::fast_pool(in, win, convpool::ops::GemReducer{3.0, 0.0}).has_value());
     fast_windows::same_bits_for_threads(124U, convpool::ops::GemReducer{3.0, 1e-6});
 }
+
+TEST_CASE("pool:gem's 2x2/2 kernels (floats, read in place) are within 1e-6 relative") {
+    // p = 1..4: x^p by multiplications in float and the root in float (a Newton cube root for
+    // p = 3); rows where x^p or its sum leave the normal floats fall back to the plain loop.
+    for (const double p : {1.0, 2.0, 3.0, 4.0, 7.5}) {
+        CAPTURE(p);
+        const int taken = fast_windows::compare(
+            127U, convpool::ops::GemReducer{p, 1e-6},
+            [](float fast, float plain, float /*magnitude*/) {
+                return std::fabs(static_cast<double>(fast) - static_cast<double>(plain)) <=
+                       1e-6 * std::fabs(static_cast<double>(plain));
+            },
+            160, true);
+        CHECK(taken > 100);
+    }
+}

@@ -90,3 +90,16 @@ TEST_CASE("pool:mixed's fast path equals the plain loop bit for bit (NaN where i
     }
     fast_windows::same_bits_for_threads(126U, convpool::ops::MixedReducer{0.5, true});
 }
+
+TEST_CASE("pool:mixed's 2x2/2 kernel (read in place) equals the plain loop bit for bit") {
+    for (const double a : {0.0, 0.5, 0.3, 1.0}) {
+        CAPTURE(a);
+        const int taken = fast_windows::compare(
+            129U, convpool::ops::MixedReducer{a, true},
+            [](float fast, float plain, float /*magnitude*/) {
+                return std::bit_cast<std::uint32_t>(fast) == std::bit_cast<std::uint32_t>(plain);
+            },
+            160, true);
+        CHECK(taken > 100);
+    }
+}

@@ -95,3 +95,14 @@ TEST_CASE("pool:soft's fast path is within 1e-6 of the window's largest |x| of t
     CHECK(taken > 100);
     fast_windows::same_bits_for_threads(122U, convpool::ops::SoftReducer{});
 }
+
+TEST_CASE("pool:soft's 2x2/2 kernel (floats, read in place) is within 1e-6 of the largest |x|") {
+    const int taken = fast_windows::compare(
+        128U, convpool::ops::SoftReducer{},
+        [](float fast, float plain, float magnitude) {
+            return std::fabs(static_cast<double>(fast) - static_cast<double>(plain)) <=
+                   1e-6 * static_cast<double>(magnitude);
+        },
+        160, true);
+    CHECK(taken > 100);
+}

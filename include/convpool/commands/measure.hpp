@@ -25,9 +25,12 @@ struct MeasureRequest {
     std::string pipeline;             ///< -p text (empty: none)
     std::string source;               ///< the file -p came from, for FILE:LINE in errors
     std::string modes;                ///< --modes text; empty: probe the pools of -p
-    std::string kernel = "2";         ///< -k, N or HxW
-    std::string stride;               ///< -s; empty: the kernel
-    std::string pad;                  ///< --pad; empty: none
+    /// probe --replace-pools: each mode replaces every pooling stage of -p (stack_targets)
+    /// instead of following -p
+    bool replace_pools = false;
+    std::string kernel = "2";  ///< -k, N or HxW
+    std::string stride;        ///< -s; empty: the kernel
+    std::string pad;           ///< --pad; empty: none
     bool ceil = false;
     int sheet_height = 256;  ///< compare's sheet
     ProbeOptions probe;

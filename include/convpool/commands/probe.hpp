@@ -24,7 +24,8 @@
 ///    origins in [0, 8]^2 drawn (seeded) until the two origins are d apart (Chebyshev distance)
 ///    for d = 1..8, --pairs pairs per d; a pair is consistent when the cosine similarity of the
 ///    two outputs' per-channel means (what `pool:global-avg` gives a classifier head) is at least
-///    the tolerance.
+///    the tolerance; Zhang's own form, the pair's two mean vectors peaking in the same channel
+///    (the class a classifier reading the channels as classes would pick), is reported beside it.
 
 #include "convpool/core/tensor.hpp"
 #include "convpool/pipeline/pipeline.hpp"
@@ -89,6 +90,10 @@ struct ConsistencyPoint {
     double cosine_pool = 0.0;      ///< mean cosine similarity
     double consistent_pre = 0.0;   ///< the same for the pre-pool map
     double cosine_pre = 0.0;
+    /// Zhang's own form: share of pairs whose two per-channel mean vectors have their largest
+    /// value in the same channel (what a classifier reading the channels as classes would pick)
+    double same_argmax_pool = 0.0;
+    double same_argmax_pre = 0.0;
 };
 
 /// The total stride of a pipeline, rows and columns (1 for an empty pipeline).
@@ -185,6 +190,19 @@ struct ProbeReport {
                                                     const Shape& pre, Semantics semantics,
                                                     const std::string& pad = {}, bool ceil = false);
 
+/// One target per mode for a stack of layers (`probe --modes --replace-pools`): every pooling
+/// stage of `pipeline` (an op that declares a mode form) is replaced by the mode, written as
+/// mode_targets writes it (`-k`, `-s`, `--pad`, `--ceil`; an output-size mode's size from the
+/// map feeding that stage), and the last stage, which must be one of them, is the pool measured
+/// (the target's prefix holds the earlier replaced ones). `input` is the input's shape. Throws
+/// UsageError when the pipeline does not end with a pooling stage.
+[[nodiscard]] std::vector<ProbeTarget> stack_targets(const Pipeline& pipeline,
+                                                     const std::vector<std::string>& modes,
+                                                     const std::string& kernel,
+                                                     const std::string& stride, std::uint64_t seed,
+                                                     const Shape& input, const std::string& pad,
+                                                     bool ceil, const ParseContext& context);
+
 /// Runs every measurement for every target on `input`. Throws UsageError (bad options),
 /// ShapeError (an input too small for the shifts or the pool).
 [[nodiscard]] ProbeReport probe(const Tensor& input, const std::vector<ProbeTarget>& targets,
@@ -212,6 +230,10 @@ struct Agreement {
 /// std::mt19937_64 seeded with `seed`. Order: d = 1 first. Each element is {y1, x1, y2, x2}.
 [[nodiscard]] std::vector<std::array<int, 4>> consistency_origins(int per_offset,
                                                                   std::uint64_t seed);
+
+/// Whether the per-channel means of `a` and `b` (same channels) are largest in the same channel
+/// (the first of equal largest means); false when a mean is NaN.
+[[nodiscard]] bool same_argmax(const Tensor& a, const Tensor& b);
 
 /// Cosine similarity of the per-channel means of `a` and `b` (same channels): 1 when the two
 /// mean vectors are equal (both zero included), 0 when only one is zero, NaN if a mean is NaN.

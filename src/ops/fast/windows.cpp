@@ -149,6 +149,66 @@ constexpr int kBlock = 256;
     return true;
 }
 
+/// True when every one of r0[0, 2n) and r1[0, 2n) has |x| <= limit (no NaN, no infinity).
+[[gnu::always_inline]] inline bool pairs_within(const float* r0, const float* r1, int n,
+                                                float limit) {
+    int bad = 0;
+    for (int i = 0; i < 2 * n; ++i) {
+        bad |= static_cast<int>(!(std::fabs(r0[i]) <= limit)) |
+               static_cast<int>(!(std::fabs(r1[i]) <= limit));
+    }
+    return bad == 0;
+}
+
+/// The cube root of a normal positive float m, relative error below 1e-7 before the final
+/// rounding: Kahan's bit estimate (exponent bits divided by 3, within 4 %), two Newton steps in
+/// float (about 1e-6), one in double.
+[[gnu::always_inline]] inline float cbrt_newton(float m) {
+    constexpr std::uint32_t kMagic = 709958130U;  // (127 - 127/3 - 0.0331) * 2^23 (FreeBSD cbrtf)
+    auto y = std::bit_cast<float>(std::bit_cast<std::uint32_t>(m) / 3U + kMagic);
+    constexpr float kThird = 1.0F / 3.0F;
+    y = (2.0F * y + m / (y * y)) * kThird;
+    y = (2.0F * y + m / (y * y)) * kThird;
+    const auto yd = static_cast<double>(y);
+    return static_cast<float>((2.0 * yd + static_cast<double>(m) / (yd * yd)) * (1.0 / 3.0));
+}
+
+/// GeM of n 2x2 windows read in place, for p = P in float (see gem_2x2); false when x^P or a
+/// sum of four leaves the normal floats.
+template <int P>
+[[gnu::always_inline]] inline bool gem_pairs(const float* r0, const float* r1, int n, float eps,
+                                             float* out) {
+    constexpr float kLow = std::numeric_limits<float>::min();
+    constexpr float kHigh = std::numeric_limits<float>::max() / 4.0F;
+    int outside = 0;
+    for (int i = 0; i < n; ++i) {
+        std::array<float, 4> y{r0[2 * i], r0[2 * i + 1], r1[2 * i], r1[2 * i + 1]};
+        for (float& v : y) {
+            const float x = v > eps ? v : eps;
+            if constexpr (P == 1) {
+                v = x;
+            } else if constexpr (P == 2) {
+                v = x * x;
+            } else if constexpr (P == 3) {
+                v = (x * x) * x;
+            } else {
+                v = (x * x) * (x * x);
+            }
+            outside |= static_cast<int>(!(v >= kLow && v <= kHigh));
+        }
+        const float mean = (((y[0] + y[1]) + y[2]) + y[3]) * 0.25F;
+        if constexpr (P == 1) {
+            out[i] = mean;
+        } else if constexpr (P == 3) {
+            out[i] = cbrt_newton(mean);
+        } else {
+            const float root = std::sqrt(mean);
+            out[i] = P == 2 ? root : std::sqrt(root);
+        }
+    }
+    return outside == 0;
+}
+
 /// Orders a and b (a the smaller), for NaN-free floats.
 [[gnu::always_inline]] inline void order(float& a, float& b) {
     const float lo = b < a ? b : a;
@@ -353,6 +413,69 @@ CONVPOOL_WINDOW_KERNEL bool median_row(const float* const* taps, int count, int 
     return true;
 }
 
+CONVPOOL_WINDOW_KERNEL bool soft_2x2(const float* r0, const float* r1, int n, float* out) {
+    // Every sum is of four terms no larger than the largest |x|: below 1e37 none overflows.
+    if (!pairs_within(r0, r1, n, 1e37F)) {
+        return false;
+    }
+    for (int i = 0; i < n; ++i) {
+        const float a = r0[2 * i];
+        const float b = r0[2 * i + 1];
+        const float c = r1[2 * i];
+        const float d = r1[2 * i + 1];
+        const float ab = a > b ? a : b;
+        const float cd = c > d ? c : d;
+        const float m = ab > cd ? ab : cd;
+        // e^(x - max) <= 1; below e^-87 a weight counts as e^-87, as soft_row's.
+        const float da = a - m;
+        const float db = b - m;
+        const float dc = c - m;
+        const float dd = d - m;
+        const float wa = exp_poly_float(da < -87.0F ? -87.0F : da);
+        const float wb = exp_poly_float(db < -87.0F ? -87.0F : db);
+        const float wc = exp_poly_float(dc < -87.0F ? -87.0F : dc);
+        const float wd = exp_poly_float(dd < -87.0F ? -87.0F : dd);
+        out[i] = (((wa * a + wb * b) + wc * c) + wd * d) / (((wa + wb) + wc) + wd);
+    }
+    return true;
+}
+
+CONVPOOL_WINDOW_KERNEL bool gem_2x2(const float* r0, const float* r1, int n, int p, float eps,
+                                    float* out) {
+    if (!pairs_within(r0, r1, n, std::numeric_limits<float>::max())) {
+        return false;
+    }
+    switch (p) {  // one loop per p, so that each vectorises without a select per value
+        case 1:
+            return gem_pairs<1>(r0, r1, n, eps, out);
+        case 2:
+            return gem_pairs<2>(r0, r1, n, eps, out);
+        case 3:
+            return gem_pairs<3>(r0, r1, n, eps, out);
+        case 4:
+            return gem_pairs<4>(r0, r1, n, eps, out);
+        default:
+            return false;
+    }
+}
+
+CONVPOOL_WINDOW_KERNEL bool mixed_2x2(const float* r0, const float* r1, int n, double a,
+                                      float* out) {
+    for (int i = 0; i < n; ++i) {
+        const std::array<float, 4> v{r0[2 * i], r0[2 * i + 1], r1[2 * i], r1[2 * i + 1]};
+        // MaxReducer's rule and AvgReducer's double sum, in the window's row-major order.
+        float mx = -std::numeric_limits<float>::infinity();
+        double sum = 0.0;
+        for (const float x : v) {
+            const float larger = x > mx ? x : mx;
+            mx = std::isnan(x) ? x : larger;
+            sum += static_cast<double>(x);
+        }
+        out[i] = static_cast<float>(a * static_cast<double>(mx) + (1.0 - a) * (sum / 4.0));
+    }
+    return true;
+}
+
 // NOLINTEND(bugprone-implicit-widening-of-multiplication-result)
 }  // namespace convpool::ops::window_kernels
 
@@ -360,29 +483,43 @@ namespace convpool::ops {
 
 std::optional<Tensor> fast_pool(const Tensor& in, const Window& win, const SoftReducer& reducer) {
     return fast_window_pool(in, win, reducer,
-                            [](const float* const* taps, int count, int n, float* out) {
-                                return window_kernels::soft_row(taps, count, n, out);
-                            });
+                            Overloaded{[](const float* const* taps, int count, int n, float* out) {
+                                           return window_kernels::soft_row(taps, count, n, out);
+                                       },
+                                       [](const float* r0, const float* r1, int n, float* out) {
+                                           return window_kernels::soft_2x2(r0, r1, n, out);
+                                       }});
 }
 
 std::optional<Tensor> fast_pool(const Tensor& in, const Window& win, const GemReducer& reducer) {
     if (!(reducer.eps >= 1e-300)) {
         return std::nullopt;  // clamped values could be subnormal, where log_poly does not hold
     }
+    // p = 1..4 in floats, read in place; 0: another p, which gem_2x2 declines.
+    const double p = reducer.p;
+    const int small_p = p == 1.0 || p == 2.0 || p == 3.0 || p == 4.0 ? static_cast<int>(p) : 0;
+    const auto eps = static_cast<float>(reducer.eps);
     return fast_window_pool(
-        in, win, reducer, [&reducer](const float* const* taps, int count, int n, float* out) {
-            return window_kernels::gem_row(taps, count, n, reducer.p, reducer.eps, out);
-        });
+        in, win, reducer,
+        Overloaded{[&reducer](const float* const* taps, int count, int n, float* out) {
+                       return window_kernels::gem_row(taps, count, n, reducer.p, reducer.eps, out);
+                   },
+                   [small_p, eps](const float* r0, const float* r1, int n, float* out) {
+                       return window_kernels::gem_2x2(r0, r1, n, small_p, eps, out);
+                   }});
 }
 
 std::optional<Tensor> fast_pool(const Tensor& in, const Window& win, const MixedReducer& reducer) {
-    return fast_window_pool(in, win, reducer,
-                            [&reducer](const float* const* taps, int count, int n, float* out) {
-                                // An interior window has no padding: real and counted cells are its
-                                // taps.
-                                return window_kernels::mixed_row(taps, count, n, reducer.a,
-                                                                 static_cast<double>(count), out);
-                            });
+    // An interior window has no padding: real and counted cells are its taps.
+    return fast_window_pool(
+        in, win, reducer,
+        Overloaded{[&reducer](const float* const* taps, int count, int n, float* out) {
+                       return window_kernels::mixed_row(taps, count, n, reducer.a,
+                                                        static_cast<double>(count), out);
+                   },
+                   [&reducer](const float* r0, const float* r1, int n, float* out) {
+                       return window_kernels::mixed_2x2(r0, r1, n, reducer.a, out);
+                   }});
 }
 
 std::optional<Tensor> fast_pool(const Tensor& in, const Window& win, const MedianReducer& reducer) {
