@@ -39,6 +39,11 @@ install(TARGETS convpool_onnx LIBRARY DESTINATION lib/convpool)
 if(CONVPOOL_HAVE_DNNL)
   install(TARGETS convpool_dnnl LIBRARY DESTINATION lib/convpool)
 endif()
+# The figure plugin (cairo); dpkg-shlibdeps adds libcairo2 to Depends, and the package depends on
+# fonts-dejavu-core for its font (packaging/).
+if(CONVPOOL_HAVE_CAIRO)
+  install(TARGETS convpool_cairo LIBRARY DESTINATION lib/convpool)
+endif()
 install(FILES ${CONVPOOL_COMPLETION_DIR}/bash/convpool
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(FILES ${CONVPOOL_COMPLETION_DIR}/zsh/_convpool

@@ -79,6 +79,15 @@ else()
   message(STATUS "convpool: no Debian package holds ${_imgcodecs_lib}; the .deb's "
                  "Depends will lack OpenCV's imgcodecs (set CONVPOOL_IMGCODECS_PACKAGE)")
 endif()
+# The figure plugin (convpool-cairo.so: cairo, whose library dpkg-shlibdeps finds) asks fontconfig
+# for DejaVu Sans, a font file no library links: its package is named here.
+if(CONVPOOL_HAVE_CAIRO)
+  if(CPACK_DEBIAN_PACKAGE_DEPENDS)
+    string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", fonts-dejavu-core")
+  else()
+    set(CPACK_DEBIAN_PACKAGE_DEPENDS "fonts-dejavu-core")
+  endif()
+endif()
 # The Python module (cmake/python.cmake) is Recommended, not Depended on: the program is the
 # package's point and needs no Python (the container installs without Recommends and stays
 # small). The module is built for one Python version (its extension suffix names it), so the

@@ -9,7 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh clang clang-format clang-tidy libclang-rt-14-dev parallel chromium \
   groff-base mandoc bash-completion zsh fish dpkg-dev file lintian mmdebstrap podman runc \
-  libonnx-testdata python3-onnx python3-pytest python3-torch python3-pil slurm-wlm munge
+  libonnx-testdata python3-onnx python3-pytest python3-torch python3-pil slurm-wlm munge \
+  poppler-utils
+# poppler-utils: pdfinfo and pdftotext check explain.pdf and sheet.pdf (a valid PDF whose text
+# holds the figure's numbers) in tests/cli/test_figure_text.py.
 # Each stage prints what it cost, so that the budget of the whole run can be watched.
 stage_start=$SECONDS
 stage() {

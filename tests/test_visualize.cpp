@@ -161,7 +161,7 @@ TEST_CASE(
             convpool::titled_picture(body, "t", t, PictureKind::feature_maps, minmax);
         const Picture clipped =
             convpool::titled_picture(body, "t", t, PictureKind::feature_maps, p1);
-        CHECK(clipped.height == plain.height + 16);
+        CHECK(clipped.height == plain.height + 19);  // one line of text (draw.hpp: kLine)
         CHECK(clipped.width >= plain.width);
     }
     // Natural pictures (the input) keep their legend.
@@ -202,7 +202,7 @@ TEST_CASE("contact_sheet: an extreme aspect ratio stays within 4 display heights
     const convpool::Picture sheet = convpool::contact_sheet(items, 256);
     // Was 2 x 256 x 5000 = 2,560,000 px wide: each panel is now at most 4 x 256.
     CHECK(sheet.width == 10 + 2 * (4 * 256 + 10));
-    CHECK(sheet.height == 10 + 256 + 36);
+    CHECK(sheet.height == 10 + 256 + 2 * 19 + 6);  // two lines of label of 19 px, 6 px under
     // A sheet of many stages stays within 16384 px.
     const std::vector<convpool::SheetItem> many(40, items.front());
     CHECK(convpool::contact_sheet(many, 256).width <= 16384);

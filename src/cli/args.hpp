@@ -32,6 +32,7 @@ struct RunArgs {
     std::string range_rule = "minmax";
     std::string upscale = "nearest";
     std::string sheet_scale = "equal";
+    std::string sheet_format = "png";
     std::string picture_size = "2048";
     std::string zoom;
     std::string npy_layout = "auto";

@@ -116,6 +116,11 @@ void add_picture_options(CLI::App* run, RunArgs& a) {
                     "their relative sizes, the tallest at the display height: pooling shrinks)")
         ->check(one_of({"equal", "true"}))
         ->capture_default_str();
+    run->add_option("--sheet-format", a.sheet_format,
+                    "File of the contact sheet: png (sheet.png), svg (sheet.svg: pictures "
+                    "embedded as PNG, text as real <text>) or pdf (sheet.pdf, vector text)")
+        ->check(one_of({"png", "svg", "pdf"}))
+        ->capture_default_str();
 }
 
 /// How inputs are read, and which of them.
@@ -428,6 +433,12 @@ Subcommand add_explain(CLI::App& app) {
                         "mode of the last pooling stage (k, s, pad and ceil kept)");
     explain->add_option("-o,--out", rq.out, "Output directory")->capture_default_str();
     explain->add_flag("--force", rq.force, "Overwrite the outputs of an earlier explain in -o");
+    explain
+        ->add_option("--png-scale", rq.png_scale,
+                     "Pixels of explain.png per px of the figure (2: high resolution for "
+                     "slides; the PDF and SVG are vector)")
+        ->check(CLI::Range(1.0, 4.0))
+        ->capture_default_str();
     explain->add_option("--semantics", a->semantics, "Pooling conventions: torch, tf, caffe, onnx")
         ->check(one_of({"torch", "tf", "caffe", "onnx"}))
         ->capture_default_str();

@@ -105,6 +105,7 @@ void apply_options(RunArgs& a) {
                                             : ColorScale::stage;
     o.render.smooth = a.upscale == "smooth";
     o.render.sheet_true_scale = a.sheet_scale == "true";
+    o.render.sheet_format = parse_sheet_format(a.sheet_format);
     o.render.range_rule = parse_range_rule(a.range_rule);
     o.picture_size = parse_picture_size(a.picture_size);
     if (!a.zoom.empty()) {

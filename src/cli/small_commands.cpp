@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <memory>
@@ -74,6 +75,11 @@ int explain_main(ExplainArgs& a) {
     if (!a.quiet) {
         fmt::print(stderr, "convpool: wrote {} in {}/\n", join_names(files),
                    terminal_text(a.request.out));
+        if (std::find(files.begin(), files.end(), "explain.pdf") == files.end()) {
+            fmt::print(stderr,
+                       "convpool: explain.pdf needs the figure plugin convpool-cairo.so (not "
+                       "installed, or CONVPOOL_FIGURES=hershey)\n");
+        }
     }
     return 0;
 }

@@ -30,8 +30,8 @@ std::size_t flat(int y, int width, int x) {
            static_cast<std::size_t>(x);
 }
 
-constexpr std::array<const char*, 5> kOutputs{"explain.json", "explain.svg", "explain.html",
-                                              "explain.png", "explain.gif"};
+constexpr std::array<const char*, 6> kOutputs{"explain.json", "explain.svg", "explain.html",
+                                              "explain.png",  "explain.pdf", "explain.gif"};
 
 std::string_view trim(std::string_view s) {
     const auto b = s.find_first_not_of(" \t\n\r");
@@ -555,9 +555,16 @@ std::vector<std::string> explain_command(const ExplainRequest& rq) {
     out.write("explain.json", explain_json(e));
     out.write("explain.svg", explain_svg(e));
     out.write("explain.html", explain_html(e));
-    out.write("explain.png", encode_png(explain_picture(e)));
+    out.write("explain.png", encode_png(explain_picture(e, rq.png_scale)));
+    std::vector<std::string> written{kOutputs.begin(), kOutputs.end()};
+    if (const auto pdf = explain_pdf(e)) {
+        out.write("explain.pdf",
+                  std::string_view(reinterpret_cast<const char*>(pdf->data()), pdf->size()));
+    } else {
+        std::erase(written, "explain.pdf");  // the figure plugin is not installed
+    }
     out.write("explain.gif", gif.bytes);
-    return {kOutputs.begin(), kOutputs.end()};
+    return written;
 }
 
 }  // namespace convpool

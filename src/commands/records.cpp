@@ -40,7 +40,7 @@ std::vector<std::string> recorded_files(const OutputDir& dir, const std::string&
 /// Names convpool 0.1 gave the files of an image's folder: used only to see that earlier
 /// outputs exist (never to delete anything).
 bool is_convpool_output(const std::string& name) {
-    return name == "sheet.png" ||
+    return name == "sheet.png" || name == "sheet.svg" || name == "sheet.pdf" ||
            (name.size() > 3 && std::isdigit(static_cast<unsigned char>(name[0])) != 0 &&
             std::isdigit(static_cast<unsigned char>(name[1])) != 0 && name[2] == '_');
 }
@@ -147,7 +147,8 @@ nlohmann::json image_fingerprint(const BatchContext& ctx, const InputItem& item)
               {"range_percent", r.range_rule.percent},
               {"columns", r.columns},
               {"smooth", r.smooth},
-              {"sheet_true_scale", r.sheet_true_scale}}},
+              {"sheet_true_scale", r.sheet_true_scale},
+              {"sheet_format", static_cast<int>(r.sheet_format)}}},
             {"input", input}};
 }
 

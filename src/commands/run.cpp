@@ -73,8 +73,9 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     const Tensor& final_tensor = run.final_tensor;
     const RenderOptions& render = run.render;
     if (all) {
-        write_output(ctx, *dir, "sheet.png", encode_png(contact_sheet(sheet, render)));
-        img.files.emplace_back("sheet.png");
+        SheetFile file = sheet_file(sheet, render);
+        write_output(ctx, *dir, file.name, file.bytes);
+        img.files.push_back(std::move(file.name));
         // The record is written last: its presence marks the image's outputs complete.
         img.status = ImageStatus::done;
         dir->write(kRecordName, image_record(img, image_fingerprint(ctx, item)));

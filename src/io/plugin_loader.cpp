@@ -22,6 +22,21 @@ std::vector<std::filesystem::path> plugin_candidates(const char* file) {
         out.push_back(exe.parent_path() / file);
         out.push_back(exe.parent_path().parent_path() / "lib" / "convpool" / file);
     }
+    // The Python module (convpool/_convpool*.so) holds this code in a process whose executable
+    // is python3: its plugins are up the tree from the module, the build tree's top folder
+    // (BUILD/python/convpool/) or the prefix's lib/convpool (PREFIX/lib/python3/dist-packages/
+    // convpool/).
+    static const char here = 0;  // an address inside the file that holds this code
+    Dl_info info{};
+    if (::dladdr(&here, &info) != 0 && info.dli_fname != nullptr && info.dli_fname[0] == '/') {
+        std::filesystem::path dir = std::filesystem::path(info.dli_fname).parent_path();
+        if (dir != exe.parent_path()) {
+            for (int up = 0; up < 4 && dir.has_relative_path(); ++up, dir = dir.parent_path()) {
+                out.push_back(dir / file);
+                out.push_back(dir / "lib" / "convpool" / file);
+            }
+        }
+    }
     return out;
 }
 

@@ -1,4 +1,5 @@
-// OpenCV edge file (as visualize.cpp): lines and text are drawn with imgproc.
+// OpenCV edge file (as visualize.cpp): lines are drawn with imgproc, text through the figure
+// backend (render/figure.hpp).
 #include "convpool/render/chart.hpp"
 
 #include <fmt/format.h>
@@ -14,12 +15,15 @@
 #include <string>
 #include <tuple>
 
+#include "render/draw.hpp"
+#include "render/figure.hpp"
+
 namespace convpool {
 namespace {
 
-constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
-constexpr double kSmall = 0.4;
-constexpr double kTitle = 0.5;
+/// Labels and ticks, and the title (render/figure.hpp's backend: DejaVu Sans or Hershey).
+constexpr figure::Font kSmall{canvas::kTextPx, false};
+constexpr figure::Font kTitle{16.0, true};
 const cv::Scalar kInk(40, 40, 40);
 const cv::Scalar kGrid(225, 225, 225);
 
@@ -40,13 +44,13 @@ cv::Scalar palette(int i) {
     return {static_cast<double>(c[0]), static_cast<double>(c[1]), static_cast<double>(c[2])};
 }
 
-int text_width(const std::string& s, double scale) {
-    int base = 0;
-    return cv::getTextSize(s, kFont, scale, 1, &base).width;
+int text_width(const std::string& s, const figure::Font& font) {
+    return static_cast<int>(std::ceil(figure::backend().text_width(s, font)));
 }
 
-void put_text(cv::Mat& m, const std::string& s, int x, int y, double scale = kSmall) {
-    cv::putText(m, s, {x, y}, kFont, scale, kInk, 1, cv::LINE_AA);
+/// `s` with its baseline at (x, y) on `m`, an RGB picture.
+void put_text(cv::Mat& m, const std::string& s, int x, int y, const figure::Font& font = kSmall) {
+    figure::backend().draw_text(m.data, m.cols, m.rows, x, y, s, font, {40, 40, 40});
 }
 
 std::string tick_text(double v, double step) {
@@ -164,7 +168,7 @@ struct YAxis {
             const int y = row(t, top, bottom);
             cv::line(m, {left, y}, {right, y}, kGrid, 1);
             const std::string s = tick_text(t, step);
-            put_text(m, s, left - 6 - text_width(s, kSmall), y + 4);
+            put_text(m, s, left - 6 - text_width(s, kSmall), y + 5);
         }
     }
 };
@@ -232,8 +236,8 @@ std::vector<double> line_x_ticks(const LineChart& chart, const Extent& xs) {
 /// `label` running upwards along the left edge, centred on the plot from `top` to `bottom`.
 void draw_vertical_label(cv::Mat& m, const std::string& label, int top, int bottom) {
     const int tw = text_width(label, kSmall) + 4;
-    cv::Mat strip(16, tw, CV_8UC3, cv::Scalar(255, 255, 255));
-    put_text(strip, label, 2, 12);
+    cv::Mat strip(canvas::kAscent + canvas::kDescent + 2, tw, CV_8UC3, cv::Scalar(255, 255, 255));
+    put_text(strip, label, 2, canvas::kAscent + 1);
     cv::Mat rotated;
     cv::rotate(strip, rotated, cv::ROTATE_90_COUNTERCLOCKWISE);
     const int y0 = std::clamp((top + bottom - rotated.rows) / 2, 0, m.rows - rotated.rows);
@@ -322,9 +326,9 @@ Picture render_line_chart(const LineChart& chart, int width, int height) {
         const auto& s = chart.series[k];
         const cv::Scalar colour = palette(s.colour >= 0 ? s.colour : static_cast<int>(k));
         any_point = draw_series(m, s, colour, a, y) || any_point;
-        const int ly = a.top + 10 + static_cast<int>(k) * 18;
+        const int ly = a.top + 10 + static_cast<int>(k) * canvas::kLine;
         segment(m, {a.right + 10, ly}, {a.right + 34, ly}, colour, s.dashed);
-        put_text(m, s.label, a.right + 40, ly + 4);
+        put_text(m, s.label, a.right + 40, ly + 5);
     }
     if (!any_point) {
         put_text(m, "no finite values", a.left + 10, a.top + 20);
@@ -394,9 +398,12 @@ Picture render_bar_chart(const BarChart& chart, int width, int height) {
                 cv::line(m, {xc, py(g.lo[i])}, {xc, py(g.hi[i])}, kInk, 1, cv::LINE_AA);
             }
         }
+        // The label fits its group's slots: labels never run into each other.
+        const std::string label =
+            canvas::fit_text(g.label, static_cast<int>(std::floor(x - first + slot * 0.8)));
         const int label_x =
-            static_cast<int>(std::lround((first + x) / 2)) - text_width(g.label, kSmall) / 2;
-        put_text(m, g.label, std::max(left, label_x), bottom + 18);
+            static_cast<int>(std::lround((first + x) / 2)) - text_width(label, kSmall) / 2;
+        put_text(m, label, std::max(left, label_x), bottom + 18);
         x += slot;
     }
     cv::line(m, {left, py(0.0)}, {right, py(0.0)}, kInk, 1);

@@ -15,14 +15,14 @@
 #include <string_view>
 #include <system_error>
 
+#include "render/figure.hpp"
+
 namespace convpool {
 namespace {
 
 using canvas::Rgb;
 constexpr Rgb kBackground{255, 255, 255};
-const cv::Scalar kText(40, 40, 40);
-constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
-constexpr double kFontScale = 0.4;
+constexpr Rgb kText{40, 40, 40};
 
 /// Command-line name and OpenCV code of every ColorMap, in enum order; -1: a gray ramp.
 struct ColorMapEntry {
@@ -189,13 +189,18 @@ void paste(Picture& dst, const Picture& src, int x0, int y0) {
 }
 
 void text(Picture& p, const std::string& s, int x, int baseline) {
-    cv::Mat m(p.height, p.width, CV_8UC3, p.rgb.data());
-    cv::putText(m, s, {x, baseline}, kFont, kFontScale, kText, 1, cv::LINE_AA);
+    if (s.empty()) {
+        return;
+    }
+    figure::backend().draw_text(p.rgb.data(), p.width, p.height, x, baseline, s,
+                                figure::Font{kTextPx}, kText);
 }
 
 int text_width(const std::string& s) {
-    int base = 0;
-    return cv::getTextSize(s, kFont, kFontScale, 1, &base).width;
+    if (s.empty()) {
+        return 0;
+    }
+    return static_cast<int>(std::ceil(figure::backend().text_width(s, figure::Font{kTextPx})));
 }
 
 /// `s` cut to at most `width` pixels of text: the longest prefix that fits with "..." after it.

@@ -63,8 +63,18 @@ struct Range {
 void put(Picture& p, int x, int y, const Rgb& c);
 /// Copies `src` into `dst` with its top left corner at (x0, y0).
 void paste(Picture& dst, const Picture& src, int x0, int y0);
+/// The pictures' text: DejaVu Sans at 14 px through render/figure.hpp's backend (cairo, or the
+/// Hershey fallback). Its vertical metrics are fixed numbers (DejaVu Sans's ascent 0.928 em and
+/// descent 0.236 em, rounded up), so that a layout needs no font and is the same with either
+/// backend; widths are measured.
+constexpr double kTextPx = 14.0;
+constexpr int kAscent = 13;                    ///< baseline below the top of a line of text
+constexpr int kDescent = 4;                    ///< bottom of the text below its baseline
+constexpr int kLine = kAscent + kDescent + 2;  ///< one line of text, spacing included
+
 /// `s` in the pictures' font, its baseline at `baseline`.
 void text(Picture& p, const std::string& s, int x, int baseline);
+/// `s`'s width in the pictures' font, rounded up to whole pixels.
 [[nodiscard]] int text_width(const std::string& s);
 /// `s` cut to at most `width` pixels of text: the longest prefix that fits with "..." after it.
 [[nodiscard]] std::string fit_text(const std::string& s, int width);

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "render/figure.hpp"
+
 namespace convpool::explain_scene {
 
 std::size_t flat(int y, int width, int x) {
@@ -91,27 +93,28 @@ std::string cell_text(float v) {
     return s.size() <= 6 ? s : fmt::format("{:.2g}", v);
 }
 
-double text_width(std::string_view s, double size) {
-    // UTF-8 continuation bytes do not advance.
-    const auto chars = std::count_if(s.begin(), s.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
-    });
-    return static_cast<double>(chars) * size * kCharWidth;
+/// The width of `s` as drawn (DejaVu Sans through the figure backend; the SVG names the same
+/// font, so a viewer with it places the text where the PNG and PDF have it).
+double text_width(std::string_view s, double size, bool bold = false) {
+    return figure::backend().text_width(s, figure::Font{size, bold});
 }
 
 std::string cell_id(std::size_t panel, std::size_t stage, int c, GridCell g) {
     return fmt::format("p{}s{}c{}y{}x{}", panel, stage, c, g.y, g.x);
 }
 
-/// `text` broken into lines of at most `width` px, after a `,`, a space or a `|` where it can.
+/// `text` broken into lines of at most `width` px in bold labels, after a `,`, a space or a `|`
+/// where it can.
 std::vector<std::string> wrap(const std::string& text, double width) {
-    const auto max_chars =
-        std::max<std::size_t>(8, static_cast<std::size_t>(width / (kText * kCharWidth)));
     std::vector<std::string> lines;
     std::string rest = text;
-    while (rest.size() > max_chars) {
-        std::size_t cut = rest.find_last_of(", |", max_chars - 1);
-        cut = cut == std::string::npos || cut == 0 ? max_chars : cut + 1;
+    while (text_width(rest, kText, true) > width) {
+        std::size_t fits = 1;  // the longest prefix that fits, at least one character
+        while (fits < rest.size() && text_width(rest.substr(0, fits + 1), kText, true) <= width) {
+            ++fits;
+        }
+        std::size_t cut = rest.find_last_of(", |", fits - 1);
+        cut = cut == std::string::npos || cut == 0 ? fits : cut + 1;
         lines.push_back(rest.substr(0, cut));
         rest = rest.substr(cut);
         rest.erase(0, rest.find_first_not_of(' '));
@@ -259,14 +262,16 @@ private:
 
     void panel(std::size_t pi) {
         const ExplainPanel& p = m_explanation.panels[pi];
-        m_scene.items.push_back(
-            {.kind = Item::Kind::text,
-             .x = kMargin,
-             .y = m_y + kTitle,
-             .fill = kBlack,
-             .text = p.mode.empty() ? p.pipeline : fmt::format("{}:  {}", p.mode, p.pipeline),
-             .size = kTitle,
-             .bold = true});
+        std::string title =
+            p.mode.empty() ? p.pipeline : fmt::format("{}:  {}", p.mode, p.pipeline);
+        m_width = std::max(m_width, kMargin * 2 + text_width(title, kTitle, true));
+        m_scene.items.push_back({.kind = Item::Kind::text,
+                                 .x = kMargin,
+                                 .y = m_y + kTitle,
+                                 .fill = kBlack,
+                                 .text = std::move(title),
+                                 .size = kTitle,
+                                 .bold = true});
         m_y += kTitle + 14;
         const auto labels = stage_labels(p);
         std::size_t label_lines = 1;
@@ -319,7 +324,7 @@ private:
         double col_w =
             std::max((shape.width + g.before.x + g.after.x) * kCell, text_width(size_label, kText));
         for (std::size_t li = 0; li < labels.size(); ++li) {
-            col_w = std::max(col_w, text_width(labels[li], kText));
+            col_w = std::max(col_w, text_width(labels[li], kText, true));
             text(x, m_y + kText + static_cast<double>(li) * kLine, labels[li], kBlack, true);
         }
         text(x, grid_top - kLine + kText - 8, size_label, kGray);

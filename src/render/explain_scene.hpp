@@ -1,7 +1,7 @@
 #pragma once
 /// \file explain_scene.hpp
 /// explain's figure as one layout, a list of rectangles, lines, circles and texts, that
-/// explain.cpp writes as SVG (and the HTML page) and explain_png.cpp draws with OpenCV.
+/// explain.cpp writes as SVG (and the HTML page) and explain_png.cpp paints (PNG, PDF, GIF).
 /// Internal to render/.
 
 #include "convpool/render/explain.hpp"
@@ -13,6 +13,10 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace convpool::figure {
+class Canvas;
+}  // namespace convpool::figure
 
 namespace convpool::explain_scene {
 
@@ -27,13 +31,12 @@ inline constexpr Color kHighlight{230, 97, 0};
 /// A value that is not finite.
 inline constexpr Color kNonFiniteFill{255, 0, 255};
 
-inline constexpr double kCell = 48.0;      ///< cell side, px
-inline constexpr double kGap = 56.0;       ///< between stages
-inline constexpr double kMargin = 24.0;    ///< around the figure
-inline constexpr double kTitle = 16.0;     ///< title text size
-inline constexpr double kText = 14.0;      ///< labels and formulas
-inline constexpr double kLine = 22.0;      ///< a line of text
-inline constexpr double kCharWidth = 0.6;  ///< estimated advance of a character, in text sizes
+inline constexpr double kCell = 48.0;    ///< cell side, px
+inline constexpr double kGap = 56.0;     ///< between stages
+inline constexpr double kMargin = 24.0;  ///< around the figure
+inline constexpr double kTitle = 16.0;   ///< title text size
+inline constexpr double kText = 14.0;    ///< labels and formulas
+inline constexpr double kLine = 22.0;    ///< a line of text
 
 /// One thing drawn. Rectangles may carry an id and data for the HTML page.
 struct Item {
@@ -74,8 +77,11 @@ struct Frame {
 /// Lays out every panel and stage, then the colour bar (and a frame's caption).
 [[nodiscard]] Scene layout(const Explanation& e, const Frame* frame = nullptr);
 
-/// The scene drawn with OpenCV (explain_png.cpp), `width` x `height` (at least the scene's).
-[[nodiscard]] Picture draw(const Scene& scene, int width, int height);
+/// The scene painted on a figure canvas (explain_png.cpp: the PNG, the PDF, the GIF's frames).
+void paint(const Scene& scene, figure::Canvas& canvas);
+
+/// The scene drawn as pixels, `width` x `height` px (at least the scene's), `scale` pixels a px.
+[[nodiscard]] Picture draw(const Scene& scene, int width, int height, double scale = 1.0);
 
 /// The index of the last stage of `p` with windows, or 0 (the input) when none has any.
 [[nodiscard]] std::size_t last_windowed(const ExplainPanel& p);

@@ -46,7 +46,7 @@ Layout layout(const Shape& s, bool natural, int columns, int picture_size) {
         l.rows = (grid + l.cols - 1) / l.cols;
         l.labels = !natural && s.channels > 1;
         const long long gap = l.labels ? kGap : 0;
-        const long long label_h = l.labels ? 14 : 0;
+        const long long label_h = l.labels ? kTileLabel : 0;
         const long long tw = (static_cast<long long>(s.width) * l.f + l.d - 1) / l.d;
         const long long th = (static_cast<long long>(s.height) * l.f + l.d - 1) / l.d;
         const long long w = std::max(1LL, l.cols * (tw + gap) - gap);

@@ -10,6 +10,8 @@ namespace convpool::detail {
 
 /// Gap between the cells of a grid of channels.
 constexpr int kGap = 4;
+/// The band of a channel's label above its map: the text's ascent and descent (draw.hpp).
+constexpr int kTileLabel = 17;
 
 /// How a tensor's maps are laid out in its picture: each map enlarged f times and then reduced
 /// to every d-th pixel (x on the picture is (x * d) / f in the map), the first `shown` channels

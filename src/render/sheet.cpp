@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "render/draw.hpp"
+#include "render/sheet_plan.hpp"
 
 namespace convpool {
 
@@ -25,9 +26,7 @@ Picture contact_sheet(const std::vector<SheetItem>& items, int display_height) {
 namespace {
 
 constexpr int kSpace = 10;      // between panels, and around the sheet
-constexpr int kLine = 15;       // one line of label text
 constexpr int kLabelPad = 6;    // under the last line of a label
-constexpr int kSheetBar = 8;    // height of a panel's colour bar
 constexpr int kMinColumn = 96;  // narrower panels get this much room for their labels
 constexpr int kLabelLines = 2;  // the first label may wrap to this many lines
 
@@ -75,24 +74,6 @@ std::vector<std::string> panel_lines(const SheetItem& item, int width) {
     return lines;
 }
 
-/// The colour bar of `item` under its panel at (x, y), `w` px wide, its end values below it.
-void draw_panel_bar(Picture& sheet, const SheetItem& item, int x, int y, int w) {
-    const auto& colours = item.bar.colours;
-    for (int i = 0; i < w; ++i) {
-        const auto k = static_cast<std::size_t>(
-            w > 1 ? static_cast<long long>(i) * static_cast<long long>(colours.size() - 1) / (w - 1)
-                  : 0);
-        for (int j = 0; j < kSheetBar; ++j) {
-            put(sheet, x + i, y + j, colours[k]);
-        }
-    }
-    const int half = std::max(1, w / 2 - 2);
-    const std::string lo = fit_text(item.bar.lo, half);
-    const std::string hi = fit_text(item.bar.hi, half);
-    text(sheet, lo, x, y + kSheetBar + 12);
-    text(sheet, hi, x + w - text_width(hi), y + kSheetBar + 12);
-}
-
 /// Each panel's size on the sheet: at the display height, or with `true_scale` at the same
 /// pixels per map cell, the tallest map at the display height; at most `max_w` wide.
 std::vector<std::pair<int, int>> panel_sizes(const std::vector<SheetItem>& items, int display_h,
@@ -119,12 +100,56 @@ std::vector<std::pair<int, int>> panel_sizes(const std::vector<SheetItem>& items
     return sizes;
 }
 
-}  // namespace
-
-Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& options) {
-    const int display_height = options.display_height;
+/// The sheet's width, and the widest a panel may be: the sheet is at most --picture-size wide
+/// (or 16384 px with `full`), whatever the number of stages: a long strip wraps into rows. An
+/// extreme aspect ratio (a 1x5000 map) would make its panel display_height * 5000 wide: each
+/// panel is at most 4 display heights wide. And the whole sheet keeps to 64 MP whatever
+/// --sheet-height (at 4096 px high, 15.6k px wide).
+std::pair<int, int> sheet_bounds(std::size_t items, const RenderOptions& options, int row_h_max) {
     constexpr int kMaxSheetWidth = 16384;
     constexpr long long kMaxSheetPixels = 64LL << 20;
+    const int display_height = options.display_height;
+    const int sheet_w = std::min<int>(
+        {kMaxSheetWidth, static_cast<int>(kMaxSheetPixels / row_h_max),
+         options.picture_size > 0 ? std::max(options.picture_size, 2 * display_height + 3 * kSpace)
+                                  : kMaxSheetWidth});
+    const int count = std::max(1, static_cast<int>(items));
+    const int max_rows = std::max(
+        1, static_cast<int>(kMaxSheetPixels / (static_cast<long long>(row_h_max) * sheet_w)));
+    // Panels narrow enough that every row fits the width and the rows fit the pixel budget.
+    const int per_row_min = (count + max_rows - 1) / max_rows;
+    const int max_w =
+        std::max(16, std::min(4 * display_height, (sheet_w - kSpace) / per_row_min - kSpace));
+    return {sheet_w, max_w};
+}
+
+/// Where each panel's column goes: as many as fit the width in a row, in stage order. Returns
+/// the sheet's width.
+int place_columns(std::vector<sheet::Panel>& panels, const std::vector<int>& column, int sheet_w,
+                  int row_h) {
+    int x = kSpace;
+    int row = 0;
+    int width = kSpace;
+    for (std::size_t i = 0; i < panels.size(); ++i) {
+        const int c = column[i];
+        if (x > kSpace && x + c + kSpace > sheet_w) {
+            x = kSpace;
+            ++row;
+        }
+        panels[i].x = x;
+        panels[i].row_top = row * row_h + kSpace;
+        x += c + kSpace;
+        width = std::max(width, x);
+    }
+    return width;
+}
+
+}  // namespace
+
+namespace sheet {
+
+Plan plan(const std::vector<SheetItem>& items, const RenderOptions& options) {
+    const int display_height = options.display_height;
     bool bars = false;
     bool details = false;
     for (const auto& item : items) {
@@ -132,69 +157,86 @@ Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& 
         details = details || !item.detail.empty();
     }
     // Every row has room for a bar (when a panel has one) and for the longest label; a label
-    // wraps or is cut to its panel's width, and never pushes panels apart.
-    const int bar_h = bars ? kSheetBar + kLine + 2 : 0;
+    // wraps or is cut to its panel's width, and never pushes panels apart. The bar is 4 px under
+    // the picture, its numbers 1 px under the bar.
+    const int bar_h = bars ? 4 + kSheetBar + 1 + kAscent + kDescent + 1 : 0;
     const int most_lines = kLabelLines + 1 + (details ? 1 : 0);
     const int row_h_max = kSpace + display_height + bar_h + most_lines * kLine + kLabelPad;
-    // The sheet is at most --picture-size wide (or 16384 px with `full`), whatever the number of
-    // stages: a long strip wraps into rows. An extreme aspect ratio (a 1x5000 map) would make its
-    // panel display_height * 5000 wide: each panel is at most 4 display heights wide. And the
-    // whole sheet keeps to 64 MP whatever --sheet-height (at 4096 px high, 15.6k px wide).
-    const int sheet_w = std::min<int>(
-        {kMaxSheetWidth, static_cast<int>(kMaxSheetPixels / row_h_max),
-         options.picture_size > 0 ? std::max(options.picture_size, 2 * display_height + 3 * kSpace)
-                                  : kMaxSheetWidth});
-    const int count = std::max(1, static_cast<int>(items.size()));
-    const int max_rows = std::max(
-        1, static_cast<int>(kMaxSheetPixels / (static_cast<long long>(row_h_max) * sheet_w)));
-    // Panels narrow enough that every row fits the width and the rows fit the pixel budget.
-    const int per_row_min = (count + max_rows - 1) / max_rows;
-    const int max_w =
-        std::max(16, std::min(4 * display_height, (sheet_w - kSpace) / per_row_min - kSpace));
+    const auto [sheet_w, max_w] = sheet_bounds(items.size(), options, row_h_max);
     const auto sizes = panel_sizes(items, display_height, options.sheet_true_scale, max_w);
-    std::vector<Picture> scaled;
+    Plan out;
     std::vector<int> column;
-    std::vector<std::vector<std::string>> lines;
     int line_count = 0;
     for (std::size_t i = 0; i < items.size(); ++i) {
-        const auto [w, h] = sizes[i];
-        scaled.push_back(options.smooth ? resize_smooth(items[i].body, w, h)
-                                        : resize_nearest(items[i].body, w, h));
-        column.push_back(std::min(std::max(w, kMinColumn), max_w));
-        lines.push_back(panel_lines(items[i], column.back()));
-        line_count = std::max(line_count, static_cast<int>(lines.back().size()));
+        Panel p{.item = &items[i], .w = sizes[i].first, .h = sizes[i].second};
+        column.push_back(std::min(std::max(p.w, kMinColumn), max_w));
+        p.lines = panel_lines(items[i], column.back());
+        line_count = std::max(line_count, static_cast<int>(p.lines.size()));
+        out.panels.push_back(std::move(p));
     }
     const int row_h = kSpace + display_height + bar_h + line_count * kLine + kLabelPad;
-    // Rows: as many panels as fit the width, in stage order.
-    std::vector<std::pair<int, int>> place;  // x and row of each panel
-    int x = kSpace;
-    int row = 0;
-    int width = kSpace;
-    for (const int c : column) {
-        if (x > kSpace && x + c + kSpace > sheet_w) {
-            x = kSpace;
-            ++row;
-        }
-        place.emplace_back(x, row);
-        x += c + kSpace;
-        width = std::max(width, x);
-    }
-    Picture sheet = blank(width, (row + 1) * row_h);
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        const auto [px, r] = place[i];
-        const int y = r * row_h + kSpace;
+    out.width = place_columns(out.panels, column, sheet_w, row_h);
+    int rows = 1;
+    for (Panel& p : out.panels) {
+        rows = std::max(rows, p.row_top / row_h + 1);
         // True sizes stand on a common base line; equal heights fill the row.
-        paste(sheet, scaled[i], px, y + display_height - scaled[i].height);
-        if (!items[i].bar.colours.empty()) {
-            draw_panel_bar(sheet, items[i], px, y + display_height + 4, scaled[i].width);
+        p.y = p.row_top + display_height - p.h;
+        p.bar_y = p.row_top + display_height + 4;
+        p.first_baseline = p.row_top + display_height + bar_h + 1 + kAscent;
+        if (!p.item->bar.colours.empty()) {
+            // The end values, each cut to half the bar (left out when not even "..." fits):
+            // they never run into each other.
+            const int half = std::max(1, p.w / 2 - 2);
+            const auto cut = [half](const std::string& v) {
+                std::string t = fit_text(v, half);
+                return text_width(t) <= half ? t : std::string();
+            };
+            p.lo = cut(p.item->bar.lo);
+            p.hi = cut(p.item->bar.hi);
         }
-        int baseline = y + display_height + bar_h + 15;
-        for (const auto& line : lines[i]) {
-            text(sheet, line, px, baseline);
+    }
+    out.height = rows * row_h;
+    return out;
+}
+
+Picture bar_picture(const ColourBar& bar, int w) {
+    Picture p = blank(w, kSheetBar);
+    const auto& colours = bar.colours;
+    for (int i = 0; i < w; ++i) {
+        const auto k = static_cast<std::size_t>(
+            w > 1 ? static_cast<long long>(i) * static_cast<long long>(colours.size() - 1) / (w - 1)
+                  : 0);
+        for (int j = 0; j < kSheetBar; ++j) {
+            put(p, i, j, colours[k]);
+        }
+    }
+    return p;
+}
+
+Picture panel_picture(const Panel& p, const RenderOptions& options) {
+    return options.smooth ? resize_smooth(p.item->body, p.w, p.h)
+                          : resize_nearest(p.item->body, p.w, p.h);
+}
+
+}  // namespace sheet
+
+Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& options) {
+    const sheet::Plan plan = sheet::plan(items, options);
+    Picture out = blank(plan.width, plan.height);
+    for (const sheet::Panel& p : plan.panels) {
+        paste(out, sheet::panel_picture(p, options), p.x, p.y);
+        if (!p.item->bar.colours.empty()) {
+            paste(out, sheet::bar_picture(p.item->bar, p.w), p.x, p.bar_y);
+            text(out, p.lo, p.x, p.bar_baseline());
+            text(out, p.hi, p.x + p.w - text_width(p.hi), p.bar_baseline());
+        }
+        int baseline = p.first_baseline;
+        for (const auto& line : p.lines) {
+            text(out, line, p.x, baseline);
             baseline += kLine;
         }
     }
-    return sheet;
+    return out;
 }
 
 namespace {

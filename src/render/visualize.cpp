@@ -145,7 +145,7 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
     }
     const Range stage_range = picture_range(t, options);
     const bool per_channel = options.scale == ColorScale::channel;
-    const int label_h = l.labels ? 14 : 0;
+    const int label_h = l.labels ? detail::kTileLabel : 0;
     const int cell_w = l.tw + (l.labels ? kGap : 0);
     const int cell_h = l.th + label_h + (l.labels ? kGap : 0);
     Picture p = blank(l.width, l.height);
@@ -172,7 +172,7 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
                  tile_label(options, c,
                             per_channel ? fmt::format("{}..{}", number(r.lo), number(r.hi)) : "",
                             cell_w - 2),
-                 x0 + 1, y0 - 3);
+                 x0 + 1, y0 - kDescent);
         }
     }
     describe_scale(p, l, s, options.reduce_mean, options.picture_size);
@@ -186,10 +186,11 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
 
 namespace {
 
-constexpr int kTitle = 22;
-constexpr int kBar = 10;
-constexpr int kBarText = 16;
 constexpr int kMargin = 6;
+constexpr int kTitle = kLine + kMargin;  // the title line, its baseline at 3 + kAscent
+constexpr int kBar = 10;
+constexpr int kBarText = kLine;  // a line of text under the bar
+static_assert(detail::kTileLabel == kAscent + kDescent);
 
 /// What a titled picture says about its colours: the range of its bar, and under a percentile
 /// rule the line saying which range and how much of `t` fell outside it.
@@ -282,10 +283,10 @@ void draw_bar(Picture& p, const BarLegend& b, const RenderOptions& options, int 
     }
     const BarEnds e = bar_ends(b, options);
     if (e.zero) {
-        text(p, "0", p.width / 2 - 3, bar_y + kBar + 12);
+        text(p, "0", (p.width - text_width("0")) / 2, bar_y + kBar + 1 + kAscent);
     }
-    text(p, e.left, kMargin, bar_y + kBar + 12);
-    text(p, e.right, p.width - kMargin - text_width(e.right), bar_y + kBar + 12);
+    text(p, e.left, kMargin, bar_y + kBar + 1 + kAscent);
+    text(p, e.right, p.width - kMargin - text_width(e.right), bar_y + kBar + 1 + kAscent);
 }
 
 /// An RGB image's colours are its own: its picture has no colour bar.
@@ -307,14 +308,14 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
     const int height = kTitle + body.height + kMargin + (bar ? kBar + kBarText : 0) +
                        (b.clipping ? kBarText : 0) + (noted ? kBarText : 0) + kMargin;
     Picture p = blank(width, height);
-    text(p, fit_text(title, width - 2 * kMargin), kMargin, 15);
+    text(p, fit_text(title, width - 2 * kMargin), kMargin, 3 + kAscent);
     paste(p, body, (width - body.width) / 2, kTitle);
     const int bar_y = kTitle + body.height + kMargin;
     if (bar) {
         draw_bar(p, b, options, bar_y);
     }
     // The baseline of the first line under the bar (or where the bar would be).
-    const int below = bar ? bar_y + kBar + 12 + kBarText : bar_y + 12;
+    const int below = bar ? bar_y + kBar + 1 + kAscent + kBarText : bar_y + kAscent;
     if (b.clipping) {
         text(p, b.clip_line, kMargin, below);
     }

@@ -1,4 +1,5 @@
-// OpenCV edge file (as visualize.cpp): text is drawn with imgproc.
+// OpenCV edge file (as visualize.cpp): kernels are drawn with imgproc, text through the figure
+// backend (render/figure.hpp).
 #include "convpool/render/weights.hpp"
 
 #include <fmt/format.h>
@@ -8,22 +9,25 @@
 #include <algorithm>
 #include <cmath>
 #include <span>
+#include <string>
+
+#include "render/draw.hpp"
+#include "render/figure.hpp"
 
 namespace convpool {
 namespace {
 
-constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
-constexpr double kSmall = 0.35;
-constexpr double kTitleScale = 0.45;
-const cv::Scalar kInk(40, 40, 40);
-constexpr int kGapPx = 2;       // between tiles
-constexpr int kMargin = 8;      // around the grid
-constexpr int kLabel = 12;      // a tile's number above it
-constexpr int kTitle = 22;      // the title line
-constexpr int kLine = 14;       // a legend line
-constexpr int kMinTile = 48;    // a kernel's longer side is magnified to at least this
-constexpr int kMaxTiles = 64;   // per row and per column
-constexpr int kLegendCap = 64;  // names listed under the grid
+/// Labels and the title (render/figure.hpp's backend: DejaVu Sans or Hershey).
+constexpr figure::Font kSmall{canvas::kTextPx, false};
+constexpr figure::Font kTitleScale{16.0, true};
+constexpr int kGapPx = 2;             // between tiles
+constexpr int kMargin = 8;            // around the grid
+constexpr int kLabel = 14;            // a tile's number above it (digits: no descent)
+constexpr int kTitle = 24;            // the title line
+constexpr int kLine = canvas::kLine;  // a legend line
+constexpr int kMinTile = 48;          // a kernel's longer side is magnified to at least this
+constexpr int kMaxTiles = 64;         // per row and per column
+constexpr int kLegendCap = 64;        // names listed under the grid
 
 /// Diverging colour of v in [-m, m] (m > 0), as RGB.
 cv::Vec3b diverging_rgb(double v, double m) {
@@ -35,13 +39,13 @@ std::uint8_t byte_of(double t) {
     return static_cast<std::uint8_t>(std::lround(std::clamp(t, 0.0, 1.0) * 255.0));
 }
 
-void put_text(cv::Mat& m, const std::string& s, int x, int y, double scale = kSmall) {
-    cv::putText(m, s, {x, y}, kFont, scale, kInk, 1, cv::LINE_AA);
+/// `s` with its baseline at (x, y) on `m`, an RGB picture.
+void put_text(cv::Mat& m, const std::string& s, int x, int y, const figure::Font& font = kSmall) {
+    figure::backend().draw_text(m.data, m.cols, m.rows, x, y, s, font, {40, 40, 40});
 }
 
-int text_width(const std::string& s, double scale = kSmall) {
-    int base = 0;
-    return cv::getTextSize(s, kFont, scale, 1, &base).width;
+int text_width(const std::string& s, const figure::Font& font = kSmall) {
+    return static_cast<int>(std::ceil(figure::backend().text_width(s, font)));
 }
 
 /// Fills the f x f block of kernel cell (y, x) at the tile's origin.
@@ -144,14 +148,14 @@ Picture weights_picture(const KernelGrid& grid, const std::string& title) {
     const int height =
         kTitle + rows * cell_h + kMargin + bar_h + (legend_lines * kLine) + more_line + kMargin;
     cv::Mat p(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
-    put_text(p, full_title, kMargin, 15, kTitleScale);
+    put_text(p, full_title, kMargin, 18, kTitleScale);
     for (int t = 0; t < tiles; ++t) {
         const int o = per_output > 1 ? t / shown_inputs : t;
         const int in = per_output > 1 ? t % shown_inputs : 0;
         const int x0 = kMargin + (t % cols) * cell_w;
         const int y0 = kTitle + (t / cols) * cell_h;
         if (per_output == 1 || in == 0) {
-            put_text(p, std::to_string(o), x0, y0 + kLabel - 3);
+            put_text(p, std::to_string(o), x0, y0 + kLabel - 2);
         }
         const auto first = static_cast<std::size_t>(o) * static_cast<std::size_t>(grid.inputs) +
                            static_cast<std::size_t>(rgb ? 0 : in);
@@ -169,7 +173,7 @@ Picture weights_picture(const KernelGrid& grid, const std::string& title) {
         put_text(p,
                  "R, G, B: the kernels of input channels 0, 1, 2, each tile over its own "
                  "min..max",
-                 kMargin, y + 10);
+                 kMargin, y + canvas::kAscent + 1);
     } else {
         const int bar_w = width - 2 * kMargin;
         for (int x = 0; x < bar_w; ++x) {
@@ -179,22 +183,23 @@ Picture weights_picture(const KernelGrid& grid, const std::string& title) {
         }
         const std::string lo = fmt::format("{:.4g}", -m);
         const std::string hi = fmt::format("{:.4g}", m);
-        put_text(p, lo, kMargin, y + 22);
-        put_text(p, "0", width / 2 - 3, y + 22);
-        put_text(p, hi, width - kMargin - text_width(hi), y + 22);
+        const int baseline = y + 10 + 1 + canvas::kAscent;
+        put_text(p, lo, kMargin, baseline);
+        put_text(p, "0", (width - text_width("0")) / 2, baseline);
+        put_text(p, hi, width - kMargin - text_width(hi), baseline);
     }
     y += bar_h;
     const int number_w = text_width(std::to_string(std::max(legend_lines - 1, 0)));
     for (int i = 0; i < legend_lines; ++i) {
         const std::string n = std::to_string(i);
-        put_text(p, n, kMargin + number_w - text_width(n), y + 10 + i * kLine);
+        put_text(p, n, kMargin + number_w - text_width(n), y + canvas::kAscent + 1 + i * kLine);
         put_text(p, grid.names[static_cast<std::size_t>(i)], kMargin + number_w + 8,
-                 y + 10 + i * kLine);
+                 y + canvas::kAscent + 1 + i * kLine);
     }
     if (outputs > legend_lines && legend) {
         put_text(
             p, fmt::format("... and {} more (the report lists every name)", outputs - legend_lines),
-            kMargin, y + 10 + legend_lines * kLine);
+            kMargin, y + canvas::kAscent + 1 + legend_lines * kLine);
     }
     Picture out{width, height, {}};
     out.rgb.assign(p.data, p.data + static_cast<std::ptrdiff_t>(p.total() * 3));

@@ -94,7 +94,10 @@ std::string image_url(const ImageReport& img, const std::string& out_dir, const 
 }
 
 bool is_picture(const std::string& file) {
-    return file.size() > 4 && file.compare(file.size() - 4, 4, ".png") == 0;
+    const auto ends = [&file](const char* ext) {
+        return file.size() > 4 && file.compare(file.size() - 4, 4, ext) == 0;
+    };
+    return ends(".png") || ends(".svg");  // sheet.svg (--sheet-format svg) shows as an image
 }
 
 /// An inline SVG bar chart of `h` with a value axis (lo, 0 when inside, hi) and a log count axis.

@@ -221,13 +221,15 @@ class Explain(unittest.TestCase):
                     else:
                         self.assertEqual(px[at[0]][at[1]], (255, 255, 255), (panel, i, cell))
                 # The cell of this frame is outlined in orange, and so is its window: the 2x2
-                # input cells it reads, whose outline passes over their top-left corner.
+                # input cells it reads, whose outline passes over their top-left corner. Both
+                # outlines are 3.5 px wide strokes centred 2 px inside the cells (as in the SVG):
+                # the row 2 px in is covered whole.
                 x, y, w, h = out[order[i]]
-                self.assertTrue(near(px[int(y + 3)][int(x + w / 2)], orange, 40), (panel, i))
+                self.assertTrue(near(px[int(y + 2)][int(x + w / 2)], orange, 40), (panel, i))
                 cells = model["panels"][panel]["stages"][1]["windows"][i]["cells"]
                 inp = self.cell_boxes(svg, panel, 0)
                 top_left = inp[tuple(min(cells))]
-                self.assertTrue(near(px[int(top_left[1] + 3)][int(top_left[0] + w / 2)], orange,
+                self.assertTrue(near(px[int(top_left[1] + 2)][int(top_left[0] + w / 2)], orange,
                                      40), (panel, i))
 
     def test_gif_of_many_positions_steps_over_several(self):

@@ -20,7 +20,7 @@ from test_picture_size import read_npy, read_png
 BIN = None
 ROOT = None
 # render/weights.cpp: margin, title and label heights above the first tile.
-MARGIN, TITLE, LABEL = 8, 22, 12
+MARGIN, TITLE, LABEL = 8, 24, 14
 # The diverging map's ends, and 0: its entry 128 of 256, nearly (247, 247, 247).
 RED, WHITE, BLUE = (178, 24, 43), (247, 246, 246), (33, 102, 172)
 

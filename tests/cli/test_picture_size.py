@@ -26,7 +26,7 @@ from arrays import read_npy  # noqa: E402
 BIN = None
 ROOT = None
 PIPE = "gray | conv:sobel-x | relu | pool:max,k=2"
-TITLE = 22  # px above a picture's body (render/visualize.cpp, titled_picture)
+TITLE = 25  # px above a picture's body (render/visualize.cpp, titled_picture: a line and 6 px)
 
 
 def run(*args):
@@ -207,9 +207,10 @@ class PictureSize(unittest.TestCase):
         with open(os.path.join(wrapped, "chelsea", "sheet.png"), "rb") as f:
             width, height = struct.unpack(">II", f.read(24)[16:24])
         self.assertLessEqual(width, 542)
-        # Each row: space, panel, colour bar (8 px and a line of its values, 2 px apart), three
-        # lines of label (stage, shape and range, channel names), 6 px under them.
-        self.assertEqual(height, 6 * (10 + 256 + (8 + 15 + 2) + 3 * 15 + 6))
+        # Each row: space, panel, colour bar (4 px under the panel, 8 px, 1 px, a line of its
+        # values: ascent 13 and descent 4, and 1 px), three lines of label of 19 px (stage,
+        # shape and range, channel names), 6 px under them.
+        self.assertEqual(height, 6 * (10 + 256 + (4 + 8 + 1 + 13 + 4 + 1) + 3 * 19 + 6))
 
     def test_bad_picture_size_and_zoom_are_usage_errors_in_one_line(self):
         for args, message in (

@@ -80,11 +80,12 @@ class PictureOptions(unittest.TestCase):
                                "--scale", scale, "--signed", "colormap", "--upscale", "smooth",
                                "--display-size", "64", "-q", "--report", "none")
             self.assertEqual(code, 0, f"{cmap} {scale}: {err}")
-            # Space, panel, colour bar (8 px and a line of its values, 2 px apart), four lines
-            # of label (the stage wrapped to two in its 96 px column, shape and range, channel
-            # names), 6 px under them.
+            # Space, panel, colour bar (4 px under the panel, 8 px, 1 px, a line of its values:
+            # ascent 13 and descent 4, and 1 px), four lines of label of 19 px (the stage
+            # wrapped to two in its 96 px column, shape and range, channel names), 6 px under
+            # them.
             self.assertEqual(png_size(os.path.join(out, "camera", "sheet.png"))[1],
-                             10 + 64 + (8 + 15 + 2) + 4 * 15 + 6)
+                             10 + 64 + (4 + 8 + 1 + 13 + 4 + 1) + 4 * 19 + 6)
 
     def test_bad_colormap_is_a_usage_error_listing_the_names(self):
         code, _, err = run("run", self.sample(), "-p", "relu", "-o", self.tmp, "--colormap",
@@ -118,7 +119,7 @@ class PictureOptions(unittest.TestCase):
                 self.assertNotEqual(read("default", f), read("p1", f), f)
         w0, h0 = png_size(os.path.join(outs["default"], "camera", "01_conv-sobel-x.png"))
         w1, h1 = png_size(os.path.join(outs["p1"], "camera", "01_conv-sobel-x.png"))
-        self.assertEqual(h1, h0 + 16)
+        self.assertEqual(h1, h0 + 19)  # one more line of text under the bar
         self.assertGreaterEqual(w1, w0)
 
     def test_range_percentiles_work_with_every_scale_and_signed_mode(self):

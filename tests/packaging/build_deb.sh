@@ -3,8 +3,8 @@
 # (cmake/package.cmake) into OUT, once for the other packaging tests, and checks what it holds:
 # its name and version; a Depends naming the package of every library the binary links (what
 # dpkg-shlibdeps computes) and the model plugin links (OpenCV dnn), and of OpenCV's imgcodecs
-# (loaded with dlopen, which it cannot see); the program, its plugin, gzipped man pages,
-# completions, copyright and changelog under /usr.
+# (loaded with dlopen, which it cannot see), and of the figure plugin (cairo) and its font; the
+# program, its plugins, gzipped man pages, completions, copyright and changelog under /usr.
 # Usage: build_deb.sh BUILD_DIR OUT_DIR
 set -euo pipefail
 name=packaging.deb
@@ -48,20 +48,21 @@ resolve() {  # resolve FILE NEEDED
 needed=$(objdump -p "$build/convpool" | awk '$1 == "NEEDED" {print $2}')
 libraries=$(resolve "$build/convpool" "$needed")
 [ "$(wc -l <<<"$libraries")" = "$(wc -l <<<"$needed")" ] || fail "ldd does not find every NEEDED library"
-# And those of the model plugin (OpenCV dnn), which the binary loads with dlopen.
-plugin=$build/convpool-onnx.so
-[ -f "$plugin" ] || fail "no model plugin $plugin in the build tree"
-plugin_needed=$(objdump -p "$plugin" | awk '$1 == "NEEDED" {print $2}')
-plugin_libraries=$(resolve "$plugin" "$plugin_needed")
-grep -q libopencv_dnn <<<"$plugin_libraries" || fail "the model plugin does not link OpenCV dnn"
-libraries="$libraries"$'\n'"$plugin_libraries"
-# And those of the convolution plugin (oneDNN), loaded with dlopen for conv:weights.
-conv_plugin=$build/convpool-dnnl.so
-[ -f "$conv_plugin" ] || fail "no convolution plugin $conv_plugin in the build tree"
-conv_needed=$(objdump -p "$conv_plugin" | awk '$1 == "NEEDED" {print $2}')
-conv_libraries=$(resolve "$conv_plugin" "$conv_needed")
-grep -q libdnnl <<<"$conv_libraries" || fail "the convolution plugin does not link oneDNN"
-libraries="$libraries"$'\n'"$conv_libraries"
+# And those of each plugin, which the binary loads with dlopen: FILE must exist and link LIBRARY.
+plugin_libraries() {  # plugin_libraries FILE LIBRARY WHAT
+  [ -f "$build/$1" ] || fail "no $3 plugin $build/$1 in the build tree"
+  local found
+  found=$(resolve "$build/$1" "$(objdump -p "$build/$1" | awk '$1 == "NEEDED" {print $2}')")
+  grep -q "$2" <<<"$found" || fail "the $3 plugin does not link $2"
+  printf '%s\n' "$found"
+}
+# The model plugin (OpenCV dnn), the convolution plugin (oneDNN, for conv:weights) and the
+# figure plugin (cairo, when a figure draws text), and the package of the figures' font (DejaVu
+# Sans, which no library links).
+libraries="$libraries"$'\n'"$(plugin_libraries convpool-onnx.so libopencv_dnn model)"
+libraries="$libraries"$'\n'"$(plugin_libraries convpool-dnnl.so libdnnl convolution)"
+libraries="$libraries"$'\n'"$(plugin_libraries convpool-cairo.so libcairo figure)"
+grep -qxF fonts-dejavu-core <<<"$depends_names" || fail "Depends lacks fonts-dejavu-core: $depends"
 imgcodecs=$(ldconfig -p | awk '/libopencv_imgcodecs\.so\.[0-9]/ && !found {print $NF; found = 1}')
 [ -n "$imgcodecs" ] || fail "ldconfig knows no libopencv_imgcodecs.so.N"
 for lib in $libraries $imgcodecs; do
@@ -73,6 +74,7 @@ done
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/bin/convpool ./usr/lib/convpool/convpool-onnx.so ./usr/lib/convpool/convpool-dnnl.so \
+         ./usr/lib/convpool/convpool-cairo.so \
          ./usr/share/man/man1/convpool.1.gz \
          ./usr/share/man/man1/convpool-run.1.gz \
          ./usr/share/man/man7/convpool-ops.7.gz ./usr/share/doc/convpool/copyright \

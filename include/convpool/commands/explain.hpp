@@ -36,6 +36,7 @@ struct ExplainRequest {
     std::string modes;  ///< `--modes max,avg`: the last pooling stage's mode, one panel each
     std::string out = "convpool-explain";
     bool force = false;
+    double png_scale = 1.0;  ///< `--png-scale`: pixels of explain.png per px of the figure
 };
 
 /// `--values` text as a tensor: one matrix per channel, channels separated by `;;`. Throws
@@ -51,8 +52,9 @@ struct ExplainRequest {
 [[nodiscard]] Explanation explain(const Tensor& input, const ExplainRequest& rq,
                                   const std::string& input_name);
 
-/// Runs the request and writes explain.json, explain.svg, explain.html and explain.png into
-/// `rq.out` (refusing to overwrite them without `force`); returns the names written.
+/// Runs the request and writes explain.json, .svg, .html, .png, .pdf (when the figure plugin
+/// convpool-cairo.so is installed) and .gif into `rq.out` (refusing to overwrite them without
+/// `force`); returns the names written.
 std::vector<std::string> explain_command(const ExplainRequest& rq);
 
 }  // namespace convpool

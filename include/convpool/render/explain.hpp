@@ -86,8 +86,13 @@ struct Explanation {
 /// output cell's window, winner and arithmetic show on hover, tap or focus.
 [[nodiscard]] std::string explain_html(const Explanation& e);
 
-/// explain.png: the SVG's layout drawn with OpenCV.
-[[nodiscard]] Picture explain_picture(const Explanation& e);
+/// explain.png: the SVG's layout drawn in DejaVu Sans with cairo (the plugin convpool-cairo.so;
+/// OpenCV's Hershey font without it), `scale` pixels per px of the layout.
+[[nodiscard]] Picture explain_picture(const Explanation& e, double scale = 1.0);
+
+/// explain.pdf: the same layout drawn by the same code on a PDF page (text as text), or nothing
+/// when the cairo plugin is not installed.
+[[nodiscard]] std::optional<std::vector<std::uint8_t>> explain_pdf(const Explanation& e);
 
 /// explain.gif, and how it steps.
 struct ExplainGif {

@@ -107,6 +107,9 @@ struct PoolGrid {
     Size2 pad;  ///< top and left padding, in cells
 };
 
+/// The file format of the contact sheet (`--sheet-format`).
+enum class SheetFormat { png, svg, pdf };
+
 /// How pictures are drawn; the defaults give convpool's usual pictures.
 struct RenderOptions {
     ColorMap colormap = ColorMap::viridis;  ///< non-negative (or all) feature maps
@@ -140,6 +143,8 @@ struct RenderOptions {
     /// pixels per map cell, the tallest at the display height, so pooling visibly shrinks the
     /// map; else every panel at the display height.
     bool sheet_true_scale = false;
+    /// The contact sheet's file (`--sheet-format`): sheet.png, sheet.svg or sheet.pdf.
+    SheetFormat sheet_format = SheetFormat::png;
 };
 
 /// As render_tensor, drawn as `options` say.
@@ -200,6 +205,22 @@ struct SheetItem {
 /// As contact_sheet, at `options.display_height`, resampled smoothly with `options.smooth`.
 [[nodiscard]] Picture contact_sheet(const std::vector<SheetItem>& items,
                                     const RenderOptions& options);
+
+/// A contact sheet's file: its name and bytes.
+struct SheetFile {
+    std::string name;
+    std::string bytes;
+};
+
+/// The contact sheet in `options.sheet_format`: sheet.png (pixels, text drawn by the figure
+/// plugin), sheet.svg (each picture a PNG data URI, the text real <text> elements) or sheet.pdf
+/// (the same layout through cairo; throws OutputError without the plugin).
+[[nodiscard]] SheetFile sheet_file(const std::vector<SheetItem>& items,
+                                   const RenderOptions& options);
+
+/// `--sheet-format` text: png, svg or pdf (pdf only when the figure plugin is installed).
+/// Throws UsageError.
+[[nodiscard]] SheetFormat parse_sheet_format(std::string_view name);
 
 /// PNG bytes of `p`; throws OutputError when encoding fails.
 [[nodiscard]] std::string encode_png(const Picture& p);

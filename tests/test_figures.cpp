@@ -1,0 +1,262 @@
+// The figures' drawing (render/figure.hpp, issue 16): text in DejaVu Sans through the cairo
+// plugin, at least 12 px high in the pixels drawn; the contact sheet's and explain's layouts keep
+// every label clear of every other label and of every picture; explain.pdf and --png-scale.
+#include "convpool/commands/explain.hpp"
+#include "convpool/render/explain.hpp"
+#include "convpool/render/visualize.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "render/draw.hpp"
+#include "render/explain_scene.hpp"
+#include "render/figure.hpp"
+#include "render/sheet_plan.hpp"
+
+namespace {
+
+using convpool::Picture;
+namespace figure = convpool::figure;
+namespace canvas = convpool::canvas;
+
+/// The first and last rows of `p` holding ink (a channel below 160), or {-1, -1}.
+std::pair<int, int> ink_rows(const Picture& p) {
+    int top = -1;
+    int bottom = -1;
+    for (int y = 0; y < p.height; ++y) {
+        for (int x = 0; x < p.width; ++x) {
+            const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(p.width) +
+                                   static_cast<std::size_t>(x)) *
+                                  3;
+            if (std::min({p.rgb[i], p.rgb[i + 1], p.rgb[i + 2]}) < 160) {
+                top = top < 0 ? y : top;
+                bottom = y;
+                break;
+            }
+        }
+    }
+    return {top, bottom};
+}
+
+/// A box on a figure, [x0, x1) x [y0, y1).
+struct Box {
+    double x0 = 0;
+    double y0 = 0;
+    double x1 = 0;
+    double y1 = 0;
+    std::string what;
+    [[nodiscard]] bool meets(const Box& o) const {
+        return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1;
+    }
+};
+
+/// The box of a line of the pictures' text at (x, baseline): its measured width, the layout's
+/// ascent and descent.
+Box text_box(const std::string& s, int x, int baseline) {
+    return {static_cast<double>(x), static_cast<double>(baseline - canvas::kAscent),
+            static_cast<double>(x + canvas::text_width(s)),
+            static_cast<double>(baseline + canvas::kDescent), s};
+}
+
+/// Fails on any two boxes of `boxes` that meet, and on a box outside w x h.
+void check_apart(const std::vector<Box>& boxes, double w, double h) {
+    for (std::size_t i = 0; i < boxes.size(); ++i) {
+        CAPTURE(boxes[i].what);
+        CHECK(boxes[i].x0 >= 0);
+        CHECK(boxes[i].y0 >= 0);
+        CHECK(boxes[i].x1 <= w);
+        CHECK(boxes[i].y1 <= h);
+        for (std::size_t j = i + 1; j < boxes.size(); ++j) {
+            CAPTURE(boxes[j].what);
+            CHECK_FALSE(boxes[i].meets(boxes[j]));
+        }
+    }
+}
+
+Picture solid(int w, int h, std::uint8_t v) {
+    return {w, h,
+            std::vector<std::uint8_t>(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3,
+                                      v)};
+}
+
+convpool::Explanation textbook() {
+    convpool::ExplainRequest rq;
+    rq.pipeline = "pool:max,k=2";
+    rq.values = "[5 6; 7 9]";
+    rq.modes = "max,avg";
+    return convpool::explain(convpool::explain_input(rq), rq, "--values");
+}
+
+}  // namespace
+
+TEST_CASE("figures: the cairo plugin draws them when it is built") {
+#ifdef CONVPOOL_HAVE_CAIRO
+    CHECK(figure::backend().name().rfind("cairo ", 0) == 0);
+    CHECK(figure::backend().pdf(10, 10, {255, 255, 255}) != nullptr);
+#endif
+    CHECK(figure::hershey_backend().name() == "hershey");
+    CHECK(figure::hershey_backend().pdf(10, 10, {255, 255, 255}) == nullptr);
+}
+
+TEST_CASE(
+    "figures: a line of label text is at least 12 px high in the pixels drawn, inside the "
+    "layout's ascent and descent, with either backend") {
+    for (const figure::Backend* b : {&figure::backend(), &figure::hershey_backend()}) {
+        CAPTURE(b->name());
+        for (const std::string s : {"Hg", "pool:max,k=2", "R:sobel-x (3x128x128)"}) {
+            CAPTURE(s);
+            Picture p = solid(400, 60, 255);
+            constexpr int kBaseline = 30;
+            b->draw_text(p.rgb.data(), p.width, p.height, 5, kBaseline, s,
+                         figure::Font{canvas::kTextPx}, {0, 0, 0});
+            const auto [top, bottom] = ink_rows(p);
+            CHECK(bottom - top + 1 >= 12);
+            CHECK(top >= kBaseline - canvas::kAscent);
+            CHECK(bottom < kBaseline + canvas::kDescent);
+        }
+        // Widths are measured: a longer text is wider, and the drawing stays within it.
+        CHECK(b->text_width("pool:max,k=2", figure::Font{canvas::kTextPx}) >
+              b->text_width("pool", figure::Font{canvas::kTextPx}));
+    }
+}
+
+TEST_CASE("figures: text that is not UTF-8 (a file name's bytes) is drawn, and what follows too") {
+    const figure::Font font{canvas::kTextPx};
+    const double abc = figure::backend().text_width("abc", font);
+    CHECK(abc > 10.0);
+    CHECK(figure::backend().text_width("a\xff\xc3(b", font) > 0.0);
+    CHECK(figure::backend().text_width("abc", font) == abc);
+    Picture bad = solid(100, 30, 255);
+    figure::backend().draw_text(bad.rgb.data(), bad.width, bad.height, 2, 20, "\xfe\xed", font,
+                                {0, 0, 0});
+    CHECK(ink_rows(bad).first >= 0);  // drawn as "??"
+    Picture good = solid(100, 30, 255);
+    figure::backend().draw_text(good.rgb.data(), good.width, good.height, 2, 20, "Hg", font,
+                                {0, 0, 0});
+    CHECK(ink_rows(good).second - ink_rows(good).first + 1 >= 12);
+}
+
+TEST_CASE("figures: a raster canvas draws text and shapes at any scale") {
+    for (const double scale : {1.0, 2.0}) {
+        CAPTURE(scale);
+        const auto c = figure::backend().raster(100, 40, scale, {255, 255, 255});
+        c->fill_rect(10, 10, 20, 10, {255, 0, 0});
+        c->text(40, 30, "9", figure::Font{20.0}, {0, 0, 0});
+        const std::vector<std::uint8_t> px = c->finish();
+        const int w = figure::scaled(100, scale);
+        REQUIRE(px.size() == static_cast<std::size_t>(w) *
+                                 static_cast<std::size_t>(figure::scaled(40, scale)) * 3);
+        const auto at = [&](double x, double y) {
+            const std::size_t i =
+                (static_cast<std::size_t>(y * scale) * static_cast<std::size_t>(w) +
+                 static_cast<std::size_t>(x * scale)) *
+                3;
+            return std::vector<std::uint8_t>{px[i], px[i + 1], px[i + 2]};
+        };
+        CHECK(at(20, 15) == std::vector<std::uint8_t>{255, 0, 0});
+        CHECK(at(5, 5) == std::vector<std::uint8_t>{255, 255, 255});
+    }
+}
+
+TEST_CASE("sheet: no label meets another label, a colour bar or a picture") {
+    std::vector<convpool::SheetItem> items;
+    const std::vector<std::pair<int, int>> sizes{{64, 64}, {32, 32}, {300, 20}, {16, 64}, {8, 8}};
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        convpool::SheetItem item{
+            .body = solid(sizes[i].first, sizes[i].second, 90),
+            .label = "0" + std::to_string(i) +
+                     " bank:sobel-x,sobel-y,gabor(theta=45),dog | relu | pool:max,k=2,s=2",
+            .sublabel = "3x256x256  -0.1234..12345.6",
+            .detail = i % 2 == 0 ? "R:sobel-x R:sobel-y G:sobel-x G:sobel-y" : "",
+            .cells_per_px = 1.0 + static_cast<double>(i)};
+        if (i != 2) {
+            item.bar.colours.assign(256, {10, 200, 30});
+            item.bar.lo = "-0.1234";
+            item.bar.hi = "12345.6";
+        }
+        items.push_back(std::move(item));
+    }
+    for (const bool true_scale : {false, true}) {
+        for (const int picture_size : {0, 300}) {
+            CAPTURE(true_scale);
+            CAPTURE(picture_size);
+            convpool::RenderOptions o;
+            o.display_height = 96;
+            o.sheet_true_scale = true_scale;
+            o.picture_size = picture_size;
+            const auto plan = convpool::sheet::plan(items, o);
+            std::vector<Box> boxes;
+            for (const auto& p : plan.panels) {
+                boxes.push_back({static_cast<double>(p.x), static_cast<double>(p.y),
+                                 static_cast<double>(p.x + p.w), static_cast<double>(p.y + p.h),
+                                 "picture " + p.item->label});
+                if (!p.item->bar.colours.empty()) {
+                    boxes.push_back({static_cast<double>(p.x), static_cast<double>(p.bar_y),
+                                     static_cast<double>(p.x + p.w),
+                                     static_cast<double>(p.bar_y + convpool::sheet::kSheetBar),
+                                     "bar " + p.item->label});
+                    boxes.push_back(text_box(p.lo, p.x, p.bar_baseline()));
+                    boxes.push_back(
+                        text_box(p.hi, p.x + p.w - canvas::text_width(p.hi), p.bar_baseline()));
+                }
+                int baseline = p.first_baseline;
+                for (const auto& line : p.lines) {
+                    boxes.push_back(text_box(line, p.x, baseline));
+                    baseline += canvas::kLine;
+                }
+            }
+            check_apart(boxes, plan.width, plan.height);
+            // And the sheet drawn is the plan's size.
+            const Picture sheet = convpool::contact_sheet(items, o);
+            CHECK(sheet.width == plan.width);
+            CHECK(sheet.height == plan.height);
+        }
+    }
+}
+
+TEST_CASE("explain: every text at least 12 px; labels meet no grid cell and no other label") {
+    using convpool::explain_scene::Item;
+    const auto scene = convpool::explain_scene::layout(textbook());
+    std::vector<Box> labels;
+    std::vector<Box> cells;
+    for (const Item& it : scene.items) {
+        if (it.kind == Item::Kind::text) {
+            CAPTURE(it.text);
+            CHECK(it.size >= 12.0);
+            if (!it.middle) {  // a cell's value is centred in its cell; labels are not
+                const double w = figure::backend().text_width(it.text, {it.size, it.bold});
+                labels.push_back(
+                    {it.x, it.y - 0.93 * it.size, it.x + w, it.y + 0.24 * it.size, it.text});
+            }
+        } else if (it.kind == Item::Kind::rect) {
+            cells.push_back({it.x, it.y, it.x + it.w, it.y + it.h, "cell " + it.title});
+        }
+    }
+    check_apart(labels, scene.width, scene.height);
+    for (const Box& l : labels) {
+        for (const Box& c : cells) {
+            CAPTURE(l.what);
+            CAPTURE(c.what);
+            CHECK_FALSE(l.meets(c));
+        }
+    }
+}
+
+TEST_CASE("explain: --png-scale 2 doubles the picture; explain.pdf is a PDF") {
+    const auto e = textbook();
+    const Picture one = convpool::explain_picture(e);
+    const Picture two = convpool::explain_picture(e, 2.0);
+    CHECK(two.width == 2 * one.width);
+    CHECK(two.height == 2 * one.height);
+    const auto pdf = convpool::explain_pdf(e);
+#ifdef CONVPOOL_HAVE_CAIRO
+    REQUIRE(pdf.has_value());
+    const std::string head(pdf->begin(), pdf->begin() + 5);
+    CHECK(head == "%PDF-");
+#endif
+}
