@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -342,6 +343,7 @@ std::size_t batch_jobs(const RunOptions& options, std::size_t inputs) {
 
 RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
                      const RunOptions& options, const RunEvents& events) {
+    const auto start = std::chrono::steady_clock::now();
     const auto files = list_inputs(options);
     std::vector<unsigned char> stdin_bytes;
     if (std::ranges::any_of(files, [](const InputItem& i) { return i.path == "-"; })) {
@@ -372,6 +374,8 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     BatchJobs jobs(std::move(ctx), all_inputs, chosen, outcome);
     jobs.run(batch_jobs(options, chosen.size()));
     jobs.report_all();
+    outcome.report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (out) {
         out->write("report.json", report_json(outcome.report));
         out->write("report.csv", report_csv(outcome.report));
