@@ -16,10 +16,15 @@
 #include <utility>
 
 #include "batch.hpp"
+#include "write_queue.hpp"
 
 namespace convpool {
 
 namespace {
+
+/// Pictures drawn and waiting for the encoding thread beside the one it encodes: each is at
+/// most --picture-size px a side, so this bounds the memory the overlap costs.
+constexpr std::size_t kWaitingPictures = 1;
 
 /// One image through the pipeline, its files written as `options.emit` asks and its record
 /// last.
@@ -61,10 +66,13 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
         }
     };
     std::vector<SheetItem> sheet;
+    // Pictures are encoded and written while the next stage runs; declared after `dir`, so
+    // that its jobs end before the folder closes.
+    WriteQueue files(all ? kWaitingPictures : 0);
     StageSink sink;
     if (all) {
         sink = [&](const StageView& view, StageReport& st) {
-            write_stage_pictures(ctx, *dir, view, st, sheet);
+            write_stage_pictures(ctx, *dir, view, st, sheet, files);
         };
     }
     ImageStages run =
@@ -74,8 +82,12 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     const Tensor& final_tensor = run.final_tensor;
     const RenderOptions& render = run.render;
     if (all) {
-        write_output(ctx, *dir, "sheet.png", encode_png(contact_sheet(sheet, render)));
+        files.submit([&ctx, &out = *dir, pic = contact_sheet(sheet, render)] {
+            write_output(ctx, out, "sheet.png", encode_png(pic));
+        });
+        sheet.clear();
         img.files.emplace_back("sheet.png");
+        files.finish();
         // The record is written last: its presence marks the image's outputs complete.
         img.status = ImageStatus::done;
         dir->write(kRecordName, image_record(img, image_fingerprint(ctx, item)));
