@@ -436,11 +436,16 @@ TEST_CASE("stage_stats: the same bits with 1 and 2 threads, several channels") {
 }
 
 TEST_CASE("stage_stats: values on the entropy bins' edges fall in the bins of the definition") {
-    // The bin is found by a product, and by the definition's division only near an edge: values
-    // on the edges (and one float either side) must land where floor((v - lo) / (hi - lo) *
-    // 256) puts them, so the entropy equals the plain one bit for bit.
-    for (const auto& range : std::vector<std::pair<float, float>>{
-             {0.0F, 1.0F}, {-0.3F, 0.7F}, {-1.7F, 3.1F}, {1e-3F, 7e-3F}, {-255.0F, 1020.0F}}) {
+    // Values on the edges (and one float either side) must land where floor((v - lo) / (hi -
+    // lo) * 256) puts them, so the entropy equals the plain one bit for bit.
+    for (const auto& range : std::vector<std::pair<float, float>>{{0.0F, 1.0F},
+                                                                  {-0.3F, 0.7F},
+                                                                  {-1.7F, 3.1F},
+                                                                  {1e-3F, 7e-3F},
+                                                                  {-255.0F, 1020.0F},
+                                                                  {655.4052F, 655.8139F},
+                                                                  {-704.15594F, -700.5534F},
+                                                                  {382.67407F, 382.72614F}}) {
         const float lo = range.first;
         const float hi = range.second;
         CAPTURE(lo);

@@ -309,21 +309,11 @@ private:
 
     /// The entropy bin of `v` (lo <= v <= hi, hi > lo): floor((v - lo) / (hi - lo) * 256), at
     /// most 255. The quotient is never negative, so truncation is the floor (without SSE4.1,
-    /// std::floor is a library call per value). A division per value was a tenth of the pass:
-    /// the bin comes from a product with `per_bin` (256 / (hi - lo)), which differs from the
-    /// quotient by a few units in the last place; only a product within 1e-9 of a bin edge,
-    /// where that could change the bin, is divided as the definition says.
-    static std::size_t entropy_bin(float v, double lo, double hi, double per_bin) {
-        constexpr double kNearEdge = 1e-9;
-        const double x = static_cast<double>(v) - lo;
-        const double q = x * per_bin;
-        const auto b = static_cast<std::size_t>(q);
-        const double above = q - static_cast<double>(b);
-        if ((above < kNearEdge && x > 0.0) || above > 1.0 - kNearEdge) {
-            return std::min<std::size_t>(kEntropyBins - 1,
-                                         static_cast<std::size_t>(x / (hi - lo) * 256.0));
-        }
-        return std::min<std::size_t>(kEntropyBins - 1, b);
+    /// std::floor is a library call per value).
+    static std::size_t entropy_bin(float v, double lo, double hi) {
+        return std::min<std::size_t>(
+            kEntropyBins - 1,
+            static_cast<std::size_t>((static_cast<double>(v) - lo) / (hi - lo) * 256.0));
     }
 
     /// One piece of the second pass: squares around the means into `squares` (own set, and
@@ -338,8 +328,6 @@ private:
         const auto lo = static_cast<double>(every.sums.lo);
         const auto hi = static_cast<double>(every.sums.hi);
         const double scale = hi > lo ? static_cast<double>(kHistogramBins) / (hi - lo) : 0.0;
-        const double own_per_bin = own_hi > own_lo ? 256.0 / (own_hi - own_lo) : 0.0;
-        const double all_per_bin = hi > lo ? 256.0 / (hi - lo) : 0.0;
         std::size_t* own_entropy = m_full ? t.entropy.data() + p.part * kEntropyBins : nullptr;
         std::size_t* all_entropy = m_full ? t.entropy.data() + all() * kEntropyBins : nullptr;
         std::vector<Slot>& own_slots = t.slots[p.part];
@@ -361,10 +349,10 @@ private:
                 continue;
             }
             if (own_hi > own_lo) {
-                ++own_entropy[entropy_bin(v, own_lo, own_hi, own_per_bin)];
+                ++own_entropy[entropy_bin(v, own_lo, own_hi)];
             }
             if (several && hi > lo) {
-                ++all_entropy[entropy_bin(v, lo, hi, all_per_bin)];
+                ++all_entropy[entropy_bin(v, lo, hi)];
             }
             // Never negative: truncation is value_histogram's floor.
             ++t.histogram[std::min<std::size_t>(
