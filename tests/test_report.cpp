@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <iterator>
 #include <limits>
+#include <utility>
 
 using convpool::channel_stats;
 
@@ -432,4 +433,35 @@ TEST_CASE("stage_stats: the same bits with 1 and 2 threads, several channels") {
         check_same_bits(a, b);
     }
     CHECK(one.histogram.counts == two.histogram.counts);
+}
+
+TEST_CASE("stage_stats: values on the entropy bins' edges fall in the bins of the definition") {
+    // Values on the edges (and one float either side) must land where floor((v - lo) / (hi -
+    // lo) * 256) puts them, so the entropy equals the plain one bit for bit.
+    for (const auto& range : std::vector<std::pair<float, float>>{{0.0F, 1.0F},
+                                                                  {-0.3F, 0.7F},
+                                                                  {-1.7F, 3.1F},
+                                                                  {1e-3F, 7e-3F},
+                                                                  {-255.0F, 1020.0F},
+                                                                  {655.4052F, 655.8139F},
+                                                                  {-704.15594F, -700.5534F},
+                                                                  {382.67407F, 382.72614F}}) {
+        const float lo = range.first;
+        const float hi = range.second;
+        CAPTURE(lo);
+        CAPTURE(hi);
+        std::vector<float> v{lo, hi};
+        const double w = static_cast<double>(hi) - static_cast<double>(lo);
+        for (int k = 1; k < 256; ++k) {
+            const auto edge =
+                static_cast<float>(static_cast<double>(lo) + w * static_cast<double>(k) / 256.0);
+            for (const float x : {std::nextafter(edge, lo), edge, std::nextafter(edge, hi)}) {
+                v.push_back(x);
+            }
+        }
+        const auto s = convpool::stage_stats(v, 1).overall;
+        CHECK(s.min == static_cast<double>(lo));
+        CHECK(s.max == static_cast<double>(hi));
+        CHECK(s.entropy == naive_entropy(v));
+    }
 }

@@ -170,8 +170,11 @@ RunEvents run_events(Progress& progress, bool quiet, ReportFormat format) {
 /// where the outputs are.
 void print_summary(const RunOutcome& outcome, const RunOptions& o) {
     const std::size_t total = outcome.report.images.size();
+    // Images done in this run per second of its wall time (report.json's `throughput`).
+    const double seconds = outcome.report.seconds.value_or(0.0);
     const std::string counts = fmt::format(
-        "{} of {} images done{}{}{}", outcome.ok, total,
+        "{} of {} images done in {:.2f} s ({:.2f} images/s){}{}{}", outcome.ok, total, seconds,
+        images_per_second(outcome.report),
         outcome.skipped > 0 ? fmt::format(" ({} skipped: up to date)", outcome.skipped)
                             : std::string(),
         outcome.failed > 0 ? fmt::format(", {} failed", outcome.failed) : std::string(),

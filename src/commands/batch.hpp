@@ -21,6 +21,8 @@
 
 namespace convpool {
 
+class WriteQueue;
+
 /// The record of an image's outputs in its folder: what it wrote (the only files --force ever
 /// deletes there). Written last, so its presence marks the image's outputs complete.
 inline constexpr std::string_view kRecordName = "convpool.json";
@@ -91,8 +93,9 @@ void remove_recorded(const BatchContext& ctx, const OutputDir& dir, const std::s
 
 /// Writes the pictures of one stage for --emit all into `dir`: the stage's picture, its zoom
 /// when reduced, its pooling-window overlay, .npy and switch maps as asked, naming them in `st`,
-/// and adds the stage's tile to the contact sheet.
+/// and adds the stage's tile to the contact sheet. Whatever reads the stage's values is done
+/// here; the pictures drawn from them are encoded and written by `files` (write_queue.hpp).
 void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const StageView& view,
-                          StageReport& st, std::vector<SheetItem>& sheet);
+                          StageReport& st, std::vector<SheetItem>& sheet, WriteQueue& files);
 
 }  // namespace convpool

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -15,10 +16,15 @@
 #include <utility>
 
 #include "batch.hpp"
+#include "write_queue.hpp"
 
 namespace convpool {
 
 namespace {
+
+/// Pictures drawn and waiting for the encoding thread beside the one it encodes: each is at
+/// most --picture-size px a side, so this bounds the memory the overlap costs.
+constexpr std::size_t kWaitingPictures = 1;
 
 /// One image through the pipeline, its files written as `options.emit` asks and its record
 /// last.
@@ -60,10 +66,13 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
         }
     };
     std::vector<SheetItem> sheet;
+    // Pictures are encoded and written while the next stage runs; declared after `dir`, so
+    // that its jobs end before the folder closes.
+    WriteQueue files(all ? kWaitingPictures : 0);
     StageSink sink;
     if (all) {
         sink = [&](const StageView& view, StageReport& st) {
-            write_stage_pictures(ctx, *dir, view, st, sheet);
+            write_stage_pictures(ctx, *dir, view, st, sheet, files);
         };
     }
     ImageStages run =
@@ -73,9 +82,15 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
     const Tensor& final_tensor = run.final_tensor;
     const RenderOptions& render = run.render;
     if (all) {
+        // The sheet is drawn and encoded here (its format names the file); it is written on
+        // the queue like the stage pictures.
         SheetFile file = sheet_file(sheet, render);
-        write_output(ctx, *dir, file.name, file.bytes);
-        img.files.push_back(std::move(file.name));
+        img.files.push_back(file.name);
+        files.submit([&ctx, &out = *dir, file = std::move(file)] {
+            write_output(ctx, out, file.name, file.bytes);
+        });
+        sheet.clear();
+        files.finish();
         // The record is written last: its presence marks the image's outputs complete.
         img.status = ImageStatus::done;
         dir->write(kRecordName, image_record(img, image_fingerprint(ctx, item)));
@@ -343,6 +358,7 @@ std::size_t batch_jobs(const RunOptions& options, std::size_t inputs) {
 
 RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
                      const RunOptions& options, const RunEvents& events) {
+    const auto start = std::chrono::steady_clock::now();
     const auto files = list_inputs(options);
     std::vector<unsigned char> stdin_bytes;
     if (std::ranges::any_of(files, [](const InputItem& i) { return i.path == "-"; })) {
@@ -373,6 +389,8 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
     BatchJobs jobs(std::move(ctx), all_inputs, chosen, outcome);
     jobs.run(batch_jobs(options, chosen.size()));
     jobs.report_all();
+    outcome.report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (out) {
         out->write("report.json", report_json(outcome.report));
         out->write("report.csv", report_csv(outcome.report));

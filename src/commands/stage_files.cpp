@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "batch.hpp"
+#include "write_queue.hpp"
 
 namespace convpool {
 
@@ -57,26 +58,34 @@ std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
                     {w.rows.pad_begin, w.cols.pad_begin}};
 }
 
+/// Queues `picture`, encoded as PNG, to be written as `name` in `dir`, and names it in `st`.
+void queue_picture(const BatchContext& ctx, const OutputDir& dir, WriteQueue& files,
+                   const std::string& name, Picture&& picture, StageReport& st) {
+    files.submit([&ctx, &dir, name, pic = std::move(picture)] {
+        write_output(ctx, dir, name, encode_png(pic));
+    });
+    st.files.push_back(name);
+}
+
 /// A stage with its own kernels (bank, conv:weights): `NN_<stage>_weights.png`, named in `st`.
-void write_weights_picture(const BatchContext& ctx, const OutputDir& dir, const Stage& stage,
-                           const std::string& base, StageReport& st) {
+void write_weights_picture(const BatchContext& ctx, const OutputDir& dir, WriteQueue& files,
+                           const Stage& stage, const std::string& base, StageReport& st) {
     auto kernels = stage.op->kernels();
     if (!kernels) {
         return;
     }
     const std::string file = base + "_weights.png";
     const std::string title = fmt::format("{} weights  {}", base.substr(0, 2), st.stage);
-    write_output(ctx, dir, file,
-                 encode_png(weights_picture(
-                     {kernels->inputs, std::move(kernels->kernels), kernels->names}, title)));
-    st.files.push_back(file);
+    queue_picture(
+        ctx, dir, files, file,
+        weights_picture({kernels->inputs, std::move(kernels->kernels), kernels->names}, title), st);
     st.weights = WeightsPictureReport{file, std::move(kernels->names)};
 }
 
 }  // namespace
 
 void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const StageView& view,
-                          StageReport& st, std::vector<SheetItem>& sheet) {
+                          StageReport& st, std::vector<SheetItem>& sheet, WriteQueue& files) {
     const Pipeline& pipeline = ctx.pipeline;
     const RunOptions& options = ctx.options;
     const StageResult& r = view.result;
@@ -87,14 +96,12 @@ void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const S
     StagePicture pic = stage_picture(view, st);
     const PictureKind kind = pic.kind;
     const std::string& title = pic.title;
-    write_output(
-        ctx, dir, base + ".png",
-        encode_png(pic.chart ? pic.body : titled_picture(pic.body, title, values, kind, render)));
-    st.files.push_back(base + ".png");
+    queue_picture(
+        ctx, dir, files, base + ".png",
+        pic.chart ? Picture(pic.body) : titled_picture(pic.body, title, values, kind, render), st);
     if (pic.body.reduced && view.zoom != nullptr) {
-        write_output(ctx, dir, base + "_zoom.png",
-                     encode_png(zoom_picture(values, kind, *view.zoom, title, render)));
-        st.files.push_back(base + "_zoom.png");
+        queue_picture(ctx, dir, files, base + "_zoom.png",
+                      zoom_picture(values, kind, *view.zoom, title, render), st);
         st.picture->zoom = *view.zoom;
     }
     const auto next = static_cast<std::size_t>(r.index);  // stages()[index] runs next
@@ -105,12 +112,11 @@ void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const S
     if (grid) {
         const std::string what =
             fmt::format("{:02} windows of {}", r.index, pipeline.stages()[next].describe());
-        write_output(ctx, dir, base + "_windows.png",
-                     encode_png(pool_grid_picture(values, kind, *grid, what, render)));
-        st.files.push_back(base + "_windows.png");
+        queue_picture(ctx, dir, files, base + "_windows.png",
+                      pool_grid_picture(values, kind, *grid, what, render), st);
     }
     if (r.stage != nullptr) {
-        write_weights_picture(ctx, dir, *r.stage, base, st);
+        write_weights_picture(ctx, dir, files, *r.stage, base, st);
     }
     if (options.raw_npy) {
         write_output(ctx, dir, base + ".npy", encode_npy(values));

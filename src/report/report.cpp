@@ -381,7 +381,19 @@ std::string report_json(const RunReport& report) {
         doc["input_list"] = {{"inputs", report.input_list_size},
                              {"fnv1a", fmt::format("{:016x}", report.input_list_hash)}};
     }
+    if (report.seconds) {
+        doc["throughput"] = {{"seconds", *report.seconds},
+                             {"images_per_second", images_per_second(report)}};
+    }
     return dump(doc, 2) + "\n";
+}
+
+double images_per_second(const RunReport& report) {
+    const auto done =
+        std::count_if(report.images.begin(), report.images.end(),
+                      [](const ImageReport& i) { return i.status == ImageStatus::done; });
+    return report.seconds && *report.seconds > 0.0 ? static_cast<double>(done) / *report.seconds
+                                                   : 0.0;
 }
 
 std::string report_csv(const RunReport& report) {

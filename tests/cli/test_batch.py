@@ -143,6 +143,35 @@ class Batch(unittest.TestCase):
         r4 = strip_timings(json.loads(read(os.path.join(self.out("j4"), "report.json"))))
         self.assertEqual(r1, r4)
 
+    def test_throughput_in_summary_line_and_report(self):
+        # One image fails (not an image): images/s counts the images done, over the wall time.
+        with open(os.path.join(self.images, "broken.png"), "wb") as f:
+            f.write(b"not a png")
+        start = time.monotonic()
+        code, _, err = run("run", self.images, "-p", "relu", "-o", self.out("t"), "-j", "2",
+                           "--report", "none")
+        wall = time.monotonic() - start
+        self.assertEqual(code, 1, err)
+        report = json.loads(read(os.path.join(self.out("t"), "report.json")))
+        self.assertEqual(report["summary"]["done"], 6)
+        seconds = report["throughput"]["seconds"]
+        self.assertGreater(seconds, 0)
+        self.assertLessEqual(seconds, wall)  # within the process's own life
+        self.assertAlmostEqual(report["throughput"]["images_per_second"] * seconds, 6, places=6)
+        line = err.strip().splitlines()[-1]
+        self.assertRegex(line, r"^convpool: 6 of 7 images done in \d+\.\d\d s "
+                               r"\(\d+\.\d\d images/s\), 1 failed; pictures in ")
+        shown = float(line.split(" s (")[0].rsplit(" ", 1)[1])
+        self.assertAlmostEqual(shown, seconds, delta=0.006)
+        self.assertAlmostEqual(float(line.split("(")[1].split(" ")[0]),
+                               report["throughput"]["images_per_second"], delta=0.006)
+        # A merged report has no one wall time: its shards ran apart. (Exit 1: an input failed.)
+        code, _, err = run("merge-reports", self.out("t"), "-o", self.out("t-merged"))
+        self.assertEqual(code, 1, err)
+        merged = json.loads(read(os.path.join(self.out("t-merged"), "report.json")))
+        self.assertNotIn("throughput", merged)
+        self.assertEqual(merged["summary"], report["summary"])
+
     def test_existing_outputs_skip_and_force(self):
         args = ["run", self.images, "-p", "relu", "-o", self.out("o"), "-q", "--report", "none"]
         self.assertEqual(run(*args)[0], 0)

@@ -243,6 +243,7 @@ def normalized_tree(out):
         if name in ("report.json", "convpool.json"):
             doc = json.loads(read(path))
             doc.pop("build", None)  # which convpool wrote it: report comparisons ignore it
+            doc.pop("throughput", None)  # the run's wall time
             images = doc["images"] if name == "report.json" else [doc["image"]]
             for img in images:
                 img["output_dir"] = os.path.relpath(img["output_dir"], out) if img["output_dir"] else None

@@ -189,7 +189,15 @@ struct RunReport {
     std::size_t input_list_size = 0;
     std::uint64_t input_list_hash = 0;
     std::vector<ImageReport> images;
+    /// Wall time of the run in seconds, from listing its inputs to its last image's record
+    /// (`throughput` in report.json, with the images done per second); unset in a merged
+    /// report, whose shards ran apart.
+    std::optional<double> seconds;
 };
+
+/// Images done (processed in this run, not skipped) per second of `report.seconds`; 0 when the
+/// run took no measurable time or has no time.
+[[nodiscard]] double images_per_second(const RunReport& report);
 
 /// Report formats printed to stdout.
 enum class ReportFormat { table, json, csv, md, jsonl, none };
