@@ -111,6 +111,27 @@ std::string consistency_table(const ProbeReport& report, std::size_t lw) {
     return out;
 }
 
+/// The shift-invariance rows of probe_table (none without --shifts).
+std::string shift_table(const ProbeReport& report, std::size_t lw) {
+    if (report.options.shifts <= 0) {
+        return {};
+    }
+    std::string out =
+        "\nshift invariance: output(shift x) vs output(x), same positions "
+        "(pre = the map "
+        "feeding the pool)\n";
+    out += fmt::format("{:<{}}  {:>5} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw, "shift",
+                       "identical", "pre ident", "corr", "pre corr");
+    for (const auto& p : report.pools) {
+        for (const auto& s : p.shift) {
+            out += fmt::format("{:<{}}  {:>5} {:>11.4f} {:>11.4f} {:>11.4f} {:>11.4f}\n",
+                               p.target.label, lw, s.shift, s.identical_pool, s.identical_pre,
+                               s.correlation_pool, s.correlation_pre);
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string probe_table(const ProbeReport& report) {
@@ -137,21 +158,7 @@ std::string probe_table(const ProbeReport& report) {
                                static_cast<double>(p.pre_shape.elements()),
                            p.milliseconds);
     }
-    if (o.shifts > 0) {
-        out +=
-            "\nshift invariance: output(shift x) vs output(x), same positions "
-            "(pre = the map "
-            "feeding the pool)\n";
-        out += fmt::format("{:<{}}  {:>5} {:>11} {:>11} {:>11} {:>11}\n", "pool", lw, "shift",
-                           "identical", "pre ident", "corr", "pre corr");
-        for (const auto& p : report.pools) {
-            for (const auto& s : p.shift) {
-                out += fmt::format("{:<{}}  {:>5} {:>11.4f} {:>11.4f} {:>11.4f} {:>11.4f}\n",
-                                   p.target.label, lw, s.shift, s.identical_pool, s.identical_pre,
-                                   s.correlation_pool, s.correlation_pre);
-            }
-        }
-    }
+    out += shift_table(report, lw);
     out += equivariance_table(report, lw);
     out += consistency_table(report, lw);
     if (!o.noise.empty() || o.salt_pepper > 0.0) {

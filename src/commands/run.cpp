@@ -26,14 +26,10 @@ namespace {
 /// most --picture-size px a side, so this bounds the memory the overlap costs.
 constexpr std::size_t kWaitingPictures = 1;
 
-/// One image through the pipeline, its files written as `options.emit` asks and its record
-/// last.
-ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
+/// How `item` is decoded for this run.
+LoadOptions image_load_options(const BatchContext& ctx, const InputItem& item) {
     const Pipeline& pipeline = ctx.pipeline;
     const RunOptions& options = ctx.options;
-    const std::string& input = item.path;
-    ImageReport img;
-    img.input = item.display();
     LoadOptions load = options.load;
     load.item = item.item;
     load.stop_requested = ctx.events.stop_requested;  // a decode under way is cut short (Stopped)
@@ -47,6 +43,18 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
             return pipeline.leading_u8_stages(shape) > 0;
         };
     }
+    return load;
+}
+
+/// One image through the pipeline, its files written as `options.emit` asks and its record
+/// last.
+ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
+    const Pipeline& pipeline = ctx.pipeline;
+    const RunOptions& options = ctx.options;
+    const std::string& input = item.path;
+    ImageReport img;
+    img.input = item.display();
+    const LoadOptions load = image_load_options(ctx, item);
     LoadedImage loaded =
         input == "-" ? decode_image(ctx.stdin_bytes, load) : load_image(input, load);
     img.warnings = std::move(loaded.warnings);

@@ -99,109 +99,161 @@ bool default_names(const std::vector<std::string>& names) {
 
 }  // namespace
 
-Picture weights_picture(const KernelGrid& grid, const std::string& title) {
-    const bool rgb = grid.inputs == 3;
-    const int outputs = static_cast<int>(grid.names.size());
+namespace {
+
+/// Where everything of a weights picture goes: the tile size and grid, the title, the legend.
+struct WeightsLayout {
+    bool rgb = false;
+    int outputs = 0;
     int kh = 1;
     int kw = 1;
-    double m = 0.0;
+    double m = 0.0;  ///< the largest |weight|: the colour scale is -m..m
+    int f = 1;       ///< pixels per weight
+    int per_output = 1;
+    int shown_outputs = 0;
+    int shown_inputs = 0;
+    int tiles = 0;
+    int cols = 1;
+    int rows = 0;
+    int cell_w = 0;
+    int cell_h = 0;
+    bool legend = false;
+    int legend_lines = 0;
+    int more_line = 0;
+    std::string title;
+    int width = 0;
+    int height = 0;
+    int bar_h = 0;
+};
+
+/// The largest kernel size and |weight| of `grid` into `l`.
+void kernel_extents(const KernelGrid& grid, WeightsLayout& l) {
     for (const auto& k : grid.kernels) {
-        kh = std::max(kh, k.rows);
-        kw = std::max(kw, k.cols);
+        l.kh = std::max(l.kh, k.rows);
+        l.kw = std::max(l.kw, k.cols);
         for (const float v : k.values) {
-            m = std::max(m, std::fabs(static_cast<double>(v)));
+            l.m = std::max(l.m, std::fabs(static_cast<double>(v)));
         }
     }
-    const int f = std::clamp((kMinTile + std::max(kh, kw) - 1) / std::max(kh, kw), 1, 16);
+}
+
+WeightsLayout weights_layout(const KernelGrid& grid, const std::string& title) {
+    WeightsLayout l;
+    l.rgb = grid.inputs == 3;
+    l.outputs = static_cast<int>(grid.names.size());
+    kernel_extents(grid, l);
+    l.f = std::clamp((kMinTile + std::max(l.kh, l.kw) - 1) / std::max(l.kh, l.kw), 1, 16);
     // Tiles: one per output (RGB or single input), square grid; or a row per output.
-    const int per_output = rgb ? 1 : grid.inputs;
-    const int shown_outputs = std::min(outputs, per_output > 1 ? kMaxTiles : kMaxTiles * kMaxTiles);
-    const int shown_inputs = std::min(per_output, kMaxTiles);
-    const int tiles = shown_outputs * shown_inputs;
-    const int cols = per_output > 1
-                         ? shown_inputs
-                         : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(tiles))));
-    const int rows = (tiles + cols - 1) / cols;
-    const int cell_w = kw * f + kGapPx;
-    const int cell_h = kh * f + kGapPx + kLabel;
-    const bool legend = !default_names(grid.names);
-    const int legend_lines = legend ? std::min(outputs, kLegendCap) : 0;
-    const int more_line = legend && outputs > legend_lines ? kLine : 0;
+    l.per_output = l.rgb ? 1 : grid.inputs;
+    l.shown_outputs = std::min(l.outputs, l.per_output > 1 ? kMaxTiles : kMaxTiles * kMaxTiles);
+    l.shown_inputs = std::min(l.per_output, kMaxTiles);
+    l.tiles = l.shown_outputs * l.shown_inputs;
+    l.cols = l.per_output > 1
+                 ? l.shown_inputs
+                 : static_cast<int>(std::ceil(std::sqrt(static_cast<double>(l.tiles))));
+    l.rows = (l.tiles + l.cols - 1) / l.cols;
+    l.cell_w = l.kw * l.f + kGapPx;
+    l.cell_h = l.kh * l.f + kGapPx + kLabel;
+    l.legend = !default_names(grid.names);
+    l.legend_lines = l.legend ? std::min(l.outputs, kLegendCap) : 0;
+    l.more_line = l.legend && l.outputs > l.legend_lines ? kLine : 0;
     // A stage's text can be kilobytes long (a kernel written out): the report has it whole.
     constexpr std::size_t kMaxTitle = 140;
     const std::string cut =
         title.size() > kMaxTitle ? title.substr(0, kMaxTitle - 3) + "..." : title;
-    const std::string full_title =
-        shown_outputs < outputs || shown_inputs < per_output
-            ? fmt::format("{}  ({} of {} outputs, {} of {} inputs shown)", cut, shown_outputs,
-                          outputs, shown_inputs, per_output)
-            : cut;
-    int width = std::max(
-        {2 * kMargin + cols * cell_w, 360, text_width(full_title, kTitleScale) + 2 * kMargin});
-    for (int i = 0; i < legend_lines; ++i) {
-        width = std::max(
-            width, std::min(1024, text_width(fmt::format("{}  {}", i,
-                                                         grid.names[static_cast<std::size_t>(i)])) +
-                                      2 * kMargin));
+    l.title = l.shown_outputs < l.outputs || l.shown_inputs < l.per_output
+                  ? fmt::format("{}  ({} of {} outputs, {} of {} inputs shown)", cut,
+                                l.shown_outputs, l.outputs, l.shown_inputs, l.per_output)
+                  : cut;
+    l.width = std::max(
+        {2 * kMargin + l.cols * l.cell_w, 360, text_width(l.title, kTitleScale) + 2 * kMargin});
+    for (int i = 0; i < l.legend_lines; ++i) {
+        l.width = std::max(
+            l.width, std::min(1024, text_width(fmt::format(
+                                        "{}  {}", i, grid.names[static_cast<std::size_t>(i)])) +
+                                        2 * kMargin));
     }
-    const int bar_h = rgb ? kLine : 10 + kLine + 4;
-    const int height =
-        kTitle + rows * cell_h + kMargin + bar_h + (legend_lines * kLine) + more_line + kMargin;
-    cv::Mat p(height, width, CV_8UC3, cv::Scalar(255, 255, 255));
-    put_text(p, full_title, kMargin, 18, kTitleScale);
-    for (int t = 0; t < tiles; ++t) {
-        const int o = per_output > 1 ? t / shown_inputs : t;
-        const int in = per_output > 1 ? t % shown_inputs : 0;
-        const int x0 = kMargin + (t % cols) * cell_w;
-        const int y0 = kTitle + (t / cols) * cell_h;
-        if (per_output == 1 || in == 0) {
+    l.bar_h = l.rgb ? kLine : 10 + kLine + 4;
+    l.height = kTitle + l.rows * l.cell_h + kMargin + l.bar_h + (l.legend_lines * kLine) +
+               l.more_line + kMargin;
+    return l;
+}
+
+/// Every kernel's tile, numbered by its output.
+void draw_tiles(cv::Mat& p, const KernelGrid& grid, const WeightsLayout& l) {
+    for (int t = 0; t < l.tiles; ++t) {
+        const int o = l.per_output > 1 ? t / l.shown_inputs : t;
+        const int in = l.per_output > 1 ? t % l.shown_inputs : 0;
+        const int x0 = kMargin + (t % l.cols) * l.cell_w;
+        const int y0 = kTitle + (t / l.cols) * l.cell_h;
+        if (l.per_output == 1 || in == 0) {
             put_text(p, std::to_string(o), x0, y0 + kLabel - 2);
         }
         const auto first = static_cast<std::size_t>(o) * static_cast<std::size_t>(grid.inputs) +
-                           static_cast<std::size_t>(rgb ? 0 : in);
+                           static_cast<std::size_t>(l.rgb ? 0 : in);
         const Matrix& k = grid.kernels[first];
         // A smaller kernel is centred in its cell.
-        const cv::Point origin{x0 + (kw - k.cols) / 2 * f, y0 + kLabel + (kh - k.rows) / 2 * f};
-        if (rgb) {
-            draw_rgb(p, {&grid.kernels[first], 3}, origin, f);
+        const cv::Point origin{x0 + (l.kw - k.cols) / 2 * l.f,
+                               y0 + kLabel + (l.kh - k.rows) / 2 * l.f};
+        if (l.rgb) {
+            draw_rgb(p, {&grid.kernels[first], 3}, origin, l.f);
         } else {
-            draw_signed(p, k, m, origin, f);
+            draw_signed(p, k, l.m, origin, l.f);
         }
     }
-    int y = kTitle + rows * cell_h + kMargin;
-    if (rgb) {
+}
+
+/// The colour bar -m..m at `y` (for RGB kernels, a line saying how they are drawn).
+void draw_scale(cv::Mat& p, const WeightsLayout& l, int y) {
+    if (l.rgb) {
         put_text(p,
                  "R, G, B: the kernels of input channels 0, 1, 2, each tile over its own "
                  "min..max",
                  kMargin, y + canvas::kAscent + 1);
-    } else {
-        const int bar_w = width - 2 * kMargin;
-        for (int x = 0; x < bar_w; ++x) {
-            const double pos = bar_w > 1 ? static_cast<double>(x) / (bar_w - 1) : 0.0;
-            const auto c = diverging_color(pos);
-            cv::line(p, {kMargin + x, y}, {kMargin + x, y + 9}, cv::Scalar(c[0], c[1], c[2]));
-        }
-        const std::string lo = fmt::format("{:.4g}", -m);
-        const std::string hi = fmt::format("{:.4g}", m);
-        const int baseline = y + 10 + 1 + canvas::kAscent;
-        put_text(p, lo, kMargin, baseline);
-        put_text(p, "0", (width - text_width("0")) / 2, baseline);
-        put_text(p, hi, width - kMargin - text_width(hi), baseline);
+        return;
     }
-    y += bar_h;
-    const int number_w = text_width(std::to_string(std::max(legend_lines - 1, 0)));
-    for (int i = 0; i < legend_lines; ++i) {
+    const int bar_w = l.width - 2 * kMargin;
+    for (int x = 0; x < bar_w; ++x) {
+        const double pos = bar_w > 1 ? static_cast<double>(x) / (bar_w - 1) : 0.0;
+        const auto c = diverging_color(pos);
+        cv::line(p, {kMargin + x, y}, {kMargin + x, y + 9}, cv::Scalar(c[0], c[1], c[2]));
+    }
+    const std::string lo = fmt::format("{:.4g}", -l.m);
+    const std::string hi = fmt::format("{:.4g}", l.m);
+    const int baseline = y + 10 + 1 + canvas::kAscent;
+    put_text(p, lo, kMargin, baseline);
+    put_text(p, "0", (l.width - text_width("0")) / 2, baseline);
+    put_text(p, hi, l.width - kMargin - text_width(hi), baseline);
+}
+
+/// The outputs' names at `y`, numbered as the tiles, and how many more there are.
+void draw_legend(cv::Mat& p, const KernelGrid& grid, const WeightsLayout& l, int y) {
+    const int number_w = text_width(std::to_string(std::max(l.legend_lines - 1, 0)));
+    for (int i = 0; i < l.legend_lines; ++i) {
         const std::string n = std::to_string(i);
         put_text(p, n, kMargin + number_w - text_width(n), y + canvas::kAscent + 1 + i * kLine);
         put_text(p, grid.names[static_cast<std::size_t>(i)], kMargin + number_w + 8,
                  y + canvas::kAscent + 1 + i * kLine);
     }
-    if (outputs > legend_lines && legend) {
-        put_text(
-            p, fmt::format("... and {} more (the report lists every name)", outputs - legend_lines),
-            kMargin, y + canvas::kAscent + 1 + legend_lines * kLine);
+    if (l.outputs > l.legend_lines && l.legend) {
+        put_text(p,
+                 fmt::format("... and {} more (the report lists every name)",
+                             l.outputs - l.legend_lines),
+                 kMargin, y + canvas::kAscent + 1 + l.legend_lines * kLine);
     }
-    Picture out{width, height, {}};
+}
+
+}  // namespace
+
+Picture weights_picture(const KernelGrid& grid, const std::string& title) {
+    const WeightsLayout l = weights_layout(grid, title);
+    cv::Mat p(l.height, l.width, CV_8UC3, cv::Scalar(255, 255, 255));
+    put_text(p, l.title, kMargin, 18, kTitleScale);
+    draw_tiles(p, grid, l);
+    const int y = kTitle + l.rows * l.cell_h + kMargin;
+    draw_scale(p, l, y);
+    draw_legend(p, grid, l, y + l.bar_h);
+    Picture out{l.width, l.height, {}};
     out.rgb.assign(p.data, p.data + static_cast<std::ptrdiff_t>(p.total() * 3));
     return out;
 }
