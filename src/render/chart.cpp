@@ -57,8 +57,12 @@ std::string tick_text(double v, double step) {
     if (v == 0.0) {
         return "0";
     }
-    const int decimals = step >= 1.0 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
-    return fmt::format("{:.{}f}", v, std::clamp(decimals, 0, 6));
+    // A zero or non-finite step (a flat axis) has no digits of its own: at most 6, as below. The
+    // clamp comes before the conversion (log10(0) is -inf, which no int holds).
+    const double digits =
+        step > 0.0 && std::isfinite(step) ? std::ceil(-std::log10(step) - 1e-9) : 6.0;
+    const int decimals = step >= 1.0 ? 0 : static_cast<int>(std::clamp(digits, 0.0, 6.0));
+    return fmt::format("{:.{}f}", v, decimals);
 }
 
 /// A dashed or solid segment.
