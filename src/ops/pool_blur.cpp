@@ -93,8 +93,8 @@ Shape BlurPool::output_shape(const Shape& in) const {
 
 BlurLayout BlurPool::layout(const Shape& in) const {
     const Window win = window();
-    return {output_shape(in), m_stride, m_taps, border_map(in.height, win.rows, m_border),
-            border_map(in.width, win.cols, m_border)};
+    return {output_shape(in), m_stride, std::vector<float>(m_taps.begin(), m_taps.end()),
+            border_map(in.height, win.rows, m_border), border_map(in.width, win.cols, m_border)};
 }
 
 Tensor BlurPool::apply(const Tensor& in) const { return fast_blur(in, layout(in.shape())); }
@@ -105,10 +105,11 @@ Tensor BlurPool::apply_separable(const Tensor& in) const {
     const Shape& out_shape = src.out;
     const std::vector<int>& row_source = src.rows;
     const std::vector<int>& col_source = src.cols;
+    const std::vector<float>& weights = src.taps;
     const auto taps = static_cast<std::size_t>(m_filter);
     const auto out_w = static_cast<std::size_t>(out_shape.width);
     // rows[y * out_w + ox]: input row y filtered along the columns at output column ox.
-    std::vector<double> rows(static_cast<std::size_t>(s.height) * out_w);
+    std::vector<float> rows(static_cast<std::size_t>(s.height) * out_w);
     Tensor out(out_shape);
     for (int c = 0; c < s.channels; ++c) {
         const float* plane = in.channel(c).data();
@@ -116,11 +117,11 @@ Tensor BlurPool::apply_separable(const Tensor& in) const {
             const float* row = plane + y * static_cast<std::size_t>(s.width);
             for (std::size_t ox = 0; ox < out_w; ++ox) {
                 const std::size_t x0 = ox * static_cast<std::size_t>(m_stride.w);
-                double acc = 0.0;
+                float acc = 0.0F;
                 for (std::size_t tx = 0; tx < taps; ++tx) {
                     const int x = col_source[x0 + tx];
                     if (x >= 0) {
-                        acc += m_taps[tx] * static_cast<double>(row[x]);
+                        acc += weights[tx] * row[x];
                     }
                 }
                 rows[y * out_w + ox] = acc;
@@ -130,14 +131,14 @@ Tensor BlurPool::apply_separable(const Tensor& in) const {
         for (std::size_t oy = 0; oy < static_cast<std::size_t>(out_shape.height); ++oy) {
             const std::size_t y0 = oy * static_cast<std::size_t>(m_stride.h);
             for (std::size_t ox = 0; ox < out_w; ++ox) {
-                double acc = 0.0;
+                float acc = 0.0F;
                 for (std::size_t ty = 0; ty < taps; ++ty) {
                     const int y = row_source[y0 + ty];
                     if (y >= 0) {
-                        acc += m_taps[ty] * rows[static_cast<std::size_t>(y) * out_w + ox];
+                        acc += weights[ty] * rows[static_cast<std::size_t>(y) * out_w + ox];
                     }
                 }
-                *dst++ = static_cast<float>(acc);
+                *dst++ = acc;
             }
         }
     }

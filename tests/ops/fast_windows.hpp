@@ -19,6 +19,7 @@
 
 #include "ops/common/pooling.hpp"
 #include "ops/common/reducers.hpp"
+#include "ops/fast/rows.hpp"
 #include "reference/sweep.hpp"
 
 namespace fast_windows {
@@ -146,6 +147,31 @@ void same_bits_for_threads(unsigned seed, const Reducer& reducer) {
             REQUIRE(more.has_value());
             CHECK(same_bits(*more, *one));
         }
+    }
+    convpool::set_thread_count(0);
+}
+
+/// fast_pool on an output of 8 MB or more (written a row at a time by non-temporal stores, see
+/// ops/fast/windows.hpp) equals reduce_windows bit for bit, for a 2x2/2 and a 3x3/1 window (the
+/// in-place and the row kernels), with 2 threads.
+template <typename Reducer>
+void streamed_same_bits(unsigned seed, const Reducer& reducer) {
+    sweep::Random rng(seed);
+    convpool::set_thread_count(2);
+    for (const int k : {2, 3}) {
+        const int side = k == 2 ? 2902 : 1500;  // 1451^2 or 1498^2 outputs: over 8 MB
+        const convpool::Tensor in = sweep::to_tensor(
+            sweep::random_image(rng, 1, side, side, sweep::Values::signed_ties_nan));
+        convpool::Window win;
+        win.rows = {k, k == 2 ? 2 : 1, 0, 0, 1, false};
+        win.cols = win.rows;
+        CAPTURE(k);
+        const convpool::AxisPlan rows = convpool::ops::sliding_plan(side, win.rows);
+        const convpool::AxisPlan cols = convpool::ops::sliding_plan(side, win.cols);
+        const auto fast = convpool::ops::fast_pool(in, win, reducer);
+        REQUIRE(fast.has_value());
+        CHECK(fast->data().size_bytes() >= convpool::ops::kernels::kStreamBytes);
+        CHECK(same_bits(*fast, convpool::ops::reduce_windows(in, rows, cols, reducer)));
     }
     convpool::set_thread_count(0);
 }

@@ -129,7 +129,11 @@ TEST_CASE("pool:blur matches the naive reference over sizes, filters 1 to 7, str
                     if (sweep::run_stage(stage, input,
                                          sweep::shape_text(c, expected.height, expected.width),
                                          got)) {
-                        CHECK(sweep::difference(expected, got, 0.0) == "");
+                        // Float sums, as torch's conv2d: within their rounding bound of the
+                        // reference's double sum (which is exact for these inputs).
+                        CHECK(sweep::within_float_sums(expected, got,
+                                                       ref::blur_pool(sweep::absolute(input), spec),
+                                                       2 * filter + 1) == "");
                         ++compared;
                     }
                 }
@@ -172,8 +176,8 @@ RandomBlur random_blur(sweep::Random& rng, int max_stride, int i) {
 }  // namespace
 
 TEST_CASE(
-    "pool:blur's separable path (rows, then columns) equals the plain loop within one float "
-    "rounding") {
+    "pool:blur's separable path (rows, then columns, in float) is within the float sums' "
+    "rounding bound of the plain double loop") {
     sweep::Random rng(110U);
     int compared = 0;
     int identical = 0;
@@ -203,14 +207,14 @@ TEST_CASE(
         const convpool::Tensor in = sweep::to_tensor(img);
         const convpool::Tensor plain = op.apply_plain(in);
         const convpool::Tensor fast = op.apply_separable(in);
-        ref::Image expected(plain.shape().channels, plain.shape().height, plain.shape().width);
-        expected.values.assign(plain.data().begin(), plain.data().end());
-        CHECK(sweep::difference(expected, fast, 1e-6) == "");
+        const convpool::Tensor magnitude = op.apply_plain(sweep::to_tensor(sweep::absolute(img)));
+        CHECK(sweep::within_float_sums(sweep::to_image(plain), fast, sweep::to_image(magnitude),
+                                       2 * b.filter + 1) == "");
         identical += sweep::difference(plain, fast).empty() ? 1 : 0;
         ++compared;
     }
     CHECK(compared > 200);
-    CHECK(identical > compared / 2);  // most agree bit for bit; the rest within one rounding
+    CHECK(identical > compared / 10);  // some agree bit for bit (e.g. filter=1 copies values)
 }
 
 TEST_CASE("pool:blur's fast path equals the separable loop bit for bit, with 1, 2 and 3 threads") {

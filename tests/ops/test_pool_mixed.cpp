@@ -103,3 +103,7 @@ TEST_CASE("pool:mixed's 2x2/2 kernel (read in place) equals the plain loop bit f
         CHECK(taken > 100);
     }
 }
+
+TEST_CASE("pool:mixed's fast path streams outputs of 8 MB or more with the same bits") {
+    fast_windows::streamed_same_bits(131U, convpool::ops::MixedReducer{0.3, true});
+}

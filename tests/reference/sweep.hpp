@@ -83,6 +83,13 @@ inline convpool::Tensor to_tensor(const ref::Image& img) {
     return convpool::Tensor(convpool::Shape{img.channels, img.height, img.width}, img.values);
 }
 
+inline ref::Image to_image(const convpool::Tensor& t) {
+    const convpool::Shape& s = t.shape();
+    ref::Image img(s.channels, s.height, s.width);
+    img.values.assign(t.data().begin(), t.data().end());
+    return img;
+}
+
 inline std::string shape_text(int c, int h, int w) { return fmt::format("{}x{}x{}", c, h, w); }
 inline std::string shape_text(const convpool::Shape& s) {
     return shape_text(s.channels, s.height, s.width);
@@ -104,10 +111,11 @@ inline bool close(float expected, float got, double tolerance, double slack) {
     return std::fabs(e - static_cast<double>(got)) <= tolerance * (1.0 + std::fabs(e)) + slack;
 }
 
-/// "" when `got` has the shape of `expected` and every value is close() to it (NaN exactly
-/// where expected has NaN); else a description of the first difference.
-inline std::string difference(const ref::Image& expected, const convpool::Tensor& got,
-                              double tolerance, double slack = 0.0) {
+/// "" when `got` has the shape of `expected` and `accept(e, g, c, y, x)` holds for every pair of
+/// values; else a description of the first pair it refuses.
+template <typename Accept>
+std::string first_refused(const ref::Image& expected, const convpool::Tensor& got,
+                          const Accept& accept) {
     const convpool::Shape& s = got.shape();
     if (s.channels != expected.channels || s.height != expected.height ||
         s.width != expected.width) {
@@ -119,7 +127,7 @@ inline std::string difference(const ref::Image& expected, const convpool::Tensor
             for (int x = 0; x < s.width; ++x) {
                 const float e = expected.at(c, y, x);
                 const float g = got.at(c, y, x);
-                if (!close(e, g, tolerance, slack)) {
+                if (!accept(e, g, c, y, x)) {
                     return fmt::format("at c={} y={} x={}: expected {} got {}", c, y, x, e, g);
                 }
             }
@@ -128,12 +136,46 @@ inline std::string difference(const ref::Image& expected, const convpool::Tensor
     return "";
 }
 
+/// "" when `got` has the shape of `expected` and every value is close() to it (NaN exactly
+/// where expected has NaN); else a description of the first difference.
+inline std::string difference(const ref::Image& expected, const convpool::Tensor& got,
+                              double tolerance, double slack = 0.0) {
+    return first_refused(expected, got, [&](float e, float g, int /*c*/, int /*y*/, int /*x*/) {
+        return close(e, g, tolerance, slack);
+    });
+}
+
 /// "" when both tensors hold the same shape and the same values (NaN where the other has NaN).
 inline std::string difference(const convpool::Tensor& expected, const convpool::Tensor& got) {
-    const convpool::Shape& s = expected.shape();
-    ref::Image img(s.channels, s.height, s.width);
-    img.values.assign(expected.data().begin(), expected.data().end());
-    return difference(img, got, 0.0);
+    return difference(to_image(expected), got, 0.0);
+}
+
+/// "" when `got` has `expected`'s shape, NaN exactly where it has NaN, and every other value
+/// within the error bound of float sums: |got - expected| <= terms * 2^-24 * magnitude + half a
+/// float ulp of expected, where `magnitude` holds, per output, the same weighted sum over |x|
+/// (so the bound follows each window's own scale) and `terms` is twice the most terms in one
+/// sum (a separable filter rounds each product and each addition of its two passes).
+inline std::string within_float_sums(const ref::Image& expected, const convpool::Tensor& got,
+                                     const ref::Image& magnitude, int terms) {
+    return first_refused(expected, got, [&](float e, float g, int c, int y, int x) {
+        if (std::isnan(e) || std::isnan(g)) {
+            return std::isnan(e) && std::isnan(g);
+        }
+        const double half_ulp =
+            0.5 * static_cast<double>(std::nextafter(std::fabs(e), INFINITY) - std::fabs(e));
+        const double bound =
+            static_cast<double>(terms) * 0x1p-24 * static_cast<double>(magnitude.at(c, y, x)) +
+            half_ulp;
+        return std::fabs(static_cast<double>(g) - static_cast<double>(e)) <= bound;
+    });
+}
+
+/// |x| of every value.
+inline ref::Image absolute(ref::Image img) {
+    for (float& v : img.values) {
+        v = std::fabs(v);
+    }
+    return img;
 }
 
 /// Runs `stage` on `input` through the public Pipeline API. Returns false (after a failed

@@ -21,13 +21,13 @@ namespace convpool::ops {
 /// The normalised binomial row of `filter` taps (1 to 7): [1 3 3 1]/8 for 4.
 [[nodiscard]] std::vector<double> binomial_taps(int filter);
 
-/// The geometry of one blur on one input: the output shape, the stride, the taps (one axis; the
-/// filter is their outer product), and the input row and column each padded index reads (-1 for
-/// a zero cell).
+/// The geometry of one blur on one input: the output shape, the stride, the taps as floats (one
+/// axis; the filter is their outer product; dyadic fractions, exact in float), and the input row
+/// and column each padded index reads (-1 for a zero cell).
 struct BlurLayout {
     Shape out;
     Size2 stride;
-    std::vector<double> taps;
+    std::vector<float> taps;
     std::vector<int> rows;
     std::vector<int> cols;
 };
@@ -46,8 +46,10 @@ public:
     /// the strided positions only, in row bands over threads.
     [[nodiscard]] Tensor apply(const Tensor& in) const override;
     /// The separable loop: the binomial along each row, then along each column (the filter is
-    /// outer(a, a)). Equal to apply_plain within one rounding of the float result (both sum in
-    /// double; only the order of the additions differs); tests/ops/test_pool_blur.cpp checks it.
+    /// outer(a, a)), in float as torch's conv2d computes it: each pass sums its taps' products
+    /// in order from 0.0F. Each of the two float sums of at most 7 terms whose weights sum to 1
+    /// errs by at most 7 units of 2^-24 of the window's largest |x|, so the result is within
+    /// 1e-6 * max |x| of apply_plain's double sum; tests/ops/test_pool_blur.cpp checks it.
     [[nodiscard]] Tensor apply_separable(const Tensor& in) const;
     /// The plain loop: every tap of outer(a, a) at every output, in row-major order.
     [[nodiscard]] Tensor apply_plain(const Tensor& in) const;

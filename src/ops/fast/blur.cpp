@@ -22,100 +22,91 @@ namespace {
 // NOLINTBEGIN(bugprone-implicit-widening-of-multiplication-result): offsets within one row,
 // products of int extents that fit in int; int indexes keep these loops vectorised.
 
-/// phases[q * length + i] = double(row[i * stride + q]) for every i * stride + q < width.
-CONVPOOL_BLUR_KERNEL void split_phases(double* phases, const float* row, int width, int stride,
+/// phases[q * length + i] = row[i * stride + q] for every i * stride + q < width.
+CONVPOOL_BLUR_KERNEL void split_phases(float* phases, const float* row, int width, int stride,
                                        int length) {
     if (stride == 1) {
         for (int x = 0; x < width; ++x) {
-            phases[x] = static_cast<double>(row[x]);
+            phases[x] = row[x];
         }
         return;
     }
     if (stride == 2) {
-        double* even = phases;
-        double* odd = phases + length;
+        float* even = phases;
+        float* odd = phases + length;
         const int pairs = width / 2;
         for (int i = 0; i < pairs; ++i) {
-            even[i] = static_cast<double>(row[2 * i]);
-            odd[i] = static_cast<double>(row[2 * i + 1]);
+            even[i] = row[2 * i];
+            odd[i] = row[2 * i + 1];
         }
         if (width % 2 == 1) {
-            even[pairs] = static_cast<double>(row[width - 1]);
+            even[pairs] = row[width - 1];
         }
         return;
     }
     for (int q = 0; q < stride; ++q) {
-        double* dst = phases + q * length;
+        float* dst = phases + q * length;
         for (int i = 0, x = q; x < width; ++i, x += stride) {
-            dst[i] = static_cast<double>(row[x]);
+            dst[i] = row[x];
         }
     }
 }
 
-/// out[i] = Out(((0.0 + taps[0] * src[0][i]) + taps[1] * src[1][i]) + ...) over N sources, for
-/// i < n: the taps in order, each a multiply then an add (never contracted).
-template <std::size_t N, typename Out>
-[[gnu::always_inline]] inline void weighted_sum_t(Out* out, const double* const* src,
-                                                  const double* taps, int n) {
-    std::array<const double*, N> p{};
-    std::array<double, N> w{};
+/// out[i] = ((0.0F + taps[0] * src[0][i]) + taps[1] * src[1][i]) + ... over N sources, for
+/// i < n: the taps in order, each a multiply then an add in float (never contracted).
+template <std::size_t N>
+[[gnu::always_inline]] inline void weighted_sum_t(float* out, const float* const* src,
+                                                  const float* taps, int n) {
+    std::array<const float*, N> p{};
+    std::array<float, N> w{};
     for (std::size_t t = 0; t < N; ++t) {
         p[t] = src[t];
         w[t] = taps[t];
     }
     for (int i = 0; i < n; ++i) {
-        double acc = 0.0;
+        float acc = 0.0F;
         for (std::size_t t = 0; t < N; ++t) {
             acc += w[t] * p[t][i];
         }
-        out[i] = static_cast<Out>(acc);
+        out[i] = acc;
     }
 }
-
-// NOLINTBEGIN(cppcoreguidelines-macro-usage): the switch is pasted into each target_clones
-// kernel so that every count's loop is built for that clone's instruction set.
-#define CONVPOOL_WEIGHTED_SUM                            \
-    switch (count) {                                     \
-        case 0:                                          \
-            weighted_sum_t<0>(out, src, taps, n);        \
-            break;                                       \
-        case 1:                                          \
-            weighted_sum_t<1>(out, src, taps, n);        \
-            break;                                       \
-        case 2:                                          \
-            weighted_sum_t<2>(out, src, taps, n);        \
-            break;                                       \
-        case 3:                                          \
-            weighted_sum_t<3>(out, src, taps, n);        \
-            break;                                       \
-        case 4:                                          \
-            weighted_sum_t<4>(out, src, taps, n);        \
-            break;                                       \
-        case 5:                                          \
-            weighted_sum_t<5>(out, src, taps, n);        \
-            break;                                       \
-        case 6:                                          \
-            weighted_sum_t<6>(out, src, taps, n);        \
-            break;                                       \
-        default:                                         \
-            weighted_sum_t<kMaxTaps>(out, src, taps, n); \
-            break;                                       \
-    }
-// NOLINTEND(cppcoreguidelines-macro-usage)
 
 /// The most taps of a blur (filter=7).
 constexpr int kMaxTaps = 7;
 
-/// weighted_sum_t over `count` (0..7) sources, into doubles.
-CONVPOOL_BLUR_KERNEL void weighted_sum(double* out, const double* const* src, const double* taps,
-                                       int count, int n){CONVPOOL_WEIGHTED_SUM}
-
-/// weighted_sum_t over `count` (0..7) sources, rounded to float.
-CONVPOOL_BLUR_KERNEL
-    void weighted_sum(float* out, const double* const* src, const double* taps, int count, int n) {
-    CONVPOOL_WEIGHTED_SUM
+/// weighted_sum_t over `count` (0..7) sources, each count's loop built for this clone's
+/// instruction set.
+CONVPOOL_BLUR_KERNEL void weighted_sum(float* out, const float* const* src, const float* taps,
+                                       int count, int n) {
+    switch (count) {
+        case 0:
+            weighted_sum_t<0>(out, src, taps, n);
+            break;
+        case 1:
+            weighted_sum_t<1>(out, src, taps, n);
+            break;
+        case 2:
+            weighted_sum_t<2>(out, src, taps, n);
+            break;
+        case 3:
+            weighted_sum_t<3>(out, src, taps, n);
+            break;
+        case 4:
+            weighted_sum_t<4>(out, src, taps, n);
+            break;
+        case 5:
+            weighted_sum_t<5>(out, src, taps, n);
+            break;
+        case 6:
+            weighted_sum_t<6>(out, src, taps, n);
+            break;
+        default:
+            weighted_sum_t<kMaxTaps>(out, src, taps, n);
+            break;
+    }
 }
-#undef CONVPOOL_WEIGHTED_SUM
+
 // NOLINTEND(bugprone-implicit-widening-of-multiplication-result)
 
 /// One thread's buffers and the two passes of the blur over one channel's piece of output rows.
@@ -147,8 +138,8 @@ public:
         std::fill(m_ring_rows.begin(), m_ring_rows.end(), -1);
         const int s = m_layout.stride.h;
         for (int oy = first; oy < end; ++oy) {
-            std::array<const double*, kMaxTaps> sources{};
-            std::array<double, kMaxTaps> weights{};
+            std::array<const float*, kMaxTaps> sources{};
+            std::array<float, kMaxTaps> weights{};
             int count = 0;
             for (int t = 0; t < m_filter; ++t) {
                 const int padded = oy * s + t;
@@ -157,7 +148,7 @@ public:
                     continue;  // a zero cell
                 }
                 const auto slot = static_cast<std::size_t>(padded % m_filter);
-                double* filtered = m_ring.data() + slot * static_cast<std::size_t>(m_out_width);
+                float* filtered = m_ring.data() + slot * static_cast<std::size_t>(m_out_width);
                 if (m_ring_rows[slot] != padded) {
                     filter_row(source(y), filtered);
                     m_ring_rows[slot] = padded;
@@ -183,10 +174,10 @@ private:
 
     /// The row pass of one input row at the output columns: filtered[ox] = the sum from 0.0,
     /// tap by tap, of taps[t] * row[cols[ox * s + t]], zero cells skipped.
-    void filter_row(const float* row, double* filtered) {
+    void filter_row(const float* row, float* filtered) {
         const int s = m_layout.stride.w;
         const int b = before_of(m_layout);
-        const std::vector<double>& taps = m_layout.taps;
+        const std::vector<float>& taps = m_layout.taps;
         for (int ox = 0; ox < m_out_width; ++ox) {
             if (ox == m_inner_begin) {
                 ox = m_inner_end;  // the interior is done below
@@ -194,13 +185,13 @@ private:
                     break;
                 }
             }
-            double acc = 0.0;
+            float acc = 0.0F;
             for (int t = 0; t < m_filter; ++t) {
                 const int x =
                     m_layout.cols[static_cast<std::size_t>(ox) * static_cast<std::size_t>(s) +
                                   static_cast<std::size_t>(t)];
                 if (x >= 0) {
-                    acc += taps[static_cast<std::size_t>(t)] * static_cast<double>(row[x]);
+                    acc += taps[static_cast<std::size_t>(t)] * row[x];
                 }
             }
             filtered[ox] = acc;
@@ -210,7 +201,7 @@ private:
             return;
         }
         split_phases(m_phases.data(), row, m_width, s, m_phase_length);
-        std::array<const double*, kMaxTaps> sources{};
+        std::array<const float*, kMaxTaps> sources{};
         for (int t = 0; t < m_filter; ++t) {
             // Input column ox*s - b + t = (ox + shift)*s + phase.
             const int d = t - b;
@@ -230,18 +221,17 @@ private:
     int m_phase_length;
     int m_inner_begin = 0;
     int m_inner_end = 0;
-    std::vector<double> m_phases;
-    std::vector<double> m_ring;    ///< m_filter row-filtered rows, slot = padded row % filter
+    std::vector<float> m_phases;
+    std::vector<float> m_ring;     ///< m_filter row-filtered rows, slot = padded row % filter
     std::vector<int> m_ring_rows;  ///< the padded row each slot holds, -1: none
-    std::vector<double> m_acc;     ///< the column pass of one output row
-    std::vector<float> m_floats;   ///< that row as floats, to store
+    std::vector<float> m_floats;   ///< the column pass of one output row, to store
 };
 
 }  // namespace
 
 Tensor fast_blur(const Tensor& in, const BlurLayout& layout) {
     const Shape& s = in.shape();
-    Tensor out(layout.out);
+    Tensor out(layout.out, uninitialized);  // every row is stored by a band
     const bool stream = out.data().size_bytes() >= kernels::kStreamBytes;
     for_output_rows(
         layout.out, bytes_per_output_row(s, layout.out), [&](int c, int first, int end) {
@@ -258,7 +248,7 @@ Tensor fast_blur(const Tensor& in, const BlurLayout& layout) {
 Tensor fast_maxblur(const Tensor& in, Size2 kernel, const BlurLayout& layout) {
     const Shape& s = in.shape();
     const int max_width = s.width - kernel.w + 1;  // the max pool's output width
-    Tensor out(layout.out);
+    Tensor out(layout.out, uninitialized);         // every row is stored by a band
     const bool stream = out.data().size_bytes() >= kernels::kStreamBytes;
     for_output_rows(
         layout.out, bytes_per_output_row(s, layout.out), [&](int c, int first, int end) {

@@ -1,10 +1,10 @@
 #pragma once
 // Fast paths of pool:blur and pool:maxblur. They give BlurPool::apply_separable's results bit for
-// bit (the same double sums of the same products in the same order: along each row, tap by tap
-// from 0.0, then down each column, tap by tap from 0.0, skipping zero cells), and so the same
+// bit (the same float sums of the same products in the same order: along each row, tap by tap
+// from 0.0F, then down each column, tap by tap from 0.0F, skipping zero cells), and so the same
 // bits for every thread count:
 //  - the row pass is evaluated only at the strided output columns: each input row is split once
-//    into its `s` phases (every s-th value, as double), so that every tap of every interior
+//    into its `s` phases (every s-th value), so that every tap of every interior
 //    output column is a contiguous, vectorised multiply-add; the few columns whose taps reach
 //    into the padding go through the border map one by one;
 //  - output rows are split over threads; each thread keeps a ring of `filter` row-filtered rows

@@ -18,9 +18,9 @@
 //  - median (3x3 and 2x2 windows): the same value as nth_element (a min/max selection network;
 //    rows holding a NaN are declined); a median among -0 and +0 may carry the other sign;
 //  - soft: the window maximum subtracted, then the weights e^(x - max) by a polynomial exp in
-//    float (Cephes' expf, relative error about 2e-7), summed in double: |fast - plain| <= 1e-6 *
-//    max |x| over the window (the plain loop works in double and rescales as it goes); rows
-//    with NaN or an infinity are declined. Its 2x2/2 kernel does the same in float throughout
+//    float (fused multiply-adds, relative error below 2e-7), summed in double: |fast - plain|
+//    <= 1e-6 * max |x| over the window (the plain loop works in double and rescales as it goes);
+//    rows with NaN or an infinity are declined. Its 2x2/2 kernel does the same in float throughout
 //    (sums of four weights and four products, one division), within the same tolerance; it
 //    declines rows with |x| > 1e37, where a sum of four could overflow;
 //  - gem: x^p by multiplications for p = 1, 2, 3, 4 and as exp(p log x) otherwise, the p-th
@@ -28,9 +28,9 @@
 //    |fast - plain| <= 1e-6 * |plain|; rows where x^p leaves the normal doubles (p log x outside
 //    [-708, 700]), or holding NaN or an infinity, are declined; eps below 1e-300 has no fast
 //    path. Its 2x2/2 kernel, for p = 1..4, works in float: x^p by multiplications, the mean of
-//    four, and the root by sqrt (p = 2, 4) or a cube root by Newton's method (two steps in float,
-//    one in double; p = 3), within the same 1e-6 relative; it declines rows where x^p or the sum
-//    leaves the normal floats.
+//    four, and the root by sqrt (p = 2, 4) or a cube root by Newton's method (three division-free
+//    steps for 1/cbrt with fused multiply-adds, then m y^2; p = 3), within the same 1e-6
+//    relative; it declines rows where x^p or the sum leaves the normal floats.
 // Every output is computed by the same code whatever the thread count.
 
 #include "convpool/core/geometry.hpp"
@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "ops/common/pooling.hpp"
+#include "ops/fast/rows.hpp"
 
 namespace convpool::ops {
 
@@ -171,7 +172,7 @@ template <typename Reducer, typename Kernel>
     const AxisPlan cols = sliding_plan(s.width, win.cols);
     const Shape out_shape{s.channels, static_cast<int>(rows.taps.size()),
                           static_cast<int>(cols.taps.size())};
-    Tensor out(out_shape);
+    Tensor out(out_shape, uninitialized);  // every output is written below
     // The interior columns: windows of kw real cells (a contiguous run of outputs).
     int inner_begin = 0;
     while (inner_begin < out_shape.width &&
@@ -192,7 +193,10 @@ template <typename Reducer, typename Kernel>
          static_cast<std::size_t>(out_shape.width)) *
         sizeof(float);
     const std::size_t grain = std::max<std::size_t>(1, kMinBytesPerThread / row_bytes);
+    // Large outputs are computed a row at a time into a cached buffer and streamed out.
+    const bool stream = out.data().size_bytes() >= kernels::kStreamBytes;
     parallel_for(out_rows, grain, [&](std::size_t begin, std::size_t end) {
+        std::vector<float> row_buffer(stream ? static_cast<std::size_t>(out_shape.width) : 0);
         std::vector<float> phases(sx == 1 ? 0
                                           : static_cast<std::size_t>(kh) *
                                                 static_cast<std::size_t>(sx) *
@@ -202,15 +206,17 @@ template <typename Reducer, typename Kernel>
             const int c = static_cast<int>(r / static_cast<std::size_t>(out_shape.height));
             const int oy = static_cast<int>(r % static_cast<std::size_t>(out_shape.height));
             const float* plane = in.channel(c).data();
-            float* dst = out.channel(c).data() + static_cast<std::ptrdiff_t>(oy) * out_shape.width;
+            float* const target =
+                out.channel(c).data() + static_cast<std::ptrdiff_t>(oy) * out_shape.width;
+            float* row = stream ? row_buffer.data() : target;
             const AxisTaps& ry = rows.taps[static_cast<std::size_t>(oy)];
             int done_begin = 0;
             int done_end = 0;  // outputs [done_begin, done_end) computed by the kernel
             const InteriorRow interior{plane, s.width, ry.first, inner_begin, inner_end};
             if (ry.count == kh && inner_end > inner_begin &&
-                (pair_kernel(kernel, interior, kh, kw, sx, cols, dst) ||
+                (pair_kernel(kernel, interior, kh, kw, sx, cols, row) ||
                  (gather_taps(taps, phases, interior, kh, kw, sx, phase_length, cols.taps) &&
-                  kernel(taps.data(), kh * kw, inner_end - inner_begin, dst + inner_begin)))) {
+                  kernel(taps.data(), kh * kw, inner_end - inner_begin, row + inner_begin)))) {
                 done_begin = inner_begin;
                 done_end = inner_end;
             }
@@ -219,10 +225,16 @@ template <typename Reducer, typename Kernel>
                     ox = done_end - 1;
                     continue;
                 }
-                dst[ox] =
+                row[ox] =
                     reduce_window(reducer, plane, s.width, ry,
                                   cols.taps[static_cast<std::size_t>(ox)], rows.step, cols.step);
             }
+            if (stream) {
+                kernels::store_row(target, row, out_shape.width, true);
+            }
+        }
+        if (stream) {
+            kernels::store_fence();
         }
     });
     return out;
