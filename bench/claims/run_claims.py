@@ -43,12 +43,10 @@ COMMON = ["-k", "2", "--seed", "0", "--shifts", "4", "--pairs", "4", "--noise", 
 PIPELINES = [
     ("sobel", "gray | conv:sobel-x | relu", "edges: `gray | conv:sobel-x | relu` (1 channel)",
      COMMON + ["--cos-tolerance", "0.99"]),
-    # Its maps are 8 times larger than the edge map's: fewer shifts and pairs keep the run near ten
-    # minutes on a busy 2-core machine (with the stack's options it took over 20).
+    # The same options as the edge map's; its maps are 8 times larger, so this run takes longest.
     ("gabor", f"gray | {GABOR}",
      f"a small convolution layer: `gray | {GABOR}` (8 Gabor filters, 7x7, weights committed)",
-     ["-k", "2", "--cos-tolerance", "0.99", "--seed", "0", "--shifts", "2", "--pairs", "1", "--noise",
-      "0.05", "--salt-pepper", "0"]),
+     COMMON + ["--cos-tolerance", "0.99"]),
     ("stack", STACK,
      f"three layers, every pool the mode: `{STACK}` (8 Gabor filters, then 16 and 16 3x3 filters "
      "of seeded He-initialised random weights; total stride 8)",
