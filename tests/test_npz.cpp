@@ -60,6 +60,29 @@ struct Entry {
     std::string local_name;  ///< instead of name in the local header
 };
 
+/// What a member's local header and its central directory entry both say.
+struct SharedFields {
+    std::uint32_t crc = 0;
+    std::size_t stored_size = 0;  ///< as stored (deflated or not)
+    std::uint32_t size = 0;       ///< uncompressed, as declared
+    std::size_t name_size = 0;
+};
+
+/// The fields a local header and its central directory entry share, in the same order (APPNOTE
+/// 4.3.7 and 4.3.12): version needed to extract (2.0), flags, method, time and date (0), crc,
+/// sizes, name length, extra field length (0).
+void put_shared_fields(Bytes& b, const Entry& e, const SharedFields& f) {
+    put16(b, 20);
+    put16(b, e.flags);
+    put16(b, e.deflate ? 8 : 0);
+    put32(b, 0);
+    put32(b, f.crc);
+    put32(b, static_cast<std::uint32_t>(f.stored_size));
+    put32(b, f.size);
+    put16(b, static_cast<std::uint32_t>(f.name_size));
+    put16(b, 0);
+}
+
 Bytes make_zip(const std::vector<Entry>& entries, std::optional<std::uint32_t> count = {}) {
     Bytes zip;
     Bytes cd;
@@ -71,32 +94,16 @@ Bytes make_zip(const std::vector<Entry>& entries, std::optional<std::uint32_t> c
         const std::string& local_name = e.local_name.empty() ? e.name : e.local_name;
         const auto offset = static_cast<std::uint32_t>(zip.size());
         put32(zip, 0x04034b50);
-        put16(zip, 20);
-        put16(zip, e.flags);
-        put16(zip, e.deflate ? 8 : 0);
-        put32(zip, 0);
-        put32(zip, crc);
-        put32(zip, static_cast<std::uint32_t>(stored.size()));
-        put32(zip, size);
-        put16(zip, static_cast<std::uint32_t>(local_name.size()));
-        put16(zip, 0);
+        put_shared_fields(zip, e, {crc, stored.size(), size, local_name.size()});
         zip.insert(zip.end(), local_name.begin(), local_name.end());
         zip.insert(zip.end(), stored.begin(), stored.end());
         put32(cd, 0x02014b50);
-        put16(cd, 20);
-        put16(cd, 20);
-        put16(cd, e.flags);
-        put16(cd, e.deflate ? 8 : 0);
-        put32(cd, 0);
-        put32(cd, crc);
-        put32(cd, static_cast<std::uint32_t>(stored.size()));
-        put32(cd, size);
-        put16(cd, static_cast<std::uint32_t>(e.name.size()));
-        put16(cd, 0);
-        put16(cd, 0);
-        put16(cd, 0);
-        put16(cd, 0);
-        put32(cd, 0);
+        put16(cd, 20);  // version made by
+        put_shared_fields(cd, e, {crc, stored.size(), size, e.name.size()});
+        put16(cd, 0);  // comment length
+        put16(cd, 0);  // disk number
+        put16(cd, 0);  // internal attributes
+        put32(cd, 0);  // external attributes
         put32(cd, offset);
         cd.insert(cd.end(), e.name.begin(), e.name.end());
     }

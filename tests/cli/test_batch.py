@@ -25,14 +25,14 @@ import parallel_unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from arrays import npy_f32  # noqa: E402
 from outputs import strip_timings, tree  # noqa: E402
+from runner import run_binary  # noqa: E402
 
 BIN = None
 ROOT = None
 
 
-def run(*args, stdin=None, text=True):
-    p = subprocess.run([BIN, *args], input=stdin, capture_output=True, text=text, timeout=300)
-    return p.returncode, p.stdout, p.stderr
+def run(*args, stdin=None):
+    return run_binary(BIN, *args, stdin=stdin, timeout=300, errors="strict")
 
 
 def png_gray(path, width, height, seed):
@@ -72,27 +72,27 @@ class Batch(unittest.TestCase):
 
     def test_stdin_to_stdout_png(self):
         data = read(os.path.join(ROOT, "samples", "camera.png"), "rb")
-        p = subprocess.run([BIN, "run", "-", "-p", "pool:max,k=2,s=2", "-o", "-", "--emit", "final",
-                            "--format", "png"], input=data, capture_output=True, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(p.stderr, b"")
-        self.assertEqual(p.stdout[:8], b"\x89PNG\r\n\x1a\n")
-        w, h = struct.unpack(">II", p.stdout[16:24])
+        code, out, err = run_binary(BIN, "run", "-", "-p", "pool:max,k=2,s=2", "-o", "-", "--emit",
+                                    "final", "--format", "png", stdin=data, timeout=60, text=False)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(err, b"")
+        self.assertEqual(out[:8], b"\x89PNG\r\n\x1a\n")
+        w, h = struct.unpack(">II", out[16:24])
         self.assertEqual((w, h), (256, 256))
 
     def test_stdout_pgm_and_npy_values(self):
         src = self.out("ramp.npy")
         with open(src, "wb") as f:
             f.write(npy_f32((2, 4), [0, 0.25, 0.5, 1, 0, 0, 0, 0]))
-        p = subprocess.run([BIN, "run", src, "-p", "pool:max,k=2", "-o", "-", "--emit", "final", "--format", "pgm"],
-                           capture_output=True, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(p.stdout, b"P5\n2 1\n255\n" + bytes([64, 255]))
-        p = subprocess.run([BIN, "run", src, "-p", "pool:max,k=2", "-o", "-", "--emit", "final", "--format", "npy"],
-                           capture_output=True, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertTrue(p.stdout.startswith(b"\x93NUMPY"))
-        self.assertEqual(struct.unpack("<2f", p.stdout[-8:]), (0.25, 1.0))
+        code, out, err = run_binary(BIN, "run", src, "-p", "pool:max,k=2", "-o", "-", "--emit", "final",
+                                    "--format", "pgm", timeout=60, text=False)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, b"P5\n2 1\n255\n" + bytes([64, 255]))
+        code, out, err = run_binary(BIN, "run", src, "-p", "pool:max,k=2", "-o", "-", "--emit", "final",
+                                    "--format", "npy", timeout=60, text=False)
+        self.assertEqual(code, 0, err)
+        self.assertTrue(out.startswith(b"\x93NUMPY"))
+        self.assertEqual(struct.unpack("<2f", out[-8:]), (0.25, 1.0))
 
     def test_stdout_needs_one_input(self):
         code, out, err = run("run", self.images, "-p", "relu", "-o", "-")

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import struct
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -19,6 +18,7 @@ import parallel_unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from arrays import npy_f32, read_npy  # noqa: E402
+from runner import run_binary  # noqa: E402
 
 BIN = None
 ROOT = None
@@ -26,9 +26,7 @@ ROOT = None
 
 def run(*args, cwd=None, stdin=None):
     """Runs convpool; returns (exit code, stdout, stderr)."""
-    p = subprocess.run([BIN, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                       timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, cwd=cwd, stdin=stdin, errors="strict")
 
 
 def read_text(path):
@@ -363,11 +361,10 @@ class StemFused(unittest.TestCase):
 
     def loaded(self, *args):
         """Whether the process of `convpool ARGS` loaded convpool-dnnl.so (glibc's LD_DEBUG)."""
-        env = dict(os.environ, LD_DEBUG="files")
-        proc = subprocess.run([BIN, *args], cwd=self.stem_dir(), env=env, capture_output=True,
-                              text=True, check=False)
-        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
-        return "convpool-dnnl.so" in proc.stderr
+        code, _, err = run_binary(BIN, *args, cwd=self.stem_dir(), env={"LD_DEBUG": "files"},
+                                  timeout=None, errors="strict")
+        self.assertEqual(code, 0, err[-2000:])
+        return "convpool-dnnl.so" in err
 
     def test_the_library_loads_only_for_a_convolution_layer(self):
         plugin = os.path.join(os.path.dirname(BIN), "convpool-dnnl.so")
@@ -621,10 +618,10 @@ class EightBitStages(InTempDir):
         pipe = "pool:max,k=2,s=2 | pool:min,k=2,s=2"
         got = []
         for extra in ([], ["--float-only"]):
-            p = subprocess.run([BIN, "run", self.sample("chelsea.png"), "-p", pipe, "-o", "-",
-                                "--emit", "final", "-q", *extra], capture_output=True, timeout=120)
-            self.assertEqual(p.returncode, 0, p.stderr)
-            got.append(p.stdout)
+            code, out, err = run_binary(BIN, "run", self.sample("chelsea.png"), "-p", pipe, "-o",
+                                        "-", "--emit", "final", "-q", *extra, text=False)
+            self.assertEqual(code, 0, err)
+            got.append(out)
         self.assertEqual(got[0], got[1])
         self.assertGreater(len(got[0]), 100)
         # --emit all runs in float anyway; --float-only changes nothing there either.

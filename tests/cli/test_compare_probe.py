@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -15,6 +14,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import parallel_unittest  # noqa: E402
 from test_cli import png_size, write_npy, write_png  # noqa: E402  (shared helpers; test_cli runs nothing on import)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from runner import run_binary  # noqa: E402
 
 BIN = None
 ROOT = None
@@ -22,8 +23,7 @@ ROOT = None
 
 def run(*args, cwd=None):
     """Runs convpool; returns (exit code, stdout, stderr)."""
-    p = subprocess.run([BIN, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, cwd=cwd, errors="strict")
 
 
 def load_json(path):
@@ -374,9 +374,8 @@ class Batch(unittest.TestCase):
         with open(a, "rb") as f:
             data = f.read()
         out = os.path.join(self.dir, "s")
-        p = subprocess.run([BIN, "probe", "-", *self.args, "-o", out], input=data,
-                           capture_output=True, timeout=120)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        code, _, err = run_binary(BIN, "probe", "-", *self.args, "-o", out, stdin=data, text=False)
+        self.assertEqual(code, 0, err)
         code, _, err = run("probe", a, *self.args, "-o", os.path.join(self.dir, "f"))
         self.assertEqual(code, 0, err)
         got = without_times(load_json(os.path.join(out, "probe.json")))

@@ -11,15 +11,16 @@ import sys
 import tempfile
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from runner import assert_one_error_line, run_binary  # noqa: E402
+
 BIN = None
 ROOT = None
 
 
 def run(*args, cwd=None, stdin=None):
     """Runs convpool; returns (exit code, stdout, stderr)."""
-    p = subprocess.run([BIN, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                       errors="replace", timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, cwd=cwd, stdin=stdin)
 
 
 def sample(name):
@@ -31,10 +32,7 @@ class ErrorTest(unittest.TestCase):
         """`args` exit 2 with one prefixed line on stderr that holds every fragment."""
         code, _, err = run(*args, cwd=cwd)
         self.assertEqual(code, 2, err)
-        self.assertEqual(err.count("\n"), 1, err)
-        self.assertTrue(err.startswith("convpool: error: "), err)
-        for f in fragments:
-            self.assertIn(f, err)
+        assert_one_error_line(self, err, *fragments)
         return err
 
 
@@ -171,10 +169,10 @@ class StdoutImage(ErrorTest):
         self.assertTrue(out.startswith(b"\x89PNG"), out[:16])
 
     def test_pipe_needs_no_force(self):
-        p = subprocess.run([BIN, "run", sample("camera.png"), "-p", "pool:max,k=64", "-o", "-"],
-                           capture_output=True, timeout=120)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertTrue(p.stdout.startswith(b"\x89PNG"))
+        code, out, err = run_binary(BIN, "run", sample("camera.png"), "-p", "pool:max,k=64", "-o",
+                                    "-", text=False)
+        self.assertEqual(code, 0, err)
+        self.assertTrue(out.startswith(b"\x89PNG"))
 
     def test_refuses_emit_all(self):
         self.assertUsageError(["run", sample("camera.png"), "-p", "relu", "-o", "-", "--emit",

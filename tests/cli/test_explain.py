@@ -10,7 +10,6 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -20,14 +19,14 @@ import parallel_unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from arrays import npy_f32  # noqa: E402
 from images import read_gif, read_png  # noqa: E402
+from runner import run_binary  # noqa: E402
 
 BIN = None
 ROOT = None
 
 
 def run(*args):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, errors="strict")
 
 
 def svg_texts(svg):

@@ -19,6 +19,7 @@ import parallel_unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from images import read_png  # noqa: E402
+from runner import run_binary  # noqa: E402
 
 BIN = None
 ROOT = None
@@ -27,9 +28,7 @@ SHEET_PIPE = "bank:sobel-x,sobel-y | relu | pool:max,k=2"
 
 
 def run(*args, cwd=None, env=None):
-    p = subprocess.run([BIN, *args], cwd=cwd, capture_output=True, text=True, errors="replace",
-                       timeout=120, env=dict(os.environ, **(env or {})))
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, cwd=cwd, env=env)
 
 
 def plugin_built():
@@ -144,11 +143,9 @@ class FigureText(unittest.TestCase):
 
     def loaded(self, *args):
         """Whether the process of `convpool ARGS` loaded convpool-cairo.so (glibc's LD_DEBUG)."""
-        env = dict(os.environ, LD_DEBUG="files")
-        proc = subprocess.run([BIN, *args], cwd=self.dir, env=env, capture_output=True,
-                              text=True, errors="replace", check=False, timeout=120)
-        self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
-        return "convpool-cairo.so" in proc.stderr
+        code, _, err = run(*args, cwd=self.dir, env={"LD_DEBUG": "files"})
+        self.assertEqual(code, 0, err[-2000:])
+        return "convpool-cairo.so" in err
 
     def test_the_plugin_loads_only_when_a_figure_is_drawn(self):
         image = self.sample("camera.png")

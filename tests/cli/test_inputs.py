@@ -9,7 +9,6 @@ every file is written here byte by byte.
 import json
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -19,14 +18,14 @@ import parallel_unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from arrays import read_npy  # noqa: E402
+from runner import run_binary  # noqa: E402
 
 BIN = None
 ROOT = None
 
 
 def run(*args):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, errors="strict")
 
 
 def chunk(kind, data):

@@ -22,14 +22,16 @@ import parallel_unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from arrays import npy_bytes, npy_header_text, read_npy  # noqa: E402
+from runner import run_binary  # noqa: E402
 
 BIN = None
 ROOT = None
 
 
 def run(*args, stdin=None):
-    p = subprocess.run([BIN, *args], input=stdin, capture_output=True, timeout=300)
-    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+    """(exit code, stdout as bytes, stderr as text)."""
+    code, out, err = run_binary(BIN, *args, stdin=stdin, timeout=300, text=False)
+    return code, out, err.decode("utf-8", "replace")
 
 
 def tiff(pages):

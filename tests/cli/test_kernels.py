@@ -10,12 +10,14 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import unittest
 
 from test_picture_size import read_npy, read_png
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from runner import run_binary  # noqa: E402
 
 BIN = None
 ROOT = None
@@ -26,8 +28,7 @@ RED, WHITE, BLUE = (178, 24, 43), (247, 246, 246), (33, 102, 172)
 
 
 def run(*args, cwd=None):
-    p = subprocess.run([BIN, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, cwd=cwd, errors="strict")
 
 
 def npy_f32(values, shape):

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,6 +21,7 @@ import parallel_unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from arrays import read_npy  # noqa: E402
+from runner import run_binary  # noqa: E402
 
 BIN = None
 ROOT = None
@@ -30,8 +30,7 @@ TITLE = 25  # px above a picture's body (render/visualize.cpp, titled_picture: a
 
 
 def run(*args):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, errors="strict")
 
 
 def read_png(path):

@@ -7,12 +7,14 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import unittest
 
 import parallel_unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from runner import run_binary  # noqa: E402
 
 BIN = None
 ROOT = None
@@ -20,8 +22,7 @@ PIPE = "conv:sobel-x | relu | pool:max,k=3,s=2,pad=1 | pool:avg,k=2"
 
 
 def run(*args):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, errors="strict")
 
 
 def read_page(out):

@@ -132,26 +132,28 @@ TEST_CASE("conv:weights refuses weights that do not fit, naming both numbers") {
     const Arrays arrays{{"w.npy", array({4, 3, 3, 3}, std::vector<float>(108, 0.5F))},
                         {"k.npy", array({3, 3}, std::vector<float>(9, 1.0F))},
                         {"b3.npy", array({3}, {1, 2, 3})}};
-    CHECK(parse_error("conv:weights=@k.npy", arrays) ==
-          "stage 1 'conv:weights=@k.npy': conv: weights: @k.npy: array has 2 dimensions; "
-          "expected 4, (C_out, C_in/groups, kH, kW) as torch.nn.Conv2d.weight");
-    CHECK(parse_error("conv:weights=@w.npy,groups=3", arrays) ==
-          "stage 1 'conv:weights=@w.npy,groups=3': conv: groups: 4 output channels (weights "
-          "@w.npy) do not split into 3 groups");
-    CHECK(parse_error("conv:weights=@w.npy,bias=@b3.npy", arrays) ==
-          "stage 1 'conv:weights=@w.npy,bias=@b3.npy': conv: bias: 3 values for 4 output "
-          "channels (weights @w.npy); give one per output channel or one number");
-    CHECK(parse_error("conv:sobel-x,weights=@w.npy", arrays) ==
-          "stage 1 'conv:sobel-x,weights=@w.npy': conv: give a filter name, kernel=[...] or "
-          "weights=@FILE, not two");
-    CHECK(parse_error("conv:sobel-x,groups=2", arrays) ==
-          "stage 1 'conv:sobel-x,groups=2': conv: groups applies to weights=@FILE");
-    CHECK(parse_error("conv:sobel-x,bias=[1 2]", arrays) ==
-          "stage 1 'conv:sobel-x,bias=[1 2]': conv: bias: a list of values applies to "
-          "weights=@FILE (one per output channel)");
-    CHECK(parse_error("conv:weights=[1 2]", arrays) ==
-          "stage 1 'conv:weights=[1 2]': conv: weights: expected a weights file @FILE.npy or "
-          "@FILE.npz:KEY, got '[1 2]'");
+    // Each stage's error after the runner's "stage 1 'TEXT': ".
+    const std::vector<std::pair<std::string, std::string>> refused{
+        {"conv:weights=@k.npy",
+         "conv: weights: @k.npy: array has 2 dimensions; expected 4, (C_out, C_in/groups, kH, "
+         "kW) as torch.nn.Conv2d.weight"},
+        {"conv:weights=@w.npy,groups=3",
+         "conv: groups: 4 output channels (weights @w.npy) do not split into 3 groups"},
+        {"conv:weights=@w.npy,bias=@b3.npy",
+         "conv: bias: 3 values for 4 output channels (weights @w.npy); give one per output "
+         "channel or one number"},
+        {"conv:sobel-x,weights=@w.npy",
+         "conv: give a filter name, kernel=[...] or weights=@FILE, not two"},
+        {"conv:sobel-x,groups=2", "conv: groups applies to weights=@FILE"},
+        {"conv:sobel-x,bias=[1 2]",
+         "conv: bias: a list of values applies to weights=@FILE (one per output channel)"},
+        {"conv:weights=[1 2]",
+         "conv: weights: expected a weights file @FILE.npy or @FILE.npz:KEY, got '[1 2]'"},
+    };
+    for (const auto& text_error : refused) {
+        const std::string& text = text_error.first;
+        CHECK(parse_error(text, arrays) == "stage 1 '" + text + "': " + text_error.second);
+    }
     // The input's channels are checked when the pipeline is planned, before any pixel moves.
     const convpool::Pipeline p = layer_pipeline("conv:weights=@w.npy", arrays);
     CHECK_THROWS_WITH_AS((void)p.plan({1, 8, 8}),

@@ -21,14 +21,16 @@ import tempfile
 import unittest
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from runner import run_binary  # noqa: E402
+
 BIN = None
 # Set by ctest in a sanitizer build: no address-space limits there.
 SANITIZED = os.environ.get("CONVPOOL_SANITIZED") == "1"
 
 
 def run(*args):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_binary(BIN, *args, errors="strict")
 
 
 def png_gray(path, width=12, height=10, seed=0):

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "ops/common/filters.hpp"
+#include "ops/common/window_specs.hpp"
 
 namespace convpool::ops {
 
@@ -133,12 +134,7 @@ std::vector<ParamSpec> placement_param_specs() {
          .min = 0,
          .max = 4096,
          .aliases = {"padding"}},
-        {.name = "dilation",
-         .type = ParamType::size,
-         .default_value = "1",
-         .help = "spacing between kernel taps, N or HxW",
-         .min = 1,
-         .max = 1024},
+        dilation_spec(1024),
         {.name = "border",
          .type = ParamType::choice,
          .default_value = "reflect101",

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "ops/common/window_specs.hpp"
+
 namespace convpool::ops {
 
 std::string call_formula(std::string_view name, std::span<const float> values, float result) {
@@ -91,12 +93,7 @@ std::vector<ParamSpec> pool_param_specs() {
          .min = 0,
          .max = 2048,
          .aliases = {"padding"}},
-        {.name = "dilation",
-         .type = ParamType::size,
-         .default_value = "1",
-         .help = "spacing between kernel taps, N or HxW",
-         .min = 1,
-         .max = 4096},
+        dilation_spec(4096),
         {.name = "ceil",
          .type = ParamType::flag,
          .default_value = "false",
