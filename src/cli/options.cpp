@@ -279,6 +279,12 @@ Subcommand add_compare(CLI::App& app) {
                      "Display height of every picture in sheet.png")
         ->check(CLI::Range(16, 4096))
         ->capture_default_str();
+    compare
+        ->add_option("--png-scale", a->png_scale,
+                     "Pixels of sheet.png per px of its layout (2: high resolution for slides, "
+                     "text drawn sharp; as run's and explain's --png-scale)")
+        ->check(CLI::Range(1.0, 4.0))
+        ->capture_default_str();
     add_measure_options(compare, *a);
     compare->add_flag("--force", a->force, "Overwrite the outputs of an earlier compare in -o");
     compare->footer(std::string("\n") + kPipelineHelp);

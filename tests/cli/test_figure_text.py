@@ -122,7 +122,7 @@ class FigureText(unittest.TestCase):
             self.assertTrue(b"/CreationDate (20231114221320Z)" in pdf, pdf[-400:])
         self.assertNotEqual(dated, first)
 
-    def test_run_png_scale_2_doubles_every_stage_picture_switch_map_and_the_sheet(self):
+    def test_png_scale_2_doubles_run_pictures_switch_maps_and_the_run_and_compare_sheets(self):
         sizes = {}
         for scale in ("1", "2"):
             code, _, err = run("run", self.sample("camera.png"), "-p",
@@ -140,6 +140,15 @@ class FigureText(unittest.TestCase):
         self.assertIn("02_pool-max_switches.png", sizes["1"])
         for name, (w, h) in sizes["1"].items():
             self.assertEqual(sizes["2"][name], (2 * w, 2 * h), name)
+        compare = {}
+        for scale in ("1", "2"):
+            code, _, err = run("compare", self.sample("camera.png"), "--modes", "max,avg", "-k",
+                               "2", "--sheet-height", "64", "-o", "c" + scale, "--png-scale",
+                               scale, "--report", "none", "-q", cwd=self.dir)
+            self.assertEqual(code, 0, err)
+            compare[scale] = read_png(os.path.join(self.dir, "c" + scale, "sheet.png"),
+                                      max_rows=1)[:2]
+        self.assertEqual(compare["2"], (2 * compare["1"][0], 2 * compare["1"][1]))
         code, _, err = run("run", self.sample("camera.png"), "-p", "pool:max,k=2", "-o", "bad",
                            "--png-scale", "5", cwd=self.dir)
         self.assertEqual(code, 2)
