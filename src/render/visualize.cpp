@@ -443,6 +443,7 @@ std::vector<LegendEntry> discrete_legend(const Tensor& t, const RenderOptions& o
     }
     const Range r = picture_range(t, options);
     std::vector<LegendEntry> out;
+    out.reserve(values.size() + 1);
     for (const long long v : values) {
         out.push_back(
             {map_value(static_cast<float>(v), r, options),
