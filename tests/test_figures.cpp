@@ -8,8 +8,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -259,4 +261,144 @@ TEST_CASE("explain: --png-scale 2 doubles the picture; explain.pdf is a PDF") {
     const std::string head(pdf->begin(), pdf->begin() + 5);
     CHECK(head == "%PDF-");
 #endif
+}
+
+namespace {
+
+/// A switch map's drawing options: taps of a 3x3 window as categories `ty,tx`, over 0..8.
+convpool::RenderOptions tap_options() {
+    convpool::RenderOptions o;
+    o.discrete = convpool::DiscreteValues{};
+    for (int ty = 0; ty < 3; ++ty) {
+        for (int tx = 0; tx < 3; ++tx) {
+            o.discrete->labels.push_back(std::to_string(ty) + "," + std::to_string(tx));
+        }
+    }
+    o.scale = convpool::ColorScale::global;
+    o.range = convpool::ValueRange{0.0F, 8.0F};
+    return o;
+}
+
+/// True when some pixel of `p` in rows [y0, y1) has colour `c`.
+bool has_colour(const Picture& p, const std::array<std::uint8_t, 3>& c, int y0, int y1) {
+    for (int y = std::max(0, y0); y < std::min(p.height, y1); ++y) {
+        for (int x = 0; x < p.width; ++x) {
+            const std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(p.width) +
+                                   static_cast<std::size_t>(x)) *
+                                  3;
+            if (p.rgb[i] == c[0] && p.rgb[i + 1] == c[1] && p.rgb[i + 2] == c[2]) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("legend: a switch map lists every tap with the colour its cells are drawn in") {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const convpool::Tensor taps(convpool::Shape{1, 2, 2}, {0.0F, 3.0F, 8.0F, nan});
+    const auto o = tap_options();
+    const auto legend = convpool::discrete_legend(taps, o);
+    REQUIRE(legend.size() == 10);
+    const std::vector<std::string> want{"0,0", "0,1", "0,2", "1,0", "1,1",
+                                        "1,2", "2,0", "2,1", "2,2", "none"};
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        CHECK(legend[i].label == want[i]);
+    }
+    CHECK(legend[9].colour == canvas::kNonFinite);
+    CHECK(legend[0].colour != legend[8].colour);
+    // The cell holding 3 (row 0, column 1) is drawn in the colour of the entry "1,0".
+    const Picture body = convpool::render_tensor(taps, convpool::PictureKind::feature_maps, o);
+    const std::size_t i =
+        (static_cast<std::size_t>(body.height / 4) * static_cast<std::size_t>(body.width) +
+         static_cast<std::size_t>(3 * body.width / 4)) *
+        3;
+    CHECK(std::array<std::uint8_t, 3>{body.rgb[i], body.rgb[i + 1], body.rgb[i + 2]} ==
+          legend[3].colour);
+    // The stage picture draws every swatch under the map, including taps that never won ("1,1").
+    const Picture titled =
+        convpool::titled_picture(body, "taps", taps, convpool::PictureKind::feature_maps, o);
+    const int below = titled.height - 3 * canvas::kLine;
+    CHECK_FALSE(has_colour(body, legend[4].colour, 0, body.height));
+    CHECK(has_colour(titled, legend[4].colour, below, titled.height));
+    // The sheet's bar is the same legend.
+    const auto bar = convpool::colour_bar(taps, convpool::PictureKind::feature_maps, o);
+    REQUIRE(bar.entries.size() == legend.size());
+    CHECK(bar.colours.size() == legend.size());
+    CHECK(bar.lo.empty());
+    CHECK(bar.hi.empty());
+}
+
+TEST_CASE("legend: counts list the values held; fractions, too many values or no request: a bar") {
+    const convpool::Tensor counts(convpool::Shape{1, 2, 3}, {0.0F, 1.0F, 2.0F, 4.0F, 1.0F, 2.0F});
+    convpool::RenderOptions o;
+    o.discrete = convpool::DiscreteValues{};
+    const auto legend = convpool::discrete_legend(counts, o);
+    REQUIRE(legend.size() == 4);
+    CHECK(legend[0].label == "0");
+    CHECK(legend[1].label == "1");
+    CHECK(legend[2].label == "2");
+    CHECK(legend[3].label == "4");
+    CHECK(convpool::discrete_legend(counts, convpool::RenderOptions{}).empty());
+    const convpool::Tensor half(convpool::Shape{1, 1, 2}, {0.0F, 0.5F});
+    CHECK(convpool::discrete_legend(half, o).empty());
+    std::vector<float> many(40);
+    for (std::size_t k = 0; k < many.size(); ++k) {
+        many[k] = static_cast<float>(k);
+    }
+    const convpool::Tensor wide(convpool::Shape{1, 1, 40}, many);
+    CHECK(convpool::discrete_legend(wide, o).empty());
+    CHECK(convpool::colour_bar(wide, convpool::PictureKind::feature_maps, o).colours.size() == 256);
+}
+
+TEST_CASE("sheet: a discrete legend's labels are <text> under their swatches, apart") {
+    const convpool::Tensor taps(convpool::Shape{1, 3, 3},
+                                {0.0F, 1.0F, 2.0F, 3.0F, 4.0F, 5.0F, 6.0F, 7.0F, 8.0F});
+    convpool::RenderOptions o = tap_options();
+    o.sheet_format = convpool::SheetFormat::svg;
+    const std::vector<convpool::SheetItem> items{
+        {.body = convpool::render_tensor(taps, convpool::PictureKind::feature_maps, o),
+         .label = "01 switches",
+         .sublabel = "1x3x3",
+         .bar = convpool::colour_bar(taps, convpool::PictureKind::feature_maps, o)}};
+    const auto plan = convpool::sheet::plan(items, o);
+    REQUIRE(plan.panels.size() == 1);
+    const auto& ticks = plan.panels[0].ticks;
+    REQUIRE(ticks.size() == 9);
+    std::vector<Box> boxes;
+    for (const auto& tick : ticks) {
+        const std::string& label = tick.second;
+        boxes.push_back(text_box(label, tick.first - canvas::text_width(label) / 2,
+                                 plan.panels[0].bar_baseline()));
+    }
+    check_apart(boxes, plan.width, plan.height);
+    const auto file = convpool::sheet_file(items, o);
+    for (const auto& tick : ticks) {
+        CAPTURE(tick.second);
+        CHECK(file.bytes.find("text-anchor=\"middle\">" + tick.second + "</text>") !=
+              std::string::npos);
+    }
+}
+
+TEST_CASE("sheet: tile labels kept apart are left out of a panel that shrinks the picture") {
+    convpool::RenderOptions o;
+    o.text_apart = true;
+    o.channel_names = {"R:sobel-x", "R:sobel-y"};
+    const convpool::Tensor t(convpool::Shape{2, 8, 8}, std::vector<float>(128, 1.0F));
+    const Picture body = convpool::render_tensor(t, convpool::PictureKind::feature_maps, o);
+    REQUIRE(body.text.size() == 2);
+    CHECK(body.text[0].s == "R:sobel-x");
+    Picture bare = body;
+    bare.text.clear();
+    for (const int height : {body.height / 2, body.height}) {
+        CAPTURE(height);
+        convpool::RenderOptions sheet;
+        sheet.display_height = height;
+        const auto with = convpool::contact_sheet({{.body = body, .label = "01 bank"}}, sheet);
+        const auto without = convpool::contact_sheet({{.body = bare, .label = "01 bank"}}, sheet);
+        // Shrunk, the labels would be under 12 px: left out. At full size they are drawn.
+        CHECK((with.rgb == without.rgb) == (height < body.height));
+    }
 }

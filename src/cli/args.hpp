@@ -73,6 +73,7 @@ struct MeasureArgs {
     std::string semantics = "torch";
     ProbeOptions probe;
     int sheet_height = 256;
+    double png_scale = 1.0;  ///< compare's --png-scale
     bool quiet = false;
 };
 

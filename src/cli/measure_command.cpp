@@ -91,6 +91,7 @@ int measure_main(const MeasureArgs& a, bool is_compare) {
     rq.modes = a.modes;
     rq.replace_pools = a.replace_pools;
     rq.sheet_height = a.sheet_height;
+    rq.png_scale = a.png_scale;
     rq.probe = a.probe;
     rq.probe.noise = parse_number_list(a.noise, "--noise");
     rq.probe.semantics = parse_semantics(a.semantics);

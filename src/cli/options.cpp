@@ -121,6 +121,12 @@ void add_picture_options(CLI::App* run, RunArgs& a) {
                     "embedded as PNG, text as real <text>) or pdf (sheet.pdf, vector text)")
         ->check(one_of({"png", "svg", "pdf"}))
         ->capture_default_str();
+    run->add_option("--png-scale", o.render.png_scale,
+                    "Pixels of every PNG picture (stage pictures, zooms, switch maps, sheet.png) "
+                    "per px of its layout (2: high resolution for slides, text drawn sharp; as "
+                    "explain's --png-scale)")
+        ->check(CLI::Range(1.0, 4.0))
+        ->capture_default_str();
 }
 
 /// How inputs are read, and which of them.
@@ -272,6 +278,12 @@ Subcommand add_compare(CLI::App& app) {
         ->add_option("--sheet-height", a->sheet_height,
                      "Display height of every picture in sheet.png")
         ->check(CLI::Range(16, 4096))
+        ->capture_default_str();
+    compare
+        ->add_option("--png-scale", a->png_scale,
+                     "Pixels of sheet.png per px of its layout (2: high resolution for slides, "
+                     "text drawn sharp; as run's and explain's --png-scale)")
+        ->check(CLI::Range(1.0, 4.0))
         ->capture_default_str();
     add_measure_options(compare, *a);
     compare->add_flag("--force", a->force, "Overwrite the outputs of an earlier compare in -o");

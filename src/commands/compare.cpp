@@ -112,7 +112,10 @@ CompareResult compare(const Tensor& input, const CompareOptions& options) {
         items.push_back({render_tensor(p.pooled, PictureKind::feature_maps, range), p.target.pool,
                          fmt::format("{}  {:.3g} ms", to_string(p.pool_shape), p.milliseconds)});
     }
-    const Picture body = contact_sheet(items, options.sheet_height);
+    RenderOptions sheet;
+    sheet.display_height = options.sheet_height;
+    sheet.png_scale = options.png_scale;
+    const Picture body = contact_sheet(items, sheet);
     const Tensor bar(Shape{1, 1, 2}, std::vector<float>{range.lo, range.hi});
     const std::string stride = options.stride.empty() ? options.kernel : options.stride;
     result.sheet = titled_picture(
@@ -122,7 +125,7 @@ CompareResult compare(const Tensor& input, const CompareOptions& options) {
                     std::filesystem::path(options.input_name).filename().string(), options.kernel,
                     stride, options.pad.empty() ? "" : " pad=" + options.pad,
                     options.ceil ? " ceil" : ""),
-        bar, PictureKind::feature_maps);
+        bar, PictureKind::feature_maps, sheet);
     return result;
 }
 

@@ -64,6 +64,7 @@ Measured measure_one(const MeasureRequest& rq, const std::string& name, const Te
         o.pad = rq.pad;
         o.ceil = rq.ceil;
         o.sheet_height = rq.sheet_height;
+        o.png_scale = rq.png_scale;
         o.probe = rq.probe;
         auto result = compare(input, o);
         m.report = std::move(result.report);

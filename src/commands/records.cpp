@@ -148,7 +148,8 @@ nlohmann::json image_fingerprint(const BatchContext& ctx, const InputItem& item)
               {"columns", r.columns},
               {"smooth", r.smooth},
               {"sheet_true_scale", r.sheet_true_scale},
-              {"sheet_format", static_cast<int>(r.sheet_format)}}},
+              {"sheet_format", static_cast<int>(r.sheet_format)},
+              {"png_scale", r.png_scale}}},
             {"input", input}};
 }
 

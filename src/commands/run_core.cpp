@@ -96,6 +96,9 @@ RenderOptions image_render_options(const Pipeline& pipeline, const RunOptions& o
                                    const Tensor& input) {
     RenderOptions render = options.render;
     render.display_height = options.sheet_height;
+    // Tile labels stay apart from the pixels: the sheet leaves them out of a panel that shrinks
+    // the picture, where they would be drawn below 12 px.
+    render.text_apart = true;
     render.picture_size = options.picture_size;
     if (render.scale == ColorScale::global) {
         const bool percentiles = render.range_rule.percent > 0.0;

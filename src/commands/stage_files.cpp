@@ -19,11 +19,13 @@ namespace {
 
 /// The pictures of a stage with switches, as (file suffix, PNG bytes): `_switches.png`, which
 /// tap of each window won (ty*w + tx, magenta where none), and `_coverage.png`, how many windows
-/// read each input cell (0 = a dropped border, above 1 = overlap). `label` names the stage
+/// read each input cell (0 = a dropped border, above 1 = overlap), each with a discrete legend
+/// (a swatch per tap, labelled `ty,tx`; per count). `label` names the stage
 /// ("03 pool:max,k=2,..."); each title adds the shape of its own map: the output's for the
 /// switches, the stage input's for the coverage.
 std::vector<std::pair<std::string, std::string>> switch_map_pngs(const Switches& sw,
-                                                                 const std::string& label) {
+                                                                 const std::string& label,
+                                                                 double png_scale) {
     std::vector<float> offsets;
     offsets.reserve(sw.offset.size());
     for (const int o : sw.offset) {
@@ -32,16 +34,31 @@ std::vector<std::pair<std::string, std::string>> switch_map_pngs(const Switches&
     const Tensor switch_map(sw.output, offsets);
     const Tensor coverage(Shape{1, sw.input.height, sw.input.width},
                           std::vector<float>(sw.coverage.begin(), sw.coverage.end()));
-    const auto png = [&label](const std::string& what, const Tensor& t) {
-        const Picture body = render_tensor(t, PictureKind::feature_maps);
+    const auto png = [&label](const std::string& what, const Tensor& t, const RenderOptions& o) {
+        const Picture body = render_tensor(t, PictureKind::feature_maps, o);
         return encode_png(
             titled_picture(body, fmt::format("{}  {}  {}", label, to_string(t.shape()), what), t,
-                           PictureKind::feature_maps));
+                           PictureKind::feature_maps, o));
     };
-    return {{"_switches.png",
-             png(fmt::format("switches: winning tap ty*{}+tx", sw.window.w), switch_map)},
-            {"_coverage.png",
-             png("coverage of the stage's input: windows reading each cell", coverage)}};
+    // Taps are categories: every tap of the window is listed, coloured over 0..taps-1.
+    RenderOptions taps;
+    taps.png_scale = png_scale;
+    taps.discrete = DiscreteValues{};
+    for (int ty = 0; ty < sw.window.h; ++ty) {
+        for (int tx = 0; tx < sw.window.w; ++tx) {
+            taps.discrete->labels.push_back(fmt::format("{},{}", ty, tx));
+        }
+    }
+    taps.scale = ColorScale::global;
+    taps.range = ValueRange{0.0F, static_cast<float>(std::max(1, sw.window.h * sw.window.w) - 1)};
+    RenderOptions counts;
+    counts.png_scale = png_scale;
+    counts.discrete = DiscreteValues{};
+    return {
+        {"_switches.png",
+         png(fmt::format("switches: winning tap ty,tx (ty*{}+tx)", sw.window.w), switch_map, taps)},
+        {"_coverage.png",
+         png("coverage of the stage's input: windows reading each cell", coverage, counts)}};
 }
 
 /// The windows of a sliding-window pooling stage on an input of `in`, as the op declares them
@@ -123,8 +140,8 @@ void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const S
         st.files.push_back(base + ".npy");
     }
     if (r.switches != nullptr) {
-        for (const auto& [suffix, png] :
-             switch_map_pngs(*r.switches, fmt::format("{:02} {}", r.index, st.stage))) {
+        for (const auto& [suffix, png] : switch_map_pngs(
+                 *r.switches, fmt::format("{:02} {}", r.index, st.stage), render.png_scale)) {
             write_output(ctx, dir, base + suffix, png);
             st.files.push_back(base + suffix);
         }

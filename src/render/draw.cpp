@@ -14,6 +14,7 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 #include "render/figure.hpp"
 
@@ -177,6 +178,9 @@ void put(Picture& p, int x, int y, const Rgb& c) {
 }
 
 void paste(Picture& dst, const Picture& src, int x0, int y0) {
+    for (const PlacedText& t : src.text) {
+        dst.text.push_back({t.x + x0, t.baseline + y0, t.s});
+    }
     for (int y = 0; y < src.height; ++y) {
         const auto s = static_cast<std::size_t>(y) * static_cast<std::size_t>(src.width) * 3;
         const auto d = (static_cast<std::size_t>(y0 + y) * static_cast<std::size_t>(dst.width) +
@@ -186,10 +190,20 @@ void paste(Picture& dst, const Picture& src, int x0, int y0) {
                     static_cast<std::size_t>(src.width) * 3,
                     dst.rgb.begin() + static_cast<std::ptrdiff_t>(d));
     }
+    // A picture at scale 1 has its text in its pixels, drawn over the pasted ones.
+    if (!dst.keeps_text_apart()) {
+        for (const PlacedText& t : std::exchange(dst.text, {})) {
+            text(dst, t.s, t.x, t.baseline);
+        }
+    }
 }
 
 void text(Picture& p, const std::string& s, int x, int baseline) {
     if (s.empty()) {
+        return;
+    }
+    if (p.keeps_text_apart()) {  // drawn sharp at its scale when the picture is encoded
+        p.text.push_back({x, baseline, s});
         return;
     }
     figure::backend().draw_text(p.rgb.data(), p.width, p.height, x, baseline, s,
@@ -219,6 +233,12 @@ std::string fit_text(const std::string& s, int width) {
         }
     }
     return s.substr(0, lo) + "...";
+}
+
+Picture blank(int w, int h, double png_scale) {
+    Picture p = blank(w, h);
+    p.png_scale = png_scale;
+    return p;
 }
 
 Picture resize_nearest(const Picture& p, int w, int h) {
@@ -278,6 +298,19 @@ bool is_natural(const Shape& s, PictureKind kind) {
 }
 
 }  // namespace canvas
+
+Picture scaled_picture(const Picture& p) {
+    if (p.png_scale == 1.0 && p.text.empty()) {
+        return p;
+    }
+    const auto c = figure::backend().raster(p.width, p.height, p.png_scale, kBackground);
+    c->image(p.rgb.data(), p.width, p.height, 0, 0, p.width, p.height);
+    for (const PlacedText& t : p.text) {
+        c->text(t.x, t.baseline, t.s, figure::Font{canvas::kTextPx}, kText);
+    }
+    return {figure::scaled(p.width, p.png_scale), figure::scaled(p.height, p.png_scale),
+            c->finish()};
+}
 
 using canvas::colormap_lut;
 using canvas::to_byte;

@@ -60,8 +60,11 @@ struct Range {
 
 /// A white w x h picture.
 [[nodiscard]] Picture blank(int w, int h);
+/// A white w x h picture encoded at `png_scale` (Picture::png_scale: its text kept apart).
+[[nodiscard]] Picture blank(int w, int h, double png_scale);
 void put(Picture& p, int x, int y, const Rgb& c);
-/// Copies `src` into `dst` with its top left corner at (x0, y0).
+/// Copies `src` into `dst` with its top left corner at (x0, y0), and its text (Picture::text):
+/// kept apart when `dst` has a scale, else drawn.
 void paste(Picture& dst, const Picture& src, int x0, int y0);
 /// The pictures' text: DejaVu Sans at 14 px through render/figure.hpp's backend (cairo, or the
 /// Hershey fallback). Its vertical metrics are fixed numbers (DejaVu Sans's ascent 0.928 em and
@@ -72,7 +75,8 @@ constexpr int kAscent = 13;                    ///< baseline below the top of a 
 constexpr int kDescent = 4;                    ///< bottom of the text below its baseline
 constexpr int kLine = kAscent + kDescent + 2;  ///< one line of text, spacing included
 
-/// `s` in the pictures' font, its baseline at `baseline`.
+/// `s` in the pictures' font, its baseline at `baseline`; kept in p.text when `p` has a scale
+/// (drawn sharp when it is encoded).
 void text(Picture& p, const std::string& s, int x, int baseline);
 /// `s`'s width in the pictures' font, rounded up to whole pixels.
 [[nodiscard]] int text_width(const std::string& s);

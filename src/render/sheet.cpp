@@ -144,6 +144,32 @@ int place_columns(std::vector<sheet::Panel>& panels, const std::vector<int>& col
     return width;
 }
 
+/// The words under a panel's bar: a discrete legend's label under each swatch when they all
+/// fit, else the values (or first and last labels) at the ends, each cut to half the bar (left
+/// out when not even "..." fits): they never run into each other.
+void label_bar(sheet::Panel& p) {
+    const ColourBar& bar = p.item->bar;
+    const int n = static_cast<int>(bar.entries.size());
+    for (int i = 0; i < n; ++i) {
+        const std::string& label = bar.entries[static_cast<std::size_t>(i)].label;
+        if (text_width(label) > p.w / n - 2) {
+            p.ticks.clear();
+            break;
+        }
+        p.ticks.emplace_back(p.x + (2 * i + 1) * p.w / (2 * n), label);
+    }
+    if (!p.ticks.empty()) {
+        return;
+    }
+    const int half = std::max(1, p.w / 2 - 2);
+    const auto cut = [half](const std::string& v) {
+        std::string t = fit_text(v, half);
+        return text_width(t) <= half ? t : std::string();
+    };
+    p.lo = cut(n > 0 ? bar.entries.front().label : bar.lo);
+    p.hi = cut(n > 0 ? bar.entries.back().label : bar.hi);
+}
+
 }  // namespace
 
 namespace sheet {
@@ -184,15 +210,7 @@ Plan plan(const std::vector<SheetItem>& items, const RenderOptions& options) {
         p.bar_y = p.row_top + display_height + 4;
         p.first_baseline = p.row_top + display_height + bar_h + 1 + kAscent;
         if (!p.item->bar.colours.empty()) {
-            // The end values, each cut to half the bar (left out when not even "..." fits):
-            // they never run into each other.
-            const int half = std::max(1, p.w / 2 - 2);
-            const auto cut = [half](const std::string& v) {
-                std::string t = fit_text(v, half);
-                return text_width(t) <= half ? t : std::string();
-            };
-            p.lo = cut(p.item->bar.lo);
-            p.hi = cut(p.item->bar.hi);
+            label_bar(p);
         }
     }
     out.height = rows * row_h;
@@ -202,6 +220,18 @@ Plan plan(const std::vector<SheetItem>& items, const RenderOptions& options) {
 Picture bar_picture(const ColourBar& bar, int w) {
     Picture p = blank(w, kSheetBar);
     const auto& colours = bar.colours;
+    if (!bar.entries.empty()) {  // equal swatches, 1 px of paper between them when they are wide
+        const auto n = static_cast<long long>(colours.size());
+        for (int i = 0; i < w; ++i) {
+            const long long k = static_cast<long long>(i) * n / w;
+            const bool gap =
+                w / n >= 4 && i + 1 < w && (static_cast<long long>(i) + 1) * n / w != k;
+            for (int j = 0; j < kSheetBar && !gap; ++j) {
+                put(p, i, j, colours[static_cast<std::size_t>(k)]);
+            }
+        }
+        return p;
+    }
     for (int i = 0; i < w; ++i) {
         const auto k = static_cast<std::size_t>(
             w > 1 ? static_cast<long long>(i) * static_cast<long long>(colours.size() - 1) / (w - 1)
@@ -214,21 +244,34 @@ Picture bar_picture(const ColourBar& bar, int w) {
 }
 
 Picture panel_picture(const Panel& p, const RenderOptions& options) {
-    return options.smooth ? resize_smooth(p.item->body, p.w, p.h)
-                          : resize_nearest(p.item->body, p.w, p.h);
+    const Picture& body = p.item->body;
+    Picture out = options.smooth ? resize_smooth(body, p.w, p.h) : resize_nearest(body, p.w, p.h);
+    // A body whose text is apart (its tile labels: RenderOptions::text_apart, --png-scale)
+    // keeps it where the panel is at least the body's size; on a smaller panel it would be
+    // shrunk below 14 px, so it is left out (the detail line names the channels).
+    out.png_scale = options.png_scale;
+    if (p.w >= body.width && p.h >= body.height) {
+        for (const PlacedText& t : body.text) {
+            text(out, t.s, t.x * p.w / body.width, t.baseline * p.h / body.height);
+        }
+    }
+    return out;
 }
 
 }  // namespace sheet
 
 Picture contact_sheet(const std::vector<SheetItem>& items, const RenderOptions& options) {
     const sheet::Plan plan = sheet::plan(items, options);
-    Picture out = blank(plan.width, plan.height);
+    Picture out = blank(plan.width, plan.height, options.png_scale);
     for (const sheet::Panel& p : plan.panels) {
         paste(out, sheet::panel_picture(p, options), p.x, p.y);
         if (!p.item->bar.colours.empty()) {
             paste(out, sheet::bar_picture(p.item->bar, p.w), p.x, p.bar_y);
             text(out, p.lo, p.x, p.bar_baseline());
             text(out, p.hi, p.x + p.w - text_width(p.hi), p.bar_baseline());
+            for (const auto& [centre, label] : p.ticks) {
+                text(out, label, centre - text_width(label) / 2, p.bar_baseline());
+            }
         }
         int baseline = p.first_baseline;
         for (const auto& line : p.lines) {

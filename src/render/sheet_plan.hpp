@@ -5,6 +5,7 @@
 #include "convpool/render/visualize.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "render/draw.hpp"
@@ -25,6 +26,9 @@ struct Panel {
     int bar_y = 0;
     std::string lo;  ///< the bar's end values, cut to half its width
     std::string hi;
+    /// A discrete legend's labels, each centred under its swatch: (centre x, text); empty when
+    /// they do not all fit (the first and last are then `lo` and `hi`).
+    std::vector<std::pair<int, std::string>> ticks;
     std::vector<std::string> lines;
     int first_baseline = 0;
     [[nodiscard]] int bar_baseline() const { return bar_y + kSheetBar + 1 + canvas::kAscent; }
@@ -43,7 +47,7 @@ struct Plan {
 /// A panel's picture at its size (nearest, or smooth with options.smooth).
 [[nodiscard]] Picture panel_picture(const Panel& p, const RenderOptions& options);
 
-/// The colour bar of `bar`, w x kSheetBar px.
+/// The colour bar of `bar`, w x kSheetBar px; a discrete legend's colours as equal swatches.
 [[nodiscard]] Picture bar_picture(const ColourBar& bar, int w);
 
 }  // namespace convpool::sheet

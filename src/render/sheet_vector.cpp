@@ -57,6 +57,9 @@ std::string sheet_svg(const sheet::Plan& plan, const RenderOptions& options) {
             s += svg_image(sheet::bar_picture(p.item->bar, p.w), p.x, p.bar_y);
             s += svg_text(p.lo, p.x, p.bar_baseline());
             s += svg_text(p.hi, p.x + p.w, p.bar_baseline(), "end");
+            for (const auto& [centre, label] : p.ticks) {
+                s += svg_text(label, centre, p.bar_baseline(), "middle");
+            }
         }
         int baseline = p.first_baseline;
         for (const auto& line : p.lines) {
@@ -84,6 +87,10 @@ std::string sheet_pdf(const sheet::Plan& plan, const RenderOptions& options) {
             image(sheet::bar_picture(p.item->bar, p.w), p.x, p.bar_y);
             page->text(p.x, p.bar_baseline(), p.lo, font, kInk);
             page->text(p.x + p.w - b.text_width(p.hi, font), p.bar_baseline(), p.hi, font, kInk);
+            for (const auto& [centre, label] : p.ticks) {
+                page->text(centre - b.text_width(label, font) / 2, p.bar_baseline(), label, font,
+                           kInk);
+            }
         }
         int baseline = p.first_baseline;
         for (const auto& line : p.lines) {
@@ -117,11 +124,13 @@ SheetFormat parse_sheet_format(std::string_view name) {
 }
 
 SheetFile sheet_file(const std::vector<SheetItem>& items, const RenderOptions& options) {
+    RenderOptions vector = options;  // vector files: the pictures' text in their pixels
+    vector.png_scale = 1.0;
     switch (options.sheet_format) {
         case SheetFormat::svg:
-            return {"sheet.svg", sheet_svg(sheet::plan(items, options), options)};
+            return {"sheet.svg", sheet_svg(sheet::plan(items, vector), vector)};
         case SheetFormat::pdf:
-            return {"sheet.pdf", sheet_pdf(sheet::plan(items, options), options)};
+            return {"sheet.pdf", sheet_pdf(sheet::plan(items, vector), vector)};
         case SheetFormat::png:
             break;
     }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <set>
 
 #include "render/draw.hpp"
 #include "render/picture_layout.hpp"
@@ -138,7 +139,7 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
         const double lo = unit ? 0.0 : static_cast<double>(r.lo);
         const double span =
             unit ? 1.0 : std::max(1e-30, static_cast<double>(r.hi) - static_cast<double>(r.lo));
-        Picture p = blank(l.tw, l.th);
+        Picture p = blank(l.tw, l.th, options.png_scale);
         draw_natural(p, t, l, lo, span);
         describe_scale(p, l, s, natural, options.picture_size);
         return p;
@@ -148,7 +149,8 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
     const int label_h = l.labels ? detail::kTileLabel : 0;
     const int cell_w = l.tw + (l.labels ? kGap : 0);
     const int cell_h = l.th + label_h + (l.labels ? kGap : 0);
-    Picture p = blank(l.width, l.height);
+    Picture p = blank(l.width, l.height, options.png_scale);
+    p.text_apart = options.text_apart;
     std::vector<double> scratch;
     std::vector<float> row(static_cast<std::size_t>(l.tw));
     for (int c = 0; c < l.shown; ++c) {
@@ -289,6 +291,52 @@ void draw_bar(Picture& p, const BarLegend& b, const RenderOptions& options, int 
     text(p, e.right, p.width - kMargin - text_width(e.right), bar_y + kBar + 1 + kAscent);
 }
 
+constexpr int kSwatch = 12;    // a discrete legend's swatch, square
+constexpr int kSwatchGap = 4;  // between a swatch and its label
+constexpr int kEntryGap = 14;  // between one entry's label and the next swatch
+constexpr Rgb kSwatchEdge{120, 120, 120};
+
+/// Where each entry of a discrete legend goes in lines `width` px wide: (x, line), in order.
+std::vector<std::pair<int, int>> legend_places(const std::vector<LegendEntry>& entries, int width) {
+    std::vector<std::pair<int, int>> places;
+    int x = 0;
+    int line = 0;
+    for (const LegendEntry& e : entries) {
+        const int w = kSwatch + kSwatchGap + text_width(e.label);
+        if (x > 0 && x + w > width) {
+            x = 0;
+            ++line;
+        }
+        places.emplace_back(x, line);
+        x += w + kEntryGap;
+    }
+    return places;
+}
+
+/// The number of lines legend_places takes.
+int legend_lines(const std::vector<LegendEntry>& entries, int width) {
+    const auto places = legend_places(entries, width);
+    return places.empty() ? 0 : places.back().second + 1;
+}
+
+/// The discrete legend of `entries` across `p` from `top`: a swatch (outlined, so a white one
+/// shows) and a label per value, wrapped into lines.
+void draw_legend(Picture& p, const std::vector<LegendEntry>& entries, int top) {
+    const auto places = legend_places(entries, p.width - 2 * kMargin);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const int x = kMargin + places[i].first;
+        const int baseline = top + places[i].second * kLine + kAscent;
+        const int y0 = baseline + 1 - kSwatch;
+        for (int y = 0; y < kSwatch; ++y) {
+            for (int dx = 0; dx < kSwatch; ++dx) {
+                const bool edge = y == 0 || dx == 0 || y == kSwatch - 1 || dx == kSwatch - 1;
+                put(p, x + dx, y0 + y, edge ? kSwatchEdge : entries[i].colour);
+            }
+        }
+        text(p, entries[i].label, x + kSwatch + kSwatchGap, baseline);
+    }
+}
+
 /// An RGB image's colours are its own: its picture has no colour bar.
 bool has_bar(const Tensor& t, const BarLegend& b) {
     return !(b.natural && t.shape().channels == 3);
@@ -300,22 +348,30 @@ Picture titled_picture(const Picture& body, const std::string& title, const Tens
                        PictureKind kind, const RenderOptions& options) {
     const BarLegend b = bar_legend(t, kind, options);
     const bool bar = has_bar(t, b);
+    const std::vector<LegendEntry> entries =
+        bar ? discrete_legend(t, options) : std::vector<LegendEntry>{};
     const bool noted = !body.note.empty();
     const int width = std::max(
         {body.width + 2 * kMargin, 360, std::min(text_width(title) + 2 * kMargin, kMaxTitleWidth),
          b.clipping ? text_width(b.clip_line) + 2 * kMargin : 0,
          noted ? std::min(text_width(body.note) + 2 * kMargin, kMaxTitleWidth) : 0});
-    const int height = kTitle + body.height + kMargin + (bar ? kBar + kBarText : 0) +
-                       (b.clipping ? kBarText : 0) + (noted ? kBarText : 0) + kMargin;
-    Picture p = blank(width, height);
+    // The colour bar and its numbers, or the discrete legend's lines.
+    const int legend_h = !bar              ? 0
+                         : entries.empty() ? kBar + kBarText
+                                           : legend_lines(entries, width - 2 * kMargin) * kLine;
+    const int height = kTitle + body.height + kMargin + legend_h + (b.clipping ? kBarText : 0) +
+                       (noted ? kBarText : 0) + kMargin;
+    Picture p = blank(width, height, options.png_scale);
     text(p, fit_text(title, width - 2 * kMargin), kMargin, 3 + kAscent);
     paste(p, body, (width - body.width) / 2, kTitle);
     const int bar_y = kTitle + body.height + kMargin;
-    if (bar) {
+    if (!entries.empty()) {
+        draw_legend(p, entries, bar_y);
+    } else if (bar) {
         draw_bar(p, b, options, bar_y);
     }
     // The baseline of the first line under the bar (or where the bar would be).
-    const int below = bar ? bar_y + kBar + 1 + kAscent + kBarText : bar_y + kAscent;
+    const int below = bar_y + legend_h + (bar ? 1 : 0) + kAscent;
     if (b.clipping) {
         text(p, b.clip_line, kMargin, below);
     }
@@ -332,6 +388,13 @@ ColourBar colour_bar(const Tensor& t, PictureKind kind, const RenderOptions& opt
         return {};
     }
     ColourBar out;
+    out.entries = discrete_legend(t, options);
+    if (!out.entries.empty()) {
+        for (const LegendEntry& e : out.entries) {
+            out.colours.push_back(e.colour);
+        }
+        return out;
+    }
     constexpr int kSteps = 256;
     for (int i = 0; i < kSteps; ++i) {
         out.colours.push_back(bar_colour(b, options, static_cast<double>(i) / (kSteps - 1)));
@@ -342,6 +405,53 @@ ColourBar colour_bar(const Tensor& t, PictureKind kind, const RenderOptions& opt
     }
     out.lo = std::move(e.left);
     out.hi = std::move(e.right);
+    return out;
+}
+
+std::vector<LegendEntry> discrete_legend(const Tensor& t, const RenderOptions& options) {
+    if (!options.discrete || options.scale == ColorScale::channel ||
+        options.range_rule.percent > 0.0) {
+        return {};
+    }
+    constexpr float kLargest = 1e9F;  // whole values beyond this are no categories or counts
+    std::set<long long> values;
+    bool non_finite = false;
+    for (const float v : t.data()) {
+        if (!std::isfinite(v)) {
+            non_finite = true;
+            continue;
+        }
+        if (v != std::floor(v) || std::abs(v) > kLargest) {
+            return {};
+        }
+        values.insert(static_cast<long long>(v));
+        if (values.size() > static_cast<std::size_t>(kMaxLegendEntries)) {
+            return {};
+        }
+    }
+    const auto& labels = options.discrete->labels;
+    const auto categories = static_cast<long long>(labels.size());
+    if (!labels.empty()) {  // every category, held or not
+        if (categories > kMaxLegendEntries ||
+            (!values.empty() && (*values.begin() < 0 || *values.rbegin() >= categories))) {
+            return {};
+        }
+        values.clear();
+        for (long long v = 0; v < categories; ++v) {
+            values.insert(v);
+        }
+    }
+    const Range r = picture_range(t, options);
+    std::vector<LegendEntry> out;
+    out.reserve(values.size() + 1);
+    for (const long long v : values) {
+        out.push_back(
+            {map_value(static_cast<float>(v), r, options),
+             labels.empty() ? fmt::format("{}", v) : labels[static_cast<std::size_t>(v)]});
+    }
+    if (non_finite) {
+        out.push_back({kNonFinite, "none"});
+    }
     return out;
 }
 
@@ -369,6 +479,12 @@ std::string range_label(const Tensor& t, PictureKind kind, const RenderOptions& 
     return fmt::format("{}..{}{}", number(r.lo), number(r.hi), global);
 }
 
-std::string encode_png(const Picture& p) { return encode_png8(p.rgb, p.width, p.height, 3); }
+std::string encode_png(const Picture& p) {
+    if (p.png_scale == 1.0 && p.text.empty()) {
+        return encode_png8(p.rgb, p.width, p.height, 3);
+    }
+    const Picture big = scaled_picture(p);
+    return encode_png8(big.rgb, big.width, big.height, 3);
+}
 
 }  // namespace convpool

@@ -353,6 +353,14 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
                            html_escape(url), html_escape(sheet_alt(img)),
                            lazy ? " loading=\"lazy\"" : "");
     }
+    // A PDF sheet (--sheet-format pdf) is no image a page can show: a link to it.
+    for (const auto& f : img.files) {
+        if (f.size() > 4 && f.compare(f.size() - 4, 4, ".pdf") == 0) {
+            out += fmt::format(
+                R"(<p><a class="pdf" href="{}">{} (PDF, opens outside the page)</a></p>)",
+                html_escape(image_url(img, out_dir, f)), html_escape(sheet_alt(img)));
+        }
+    }
     if (!img.stages.empty()) {
         out += flow_html(img);
         out += summary_table(img, pos);

@@ -7,6 +7,8 @@ Checks, on a run over two samples:
   * the page is self-contained: no <script>, nothing loaded from http(s), every <img> file exists,
     a Content-Security-Policy that forbids every request off the page;
   * every <img> has real alternative text (not empty, not a file name);
+  * with --sheet-format svg the sheet is an <img> of sheet.svg that decodes; with pdf, a link
+    to sheet.pdf and no <img> of it;
   * at 1280 px nothing scrolls sideways: not the page and not a table in it (long stage texts
     wrap), checked in Chromium on a pipeline with long stages;
   * in Chromium (--dump-dom on a test-only copy with one inline script): the load event fired and
@@ -192,6 +194,34 @@ def main():
                 failures.append(f"the page lacks {needed!r}")
         print(f"static: {n_img} <img> elements, {len(problems)} problems")
 
+        # --sheet-format svg: the sheet is an <img> of sheet.svg; pdf: a link to sheet.pdf (no
+        # page can show a PDF as an image).
+        vector_pages = {}
+        for fmt in ("svg", "pdf"):
+            vout = os.path.join(tmp, "out " + fmt)
+            p = subprocess.run([binary_convpool, "run", os.path.join(root, "samples", "camera.png"),
+                                "-p", "conv:sobel-x | relu | pool:max,k=2", "-o", vout, "--html",
+                                "--sheet-format", fmt, "--report", "none", "-q"],
+                               capture_output=True, text=True, timeout=120)
+            if p.returncode != 0:
+                failures.append(f"run --sheet-format {fmt} --html exited {p.returncode}: {p.stderr}")
+                continue
+            vpath = os.path.join(vout, "index.html")
+            with open(vpath, encoding="utf-8") as f:
+                vhtml = f.read()
+            vproblems, vn = static_checks(vout, vhtml)
+            failures += [f"--sheet-format {fmt}: {x}" for x in vproblems]
+            sheet_imgs = re.findall(r'<img[^>]*\bsrc="([^"]*sheet\.(?:svg|pdf|png))"', vhtml)
+            links = re.findall(r'<a[^>]*\bhref="([^"]*sheet\.pdf)"', vhtml)
+            if fmt == "svg" and sheet_imgs != ["camera/sheet.svg"]:
+                failures.append(f"--sheet-format svg: the sheet is not an <img> of sheet.svg: {sheet_imgs}")
+            if fmt == "pdf" and (sheet_imgs or links != ["camera/sheet.pdf"]
+                                 or not os.path.isfile(os.path.join(vout, "camera", "sheet.pdf"))):
+                failures.append(f"--sheet-format pdf: want one link to sheet.pdf and no <img> of "
+                                f"it: images {sheet_imgs}, links {links}")
+            vector_pages[fmt] = (vpath, vn)
+        print(f"static: --sheet-format svg and pdf pages checked ({len(vector_pages)})")
+
         if "--no-browser" in sys.argv:
             for f in failures:
                 print("FAIL:", f)
@@ -214,6 +244,13 @@ def main():
             failures.append(f"images not decoded, or something scrolls sideways at 1280 px: {title}")
         errors = console_errors(stderr)
         failures += [f"console: {e}" for e in errors]
+        for fmt, (vpath, vn) in vector_pages.items():
+            vtitle, vstderr = probe_page(binary, profile, vpath)
+            print(f"browser, --sheet-format {fmt}: {vtitle}")
+            if vtitle is None or not re.match(rf"PROBE wide=0  images={vn} bad=0 ", vtitle + " "):
+                failures.append(f"--sheet-format {fmt}: images not decoded or sideways scroll: "
+                                f"{vtitle}")
+            failures += [f"console ({fmt}): {e}" for e in console_errors(vstderr)]
 
         shot = os.path.join(tmp, "shot.png")
         s = chromium(binary, profile, f"--screenshot={shot}", "--window-size=1280,2000",

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import parallel_unittest
@@ -89,6 +90,66 @@ class FigureText(unittest.TestCase):
                 open(os.path.join(self.dir, "two", "explain.pdf"), "rb") as b:
             self.assertEqual(a.read()[:5], b.read()[:5])
         code, _, err = run(*TEXTBOOK, "-o", "bad", "--png-scale", "8", cwd=self.dir)
+        self.assertEqual(code, 2)
+        self.assertIn("--png-scale", err)
+
+    def test_pdfs_are_the_same_bytes_run_after_run_and_dated_by_source_date_epoch(self):
+        def pdfs(name, env=None):
+            code, _, err = run(*TEXTBOOK, "-o", "ex_" + name, cwd=self.dir, env=env)
+            self.assertEqual(code, 0, err)
+            code, _, err = run("run", self.sample("camera.png"), "-p", "pool:max,k=4", "-o",
+                               "run_" + name, "--sheet-format", "pdf", "--report", "none", "-q",
+                               cwd=self.dir, env=env)
+            self.assertEqual(code, 0, err)
+            out = []
+            for path in (os.path.join("ex_" + name, "explain.pdf"),
+                         os.path.join("run_" + name, "camera", "sheet.pdf")):
+                with open(os.path.join(self.dir, path), "rb") as f:
+                    out.append(f.read())
+            return out
+
+        unset = {"SOURCE_DATE_EPOCH": ""}
+        first = pdfs("a", unset)
+        time.sleep(1.1)  # cairo's own date has whole seconds: a later second would show
+        self.assertEqual(pdfs("b", unset), first)
+        # cairo 1.16 writes the dates without PDF's optional "D:" prefix.
+        for pdf in first:
+            self.assertTrue(b"/CreationDate (20000101000000Z)" in pdf, pdf[-400:])
+            self.assertTrue(b"/ModDate (20000101000000Z)" in pdf, pdf[-400:])
+        dated = pdfs("c", {"SOURCE_DATE_EPOCH": "1700000000"})  # 2023-11-14T22:13:20Z
+        for pdf in dated:
+            self.assertTrue(b"/CreationDate (20231114221320Z)" in pdf, pdf[-400:])
+        self.assertNotEqual(dated, first)
+
+    def test_png_scale_2_doubles_run_pictures_switch_maps_and_the_run_and_compare_sheets(self):
+        sizes = {}
+        for scale in ("1", "2"):
+            code, _, err = run("run", self.sample("camera.png"), "-p",
+                               "bank:sobel-x,sobel-y | pool:max,k=3,s=2,switches", "-o",
+                               "s" + scale, "--png-scale", scale, "--report", "none", "-q",
+                               "--picture-size", "512", cwd=self.dir)
+            self.assertEqual(code, 0, err)
+            folder = os.path.join(self.dir, "s" + scale, "camera")
+            sizes[scale] = {f: read_png(os.path.join(folder, f), max_rows=1)[:2]
+                            for f in ("00_input.png", "01_bank.png", "02_pool-max.png",
+                                      "02_pool-max_switches.png", "02_pool-max_coverage.png",
+                                      "02_pool-max_zoom.png", "sheet.png")
+                            if os.path.exists(os.path.join(folder, f))}
+        self.assertEqual(sorted(sizes["1"]), sorted(sizes["2"]))
+        self.assertIn("02_pool-max_switches.png", sizes["1"])
+        for name, (w, h) in sizes["1"].items():
+            self.assertEqual(sizes["2"][name], (2 * w, 2 * h), name)
+        compare = {}
+        for scale in ("1", "2"):
+            code, _, err = run("compare", self.sample("camera.png"), "--modes", "max,avg", "-k",
+                               "2", "--sheet-height", "64", "-o", "c" + scale, "--png-scale",
+                               scale, "--report", "none", "-q", cwd=self.dir)
+            self.assertEqual(code, 0, err)
+            compare[scale] = read_png(os.path.join(self.dir, "c" + scale, "sheet.png"),
+                                      max_rows=1)[:2]
+        self.assertEqual(compare["2"], (2 * compare["1"][0], 2 * compare["1"][1]))
+        code, _, err = run("run", self.sample("camera.png"), "-p", "pool:max,k=2", "-o", "bad",
+                           "--png-scale", "5", cwd=self.dir)
         self.assertEqual(code, 2)
         self.assertIn("--png-scale", err)
 

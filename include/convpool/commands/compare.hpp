@@ -23,6 +23,7 @@ struct CompareOptions {
     std::string pad;           ///< N, HxW, same or valid; empty = none
     bool ceil = false;         ///< ceil mode of every window mode
     int sheet_height = 256;    ///< display height of every picture on the sheet
+    double png_scale = 1.0;    ///< `--png-scale`: pixels of sheet.png per px of its layout
     ProbeOptions probe;        ///< the measurements (shifts, noise, seed, semantics)
 };
 

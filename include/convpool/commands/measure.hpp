@@ -33,6 +33,7 @@ struct MeasureRequest {
     std::string pad;           ///< --pad; empty: none
     bool ceil = false;
     int sheet_height = 256;  ///< compare's sheet
+    double png_scale = 1.0;  ///< compare's sheet.png: pixels per px (`--png-scale`)
     ProbeOptions probe;
     int jobs = 1;        ///< images measured at once
     bool force = false;  ///< compare: overwrite an earlier compare's outputs

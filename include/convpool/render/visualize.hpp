@@ -16,6 +16,13 @@
 
 namespace convpool {
 
+/// A line of a picture's text, placed but not drawn yet (Picture::text).
+struct PlacedText {
+    int x = 0;
+    int baseline = 0;
+    std::string s;
+};
+
 /// An 8-bit RGB picture, row-major, 3 bytes per pixel.
 struct Picture {
     int width = 0;
@@ -29,6 +36,14 @@ struct Picture {
     double scale_w = 1.0;
     /// True when each picture cell stands for a block of map cells (a zoom is worth drawing).
     bool reduced = false;
+    /// Pixels of its PNG per pixel here (`--png-scale`, RenderOptions::png_scale). Above 1 the
+    /// picture's text is not in `rgb` but in `text`, and encode_png draws it sharp at that
+    /// scale over the pixels enlarged (each a block).
+    double png_scale = 1.0;
+    std::vector<PlacedText> text = {};
+    /// The text is kept in `text` at scale 1 too (RenderOptions::text_apart).
+    bool text_apart = false;
+    [[nodiscard]] bool keeps_text_apart() const { return png_scale != 1.0 || text_apart; }
 };
 
 /// How a tensor is drawn.
@@ -107,6 +122,15 @@ struct PoolGrid {
     Size2 pad;  ///< top and left padding, in cells
 };
 
+/// Feature maps whose values are whole numbers standing for something (a switch map's winning
+/// taps, a coverage count): drawn with a discrete legend, a swatch and a label per value, instead
+/// of a colour bar.
+struct DiscreteValues {
+    /// The labels of the values 0, 1, ...: each is listed whether the map holds it or not
+    /// (categories). Empty: each whole value the map holds is listed by its number (counts).
+    std::vector<std::string> labels;
+};
+
 /// The file format of the contact sheet (`--sheet-format`).
 enum class SheetFormat { png, svg, pdf };
 
@@ -145,7 +169,19 @@ struct RenderOptions {
     bool sheet_true_scale = false;
     /// The contact sheet's file (`--sheet-format`): sheet.png, sheet.svg or sheet.pdf.
     SheetFormat sheet_format = SheetFormat::png;
+    /// Set: the feature maps are categories or counts, with a discrete legend (colour_bar's
+    /// entries) when every finite value is whole and there are at most kMaxLegendEntries of them.
+    std::optional<DiscreteValues> discrete;
+    /// Pixels per px of the PNG pictures (`--png-scale`, 1 to 4): the stage pictures, their
+    /// zooms and window close-ups, switch maps and sheet.png, text drawn sharp at that scale.
+    double png_scale = 1.0;
+    /// render_tensor keeps its tile labels apart (Picture::text), so that a contact sheet that
+    /// shrinks the picture leaves them out instead of shrinking them below 12 px.
+    bool text_apart = false;
 };
+
+/// The most values a discrete legend lists; a map with more gets a colour bar.
+constexpr int kMaxLegendEntries = 32;
 
 /// As render_tensor, drawn as `options` say.
 [[nodiscard]] Picture render_tensor(const Tensor& t, PictureKind kind,
@@ -175,13 +211,30 @@ struct RenderOptions {
 [[nodiscard]] Picture titled_picture(const Picture& body, const std::string& title, const Tensor& t,
                                      PictureKind kind);
 
+/// One value of a discrete legend: its swatch's colour and its label.
+struct LegendEntry {
+    std::array<std::uint8_t, 3> colour{};
+    std::string label;
+};
+
 /// A picture's colour bar as the contact sheet draws it under a panel: its colours from the low
-/// end to the high end, and the values written at its ends.
+/// end to the high end, and the values written at its ends; or, for categories and counts
+/// (RenderOptions::discrete), a discrete legend: one swatch and label per value.
 struct ColourBar {
     std::vector<std::array<std::uint8_t, 3>> colours;  ///< empty: no bar (an RGB image)
     std::string lo;
     std::string hi;
+    /// Not empty: the discrete legend, in value order (`colours` then holds the same colours
+    /// and `lo` and `hi` are empty).
+    std::vector<LegendEntry> entries = {};
 };
+
+/// The discrete legend of a picture of `t` under `options` (RenderOptions::discrete): one entry
+/// per value, coloured as render_tensor colours it, and `none` (magenta) when a value is not
+/// finite; empty when `options` has no DiscreteValues, a finite value is not whole, or there
+/// would be more than kMaxLegendEntries.
+[[nodiscard]] std::vector<LegendEntry> discrete_legend(const Tensor& t,
+                                                       const RenderOptions& options);
 
 /// The colour bar of a picture of `t` drawn as `kind` under `options` (the bar titled_picture
 /// draws): none for an RGB image, whose colours are its own.
@@ -222,7 +275,11 @@ struct SheetFile {
 /// Throws UsageError.
 [[nodiscard]] SheetFormat parse_sheet_format(std::string_view name);
 
-/// PNG bytes of `p`; throws OutputError when encoding fails.
+/// `p` at its png_scale: each pixel a block, its text (Picture::text) drawn sharp; `p` as it is
+/// when its scale is 1 and it has no text apart.
+[[nodiscard]] Picture scaled_picture(const Picture& p);
+
+/// PNG bytes of `p` at its scale (scaled_picture); throws OutputError when encoding fails.
 [[nodiscard]] std::string encode_png(const Picture& p);
 
 }  // namespace convpool

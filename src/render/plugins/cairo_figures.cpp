@@ -7,11 +7,16 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "render/figure.hpp"
@@ -226,6 +231,27 @@ cairo_status_t append(void* closure, const unsigned char* data, unsigned int len
     return CAIRO_STATUS_SUCCESS;
 }
 
+/// The date a PDF says it was made and changed, so that the same figure gives the same bytes:
+/// SOURCE_DATE_EPOCH (seconds since 1970, UTC; reproducible-builds.org) when it is set to a
+/// whole number, else a fixed date, 2000-01-01T00:00:00Z (cairo would write the time of the run).
+std::string pdf_date() {
+    std::time_t when = 946684800;  // 2000-01-01T00:00:00Z
+    const char* env = std::getenv("SOURCE_DATE_EPOCH");
+    const std::string_view text = env != nullptr ? env : "";
+    long long seconds = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    constexpr long long kLast = 253402300799;  // 9999-12-31T23:59:59Z
+    if (!text.empty() && ec == std::errc() && end == text.data() + text.size() && seconds >= 0 &&
+        seconds <= kLast) {
+        when = static_cast<std::time_t>(seconds);
+    }
+    std::tm utc{};
+    gmtime_r(&when, &utc);
+    std::array<char, 32> out{};
+    const std::size_t n = std::strftime(out.data(), out.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return {out.data(), n};
+}
+
 class PdfCanvas final : public CairoCanvas {
 public:
     PdfCanvas(std::unique_ptr<std::vector<std::uint8_t>> bytes, double w, double h, Rgb paper)
@@ -235,6 +261,9 @@ public:
                       0.75, w, h, paper),
           m_bytes(std::move(bytes)) {
         cairo_pdf_surface_set_metadata(surface(), CAIRO_PDF_METADATA_CREATOR, "convpool");
+        const std::string date = pdf_date();
+        cairo_pdf_surface_set_metadata(surface(), CAIRO_PDF_METADATA_CREATE_DATE, date.c_str());
+        cairo_pdf_surface_set_metadata(surface(), CAIRO_PDF_METADATA_MOD_DATE, date.c_str());
     }
 
     PdfCanvas(const PdfCanvas&) = delete;
