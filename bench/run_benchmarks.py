@@ -299,6 +299,20 @@ def whole_process(binary, threads, repeat, workdir):
                          shlex.join(opencv_cmd).replace(str(workdir), "TMP")]}
 
 
+STEM_BEGIN, STEM_END = "<!-- stem:begin -->", "<!-- stem:end -->"
+
+
+def write_report(path, text):
+    """Writes the report to `path`, keeping the section bench/stem.py wrote between its markers
+    (heading included) when the file already has one."""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if STEM_BEGIN in old and STEM_END in old:
+            kept = old[old.index(STEM_BEGIN):old.index(STEM_END) + len(STEM_END)]
+            text = text.rstrip("\n") + "\n\n" + kept + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--convpool", default=str(ROOT / "build" / "release" / "convpool"))
@@ -316,7 +330,7 @@ def main():
     args = ap.parse_args()
     if args.render:
         out = args.out or str(ROOT / "docs" / "BENCHMARKS.md")
-        Path(out).write_text(report(json.loads(Path(args.render).read_text())))
+        write_report(Path(out), report(json.loads(Path(args.render).read_text())))
         print(f"wrote {out}", file=sys.stderr)
         return
     ids = [w[0] for w in WORKLOADS] + ["whole"]
@@ -361,7 +375,7 @@ def main():
            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     raw_path = Path(args.out).with_suffix(".json")
     raw_path.write_text(json.dumps(raw, indent=1) + "\n")
-    Path(args.out).write_text(report(raw))
+    write_report(Path(args.out), report(raw))
     print(f"wrote {args.out} and {raw_path}", file=sys.stderr)
 
 
