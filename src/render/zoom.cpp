@@ -228,7 +228,9 @@ Picture zoom_picture(const Tensor& t, PictureKind kind, const CellRegion& r,
     RenderOptions o = options;
     o.picture_size = 0;
     if (natural) {
-        if (const auto image = finite_value_range(t.data()); image) {
+        if (const auto image =
+                options.known_range ? options.known_range : finite_value_range(t.data());
+            image) {
             o.image_range = *image;
         }
     } else if (options.scale == ColorScale::channel) {
@@ -239,7 +241,10 @@ Picture zoom_picture(const Tensor& t, PictureKind kind, const CellRegion& r,
             o.channel_ranges.push_back(range ? *range : ValueRange{0.0F, 0.0F});
         }
     } else if (!(options.scale == ColorScale::global && options.range)) {
-        const auto range = value_range(t.data(), options.range_rule);
+        // The stage's range: from its statistics when they know it.
+        const auto range = options.known_range && options.range_rule.percent == 0.0
+                               ? options.known_range
+                               : value_range(t.data(), options.range_rule);
         o.scale = ColorScale::global;
         o.range = range ? *range : ValueRange{0.0F, 0.0F};
     }
