@@ -248,6 +248,7 @@ Picture zoom_picture(const Tensor& t, PictureKind kind, const CellRegion& r,
         o.scale = ColorScale::global;
         o.range = range ? *range : ValueRange{0.0F, 0.0F};
     }
+    o.known_range.reset();  // the stage's, not the crop's
     const Picture body = render_tensor(crop, kind, o);
     return titled_picture(body,
                           fmt::format("zoom, full resolution: rows {}-{}, cols {}-{} of {}", r.y,
