@@ -314,3 +314,31 @@ TEST_CASE("decode_image keep_u8: only 8-bit images whose shape is asked for stay
     CHECK_FALSE(loaded.u8.has_value());
     CHECK(loaded.tensor.shape() == Shape{3, 2, 2});
 }
+
+TEST_CASE("run_final: the final values of run(), bit for bit, with the input left as it was") {
+    // First stages of every kind run_from tells apart: elementwise (run in place by run()),
+    // one fused with the activation after it, one recording switches, one that makes a new map.
+    const std::vector<std::string> pipelines{
+        "relu | pool:max,k=2,s=2",
+        "conv:sobel-x | relu | pool:avg,k=2,s=2",
+        "pool:max,k=2,s=2,switches | unpool",
+        "gray | conv:sobel-y | abs | pool:max,k=3,s=2,pad=1",
+    };
+    convpool::Tensor input(Shape{3, 37, 41});
+    auto v = input.data();
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        v[i] = static_cast<float>((i * 7919U) % 211U) / 105.0F - 1.0F;
+    }
+    const convpool::Tensor before = input;
+    for (const auto& text : pipelines) {
+        CAPTURE(text);
+        const Pipeline p(text);
+        (void)p.plan(input.shape());
+        for (const bool fuse : {false, true}) {
+            CAPTURE(fuse);
+            const convpool::Tensor expected = p.run(convpool::Tensor(input), {}, fuse);
+            CHECK(same_bits(p.run_final(input, fuse), expected));
+            CHECK(same_bits(input, before));
+        }
+    }
+}

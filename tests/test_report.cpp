@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <iterator>
@@ -463,5 +464,115 @@ TEST_CASE("stage_stats: values on the entropy bins' edges fall in the bins of th
         CHECK(s.min == static_cast<double>(lo));
         CHECK(s.max == static_cast<double>(hi));
         CHECK(s.entropy == naive_entropy(v));
+    }
+}
+
+namespace {
+/// The same double, bit for bit (NaN included).
+bool same_bits(double a, double b) {
+    return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
+/// Every field of two statistics of the same values, bit for bit.
+void check_identical(const convpool::ChannelStats& a, const convpool::ChannelStats& b) {
+    CHECK(a.count == b.count);
+    CHECK(a.nonfinite == b.nonfinite);
+    for (const auto field :
+         {&convpool::ChannelStats::min, &convpool::ChannelStats::max, &convpool::ChannelStats::mean,
+          &convpool::ChannelStats::std, &convpool::ChannelStats::zero_fraction,
+          &convpool::ChannelStats::negative_fraction, &convpool::ChannelStats::entropy,
+          &convpool::ChannelStats::p1, &convpool::ChannelStats::p50,
+          &convpool::ChannelStats::p99}) {
+        CHECK(same_bits(a.*field, b.*field));
+    }
+}
+
+/// A stage of `channels` channels of `plane` values each, filled by `value(channel, index)`.
+template <typename F>
+std::vector<float> stage_of(std::size_t channels, std::size_t plane, const F& value) {
+    std::vector<float> v(channels * plane);
+    for (std::size_t c = 0; c < channels; ++c) {
+        for (std::size_t i = 0; i < plane; ++i) {
+            v[c * plane + i] = value(c, i);
+        }
+    }
+    return v;
+}
+}  // namespace
+
+TEST_CASE(
+    "stage_stats: awkward stages (constant, tiny, NaN and inf, ties at the percentiles) equal a "
+    "plain two-pass computation, with the same bits on 1 and 2 threads") {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    struct Case {
+        const char* name;
+        std::size_t channels;
+        std::vector<float> values;
+    };
+    // 3 x 200003 values: more pieces than one thread takes, so that 2 threads split them.
+    constexpr std::size_t kBig = 200003;
+    const std::vector<Case> cases{
+        {"constant", 3, std::vector<float>(3 * kBig, 2.5F)},
+        {"one value a channel", 3, {-1.0F, 7.0F, 4.0F}},
+        {"one value, not finite", 1, {nan}},
+        {"a channel of NaN only", 2, {1.0F, 2.0F, 3.0F, nan, -inf, nan}},
+        {"two values", 1, {0.25F, -0.5F}},
+        {"ties at every percentile, NaN and inf", 3,
+         stage_of(3, kBig,
+                  [&](std::size_t c, std::size_t i) {
+                      // c0: 99 % one value, so p1, p50 and p99 all fall in the tie; c1: five
+                      // levels with +-inf and NaN between; c2: -0 and +0, then a few 1e30
+                      if (c == 0) {
+                          return i % 100 == 7 ? static_cast<float>(i) : 3.0F;
+                      }
+                      if (c == 1) {
+                          return i % 13 == 0   ? nan
+                                 : i % 17 == 0 ? (i % 2 == 0 ? inf : -inf)
+                                               : static_cast<float>(i % 5) - 2.0F;
+                      }
+                      return i % 1000 == 1 ? 1e30F : (i % 2 == 0 ? -0.0F : 0.0F);
+                  })},
+        {"relu-like with a long tail", 1,
+         stage_of(1, 3 * kBig, [](std::size_t /*c*/, std::size_t i) {
+             return i % 3 == 0 ? 0.0F
+                               : std::ldexp(1.0F + static_cast<float>(i % 97) / 97.0F,
+                                            static_cast<int>(i % 23) - 11);
+         })}};
+    for (const Case& k : cases) {
+        CAPTURE(k.name);
+        convpool::set_thread_count(1);
+        const auto one = convpool::stage_stats(k.values, static_cast<int>(k.channels));
+        convpool::set_thread_count(2);
+        const auto two = convpool::stage_stats(k.values, static_cast<int>(k.channels));
+        convpool::set_thread_count(0);
+        REQUIRE(one.channels.size() == k.channels);
+        const std::size_t plane = k.values.size() / k.channels;
+        for (std::size_t c = 0; c <= k.channels; ++c) {
+            CAPTURE(c);
+            const bool whole = c == k.channels;
+            const auto& s = whole ? one.overall : one.channels[c];
+            check_identical(s, whole ? two.overall : two.channels[c]);
+            const std::vector<float> values =
+                whole ? k.values
+                      : std::vector<float>(
+                            k.values.begin() + static_cast<std::ptrdiff_t>(c * plane),
+                            k.values.begin() + static_cast<std::ptrdiff_t>((c + 1) * plane));
+            if (std::none_of(values.begin(), values.end(),
+                             [](float x) { return std::isfinite(x); })) {
+                CHECK(s.count == values.size());
+                CHECK(s.nonfinite == values.size());
+                for (const double x : {s.min, s.max, s.mean, s.std, s.p1, s.p50, s.p99}) {
+                    CHECK(std::isnan(x));
+                }
+                continue;
+            }
+            check_against_plain(s, values);
+        }
+        const auto h = convpool::value_histogram(k.values);
+        CHECK(one.histogram.lo == h.lo);
+        CHECK(one.histogram.hi == h.hi);
+        CHECK(one.histogram.counts == h.counts);
+        CHECK(two.histogram.counts == h.counts);
     }
 }

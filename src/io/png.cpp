@@ -59,6 +59,75 @@ std::vector<std::uint8_t> deflate_piece(std::span<const std::uint8_t> in, int le
     return out;
 }
 
+/// Writes into `dst` the bytes of the filtered image (rows of `row` bytes of `pixels`, `c` per
+/// pixel, each row after its filter byte 1, Sub: each byte minus the byte one pixel to its
+/// left) from offset `begin` on.
+void filter_sub(std::span<const std::uint8_t> pixels, std::size_t row, std::size_t c,
+                std::size_t begin, std::span<std::uint8_t> dst) {
+    std::size_t y = begin / (row + 1);
+    std::size_t x = begin % (row + 1);  // 0: the filter byte, then 1 + byte
+    std::size_t k = 0;
+    while (k < dst.size()) {
+        if (x == 0) {
+            dst[k++] = 1;
+            x = 1;
+            continue;
+        }
+        const std::uint8_t* src = pixels.data() + y * row;
+        const std::size_t n = std::min(row + 1 - x, dst.size() - k);
+        std::uint8_t* to = dst.data() + k;
+        const std::size_t at = x - 1;  // to[j] is byte at + j of the row
+        std::size_t j = 0;
+        for (; j < n && at + j < c; ++j) {
+            to[j] = src[at + j];
+        }
+        for (; j < n; ++j) {
+            to[j] = static_cast<std::uint8_t>(src[at + j] - src[at + j - c]);
+        }
+        k += n;
+        x += n;
+        if (x == row + 1) {
+            x = 0;
+            ++y;
+        }
+    }
+}
+
+/// Appends the zlib stream of a PNG to `out` as IDAT chunks of at most `max_chunk` bytes, each
+/// with its length and CRC-32, given the stream's length ahead.
+class IdatWriter {
+public:
+    IdatWriter(std::string& out, std::size_t stream, std::size_t max_chunk)
+        : m_out(out), m_remaining(stream), m_max_chunk(max_chunk) {}
+
+    void append(std::span<const std::uint8_t> bytes) {
+        while (!bytes.empty()) {
+            if (m_chunk_left == 0) {
+                m_chunk_left = std::min(m_max_chunk, m_remaining);
+                put_u32(m_out, static_cast<std::uint32_t>(m_chunk_left));
+                m_out.append("IDAT");
+                m_crc = crc32(0, reinterpret_cast<const Bytef*>("IDAT"), 4);
+            }
+            const std::size_t n = std::min(bytes.size(), m_chunk_left);
+            m_out.append(reinterpret_cast<const char*>(bytes.data()), n);
+            m_crc = crc32(m_crc, bytes.data(), static_cast<uInt>(n));
+            m_chunk_left -= n;
+            m_remaining -= n;
+            bytes = bytes.subspan(n);
+            if (m_chunk_left == 0) {
+                put_u32(m_out, static_cast<std::uint32_t>(m_crc));
+            }
+        }
+    }
+
+private:
+    std::string& m_out;
+    std::size_t m_remaining;
+    std::size_t m_max_chunk;
+    std::size_t m_chunk_left = 0;
+    uLong m_crc = 0;
+};
+
 }  // namespace
 
 std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int height, int channels,
@@ -71,51 +140,39 @@ std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int hei
     }
     const auto c = static_cast<std::size_t>(channels);
     const std::size_t row = static_cast<std::size_t>(width) * c;
-    // Filtered rows: a filter byte (1 = Sub) and each byte minus the byte one pixel to its left.
-    std::vector<std::uint8_t> filtered(static_cast<std::size_t>(height) * (row + 1));
-    parallel_for(static_cast<std::size_t>(height), kMinBytesPerThread / (2 * row + 1) + 1,
-                 [&](std::size_t first, std::size_t last) {
-                     for (std::size_t y = first; y < last; ++y) {
-                         const std::uint8_t* src = pixels.data() + y * row;
-                         std::uint8_t* dst = filtered.data() + y * (row + 1);
-                         dst[0] = 1;
-                         for (std::size_t i = 0; i < c; ++i) {
-                             dst[1 + i] = src[i];
-                         }
-                         for (std::size_t i = c; i < row; ++i) {
-                             dst[1 + i] = static_cast<std::uint8_t>(src[i] - src[i - c]);
-                         }
-                     }
-                 });
-    // One zlib stream made of pieces deflated on every thread (as pigz does): each piece's
-    // Adler-32 is combined into the stream's.
-    const std::size_t pieces = (filtered.size() + kPiece - 1) / kPiece;
+    // The filtered rows (a filter byte, 1 = Sub, then each byte minus the byte one pixel to its
+    // left) are made a piece at a time where the piece is deflated, never all at once: one
+    // zlib stream made of pieces deflated on every thread (as pigz does), each piece's Adler-32
+    // combined into the stream's.
+    const std::size_t filtered = static_cast<std::size_t>(height) * (row + 1);
+    const std::size_t pieces = (filtered + kPiece - 1) / kPiece;
     std::vector<std::vector<std::uint8_t>> packed(pieces);
     std::vector<uLong> adler(pieces);
     parallel_for(pieces, 1, [&](std::size_t first, std::size_t last) {
+        std::vector<std::uint8_t> piece(kPiece);
         for (std::size_t p = first; p < last; ++p) {
-            const std::span<const std::uint8_t> in(filtered.data() + p * kPiece,
-                                                   std::min(kPiece, filtered.size() - p * kPiece));
-            packed[p] = deflate_piece(in, level, p + 1 == pieces);
-            adler[p] = adler32(1, in.data(), static_cast<uInt>(in.size()));
+            const std::size_t begin = p * kPiece;
+            const std::size_t n = std::min(kPiece, filtered - begin);
+            filter_sub(pixels, row, c, begin, std::span(piece.data(), n));
+            packed[p] = deflate_piece(std::span(piece.data(), n), level, p + 1 == pieces);
+            adler[p] = adler32(1, piece.data(), static_cast<uInt>(n));
         }
     });
-    std::vector<std::uint8_t> z{0x78, 0x01};  // zlib header: deflate, 32 KiB window, fastest
     uLong check = adler[0];
+    std::size_t compressed = 0;
     for (std::size_t p = 0; p < pieces; ++p) {
-        z.insert(z.end(), packed[p].begin(), packed[p].end());
+        compressed += packed[p].size();
         if (p > 0) {
-            check = adler32_combine(
-                check, adler[p],
-                static_cast<z_off_t>(std::min(kPiece, filtered.size() - p * kPiece)));
+            check = adler32_combine(check, adler[p],
+                                    static_cast<z_off_t>(std::min(kPiece, filtered - p * kPiece)));
         }
     }
-    for (const unsigned shift : {24U, 16U, 8U, 0U}) {
-        z.push_back(static_cast<std::uint8_t>((check >> shift) & 0xFFU));
-    }
     constexpr std::array<std::uint8_t, 4> kColourType{0, 4, 2, 6};  // gray, gray+alpha, RGB, RGBA
+    // IDAT chunks of at most 1 GiB (a chunk's length must stay below 2^31).
+    constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
+    const std::size_t stream = 2 + compressed + 4;  // zlib header, deflate, Adler-32
     std::string out("\x89PNG\r\n\x1a\n", 8);
-    out.reserve(z.size() + 64 + z.size() / (std::size_t{1} << 30) * 12);
+    out.reserve(64 + stream + (stream / kMaxChunk + 1) * 12);
     std::string ihdr;
     put_u32(ihdr, static_cast<std::uint32_t>(width));
     put_u32(ihdr, static_cast<std::uint32_t>(height));
@@ -124,13 +181,15 @@ std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int hei
     ihdr.append(3, '\0');  // deflate, adaptive filtering, no interlace
     put_chunk(out, "IHDR",
               std::span(reinterpret_cast<const std::uint8_t*>(ihdr.data()), ihdr.size()));
-    // IDAT chunks of at most 1 GiB (a chunk's length must stay below 2^31).
-    constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
-    for (std::size_t done = 0; done < z.size(); done += kMaxChunk) {
-        put_chunk(
-            out, "IDAT",
-            std::span<const std::uint8_t>(z.data() + done, std::min(kMaxChunk, z.size() - done)));
+    IdatWriter idat(out, stream, kMaxChunk);
+    idat.append(std::array<std::uint8_t, 2>{0x78, 0x01});  // deflate, 32 KiB window, fastest
+    for (const auto& piece : packed) {
+        idat.append(piece);
     }
+    idat.append(std::array<std::uint8_t, 4>{static_cast<std::uint8_t>((check >> 24U) & 0xFFU),
+                                            static_cast<std::uint8_t>((check >> 16U) & 0xFFU),
+                                            static_cast<std::uint8_t>((check >> 8U) & 0xFFU),
+                                            static_cast<std::uint8_t>(check & 0xFFU)});
     put_chunk(out, "IEND", {});
     return out;
 }

@@ -366,7 +366,7 @@ Tensor Pipeline::run(Tensor input, const std::function<void(const StageResult&)>
     if (observer) {
         observer(StageResult{0, nullptr, &input, 0.0});
     }
-    return run_from(0, std::move(input), observer, fuse);
+    return run_from(0, std::move(input), nullptr, observer, fuse);
 }
 
 std::size_t Pipeline::leading_u8_stages(const Shape& in) const {
@@ -408,7 +408,7 @@ Tensor Pipeline::run(ImageU8 input, const std::function<void(const StageResult&)
         observer(
             StageResult{static_cast<int>(u8_stages), &m_stages[u8_stages - 1], &values, last_ms});
     }
-    return run_from(u8_stages, std::move(values), observer, fuse);
+    return run_from(u8_stages, std::move(values), nullptr, observer, fuse);
 }
 
 std::optional<Activation> Pipeline::fused_after(std::size_t i, const Shape& in, bool fuse) const {
@@ -491,26 +491,37 @@ Tensor Pipeline::run_fused(std::size_t i, const Tensor& in, const Epilogue& e,
     return out;
 }
 
-Tensor Pipeline::run_from(std::size_t first, Tensor cur,
+Tensor Pipeline::run_final(const Tensor& input, bool fuse) const {
+    return run_from(0, Tensor(), &input, {}, fuse);
+}
+
+Tensor Pipeline::run_from(std::size_t first, Tensor cur, const Tensor* borrowed,
                           const std::function<void(const StageResult&)>& observer,
                           bool fuse) const {
+    if (borrowed != nullptr && first == m_stages.size()) {
+        return *borrowed;
+    }
     Switches switches;  // the last ones recorded (the constructor checked the order)
     for (std::size_t i = first; i < m_stages.size(); ++i) {
         const Stage& stage = m_stages[i];
         const int index = static_cast<int>(i) + 1;
-        if (const auto e = epilogue_after(i, cur.shape(), fuse)) {
-            cur = run_fused(i, cur, *e, observer);
+        // The input of this stage: `borrowed` for the first, then what the stage before made.
+        const Tensor& in = borrowed != nullptr ? *borrowed : cur;
+        if (const auto e = epilogue_after(i, in.shape(), fuse)) {
+            cur = run_fused(i, in, *e, observer);
+            borrowed = nullptr;
             i += static_cast<std::size_t>(e->stages());
             continue;
         }
         const Op::SwitchRole role = stage.op->switch_role();
-        const std::optional<Activation> fused = fused_after(i, cur.shape(), fuse);
+        const std::optional<Activation> fused = fused_after(i, in.shape(), fuse);
         const auto start = std::chrono::steady_clock::now();
         Tensor next;
         try {
-            next = fused                              ? stage.op->apply_activated(cur, *fused)
-                   : role == Op::SwitchRole::records  ? stage.op->apply_recording(cur, switches)
-                   : role == Op::SwitchRole::consumes ? stage.op->apply_switched(cur, switches)
+            next = fused                              ? stage.op->apply_activated(in, *fused)
+                   : role == Op::SwitchRole::records  ? stage.op->apply_recording(in, switches)
+                   : role == Op::SwitchRole::consumes ? stage.op->apply_switched(in, switches)
+                   : borrowed != nullptr              ? stage.op->apply(in)
                                                       : stage.op->apply_owned(std::move(cur));
         } catch (const ShapeError& e) {
             throw ShapeError(
@@ -518,6 +529,7 @@ Tensor Pipeline::run_from(std::size_t first, Tensor cur,
         }
         const auto stop = std::chrono::steady_clock::now();
         cur = std::move(next);
+        borrowed = nullptr;
         const double ms = std::chrono::duration<double, std::milli>(stop - start).count();
         if (fused) {
             // The elementwise stage is done: report both, the producer without values.

@@ -53,6 +53,11 @@ Range finite_range(std::span<const float> v) {
     return r ? Range{r->lo, r->hi, true} : Range{};
 }
 
+Range own_range(const Tensor& t, const RenderOptions& o) {
+    return o.known_range ? Range{o.known_range->lo, o.known_range->hi, true}
+                         : finite_range(t.data());
+}
+
 /// The range `rule` gives `v`; 0..0 when no value is finite.
 Range rule_range(std::span<const float> v, const RangeRule& rule) {
     const auto r = value_range(v, rule);
@@ -289,8 +294,7 @@ Range natural_range(const Tensor& t, const RenderOptions& o) {
     if (o.image_range) {
         return {o.image_range->lo, o.image_range->hi, true};
     }
-    return o.known_range ? Range{o.known_range->lo, o.known_range->hi, true}
-                         : finite_range(t.data());
+    return own_range(t, o);
 }
 
 bool is_natural(const Shape& s, PictureKind kind) {

@@ -27,6 +27,8 @@ struct Range {
 
 /// The finite [min, max] of `v`; 0..0 when no value is finite.
 [[nodiscard]] Range finite_range(std::span<const float> v);
+/// The finite [min, max] of `t`: o.known_range when the caller knows it, else read from `t`.
+[[nodiscard]] Range own_range(const Tensor& t, const RenderOptions& o);
 /// The range `rule` gives `v`; 0..0 when no value is finite.
 [[nodiscard]] Range rule_range(std::span<const float> v, const RangeRule& rule);
 [[nodiscard]] inline bool is_signed(const Range& r) { return r.lo < 0.0F && r.hi > 0.0F; }

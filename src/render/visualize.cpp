@@ -210,7 +210,7 @@ BarLegend bar_legend(const Tensor& t, PictureKind kind, const RenderOptions& opt
     b.natural = is_natural(t, kind);
     b.per_channel = !b.natural && options.scale == ColorScale::channel;
     b.range = b.natural       ? natural_range(t, options)
-              : b.per_channel ? finite_range(t.data())
+              : b.per_channel ? own_range(t, options)
                               : picture_range(t, options);
     // Percentile ranges clip: a line under the bar says which range and how much fell outside.
     b.clipping = !b.natural && options.range_rule.percent > 0.0;
@@ -457,7 +457,7 @@ std::vector<LegendEntry> discrete_legend(const Tensor& t, const RenderOptions& o
 
 std::string range_label(const Tensor& t, PictureKind kind, const RenderOptions& options) {
     if (is_natural(t, kind)) {
-        const Range r = finite_range(t.data());
+        const Range r = own_range(t, options);
         return r.lo >= 0.0F && r.hi <= 1.0F ? "0..1"
                                             : fmt::format("{}..{}", number(r.lo), number(r.hi));
     }

@@ -196,8 +196,8 @@ std::vector<CellRegion> plan_zooms(const Pipeline& pipeline, const std::vector<S
         region.h = std::min(region.h, in.height - region.y);
         region.w = std::min(region.w, in.width - region.x);
     } else {
-        const Tensor final_values = pipeline.run(
-            Tensor(input), [](const StageResult& /*unused*/) {}, true);
+        // The input is only read: no copy of it (a 48 MP RGB photo is 576 MB of floats).
+        const Tensor final_values = pipeline.run_final(input, true);
         region = zoom_focus(pipeline, shapes, final_values);
     }
     return zoom_regions(pipeline, shapes, region);
@@ -228,7 +228,9 @@ Picture zoom_picture(const Tensor& t, PictureKind kind, const CellRegion& r,
     RenderOptions o = options;
     o.picture_size = 0;
     if (natural) {
-        if (const auto image = finite_value_range(t.data()); image) {
+        if (const auto image =
+                options.known_range ? options.known_range : finite_value_range(t.data());
+            image) {
             o.image_range = *image;
         }
     } else if (options.scale == ColorScale::channel) {
@@ -239,10 +241,14 @@ Picture zoom_picture(const Tensor& t, PictureKind kind, const CellRegion& r,
             o.channel_ranges.push_back(range ? *range : ValueRange{0.0F, 0.0F});
         }
     } else if (!(options.scale == ColorScale::global && options.range)) {
-        const auto range = value_range(t.data(), options.range_rule);
+        // The stage's range: from its statistics when they know it.
+        const auto range = options.known_range && options.range_rule.percent == 0.0
+                               ? options.known_range
+                               : value_range(t.data(), options.range_rule);
         o.scale = ColorScale::global;
         o.range = range ? *range : ValueRange{0.0F, 0.0F};
     }
+    o.known_range.reset();  // the stage's, not the crop's
     const Picture body = render_tensor(crop, kind, o);
     return titled_picture(body,
                           fmt::format("zoom, full resolution: rows {}-{}, cols {}-{} of {}", r.y,

@@ -21,6 +21,7 @@
 namespace convpool {
 namespace {
 
+using detail::BinCounts;
 using detail::key_value;
 using detail::order_key;
 
@@ -40,6 +41,9 @@ constexpr std::size_t kSubBins = std::size_t{1} << 11U;
 /// sums are added, so the results do not depend on the thread count. A piece never spans two
 /// channels.
 constexpr std::size_t kStatsPiece = std::size_t{1} << 16;
+
+/// Values per chunk of a piece in the second pass: their bins are worked out together.
+constexpr std::size_t kChunk = 256;
 
 bool finite_bits(float v) { return (std::bit_cast<std::uint32_t>(v) & 0x7F800000U) != 0x7F800000U; }
 
@@ -191,6 +195,8 @@ struct Set {
                 slot.collect = groups[g] <= budget;
                 if (!slot.collect) {
                     slot.open_counts();
+                } else {
+                    slot.values.reserve(groups[g]);
                 }
                 slots.push_back(std::move(slot));
             }
@@ -207,6 +213,9 @@ struct Set {
             e.collect = s.collect;
             if (!e.collect) {
                 e.open_counts();
+            } else {
+                // Room for the whole group (pages are touched only as it fills): no copies.
+                e.values.reserve(groups[s.group]);
             }
             out.push_back(std::move(e));
         }
@@ -236,11 +245,14 @@ struct Set {
     }
 };
 
-/// What one thread gathers in the second pass.
+/// What one thread gathers in the second pass, and the scratch of its chunks.
 struct SecondPass {
-    std::vector<std::size_t> entropy;  ///< kEntropyBins per set
-    std::vector<std::size_t> histogram;
+    std::vector<BinCounts> entropy;  ///< per set
+    BinCounts histogram{kHistogramBins};
     std::vector<std::vector<Slot>> slots;  ///< per set
+    std::vector<std::int32_t> bins = std::vector<std::int32_t>(kChunk);
+    std::vector<std::uint32_t> keys = std::vector<std::uint32_t>(kChunk);
+    std::vector<std::uint32_t> hits = std::vector<std::uint32_t>(kChunk);
 };
 
 /// The statistics of `values` (CHW, `parts` channels) as a stage report wants them.
@@ -307,69 +319,102 @@ private:
         }
     }
 
-    /// The entropy bin of `v` (lo <= v <= hi, hi > lo): floor((v - lo) / (hi - lo) * 256), at
-    /// most 255. The quotient is never negative, so truncation is the floor (without SSE4.1,
-    /// std::floor is a library call per value).
-    static std::size_t entropy_bin(float v, double lo, double hi) {
-        return std::min<std::size_t>(
-            kEntropyBins - 1,
-            static_cast<std::size_t>((static_cast<double>(v) - lo) / (hi - lo) * 256.0));
-    }
-
     /// One piece of the second pass: squares around the means into `squares` (own set, and
     /// all values when there are several), and with full statistics the entropy bins, the
-    /// stage histogram and the percentile slots.
+    /// stage histogram and the percentile slots, a chunk of values at a time.
     void second_piece(const Piece& p, std::array<double, 2>& squares, SecondPass& t) const {
         const Set& own = m_sets[p.part];
         const Set& every = m_sets[all()];
         const bool several = m_parts > 1;
-        const auto own_lo = static_cast<double>(own.sums.lo);
-        const auto own_hi = static_cast<double>(own.sums.hi);
-        const auto lo = static_cast<double>(every.sums.lo);
-        const auto hi = static_cast<double>(every.sums.hi);
-        const double scale = hi > lo ? static_cast<double>(kHistogramBins) / (hi - lo) : 0.0;
-        std::size_t* own_entropy = m_full ? t.entropy.data() + p.part * kEntropyBins : nullptr;
-        std::size_t* all_entropy = m_full ? t.entropy.data() + all() * kEntropyBins : nullptr;
-        std::vector<Slot>& own_slots = t.slots[p.part];
-        std::vector<Slot>& all_slots = t.slots[all()];
         double own_sq = 0.0;
         double all_sq = 0.0;
-        for (std::size_t i = p.begin; i < p.end; ++i) {
-            const float v = m_values[i];
-            if (!finite_bits(v)) {
-                continue;
-            }
-            const double d = static_cast<double>(v) - own.mean;
-            own_sq += d * d;
-            if (several) {
-                const double e = static_cast<double>(v) - every.mean;
-                all_sq += e * e;
-            }
-            if (!m_full) {
-                continue;
-            }
-            if (own_hi > own_lo) {
-                ++own_entropy[entropy_bin(v, own_lo, own_hi)];
-            }
-            if (several && hi > lo) {
-                ++all_entropy[entropy_bin(v, lo, hi)];
-            }
-            // Never negative: truncation is value_histogram's floor.
-            ++t.histogram[std::min<std::size_t>(
-                kHistogramBins - 1,
-                static_cast<std::size_t>((static_cast<double>(v) - lo) * scale))];
-            const std::uint32_t key = order_key(v);
-            const std::uint32_t g = key >> kGroupShift;
-            if (const auto s = own.slot_of[g]; s >= 0) {
-                own_slots[static_cast<std::size_t>(s)].take(key, v);
-            }
-            if (several) {
-                if (const auto s = every.slot_of[g]; s >= 0) {
-                    all_slots[static_cast<std::size_t>(s)].take(key, v);
+        for (std::size_t c = p.begin; c < p.end; c += kChunk) {
+            const std::size_t n = std::min(kChunk, p.end - c);
+            const float* v = m_values.data() + c;
+            // In value order, as a plain loop adds them: the same bits for every split.
+            for (std::size_t i = 0; i < n; ++i) {
+                if (finite_bits(v[i])) {
+                    const double d = static_cast<double>(v[i]) - own.mean;
+                    own_sq += d * d;
+                    if (several) {
+                        const double e = static_cast<double>(v[i]) - every.mean;
+                        all_sq += e * e;
+                    }
                 }
+            }
+            if (m_full) {
+                count_chunk(v, n, p.part, t);
             }
         }
         squares = {own_sq, all_sq};
+    }
+
+    /// The entropy bins, the histogram's bins and the percentile slots of the `n` values at `v`
+    /// of channel `part`: the bins of the whole chunk first (loops the compiler vectorises),
+    /// then counted.
+    void count_chunk(const float* v, std::size_t n, std::size_t part, SecondPass& t) const {
+        const Set& own = m_sets[part];
+        const Set& every = m_sets[all()];
+        const auto lo = static_cast<double>(every.sums.lo);
+        const auto hi = static_cast<double>(every.sums.hi);
+        std::int32_t* bins = t.bins.data();
+        if (own.sums.hi > own.sums.lo) {
+            entropy_bins(v, n, own.sums.lo, own.sums.hi, bins);
+            t.entropy[part].count(bins, n);
+        }
+        if (m_parts > 1 && hi > lo) {
+            entropy_bins(v, n, every.sums.lo, every.sums.hi, bins);
+            t.entropy[all()].count(bins, n);
+        }
+        // Never negative: truncation is value_histogram's floor. Not finite: the last bin.
+        const double scale = hi > lo ? static_cast<double>(kHistogramBins) / (hi - lo) : 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double h = (static_cast<double>(v[i]) - lo) * scale;
+            const bool finite = h >= 0.0 && h <= 2.0 * kHistogramBins;
+            bins[i] = static_cast<std::int32_t>(
+                finite ? std::min(h, static_cast<double>(kHistogramBins - 1)) : kHistogramBins);
+        }
+        t.histogram.count(bins, n);
+        for (std::size_t i = 0; i < n; ++i) {
+            t.keys[i] = order_key(v[i]);
+        }
+        take_slots(own, v, n, t, t.slots[part]);
+        if (m_parts > 1) {
+            take_slots(every, v, n, t, t.slots[all()]);
+        }
+    }
+
+    /// Gives the values of a chunk (`v`, keys in t.keys) that fall in a slot of `set` to
+    /// `slots`: their positions found first without a branch, as few values fall in one. A
+    /// value that is not finite has a key group of its own, never a slot's.
+    static void take_slots(const Set& set, const float* v, std::size_t n, SecondPass& t,
+                           std::vector<Slot>& slots) {
+        std::size_t found = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            t.hits[found] = static_cast<std::uint32_t>(i);
+            found += set.slot_of[t.keys[i] >> kGroupShift] >= 0 ? 1U : 0U;
+        }
+        for (std::size_t k = 0; k < found; ++k) {
+            const std::uint32_t key = t.keys[t.hits[k]];
+            slots[static_cast<std::size_t>(set.slot_of[key >> kGroupShift])].take(key,
+                                                                                  v[t.hits[k]]);
+        }
+    }
+
+    /// The entropy bins of the `n` values at `v` over [lo, hi] (hi > lo): floor((v - lo) /
+    /// (hi - lo) * 256), at most 255, kEntropyBins for a value that is not finite. The quotient
+    /// of a finite value is in [0, 256], so truncation is the floor (without SSE4.1,
+    /// std::floor is a library call per value); one of NaN or inf is not, and has no branch of
+    /// its own, so that the loop vectorises.
+    static void entropy_bins(const float* v, std::size_t n, float lo, float hi,
+                             std::int32_t* bins) {
+        const auto low = static_cast<double>(lo);
+        const double width = static_cast<double>(hi) - low;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double q = (static_cast<double>(v[i]) - low) / width * 256.0;
+            const bool finite = q >= 0.0 && q <= 256.0;
+            bins[i] = static_cast<std::int32_t>(finite ? std::min(q, 255.0) : 256.0);
+        }
     }
 
     void second() {
@@ -379,8 +424,7 @@ private:
         std::mutex lock;
         over_pieces(m_pieces, [&](std::size_t first, std::size_t last) {
             SecondPass t;
-            t.entropy.assign(m_entropy.size(), 0);
-            t.histogram.assign(m_histogram.counts.size(), 0);
+            t.entropy.assign(m_full ? m_sets.size() : 0, BinCounts(kEntropyBins));
             for (const Set& s : m_sets) {
                 t.slots.push_back(s.empty_slots());
             }
@@ -388,8 +432,12 @@ private:
                 second_piece(m_pieces[k], squares[k], t);
             }
             const std::lock_guard<std::mutex> guard(lock);
-            add_into(m_entropy, t.entropy);
-            add_into(m_histogram.counts, t.histogram);
+            for (std::size_t k = 0; k < t.entropy.size(); ++k) {
+                t.entropy[k].add_to(m_entropy, k * kEntropyBins);
+            }
+            if (m_full) {
+                t.histogram.add_to(m_histogram.counts, 0);
+            }
             for (std::size_t s = 0; s < m_sets.size(); ++s) {
                 for (std::size_t k = 0; k < t.slots[s].size(); ++k) {
                     m_sets[s].slots[k].merge(t.slots[s][k]);

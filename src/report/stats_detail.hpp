@@ -1,6 +1,6 @@
 #pragma once
 // The exact percentile selection the statistics share (private to report/): order keys of
-// floats and a radix selection of given ranks by counting passes.
+// floats and a radix selection of given ranks by counting passes; bin counts of the passes.
 
 #include <bit>
 #include <cstddef>
@@ -20,6 +20,43 @@ namespace convpool::detail {
 [[nodiscard]] inline float key_value(std::uint32_t key) {
     return std::bit_cast<float>((key & 0x80000000U) != 0 ? key & 0x7FFFFFFFU : ~key);
 }
+
+/// Count tables per bin array: value i of a chunk is counted in table i % kTables, so that a
+/// run of values in one bin does not wait on its own previous increment.
+constexpr std::size_t kTables = 4;
+
+/// Bins counted in kTables tables of `bins` + 1 counts each (the last: values not counted).
+class BinCounts {
+public:
+    explicit BinCounts(std::size_t bins) : m_stride(bins + 1), m_counts(kTables * m_stride, 0) {}
+
+    /// Counts the bins of `n` values.
+    void count(const std::int32_t* bins, std::size_t n) {
+        std::size_t* c = m_counts.data();
+        std::size_t i = 0;
+        for (; i + kTables <= n; i += kTables) {
+            for (std::size_t k = 0; k < kTables; ++k) {
+                ++c[k * m_stride + static_cast<std::size_t>(bins[i + k])];
+            }
+        }
+        for (; i < n; ++i) {
+            ++c[static_cast<std::size_t>(bins[i])];
+        }
+    }
+
+    /// Adds the counts of every bin (the last left out) into `into`, from `at` on.
+    void add_to(std::vector<std::size_t>& into, std::size_t at) const {
+        for (std::size_t b = 0; b + 1 < m_stride; ++b) {
+            for (std::size_t k = 0; k < kTables; ++k) {
+                into[at + b] += m_counts[k * m_stride + b];
+            }
+        }
+    }
+
+private:
+    std::size_t m_stride;
+    std::vector<std::size_t> m_counts;
+};
 
 /// The finite values of the given ranks (0-based, in ascending order of value), found exactly
 /// by a most-significant-digit radix selection on order keys: three counting passes (11, 11

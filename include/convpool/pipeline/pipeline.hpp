@@ -135,6 +135,10 @@ public:
     Tensor run(Tensor input, const std::function<void(const StageResult&)>& observer,
                bool fuse = false) const;
 
+    /// The final tensor of every stage run on `input`, which is only read (run() would take a
+    /// copy of it): the same values, with no observer. `fuse` as for run(Tensor, ...).
+    [[nodiscard]] Tensor run_final(const Tensor& input, bool fuse) const;
+
     /// Number of leading stages that run in 8 bits on an 8-bit image of shape `in`: those whose
     /// Op::runs_u8 holds on their input, up to the first that needs floats. Call plan() first.
     [[nodiscard]] std::size_t leading_u8_stages(const Shape& in) const;
@@ -152,8 +156,9 @@ public:
     static constexpr std::size_t kDefaultMaxElements = std::size_t{4} * 128 * 1000 * 1000;
 
 private:
-    /// Runs the stages from `first` (0-based) on `cur`, the output of the stage before it.
-    Tensor run_from(std::size_t first, Tensor cur,
+    /// Runs the stages from `first` (0-based) on `cur`, the output of the stage before it, or
+    /// on `borrowed` when it is set (read only, never moved from).
+    Tensor run_from(std::size_t first, Tensor cur, const Tensor* borrowed,
                     const std::function<void(const StageResult&)>& observer, bool fuse) const;
     /// With `fuse`, the activation that stage `i` applies for the stage after it on an input
     /// of shape `in`; none when the two run one after the other.
