@@ -275,6 +275,64 @@ TEST_CASE("encode_png8: the same bytes on 1, 2 and 3 threads (pieces of fixed si
     CHECK(files[0].size() < px.size() / 2);
 }
 
+TEST_CASE("encode_png_rgb: gray, indexed or RGB, whichever is smallest, decode to the same RGB") {
+    // Colour type (IHDR byte 25) and how each kind of picture must come back.
+    const auto colour_type = [](const std::string& png) { return static_cast<int>(png.at(25)); };
+    const auto round_trip = [](const std::vector<std::uint8_t>& rgb, int w, int h) {
+        const std::string png = convpool::encode_png_rgb(rgb, w, h);
+        convpool::LoadOptions options;
+        options.isolate_decoder = false;
+        const auto t = convpool::decode_image(bytes_of(png), options).tensor;
+        bool same = true;
+        for (int y = 0; y < h; ++y) {
+            for (int x = 0; x < w; ++x) {
+                for (int c = 0; c < 3; ++c) {
+                    const auto v = rgb[(static_cast<std::size_t>(y) * static_cast<std::size_t>(w) +
+                                        static_cast<std::size_t>(x)) *
+                                           3 +
+                                       static_cast<std::size_t>(c)];
+                    const int plane = t.shape().channels == 1 ? 0 : c;
+                    same = same && t.at(plane, y, x) ==
+                                       static_cast<float>(v) * static_cast<float>(1.0 / 255.0);
+                }
+            }
+        }
+        return std::pair{png, same};
+    };
+    const int w = 301;
+    const int h = 97;
+    const std::size_t n = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
+    std::vector<std::uint8_t> gray(n * 3);
+    std::vector<std::uint8_t> colours(n * 3);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto g = static_cast<std::uint8_t>((i * 7U) & 0xFFU);
+        gray[3 * i] = gray[3 * i + 1] = gray[3 * i + 2] = g;
+        // Exactly 256 colours, none of them gray, each first met at pixel k.
+        const std::size_t k = (i * 31U) % 256U;
+        colours[3 * i] = static_cast<std::uint8_t>(k);
+        colours[3 * i + 1] = static_cast<std::uint8_t>(255U - k);
+        colours[3 * i + 2] = static_cast<std::uint8_t>(k / 2U + 1U);
+    }
+    const auto [gray_png, gray_same] = round_trip(gray, w, h);
+    CHECK(colour_type(gray_png) == 0);
+    CHECK(gray_same);
+    const auto [indexed_png, indexed_same] = round_trip(colours, w, h);
+    CHECK(colour_type(indexed_png) == 3);
+    CHECK(indexed_png.find("PLTE") != std::string::npos);
+    CHECK(indexed_same);
+    // One more colour than a palette holds: RGB, the same bytes as encode_png8 writes.
+    colours[3 * (n - 1)] = 0;
+    colours[3 * (n - 1) + 1] = 0;
+    colours[3 * (n - 1) + 2] = 0;
+    const auto [rgb_png, rgb_same] = round_trip(colours, w, h);
+    CHECK(colour_type(rgb_png) == 2);
+    CHECK(rgb_same);
+    CHECK(rgb_png == convpool::encode_png8(colours, w, h, 3));
+    // A gray picture is also smaller than its RGB file.
+    CHECK(gray_png.size() < convpool::encode_png8(gray, w, h, 3).size());
+    CHECK_THROWS_AS((void)convpool::encode_png_rgb(gray, w, h + 1), std::invalid_argument);
+}
+
 namespace {
 /// Pids of this process's decoding children (ppid = us, argv[1] = the child argument).
 std::vector<int> decoder_children() {
@@ -310,7 +368,9 @@ std::vector<int> decoder_children() {
 
 TEST_CASE(
     "decode_image: one decoding child serves many images; one killed while idle is replaced") {
-    convpool::Picture p{3, 2, std::vector<std::uint8_t>(18, 77)};
+    // Not gray, so that it stays an RGB picture (encode_png writes gray pictures as gray PNGs).
+    convpool::Picture p{
+        3, 2, {77, 10, 200, 77, 10, 200, 77, 10, 200, 77, 10, 200, 77, 10, 200, 77, 10, 200}};
     const std::string png = convpool::encode_png(p);
     for (int i = 0; i < 5; ++i) {
         CHECK(convpool::decode_image(bytes_of(png), {}).tensor.shape() == convpool::Shape{3, 2, 3});

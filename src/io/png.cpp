@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace convpool {
@@ -59,26 +61,27 @@ std::vector<std::uint8_t> deflate_piece(std::span<const std::uint8_t> in, int le
     return out;
 }
 
-/// Writes into `dst` the bytes of the filtered image (rows of `row` bytes of `pixels`, `c` per
-/// pixel, each row after its filter byte 1, Sub: each byte minus the byte one pixel to its
-/// left) from offset `begin` on.
-void filter_sub(std::span<const std::uint8_t> pixels, std::size_t row, std::size_t c,
-                std::size_t begin, std::span<std::uint8_t> dst) {
+/// Writes into `dst` the bytes of the filtered image from offset `begin` on: rows of `row` bytes
+/// of `pixels`, `c` per pixel, each after its filter byte: with `sub`, 1 (Sub: each byte minus
+/// the byte one pixel to its left), else 0 (None: the bytes as they are).
+void filter_rows(std::span<const std::uint8_t> pixels, std::size_t row, std::size_t c, bool sub,
+                 std::size_t begin, std::span<std::uint8_t> dst) {
     std::size_t y = begin / (row + 1);
     std::size_t x = begin % (row + 1);  // 0: the filter byte, then 1 + byte
     std::size_t k = 0;
     while (k < dst.size()) {
         if (x == 0) {
-            dst[k++] = 1;
+            dst[k++] = sub ? 1 : 0;
             x = 1;
             continue;
         }
         const std::uint8_t* src = pixels.data() + y * row;
         const std::size_t n = std::min(row + 1 - x, dst.size() - k);
         std::uint8_t* to = dst.data() + k;
-        const std::size_t at = x - 1;  // to[j] is byte at + j of the row
+        const std::size_t at = x - 1;            // to[j] is byte at + j of the row
+        const std::size_t left = sub ? c : row;  // bytes copied as they are
         std::size_t j = 0;
-        for (; j < n && at + j < c; ++j) {
+        for (; j < n && at + j < left; ++j) {
             to[j] = src[at + j];
         }
         for (; j < n; ++j) {
@@ -128,22 +131,23 @@ private:
     uLong m_crc = 0;
 };
 
-}  // namespace
+/// How the pixels of a PNG are stored: IHDR's colour type, bytes per pixel, the filter, and
+/// the palette (PLTE: RGB triples) of an indexed picture.
+struct Format {
+    std::uint8_t colour_type = 2;
+    std::size_t bytes = 3;
+    bool sub = true;
+    std::span<const std::uint8_t> palette;
+};
 
-std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int height, int channels,
-                        int level) {
-    if (width <= 0 || height <= 0 || channels < 1 || channels > 4 || level < 0 || level > 9 ||
-        pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) *
-                             static_cast<std::size_t>(channels)) {
-        throw std::invalid_argument(fmt::format("encode_png8: {} bytes for {}x{}x{} (level {})",
-                                                pixels.size(), width, height, channels, level));
-    }
-    const auto c = static_cast<std::size_t>(channels);
+/// The PNG of `height` rows of `width` pixels stored as `f` says.
+std::string assemble(std::span<const std::uint8_t> pixels, int width, int height, const Format& f,
+                     int level) {
+    const std::size_t c = f.bytes;
     const std::size_t row = static_cast<std::size_t>(width) * c;
-    // The filtered rows (a filter byte, 1 = Sub, then each byte minus the byte one pixel to its
-    // left) are made a piece at a time where the piece is deflated, never all at once: one
-    // zlib stream made of pieces deflated on every thread (as pigz does), each piece's Adler-32
-    // combined into the stream's.
+    // The filtered rows are made a piece at a time where the piece is deflated, never all at
+    // once: one zlib stream made of pieces deflated on every thread (as pigz does), each
+    // piece's Adler-32 combined into the stream's.
     const std::size_t filtered = static_cast<std::size_t>(height) * (row + 1);
     const std::size_t pieces = (filtered + kPiece - 1) / kPiece;
     std::vector<std::vector<std::uint8_t>> packed(pieces);
@@ -153,7 +157,7 @@ std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int hei
         for (std::size_t p = first; p < last; ++p) {
             const std::size_t begin = p * kPiece;
             const std::size_t n = std::min(kPiece, filtered - begin);
-            filter_sub(pixels, row, c, begin, std::span(piece.data(), n));
+            filter_rows(pixels, row, c, f.sub, begin, std::span(piece.data(), n));
             packed[p] = deflate_piece(std::span(piece.data(), n), level, p + 1 == pieces);
             adler[p] = adler32(1, piece.data(), static_cast<uInt>(n));
         }
@@ -167,20 +171,22 @@ std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int hei
                                     static_cast<z_off_t>(std::min(kPiece, filtered - p * kPiece)));
         }
     }
-    constexpr std::array<std::uint8_t, 4> kColourType{0, 4, 2, 6};  // gray, gray+alpha, RGB, RGBA
     // IDAT chunks of at most 1 GiB (a chunk's length must stay below 2^31).
     constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
     const std::size_t stream = 2 + compressed + 4;  // zlib header, deflate, Adler-32
     std::string out("\x89PNG\r\n\x1a\n", 8);
-    out.reserve(64 + stream + (stream / kMaxChunk + 1) * 12);
+    out.reserve(64 + f.palette.size() + stream + (stream / kMaxChunk + 1) * 12);
     std::string ihdr;
     put_u32(ihdr, static_cast<std::uint32_t>(width));
     put_u32(ihdr, static_cast<std::uint32_t>(height));
-    ihdr += static_cast<char>(8);  // bits per sample
-    ihdr += static_cast<char>(kColourType[c - 1]);
+    ihdr += static_cast<char>(8);  // bits per sample (per index in an indexed picture)
+    ihdr += static_cast<char>(f.colour_type);
     ihdr.append(3, '\0');  // deflate, adaptive filtering, no interlace
     put_chunk(out, "IHDR",
               std::span(reinterpret_cast<const std::uint8_t*>(ihdr.data()), ihdr.size()));
+    if (!f.palette.empty()) {
+        put_chunk(out, "PLTE", f.palette);
+    }
     IdatWriter idat(out, stream, kMaxChunk);
     idat.append(std::array<std::uint8_t, 2>{0x78, 0x01});  // deflate, 32 KiB window, fastest
     for (const auto& piece : packed) {
@@ -192,6 +198,84 @@ std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int hei
                                             static_cast<std::uint8_t>(check & 0xFFU)});
     put_chunk(out, "IEND", {});
     return out;
+}
+
+/// Whether every pixel of `rgb` has R == G == B.
+bool all_gray(std::span<const std::uint8_t> rgb) {
+    bool gray = true;
+    for (std::size_t i = 0; i + 2 < rgb.size() && gray; i += 3) {
+        gray = rgb[i] == rgb[i + 1] && rgb[i + 1] == rgb[i + 2];
+    }
+    return gray;
+}
+
+/// The palette (RGB triples, in order of first appearance) and the index of every pixel of
+/// `rgb`, or nothing when it has more than 256 colours.
+std::optional<std::pair<std::vector<std::uint8_t>, std::vector<std::uint8_t>>> indexed(
+    std::span<const std::uint8_t> rgb) {
+    constexpr std::size_t kSlots = 1024;      // open addressing, at most a quarter full
+    std::array<std::uint32_t, kSlots> key{};  // colour + 1; 0: empty
+    std::array<std::uint8_t, kSlots> index{};
+    std::vector<std::uint8_t> palette;
+    std::vector<std::uint8_t> out(rgb.size() / 3);
+    std::uint32_t last = 0;  // colour + 1 of the previous pixel
+    std::uint8_t last_index = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const std::uint32_t colour = (std::uint32_t{rgb[3 * i]} << 16U) |
+                                     (std::uint32_t{rgb[3 * i + 1]} << 8U) | rgb[3 * i + 2];
+        if (colour + 1 != last) {
+            std::size_t slot = (colour * 2654435761U) >> 22U;
+            while (key[slot] != 0 && key[slot] != colour + 1) {
+                slot = (slot + 1) % kSlots;
+            }
+            if (key[slot] == 0) {
+                if (palette.size() == std::size_t{256} * 3) {
+                    return std::nullopt;
+                }
+                key[slot] = colour + 1;
+                index[slot] = static_cast<std::uint8_t>(palette.size() / 3);
+                palette.insert(palette.end(), {rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]});
+            }
+            last = colour + 1;
+            last_index = index[slot];
+        }
+        out[i] = last_index;
+    }
+    return std::pair{std::move(palette), std::move(out)};
+}
+
+}  // namespace
+
+std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int height, int channels,
+                        int level) {
+    if (width <= 0 || height <= 0 || channels < 1 || channels > 4 || level < 0 || level > 9 ||
+        pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) *
+                             static_cast<std::size_t>(channels)) {
+        throw std::invalid_argument(fmt::format("encode_png8: {} bytes for {}x{}x{} (level {})",
+                                                pixels.size(), width, height, channels, level));
+    }
+    constexpr std::array<std::uint8_t, 4> kColourType{0, 4, 2, 6};  // gray, gray+alpha, RGB, RGBA
+    const auto c = static_cast<std::size_t>(channels);
+    return assemble(pixels, width, height, {kColourType[c - 1], c, true, {}}, level);
+}
+
+std::string encode_png_rgb(std::span<const std::uint8_t> rgb, int width, int height, int level) {
+    if (width <= 0 || height <= 0 || level < 0 || level > 9 ||
+        rgb.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3) {
+        throw std::invalid_argument(fmt::format("encode_png_rgb: {} bytes for {}x{} (level {})",
+                                                rgb.size(), width, height, level));
+    }
+    if (all_gray(rgb)) {
+        std::vector<std::uint8_t> gray(rgb.size() / 3);
+        for (std::size_t i = 0; i < gray.size(); ++i) {
+            gray[i] = rgb[3 * i];
+        }
+        return assemble(gray, width, height, {0, 1, true, {}}, level);
+    }
+    if (const auto palette = indexed(rgb)) {
+        return assemble(palette->second, width, height, {3, 1, false, palette->first}, level);
+    }
+    return assemble(rgb, width, height, {2, 3, true, {}}, level);
 }
 
 }  // namespace convpool

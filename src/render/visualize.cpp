@@ -481,10 +481,10 @@ std::string range_label(const Tensor& t, PictureKind kind, const RenderOptions& 
 
 std::string encode_png(const Picture& p) {
     if (p.png_scale == 1.0 && p.text.empty()) {
-        return encode_png8(p.rgb, p.width, p.height, 3);
+        return encode_png_rgb(p.rgb, p.width, p.height);
     }
     const Picture big = scaled_picture(p);
-    return encode_png8(big.rgb, big.width, big.height, 3);
+    return encode_png_rgb(big.rgb, big.width, big.height);
 }
 
 }  // namespace convpool

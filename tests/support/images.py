@@ -1,27 +1,30 @@
-"""Image readers for the Python tests, standard library only: PNG (8-bit RGB or RGBA, the
-pictures convpool writes) and GIF (written from the GIF89a specification: the loop count and
+"""Image readers for the Python tests, standard library only: PNG (8-bit gray, RGB, indexed or
+RGBA, the pictures convpool writes) and GIF (written from the GIF89a specification: the loop count and
 every frame composited as a browser shows it, disposal 'do not dispose')."""
 import struct
 import zlib
 
 
 def read_png(path, max_rows=None):
-    """(width, height, rows of RGB tuples) of an 8-bit RGB or RGBA PNG: its first max_rows rows
-    (pure Python is slow; the top of the page is enough to judge it)."""
+    """(width, height, rows of RGB tuples) of an 8-bit gray, RGB, indexed or RGBA PNG: its first
+    max_rows rows (pure Python is slow; the top of the page is enough to judge it)."""
     with open(path, "rb") as f:
         data = f.read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, width = 8, b"", 0
+    pos, idat, width, palette = 8, b"", 0, []
     while pos < len(data):
         length, kind = struct.unpack(">I4s", data[pos:pos + 8])
         body = data[pos + 8:pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and ctype in (2, 6) and interlace == 0, (depth, ctype, interlace)
+            assert depth == 8 and ctype in (0, 2, 3, 6) and interlace == 0, (depth, ctype,
+                                                                             interlace)
+        elif kind == b"PLTE":
+            palette = [tuple(body[i:i + 3]) for i in range(0, len(body), 3)]
         elif kind == b"IDAT":
             idat += body
         pos += 12 + length
-    bpp = 3 if ctype == 2 else 4
+    bpp = {0: 1, 2: 3, 3: 1, 6: 4}[ctype]
     raw = zlib.decompress(idat)
     stride = width * bpp
     rows, prev = [], bytearray(stride)
@@ -46,7 +49,12 @@ def read_png(path, max_rows=None):
                 a, b, c = line[i - bpp], prev[i], prev[i - bpp]
                 pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - c - c)
                 line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append([tuple(line[x * bpp:x * bpp + 3]) for x in range(width)])
+        if ctype == 0:
+            rows.append([(v, v, v) for v in line])
+        elif ctype == 3:
+            rows.append([palette[v] for v in line])
+        else:
+            rows.append([tuple(line[x * bpp:x * bpp + 3]) for x in range(width)])
         prev = line
     return width, height, rows
 

@@ -12,11 +12,21 @@ namespace convpool {
 /// An 8-bit PNG of `pixels`: `height` rows of `width` pixels of `channels` interleaved bytes
 /// (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA), tightly packed. Every row uses the Sub filter and
 /// zlib's run-length strategy at `level` (0-9), as OpenCV's default PNG; the data is deflated
-/// in pieces of 1 MiB on every thread (parallel.hpp), joined into one zlib stream with sync
+/// in pieces of 256 KiB on every thread (parallel.hpp), joined into one zlib stream with sync
 /// flushes, so a big image is written about as many times faster as there are threads. The
 /// bytes do not depend on the thread count. Throws std::invalid_argument for a bad size,
 /// channel count or level.
 [[nodiscard]] std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int height,
                                       int channels, int level = 1);
+
+/// The smallest of three lossless PNGs of RGB `rgb` (`height` rows of `width` pixels, 3 bytes
+/// each), as ImageMagick chooses: gray (one byte a pixel, Sub filter) when every pixel has
+/// R == G == B; indexed (a palette of the colours in order of first appearance, one byte a
+/// pixel, no filter: PNG's advice for palettes) when there are at most 256 colours; else RGB as
+/// encode_png8. A colour-mapped picture is a third of the bytes to deflate that way, and its
+/// file about a third of the size. Every decoder gives back the same RGB. Throws
+/// std::invalid_argument for a bad size or level.
+[[nodiscard]] std::string encode_png_rgb(std::span<const std::uint8_t> rgb, int width, int height,
+                                         int level = 1);
 
 }  // namespace convpool
