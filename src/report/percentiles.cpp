@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <mutex>
+#include <utility>
 
 #include "stats_detail.hpp"
 
@@ -35,25 +36,26 @@ std::vector<std::size_t> count_in_parallel(std::size_t n, std::size_t bins, cons
 
 std::vector<float> values_of_ranks(std::span<const float> values,
                                    const std::vector<std::size_t>& ranks) {
-    struct Target {
-        std::uint32_t prefix = 0;  // known leading bits of the key
-        std::size_t rank = 0;      // rank among the values with that prefix
-    };
-    std::vector<Target> targets;
+    std::vector<PrefixRank> targets;
     targets.reserve(ranks.size());
     for (const std::size_t r : ranks) {
         targets.push_back({0, r});
     }
+    return values_of_ranks(values, std::move(targets), 0);
+}
+
+std::vector<float> values_of_ranks(std::span<const float> values, std::vector<PrefixRank> targets,
+                                   int known) {
     constexpr std::array<int, 3> kDigits{11, 11, 10};
-    int known = 0;  // leading bits known so far
-    for (const int digits : kDigits) {
+    for (std::size_t pass = static_cast<std::size_t>(known) / 11; pass < kDigits.size(); ++pass) {
+        const int digits = kDigits[pass];
         const int shift = 32 - known - digits;
         const std::size_t bins = std::size_t{1} << static_cast<unsigned>(digits);
         // The distinct prefixes still being narrowed (one count array each), in ascending
         // order, so those that share their top 11 bits are neighbours.
         std::vector<std::uint32_t> prefixes;
         prefixes.reserve(targets.size());
-        for (const Target& t : targets) {
+        for (const PrefixRank& t : targets) {
             prefixes.push_back(t.prefix);
         }
         std::sort(prefixes.begin(), prefixes.end());
@@ -106,7 +108,7 @@ std::vector<float> values_of_ranks(std::span<const float> values,
                     }
                 }
             });
-        for (Target& t : targets) {
+        for (PrefixRank& t : targets) {
             const auto g = static_cast<std::size_t>(
                 std::find(prefixes.begin(), prefixes.end(), t.prefix) - prefixes.begin());
             std::size_t d = 0;
@@ -120,7 +122,7 @@ std::vector<float> values_of_ranks(std::span<const float> values,
     }
     std::vector<float> out;
     out.reserve(targets.size());
-    for (const Target& t : targets) {
+    for (const PrefixRank& t : targets) {
         out.push_back(key_value(t.prefix));
     }
     return out;

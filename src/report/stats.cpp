@@ -34,6 +34,7 @@ constexpr std::size_t kHistogramBins = 64;
 constexpr unsigned kGroupShift = 21;
 constexpr std::size_t kGroups = std::size_t{1} << 11U;
 constexpr unsigned kSubShift = 10;
+constexpr unsigned kSubBits = 11;
 constexpr std::uint32_t kSubMask = (1U << 11U) - 1U;
 constexpr std::size_t kSubBins = std::size_t{1} << 11U;
 
@@ -98,8 +99,13 @@ struct Sums {
     }
 };
 
+/// The passes' loops, built also for x86-64-v3 (AVX2: four doubles to a vector) and picked
+/// once per machine. Both builds do the same operations in the same order, never contracted
+/// into FMA (src/CMakeLists), so they give the same bits.
+#define CONVPOOL_STATS_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
+
 /// The first pass over one piece; with `groups`, also counts its finite values per key group.
-Sums first_pass(const float* data, const Piece& p, std::size_t* groups) {
+CONVPOOL_STATS_KERNEL Sums first_pass(const float* data, const Piece& p, std::size_t* groups) {
     Sums s;
     for (std::size_t i = p.begin; i < p.end; ++i) {
         const float v = data[i];
@@ -135,13 +141,14 @@ struct Slot {
         lo_key.assign(kSubBins, std::numeric_limits<std::uint32_t>::max());
         hi_key.assign(kSubBins, 0);
     }
-    void take(std::uint32_t key, float v) {
+    /// Takes `n` values equal to `v` (key `key`).
+    void take(std::uint32_t key, float v, std::size_t n) {
         if (collect) {
-            values.push_back(v);
+            values.insert(values.end(), n, v);
             return;
         }
         const std::size_t d = (key >> kSubShift) & kSubMask;
-        ++counts[d];
+        counts[d] += n;
         lo_key[d] = std::min(lo_key[d], key);
         hi_key[d] = std::max(hi_key[d], key);
     }
@@ -164,6 +171,9 @@ struct Wanted {
     std::size_t slot = 0;        ///< its group's slot
     std::size_t in_group = 0;    ///< its rank among the values of that group
     std::optional<float> value;  ///< once known
+    /// Else, after the second pass: its key's top 22 bits (group, sub-bin), and its rank among
+    /// the values whose keys start with them.
+    detail::PrefixRank open;
 };
 
 /// One set of values the statistics are of: a channel, or (with several) the whole stage.
@@ -240,6 +250,8 @@ struct Set {
             }
             if (s.lo_key[d] == s.hi_key[d]) {
                 w.value = key_value(s.lo_key[d]);
+            } else {
+                w.open = {(s.group << kSubBits) | static_cast<std::uint32_t>(d), r};
             }
         }
     }
@@ -322,7 +334,8 @@ private:
     /// One piece of the second pass: squares around the means into `squares` (own set, and
     /// all values when there are several), and with full statistics the entropy bins, the
     /// stage histogram and the percentile slots, a chunk of values at a time.
-    void second_piece(const Piece& p, std::array<double, 2>& squares, SecondPass& t) const {
+    CONVPOOL_STATS_KERNEL void second_piece(const Piece& p, std::array<double, 2>& squares,
+                                            SecondPass& t) const {
         const Set& own = m_sets[p.part];
         const Set& every = m_sets[all()];
         const bool several = m_parts > 1;
@@ -352,7 +365,8 @@ private:
     /// The entropy bins, the histogram's bins and the percentile slots of the `n` values at `v`
     /// of channel `part`: the bins of the whole chunk first (loops the compiler vectorises),
     /// then counted.
-    void count_chunk(const float* v, std::size_t n, std::size_t part, SecondPass& t) const {
+    CONVPOOL_STATS_KERNEL void count_chunk(const float* v, std::size_t n, std::size_t part,
+                                           SecondPass& t) const {
         const Set& own = m_sets[part];
         const Set& every = m_sets[all()];
         const auto lo = static_cast<double>(every.sums.lo);
@@ -385,8 +399,9 @@ private:
     }
 
     /// Gives the values of a chunk (`v`, keys in t.keys) that fall in a slot of `set` to
-    /// `slots`: their positions found first without a branch, as few values fall in one. A
-    /// value that is not finite has a key group of its own, never a slot's.
+    /// `slots`: their positions found first without a branch, as few values fall in one, then
+    /// taken a run of equal keys at a time (a map's many zeros). A value that is not finite
+    /// has a key group of its own, never a slot's.
     static void take_slots(const Set& set, const float* v, std::size_t n, SecondPass& t,
                            std::vector<Slot>& slots) {
         std::size_t found = 0;
@@ -394,10 +409,15 @@ private:
             t.hits[found] = static_cast<std::uint32_t>(i);
             found += set.slot_of[t.keys[i] >> kGroupShift] >= 0 ? 1U : 0U;
         }
-        for (std::size_t k = 0; k < found; ++k) {
+        for (std::size_t k = 0; k < found;) {
             const std::uint32_t key = t.keys[t.hits[k]];
-            slots[static_cast<std::size_t>(set.slot_of[key >> kGroupShift])].take(key,
-                                                                                  v[t.hits[k]]);
+            std::size_t run = 1;
+            while (k + run < found && t.keys[t.hits[k + run]] == key) {
+                ++run;
+            }
+            slots[static_cast<std::size_t>(set.slot_of[key >> kGroupShift])].take(key, v[t.hits[k]],
+                                                                                  run);
+            k += run;
         }
     }
 
@@ -502,18 +522,19 @@ private:
         return out;
     }
 
-    /// The values of the wanted ranks of `set`, those the second pass left open found by a
-    /// radix selection over `values`.
+    /// The values of the wanted ranks of `set`, those the second pass left open found by the
+    /// last step of a radix selection over `values`: their top 22 key bits are known.
     static std::vector<float> percentile_values(Set& set, std::span<const float> values) {
         set.resolve();
-        std::vector<std::size_t> open;
+        std::vector<detail::PrefixRank> open;
         for (const Wanted& w : set.wanted) {
             if (!w.value) {
-                open.push_back(w.rank);
+                open.push_back(w.open);
             }
         }
         const std::vector<float> found =
-            open.empty() ? std::vector<float>() : detail::values_of_ranks(values, open);
+            open.empty() ? std::vector<float>()
+                         : detail::values_of_ranks(values, std::move(open), 2 * kSubBits);
         std::vector<float> order;
         std::size_t next = 0;
         for (const Wanted& w : set.wanted) {

@@ -64,6 +64,17 @@ private:
 [[nodiscard]] std::vector<float> values_of_ranks(std::span<const float> values,
                                                  const std::vector<std::size_t>& ranks);
 
+/// A rank among the finite values whose order keys start with the `known` bits `prefix`.
+struct PrefixRank {
+    std::uint32_t prefix = 0;
+    std::size_t rank = 0;
+};
+
+/// values_of_ranks, for ranks whose leading `known` key bits (0, 11 or 22) are already found:
+/// only the passes for the remaining bits (one pass when 22 are known).
+[[nodiscard]] std::vector<float> values_of_ranks(std::span<const float> values,
+                                                 std::vector<PrefixRank> targets, int known);
+
 /// The two ranks around q (finite - 1) for each fraction of `qs`, as percentiles interpolate.
 [[nodiscard]] std::vector<std::size_t> percentile_ranks(std::size_t finite,
                                                         std::span<const double> qs);
