@@ -137,10 +137,6 @@ const std::array<Rgb, 256>& diverging() {
     return lut;
 }
 
-std::uint8_t to_byte(double t) {
-    return static_cast<std::uint8_t>(std::lround(std::clamp(t, 0.0, 1.0) * 255.0));
-}
-
 /// Colour of value `v` under range `r`.
 Rgb map_value(float v, const Range& r, const RenderOptions& o) {
     if (!std::isfinite(v)) {

@@ -5,6 +5,7 @@
 #include "convpool/core/tensor.hpp"
 #include "convpool/render/visualize.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -55,8 +56,16 @@ struct Range {
 [[nodiscard]] const std::array<Rgb, 256>& colormap_lut(ColorMap m);
 /// 256-entry diverging table (blue - white - red, after ColorBrewer's RdBu), 128 = zero.
 [[nodiscard]] const std::array<Rgb, 256>& diverging();
-/// `t` in [0, 1] (clamped) as 0..255.
-[[nodiscard]] std::uint8_t to_byte(double t);
+/// `t` in [0, 1] (clamped) as 0..255, rounded half away from zero as std::lround, without its
+/// library call (this runs once a pixel): x - int(x) is exact for x in [0, 255]. NaN gives 0.
+[[nodiscard]] inline std::uint8_t to_byte(double t) {
+    const double x = std::clamp(t, 0.0, 1.0) * 255.0;
+    if (!(x >= 0.0)) {
+        return 0;
+    }
+    const auto whole = static_cast<int>(x);
+    return static_cast<std::uint8_t>(whole + (x - static_cast<double>(whole) >= 0.5 ? 1 : 0));
+}
 /// Colour of value `v` under range `r`.
 [[nodiscard]] Rgb map_value(float v, const Range& r, const RenderOptions& o);
 
