@@ -2,6 +2,7 @@
 // colour bar. The sheet and the pooling-window close-up are in sheet.cpp.
 #include "convpool/render/visualize.hpp"
 
+#include "convpool/core/parallel.hpp"
 #include "convpool/io/png.hpp"
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <set>
 
 #include "render/draw.hpp"
@@ -61,30 +63,47 @@ void picture_row(std::span<const float> plane, const Shape& s, const Layout& l, 
     }
 }
 
+/// Calls body(begin, end) over ranges of the rows [0, l.th) of a picture of a map of shape `s`,
+/// spread over the threads when the rows read enough values: each pixel is computed on its own,
+/// so the picture is the same for every split.
+void over_picture_rows(const Shape& s, const Layout& l, const std::function<void(int, int)>& body) {
+    const std::size_t rows = static_cast<std::size_t>(std::max(l.th, 0));
+    const std::size_t read_per_row = static_cast<std::size_t>(s.width) *
+                                     std::max<std::size_t>(1, static_cast<std::size_t>(s.height) /
+                                                                  std::max<std::size_t>(rows, 1)) *
+                                     sizeof(float);
+    parallel_for(rows, kMinBytesPerThread / read_per_row + 1, [&](std::size_t b, std::size_t e) {
+        body(static_cast<int>(b), static_cast<int>(e));
+    });
+}
+
 /// Fills `p` (l.tw x l.th) with the natural picture of `t`: each channel over [lo, lo + span],
 /// every cell, enlarged or every d-th one, or block means when `l` reduces.
 void draw_natural(Picture& p, const Tensor& t, const Layout& l, double lo, double span) {
     const Shape& s = t.shape();
-    std::vector<double> scratch;
-    std::array<std::vector<float>, 3> rows;
-    for (auto& r : rows) {
-        r.resize(static_cast<std::size_t>(l.tw));
-    }
-    for (int y = 0; y < l.th; ++y) {
-        for (int ch = 0; ch < s.channels && ch < 3; ++ch) {
-            picture_row(t.channel(ch), s, l, y, true, scratch, rows[static_cast<std::size_t>(ch)]);
+    over_picture_rows(s, l, [&](int y_begin, int y_end) {
+        std::vector<double> scratch;
+        std::array<std::vector<float>, 3> rows;
+        for (auto& r : rows) {
+            r.resize(static_cast<std::size_t>(l.tw));
         }
-        for (int x = 0; x < l.tw; ++x) {
-            Rgb c{};
-            bool finite = true;
-            for (std::size_t ch = 0; ch < 3; ++ch) {
-                const float v = rows[s.channels == 3 ? ch : 0][static_cast<std::size_t>(x)];
-                finite = finite && std::isfinite(v);
-                c[ch] = to_byte((static_cast<double>(v) - lo) / span);
+        for (int y = y_begin; y < y_end; ++y) {
+            for (int ch = 0; ch < s.channels && ch < 3; ++ch) {
+                picture_row(t.channel(ch), s, l, y, true, scratch,
+                            rows[static_cast<std::size_t>(ch)]);
             }
-            put(p, x, y, finite ? c : kNonFinite);
+            for (int x = 0; x < l.tw; ++x) {
+                Rgb c{};
+                bool finite = true;
+                for (std::size_t ch = 0; ch < 3; ++ch) {
+                    const float v = rows[s.channels == 3 ? ch : 0][static_cast<std::size_t>(x)];
+                    finite = finite && std::isfinite(v);
+                    c[ch] = to_byte((static_cast<double>(v) - lo) / span);
+                }
+                put(p, x, y, finite ? c : kNonFinite);
+            }
         }
-    }
+    });
 }
 
 /// Sets the scale of a picture of `s` drawn with `l`, and its legend line (`mean`: blocks
@@ -151,8 +170,6 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
     const int cell_h = l.th + label_h + (l.labels ? kGap : 0);
     Picture p = blank(l.width, l.height, options.png_scale);
     p.text_apart = options.text_apart;
-    std::vector<double> scratch;
-    std::vector<float> row(static_cast<std::size_t>(l.tw));
     for (int c = 0; c < l.shown; ++c) {
         const int x0 = (c % l.cols) * cell_w;
         const int y0 = (c / l.cols) * cell_h + label_h;
@@ -163,12 +180,16 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
             : k < options.channel_ranges.size()
                 ? Range{options.channel_ranges[k].lo, options.channel_ranges[k].hi, true}
                 : rule_range(plane, options.range_rule);
-        for (int y = 0; y < l.th; ++y) {
-            picture_row(plane, s, l, y, options.reduce_mean, scratch, row);
-            for (int x = 0; x < l.tw; ++x) {
-                put(p, x0 + x, y0 + y, map_value(row[static_cast<std::size_t>(x)], r, options));
+        over_picture_rows(s, l, [&](int y_begin, int y_end) {
+            std::vector<double> scratch;
+            std::vector<float> row(static_cast<std::size_t>(l.tw));
+            for (int y = y_begin; y < y_end; ++y) {
+                picture_row(plane, s, l, y, options.reduce_mean, scratch, row);
+                for (int x = 0; x < l.tw; ++x) {
+                    put(p, x0 + x, y0 + y, map_value(row[static_cast<std::size_t>(x)], r, options));
+                }
             }
-        }
+        });
         if (l.labels) {
             text(p,
                  tile_label(options, c,
