@@ -257,22 +257,44 @@ TEST_CASE(
     CHECK_THROWS_AS((void)convpool::encode_png8({}, 0, 0, 1), std::invalid_argument);
 }
 
-TEST_CASE("encode_png8: the same bytes on 1, 2 and 3 threads (pieces of fixed size)") {
-    std::vector<std::uint8_t> px(std::size_t{900} * 700 * 3);
-    std::uint32_t state = 1;
-    for (auto& v : px) {
-        state = state * 1664525U + 1013904223U;
-        v = static_cast<std::uint8_t>(state >> 29U);  // a few levels: compressible, not trivial
+TEST_CASE("encode_png8: the same bytes on 1, 2 and 3 threads, deflated whole or in pieces") {
+    // 900x700 RGB is deflated whole (libdeflate); 3000x2800 RGBA, over 32 MiB filtered, in
+    // pieces on every thread (zlib): both must give bytes that do not depend on the threads.
+    for (const auto& size : {std::array{900, 700, 3}, std::array{3000, 2800, 4}}) {
+        const int w = size[0];
+        const int h = size[1];
+        const int c = size[2];
+        CAPTURE(w);
+        std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) *
+                                     static_cast<std::size_t>(c));
+        std::uint32_t state = 1;
+        for (auto& v : px) {
+            state = state * 1664525U + 1013904223U;
+            v = static_cast<std::uint8_t>(state >> 30U);  // 4 levels: compressible, not trivial
+        }
+        std::vector<std::string> files;
+        for (const int threads : {1, 2, 3}) {
+            convpool::set_thread_count(threads);
+            files.push_back(convpool::encode_png8(px, w, h, c));
+        }
+        convpool::set_thread_count(0);
+        CHECK(files[0] == files[1]);
+        CHECK(files[0] == files[2]);
+        CHECK(files[0].size() < px.size() / 2);
+        // And it decodes to the same colour bytes (alpha is dropped on loading).
+        convpool::LoadOptions options;
+        options.isolate_decoder = false;
+        const auto t = convpool::decode_image(bytes_of(files[0]), options).tensor;
+        REQUIRE(t.shape() == convpool::Shape{3, h, w});
+        bool same = true;
+        for (std::size_t i = 0; i < px.size() && same; ++i) {
+            const auto k = static_cast<int>(i % static_cast<std::size_t>(c));
+            const auto pixel = static_cast<int>(i / static_cast<std::size_t>(c));
+            same = k == 3 || t.at(k, pixel / w, pixel % w) ==
+                                 static_cast<float>(px[i]) * static_cast<float>(1.0 / 255.0);
+        }
+        CHECK(same);
     }
-    std::vector<std::string> files;
-    for (const int threads : {1, 2, 3}) {
-        convpool::set_thread_count(threads);
-        files.push_back(convpool::encode_png8(px, 900, 700, 3));
-    }
-    convpool::set_thread_count(0);
-    CHECK(files[0] == files[1]);
-    CHECK(files[0] == files[2]);
-    CHECK(files[0].size() < px.size() / 2);
 }
 
 TEST_CASE("encode_png_rgb: gray, indexed or RGB, whichever is smallest, decode to the same RGB") {

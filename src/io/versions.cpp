@@ -1,6 +1,7 @@
 #include "convpool/io/versions.hpp"
 
 #include <fmt/format.h>
+#include <libdeflate.h>
 #include <opencv2/core/utility.hpp>
 #include <png.h>
 #include <zlib.h>
@@ -19,7 +20,8 @@ std::vector<LibraryVersion> io_library_versions() {
             {"libjpeg-turbo",
              fmt::format("{}.{}.{}", kJpeg / 1000000, kJpeg / 1000 % 1000, kJpeg % 1000)},
             {"libpng", png_get_libpng_ver(nullptr)},
-            {"zlib", zlibVersion()}};
+            {"zlib", zlibVersion()},
+            {"libdeflate", LIBDEFLATE_VERSION_STRING}};
 }
 
 }  // namespace convpool

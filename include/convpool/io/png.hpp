@@ -10,12 +10,12 @@
 namespace convpool {
 
 /// An 8-bit PNG of `pixels`: `height` rows of `width` pixels of `channels` interleaved bytes
-/// (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA), tightly packed. Every row uses the Sub filter and
-/// zlib's run-length strategy at `level` (0-9), as OpenCV's default PNG; the data is deflated
-/// in pieces of 256 KiB on every thread (parallel.hpp), joined into one zlib stream with sync
-/// flushes, so a big image is written about as many times faster as there are threads. The
-/// bytes do not depend on the thread count. Throws std::invalid_argument for a bad size,
-/// channel count or level.
+/// (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA), tightly packed. Every row uses the Sub filter;
+/// `level` (0-9) is the deflate level. Up to 32 MiB of filtered bytes (every display-sized
+/// picture) are deflated whole by libdeflate; larger images by zlib's run-length strategy in
+/// pieces of 256 KiB on every thread (parallel.hpp), joined into one zlib stream with sync
+/// flushes. The bytes depend only on the image, never on the thread count. Throws
+/// std::invalid_argument for a bad size, channel count or level.
 [[nodiscard]] std::string encode_png8(std::span<const std::uint8_t> pixels, int width, int height,
                                       int channels, int level = 1);
 
