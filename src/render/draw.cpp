@@ -158,24 +158,36 @@ Rgb map_value(float v, const Range& r, const RenderOptions& o) {
     return colormap_lut(o.colormap)[to_byte(t)];
 }
 
-Picture blank(int w, int h) {
-    Picture p{w, h, {}};
-    p.rgb.resize(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3);
-    for (std::size_t i = 0; i < p.rgb.size(); i += 3) {
-        p.rgb[i] = kBackground[0];
-        p.rgb[i + 1] = kBackground[1];
-        p.rgb[i + 2] = kBackground[2];
+void map_values(std::span<const float> values, const Range& r, const RenderOptions& o,
+                std::uint8_t* out) {
+    const auto put_colour = [&out](std::size_t i, const Rgb& c) {
+        out[3 * i] = c[0];
+        out[3 * i + 1] = c[1];
+        out[3 * i + 2] = c[2];
+    };
+    const double span = static_cast<double>(r.hi) - static_cast<double>(r.lo);
+    if ((o.diverging && is_signed(r)) || !(span > 0)) {
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            put_colour(i, map_value(values[i], r, o));
+        }
+        return;
     }
-    return p;
+    // The common case, as map_value computes it: (v - lo) / span through the colour map.
+    const auto& lut = colormap_lut(o.colormap);
+    const auto lo = static_cast<double>(r.lo);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const float v = values[i];
+        put_colour(
+            i, std::isfinite(v) ? lut[to_byte((static_cast<double>(v) - lo) / span)] : kNonFinite);
+    }
 }
 
-void put(Picture& p, int x, int y, const Rgb& c) {
-    const auto i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(p.width) +
-                    static_cast<std::size_t>(x)) *
-                   3;
-    p.rgb[i] = c[0];
-    p.rgb[i + 1] = c[1];
-    p.rgb[i + 2] = c[2];
+Picture blank(int w, int h) {
+    static_assert(kBackground[0] == kBackground[1] && kBackground[1] == kBackground[2],
+                  "a gray background: one byte fills it");
+    Picture p{w, h, {}};
+    p.rgb.assign(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3, kBackground[0]);
+    return p;
 }
 
 void paste(Picture& dst, const Picture& src, int x0, int y0) {

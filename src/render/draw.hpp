@@ -68,12 +68,23 @@ struct Range {
 }
 /// Colour of value `v` under range `r`.
 [[nodiscard]] Rgb map_value(float v, const Range& r, const RenderOptions& o);
+/// The colours of `values` under range `r` (map_value of each, with the choices made once),
+/// into `out`: 3 bytes a value.
+void map_values(std::span<const float> values, const Range& r, const RenderOptions& o,
+                std::uint8_t* out);
 
 /// A white w x h picture.
 [[nodiscard]] Picture blank(int w, int h);
 /// A white w x h picture encoded at `png_scale` (Picture::png_scale: its text kept apart).
 [[nodiscard]] Picture blank(int w, int h, double png_scale);
-void put(Picture& p, int x, int y, const Rgb& c);
+inline void put(Picture& p, int x, int y, const Rgb& c) {
+    const auto i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(p.width) +
+                    static_cast<std::size_t>(x)) *
+                   3;
+    p.rgb[i] = c[0];
+    p.rgb[i + 1] = c[1];
+    p.rgb[i + 2] = c[2];
+}
 /// Copies `src` into `dst` with its top left corner at (x0, y0), and its text (Picture::text):
 /// kept apart when `dst` has a scale, else drawn.
 void paste(Picture& dst, const Picture& src, int x0, int y0);

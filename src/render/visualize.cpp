@@ -81,6 +81,7 @@ void over_picture_rows(const Shape& s, const Layout& l, const std::function<void
 /// every cell, enlarged or every d-th one, or block means when `l` reduces.
 void draw_natural(Picture& p, const Tensor& t, const Layout& l, double lo, double span) {
     const Shape& s = t.shape();
+    const bool unit = lo == 0.0 && span == 1.0;
     over_picture_rows(s, l, [&](int y_begin, int y_end) {
         std::vector<double> scratch;
         std::array<std::vector<float>, 3> rows;
@@ -98,7 +99,9 @@ void draw_natural(Picture& p, const Tensor& t, const Layout& l, double lo, doubl
                 for (std::size_t ch = 0; ch < 3; ++ch) {
                     const float v = rows[s.channels == 3 ? ch : 0][static_cast<std::size_t>(x)];
                     finite = finite && std::isfinite(v);
-                    c[ch] = to_byte((static_cast<double>(v) - lo) / span);
+                    // (v - 0) / 1 is v: the unit range needs no division.
+                    c[ch] = to_byte(unit ? static_cast<double>(v)
+                                         : (static_cast<double>(v) - lo) / span);
                 }
                 put(p, x, y, finite ? c : kNonFinite);
             }
@@ -185,9 +188,11 @@ Picture render_tensor(const Tensor& t, PictureKind kind, const RenderOptions& op
             std::vector<float> row(static_cast<std::size_t>(l.tw));
             for (int y = y_begin; y < y_end; ++y) {
                 picture_row(plane, s, l, y, options.reduce_mean, scratch, row);
-                for (int x = 0; x < l.tw; ++x) {
-                    put(p, x0 + x, y0 + y, map_value(row[static_cast<std::size_t>(x)], r, options));
-                }
+                map_values(row, r, options,
+                           p.rgb.data() + (static_cast<std::size_t>(y0 + y) *
+                                               static_cast<std::size_t>(p.width) +
+                                           static_cast<std::size_t>(x0)) *
+                                              3);
             }
         });
         if (l.labels) {
