@@ -158,6 +158,18 @@ Rgb map_value(float v, const Range& r, const RenderOptions& o) {
     return colormap_lut(o.colormap)[to_byte(t)];
 }
 
+void to_bytes(std::span<const float> values, double lo, double span, std::uint8_t* out) {
+    if (lo == 0.0 && span == 1.0) {  // (v - 0) / 1 is v
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            out[3 * i] = to_byte(static_cast<double>(values[i]));
+        }
+        return;
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        out[3 * i] = to_byte((static_cast<double>(values[i]) - lo) / span);
+    }
+}
+
 void map_values(std::span<const float> values, const Range& r, const RenderOptions& o,
                 std::uint8_t* out) {
     const auto put_colour = [&out](std::size_t i, const Rgb& c) {

@@ -66,6 +66,9 @@ struct Range {
     const auto whole = static_cast<int>(x);
     return static_cast<std::uint8_t>(whole + (x - static_cast<double>(whole) >= 0.5 ? 1 : 0));
 }
+/// to_byte((v - lo) / span) of each of `values` (to_byte(v) when lo = 0 and span = 1), into
+/// every third byte of `out` (one channel of RGB pixels).
+void to_bytes(std::span<const float> values, double lo, double span, std::uint8_t* out);
 /// Colour of value `v` under range `r`.
 [[nodiscard]] Rgb map_value(float v, const Range& r, const RenderOptions& o);
 /// The colours of `values` under range `r` (map_value of each, with the choices made once),

@@ -81,7 +81,7 @@ void over_picture_rows(const Shape& s, const Layout& l, const std::function<void
 /// every cell, enlarged or every d-th one, or block means when `l` reduces.
 void draw_natural(Picture& p, const Tensor& t, const Layout& l, double lo, double span) {
     const Shape& s = t.shape();
-    const bool unit = lo == 0.0 && span == 1.0;
+    const bool unit = lo == 0.0 && span == 1.0;  // (v - 0) / 1 is v
     over_picture_rows(s, l, [&](int y_begin, int y_end) {
         std::vector<double> scratch;
         std::array<std::vector<float>, 3> rows;
@@ -93,17 +93,22 @@ void draw_natural(Picture& p, const Tensor& t, const Layout& l, double lo, doubl
                 picture_row(t.channel(ch), s, l, y, true, scratch,
                             rows[static_cast<std::size_t>(ch)]);
             }
+            std::uint8_t* out =
+                p.rgb.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(p.width) * 3;
+            for (std::size_t ch = 0; ch < 3; ++ch) {
+                to_bytes(rows[s.channels == 3 ? ch : 0], unit ? 0.0 : lo, unit ? 1.0 : span,
+                         out + ch);
+            }
             for (int x = 0; x < l.tw; ++x) {
-                Rgb c{};
                 bool finite = true;
                 for (std::size_t ch = 0; ch < 3; ++ch) {
-                    const float v = rows[s.channels == 3 ? ch : 0][static_cast<std::size_t>(x)];
-                    finite = finite && std::isfinite(v);
-                    // (v - 0) / 1 is v: the unit range needs no division.
-                    c[ch] = to_byte(unit ? static_cast<double>(v)
-                                         : (static_cast<double>(v) - lo) / span);
+                    finite =
+                        finite &&
+                        std::isfinite(rows[s.channels == 3 ? ch : 0][static_cast<std::size_t>(x)]);
                 }
-                put(p, x, y, finite ? c : kNonFinite);
+                if (!finite) {
+                    put(p, x, y, kNonFinite);
+                }
             }
         }
     });

@@ -15,12 +15,12 @@ import sys
 import tempfile
 import threading
 import unittest
-import zlib
 
 import parallel_unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from arrays import read_npy  # noqa: E402
+from images import read_png as read_any_png  # noqa: E402
 from runner import run_binary  # noqa: E402
 
 BIN = None
@@ -34,30 +34,8 @@ def run(*args):
 
 
 def read_png(path):
-    """Rows of (r, g, b) of an 8-bit RGB PNG as convpool writes it (every row filtered with Sub)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
-    pos, idat = 8, b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, ctype = struct.unpack(">IIBB", body[:10])
-            assert depth == 8 and ctype == 2, (depth, ctype)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * 3 + 1
-    rows = []
-    for y in range(height):
-        assert raw[y * stride] == 1, "convpool writes Sub-filtered rows"
-        line = bytearray(raw[y * stride + 1:(y + 1) * stride])
-        for i in range(3, len(line)):
-            line[i] = (line[i] + line[i - 3]) & 255
-        rows.append([tuple(line[x:x + 3]) for x in range(0, len(line), 3)])
-    return rows
+    """Rows of (r, g, b) of a PNG as convpool writes it (gray, indexed or RGB)."""
+    return read_any_png(path)[2]
 
 
 def enlargement(h, w):
