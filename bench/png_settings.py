@@ -2,8 +2,9 @@
 """Size against time of the PNG settings convpool's writer could use (src/io/png.cpp), on real
 pictures: for each row filter (None, Sub, Up, Paeth) and zlib strategy and level, the bytes of
 the IDAT stream and the time to deflate it as convpool does (pieces of 256 KiB, each deflated
-on its own, here on one thread), summed over the given PNGs (convpool's stage pictures, zooms and
-sheets of a default run). Prints a markdown table, fastest first.
+on its own, here on one thread), and libdeflate's levels on each whole filtered picture (as the
+writer deflates pictures up to 32 MiB), summed over the given PNGs (convpool's stage pictures,
+zooms and sheets of a default run), each read as RGB. Prints a markdown table, fastest first.
 
 Usage (Debian's interpreter: python3-numpy, python3-pil):
 
@@ -11,6 +12,8 @@ Usage (Debian's interpreter: python3-numpy, python3-pil):
 """
 
 import argparse
+import ctypes
+import ctypes.util
 import time
 import zlib
 
@@ -58,6 +61,33 @@ def deflate(data, level, strategy):
     return size
 
 
+def libdeflate():
+    """Debian's libdeflate0 through ctypes (None when it is not installed)."""
+    name = ctypes.util.find_library("deflate")
+    if name is None:
+        return None
+    lib = ctypes.CDLL(name)
+    lib.libdeflate_alloc_compressor.restype = ctypes.c_void_p
+    lib.libdeflate_alloc_compressor.argtypes = [ctypes.c_int]
+    lib.libdeflate_zlib_compress_bound.restype = ctypes.c_size_t
+    lib.libdeflate_zlib_compress_bound.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    lib.libdeflate_zlib_compress.restype = ctypes.c_size_t
+    lib.libdeflate_zlib_compress.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
+                                             ctypes.c_void_p, ctypes.c_size_t]
+    lib.libdeflate_free_compressor.argtypes = [ctypes.c_void_p]
+    return lib
+
+
+def deflate_whole(lib, data, level):
+    """libdeflate's zlib stream of the whole of `data`: its bytes."""
+    c = lib.libdeflate_alloc_compressor(level)
+    bound = lib.libdeflate_zlib_compress_bound(c, len(data))
+    out = ctypes.create_string_buffer(bound)
+    size = lib.libdeflate_zlib_compress(c, data, len(data), out, bound)
+    lib.libdeflate_free_compressor(c)
+    return size
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("pngs", nargs="+")
@@ -76,6 +106,14 @@ def main():
                     size = sum(deflate(d, level, strategy) for d in data)
                     times.append(time.perf_counter() - start)
                 rows.append((min(times), size, kind, sname, level))
+        lib = libdeflate()
+        for level in (1, 2, 4, 6) if lib is not None and kind in ("none", "sub") else ():
+            times = []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                size = sum(deflate_whole(lib, d, level) for d in data)
+                times.append(time.perf_counter() - start)
+            rows.append((min(times), size, kind, "libdeflate, whole", level))
     rows.sort()
     print(f"{len(pictures)} pictures, {raw / 1e6:.1f} MB of RGB\n")
     print("| filter | strategy | level | MB | ratio to raw | deflate ms (1 thread, best of "

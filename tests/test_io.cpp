@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -297,6 +299,34 @@ TEST_CASE("encode_png8: the same bytes on 1, 2 and 3 threads, deflated whole or 
     }
 }
 
+namespace {
+/// The filter types of the `height` rows (`row` bytes each after the filter byte) of a PNG.
+std::set<int> row_filters(const std::string& png, int height, std::size_t row) {
+    std::string stream;
+    for (std::size_t pos = 8; pos + 8 <= png.size();) {
+        const auto byte = [&](std::size_t i) {
+            return static_cast<std::uint32_t>(static_cast<unsigned char>(png[i]));
+        };
+        const std::uint32_t length =
+            (byte(pos) << 24U) | (byte(pos + 1) << 16U) | (byte(pos + 2) << 8U) | byte(pos + 3);
+        if (png.compare(pos + 4, 4, "IDAT") == 0) {
+            stream += png.substr(pos + 8, length);
+        }
+        pos += 12 + length;
+    }
+    std::vector<Bytef> raw(static_cast<std::size_t>(height) * (row + 1));
+    uLongf size = raw.size();
+    REQUIRE(::uncompress(raw.data(), &size, reinterpret_cast<const Bytef*>(stream.data()),
+                         stream.size()) == Z_OK);
+    REQUIRE(size == raw.size());
+    std::set<int> filters;
+    for (int y = 0; y < height; ++y) {
+        filters.insert(raw[static_cast<std::size_t>(y) * (row + 1)]);
+    }
+    return filters;
+}
+}  // namespace
+
 TEST_CASE("encode_png_rgb: gray, indexed or RGB, whichever is smallest, decode to the same RGB") {
     // Colour type (IHDR byte 25) and how each kind of picture must come back.
     const auto colour_type = [](const std::string& png) { return static_cast<int>(png.at(25)); };
@@ -342,14 +372,26 @@ TEST_CASE("encode_png_rgb: gray, indexed or RGB, whichever is smallest, decode t
     CHECK(colour_type(indexed_png) == 3);
     CHECK(indexed_png.find("PLTE") != std::string::npos);
     CHECK(indexed_same);
-    // One more colour than a palette holds: RGB, the same bytes as encode_png8 writes.
+    // One more colour than a palette holds: RGB, its rows unfiltered (few colours).
     colours[3 * (n - 1)] = 0;
     colours[3 * (n - 1) + 1] = 0;
     colours[3 * (n - 1) + 2] = 0;
-    const auto [rgb_png, rgb_same] = round_trip(colours, w, h);
-    CHECK(colour_type(rgb_png) == 2);
-    CHECK(rgb_same);
-    CHECK(rgb_png == convpool::encode_png8(colours, w, h, 3));
+    const auto [mapped_png, mapped_same] = round_trip(colours, w, h);
+    CHECK(colour_type(mapped_png) == 2);
+    CHECK(mapped_same);
+    CHECK(row_filters(mapped_png, h, static_cast<std::size_t>(w) * 3) == std::set<int>{0});
+    // More than 4096 colours (a photo): RGB with Sub, the same bytes as encode_png8 writes.
+    std::vector<std::uint8_t> photo(n * 3);
+    std::uint32_t state = 5;
+    for (auto& v : photo) {
+        state = state * 1664525U + 1013904223U;
+        v = static_cast<std::uint8_t>(state >> 24U);
+    }
+    const auto [photo_png, photo_same] = round_trip(photo, w, h);
+    CHECK(colour_type(photo_png) == 2);
+    CHECK(photo_same);
+    CHECK(row_filters(photo_png, h, static_cast<std::size_t>(w) * 3) == std::set<int>{1});
+    CHECK(photo_png == convpool::encode_png8(photo, w, h, 3));
     // A gray picture is also smaller than its RGB file.
     CHECK(gray_png.size() < convpool::encode_png8(gray, w, h, 3).size());
     CHECK_THROWS_AS((void)convpool::encode_png_rgb(gray, w, h + 1), std::invalid_argument);

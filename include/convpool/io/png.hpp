@@ -22,10 +22,10 @@ namespace convpool {
 /// The smallest of three lossless PNGs of RGB `rgb` (`height` rows of `width` pixels, 3 bytes
 /// each), as ImageMagick chooses: gray (one byte a pixel, Sub filter) when every pixel has
 /// R == G == B; indexed (a palette of the colours in order of first appearance, one byte a
-/// pixel, no filter: PNG's advice for palettes) when there are at most 256 colours; else RGB as
-/// encode_png8. A colour-mapped picture is a third of the bytes to deflate that way, and its
-/// file about a third of the size. Every decoder gives back the same RGB. Throws
-/// std::invalid_argument for a bad size or level.
+/// pixel, no filter: PNG's advice for palettes) when there are at most 256 colours; else RGB,
+/// unfiltered when it has at most 4096 colours (a colour-mapped picture and its labels, which
+/// deflate compresses best that way), else with Sub as encode_png8. Every decoder gives back
+/// the same RGB. Throws std::invalid_argument for a bad size or level.
 [[nodiscard]] std::string encode_png_rgb(std::span<const std::uint8_t> rgb, int width, int height,
                                          int level = 1);
 
