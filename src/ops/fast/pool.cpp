@@ -277,12 +277,12 @@ namespace {
 
 /// acc[o] += each tap of `row` that output column o's window reads (cols.taps[o]), in order,
 /// for o in [first_column, stop_column).
-void add_row_taps(double* acc, const float* row, const AxisPlan& cols, int first_column,
+void add_row_taps(float* acc, const float* row, const AxisPlan& cols, int first_column,
                   int stop_column) {
     for (int o = first_column; o < stop_column; ++o) {
         const AxisTaps& rx = cols.taps[static_cast<std::size_t>(o)];
         for (int tx = 0; tx < rx.count; ++tx) {
-            acc[o] += static_cast<double>(row[rx.first + tx * cols.step]);
+            acc[o] += row[rx.first + tx * cols.step];
         }
     }
 }
@@ -303,12 +303,12 @@ std::pair<int, int> full_window_run(const AxisPlan& cols, int kernel) {
 }
 
 /// The divisor of each output column of a row whose windows hold `row_cells` rows.
-void fill_denominators(std::vector<double>& denominator, const AxisPlan& cols, int row_cells,
+void fill_denominators(std::vector<float>& denominator, const AxisPlan& cols, int row_cells,
                        bool count_pad, int divisor) {
     for (std::size_t o = 0; o < denominator.size(); ++o) {
         const AxisTaps& rx = cols.taps[o];
         const int n = divisor > 0 ? divisor : row_cells * (count_pad ? rx.counted : rx.count);
-        denominator[o] = static_cast<double>(n);
+        denominator[o] = static_cast<float>(n);
     }
 }
 
@@ -328,23 +328,23 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
     const int full_end = full_run.second;
     const bool stream = out_shape.elements() * sizeof(float) >= kernels::kStreamBytes;
     // 2x2 windows at stride 2 (the common downsampling): a full window's two rows are summed
-    // and divided in one fused pass, without the double accumulator rows.
+    // and divided in one fused pass, without the accumulator rows.
     const bool pairs = win.rows.kernel == 2 && win.cols.kernel == 2 && win.rows.stride == 2 &&
                        win.cols.stride == 2 && win.rows.dilation == 1 && win.cols.dilation == 1;
-    const double full_divisor = divisor > 0 ? divisor : 4.0;  // a full 2x2 window's cells
+    const auto full_divisor = static_cast<float>(divisor > 0 ? divisor : 4);  // a full window
     for_output_rows(out_shape, bytes_per_output_row(s, out_shape), [&](int c, int o0, int o1) {
-        std::vector<double> acc(static_cast<std::size_t>(out_w));
+        std::vector<float> acc(static_cast<std::size_t>(out_w));
         std::vector<float> line(static_cast<std::size_t>(out_w));
-        std::vector<double> denominator(static_cast<std::size_t>(out_w));
+        std::vector<float> denominator(static_cast<std::size_t>(out_w));
         int denominator_cells = -1;  // the row cell count `denominator` was computed for
         const float* plane = in.channel(c).data();
         float* out_plane = out.channel(c).data();
         for (int o = o0; o < o1; ++o) {
             const AxisTaps& ry = rows.taps[static_cast<std::size_t>(o)];
             const bool fused = pairs && ry.count == 2 && full_begin < full_end;
-            std::fill(acc.begin(), acc.end(), 0.0);
+            std::fill(acc.begin(), acc.end(), 0.0F);
             // Same order as the plain loop: rows of the window in order, taps within a row in
-            // order, each added to the double sum of its output.
+            // order, each added to the float sum of its output.
             for (int ty = 0; ty < ry.count; ++ty) {
                 const float* row =
                     plane + static_cast<std::ptrdiff_t>(ry.first + ty * rows.step) * s.width;
@@ -387,7 +387,8 @@ std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
     return fast_extremum_pool(in, win, Extremum::max);
 }
 
-std::optional<Tensor> fast_pool(const Tensor& in, const Window& win, const AvgReducer& reducer) {
+std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
+                                const AvgPoolReducer& reducer) {
     return fast_avg_pool(in, win, reducer.count_pad, reducer.divisor);
 }
 

@@ -126,41 +126,38 @@ inline void pick_three_any(float* out, const float* src, int n, int stride, int 
 }
 
 template <int Stride>
-inline void add_sampled_t(double* __restrict acc, const float* __restrict src, int n, int stride) {
+inline void add_sampled_t(float* __restrict acc, const float* __restrict src, int n, int stride) {
     const int s = Stride > 0 ? Stride : stride;
     for (int o = 0; o < n; ++o) {
-        acc[o] += static_cast<double>(src[o * s]);
+        acc[o] += src[o * s];
     }
 }
 
 template <int Stride>
-inline void add_two_t(double* __restrict acc, const float* __restrict src, int n, int stride,
+inline void add_two_t(float* __restrict acc, const float* __restrict src, int n, int stride,
                       int step) {
     const int s = Stride > 0 ? Stride : stride;
     const float* __restrict second = src + step;
     for (int o = 0; o < n; ++o) {
-        acc[o] = (acc[o] + static_cast<double>(src[o * s])) + static_cast<double>(second[o * s]);
+        acc[o] = (acc[o] + src[o * s]) + second[o * s];
     }
 }
 
 /// average_2x2's loop; with Multiply, `scale` is 1 / divisor, a power of two, so the product is
-/// the quotient exactly (both are the one rounding of the same real number).
+/// the quotient exactly (both are the one rounding of the same real number). The sum starts
+/// from a, not 0 + a: the two differ only in the sign of a zero sum, which the final 0 + clears.
 template <bool Multiply>
 inline void average_2x2_t(float* __restrict out, const float* __restrict top,
-                          const float* __restrict bottom, int n, double scale) {
+                          const float* __restrict bottom, int n, float scale) {
     for (int o = 0; o < n; ++o) {
-        const double sum =
-            (((0.0 + static_cast<double>(top[2 * o])) + static_cast<double>(top[2 * o + 1])) +
-             static_cast<double>(bottom[2 * o])) +
-            static_cast<double>(bottom[2 * o + 1]);
-        out[o] = static_cast<float>(Multiply ? sum * scale : sum / scale);
+        const float sum = ((top[2 * o] + top[2 * o + 1]) + bottom[2 * o]) + bottom[2 * o + 1];
+        out[o] = 0.0F + (Multiply ? sum * scale : sum / scale);
     }
 }
 
 }  // namespace
 
-CONVPOOL_KERNEL void add_taps(double* acc, const float* src, int n, int stride, int taps,
-                              int step) {
+CONVPOOL_KERNEL void add_taps(float* acc, const float* src, int n, int stride, int taps, int step) {
     int t = 0;
     for (; t + 2 <= taps; t += 2) {
         const float* from = src + static_cast<std::ptrdiff_t>(t) * step;
@@ -177,20 +174,20 @@ CONVPOOL_KERNEL void add_taps(double* acc, const float* src, int n, int stride, 
     }
 }
 
-CONVPOOL_KERNEL_WIDE void average_2x2(float* out, const float* top, const float* bottom, int n,
-                                      double divisor) {
+CONVPOOL_KERNEL void average_2x2(float* out, const float* top, const float* bottom, int n,
+                                 float divisor) {
     int exponent = 0;
-    if (std::frexp(divisor, &exponent) == 0.5) {
-        average_2x2_t<true>(out, top, bottom, n, 1.0 / divisor);
+    if (std::frexp(divisor, &exponent) == 0.5F) {
+        average_2x2_t<true>(out, top, bottom, n, 1.0F / divisor);
     } else {
         average_2x2_t<false>(out, top, bottom, n, divisor);
     }
 }
 
-CONVPOOL_KERNEL void divide_row(float* out, const double* acc, const double* divisor, int n) {
+CONVPOOL_KERNEL void divide_row(float* out, const float* acc, const float* divisor, int n) {
     float* __restrict dst = out;
     for (int o = 0; o < n; ++o) {
-        dst[o] = static_cast<float>(acc[o] / divisor[o]);
+        dst[o] = 0.0F + acc[o] / divisor[o];
     }
 }
 
@@ -361,7 +358,7 @@ void store_fence() {
 #endif
 }
 
-CONVPOOL_KERNEL void add_sampled(double* acc, const float* src, int n, int stride) {
+CONVPOOL_KERNEL void add_sampled(float* acc, const float* src, int n, int stride) {
     if (stride == 1) {
         add_sampled_t<1>(acc, src, n, 1);
     } else if (stride == 2) {

@@ -70,17 +70,17 @@ void pick_rows_store(float* dst, const float* const* rows, int count, int n, Pic
 /// Orders the non-temporal stores of this thread before what follows (call once per thread
 /// after its last store_row).
 void store_fence();
-/// acc[o] = (...(acc[o] + double(src[o*stride])) + double(src[o*stride + step])...) over
-/// `taps` taps, added one after another, for o < n.
-void add_taps(double* acc, const float* src, int n, int stride, int taps, int step);
-/// out[o] = float(((((0 + a) + b) + c) + d) / divisor) for o < n, where a, b are top[2o],
-/// top[2o + 1] and c, d are bottom[2o], bottom[2o + 1]: 2x2 windows at stride 2, summed in
-/// double in the plain loop's order (the 0 makes a sum of -0s +0, as there).
-void average_2x2(float* out, const float* top, const float* bottom, int n, double divisor);
-/// out[o] = float(acc[o] / divisor[o]) for o < n.
-void divide_row(float* out, const double* acc, const double* divisor, int n);
-/// acc[o] += double(src[o*stride]) for o < n.
-void add_sampled(double* acc, const float* src, int n, int stride);
+/// acc[o] = (...(acc[o] + src[o*stride]) + src[o*stride + step]...) over `taps` taps, added one
+/// after another in float, for o < n.
+void add_taps(float* acc, const float* src, int n, int stride, int taps, int step);
+/// out[o] = 0 + ((((0 + a) + b) + c) + d) / divisor for o < n, in float, where a, b are
+/// top[2o], top[2o + 1] and c, d are bottom[2o], bottom[2o + 1]: 2x2 windows at stride 2 in the
+/// plain loop's order (AvgPoolReducer).
+void average_2x2(float* out, const float* top, const float* bottom, int n, float divisor);
+/// out[o] = 0 + acc[o] / divisor[o] for o < n, in float.
+void divide_row(float* out, const float* acc, const float* divisor, int n);
+/// acc[o] += src[o*stride] for o < n, in float.
+void add_sampled(float* acc, const float* src, int n, int stride);
 
 }  // namespace convpool::ops::kernels
 
