@@ -243,6 +243,42 @@ void extremum_rows_van_herk(const float* plane, int height, int width, const Axi
     }
 }
 
+/// Whether every window of `win` is a whole 2x2 block at stride 2 (no padding, dilation 1).
+bool pools_whole_pairs(const AxisPlan& rows, const AxisPlan& cols, const Window& win) {
+    const auto whole = [](const AxisPlan& plan, const Axis& axis) {
+        if (axis.kernel != 2 || axis.stride != 2 || axis.dilation != 1) {
+            return false;
+        }
+        for (std::size_t o = 0; o < plan.taps.size(); ++o) {
+            const AxisTaps& t = plan.taps[o];
+            if (t.count != 2 || t.first != 2 * static_cast<int>(o)) {
+                return false;
+            }
+        }
+        return true;
+    };
+    return whole(rows, win.rows) && whole(cols, win.cols);
+}
+
+/// Max (or min) pooling of whole 2x2 blocks at stride 2 (pools_whole_pairs): each output row
+/// from its two input rows in one pass, written straight to `out`.
+void extremum_pairs(const Tensor& in, Tensor& out, bool is_max) {
+    const Shape& s = in.shape();
+    const Shape& o_shape = out.shape();
+    const bool stream = o_shape.elements() * sizeof(float) >= kernels::kStreamBytes;
+    const kernels::Fold2x2 fold = is_max ? kernels::Fold2x2::max : kernels::Fold2x2::min;
+    for_output_rows(o_shape, bytes_per_output_row(s, o_shape), [&](int c, int o0, int o1) {
+        const float* plane = in.channel(c).data();
+        float* out_plane = out.channel(c).data();
+        for (int o = o0; o < o1; ++o) {
+            const float* top = plane + static_cast<std::ptrdiff_t>(2 * o) * s.width;
+            kernels::pool_2x2(out_plane + static_cast<std::ptrdiff_t>(o) * o_shape.width, top,
+                              top + s.width, o_shape.width, fold, 1.0F, stream);
+        }
+        kernels::store_fence();
+    });
+}
+
 }  // namespace
 
 Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which) {
@@ -252,6 +288,10 @@ Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which) {
     const Shape out_shape{s.channels, static_cast<int>(rows.taps.size()), out_w};
     Tensor out(out_shape, uninitialized);  // every value is written below
     const bool is_max = which == Extremum::max;
+    if (pools_whole_pairs(rows, sliding_plan(s.width, win.cols), win)) {
+        extremum_pairs(in, out, is_max);
+        return out;
+    }
     const bool van_herk = win.rows.dilation == 1 && win.rows.kernel >= kVanHerkRows;
     // Windows of at most 2x2 pick once per axis: there the NaN check of each row costs more
     // than the plain max/min it would allow saves.
@@ -363,19 +403,26 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
                 fill_denominators(denominator, cols, row_cells, count_pad, divisor);
                 denominator_cells = row_cells;
             }
+            float* dst = out_plane + static_cast<std::ptrdiff_t>(o) * out_w;
+            if (fused && full_begin == 0 && full_end == out_w) {  // every window full: in place
+                const float* top = plane + static_cast<std::ptrdiff_t>(ry.first) * s.width;
+                kernels::pool_2x2(dst, top + cols.taps[0].first, top + s.width + cols.taps[0].first,
+                                  out_w, kernels::Fold2x2::average, full_divisor, stream);
+                continue;
+            }
             if (fused) {
                 const int first = cols.taps[static_cast<std::size_t>(full_begin)].first;
                 const float* top = plane + static_cast<std::ptrdiff_t>(ry.first) * s.width;
-                kernels::average_2x2(line.data() + full_begin, top + first, top + s.width + first,
-                                     full_end - full_begin, full_divisor);
+                kernels::pool_2x2(line.data() + full_begin, top + first, top + s.width + first,
+                                  full_end - full_begin, kernels::Fold2x2::average, full_divisor,
+                                  false);
                 kernels::divide_row(line.data(), acc.data(), denominator.data(), full_begin);
                 kernels::divide_row(line.data() + full_end, acc.data() + full_end,
                                     denominator.data() + full_end, out_w - full_end);
             } else {
                 kernels::divide_row(line.data(), acc.data(), denominator.data(), out_w);
             }
-            kernels::store_row(out_plane + static_cast<std::ptrdiff_t>(o) * out_w, line.data(),
-                               out_w, stream);
+            kernels::store_row(dst, line.data(), out_w, stream);
         }
         kernels::store_fence();
     });
