@@ -15,7 +15,6 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define CONVPOOL_FLOOR_AVX2 1
 #endif
 
 namespace convpool {
@@ -58,7 +57,7 @@ Walk make_walk(const unsigned char* src, std::size_t in_bytes, unsigned char* ds
     return w;
 }
 
-#if defined(CONVPOOL_FLOOR_AVX2)
+#if defined(__x86_64__) && defined(__GNUC__)
 /// The four accumulators of a walk: every loaded line is or-ed in, every stored line is them.
 struct Lanes {
     __m256i a;
@@ -113,7 +112,7 @@ __attribute__((target("avx2"))) void walk_pair_avx2(Walk a, Walk b) {
 }
 
 bool has_avx2() {
-    static const bool avx2 = __builtin_cpu_supports("avx2") != 0;
+    static const bool avx2 = static_cast<bool>(__builtin_cpu_supports("avx2"));
     return avx2;
 }
 #endif
@@ -124,7 +123,7 @@ void stream_region(const unsigned char* src, std::size_t in_bytes, unsigned char
                    std::size_t out_bytes) {
     std::size_t in_done = 0;
     std::size_t out_done = 0;
-#if defined(CONVPOOL_FLOOR_AVX2)
+#if defined(__x86_64__) && defined(__GNUC__)
     if (has_avx2()) {
         const std::size_t in_half = in_bytes / 2 / kLine * kLine;
         const std::size_t out_half = out_bytes / 2 / kLine * kLine;

@@ -438,7 +438,7 @@ void pool_2x2_dispatch(float* out, const float* top, const float* bottom, int n,
 void pool_2x2(float* out, const float* top, const float* bottom, int n, Fold2x2 fold, float divisor,
               bool stream) {
 #if defined(CONVPOOL_SIMD_BUILDS)
-    static const bool avx2 = __builtin_cpu_supports("avx2") != 0;
+    static const bool avx2 = static_cast<bool>(__builtin_cpu_supports("avx2"));
     if (avx2) {
         const bool aligned = reinterpret_cast<std::uintptr_t>(out) % 32 == 0;
         switch (fold) {
