@@ -393,25 +393,38 @@ def report(raw):
            f"{load_before[2]:.2f}; after: {load_after[0]:.2f} / {load_after[1]:.2f} / "
            f"{load_after[2]:.2f}; niceness of the run: {raw['niceness']}", "",
            "**The floor** is measured by `convpool bench` in the same run as each stage, "
-           "alternating with it: a streaming copy with the same threads that reads the stage's "
-           "input bytes once and writes its output bytes once (memcpy of the part they share, "
-           "the rest of the input read into a small reused buffer, the rest of the output set), "
-           "into a destination allocated and written before timing. The stage's time includes "
-           "allocating its output, as in `convpool run`. *ratio* is the stage's median over the "
-           "floor's median (what the targets are about); *paired ratio* the median over the "
-           "repeats of each run's time over the floor run right after it; *min / min* the "
-           "fastest stage run over the fastest floor run.", "",
+           "alternating with it: the fastest code found on this machine that reads the stage's "
+           "input bytes once and writes its output bytes once with the same threads "
+           "(`src/commands/bench_floor.cpp`): 32-byte loads, non-temporal 32-byte stores (no "
+           "read for ownership of the destination), input and output walked together in "
+           "proportional 128-byte steps as a pool walks its rows, each thread a contiguous share "
+           "walked as two interleaved streams; the destination is allocated as the stage's "
+           "output is (huge pages when large) and written once before timing, so the floor pays "
+           "no page faults. It computes nothing: what it stores is an or of what it read. The "
+           "stage's time includes allocating its output, as in `convpool run`. *ratio* is the "
+           "stage's median over the floor's median (what the targets are about); *paired ratio* "
+           "the median over the repeats of each run's time over the floor run right after it; "
+           "*min / min* the fastest stage run over the fastest floor run; *floor GB/s* the "
+           "stage's input and output bytes over the floor's median (the machine's measured "
+           "streaming bandwidth for that mix of reads and writes); *fastest peer* the peer with "
+           "the lowest median in the same run and its time over convpool's (above 1: convpool is "
+           "faster).", "",
            "## convpool against the floor", "",
            "| workload | convpool median ms | floor median ms | ratio (target) | paired ratio | "
-           "min / min |",
-           "| --- | ---: | ---: | ---: | ---: | ---: |"]
+           "min / min | floor GB/s | fastest peer (its time / convpool's) |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
         s = r["stage"]
         target = f"≤ {r['target']}" if r["target"] else "—"
         met = "" if not r["target"] else (" ✓" if s["ratio_median"] <= r["target"] else " ✗")
+        gbs = (s["in_bytes"] + s["out_bytes"]) / s["floor_median_ms"] / 1e6
+        fastest = "—"
+        if r["peers"]:
+            name, peer = min(r["peers"].items(), key=lambda kv: kv[1]["median_ms"])
+            fastest = f"{name} {peer['median_ms'] / s['median_ms']:.2f}"
         out.append(f"| {r['id']} {r['what']} | {s['median_ms']:.2f} | {s['floor_median_ms']:.2f} | "
                    f"{s['ratio_median']:.2f} ({target}){met} | {s['ratio_paired_median']:.2f} | "
-                   f"{s['ratio_min']:.2f} |")
+                   f"{s['ratio_min']:.2f} | {gbs:.1f} | {fastest} |")
     w4 = {r["id"]: r["stage"]["median_ms"] for r in rows}
     if "W4a" in w4 and "W4b" in w4:
         out += ["", f"W4: k=63 takes {w4['W4b'] / w4['W4a']:.2f}x the k=15 time (target ≤ 2)."]

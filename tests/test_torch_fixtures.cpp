@@ -61,7 +61,7 @@ TEST_CASE("pool:min matches torch -max_pool2d(-x) fixtures") {
 }
 
 TEST_CASE("pool:avg matches torch avg_pool2d fixtures") {
-    CHECK(check_family("avg", Compare::close) >= 15);
+    CHECK(check_family("avg", Compare::exact) >= 15);
 }
 
 TEST_CASE("pool:lp matches torch lp_pool2d fixtures") {

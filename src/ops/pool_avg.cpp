@@ -17,8 +17,8 @@ std::vector<ParamSpec> specs() {
 }
 
 std::unique_ptr<Op> make(const Params& params) {
-    return std::make_unique<SlidingPool<AvgReducer>>(
-        params, AvgReducer{params.flag("count-pad"), params.integer("divisor")});
+    return std::make_unique<SlidingPool<AvgPoolReducer>>(
+        params, AvgPoolReducer{{params.flag("count-pad"), params.integer("divisor")}});
 }
 }  // namespace
 

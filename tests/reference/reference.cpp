@@ -167,31 +167,33 @@ Image reduce_windows(const Image& in, const SlidingAxis& rows, const SlidingAxis
 }
 
 Image pool(const Image& in, const PoolSpec& spec) {
-    return reduce_windows(
-        in, spec.rows, spec.cols, [&spec](const std::vector<float>& taps, int counted) {
-            switch (spec.mode) {
-                case PoolMode::max:
-                    return extreme(taps, true);
-                case PoolMode::min:
-                    return extreme(taps, false);
-                case PoolMode::avg: {
-                    double sum = 0.0;
-                    for (const float v : taps) {
-                        sum += static_cast<double>(v);
-                    }
-                    int divide_by = static_cast<int>(taps.size());
-                    if (spec.divisor > 0) {
-                        divide_by = spec.divisor;
-                    } else if (spec.count_pad) {
-                        divide_by = counted;
-                    }
-                    return static_cast<float>(sum / static_cast<double>(divide_by));
-                }
-                case PoolMode::lp:
-                    return lp_norm(taps, spec.norm);
-            }
-            return 0.0F;
-        });
+    // avg as ATen's cpu_avg_pool: a float accumulator (opmath_type<float>) from 0, the real cells
+    // in row-major order, a float division, added to the output's 0.
+    return reduce_windows(in, spec.rows, spec.cols,
+                          [&spec](const std::vector<float>& taps, int counted) {
+                              switch (spec.mode) {
+                                  case PoolMode::max:
+                                      return extreme(taps, true);
+                                  case PoolMode::min:
+                                      return extreme(taps, false);
+                                  case PoolMode::avg: {
+                                      float sum = 0.0F;
+                                      for (const float v : taps) {
+                                          sum += v;
+                                      }
+                                      int divide_by = static_cast<int>(taps.size());
+                                      if (spec.divisor > 0) {
+                                          divide_by = spec.divisor;
+                                      } else if (spec.count_pad) {
+                                          divide_by = counted;
+                                      }
+                                      return 0.0F + sum / static_cast<float>(divide_by);
+                                  }
+                                  case PoolMode::lp:
+                                      return lp_norm(taps, spec.norm);
+                              }
+                              return 0.0F;
+                          });
 }
 
 Image adaptive_pool(const Image& in, int out_h, int out_w, AdaptiveMode mode) {

@@ -166,7 +166,8 @@ inline Tensor plain_max(const Tensor& in, const Window& w) {
 inline Tensor plain_avg(const Tensor& in, const Window& w, bool count_pad, int divisor) {
     using namespace convpool::ops;
     return reduce_windows(in, sliding_plan(in.shape().height, w.rows),
-                          sliding_plan(in.shape().width, w.cols), AvgReducer{count_pad, divisor});
+                          sliding_plan(in.shape().width, w.cols),
+                          AvgPoolReducer{{count_pad, divisor}});
 }
 
 }  // namespace fast_paths

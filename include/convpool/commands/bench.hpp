@@ -4,10 +4,11 @@
 /// memory-bandwidth floor of each stage, on float32 tensors or (`--type u8`) on 8-bit
 /// interleaved images through the stages' 8-bit kernels.
 ///
-/// The floor of a stage is a streaming copy with the same threads: its input bytes are read
-/// once and its output bytes written once (memcpy of the overlapping part, the rest of the
-/// input read into a small reused buffer, or the rest of the output set), into a destination
-/// allocated and touched before timing. No pooling, arithmetic or allocation: the least any
+/// The floor of a stage streams its bytes with the same threads: its input bytes are read
+/// once with 32-byte loads and its output bytes written once with non-temporal 32-byte stores,
+/// input and output walked together in proportional 128-byte steps, two walks interleaved in
+/// each thread (src/commands/bench_floor.cpp), into a destination allocated as the stage's
+/// output is and touched before timing. No pooling, arithmetic or allocation: the least any
 /// stage that reads its input and writes its output must cost. Stage times include the output
 /// allocation, as in `convpool run`.
 

@@ -144,6 +144,20 @@ struct AvgReducer {
     }
 };
 
+/// pool:avg's reducer: avg_pool2d's arithmetic on the CPU (ATen's cpu_avg_pool, whose
+/// accumulator is opmath_type<float>, i.e. float): a float sum from +0 of the real cells in
+/// row-major order, divided in float by the cell count (or the divisor), added to the output's
+/// +0 (so an underflowing negative mean is +0, as there). The adaptive and global means keep
+/// AvgReducer's double sum.
+struct AvgPoolReducer : AvgReducer {
+    [[nodiscard]] static float start() { return 0.0F; }
+    static void add(float& sum, float v, int /*index*/) { sum += v; }
+    [[nodiscard]] float finish(const float& sum, int real, int counted) const {
+        const int n = divisor > 0 ? divisor : (count_pad ? counted : real);
+        return 0.0F + sum / static_cast<float>(n);
+    }
+};
+
 /// Generalized mean (Radenovic et al.): (mean over the real cells of max(x, eps)^p)^(1/p).
 /// Padding cells are not in the mean; NaN propagates; a window without real cells gives NaN.
 struct GemReducer {
@@ -184,7 +198,7 @@ template <typename Reducer>
 [[nodiscard]] std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
                                               const MaxReducer& reducer);
 [[nodiscard]] std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
-                                              const AvgReducer& reducer);
+                                              const AvgPoolReducer& reducer);
 
 /// The extremum a pool keeps when its reducer only picks input values (max, min): those pools
 /// have an 8-bit kernel (ops/fast/pool_u8.cpp); nullopt for the others.
@@ -217,7 +231,7 @@ template <typename Reducer>
 /// that pick a cell, and a mean without its own divisor.
 template <typename Reducer>
 [[nodiscard]] bool reducer_keeps_range(const Reducer& reducer) {
-    if constexpr (std::is_same_v<Reducer, AvgReducer>) {
+    if constexpr (std::is_base_of_v<AvgReducer, Reducer>) {
         return reducer.divisor == 0;
     } else {
         return reducer_picks_input(reducer);

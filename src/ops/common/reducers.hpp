@@ -61,24 +61,25 @@ struct SoftReducer {
     }
 };
 
-/// a * max + (1 - a) * mean over the same window: the max never takes padding, the mean
-/// follows count-pad as pool:avg. NaN propagates.
+/// a * max + (1 - a) * mean over the same window: the max never takes padding, the mean is
+/// pool:avg's (AvgPoolReducer: float sum, float division) and follows count-pad as there; the
+/// two are combined in double. NaN propagates.
 struct MixedReducer {
     double a = 0.5;
     bool count_pad = true;
     struct State {
         MaxReducer::State max;
-        double sum = 0.0;
+        float sum = AvgPoolReducer::start();
     };
     [[nodiscard]] static State start() { return {}; }
     static void add(State& s, float v, int index) {
         MaxReducer::add(s.max, v, index);
-        AvgReducer::add(s.sum, v, index);
+        AvgPoolReducer::add(s.sum, v, index);
     }
     [[nodiscard]] float finish(const State& s, int real, int counted) const {
         const auto max = static_cast<double>(MaxReducer::finish(s.max, real, counted));
-        const double mean = s.sum / static_cast<double>(count_pad ? counted : real);
-        return static_cast<float>(a * max + (1.0 - a) * mean);
+        const float mean = 0.0F + s.sum / static_cast<float>(count_pad ? counted : real);
+        return static_cast<float>(a * max + (1.0 - a) * static_cast<double>(mean));
     }
 };
 

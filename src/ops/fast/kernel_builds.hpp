@@ -15,11 +15,6 @@
 // Two builds of each kernel on x86-64 GCC: AVX2 and the baseline, chosen at load time.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define CONVPOOL_KERNEL __attribute__((target_clones("avx2", "default")))
-// A third, AVX-512F build for kernels dominated by float <-> double conversion, which it halves
-// (2x2/2 average: 4.7 ms against 5.2 ms for 4096x4096 on one thread). The picking kernels lose
-// with it (3x3/1 and 15x15/1 max pooling ran 5-15% slower), so they keep CONVPOOL_KERNEL.
-#define CONVPOOL_KERNEL_WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CONVPOOL_KERNEL
-#define CONVPOOL_KERNEL_WIDE
 #endif

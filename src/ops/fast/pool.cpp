@@ -243,6 +243,42 @@ void extremum_rows_van_herk(const float* plane, int height, int width, const Axi
     }
 }
 
+/// Whether every window of `win` is a whole 2x2 block at stride 2 (no padding, dilation 1).
+bool pools_whole_pairs(const AxisPlan& rows, const AxisPlan& cols, const Window& win) {
+    const auto whole = [](const AxisPlan& plan, const Axis& axis) {
+        if (axis.kernel != 2 || axis.stride != 2 || axis.dilation != 1) {
+            return false;
+        }
+        for (std::size_t o = 0; o < plan.taps.size(); ++o) {
+            const AxisTaps& t = plan.taps[o];
+            if (t.count != 2 || t.first != 2 * static_cast<int>(o)) {
+                return false;
+            }
+        }
+        return true;
+    };
+    return whole(rows, win.rows) && whole(cols, win.cols);
+}
+
+/// Max (or min) pooling of whole 2x2 blocks at stride 2 (pools_whole_pairs): each output row
+/// from its two input rows in one pass, written straight to `out`.
+void extremum_pairs(const Tensor& in, Tensor& out, bool is_max) {
+    const Shape& s = in.shape();
+    const Shape& o_shape = out.shape();
+    const bool stream = o_shape.elements() * sizeof(float) >= kernels::kStreamBytes;
+    const kernels::Fold2x2 fold = is_max ? kernels::Fold2x2::max : kernels::Fold2x2::min;
+    for_output_rows(o_shape, bytes_per_output_row(s, o_shape), [&](int c, int o0, int o1) {
+        const float* plane = in.channel(c).data();
+        float* out_plane = out.channel(c).data();
+        for (int o = o0; o < o1; ++o) {
+            const float* top = plane + static_cast<std::ptrdiff_t>(2 * o) * s.width;
+            kernels::pool_2x2(out_plane + static_cast<std::ptrdiff_t>(o) * o_shape.width, top,
+                              top + s.width, o_shape.width, fold, 1.0F, stream);
+        }
+        kernels::store_fence();
+    });
+}
+
 }  // namespace
 
 Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which) {
@@ -252,6 +288,10 @@ Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which) {
     const Shape out_shape{s.channels, static_cast<int>(rows.taps.size()), out_w};
     Tensor out(out_shape, uninitialized);  // every value is written below
     const bool is_max = which == Extremum::max;
+    if (pools_whole_pairs(rows, sliding_plan(s.width, win.cols), win)) {
+        extremum_pairs(in, out, is_max);
+        return out;
+    }
     const bool van_herk = win.rows.dilation == 1 && win.rows.kernel >= kVanHerkRows;
     // Windows of at most 2x2 pick once per axis: there the NaN check of each row costs more
     // than the plain max/min it would allow saves.
@@ -277,12 +317,12 @@ namespace {
 
 /// acc[o] += each tap of `row` that output column o's window reads (cols.taps[o]), in order,
 /// for o in [first_column, stop_column).
-void add_row_taps(double* acc, const float* row, const AxisPlan& cols, int first_column,
+void add_row_taps(float* acc, const float* row, const AxisPlan& cols, int first_column,
                   int stop_column) {
     for (int o = first_column; o < stop_column; ++o) {
         const AxisTaps& rx = cols.taps[static_cast<std::size_t>(o)];
         for (int tx = 0; tx < rx.count; ++tx) {
-            acc[o] += static_cast<double>(row[rx.first + tx * cols.step]);
+            acc[o] += row[rx.first + tx * cols.step];
         }
     }
 }
@@ -303,12 +343,12 @@ std::pair<int, int> full_window_run(const AxisPlan& cols, int kernel) {
 }
 
 /// The divisor of each output column of a row whose windows hold `row_cells` rows.
-void fill_denominators(std::vector<double>& denominator, const AxisPlan& cols, int row_cells,
+void fill_denominators(std::vector<float>& denominator, const AxisPlan& cols, int row_cells,
                        bool count_pad, int divisor) {
     for (std::size_t o = 0; o < denominator.size(); ++o) {
         const AxisTaps& rx = cols.taps[o];
         const int n = divisor > 0 ? divisor : row_cells * (count_pad ? rx.counted : rx.count);
-        denominator[o] = static_cast<double>(n);
+        denominator[o] = static_cast<float>(n);
     }
 }
 
@@ -328,23 +368,23 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
     const int full_end = full_run.second;
     const bool stream = out_shape.elements() * sizeof(float) >= kernels::kStreamBytes;
     // 2x2 windows at stride 2 (the common downsampling): a full window's two rows are summed
-    // and divided in one fused pass, without the double accumulator rows.
+    // and divided in one fused pass, without the accumulator rows.
     const bool pairs = win.rows.kernel == 2 && win.cols.kernel == 2 && win.rows.stride == 2 &&
                        win.cols.stride == 2 && win.rows.dilation == 1 && win.cols.dilation == 1;
-    const double full_divisor = divisor > 0 ? divisor : 4.0;  // a full 2x2 window's cells
+    const auto full_divisor = static_cast<float>(divisor > 0 ? divisor : 4);  // a full window
     for_output_rows(out_shape, bytes_per_output_row(s, out_shape), [&](int c, int o0, int o1) {
-        std::vector<double> acc(static_cast<std::size_t>(out_w));
+        std::vector<float> acc(static_cast<std::size_t>(out_w));
         std::vector<float> line(static_cast<std::size_t>(out_w));
-        std::vector<double> denominator(static_cast<std::size_t>(out_w));
+        std::vector<float> denominator(static_cast<std::size_t>(out_w));
         int denominator_cells = -1;  // the row cell count `denominator` was computed for
         const float* plane = in.channel(c).data();
         float* out_plane = out.channel(c).data();
         for (int o = o0; o < o1; ++o) {
             const AxisTaps& ry = rows.taps[static_cast<std::size_t>(o)];
             const bool fused = pairs && ry.count == 2 && full_begin < full_end;
-            std::fill(acc.begin(), acc.end(), 0.0);
+            std::fill(acc.begin(), acc.end(), 0.0F);
             // Same order as the plain loop: rows of the window in order, taps within a row in
-            // order, each added to the double sum of its output.
+            // order, each added to the float sum of its output.
             for (int ty = 0; ty < ry.count; ++ty) {
                 const float* row =
                     plane + static_cast<std::ptrdiff_t>(ry.first + ty * rows.step) * s.width;
@@ -363,19 +403,26 @@ Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad, int di
                 fill_denominators(denominator, cols, row_cells, count_pad, divisor);
                 denominator_cells = row_cells;
             }
+            float* dst = out_plane + static_cast<std::ptrdiff_t>(o) * out_w;
+            if (fused && full_begin == 0 && full_end == out_w) {  // every window full: in place
+                const float* top = plane + static_cast<std::ptrdiff_t>(ry.first) * s.width;
+                kernels::pool_2x2(dst, top + cols.taps[0].first, top + s.width + cols.taps[0].first,
+                                  out_w, kernels::Fold2x2::average, full_divisor, stream);
+                continue;
+            }
             if (fused) {
                 const int first = cols.taps[static_cast<std::size_t>(full_begin)].first;
                 const float* top = plane + static_cast<std::ptrdiff_t>(ry.first) * s.width;
-                kernels::average_2x2(line.data() + full_begin, top + first, top + s.width + first,
-                                     full_end - full_begin, full_divisor);
+                kernels::pool_2x2(line.data() + full_begin, top + first, top + s.width + first,
+                                  full_end - full_begin, kernels::Fold2x2::average, full_divisor,
+                                  false);
                 kernels::divide_row(line.data(), acc.data(), denominator.data(), full_begin);
                 kernels::divide_row(line.data() + full_end, acc.data() + full_end,
                                     denominator.data() + full_end, out_w - full_end);
             } else {
                 kernels::divide_row(line.data(), acc.data(), denominator.data(), out_w);
             }
-            kernels::store_row(out_plane + static_cast<std::ptrdiff_t>(o) * out_w, line.data(),
-                               out_w, stream);
+            kernels::store_row(dst, line.data(), out_w, stream);
         }
         kernels::store_fence();
     });
@@ -387,7 +434,8 @@ std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
     return fast_extremum_pool(in, win, Extremum::max);
 }
 
-std::optional<Tensor> fast_pool(const Tensor& in, const Window& win, const AvgReducer& reducer) {
+std::optional<Tensor> fast_pool(const Tensor& in, const Window& win,
+                                const AvgPoolReducer& reducer) {
     return fast_avg_pool(in, win, reducer.count_pad, reducer.divisor);
 }
 

@@ -12,8 +12,8 @@
 //    overlapping ones at the end) and then the rows in order (direct for short windows, van
 //    Herk/Gil-Werman blocks for long ones): the same winner as the plain loop, at a cost that
 //    does not grow with k.
-//  - avg: the same double sums in the same order (rows, then taps within a row), the same
-//    division.
+//  - avg: the same float sums in the same order (rows, then taps within a row), the same
+//    float division and the same final + 0 (AvgPoolReducer: PyTorch's CPU avg_pool2d).
 // Work is split over output rows (all channels) with parallel_for; every output row is computed
 // by the same code whatever the split.
 
@@ -61,7 +61,7 @@ inline std::size_t bytes_per_output_row(const Shape& in, const Shape& out) {
 /// Assumes the output shape is valid (at least one window per axis).
 [[nodiscard]] Tensor fast_extremum_pool(const Tensor& in, const Window& win, Extremum which);
 
-/// Average pooling, as reduce_windows with AvgReducer{count_pad, divisor}.
+/// Average pooling, as reduce_windows with AvgPoolReducer{{count_pad, divisor}}.
 [[nodiscard]] Tensor fast_avg_pool(const Tensor& in, const Window& win, bool count_pad,
                                    int divisor);
 

@@ -126,41 +126,26 @@ inline void pick_three_any(float* out, const float* src, int n, int stride, int 
 }
 
 template <int Stride>
-inline void add_sampled_t(double* __restrict acc, const float* __restrict src, int n, int stride) {
+inline void add_sampled_t(float* __restrict acc, const float* __restrict src, int n, int stride) {
     const int s = Stride > 0 ? Stride : stride;
     for (int o = 0; o < n; ++o) {
-        acc[o] += static_cast<double>(src[o * s]);
+        acc[o] += src[o * s];
     }
 }
 
 template <int Stride>
-inline void add_two_t(double* __restrict acc, const float* __restrict src, int n, int stride,
+inline void add_two_t(float* __restrict acc, const float* __restrict src, int n, int stride,
                       int step) {
     const int s = Stride > 0 ? Stride : stride;
     const float* __restrict second = src + step;
     for (int o = 0; o < n; ++o) {
-        acc[o] = (acc[o] + static_cast<double>(src[o * s])) + static_cast<double>(second[o * s]);
-    }
-}
-
-/// average_2x2's loop; with Multiply, `scale` is 1 / divisor, a power of two, so the product is
-/// the quotient exactly (both are the one rounding of the same real number).
-template <bool Multiply>
-inline void average_2x2_t(float* __restrict out, const float* __restrict top,
-                          const float* __restrict bottom, int n, double scale) {
-    for (int o = 0; o < n; ++o) {
-        const double sum =
-            (((0.0 + static_cast<double>(top[2 * o])) + static_cast<double>(top[2 * o + 1])) +
-             static_cast<double>(bottom[2 * o])) +
-            static_cast<double>(bottom[2 * o + 1]);
-        out[o] = static_cast<float>(Multiply ? sum * scale : sum / scale);
+        acc[o] = (acc[o] + src[o * s]) + second[o * s];
     }
 }
 
 }  // namespace
 
-CONVPOOL_KERNEL void add_taps(double* acc, const float* src, int n, int stride, int taps,
-                              int step) {
+CONVPOOL_KERNEL void add_taps(float* acc, const float* src, int n, int stride, int taps, int step) {
     int t = 0;
     for (; t + 2 <= taps; t += 2) {
         const float* from = src + static_cast<std::ptrdiff_t>(t) * step;
@@ -177,20 +162,10 @@ CONVPOOL_KERNEL void add_taps(double* acc, const float* src, int n, int stride, 
     }
 }
 
-CONVPOOL_KERNEL_WIDE void average_2x2(float* out, const float* top, const float* bottom, int n,
-                                      double divisor) {
-    int exponent = 0;
-    if (std::frexp(divisor, &exponent) == 0.5) {
-        average_2x2_t<true>(out, top, bottom, n, 1.0 / divisor);
-    } else {
-        average_2x2_t<false>(out, top, bottom, n, divisor);
-    }
-}
-
-CONVPOOL_KERNEL void divide_row(float* out, const double* acc, const double* divisor, int n) {
+CONVPOOL_KERNEL void divide_row(float* out, const float* acc, const float* divisor, int n) {
     float* __restrict dst = out;
     for (int o = 0; o < n; ++o) {
-        dst[o] = static_cast<float>(acc[o] / divisor[o]);
+        dst[o] = 0.0F + acc[o] / divisor[o];
     }
 }
 
@@ -361,7 +336,7 @@ void store_fence() {
 #endif
 }
 
-CONVPOOL_KERNEL void add_sampled(double* acc, const float* src, int n, int stride) {
+CONVPOOL_KERNEL void add_sampled(float* acc, const float* src, int n, int stride) {
     if (stride == 1) {
         add_sampled_t<1>(acc, src, n, 1);
     } else if (stride == 2) {
@@ -369,6 +344,119 @@ CONVPOOL_KERNEL void add_sampled(double* acc, const float* src, int n, int strid
     } else {
         add_sampled_t<0>(acc, src, n, stride);
     }
+}
+
+namespace {
+
+/// pool_2x2 for outputs [from, n), one at a time (the plain path and the tails).
+void pool_2x2_scalar(float* out, const float* top, const float* bottom, int from, int n,
+                     Fold2x2 fold, float divisor) {
+    for (int o = from; o < n; ++o) {
+        const float a = top[2 * o];
+        const float b = top[2 * o + 1];
+        const float c = bottom[2 * o];
+        const float d = bottom[2 * o + 1];
+        if (fold == Fold2x2::max) {
+            out[o] = pick_max(pick_max(pick_max(a, b), c), d);
+        } else if (fold == Fold2x2::min) {
+            out[o] = pick_min(pick_min(pick_min(a, b), c), d);
+        } else {
+            out[o] = 0.0F + (((a + b) + c) + d) / divisor;
+        }
+    }
+}
+
+#if defined(CONVPOOL_SIMD_BUILDS)
+/// The left (even) and right (odd) cells of 8 windows from 16 floats at p, windows in the order
+/// 0 1 4 5 2 3 6 7 (undone by in_order).
+__attribute__((target("avx2"))) inline void split_pairs(const float* p, __m256& left,
+                                                        __m256& right) {
+    const __m256 lo = _mm256_loadu_ps(p);
+    const __m256 hi = _mm256_loadu_ps(p + 8);
+    left = _mm256_shuffle_ps(lo, hi, 0x88);
+    right = _mm256_shuffle_ps(lo, hi, 0xDD);
+}
+
+__attribute__((target("avx2"))) inline __m256 in_order(__m256 v) {
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8));
+}
+
+/// pick_max(earlier, later) (or pick_min) on 8 lanes: the later value when larger (smaller) or
+/// NaN, else the earlier one.
+template <Fold2x2 F>
+__attribute__((target("avx2"))) inline __m256 pick8(__m256 earlier, __m256 later) {
+    const __m256 best =
+        F == Fold2x2::max ? _mm256_max_ps(later, earlier) : _mm256_min_ps(later, earlier);
+    return _mm256_blendv_ps(best, later, _mm256_cmp_ps(later, later, _CMP_UNORD_Q));
+}
+
+template <Fold2x2 F, bool Stream>
+__attribute__((target("avx2"))) void pool_2x2_avx2(float* out, const float* top,
+                                                   const float* bottom, int n, float divisor) {
+    int exponent = 0;
+    const bool multiply = std::frexp(divisor, &exponent) == 0.5F;  // 1 / divisor is exact
+    const __m256 scale = _mm256_set1_ps(multiply ? 1.0F / divisor : divisor);
+    const __m256 zero = _mm256_setzero_ps();
+    int o = 0;
+    for (; o + 8 <= n; o += 8) {
+        __m256 a;
+        __m256 b;
+        __m256 c;
+        __m256 d;
+        split_pairs(top + 2 * o, a, b);
+        split_pairs(bottom + 2 * o, c, d);
+        __m256 v;
+        if constexpr (F == Fold2x2::average) {
+            const __m256 sum = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a, b), c), d);
+            v = _mm256_add_ps(zero,
+                              multiply ? _mm256_mul_ps(sum, scale) : _mm256_div_ps(sum, scale));
+        } else {
+            v = pick8<F>(pick8<F>(pick8<F>(a, b), c), d);
+        }
+        if constexpr (Stream) {
+            _mm256_stream_ps(out + o, in_order(v));
+        } else {
+            _mm256_storeu_ps(out + o, in_order(v));
+        }
+    }
+    pool_2x2_scalar(out, top, bottom, o, n, F, divisor);
+}
+
+template <Fold2x2 F>
+void pool_2x2_dispatch(float* out, const float* top, const float* bottom, int n, float divisor,
+                       bool stream) {
+    if (stream) {
+        pool_2x2_avx2<F, true>(out, top, bottom, n, divisor);
+    } else {
+        pool_2x2_avx2<F, false>(out, top, bottom, n, divisor);
+    }
+}
+#endif
+
+}  // namespace
+
+void pool_2x2(float* out, const float* top, const float* bottom, int n, Fold2x2 fold, float divisor,
+              bool stream) {
+#if defined(CONVPOOL_SIMD_BUILDS)
+    static const bool avx2 = static_cast<bool>(__builtin_cpu_supports("avx2"));
+    if (avx2) {
+        const bool aligned = reinterpret_cast<std::uintptr_t>(out) % 32 == 0;
+        switch (fold) {
+            case Fold2x2::max:
+                pool_2x2_dispatch<Fold2x2::max>(out, top, bottom, n, divisor, stream && aligned);
+                return;
+            case Fold2x2::min:
+                pool_2x2_dispatch<Fold2x2::min>(out, top, bottom, n, divisor, stream && aligned);
+                return;
+            case Fold2x2::average:
+                pool_2x2_dispatch<Fold2x2::average>(out, top, bottom, n, divisor,
+                                                    stream && aligned);
+                return;
+        }
+    }
+#endif
+    (void)stream;
+    pool_2x2_scalar(out, top, bottom, 0, n, fold, divisor);
 }
 
 // NOLINTEND(bugprone-implicit-widening-of-multiplication-result)

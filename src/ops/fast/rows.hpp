@@ -70,17 +70,28 @@ void pick_rows_store(float* dst, const float* const* rows, int count, int n, Pic
 /// Orders the non-temporal stores of this thread before what follows (call once per thread
 /// after its last store_row).
 void store_fence();
-/// acc[o] = (...(acc[o] + double(src[o*stride])) + double(src[o*stride + step])...) over
-/// `taps` taps, added one after another, for o < n.
-void add_taps(double* acc, const float* src, int n, int stride, int taps, int step);
-/// out[o] = float(((((0 + a) + b) + c) + d) / divisor) for o < n, where a, b are top[2o],
-/// top[2o + 1] and c, d are bottom[2o], bottom[2o + 1]: 2x2 windows at stride 2, summed in
-/// double in the plain loop's order (the 0 makes a sum of -0s +0, as there).
-void average_2x2(float* out, const float* top, const float* bottom, int n, double divisor);
-/// out[o] = float(acc[o] / divisor[o]) for o < n.
-void divide_row(float* out, const double* acc, const double* divisor, int n);
-/// acc[o] += double(src[o*stride]) for o < n.
-void add_sampled(double* acc, const float* src, int n, int stride);
+/// acc[o] = (...(acc[o] + src[o*stride]) + src[o*stride + step]...) over `taps` taps, added one
+/// after another in float, for o < n.
+void add_taps(float* acc, const float* src, int n, int stride, int taps, int step);
+/// out[o] = 0 + acc[o] / divisor[o] for o < n, in float.
+void divide_row(float* out, const float* acc, const float* divisor, int n);
+/// acc[o] += src[o*stride] for o < n, in float.
+void add_sampled(float* acc, const float* src, int n, int stride);
+
+/// What pool_2x2 computes over a 2x2 window a, b (top row), c, d (bottom row).
+enum class Fold2x2 : unsigned char {
+    max,  ///< pick_max(pick_max(pick_max(a, b), c), d): the plain loop's rule, NaN included
+    min,  ///< the same with pick_min
+    /// 0 + (((a + b) + c) + d) / divisor in float: AvgPoolReducer's ((((0 + a) + b) + c) + d),
+    /// which differs only in the sign of a zero sum, which the final 0 + clears
+    average,
+};
+/// out[o] = the fold of the window top[2o], top[2o + 1], bottom[2o], bottom[2o + 1] for o < n:
+/// 2x2 windows at stride 2 read in place and written straight to the output (with AVX2 by
+/// explicit 32-byte vectors; with `stream` and a 32-byte aligned `out`, by non-temporal
+/// stores). `divisor` is the average's.
+void pool_2x2(float* out, const float* top, const float* bottom, int n, Fold2x2 fold, float divisor,
+              bool stream);
 
 }  // namespace convpool::ops::kernels
 

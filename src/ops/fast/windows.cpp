@@ -334,14 +334,14 @@ CONVPOOL_WINDOW_KERNEL bool gem_row(const float* const* taps, int count, int n, 
 }
 
 CONVPOOL_WINDOW_KERNEL bool mixed_row(const float* const* taps, int count, int n, double a,
-                                      double divisor, float* out) {
+                                      float divisor, float* out) {
     std::array<float, kBlock> max{};
-    std::array<double, kBlock> sums{};
+    std::array<float, kBlock> sums{};
     for (int b = 0; b < n; b += kBlock) {
         const int m = std::min(kBlock, n - b);
         for (int i = 0; i < m; ++i) {
             max[static_cast<std::size_t>(i)] = -std::numeric_limits<float>::infinity();
-            sums[static_cast<std::size_t>(i)] = 0.0;
+            sums[static_cast<std::size_t>(i)] = 0.0F;
         }
         for (int t = 0; t < count; ++t) {
             const float* src = taps[t] + b;
@@ -351,13 +351,14 @@ CONVPOOL_WINDOW_KERNEL bool mixed_row(const float* const* taps, int count, int n
                 const float v = src[i];
                 const float larger = v > mx ? v : mx;
                 mx = std::isnan(v) ? v : larger;
-                sums[static_cast<std::size_t>(i)] += static_cast<double>(v);
+                sums[static_cast<std::size_t>(i)] += v;
             }
         }
         for (int i = 0; i < m; ++i) {
-            const double mean = sums[static_cast<std::size_t>(i)] / divisor;
-            out[b + i] = static_cast<float>(
-                a * static_cast<double>(max[static_cast<std::size_t>(i)]) + (1.0 - a) * mean);
+            const float mean = 0.0F + sums[static_cast<std::size_t>(i)] / divisor;
+            out[b + i] =
+                static_cast<float>(a * static_cast<double>(max[static_cast<std::size_t>(i)]) +
+                                   (1.0 - a) * static_cast<double>(mean));
         }
     }
     return true;
@@ -462,15 +463,17 @@ CONVPOOL_WINDOW_KERNEL bool mixed_2x2(const float* r0, const float* r1, int n, d
                                       float* out) {
     for (int i = 0; i < n; ++i) {
         const std::array<float, 4> v{r0[2 * i], r0[2 * i + 1], r1[2 * i], r1[2 * i + 1]};
-        // MaxReducer's rule and AvgReducer's double sum, in the window's row-major order.
+        // MaxReducer's rule and AvgPoolReducer's float sum, in the window's row-major order.
         float mx = -std::numeric_limits<float>::infinity();
-        double sum = 0.0;
+        float sum = 0.0F;
         for (const float x : v) {
             const float larger = x > mx ? x : mx;
             mx = std::isnan(x) ? x : larger;
-            sum += static_cast<double>(x);
+            sum += x;
         }
-        out[i] = static_cast<float>(a * static_cast<double>(mx) + (1.0 - a) * (sum / 4.0));
+        const float mean = 0.0F + sum / 4.0F;
+        out[i] =
+            static_cast<float>(a * static_cast<double>(mx) + (1.0 - a) * static_cast<double>(mean));
     }
     return true;
 }
@@ -514,7 +517,7 @@ std::optional<Tensor> fast_pool(const Tensor& in, const Window& win, const Mixed
         in, win, reducer,
         Overloaded{[&reducer](const float* const* taps, int count, int n, float* out) {
                        return window_kernels::mixed_row(taps, count, n, reducer.a,
-                                                        static_cast<double>(count), out);
+                                                        static_cast<float>(count), out);
                    },
                    [&reducer](const float* r0, const float* r1, int n, float* out) {
                        return window_kernels::mixed_2x2(r0, r1, n, reducer.a, out);

@@ -13,7 +13,7 @@
 // rows (window_kernels::*_2x2); where such a kernel declines, the row kernel is tried next.
 //
 // How each kernel relates to its plain reducer (tests/ops/test_pool_<op>.cpp checks each):
-//  - mixed: bit for bit (the max folded with the reducer's pick, the mean summed in double in the
+//  - mixed: bit for bit (the max folded with the reducer's pick, the mean summed in float in the
 //    same order, the same final expression), NaN included;
 //  - median (3x3 and 2x2 windows): the same value as nth_element (a min/max selection network;
 //    rows holding a NaN are declined); a median among -0 and +0 may carry the other sign;
@@ -61,7 +61,7 @@ void split_phases(float* phases, const float* row, int width, int stride, int le
 [[nodiscard]] bool gem_row(const float* const* taps, int count, int n, double p, double eps,
                            float* out);
 /// a * max + (1 - a) * sum / divisor of n windows (always true).
-[[nodiscard]] bool mixed_row(const float* const* taps, int count, int n, double a, double divisor,
+[[nodiscard]] bool mixed_row(const float* const* taps, int count, int n, double a, float divisor,
                              float* out);
 /// The lower median of n windows of 4 or 9 taps; false when a tap holds NaN.
 [[nodiscard]] bool median_row(const float* const* taps, int count, int n, float* out);

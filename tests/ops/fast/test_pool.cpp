@@ -156,6 +156,33 @@ TEST_CASE("fast 2x2/2 average: fractional values of any scale, every divisor 1..
     CHECK_FALSE(std::signbit(convpool::ops::fast_avg_pool(zeros, w, true, 0).data()[0]));
 }
 
+TEST_CASE(
+    "fast 2x2/2 pooling of whole blocks (the in-place kernel): ties, zeros, NaN, infinities") {
+    // Whole 2x2 blocks at stride 2 go through kernels::pool_2x2: eight windows per vector, then
+    // the tail one by one. Widths around multiples of 16 columns, values with many ties, -0/+0,
+    // +-inf and NaN of both signs, on 1 and 2 threads.
+    using convpool::ops::Extremum;
+    Random rng(23);
+    for (const int width : {2, 14, 16, 18, 30, 32, 34, 66, 97}) {
+        const Tensor in = tricky_tensor({2, 12, width}, rng, 10);
+        const Window w{Axis{2, 2, 0, 0, 1, false}, Axis{2, 2, 0, 0, 1, false}};
+        for (const int threads : {1, 2}) {
+            convpool::set_thread_count(threads);
+            CAPTURE(width);
+            CAPTURE(threads);
+            REQUIRE(same_bits(convpool::ops::fast_extremum_pool(in, w, Extremum::max),
+                              plain_max(in, w)));
+            REQUIRE(same_bits(convpool::ops::fast_extremum_pool(in, w, Extremum::min),
+                              negated(plain_max(negated(in), w))));
+            REQUIRE(
+                same_sums(convpool::ops::fast_avg_pool(in, w, true, 0), plain_avg(in, w, true, 0)));
+            REQUIRE(
+                same_sums(convpool::ops::fast_avg_pool(in, w, true, 3), plain_avg(in, w, true, 3)));
+        }
+    }
+    convpool::set_thread_count(0);
+}
+
 TEST_CASE("fast pooling: ties between -0 and +0 go to the first, NaN to the last") {
     using convpool::ops::Extremum;
     const float nan = std::numeric_limits<float>::quiet_NaN();
