@@ -363,6 +363,14 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
     }
     if (!img.stages.empty()) {
         out += flow_html(img);
+        if (!img.html_view.empty()) {
+            out += fmt::format(
+                "<h3>Windows and arithmetic <span class=\"muted\">(input at most 32x32)</span></h3>"
+                "<p class=\"muted\">Hover, tap or focus (Tab) an output cell to see the input "
+                "cells its window reads and its arithmetic; the arrow keys step through the "
+                "positions.</p>{}",
+                img.html_view);
+        }
         out += summary_table(img, pos);
         for (const auto& st : img.stages) {
             out += stage_html(img, pos, st, out_dir, lazy);
@@ -459,7 +467,8 @@ std::string url_path(const std::string& path) {
     return out;
 }
 
-std::string report_html(const RunReport& report, const std::string& out_dir) {
+std::string report_html(const RunReport& report, const std::string& out_dir,
+                        const std::string& view_style) {
     std::size_t ok = 0;
     std::size_t failed = 0;
     for (const auto& img : report.images) {
@@ -474,14 +483,15 @@ std::string report_html(const RunReport& report, const std::string& out_dir) {
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' "
         "data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">"
         "<meta name=\"generator\" content=\"convpool {}\">"
-        "<title>convpool report: {}</title><style>{}</style></head><body>\n"
+        "<title>convpool report: {}</title><style>{}{}</style></head><body>\n"
         "<header><h1>convpool report</h1><p>Pipeline <code>{}</code> "
         "&middot; semantics {} &middot; {} image{}, {} ok, {} failed{} &middot; <a "
         "href=\"report.json\">report.json</a> "
         "&middot; <a href=\"report.csv\">report.csv</a></p>",
-        CONVPOOL_VERSION, html_escape(report.pipeline), kStyle, html_escape(report.pipeline),
-        html_escape(report.semantics), report.images.size(), report.images.size() == 1 ? "" : "s",
-        ok, failed, unfinished > 0 ? fmt::format(", {} not finished", unfinished) : std::string());
+        CONVPOOL_VERSION, html_escape(report.pipeline), kStyle, view_style,
+        html_escape(report.pipeline), html_escape(report.semantics), report.images.size(),
+        report.images.size() == 1 ? "" : "s", ok, failed,
+        unfinished > 0 ? fmt::format(", {} not finished", unfinished) : std::string());
     if (!report.stages.empty()) {
         out += "<ol class=\"mono\">";
         for (const auto& s : report.stages) {

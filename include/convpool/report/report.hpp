@@ -176,6 +176,9 @@ struct ImageReport {
     std::vector<std::string> warnings;  ///< e.g. truncated data that still decoded
     std::vector<StageReport> stages;
     std::vector<std::string> files;  ///< image-level files (sheet.png)
+    /// HTML shown in the run's page under the image's flow of shapes (the explain view of a small
+    /// input, built by commands/ from render/); never written to report.json.
+    std::string html_view;
 };
 
 /// The whole run.
