@@ -1,15 +1,20 @@
 #include "convpool/report/html.hpp"
 
+#include "convpool/core/error.hpp"
 #include "convpool/core/format.hpp"
 #include "convpool/core/text.hpp"
 #include "convpool/io/image_io.hpp"
+#include "convpool/io/image_probe.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <span>
 #include <system_error>
 #include <vector>
@@ -56,12 +61,12 @@ td.l, th.l { text-align: left; }
 .error { color: #b00020; font-weight: 600; }
 .warning { color: #8a5300; }
 .index { display: flex; flex-wrap: wrap; gap: 12px; }
-.index a { display: block; width: 272px; text-decoration: none; color: var(--ink);
+.index a { display: block; max-width: 100%; text-decoration: none; color: var(--ink);
            border: 1px solid var(--line); padding: 6px; border-radius: 4px; }
-.index .pair { display: flex; align-items: center; gap: 4px; }
-.index img { display: block; width: 120px; height: 120px; object-fit: contain;
+.index .pair { display: flex; align-items: center; gap: 6px; min-height: 150px; }
+.index img { display: block; max-width: none; object-fit: cover; object-position: left top;
              background: #f6f8fa; }
-.index .none { width: 120px; height: 120px; background: #f6f8fa; color: var(--muted);
+.index .none { width: 150px; height: 150px; background: #f6f8fa; color: var(--muted);
                display: flex; align-items: center; justify-content: center; font-size: 12px; }
 .index .name { font-size: 13px; overflow-wrap: anywhere; }
 .index .shapes { font-size: 12px; color: var(--muted); }
@@ -379,15 +384,62 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
     return out + "</section>\n";
 }
 
+/// Width and height of the PNG picture `file` from its header, or nothing (no such file, not a
+/// PNG).
+std::optional<std::array<long long, 2>> png_size(const fs::path& file) {
+    std::array<unsigned char, 33> head{};  // signature and IHDR: the size
+    std::ifstream in(file, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(head.data()), head.size())) {
+        return std::nullopt;
+    }
+    try {
+        const ImageHeader h = probe_image(head);
+        if (h.format == ImageFormat::png && h.width > 0 && h.height > 0) {
+            return std::array<long long, 2>{h.width, h.height};
+        }
+    } catch (const Error&) {
+        // A damaged picture: the default box (the browser test's decode check reports it).
+    }
+    return std::nullopt;
+}
+
+/// The box of an index thumbnail: the picture with its aspect kept, at most kThumbW x kThumbH,
+/// small pictures enlarged. A strip is enlarged to kThumbMin px on its shorter side, its longer
+/// side up to twice the box; beyond, it is cropped (object-fit: cover).
+constexpr double kThumbW = 200;
+constexpr double kThumbH = 150;
+constexpr double kThumbMin = 72;
+
+std::array<long, 2> thumbnail_box(double w, double h) {
+    const double s = std::min(kThumbW / w, kThumbH / h);
+    double bw = w * s;
+    double bh = h * s;
+    if (bh < kThumbMin) {
+        bh = kThumbMin;
+        bw = std::min(2 * kThumbW, w * kThumbMin / h);
+    } else if (bw < kThumbMin) {
+        bw = kThumbMin;
+        bh = std::min(2 * kThumbH, h * kThumbMin / w);
+    }
+    return {std::lround(bw), std::lround(bh)};
+}
+
 /// One thumbnail of the index: the picture of `st`, or a gray box saying there is none.
 std::string thumbnail(const ImageReport& img, const StageReport* st, const std::string& out_dir) {
     const std::string* file = st == nullptr ? nullptr : first_picture(*st);
     if (file == nullptr) {
         return "<span class=\"none\">no picture</span>";
     }
-    return fmt::format(R"(<img src="{}" alt="{}" loading="lazy">)",
-                       html_escape(image_url(img, out_dir, *file)),
-                       html_escape(stage_alt(fs::path(img.input).filename().string(), *st)));
+    const auto size = png_size(fs::path(img.output_dir) / *file);
+    const auto box =
+        size ? thumbnail_box(static_cast<double>((*size)[0]), static_cast<double>((*size)[1]))
+             : std::array<long, 2>{150, 150};
+    return fmt::format(
+        R"(<img src="{}" alt="{}" width="{}" height="{}" style="width: {}px; height: {}px" )"
+        R"(loading="lazy">)",
+        html_escape(image_url(img, out_dir, *file)),
+        html_escape(stage_alt(fs::path(img.input).filename().string(), *st)), box[0], box[1],
+        box[0], box[1]);
 }
 
 /// The index: per image its input and its last stage side by side, linking to its section.

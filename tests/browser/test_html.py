@@ -82,8 +82,20 @@ window.addEventListener('load', function () {
         e.scrollWidth > e.clientWidth + 1) wide.push(e.tagName + '.' + e.className);
   }
   if (document.documentElement.scrollWidth > window.innerWidth + 1) wide.push('page');
+  // The index's thumbnails: shown at least 72 px on their shorter side, their aspect kept unless
+  // cropped at the longest box (400x300), decoded, with alternative text.
+  var thumbs = document.querySelectorAll('nav .index img'), small = 0, distorted = 0;
+  for (var k = 0; k < thumbs.length; ++k) {
+    var t = thumbs[k], r = t.getBoundingClientRect();
+    if (Math.min(r.width, r.height) < 71.5 || !t.complete || t.naturalWidth === 0 ||
+        (t.getAttribute('alt') || '').length < 8) small++;
+    var cropped = r.width > 399 || r.height > 299;
+    if (!cropped && t.naturalHeight > 0 && Math.abs(r.width / r.height /
+        (t.naturalWidth / t.naturalHeight) - 1) > 0.03) distorted++;
+  }
   document.title = 'PROBE wide=' + wide.length + ' ' + wide.join(',') + ' images=' + imgs.length +
-      ' bad=' + bad.length + ' ' + bad.join(' ');
+      ' bad=' + bad.length + ' ' + bad.join(' ') + ' thumbs=' + thumbs.length + ' small=' + small +
+      ' distorted=' + distorted;
 });
 </script>"""
 
@@ -106,6 +118,22 @@ def probe_page(binary, profile, html_path, extra=""):
     os.remove(probe_path)
     m = re.search(r"<title>(PROBE[^<]*)</title>", p.stdout)
     return (m.group(1) if m else None), p.stderr
+
+
+def thumbnail_problems(title, want):
+    """Problems with the index thumbnails as PROBE counted them: `want` of them, none shown smaller
+    than 72 px on its shorter side (or undecoded, or without alternative text), none distorted."""
+    m = re.search(r" thumbs=(\d+) small=(\d+) distorted=(\d+)", title or "")
+    if not m:
+        return [f"the probe counted no thumbnails: {title}"]
+    thumbs, small, distorted = map(int, m.groups())
+    found = []
+    if thumbs != want:
+        found.append(f"{thumbs} index thumbnails, want {want} (input and last stage per image)")
+    if small or distorted:
+        found.append(f"index thumbnails: {small} under 72 px, undecoded or without alt text, "
+                     f"{distorted} distorted")
+    return found
 
 
 def write_png(path, rows):
@@ -293,7 +321,8 @@ def view_checks(result, grids):
 
 
 def view_run(binary_convpool, root, tmp):
-    """Runs the two small inputs and camera.png with --html; (page path, grids, problems)."""
+    """Runs the two small inputs, a strip and camera.png with --html; (page path, grids,
+    problems)."""
     grids, inputs = {}, []
     for name, (h, w, flat) in VIEW_INPUTS.items():
         path = os.path.join(tmp, name)
@@ -301,8 +330,12 @@ def view_run(binary_convpool, root, tmp):
             f.write(npy_f32((h, w), flat))
         grids[name] = [flat[r * w:(r + 1) * w] for r in range(h)]
         inputs.append(path)
+    # A strip (4x90: wider than a view takes): its thumbnails must still be readable.
+    strip = os.path.join(tmp, "strip.npy")
+    with open(strip, "wb") as f:
+        f.write(npy_f32((4, 90), [float(i % 17) for i in range(360)]))
     out = os.path.join(tmp, "out views")
-    code, _, err = run_binary(binary_convpool, "run", *inputs,
+    code, _, err = run_binary(binary_convpool, "run", *inputs, strip,
                               os.path.join(root, "samples", "camera.png"), "-p", VIEW_PIPELINE,
                               "-o", out, "--html", "--report", "none", "-q")
     if code != 0:
@@ -313,7 +346,8 @@ def view_run(binary_convpool, root, tmp):
     problems, _ = static_checks(out, html)
     views = re.findall(r'<div class="explain-view" data-prefix="([^"]*)"', html)
     if views != ["v0-", "v1-"]:
-        problems.append(f"want an explain view for each small input and none for camera.png: "
+        problems.append(f"want an explain view for each small input, none for the strip and "
+                        f"camera.png: "
                         f"{views}")
     return page_path, grids, problems
 
@@ -347,6 +381,7 @@ def view_browser_checks(binary, profile, page_path, grids):
     title, stderr = probe_page(binary, profile, page_path)
     if title is None or not re.match(r"PROBE wide=0  images=\d+ bad=0 ", title + " "):
         found.append(f"page with views: images not decoded or sideways scroll: {title}")
+    found += thumbnail_problems(title, 8)
     found += [f"console (views page): {e}" for e in console_errors(stderr)]
     print(f"browser, explain views: {title}; {len(found)} problems")
     return found
@@ -433,8 +468,18 @@ def main():
             failures.append("the probe did not run (no load event?)")
         elif not re.match(rf"PROBE wide=0  images={n_img} bad=0 ", title + " "):
             failures.append(f"images not decoded, or something scrolls sideways at 1280 px: {title}")
+        failures += thumbnail_problems(title, 4)
         errors = console_errors(stderr)
         failures += [f"console: {e}" for e in errors]
+        # Control: thumbnails squeezed to 40x12 px must be caught.
+        title, _ = probe_page(binary, profile, html_path,
+                              "<style>.index img { width: 40px !important; height: 12px "
+                              "!important; }</style>")
+        if thumbnail_problems(title, 4) != ["index thumbnails: 4 under 72 px, undecoded or "
+                                            "without alt text, 4 distorted"]:
+            failures.append(f"the squeezed thumbnails were not caught (title {title!r})")
+        else:
+            print("control: squeezed thumbnails detected")
         for fmt, (vpath, vn) in vector_pages.items():
             vtitle, vstderr = probe_page(binary, profile, vpath)
             print(f"browser, --sheet-format {fmt}: {vtitle}")
