@@ -31,12 +31,16 @@ constexpr std::size_t kWaitingPictures = 1;
 /// number, window and formula of its image, so a batch of small images would make a huge page).
 constexpr std::size_t kHtmlViews = 16;
 
-/// Whether the image at `slot` of the batch gets the explain view in the HTML page: the first
-/// kHtmlViews images of at most kExplainMaxSide a side (decoded to float: pictures are drawn).
-bool wants_view(const BatchContext& ctx, std::size_t slot, const LoadedImage& loaded) {
+/// The input of the explain view in the HTML page, for the first kHtmlViews images of the batch
+/// (`slot`) of at most kExplainMaxSide a side (decoded to float: pictures are drawn); else none.
+std::optional<Tensor> view_input(const BatchContext& ctx, std::size_t slot,
+                                 const LoadedImage& loaded) {
     const Shape s = loaded.tensor.shape();
-    return ctx.options.html && ctx.options.emit == Emit::all && slot < kHtmlViews && !loaded.u8 &&
-           s.height <= kExplainMaxSide && s.width <= kExplainMaxSide;
+    if (ctx.options.html && ctx.options.emit == Emit::all && slot < kHtmlViews && !loaded.u8 &&
+        s.height <= kExplainMaxSide && s.width <= kExplainMaxSide) {
+        return loaded.tensor;  // at most 32x32: the copy is small
+    }
+    return std::nullopt;
 }
 
 /// The explain view of `input` (explain.html's, ids scoped to the slot), for the HTML page.
@@ -76,7 +80,7 @@ LoadOptions image_load_options(const BatchContext& ctx, const InputItem& item) {
 }
 
 /// One image through the pipeline, its files written as `options.emit` asks and its record
-/// last; `slot` is its place in the batch (wants_view()).
+/// last; `slot` is its place in the batch (view_input()).
 ImageReport process_image(const BatchContext& ctx, const InputItem& item, std::size_t slot) {
     const Pipeline& pipeline = ctx.pipeline;
     const RunOptions& options = ctx.options;
@@ -102,10 +106,7 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item, std::s
             }
         }
     };
-    std::optional<Tensor> view_input;
-    if (wants_view(ctx, slot, loaded)) {
-        view_input = loaded.tensor;  // at most 32x32: the copy is small
-    }
+    const std::optional<Tensor> view = view_input(ctx, slot, loaded);
     std::vector<SheetItem> sheet;
     // Pictures are encoded and written while the next stage runs; declared after `dir`, so
     // that its jobs end before the folder closes.
@@ -120,8 +121,8 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item, std::s
         run_image_stages(pipeline, options, std::move(loaded),
                          ImageRunSpec{all, ctx.events.stop_requested, open_dirs}, sink);
     img.stages = std::move(run.stages);
-    if (view_input) {
-        img.html_view = html_view(pipeline, *view_input, img.input, slot);
+    if (view) {
+        img.html_view = html_view(pipeline, *view, img.input, slot);
     }
     const Tensor& final_tensor = run.final_tensor;
     const RenderOptions& render = run.render;
@@ -130,6 +131,9 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item, std::s
         // the queue like the stage pictures.
         SheetFile file = sheet_file(sheet, render);
         img.files.push_back(file.name);
+        if (file.name == "sheet.png" && render.png_scale != 1.0) {
+            img.png_scales[file.name] = render.png_scale;
+        }
         files.submit([&ctx, &out = *dir, file = std::move(file)] {
             write_output(ctx, out, file.name, file.bytes);
         });

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <span>
 #include <system_error>
@@ -103,6 +104,43 @@ bool is_picture(const std::string& file) {
         return file.size() > 4 && file.compare(file.size() - 4, 4, ext) == 0;
     };
     return ends(".png") || ends(".svg");  // sheet.svg (--sheet-format svg) shows as an image
+}
+
+/// Width and height of the PNG picture `file` from its header, or nothing (no such file, not a
+/// PNG).
+std::optional<std::array<long long, 2>> png_size(const fs::path& file) {
+    std::array<unsigned char, 33> head{};  // signature and IHDR: the size
+    std::ifstream in(file, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(head.data()), head.size())) {
+        return std::nullopt;
+    }
+    try {
+        const ImageHeader h = probe_image(head);
+        if (h.format == ImageFormat::png && h.width > 0 && h.height > 0) {
+            return std::array<long long, 2>{h.width, h.height};
+        }
+    } catch (const Error&) {
+        // A damaged picture: the default box (the browser test's decode check reports it).
+    }
+    return std::nullopt;
+}
+
+/// The attributes that show `file` (a picture of `img` at `url`, drawn at `scales[file]` pixels
+/// per px, --png-scale) at its 1x size: a srcset whose one candidate is the PNG with its width,
+/// and a `sizes` of that width divided by the scale, so the browser takes it as a picture of that
+/// density. The page looks the same at every scale and is sharp on HiDPI screens.
+std::string one_x_attributes(const ImageReport& img, const std::map<std::string, double>& scales,
+                             const std::string& file, const std::string& url) {
+    const auto it = scales.find(file);
+    if (it == scales.end() || it->second <= 0) {
+        return {};
+    }
+    const auto size = png_size(fs::path(img.output_dir) / file);
+    if (!size) {
+        return {};
+    }
+    return fmt::format(R"( srcset="{} {}w" sizes="{}px")", html_escape(url), (*size)[0],
+                       std::lround(static_cast<double>((*size)[0]) / it->second));
 }
 
 /// An inline SVG bar chart of `h` with a value axis (lo, 0 when inside, hi) and a log count axis.
@@ -270,12 +308,13 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
             continue;
         }
         pics += fmt::format(
-            "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"{2}></a><figcaption><code>{3}"
-            "</code></figcaption></figure>",
+            "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"{2}{3}></a><figcaption><code>"
+            "{4}</code></figcaption></figure>",
             html_escape(image_url(img, out_dir, f)),
             html_escape(stage_alt(fs::path(img.input).filename().string(), st) +
                         (&f == first_picture(st) ? std::string() : " (" + f + ")")),
-            lazy ? " loading=\"lazy\"" : "", html_escape(f));
+            lazy ? " loading=\"lazy\"" : "",
+            one_x_attributes(img, st.png_scales, f, image_url(img, out_dir, f)), html_escape(f));
     }
     std::string links;
     for (const auto& f : st.files) {
@@ -313,21 +352,21 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
         histogram_html(st), st.milliseconds, st.elements(), st.ratio_previous, channels);
 }
 
-/// URLs of the image-level pictures of `img` (sheet.png): the run's, or for an image skipped
-/// with --skip-existing the sheet its earlier run left in its folder.
-std::vector<std::string> sheet_urls(const ImageReport& img, const std::string& out_dir) {
-    std::vector<std::string> urls;
+/// The image-level pictures of `img` (sheet.png): the run's, or for an image skipped with
+/// --skip-existing the sheet its earlier run left in its folder.
+std::vector<std::string> sheet_files(const ImageReport& img) {
+    std::vector<std::string> files;
     for (const auto& f : img.files) {
         if (is_picture(f)) {
-            urls.push_back(image_url(img, out_dir, f));
+            files.push_back(f);
         }
     }
     std::error_code ec;
-    if (urls.empty() && img.skipped() && !img.output_dir.empty() &&
+    if (files.empty() && img.skipped() && !img.output_dir.empty() &&
         fs::is_regular_file(fs::path(img.output_dir) / "sheet.png", ec)) {
-        urls.push_back(image_url(img, out_dir, "sheet.png"));
+        files.emplace_back("sheet.png");
     }
-    return urls;
+    return files;
 }
 
 /// The contact sheet's alternative text: every stage in order, with its shape.
@@ -353,10 +392,11 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
     for (const auto& w : img.warnings) {
         out += fmt::format("<p class=\"warning\">warning: {}</p>", html_escape(w));
     }
-    for (const auto& url : sheet_urls(img, out_dir)) {
-        out += fmt::format(R"(<a href="{0}"><img class="sheet" src="{0}" alt="{1}"{2}></a>)",
-                           html_escape(url), html_escape(sheet_alt(img)),
-                           lazy ? " loading=\"lazy\"" : "");
+    for (const auto& f : sheet_files(img)) {
+        out += fmt::format(R"(<a href="{0}"><img class="sheet" src="{0}" alt="{1}"{2}{3}></a>)",
+                           html_escape(image_url(img, out_dir, f)), html_escape(sheet_alt(img)),
+                           lazy ? " loading=\"lazy\"" : "",
+                           one_x_attributes(img, img.png_scales, f, image_url(img, out_dir, f)));
     }
     // A PDF sheet (--sheet-format pdf) is no image a page can show: a link to it.
     for (const auto& f : img.files) {
@@ -382,25 +422,6 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
         }
     }
     return out + "</section>\n";
-}
-
-/// Width and height of the PNG picture `file` from its header, or nothing (no such file, not a
-/// PNG).
-std::optional<std::array<long long, 2>> png_size(const fs::path& file) {
-    std::array<unsigned char, 33> head{};  // signature and IHDR: the size
-    std::ifstream in(file, std::ios::binary);
-    if (!in.read(reinterpret_cast<char*>(head.data()), head.size())) {
-        return std::nullopt;
-    }
-    try {
-        const ImageHeader h = probe_image(head);
-        if (h.format == ImageFormat::png && h.width > 0 && h.height > 0) {
-            return std::array<long long, 2>{h.width, h.height};
-        }
-    } catch (const Error&) {
-        // A damaged picture: the default box (the browser test's decode check reports it).
-    }
-    return std::nullopt;
 }
 
 /// The box of an index thumbnail: the picture with its aspect kept, at most kThumbW x kThumbH,

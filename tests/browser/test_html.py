@@ -352,22 +352,27 @@ def view_run(binary_convpool, root, tmp):
     return page_path, grids, problems
 
 
-def view_probe(binary, profile, page_path, strip_scripts=False):
-    """VIEW_PROBE's result on a copy of the page (without the views' own scripts: the control),
-    and the console errors."""
+def dump_result(binary, profile, page_path, probe, result_id, edit=lambda page: page):
+    """(JSON in <pre id=result_id>, console errors) of a copy of the page, changed by `edit`,
+    with the script `probe` added, after its load in a 1280 px wide window."""
     with open(page_path, encoding="utf-8") as f:
-        page = f.read()
-    if strip_scripts:
-        page = re.sub(r"<script>\s*\(function \(\) \{.*?</script>", "", page, flags=re.S)
-    path = os.path.join(os.path.dirname(page_path), "_view_probe.html")
+        page = edit(f.read())
+    path = os.path.join(os.path.dirname(page_path), "_dump_probe.html")
     with open(path, "w", encoding="utf-8") as f:
-        f.write(page.replace("</body>", VIEW_PROBE + "</body>"))
+        f.write(page.replace("</body>", probe + "</body>"))
     p = chromium(binary, profile, "--virtual-time-budget=5000", "--window-size=1280,900",
                  "--dump-dom", "file://" + path)
     os.remove(path)
-    m = re.search(r'<pre id="probe-result">(.*?)</pre>', p.stdout, re.S)
-    result = json.loads(html_lib.unescape(m.group(1))) if m else None
-    return result, console_errors(p.stderr)
+    m = re.search(rf'<pre id="{result_id}">(.*?)</pre>', p.stdout, re.S)
+    return (json.loads(html_lib.unescape(m.group(1))) if m else None), console_errors(p.stderr)
+
+
+def view_probe(binary, profile, page_path, strip_scripts=False):
+    """VIEW_PROBE's result on a copy of the page (without the views' own scripts: the control),
+    and the console errors."""
+    strip = (lambda page: re.sub(r"<script>\s*\(function \(\) \{.*?</script>", "", page,
+                                 flags=re.S)) if strip_scripts else (lambda page: page)
+    return dump_result(binary, profile, page_path, VIEW_PROBE, "probe-result", strip)
 
 
 def view_browser_checks(binary, profile, page_path, grids):
@@ -384,6 +389,91 @@ def view_browser_checks(binary, profile, page_path, grids):
     found += thumbnail_problems(title, 8)
     found += [f"console (views page): {e}" for e in console_errors(stderr)]
     print(f"browser, explain views: {title}; {len(found)} problems")
+    return found
+
+
+WIDTH_PROBE = """<script>
+window.addEventListener('load', function () {
+  var out = {};
+  document.querySelectorAll('section.image img').forEach(function (img) {
+    out[img.getAttribute('src')] = [img.getBoundingClientRect().width, img.naturalWidth];
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'width-result';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def rendered_widths(binary, profile, page_path):
+    """{src: [rendered width, natural width]} of every picture in the images' sections of the
+    page, in a 1280 px wide window."""
+    return dump_result(binary, profile, page_path, WIDTH_PROBE, "width-result",
+                       lambda page: page.replace(' loading="lazy"', ""))[0]
+
+
+def png_width(path):
+    """The width in a PNG file's header."""
+    with open(path, "rb") as f:
+        return struct.unpack(">I", f.read(24)[16:20])[0]
+
+
+def png_scale_runs(binary_convpool, root, tmp):
+    """The same run at --png-scale 1 and 2 (stage pictures, window close-ups, a weights grid, the
+    sheet); {scale: page path}, problems."""
+    pages, found = {}, []
+    for scale in (1, 2):
+        out = os.path.join(tmp, f"out scale {scale}")
+        code, _, err = run_binary(binary_convpool, "run", os.path.join(root, "samples", "camera.png"),
+                                  "-p", "bank:sobel-x,sobel-y | relu | pool:max,k=2,s=2", "-o", out,
+                                  "--html", "--grid-overlay", "--png-scale", str(scale),
+                                  "--report", "none", "-q")
+        if code != 0:
+            found.append(f"run --png-scale {scale} --html exited {code}: {err}")
+            continue
+        pages[scale] = os.path.join(out, "index.html")
+        with open(pages[scale], encoding="utf-8") as f:
+            srcsets = re.findall(r'<img[^>]*\bsrcset="([^"]*) (\d+)w" sizes="(\d+)px"', f.read())
+        # At 2 every picture but the weights grid names its width and half of it; at 1 none.
+        halves = [int(w) == 2 * int(px) or int(w) == 2 * int(px) - 1 for _, w, px in srcsets]
+        if (len(srcsets), all(halves)) != ((6 if scale == 2 else 0), True):
+            found.append(f"--png-scale {scale}: srcset and sizes of {len(srcsets)} pictures: "
+                         f"{srcsets}")
+    return pages, found
+
+
+def png_scale_checks(binary, profile, pages):
+    """At --png-scale 2 every picture shows at the width it has at 1 (within a pixel), and the
+    pictures drawn at scale 2 really have twice the pixels (the page is sharp on HiDPI)."""
+    one, two = (rendered_widths(binary, profile, pages[s]) for s in (1, 2))
+    if not one or not two or set(one) != set(two):
+        return [f"--png-scale pages: different pictures: {sorted(one or {})} and "
+                f"{sorted(two or {})}"]
+    found, doubled = [], 0
+    for src, (width, _) in one.items():
+        width2, _ = two[src]
+        if abs(width - width2) > 1:
+            found.append(f"--png-scale 2: {src} shows {width2:.0f} px wide, {width:.0f} at 1")
+        # The files' own widths (a srcset's picture reports its width at its density).
+        files = [os.path.join(os.path.dirname(pages[s]), src) for s in (1, 2)]
+        doubled += png_width(files[1]) == 2 * png_width(files[0])
+    if doubled < len(one) - 2:  # all but the weights grid (kept at 1) and at most one more
+        found.append(f"--png-scale 2: only {doubled} of {len(one)} pictures have twice the pixels")
+    print(f"browser, --png-scale 1 and 2: {len(one)} pictures, {doubled} of them doubled, "
+          f"{len(found)} shown at another width")
+    # Control: the 2x page without its srcset and sizes shows the doubled pictures wider.
+    with open(pages[2], encoding="utf-8") as f:
+        plain = re.sub(r' srcset="[^"]*" sizes="[^"]*"', "", f.read())
+    control = os.path.join(os.path.dirname(pages[2]), "_plain.html")
+    with open(control, "w", encoding="utf-8") as f:
+        f.write(plain)
+    wider = rendered_widths(binary, profile, control) or {}
+    if sum(1 for src, (w, _) in wider.items() if w > one[src][0] + 1) < 2:
+        found.append("control: the 2x page without srcset shows no picture wider; the test "
+                     "sees nothing")
+    else:
+        print("control: the 2x page without srcset shows its pictures wider")
     return found
 
 
@@ -446,6 +536,8 @@ def main():
             vector_pages[fmt] = (vpath, vn)
         view_page, grids, view_found = view_run(binary_convpool, root, tmp)
         failures += view_found
+        scale_pages, scale_found = png_scale_runs(binary_convpool, root, tmp)
+        failures += scale_found
         print(f"static: --sheet-format svg and pdf pages checked ({len(vector_pages)})")
 
         if "--no-browser" in sys.argv:
@@ -521,6 +613,8 @@ def main():
 
         if view_page is not None:
             failures += view_browser_checks(binary, profile, view_page, grids)
+        if len(scale_pages) == 2:
+            failures += png_scale_checks(binary, profile, scale_pages)
 
         # Control: a broken page must trip the same checks.
         bad = os.path.join(out, "bad.html")
