@@ -3,6 +3,7 @@
 #include "convpool/commands/explain.hpp"
 #include "convpool/core/error.hpp"
 #include "convpool/core/parallel.hpp"
+#include "convpool/core/text.hpp"
 #include "convpool/report/html.hpp"
 
 #include <fmt/format.h>
@@ -51,7 +52,8 @@ std::string html_view(const Pipeline& pipeline, const Tensor& input, const std::
         text += (text.empty() ? "" : " | ") + st.text;
     }
     try {
-        return explain_view(explain_pipeline(pipeline, text, input, name),
+        // The name goes into the view's JSON: a name that is not UTF-8 is shown with U+FFFD.
+        return explain_view(explain_pipeline(pipeline, text, input, utf8_display(name)),
                             fmt::format("v{}-", slot));
     } catch (const Error& e) {
         // The stages ran; a view they cannot be explained in is left out, and the page says why.
