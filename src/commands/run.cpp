@@ -108,7 +108,7 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item, std::s
             }
         }
     };
-    const std::optional<Tensor> view = view_input(ctx, slot, loaded);
+    const std::optional<Tensor> small = view_input(ctx, slot, loaded);
     std::vector<SheetItem> sheet;
     // Pictures are encoded and written while the next stage runs; declared after `dir`, so
     // that its jobs end before the folder closes.
@@ -123,8 +123,8 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item, std::s
         run_image_stages(pipeline, options, std::move(loaded),
                          ImageRunSpec{all, ctx.events.stop_requested, open_dirs}, sink);
     img.stages = std::move(run.stages);
-    if (view) {
-        img.html_view = html_view(pipeline, *view, img.input, slot);
+    if (small) {
+        img.html_view = html_view(pipeline, *small, img.input, slot);
     }
     const Tensor& final_tensor = run.final_tensor;
     const RenderOptions& render = run.render;
