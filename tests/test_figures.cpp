@@ -402,3 +402,29 @@ TEST_CASE("sheet: tile labels kept apart are left out of a panel that shrinks th
         CHECK((with.rgb == without.rgb) == (height < body.height));
     }
 }
+
+TEST_CASE("explain_view: every id starts with its scope, the hatching refers to its own pattern") {
+    convpool::ExplainRequest rq;
+    rq.pipeline = "pool:max,k=2,s=2,pad=1";  // padding: hatched cells
+    rq.values = "[1 3 2; 5 6 7; 0 2 4]";
+    const convpool::Explanation e = convpool::explain(convpool::explain_input(rq), rq, "--values");
+    for (const std::string scope : {"", "v3-"}) {
+        CAPTURE(scope);
+        const std::string view = convpool::explain_view(e, scope);
+        CHECK(view.rfind("<div class=\"explain-view\" data-prefix=\"" + scope + "\">", 0) == 0);
+        std::size_t ids = 0;
+        for (auto at = view.find(" id=\""); at != std::string::npos;
+             at = view.find(" id=\"", at + 1)) {
+            ++ids;
+            CHECK(view.compare(at + 5, scope.size(), scope) == 0);
+        }
+        CHECK(ids > 8);  // the info line, the figure, the data and every grid cell
+        CHECK(view.find("id=\"" + scope + "p0s1c0y0x0\"") != std::string::npos);
+        CHECK(view.find("id=\"" + scope + "hatch\"") != std::string::npos);
+        CHECK(view.find("url(#" + scope + "hatch)") != std::string::npos);
+        // The highlight rules of the view's page style are for the classes the script sets.
+        CHECK(convpool::explain_view_style().find(".explain-view rect.hl") != std::string::npos);
+    }
+    // explain.html holds the same view, unscoped.
+    CHECK(convpool::explain_html(e).find(convpool::explain_view(e, "")) != std::string::npos);
+}

@@ -7,9 +7,28 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 using convpool::value_histogram;
+
+namespace {
+
+/// A done image of `input` written to `dir`, with one 1x2x2 stage, the input.
+convpool::ImageReport done_image(const std::string& input, const std::string& dir) {
+    convpool::ImageReport img;
+    img.input = input;
+    img.output_dir = dir;
+    img.status = convpool::ImageStatus::done;
+    convpool::StageReport st;
+    st.op = "input";
+    st.stage = "input";
+    st.shape = {1, 2, 2};
+    img.stages.push_back(st);
+    return img;
+}
+
+}  // namespace
 
 TEST_CASE("value_histogram: counts finite values in equal bins, the maximum in the last") {
     const std::vector<float> v{0.0F,  0.1F, 0.5F,
@@ -66,6 +85,27 @@ TEST_CASE("report_html: pictures relative to OUT, escaped text, a histogram, no 
     CHECK(convpool::report_html(report, "out").find("<nav>") != std::string::npos);
 }
 
+TEST_CASE(
+    "report_html: an image's html_view under its flow of shapes, the view style in the head") {
+    convpool::RunReport report;
+    report.pipeline = "pool:max,k=2";
+    convpool::ImageReport img = done_image("a.npy", "out/a");
+    img.html_view = "<div class=\"explain-view\">VIEW</div>";
+    report.images.push_back(img);
+    const std::string page = convpool::report_html(report, "out", ".explain-view { x: y; }");
+    const auto style = page.find(".explain-view { x: y; }");
+    const auto head_end = page.find("</head>");
+    CHECK(style < head_end);
+    const auto flow = page.find("class=\"flow\"");
+    const auto view = page.find("<div class=\"explain-view\">VIEW</div>");
+    CHECK(flow > head_end);
+    CHECK(view > flow);
+    CHECK(view < page.find("<table"));
+    img.html_view.clear();
+    report.images = {img};
+    CHECK(convpool::report_html(report, "out").find("Windows and arithmetic") == std::string::npos);
+}
+
 TEST_CASE("parse_colormap: OpenCV's names and gray; an unknown name lists the valid ones") {
     CHECK(convpool::parse_colormap("turbo") == convpool::ColorMap::turbo);
     CHECK(convpool::parse_colormap("gray") == convpool::ColorMap::gray);
@@ -104,18 +144,11 @@ TEST_CASE(
     convpool::RunReport report;
     report.pipeline = "relu";
     report.stats = convpool::StatsLevel::basic;
-    convpool::ImageReport img;
-    img.input = "a.png";
-    img.output_dir = "out/a";
-    img.status = convpool::ImageStatus::done;
-    convpool::StageReport st;
-    st.op = "input";
-    st.stage = "input";
-    st.shape = {1, 2, 2};
+    convpool::ImageReport img = done_image("a.png", "out/a");
+    convpool::StageReport& st = img.stages.front();
     const std::vector<float> values{0.0F, 1.0F, 2.0F, 3.0F};
     st.overall = convpool::channel_stats(values, convpool::StatsLevel::basic);
     st.channels = {st.overall};
-    img.stages.push_back(st);
     report.images.push_back(img);
     const std::string page = convpool::report_html(report, "out");
     CHECK(page.find("no histogram (--stats basic)") != std::string::npos);

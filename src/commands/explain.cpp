@@ -294,9 +294,8 @@ GridCell parse_cell(const std::string& text) {
 }
 
 /// One panel: `text` run on `input`, every stage explained.
-ExplainPanel explain_panel(const Tensor& input, const std::string& text, const ExplainRequest& rq,
+ExplainPanel explain_panel(const Tensor& input, const Pipeline& pipeline, const std::string& text,
                            const std::optional<GridCell>& cell) {
-    const Pipeline pipeline(text, rq.semantics, rq.source, rq.context);
     (void)pipeline.plan(input.shape());
     ExplainPanel panel;
     panel.pipeline = text;
@@ -512,14 +511,25 @@ Explanation explain(const Tensor& input, const ExplainRequest& rq, const std::st
         cell = parse_cell(rq.cell);
     }
     if (rq.modes.empty()) {
-        e.panels.push_back(explain_panel(input, rq.pipeline, rq, cell));
+        const Pipeline pipeline(rq.pipeline, rq.semantics, rq.source, rq.context);
+        e.panels.push_back(explain_panel(input, pipeline, rq.pipeline, cell));
         return e;
     }
     for (const auto& [mode, text] : mode_pipelines(input, rq)) {
-        ExplainPanel p = explain_panel(input, text, rq, cell);
+        const Pipeline pipeline(text, rq.semantics, rq.source, rq.context);
+        ExplainPanel p = explain_panel(input, pipeline, text, cell);
         p.mode = mode;
         e.panels.push_back(std::move(p));
     }
+    return e;
+}
+
+Explanation explain_pipeline(const Pipeline& pipeline, const std::string& text, const Tensor& input,
+                             const std::string& input_name) {
+    Explanation e;
+    e.pipeline = text;
+    e.source = input_name;
+    e.panels.push_back(explain_panel(input, pipeline, text, std::nullopt));
     return e;
 }
 

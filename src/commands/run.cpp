@@ -1,7 +1,9 @@
 #include "convpool/commands/run.hpp"
 
+#include "convpool/commands/explain.hpp"
 #include "convpool/core/error.hpp"
 #include "convpool/core/parallel.hpp"
+#include "convpool/core/text.hpp"
 #include "convpool/report/html.hpp"
 
 #include <fmt/format.h>
@@ -26,6 +28,39 @@ namespace {
 /// most --picture-size px a side, so this bounds the memory the overlap costs.
 constexpr std::size_t kWaitingPictures = 1;
 
+/// The most images of a run whose HTML page shows the explain view (each view holds every
+/// number, window and formula of its image, so a batch of small images would make a huge page).
+constexpr std::size_t kHtmlViews = 16;
+
+/// The input of the explain view in the HTML page, for the first kHtmlViews images of the batch
+/// (`slot`) of at most kExplainMaxSide a side (decoded to float: pictures are drawn); else none.
+std::optional<Tensor> view_input(const BatchContext& ctx, std::size_t slot,
+                                 const LoadedImage& loaded) {
+    const Shape s = loaded.tensor.shape();
+    if (ctx.options.html && ctx.options.emit == Emit::all && slot < kHtmlViews && !loaded.u8 &&
+        s.height <= kExplainMaxSide && s.width <= kExplainMaxSide) {
+        return loaded.tensor;  // at most 32x32: the copy is small
+    }
+    return std::nullopt;
+}
+
+/// The explain view of `input` (explain.html's, ids scoped to the slot), for the HTML page.
+std::string html_view(const Pipeline& pipeline, const Tensor& input, const std::string& name,
+                      std::size_t slot) {
+    std::string text;
+    for (const auto& st : pipeline.stages()) {
+        text += (text.empty() ? "" : " | ") + st.text;
+    }
+    try {
+        // The name goes into the view's JSON: a name that is not UTF-8 is shown with U+FFFD.
+        return explain_view(explain_pipeline(pipeline, text, input, utf8_display(name)),
+                            fmt::format("v{}-", slot));
+    } catch (const Error& e) {
+        // The stages ran; a view they cannot be explained in is left out, and the page says why.
+        return fmt::format("<p class=\"muted\">no explain view: {}</p>", html_escape(e.what()));
+    }
+}
+
 /// How `item` is decoded for this run.
 LoadOptions image_load_options(const BatchContext& ctx, const InputItem& item) {
     const Pipeline& pipeline = ctx.pipeline;
@@ -47,8 +82,8 @@ LoadOptions image_load_options(const BatchContext& ctx, const InputItem& item) {
 }
 
 /// One image through the pipeline, its files written as `options.emit` asks and its record
-/// last.
-ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
+/// last; `slot` is its place in the batch (view_input()).
+ImageReport process_image(const BatchContext& ctx, const InputItem& item, std::size_t slot) {
     const Pipeline& pipeline = ctx.pipeline;
     const RunOptions& options = ctx.options;
     const std::string& input = item.path;
@@ -73,6 +108,7 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
             }
         }
     };
+    const std::optional<Tensor> small = view_input(ctx, slot, loaded);
     std::vector<SheetItem> sheet;
     // Pictures are encoded and written while the next stage runs; declared after `dir`, so
     // that its jobs end before the folder closes.
@@ -87,6 +123,9 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
         run_image_stages(pipeline, options, std::move(loaded),
                          ImageRunSpec{all, ctx.events.stop_requested, open_dirs}, sink);
     img.stages = std::move(run.stages);
+    if (small) {
+        img.html_view = html_view(pipeline, *small, img.input, slot);
+    }
     const Tensor& final_tensor = run.final_tensor;
     const RenderOptions& render = run.render;
     if (all) {
@@ -94,6 +133,9 @@ ImageReport process_image(const BatchContext& ctx, const InputItem& item) {
         // the queue like the stage pictures.
         SheetFile file = sheet_file(sheet, render);
         img.files.push_back(file.name);
+        if (file.name == "sheet.png" && render.png_scale != 1.0) {
+            img.png_scales[file.name] = render.png_scale;
+        }
         files.submit([&ctx, &out = *dir, file = std::move(file)] {
             write_output(ctx, out, file.name, file.bytes);
         });
@@ -203,7 +245,7 @@ struct Attempt {
 };
 
 /// Runs one input, or takes its complete outputs from an earlier run with --skip-existing.
-Attempt attempt(const BatchContext& ctx, const InputItem& item) {
+Attempt attempt(const BatchContext& ctx, const InputItem& item, std::size_t slot) {
     Attempt a;
     const std::string input = item.display();
     const bool resume = ctx.options.skip_existing && ctx.options.out_dir != "-";
@@ -214,7 +256,7 @@ Attempt attempt(const BatchContext& ctx, const InputItem& item) {
         return a;
     }
     try {
-        a.image = process_image(ctx, item);
+        a.image = process_image(ctx, item, slot);
     } catch (const Stopped&) {
         a.image = ImageReport{};
         a.image.input = input;
@@ -299,7 +341,7 @@ private:
             if (slot >= m_chosen.size()) {
                 return;
             }
-            Attempt a = attempt(m_ctx, m_inputs[m_chosen[slot]]);
+            Attempt a = attempt(m_ctx, m_inputs[m_chosen[slot]], slot);
             a.image.index = m_chosen[slot];
             const std::lock_guard<std::mutex> lock(m_mutex);
             if (a.stopped) {
@@ -403,7 +445,8 @@ RunOutcome run_batch(const Pipeline& pipeline, const std::string& pipeline_text,
         out->write("report.json", report_json(outcome.report));
         out->write("report.csv", report_csv(outcome.report));
         if (options.html) {
-            out->write("index.html", report_html(outcome.report, options.out_dir));
+            out->write("index.html",
+                       report_html(outcome.report, options.out_dir, explain_view_style()));
         }
     }
     return outcome;

@@ -78,6 +78,9 @@ std::optional<PoolGrid> pool_grid(const Stage& stage, const Shape& in) {
 /// Queues `picture`, encoded as PNG, to be written as `name` in `dir`, and names it in `st`.
 void queue_picture(const BatchContext& ctx, const OutputDir& dir, WriteQueue& files,
                    const std::string& name, Picture&& picture, StageReport& st) {
+    if (picture.png_scale != 1.0) {
+        st.png_scales[name] = picture.png_scale;
+    }
     files.submit([&ctx, &dir, name, pic = std::move(picture)] {
         write_output(ctx, dir, name, encode_png(pic));
     });
@@ -144,6 +147,9 @@ void write_stage_pictures(const BatchContext& ctx, const OutputDir& dir, const S
                  *r.switches, fmt::format("{:02} {}", r.index, st.stage), render.png_scale)) {
             write_output(ctx, dir, base + suffix, png);
             st.files.push_back(base + suffix);
+            if (render.png_scale != 1.0) {
+                st.png_scales[base + suffix] = render.png_scale;
+            }
         }
     }
     sheet.push_back(sheet_tile(view, st, std::move(pic)));

@@ -22,16 +22,21 @@ std::string hex(Color c) { return fmt::format("#{:02x}{:02x}{:02x}", c[0], c[1],
 
 std::string num(double v) { return fmt::format("{:.1f}", v); }
 
-std::string svg_of(const Scene& scene) {
+/// The figure as SVG; every id starts with `scope` (several figures in one page: no clashes).
+std::string svg_of(const Scene& scene, const std::string& scope = {}) {
     std::string s = fmt::format(
-        R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" font-family="DejaVu Sans, Verdana, sans-serif" role="img" aria-labelledby="explain-title">)"
+        R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" font-family="DejaVu Sans, Verdana, sans-serif" role="img" aria-labelledby="{2}explain-title">)"
         "\n",
-        scene.width, scene.height);
-    s += "<title id=\"explain-title\">convpool explain: every stage's values, windows and "
-         "arithmetic</title>\n";
-    s += "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-         "patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" "
-         "stroke=\"#8c8c8c\" stroke-width=\"1.5\"/></pattern></defs>\n";
+        scene.width, scene.height, scope);
+    s += fmt::format(
+        "<title id=\"{}explain-title\">convpool explain: every stage's values, "
+        "windows and arithmetic</title>\n",
+        scope);
+    s += fmt::format(
+        "<defs><pattern id=\"{}hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+        "patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" "
+        "stroke=\"#8c8c8c\" stroke-width=\"1.5\"/></pattern></defs>\n",
+        scope);
     s += fmt::format(R"(<rect x="0" y="0" width="{}" height="{}" fill="{}"/>)"
                      "\n",
                      scene.width, scene.height, hex(kPaper));
@@ -44,7 +49,7 @@ std::string svg_of(const Scene& scene) {
             case Item::Kind::rect: {
                 std::string attrs;
                 if (!it.id.empty()) {
-                    attrs += fmt::format(R"( id="{}")", it.id);
+                    attrs += fmt::format(R"( id="{}{}")", scope, it.id);
                 }
                 if (!it.klass.empty()) {
                     attrs += fmt::format(R"( class="{}")", it.klass);
@@ -62,9 +67,9 @@ std::string svg_of(const Scene& scene) {
                 }
                 if (it.hatched) {
                     s += fmt::format(
-                        R"svg(<rect x="{}" y="{}" width="{}" height="{}" fill="url(#hatch)" pointer-events="none"/>)svg"
+                        R"svg(<rect x="{}" y="{}" width="{}" height="{}" fill="url(#{}hatch)" pointer-events="none"/>)svg"
                         "\n",
-                        num(it.x), num(it.y), num(it.w), num(it.h));
+                        num(it.x), num(it.y), num(it.w), num(it.h), scope);
                 }
                 break;
             }
@@ -199,11 +204,14 @@ nlohmann::json model_json(const Explanation& e) {
 
 constexpr const char* kPageScript = R"JS(
 (function () {
-  var data = JSON.parse(document.getElementById('explain-data').textContent);
-  var info = document.getElementById('info');
+  // The view around this script: its ids start with its data-prefix (several views, one page).
+  var root = document.currentScript.parentNode;
+  var scope = root.dataset.prefix || '';
+  function byId(id) { return document.getElementById(scope + id); }
+  var data = JSON.parse(byId('explain-data').textContent);
+  var info = byId('info');
   var marked = [];
-  function mark(id, cls) {
-    var el = document.getElementById(id);
+  function mark(el, cls) {
     if (el) { el.classList.add(cls); marked.push([el, cls]); }
   }
   function clear() {
@@ -217,19 +225,20 @@ constexpr const char* kPageScript = R"JS(
     var stage = data.panels[p].stages[s];
     var w = stage.windows[y * stage.shape[2] + x];
     clear();
-    mark(el.id, 'sel');
+    mark(el, 'sel');
     var prefix = 'p' + p + 's' + (s - 1) + 'c' + c;
-    w.cells.forEach(function (g) { mark(prefix + 'y' + g[0] + 'x' + g[1], 'hl'); });
-    w.padding.forEach(function (g) { mark(prefix + 'y' + g[0] + 'x' + g[1], 'hl'); });
+    function cell(g) { return byId(prefix + 'y' + g[0] + 'x' + g[1]); }
+    w.cells.forEach(function (g) { mark(cell(g), 'hl'); });
+    w.padding.forEach(function (g) { mark(cell(g), 'hl'); });
     var text = stage.text + ' ' + cellName([y, x]) + ': ';
     text += w.arithmetic[c] ? w.arithmetic[c] : 'reads ' + w.cells.length + ' cells';
     if (w.winners && w.winners[c]) {
-      mark(prefix + 'y' + w.winners[c][0] + 'x' + w.winners[c][1], 'win');
+      mark(cell(w.winners[c]), 'win');
       text += '; winner: input cell ' + cellName(w.winners[c]);
     }
     info.textContent = text;
   }
-  var cells = document.querySelectorAll('rect.out');
+  var cells = root.querySelectorAll('rect.out');
   cells.forEach(function (el) {
     el.addEventListener('mouseenter', function () { show(el); });
     el.addEventListener('focus', function () { show(el); });
@@ -237,29 +246,16 @@ constexpr const char* kPageScript = R"JS(
     el.addEventListener('keydown', function (ev) {
       var d = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]}[ev.key];
       if (!d) { return; }
-      var id = 'p' + el.dataset.p + 's' + el.dataset.s + 'c' + el.dataset.c + 'y' +
-        (+el.dataset.y + d[0]) + 'x' + (+el.dataset.x + d[1]);
-      var next = document.getElementById(id);
+      var next = byId('p' + el.dataset.p + 's' + el.dataset.s + 'c' + el.dataset.c + 'y' +
+        (+el.dataset.y + d[0]) + 'x' + (+el.dataset.x + d[1]));
       if (next) { next.focus(); show(next); ev.preventDefault(); }
     });
   });
 })();
 )JS";
 
-}  // namespace
-
-std::string explain_json(const Explanation& e) { return model_json(e).dump(1) + "\n"; }
-
-std::string explain_svg(const Explanation& e) {
-    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + svg_of(layout(e));
-}
-
-std::string explain_html(const Explanation& e) {
-    std::string data = model_json(e).dump();
-    // Inside <script>, "</" could end the element: JSON allows "<\/".
-    for (std::size_t i = data.find("</"); i != std::string::npos; i = data.find("</", i + 3)) {
-        data.replace(i, 2, "<\\/");
-    }
+/// Every output cell's arithmetic as a list, the figure's text alternative.
+std::string arithmetic_list(const Explanation& e) {
     std::string alt;
     for (const auto& p : e.panels) {
         for (std::size_t si = 1; si < p.stages.size(); ++si) {
@@ -277,6 +273,53 @@ std::string explain_html(const Explanation& e) {
             }
         }
     }
+    return alt;
+}
+
+}  // namespace
+
+std::string explain_json(const Explanation& e) { return model_json(e).dump(1) + "\n"; }
+
+std::string explain_svg(const Explanation& e) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + svg_of(layout(e));
+}
+
+std::string explain_view_style() {
+    return R"(.explain-figure { overflow-x: auto; }
+.explain-figure svg { max-width: 100%; height: auto; }
+.explain-view rect.out { cursor: pointer; }
+.explain-view rect.out:focus { outline: none; }
+.explain-view rect.hl { stroke: #e66100; stroke-width: 4px; }
+.explain-view rect.win { stroke: #000; stroke-width: 6px; }
+.explain-view rect.sel { stroke: #e66100; stroke-width: 5px; }
+.explain-info { font-size: 1.1em; min-height: 1.5em; padding: 0.4em 0.6em; background: #fff; border: 1px solid #ccc; }
+)";
+}
+
+std::string explain_view(const Explanation& e, const std::string& scope) {
+    std::string data = model_json(e).dump();
+    // Inside <script>, "</" could end the element: JSON allows "<\/".
+    for (std::size_t i = data.find("</"); i != std::string::npos; i = data.find("</", i + 3)) {
+        data.replace(i, 2, "<\\/");
+    }
+    return fmt::format(
+        R"(<div class="explain-view" data-prefix="{0}">
+<p class="explain-info" id="{0}info" aria-live="polite">Choose an output cell.</p>
+<div class="explain-figure" id="{0}figure">
+{1}</div>
+<details>
+<summary>Every output cell's arithmetic (text alternative)</summary>
+<ul>
+{2}</ul>
+</details>
+<script type="application/json" id="{0}explain-data">{3}</script>
+<script>{4}</script>
+</div>
+)",
+        scope, svg_of(layout(e), scope), arithmetic_list(e), data, kPageScript);
+}
+
+std::string explain_html(const Explanation& e) {
     return fmt::format(
         R"(<!DOCTYPE html>
 <html lang="en">
@@ -287,33 +330,15 @@ std::string explain_html(const Explanation& e) {
 <title>convpool explain: {0}</title>
 <style>
 body {{ font-family: "DejaVu Sans", Verdana, sans-serif; margin: 1.5em; color: #111; background: #fafafa; }}
-#figure {{ overflow-x: auto; }}
-#figure svg {{ max-width: 100%; height: auto; }}
-rect.out {{ cursor: pointer; }}
-rect.out:focus {{ outline: none; }}
-rect.hl {{ stroke: #e66100; stroke-width: 4px; }}
-rect.win {{ stroke: #000; stroke-width: 6px; }}
-rect.sel {{ stroke: #e66100; stroke-width: 5px; }}
-#info {{ font-size: 1.1em; min-height: 1.5em; padding: 0.4em 0.6em; background: #fff; border: 1px solid #ccc; }}
-</style>
+{2}</style>
 </head>
 <body>
 <h1>convpool explain</h1>
 <p>Pipeline <code>{0}</code> on {1}. Hover, tap or focus (Tab) an output cell to see the cells its window reads and its arithmetic; the arrow keys step through the positions.</p>
-<p id="info" aria-live="polite">Choose an output cell.</p>
-<div id="figure">
-{2}</div>
-<details>
-<summary>Every output cell's arithmetic (text alternative)</summary>
-<ul>
-{3}</ul>
-</details>
-<script type="application/json" id="explain-data">{4}</script>
-<script>{5}</script>
-</body>
+{3}</body>
 </html>
 )",
-        html_escape(e.pipeline), html_escape(e.source), svg_of(layout(e)), alt, data, kPageScript);
+        html_escape(e.pipeline), html_escape(e.source), explain_view_style(), explain_view(e, ""));
 }
 
 }  // namespace convpool

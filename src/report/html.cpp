@@ -1,15 +1,21 @@
 #include "convpool/report/html.hpp"
 
+#include "convpool/core/error.hpp"
 #include "convpool/core/format.hpp"
 #include "convpool/core/text.hpp"
 #include "convpool/io/image_io.hpp"
+#include "convpool/io/image_probe.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
 #include <span>
 #include <system_error>
 #include <vector>
@@ -56,12 +62,12 @@ td.l, th.l { text-align: left; }
 .error { color: #b00020; font-weight: 600; }
 .warning { color: #8a5300; }
 .index { display: flex; flex-wrap: wrap; gap: 12px; }
-.index a { display: block; width: 272px; text-decoration: none; color: var(--ink);
+.index a { display: block; max-width: 100%; text-decoration: none; color: var(--ink);
            border: 1px solid var(--line); padding: 6px; border-radius: 4px; }
-.index .pair { display: flex; align-items: center; gap: 4px; }
-.index img { display: block; width: 120px; height: 120px; object-fit: contain;
+.index .pair { display: flex; align-items: center; gap: 6px; min-height: 150px; }
+.index img { display: block; max-width: none; object-fit: cover; object-position: left top;
              background: #f6f8fa; }
-.index .none { width: 120px; height: 120px; background: #f6f8fa; color: var(--muted);
+.index .none { width: 150px; height: 150px; background: #f6f8fa; color: var(--muted);
                display: flex; align-items: center; justify-content: center; font-size: 12px; }
 .index .name { font-size: 13px; overflow-wrap: anywhere; }
 .index .shapes { font-size: 12px; color: var(--muted); }
@@ -98,6 +104,43 @@ bool is_picture(const std::string& file) {
         return file.size() > 4 && file.compare(file.size() - 4, 4, ext) == 0;
     };
     return ends(".png") || ends(".svg");  // sheet.svg (--sheet-format svg) shows as an image
+}
+
+/// Width and height of the PNG picture `file` from its header, or nothing (no such file, not a
+/// PNG).
+std::optional<std::array<long long, 2>> png_size(const fs::path& file) {
+    std::array<unsigned char, 33> head{};  // signature and IHDR: the size
+    std::ifstream in(file, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(head.data()), head.size())) {
+        return std::nullopt;
+    }
+    try {
+        const ImageHeader h = probe_image(head);
+        if (h.format == ImageFormat::png && h.width > 0 && h.height > 0) {
+            return std::array<long long, 2>{h.width, h.height};
+        }
+    } catch (const Error&) {
+        // A damaged picture: the default box (the browser test's decode check reports it).
+    }
+    return std::nullopt;
+}
+
+/// The attributes that show `file` (a picture of `img` at `url`, drawn at `scales[file]` pixels
+/// per px, --png-scale) at its 1x size: a srcset whose one candidate is the PNG with its width,
+/// and a `sizes` of that width divided by the scale, so the browser takes it as a picture of that
+/// density. The page looks the same at every scale and is sharp on HiDPI screens.
+std::string one_x_attributes(const ImageReport& img, const std::map<std::string, double>& scales,
+                             const std::string& file, const std::string& url) {
+    const auto it = scales.find(file);
+    if (it == scales.end() || it->second <= 0) {
+        return {};
+    }
+    const auto size = png_size(fs::path(img.output_dir) / file);
+    if (!size) {
+        return {};
+    }
+    return fmt::format(R"( srcset="{} {}w" sizes="{}px")", html_escape(url), (*size)[0],
+                       std::lround(static_cast<double>((*size)[0]) / it->second));
 }
 
 /// An inline SVG bar chart of `h` with a value axis (lo, 0 when inside, hi) and a log count axis.
@@ -265,12 +308,13 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
             continue;
         }
         pics += fmt::format(
-            "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"{2}></a><figcaption><code>{3}"
-            "</code></figcaption></figure>",
+            "<figure><a href=\"{0}\"><img src=\"{0}\" alt=\"{1}\"{2}{3}></a><figcaption><code>"
+            "{4}</code></figcaption></figure>",
             html_escape(image_url(img, out_dir, f)),
             html_escape(stage_alt(fs::path(img.input).filename().string(), st) +
                         (&f == first_picture(st) ? std::string() : " (" + f + ")")),
-            lazy ? " loading=\"lazy\"" : "", html_escape(f));
+            lazy ? " loading=\"lazy\"" : "",
+            one_x_attributes(img, st.png_scales, f, image_url(img, out_dir, f)), html_escape(f));
     }
     std::string links;
     for (const auto& f : st.files) {
@@ -308,21 +352,21 @@ std::string stage_html(const ImageReport& img, std::size_t pos, const StageRepor
         histogram_html(st), st.milliseconds, st.elements(), st.ratio_previous, channels);
 }
 
-/// URLs of the image-level pictures of `img` (sheet.png): the run's, or for an image skipped
-/// with --skip-existing the sheet its earlier run left in its folder.
-std::vector<std::string> sheet_urls(const ImageReport& img, const std::string& out_dir) {
-    std::vector<std::string> urls;
+/// The image-level pictures of `img` (sheet.png): the run's, or for an image skipped with
+/// --skip-existing the sheet its earlier run left in its folder.
+std::vector<std::string> sheet_files(const ImageReport& img) {
+    std::vector<std::string> files;
     for (const auto& f : img.files) {
         if (is_picture(f)) {
-            urls.push_back(image_url(img, out_dir, f));
+            files.push_back(f);
         }
     }
     std::error_code ec;
-    if (urls.empty() && img.skipped() && !img.output_dir.empty() &&
+    if (files.empty() && img.skipped() && !img.output_dir.empty() &&
         fs::is_regular_file(fs::path(img.output_dir) / "sheet.png", ec)) {
-        urls.push_back(image_url(img, out_dir, "sheet.png"));
+        files.emplace_back("sheet.png");
     }
-    return urls;
+    return files;
 }
 
 /// The contact sheet's alternative text: every stage in order, with its shape.
@@ -348,10 +392,11 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
     for (const auto& w : img.warnings) {
         out += fmt::format("<p class=\"warning\">warning: {}</p>", html_escape(w));
     }
-    for (const auto& url : sheet_urls(img, out_dir)) {
-        out += fmt::format(R"(<a href="{0}"><img class="sheet" src="{0}" alt="{1}"{2}></a>)",
-                           html_escape(url), html_escape(sheet_alt(img)),
-                           lazy ? " loading=\"lazy\"" : "");
+    for (const auto& f : sheet_files(img)) {
+        out += fmt::format(R"(<a href="{0}"><img class="sheet" src="{0}" alt="{1}"{2}{3}></a>)",
+                           html_escape(image_url(img, out_dir, f)), html_escape(sheet_alt(img)),
+                           lazy ? " loading=\"lazy\"" : "",
+                           one_x_attributes(img, img.png_scales, f, image_url(img, out_dir, f)));
     }
     // A PDF sheet (--sheet-format pdf) is no image a page can show: a link to it.
     for (const auto& f : img.files) {
@@ -363,6 +408,14 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
     }
     if (!img.stages.empty()) {
         out += flow_html(img);
+        if (!img.html_view.empty()) {
+            out += fmt::format(
+                "<h3>Windows and arithmetic <span class=\"muted\">(input at most 32x32)</span></h3>"
+                "<p class=\"muted\">Hover, tap or focus (Tab) an output cell to see the input "
+                "cells its window reads and its arithmetic; the arrow keys step through the "
+                "positions.</p>{}",
+                img.html_view);
+        }
         out += summary_table(img, pos);
         for (const auto& st : img.stages) {
             out += stage_html(img, pos, st, out_dir, lazy);
@@ -371,15 +424,43 @@ std::string image_html(const ImageReport& img, std::size_t pos, const std::strin
     return out + "</section>\n";
 }
 
+/// The box of an index thumbnail: the picture with its aspect kept, at most kThumbW x kThumbH,
+/// small pictures enlarged. A strip is enlarged to kThumbMin px on its shorter side, its longer
+/// side up to twice the box; beyond, it is cropped (object-fit: cover).
+constexpr double kThumbW = 200;
+constexpr double kThumbH = 150;
+constexpr double kThumbMin = 72;
+
+std::array<long, 2> thumbnail_box(double w, double h) {
+    const double s = std::min(kThumbW / w, kThumbH / h);
+    double bw = w * s;
+    double bh = h * s;
+    if (bh < kThumbMin) {
+        bh = kThumbMin;
+        bw = std::min(2 * kThumbW, w * kThumbMin / h);
+    } else if (bw < kThumbMin) {
+        bw = kThumbMin;
+        bh = std::min(2 * kThumbH, h * kThumbMin / w);
+    }
+    return {std::lround(bw), std::lround(bh)};
+}
+
 /// One thumbnail of the index: the picture of `st`, or a gray box saying there is none.
 std::string thumbnail(const ImageReport& img, const StageReport* st, const std::string& out_dir) {
     const std::string* file = st == nullptr ? nullptr : first_picture(*st);
     if (file == nullptr) {
         return "<span class=\"none\">no picture</span>";
     }
-    return fmt::format(R"(<img src="{}" alt="{}" loading="lazy">)",
-                       html_escape(image_url(img, out_dir, *file)),
-                       html_escape(stage_alt(fs::path(img.input).filename().string(), *st)));
+    const auto size = png_size(fs::path(img.output_dir) / *file);
+    const auto box =
+        size ? thumbnail_box(static_cast<double>((*size)[0]), static_cast<double>((*size)[1]))
+             : std::array<long, 2>{150, 150};
+    return fmt::format(
+        R"(<img src="{}" alt="{}" width="{}" height="{}" style="width: {}px; height: {}px" )"
+        R"(loading="lazy">)",
+        html_escape(image_url(img, out_dir, *file)),
+        html_escape(stage_alt(fs::path(img.input).filename().string(), *st)), box[0], box[1],
+        box[0], box[1]);
 }
 
 /// The index: per image its input and its last stage side by side, linking to its section.
@@ -459,7 +540,8 @@ std::string url_path(const std::string& path) {
     return out;
 }
 
-std::string report_html(const RunReport& report, const std::string& out_dir) {
+std::string report_html(const RunReport& report, const std::string& out_dir,
+                        const std::string& view_style) {
     std::size_t ok = 0;
     std::size_t failed = 0;
     for (const auto& img : report.images) {
@@ -474,14 +556,15 @@ std::string report_html(const RunReport& report, const std::string& out_dir) {
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' "
         "data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">"
         "<meta name=\"generator\" content=\"convpool {}\">"
-        "<title>convpool report: {}</title><style>{}</style></head><body>\n"
+        "<title>convpool report: {}</title><style>{}{}</style></head><body>\n"
         "<header><h1>convpool report</h1><p>Pipeline <code>{}</code> "
         "&middot; semantics {} &middot; {} image{}, {} ok, {} failed{} &middot; <a "
         "href=\"report.json\">report.json</a> "
         "&middot; <a href=\"report.csv\">report.csv</a></p>",
-        CONVPOOL_VERSION, html_escape(report.pipeline), kStyle, html_escape(report.pipeline),
-        html_escape(report.semantics), report.images.size(), report.images.size() == 1 ? "" : "s",
-        ok, failed, unfinished > 0 ? fmt::format(", {} not finished", unfinished) : std::string());
+        CONVPOOL_VERSION, html_escape(report.pipeline), kStyle, view_style,
+        html_escape(report.pipeline), html_escape(report.semantics), report.images.size(),
+        report.images.size() == 1 ? "" : "s", ok, failed,
+        unfinished > 0 ? fmt::format(", {} not finished", unfinished) : std::string());
     if (!report.stages.empty()) {
         out += "<ol class=\"mono\">";
         for (const auto& s : report.stages) {

@@ -123,7 +123,7 @@ def wide_figure_problems(binary_path, binary, tmp):
     found = []
     for name, text, should_fit in (("_fit.html", page, True),
                                    ("_fit_control.html",
-                                    page.replace("#figure svg {", "#unused {"), False)):
+                                    page.replace(".explain-figure svg {", "#unused {"), False)):
         path = os.path.join(out, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text.replace("</body>", FIT + "</body>"))

@@ -52,6 +52,11 @@ struct ExplainRequest {
 [[nodiscard]] Explanation explain(const Tensor& input, const ExplainRequest& rq,
                                   const std::string& input_name);
 
+/// The explanation of `input` under a pipeline already built (run's HTML page: the explain view
+/// of a small input), its first output cell written out. Throws ShapeError.
+[[nodiscard]] Explanation explain_pipeline(const Pipeline& pipeline, const std::string& text,
+                                           const Tensor& input, const std::string& input_name);
+
 /// Runs the request and writes explain.json, .svg, .html, .png, .pdf (when the figure plugin
 /// convpool-cairo.so is installed) and .gif into `rq.out` (refusing to overwrite them without
 /// `force`); returns the names written.

@@ -86,6 +86,16 @@ struct Explanation {
 /// output cell's window, winner and arithmetic show on hover, tap or focus.
 [[nodiscard]] std::string explain_html(const Explanation& e);
 
+/// The interactive view of explain.html, as a fragment another page can hold: the SVG inline,
+/// the shown arithmetic, the text alternative, the model as JSON and the script that highlights
+/// windows, all in one `<div class="explain-view">`. Every id starts with `scope` and the script
+/// only looks inside its own view, so several views can share a page; the page needs
+/// explain_view_style() and a policy allowing inline script.
+[[nodiscard]] std::string explain_view(const Explanation& e, const std::string& scope);
+
+/// The style explain_view()'s fragments need (highlights, the figure scaled to its column).
+[[nodiscard]] std::string explain_view_style();
+
 /// explain.png: the SVG's layout drawn in DejaVu Sans with cairo (the plugin convpool-cairo.so;
 /// OpenCV's Hershey font without it), `scale` pixels per px of the layout.
 [[nodiscard]] Picture explain_picture(const Explanation& e, double scale = 1.0);

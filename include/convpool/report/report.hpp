@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -139,6 +140,9 @@ struct StageReport {
     /// --emit all, a stage with its own kernels (bank, conv:weights): its weights picture and
     /// the name of each filter or output channel (`gabor(theta=45)`, `c0`).
     std::optional<WeightsPictureReport> weights;
+    /// Pixels of a picture file's PNG per px of its layout (--png-scale), for the files drawn at
+    /// another scale than 1: the HTML page shows them at their 1x size. Not in report.json.
+    std::map<std::string, double> png_scales;
 
     [[nodiscard]] std::size_t elements() const { return shape.elements(); }
     [[nodiscard]] std::size_t bytes() const { return shape.elements() * sizeof(float); }
@@ -176,6 +180,11 @@ struct ImageReport {
     std::vector<std::string> warnings;  ///< e.g. truncated data that still decoded
     std::vector<StageReport> stages;
     std::vector<std::string> files;  ///< image-level files (sheet.png)
+    /// As StageReport::png_scales, for the image-level files. Not in report.json.
+    std::map<std::string, double> png_scales;
+    /// HTML shown in the run's page under the image's flow of shapes (the explain view of a small
+    /// input, built by commands/ from render/); never written to report.json.
+    std::string html_view;
 };
 
 /// The whole run.
