@@ -144,8 +144,9 @@ struct PoolProbe {
     std::vector<ConsistencyPoint> consistency;    ///< offset 0 (all pairs), then 1..8
     std::vector<NoisePoint> noise;
     InfoLoss loss;
-    Tensor pre;     ///< the pre-pool map (full input)
-    Tensor pooled;  ///< the pooled map (full input)
+    bool keeps_range = false;  ///< the pool keeps its input's range (Op::keeps_range)
+    Tensor pre;                ///< the pre-pool map (full input)
+    Tensor pooled;             ///< the pooled map (full input)
 };
 
 /// A probe run.
