@@ -245,10 +245,11 @@ StagePicture stage_picture(const StageView& view, StageReport& report) {
     const Shape& s = values.shape();
     const bool scores = s.height == 1 && s.width == 1 && s.channels > kMostScoreTiles;
     pic.chart = !part_labels.empty() || scores;
-    pic.body = !part_labels.empty()
-                   ? render_vector_chart(values, part_labels, part_cells, pic.title)
-               : scores ? render_class_chart(values, report.channel_names, pic.title)
-                        : render_tensor(values, pic.kind, view.render);
+    pic.body = !part_labels.empty() ? render_vector_chart(values, part_labels, part_cells,
+                                                          pic.title, view.render.png_scale)
+               : scores             ? render_class_chart(values, report.channel_names, pic.title,
+                                                         kMostScoreTiles, view.render.png_scale)
+                                    : render_tensor(values, pic.kind, view.render);
     const bool mean =
         view.render.reduce_mean || (pic.kind == PictureKind::natural &&
                                     (values.shape().channels == 1 || values.shape().channels == 3));

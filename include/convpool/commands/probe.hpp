@@ -54,6 +54,8 @@ struct ProbeOptions {
     Semantics semantics = Semantics::torch;
     /// How the stages before the pools read `@FILE` weights (Pipeline's `context`).
     ParseContext context;
+    /// Pixels of the charts per px (`--png-scale`, 1 to 4): drawn again at that scale.
+    double png_scale = 1.0;
 };
 
 /// One pooling stage to probe: the stages feeding it and the pool itself.
