@@ -5,9 +5,11 @@
 #include "convpool/core/text.hpp"
 #include "convpool/io/image_io.hpp"
 #include "convpool/io/output_dir.hpp"
+#include "convpool/pipeline/op.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -70,10 +72,17 @@ struct PrefixStages {
     std::vector<Tensor> maps;
     std::vector<std::string> labels;
     std::vector<bool> images;
+    std::vector<std::vector<std::string>> names;  ///< each map's channel names (Op::channel_names)
 };
 
 PrefixStages run_prefix(const Tensor& input, const CompareOptions& options) {
-    PrefixStages p{{input}, {"input"}, {true}};
+    const int channels = input.shape().channels;
+    PrefixStages p{{input},
+                   {"input"},
+                   {true},
+                   {static_cast<int>(options.channel_names.size()) == channels
+                        ? options.channel_names
+                        : numbered_channel_names(channels)}};
     if (options.prefix.empty()) {
         return p;
     }
@@ -82,6 +91,8 @@ PrefixStages run_prefix(const Tensor& input, const CompareOptions& options) {
     (void)prefix.plan(input.shape());
     (void)prefix.run(input, [&](const StageResult& r) {
         if (r.index > 0) {
+            p.names.push_back(r.stage->op->channel_names(p.names.back(), p.maps.back().shape(),
+                                                         r.tensor->shape(), &p.maps.back()));
             p.maps.push_back(*r.tensor);
             p.labels.push_back(fmt::format("{:02} {}", r.index, r.stage->text));
             p.images.push_back(p.images.back() && r.stage->op->keeps_range());
@@ -90,12 +101,17 @@ PrefixStages run_prefix(const Tensor& input, const CompareOptions& options) {
     return p;
 }
 
-/// One panel of the sheet, with its colour bar: an image drawn as the input is (gray or RGB,
-/// over `image` when set), a feature map in colour (over `shared` when set, else its own range).
-SheetItem panel(const Tensor& t, bool image, const std::optional<ValueRange>& image_range,
+/// One panel of the sheet, with its colour bar and channel names: an image drawn as the input
+/// is (gray or RGB, over `image` when set), a feature map in colour (over `shared` when set,
+/// else its own range).
+SheetItem panel(const Tensor& t, const std::vector<std::string>& names, bool image,
+                const std::optional<ValueRange>& image_range,
                 const std::optional<ValueRange>& shared, std::string label, std::string sublabel) {
     const PictureKind kind = image ? PictureKind::natural : PictureKind::feature_maps;
     RenderOptions o;
+    o.channel_names = names;
+    // Tile labels stay apart: the sheet leaves them out of a shrunk panel (as run's sheet).
+    o.text_apart = true;
     if (image) {
         o.image_range = image_range;
     } else if (shared) {
@@ -104,7 +120,8 @@ SheetItem panel(const Tensor& t, bool image, const std::optional<ValueRange>& im
     }
     SheetItem item{.body = render_tensor(t, kind, o),
                    .label = std::move(label),
-                   .sublabel = std::move(sublabel)};
+                   .sublabel = std::move(sublabel),
+                   .detail = fmt::format("{}", fmt::join(names, " "))};
     item.bar = colour_bar(t, kind, o);
     return item;
 }
@@ -134,13 +151,19 @@ Picture compare_sheet(const PrefixStages& prefix, const ProbeReport& report,
     std::vector<SheetItem> items;
     for (std::size_t i = 0; i < prefix.maps.size(); ++i) {
         const bool is_pre = i > 0 && i + 1 == prefix.maps.size();
-        items.push_back(panel(
-            prefix.maps[i], prefix.images[i], image_range, is_pre ? shared : std::nullopt,
-            prefix.labels[i] + (is_pre ? " (pool input)" : ""), to_string(prefix.maps[i].shape())));
+        items.push_back(panel(prefix.maps[i], prefix.names[i], prefix.images[i], image_range,
+                              is_pre ? shared : std::nullopt,
+                              prefix.labels[i] + (is_pre ? " (pool input)" : ""),
+                              to_string(prefix.maps[i].shape())));
     }
     for (const auto& p : report.pools) {
+        // A pool keeps the channels of its input, and their names.
+        const std::vector<std::string> names =
+            p.pooled.shape().channels == prefix.maps.back().shape().channels
+                ? prefix.names.back()
+                : numbered_channel_names(p.pooled.shape().channels);
         items.push_back(
-            panel(p.pooled, pre_image && p.keeps_range, image_range, shared, p.target.pool,
+            panel(p.pooled, names, pre_image && p.keeps_range, image_range, shared, p.target.pool,
                   fmt::format("{}  {:.3g} ms", to_string(p.pool_shape), p.milliseconds)));
     }
     RenderOptions sheet;

@@ -35,19 +35,19 @@ struct Measured {
 
 /// The image of one input (`stdin` holds the bytes of `-`; a TIFF page or .npy batch item is
 /// its own input), with its name in front of any error.
-Tensor load_input(const InputItem& item, const std::vector<unsigned char>& stdin_bytes) {
+LoadedImage load_input(const InputItem& item, const std::vector<unsigned char>& stdin_bytes) {
     LoadOptions load;
     load.item = item.item;
     try {
-        return item.path == "-" ? decode_image(stdin_bytes, load).tensor
-                                : load_image(item.path, load).tensor;
+        return item.path == "-" ? decode_image(stdin_bytes, load) : load_image(item.path, load);
     } catch (const InputError& e) {
         throw InputError(fmt::format("{}: {}", item.display(), e.what()));
     }
 }
 
 /// compare or probe of one image.
-Measured measure_one(const MeasureRequest& rq, const std::string& name, const Tensor& input) {
+Measured measure_one(const MeasureRequest& rq, const std::string& name, const LoadedImage& loaded) {
+    const Tensor& input = loaded.tensor;
     if (!rq.pipeline.empty()) {
         // Errors of the stages here, with FILE:LINE for -p @FILE, before any measuring.
         (void)Pipeline(rq.pipeline, rq.probe.semantics, rq.source, rq.probe.context)
@@ -65,6 +65,7 @@ Measured measure_one(const MeasureRequest& rq, const std::string& name, const Te
         o.ceil = rq.ceil;
         o.sheet_height = rq.sheet_height;
         o.png_scale = rq.png_scale;
+        o.channel_names = loaded.channel_names;
         o.probe = rq.probe;
         auto result = compare(input, o);
         m.report = std::move(result.report);

@@ -30,17 +30,16 @@ constexpr Rgb kInk{40, 40, 40};
 constexpr Rgb kGrid{225, 225, 225};
 constexpr Rgb kPaper{255, 255, 255};
 
-/// Tableau 10 (RGB; the picture is RGB, so Scalars are written R, G, B).
-constexpr std::array<std::array<int, 3>, 10> kPalette{{{31, 119, 180},
-                                                       {255, 127, 14},
-                                                       {44, 160, 44},
-                                                       {214, 39, 40},
-                                                       {148, 103, 189},
-                                                       {140, 86, 75},
-                                                       {227, 119, 194},
-                                                       {127, 127, 127},
-                                                       {188, 189, 34},
-                                                       {23, 190, 207}}};
+/// Okabe and Ito's colour-blind-safe palette (RGB; its yellow, weak on white, left out, black
+/// last): lines told apart with the common colour-vision deficiencies, unlike Tableau 10's
+/// red and green.
+constexpr std::array<std::array<int, 3>, 7> kPalette{{{0, 114, 178},
+                                                      {230, 159, 0},
+                                                      {0, 158, 115},
+                                                      {213, 94, 0},
+                                                      {204, 121, 167},
+                                                      {86, 180, 233},
+                                                      {0, 0, 0}}};
 
 Rgb palette(int i) {
     const auto& c = kPalette[static_cast<std::size_t>(i) % kPalette.size()];
@@ -148,8 +147,14 @@ Picture chart_picture(figure::Canvas& c, int width, int height, double scale) {
     return {figure::scaled(width, scale), figure::scaled(height, scale), c.finish()};
 }
 
+/// The title, bold and centred; one too long for that in the labels' size, cut to the width.
 void draw_title(figure::Canvas& c, int width, const std::string& title) {
-    put_text(c, title, std::max(4, (width - text_width(title, kTitle)) / 2), 22, kTitle);
+    const int room = width - 8;
+    if (text_width(title, kTitle) <= room) {
+        put_text(c, title, (width - text_width(title, kTitle)) / 2, 22, kTitle);
+        return;
+    }
+    put_text(c, canvas::fit_text(title, room), 4, 22, kSmall);
 }
 
 /// The y axis of a chart over `range`: its ticks, and how wide their labels are.
@@ -439,7 +444,7 @@ Picture render_bar_chart(const BarChart& chart, int width, int height) {
 
 Picture render_vector_chart(const Tensor& t, const std::vector<std::string>& labels,
                             const std::vector<int>& cells, const std::string& title,
-                            double png_scale) {
+                            double png_scale, int height) {
     const Shape& s = t.shape();
     BarChart chart{
         .title = title,
@@ -469,11 +474,12 @@ Picture render_vector_chart(const Tensor& t, const std::vector<std::string>& lab
         }
         chart.groups.push_back(std::move(g));
     }
-    return render_bar_chart(chart);
+    const int h = height > 0 ? height : 360;
+    return render_bar_chart(chart, 2 * h, h);
 }
 
 Picture render_class_chart(const Tensor& t, const std::vector<std::string>& names,
-                           const std::string& title, int top, double png_scale) {
+                           const std::string& title, int top, double png_scale, int height) {
     const auto values = t.data();
     std::vector<std::size_t> order(values.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -497,7 +503,8 @@ Picture render_class_chart(const Tensor& t, const std::vector<std::string>& name
         chart.groups.push_back({.label = c < names.size() ? names[c] : std::to_string(c),
                                 .values = {static_cast<double>(values[c])}});
     }
-    return render_bar_chart(chart, 960, 400);
+    const int h = height > 0 ? height : 400;
+    return render_bar_chart(chart, h * 12 / 5, h);
 }
 
 }  // namespace convpool
