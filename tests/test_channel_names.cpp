@@ -69,13 +69,34 @@ TEST_CASE("select keeps the names of the channels it keeps") {
 }
 
 TEST_CASE("gray and value-picking or averaging pools keep an image's range; others do not") {
-    for (const char* text : {"gray", "pool:max,k=2", "pool:min,k=2", "pool:avg,k=2",
-                             "pool:median,k=3", "pool:adaptive-max,out=2x2", "pool:global-avg"}) {
+    for (const char* text : {"gray",
+                             "pool:max,k=2",
+                             "pool:max,k=2,switches",
+                             "pool:min,k=2",
+                             "pool:avg,k=2",
+                             "pool:median,k=3",
+                             "pool:adaptive-max,out=2x2",
+                             "pool:adaptive-avg,out=2x2",
+                             "pool:global-avg",
+                             "pool:global-max",
+                             "pool:global-gem",
+                             "pool:fractional,out=3x3",
+                             "pool:stochastic,k=2",
+                             "pool:stochastic,k=2,phase=train",
+                             "pool:soft,k=2",
+                             "pool:gem,k=2",
+                             "pool:mixed,k=2",
+                             "pool:blur,s=2",
+                             "pool:maxblur,k=2,s=2",
+                             "pool:spp,levels=[1 2]",
+                             "upsample:scale=2",
+                             "upsample:scale=2,mode=bilinear",
+                             "select:channels=[0]"}) {
         CAPTURE(text);
         CHECK(keeps_range(text));
     }
     for (const char* text : {"conv:sobel-x", "relu", "pool:avg,k=2,divisor=1", "pool:lp,k=2",
-                             "bank:sobel-x", "upsample:scale=2"}) {
+                             "bank:sobel-x", "norm", "bn:mean=[0],var=[1]", "abs", "sigmoid"}) {
         CAPTURE(text);
         CHECK_FALSE(keeps_range(text));
     }

@@ -73,7 +73,7 @@ struct MeasureArgs {
     std::string semantics = "torch";
     ProbeOptions probe;
     int sheet_height = 256;
-    double png_scale = 1.0;  ///< compare's --png-scale
+    double png_scale = 1.0;  ///< --png-scale: compare's sheet.png, both commands' charts
     bool quiet = false;
 };
 

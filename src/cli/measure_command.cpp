@@ -93,6 +93,7 @@ int measure_main(const MeasureArgs& a, bool is_compare) {
     rq.sheet_height = a.sheet_height;
     rq.png_scale = a.png_scale;
     rq.probe = a.probe;
+    rq.probe.png_scale = a.png_scale;
     rq.probe.noise = parse_number_list(a.noise, "--noise");
     rq.probe.semantics = parse_semantics(a.semantics);
     rq.probe.context = parse_context(a.pipeline);

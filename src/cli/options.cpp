@@ -281,8 +281,9 @@ Subcommand add_compare(CLI::App& app) {
         ->capture_default_str();
     compare
         ->add_option("--png-scale", a->png_scale,
-                     "Pixels of sheet.png per px of its layout (2: high resolution for slides, "
-                     "text drawn sharp; as run's and explain's --png-scale)")
+                     "Pixels of sheet.png and the charts per px of their layout (2: high "
+                     "resolution for slides, text drawn sharp; as run's and explain's "
+                     "--png-scale)")
         ->check(CLI::Range(1.0, 4.0))
         ->capture_default_str();
     add_measure_options(compare, *a);
@@ -311,6 +312,12 @@ Subcommand add_probe(CLI::App& app) {
         ->add_option("--pairs", a->probe.pairs,
                      "Consistency: random crop pairs per offset 1..8 px (0: no consistency test)")
         ->check(CLI::Range(0, 64))
+        ->capture_default_str();
+    probe
+        ->add_option("--png-scale", a->png_scale,
+                     "Pixels of the charts per px of their layout (2: high resolution for "
+                     "slides, lines and text drawn again at that scale)")
+        ->check(CLI::Range(1.0, 4.0))
         ->capture_default_str();
     probe
         ->add_option("--cos-tolerance", a->probe.cos_tolerance,

@@ -5,14 +5,17 @@
 #include "convpool/core/text.hpp"
 #include "convpool/io/image_io.hpp"
 #include "convpool/io/output_dir.hpp"
+#include "convpool/pipeline/op.hpp"
 #include "convpool/pipeline/pipeline.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <optional>
 
 namespace convpool {
 namespace {
@@ -63,6 +66,123 @@ Summary summarize(const PoolProbe& p) {
     return s;
 }
 
+/// The prefix's stages, the input first, each with its label and whether it is still an image:
+/// the input, and each stage after it while every stage so far keeps its range (Op::keeps_range).
+struct PrefixStages {
+    std::vector<Tensor> maps;
+    std::vector<std::string> labels;
+    std::vector<bool> images;
+    std::vector<std::vector<std::string>> names;  ///< each map's channel names (Op::channel_names)
+};
+
+PrefixStages run_prefix(const Tensor& input, const CompareOptions& options) {
+    const int channels = input.shape().channels;
+    PrefixStages p{{input},
+                   {"input"},
+                   {true},
+                   {static_cast<int>(options.channel_names.size()) == channels
+                        ? options.channel_names
+                        : numbered_channel_names(channels)}};
+    if (options.prefix.empty()) {
+        return p;
+    }
+    const Pipeline prefix(options.prefix, options.probe.semantics, std::string_view(),
+                          options.probe.context);
+    (void)prefix.plan(input.shape());
+    (void)prefix.run(input, [&](const StageResult& r) {
+        if (r.index > 0) {
+            p.names.push_back(r.stage->op->channel_names(p.names.back(), p.maps.back().shape(),
+                                                         r.tensor->shape(), &p.maps.back()));
+            p.maps.push_back(*r.tensor);
+            p.labels.push_back(fmt::format("{:02} {}", r.index, r.stage->text));
+            p.images.push_back(p.images.back() && r.stage->op->keeps_range());
+        }
+    });
+    return p;
+}
+
+/// One panel of the sheet, with its colour bar and channel names: an image drawn as the input
+/// is (gray or RGB, over `image` when set), a feature map in colour (over `shared` when set,
+/// else its own range).
+SheetItem panel(const Tensor& t, const std::vector<std::string>& names, bool image,
+                const std::optional<ValueRange>& image_range,
+                const std::optional<ValueRange>& shared, std::string label, std::string sublabel) {
+    const PictureKind kind = image ? PictureKind::natural : PictureKind::feature_maps;
+    RenderOptions o;
+    o.channel_names = names;
+    // Tile labels stay apart: the sheet leaves them out of a shrunk panel (as run's sheet).
+    o.text_apart = true;
+    if (image) {
+        o.image_range = image_range;
+    } else if (shared) {
+        o.scale = ColorScale::global;
+        o.range = shared;
+    }
+    SheetItem item{.body = render_tensor(t, kind, o),
+                   .label = std::move(label),
+                   .sublabel = std::move(sublabel),
+                   .detail = fmt::format("{}", fmt::join(names, " "))};
+    item.bar = colour_bar(t, kind, o);
+    return item;
+}
+
+/// The sheet: the input, the prefix's stages and every mode's pooled map. Images stay images
+/// (gray or RGB, one map from the input on); the pool input and the pooled maps drawn as feature
+/// maps share one colour range, so that they compare colour for colour.
+Picture compare_sheet(const PrefixStages& prefix, const ProbeReport& report,
+                      const CompareOptions& options) {
+    const bool pre_image = prefix.images.back();
+    std::vector<const Tensor*> shared_maps;
+    if (!pre_image) {
+        shared_maps.push_back(&prefix.maps.back());
+    }
+    for (const auto& p : report.pools) {
+        if (!(pre_image && p.keeps_range)) {
+            shared_maps.push_back(&p.pooled);
+        }
+    }
+    const std::optional<ValueRange> shared =
+        shared_maps.empty() ? std::nullopt : std::optional(common_range(shared_maps));
+    // An image outside [0, 1] (a .npy) is drawn over the input's range all along.
+    std::optional<ValueRange> image_range = finite_value_range(prefix.maps.front().data());
+    if (image_range && image_range->lo >= 0.0F && image_range->hi <= 1.0F) {
+        image_range.reset();
+    }
+    std::vector<SheetItem> items;
+    for (std::size_t i = 0; i < prefix.maps.size(); ++i) {
+        const bool is_pre = i > 0 && i + 1 == prefix.maps.size();
+        items.push_back(panel(prefix.maps[i], prefix.names[i], prefix.images[i], image_range,
+                              is_pre ? shared : std::nullopt,
+                              prefix.labels[i] + (is_pre ? " (pool input)" : ""),
+                              to_string(prefix.maps[i].shape())));
+    }
+    for (const auto& p : report.pools) {
+        // A pool keeps the channels of its input, and their names.
+        const std::vector<std::string> names =
+            p.pooled.shape().channels == prefix.maps.back().shape().channels
+                ? prefix.names.back()
+                : numbered_channel_names(p.pooled.shape().channels);
+        items.push_back(
+            panel(p.pooled, names, pre_image && p.keeps_range, image_range, shared, p.target.pool,
+                  fmt::format("{}  {:.3g} ms", to_string(p.pool_shape), p.milliseconds)));
+    }
+    RenderOptions sheet;
+    sheet.display_height = options.sheet_height;
+    sheet.png_scale = options.png_scale;
+    const Picture body = contact_sheet(items, sheet);
+    const std::string stride = options.stride.empty() ? options.kernel : options.stride;
+    // Every panel has its own bar: the title has none (an RGB tensor has no bar).
+    const Tensor no_bar(Shape{3, 1, 1});
+    return titled_picture(
+        body,
+        fmt::format("convpool compare: {}  k={} s={}{}{}{}",
+                    std::filesystem::path(options.input_name).filename().string(), options.kernel,
+                    stride, options.pad.empty() ? "" : " pad=" + options.pad,
+                    options.ceil ? " ceil" : "",
+                    shared ? "  (pool input and pooled maps in colour: one colour range)" : ""),
+        no_bar, PictureKind::natural, sheet);
+}
+
 }  // namespace
 
 CompareResult compare(const Tensor& input, const CompareOptions& options) {
@@ -70,23 +190,8 @@ CompareResult compare(const Tensor& input, const CompareOptions& options) {
         throw UsageError("--modes: give at least one pooling mode");
     }
     // The prefix once, keeping every stage for the sheet.
-    std::vector<SheetItem> items;
-    std::vector<Tensor> stages;
-    std::vector<std::string> labels;
-    stages.push_back(input);
-    labels.emplace_back("input");
-    if (!options.prefix.empty()) {
-        const Pipeline prefix(options.prefix, options.probe.semantics, std::string_view(),
-                              options.probe.context);
-        (void)prefix.plan(input.shape());
-        (void)prefix.run(input, [&](const StageResult& r) {
-            if (r.index > 0) {
-                stages.push_back(*r.tensor);
-                labels.push_back(fmt::format("{:02} {}", r.index, r.stage->text));
-            }
-        });
-    }
-    const Tensor& pre = stages.back();
+    const PrefixStages prefix = run_prefix(input, options);
+    const Tensor& pre = prefix.maps.back();
     const auto targets = mode_targets(options.prefix, options.modes, options.kernel, options.stride,
                                       options.probe.seed, pre.shape(), options.probe.semantics,
                                       options.pad, options.ceil);
@@ -94,38 +199,7 @@ CompareResult compare(const Tensor& input, const CompareOptions& options) {
     result.report = probe(input, targets, options.probe);
     result.report.input = options.input_name;
     result.report.pipeline = options.prefix;
-
-    std::vector<const Tensor*> shared{&pre};
-    for (const auto& p : result.report.pools) {
-        shared.push_back(&p.pooled);
-    }
-    const ValueRange range = common_range(shared);
-    for (std::size_t i = 0; i < stages.size(); ++i) {
-        const bool natural = i == 0;
-        const bool is_pre = i + 1 == stages.size() && !natural;
-        const PictureKind kind = natural ? PictureKind::natural : PictureKind::feature_maps;
-        items.push_back(
-            {is_pre ? render_tensor(stages[i], kind, range) : render_tensor(stages[i], kind),
-             labels[i] + (is_pre ? " (pool input)" : ""), to_string(stages[i].shape())});
-    }
-    for (const auto& p : result.report.pools) {
-        items.push_back({render_tensor(p.pooled, PictureKind::feature_maps, range), p.target.pool,
-                         fmt::format("{}  {:.3g} ms", to_string(p.pool_shape), p.milliseconds)});
-    }
-    RenderOptions sheet;
-    sheet.display_height = options.sheet_height;
-    sheet.png_scale = options.png_scale;
-    const Picture body = contact_sheet(items, sheet);
-    const Tensor bar(Shape{1, 1, 2}, std::vector<float>{range.lo, range.hi});
-    const std::string stride = options.stride.empty() ? options.kernel : options.stride;
-    result.sheet = titled_picture(
-        body,
-        fmt::format("convpool compare: {}  k={} s={}{}{}  (pool input and pooled "
-                    "maps: one colour range, bar below)",
-                    std::filesystem::path(options.input_name).filename().string(), options.kernel,
-                    stride, options.pad.empty() ? "" : " pad=" + options.pad,
-                    options.ceil ? " ceil" : ""),
-        bar, PictureKind::feature_maps, sheet);
+    result.sheet = compare_sheet(prefix, result.report, options);
     return result;
 }
 

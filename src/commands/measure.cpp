@@ -35,19 +35,19 @@ struct Measured {
 
 /// The image of one input (`stdin` holds the bytes of `-`; a TIFF page or .npy batch item is
 /// its own input), with its name in front of any error.
-Tensor load_input(const InputItem& item, const std::vector<unsigned char>& stdin_bytes) {
+LoadedImage load_input(const InputItem& item, const std::vector<unsigned char>& stdin_bytes) {
     LoadOptions load;
     load.item = item.item;
     try {
-        return item.path == "-" ? decode_image(stdin_bytes, load).tensor
-                                : load_image(item.path, load).tensor;
+        return item.path == "-" ? decode_image(stdin_bytes, load) : load_image(item.path, load);
     } catch (const InputError& e) {
         throw InputError(fmt::format("{}: {}", item.display(), e.what()));
     }
 }
 
 /// compare or probe of one image.
-Measured measure_one(const MeasureRequest& rq, const std::string& name, const Tensor& input) {
+Measured measure_one(const MeasureRequest& rq, const std::string& name, const LoadedImage& loaded) {
+    const Tensor& input = loaded.tensor;
     if (!rq.pipeline.empty()) {
         // Errors of the stages here, with FILE:LINE for -p @FILE, before any measuring.
         (void)Pipeline(rq.pipeline, rq.probe.semantics, rq.source, rq.probe.context)
@@ -65,6 +65,7 @@ Measured measure_one(const MeasureRequest& rq, const std::string& name, const Te
         o.ceil = rq.ceil;
         o.sheet_height = rq.sheet_height;
         o.png_scale = rq.png_scale;
+        o.channel_names = loaded.channel_names;
         o.probe = rq.probe;
         auto result = compare(input, o);
         m.report = std::move(result.report);
@@ -238,14 +239,16 @@ std::string summary_table(const MeasureRequest& rq, std::size_t inputs, std::siz
 std::string summary_chart(const std::vector<SummaryRow>& rows, const std::string& section,
                           const std::string& metric, const std::string& kind,
                           const std::string& title, const std::string& x_label,
-                          const std::string& y_label, double y_lo, double y_hi, bool shared_pre) {
+                          const std::string& y_label, double y_lo, double y_hi, bool shared_pre,
+                          double png_scale) {
     LineChart c{.title = title,
                 .x_label = x_label,
                 .y_label = y_label,
                 .series = {},
                 .y_lo = y_lo,
                 .y_hi = y_hi,
-                .x_integer = section != "noise"};
+                .x_integer = section != "noise",
+                .png_scale = png_scale};
     std::map<std::string, std::size_t> index;
     ChartSeries pre{.label = "pre-pool map (mean)", .dashed = true, .colour = 0};
     for (const auto& r : rows) {
@@ -305,7 +308,7 @@ std::vector<std::string> write_summary(const MeasureRequest& rq, const OutputDir
               summary_chart(rows, "shift", "correlation", "",
                             fmt::format("shift invariance: normalised correlation ({})", subject),
                             "input shift (pixels, mean of 8 directions)", "normalised correlation",
-                            0.0, 0.0, shared_pre));
+                            0.0, 0.0, shared_pre, rq.probe.png_scale));
     }
     const auto has = [&rows](const char* section) {
         return std::ranges::any_of(
@@ -316,7 +319,7 @@ std::vector<std::string> write_summary(const MeasureRequest& rq, const OutputDir
               summary_chart(rows, "equivariance", "correlation", "",
                             fmt::format("shift equivariance: normalised correlation ({})", subject),
                             "input shift (pixels, multiples of the stride, mean of 8 directions)",
-                            "normalised correlation", 0.0, 0.0, shared_pre));
+                            "normalised correlation", 0.0, 0.0, shared_pre, rq.probe.png_scale));
     }
     if (has("consistency")) {
         write("summary-consistency.png",
@@ -324,20 +327,20 @@ std::vector<std::string> write_summary(const MeasureRequest& rq, const OutputDir
                             fmt::format("consistency: share of crop pairs with cosine >= {} ({})",
                                         format_metric(rq.probe.cos_tolerance, 6), subject),
                             "offset between the two crops (pixels)", "share of consistent pairs",
-                            0.0, 1.0, shared_pre));
+                            0.0, 1.0, shared_pre, rq.probe.png_scale));
         // The share saturates when every pair clears the tolerance; the mean cosine does not.
         write("summary-consistency-cosine.png",
               summary_chart(rows, "consistency", "mean_cosine", "",
                             fmt::format("consistency: mean cosine of the crop pairs ({})", subject),
                             "offset between the two crops (pixels)", "mean cosine similarity", 0.0,
-                            0.0, shared_pre));
+                            0.0, shared_pre, rq.probe.png_scale));
     }
     if (!rq.probe.noise.empty()) {
-        write(
-            "summary-noise-psnr.png",
-            summary_chart(rows, "noise", "psnr_db", "gaussian",
-                          fmt::format("noise tolerance: PSNR vs clean ({})", subject),
-                          "Gaussian noise sigma (input units)", "PSNR (dB)", 0.0, 0.0, shared_pre));
+        write("summary-noise-psnr.png",
+              summary_chart(rows, "noise", "psnr_db", "gaussian",
+                            fmt::format("noise tolerance: PSNR vs clean ({})", subject),
+                            "Gaussian noise sigma (input units)", "PSNR (dB)", 0.0, 0.0, shared_pre,
+                            rq.probe.png_scale));
     }
     return files;
 }

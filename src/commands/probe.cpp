@@ -279,6 +279,7 @@ PoolProbe probe_target(const ProbeTarget& target, const PreMaps& pre, const Targ
     r.loss.entropy_pre = entropy_bits(pre.clean);
     r.loss.entropy_pool = entropy_bits(r.pooled);
     r.loss.selecting = stage.op->picks_input();
+    r.keeps_range = stage.op->keeps_range();
     r.loss.discarded = discarded_fraction(stage, pre.clean, r.pooled, r.loss.selecting);
     return r;
 }

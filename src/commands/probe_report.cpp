@@ -490,6 +490,7 @@ namespace {
 /// colour of its first pool.
 template <typename Points>
 std::string probe_chart(const ProbeReport& report, LineChart c, const Points& points) {
+    c.png_scale = report.options.png_scale;
     std::set<std::string> prefixes;
     for (const auto& p : report.pools) {
         prefixes.insert(p.target.prefix);

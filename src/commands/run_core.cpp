@@ -16,6 +16,8 @@ namespace {
 
 /// A Cx1x1 stage of more channels than this is drawn as a chart of its largest values.
 constexpr int kMostScoreTiles = 16;
+/// The least sheet height a chart is drawn again at for the sheet (kept readable below: shrunk).
+constexpr int kLeastSheetChart = 200;
 
 /// The report of stage `r`; `values` are its values (r.tensor, or an 8-bit result converted),
 /// read only for statistics.
@@ -245,10 +247,17 @@ StagePicture stage_picture(const StageView& view, StageReport& report) {
     const Shape& s = values.shape();
     const bool scores = s.height == 1 && s.width == 1 && s.channels > kMostScoreTiles;
     pic.chart = !part_labels.empty() || scores;
-    pic.body = !part_labels.empty()
-                   ? render_vector_chart(values, part_labels, part_cells, pic.title)
-               : scores ? render_class_chart(values, report.channel_names, pic.title)
-                        : render_tensor(values, pic.kind, view.render);
+    const auto chart = [&](double scale, int height) {
+        return !part_labels.empty()
+                   ? render_vector_chart(values, part_labels, part_cells, pic.title, scale, height)
+                   : render_class_chart(values, report.channel_names, pic.title, kMostScoreTiles,
+                                        scale, height);
+    };
+    pic.body =
+        pic.chart ? chart(view.render.png_scale, 0) : render_tensor(values, pic.kind, view.render);
+    if (pic.chart && view.render.display_height >= kLeastSheetChart) {
+        pic.sheet_body = chart(1.0, view.render.display_height);
+    }
     const bool mean =
         view.render.reduce_mean || (pic.kind == PictureKind::natural &&
                                     (values.shape().channels == 1 || values.shape().channels == 3));
@@ -266,10 +275,11 @@ SheetItem sheet_tile(const StageView& view, const StageReport& report, StagePict
     for (const auto& name : report.channel_names) {
         names += (names.empty() ? "" : " ") + name;
     }
-    SheetItem item{.body = std::move(picture.body),
-                   .label = fmt::format("{:02} {}", r.index, report.stage),
-                   .sublabel = to_string(report.shape),
-                   .detail = names};
+    SheetItem item{
+        .body = picture.sheet_body ? std::move(*picture.sheet_body) : std::move(picture.body),
+        .label = fmt::format("{:02} {}", r.index, report.stage),
+        .sublabel = to_string(report.shape),
+        .detail = names};
     if (!picture.chart) {
         item.sublabel += "  " + range_label(*view.values, picture.kind, view.render);
         item.bar = colour_bar(*view.values, picture.kind, view.render);

@@ -96,9 +96,10 @@ void write_weights_picture(const BatchContext& ctx, const OutputDir& dir, WriteQ
     }
     const std::string file = base + "_weights.png";
     const std::string title = fmt::format("{} weights  {}", base.substr(0, 2), st.stage);
-    queue_picture(
-        ctx, dir, files, file,
-        weights_picture({kernels->inputs, std::move(kernels->kernels), kernels->names}, title), st);
+    queue_picture(ctx, dir, files, file,
+                  weights_picture({kernels->inputs, std::move(kernels->kernels), kernels->names},
+                                  title, ctx.options.render.png_scale),
+                  st);
     st.weights = WeightsPictureReport{file, std::move(kernels->names)};
 }
 

@@ -227,6 +227,7 @@ public:
         return WindowPlans{region_plan(rows), region_plan(cols)};
     }
     [[nodiscard]] bool picks_input() const override { return true; }
+    [[nodiscard]] bool keeps_range() const override { return true; }
     [[nodiscard]] SwitchRole switch_role() const override {
         return m_switches ? SwitchRole::records : SwitchRole::none;
     }

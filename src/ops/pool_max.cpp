@@ -39,6 +39,7 @@ public:
         return sliding_windows(in, win);
     }
     [[nodiscard]] bool picks_input() const override { return true; }
+    [[nodiscard]] bool keeps_range() const override { return true; }
     [[nodiscard]] std::string arithmetic(std::span<const float> values, int counted,
                                          float result) const override {
         return MaxReducer::arithmetic(values, counted, result);

@@ -38,6 +38,7 @@ public:
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         return fast_maxblur(in, m_kernel, m_blur.layout(m_max.output_shape(in.shape())));
     }
+    [[nodiscard]] bool keeps_range() const override { return true; }
 
 private:
     Size2 m_kernel;

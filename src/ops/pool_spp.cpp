@@ -109,6 +109,8 @@ public:
         }
         return {in.channels, 1, cells};
     }
+    /// Maxima or means of bins; drawn as a chart of its parts all the same (a vector).
+    [[nodiscard]] bool keeps_range() const override { return true; }
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         const Shape& s = in.shape();
         Tensor out(output_shape(s), uninitialized);  // every cell is one bin's result

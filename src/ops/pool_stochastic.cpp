@@ -111,6 +111,9 @@ public:
     }
     /// Training picks one cell of each window; inference weighs them all.
     [[nodiscard]] bool picks_input() const override { return m_train; }
+    /// Either way within the window's values (negative=clip: or 0): a drawn cell, or the mean
+    /// weighted by the values themselves.
+    [[nodiscard]] bool keeps_range() const override { return true; }
     /// Train: each cell's probability, `p = 2/20, 3/20, 7/20, 8/20; drew 7`; test: the weighted
     /// average, `(2² + 3² + 7² + 8²) / (2 + 3 + 7 + 8) = 6.3`. Values as the draw saw them
     /// (negative=clip: clipped to 0).

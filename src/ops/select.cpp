@@ -50,6 +50,8 @@ public:
         }
         return {static_cast<int>(m_channels.size()), in.height, in.width};
     }
+    /// Its channels are some of the input's, unchanged.
+    [[nodiscard]] bool keeps_range() const override { return true; }
 
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         const std::vector<int> picked = m_top > 0 ? ranked(in) : m_channels;

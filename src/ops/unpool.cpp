@@ -22,6 +22,8 @@ public:
         throw ShapeError("unpool: needs the switches of an earlier 'pool:max,...,switches' stage");
     }
     [[nodiscard]] SwitchRole switch_role() const override { return SwitchRole::consumes; }
+    /// Its input's values and zeros (as avg's counted padding): an unpooled image is an image.
+    [[nodiscard]] bool keeps_range() const override { return true; }
     [[nodiscard]] Shape switched_output_shape(const Shape& in, const Shape& pooled_input,
                                               const Shape& pooled_output) const override {
         if (in != pooled_output) {

@@ -117,6 +117,8 @@ public:
         }
         return {in.channels, static_cast<int>(h), static_cast<int>(w)};
     }
+    /// Nearest picks a cell, bilinear weighs two per axis by weights that sum to 1.
+    [[nodiscard]] bool keeps_range() const override { return true; }
 
     [[nodiscard]] Tensor apply(const Tensor& in) const override {
         const Shape s = in.shape();

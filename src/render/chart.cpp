@@ -1,5 +1,6 @@
-// OpenCV edge file (as visualize.cpp): lines are drawn with imgproc, text through the figure
-// backend (render/figure.hpp).
+// OpenCV edge file (as visualize.cpp): charts are drawn on a canvas of the figure backend
+// (render/figure.hpp: lines, markers and text at the chart's scale, sharp at every --png-scale);
+// imgproc only turns the y label upright.
 #include "convpool/render/chart.hpp"
 
 #include <fmt/format.h>
@@ -24,33 +25,42 @@ namespace {
 /// Labels and ticks, and the title (render/figure.hpp's backend: DejaVu Sans or Hershey).
 constexpr figure::Font kSmall{canvas::kTextPx, false};
 constexpr figure::Font kTitle{16.0, true};
-const cv::Scalar kInk(40, 40, 40);
-const cv::Scalar kGrid(225, 225, 225);
+using figure::Rgb;
+constexpr Rgb kInk{40, 40, 40};
+constexpr Rgb kGrid{225, 225, 225};
+constexpr Rgb kPaper{255, 255, 255};
 
-/// Tableau 10 (RGB; the picture is RGB, so Scalars are written R, G, B).
-constexpr std::array<std::array<int, 3>, 10> kPalette{{{31, 119, 180},
-                                                       {255, 127, 14},
-                                                       {44, 160, 44},
-                                                       {214, 39, 40},
-                                                       {148, 103, 189},
-                                                       {140, 86, 75},
-                                                       {227, 119, 194},
-                                                       {127, 127, 127},
-                                                       {188, 189, 34},
-                                                       {23, 190, 207}}};
+/// Okabe and Ito's colour-blind-safe palette (RGB; its yellow, weak on white, left out, black
+/// last): lines told apart with the common colour-vision deficiencies, unlike Tableau 10's
+/// red and green.
+constexpr std::array<std::array<int, 3>, 7> kPalette{{{0, 114, 178},
+                                                      {230, 159, 0},
+                                                      {0, 158, 115},
+                                                      {213, 94, 0},
+                                                      {204, 121, 167},
+                                                      {86, 180, 233},
+                                                      {0, 0, 0}}};
 
-cv::Scalar palette(int i) {
+Rgb palette(int i) {
     const auto& c = kPalette[static_cast<std::size_t>(i) % kPalette.size()];
-    return {static_cast<double>(c[0]), static_cast<double>(c[1]), static_cast<double>(c[2])};
+    return {static_cast<std::uint8_t>(c[0]), static_cast<std::uint8_t>(c[1]),
+            static_cast<std::uint8_t>(c[2])};
 }
 
 int text_width(const std::string& s, const figure::Font& font) {
     return static_cast<int>(std::ceil(figure::backend().text_width(s, font)));
 }
 
-/// `s` with its baseline at (x, y) on `m`, an RGB picture.
-void put_text(cv::Mat& m, const std::string& s, int x, int y, const figure::Font& font = kSmall) {
-    figure::backend().draw_text(m.data, m.cols, m.rows, x, y, s, font, {40, 40, 40});
+/// `s` with its baseline at (x, y) on `c`.
+void put_text(figure::Canvas& c, const std::string& s, int x, int y,
+              const figure::Font& font = kSmall) {
+    c.text(x, y, s, font, kInk);
+}
+
+/// A 1 px line along the pixel row or column starting at (x0, y0) (through its middle, so that
+/// it stays one pixel wide at scale 1).
+void hairline(figure::Canvas& c, int x0, int y0, int x1, int y1, Rgb colour) {
+    c.line(x0 + 0.5, y0 + 0.5, x1 + 0.5, y1 + 0.5, colour, 1.0);
 }
 
 std::string tick_text(double v, double step) {
@@ -66,9 +76,9 @@ std::string tick_text(double v, double step) {
 }
 
 /// A dashed or solid segment.
-void segment(cv::Mat& m, cv::Point a, cv::Point b, const cv::Scalar& colour, bool dashed) {
+void segment(figure::Canvas& c, cv::Point a, cv::Point b, Rgb colour, bool dashed) {
     if (!dashed) {
-        cv::line(m, a, b, colour, 2, cv::LINE_AA);
+        c.line(a.x, a.y, b.x, b.y, colour, 2.0);
         return;
     }
     const double len = std::hypot(b.x - a.x, b.y - a.y);
@@ -80,7 +90,9 @@ void segment(cv::Mat& m, cv::Point a, cv::Point b, const cv::Scalar& colour, boo
             return cv::Point(static_cast<int>(std::lround(a.x + (b.x - a.x) * s / len)),
                              static_cast<int>(std::lround(a.y + (b.y - a.y) * s / len)));
         };
-        cv::line(m, at(t), at(t1), colour, 2, cv::LINE_AA);
+        const cv::Point p0 = at(t);
+        const cv::Point p1 = at(t1);
+        c.line(p0.x, p0.y, p1.x, p1.y, colour, 2.0);
     }
 }
 
@@ -130,15 +142,19 @@ std::pair<double, double> single_value_axis(double v) {
 
 namespace {
 
-/// A white RGB picture of `width` x `height`.
-Picture blank_picture(int width, int height) {
-    return {width, height,
-            std::vector<std::uint8_t>(
-                static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3, 255)};
+/// The chart's picture: the canvas's pixels, `width` x `height` px at `scale` pixels per px.
+Picture chart_picture(figure::Canvas& c, int width, int height, double scale) {
+    return {figure::scaled(width, scale), figure::scaled(height, scale), c.finish()};
 }
 
-void draw_title(cv::Mat& m, const std::string& title) {
-    put_text(m, title, std::max(4, (m.cols - text_width(title, kTitle)) / 2), 22, kTitle);
+/// The title, bold and centred; one too long for that in the labels' size, cut to the width.
+void draw_title(figure::Canvas& c, int width, const std::string& title) {
+    const int room = width - 8;
+    if (text_width(title, kTitle) <= room) {
+        put_text(c, title, (width - text_width(title, kTitle)) / 2, 22, kTitle);
+        return;
+    }
+    put_text(c, canvas::fit_text(title, room), 4, 22, kSmall);
 }
 
 /// The y axis of a chart over `range`: its ticks, and how wide their labels are.
@@ -164,15 +180,15 @@ struct YAxis {
     }
 
     /// A grid line and a label left of `left` at every tick within the range.
-    void draw(cv::Mat& m, int left, int right, int top, int bottom) const {
+    void draw(figure::Canvas& c, int left, int right, int top, int bottom) const {
         for (const double t : ticks) {
             if (t < range.lo - 1e-12 || t > range.hi + 1e-12) {
                 continue;
             }
             const int y = row(t, top, bottom);
-            cv::line(m, {left, y}, {right, y}, kGrid, 1);
+            hairline(c, left, y, right, y, kGrid);
             const std::string s = tick_text(t, step);
-            put_text(m, s, left - 6 - text_width(s, kSmall), y + 5);
+            put_text(c, s, left - 6 - text_width(s, kSmall), y + 5);
         }
     }
 };
@@ -237,17 +253,24 @@ std::vector<double> line_x_ticks(const LineChart& chart, const Extent& xs) {
     return ticks;
 }
 
-/// `label` running upwards along the left edge, centred on the plot from `top` to `bottom`.
-void draw_vertical_label(cv::Mat& m, const std::string& label, int top, int bottom) {
+/// `label` running upwards along the left edge of a chart `height` px high, centred on the plot
+/// from `top` to `bottom`: written on a strip at the chart's scale, turned, drawn pixel for pixel.
+void draw_vertical_label(figure::Canvas& c, const std::string& label, int top, int bottom,
+                         int height, double scale) {
     const int tw = text_width(label, kSmall) + 4;
-    cv::Mat strip(canvas::kAscent + canvas::kDescent + 2, tw, CV_8UC3, cv::Scalar(255, 255, 255));
-    put_text(strip, label, 2, canvas::kAscent + 1);
-    cv::Mat rotated;
-    cv::rotate(strip, rotated, cv::ROTATE_90_COUNTERCLOCKWISE);
-    const int y0 = std::clamp((top + bottom - rotated.rows) / 2, 0, m.rows - rotated.rows);
-    if (rotated.rows <= m.rows) {
-        rotated.copyTo(m(cv::Rect(2, y0, rotated.cols, rotated.rows)));
+    const int th = canvas::kAscent + canvas::kDescent + 2;
+    if (tw > height) {
+        return;
     }
+    const auto strip = figure::backend().raster(tw, th, scale, kPaper);
+    put_text(*strip, label, 2, canvas::kAscent + 1);
+    std::vector<std::uint8_t> pixels = strip->finish();
+    const cv::Mat flat(figure::scaled(th, scale), figure::scaled(tw, scale), CV_8UC3,
+                       pixels.data());
+    cv::Mat rotated;
+    cv::rotate(flat, rotated, cv::ROTATE_90_COUNTERCLOCKWISE);
+    const int y0 = std::clamp((top + bottom - tw) / 2, 0, height - tw);
+    c.image(rotated.data, rotated.cols, rotated.rows, 2, y0, th, tw);
 }
 
 /// The plot area of a chart in pixels, and the mapping of x values onto it.
@@ -264,7 +287,7 @@ struct PlotArea {
 
 /// One series: its segments, points and spread whiskers on the plot. True when a point was
 /// drawn.
-bool draw_series(cv::Mat& m, const ChartSeries& s, const cv::Scalar& colour, const PlotArea& a,
+bool draw_series(figure::Canvas& c, const ChartSeries& s, Rgb colour, const PlotArea& a,
                  const YAxis& y) {
     bool any_point = false;
     bool have_prev = false;
@@ -278,15 +301,15 @@ bool draw_series(cv::Mat& m, const ChartSeries& s, const cv::Scalar& colour, con
         }
         const cv::Point pt(a.column(s.x[i]), row(s.y[i]));
         if (have_prev) {
-            segment(m, prev, pt, colour, s.dashed);
+            segment(c, prev, pt, colour, s.dashed);
         }
-        cv::circle(m, pt, 3, colour, cv::FILLED, cv::LINE_AA);
+        c.circle(pt.x, pt.y, 1.5, colour, 3.0);  // a disc of radius 3
         if (i < s.spread.size() && std::isfinite(s.spread[i]) && s.spread[i] > 0) {
             const int y0 = row(s.y[i] - s.spread[i]);
             const int y1 = row(s.y[i] + s.spread[i]);
-            cv::line(m, {pt.x, y0}, {pt.x, y1}, colour, 1, cv::LINE_AA);
-            cv::line(m, {pt.x - 4, y0}, {pt.x + 4, y0}, colour, 1, cv::LINE_AA);
-            cv::line(m, {pt.x - 4, y1}, {pt.x + 4, y1}, colour, 1, cv::LINE_AA);
+            hairline(c, pt.x, y0, pt.x, y1, colour);
+            hairline(c, pt.x - 4, y0, pt.x + 4, y0, colour);
+            hairline(c, pt.x - 4, y1, pt.x + 4, y1, colour);
         }
         prev = pt;
         have_prev = true;
@@ -298,8 +321,8 @@ bool draw_series(cv::Mat& m, const ChartSeries& s, const cv::Scalar& colour, con
 }  // namespace
 
 Picture render_line_chart(const LineChart& chart, int width, int height) {
-    Picture p = blank_picture(width, height);
-    cv::Mat m(height, width, CV_8UC3, p.rgb.data());
+    const auto canvas = figure::backend().raster(width, height, chart.png_scale, kPaper);
+    figure::Canvas& m = *canvas;
     const LineExtents e = line_extents(chart);
     const YAxis y(e.ys);
     const auto xticks = line_x_ticks(chart, e.xs);
@@ -309,26 +332,26 @@ Picture render_line_chart(const LineChart& chart, int width, int height) {
                      .top = 36,
                      .bottom = height - 46,
                      .xs = e.xs};
-    draw_title(m, chart.title);
+    draw_title(m, width, chart.title);
     y.draw(m, a.left, a.right, a.top, a.bottom);
     for (const double t : xticks) {
         if (t < e.xs.lo - 1e-12 || t > e.xs.hi + 1e-12) {
             continue;
         }
         const int x = a.column(t);
-        cv::line(m, {x, a.top}, {x, a.bottom}, kGrid, 1);
-        cv::line(m, {x, a.bottom}, {x, a.bottom + 4}, kInk, 1);
+        hairline(m, x, a.top, x, a.bottom, kGrid);
+        hairline(m, x, a.bottom, x, a.bottom + 4, kInk);
         const std::string s = tick_text(t, xstep);
         put_text(m, s, x - text_width(s, kSmall) / 2, a.bottom + 17);
     }
-    cv::rectangle(m, {a.left, a.top}, {a.right, a.bottom}, kInk, 1);
+    m.stroke_rect(a.left + 0.5, a.top + 0.5, a.right - a.left, a.bottom - a.top, kInk, 1.0, false);
     put_text(m, chart.x_label, (a.left + a.right - text_width(chart.x_label, kSmall)) / 2,
              height - 10);
-    draw_vertical_label(m, chart.y_label, a.top, a.bottom);
+    draw_vertical_label(m, chart.y_label, a.top, a.bottom, height, chart.png_scale);
     bool any_point = false;
     for (std::size_t k = 0; k < chart.series.size(); ++k) {
         const auto& s = chart.series[k];
-        const cv::Scalar colour = palette(s.colour >= 0 ? s.colour : static_cast<int>(k));
+        const Rgb colour = palette(s.colour >= 0 ? s.colour : static_cast<int>(k));
         any_point = draw_series(m, s, colour, a, y) || any_point;
         const int ly = a.top + 10 + static_cast<int>(k) * canvas::kLine;
         segment(m, {a.right + 10, ly}, {a.right + 34, ly}, colour, s.dashed);
@@ -337,7 +360,7 @@ Picture render_line_chart(const LineChart& chart, int width, int height) {
     if (!any_point) {
         put_text(m, "no finite values", a.left + 10, a.top + 20);
     }
-    return p;
+    return chart_picture(m, width, height, chart.png_scale);
 }
 
 namespace {
@@ -364,15 +387,15 @@ Extent bar_extent(const BarChart& chart) {
 }  // namespace
 
 Picture render_bar_chart(const BarChart& chart, int width, int height) {
-    Picture p = blank_picture(width, height);
-    cv::Mat m(height, width, CV_8UC3, p.rgb.data());
+    const auto canvas = figure::backend().raster(width, height, chart.png_scale, kPaper);
+    figure::Canvas& m = *canvas;
     const YAxis y(bar_extent(chart));
     const int left = 30 + y.label_width;
     const int right = width - 12;
     const int top = 52;  // the title, then the y label above the plot
     const int bottom = height - 40;
     const auto py = [&](double v) { return y.row(v, top, bottom); };
-    draw_title(m, chart.title);
+    draw_title(m, width, chart.title);
     y.draw(m, left, right, top, bottom);
     put_text(m, chart.y_label, 4, top - 8);
     // Slots: one per bar, one empty slot between groups.
@@ -386,20 +409,21 @@ Picture render_bar_chart(const BarChart& chart, int width, int height) {
     bool any_bar = false;
     for (std::size_t k = 0; k < chart.groups.size(); ++k) {
         const BarGroup& g = chart.groups[k];
-        const cv::Scalar colour = palette(static_cast<int>(k));
+        const Rgb colour = palette(static_cast<int>(k));
         const double first = x;
         for (std::size_t i = 0; i < g.values.size(); ++i, x += slot) {
             const int x0 = static_cast<int>(std::lround(x));
             const int x1 = static_cast<int>(std::lround(x + std::max(1.0, slot * 0.8)));
             if (std::isfinite(g.values[i])) {
-                cv::rectangle(m, cv::Point(x0, py(0.0)), cv::Point(x1 - 1, py(g.values[i])), colour,
-                              cv::FILLED);
+                const int y0 = std::min(py(0.0), py(g.values[i]));
+                const int y1 = std::max(py(0.0), py(g.values[i]));
+                m.fill_rect(x0, y0, x1 - x0, y1 - y0 + 1, colour);
                 any_bar = true;
             }
             if (i < g.lo.size() && i < g.hi.size() && std::isfinite(g.lo[i]) &&
                 std::isfinite(g.hi[i])) {
                 const int xc = (x0 + x1) / 2;
-                cv::line(m, {xc, py(g.lo[i])}, {xc, py(g.hi[i])}, kInk, 1, cv::LINE_AA);
+                hairline(m, xc, py(g.lo[i]), xc, py(g.hi[i]), kInk);
             }
         }
         // The label fits its group's slots: labels never run into each other.
@@ -410,23 +434,25 @@ Picture render_bar_chart(const BarChart& chart, int width, int height) {
         put_text(m, label, std::max(left, label_x), bottom + 18);
         x += slot;
     }
-    cv::line(m, {left, py(0.0)}, {right, py(0.0)}, kInk, 1);
-    cv::rectangle(m, {left, top}, {right, bottom}, kInk, 1);
+    hairline(m, left, py(0.0), right, py(0.0), kInk);
+    m.stroke_rect(left + 0.5, top + 0.5, right - left, bottom - top, kInk, 1.0, false);
     if (!any_bar) {
         put_text(m, "no finite values", left + 10, top + 20);
     }
-    return p;
+    return chart_picture(m, width, height, chart.png_scale);
 }
 
 Picture render_vector_chart(const Tensor& t, const std::vector<std::string>& labels,
-                            const std::vector<int>& cells, const std::string& title) {
+                            const std::vector<int>& cells, const std::string& title,
+                            double png_scale, int height) {
     const Shape& s = t.shape();
     BarChart chart{
         .title = title,
         .y_label = s.channels == 1
                        ? std::string("value")
                        : fmt::format("mean of {} channels (whisker: min to max)", s.channels),
-        .groups = {}};
+        .groups = {},
+        .png_scale = png_scale};
     std::size_t x = 0;
     for (std::size_t part = 0; part < labels.size() && part < cells.size(); ++part) {
         BarGroup g{.label = labels[part]};
@@ -448,11 +474,12 @@ Picture render_vector_chart(const Tensor& t, const std::vector<std::string>& lab
         }
         chart.groups.push_back(std::move(g));
     }
-    return render_bar_chart(chart);
+    const int h = height > 0 ? height : 360;
+    return render_bar_chart(chart, 2 * h, h);
 }
 
 Picture render_class_chart(const Tensor& t, const std::vector<std::string>& names,
-                           const std::string& title, int top) {
+                           const std::string& title, int top, double png_scale, int height) {
     const auto values = t.data();
     std::vector<std::size_t> order(values.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -469,13 +496,15 @@ Picture render_class_chart(const Tensor& t, const std::vector<std::string>& name
                       order.end(), rank);
     BarChart chart{.title = title,
                    .y_label = fmt::format("the {} largest of {} values", shown, values.size()),
-                   .groups = {}};
+                   .groups = {},
+                   .png_scale = png_scale};
     for (std::size_t i = 0; i < shown; ++i) {
         const std::size_t c = order[i];
         chart.groups.push_back({.label = c < names.size() ? names[c] : std::to_string(c),
                                 .values = {static_cast<double>(values[c])}});
     }
-    return render_bar_chart(chart, 960, 400);
+    const int h = height > 0 ? height : 400;
+    return render_bar_chart(chart, h * 12 / 5, h);
 }
 
 }  // namespace convpool

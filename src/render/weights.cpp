@@ -1,15 +1,16 @@
-// OpenCV edge file (as visualize.cpp): kernels are drawn with imgproc, text through the figure
-// backend (render/figure.hpp).
+// Drawn on a canvas of the figure backend (render/figure.hpp): each kernel an image of sharp
+// blocks, text and the colour bar at the picture's scale (`--png-scale`).
 #include "convpool/render/weights.hpp"
 
 #include <fmt/format.h>
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "render/draw.hpp"
 #include "render/figure.hpp"
@@ -29,43 +30,51 @@ constexpr int kMinTile = 48;          // a kernel's longer side is magnified to 
 constexpr int kMaxTiles = 64;         // per row and per column
 constexpr int kLegendCap = 64;        // names listed under the grid
 
+using figure::Rgb;
+constexpr Rgb kInk{40, 40, 40};
+
 /// Diverging colour of v in [-m, m] (m > 0), as RGB.
-cv::Vec3b diverging_rgb(double v, double m) {
-    const auto c = diverging_color(m > 0 ? (v / m + 1.0) / 2.0 : 0.5);
-    return {c[0], c[1], c[2]};
-}
+Rgb diverging_rgb(double v, double m) { return diverging_color(m > 0 ? (v / m + 1.0) / 2.0 : 0.5); }
 
 std::uint8_t byte_of(double t) {
     return static_cast<std::uint8_t>(std::lround(std::clamp(t, 0.0, 1.0) * 255.0));
 }
 
-/// `s` with its baseline at (x, y) on `m`, an RGB picture.
-void put_text(cv::Mat& m, const std::string& s, int x, int y, const figure::Font& font = kSmall) {
-    figure::backend().draw_text(m.data, m.cols, m.rows, x, y, s, font, {40, 40, 40});
+/// `s` with its baseline at (x, y) on `c`.
+void put_text(figure::Canvas& c, const std::string& s, int x, int y,
+              const figure::Font& font = kSmall) {
+    c.text(x, y, s, font, kInk);
 }
 
 int text_width(const std::string& s, const figure::Font& font = kSmall) {
     return static_cast<int>(std::ceil(figure::backend().text_width(s, font)));
 }
 
-/// Fills the f x f block of kernel cell (y, x) at the tile's origin.
-void block(cv::Mat& m, int x0, int y0, int f, const cv::Vec3b& c) {
-    cv::rectangle(m, cv::Rect(x0, y0, f, f), cv::Scalar(c[0], c[1], c[2]), cv::FILLED);
+/// A tile's top-left corner, in px.
+struct Origin {
+    int x = 0;
+    int y = 0;
+};
+
+/// A kernel's cells (rows x cols RGB, row-major) drawn from `origin`, each an f x f block.
+void draw_cells(figure::Canvas& c, const std::vector<std::uint8_t>& rgb, int rows, int cols,
+                Origin origin, int f) {
+    c.image(rgb.data(), cols, rows, origin.x, origin.y, cols * f, rows * f);
 }
 
 /// One kernel in the diverging map over [-m, m], each cell an f x f block from `origin`.
-void draw_signed(cv::Mat& p, const Matrix& k, double m, cv::Point origin, int f) {
-    std::size_t at = 0;
-    for (int y = 0; y < k.rows; ++y) {
-        for (int x = 0; x < k.cols; ++x) {
-            block(p, origin.x + x * f, origin.y + y * f, f,
-                  diverging_rgb(static_cast<double>(k.values[at++]), m));
-        }
+void draw_signed(figure::Canvas& c, const Matrix& k, double m, Origin origin, int f) {
+    std::vector<std::uint8_t> rgb;
+    rgb.reserve(k.values.size() * 3);
+    for (const float v : k.values) {
+        const Rgb colour = diverging_rgb(static_cast<double>(v), m);
+        rgb.insert(rgb.end(), colour.begin(), colour.end());
     }
+    draw_cells(c, rgb, k.rows, k.cols, origin, f);
 }
 
 /// Three kernels of one size as R, G, B over their own min..max, as draw_signed draws.
-void draw_rgb(cv::Mat& p, std::span<const Matrix> rgb, cv::Point origin, int f) {
+void draw_rgb(figure::Canvas& c, std::span<const Matrix> rgb, Origin origin, int f) {
     auto lo = static_cast<double>(rgb[0].values.front());
     double hi = lo;
     for (const auto& k : rgb) {
@@ -74,18 +83,15 @@ void draw_rgb(cv::Mat& p, std::span<const Matrix> rgb, cv::Point origin, int f) 
             hi = std::max(hi, static_cast<double>(v));
         }
     }
-    std::size_t at = 0;
-    for (int y = 0; y < rgb[0].rows; ++y) {
-        for (int x = 0; x < rgb[0].cols; ++x) {
-            cv::Vec3b c;
-            for (int ch = 0; ch < 3; ++ch) {
-                const auto v = static_cast<double>(rgb[static_cast<std::size_t>(ch)].values[at]);
-                c[ch] = byte_of(hi > lo ? (v - lo) / (hi - lo) : 0.5);
-            }
-            ++at;
-            block(p, origin.x + x * f, origin.y + y * f, f, c);
+    std::vector<std::uint8_t> pixels;
+    pixels.reserve(rgb[0].values.size() * 3);
+    for (std::size_t at = 0; at < rgb[0].values.size(); ++at) {
+        for (std::size_t ch = 0; ch < 3; ++ch) {
+            const auto v = static_cast<double>(rgb[ch].values[at]);
+            pixels.push_back(byte_of(hi > lo ? (v - lo) / (hi - lo) : 0.5));
         }
     }
+    draw_cells(c, pixels, rgb[0].rows, rgb[0].cols, origin, f);
 }
 
 bool default_names(const std::vector<std::string>& names) {
@@ -180,7 +186,7 @@ WeightsLayout weights_layout(const KernelGrid& grid, const std::string& title) {
 }
 
 /// Every kernel's tile, numbered by its output.
-void draw_tiles(cv::Mat& p, const KernelGrid& grid, const WeightsLayout& l) {
+void draw_tiles(figure::Canvas& p, const KernelGrid& grid, const WeightsLayout& l) {
     for (int t = 0; t < l.tiles; ++t) {
         const int o = l.per_output > 1 ? t / l.shown_inputs : t;
         const int in = l.per_output > 1 ? t % l.shown_inputs : 0;
@@ -193,8 +199,8 @@ void draw_tiles(cv::Mat& p, const KernelGrid& grid, const WeightsLayout& l) {
                            static_cast<std::size_t>(l.rgb ? 0 : in);
         const Matrix& k = grid.kernels[first];
         // A smaller kernel is centred in its cell.
-        const cv::Point origin{x0 + (l.kw - k.cols) / 2 * l.f,
-                               y0 + kLabel + (l.kh - k.rows) / 2 * l.f};
+        const Origin origin{x0 + (l.kw - k.cols) / 2 * l.f,
+                            y0 + kLabel + (l.kh - k.rows) / 2 * l.f};
         if (l.rgb) {
             draw_rgb(p, {&grid.kernels[first], 3}, origin, l.f);
         } else {
@@ -204,7 +210,7 @@ void draw_tiles(cv::Mat& p, const KernelGrid& grid, const WeightsLayout& l) {
 }
 
 /// The colour bar -m..m at `y` (for RGB kernels, a line saying how they are drawn).
-void draw_scale(cv::Mat& p, const WeightsLayout& l, int y) {
+void draw_scale(figure::Canvas& p, const WeightsLayout& l, int y) {
     if (l.rgb) {
         put_text(p,
                  "R, G, B: the kernels of input channels 0, 1, 2, each tile over its own "
@@ -213,11 +219,13 @@ void draw_scale(cv::Mat& p, const WeightsLayout& l, int y) {
         return;
     }
     const int bar_w = l.width - 2 * kMargin;
+    std::vector<std::uint8_t> bar;
+    bar.reserve(static_cast<std::size_t>(bar_w) * 3);
     for (int x = 0; x < bar_w; ++x) {
-        const double pos = bar_w > 1 ? static_cast<double>(x) / (bar_w - 1) : 0.0;
-        const auto c = diverging_color(pos);
-        cv::line(p, {kMargin + x, y}, {kMargin + x, y + 9}, cv::Scalar(c[0], c[1], c[2]));
+        const auto c = diverging_color(bar_w > 1 ? static_cast<double>(x) / (bar_w - 1) : 0.0);
+        bar.insert(bar.end(), c.begin(), c.end());
     }
+    p.image(bar.data(), bar_w, 1, kMargin, y, bar_w, 10);
     const std::string lo = fmt::format("{:.4g}", -l.m);
     const std::string hi = fmt::format("{:.4g}", l.m);
     const int baseline = y + 10 + 1 + canvas::kAscent;
@@ -227,7 +235,7 @@ void draw_scale(cv::Mat& p, const WeightsLayout& l, int y) {
 }
 
 /// The outputs' names at `y`, numbered as the tiles, and how many more there are.
-void draw_legend(cv::Mat& p, const KernelGrid& grid, const WeightsLayout& l, int y) {
+void draw_legend(figure::Canvas& p, const KernelGrid& grid, const WeightsLayout& l, int y) {
     const int number_w = text_width(std::to_string(std::max(l.legend_lines - 1, 0)));
     for (int i = 0; i < l.legend_lines; ++i) {
         const std::string n = std::to_string(i);
@@ -245,17 +253,16 @@ void draw_legend(cv::Mat& p, const KernelGrid& grid, const WeightsLayout& l, int
 
 }  // namespace
 
-Picture weights_picture(const KernelGrid& grid, const std::string& title) {
+Picture weights_picture(const KernelGrid& grid, const std::string& title, double png_scale) {
     const WeightsLayout l = weights_layout(grid, title);
-    cv::Mat p(l.height, l.width, CV_8UC3, cv::Scalar(255, 255, 255));
+    const auto canvas = figure::backend().raster(l.width, l.height, png_scale, {255, 255, 255});
+    figure::Canvas& p = *canvas;
     put_text(p, l.title, kMargin, 18, kTitleScale);
     draw_tiles(p, grid, l);
     const int y = kTitle + l.rows * l.cell_h + kMargin;
     draw_scale(p, l, y);
     draw_legend(p, grid, l, y + l.bar_h);
-    Picture out{l.width, l.height, {}};
-    out.rgb.assign(p.data, p.data + static_cast<std::ptrdiff_t>(p.total() * 3));
-    return out;
+    return {figure::scaled(l.width, png_scale), figure::scaled(l.height, png_scale), p.finish()};
 }
 
 }  // namespace convpool

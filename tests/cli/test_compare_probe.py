@@ -16,6 +16,7 @@ import parallel_unittest  # noqa: E402
 from test_cli import png_size, write_npy, write_png  # noqa: E402  (shared helpers; test_cli runs nothing on import)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from runner import run_binary  # noqa: E402
+from images import read_png  # noqa: E402
 
 BIN = None
 ROOT = None
@@ -116,6 +117,24 @@ class Compare(unittest.TestCase):
 
 
 class Probe(unittest.TestCase):
+    def test_png_scale_draws_the_charts_again_at_twice_the_size(self):
+        for command in ("probe", "compare"):
+            with tempfile.TemporaryDirectory() as tmp:
+                code, _, err = run(command, sample("camera.png"), "--modes", "max,avg",
+                                   "--shifts", "1", "--noise", "0.05", "--png-scale", "2",
+                                   "--report", "none", "-o", tmp)
+                self.assertEqual(code, 0, err)
+                for name in ("noise-psnr.png", "shift-correlation.png"):
+                    self.assertEqual(png_size(os.path.join(tmp, name)), (1440, 840),
+                                     (command, name))
+                # Drawn again, not enlarged: some 2x2 block of the title's rows is not one
+                # colour (an enlarged picture's are).
+                _, _, rows = read_png(os.path.join(tmp, "noise-psnr.png"), max_rows=60)
+                self.assertTrue(any(len({rows[y][x], rows[y + 1][x], rows[y][x + 1],
+                                         rows[y + 1][x + 1]}) > 1
+                                    for y in range(0, 60, 2) for x in range(0, 1440, 2)),
+                                command)
+
     def test_pipeline_pools_files_and_charts(self):
         with tempfile.TemporaryDirectory() as tmp:
             code, stdout, err = run("probe", sample("chelsea.png"), "-p",

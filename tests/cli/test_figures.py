@@ -164,6 +164,56 @@ class Pictures(unittest.TestCase):
         _, _, rows = read_png(os.path.join(folder, "04_conv-sobel-x.png"))
         self.assertTrue(any(not r == g == b for row in rows for (r, g, b) in row))
 
+    def test_every_pool_that_keeps_the_range_draws_an_image_in_gray(self):
+        # Fractional, stochastic, soft, blur and switched max pooling keep an image's range (as
+        # each op declares): drawn in gray as the input; lp (a sum) is a feature map.
+        folder = self.draw(os.path.join(ROOT, "samples", "camera.png"),
+                           "pool:fractional,out=300x300 | pool:stochastic,k=2 | pool:soft,k=2"
+                           " | pool:blur,s=1 | pool:max,k=2,switches | unpool | pool:lp,k=2")
+        for name in ("01_pool-fractional.png", "02_pool-stochastic.png", "03_pool-soft.png",
+                     "04_pool-blur.png", "05_pool-max.png", "06_unpool.png"):
+            _, _, rows = read_png(os.path.join(folder, name))
+            self.assertTrue(all(r == g == b for row in rows for (r, g, b) in row), name)
+        _, _, rows = read_png(os.path.join(folder, "07_pool-lp.png"))
+        self.assertTrue(any(not r == g == b for row in rows for (r, g, b) in row))
+
+    def test_compare_sheet_draws_image_pools_in_gray_and_others_in_colour(self):
+        # A 32x32 gradient without white, in [0.1, 0.9] and in [30, 190] (drawn over the
+        # input's range): the input and the pools that keep its range in gray, lp in colour;
+        # every panel has its bar (gray for the images).
+        values = [0.1 + 0.8 * ((x * 7 + y * 3) % 32) / 31 for y in range(32) for x in range(32)]
+        for scale, offset in ((1, 0), (200, 10)):
+            path = os.path.join(self.dir, "grad%d.npy" % scale)
+            with open(path, "wb") as f:
+                f.write(npy_f32((32, 32), [v * scale + offset for v in values]))
+            code, _, err = run("compare", path, "--modes", "max,fractional,soft,lp", "--shifts",
+                               "0", "--noise", "0.05", "--salt-pepper", "0", "--sheet-height",
+                               "64", "-o", "cmp", "--force", "--report", "none", "-q",
+                               cwd=self.dir)
+            self.assertEqual(code, 0, err)
+            _, _, rows = read_png(os.path.join(self.dir, "cmp", "sheet.png"))
+            # The panels' rows: where lp's panel (in colour, never white) is a run of 64 px;
+            # their columns: where any of those rows is not white (an image's max is white).
+            top = next(y for y, row in enumerate(rows) if runs(row) and
+                       runs(row)[-1][1] - runs(row)[-1][0] == 64)
+            band = rows[top:top + 64]
+            width = len(rows[0])
+            panels = runs([(0, 0, 0) if any(row[x] != (255, 255, 255) for row in band)
+                           else (255, 255, 255) for x in range(width)])
+            self.assertEqual([e - s for s, e in panels], [64] * 5, scale)
+            grays = []
+            for start, end in panels:
+                grays.append(all(r == g == b for row in rows[top:top + 64]
+                                 for (r, g, b) in row[start:end]))
+            self.assertEqual(grays, [True, True, True, True, False], scale)
+            # The bars under the panels (a few rows below them): gray ramps, then a colour one.
+            bar_row = next(rows[y] for y in range(top + 64, len(rows))
+                           if len(runs(rows[y])) == 5)
+            bars = [set(bar_row[s:e]) for s, e in panels]
+            self.assertTrue(all(r == g == b for bar in bars[:4] for (r, g, b) in bar), scale)
+            self.assertTrue(any(not r == g == b for (r, g, b) in bars[4]), scale)
+            self.assertTrue(all(len(bar) > 20 for bar in bars), scale)
+
     def test_sheet_has_a_colour_bar_under_every_panel_but_the_rgb_image(self):
         folder = self.draw(os.path.join(ROOT, "samples", "chelsea.png"),
                            "gray | conv:sobel-x | relu", "--sheet-height", "128")

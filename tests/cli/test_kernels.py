@@ -149,6 +149,28 @@ class WeightsPicture(unittest.TestCase):
         block = {rows[TITLE + LABEL + 16 + dy][x0 + dx] for dy in range(16) for dx in range(16)}
         self.assertEqual(block, {BLUE})
 
+    def test_png_scale_draws_the_weights_again_at_twice_the_size(self):
+        pictures = []
+        for scale in ("1", "2"):
+            out = os.path.join(self.dir, "out" + scale)
+            code, _, err = run("run", self.image, "-p", "bank:kernel([1 0 -1]),sobel-x", "-o",
+                               out, "-q", "--png-scale", scale, cwd=self.dir)
+            self.assertEqual(code, 0, err)
+            stem = os.path.splitext(os.path.basename(self.image))[0]
+            pictures.append(read_png(os.path.join(out, stem, "01_bank_weights.png")))
+        one, two = pictures
+        self.assertEqual((len(two[0]), len(two)), (2 * len(one[0]), 2 * len(one)))
+        # sobel-x's -2 cell: a block of 32x32 pixels of one colour at scale 2.
+        y, x = 2 * (TITLE + LABEL + 16), 2 * (MARGIN + 48 + 2)
+        block = {two[y + dy][x + dx] for dy in range(32) for dx in range(32)}
+        self.assertEqual(block, {BLUE})
+        # The text is drawn again, not enlarged: some 2x2 block of the title is not one colour.
+        title = [two[y][:] for y in range(2 * TITLE)]
+        self.assertTrue(any(len({title[y][x], title[y + 1][x], title[y][x + 1],
+                                 title[y + 1][x + 1]}) > 1
+                            for y in range(0, 2 * TITLE - 1, 2)
+                            for x in range(0, len(title[0]) - 1, 2)))
+
     def test_conv_weights_rgb_and_none_for_depthwise_conv(self):
         w = [((o * 27 + i) % 7) - 3.0 for o in range(4) for i in range(27)]
         with open(os.path.join(self.dir, "w.npy"), "wb") as f:

@@ -24,7 +24,9 @@ struct CompareOptions {
     bool ceil = false;         ///< ceil mode of every window mode
     int sheet_height = 256;    ///< display height of every picture on the sheet
     double png_scale = 1.0;    ///< `--png-scale`: pixels of sheet.png per px of its layout
-    ProbeOptions probe;        ///< the measurements (shifts, noise, seed, semantics)
+    /// The input's channel names (`R G B`, `Y`; LoadedImage::channel_names), empty: `c0`, ...
+    std::vector<std::string> channel_names = {};
+    ProbeOptions probe;  ///< the measurements (shifts, noise, seed, semantics)
 };
 
 /// The comparison: the probe's numbers per mode and the sheet.

@@ -54,6 +54,8 @@ struct ProbeOptions {
     Semantics semantics = Semantics::torch;
     /// How the stages before the pools read `@FILE` weights (Pipeline's `context`).
     ParseContext context;
+    /// Pixels of the charts per px (`--png-scale`, 1 to 4): drawn again at that scale.
+    double png_scale = 1.0;
 };
 
 /// One pooling stage to probe: the stages feeding it and the pool itself.
@@ -144,8 +146,9 @@ struct PoolProbe {
     std::vector<ConsistencyPoint> consistency;    ///< offset 0 (all pairs), then 1..8
     std::vector<NoisePoint> noise;
     InfoLoss loss;
-    Tensor pre;     ///< the pre-pool map (full input)
-    Tensor pooled;  ///< the pooled map (full input)
+    bool keeps_range = false;  ///< the pool keeps its input's range (Op::keeps_range)
+    Tensor pre;                ///< the pre-pool map (full input)
+    Tensor pooled;             ///< the pooled map (full input)
 };
 
 /// A probe run.

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -68,6 +69,9 @@ struct StagePicture {
     std::string title;
     PictureKind kind = PictureKind::feature_maps;
     bool chart = false;  ///< a vector output's bar chart: the body is the whole picture
+    /// A chart drawn again at the sheet's display height, so that its text stays 14 px there
+    /// (empty below kLeastSheetChart px: the sheet shrinks `body`).
+    std::optional<Picture> sheet_body = std::nullopt;
 };
 [[nodiscard]] StagePicture stage_picture(const StageView& view, StageReport& report);
 

@@ -140,9 +140,13 @@ public:
     [[nodiscard]] virtual std::vector<std::string> channel_names(
         const std::vector<std::string>& names, const Shape& in, const Shape& out,
         const Tensor* values) const;
-    /// True when every output value stays within the range of the input's values (gray; max,
-    /// min, median and plain average pooling), so that an image stays an image: its picture is
-    /// drawn as the input's is (gray, or RGB), in the same map.
+    /// True when every output value stays within the range of the input's values, or between
+    /// them and 0 (as average pooling's counted padding): gray; every pool that picks a cell
+    /// (max, min, median, fractional, stochastic) or takes a weighted mean whose weights sum to
+    /// 1 (avg without a divisor, soft, gem, mixed, blur, maxblur, spp, adaptive and global);
+    /// select, nearest and bilinear upsample, unpool. Not lp (a sum), conv, bank, bn, norm or
+    /// the activations. An image stays an image through them: `run` and `compare` draw its
+    /// picture as the input's is (gray, or RGB), in the same map.
     [[nodiscard]] virtual bool keeps_range() const { return false; }
 
     /// True when apply_u8 runs this stage on an 8-bit interleaved image of shape `in`: for the

@@ -34,11 +34,13 @@ struct LineChart {
     double y_lo = 0.0;
     double y_hi = 0.0;
     bool x_integer = false;  ///< x ticks only at whole numbers (e.g. shifts in pixels)
+    /// Pixels per px of the picture (`--png-scale`): everything drawn again at that scale.
+    double png_scale = 1.0;
 };
 
-/// The chart drawn on a white `width` x `height` picture: axes with ticks at round numbers
-/// (1, 2 or 5 times a power of ten), grid lines, markers at every point and the legend on the
-/// right. A chart with no finite point shows its axes and "no finite values".
+/// The chart drawn on a white `width` x `height` px picture (times its png_scale in pixels): axes
+/// with ticks at round numbers (1, 2 or 5 times a power of ten), grid lines, markers at every point
+/// and the legend on the right. A chart with no finite point shows its axes and "no finite values".
 [[nodiscard]] Picture render_line_chart(const LineChart& chart, int width = 720, int height = 420);
 
 /// One group of bars: a label under it and one bar per value; `lo`/`hi`, when not empty, give
@@ -55,6 +57,8 @@ struct BarChart {
     std::string title;
     std::string y_label;
     std::vector<BarGroup> groups;
+    /// Pixels per px of the picture (`--png-scale`): everything drawn again at that scale.
+    double png_scale = 1.0;
 };
 
 /// The chart drawn on a white `width` x `height` picture: y axis with round ticks and grid
@@ -64,14 +68,17 @@ struct BarChart {
 /// The picture of a vector output (Cx1xN, e.g. pool:spp): one bar group per part, `cells[i]`
 /// consecutive values labelled `labels[i]`; with one channel its values, with several the mean
 /// over channels with a whisker from the smallest to the largest.
+/// `height` px high (0: 360), as wide as 2 heights; `png_scale` pixels per px.
 [[nodiscard]] Picture render_vector_chart(const Tensor& t, const std::vector<std::string>& labels,
-                                          const std::vector<int>& cells, const std::string& title);
+                                          const std::vector<int>& cells, const std::string& title,
+                                          double png_scale = 1.0, int height = 0);
 
 /// The picture of a vector of scores (Cx1x1, e.g. a classifier's output): a bar chart of the
 /// `top` largest values, largest first, each labelled with its channel's name (`c17`, or `17`
-/// without names); NaN ranks below every value.
+/// without names); NaN ranks below every value. `height` px high (0: 400), 2.4 heights wide.
 [[nodiscard]] Picture render_class_chart(const Tensor& t, const std::vector<std::string>& names,
-                                         const std::string& title, int top = 16);
+                                         const std::string& title, int top = 16,
+                                         double png_scale = 1.0, int height = 0);
 
 /// The x axis of a chart whose points all sit at one x = v: from 0 to 2v (or 2v to 0), so the
 /// points stand in the middle and a non-negative quantity (one noise level) gets no negative

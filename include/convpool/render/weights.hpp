@@ -25,7 +25,9 @@ struct KernelGrid {
 /// layer are drawn); otherwise one tile per kernel, a row per output when there are several
 /// inputs, in a blue-white-red colour map symmetric about 0 over the largest |w| of all, with
 /// its colour bar. Named kernels other than c0, c1, ... are listed under the grid. At most
-/// 64 x 64 tiles are drawn; the title says when some are left out.
-[[nodiscard]] Picture weights_picture(const KernelGrid& grid, const std::string& title);
+/// 64 x 64 tiles are drawn; the title says when some are left out. `png_scale` pixels per px
+/// (`--png-scale`): tiles, text and bar drawn again at that scale.
+[[nodiscard]] Picture weights_picture(const KernelGrid& grid, const std::string& title,
+                                      double png_scale = 1.0);
 
 }  // namespace convpool

@@ -45,6 +45,8 @@ public:
     /// The fast path (ops/fast/blur.cpp): apply_separable's results bit for bit, evaluated at
     /// the strided positions only, in row bands over threads.
     [[nodiscard]] Tensor apply(const Tensor& in) const override;
+    /// Taps that sum to 1 (border=zero: padding as avg's counted zeros): an image stays one.
+    [[nodiscard]] bool keeps_range() const override { return true; }
     /// The separable loop: the binomial along each row, then along each column (the filter is
     /// outer(a, a)), in float as torch's conv2d computes it: each pass sums its taps' products
     /// in order from 0.0F. Each of the two float sums of at most 7 terms whose weights sum to 1

@@ -161,6 +161,9 @@ struct AvgPoolReducer : AvgReducer {
 /// Generalized mean (Radenovic et al.): (mean over the real cells of max(x, eps)^p)^(1/p).
 /// Padding cells are not in the mean; NaN propagates; a window without real cells gives NaN.
 struct GemReducer {
+    /// A power mean of max(x, eps) lies between its smallest and largest term: within the
+    /// window's values, except that cells below eps count as eps (an image's 0 as 1e-6).
+    static constexpr bool kKeepsRange = true;
     double p = 3.0;
     double eps = 1e-6;
     [[nodiscard]] static double start() { return 0.0; }
@@ -228,11 +231,14 @@ template <typename Reducer>
 
 /// Whether every output of a reducer lies within its window's values (or between them and the
 /// zeros of counted padding), so that a pooled image stays an image (Op::keeps_range): those
-/// that pick a cell, and a mean without its own divisor.
+/// that pick a cell, a mean without its own divisor, and the weighted means that say so with
+/// `static constexpr bool kKeepsRange = true` (soft, gem, mixed).
 template <typename Reducer>
 [[nodiscard]] bool reducer_keeps_range(const Reducer& reducer) {
     if constexpr (std::is_base_of_v<AvgReducer, Reducer>) {
         return reducer.divisor == 0;
+    } else if constexpr (requires { Reducer::kKeepsRange; }) {
+        return Reducer::kKeepsRange;
     } else {
         return reducer_picks_input(reducer);
     }

@@ -24,6 +24,7 @@ namespace convpool::ops {
 /// every exponential is e^{x - running max} <= 1 and nothing overflows. NaN propagates; +inf
 /// gives +inf; a window of -inf gives -inf; no real cell gives NaN.
 struct SoftReducer {
+    static constexpr bool kKeepsRange = true;  ///< weights e^x / sum e^x: a convex combination
     struct State {
         double max = -std::numeric_limits<double>::infinity();
         double weights = 0.0;   ///< sum of e^{x - max}
@@ -65,6 +66,8 @@ struct SoftReducer {
 /// pool:avg's (AvgPoolReducer: float sum, float division) and follows count-pad as there; the
 /// two are combined in double. NaN propagates.
 struct MixedReducer {
+    /// a in [0, 1] (the parameter's range): between the max and the mean, both within range.
+    static constexpr bool kKeepsRange = true;
     double a = 0.5;
     bool count_pad = true;
     struct State {
