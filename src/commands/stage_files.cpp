@@ -100,6 +100,10 @@ void write_weights_picture(const BatchContext& ctx, const OutputDir& dir, WriteQ
                   weights_picture({kernels->inputs, std::move(kernels->kernels), kernels->names},
                                   title, ctx.options.render.png_scale),
                   st);
+    // Drawn at --png-scale already (each weight a block): the page shows it at its 1x size.
+    if (ctx.options.render.png_scale != 1.0) {
+        st.png_scales[file] = ctx.options.render.png_scale;
+    }
     st.weights = WeightsPictureReport{file, std::move(kernels->names)};
 }
 

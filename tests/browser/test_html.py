@@ -435,9 +435,9 @@ def png_scale_runs(binary_convpool, root, tmp):
         pages[scale] = os.path.join(out, "index.html")
         with open(pages[scale], encoding="utf-8") as f:
             srcsets = re.findall(r'<img[^>]*\bsrcset="([^"]*) (\d+)w" sizes="(\d+)px"', f.read())
-        # At 2 every picture but the weights grid names its width and half of it; at 1 none.
+        # At 2 every picture (the weights grid too) names its width and half of it; at 1 none.
         halves = [int(w) == 2 * int(px) or int(w) == 2 * int(px) - 1 for _, w, px in srcsets]
-        if (len(srcsets), all(halves)) != ((6 if scale == 2 else 0), True):
+        if (len(srcsets), all(halves)) != ((7 if scale == 2 else 0), True):
             found.append(f"--png-scale {scale}: srcset and sizes of {len(srcsets)} pictures: "
                          f"{srcsets}")
     return pages, found
@@ -458,7 +458,7 @@ def png_scale_checks(binary, profile, pages):
         # The files' own widths (a srcset's picture reports its width at its density).
         files = [os.path.join(os.path.dirname(pages[s]), src) for s in (1, 2)]
         doubled += png_width(files[1]) == 2 * png_width(files[0])
-    if doubled < len(one) - 2:  # all but the weights grid (kept at 1) and at most one more
+    if doubled < len(one) - 1:  # all but at most one (the weights grid is drawn at 2 too)
         found.append(f"--png-scale 2: only {doubled} of {len(one)} pictures have twice the pixels")
     print(f"browser, --png-scale 1 and 2: {len(one)} pictures, {doubled} of them doubled, "
           f"{len(found)} shown at another width")
